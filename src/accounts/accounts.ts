@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import type { Store } from '../store/store.ts';
+import { accountEmailKey, accountKey, accountListKey } from '../store/keys.ts';
+
+export interface Account {
+  id: string;
+  email: string;
+  createdAt: string;
+  /** When the address was last proven by a link or code; undefined for accounts an admin added. */
+  emailVerifiedAt?: string;
+}
+
+/** Accounts keyed by a random id (the `sub`), findable by normalised email. */
+export function createAccounts({ store }: { store: Store }) {
+  async function findById(id: string): Promise<Account | undefined> {
+    return store.get<Account>(accountKey(id));
+  }
+
+  async function findByEmail(email: string): Promise<Account | undefined> {
+    const id = await store.get<string>(accountEmailKey(email));
+    return id === undefined ? undefined : findById(id);
+  }
+
+  /** Creates the account unless one holds the address; concurrent calls converge on one account. */
+  async function create(email: string, { verified }: { verified: boolean }): Promise<{ account: Account; created: boolean }> {
+    const now = new Date().toISOString();
+    const account: Account = { id: randomUUID(), email, createdAt: now, ...(verified ? { emailVerifiedAt: now } : {}) };
+    // Record first, then claim the address: a crash in between leaves an orphan record, never an address pointing nowhere.
+    await store.set(accountKey(account.id), account);
+    if (!(await store.setIfAbsent(accountEmailKey(email), account.id))) {
+      await store.delete(accountKey(account.id));
+      const existing = await findByEmail(email);
+      if (existing) return { account: existing, created: false };
+      throw new Error('account address was claimed and removed concurrently; try again');
+    }
+    await store.addToIndex(accountListKey(), account.id);
+    return { account, created: true };
+  }
+
+  async function markVerified(account: Account): Promise<Account> {
+    const updated = { ...account, emailVerifiedAt: new Date().toISOString() };
+    await store.set(accountKey(account.id), updated);
+    return updated;
+  }
+
+  return {
+    findById,
+    findByEmail,
+    create,
+    markVerified,
+    async list(): Promise<Account[]> {
+      const ids = await store.readIndex(accountListKey());
+      const accounts = await Promise.all(ids.map(findById));
+      return accounts.filter((a): a is Account => a !== undefined).sort((a, b) => a.email.localeCompare(b.email));
+    },
+    async remove(email: string): Promise<Account | undefined> {
+      const account = await findByEmail(email);
+      if (!account) return undefined;
+      await store.delete(accountEmailKey(email), accountKey(account.id));
+      await store.removeFromIndex(accountListKey(), account.id);
+      return account;
+    },
+  };
+}
+
+export type Accounts = ReturnType<typeof createAccounts>;

@@ -1,0 +1,74 @@
+import Koa from 'koa';
+import mount from 'koa-mount';
+import views from 'koa-views';
+import type Provider from 'oidc-provider';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import { createAccounts } from './accounts/accounts.ts';
+import { createLoginApprovals } from './auth/login-approvals.ts';
+import { createSignInCodes } from './auth/sign-in-codes.ts';
+import type { Config } from './config/config-schema.ts';
+import { createDevRouter } from './dev/dev-router.ts';
+import { createCsrf } from './http/csrf.ts';
+import { createErrorHandler } from './http/error-handler.ts';
+import { assignRequestId } from './http/request-id.ts';
+import { createSecurityHeaders } from './http/security-headers.ts';
+import { createStaticFiles } from './http/static-files.ts';
+import { createInteractionRouter } from './interaction/router.ts';
+import type { Logger } from './logger.ts';
+import type { DevOutbox } from './mail/dev-outbox.ts';
+import type { MailQueue } from './mail/mail-queue.ts';
+import { createProvider } from './oidc/create-provider.ts';
+import { createFindAccount } from './oidc/find-account.ts';
+import { createStoreAdapterClass } from './oidc/store-adapter.ts';
+import { VIEWS_DIR } from './paths.ts';
+import type { Store } from './store/store.ts';
+
+export interface AppDeps {
+  config: Readonly<Config>;
+  store: Store;
+  mailQueue: MailQueue;
+  logger: Logger;
+  /** Present in development when no SMTP server is configured. */
+  devOutbox?: DevOutbox;
+}
+
+/** Builds the Koa app: middleware order, interaction routes, provider mount. No env, no I/O. */
+export function createApp({ config, store, mailQueue, logger, devOutbox }: AppDeps): { app: Koa; provider: Provider } {
+  const accounts = createAccounts({ store });
+  const signInCodes = createSignInCodes({
+    store,
+    hmacKey: config.hmacKey,
+    ttlSeconds: config.signInCode.ttlSeconds,
+    codeLength: config.signInCode.length,
+    maxWrongAttempts: config.signInCode.maxWrongAttempts,
+  });
+  const approvals = createLoginApprovals({ store, ttlSeconds: config.signInCode.ttlSeconds });
+  const csrf = createCsrf({ hmacKey: config.hmacKey, issuer: config.issuer });
+
+  const renderPage = async (ctx: KoaContextWithOIDC, view: string, locals: Record<string, unknown>) => {
+    const status = ctx.status;
+    await (ctx as unknown as Koa.Context).render(view, locals);
+    ctx.status = status;
+  };
+  const provider = createProvider(config, { adapter: createStoreAdapterClass(store), findAccount: createFindAccount(accounts), renderPage });
+
+  const app = new Koa({ proxy: config.trustProxy });
+  // The provider reads its own cookies with provider.keys, the mounted routes with app.keys: they must match.
+  app.keys = [...config.cookieKeys];
+
+  app.use(assignRequestId);
+  app.use(views(VIEWS_DIR, { extension: 'ejs', options: { appName: config.appName } }));
+  app.use(createErrorHandler({ logger }));
+  app.use(createSecurityHeaders({ hsts: config.nodeEnv === 'production' }));
+  app.use(async (ctx, next) => {
+    ctx.state.appName = config.appName;
+    await next();
+  });
+  app.use(createStaticFiles(`${VIEWS_DIR}/static`));
+
+  const interactions = createInteractionRouter({ config, provider, accounts, signInCodes, approvals, mailQueue, csrf, logger });
+  app.use(interactions.routes());
+  if (config.devTools) app.use(createDevRouter({ config, devOutbox }).routes());
+  app.use(mount(provider as unknown as Koa));
+  return { app, provider };
+}

@@ -1,0 +1,41 @@
+import { domainToASCII } from 'node:url';
+
+export type EmailParse = { ok: true; email: string } | { ok: false; problem: string };
+
+// RFC 5321 limits: 64 octets local part, 254 for the whole path.
+const MAX_LOCAL = 64;
+const MAX_TOTAL = 254;
+const DOT_ATOM = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
+const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+
+/**
+ * Validates and normalises an address typed by a person: trims it, lower-cases it (one account per
+ * mailbox in practice, whatever RFC 5321 allows), converts an internationalised domain to its
+ * ASCII form, and rejects anything that could inject mail headers (control characters, commas,
+ * angle brackets) or that no mail server would accept.
+ */
+export function parseEmailAddress(input: unknown): EmailParse {
+  if (typeof input !== 'string') return { ok: false, problem: 'Enter your email address.' };
+  const trimmed = input.normalize('NFC').trim();
+  if (trimmed === '') return { ok: false, problem: 'Enter your email address.' };
+  if (trimmed.length > MAX_TOTAL * 2) return { ok: false, problem: 'That email address is too long.' };
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f\s,;<>()[\]\\"]/.test(trimmed)) return { ok: false, problem: 'An email address cannot contain spaces or symbols like , ; < > ".' };
+  const at = trimmed.lastIndexOf('@');
+  if (at <= 0 || at === trimmed.length - 1 || trimmed.indexOf('@') !== at) {
+    return { ok: false, problem: 'Enter an email address like name@example.com.' };
+  }
+  const local = trimmed.slice(0, at).toLowerCase();
+  const domainInput = trimmed.slice(at + 1).toLowerCase().replace(/\.$/, '');
+  if (local.length > MAX_LOCAL || !DOT_ATOM.test(local)) {
+    return { ok: false, problem: 'The part before the @ is not a valid mailbox name.' };
+  }
+  const domain = domainToASCII(domainInput);
+  const labels = domain.split('.');
+  if (domain === '' || labels.length < 2 || !labels.every((label) => LABEL.test(label)) || /^\d+$/.test(labels.at(-1)!)) {
+    return { ok: false, problem: 'The part after the @ is not a valid domain.' };
+  }
+  const email = `${local}@${domain}`;
+  if (email.length > MAX_TOTAL) return { ok: false, problem: 'That email address is too long.' };
+  return { ok: true, email };
+}

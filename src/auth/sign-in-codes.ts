@@ -1,0 +1,156 @@
+import { randomInt } from 'node:crypto';
+import type { Store } from '../store/store.ts';
+import { signInAttemptsKey, signInCodeKey } from '../store/keys.ts';
+import { constantTimeEqual, hmacSha256, randomDigits, randomToken } from './secrets.ts';
+
+/** What is stored per interaction: hashes only, never the code or link token themselves. */
+interface StoredSignIn {
+  issueId: string;
+  email: string;
+  codeHash: string;
+  linkHash: string;
+  /** Shown in the waiting tab and asked for on another device: guards against approving someone else's sign-in. */
+  matchNumber: number;
+  /** "Chrome on Linux": shown on the link's confirmation page so a person recognises their own request. */
+  requestedFrom: string;
+  issuedAt: number;
+  expiresAt: number;
+}
+
+export interface IssuedSignIn {
+  code: string;
+  linkToken: string;
+  matchNumber: number;
+  expiresAt: Date;
+}
+
+export type CodeCheck =
+  | { ok: true; email: string }
+  | { ok: false; reason: 'wrong'; attemptsLeft: number }
+  | { ok: false; reason: 'expired' | 'too-many-attempts' };
+
+export type LinkCheck =
+  | { ok: true; email: string }
+  | { ok: false; reason: 'expired' | 'wrong-number' };
+
+export interface PendingSignIn {
+  email: string;
+  matchNumber: number;
+  requestedFrom: string;
+  expiresAt: Date;
+}
+
+export interface SignInCodesOptions {
+  store: Store;
+  hmacKey: string;
+  /** @default 600 */
+  ttlSeconds?: number;
+  /** @default 6 */
+  codeLength?: number;
+  /** @default 5 */
+  maxWrongAttempts?: number;
+  /** @default Date.now */
+  now?: () => number;
+}
+
+/**
+ * The magic link and the typed code of one sign-in (one oidc-provider interaction). Both are
+ * single-use, expire, are stored only as HMACs, and redeeming either kills both. Issuing again for
+ * the same interaction replaces the previous pair.
+ */
+export function createSignInCodes({ store, hmacKey, ttlSeconds = 600, codeLength = 6, maxWrongAttempts = 5, now = Date.now }: SignInCodesOptions) {
+  if (!(ttlSeconds > 0)) throw new TypeError('ttlSeconds must be positive');
+  if (hmacKey.length < 16) throw new TypeError('hmacKey is too short');
+  const hash = (purpose: 'code' | 'link', uid: string, value: string) => hmacSha256(hmacKey, `${purpose}:${uid}`, value);
+
+  return {
+    async issue(interactionUid: string, email: string, requestedFrom: string): Promise<IssuedSignIn> {
+      const code = randomDigits(codeLength);
+      const linkToken = randomToken();
+      const matchNumber = randomInt(10, 100);
+      const issuedAt = now();
+      const record: StoredSignIn = {
+        issueId: randomToken(9),
+        email,
+        codeHash: hash('code', interactionUid, code),
+        linkHash: hash('link', interactionUid, linkToken),
+        matchNumber,
+        requestedFrom,
+        issuedAt,
+        expiresAt: issuedAt + ttlSeconds * 1000,
+      };
+      await store.set(signInCodeKey(interactionUid), record, ttlSeconds);
+      return { code, linkToken, matchNumber, expiresAt: new Date(record.expiresAt) };
+    },
+
+    /** What the waiting tab and the link's confirmation page show; undefined once redeemed or expired. */
+    async pending(interactionUid: string): Promise<PendingSignIn | undefined> {
+      const record = await store.get<StoredSignIn>(signInCodeKey(interactionUid));
+      return record && toPending(record);
+    },
+
+    /** Redeems a typed code. Every attempt is counted before comparing, so parallel guesses cannot exceed the cap. */
+    async redeemCode(interactionUid: string, code: string): Promise<CodeCheck> {
+      const key = signInCodeKey(interactionUid);
+      const record = await store.get<StoredSignIn>(key);
+      if (!record) return { ok: false, reason: 'expired' };
+      const attempts = await store.increment(signInAttemptsKey(interactionUid, record.issueId), ttlSeconds);
+      if (attempts > maxWrongAttempts) {
+        await store.delete(key);
+        return { ok: false, reason: 'too-many-attempts' };
+      }
+      if (!constantTimeEqual(hash('code', interactionUid, code), record.codeHash)) {
+        if (attempts >= maxWrongAttempts) {
+          await store.delete(key);
+          return { ok: false, reason: 'too-many-attempts' };
+        }
+        return { ok: false, reason: 'wrong', attemptsLeft: maxWrongAttempts - attempts };
+      }
+      return takeIfSameIssue(key, record);
+    },
+
+    /** Checks a link token without redeeming it: a GET of the link must never consume it. */
+    async peekLink(interactionUid: string, linkToken: string): Promise<PendingSignIn | undefined> {
+      const record = await store.get<StoredSignIn>(signInCodeKey(interactionUid));
+      if (!record || !constantTimeEqual(hash('link', interactionUid, linkToken), record.linkHash)) return undefined;
+      return toPending(record);
+    },
+
+    /**
+     * Redeems a link token. `matchNumber` is required when the link is confirmed on a device other
+     * than the one that asked: a wrong number burns the link, so guessing gets one try.
+     */
+    async redeemLink(interactionUid: string, linkToken: string, matchNumber?: number): Promise<LinkCheck> {
+      const key = signInCodeKey(interactionUid);
+      const record = await store.get<StoredSignIn>(key);
+      if (!record || !constantTimeEqual(hash('link', interactionUid, linkToken), record.linkHash)) return { ok: false, reason: 'expired' };
+      if (matchNumber !== undefined && matchNumber !== record.matchNumber) {
+        await store.delete(key);
+        return { ok: false, reason: 'wrong-number' };
+      }
+      const taken = await takeIfSameIssue(key, record);
+      return taken.ok ? taken : { ok: false, reason: 'expired' };
+    },
+
+    async cancel(interactionUid: string) {
+      await store.delete(signInCodeKey(interactionUid));
+    },
+  };
+
+  // The atomic step: of concurrent redeemers exactly one takes the record. A record replaced by a
+  // newer issue in between is not this one: the taker puts nothing back and reports it expired.
+  async function takeIfSameIssue(key: string, record: StoredSignIn): Promise<{ ok: true; email: string } | { ok: false; reason: 'expired' }> {
+    const taken = await store.take<StoredSignIn>(key);
+    if (!taken || taken.issueId !== record.issueId || taken.expiresAt <= now()) return { ok: false, reason: 'expired' };
+    return { ok: true, email: taken.email };
+  }
+}
+
+export type SignInCodes = ReturnType<typeof createSignInCodes>;
+
+const toPending = (record: StoredSignIn): PendingSignIn => ({
+  email: record.email,
+  matchNumber: record.matchNumber,
+  requestedFrom: record.requestedFrom,
+  expiresAt: new Date(record.expiresAt),
+});

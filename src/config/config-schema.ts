@@ -1,0 +1,175 @@
+export type NodeEnv = 'development' | 'test' | 'production';
+export type SignupPolicy = 'open' | 'closed';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** Relying-party registration: standard client metadata plus Sesame's own keys. */
+export interface ClientRegistration {
+  client_id: string;
+  client_secret?: string;
+  client_name?: string;
+  redirect_uris: string[];
+  post_logout_redirect_uris?: string[];
+  grant_types?: string[];
+  response_types?: string[];
+  token_endpoint_auth_method?: string;
+  scope?: string;
+  /** Skips the consent prompt: the app belongs to the operator of this Sesame. */
+  first_party?: boolean;
+  [metadata: string]: unknown;
+}
+
+export interface Config {
+  nodeEnv: NodeEnv;
+  port: number;
+  issuer: string;
+  appName: string;
+  redis: { url: string | undefined; keyPrefix: string };
+  mail: { smtpUrl: string | undefined; from: string };
+  clients: ClientRegistration[];
+  signup: SignupPolicy;
+  cookieKeys: string[];
+  hmacKey: string;
+  jwks: { keys: Record<string, unknown>[] };
+  signInCode: { length: number; ttlSeconds: number; maxWrongAttempts: number };
+  ttl: {
+    interactionSeconds: number;
+    sessionSeconds: number;
+    accessTokenSeconds: number;
+    authorizationCodeSeconds: number;
+    idTokenSeconds: number;
+    refreshTokenSeconds: number;
+    grantSeconds: number;
+  };
+  maxBodyBytes: number;
+  trustProxy: boolean;
+  logLevel: LogLevel;
+  /** Development conveniences: /dev/outbox and /demo. Never on in production. */
+  devTools: boolean;
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Collects every problem of one configuration before failing, so an operator fixes them in one go. */
+export class ProblemList {
+  readonly problems: string[] = [];
+  add(setting: string, message: string) {
+    this.problems.push(`${setting}: ${message}`);
+  }
+  throwIfAny() {
+    if (this.problems.length > 0) throw new ConfigError(this.problems);
+  }
+}
+
+const MIN_SECRET_LENGTH = 32;
+
+/** Checks a fully assembled Config; returns it deep-frozen or throws ConfigError listing every problem. */
+export function validateConfig(config: Config): Readonly<Config> {
+  const problems = new ProblemList();
+  const { nodeEnv } = config;
+
+  if (!['development', 'test', 'production'].includes(nodeEnv)) problems.add('NODE_ENV', `must be development, test or production (got "${nodeEnv}")`);
+  if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) problems.add('PORT', `must be an integer 0..65535 (got ${config.port})`);
+
+  let issuer: URL | undefined;
+  try {
+    issuer = new URL(config.issuer);
+    if (!['http:', 'https:'].includes(issuer.protocol)) problems.add('ISSUER', `must be an http(s) URL (got "${config.issuer}")`);
+    if (issuer.search || issuer.hash) problems.add('ISSUER', 'must not have a query or fragment');
+    if (issuer.pathname !== '/' && issuer.pathname !== '') problems.add('ISSUER', 'must not have a path: mount Sesame at the root of its own host');
+  } catch {
+    problems.add('ISSUER', `must be an absolute URL (got "${config.issuer}")`);
+  }
+
+  if (config.redis.url !== undefined && !/^rediss?:\/\//.test(config.redis.url)) {
+    problems.add('REDIS_URL', `must start with redis:// or rediss:// (got "${redact(config.redis.url)}")`);
+  }
+  if (config.mail.smtpUrl !== undefined && !/^smtps?:\/\//.test(config.mail.smtpUrl)) {
+    problems.add('SMTP_URL', 'must start with smtp:// or smtps://');
+  }
+  if (!/@/.test(config.mail.from)) problems.add('MAIL_FROM', `must contain an address (got "${config.mail.from}")`);
+  if (!['open', 'closed'].includes(config.signup)) problems.add('SIGNUP', `must be open or closed (got "${config.signup}")`);
+  if (config.cookieKeys.length === 0) problems.add('COOKIE_KEYS', 'must hold at least one key');
+  config.cookieKeys.forEach((key, i) => {
+    if (key.length < MIN_SECRET_LENGTH) problems.add('COOKIE_KEYS', `key ${i + 1} must be at least ${MIN_SECRET_LENGTH} characters (got ${key.length})`);
+  });
+  if (config.hmacKey.length < MIN_SECRET_LENGTH) problems.add('HMAC_KEY', `must be at least ${MIN_SECRET_LENGTH} characters (got ${config.hmacKey.length})`);
+  if (!Array.isArray(config.jwks.keys) || config.jwks.keys.length === 0) problems.add('JWKS_FILE', 'must hold a JWKS with at least one private key');
+  else if (!config.jwks.keys.some((key) => key.kty === 'RSA')) problems.add('JWKS_FILE', 'must include an RSA key: RS256 is required for interoperability');
+
+  const code = config.signInCode;
+  if (!isIntIn(code.ttlSeconds, 60, 3600)) problems.add('SIGN_IN_CODE_TTL_SECONDS', `must be an integer 60..3600 (got ${code.ttlSeconds})`);
+  if (!isIntIn(code.length, 6, 10)) problems.add('signInCode.length', `must be an integer 6..10 (got ${code.length})`);
+  if (!isIntIn(code.maxWrongAttempts, 1, 10)) problems.add('signInCode.maxWrongAttempts', `must be an integer 1..10 (got ${code.maxWrongAttempts})`);
+  for (const [name, seconds] of Object.entries(config.ttl)) {
+    if (!isIntIn(seconds, 1, 10 * 365 * 86400)) problems.add(`ttl.${name}`, `must be a positive integer (got ${seconds})`);
+  }
+  if (config.ttl.interactionSeconds < code.ttlSeconds) {
+    problems.add('ttl.interactionSeconds', `must be at least SIGN_IN_CODE_TTL_SECONDS (${code.ttlSeconds}): a link must not outlive its sign-in`);
+  }
+  if (config.ttl.grantSeconds < config.ttl.refreshTokenSeconds) {
+    problems.add('ttl.grantSeconds', 'must be at least ttl.refreshTokenSeconds: the grant caps every refresh token');
+  }
+  if (!isIntIn(config.maxBodyBytes, 1024, 1024 * 1024)) problems.add('maxBodyBytes', `must be an integer 1024..1048576 (got ${config.maxBodyBytes})`);
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
+    problems.add('LOG_LEVEL', `must be one of fatal, error, warn, info, debug, trace, silent (got "${config.logLevel}")`);
+  }
+  validateClients(config.clients, problems);
+
+  if (nodeEnv === 'production') {
+    if (issuer && issuer.protocol === 'http:' && !isLoopback(issuer.hostname)) problems.add('ISSUER', 'must be https:// in production');
+    if (config.redis.url === undefined) problems.add('REDIS_URL', 'must be set in production: the in-memory store loses everything on restart and cannot be shared');
+    if (config.mail.smtpUrl === undefined) problems.add('SMTP_URL', 'must be set in production: the dev outbox would show sign-in links to anyone');
+    if (config.devTools) problems.add('NODE_ENV', 'development tools cannot be enabled in production');
+  }
+
+  problems.throwIfAny();
+  return deepFreeze(config);
+}
+
+function validateClients(clients: unknown, problems: ProblemList) {
+  if (!Array.isArray(clients)) {
+    problems.add('CLIENTS_FILE', 'must contain a JSON array of client registrations');
+    return;
+  }
+  const seen = new Set<string>();
+  clients.forEach((client: unknown, i) => {
+    const where = `CLIENTS_FILE[${i}]`;
+    if (typeof client !== 'object' || client === null) {
+      problems.add(where, 'must be an object');
+      return;
+    }
+    const c = client as Record<string, unknown>;
+    if (typeof c.client_id !== 'string' || c.client_id === '') problems.add(`${where}.client_id`, 'must be a non-empty string');
+    else if (seen.has(c.client_id)) problems.add(`${where}.client_id`, `"${c.client_id}" is registered twice`);
+    else seen.add(c.client_id);
+    if (!Array.isArray(c.redirect_uris) || c.redirect_uris.length === 0 || !c.redirect_uris.every((u) => typeof u === 'string')) {
+      problems.add(`${where}.redirect_uris`, 'must be a non-empty array of URLs');
+    }
+    if (c.first_party !== undefined && typeof c.first_party !== 'boolean') problems.add(`${where}.first_party`, 'must be true or false');
+    if (c.token_endpoint_auth_method !== 'none' && c.client_secret !== undefined && (typeof c.client_secret !== 'string' || c.client_secret.length < 32)) {
+      problems.add(`${where}.client_secret`, 'must be a string of at least 32 characters');
+    }
+  });
+}
+
+const isIntIn = (n: number, min: number, max: number) => Number.isInteger(n) && n >= min && n <= max;
+const isLoopback = (host: string) => host === 'localhost' || host === '127.0.0.1' || host === '[::1]';
+
+function redact(url: string) {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

@@ -1,0 +1,140 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { ClientRegistration, Config, LogLevel, NodeEnv, SignupPolicy } from './config-schema.ts';
+import { ConfigError, ProblemList, validateConfig } from './config-schema.ts';
+import { generateSigningKeys } from './signing-keys.ts';
+
+export interface LoadConfigOptions {
+  env: Record<string, string | undefined>;
+  /** Directory that holds config/ and .sesame/. @default process.cwd() */
+  rootDir?: string;
+  /** Called once per development fallback that is in effect. */
+  onFallback?: (message: string) => void;
+}
+
+const DEV_STATE_DIR = '.sesame';
+
+/**
+ * Merges config/default.json with the environment, reads the clients and JWKS files, and in
+ * development creates the secrets it lacks (kept under .sesame/ so they survive restarts).
+ * The only reader of the environment and of configuration files.
+ */
+export function loadConfig({ env, rootDir = process.cwd(), onFallback = () => {} }: LoadConfigOptions): Readonly<Config> {
+  const problems = new ProblemList();
+  const defaults = readJson(resolve(rootDir, 'config/default.json'), 'config/default.json', problems) as DefaultsFile | undefined;
+  const nodeEnv = (env.NODE_ENV || 'development') as NodeEnv;
+  const production = nodeEnv === 'production';
+  const generateMissing = nodeEnv === 'development';
+
+  const port = parseInteger(env.PORT, 3000, 'PORT', problems);
+  const issuer = (env.ISSUER || `http://localhost:${port}`).replace(/\/$/, '');
+  const devState = resolve(rootDir, DEV_STATE_DIR);
+
+  const clientsFile = resolve(rootDir, env.CLIENTS_FILE || 'config/clients.json');
+  const clients = (readJson(clientsFile, 'CLIENTS_FILE', problems) ?? []) as ClientRegistration[];
+
+  const jwksFile = resolve(rootDir, env.JWKS_FILE || `${DEV_STATE_DIR}/jwks.json`);
+  let jwks: Config['jwks'] = { keys: [] };
+  if (existsSync(jwksFile)) jwks = (readJson(jwksFile, 'JWKS_FILE', problems) ?? jwks) as Config['jwks'];
+  else if (generateMissing) {
+    jwks = generateSigningKeys();
+    writeSecretFile(jwksFile, jwks);
+    onFallback(`signing keys: generated ${jwksFile} (development only)`);
+  } else problems.add('JWKS_FILE', `file not found: ${jwksFile}`);
+
+  let cookieKeys = splitList(env.COOKIE_KEYS);
+  let hmacKey = env.HMAC_KEY ?? '';
+  if (generateMissing && (cookieKeys.length === 0 || hmacKey === '')) {
+    const secrets = developmentSecrets(resolve(devState, 'secrets.json'));
+    if (cookieKeys.length === 0) cookieKeys = secrets.cookieKeys;
+    if (hmacKey === '') hmacKey = secrets.hmacKey;
+    onFallback(`secrets: using development secrets from ${DEV_STATE_DIR}/secrets.json`);
+  } else if (production || nodeEnv === 'test') {
+    if (cookieKeys.length === 0) problems.add('COOKIE_KEYS', 'must be set');
+    if (hmacKey === '') problems.add('HMAC_KEY', 'must be set');
+  }
+
+  if (!env.SMTP_URL && !production) onFallback('mail: dev outbox at /dev/outbox (SMTP_URL unset)');
+
+  problems.throwIfAny();
+  const d = defaults!;
+  return validateConfig({
+    nodeEnv,
+    port,
+    issuer,
+    appName: env.APP_NAME || d.appName,
+    redis: { url: env.REDIS_URL || undefined, keyPrefix: env.REDIS_KEY_PREFIX ?? 'sesame:' },
+    mail: { smtpUrl: env.SMTP_URL || undefined, from: env.MAIL_FROM || `${env.APP_NAME || d.appName} <no-reply@${new URL(issuer).hostname}>` },
+    clients,
+    signup: (env.SIGNUP || 'open') as SignupPolicy,
+    cookieKeys,
+    hmacKey,
+    jwks,
+    signInCode: {
+      ...d.signInCode,
+      ttlSeconds: parseInteger(env.SIGN_IN_CODE_TTL_SECONDS, d.signInCode.ttlSeconds, 'SIGN_IN_CODE_TTL_SECONDS', problems),
+    },
+    ttl: d.ttl,
+    maxBodyBytes: d.maxBodyBytes,
+    trustProxy: parseBoolean(env.TRUST_PROXY, false, 'TRUST_PROXY', problems),
+    logLevel: (env.LOG_LEVEL || 'info') as LogLevel,
+    devTools: nodeEnv === 'development',
+  });
+}
+
+interface DefaultsFile {
+  appName: string;
+  signInCode: Config['signInCode'];
+  ttl: Config['ttl'];
+  maxBodyBytes: number;
+}
+
+function readJson(path: string, setting: string, problems: ProblemList): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    problems.add(setting, `file not found or unreadable: ${path}`);
+    return undefined;
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    problems.add(setting, `${path} is not valid JSON (${(error as Error).message})`);
+    return undefined;
+  }
+}
+
+function developmentSecrets(path: string): { cookieKeys: string[]; hmacKey: string } {
+  if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8'));
+  const secrets = { cookieKeys: [randomBytes(32).toString('base64url')], hmacKey: randomBytes(32).toString('base64url') };
+  writeSecretFile(path, secrets);
+  return secrets;
+}
+
+function writeSecretFile(path: string, value: unknown) {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, JSON.stringify(value, null, 2), { mode: 0o600 });
+}
+
+function parseInteger(raw: string | undefined, fallback: number, setting: string, problems: ProblemList): number {
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) {
+    problems.add(setting, `must be a whole number (got "${raw}")`);
+    return fallback;
+  }
+  return Number(raw);
+}
+
+function parseBoolean(raw: string | undefined, fallback: boolean, setting: string, problems: ProblemList): boolean {
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(true|1|yes)$/i.test(raw)) return true;
+  if (/^(false|0|no)$/i.test(raw)) return false;
+  problems.add(setting, `must be true or false (got "${raw}")`);
+  return fallback;
+}
+
+const splitList = (raw: string | undefined) => (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+
+export { ConfigError };

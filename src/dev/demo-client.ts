@@ -1,0 +1,17 @@
+import type { ClientRegistration } from '../config/config-schema.ts';
+
+export const DEMO_CLIENT_ID = 'sesame-demo';
+
+/** The relying party behind /demo: registered only in development, never from the clients file. */
+export function demoClient(issuer: string): ClientRegistration {
+  return {
+    client_id: DEMO_CLIENT_ID,
+    client_name: 'Sesame demo app',
+    redirect_uris: [`${issuer}/demo/callback`],
+    post_logout_redirect_uris: [`${issuer}/demo`],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'none',
+    scope: 'openid email profile offline_access',
+  };
+}

@@ -1,0 +1,52 @@
+import type { Context, Next } from 'koa';
+import { errors as oidcErrors } from 'oidc-provider';
+import type { Logger } from '../logger.ts';
+import { HttpError, NotFound, ServiceUnavailable, SignInExpired } from './errors.ts';
+import { wantsJson } from './wants-json.ts';
+
+/**
+ * The outermost middleware: decides what the user sees for every error of ours. Stack traces and
+ * internal messages never leave the process; a 5xx says only "Something went wrong" and a request id.
+ */
+export function createErrorHandler({ logger }: { logger: Logger }) {
+  return async function handleErrors(ctx: Context, next: Next) {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined && ctx.respond !== false) throw new NotFound();
+    } catch (thrown) {
+      const error = toHttpError(thrown);
+      if (error.status >= 500) logger.error({ err: thrown, requestId: ctx.state.requestId, path: ctx.path }, 'request failed');
+      else logger.debug({ code: error.code, path: ctx.path }, 'request rejected');
+      ctx.status = error.status;
+      ctx.set(error.headers);
+      ctx.set('Cache-Control', 'no-store');
+      const message = error.expose ? error.message : 'Something went wrong on our side. Please try again.';
+      if (wantsJson(ctx)) {
+        ctx.body = { error: error.code, error_description: message, request_id: ctx.state.requestId };
+        return;
+      }
+      ctx.state.retryUrl = undefined;
+      await ctx.render('error', { title: error.expose ? error.title : 'Something went wrong', message, code: error.code, requestId: ctx.state.requestId });
+      ctx.status = error.status;
+    }
+  };
+}
+
+function toHttpError(thrown: unknown): HttpError {
+  if (thrown instanceof HttpError) return thrown;
+  // interactionDetails() throws this when the cookie is missing or the interaction is gone.
+  if (thrown instanceof oidcErrors.SessionNotFound) return new SignInExpired();
+  if (isStoreOutage(thrown)) return new ServiceUnavailable();
+  const status = (thrown as { status?: number })?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const e = thrown as { expose?: boolean; message?: string; code?: string };
+    return new HttpError(status, e.code ?? 'invalid_request', 'That request did not work', e.expose ? (e.message ?? '') : 'The request could not be processed.');
+  }
+  return new HttpError(500, 'server_error', 'Something went wrong', 'internal error');
+}
+
+function isStoreOutage(thrown: unknown): boolean {
+  const name = (thrown as { name?: string })?.name ?? '';
+  const message = (thrown as { message?: string })?.message ?? '';
+  return name === 'MaxRetriesPerRequestError' || /Connection is closed|ECONNREFUSED|Stream isn't writeable/.test(message);
+}

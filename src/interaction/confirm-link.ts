@@ -1,0 +1,39 @@
+import type { Context } from 'koa';
+import { HttpError, SignInExpired } from '../http/errors.ts';
+import type { FinishLogin } from './finish-login.ts';
+import type { InteractionDeps } from './interaction-deps.ts';
+import { interactionOfThisBrowser } from './load-interaction.ts';
+import { LINK_TOKEN_SHAPE } from './open-link.ts';
+
+/**
+ * POST /interaction/:uid/link — redeems the link. In the browser holding the interaction cookie
+ * the sign-in finishes here; anywhere else it only records an approval that the waiting tab takes,
+ * because a link opened elsewhere must never sign that other browser into the app.
+ */
+export function createConfirmLink({ provider, signInCodes, approvals }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'approvals'>, finishLogin: FinishLogin) {
+  return async function confirmLink(ctx: Context) {
+    const uid = ctx.params.uid!;
+    const form: Record<string, string> = ctx.state.form;
+    const token = form.t ?? '';
+    if (!LINK_TOKEN_SHAPE.test(token)) throw new SignInExpired('This sign-in link is not valid. Request a new one from the app.');
+
+    const interaction = await interactionOfThisBrowser(provider, ctx);
+    if (interaction) {
+      const result = await signInCodes.redeemLink(uid, token);
+      if (!result.ok) throw new SignInExpired('This sign-in link has expired or was already used. Request a new one.');
+      return finishLogin(ctx, result.email);
+    }
+
+    const chosen = /^\d{2}$/.test(form.number ?? '') ? Number(form.number) : undefined;
+    if (chosen === undefined) throw new HttpError(400, 'invalid_request', 'Pick a number', 'Choose the number that your other screen shows.');
+    const result = await signInCodes.redeemLink(uid, token, chosen);
+    if (!result.ok) {
+      if (result.reason === 'wrong-number') {
+        throw new HttpError(400, 'wrong_number', 'The number did not match', 'For your safety this link no longer works. If you are signing in, start again on the device where you began; if you did not ask to sign in, you can ignore the email.');
+      }
+      throw new SignInExpired('This sign-in link has expired or was already used. Request a new one.');
+    }
+    await approvals.record(uid, result.email);
+    await ctx.render('link-approved', { email: result.email });
+  };
+}

@@ -1,0 +1,13 @@
+import type { Context } from 'koa';
+import type { FinishLogin } from './finish-login.ts';
+import type { InteractionDeps } from './interaction-deps.ts';
+
+/** POST /interaction/:uid/continue — the waiting tab takes the approval and finishes the sign-in. */
+export function createContinueApproved({ approvals }: Pick<InteractionDeps, 'approvals'>, finishLogin: FinishLogin) {
+  return async function continueApproved(ctx: Context) {
+    const approval = await approvals.take(ctx.params.uid!);
+    // Not confirmed yet (the no-script button was pressed early): back to waiting.
+    if (!approval) return ctx.redirect(`/interaction/${ctx.params.uid}/check`);
+    return finishLogin(ctx, approval.email);
+  };
+}

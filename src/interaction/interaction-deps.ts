@@ -1,0 +1,20 @@
+import type Provider from 'oidc-provider';
+import type { Accounts } from '../accounts/accounts.ts';
+import type { LoginApprovals } from '../auth/login-approvals.ts';
+import type { SignInCodes } from '../auth/sign-in-codes.ts';
+import type { Config } from '../config/config-schema.ts';
+import type { Csrf } from '../http/csrf.ts';
+import type { Logger } from '../logger.ts';
+import type { MailQueue } from '../mail/mail-queue.ts';
+
+/** Everything the interaction routes need, passed in by createApp. */
+export interface InteractionDeps {
+  config: Readonly<Config>;
+  provider: Provider;
+  accounts: Accounts;
+  signInCodes: SignInCodes;
+  approvals: LoginApprovals;
+  mailQueue: MailQueue;
+  csrf: Csrf;
+  logger: Logger;
+}

@@ -1,0 +1,40 @@
+import { randomInt } from 'node:crypto';
+import type { Context } from 'koa';
+import { SignInExpired } from '../http/errors.ts';
+import { clientNameOf } from './client-name.ts';
+import type { InteractionDeps } from './interaction-deps.ts';
+import { interactionOfThisBrowser } from './load-interaction.ts';
+
+export const LINK_TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * GET /interaction/:uid/link?t=… — only a confirmation page. A GET never changes state
+ * (RFC 9110 §9.2.1): mail scanners such as Safe Links fetch every link before the person does.
+ * In the browser that started the sign-in one button finishes it; on another device the person
+ * must also pick the number the waiting tab shows, so nobody approves a sign-in they did not start.
+ */
+export function createOpenLink({ provider, signInCodes }: Pick<InteractionDeps, 'provider' | 'signInCodes'>) {
+  return async function openLink(ctx: Context) {
+    const token = typeof ctx.query.t === 'string' ? ctx.query.t : '';
+    const pending = LINK_TOKEN_SHAPE.test(token) ? await signInCodes.peekLink(ctx.params.uid!, token) : undefined;
+    if (!pending) throw new SignInExpired('This sign-in link has expired or was already used. Links work once and for a few minutes: request a new one from the app.');
+    const interaction = await interactionOfThisBrowser(provider, ctx);
+    const sameBrowser = interaction !== undefined;
+    ctx.set('Cache-Control', 'no-store');
+    await ctx.render('link-confirm', {
+      clientName: interaction ? await clientNameOf(provider, interaction.params.client_id) : undefined,
+      email: pending.email,
+      requestedFrom: pending.requestedFrom,
+      token,
+      sameBrowser,
+      numberChoices: sameBrowser ? [] : numberChoices(pending.matchNumber),
+    });
+  };
+}
+
+/** The right number and two decoys, shuffled. */
+function numberChoices(matchNumber: number): number[] {
+  const choices = new Set([matchNumber]);
+  while (choices.size < 3) choices.add(randomInt(10, 100));
+  return [...choices].sort(() => randomInt(3) - 1);
+}

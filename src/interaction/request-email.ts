@@ -1,0 +1,38 @@
+import type { Context } from 'koa';
+import { parseEmailAddress } from '../auth/email-address.ts';
+import { summariseUserAgent } from '../auth/device-summary.ts';
+import { clientNameOf } from './client-name.ts';
+import type { InteractionDeps } from './interaction-deps.ts';
+import type { Interaction } from './load-interaction.ts';
+
+/**
+ * POST /interaction/:uid/email — issues a link and a code and queues the mail. It does the same
+ * work whether or not an account exists (the mail worker decides whether to send), so the answer
+ * reveals nothing about the address.
+ */
+export function createRequestEmail({ provider, signInCodes, mailQueue, config }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'mailQueue' | 'config'>) {
+  return async function requestEmail(ctx: Context) {
+    const interaction: Interaction = ctx.state.interaction;
+    const form: Record<string, string> = ctx.state.form;
+    const parsed = parseEmailAddress(form.email);
+    const clientName = await clientNameOf(provider, interaction.params.client_id);
+    if (!parsed.ok) {
+      ctx.status = 400;
+      return ctx.render('email', { clientName, email: (form.email ?? '').slice(0, 254), error: parsed.problem });
+    }
+    const issued = await signInCodes.issue(interaction.uid, parsed.email, summariseUserAgent(ctx.get('user-agent')));
+    const link = new URL(`/interaction/${interaction.uid}/link`, config.issuer);
+    link.searchParams.set('t', issued.linkToken);
+    await mailQueue.enqueue({
+      kind: 'sign-in',
+      to: parsed.email,
+      clientName,
+      link: link.href,
+      code: issued.code,
+      expiresAt: issued.expiresAt.toISOString(),
+      matchNumber: issued.matchNumber,
+    });
+    ctx.status = 303;
+    ctx.redirect(`/interaction/${interaction.uid}/check`);
+  };
+}

@@ -1,0 +1,54 @@
+import Router from '@koa/router';
+import type { Context, Next } from 'koa';
+import { createAbortSignIn } from './abort-sign-in.ts';
+import { createConfirmConsent } from './confirm-consent.ts';
+import { createConfirmLink } from './confirm-link.ts';
+import { createContinueApproved } from './continue-approved.ts';
+import { createFinishLogin } from './finish-login.ts';
+import type { InteractionDeps } from './interaction-deps.ts';
+import { loadInteraction } from './load-interaction.ts';
+import { createOpenLink } from './open-link.ts';
+import { createPollApproval } from './poll-approval.ts';
+import { readForm } from './read-form.ts';
+import { createRequestEmail } from './request-email.ts';
+import { createRestartSignIn } from './restart-sign-in.ts';
+import { createShowCheckEmail } from './show-check-email.ts';
+import { createShowPrompt } from './show-prompt.ts';
+import { createVerifyCode } from './verify-code.ts';
+
+const UID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * Every interaction route and its middleware, in order: the order reads as the policy.
+ * All of them live under /interaction/:uid because that is the path of the interaction cookie.
+ */
+export function createInteractionRouter(deps: InteractionDeps) {
+  const { provider, csrf, config } = deps;
+  const finishLogin = createFinishLogin(deps);
+  const form = readForm({ csrf, maxBodyBytes: config.maxBodyBytes });
+  const login = loadInteraction(provider, 'login');
+  const consent = loadInteraction(provider, 'consent');
+  const any = loadInteraction(provider);
+
+  const router = new Router({ prefix: '/interaction/:uid' });
+  router.use(async function interactionPage(ctx: Context, next: Next) {
+    if (!UID.test(ctx.params.uid ?? '')) return; // 404 from the error handler
+    ctx.set('Cache-Control', 'no-store');
+    ctx.state.uid = ctx.params.uid;
+    ctx.state.csrfToken = csrf.tokenFor(ctx.params.uid!);
+    return next();
+  });
+
+  router.get('/', any, createShowPrompt(deps));
+  router.post('/email', form, login, createRequestEmail(deps));
+  router.get('/check', login, createShowCheckEmail(deps));
+  router.post('/code', form, login, createVerifyCode(deps, finishLogin));
+  router.get('/link', createOpenLink(deps));
+  router.post('/link', form, createConfirmLink(deps, finishLogin));
+  router.get('/status', login, createPollApproval(deps));
+  router.post('/continue', form, login, createContinueApproved(deps, finishLogin));
+  router.post('/restart', form, login, createRestartSignIn(deps));
+  router.post('/consent', form, consent, createConfirmConsent(deps));
+  router.post('/abort', form, any, createAbortSignIn(deps));
+  return router;
+}

@@ -1,0 +1,24 @@
+import type { Context } from 'koa';
+import { clientNameOf } from './client-name.ts';
+import type { InteractionDeps } from './interaction-deps.ts';
+import type { Interaction } from './load-interaction.ts';
+
+/** GET /interaction/:uid — the email form, the waiting page once a mail went out, or consent. */
+export function createShowPrompt({ provider, signInCodes }: Pick<InteractionDeps, 'provider' | 'signInCodes'>) {
+  return async function showPrompt(ctx: Context) {
+    const interaction: Interaction = ctx.state.interaction;
+    const clientName = await clientNameOf(provider, interaction.params.client_id);
+    if (interaction.prompt.name === 'login') {
+      if (await signInCodes.pending(interaction.uid)) return ctx.redirect(`/interaction/${interaction.uid}/check`);
+      const hint = typeof interaction.params.login_hint === 'string' ? interaction.params.login_hint.slice(0, 254) : '';
+      return ctx.render('email', { clientName, email: hint, error: undefined });
+    }
+    if (interaction.prompt.name === 'consent') {
+      const details = interaction.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
+      const scopes = (details.missingOIDCScope ?? []).filter((scope) => scope !== 'openid');
+      return ctx.render('consent', { clientName, scopes, claims: details.missingOIDCClaims ?? [] });
+    }
+    // A prompt Sesame does not know means a configuration error, not a user error.
+    throw new Error(`unsupported prompt ${interaction.prompt.name}`);
+  };
+}

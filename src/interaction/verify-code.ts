@@ -1,0 +1,41 @@
+import type { Context } from 'koa';
+import { clientNameOf } from './client-name.ts';
+import type { FinishLogin } from './finish-login.ts';
+import type { InteractionDeps } from './interaction-deps.ts';
+import type { Interaction } from './load-interaction.ts';
+import { renderCheckEmail } from './show-check-email.ts';
+
+/** POST /interaction/:uid/code — the code typed into the original tab. */
+export function createVerifyCode({ provider, signInCodes, config }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'config'>, finishLogin: FinishLogin) {
+  const codeShape = new RegExp(`^\\d{${config.signInCode.length}}$`);
+
+  return async function verifyCode(ctx: Context) {
+    const interaction: Interaction = ctx.state.interaction;
+    const form: Record<string, string> = ctx.state.form;
+    // People copy "123 456" or "123-456" from the mail: keep only the digits.
+    const code = (form.code ?? '').slice(0, 64).replace(/[\s-]/g, '');
+    const pending = await signInCodes.pending(interaction.uid);
+    const clientName = await clientNameOf(provider, interaction.params.client_id);
+
+    const again = async (error: string) => {
+      ctx.status = 400;
+      if (!pending) return ctx.render('email', { clientName, email: '', error });
+      await renderCheckEmail(ctx, { clientName, email: pending.email, matchNumber: pending.matchNumber, expiresAt: pending.expiresAt, error });
+    };
+
+    if (!pending) return again('That code has expired. Enter your email address to get a new one.');
+    if (!codeShape.test(code)) return again(`Enter the ${config.signInCode.length}-digit code from the email.`);
+
+    const result = await signInCodes.redeemCode(interaction.uid, code);
+    if (result.ok) return finishLogin(ctx, result.email);
+    if (result.reason === 'wrong') {
+      return again(`That code is not right. ${result.attemptsLeft} ${result.attemptsLeft === 1 ? 'try' : 'tries'} left.`);
+    }
+    ctx.status = 400;
+    const message =
+      result.reason === 'too-many-attempts'
+        ? 'Too many wrong codes: that code no longer works. Enter your email address to get a new one.'
+        : 'That code has expired. Enter your email address to get a new one.';
+    return ctx.render('email', { clientName, email: pending.email, error: message });
+  };
+}

@@ -1,0 +1,36 @@
+import { createTransport } from 'nodemailer';
+import type { MailMessage } from './mail-message.ts';
+
+export interface Mailer {
+  send(message: MailMessage): Promise<void>;
+  /** Readiness: resolves when the transport can reach its server. */
+  verify(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** SMTP through nodemailer. Short timeouts: a dead server fails a send (to be retried) rather than hanging it. */
+export function createSmtpMailer({ smtpUrl, from }: { smtpUrl: string; from: string }): Mailer {
+  const url = new URL(smtpUrl);
+  const transport = createTransport({
+    host: url.hostname,
+    port: Number(url.port) || (url.protocol === 'smtps:' ? 465 : 587),
+    secure: url.protocol === 'smtps:',
+    auth: url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined,
+    pool: true,
+    maxConnections: 4,
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 20_000,
+  });
+  return {
+    async send(message) {
+      await transport.sendMail({ from, to: message.to, subject: message.subject, text: message.text, html: message.html, disableFileAccess: true, disableUrlAccess: true });
+    },
+    async verify() {
+      await transport.verify();
+    },
+    async close() {
+      transport.close();
+    },
+  };
+}

@@ -1,0 +1,28 @@
+import { join } from 'node:path';
+import ejs from 'ejs';
+import type { MailMessage } from './mail-message.ts';
+import type { SignInMailJob } from './sign-in-mail-job.ts';
+
+/**
+ * Renders the sign-in mail, HTML and text. The code stays out of the subject: lock screens and
+ * notification previews show subjects to whoever stands nearby.
+ */
+export async function renderSignInEmail({ appName, job, viewsDir }: { appName: string; job: SignInMailJob; viewsDir: string }): Promise<MailMessage> {
+  const expiresAt = new Date(job.expiresAt);
+  const minutesLeft = Math.max(1, Math.round((expiresAt.getTime() - Date.now()) / 60_000));
+  const locals = {
+    appName,
+    clientName: job.clientName,
+    link: job.link,
+    code: job.code,
+    codeGrouped: job.code.length === 6 ? `${job.code.slice(0, 3)} ${job.code.slice(3)}` : job.code,
+    matchNumber: job.matchNumber,
+    expiresAtUtc: `${expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    minutesLeft,
+  };
+  const [html, text] = await Promise.all([
+    ejs.renderFile(join(viewsDir, 'mail/sign-in.html.ejs'), locals, { cache: true }),
+    ejs.renderFile(join(viewsDir, 'mail/sign-in.txt.ejs'), locals, { cache: true, escape: (s: unknown) => String(s) }),
+  ]);
+  return { to: job.to, subject: `Sign in to ${job.clientName}`, html, text };
+}

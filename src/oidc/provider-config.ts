@@ -1,0 +1,134 @@
+import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import type { Config } from '../config/config-schema.ts';
+import { demoClient } from '../dev/demo-client.ts';
+import { ACR_EMAIL } from './acr.ts';
+
+export interface ProviderHooks {
+  adapter: NonNullable<Configuration['adapter']>;
+  findAccount: NonNullable<Configuration['findAccount']>;
+  renderPage: (ctx: KoaContextWithOIDC, view: string, locals: Record<string, unknown>) => Promise<void>;
+}
+
+/** oidc-provider configuration derived from Sesame's Config; no I/O here. */
+export function providerConfig(config: Readonly<Config>, { adapter, findAccount, renderPage }: ProviderHooks): Configuration {
+  const secureCookies = new URL(config.issuer).protocol === 'https:';
+  const cookieOptions = { httpOnly: true, sameSite: 'lax' as const, secure: secureCookies };
+
+  return {
+    adapter,
+    findAccount,
+    clients: [...config.clients, ...(config.devTools ? [demoClient(config.issuer)] : [])].map((client) => ({ ...client })) as Configuration['clients'],
+    clientDefaults: {
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: 'RS256',
+      require_auth_time: true,
+    },
+    extraClientMetadata: {
+      properties: ['first_party', 'resource_server'],
+      validator(_ctx, key, value) {
+        if (value !== undefined && typeof value !== 'boolean') {
+          throw new TypeError(`${key} must be a boolean`);
+        }
+      },
+    },
+    jwks: config.jwks as Configuration['jwks'],
+    cookies: {
+      keys: [...config.cookieKeys],
+      // lax: the session cookie must ride along on the top-level redirect back from an app's link,
+      // while cross-site POSTs and embedded frames never carry it.
+      long: cookieOptions,
+      short: cookieOptions,
+    },
+    scopes: ['openid', 'email', 'profile', 'offline_access'],
+    claims: {
+      // acr, amr and auth_time always go to the ID token, so apps can see how the user signed in.
+      openid: ['sub', 'acr', 'amr', 'auth_time'],
+      email: ['email', 'email_verified'],
+      profile: [],
+    },
+    // Put scope claims (email) into the ID token too: many apps (Auth.js, mod_auth_openidc) read it only.
+    conformIdTokenClaims: false,
+    acrValues: [ACR_EMAIL],
+    pkce: {
+      // RFC 9700 §2.1.1: PKCE with S256 for public clients; confidential clients may use it too.
+      required: (_ctx, client) => client.clientAuthMethod === 'none',
+    },
+    responseTypes: ['code'],
+    rotateRefreshToken: true,
+    ttl: {
+      AccessToken: config.ttl.accessTokenSeconds,
+      AuthorizationCode: config.ttl.authorizationCodeSeconds,
+      ClientCredentials: config.ttl.accessTokenSeconds,
+      IdToken: config.ttl.idTokenSeconds,
+      Interaction: config.ttl.interactionSeconds,
+      RefreshToken: config.ttl.refreshTokenSeconds,
+      Session: config.ttl.sessionSeconds,
+      // Every refresh checks its grant's expiry: the grant must outlive the refresh tokens.
+      Grant: config.ttl.grantSeconds,
+    },
+    features: {
+      devInteractions: { enabled: false },
+      // A client may revoke or introspect only its own tokens; a resource server registered with
+      // `resource_server: true` may introspect any.
+      revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
+      introspection: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId || client.metadata().resource_server === true,
+      },
+      userinfo: { enabled: true },
+      clientCredentials: { enabled: true },
+      claimsParameter: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        async logoutSource(ctx, form) {
+          await renderPage(ctx, 'logout', { form, clientName: ctx.oidc.client?.clientName ?? ctx.oidc.client?.clientId });
+        },
+        async postLogoutSuccessSource(ctx) {
+          await renderPage(ctx, 'logged-out', { clientName: ctx.oidc.client?.clientName ?? ctx.oidc.client?.clientId });
+        },
+      },
+    },
+    interactions: {
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+    },
+    async loadExistingGrant(ctx) {
+      const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session!.grantIdFor(ctx.oidc.client!.clientId);
+      if (grantId) return ctx.oidc.provider.Grant.find(grantId);
+      // First-party apps belong to the operator: their grant is implied, so there is no consent screen.
+      if (ctx.oidc.client?.metadata().first_party === true && ctx.oidc.session?.accountId) {
+        const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client.clientId, accountId: ctx.oidc.session.accountId });
+        grant.addOIDCScope(ctx.oidc.requestParamScopes ? [...ctx.oidc.requestParamScopes].join(' ') : 'openid');
+        if (ctx.oidc.requestParamClaims) grant.addOIDCClaims([...ctx.oidc.requestParamClaims]);
+        await grant.save();
+        return grant;
+      }
+      return undefined;
+    },
+    async renderError(ctx, out) {
+      await renderPage(ctx, 'error', {
+        title: 'This sign-in request cannot be completed',
+        message: describeOidcError(out.error, out.error_description),
+        code: out.error,
+        requestId: ctx.state.requestId,
+      });
+    },
+    enabledJWA: {
+      idTokenSigningAlgValues: ['RS256', 'ES256', 'PS256'],
+      userinfoSigningAlgValues: ['RS256', 'ES256', 'PS256'],
+      introspectionSigningAlgValues: ['RS256', 'ES256', 'PS256'],
+    },
+  };
+}
+
+function describeOidcError(code: string | undefined, description: string | undefined): string {
+  switch (code) {
+    case 'invalid_client':
+      return 'The app that sent you here is not registered with this sign-in service. Contact the app’s support.';
+    case 'invalid_redirect_uri':
+      return 'The app asked to send you back to an address it has not registered, so this sign-in was stopped to protect you.';
+    default:
+      return description ?? 'The app sent a request that cannot be processed.';
+  }
+}

@@ -1,0 +1,70 @@
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { errors } from 'oidc-provider';
+import type { Store } from '../store/store.ts';
+import { oidcConsumedKey, oidcGrantIndexKey, oidcRecordKey, oidcSessionUidKey, oidcUserCodeKey } from '../store/keys.ts';
+
+// Models whose records carry a grantId and must die with their grant (lib/helpers/revoke.js).
+const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode']);
+// Models the library consume()s: single-use codes and rotating refresh tokens.
+const CONSUMABLE = new Set(['AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PushedAuthorizationRequest', 'PreAuthorizedCode']);
+
+/**
+ * oidc-provider's Adapter over our Store, one instance per model name.
+ * `consume` is atomic (Store.markOnce): the library reads `consumed` and then consumes, so two
+ * concurrent redemptions of one code would otherwise both succeed.
+ */
+export function createStoreAdapterClass(store: Store) {
+  return class StoreAdapter implements Adapter {
+    readonly model: string;
+
+    constructor(model: string) {
+      this.model = model;
+    }
+
+    async upsert(id: string, payload: AdapterPayload, expiresIn: number | undefined): Promise<void> {
+      const key = oidcRecordKey(this.model, id);
+      const ttl = expiresIn && expiresIn > 0 ? expiresIn : undefined;
+      // Indexes first: a crash may leave a dangling index entry, never an unindexed token.
+      const indexWrites: Promise<void>[] = [];
+      if (GRANTABLE.has(this.model) && payload.grantId) indexWrites.push(store.addToIndex(oidcGrantIndexKey(payload.grantId), key, ttl));
+      if (payload.uid && this.model === 'Session') indexWrites.push(store.set(oidcSessionUidKey(payload.uid), id, ttl));
+      if (payload.userCode) indexWrites.push(store.set(oidcUserCodeKey(payload.userCode), id, ttl));
+      await Promise.all(indexWrites);
+      await store.set(key, payload, ttl);
+    }
+
+    async find(id: string): Promise<AdapterPayload | undefined> {
+      if (!CONSUMABLE.has(this.model)) return store.get<AdapterPayload>(oidcRecordKey(this.model, id));
+      const [payload, consumed] = await store.getMany<unknown>([oidcRecordKey(this.model, id), oidcConsumedKey(this.model, id)]);
+      if (!payload) return undefined;
+      return consumed === undefined ? (payload as AdapterPayload) : { ...(payload as AdapterPayload), consumed };
+    }
+
+    async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      const id = await store.get<string>(oidcSessionUidKey(uid));
+      return id === undefined ? undefined : this.find(id);
+    }
+
+    async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      const id = await store.get<string>(oidcUserCodeKey(userCode));
+      return id === undefined ? undefined : this.find(id);
+    }
+
+    async consume(id: string): Promise<void> {
+      const outcome = await store.markOnce(oidcRecordKey(this.model, id), oidcConsumedKey(this.model, id), Math.floor(Date.now() / 1000));
+      // The loser of a race (or a record that expired in between) must not get tokens.
+      if (outcome !== 'marked') throw new errors.InvalidGrant(`${this.model} was already used or has expired`);
+    }
+
+    async destroy(id: string): Promise<void> {
+      // Session uid indexes are left to expire: a rotated session has already re-pointed its uid.
+      await store.delete(oidcRecordKey(this.model, id), oidcConsumedKey(this.model, id));
+    }
+
+    async revokeByGrantId(grantId: string): Promise<void> {
+      const indexKey = oidcGrantIndexKey(grantId);
+      const recordKeys = await store.readIndex(indexKey);
+      await store.delete(...recordKeys, ...recordKeys.map((key) => `${key}:consumed`), indexKey);
+    }
+  };
+}

@@ -1,0 +1,18 @@
+// Every key shape in one place. The part in {braces} is the Redis Cluster hash tag: keys that are
+// used together in one command (a record and its consumed marker, a sign-in and its attempt
+// counter) share it, so they land in one slot.
+
+export const oidcRecordKey = (model: string, id: string) => `oidc:${model}:{${id}}`;
+export const oidcConsumedKey = (model: string, id: string) => `oidc:${model}:{${id}}:consumed`;
+export const oidcGrantIndexKey = (grantId: string) => `oidc:grant:{${grantId}}`;
+export const oidcSessionUidKey = (uid: string) => `oidc:session-uid:{${uid}}`;
+export const oidcUserCodeKey = (userCode: string) => `oidc:user-code:{${userCode}}`;
+
+export const signInCodeKey = (interactionUid: string) => `sign-in:{${interactionUid}}`;
+export const signInAttemptsKey = (interactionUid: string, issueId: string) =>
+  `sign-in:{${interactionUid}}:attempts:${issueId}`;
+export const signInApprovalKey = (interactionUid: string) => `sign-in:{${interactionUid}}:approval`;
+
+export const accountKey = (accountId: string) => `account:{${accountId}}`;
+export const accountEmailKey = (email: string) => `account-email:{${email}}`;
+export const accountListKey = () => 'accounts';

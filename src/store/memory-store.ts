@@ -1,0 +1,125 @@
+import type { MarkOnceResult, Store } from './store.ts';
+
+interface Entry {
+  value: unknown;
+  expiresAt: number; // epoch ms; Infinity when no TTL
+}
+
+export interface MemoryStoreOptions {
+  /** @default Date.now */
+  now?: () => number;
+  /** How often expired entries are swept, in ms. @default 60000 */
+  sweepIntervalMs?: number;
+}
+
+/**
+ * In-process Store for the embedded mode (one process, nothing survives a restart).
+ * Values are cloned in and out so callers can never mutate stored state by reference.
+ */
+export function createMemoryStore({ now = Date.now, sweepIntervalMs = 60_000 }: MemoryStoreOptions = {}): Store {
+  const entries = new Map<string, Entry>();
+  const indexes = new Map<string, { members: Set<string>; expiresAt: number }>();
+
+  const sweep = setInterval(() => {
+    const t = now();
+    for (const [key, entry] of entries) if (entry.expiresAt <= t) entries.delete(key);
+    for (const [key, index] of indexes) if (index.expiresAt <= t) indexes.delete(key);
+  }, sweepIntervalMs);
+  sweep.unref();
+
+  const expiryFor = (ttlSeconds?: number) => (ttlSeconds === undefined ? Infinity : now() + ttlSeconds * 1000);
+
+  function live(key: string): Entry | undefined {
+    const entry = entries.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= now()) {
+      entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  function read<T>(key: string): T | undefined {
+    const entry = live(key);
+    return entry === undefined ? undefined : (structuredClone(entry.value) as T);
+  }
+
+  function write(key: string, value: unknown, ttlSeconds?: number) {
+    assertTtl(ttlSeconds);
+    entries.set(key, { value: structuredClone(value), expiresAt: expiryFor(ttlSeconds) });
+  }
+
+  return {
+    async get<T>(key: string) {
+      return read<T>(key);
+    },
+    async getMany<T>(keys: readonly string[]) {
+      return keys.map((key) => read<T>(key));
+    },
+    async set(key, value, ttlSeconds) {
+      write(key, value, ttlSeconds);
+    },
+    async setIfAbsent(key, value, ttlSeconds) {
+      if (live(key)) return false;
+      write(key, value, ttlSeconds);
+      return true;
+    },
+    async take<T>(key: string) {
+      const value = read<T>(key);
+      entries.delete(key);
+      return value;
+    },
+    async delete(...keys) {
+      for (const key of keys) {
+        entries.delete(key);
+        indexes.delete(key);
+      }
+    },
+    async increment(key, ttlSeconds) {
+      assertTtl(ttlSeconds);
+      const entry = live(key);
+      const count = (typeof entry?.value === 'number' ? entry.value : 0) + 1;
+      entries.set(key, { value: count, expiresAt: entry?.expiresAt ?? expiryFor(ttlSeconds) });
+      return count;
+    },
+    async ttlSeconds(key) {
+      const index = indexes.get(key);
+      const entry = live(key) ?? (index && index.expiresAt > now() ? { expiresAt: index.expiresAt } : undefined);
+      if (!entry) return undefined;
+      return entry.expiresAt === Infinity ? Infinity : Math.ceil((entry.expiresAt - now()) / 1000);
+    },
+    async addToIndex(indexKey, member, ttlSeconds) {
+      assertTtl(ttlSeconds);
+      const existing = indexes.get(indexKey);
+      const index = existing && existing.expiresAt > now() ? existing : { members: new Set<string>(), expiresAt: 0 };
+      index.members.add(member);
+      index.expiresAt = Math.max(index.expiresAt, expiryFor(ttlSeconds));
+      indexes.set(indexKey, index);
+    },
+    async readIndex(indexKey) {
+      const index = indexes.get(indexKey);
+      if (!index || index.expiresAt <= now()) return [];
+      return [...index.members];
+    },
+    async removeFromIndex(indexKey, member) {
+      indexes.get(indexKey)?.members.delete(member);
+    },
+    async markOnce(recordKey, markerKey, value): Promise<MarkOnceResult> {
+      const record = live(recordKey);
+      if (!record) return 'missing';
+      if (live(markerKey)) return 'already-marked';
+      entries.set(markerKey, { value: structuredClone(value), expiresAt: record.expiresAt });
+      return 'marked';
+    },
+    async ping() {},
+    async close() {
+      clearInterval(sweep);
+    },
+  };
+}
+
+function assertTtl(ttlSeconds: number | undefined) {
+  if (ttlSeconds !== undefined && !(Number.isFinite(ttlSeconds) && ttlSeconds > 0)) {
+    throw new TypeError(`ttlSeconds must be a positive number (got ${ttlSeconds})`);
+  }
+}

@@ -1,0 +1,113 @@
+import type { Cluster, Redis } from 'ioredis';
+import type { MarkOnceResult, Store } from './store.ts';
+
+export interface RedisStoreOptions {
+  /** Prepended to every key, so several deployments or test runs can share one Redis. @default 'sesame:' */
+  prefix?: string;
+}
+
+// One script, one key slot: both keys carry the same hash tag (see keys.ts).
+const MARK_ONCE = `
+local pttl = redis.call('PTTL', KEYS[1])
+if pttl == -2 then return 0 end
+if redis.call('EXISTS', KEYS[2]) == 1 then return 1 end
+if pttl == -1 then redis.call('SET', KEYS[2], ARGV[1]) else redis.call('SET', KEYS[2], ARGV[1], 'PX', pttl) end
+return 2`;
+
+const MARK_ONCE_RESULTS: MarkOnceResult[] = ['missing', 'already-marked', 'marked'];
+
+/**
+ * Store on Redis (standalone, Sentinel or Cluster through ioredis). It owns no connection policy:
+ * the caller creates and configures the client, and `close()` quits it.
+ * Every command touches one key or keys of one hash slot, so it runs unchanged on Redis Cluster.
+ */
+export function createRedisStore(redis: Redis | Cluster, { prefix = 'sesame:' }: RedisStoreOptions = {}): Store {
+  const k = (key: string) => prefix + key;
+  const parse = <T>(raw: string | null): T | undefined => (raw === null ? undefined : (JSON.parse(raw) as T));
+  let closed = false;
+
+  return {
+    async get<T>(key: string) {
+      return parse<T>(await redis.get(k(key)));
+    },
+    async getMany<T>(keys: readonly string[]) {
+      if (keys.length === 0) return [];
+      const raws = await redis.mget(keys.map(k));
+      return raws.map((raw) => parse<T>(raw));
+    },
+    async set(key, value, ttlSeconds) {
+      assertTtl(ttlSeconds);
+      const json = JSON.stringify(value);
+      if (ttlSeconds === undefined) await redis.set(k(key), json);
+      else await redis.set(k(key), json, 'PX', Math.ceil(ttlSeconds * 1000));
+    },
+    async setIfAbsent(key, value, ttlSeconds) {
+      assertTtl(ttlSeconds);
+      const json = JSON.stringify(value);
+      const reply =
+        ttlSeconds === undefined ? await redis.set(k(key), json, 'NX') : await redis.set(k(key), json, 'PX', Math.ceil(ttlSeconds * 1000), 'NX');
+      return reply === 'OK';
+    },
+    async take<T>(key: string) {
+      return parse<T>(await redis.getdel(k(key)));
+    },
+    async delete(...keys) {
+      // One DEL per key: keys of different slots cannot share a command on Cluster.
+      await Promise.all(keys.map((key) => redis.del(k(key))));
+    },
+    async increment(key, ttlSeconds) {
+      assertTtl(ttlSeconds);
+      const replies = await redis
+        .multi()
+        .incr(k(key))
+        .pexpire(k(key), Math.ceil(ttlSeconds * 1000), 'NX')
+        .exec();
+      const [error, count] = replies?.[0] ?? [new Error('increment: transaction aborted'), 0];
+      if (error) throw error;
+      return Number(count);
+    },
+    async ttlSeconds(key) {
+      const ms = await redis.pttl(k(key));
+      if (ms === -2) return undefined;
+      if (ms === -1) return Infinity;
+      return Math.ceil(ms / 1000);
+    },
+    async addToIndex(indexKey, member, ttlSeconds) {
+      assertTtl(ttlSeconds);
+      const multi = redis.multi().sadd(k(indexKey), member);
+      // The index must outlive its longest member: set a TTL when it has none, only ever extend it.
+      if (ttlSeconds === undefined) multi.persist(k(indexKey));
+      else {
+        const ms = Math.ceil(ttlSeconds * 1000);
+        multi.pexpire(k(indexKey), ms, 'NX').pexpire(k(indexKey), ms, 'GT');
+      }
+      const replies = await multi.exec();
+      const failed = replies?.find(([error]) => error);
+      if (failed) throw failed[0];
+    },
+    async readIndex(indexKey) {
+      return redis.smembers(k(indexKey));
+    },
+    async removeFromIndex(indexKey, member) {
+      await redis.srem(k(indexKey), member);
+    },
+    async markOnce(recordKey, markerKey, value) {
+      const reply = await redis.eval(MARK_ONCE, 2, k(recordKey), k(markerKey), JSON.stringify(value));
+      return MARK_ONCE_RESULTS[Number(reply)] ?? 'missing';
+    },
+    async ping() {
+      await redis.ping();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
+function assertTtl(ttlSeconds: number | undefined) {
+  if (ttlSeconds !== undefined && !(Number.isFinite(ttlSeconds) && ttlSeconds > 0)) {
+    throw new TypeError(`ttlSeconds must be a positive number (got ${ttlSeconds})`);
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * The only storage contract in Sesame. Values are JSON; keys are already namespaced by `keys.ts`.
+ *
+ * Keys passed together to one call (getMany, markOnce) must share a Redis Cluster hash slot:
+ * `keys.ts` gives them the same `{hash tag}`.
+ */
+export interface Store {
+  get<T>(key: string): Promise<T | undefined>;
+  /** One round trip for several keys of the same hash slot. */
+  getMany<T>(keys: readonly string[]): Promise<(T | undefined)[]>;
+  set(key: string, value: unknown, ttlSeconds?: number): Promise<void>;
+  /** Returns false when the key already exists (nothing written). */
+  setIfAbsent(key: string, value: unknown, ttlSeconds?: number): Promise<boolean>;
+  /** Read and delete in one atomic step: of concurrent callers, exactly one gets the value. */
+  take<T>(key: string): Promise<T | undefined>;
+  delete(...keys: string[]): Promise<void>;
+  /** Atomic counter; the TTL starts at the first increment and is not extended by later ones. */
+  increment(key: string, ttlSeconds: number): Promise<number>;
+  /** Remaining lifetime in seconds; undefined when the key is missing, Infinity when it never expires. */
+  ttlSeconds(key: string): Promise<number | undefined>;
+  /** Set membership index; the index lives at least as long as its longest-lived member. */
+  addToIndex(indexKey: string, member: string, ttlSeconds?: number): Promise<void>;
+  readIndex(indexKey: string): Promise<string[]>;
+  removeFromIndex(indexKey: string, member: string): Promise<void>;
+  /**
+   * Writes `markerKey` with the remaining lifetime of `recordKey`, only if the record exists
+   * and the marker does not, in one atomic step. The basis of single-use tokens.
+   */
+  markOnce(recordKey: string, markerKey: string, value: unknown): Promise<MarkOnceResult>;
+  /** Readiness: resolves when the backend answers. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type MarkOnceResult = 'marked' | 'already-marked' | 'missing';

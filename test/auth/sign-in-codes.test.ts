@@ -1,0 +1,78 @@
+import { describe, expect, it } from '@jest/globals';
+import { createSignInCodes } from '../../src/auth/sign-in-codes.ts';
+import { createMemoryStore } from '../../src/store/memory-store.ts';
+
+const KEY = 'k'.repeat(32);
+
+function setup(overrides: { ttlSeconds?: number } = {}) {
+  let now = 1_800_000_000_000;
+  const store = createMemoryStore({ now: () => now });
+  const codes = createSignInCodes({ store, hmacKey: KEY, now: () => now, ...overrides });
+  return { store, codes, advance: (ms: number) => (now += ms) };
+}
+
+describe('sign-in codes', () => {
+  it('stores only keyed hashes, never the code or link token', async () => {
+    const { store, codes } = setup();
+    const issued = await codes.issue('uid1', 'a@example.com', 'Chrome on Linux');
+    const stored = JSON.stringify(await store.get('sign-in:{uid1}'));
+    expect(stored).not.toContain(issued.code);
+    expect(stored).not.toContain(issued.linkToken);
+    expect(issued.code).toMatch(/^\d{6}$/);
+    expect(issued.linkToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('a code works once', async () => {
+    const { codes } = setup();
+    const { code } = await codes.issue('uid1', 'a@example.com', 'x');
+    expect(await codes.redeemCode('uid1', code)).toEqual({ ok: true, email: 'a@example.com' });
+    expect(await codes.redeemCode('uid1', code)).toEqual({ ok: false, reason: 'expired' });
+  });
+
+  it('expires after its lifetime', async () => {
+    const { codes, advance } = setup({ ttlSeconds: 600 });
+    const { code, linkToken } = await codes.issue('uid1', 'a@example.com', 'x');
+    advance(600_000);
+    expect(await codes.redeemCode('uid1', code)).toEqual({ ok: false, reason: 'expired' });
+    expect(await codes.peekLink('uid1', linkToken)).toBeUndefined();
+  });
+
+  it('a code is bound to its interaction', async () => {
+    const { codes } = setup();
+    const { code } = await codes.issue('uid1', 'a@example.com', 'x');
+    await codes.issue('uid2', 'b@example.com', 'x');
+    const result = await codes.redeemCode('uid2', code);
+    expect(result.ok).toBe(false);
+  });
+
+  it('five wrong codes kill it', async () => {
+    const { codes } = setup();
+    const { code } = await codes.issue('uid1', 'a@example.com', 'x');
+    const wrong = code === '000000' ? '000001' : '000000';
+    for (let left = 4; left >= 1; left--) expect(await codes.redeemCode('uid1', wrong)).toEqual({ ok: false, reason: 'wrong', attemptsLeft: left });
+    expect(await codes.redeemCode('uid1', wrong)).toEqual({ ok: false, reason: 'too-many-attempts' });
+    expect(await codes.redeemCode('uid1', code)).toEqual({ ok: false, reason: 'expired' });
+  });
+
+  it('a new issue replaces the old link and code', async () => {
+    const { codes } = setup();
+    const first = await codes.issue('uid1', 'a@example.com', 'x');
+    await codes.issue('uid1', 'a@example.com', 'x');
+    expect((await codes.redeemCode('uid1', first.code)).ok).toBe(false);
+    expect(await codes.peekLink('uid1', first.linkToken)).toBeUndefined();
+  });
+
+  it('peekLink never consumes; redeemLink does, once', async () => {
+    const { codes } = setup();
+    const { linkToken, matchNumber } = await codes.issue('uid1', 'a@example.com', 'Safari on iOS');
+    for (let i = 0; i < 3; i++) expect(await codes.peekLink('uid1', linkToken)).toMatchObject({ email: 'a@example.com', matchNumber, requestedFrom: 'Safari on iOS' });
+    expect(await codes.redeemLink('uid1', linkToken, matchNumber)).toEqual({ ok: true, email: 'a@example.com' });
+    expect(await codes.redeemLink('uid1', linkToken, matchNumber)).toEqual({ ok: false, reason: 'expired' });
+  });
+
+  it('refuses misuse at construction', () => {
+    const store = createMemoryStore();
+    expect(() => createSignInCodes({ store, hmacKey: KEY, ttlSeconds: -1 })).toThrow(TypeError);
+    expect(() => createSignInCodes({ store, hmacKey: 'short' })).toThrow(TypeError);
+  });
+});

@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../helpers/browser.ts';
+import { startRedis, type StartedRedis } from '../helpers/redis.ts';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
+import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
+
+let redis: StartedRedis;
+let smtp: SmtpSink;
+let sesame: RunningSesame;
+let browser: Browser;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  smtp = await startSmtpSink();
+  sesame = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url, config: { devTools: true } });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await sesame?.close();
+  await smtp?.stop();
+  await redis?.stop();
+});
+
+describe('headless Chromium through the real pages', () => {
+  it('signs in through /demo with the emailed code and shows the ID token claims', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const scriptErrors: string[] = [];
+    page.on('pageerror', (error) => scriptErrors.push(error.message));
+    page.on('console', (message) => message.type() === 'error' && scriptErrors.push(message.text()));
+
+    await page.goto(`${sesame.url}/demo`);
+    await page.getByRole('link', { name: /Sign in with/ }).click();
+    await page.getByLabel('Email address').fill('chromium@example.com');
+    await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
+    await expect(page.getByRole('heading', { name: 'Check your email' }).isVisible()).resolves.toBe(true);
+
+    const mail = await smtp.waitForMail('chromium@example.com');
+    await page.getByLabel('Code from the email').fill(mail.code!);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('button', { name: 'Allow', exact: true }).click();
+
+    await page.waitForURL(/\/demo\/callback/);
+    expect(await page.locator('#signed-in-email').textContent()).toBe('chromium@example.com');
+    const claims = JSON.parse((await page.locator('#claims').textContent())!);
+    expect(claims).toMatchObject({ email: 'chromium@example.com', email_verified: true, iss: sesame.url, aud: 'sesame-demo', amr: ['email'] });
+    expect(scriptErrors).toEqual([]);
+    await context.close();
+  });
+
+  it('the waiting tab continues by itself when the link is confirmed on another device', async () => {
+    const laptop = await browser.newContext();
+    const phone = await browser.newContext({ userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Safari/604.1' });
+    const tab = await laptop.newPage();
+    await tab.goto(`${sesame.url}/demo/start`);
+    await tab.getByLabel('Email address').fill('two-devices@example.com');
+    await tab.getByRole('button', { name: 'Email me a sign-in link' }).click();
+    const matchNumber = (await tab.locator('#match-number').textContent())!.trim();
+
+    const mail = await smtp.waitForMail('two-devices@example.com');
+    const phonePage = await phone.newPage();
+    await phonePage.goto(mail.link!);
+    await phonePage.getByRole('button', { name: matchNumber, exact: true }).click();
+    await expect(phonePage.getByRole('heading', { name: 'Sign-in approved' }).isVisible()).resolves.toBe(true);
+
+    // No click in the laptop tab: its script notices the approval and continues to consent.
+    await tab.getByRole('button', { name: 'Allow', exact: true }).click({ timeout: 15_000 });
+    await tab.waitForURL(/\/demo\/callback/);
+    expect(await tab.locator('#signed-in-email').textContent()).toBe('two-devices@example.com');
+    expect((await phone.cookies()).map((c) => c.name)).not.toContain('_session');
+    await laptop.close();
+    await phone.close();
+  });
+});

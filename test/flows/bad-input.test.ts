@@ -1,0 +1,172 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
+import { startRedis, type StartedRedis } from '../helpers/redis.ts';
+import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
+import { finishAtApp, requestSignInMail } from '../helpers/sign-in.ts';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
+import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
+
+let redis: StartedRedis;
+let smtp: SmtpSink;
+let sesame: RunningSesame;
+let rp: RelyingParty;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  smtp = await startSmtpSink();
+  sesame = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url });
+  rp = await startRelyingParty(sesame.url);
+});
+
+afterAll(async () => {
+  await sesame?.close();
+  await smtp?.stop();
+  await redis?.stop();
+});
+
+/** Opens the app's authorization and returns the email form page. */
+async function openEmailForm(browser = new HttpBrowser()) {
+  const page = await browser.navigate((await rp.startAuthorization()).url);
+  return { browser, page, uid: page.url.split('/').pop()!, fields: formFields(page.html, '/email') };
+}
+
+function expectNoLeak(html: string) {
+  expect(html).not.toMatch(/at .*\.(ts|js):\d+/);
+  expect(html).not.toMatch(/Error:/);
+}
+
+describe('bad input gets a clear 4xx, never a 5xx', () => {
+  it.each([
+    ['empty', ''],
+    ['no at sign', 'not-an-email'],
+    ['two at signs', 'a@b@example.com'],
+    ['header injection', 'victim@example.com\r\nBcc: everyone@example.com'],
+    ['display name', 'Eve <eve@example.com>'],
+    ['a list', 'a@example.com,b@example.com'],
+    ['huge', `${'a'.repeat(300)}@example.com`],
+    ['huge domain', `a@${'b'.repeat(260)}.com`],
+    ['html', '<script>alert(1)</script>@example.com'],
+  ])('refuses an email that is %s, and shows the form again', async (_label, email) => {
+    const { browser, uid, fields } = await openEmailForm();
+    const page = await browser.navigate(`${sesame.url}/interaction/${uid}/email`, { form: { ...fields, email } });
+    expect(page.status).toBe(400);
+    expect(page.html).toContain('role="alert"');
+    expect(page.html).toContain('name="email"');
+    expect(page.html).not.toContain('<script>alert');
+    expectNoLeak(page.html);
+  });
+
+  it('normalises case, whitespace and internationalised domains', async () => {
+    const { browser, uid, fields } = await openEmailForm();
+    await browser.navigate(`${sesame.url}/interaction/${uid}/email`, { form: { ...fields, email: '  Mixed.Case@BÜCHER.example ' } });
+    const mail = await smtp.waitForMail('mixed.case@xn--bcher-kva.example');
+    expect(mail.code).toMatch(/^\d{6}$/);
+  });
+
+  it('rejects a body over the size limit with 413', async () => {
+    const { browser, uid, fields } = await openEmailForm();
+    const response = await browser.request(`${sesame.url}/interaction/${uid}/email`, { form: { ...fields, email: 'a@example.com', pad: 'x'.repeat(100_000) } });
+    expect(response.status).toBe(413);
+    expectNoLeak(await response.text());
+  });
+
+  it('rejects a JSON body with 415 and a repeated field with 400', async () => {
+    const { browser, uid, fields } = await openEmailForm();
+    const json = await browser.request(`${sesame.url}/interaction/${uid}/email`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":"a@example.com"}' });
+    expect(json.status).toBe(415);
+    const polluted = await browser.request(`${sesame.url}/interaction/${uid}/email`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `csrf=${encodeURIComponent(fields.csrf!)}&email=a@example.com&email=b@example.com`,
+    });
+    expect(polluted.status).toBe(400);
+  });
+
+  it('refuses a form without the interaction cookie (stale or foreign) with a helpful page', async () => {
+    const { uid, fields } = await openEmailForm();
+    const page = await new HttpBrowser().navigate(`${sesame.url}/interaction/${uid}/email`, { form: { ...fields, email: 'a@example.com' } });
+    expect(page.status).toBe(400);
+    expect(page.html).toContain('This sign-in has ended');
+    expectNoLeak(page.html);
+  });
+
+  it('refuses a form without a valid CSRF token, or from another origin', async () => {
+    const { browser, uid, fields } = await openEmailForm();
+    const missing = await browser.request(`${sesame.url}/interaction/${uid}/email`, { form: { email: 'a@example.com' } });
+    expect(missing.status).toBe(403);
+    const forged = await browser.request(`${sesame.url}/interaction/${uid}/email`, { form: { csrf: 'forged', email: 'a@example.com' } });
+    expect(forged.status).toBe(403);
+    const crossSite = await browser.request(`${sesame.url}/interaction/${uid}/email`, { form: { ...fields, email: 'a@example.com' }, headers: { origin: 'https://evil.example' } });
+    expect(crossSite.status).toBe(403);
+  });
+
+  it('answers an unknown interaction uid or an unknown page with a 4xx page', async () => {
+    const browser = new HttpBrowser();
+    expect((await browser.navigate(`${sesame.url}/interaction/nope`)).status).toBe(400);
+    expect((await browser.navigate(`${sesame.url}/interaction/${'x'.repeat(500)}`)).status).toBe(404);
+    expect((await browser.navigate(`${sesame.url}/nowhere`)).status).toBe(404);
+    const json = await browser.request(`${sesame.url}/nowhere`, { headers: { accept: 'application/json' } });
+    expect(json.status).toBe(404);
+    expect(await json.json()).toMatchObject({ error: 'not_found' });
+  });
+
+  it('an unknown client gets an error page and no redirect', async () => {
+    const url = new URL((await rp.startAuthorization()).url);
+    url.searchParams.set('client_id', 'who-is-this');
+    const page = await new HttpBrowser().navigate(url.href);
+    expect(page.status).toBe(400);
+    expect(page.leftTo).toBeUndefined();
+    expect(page.html).toContain('not registered');
+  });
+
+  it('a redirect_uri that is not registered gets an error page and no redirect', async () => {
+    const url = new URL((await rp.startAuthorization()).url);
+    url.searchParams.set('redirect_uri', 'https://evil.example/steal');
+    const page = await new HttpBrowser().navigate(url.href);
+    expect(page.status).toBe(400);
+    expect(page.leftTo).toBeUndefined();
+    expect(page.html).toContain('not registered');
+  });
+
+  it('a public client without PKCE is refused', async () => {
+    const { FIRST_PARTY_CLIENT } = await import('../helpers/test-config.ts');
+    const spa = await startRelyingParty(sesame.url, FIRST_PARTY_CLIENT);
+    const url = new URL((await spa.startAuthorization()).url);
+    url.searchParams.delete('code_challenge');
+    url.searchParams.delete('code_challenge_method');
+    const page = await new HttpBrowser().navigate(url.href);
+    expect(page.leftTo).toMatch(/error=invalid_request/);
+  });
+});
+
+describe('wrong codes', () => {
+  it('five wrong codes kill the code, and then even the right one fails', async () => {
+    const { browser, uid, mail, checkPage } = await requestSignInMail({ rp, smtp }, 'guesser@example.com');
+    const { csrf } = formFields(checkPage.html, '/code');
+    const wrong = mail.code === '000000' ? '111111' : '000000';
+    for (let i = 1; i <= 4; i++) {
+      const page = await browser.navigate(`${sesame.url}/interaction/${uid}/code`, { form: { csrf: csrf!, code: wrong } });
+      expect(page.status).toBe(400);
+      expect(page.html).toContain(`${5 - i} tr`);
+    }
+    const fifth = await browser.navigate(`${sesame.url}/interaction/${uid}/code`, { form: { csrf: csrf!, code: wrong } });
+    expect(fifth.html).toContain('Too many wrong codes');
+    const right = await browser.navigate(`${sesame.url}/interaction/${uid}/code`, { form: { csrf: csrf!, code: mail.code! } });
+    expect(right.status).toBe(400);
+    expect(right.leftTo).toBeUndefined();
+  });
+
+  it('a code of the wrong shape is refused without counting against the code', async () => {
+    const { browser, uid, mail, checkPage, pending } = await requestSignInMail({ rp, smtp }, 'shape@example.com');
+    const { csrf } = formFields(checkPage.html, '/code');
+    for (const code of ['', '12', 'abcdef', '1'.repeat(64)]) {
+      const page = await browser.navigate(`${sesame.url}/interaction/${uid}/code`, { form: { csrf: csrf!, code } });
+      expect(page.status).toBe(400);
+      expect(page.html).toContain('Enter the 6-digit code');
+    }
+    const spaced = `${mail.code!.slice(0, 3)} ${mail.code!.slice(3)}`;
+    const page = await browser.navigate(`${sesame.url}/interaction/${uid}/code`, { form: { csrf: csrf!, code: spaced } });
+    const tokens = await rp.handleCallback(await finishAtApp(browser, page), pending);
+    expect(tokens.claims()!.email).toBe('shape@example.com');
+  });
+});

@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import * as client from 'openid-client';
+import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
+import { startRedis, type StartedRedis } from '../helpers/redis.ts';
+import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
+import { finishAtApp, requestSignInMail } from '../helpers/sign-in.ts';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
+import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
+
+let redis: StartedRedis;
+let smtp: SmtpSink;
+let sesame: RunningSesame;
+let rp: RelyingParty;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  smtp = await startSmtpSink();
+  sesame = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url });
+  rp = await startRelyingParty(sesame.url);
+});
+
+afterAll(async () => {
+  await sesame?.close();
+  await smtp?.stop();
+  await redis?.stop();
+});
+
+const PARALLEL = 20;
+
+describe('concurrent double redemption: exactly one wins', () => {
+  it('the same code posted in parallel signs in once', async () => {
+    const { browser, uid, mail, checkPage } = await requestSignInMail({ rp, smtp }, 'race-code@example.com');
+    const form = { ...formFields(checkPage.html, '/code'), code: mail.code! };
+    const responses = await Promise.all(Array.from({ length: PARALLEL }, () => browser.request(`${sesame.url}/interaction/${uid}/code`, { form })));
+    const winners = responses.filter((r) => r.status === 303 && r.headers.get('location')!.includes(`/auth/${uid}`));
+    expect(winners).toHaveLength(1);
+    expect(responses.filter((r) => r.status === 400)).toHaveLength(PARALLEL - 1);
+  });
+
+  it('the same link confirmed in parallel signs in once', async () => {
+    const { browser, uid, mail } = await requestSignInMail({ rp, smtp }, 'race-link@example.com');
+    const confirm = await browser.navigate(mail.link!);
+    const form = formFields(confirm.html, '/link');
+    const responses = await Promise.all(Array.from({ length: PARALLEL }, () => browser.request(`${sesame.url}/interaction/${uid}/link`, { form })));
+    expect(responses.filter((r) => r.status === 303)).toHaveLength(1);
+    expect(responses.filter((r) => r.status === 400)).toHaveLength(PARALLEL - 1);
+  });
+
+  it('the same authorization code exchanged in parallel yields tokens once', async () => {
+    const { browser, uid, mail, checkPage, pending } = await requestSignInMail({ rp, smtp }, 'race-token@example.com');
+    const page = await browser.navigate(`${sesame.url}/interaction/${uid}/code`, { form: { ...formFields(checkPage.html, '/code'), code: mail.code! } });
+    const callback = await finishAtApp(browser, page);
+    const outcomes = await Promise.allSettled(Array.from({ length: PARALLEL }, () => rp.handleCallback(callback, pending)));
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    for (const outcome of outcomes.filter((o) => o.status === 'rejected')) {
+      expect((outcome as PromiseRejectedResult).reason).toMatchObject({ error: 'invalid_grant' });
+    }
+  });
+
+  it('the same refresh token used in parallel rotates once', async () => {
+    const { browser, uid, mail, checkPage, pending } = await requestSignInMail(
+      { rp, smtp, authorizationParams: { scope: 'openid email offline_access', prompt: 'consent' } },
+      'race-refresh@example.com',
+    );
+    const page = await browser.navigate(`${sesame.url}/interaction/${uid}/code`, { form: { ...formFields(checkPage.html, '/code'), code: mail.code! } });
+    const tokens = await rp.handleCallback(await finishAtApp(browser, page), pending);
+    const outcomes = await Promise.allSettled(Array.from({ length: PARALLEL }, () => client.refreshTokenGrant(rp.config, tokens.refresh_token!)));
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+  });
+
+  it('a code reused after a successful exchange revokes what it issued', async () => {
+    const { browser, uid, mail, checkPage, pending } = await requestSignInMail({ rp, smtp }, 'replay@example.com');
+    const page = await browser.navigate(`${sesame.url}/interaction/${uid}/code`, { form: { ...formFields(checkPage.html, '/code'), code: mail.code! } });
+    const callback = await finishAtApp(browser, page);
+    const tokens = await rp.handleCallback(callback, pending);
+    await expect(rp.handleCallback(callback, pending)).rejects.toMatchObject({ error: 'invalid_grant' });
+    const introspection = await client.tokenIntrospection(rp.config, tokens.access_token);
+    expect(introspection.active).toBe(false);
+  });
+});
+
+describe('a second browser cannot use the first one\'s interaction', () => {
+  it('posting the right code from another browser fails and leaves the code usable', async () => {
+    const { browser, uid, mail, checkPage, pending } = await requestSignInMail({ rp, smtp }, 'owner@example.com');
+    const thief = new HttpBrowser();
+    const stolen = await thief.navigate(`${sesame.url}/interaction/${uid}/code`, { form: { ...formFields(checkPage.html, '/code'), code: mail.code! } });
+    expect(stolen.status).toBe(400);
+    const page = await browser.navigate(`${sesame.url}/interaction/${uid}/code`, { form: { ...formFields(checkPage.html, '/code'), code: mail.code! } });
+    const tokens = await rp.handleCallback(await finishAtApp(browser, page), pending);
+    expect(tokens.claims()!.email).toBe('owner@example.com');
+  });
+});

@@ -1,0 +1,127 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { Redis, type Cluster } from 'ioredis';
+import { createRedisStore } from '../../src/store/redis-store.ts';
+import type { Store } from '../../src/store/store.ts';
+
+export interface StartedRedis {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A redis-server of the test's own on a free loopback port (nothing saved to disk), or the
+ * server at REDIS_URL when that is set.
+ */
+export async function startRedis(extraArgs: string[] = []): Promise<StartedRedis> {
+  if (process.env.REDIS_URL) {
+    const url = process.env.REDIS_URL;
+    return { url, port: Number(new URL(url).port) || 6379, stop: async () => {} };
+  }
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort();
+    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs], { stdio: 'ignore' });
+    children.add(child);
+    const url = `redis://127.0.0.1:${port}`;
+    if (await answersPing(url, child)) {
+      return {
+        url,
+        port,
+        stop: () => stopChild(child),
+      };
+    }
+    await stopChild(child);
+    if (attempt >= 3) throw new Error('could not start redis-server (is it installed?)');
+  }
+}
+
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    children.delete(child);
+    return;
+  }
+  await new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+  children.delete(child);
+}
+
+async function answersPing(url: string, child: ChildProcess): Promise<boolean> {
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline && child.exitCode === null) {
+    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    redis.on('error', () => {});
+    try {
+      await redis.connect();
+      await redis.ping();
+      redis.disconnect();
+      return true;
+    } catch {
+      redis.disconnect();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  return false;
+}
+
+/** No braces: they would become a Redis Cluster hash tag and pin every key to one slot. */
+export function uniquePrefix(label: string): string {
+  return `sesame-test:${label}:${randomUUID()}:`;
+}
+
+export async function deleteKeysWithPrefix(redis: Redis | Cluster, prefix: string): Promise<void> {
+  const nodes = 'nodes' in redis && typeof redis.nodes === 'function' ? redis.nodes('master') : [redis as Redis];
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      cursor = next;
+      await Promise.all(keys.map((key) => node.del(key)));
+    } while (cursor !== '0');
+  }
+}
+
+export async function countKeysWithPrefix(redis: Redis, prefix: string): Promise<number> {
+  let cursor = '0';
+  let count = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+    cursor = next;
+    count += keys.length;
+  } while (cursor !== '0');
+  return count;
+}
+
+export async function createTestRedisStore(url: string, label: string): Promise<{ store: Store; redis: Redis; prefix: string; cleanup(): Promise<void> }> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  const prefix = uniquePrefix(label);
+  const store = createRedisStore(redis, { prefix });
+  return {
+    store,
+    redis,
+    prefix,
+    async cleanup() {
+      if (redis.status === 'ready') await deleteKeysWithPrefix(redis, prefix);
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import { HttpBrowser, formFields, type Page } from './http-browser.ts';
+import type { RelyingParty } from './relying-party.ts';
+import type { SmtpSink } from './smtp-sink.ts';
+
+export interface SignInContext {
+  rp: RelyingParty;
+  smtp: SmtpSink;
+  browser?: HttpBrowser;
+  authorizationParams?: Record<string, string>;
+}
+
+/** Opens the app's authorization URL and submits the email form; returns the "check your email" page and the mail. */
+export async function requestSignInMail({ rp, smtp, browser = new HttpBrowser(), authorizationParams }: SignInContext, email: string) {
+  const pending = await rp.startAuthorization(authorizationParams);
+  const emailPage = await browser.navigate(pending.url);
+  if (!/\/interaction\/[^/]+$/.test(emailPage.url)) throw new Error(`expected the email form, got ${emailPage.status} ${emailPage.url}`);
+  const uid = emailPage.url.split('/').pop()!;
+  const fields = formFields(emailPage.html, '/email');
+  const checkPage = await browser.navigate(`${new URL(emailPage.url).origin}/interaction/${uid}/email`, { form: { ...fields, email } });
+  const mail = await smtp.waitForMail(email);
+  return { pending, uid, browser, checkPage, mail, origin: new URL(emailPage.url).origin };
+}
+
+/** Answers the consent page if it is shown, and returns where the browser was finally sent. */
+export async function finishAtApp(browser: HttpBrowser, page: Page & { leftTo?: string }): Promise<string> {
+  if (page.leftTo) return page.leftTo;
+  if (/\/consent"/.test(page.html)) {
+    const fields = formFields(page.html, '/consent');
+    const next = await browser.navigate(`${new URL(page.url).origin}${/action="([^"]*\/consent)"/.exec(page.html)![1]}`, { form: { ...fields, decision: 'allow' } });
+    if (next.leftTo) return next.leftTo;
+    throw new Error(`consent did not return to the app: ${next.status} ${next.url}`);
+  }
+  throw new Error(`sign-in did not return to the app: ${page.status} ${page.url}\n${page.html.slice(0, 500)}`);
+}
+
+/** The whole sign-in with the typed code: returns the app's tokens. */
+export async function signInWithCode(context: SignInContext, email: string) {
+  const { pending, uid, browser, mail, origin } = await requestSignInMail(context, email);
+  const page = await browser.navigate(`${origin}/interaction/${uid}/code`, { form: { ...formFields((await browser.navigate(`${origin}/interaction/${uid}/check`)).html, '/code'), code: mail.code! } });
+  const callback = await finishAtApp(browser, page);
+  return { tokens: await context.rp.handleCallback(callback, pending), browser, mail, callback };
+}
+
+/** The whole sign-in with the link, opened in the same browser. */
+export async function signInWithLink(context: SignInContext, email: string) {
+  const { pending, browser, mail } = await requestSignInMail(context, email);
+  const confirm = await browser.navigate(mail.link!);
+  const fields = formFields(confirm.html, '/link');
+  const page = await browser.navigate(new URL(/action="([^"]*\/link)"/.exec(confirm.html)![1]!, mail.link!).href, { form: fields });
+  const callback = await finishAtApp(browser, page);
+  return { tokens: await context.rp.handleCallback(callback, pending), browser, mail, callback };
+}

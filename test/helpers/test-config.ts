@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import type { ClientRegistration, Config } from '../../src/config/config-schema.ts';
+import { validateConfig } from '../../src/config/config-schema.ts';
+import { generateSigningKeys } from '../../src/config/signing-keys.ts';
+
+let cachedKeys: Config['jwks'] | undefined;
+
+export const TEST_CLIENT: ClientRegistration = {
+  client_id: 'test-app',
+  client_secret: 'test-app-secret-0123456789abcdef0123456789',
+  client_name: 'Test App',
+  redirect_uris: ['http://127.0.0.1:9/callback'],
+  post_logout_redirect_uris: ['http://127.0.0.1:9/signed-out'],
+  grant_types: ['authorization_code', 'refresh_token'],
+  response_types: ['code'],
+  token_endpoint_auth_method: 'client_secret_basic',
+  scope: 'openid email profile offline_access',
+};
+
+export const FIRST_PARTY_CLIENT: ClientRegistration = {
+  client_id: 'first-party-spa',
+  client_name: 'First-party SPA',
+  redirect_uris: ['http://127.0.0.1:9/spa-callback'],
+  grant_types: ['authorization_code', 'refresh_token'],
+  response_types: ['code'],
+  token_endpoint_auth_method: 'none',
+  scope: 'openid email profile offline_access',
+  first_party: true,
+};
+
+export const MACHINE_CLIENT: ClientRegistration = {
+  client_id: 'machine',
+  client_secret: 'machine-secret-0123456789abcdef0123456789ab',
+  redirect_uris: ['http://127.0.0.1:9/unused'],
+  grant_types: ['client_credentials'],
+  response_types: [],
+  token_endpoint_auth_method: 'client_secret_basic',
+  scope: '',
+};
+
+/** A valid test Config: fresh secrets, keys generated once per test file. */
+export function testConfig(overrides: Partial<Config> & { issuer: string }): Readonly<Config> {
+  cachedKeys ??= generateSigningKeys();
+  return validateConfig({
+    nodeEnv: 'test',
+    port: 0,
+    appName: 'Sesame',
+    redis: { url: undefined, keyPrefix: 'unused:' },
+    mail: { smtpUrl: undefined, from: 'Sesame <no-reply@sesame.test>' },
+    clients: [TEST_CLIENT, FIRST_PARTY_CLIENT, MACHINE_CLIENT],
+    signup: 'open',
+    cookieKeys: [randomBytes(32).toString('base64url')],
+    hmacKey: randomBytes(32).toString('base64url'),
+    jwks: cachedKeys,
+    signInCode: { length: 6, ttlSeconds: 600, maxWrongAttempts: 5 },
+    ttl: {
+      interactionSeconds: 900,
+      sessionSeconds: 86400,
+      accessTokenSeconds: 600,
+      authorizationCodeSeconds: 60,
+      idTokenSeconds: 600,
+      refreshTokenSeconds: 86400,
+      grantSeconds: 86400,
+    },
+    maxBodyBytes: 16384,
+    trustProxy: false,
+    logLevel: 'silent',
+    devTools: false,
+    ...overrides,
+  });
+}

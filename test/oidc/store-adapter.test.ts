@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createStoreAdapterClass } from '../../src/oidc/store-adapter.ts';
+import { createMemoryStore } from '../../src/store/memory-store.ts';
+import type { Store } from '../../src/store/store.ts';
+import { createTestRedisStore, startRedis, type StartedRedis } from '../helpers/redis.ts';
+
+let redis: StartedRedis;
+const stores: { name: string; store?: Store; cleanup?: () => Promise<void> }[] = [{ name: 'memory' }, { name: 'redis' }];
+
+beforeAll(async () => {
+  redis = await startRedis();
+  const memory = createMemoryStore();
+  stores[0]!.store = memory;
+  stores[0]!.cleanup = () => memory.close();
+  const onRedis = await createTestRedisStore(redis.url, 'adapter');
+  stores[1]!.store = onRedis.store;
+  stores[1]!.cleanup = onRedis.cleanup;
+});
+
+afterAll(async () => {
+  for (const s of stores) await s.cleanup?.();
+  await redis?.stop();
+});
+
+describe.each(stores)('oidc-provider adapter on the $name store', (subject) => {
+  const adapter = (model: string) => new (createStoreAdapterClass(subject.store!))(model);
+
+  it('upserts and finds a payload; destroy removes it', async () => {
+    const sessions = adapter('Session');
+    await sessions.upsert('s1', { accountId: 'a', uid: 'u1' }, 60);
+    expect(await sessions.find('s1')).toMatchObject({ accountId: 'a' });
+    expect(await sessions.findByUid('u1')).toMatchObject({ accountId: 'a' });
+    await sessions.destroy('s1');
+    expect(await sessions.find('s1')).toBeUndefined();
+    expect(await sessions.findByUid('u1')).toBeUndefined();
+  });
+
+  it('consume() marks once: the second and any concurrent consume throw invalid_grant', async () => {
+    const codes = adapter('AuthorizationCode');
+    await codes.upsert('c1', { grantId: 'g1', accountId: 'a' }, 60);
+    await codes.consume('c1');
+    expect((await codes.find('c1'))!.consumed).toBeDefined();
+    await expect(codes.consume('c1')).rejects.toMatchObject({ error: 'invalid_grant' });
+
+    await codes.upsert('c2', { grantId: 'g1' }, 60);
+    const outcomes = await Promise.allSettled(Array.from({ length: 30 }, () => codes.consume('c2')));
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+  });
+
+  it('consume() of an expired or missing record fails instead of creating one', async () => {
+    const codes = adapter('AuthorizationCode');
+    await expect(codes.consume('never')).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect(await codes.find('never')).toBeUndefined();
+  });
+
+  it('revokeByGrantId() deletes every token of the grant, of every model, and nothing else', async () => {
+    const access = adapter('AccessToken');
+    const refresh = adapter('RefreshToken');
+    await access.upsert('at1', { grantId: 'g-revoke' }, 60);
+    await refresh.upsert('rt1', { grantId: 'g-revoke' }, 600);
+    await refresh.consume('rt1');
+    await access.upsert('at2', { grantId: 'g-other' }, 60);
+    await access.revokeByGrantId('g-revoke');
+    expect(await access.find('at1')).toBeUndefined();
+    expect(await refresh.find('rt1')).toBeUndefined();
+    expect(await access.find('at2')).toBeDefined();
+  });
+
+  it('findByUserCode() finds device codes', async () => {
+    const devices = adapter('DeviceCode');
+    await devices.upsert('d1', { userCode: 'ABCD-EFGH' }, 60);
+    expect(await devices.findByUserCode('ABCD-EFGH')).toMatchObject({ userCode: 'ABCD-EFGH' });
+  });
+
+  it('a payload without expiry (e.g. a Grant without TTL) is kept', async () => {
+    const grants = adapter('Grant');
+    await grants.upsert('g-forever', { accountId: 'a' }, undefined);
+    expect(await grants.find('g-forever')).toMatchObject({ accountId: 'a' });
+  });
+});

@@ -1,0 +1,31 @@
+// The waiting tab: when the link is confirmed on another device, continue without a click.
+// Without JavaScript the "I confirmed the link" button does the same.
+(function () {
+  var waiting = document.getElementById('waiting');
+  var form = document.getElementById('continue-form');
+  var status = document.getElementById('status');
+  if (!waiting || !form || !window.fetch) return;
+  var url = waiting.getAttribute('data-status-url');
+  var delay = 2000;
+  var stopped = false;
+
+  function poll() {
+    if (stopped) return;
+    fetch(url, { headers: { accept: 'application/json' }, credentials: 'same-origin', cache: 'no-store' })
+      .then(function (response) { return response.ok ? response.json() : { status: 'error' }; })
+      .then(function (body) {
+        if (body.status === 'approved') {
+          stopped = true;
+          status.textContent = 'Confirmed. Signing you in…';
+          form.submit();
+        } else if (body.status === 'expired') {
+          stopped = true;
+          status.textContent = 'This link and code have expired or were used. Send a new one below.';
+        } else {
+          setTimeout(poll, delay);
+        }
+      })
+      .catch(function () { delay = Math.min(delay * 2, 30000); setTimeout(poll, delay); });
+  }
+  setTimeout(poll, delay);
+})();
