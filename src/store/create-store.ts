@@ -18,9 +18,20 @@ export async function createStore(config: Readonly<Config>, logger: Logger): Pro
     connectTimeout: 5000,
     lazyConnect: true,
   });
-  redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
-  await redis.connect();
+  let lastConnectionError: Error | undefined;
+  redis.on('error', (error) => {
+    lastConnectionError = error;
+    logger.warn({ err: error.message }, 'redis connection error');
+  });
   const store = createRedisStore(redis, { prefix: config.redis.keyPrefix });
-  await store.ping();
+  try {
+    await redis.connect();
+    await store.ping();
+  } catch (error) {
+    redis.disconnect();
+    throw new Error(`cannot reach Redis at ${withoutPassword(config.redis.url)} (${(lastConnectionError ?? (error as Error)).message}); check REDIS_URL and that Redis is running`);
+  }
   return store;
 }
+
+const withoutPassword = (url: string) => url.replace(/\/\/[^@/]*@/, '//***@');

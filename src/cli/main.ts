@@ -1,0 +1,53 @@
+import { createAccounts } from '../accounts/accounts.ts';
+import { ConfigError, loadConfig } from '../config/load-config.ts';
+import { createLogger } from '../logger.ts';
+import { createStore } from '../store/create-store.ts';
+import { runUserCommand, USER_USAGE } from './user-commands.ts';
+
+// `npm run cli -- user add|show|list|remove EMAIL`: JSON on stdout, one clear line on stderr.
+// Exit codes: 0 done, 1 the command failed (no such account...), 2 usage or configuration.
+async function main(argv: string[]): Promise<number> {
+  const [group, ...args] = argv;
+  if (group !== 'user') {
+    process.stderr.write(`${group === undefined || group === '--help' ? '' : `Unknown command group "${group}".\n`}${USER_USAGE}\n`);
+    return group === '--help' ? 0 : 2;
+  }
+
+  let config;
+  try {
+    config = loadConfig({ env: process.env });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (!config.redis.url) {
+    process.stderr.write('REDIS_URL is not set. The CLI manages the accounts kept in Redis; without REDIS_URL, Sesame keeps them inside its own process, out of reach.\n');
+    return 2;
+  }
+
+  const store = await createStore(config, createLogger({ level: 'silent' }));
+  try {
+    const result = await runUserCommand(args, { accounts: createAccounts({ store }) });
+    if (!result.ok) {
+      process.stderr.write(`${result.message}\n`);
+      return result.exitCode;
+    }
+    process.stdout.write(`${JSON.stringify(result.output, null, 2)}\n`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (exitCode) => {
+    process.exitCode = exitCode;
+  },
+  (error: unknown) => {
+    process.stderr.write(`sesame cli: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,55 @@
+import type { Account, Accounts } from '../accounts/accounts.ts';
+import { parseEmailAddress } from '../auth/email-address.ts';
+
+/** What a command produced: JSON for stdout on success, a one-line message for stderr on failure. */
+export type CommandResult = { ok: true; output: unknown } | { ok: false; exitCode: 1 | 2; message: string };
+
+export const USER_USAGE = `Usage: npm run cli -- user <command>
+  user add EMAIL      create an account (its email is marked verified on first sign-in)
+  user show EMAIL     print one account
+  user list           print every account
+  user remove EMAIL   delete an account; it can no longer sign in or be found by its tokens`;
+
+const usage = (message: string): CommandResult => ({ ok: false, exitCode: 2, message: `${message}\n${USER_USAGE}` });
+const failure = (message: string): CommandResult => ({ ok: false, exitCode: 1, message });
+
+/** The account commands, free of process and I/O concerns so tests can drive them directly too. */
+export async function runUserCommand(args: readonly string[], { accounts }: { accounts: Accounts }): Promise<CommandResult> {
+  const [command, ...rest] = args;
+  if (command === 'list') {
+    if (rest.length > 0) return usage('user list takes no arguments.');
+    return { ok: true, output: (await accounts.list()).map(describe) };
+  }
+  if (command !== 'add' && command !== 'show' && command !== 'remove') {
+    return usage(command === undefined ? 'Missing command.' : `Unknown command "user ${command}".`);
+  }
+  if (rest.length !== 1) return usage(`user ${command} takes exactly one EMAIL.`);
+  const parsed = parseEmailAddress(rest[0]);
+  if (!parsed.ok) return failure(`"${rest[0]}" is not a usable email address: ${parsed.problem}`);
+  const { email } = parsed;
+
+  switch (command) {
+    case 'add': {
+      const { account, created } = await accounts.create(email, { verified: false });
+      return created ? { ok: true, output: describe(account) } : failure(`An account for ${email} already exists (id ${account.id}).`);
+    }
+    case 'show': {
+      const account = await accounts.findByEmail(email);
+      return account ? { ok: true, output: describe(account) } : failure(`No account for ${email}.`);
+    }
+    case 'remove': {
+      const account = await accounts.remove(email);
+      return account ? { ok: true, output: { removed: describe(account) } } : failure(`No account for ${email}.`);
+    }
+  }
+}
+
+function describe(account: Account) {
+  return {
+    id: account.id,
+    email: account.email,
+    createdAt: account.createdAt,
+    emailVerified: account.emailVerifiedAt !== undefined,
+    ...(account.emailVerifiedAt ? { emailVerifiedAt: account.emailVerifiedAt } : {}),
+  };
+}

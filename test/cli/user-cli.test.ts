@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateSigningKeys } from '../../src/config/signing-keys.ts';
+import { startRedis, uniquePrefix, type StartedRedis } from '../helpers/redis.ts';
+import { startRelyingParty } from '../helpers/relying-party.ts';
+import { signInWithCode } from '../helpers/sign-in.ts';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
+import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
+
+let redis: StartedRedis;
+let smtp: SmtpSink;
+let sesame: RunningSesame;
+let dir: string;
+let env: Record<string, string>;
+const prefix = uniquePrefix('cli');
+
+beforeAll(async () => {
+  redis = await startRedis();
+  smtp = await startSmtpSink();
+  // The CLI and this Sesame share one key prefix, as an operator's CLI and server share one Redis.
+  sesame = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url, keyPrefix: prefix, config: { signup: 'closed' } });
+  dir = mkdtempSync(join(tmpdir(), 'sesame-cli-'));
+  writeFileSync(join(dir, 'jwks.json'), JSON.stringify(generateSigningKeys()));
+  env = {
+    PATH: process.env.PATH ?? '',
+    NODE_ENV: 'test',
+    REDIS_URL: redis.url,
+    REDIS_KEY_PREFIX: prefix,
+    COOKIE_KEYS: randomBytes(32).toString('base64url'),
+    HMAC_KEY: randomBytes(32).toString('base64url'),
+    JWKS_FILE: join(dir, 'jwks.json'),
+  };
+});
+
+afterAll(async () => {
+  await sesame?.close();
+  await smtp?.stop();
+  await redis?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs `npm run cli -- ...` as the operator would: a separate process, real Redis. */
+function cli(args: string[], extraEnv: Record<string, string | undefined> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--experimental-strip-types', '--disable-warning=ExperimentalWarning', 'src/cli/main.ts', ...args], {
+      env: Object.fromEntries(Object.entries({ ...env, ...extraEnv }).filter(([, v]) => v !== undefined)) as Record<string, string>,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('npm run cli -- user ...', () => {
+  it('adds an account that can then sign in under SIGNUP=closed', async () => {
+    const added = await cli(['user', 'add', '  Grace@Example.COM ']);
+    expect(added.code).toBe(0);
+    const account = JSON.parse(added.stdout);
+    expect(account).toMatchObject({ email: 'grace@example.com', emailVerified: false });
+    expect(account.id).toMatch(/^[0-9a-f-]{36}$/);
+
+    const rp = await startRelyingParty(sesame.url);
+    const { tokens } = await signInWithCode({ rp, smtp }, 'grace@example.com');
+    expect(tokens.claims()).toMatchObject({ sub: account.id, email: 'grace@example.com', email_verified: true });
+
+    const shown = await cli(['user', 'show', 'grace@example.com']);
+    expect(shown.code).toBe(0);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ id: account.id, emailVerified: true });
+  });
+
+  it('lists accounts as a JSON array sorted by email', async () => {
+    expect((await cli(['user', 'add', 'alan@example.com'])).code).toBe(0);
+    const listed = await cli(['user', 'list']);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout).map((a: { email: string }) => a.email)).toEqual(['alan@example.com', 'grace@example.com']);
+  });
+
+  it('refuses a duplicate, a bad address and an unknown account with a clear message and exit code 1', async () => {
+    const duplicate = await cli(['user', 'add', 'ALAN@example.com']);
+    expect(duplicate).toMatchObject({ code: 1, stdout: '' });
+    expect(duplicate.stderr).toContain('already exists');
+
+    const bad = await cli(['user', 'add', 'not-an-address']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('not a usable email address');
+
+    const missing = await cli(['user', 'show', 'nobody@example.com']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('No account for nobody@example.com');
+  });
+
+  it('removes an account: it is gone from show and list', async () => {
+    const removed = await cli(['user', 'remove', 'alan@example.com']);
+    expect(removed.code).toBe(0);
+    expect(JSON.parse(removed.stdout).removed.email).toBe('alan@example.com');
+    expect((await cli(['user', 'show', 'alan@example.com'])).code).toBe(1);
+    expect(JSON.parse((await cli(['user', 'list'])).stdout).map((a: { email: string }) => a.email)).toEqual(['grace@example.com']);
+    expect(await sesame.accounts.findByEmail('alan@example.com')).toBeUndefined();
+  });
+
+  it('answers usage mistakes and a missing REDIS_URL with exit code 2 and help', async () => {
+    const unknown = await cli(['user', 'frobnicate', 'x@example.com']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('Unknown command "user frobnicate"');
+    expect(unknown.stderr).toContain('Usage: npm run cli');
+
+    const extra = await cli(['user', 'add', 'a@example.com', 'b@example.com']);
+    expect(extra.code).toBe(2);
+
+    const noRedis = await cli(['user', 'list'], { REDIS_URL: undefined });
+    expect(noRedis.code).toBe(2);
+    expect(noRedis.stderr).toContain('REDIS_URL is not set');
+  });
+
+  it('names the setting when the configuration is invalid', async () => {
+    const result = await cli(['user', 'list'], { HMAC_KEY: 'short' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('HMAC_KEY: must be at least 32 characters');
+  });
+});
