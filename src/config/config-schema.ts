@@ -70,8 +70,7 @@ export class ProblemList {
 const MIN_SECRET_LENGTH = 32;
 
 /** Checks a fully assembled Config; returns it deep-frozen or throws ConfigError listing every problem. */
-export function validateConfig(config: Config): Readonly<Config> {
-  const problems = new ProblemList();
+export function validateConfig(config: Config, problems = new ProblemList()): Readonly<Config> {
   const { nodeEnv } = config;
 
   if (!['development', 'test', 'production'].includes(nodeEnv)) problems.add('NODE_ENV', `must be development, test or production (got "${nodeEnv}")`);
@@ -95,11 +94,12 @@ export function validateConfig(config: Config): Readonly<Config> {
   }
   if (!/@/.test(config.mail.from)) problems.add('MAIL_FROM', `must contain an address (got "${config.mail.from}")`);
   if (!['open', 'closed'].includes(config.signup)) problems.add('SIGNUP', `must be open or closed (got "${config.signup}")`);
-  if (config.cookieKeys.length === 0) problems.add('COOKIE_KEYS', 'must hold at least one key');
+  if (config.cookieKeys.length === 0) problems.add('COOKIE_KEYS', 'must be set (comma-separated secrets of 32+ characters)');
   config.cookieKeys.forEach((key, i) => {
     if (key.length < MIN_SECRET_LENGTH) problems.add('COOKIE_KEYS', `key ${i + 1} must be at least ${MIN_SECRET_LENGTH} characters (got ${key.length})`);
   });
-  if (config.hmacKey.length < MIN_SECRET_LENGTH) problems.add('HMAC_KEY', `must be at least ${MIN_SECRET_LENGTH} characters (got ${config.hmacKey.length})`);
+  if (config.hmacKey === '') problems.add('HMAC_KEY', `must be set (a secret of ${MIN_SECRET_LENGTH}+ characters)`);
+  else if (config.hmacKey.length < MIN_SECRET_LENGTH) problems.add('HMAC_KEY', `must be at least ${MIN_SECRET_LENGTH} characters (got ${config.hmacKey.length})`);
   if (!Array.isArray(config.jwks.keys) || config.jwks.keys.length === 0) problems.add('JWKS_FILE', 'must hold a JWKS with at least one private key');
   else if (!config.jwks.keys.some((key) => key.kty === 'RSA')) problems.add('JWKS_FILE', 'must include an RSA key: RS256 is required for interoperability');
 

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { ClientRegistration, Config, LogLevel, NodeEnv, SignupPolicy } from './config-schema.ts';
 import { ConfigError, ProblemList, validateConfig } from './config-schema.ts';
+import { ENV_VAR_NAMES } from './env-vars.ts';
 import { generateSigningKeys } from './signing-keys.ts';
 
 export interface LoadConfigOptions {
@@ -22,19 +23,24 @@ const DEV_STATE_DIR = '.sesame';
  */
 export function loadConfig({ env, rootDir = process.cwd(), onFallback = () => {} }: LoadConfigOptions): Readonly<Config> {
   const problems = new ProblemList();
+  // Every variable goes through here, so one table (env-vars.ts) documents all of them.
+  const read = (name: string): string | undefined => {
+    if (!ENV_VAR_NAMES.has(name)) throw new TypeError(`${name} is read but missing from ENV_VARS in env-vars.ts`);
+    return env[name];
+  };
   const defaults = readJson(resolve(rootDir, 'config/default.json'), 'config/default.json', problems) as DefaultsFile | undefined;
-  const nodeEnv = (env.NODE_ENV || 'development') as NodeEnv;
+  const nodeEnv = (read('NODE_ENV') || 'development') as NodeEnv;
   const production = nodeEnv === 'production';
   const generateMissing = nodeEnv === 'development';
 
-  const port = parseInteger(env.PORT, 3000, 'PORT', problems);
-  const issuer = (env.ISSUER || `http://localhost:${port}`).replace(/\/$/, '');
+  const port = parseInteger(read('PORT'), 3000, 'PORT', problems);
+  const issuer = (read('ISSUER') || `http://localhost:${port}`).replace(/\/$/, '');
   const devState = resolve(rootDir, DEV_STATE_DIR);
 
-  const clientsFile = resolve(rootDir, env.CLIENTS_FILE || 'config/clients.json');
+  const clientsFile = resolve(rootDir, read('CLIENTS_FILE') || 'config/clients.json');
   const clients = (readJson(clientsFile, 'CLIENTS_FILE', problems) ?? []) as ClientRegistration[];
 
-  const jwksFile = resolve(rootDir, env.JWKS_FILE || `${DEV_STATE_DIR}/jwks.json`);
+  const jwksFile = resolve(rootDir, read('JWKS_FILE') || `${DEV_STATE_DIR}/jwks.json`);
   let jwks: Config['jwks'] = { keys: [] };
   if (existsSync(jwksFile)) jwks = (readJson(jwksFile, 'JWKS_FILE', problems) ?? jwks) as Config['jwks'];
   else if (generateMissing) {
@@ -43,44 +49,43 @@ export function loadConfig({ env, rootDir = process.cwd(), onFallback = () => {}
     onFallback(`signing keys: generated ${jwksFile} (development only)`);
   } else problems.add('JWKS_FILE', `file not found: ${jwksFile}`);
 
-  let cookieKeys = splitList(env.COOKIE_KEYS);
-  let hmacKey = env.HMAC_KEY ?? '';
+  let cookieKeys = splitList(read('COOKIE_KEYS'));
+  let hmacKey = read('HMAC_KEY') ?? '';
   if (generateMissing && (cookieKeys.length === 0 || hmacKey === '')) {
     const secrets = developmentSecrets(resolve(devState, 'secrets.json'));
     if (cookieKeys.length === 0) cookieKeys = secrets.cookieKeys;
     if (hmacKey === '') hmacKey = secrets.hmacKey;
     onFallback(`secrets: using development secrets from ${DEV_STATE_DIR}/secrets.json`);
-  } else if (production || nodeEnv === 'test') {
-    if (cookieKeys.length === 0) problems.add('COOKIE_KEYS', 'must be set');
-    if (hmacKey === '') problems.add('HMAC_KEY', 'must be set');
   }
 
-  if (!env.SMTP_URL && !production) onFallback('mail: dev outbox at /dev/outbox (SMTP_URL unset)');
+  if (!read('SMTP_URL') && !production) onFallback('mail: dev outbox at /dev/outbox (SMTP_URL unset)');
 
-  problems.throwIfAny();
+  // Without the defaults file nothing else can be checked; otherwise every problem is reported at once.
+  if (!defaults) problems.throwIfAny();
   const d = defaults!;
-  return validateConfig({
+  const config: Config = {
     nodeEnv,
     port,
     issuer,
-    appName: env.APP_NAME || d.appName,
-    redis: { url: env.REDIS_URL || undefined, keyPrefix: env.REDIS_KEY_PREFIX ?? 'sesame:' },
-    mail: { smtpUrl: env.SMTP_URL || undefined, from: env.MAIL_FROM || `${env.APP_NAME || d.appName} <no-reply@${new URL(issuer).hostname}>` },
+    appName: read('APP_NAME') || d.appName,
+    redis: { url: read('REDIS_URL') || undefined, keyPrefix: read('REDIS_KEY_PREFIX') ?? 'sesame:' },
+    mail: { smtpUrl: read('SMTP_URL') || undefined, from: read('MAIL_FROM') || `${read('APP_NAME') || d.appName} <no-reply@${hostnameOf(issuer)}>` },
     clients,
-    signup: (env.SIGNUP || 'open') as SignupPolicy,
+    signup: (read('SIGNUP') || 'open') as SignupPolicy,
     cookieKeys,
     hmacKey,
     jwks,
     signInCode: {
       ...d.signInCode,
-      ttlSeconds: parseInteger(env.SIGN_IN_CODE_TTL_SECONDS, d.signInCode.ttlSeconds, 'SIGN_IN_CODE_TTL_SECONDS', problems),
+      ttlSeconds: parseInteger(read('SIGN_IN_CODE_TTL_SECONDS'), d.signInCode.ttlSeconds, 'SIGN_IN_CODE_TTL_SECONDS', problems),
     },
     ttl: d.ttl,
     maxBodyBytes: d.maxBodyBytes,
-    trustProxy: parseBoolean(env.TRUST_PROXY, false, 'TRUST_PROXY', problems),
-    logLevel: (env.LOG_LEVEL || 'info') as LogLevel,
+    trustProxy: parseBoolean(read('TRUST_PROXY'), false, 'TRUST_PROXY', problems),
+    logLevel: (read('LOG_LEVEL') || 'info') as LogLevel,
     devTools: nodeEnv === 'development',
-  });
+  };
+  return validateConfig(config, problems);
 }
 
 interface DefaultsFile {
@@ -133,6 +138,15 @@ function parseBoolean(raw: string | undefined, fallback: boolean, setting: strin
   if (/^(false|0|no)$/i.test(raw)) return false;
   problems.add(setting, `must be true or false (got "${raw}")`);
   return fallback;
+}
+
+// validateConfig reports a malformed ISSUER; this only has to not throw first.
+function hostnameOf(url: string): string {
+  try {
+    return new URL(url).hostname || 'localhost';
+  } catch {
+    return 'localhost';
+  }
 }
 
 const splitList = (raw: string | undefined) => (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);

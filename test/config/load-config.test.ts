@@ -1,0 +1,173 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ENV_VARS } from '../../src/config/env-vars.ts';
+import { ConfigError, loadConfig } from '../../src/config/load-config.ts';
+import { renderEnvExample, renderReadmeTable } from '../../src/config/render-env-docs.ts';
+import { generateSigningKeys } from '../../src/config/signing-keys.ts';
+
+let root: string;
+const secret = () => randomBytes(32).toString('base64url');
+
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'sesame-config-'));
+  mkdirSync(join(root, 'config'));
+  cpSync('config/default.json', join(root, 'config/default.json'));
+  cpSync('config/clients.json', join(root, 'config/clients.json'));
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig({ env, rootDir: root });
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+function productionEnv(): Record<string, string> {
+  writeFileSync(join(root, 'jwks.json'), JSON.stringify(generateSigningKeys()));
+  return {
+    NODE_ENV: 'production',
+    ISSUER: 'https://id.example.com',
+    REDIS_URL: 'redis://redis:6379',
+    SMTP_URL: 'smtp://mail:25',
+    COOKIE_KEYS: secret(),
+    HMAC_KEY: secret(),
+    JWKS_FILE: join(root, 'jwks.json'),
+  };
+}
+
+describe('development', () => {
+  it('starts with no configuration at all: keys and secrets generated once and kept on disk', () => {
+    const fallbacks: string[] = [];
+    const first = loadConfig({ env: {}, rootDir: root, onFallback: (m) => fallbacks.push(m) });
+    expect(first).toMatchObject({ nodeEnv: 'development', port: 3000, issuer: 'http://localhost:3000', devTools: true, signup: 'open' });
+    expect(first.redis.url).toBeUndefined();
+    expect(first.mail.smtpUrl).toBeUndefined();
+    expect(fallbacks.join('\n')).toMatch(/signing keys: generated/);
+    expect(fallbacks.join('\n')).toMatch(/dev outbox/);
+    expect(statSync(join(root, '.sesame/jwks.json')).mode & 0o077).toBe(0);
+    expect(statSync(join(root, '.sesame/secrets.json')).mode & 0o077).toBe(0);
+
+    const second = loadConfig({ env: {}, rootDir: root });
+    expect(second.jwks).toEqual(first.jwks);
+    expect(second.cookieKeys).toEqual(first.cookieKeys);
+    expect(second.hmacKey).toBe(first.hmacKey);
+  });
+
+  it('derives the issuer from PORT and reads .env-style values', () => {
+    const config = loadConfig({ env: { PORT: '4100', SIGNUP: 'closed', TRUST_PROXY: 'true', APP_NAME: 'Acme ID' }, rootDir: root });
+    expect(config).toMatchObject({ port: 4100, issuer: 'http://localhost:4100', signup: 'closed', trustProxy: true, appName: 'Acme ID' });
+    expect(config.mail.from).toBe('Acme ID <no-reply@localhost>');
+  });
+
+  it('returns a frozen configuration', () => {
+    const config = loadConfig({ env: {}, rootDir: root });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.signInCode)).toBe(true);
+  });
+});
+
+describe('bad values', () => {
+  it('reports every problem at once, each naming its setting', () => {
+    const problems = problemsOf({
+      PORT: 'eighty',
+      ISSUER: 'not a url',
+      REDIS_URL: 'localhost:6379',
+      SMTP_URL: 'mail.example.com',
+      SIGNUP: 'maybe',
+      LOG_LEVEL: 'loud',
+      TRUST_PROXY: 'perhaps',
+      SIGN_IN_CODE_TTL_SECONDS: '5',
+      COOKIE_KEYS: 'short',
+      HMAC_KEY: 'short',
+      MAIL_FROM: 'nobody',
+    });
+    const text = problems.join('\n');
+    for (const setting of ['PORT', 'ISSUER', 'REDIS_URL', 'SMTP_URL', 'SIGNUP', 'LOG_LEVEL', 'TRUST_PROXY', 'SIGN_IN_CODE_TTL_SECONDS', 'COOKIE_KEYS', 'HMAC_KEY', 'MAIL_FROM']) {
+      expect(text).toMatch(new RegExp(`^${setting}: `, 'm'));
+    }
+  });
+
+  it('never prints a secret from a URL', () => {
+    const text = problemsOf({ REDIS_URL: 'http://admin:hunter2hunter2@redis:6379' }).join('\n');
+    expect(text).toContain('REDIS_URL');
+    expect(text).not.toContain('hunter2');
+  });
+
+  it('explains what is wrong with the clients file', () => {
+    writeFileSync(join(root, 'bad.json'), '[{"client_id": "a", "redirect_uris": []}, {"client_id": "a", "redirect_uris": ["https://a.example/cb"], "client_secret": "short"}, 7]');
+    const text = problemsOf({ CLIENTS_FILE: join(root, 'bad.json') }).join('\n');
+    expect(text).toContain('CLIENTS_FILE[0].redirect_uris: must be a non-empty array of URLs');
+    expect(text).toContain('CLIENTS_FILE[1].client_id: "a" is registered twice');
+    expect(text).toContain('CLIENTS_FILE[1].client_secret: must be a string of at least 32 characters');
+    expect(text).toContain('CLIENTS_FILE[2]: must be an object');
+
+    writeFileSync(join(root, 'broken.json'), '[{');
+    expect(problemsOf({ CLIENTS_FILE: join(root, 'broken.json') }).join('\n')).toMatch(/^CLIENTS_FILE: .*is not valid JSON/m);
+    expect(problemsOf({ CLIENTS_FILE: join(root, 'missing.json') }).join('\n')).toMatch(/^CLIENTS_FILE: file not found/m);
+  });
+});
+
+describe('production refuses every development fallback', () => {
+  it('starts with a complete production configuration', () => {
+    const config = loadConfig({ env: productionEnv(), rootDir: root });
+    expect(config).toMatchObject({ nodeEnv: 'production', devTools: false, issuer: 'https://id.example.com' });
+    expect(existsSync(join(root, '.sesame'))).toBe(false);
+  });
+
+  it('names each missing setting', () => {
+    const text = problemsOf({ NODE_ENV: 'production', ISSUER: 'https://id.example.com' }).join('\n');
+    expect(text).toContain('JWKS_FILE: file not found');
+    expect(text).toContain('COOKIE_KEYS: must be set');
+    expect(text).toContain('HMAC_KEY: must be set');
+    expect(existsSync(join(root, '.sesame'))).toBe(false);
+  });
+
+  it.each([
+    ['an http issuer that is not localhost', { ISSUER: 'http://id.example.com' }, 'ISSUER: must be https:// in production'],
+    ['the in-memory store', { REDIS_URL: '' }, 'REDIS_URL: must be set in production'],
+    ['the dev outbox', { SMTP_URL: '' }, 'SMTP_URL: must be set in production'],
+    ['a short cookie key', { COOKIE_KEYS: 'abc' }, 'COOKIE_KEYS: key 1 must be at least 32 characters'],
+    ['a short HMAC key', { HMAC_KEY: 'abc' }, 'HMAC_KEY: must be at least 32 characters'],
+    ['a signing key set without RSA', {}, 'JWKS_FILE: must include an RSA key'],
+  ])('refuses %s', (_label, override, message) => {
+    const env: Record<string, string> = { ...productionEnv(), ...override };
+    if (message.startsWith('JWKS_FILE')) {
+      writeFileSync(join(root, 'ec-only.json'), JSON.stringify({ keys: generateSigningKeys().keys.filter((k) => k.kty !== 'RSA') }));
+      env.JWKS_FILE = join(root, 'ec-only.json');
+    }
+    expect(problemsOf(env).join('\n')).toContain(message);
+  });
+});
+
+describe('the configuration contract stays documented', () => {
+  it('load-config reads exactly the variables in env-vars.ts', () => {
+    const read = new Set<string>();
+    const env = new Proxy({} as Record<string, string | undefined>, {
+      get(_target, name) {
+        if (typeof name === 'string') read.add(name);
+        return undefined;
+      },
+    });
+    loadConfig({ env, rootDir: root });
+    expect([...read].sort()).toEqual(ENV_VARS.map((v) => v.name).sort());
+  });
+
+  it('every documented default is the value Sesame really uses', () => {
+    const implicit = loadConfig({ env: {}, rootDir: root });
+    for (const v of ENV_VARS.filter((e) => e.defaultValue !== undefined)) {
+      expect([v.name, loadConfig({ env: { [v.name]: v.defaultValue! }, rootDir: root })]).toEqual([v.name, implicit]);
+    }
+  });
+
+  it('.env.example and the README table are rendered from env-vars.ts (npm run docs:env)', () => {
+    expect(readFileSync('.env.example', 'utf8')).toBe(renderEnvExample(ENV_VARS));
+    expect(readFileSync('README.md', 'utf8')).toContain(renderReadmeTable(ENV_VARS));
+  });
+});
