@@ -19,6 +19,8 @@ export interface Page {
 export class HttpBrowser {
   private cookies: StoredCookie[] = [];
   readonly userAgent: string;
+  /** URLs where navigation stops as if it left the site: an app's redirect_uri on Sesame's own origin (/demo). */
+  readonly stopAt: string[] = [];
 
   constructor(userAgent = 'Mozilla/5.0 (X11; Linux x86_64) Chrome/140.0 Safari/537.36') {
     this.userAgent = userAgent;
@@ -51,7 +53,7 @@ export class HttpBrowser {
     let current = url;
     for (let hops = 0; hops < 20 && response.status >= 300 && response.status < 400; hops++) {
       const location = new URL(response.headers.get('location')!, current).href;
-      if (new URL(location).origin !== origin) return { url: current, status: response.status, html: '', headers: response.headers, leftTo: location };
+      if (new URL(location).origin !== origin || this.stopAt.some((prefix) => location.startsWith(prefix))) return { url: current, status: response.status, html: '', headers: response.headers, leftTo: location };
       current = location;
       response = await this.request(current);
     }

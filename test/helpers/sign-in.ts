@@ -1,10 +1,10 @@
 import { HttpBrowser, formFields, type Page } from './http-browser.ts';
 import type { RelyingParty } from './relying-party.ts';
-import type { SmtpSink } from './smtp-sink.ts';
+import type { Mailbox } from './smtp-sink.ts';
 
 export interface SignInContext {
   rp: RelyingParty;
-  smtp: SmtpSink;
+  smtp: Mailbox;
   browser?: HttpBrowser;
   authorizationParams?: Record<string, string>;
 }

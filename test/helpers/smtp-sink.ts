@@ -26,6 +26,14 @@ export interface SmtpSink {
 const LINK = /https?:\/\/\S+\/interaction\/\S+\/link\?\S+/;
 const CODE = /^\s*(\d{6,10})\s*$/m;
 
+/** The link and code of a sign-in mail, read from its text part as a person would. */
+export function readSignInMail(text: string): { link?: string; code?: string } {
+  return { link: LINK.exec(text)?.[0], code: CODE.exec(text)?.[1] };
+}
+
+/** What flow helpers need of a mailbox: the SMTP sink, or the dev outbox of a running Sesame. */
+export type Mailbox = Pick<SmtpSink, 'waitForMail'>;
+
 /** A real SMTP server in the test process; each received message is parsed and handed out once. */
 export async function startSmtpSink(): Promise<SmtpSink> {
   const messages: ReceivedMail[] = [];
@@ -48,8 +56,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
                 subject: parsed.subject ?? '',
                 text,
                 html: typeof parsed.html === 'string' ? parsed.html : '',
-                link: LINK.exec(text)?.[0],
-                code: CODE.exec(text)?.[1],
+                ...readSignInMail(text),
                 receivedAt: Date.now(),
               });
             }

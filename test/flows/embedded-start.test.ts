@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { demoClient } from '../../src/dev/demo-client.ts';
+import { decodeEntities, HttpBrowser } from '../helpers/http-browser.ts';
+import { freePort, stopChild } from '../helpers/redis.ts';
+import { startRelyingParty } from '../helpers/relying-party.ts';
+import { signInWithCode } from '../helpers/sign-in.ts';
+import { readSignInMail, type Mailbox, type ReceivedMail } from '../helpers/smtp-sink.ts';
+
+// `npm start` on a fresh checkout: no Redis, no SMTP, no keys. This runs src/main.ts as its own
+// process in an empty working directory, exactly as the README's start command does.
+
+let dir: string;
+let child: ChildProcess;
+let issuer: string;
+let output = '';
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'sesame-start-'));
+  mkdirSync(join(dir, 'config'));
+  cpSync('config/default.json', join(dir, 'config/default.json'));
+  cpSync('config/clients.json', join(dir, 'config/clients.json'));
+  const port = await freePort();
+  issuer = `http://localhost:${port}`;
+  child = spawn(process.execPath, ['--experimental-strip-types', '--disable-warning=ExperimentalWarning', resolve('src/main.ts')], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', PORT: String(port) },
+  });
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const deadline = Date.now() + 15_000;
+  while (!output.includes('Sesame is listening')) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`Sesame did not start:\n${output}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+});
+
+afterAll(async () => {
+  if (child) await stopChild(child);
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Reads sign-in mail from the dev outbox, the way a newcomer would from /dev/outbox. */
+function devOutbox(): Mailbox {
+  const seen = new Set<string>();
+  return {
+    async waitForMail(to) {
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline) {
+        const messages = (await (await fetch(`${issuer}/dev/outbox.json`)).json()) as { id: string; to: string; subject: string; text: string; html: string; sentAt: number }[];
+        const mail = messages.find((m) => m.to === to && !seen.has(m.id));
+        if (mail) {
+          seen.add(mail.id);
+          return { to: mail.to, subject: mail.subject, text: mail.text, html: mail.html, receivedAt: mail.sentAt, ...readSignInMail(mail.text) } satisfies ReceivedMail;
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`no mail to ${to} in the dev outbox`);
+    },
+  };
+}
+
+describe('npm start with nothing configured', () => {
+  it('warns about each development fallback and generates keys into .sesame/', () => {
+    expect(output).toMatch(/in-memory store/);
+    expect(output).toMatch(/dev outbox/);
+    expect(existsSync(join(dir, '.sesame/jwks.json'))).toBe(true);
+    expect(existsSync(join(dir, '.sesame/secrets.json'))).toBe(true);
+  });
+
+  it('signs a newcomer in through the demo client with the code from the dev outbox', async () => {
+    const outbox = devOutbox();
+    const rp = await startRelyingParty(issuer, demoClient(issuer));
+    const browser = new HttpBrowser();
+    browser.stopAt.push(rp.redirectUri);
+    const { tokens, mail } = await signInWithCode({ rp, smtp: outbox, browser }, 'newcomer@example.com');
+    expect(tokens.claims()).toMatchObject({ iss: issuer, aud: 'sesame-demo', email: 'newcomer@example.com', email_verified: true });
+
+    const page = await (await fetch(`${issuer}/dev/outbox`)).text();
+    expect(decodeEntities(page)).toContain(`href="${mail.link}"`);
+    expect(page).toContain('newcomer@example.com');
+  });
+
+  it('shuts down cleanly on SIGTERM', async () => {
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(output).toMatch(/shutting down/);
+  });
+});
