@@ -16,3 +16,7 @@ export const signInApprovalKey = (interactionUid: string) => `sign-in:{${interac
 export const accountKey = (accountId: string) => `account:{${accountId}}`;
 export const accountEmailKey = (email: string) => `account-email:{${email}}`;
 export const accountListKey = () => 'accounts';
+
+// Subjects are HMACs (see auth/rate-limiter.ts, auth/lockout.ts): no email or IP appears in a key.
+export const rateLimitKey = (limitName: string, subjectHash: string, windowStart: number) => `rate:{${limitName}:${subjectHash}}:${windowStart}`;
+export const lockoutKey = (subjectHash: string) => `lockout:{${subjectHash}}`;

@@ -1,0 +1,51 @@
+import type { Store } from '../store/store.ts';
+import { lockoutKey } from '../store/keys.ts';
+import { hmacSha256 } from './secrets.ts';
+
+export interface LockoutOptions {
+  store: Store;
+  hmacKey: string;
+  /** Consecutive failures that lock the subject. NIST SP 800-63B §5.2.2 allows at most 100. @default 100 */
+  maxConsecutiveFailures?: number;
+  /** How long a failure streak (and so a lock) is remembered without a new failure. @default 86400 */
+  lockSeconds?: number;
+}
+
+export interface Lockout {
+  isLocked(subject: string): Promise<boolean>;
+  /** Counts a failure; true when this failure locked the subject (or it was locked already). */
+  recordFailure(subject: string): Promise<boolean>;
+  /** A success ends the streak: only consecutive failures count. */
+  recordSuccess(subject: string): Promise<void>;
+  /** The operator's way out (`npm run cli -- user unlock EMAIL`). */
+  unlock(subject: string): Promise<void>;
+}
+
+/**
+ * Consecutive wrong secrets per subject (an account id, or an email address before an account is
+ * known, so unknown addresses behave exactly like known ones). Rate limits slow guessing down;
+ * this puts a hard ceiling on it.
+ */
+export function createLockout({ store, hmacKey, maxConsecutiveFailures = 100, lockSeconds = 86_400 }: LockoutOptions): Lockout {
+  if (!Number.isSafeInteger(maxConsecutiveFailures) || maxConsecutiveFailures < 1 || maxConsecutiveFailures > 100) {
+    throw new TypeError(`maxConsecutiveFailures must be an integer 1..100 (NIST SP 800-63B), got ${maxConsecutiveFailures}`);
+  }
+  if (!Number.isSafeInteger(lockSeconds) || lockSeconds < 1) throw new TypeError(`lockSeconds must be a positive integer (got ${lockSeconds})`);
+  const keyFor = (subject: string) => lockoutKey(hmacSha256(hmacKey, 'lockout', subject));
+
+  return {
+    async isLocked(subject) {
+      return ((await store.get<number>(keyFor(subject))) ?? 0) >= maxConsecutiveFailures;
+    },
+    async recordFailure(subject) {
+      // The TTL is set by the first failure of a streak; a streak older than lockSeconds is forgotten.
+      return (await store.increment(keyFor(subject), lockSeconds)) >= maxConsecutiveFailures;
+    },
+    async recordSuccess(subject) {
+      await store.delete(keyFor(subject));
+    },
+    async unlock(subject) {
+      await store.delete(keyFor(subject));
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { createLockout } from '../../src/auth/lockout.ts';
+import { bothStores } from '../helpers/both-stores.ts';
+
+const KEY = 'k'.repeat(32);
+
+describe.each(bothStores('lockout'))('lockout on %s', (_name, makeStore) => {
+  let cleanup: (() => Promise<void>) | undefined;
+  afterEach(async () => cleanup?.());
+  const setup = async (max = 5) => {
+    const made = await makeStore();
+    cleanup = made.cleanup;
+    return createLockout({ store: made.store, hmacKey: KEY, maxConsecutiveFailures: max });
+  };
+
+  it('locks after the maximum of consecutive failures, not before', async () => {
+    const lockout = await setup(5);
+    for (let i = 1; i < 5; i++) expect(await lockout.recordFailure('account-1')).toBe(false);
+    expect(await lockout.isLocked('account-1')).toBe(false);
+    expect(await lockout.recordFailure('account-1')).toBe(true);
+    expect(await lockout.isLocked('account-1')).toBe(true);
+    expect(await lockout.isLocked('account-2')).toBe(false);
+  });
+
+  it('a success ends the streak: only consecutive failures count', async () => {
+    const lockout = await setup(3);
+    await lockout.recordFailure('a');
+    await lockout.recordFailure('a');
+    await lockout.recordSuccess('a');
+    await lockout.recordFailure('a');
+    await lockout.recordFailure('a');
+    expect(await lockout.isLocked('a')).toBe(false);
+  });
+
+  it('unlock() lets a locked subject in again', async () => {
+    const lockout = await setup(2);
+    await lockout.recordFailure('a');
+    await lockout.recordFailure('a');
+    expect(await lockout.isLocked('a')).toBe(true);
+    await lockout.unlock('a');
+    expect(await lockout.isLocked('a')).toBe(false);
+  });
+
+  it('parallel failures are all counted', async () => {
+    const lockout = await setup(50);
+    await Promise.all(Array.from({ length: 50 }, () => lockout.recordFailure('a')));
+    expect(await lockout.isLocked('a')).toBe(true);
+  });
+});
+
+describe('lockout limits', () => {
+  it('refuses a threshold above NIST SP 800-63B\'s 100', () => {
+    expect(() => createLockout({ store: {} as never, hmacKey: KEY, maxConsecutiveFailures: 101 })).toThrow(TypeError);
+  });
+});
