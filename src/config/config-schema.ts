@@ -1,6 +1,11 @@
+import { parseEncryptionKeys } from '../auth/secret-box.ts';
+
 export type NodeEnv = 'development' | 'test' | 'production';
 export type SignupPolicy = 'open' | 'closed';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+/** Per-client second-factor policy (README "Two-factor sign-in"). */
+export type ClientMfaPolicy = 'off' | 'optional' | 'required';
+export const CLIENT_MFA_POLICIES: readonly ClientMfaPolicy[] = ['off', 'optional', 'required'];
 
 /** Relying-party registration: standard client metadata plus Sesame's own keys. */
 export interface ClientRegistration {
@@ -15,6 +20,10 @@ export interface ClientRegistration {
   scope?: string;
   /** Skips the consent prompt: the app belongs to the operator of this Sesame. */
   first_party?: boolean;
+  /** When this app's sign-ins ask for the authenticator app. @default "optional" */
+  mfa?: ClientMfaPolicy;
+  /** false: "remember this browser" is neither offered nor honoured for this app. @default true */
+  remember_device?: boolean;
   [metadata: string]: unknown;
 }
 
@@ -29,6 +38,8 @@ export interface Config {
   signup: SignupPolicy;
   cookieKeys: string[];
   hmacKey: string;
+  /** `id:base64url,...` AES-256-GCM keys for TOTP secrets at rest; the first seals, all open. */
+  encryptionKeys: string;
   jwks: { keys: Record<string, unknown>[] };
   signInCode: { length: number; ttlSeconds: number; maxWrongAttempts: number };
   ttl: {
@@ -39,6 +50,25 @@ export interface Config {
     idTokenSeconds: number;
     refreshTokenSeconds: number;
     grantSeconds: number;
+  };
+  secondFactor: {
+    /** How long "remember this browser" skips the authenticator prompt; 0 turns the offer off. */
+    rememberDeviceDays: number;
+    /** How long a scanned but unconfirmed authenticator secret waits for its first code. */
+    enrollmentSeconds: number;
+    /** Codes (TOTP or recovery) one sign-in may try. */
+    maxAttemptsPerSignIn: number;
+    /** Codes one account may try per window, across all sign-ins. */
+    accountAttempts: { limit: number; windowSeconds: number };
+    /** Consecutive wrong codes that lock the second factor (NIST SP 800-63B: at most 100). */
+    maxConsecutiveFailures: number;
+    lockoutSeconds: number;
+  };
+  accountArea: {
+    /** Lifetime of the /account page's own session cookie. */
+    sessionSeconds: number;
+    /** Removing the authenticator or new recovery codes need a second-factor check this recent. */
+    freshSecondFactorSeconds: number;
   };
   maxBodyBytes: number;
   trustProxy: boolean;
@@ -68,6 +98,8 @@ export class ProblemList {
 }
 
 const MIN_SECRET_LENGTH = 32;
+/** Client ids of Sesame's built-in relying parties (the account page, the development demo). */
+export const RESERVED_CLIENT_IDS: readonly string[] = ['sesame-account', 'sesame-demo'];
 
 /** Checks a fully assembled Config; returns it deep-frozen or throws ConfigError listing every problem. */
 export function validateConfig(config: Config, problems = new ProblemList()): Readonly<Config> {
@@ -100,6 +132,14 @@ export function validateConfig(config: Config, problems = new ProblemList()): Re
   });
   if (config.hmacKey === '') problems.add('HMAC_KEY', `must be set (a secret of ${MIN_SECRET_LENGTH}+ characters)`);
   else if (config.hmacKey.length < MIN_SECRET_LENGTH) problems.add('HMAC_KEY', `must be at least ${MIN_SECRET_LENGTH} characters (got ${config.hmacKey.length})`);
+  if (config.encryptionKeys.trim() === '') problems.add('ENCRYPTION_KEYS', 'must be set (comma-separated "id:base64url" keys of 32 bytes; the first encrypts)');
+  else {
+    try {
+      parseEncryptionKeys(config.encryptionKeys);
+    } catch (error) {
+      problems.add('ENCRYPTION_KEYS', (error as Error).message.replace(/^encryption keys: /, ''));
+    }
+  }
   if (!Array.isArray(config.jwks.keys) || config.jwks.keys.length === 0) problems.add('JWKS_FILE', 'must hold a JWKS with at least one private key');
   else if (!config.jwks.keys.some((key) => key.kty === 'RSA')) problems.add('JWKS_FILE', 'must include an RSA key: RS256 is required for interoperability');
 
@@ -116,6 +156,20 @@ export function validateConfig(config: Config, problems = new ProblemList()): Re
   if (config.ttl.grantSeconds < config.ttl.refreshTokenSeconds) {
     problems.add('ttl.grantSeconds', 'must be at least ttl.refreshTokenSeconds: the grant caps every refresh token');
   }
+  if (config.appName.trim() === '' || config.appName.length > 64 || config.appName.includes(':')) {
+    problems.add('APP_NAME', 'must be 1-64 characters without ":" (it is the issuer name in authenticator apps)');
+  }
+  const second = config.secondFactor;
+  if (!isIntIn(second.rememberDeviceDays, 0, 365)) problems.add('secondFactor.rememberDeviceDays', `must be an integer 0..365 (got ${second.rememberDeviceDays})`);
+  if (!isIntIn(second.enrollmentSeconds, 60, 3600)) problems.add('secondFactor.enrollmentSeconds', `must be an integer 60..3600 (got ${second.enrollmentSeconds})`);
+  if (!isIntIn(second.maxAttemptsPerSignIn, 1, 20)) problems.add('secondFactor.maxAttemptsPerSignIn', `must be an integer 1..20 (got ${second.maxAttemptsPerSignIn})`);
+  if (!isIntIn(second.accountAttempts.limit, 1, 100)) problems.add('secondFactor.accountAttempts.limit', `must be an integer 1..100 (got ${second.accountAttempts.limit})`);
+  if (!isIntIn(second.accountAttempts.windowSeconds, 60, 86400)) problems.add('secondFactor.accountAttempts.windowSeconds', `must be an integer 60..86400 (got ${second.accountAttempts.windowSeconds})`);
+  if (!isIntIn(second.maxConsecutiveFailures, 1, 100)) problems.add('secondFactor.maxConsecutiveFailures', `must be an integer 1..100, NIST SP 800-63B's ceiling (got ${second.maxConsecutiveFailures})`);
+  if (!isIntIn(second.lockoutSeconds, 60, 30 * 86400)) problems.add('secondFactor.lockoutSeconds', `must be an integer 60..2592000 (got ${second.lockoutSeconds})`);
+  const area = config.accountArea;
+  if (!isIntIn(area.sessionSeconds, 60, 86400)) problems.add('accountArea.sessionSeconds', `must be an integer 60..86400 (got ${area.sessionSeconds})`);
+  if (!isIntIn(area.freshSecondFactorSeconds, 30, 3600)) problems.add('accountArea.freshSecondFactorSeconds', `must be an integer 30..3600 (got ${area.freshSecondFactorSeconds})`);
   if (!isIntIn(config.maxBodyBytes, 1024, 1024 * 1024)) problems.add('maxBodyBytes', `must be an integer 1024..1048576 (got ${config.maxBodyBytes})`);
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.add('LOG_LEVEL', `must be one of fatal, error, warn, info, debug, trace, silent (got "${config.logLevel}")`);
@@ -152,7 +206,10 @@ function validateClients(clients: unknown, problems: ProblemList) {
     if (!Array.isArray(c.redirect_uris) || c.redirect_uris.length === 0 || !c.redirect_uris.every((u) => typeof u === 'string')) {
       problems.add(`${where}.redirect_uris`, 'must be a non-empty array of URLs');
     }
+    if (typeof c.client_id === 'string' && RESERVED_CLIENT_IDS.includes(c.client_id)) problems.add(`${where}.client_id`, `"${c.client_id}" is reserved for Sesame's own pages`);
     if (c.first_party !== undefined && typeof c.first_party !== 'boolean') problems.add(`${where}.first_party`, 'must be true or false');
+    if (c.mfa !== undefined && !CLIENT_MFA_POLICIES.includes(c.mfa as ClientMfaPolicy)) problems.add(`${where}.mfa`, `must be "off", "optional" or "required" (got ${JSON.stringify(c.mfa)})`);
+    if (c.remember_device !== undefined && typeof c.remember_device !== 'boolean') problems.add(`${where}.remember_device`, 'must be true or false');
     if (c.token_endpoint_auth_method !== 'none' && c.client_secret !== undefined && (typeof c.client_secret !== 'string' || c.client_secret.length < 32)) {
       problems.add(`${where}.client_secret`, 'must be a string of at least 32 characters');
     }

@@ -51,10 +51,12 @@ export function loadConfig({ env, rootDir = process.cwd(), onFallback = () => {}
 
   let cookieKeys = splitList(read('COOKIE_KEYS'));
   let hmacKey = read('HMAC_KEY') ?? '';
-  if (generateMissing && (cookieKeys.length === 0 || hmacKey === '')) {
+  let encryptionKeys = read('ENCRYPTION_KEYS') ?? '';
+  if (generateMissing && (cookieKeys.length === 0 || hmacKey === '' || encryptionKeys === '')) {
     const secrets = developmentSecrets(resolve(devState, 'secrets.json'));
     if (cookieKeys.length === 0) cookieKeys = secrets.cookieKeys;
     if (hmacKey === '') hmacKey = secrets.hmacKey;
+    if (encryptionKeys === '') encryptionKeys = secrets.encryptionKeys;
     onFallback(`secrets: using development secrets from ${DEV_STATE_DIR}/secrets.json`);
   }
 
@@ -74,12 +76,15 @@ export function loadConfig({ env, rootDir = process.cwd(), onFallback = () => {}
     signup: (read('SIGNUP') || 'open') as SignupPolicy,
     cookieKeys,
     hmacKey,
+    encryptionKeys,
     jwks,
     signInCode: {
       ...d.signInCode,
       ttlSeconds: parseInteger(read('SIGN_IN_CODE_TTL_SECONDS'), d.signInCode.ttlSeconds, 'SIGN_IN_CODE_TTL_SECONDS', problems),
     },
     ttl: d.ttl,
+    secondFactor: d.secondFactor,
+    accountArea: d.accountArea,
     maxBodyBytes: d.maxBodyBytes,
     trustProxy: parseBoolean(read('TRUST_PROXY'), false, 'TRUST_PROXY', problems),
     logLevel: (read('LOG_LEVEL') || 'info') as LogLevel,
@@ -92,6 +97,8 @@ interface DefaultsFile {
   appName: string;
   signInCode: Config['signInCode'];
   ttl: Config['ttl'];
+  secondFactor: Config['secondFactor'];
+  accountArea: Config['accountArea'];
   maxBodyBytes: number;
 }
 
@@ -111,10 +118,21 @@ function readJson(path: string, setting: string, problems: ProblemList): unknown
   }
 }
 
-function developmentSecrets(path: string): { cookieKeys: string[]; hmacKey: string } {
-  if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8'));
-  const secrets = { cookieKeys: [randomBytes(32).toString('base64url')], hmacKey: randomBytes(32).toString('base64url') };
-  writeSecretFile(path, secrets);
+interface DevelopmentSecrets {
+  cookieKeys: string[];
+  hmacKey: string;
+  encryptionKeys: string;
+}
+
+/** Reads .sesame/secrets.json, adding whatever an older version of the file lacks. */
+function developmentSecrets(path: string): DevelopmentSecrets {
+  const existing: Partial<DevelopmentSecrets> = existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : {};
+  const secrets: DevelopmentSecrets = {
+    cookieKeys: existing.cookieKeys ?? [randomBytes(32).toString('base64url')],
+    hmacKey: existing.hmacKey ?? randomBytes(32).toString('base64url'),
+    encryptionKeys: existing.encryptionKeys ?? `dev1:${randomBytes(32).toString('base64url')}`,
+  };
+  if (Object.keys(secrets).some((name) => !(name in existing))) writeSecretFile(path, secrets);
   return secrets;
 }
 

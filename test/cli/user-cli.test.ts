@@ -32,6 +32,7 @@ beforeAll(async () => {
     REDIS_KEY_PREFIX: prefix,
     COOKIE_KEYS: randomBytes(32).toString('base64url'),
     HMAC_KEY: randomBytes(32).toString('base64url'),
+    ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64url')}`,
     JWKS_FILE: join(dir, 'jwks.json'),
   };
 });

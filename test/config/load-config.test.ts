@@ -38,6 +38,7 @@ function productionEnv(): Record<string, string> {
     SMTP_URL: 'smtp://mail:25',
     COOKIE_KEYS: secret(),
     HMAC_KEY: secret(),
+    ENCRYPTION_KEYS: `k1:${secret()}`,
     JWKS_FILE: join(root, 'jwks.json'),
   };
 }
@@ -58,6 +59,19 @@ describe('development', () => {
     expect(second.jwks).toEqual(first.jwks);
     expect(second.cookieKeys).toEqual(first.cookieKeys);
     expect(second.hmacKey).toBe(first.hmacKey);
+    expect(second.encryptionKeys).toMatch(/^dev1:[A-Za-z0-9_-]{43}$/);
+    expect(second.encryptionKeys).toBe(first.encryptionKeys);
+  });
+
+  it('adds an encryption key to a secrets file written before there was one, keeping the rest', () => {
+    mkdirSync(join(root, '.sesame'));
+    writeFileSync(join(root, '.sesame/secrets.json'), JSON.stringify({ cookieKeys: [secret()], hmacKey: secret() }));
+    const before = JSON.parse(readFileSync(join(root, '.sesame/secrets.json'), 'utf8'));
+    const config = loadConfig({ env: {}, rootDir: root });
+    expect(config.cookieKeys).toEqual(before.cookieKeys);
+    expect(config.hmacKey).toBe(before.hmacKey);
+    const after = JSON.parse(readFileSync(join(root, '.sesame/secrets.json'), 'utf8'));
+    expect(after).toMatchObject({ ...before, encryptionKeys: config.encryptionKeys });
   });
 
   it('derives the issuer from PORT and reads .env-style values', () => {
@@ -108,6 +122,17 @@ describe('bad values', () => {
     expect(text).toContain('CLIENTS_FILE[1].client_secret: must be a string of at least 32 characters');
     expect(text).toContain('CLIENTS_FILE[2]: must be an object');
 
+    writeFileSync(join(root, 'policy.json'), JSON.stringify([
+      { client_id: 'b', redirect_uris: ['https://b.example/cb'], mfa: 'always' },
+      { client_id: 'c', redirect_uris: ['https://c.example/cb'], mfa: 'required', remember_device: 'no' },
+      { client_id: 'sesame-account', redirect_uris: ['https://d.example/cb'] },
+    ]));
+    const policy = problemsOf({ CLIENTS_FILE: join(root, 'policy.json') }).join('\n');
+    expect(policy).toContain('CLIENTS_FILE[0].mfa: must be "off", "optional" or "required" (got "always")');
+    expect(policy).toContain('CLIENTS_FILE[1].remember_device: must be true or false');
+    expect(policy).not.toContain('CLIENTS_FILE[1].mfa');
+    expect(policy).toContain('CLIENTS_FILE[2].client_id: "sesame-account" is reserved');
+
     writeFileSync(join(root, 'broken.json'), '[{');
     expect(problemsOf({ CLIENTS_FILE: join(root, 'broken.json') }).join('\n')).toMatch(/^CLIENTS_FILE: .*is not valid JSON/m);
     expect(problemsOf({ CLIENTS_FILE: join(root, 'missing.json') }).join('\n')).toMatch(/^CLIENTS_FILE: file not found/m);
@@ -126,6 +151,7 @@ describe('production refuses every development fallback', () => {
     expect(text).toContain('JWKS_FILE: file not found');
     expect(text).toContain('COOKIE_KEYS: must be set');
     expect(text).toContain('HMAC_KEY: must be set');
+    expect(text).toContain('ENCRYPTION_KEYS: must be set');
     expect(existsSync(join(root, '.sesame'))).toBe(false);
   });
 
@@ -135,6 +161,9 @@ describe('production refuses every development fallback', () => {
     ['the dev outbox', { SMTP_URL: '' }, 'SMTP_URL: must be set in production'],
     ['a short cookie key', { COOKIE_KEYS: 'abc' }, 'COOKIE_KEYS: key 1 must be at least 32 characters'],
     ['a short HMAC key', { HMAC_KEY: 'abc' }, 'HMAC_KEY: must be at least 32 characters'],
+    ['an encryption key shorter than 32 bytes', { ENCRYPTION_KEYS: `k1:${randomBytes(16).toString('base64url')}` }, 'ENCRYPTION_KEYS: key k1 must decode to 32 bytes (got 16)'],
+    ['an encryption key without an id', { ENCRYPTION_KEYS: secret() }, 'ENCRYPTION_KEYS: entry 1 has no key id'],
+    ['an APP_NAME with a colon', { APP_NAME: 'Acme: ID' }, 'APP_NAME: must be 1-64 characters without ":"'],
     ['a signing key set without RSA', {}, 'JWKS_FILE: must include an RSA key'],
   ])('refuses %s', (_label, override, message) => {
     const env: Record<string, string> = { ...productionEnv(), ...override };

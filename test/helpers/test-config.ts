@@ -51,6 +51,7 @@ export function testConfig(overrides: Partial<Config> & { issuer: string }): Rea
     signup: 'open',
     cookieKeys: [randomBytes(32).toString('base64url')],
     hmacKey: randomBytes(32).toString('base64url'),
+    encryptionKeys: `test1:${randomBytes(32).toString('base64url')}`,
     jwks: cachedKeys,
     signInCode: { length: 6, ttlSeconds: 600, maxWrongAttempts: 5 },
     ttl: {
@@ -62,6 +63,15 @@ export function testConfig(overrides: Partial<Config> & { issuer: string }): Rea
       refreshTokenSeconds: 86400,
       grantSeconds: 86400,
     },
+    secondFactor: {
+      rememberDeviceDays: 30,
+      enrollmentSeconds: 900,
+      maxAttemptsPerSignIn: 5,
+      accountAttempts: { limit: 10, windowSeconds: 900 },
+      maxConsecutiveFailures: 20,
+      lockoutSeconds: 86400,
+    },
+    accountArea: { sessionSeconds: 900, freshSecondFactorSeconds: 300 },
     maxBodyBytes: 16384,
     trustProxy: false,
     logLevel: 'silent',
