@@ -8,6 +8,17 @@ export interface Account {
   createdAt: string;
   /** When the address was last proven by a link or code; undefined for accounts an admin added. */
   emailVerifiedAt?: string;
+  /**
+   * The authenticator app, once confirmed. It lives on the account record because every sign-in
+   * reads that record anyway: knowing whether a second factor is due costs no extra read.
+   */
+  totp?: TotpEnrolment;
+}
+
+export interface TotpEnrolment {
+  /** The base32 secret, sealed by the secret box (its key id is part of the sealed value). */
+  sealedSecret: string;
+  enrolledAt: string;
 }
 
 /** Accounts keyed by a random id (the `sub`), findable by normalised email. */
@@ -43,11 +54,26 @@ export function createAccounts({ store }: { store: Store }) {
     return updated;
   }
 
+  /** Read-modify-write of one record; undefined when the account is gone. */
+  async function update(accountId: string, change: (account: Account) => Account): Promise<Account | undefined> {
+    const account = await findById(accountId);
+    if (!account) return undefined;
+    const updated = change(account);
+    await store.set(accountKey(accountId), updated);
+    return updated;
+  }
+
   return {
     findById,
     findByEmail,
     create,
     markVerified,
+    async setTotp(accountId: string, totp: TotpEnrolment): Promise<Account | undefined> {
+      return update(accountId, (account) => ({ ...account, totp }));
+    },
+    async clearTotp(accountId: string): Promise<Account | undefined> {
+      return update(accountId, ({ totp: _removed, ...account }) => account);
+    },
     async list(): Promise<Account[]> {
       const ids = await store.readIndex(accountListKey());
       const accounts = await Promise.all(ids.map(findById));

@@ -2,9 +2,19 @@ import type { Store } from '../store/store.ts';
 import { lockoutKey } from '../store/keys.ts';
 import { hmacSha256 } from './secrets.ts';
 
+/**
+ * Which secret a streak counts. Each has its own counter, because a success with one must not
+ * wipe the failures of another: a person who holds the mailbox could otherwise reset the streak
+ * of wrong authenticator codes with every email sign-in. `unlock` clears them all.
+ */
+export type LockoutStreak = 'sign-in' | 'second-factor';
+const STREAKS: readonly LockoutStreak[] = ['sign-in', 'second-factor'];
+
 export interface LockoutOptions {
   store: Store;
   hmacKey: string;
+  /** @default 'sign-in' */
+  streak?: LockoutStreak;
   /** Consecutive failures that lock the subject. NIST SP 800-63B §5.2.2 allows at most 100. @default 100 */
   maxConsecutiveFailures?: number;
   /** How long a failure streak (and so a lock) is remembered without a new failure. @default 86400 */
@@ -17,7 +27,7 @@ export interface Lockout {
   recordFailure(subject: string): Promise<boolean>;
   /** A success ends the streak: only consecutive failures count. */
   recordSuccess(subject: string): Promise<void>;
-  /** The operator's way out (`npm run cli -- user unlock EMAIL`). */
+  /** The operator's way out (`npm run cli -- user unlock EMAIL`): clears every streak of the subject. */
   unlock(subject: string): Promise<void>;
 }
 
@@ -26,12 +36,14 @@ export interface Lockout {
  * known, so unknown addresses behave exactly like known ones). Rate limits slow guessing down;
  * this puts a hard ceiling on it.
  */
-export function createLockout({ store, hmacKey, maxConsecutiveFailures = 100, lockSeconds = 86_400 }: LockoutOptions): Lockout {
+export function createLockout({ store, hmacKey, streak = 'sign-in', maxConsecutiveFailures = 100, lockSeconds = 86_400 }: LockoutOptions): Lockout {
   if (!Number.isSafeInteger(maxConsecutiveFailures) || maxConsecutiveFailures < 1 || maxConsecutiveFailures > 100) {
     throw new TypeError(`maxConsecutiveFailures must be an integer 1..100 (NIST SP 800-63B), got ${maxConsecutiveFailures}`);
   }
   if (!Number.isSafeInteger(lockSeconds) || lockSeconds < 1) throw new TypeError(`lockSeconds must be a positive integer (got ${lockSeconds})`);
-  const keyFor = (subject: string) => lockoutKey(hmacSha256(hmacKey, 'lockout', subject));
+  // The sign-in streak keeps the key it had before streaks existed.
+  const keyOf = (which: LockoutStreak, subject: string) => lockoutKey(hmacSha256(hmacKey, which === 'sign-in' ? 'lockout' : `lockout:${which}`, subject));
+  const keyFor = (subject: string) => keyOf(streak, subject);
 
   return {
     async isLocked(subject) {
@@ -45,7 +57,7 @@ export function createLockout({ store, hmacKey, maxConsecutiveFailures = 100, lo
       await store.delete(keyFor(subject));
     },
     async unlock(subject) {
-      await store.delete(keyFor(subject));
+      await store.delete(...STREAKS.map((which) => keyOf(which, subject)));
     },
   };
 }

@@ -7,6 +7,8 @@ export interface SecretBoxKey {
 }
 
 export interface SecretBox {
+  /** The id of the key that seals: a value sealed under another key is due for re-sealing. */
+  readonly sealingKeyId: string;
   /** `associatedData` (e.g. the account id) is authenticated but not stored: open() needs the same value. */
   seal(plaintext: string, associatedData: string): string;
   open(sealed: string, associatedData: string): string;
@@ -38,6 +40,8 @@ export function createSecretBox({ keys }: { keys: readonly SecretBoxKey[] }): Se
   const sealingKey = byId.get(sealingId)!;
 
   return {
+    sealingKeyId: sealingId,
+
     seal(plaintext, associatedData) {
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv('aes-256-gcm', sealingKey, iv, { authTagLength: TAG_BYTES });
@@ -71,6 +75,12 @@ export function createSecretBox({ keys }: { keys: readonly SecretBoxKey[] }): Se
       }
     },
   };
+}
+
+/** The key id a sealed value names, without opening it; undefined when it is not a sealed value. */
+export function sealedKeyId(sealed: string): string | undefined {
+  const parts = sealed.split('.');
+  return parts.length === 5 && parts[0] === VERSION && KEY_ID.test(parts[1]!) ? parts[1] : undefined;
 }
 
 // The header is authenticated too, so a sealed value cannot be relabelled with another version or key id.

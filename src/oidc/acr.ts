@@ -7,3 +7,24 @@ export const ACR_EMAIL = 'urn:sesame:acr:email';
  * uses "email" (as several providers do) rather than misreport it as "otp", which it reserves for TOTP.
  */
 export const AMR_EMAIL = 'email';
+
+/** Email and a second factor (authenticator code or recovery code) in the same session. */
+export const ACR_MFA = 'urn:sesame:acr:mfa';
+
+/** RFC 8176 §2: a one-time password (RFC 6238 TOTP from an authenticator app). */
+export const AMR_OTP = 'otp';
+/** RFC 8176 §2: more than one factor was used. */
+export const AMR_MFA = 'mfa';
+/**
+ * A single-use recovery code in place of the authenticator. RFC 8176 registers nothing for a
+ * look-up secret, and calling it "otp" would tell apps an authenticator was used when it was not.
+ */
+export const AMR_RECOVERY_CODE = 'recovery_code';
+
+export type SecondFactorMethod = typeof AMR_OTP | typeof AMR_RECOVERY_CODE;
+
+/** The session's methods plus the second factor just used, and "mfa" since there are now two factors. */
+export function amrWithSecondFactor(previous: readonly string[] | undefined, method: SecondFactorMethod): string[] {
+  const methods = [...new Set([...(previous ?? [AMR_EMAIL]).filter((value) => value !== AMR_MFA), method])];
+  return [...methods, AMR_MFA];
+}

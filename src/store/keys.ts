@@ -20,3 +20,11 @@ export const accountListKey = () => 'accounts';
 // Subjects are HMACs (see auth/rate-limiter.ts, auth/lockout.ts): no email or IP appears in a key.
 export const rateLimitKey = (limitName: string, subjectHash: string, windowStart: number) => `rate:{${limitName}:${subjectHash}}:${windowStart}`;
 export const lockoutKey = (subjectHash: string) => `lockout:{${subjectHash}}`;
+
+// The second factor. The TOTP step claims and recovery codes keep their keys beside their modules
+// (auth/totp.ts, auth/recovery-codes.ts); all of an account's share its {accountId} tag.
+/** "Email proven for account X": waits for the second factor of one sign-in. */
+export const secondFactorPendingKey = (interactionUid: string) => `sign-in:{${interactionUid}}:second-factor`;
+export const totpEnrollmentKey = (accountId: string) => `totp-enrollment:{${accountId}}`;
+export const rememberedDeviceKey = (accountId: string, handle: string) => `device:{${accountId}}:${handle}`;
+export const rememberedDeviceIndexKey = (accountId: string) => `devices:{${accountId}}`;

@@ -41,6 +41,26 @@ describe.each(bothStores('lockout'))('lockout on %s', (_name, makeStore) => {
     expect(await lockout.isLocked('a')).toBe(false);
   });
 
+  it('keeps separate streaks per secret, and unlock() clears them all', async () => {
+    const made = await makeStore();
+    cleanup = made.cleanup;
+    const signIn = createLockout({ store: made.store, hmacKey: KEY, maxConsecutiveFailures: 2 });
+    const secondFactor = createLockout({ store: made.store, hmacKey: KEY, maxConsecutiveFailures: 2, streak: 'second-factor' });
+    await secondFactor.recordFailure('a@example.com');
+    // A successful email sign-in does not wipe the authenticator streak.
+    await signIn.recordSuccess('a@example.com');
+    await secondFactor.recordFailure('a@example.com');
+    expect(await secondFactor.isLocked('a@example.com')).toBe(true);
+    expect(await signIn.isLocked('a@example.com')).toBe(false);
+    await signIn.recordFailure('a@example.com');
+    await signIn.recordFailure('a@example.com');
+    expect(await signIn.isLocked('a@example.com')).toBe(true);
+    // The operator's one command, whichever instance it goes through.
+    await signIn.unlock('a@example.com');
+    expect(await signIn.isLocked('a@example.com')).toBe(false);
+    expect(await secondFactor.isLocked('a@example.com')).toBe(false);
+  });
+
   it('parallel failures are all counted', async () => {
     const lockout = await setup(50);
     await Promise.all(Array.from({ length: 50 }, () => lockout.recordFailure('a')));

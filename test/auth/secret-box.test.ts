@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
-import { createSecretBox, parseEncryptionKeys } from '../../src/auth/secret-box.ts';
+import { createSecretBox, parseEncryptionKeys, sealedKeyId } from '../../src/auth/secret-box.ts';
 
 const k1 = { id: 'k1', key: randomBytes(32) };
 const k2 = { id: 'k2', key: randomBytes(32) };
@@ -74,6 +74,11 @@ describe('secret box', () => {
     const fresh = rotated.seal('secret', 'acct-1');
     expect(fresh.startsWith('v1.k2.')).toBe(true);
     expect(() => createSecretBox({ keys: [k1] }).open(fresh, 'acct-1')).toThrow(/unknown key id/);
+    // What re-sealing on use relies on: which key a value is under, and which key seals now.
+    expect(rotated.sealingKeyId).toBe('k2');
+    expect(sealedKeyId(old)).toBe('k1');
+    expect(sealedKeyId(fresh)).toBe('k2');
+    expect(sealedKeyId('not sealed')).toBeUndefined();
   });
 
   it('does not depend on the caller keeping its key buffer intact', () => {

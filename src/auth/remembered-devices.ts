@@ -1,0 +1,92 @@
+import type { Store } from '../store/store.ts';
+import { rememberedDeviceIndexKey, rememberedDeviceKey } from '../store/keys.ts';
+import { hmacSha256, randomToken } from './secrets.ts';
+
+const DEVICE_ID = /^[A-Za-z0-9_-]{43}$/;
+
+interface StoredDevice {
+  /** "Firefox on Linux", so a person can tell their browsers apart in the list. */
+  label: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface RememberedDevice {
+  /** Names the record in forms; a keyed hash of the device id, so it cannot be turned into a cookie. */
+  handle: string;
+  label: string;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+export interface RememberedDevicesOptions {
+  store: Store;
+  hmacKey: string;
+  days: number;
+  /** @default Date.now */
+  now?: () => number;
+}
+
+/**
+ * "Remember this browser": the browser keeps a random device id in a signed cookie, and Sesame
+ * keeps a record per account and device. The cookie alone proves nothing: the record must exist
+ * for that account, so forgetting a device (on /account, or `user reset-mfa`) takes effect at once.
+ */
+export function createRememberedDevices({ store, hmacKey, days, now = Date.now }: RememberedDevicesOptions) {
+  const ttlSeconds = days * 86_400;
+  const handleOf = (deviceId: string) => hmacSha256(hmacKey, 'remembered-device', deviceId);
+
+  async function list(accountId: string): Promise<RememberedDevice[]> {
+    const handles = await store.readIndex(rememberedDeviceIndexKey(accountId));
+    if (handles.length === 0) return [];
+    const records = await store.getMany<StoredDevice>(handles.map((handle) => rememberedDeviceKey(accountId, handle)));
+    const devices: RememberedDevice[] = [];
+    await Promise.all(
+      handles.map(async (handle, i) => {
+        const record = records[i];
+        // Expired records leave their handle in the index: tidy it while listing.
+        if (!record) return store.removeFromIndex(rememberedDeviceIndexKey(accountId), handle);
+        devices.push({ handle, label: record.label, createdAt: new Date(record.createdAt), expiresAt: new Date(record.expiresAt) });
+      }),
+    );
+    return devices.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+  }
+
+  return {
+    /** Remembering is switched off when the configured lifetime is 0 days. */
+    enabled: ttlSeconds > 0,
+    days,
+    newDeviceId: () => randomToken(),
+    isDeviceId: (value: unknown): value is string => typeof value === 'string' && DEVICE_ID.test(value),
+    handleOf,
+
+    async remember(accountId: string, deviceId: string, label: string): Promise<void> {
+      if (ttlSeconds <= 0) return;
+      const handle = handleOf(deviceId);
+      const createdAt = now();
+      await store.addToIndex(rememberedDeviceIndexKey(accountId), handle, ttlSeconds);
+      await store.set(rememberedDeviceKey(accountId, handle), { label, createdAt, expiresAt: createdAt + ttlSeconds * 1000 } satisfies StoredDevice, ttlSeconds);
+    },
+
+    async isRemembered(accountId: string, deviceId: string | undefined): Promise<boolean> {
+      if (ttlSeconds <= 0 || deviceId === undefined || !DEVICE_ID.test(deviceId)) return false;
+      return (await store.get<StoredDevice>(rememberedDeviceKey(accountId, handleOf(deviceId)))) !== undefined;
+    },
+
+    list,
+
+    async forget(accountId: string, handle: string): Promise<void> {
+      await store.delete(rememberedDeviceKey(accountId, handle));
+      await store.removeFromIndex(rememberedDeviceIndexKey(accountId), handle);
+    },
+
+    /** Every remembered browser of the account; returns how many there were. */
+    async forgetAll(accountId: string): Promise<number> {
+      const handles = await store.readIndex(rememberedDeviceIndexKey(accountId));
+      await store.delete(...handles.map((handle) => rememberedDeviceKey(accountId, handle)), rememberedDeviceIndexKey(accountId));
+      return handles.length;
+    },
+  };
+}
+
+export type RememberedDevices = ReturnType<typeof createRememberedDevices>;

@@ -1,0 +1,88 @@
+import type { Account, Accounts } from '../accounts/accounts.ts';
+import type { Config } from '../config/config-schema.ts';
+import { AMR_OTP, AMR_RECOVERY_CODE, type SecondFactorMethod } from '../oidc/acr.ts';
+import type { Lockout } from './lockout.ts';
+import type { RateLimit, RateLimiter } from './rate-limiter.ts';
+import type { RecoveryCodeStore } from './recovery-codes.ts';
+import { sealedKeyId, type SecretBox } from './secret-box.ts';
+import { findTotpStep, type TotpReplayGuard } from './totp.ts';
+import { totpSecretAssociatedData } from './totp-enrollment.ts';
+
+export type SecondFactorAnswer = { kind: 'totp'; code: string } | { kind: 'recovery-code'; code: string };
+
+export type SecondFactorResult =
+  | { ok: true; method: SecondFactorMethod }
+  | { ok: false; reason: 'wrong'; attemptsLeft: number }
+  /** The right code, but its time step was already used: wait for the next code. */
+  | { ok: false; reason: 'replayed' }
+  /** `scope` says which budget ran out: this sign-in's, or the account's for a while. */
+  | { ok: false; reason: 'too-many-attempts'; scope: 'sign-in' | 'account'; retryAfterSeconds: number }
+  | { ok: false; reason: 'locked' }
+  | { ok: false; reason: 'not-enrolled' };
+
+export interface SecondFactorCheckOptions {
+  accounts: Accounts;
+  secretBox: SecretBox;
+  replayGuard: TotpReplayGuard;
+  recoveryCodes: RecoveryCodeStore;
+  rateLimiter: RateLimiter;
+  /** The 'second-factor' streak; its subject is the account's email, like the sign-in lockout's. */
+  lockout: Lockout;
+  limits: Pick<Config['secondFactor'], 'maxAttemptsPerSignIn' | 'accountAttempts'>;
+  /** Lifetime of one sign-in (the interaction): the window of its attempt budget. */
+  signInSeconds: number;
+  /** @default Date.now */
+  now?: () => number;
+}
+
+/**
+ * Checks an authenticator or recovery code for an account. Every attempt is counted before the
+ * comparison (so parallel guesses cannot exceed a budget) against two budgets, this sign-in's and
+ * the account's, and every wrong one also against the consecutive-failure lockout, the hard ceiling.
+ */
+export function createSecondFactorCheck({ accounts, secretBox, replayGuard, recoveryCodes, rateLimiter, lockout, limits, signInSeconds, now = Date.now }: SecondFactorCheckOptions) {
+  const perSignIn: RateLimit = { name: 'second-factor-sign-in', limit: limits.maxAttemptsPerSignIn, windowSeconds: signInSeconds };
+  const perAccount: RateLimit = { name: 'second-factor-account', limit: limits.accountAttempts.limit, windowSeconds: limits.accountAttempts.windowSeconds };
+
+  async function verifyTotp(account: Account, code: string): Promise<'ok' | 'wrong' | 'replayed'> {
+    const sealed = account.totp!.sealedSecret;
+    const secret = secretBox.open(sealed, totpSecretAssociatedData(account.id));
+    const step = findTotpStep(secret, code, now());
+    if (step === undefined) return 'wrong';
+    if (!(await replayGuard.claimStep(account.id, step))) return 'replayed';
+    // Key rotation: a secret still sealed under an older key is re-sealed under the current one,
+    // so the old key can be retired once every active account has signed in.
+    if (sealedKeyId(sealed) !== secretBox.sealingKeyId) {
+      await accounts.setTotp(account.id, { ...account.totp!, sealedSecret: secretBox.seal(secret, totpSecretAssociatedData(account.id)) });
+    }
+    return 'ok';
+  }
+
+  return {
+    /** `signInId` scopes the per-sign-in budget (the interaction uid). */
+    async verify(account: Account, signInId: string, answer: SecondFactorAnswer): Promise<SecondFactorResult> {
+      if (!account.totp) return { ok: false, reason: 'not-enrolled' };
+      const [locked, signInBudget, accountBudget] = await Promise.all([
+        lockout.isLocked(account.email),
+        rateLimiter.hit(perSignIn, signInId),
+        rateLimiter.hit(perAccount, account.id),
+      ]);
+      if (locked) return { ok: false, reason: 'locked' };
+      if (!signInBudget.allowed) return { ok: false, reason: 'too-many-attempts', scope: 'sign-in', retryAfterSeconds: signInBudget.retryAfterSeconds };
+      if (!accountBudget.allowed) return { ok: false, reason: 'too-many-attempts', scope: 'account', retryAfterSeconds: accountBudget.retryAfterSeconds };
+
+      const outcome =
+        answer.kind === 'totp' ? await verifyTotp(account, answer.code) : (await recoveryCodes.redeem(account.id, answer.code)) ? 'ok' : 'wrong';
+      if (outcome === 'ok') {
+        await Promise.all([lockout.recordSuccess(account.email), rateLimiter.reset(perAccount, account.id)]);
+        return { ok: true, method: answer.kind === 'totp' ? AMR_OTP : AMR_RECOVERY_CODE };
+      }
+      // A replayed code is the person's own double submit, not a guess: it does not feed the lockout.
+      if (outcome === 'replayed') return { ok: false, reason: 'replayed' };
+      if (await lockout.recordFailure(account.email)) return { ok: false, reason: 'locked' };
+      return { ok: false, reason: 'wrong', attemptsLeft: Math.min(signInBudget.remaining, accountBudget.remaining) };
+    },
+  };
+}
+
+export type SecondFactorCheck = ReturnType<typeof createSecondFactorCheck>;

@@ -1,0 +1,56 @@
+import type { Accounts } from '../accounts/accounts.ts';
+import type { Config } from '../config/config-schema.ts';
+import type { Store } from '../store/store.ts';
+import { createLockout } from './lockout.ts';
+import { createPendingSecondFactors } from './pending-second-factor.ts';
+import { createRateLimiter } from './rate-limiter.ts';
+import { createRecoveryCodeStore } from './recovery-codes.ts';
+import { createRememberedDevices } from './remembered-devices.ts';
+import { createSecondFactorCheck } from './second-factor-check.ts';
+import { createSecondFactorRemoval } from './second-factor-removal.ts';
+import { createSecretBox, parseEncryptionKeys } from './secret-box.ts';
+import { createTotpReplayGuard } from './totp.ts';
+import { createTotpEnrollment } from './totp-enrollment.ts';
+
+/** Wires the second-factor modules from configuration; used by the app and by the CLI. */
+export function createSecondFactor({ config, store, accounts }: { config: Readonly<Config>; store: Store; accounts: Accounts }) {
+  const secretBox = createSecretBox({ keys: parseEncryptionKeys(config.encryptionKeys) });
+  const replayGuard = createTotpReplayGuard({ store });
+  const recoveryCodes = createRecoveryCodeStore({ store, hmacKey: config.hmacKey });
+  const devices = createRememberedDevices({ store, hmacKey: config.hmacKey, days: config.secondFactor.rememberDeviceDays });
+  const enrollment = createTotpEnrollment({
+    store,
+    accounts,
+    secretBox,
+    replayGuard,
+    recoveryCodes,
+    issuer: config.appName,
+    ttlSeconds: config.secondFactor.enrollmentSeconds,
+  });
+  const check = createSecondFactorCheck({
+    accounts,
+    secretBox,
+    replayGuard,
+    recoveryCodes,
+    rateLimiter: createRateLimiter({ store, hmacKey: config.hmacKey }),
+    lockout: createLockout({
+      store,
+      hmacKey: config.hmacKey,
+      streak: 'second-factor',
+      maxConsecutiveFailures: config.secondFactor.maxConsecutiveFailures,
+      lockSeconds: config.secondFactor.lockoutSeconds,
+    }),
+    limits: config.secondFactor,
+    signInSeconds: config.ttl.interactionSeconds,
+  });
+  return {
+    enrollment,
+    check,
+    devices,
+    recoveryCodes,
+    pending: createPendingSecondFactors({ store }),
+    remove: createSecondFactorRemoval({ accounts, recoveryCodes, devices, enrollment }),
+  };
+}
+
+export type SecondFactor = ReturnType<typeof createSecondFactor>;
