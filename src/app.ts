@@ -5,6 +5,7 @@ import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { createAccounts } from './accounts/accounts.ts';
 import { createLoginApprovals } from './auth/login-approvals.ts';
+import { createSecondFactor } from './auth/second-factor.ts';
 import { createSignInCodes } from './auth/sign-in-codes.ts';
 import type { Config } from './config/config-schema.ts';
 import { createDevRouter } from './dev/dev-router.ts';
@@ -19,6 +20,7 @@ import type { DevOutbox } from './mail/dev-outbox.ts';
 import type { MailQueue } from './mail/mail-queue.ts';
 import { createProvider } from './oidc/create-provider.ts';
 import { createFindAccount } from './oidc/find-account.ts';
+import { createMfaPrompt } from './oidc/mfa-prompt.ts';
 import { createStoreAdapterClass } from './oidc/store-adapter.ts';
 import { VIEWS_DIR } from './paths.ts';
 import type { Store } from './store/store.ts';
@@ -43,6 +45,7 @@ export function createApp({ config, store, mailQueue, logger, devOutbox }: AppDe
     maxWrongAttempts: config.signInCode.maxWrongAttempts,
   });
   const approvals = createLoginApprovals({ store, ttlSeconds: config.signInCode.ttlSeconds });
+  const secondFactor = createSecondFactor({ config, store, accounts });
   const csrf = createCsrf({ hmacKey: config.hmacKey, issuer: config.issuer });
 
   const renderPage = async (ctx: KoaContextWithOIDC, view: string, locals: Record<string, unknown>) => {
@@ -50,7 +53,12 @@ export function createApp({ config, store, mailQueue, logger, devOutbox }: AppDe
     await (ctx as unknown as Koa.Context).render(view, locals);
     ctx.status = status;
   };
-  const provider = createProvider(config, { adapter: createStoreAdapterClass(store), findAccount: createFindAccount(accounts), renderPage });
+  const provider = createProvider(config, {
+    adapter: createStoreAdapterClass(store),
+    findAccount: createFindAccount(accounts),
+    renderPage,
+    mfaPrompt: createMfaPrompt({ devices: secondFactor.devices }),
+  });
 
   const app = new Koa({ proxy: config.trustProxy });
   // The provider reads its own cookies with provider.keys, the mounted routes with app.keys: they must match.
@@ -66,7 +74,7 @@ export function createApp({ config, store, mailQueue, logger, devOutbox }: AppDe
   });
   app.use(createStaticFiles(`${VIEWS_DIR}/static`));
 
-  const interactions = createInteractionRouter({ config, provider, accounts, signInCodes, approvals, mailQueue, csrf, logger });
+  const interactions = createInteractionRouter({ config, provider, accounts, signInCodes, approvals, secondFactor, mailQueue, csrf, logger });
   app.use(interactions.routes());
   if (config.devTools) app.use(createDevRouter({ config, devOutbox }).routes());
   app.use(mount(provider as unknown as Koa));

@@ -21,7 +21,7 @@ export function createConfirmLink({ provider, signInCodes, approvals }: Pick<Int
     if (interaction) {
       const result = await signInCodes.redeemLink(uid, token);
       if (!result.ok) throw new SignInExpired('This sign-in link has expired or was already used. Request a new one.');
-      return finishLogin(ctx, result.email);
+      return finishLogin(ctx, interaction, result.email);
     }
 
     const chosen = /^\d{2}$/.test(form.number ?? '') ? Number(form.number) : undefined;

@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import type { FinishLogin } from './finish-login.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
+import type { Interaction } from './load-interaction.ts';
 
 /** POST /interaction/:uid/continue — the waiting tab takes the approval and finishes the sign-in. */
 export function createContinueApproved({ approvals }: Pick<InteractionDeps, 'approvals'>, finishLogin: FinishLogin) {
@@ -8,6 +9,7 @@ export function createContinueApproved({ approvals }: Pick<InteractionDeps, 'app
     const approval = await approvals.take(ctx.params.uid!);
     // Not confirmed yet (the no-script button was pressed early): back to waiting.
     if (!approval) return ctx.redirect(`/interaction/${ctx.params.uid}/check`);
-    return finishLogin(ctx, approval.email);
+    const interaction: Interaction = ctx.state.interaction;
+    return finishLogin(ctx, interaction, approval.email);
   };
 }

@@ -1,15 +1,22 @@
 import type { Context } from 'koa';
+import { secondFactorStep, clientSecondFactorSettings } from '../auth/mfa-policy.ts';
+import { readDeviceCookie } from '../http/device-cookie.ts';
 import { HttpError } from '../http/errors.ts';
 import { ACR_EMAIL, AMR_EMAIL } from '../oidc/acr.ts';
+import { appRequestsMfa } from '../oidc/mfa-request.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
+import type { Interaction } from './load-interaction.ts';
 
 /**
- * The only place a login is handed to oidc-provider. Called once the email is proven, in the
- * browser that holds the interaction cookie. With open sign-up the account is created here, on
- * the first verified address.
+ * Called once the email is proven (code, link, or cross-device approval), in the browser that
+ * holds the interaction cookie. With open sign-up the account is created here, on the first
+ * verified address. Then either the login is handed to oidc-provider (email alone is enough), or,
+ * when a second factor is due, "email proven for this account" is kept for this interaction only
+ * and the browser goes to the authenticator prompt: oidc-provider hears of the login only after
+ * that, so no session ever exists with just the first factor (oidc-provider #661).
  */
-export function createFinishLogin({ provider, accounts, config, logger }: Pick<InteractionDeps, 'provider' | 'accounts' | 'config' | 'logger'>) {
-  return async function finishLogin(ctx: Context, email: string) {
+export function createFinishLogin({ provider, accounts, config, logger, secondFactor }: Pick<InteractionDeps, 'provider' | 'accounts' | 'config' | 'logger' | 'secondFactor'>) {
+  return async function finishLogin(ctx: Context, interaction: Interaction, email: string) {
     let account = await accounts.findByEmail(email);
     if (!account) {
       if (config.signup === 'closed') {
@@ -20,10 +27,29 @@ export function createFinishLogin({ provider, accounts, config, logger }: Pick<I
     } else if (!account.emailVerifiedAt) {
       account = await accounts.markVerified(account);
     }
+
+    // Static clients live in memory: reading the app's policy costs no round trip, and for a
+    // person without an authenticator neither does the decision (the account is already read).
+    const client = await provider.Client.find(String(interaction.params.client_id));
+    const accountId = account.id;
+    const step = await secondFactorStep({
+      client: clientSecondFactorSettings(client?.metadata() ?? {}),
+      requestedByApp: appRequestsMfa(interaction.params),
+      accountHasTotp: account.totp !== undefined,
+      deviceRemembered: () => secondFactor.devices.isRemembered(accountId, readDeviceCookie(ctx)),
+    });
+
+    if (step !== 'none') {
+      const secondsLeft = interaction.exp - Math.floor(Date.now() / 1000);
+      await secondFactor.pending.remember(interaction.uid, { accountId, email: account.email }, secondsLeft);
+      ctx.status = 303;
+      return ctx.redirect(`/interaction/${interaction.uid}/totp${step === 'enroll' ? '/enroll' : ''}`);
+    }
+
     const returnTo = await provider.interactionResult(
       ctx.req,
       ctx.res,
-      { login: { accountId: account.id, acr: ACR_EMAIL, amr: [AMR_EMAIL], remember: true } },
+      { login: { accountId, acr: ACR_EMAIL, amr: [AMR_EMAIL], remember: true } },
       { mergeWithLastSubmission: false },
     );
     ctx.status = 303;

@@ -1,6 +1,7 @@
 import type Provider from 'oidc-provider';
 import type { Accounts } from '../accounts/accounts.ts';
 import type { LoginApprovals } from '../auth/login-approvals.ts';
+import type { SecondFactor } from '../auth/second-factor.ts';
 import type { SignInCodes } from '../auth/sign-in-codes.ts';
 import type { Config } from '../config/config-schema.ts';
 import type { Csrf } from '../http/csrf.ts';
@@ -14,6 +15,7 @@ export interface InteractionDeps {
   accounts: Accounts;
   signInCodes: SignInCodes;
   approvals: LoginApprovals;
+  secondFactor: SecondFactor;
   mailQueue: MailQueue;
   csrf: Csrf;
   logger: Logger;

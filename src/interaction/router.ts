@@ -3,6 +3,7 @@ import type { Context, Next } from 'koa';
 import { createAbortSignIn } from './abort-sign-in.ts';
 import { createConfirmConsent } from './confirm-consent.ts';
 import { createConfirmLink } from './confirm-link.ts';
+import { createConfirmTotpEnrollment } from './confirm-totp-enrollment.ts';
 import { createContinueApproved } from './continue-approved.ts';
 import { createFinishLogin } from './finish-login.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
@@ -12,9 +13,13 @@ import { createPollApproval } from './poll-approval.ts';
 import { readForm } from './read-form.ts';
 import { createRequestEmail } from './request-email.ts';
 import { createRestartSignIn } from './restart-sign-in.ts';
+import { loadSecondFactorSubject } from './second-factor-subject.ts';
 import { createShowCheckEmail } from './show-check-email.ts';
 import { createShowPrompt } from './show-prompt.ts';
+import { createShowTotp } from './show-totp.ts';
+import { createShowTotpEnrollment } from './show-totp-enrollment.ts';
 import { createVerifyCode } from './verify-code.ts';
+import { createVerifyTotp } from './verify-totp.ts';
 
 const UID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -29,6 +34,8 @@ export function createInteractionRouter(deps: InteractionDeps) {
   const login = loadInteraction(provider, 'login');
   const consent = loadInteraction(provider, 'consent');
   const any = loadInteraction(provider);
+  // The email is proven in this interaction (login prompt), or the session is being stepped up (mfa prompt).
+  const secondFactorSubject = loadSecondFactorSubject(deps);
 
   const router = new Router({ prefix: '/interaction/:uid' });
   router.use(async function interactionPage(ctx: Context, next: Next) {
@@ -48,6 +55,10 @@ export function createInteractionRouter(deps: InteractionDeps) {
   router.get('/status', login, createPollApproval(deps));
   router.post('/continue', form, login, createContinueApproved(deps, finishLogin));
   router.post('/restart', form, login, createRestartSignIn(deps));
+  router.get('/totp', any, secondFactorSubject, createShowTotp(deps));
+  router.post('/totp', form, any, secondFactorSubject, createVerifyTotp(deps));
+  router.get('/totp/enroll', any, secondFactorSubject, createShowTotpEnrollment(deps));
+  router.post('/totp/enroll', form, any, secondFactorSubject, createConfirmTotpEnrollment(deps));
   router.post('/consent', form, consent, createConfirmConsent(deps));
   router.post('/abort', form, any, createAbortSignIn(deps));
   return router;

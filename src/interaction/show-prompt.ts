@@ -1,9 +1,10 @@
 import type { Context } from 'koa';
+import { MFA_PROMPT } from '../oidc/mfa-request.ts';
 import { clientNameOf } from './client-name.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import type { Interaction } from './load-interaction.ts';
 
-/** GET /interaction/:uid — the email form, the waiting page once a mail went out, or consent. */
+/** GET /interaction/:uid — the email form, the waiting page once a mail went out, the step-up prompt, or consent. */
 export function createShowPrompt({ provider, signInCodes }: Pick<InteractionDeps, 'provider' | 'signInCodes'>) {
   return async function showPrompt(ctx: Context) {
     const interaction: Interaction = ctx.state.interaction;
@@ -13,6 +14,8 @@ export function createShowPrompt({ provider, signInCodes }: Pick<InteractionDeps
       const hint = typeof interaction.params.login_hint === 'string' ? interaction.params.login_hint.slice(0, 254) : '';
       return ctx.render('email', { clientName, email: hint, error: undefined });
     }
+    // An existing session that needs its second factor (the page sends people without one to set it up).
+    if (interaction.prompt.name === MFA_PROMPT) return ctx.redirect(`/interaction/${interaction.uid}/totp`);
     if (interaction.prompt.name === 'consent') {
       const details = interaction.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
       const scopes = (details.missingOIDCScope ?? []).filter((scope) => scope !== 'openid');

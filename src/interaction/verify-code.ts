@@ -27,7 +27,7 @@ export function createVerifyCode({ provider, signInCodes, config }: Pick<Interac
     if (!codeShape.test(code)) return again(`Enter the ${config.signInCode.length}-digit code from the email.`);
 
     const result = await signInCodes.redeemCode(interaction.uid, code);
-    if (result.ok) return finishLogin(ctx, result.email);
+    if (result.ok) return finishLogin(ctx, interaction, result.email);
     if (result.reason === 'wrong') {
       return again(`That code is not right. ${result.attemptsLeft} ${result.attemptsLeft === 1 ? 'try' : 'tries'} left.`);
     }

@@ -1,13 +1,23 @@
 import type { Account as OidcAccount, FindAccount } from 'oidc-provider';
 import type { Accounts } from '../accounts/accounts.ts';
 
+/** What findAccount hands oidc-provider: its claims, plus what the step-up policy needs to know. */
+export interface SesameOidcAccount extends OidcAccount {
+  /**
+   * oidc-provider loads the session's account (ctx.oidc.account) before it evaluates the prompts,
+   * so the mfa prompt learns from this whether an authenticator is set up without another read.
+   */
+  totpEnrolled: boolean;
+}
+
 /** Maps a Sesame account to the claims oidc-provider hands out per granted scope. */
 export function createFindAccount(accounts: Accounts): FindAccount {
-  return async (_ctx, sub): Promise<OidcAccount | undefined> => {
+  return async (_ctx, sub): Promise<SesameOidcAccount | undefined> => {
     const account = await accounts.findById(sub);
     if (!account) return undefined;
     return {
       accountId: account.id,
+      totpEnrolled: account.totp !== undefined,
       async claims() {
         return { sub: account.id, email: account.email, email_verified: account.emailVerifiedAt !== undefined };
       },

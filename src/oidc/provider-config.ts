@@ -1,23 +1,28 @@
-import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
-import type { Config } from '../config/config-schema.ts';
+import { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { accountClient } from '../account/account-client.ts';
+import { CLIENT_MFA_POLICIES, type ClientMfaPolicy, type Config } from '../config/config-schema.ts';
 import { demoClient } from '../dev/demo-client.ts';
-import { ACR_EMAIL } from './acr.ts';
+import { ACR_EMAIL, ACR_MFA } from './acr.ts';
 
 export interface ProviderHooks {
   adapter: NonNullable<Configuration['adapter']>;
   findAccount: NonNullable<Configuration['findAccount']>;
   renderPage: (ctx: KoaContextWithOIDC, view: string, locals: Record<string, unknown>) => Promise<void>;
+  /** The step-up prompt (oidc/mfa-prompt.ts), placed between login and consent. */
+  mfaPrompt: interactionPolicy.Prompt;
 }
 
 /** oidc-provider configuration derived from Sesame's Config; no I/O here. */
-export function providerConfig(config: Readonly<Config>, { adapter, findAccount, renderPage }: ProviderHooks): Configuration {
+export function providerConfig(config: Readonly<Config>, { adapter, findAccount, renderPage, mfaPrompt }: ProviderHooks): Configuration {
   const secureCookies = new URL(config.issuer).protocol === 'https:';
   const cookieOptions = { httpOnly: true, sameSite: 'lax' as const, secure: secureCookies };
+  const policy = interactionPolicy.base();
+  policy.add(mfaPrompt, policy.findIndex((prompt) => prompt.name === 'login') + 1);
 
   return {
     adapter,
     findAccount,
-    clients: [...config.clients, ...(config.devTools ? [demoClient(config.issuer)] : [])].map((client) => ({ ...client })) as Configuration['clients'],
+    clients: [...config.clients, accountClient(config.issuer), ...(config.devTools ? [demoClient(config.issuer)] : [])].map((client) => ({ ...client })) as Configuration['clients'],
     clientDefaults: {
       grant_types: ['authorization_code'],
       response_types: ['code'],
@@ -26,9 +31,12 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
       require_auth_time: true,
     },
     extraClientMetadata: {
-      properties: ['first_party', 'resource_server'],
+      properties: ['first_party', 'resource_server', 'mfa', 'remember_device'],
       validator(_ctx, key, value) {
-        if (value !== undefined && typeof value !== 'boolean') {
+        if (value === undefined) return;
+        if (key === 'mfa') {
+          if (!CLIENT_MFA_POLICIES.includes(value as ClientMfaPolicy)) throw new TypeError('mfa must be "off", "optional" or "required"');
+        } else if (typeof value !== 'boolean') {
           throw new TypeError(`${key} must be a boolean`);
         }
       },
@@ -50,7 +58,7 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
     },
     // Put scope claims (email) into the ID token too: many apps (Auth.js, mod_auth_openidc) read it only.
     conformIdTokenClaims: false,
-    acrValues: [ACR_EMAIL],
+    acrValues: [ACR_EMAIL, ACR_MFA],
     pkce: {
       // RFC 9700 §2.1.1: PKCE with S256 for public clients; confidential clients may use it too.
       required: (_ctx, client) => client.clientAuthMethod === 'none',
@@ -92,6 +100,7 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
     },
     interactions: {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+      policy,
     },
     async loadExistingGrant(ctx) {
       const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session!.grantIdFor(ctx.oidc.client!.clientId);

@@ -1,0 +1,34 @@
+import type { Context } from 'koa';
+import { completeSecondFactor } from './complete-second-factor.ts';
+import type { InteractionDeps } from './interaction-deps.ts';
+import type { Interaction } from './load-interaction.ts';
+import type { SecondFactorSubject } from './second-factor-subject.ts';
+import { renderSignInEnrollment } from './show-totp-enrollment.ts';
+import { enrollmentProblem, enteredTotpCode } from './totp-enrollment-pages.ts';
+
+/**
+ * POST /interaction/:uid/totp/enroll — the first code from the new authenticator. It activates the
+ * authenticator, completes the sign-in with both factors, and shows the recovery codes once, with
+ * a link on to the app.
+ */
+export function createConfirmTotpEnrollment({ provider, secondFactor }: Pick<InteractionDeps, 'provider' | 'secondFactor'>) {
+  return async function confirmTotpEnrollment(ctx: Context) {
+    const interaction: Interaction = ctx.state.interaction;
+    const subject: SecondFactorSubject = ctx.state.secondFactorSubject;
+    const form: Record<string, string> = ctx.state.form;
+    const code = enteredTotpCode(form.code);
+    if (code === undefined) {
+      ctx.status = 400;
+      return renderSignInEnrollment(ctx, { secondFactor }, 'Enter the 6-digit code your authenticator app shows for this account.');
+    }
+    const confirmed = await secondFactor.enrollment.confirm(subject.account, code);
+    if (!confirmed.ok) {
+      if (confirmed.reason === 'already-enrolled') return ctx.redirect(`/interaction/${interaction.uid}/totp`);
+      ctx.status = 400;
+      return renderSignInEnrollment(ctx, { secondFactor }, enrollmentProblem(confirmed.reason));
+    }
+    if (subject.kind === 'sign-in') await secondFactor.pending.forget(interaction.uid);
+    const returnTo = await completeSecondFactor(provider, ctx, interaction, subject, 'otp');
+    await ctx.render('recovery-codes', { codes: confirmed.recoveryCodes, continueUrl: returnTo, continueLabel: `Continue to ${subject.clientName}`, fresh: true });
+  };
+}

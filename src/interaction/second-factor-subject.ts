@@ -1,0 +1,49 @@
+import type { Context, Next } from 'koa';
+import type { Account } from '../accounts/accounts.ts';
+import { clientSecondFactorSettings, type ClientSecondFactorSettings } from '../auth/mfa-policy.ts';
+import { SignInExpired } from '../http/errors.ts';
+import { MFA_PROMPT } from '../oidc/mfa-request.ts';
+import { clientNameOf } from './client-name.ts';
+import type { InteractionDeps } from './interaction-deps.ts';
+import type { Interaction } from './load-interaction.ts';
+
+/** Whose second factor an authenticator page is about, and why. */
+export interface SecondFactorSubject {
+  account: Account;
+  /** `sign-in`: the email was just proven in this interaction. `step-up`: an existing session is strengthened. */
+  kind: 'sign-in' | 'step-up';
+  client: ClientSecondFactorSettings;
+  clientName: string;
+}
+
+/**
+ * After load-interaction: puts the SecondFactorSubject into ctx.state. A sign-in must have proven
+ * the email in this very interaction; a step-up is always about the session's own account, so the
+ * result keeps the same accountId. Anything else means the page is stale.
+ */
+export function loadSecondFactorSubject({ provider, accounts, secondFactor }: Pick<InteractionDeps, 'provider' | 'accounts' | 'secondFactor'>) {
+  return async function requireSecondFactorSubject(ctx: Context, next: Next) {
+    const interaction: Interaction = ctx.state.interaction;
+    let accountId: string | undefined;
+    let kind: SecondFactorSubject['kind'];
+    if (interaction.prompt.name === 'login') {
+      kind = 'sign-in';
+      accountId = (await secondFactor.pending.find(interaction.uid))?.accountId;
+    } else if (interaction.prompt.name === MFA_PROMPT) {
+      kind = 'step-up';
+      accountId = interaction.session?.accountId;
+    } else {
+      throw new SignInExpired('This step of the sign-in is already done. Go back to the app and start again.');
+    }
+    const account = accountId === undefined ? undefined : await accounts.findById(accountId);
+    if (!account) throw new SignInExpired('This sign-in has expired or was already completed. Go back to the app and start again.');
+    const client = await provider.Client.find(String(interaction.params.client_id));
+    ctx.state.secondFactorSubject = {
+      account,
+      kind,
+      client: clientSecondFactorSettings(client?.metadata() ?? {}),
+      clientName: await clientNameOf(provider, interaction.params.client_id),
+    } satisfies SecondFactorSubject;
+    return next();
+  };
+}

@@ -1,0 +1,44 @@
+import type { Context } from 'koa';
+import type { TotpConfirmation, TotpEnrollmentOffer } from '../auth/totp-enrollment.ts';
+
+/** What views/totp-enroll.ejs needs, for the sign-in and the /account variants alike. */
+export interface TotpEnrollPageLocals {
+  heading: string;
+  intro: string;
+  formAction: string;
+  /** Where "Cancel" posts; undefined for none. */
+  cancelAction?: string;
+  cancelLabel?: string;
+  error?: string;
+}
+
+export async function renderTotpEnrollPage(ctx: Context, offer: TotpEnrollmentOffer, locals: TotpEnrollPageLocals) {
+  await ctx.render('totp-enroll', {
+    ...locals,
+    error: locals.error,
+    qrSvg: offer.qrSvg,
+    uri: offer.uri,
+    // Groups of four are easier to copy into an app by hand; apps ignore the spaces.
+    secretGroups: offer.secret.match(/.{1,4}/g)!.join(' '),
+  });
+}
+
+/** The 6-digit code from a form field, or undefined when it cannot be one. */
+export function enteredTotpCode(value: string | undefined): string | undefined {
+  const code = (value ?? '').slice(0, 64).replace(/\s/g, '');
+  return /^\d{6}$/.test(code) ? code : undefined;
+}
+
+/** What to tell a person whose first code did not confirm the authenticator. */
+export function enrollmentProblem(reason: Exclude<TotpConfirmation, { ok: true }>['reason']): string {
+  switch (reason) {
+    case 'wrong':
+      return 'That code does not match. Check that your app added this account, and that your phone’s clock is set automatically.';
+    case 'replayed':
+      return 'That code was already used. Wait for your app to show the next one.';
+    case 'expired':
+      return 'Setting up took too long, so here is a new code to scan. Remove the previous entry from your app.';
+    case 'already-enrolled':
+      return 'An authenticator app is already set up for this account.';
+  }
+}

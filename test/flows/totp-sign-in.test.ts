@@ -1,0 +1,395 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Redis } from 'ioredis';
+import { createLockout } from '../../src/auth/lockout.ts';
+import type { ClientRegistration } from '../../src/config/config-schema.ts';
+import { formFields, HttpBrowser, type Page } from '../helpers/http-browser.ts';
+import { startRedis, uniquePrefix, type StartedRedis } from '../helpers/redis.ts';
+import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
+import { accountWithTotp, secondFactorOf, submitTotp, totpCode, wrongTotpCode } from '../helpers/second-factor.ts';
+import { finishAtApp, requestSignInMail, signInWithCode, type SignInContext } from '../helpers/sign-in.ts';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
+import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
+import { FIRST_PARTY_CLIENT, TEST_CLIENT } from '../helpers/test-config.ts';
+
+const MFA = 'urn:sesame:acr:mfa';
+const EMAIL_ACR = 'urn:sesame:acr:email';
+
+// `mfa` defaults to optional: TEST_CLIENT asks people who have an authenticator.
+const STRICT_CLIENT: ClientRegistration = { ...TEST_CLIENT, client_id: 'strict-app', client_name: 'Strict App', redirect_uris: ['http://127.0.0.1:9/strict'], mfa: 'required', remember_device: false };
+const RELAXED_CLIENT: ClientRegistration = { ...TEST_CLIENT, client_id: 'relaxed-app', client_name: 'Relaxed App', redirect_uris: ['http://127.0.0.1:9/relaxed'], mfa: 'off' };
+
+let redis: StartedRedis;
+let smtp: SmtpSink;
+let sesame: RunningSesame;
+let twin: RunningSesame;
+let rp: RelyingParty;
+let strictRp: RelyingParty;
+let relaxedRp: RelyingParty;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  smtp = await startSmtpSink();
+  const keyPrefix = uniquePrefix('totp');
+  sesame = await startSesame({
+    redisUrl: redis.url,
+    smtpUrl: smtp.url,
+    keyPrefix,
+    config: {
+      clients: [TEST_CLIENT, FIRST_PARTY_CLIENT, STRICT_CLIENT, RELAXED_CLIENT],
+      secondFactor: { rememberDeviceDays: 30, enrollmentSeconds: 900, maxAttemptsPerSignIn: 3, accountAttempts: { limit: 12, windowSeconds: 900 }, maxConsecutiveFailures: 6, lockoutSeconds: 3600 },
+    },
+  });
+  // A second instance on the same Redis and secrets: scale-out, as behind a load balancer.
+  const { cookieKeys, hmacKey, encryptionKeys, clients, secondFactor } = sesame.config;
+  twin = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url, keyPrefix, config: { cookieKeys: [...cookieKeys], hmacKey, encryptionKeys, clients: clients.map((c) => ({ ...c })), secondFactor: { ...secondFactor } } });
+  rp = await startRelyingParty(sesame.url);
+  strictRp = await startRelyingParty(sesame.url, STRICT_CLIENT);
+  relaxedRp = await startRelyingParty(sesame.url, RELAXED_CLIENT);
+});
+
+afterAll(async () => {
+  await twin?.close();
+  await sesame?.close();
+  await smtp?.stop();
+  await redis?.stop();
+});
+
+/** Email code typed in; returns the page the sign-in went to next (the authenticator prompt, or the app). */
+async function proveEmail(context: SignInContext, email: string) {
+  const { pending, uid, browser, mail, checkPage, origin } = await requestSignInMail(context, email);
+  const page = await browser.navigate(`${origin}/interaction/${uid}/code`, { form: { ...formFields(checkPage.html, '/code'), code: mail.code! } });
+  return { pending, uid, browser, page };
+}
+
+const isTotpPrompt = (page: Page) => /\/interaction\/[^/]+\/totp$/.test(page.url) && page.html.includes('name="code"');
+
+describe('discovery', () => {
+  it('advertises both acr values and the acr, amr and auth_time claims', async () => {
+    const discovery = (await (await fetch(`${sesame.url}/.well-known/openid-configuration`)).json()) as Record<string, string[]>;
+    expect(discovery.acr_values_supported).toEqual([EMAIL_ACR, MFA]);
+    expect(discovery.claims_supported).toEqual(expect.arrayContaining(['acr', 'amr', 'auth_time']));
+  });
+});
+
+describe('sign-in with an authenticator', () => {
+  it('asks for the code after the email, and only then lets the app in: acr, amr and auth_time tell the truth', async () => {
+    const { secret, account } = await accountWithTotp(sesame, 'totp-user@example.com');
+    const started = Math.floor(Date.now() / 1000);
+    const { pending, browser, page } = await proveEmail({ rp, smtp }, 'totp-user@example.com');
+    expect(page.leftTo).toBeUndefined();
+    expect(isTotpPrompt(page)).toBe(true);
+    expect(page.html).toContain('totp-user@example.com');
+
+    // The email alone made no session: another app in this browser still asks who you are.
+    const meanwhile = await browser.navigate((await rp.startAuthorization()).url);
+    expect(meanwhile.html).toContain('name="email"');
+
+    const done = await submitTotp(browser, page, { code: totpCode(secret) });
+    const tokens = await rp.handleCallback(await finishAtApp(browser, done), pending);
+    const claims = tokens.claims()!;
+    expect(claims.sub).toBe(account.id);
+    expect(claims.acr).toBe(MFA);
+    expect(claims.amr).toEqual(['email', 'otp', 'mfa']);
+    expect(claims.auth_time).toBeGreaterThanOrEqual(started);
+  });
+
+  it('answers a wrong code or a malformed one with the form again; the right one still works', async () => {
+    const { secret } = await accountWithTotp(sesame, 'typo@example.com');
+    const { pending, browser, page } = await proveEmail({ rp, smtp }, 'typo@example.com');
+    const malformed = await submitTotp(browser, page, { code: '12345' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.html).toContain('Enter the 6-digit code');
+    const wrong = await submitTotp(browser, page, { code: wrongTotpCode(secret) });
+    expect(wrong.status).toBe(400);
+    expect(wrong.html).toContain('That code is not right. 2 tries left.');
+    const spaced = totpCode(secret);
+    const done = await submitTotp(browser, page, { code: `${spaced.slice(0, 3)} ${spaced.slice(3)}` });
+    expect((await rp.handleCallback(await finishAtApp(browser, done), pending)).claims()!.acr).toBe(MFA);
+  });
+
+  it('accepts a recovery code instead, once', async () => {
+    const { recoveryCodes } = await accountWithTotp(sesame, 'lost-phone@example.com');
+    const first = await proveEmail({ rp, smtp }, 'lost-phone@example.com');
+    const done = await submitTotp(first.browser, first.page, { recovery_code: recoveryCodes[3]!.toUpperCase() });
+    const claims = (await rp.handleCallback(await finishAtApp(first.browser, done), first.pending)).claims()!;
+    expect(claims.acr).toBe(MFA);
+    expect(claims.amr).toEqual(['email', 'recovery_code', 'mfa']);
+
+    const second = await proveEmail({ rp, smtp }, 'lost-phone@example.com');
+    const reused = await submitTotp(second.browser, second.page, { recovery_code: recoveryCodes[3]! });
+    expect(reused.status).toBe(400);
+    expect(reused.html).toContain('That recovery code is not right, or it was already used.');
+    const malformed = await submitTotp(second.browser, second.page, { recovery_code: 'not-a-code' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.html).toContain('Enter one of your recovery codes');
+  });
+
+  it('never accepts a code twice, also on another instance sharing the Redis', async () => {
+    const { secret } = await accountWithTotp(sesame, 'replay@example.com');
+    const code = totpCode(secret);
+    const first = await proveEmail({ rp, smtp }, 'replay@example.com');
+    await rp.handleCallback(await finishAtApp(first.browser, await submitTotp(first.browser, first.page, { code })), first.pending);
+
+    // Same instance, another sign-in.
+    const again = await proveEmail({ rp, smtp }, 'replay@example.com');
+    const replayed = await submitTotp(again.browser, again.page, { code });
+    expect(replayed.status).toBe(400);
+    expect(replayed.html).toContain('That code was already used');
+
+    // The other instance: its own sign-in, the same code.
+    const twinRp = await startRelyingParty(twin.url);
+    const elsewhere = await proveEmail({ rp: twinRp, smtp }, 'replay@example.com');
+    expect(isTotpPrompt(elsewhere.page)).toBe(true);
+    const replayedElsewhere = await submitTotp(elsewhere.browser, elsewhere.page, { code });
+    expect(replayedElsewhere.status).toBe(400);
+    expect(replayedElsewhere.html).toContain('That code was already used');
+  });
+
+  it('a fresh code sent to both instances at once signs in exactly once', async () => {
+    const { secret } = await accountWithTotp(sesame, 'race-totp@example.com');
+    const twinRp = await startRelyingParty(twin.url);
+    const [here, there] = await Promise.all([proveEmail({ rp, smtp }, 'race-totp@example.com'), proveEmail({ rp: twinRp, smtp }, 'race-totp@example.com')]);
+    const code = totpCode(secret, 1);
+    const responses = await Promise.all(
+      [here, there].map(({ browser, page }) => browser.request(page.url, { form: { csrf: formFields(page.html, '/totp').csrf!, code } })),
+    );
+    expect(responses.map((r) => r.status).sort()).toEqual([303, 400]);
+  });
+
+  it('limits wrong codes per sign-in, then locks the second factor after consecutive failures until unlocked', async () => {
+    const { secret } = await accountWithTotp(sesame, 'guesser@example.com');
+    const wrong = wrongTotpCode(secret);
+    const first = await proveEmail({ rp, smtp }, 'guesser@example.com');
+    for (const left of ['2 tries left', '1 try left', 'No tries left']) {
+      expect((await submitTotp(first.browser, first.page, { code: wrong })).html).toContain(left);
+    }
+    const spent = await submitTotp(first.browser, first.page, { code: totpCode(secret) });
+    expect(spent.status).toBe(429);
+    expect(spent.html).toContain('Too many wrong codes for this sign-in');
+
+    // Three more wrong codes in a new sign-in make six in a row: the lockout's ceiling here.
+    const second = await proveEmail({ rp, smtp }, 'guesser@example.com');
+    await submitTotp(second.browser, second.page, { code: wrong });
+    await submitTotp(second.browser, second.page, { recovery_code: 'zzzzz-zzzzz' });
+    const locked = await submitTotp(second.browser, second.page, { code: wrong });
+    expect(locked.status).toBe(403);
+    expect(locked.html).toContain('locked');
+    const third = await proveEmail({ rp, smtp }, 'guesser@example.com');
+    const stillLocked = await submitTotp(third.browser, third.page, { code: totpCode(secret) });
+    expect(stillLocked.status).toBe(403);
+
+    // The operator's unlock (subject: the email address) clears it; the right code works again.
+    await createLockout({ store: sesame.store, hmacKey: sesame.config.hmacKey }).unlock('guesser@example.com');
+    const fourth = await proveEmail({ rp, smtp }, 'guesser@example.com');
+    const done = await submitTotp(fourth.browser, fourth.page, { code: totpCode(secret) });
+    expect(await finishAtApp(fourth.browser, done)).toMatch(/^http:\/\/127\.0\.0\.1:9\/callback\?code=/);
+  });
+});
+
+describe('client policy', () => {
+  it('mfa "required": a person without an authenticator sets one up during sign-in, sees recovery codes once, then continues', async () => {
+    const { pending, browser, page } = await proveEmail({ rp: strictRp, smtp }, 'newcomer@example.com');
+    expect(page.url).toMatch(/\/totp\/enroll$/);
+    expect(page.html).toContain('Set up an authenticator app');
+    expect(page.html).toMatch(/<svg[^>]*>/);
+    const secret = /id="totp-secret">([A-Z2-7 ]+)</.exec(page.html)![1]!.replace(/ /g, '');
+    const uri = decodeURIComponent(/id="totp-uri"[^>]*|href="(otpauth:[^"]+)"/.exec(page.html)![1]!.replace(/&amp;/g, '&'));
+    expect(uri).toBe(`otpauth://totp/Sesame:newcomer@example.com?secret=${secret}&issuer=Sesame&algorithm=SHA1&digits=6&period=30`);
+
+    const { csrf } = formFields(page.html, '/totp/enroll');
+    const wrong = await browser.navigate(page.url, { form: { csrf: csrf!, code: wrongTotpCode(secret) } });
+    expect(wrong.status).toBe(400);
+    expect(wrong.html).toContain('That code does not match');
+    expect(/id="totp-secret">([A-Z2-7 ]+)</.exec(wrong.html)![1]!.replace(/ /g, '')).toBe(secret);
+
+    const codesPage = await browser.navigate(page.url, { form: { csrf: csrf!, code: totpCode(secret) } });
+    expect(codesPage.status).toBe(200);
+    const codes = [...codesPage.html.matchAll(/<li><code>([0-9a-z]{5}-[0-9a-z]{5})<\/code><\/li>/g)].map((m) => m[1]);
+    expect(codes).toHaveLength(10);
+    const continueUrl = /<a class="button primary" href="([^"]+)"/.exec(codesPage.html)![1]!;
+    const done = await browser.navigate(new URL(continueUrl, sesame.url).href);
+    const claims = (await strictRp.handleCallback(await finishAtApp(browser, done), pending)).claims()!;
+    expect(claims).toMatchObject({ acr: MFA, amr: ['email', 'otp', 'mfa'], email: 'newcomer@example.com' });
+    expect((await sesame.accounts.findByEmail('newcomer@example.com'))!.totp).toBeDefined();
+  });
+
+  it('mfa "off": email alone signs in, and that session is stepped up before an app that asks for more', async () => {
+    const { secret, account } = await accountWithTotp(sesame, 'off@example.com');
+    const { tokens, browser } = await signInWithCode({ rp: relaxedRp, smtp }, 'off@example.com');
+    expect(tokens.claims()).toMatchObject({ acr: EMAIL_ACR, amr: ['email'] });
+
+    // An optional app in the same browser: the single-factor session is not passed through.
+    const pending = await rp.startAuthorization();
+    const prompt = await browser.navigate(pending.url);
+    expect(isTotpPrompt(prompt)).toBe(true);
+    expect(prompt.html).not.toContain('name="email"');
+    const done = await submitTotp(browser, prompt, { code: totpCode(secret) });
+    const claims = (await rp.handleCallback(await finishAtApp(browser, done), pending)).claims()!;
+    expect(claims).toMatchObject({ sub: account.id, acr: MFA, amr: ['email', 'otp', 'mfa'] });
+  });
+});
+
+describe('step-up of an existing session', () => {
+  it('acr_values asks a single-factor session for the authenticator only, keeping the account', async () => {
+    const { secret, account } = await accountWithTotp(sesame, 'step-up@example.com');
+    const { browser, tokens: before } = await signInWithCode({ rp: relaxedRp, smtp }, 'step-up@example.com');
+    const firstAuthTime = before.claims()!.auth_time!;
+
+    const pending = await relaxedRp.startAuthorization({ acr_values: MFA });
+    const prompt = await browser.navigate(pending.url);
+    expect(isTotpPrompt(prompt)).toBe(true);
+    expect(prompt.html).toContain('asks you to confirm it’s you');
+    const done = await submitTotp(browser, prompt, { code: totpCode(secret) });
+    const claims = (await relaxedRp.handleCallback(await finishAtApp(browser, done), pending)).claims()!;
+    expect(claims).toMatchObject({ sub: account.id, acr: MFA, amr: ['email', 'otp', 'mfa'] });
+    expect(claims.auth_time).toBeGreaterThanOrEqual(firstAuthTime);
+
+    // Now multi-factor: the same request passes straight through.
+    const next = await relaxedRp.startAuthorization({ acr_values: MFA });
+    const through = await browser.navigate(next.url);
+    expect((await relaxedRp.handleCallback(await finishAtApp(browser, through), next)).claims()!.acr).toBe(MFA);
+  });
+
+  it('acr_values for a person without an authenticator leads to setting one up', async () => {
+    const { browser } = await signInWithCode({ rp, smtp }, 'no-totp-yet@example.com');
+    const page = await browser.navigate((await rp.startAuthorization({ acr_values: MFA })).url);
+    expect(page.url).toMatch(/\/totp\/enroll$/);
+  });
+
+  it('prompt=login and max_age still force a full sign-in with the email', async () => {
+    const { secret } = await accountWithTotp(sesame, 'again@example.com');
+    const first = await proveEmail({ rp, smtp }, 'again@example.com');
+    await rp.handleCallback(await finishAtApp(first.browser, await submitTotp(first.browser, first.page, { code: totpCode(secret) })), first.pending);
+    for (const params of [{ prompt: 'login' }, { max_age: '0' }] as Record<string, string>[]) {
+      const page = await first.browser.navigate((await rp.startAuthorization(params)).url);
+      expect(page.html).toContain('name="email"');
+    }
+  });
+
+  it('prompt=none gets interaction_required instead of a prompt', async () => {
+    const { browser } = await signInWithCode({ rp: relaxedRp, smtp }, 'silent@example.com');
+    await accountWithTotp(sesame, 'silent@example.com');
+    const page = await browser.navigate((await rp.startAuthorization({ prompt: 'none' })).url);
+    expect(page.leftTo).toMatch(/error=interaction_required/);
+  });
+});
+
+describe('remember this browser', () => {
+  it('skips the prompt at the next sign-in, never for step-up, and stops once forgotten', async () => {
+    const { secret, account } = await accountWithTotp(sesame, 'remember@example.com');
+    const first = await proveEmail({ rp, smtp }, 'remember@example.com');
+    expect(first.page.html).toContain('Don’t ask again on this browser for 30 days');
+    const done = await submitTotp(first.browser, first.page, { code: totpCode(secret), remember: 'yes' });
+    await rp.handleCallback(await finishAtApp(first.browser, done), first.pending);
+    expect(first.browser.cookieNames()).toContain('sesame_device');
+
+    // A new sign-in in this browser: email, and straight on to the app; the ID token says so.
+    const browser = first.browser;
+    const second = await proveEmail({ rp, smtp, browser, authorizationParams: { prompt: 'login' } }, 'remember@example.com');
+    const secondClaims = (await rp.handleCallback(await finishAtApp(browser, second.page), second.pending)).claims()!;
+    expect(secondClaims).toMatchObject({ acr: EMAIL_ACR, amr: ['email'] });
+
+    // An explicit step-up is never skipped.
+    const stepUp = await browser.navigate((await rp.startAuthorization({ acr_values: MFA })).url);
+    expect(isTotpPrompt(stepUp)).toBe(true);
+
+    // An app that does not allow remembering asks anyway (stepping the session up), and does not offer it.
+    const strict = await browser.navigate((await strictRp.startAuthorization()).url);
+    expect(isTotpPrompt(strict)).toBe(true);
+    expect(strict.html).not.toContain('Don’t ask again');
+
+    // Forgotten (as on /account): the next sign-in asks again.
+    const [device] = await secondFactorOf(sesame).devices.list(account.id);
+    expect(device!.label).toBe('Chrome on Linux');
+    await secondFactorOf(sesame).devices.forget(account.id, device!.handle);
+    const third = await proveEmail({ rp, smtp, browser, authorizationParams: { prompt: 'login' } }, 'remember@example.com');
+    expect(isTotpPrompt(third.page)).toBe(true);
+  });
+
+  it('the cookie of one account does not skip the prompt for another', async () => {
+    const one = await accountWithTotp(sesame, 'device-one@example.com');
+    const other = await accountWithTotp(sesame, 'device-two@example.com');
+    const first = await proveEmail({ rp, smtp }, 'device-one@example.com');
+    await finishAtApp(first.browser, await submitTotp(first.browser, first.page, { code: totpCode(one.secret), remember: 'yes' }));
+    const second = await proveEmail({ rp, smtp, browser: first.browser, authorizationParams: { prompt: 'login' } }, 'device-two@example.com');
+    expect(isTotpPrompt(second.page)).toBe(true);
+    expect(other.account.id).not.toBe(one.account.id);
+  });
+});
+
+describe('bad input on the authenticator pages', () => {
+  it('refuses a form without CSRF token or from another origin', async () => {
+    await accountWithTotp(sesame, 'csrf@example.com');
+    const { browser, page } = await proveEmail({ rp, smtp }, 'csrf@example.com');
+    expect((await browser.request(page.url, { form: { code: '123456' } })).status).toBe(403);
+    expect((await browser.request(page.url, { form: { csrf: 'forged', code: '123456' } })).status).toBe(403);
+    const crossSite = await browser.request(page.url, { form: { csrf: formFields(page.html, '/totp').csrf!, code: '123456' }, headers: { origin: 'https://evil.example' } });
+    expect(crossSite.status).toBe(403);
+  });
+
+  it('refuses a stale or foreign interaction, and a prompt whose email was not proven', async () => {
+    const { secret } = await accountWithTotp(sesame, 'stale@example.com');
+    const { browser, page, uid } = await proveEmail({ rp, smtp }, 'stale@example.com');
+    // Another browser (no interaction cookie).
+    const foreign = await new HttpBrowser().navigate(page.url, { form: { csrf: formFields(page.html, '/totp').csrf!, code: totpCode(secret) } });
+    expect(foreign.status).toBe(400);
+    expect(foreign.html).toContain('This sign-in has ended');
+    // An interaction where no email was proven yet.
+    const fresh = new HttpBrowser();
+    const emailForm = await fresh.navigate((await rp.startAuthorization()).url);
+    const early = await fresh.navigate(`${emailForm.url}/totp`);
+    expect(early.status).toBe(400);
+    const earlyEnroll = await fresh.navigate(`${emailForm.url}/totp/enroll`);
+    expect(earlyEnroll.status).toBe(400);
+    // After completion the interaction is gone.
+    await finishAtApp(browser, await submitTotp(browser, page, { code: totpCode(secret) }));
+    const after = await browser.navigate(`${sesame.url}/interaction/${uid}/totp`);
+    expect(after.status).toBe(400);
+    expect(after.html).not.toMatch(/at .*\.(ts|js):\d+/);
+  });
+
+  it('answers wrong shapes on the enrolment form with the form again, and a JSON body with 415', async () => {
+    const { page, browser } = await proveEmail({ rp: strictRp, smtp }, 'shapes@example.com');
+    const { csrf } = formFields(page.html, '/totp/enroll');
+    for (const code of ['', 'abcdef', '1234567', '１２３４５６']) {
+      const again = await browser.navigate(page.url, { form: { csrf: csrf!, code } });
+      expect(again.status).toBe(400);
+      expect(again.html).toContain('Enter the 6-digit code');
+    }
+    const json = await browser.request(page.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"code":"123456"}' });
+    expect(json.status).toBe(415);
+  });
+});
+
+// Keys of the second factor (keys.ts, totp.ts, recovery-codes.ts) and of its rate limits.
+const SECOND_FACTOR_KEY = /:second-factor|device:\{|devices:\{|totp-step:|totp-enrollment:|recovery|rate:\{second-factor/;
+
+describe('Redis round trips of a person without an authenticator', () => {
+  it('a sign-in touches no second-factor key, and a reused session reads only the account', async () => {
+    const monitorClient = new Redis(redis.url);
+    const monitor = await monitorClient.monitor();
+    const commands: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => commands.push(args.join(' ')));
+    try {
+      const { browser } = await signInWithCode({ rp, smtp }, 'plain@example.com');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const signIn = commands.splice(0);
+      expect(signIn.length).toBeGreaterThan(0);
+      expect(signIn.filter((c) => SECOND_FACTOR_KEY.test(c))).toEqual([]);
+
+      // The same browser, another app: oidc-provider loads the account once, and the policy check
+      // reuses what it loaded.
+      const spa = await startRelyingParty(sesame.url, FIRST_PARTY_CLIENT);
+      const pending = await spa.startAuthorization();
+      const page = await browser.navigate(pending.url);
+      expect(page.leftTo).toMatch(/spa-callback\?code=/);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const reuse = commands.splice(0);
+      expect(reuse.filter((c) => /^get \S*account:\{/i.test(c))).toHaveLength(1);
+      expect(reuse.filter((c) => SECOND_FACTOR_KEY.test(c))).toEqual([]);
+    } finally {
+      monitor.disconnect();
+      monitorClient.disconnect();
+    }
+  });
+});
