@@ -3,6 +3,10 @@ import mount from 'koa-mount';
 import views from 'koa-views';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import { ACCOUNT_CLIENT_ID } from './account/account-client.ts';
+import { createAccountRouter } from './account/account-router.ts';
+import { createAccountSessions } from './account/account-session.ts';
+import { createCodeExchange } from './account/exchange-code.ts';
 import { createAccounts } from './accounts/accounts.ts';
 import { createLoginApprovals } from './auth/login-approvals.ts';
 import { createSecondFactor } from './auth/second-factor.ts';
@@ -76,6 +80,14 @@ export function createApp({ config, store, mailQueue, logger, devOutbox }: AppDe
 
   const interactions = createInteractionRouter({ config, provider, accounts, signInCodes, approvals, secondFactor, mailQueue, csrf, logger });
   app.use(interactions.routes());
+  const account = createAccountRouter({
+    config,
+    accounts,
+    secondFactor,
+    sessions: createAccountSessions({ config, accounts, csrf }),
+    exchangeCode: createCodeExchange({ config, clientId: ACCOUNT_CLIENT_ID, redirectUri: `${config.issuer}/account/callback` }),
+  });
+  app.use(account.routes());
   if (config.devTools) app.use(createDevRouter({ config, devOutbox }).routes());
   app.use(mount(provider as unknown as Koa));
   return { app, provider };

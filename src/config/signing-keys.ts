@@ -14,3 +14,11 @@ export function generateSigningKeys(): { keys: Record<string, unknown>[] } {
     ],
   };
 }
+
+// The members of a JWK that may be published: everything but the private parts.
+const PUBLIC_MEMBERS = ['kty', 'kid', 'use', 'alg', 'n', 'e', 'crv', 'x', 'y'];
+
+/** The public half of a private JWKS, to verify ID tokens Sesame itself issued. */
+export function publicSigningKeys(jwks: { keys: readonly Record<string, unknown>[] }): { keys: Record<string, unknown>[] } {
+  return { keys: jwks.keys.map((key) => Object.fromEntries(Object.entries(key).filter(([member]) => PUBLIC_MEMBERS.includes(member)))) };
+}

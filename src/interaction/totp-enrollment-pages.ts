@@ -9,6 +9,8 @@ export interface TotpEnrollPageLocals {
   /** Where "Cancel" posts; undefined for none. */
   cancelAction?: string;
   cancelLabel?: string;
+  /** A plain "back" link instead of a cancel form. */
+  backUrl?: string;
   error?: string;
 }
 

@@ -1,0 +1,43 @@
+import Router from '@koa/router';
+import type { Context, Next } from 'koa';
+import { createConfirmAccountEnrollment, createShowAccountEnrollment } from './account-totp-enrollment.ts';
+import type { AccountDeps } from './account-deps.ts';
+import { createFinishAccountSignIn, createStartAccountSignIn } from './account-sign-in.ts';
+import { createForgetDevices } from './forget-devices.ts';
+import { createConfirmTotpRemoval, createRemoveTotp } from './remove-totp.ts';
+import { createConfirmRecoveryCodes, createRenewRecoveryCodes } from './renew-recovery-codes.ts';
+import { requireFreshSecondFactor } from './require-fresh-second-factor.ts';
+import { createShowAccount } from './show-account.ts';
+import { createAccountSignOut } from './sign-out.ts';
+
+/**
+ * /account: a person's own page, signed in through /auth like any app. Every form carries a CSRF
+ * token bound to the page's session; removing the authenticator and renewing recovery codes also
+ * need a second-factor check from the last few minutes.
+ */
+export function createAccountRouter(deps: AccountDeps) {
+  const { sessions } = deps;
+  const page = sessions.require({ forForm: false });
+  const formSession = sessions.require({ forForm: true });
+  const form = sessions.readForm();
+  const fresh = requireFreshSecondFactor(deps);
+
+  const router = new Router({ prefix: '/account' });
+  router.use(async function accountPage(ctx: Context, next: Next) {
+    ctx.set('Cache-Control', 'no-store');
+    return next();
+  });
+
+  router.get('/', page, createShowAccount(deps));
+  router.get('/sign-in', createStartAccountSignIn(deps));
+  router.get('/callback', createFinishAccountSignIn(deps));
+  router.get('/totp/enroll', page, createShowAccountEnrollment(deps));
+  router.post('/totp/enroll', formSession, form, createConfirmAccountEnrollment(deps));
+  router.get('/totp/remove', page, fresh, createConfirmTotpRemoval());
+  router.post('/totp/remove', formSession, form, fresh, createRemoveTotp(deps));
+  router.get('/recovery-codes', page, fresh, createConfirmRecoveryCodes());
+  router.post('/recovery-codes', formSession, form, fresh, createRenewRecoveryCodes(deps));
+  router.post('/devices/forget', formSession, form, createForgetDevices(deps));
+  router.post('/sign-out', formSession, form, createAccountSignOut(deps));
+  return router;
+}

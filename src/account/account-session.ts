@@ -1,0 +1,93 @@
+import type { Context, Next } from 'koa';
+import type { Account, Accounts } from '../accounts/accounts.ts';
+import type { Config } from '../config/config-schema.ts';
+import type { Csrf } from '../http/csrf.ts';
+import { HttpError } from '../http/errors.ts';
+import { parseForm } from '../http/parse-form.ts';
+import { ACR_MFA } from '../oidc/acr.ts';
+
+export const ACCOUNT_COOKIE = 'sesame_account';
+
+/** The account page's own short session, from the ID token Sesame issued to it. Signed, not secret. */
+export interface AccountSession {
+  accountId: string;
+  /** Random per sign-in: binds the CSRF tokens of the account forms to this session. */
+  sid: string;
+  acr: string;
+  /** When the person last authenticated (the ID token's auth_time), epoch seconds. */
+  authTime: number;
+  issuedAt: number;
+}
+
+export class AccountSessionEnded extends HttpError {
+  constructor() {
+    super(401, 'account_session_ended', 'You are signed out of this page', 'Your session on the account page has ended. Open your account page again to sign in.');
+  }
+}
+
+export function createAccountSessions({ config, accounts, csrf }: { config: Readonly<Config>; accounts: Pick<Accounts, 'findById'>; csrf: Csrf }) {
+  const secure = new URL(config.issuer).protocol === 'https:';
+  const lifetimeSeconds = config.accountArea.sessionSeconds;
+  const csrfScope = (session: AccountSession) => `account:${session.sid}`;
+
+  function read(ctx: Context): AccountSession | undefined {
+    const raw = ctx.cookies.get(ACCOUNT_COOKIE, { signed: true });
+    if (!raw) return undefined;
+    try {
+      const session = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as AccountSession;
+      // The signed issue time bounds the session even if a browser keeps the cookie longer.
+      if (typeof session.accountId !== 'string' || typeof session.sid !== 'string' || !(Date.now() / 1000 - session.issuedAt < lifetimeSeconds)) return undefined;
+      return session;
+    } catch {
+      return undefined;
+    }
+  }
+
+  return {
+    write(ctx: Context, session: AccountSession) {
+      const value = Buffer.from(JSON.stringify(session)).toString('base64url');
+      ctx.cookies.set(ACCOUNT_COOKIE, value, { signed: true, httpOnly: true, sameSite: 'lax', secure, path: '/account', maxAge: lifetimeSeconds * 1000, overwrite: true });
+    },
+
+    clear(ctx: Context) {
+      ctx.cookies.set(ACCOUNT_COOKIE, null, { signed: true, path: '/account', overwrite: true });
+    },
+
+    /** Second-factor checked within accountArea.freshSecondFactorSeconds. */
+    isFresh(session: AccountSession): boolean {
+      return session.acr === ACR_MFA && Date.now() / 1000 - session.authTime <= config.accountArea.freshSecondFactorSeconds;
+    },
+
+    /**
+     * Puts the session and its account into ctx.state, or: a page asks to sign in (redirect), a
+     * form is refused (401). Sets the CSRF token the page's forms carry.
+     */
+    require({ forForm }: { forForm: boolean }) {
+      return async function requireAccountSession(ctx: Context, next: Next) {
+        const session = read(ctx);
+        const account: Account | undefined = session && (await accounts.findById(session.accountId));
+        if (!session || !account) {
+          if (session) ctx.cookies.set(ACCOUNT_COOKIE, null, { signed: true, path: '/account', overwrite: true });
+          if (forForm) throw new AccountSessionEnded();
+          return ctx.redirect(`/account/sign-in?next=${encodeURIComponent(ctx.path)}`);
+        }
+        ctx.state.accountSession = session;
+        ctx.state.account = account;
+        ctx.state.csrfToken = csrf.tokenFor(csrfScope(session));
+        return next();
+      };
+    },
+
+    /** After require(): parses the form and checks its CSRF token against this account session. */
+    readForm() {
+      return async function readAccountForm(ctx: Context, next: Next) {
+        const form = await parseForm(ctx, config.maxBodyBytes);
+        csrf.verify(ctx, csrfScope(ctx.state.accountSession), form.csrf);
+        ctx.state.form = form;
+        return next();
+      };
+    },
+  };
+}
+
+export type AccountSessions = ReturnType<typeof createAccountSessions>;

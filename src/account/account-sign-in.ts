@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+import type { Context } from 'koa';
+import { randomToken } from '../auth/secrets.ts';
+import { HttpError } from '../http/errors.ts';
+import { ACR_MFA } from '../oidc/acr.ts';
+import { MFA_PROMPT } from '../oidc/mfa-request.ts';
+import { ACCOUNT_CLIENT_ID } from './account-client.ts';
+import type { AccountDeps } from './account-deps.ts';
+
+const FLOW_COOKIE = 'sesame_account_flow';
+/** Where a finished sign-in may land: fixed paths only, so `next` can never redirect elsewhere. */
+const NEXT_PAGES = new Set(['/account', '/account/totp/enroll', '/account/totp/remove', '/account/recovery-codes']);
+
+interface Flow {
+  verifier: string;
+  state: string;
+  nonce: string;
+  next: string;
+}
+
+/**
+ * GET /account/sign-in?next=…&fresh=1 — sends the browser through the ordinary /auth flow as the
+ * built-in "Your account" app (PKCE, state, nonce). `fresh=1` asks for a fresh authenticator check:
+ * the MFA acr with prompt=mfa, which re-prompts even a multi-factor session, but never asks for a
+ * new email when a session exists.
+ */
+export function createStartAccountSignIn({ config }: Pick<AccountDeps, 'config'>) {
+  const secure = new URL(config.issuer).protocol === 'https:';
+  return function startAccountSignIn(ctx: Context) {
+    const next = typeof ctx.query.next === 'string' && NEXT_PAGES.has(ctx.query.next) ? ctx.query.next : '/account';
+    const flow: Flow = { verifier: randomToken(), state: randomToken(16), nonce: randomToken(16), next };
+    ctx.cookies.set(FLOW_COOKIE, Buffer.from(JSON.stringify(flow)).toString('base64url'), {
+      signed: true,
+      httpOnly: true,
+      sameSite: 'lax',
+      secure,
+      path: '/account',
+      maxAge: config.ttl.interactionSeconds * 1000,
+      overwrite: true,
+    });
+    const url = new URL('/auth', config.issuer);
+    url.search = new URLSearchParams({
+      client_id: ACCOUNT_CLIENT_ID,
+      response_type: 'code',
+      redirect_uri: `${config.issuer}/account/callback`,
+      scope: 'openid email',
+      state: flow.state,
+      nonce: flow.nonce,
+      code_challenge: createHash('sha256').update(flow.verifier).digest('base64url'),
+      code_challenge_method: 'S256',
+      ...(ctx.query.fresh === '1' ? { acr_values: ACR_MFA, prompt: MFA_PROMPT } : {}),
+    }).toString();
+    ctx.redirect(url.pathname + url.search);
+  };
+}
+
+/** GET /account/callback — back from /auth: redeem the code, start the account page's session. */
+export function createFinishAccountSignIn({ sessions, exchangeCode }: Pick<AccountDeps, 'sessions' | 'exchangeCode'>) {
+  return async function finishAccountSignIn(ctx: Context) {
+    const flow = readFlow(ctx);
+    ctx.cookies.set(FLOW_COOKIE, null, { signed: true, path: '/account', overwrite: true });
+    if (typeof ctx.query.error === 'string') {
+      throw new HttpError(400, 'sign_in_cancelled', 'Not signed in', 'The sign-in to your account page did not finish. Open your account page again to try once more.');
+    }
+    if (!flow || typeof ctx.query.state !== 'string' || ctx.query.state !== flow.state || typeof ctx.query.code !== 'string') {
+      throw new HttpError(400, 'invalid_request', 'Sign-in expired', 'That sign-in to your account page has expired. Open your account page again.');
+    }
+    const idToken = await exchangeCode(ctx, { code: ctx.query.code, verifier: flow.verifier, nonce: flow.nonce });
+    sessions.write(ctx, { accountId: idToken.sub, sid: randomToken(16), acr: idToken.acr, authTime: idToken.auth_time, issuedAt: Math.floor(Date.now() / 1000) });
+    ctx.redirect(flow.next);
+  };
+}
+
+function readFlow(ctx: Context): Flow | undefined {
+  try {
+    const raw = ctx.cookies.get(FLOW_COOKIE, { signed: true });
+    const flow = raw ? (JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Flow) : undefined;
+    return flow && NEXT_PAGES.has(flow.next) && typeof flow.verifier === 'string' ? flow : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,45 @@
+import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import type { Context } from 'koa';
+import type { Config } from '../config/config-schema.ts';
+import { publicSigningKeys } from '../config/signing-keys.ts';
+import { HttpError } from '../http/errors.ts';
+
+export interface AccountIdToken extends JWTPayload {
+  sub: string;
+  acr: string;
+  auth_time: number;
+}
+
+/**
+ * Redeems the account page's authorization code at Sesame's own token endpoint and verifies the
+ * ID token. The request goes to the socket that received this request rather than to the public
+ * issuer URL: Sesame speaks plain HTTP behind its proxy, and a container often cannot reach its
+ * own public address (hairpin NAT). The token's `iss` is the configured issuer either way.
+ */
+export function createCodeExchange({ config, clientId, redirectUri }: { config: Readonly<Config>; clientId: string; redirectUri: string }) {
+  const keys = createLocalJWKSet(publicSigningKeys(config.jwks) as Parameters<typeof createLocalJWKSet>[0]);
+
+  return async function exchangeCode(ctx: Context, { code, verifier, nonce }: { code: string; verifier: string; nonce: string }): Promise<AccountIdToken> {
+    const response = await fetch(new URL('/token', ownOrigin(ctx)), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: clientId, code_verifier: verifier }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const body = (await response.json().catch(() => ({}))) as { id_token?: string; error?: string };
+    if (!response.ok || typeof body.id_token !== 'string') {
+      throw new HttpError(400, body.error ?? 'invalid_grant', 'Sign-in expired', 'That sign-in to your account page has expired or was already used. Open your account page again.');
+    }
+    const { payload } = await jwtVerify(body.id_token, keys, { issuer: config.issuer, audience: clientId });
+    if (payload.nonce !== nonce || typeof payload.sub !== 'string' || typeof payload.acr !== 'string' || typeof payload.auth_time !== 'number') {
+      throw new HttpError(400, 'invalid_grant', 'Sign-in failed', 'The sign-in to your account page could not be verified. Open your account page again.');
+    }
+    return payload as AccountIdToken;
+  };
+}
+
+function ownOrigin(ctx: Context): string {
+  const { localAddress, localPort } = ctx.req.socket;
+  if (!localAddress || !localPort) throw new Error('cannot tell the local address of this request');
+  return `http://${localAddress.includes(':') ? `[${localAddress}]` : localAddress}:${localPort}`;
+}

@@ -1,0 +1,26 @@
+import type { Context } from 'koa';
+import type { Account } from '../accounts/accounts.ts';
+import type { AccountDeps } from './account-deps.ts';
+
+/** GET /account/totp/remove — asks before removing (after a fresh second-factor check). */
+export function createConfirmTotpRemoval() {
+  return async function confirmTotpRemoval(ctx: Context) {
+    await ctx.render('account-confirm', {
+      title: 'Remove the authenticator app',
+      heading: 'Remove your authenticator app?',
+      explanation: 'Sign-ins will need only your email again (apps that require a second step will ask you to set one up). Your recovery codes and remembered browsers stop working too.',
+      action: '/account/totp/remove',
+      button: 'Remove authenticator app',
+    });
+  };
+}
+
+/** POST /account/totp/remove */
+export function createRemoveTotp({ secondFactor }: Pick<AccountDeps, 'secondFactor'>) {
+  return async function removeTotp(ctx: Context) {
+    const account: Account = ctx.state.account;
+    await secondFactor.remove(account.id);
+    ctx.status = 303;
+    ctx.redirect('/account?done=totp-removed');
+  };
+}

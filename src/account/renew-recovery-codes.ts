@@ -1,0 +1,25 @@
+import type { Context } from 'koa';
+import type { Account } from '../accounts/accounts.ts';
+import type { AccountDeps } from './account-deps.ts';
+
+/** GET /account/recovery-codes — asks before replacing the set (after a fresh second-factor check). */
+export function createConfirmRecoveryCodes() {
+  return async function confirmRecoveryCodes(ctx: Context) {
+    await ctx.render('account-confirm', {
+      title: 'New recovery codes',
+      heading: 'Get new recovery codes?',
+      explanation: 'You get ten new codes, shown once. The codes you have now stop working at once.',
+      action: '/account/recovery-codes',
+      button: 'Get new recovery codes',
+    });
+  };
+}
+
+/** POST /account/recovery-codes — replaces the set and shows the new codes once. */
+export function createRenewRecoveryCodes({ secondFactor }: Pick<AccountDeps, 'secondFactor'>) {
+  return async function renewRecoveryCodes(ctx: Context) {
+    const account: Account = ctx.state.account;
+    const codes = await secondFactor.enrollment.issueRecoveryCodes(account.id);
+    await ctx.render('recovery-codes', { codes, continueUrl: '/account', continueLabel: 'Back to your account', fresh: false });
+  };
+}

@@ -1,0 +1,19 @@
+import type { Context, Next } from 'koa';
+import type { Account } from '../accounts/accounts.ts';
+import type { AccountSession } from './account-session.ts';
+import type { AccountDeps } from './account-deps.ts';
+
+/**
+ * For the changes that weaken or replace the second factor: the person must have passed it within
+ * accountArea.freshSecondFactorSeconds. Otherwise they go through a step-up (prompt=mfa) and land
+ * back on the same page. Only for accounts that have an authenticator; the rest go to /account.
+ */
+export function requireFreshSecondFactor({ sessions }: Pick<AccountDeps, 'sessions'>) {
+  return async function requireFresh(ctx: Context, next: Next) {
+    const account: Account = ctx.state.account;
+    const session: AccountSession = ctx.state.accountSession;
+    if (!account.totp) return ctx.redirect('/account');
+    if (!sessions.isFresh(session)) return ctx.redirect(`/account/sign-in?next=${encodeURIComponent(ctx.path)}&fresh=1`);
+    return next();
+  };
+}
