@@ -1,10 +1,11 @@
 import { createAccounts } from '../accounts/accounts.ts';
+import { createSecondFactor } from '../auth/second-factor.ts';
 import { ConfigError, loadConfig } from '../config/load-config.ts';
 import { createLogger } from '../logger.ts';
 import { createStore } from '../store/create-store.ts';
 import { runUserCommand, USER_USAGE } from './user-commands.ts';
 
-// `npm run cli -- user add|show|list|remove EMAIL`: JSON on stdout, one clear line on stderr.
+// `npm run cli -- user add|show|list|remove|reset-mfa EMAIL`: JSON on stdout, one clear line on stderr.
 // Exit codes: 0 done, 1 the command failed (no such account...), 2 usage or configuration.
 async function main(argv: string[]): Promise<number> {
   const [group, ...args] = argv;
@@ -30,7 +31,8 @@ async function main(argv: string[]): Promise<number> {
 
   const store = await createStore(config, createLogger({ level: 'silent' }));
   try {
-    const result = await runUserCommand(args, { accounts: createAccounts({ store }) });
+    const accounts = createAccounts({ store });
+    const result = await runUserCommand(args, { accounts, removeSecondFactor: createSecondFactor({ config, store, accounts }).remove });
     if (!result.ok) {
       process.stderr.write(`${result.message}\n`);
       return result.exitCode;

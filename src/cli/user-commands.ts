@@ -1,5 +1,6 @@
 import type { Account, Accounts } from '../accounts/accounts.ts';
 import { parseEmailAddress } from '../auth/email-address.ts';
+import type { RemoveSecondFactor } from '../auth/second-factor-removal.ts';
 
 /** What a command produced: JSON for stdout on success, a one-line message for stderr on failure. */
 export type CommandResult = { ok: true; output: unknown } | { ok: false; exitCode: 1 | 2; message: string };
@@ -8,19 +9,21 @@ export const USER_USAGE = `Usage: npm run cli -- user <command>
   user add EMAIL      create an account (its email is marked verified on first sign-in)
   user show EMAIL     print one account
   user list           print every account
-  user remove EMAIL   delete an account; it can no longer sign in or be found by its tokens`;
+  user remove EMAIL   delete an account; it can no longer sign in or be found by its tokens
+  user reset-mfa EMAIL  remove the authenticator app, recovery codes and remembered browsers
+                      (for a person who lost their phone and codes); they sign in with email again`;
 
 const usage = (message: string): CommandResult => ({ ok: false, exitCode: 2, message: `${message}\n${USER_USAGE}` });
 const failure = (message: string): CommandResult => ({ ok: false, exitCode: 1, message });
 
 /** The account commands, free of process and I/O concerns so tests can drive them directly too. */
-export async function runUserCommand(args: readonly string[], { accounts }: { accounts: Accounts }): Promise<CommandResult> {
+export async function runUserCommand(args: readonly string[], { accounts, removeSecondFactor }: { accounts: Accounts; removeSecondFactor: RemoveSecondFactor }): Promise<CommandResult> {
   const [command, ...rest] = args;
   if (command === 'list') {
     if (rest.length > 0) return usage('user list takes no arguments.');
     return { ok: true, output: (await accounts.list()).map(describe) };
   }
-  if (command !== 'add' && command !== 'show' && command !== 'remove') {
+  if (command !== 'add' && command !== 'show' && command !== 'remove' && command !== 'reset-mfa') {
     return usage(command === undefined ? 'Missing command.' : `Unknown command "user ${command}".`);
   }
   if (rest.length !== 1) return usage(`user ${command} takes exactly one EMAIL.`);
@@ -38,8 +41,18 @@ export async function runUserCommand(args: readonly string[], { accounts }: { ac
       return account ? { ok: true, output: describe(account) } : failure(`No account for ${email}.`);
     }
     case 'remove': {
-      const account = await accounts.remove(email);
-      return account ? { ok: true, output: { removed: describe(account) } } : failure(`No account for ${email}.`);
+      const account = await accounts.findByEmail(email);
+      if (!account) return failure(`No account for ${email}.`);
+      // Its recovery codes and remembered browsers go too, rather than linger unreachable.
+      await removeSecondFactor(account.id);
+      await accounts.remove(email);
+      return { ok: true, output: { removed: describe(account) } };
+    }
+    case 'reset-mfa': {
+      const account = await accounts.findByEmail(email);
+      if (!account) return failure(`No account for ${email}.`);
+      const { hadTotp, forgottenDevices } = await removeSecondFactor(account.id);
+      return { ok: true, output: { reset: describe((await accounts.findById(account.id)) ?? account), removedAuthenticator: hadTotp, forgottenBrowsers: forgottenDevices } };
     }
   }
 }
@@ -51,5 +64,7 @@ function describe(account: Account) {
     createdAt: account.createdAt,
     emailVerified: account.emailVerifiedAt !== undefined,
     ...(account.emailVerifiedAt ? { emailVerifiedAt: account.emailVerifiedAt } : {}),
+    authenticatorApp: account.totp !== undefined,
+    ...(account.totp ? { authenticatorAppSince: account.totp.enrolledAt } : {}),
   };
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { generateSigningKeys } from '../../src/config/signing-keys.ts';
 import { startRedis, uniquePrefix, type StartedRedis } from '../helpers/redis.ts';
 import { startRelyingParty } from '../helpers/relying-party.ts';
+import { accountWithTotp, secondFactorOf } from '../helpers/second-factor.ts';
 import { signInWithCode } from '../helpers/sign-in.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
@@ -124,5 +125,29 @@ describe('npm run cli -- user ...', () => {
     const result = await cli(['user', 'list'], { HMAC_KEY: 'short' });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('HMAC_KEY: must be at least 32 characters');
+  });
+
+  it('reset-mfa takes the authenticator, recovery codes and remembered browsers off an account', async () => {
+    const { account, recoveryCodes } = await accountWithTotp(sesame, 'lost-phone@example.com');
+    const modules = secondFactorOf(sesame);
+    const browserId = modules.devices.newDeviceId();
+    await modules.devices.remember(account.id, browserId, 'Firefox on Linux');
+    expect(JSON.parse((await cli(['user', 'show', 'lost-phone@example.com'])).stdout)).toMatchObject({ authenticatorApp: true });
+
+    const reset = await cli(['user', 'reset-mfa', 'Lost-Phone@example.com']);
+    expect(reset.code).toBe(0);
+    expect(JSON.parse(reset.stdout)).toMatchObject({ reset: { email: 'lost-phone@example.com', authenticatorApp: false }, removedAuthenticator: true, forgottenBrowsers: 1 });
+    expect((await sesame.accounts.findById(account.id))!.totp).toBeUndefined();
+    expect(await modules.recoveryCodes.redeem(account.id, recoveryCodes[0]!)).toBe(false);
+    expect(await modules.devices.isRemembered(account.id, browserId)).toBe(false);
+
+    // The person signs in with their email alone again.
+    const rp = await startRelyingParty(sesame.url);
+    const { tokens } = await signInWithCode({ rp, smtp }, 'lost-phone@example.com');
+    expect(tokens.claims()).toMatchObject({ sub: account.id, acr: 'urn:sesame:acr:email', amr: ['email'] });
+
+    const missing = await cli(['user', 'reset-mfa', 'nobody@example.com']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('No account for nobody@example.com');
   });
 });
