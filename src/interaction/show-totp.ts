@@ -1,6 +1,18 @@
 import type { Context } from 'koa';
+import { appRequestsMfa } from '../oidc/mfa-request.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
+import type { Interaction } from './load-interaction.ts';
 import type { SecondFactorSubject } from './second-factor-subject.ts';
+
+/**
+ * Whether "don't ask again on this browser" is offered: the app allows it, remembering is on, and
+ * the app did not ask for the code itself (such requests are never skipped, so the offer would mislead).
+ */
+export function rememberOffered(ctx: Context, { secondFactor }: Pick<InteractionDeps, 'secondFactor'>): boolean {
+  const subject: SecondFactorSubject = ctx.state.secondFactorSubject;
+  const interaction: Interaction = ctx.state.interaction;
+  return subject.client.rememberDevice && secondFactor.devices.enabled && !appRequestsMfa(interaction.params);
+}
 
 export interface TotpPageLocals {
   error?: string;
@@ -15,7 +27,7 @@ export async function renderTotpPage(ctx: Context, { secondFactor }: Pick<Intera
     clientName: subject.clientName,
     email: subject.account.email,
     stepUp: subject.kind === 'step-up',
-    rememberDays: subject.client.rememberDevice && secondFactor.devices.enabled ? secondFactor.devices.days : undefined,
+    rememberDays: rememberOffered(ctx, { secondFactor }) ? secondFactor.devices.days : undefined,
     error: locals.error,
     errorFor: locals.errorFor,
   });

@@ -7,14 +7,14 @@ import { completeSecondFactor } from './complete-second-factor.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import type { Interaction } from './load-interaction.ts';
 import type { SecondFactorSubject } from './second-factor-subject.ts';
-import { renderTotpPage } from './show-totp.ts';
+import { rememberOffered, renderTotpPage } from './show-totp.ts';
 
 /**
  * POST /interaction/:uid/totp — an authenticator code (`code`) or a recovery code (`recovery_code`).
  * A malformed entry is answered without counting; every real attempt counts against this sign-in,
  * the account, and the lockout.
  */
-export function createVerifyTotp({ provider, secondFactor, config }: Pick<InteractionDeps, 'provider' | 'secondFactor' | 'config'>) {
+export function createVerifyTotp({ provider, secondFactor, config, logger }: Pick<InteractionDeps, 'provider' | 'secondFactor' | 'config' | 'logger'>) {
   const secureCookies = new URL(config.issuer).protocol === 'https:';
 
   return async function verifyTotp(ctx: Context) {
@@ -59,11 +59,12 @@ export function createVerifyTotp({ provider, secondFactor, config }: Pick<Intera
             ? again(429, `Too many wrong codes for this sign-in. Go back to ${subject.clientName} and start again.`, answer.kind === 'totp' ? 'totp' : 'recovery-code')
             : again(429, `Too many wrong codes. Wait ${minutes(result.retryAfterSeconds)} and try again.`, answer.kind === 'totp' ? 'totp' : 'recovery-code');
         case 'locked':
+          logger.warn({ accountId: subject.account.id }, 'second factor locked: too many wrong codes in a row (npm run cli -- user unlock EMAIL)');
           return again(403, 'Too many wrong codes in a row: the second step of this account is locked. Try again tomorrow, or ask the administrator to unlock it.', answer.kind === 'totp' ? 'totp' : 'recovery-code');
       }
     }
 
-    if (form.remember === 'yes' && subject.client.rememberDevice && secondFactor.devices.enabled) {
+    if (form.remember === 'yes' && rememberOffered(ctx, { secondFactor })) {
       const existing = readDeviceCookie(ctx);
       // One id per browser, even when several accounts are remembered on it.
       const deviceId = secondFactor.devices.isDeviceId(existing) ? existing : secondFactor.devices.newDeviceId();

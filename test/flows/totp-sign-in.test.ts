@@ -289,9 +289,10 @@ describe('remember this browser', () => {
     const secondClaims = (await rp.handleCallback(await finishAtApp(browser, second.page), second.pending)).claims()!;
     expect(secondClaims).toMatchObject({ acr: EMAIL_ACR, amr: ['email'] });
 
-    // An explicit step-up is never skipped.
+    // An explicit step-up is never skipped, and does not offer to skip the next one.
     const stepUp = await browser.navigate((await rp.startAuthorization({ acr_values: MFA })).url);
     expect(isTotpPrompt(stepUp)).toBe(true);
+    expect(stepUp.html).not.toContain('Don’t ask again');
 
     // An app that does not allow remembering asks anyway (stepping the session up), and does not offer it.
     const strict = await browser.navigate((await strictRp.startAuthorization()).url);
@@ -348,9 +349,10 @@ describe('bad input on the authenticator pages', () => {
     expect(after.html).not.toMatch(/at .*\.(ts|js):\d+/);
   });
 
-  it('answers wrong shapes on the enrolment form with the form again, and a JSON body with 415', async () => {
+  it('answers wrong shapes on the enrolment form with the form again, a JSON body with 415, no CSRF token with 403', async () => {
     const { page, browser } = await proveEmail({ rp: strictRp, smtp }, 'shapes@example.com');
     const { csrf } = formFields(page.html, '/totp/enroll');
+    expect((await browser.request(page.url, { form: { code: '123456' } })).status).toBe(403);
     for (const code of ['', 'abcdef', '1234567', '１２３４５６']) {
       const again = await browser.navigate(page.url, { form: { csrf: csrf!, code } });
       expect(again.status).toBe(400);
