@@ -266,6 +266,16 @@ describe('step-up of an existing session', () => {
     }
   });
 
+  it('an essential acr claim gets a full sign-in with both factors', async () => {
+    const { secret } = await accountWithTotp(sesame, 'essential@example.com');
+    const { browser } = await signInWithCode({ rp: relaxedRp, smtp }, 'essential@example.com');
+    const claims = JSON.stringify({ id_token: { acr: { essential: true, value: MFA } } });
+    const again = await proveEmail({ rp: relaxedRp, smtp, browser, authorizationParams: { claims } }, 'essential@example.com');
+    expect(isTotpPrompt(again.page)).toBe(true);
+    const done = await submitTotp(browser, again.page, { code: totpCode(secret) });
+    expect((await relaxedRp.handleCallback(await finishAtApp(browser, done), again.pending)).claims()!.acr).toBe(MFA);
+  });
+
   it('prompt=none gets interaction_required instead of a prompt', async () => {
     const { browser } = await signInWithCode({ rp: relaxedRp, smtp }, 'silent@example.com');
     await accountWithTotp(sesame, 'silent@example.com');
