@@ -43,15 +43,17 @@ export function createAccountSessions({ config, accounts, csrf }: { config: Read
     }
   }
 
+  function clear(ctx: Context) {
+    ctx.cookies.set(ACCOUNT_COOKIE, null, { signed: true, path: '/account', overwrite: true });
+  }
+
   return {
     write(ctx: Context, session: AccountSession) {
       const value = Buffer.from(JSON.stringify(session)).toString('base64url');
       ctx.cookies.set(ACCOUNT_COOKIE, value, { signed: true, httpOnly: true, sameSite: 'lax', secure, path: '/account', maxAge: lifetimeSeconds * 1000, overwrite: true });
     },
 
-    clear(ctx: Context) {
-      ctx.cookies.set(ACCOUNT_COOKIE, null, { signed: true, path: '/account', overwrite: true });
-    },
+    clear,
 
     /** Second-factor checked within accountArea.freshSecondFactorSeconds. */
     isFresh(session: AccountSession): boolean {
@@ -67,7 +69,7 @@ export function createAccountSessions({ config, accounts, csrf }: { config: Read
         const session = read(ctx);
         const account: Account | undefined = session && (await accounts.findById(session.accountId));
         if (!session || !account) {
-          if (session) ctx.cookies.set(ACCOUNT_COOKIE, null, { signed: true, path: '/account', overwrite: true });
+          if (session) clear(ctx);
           if (forForm) throw new AccountSessionEnded();
           return ctx.redirect(`/account/sign-in?next=${encodeURIComponent(ctx.path)}`);
         }

@@ -13,7 +13,7 @@ export interface PendingSecondFactor {
  */
 export function createPendingSecondFactors({ store }: { store: Store }) {
   return {
-    async remember(interactionUid: string, pending: PendingSecondFactor, ttlSeconds: number): Promise<void> {
+    async record(interactionUid: string, pending: PendingSecondFactor, ttlSeconds: number): Promise<void> {
       await store.set(secondFactorPendingKey(interactionUid), pending, Math.max(1, ttlSeconds));
     },
     async find(interactionUid: string): Promise<PendingSecondFactor | undefined> {

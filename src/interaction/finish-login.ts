@@ -41,7 +41,7 @@ export function createFinishLogin({ provider, accounts, config, logger, secondFa
 
     if (step !== 'none') {
       const secondsLeft = interaction.exp - Math.floor(Date.now() / 1000);
-      await secondFactor.pending.remember(interaction.uid, { accountId, email: account.email }, secondsLeft);
+      await secondFactor.pending.record(interaction.uid, { accountId, email: account.email }, secondsLeft);
       ctx.status = 303;
       return ctx.redirect(`/interaction/${interaction.uid}/totp${step === 'enroll' ? '/enroll' : ''}`);
     }
