@@ -1,0 +1,366 @@
+// `npm run bench`: every server under test on core 0, this load generator (and wrk) on core 1,
+// each measurement repeated and interleaved, every ratio taken within this one run.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Redis } from 'ioredis';
+import { generateSigningKeys } from '../src/config/signing-keys.ts';
+import { median, runClosedLoop, type Measurement } from './load/closed-loop.ts';
+import { bareFlowUntilCode, exchangeCode, refresh, sesameSignInUntilCode, type FlowTarget } from './load/flows.ts';
+import { HttpSession, keepAliveAgent } from './load/http-session.ts';
+import { startMailSink, type MailSink } from './load/mail-sink.ts';
+import { startTripCounter } from './load/redis-trip-counter.ts';
+import { runWrk, type WrkRequest } from './load/wrk.ts';
+import { basicAuth, BENCH_APP, BENCH_MACHINE, benchClients } from './servers/bench-clients.ts';
+
+const SERVER_CORE = 0;
+const LOAD_CORE = 1;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const MEMORY_CHECKPOINTS = (process.env.BENCH_MEMORY_SIGN_INS ?? '10000,20000').split(',').map(Number);
+const SIGNING_ALG = process.env.BENCH_SIGNING_ALG ?? 'ES256';
+const HIGH = 32;
+
+if (!process.env.BENCH_PINNED) {
+  for (const tool of ['taskset', 'wrk', 'redis-server']) {
+    if (spawnSync('which', [tool]).status !== 0) {
+      process.stderr.write(`bench needs ${tool}: apt-get install ${tool === 'taskset' ? 'util-linux' : tool}\n`);
+      process.exit(2);
+    }
+  }
+  // Re-run this script pinned to the load core; the servers are pinned to the other one.
+  const child = spawnSync('taskset', ['-c', String(LOAD_CORE), process.execPath, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, BENCH_PINNED: '1' } });
+  process.exit(child.status ?? 1);
+}
+
+const children: ChildProcess[] = [];
+const scratch = mkdtempSync(join(tmpdir(), 'sesame-bench-'));
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+  rmSync(scratch, { recursive: true, force: true });
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
+
+interface Row {
+  group: string;
+  name: string;
+  runs: Measurement[];
+}
+const rows: Row[] = [];
+const log = (message: string) => process.stderr.write(`${message}\n`);
+
+async function main() {
+  const jwksFile = join(scratch, 'jwks.json');
+  writeFileSync(jwksFile, JSON.stringify(generateSigningKeys()));
+  const clientsFile = join(scratch, 'clients.json');
+  writeFileSync(clientsFile, JSON.stringify(benchClients(SIGNING_ALG)));
+  const secrets = { COOKIE_KEYS: randomBytes(32).toString('base64url'), HMAC_KEY: randomBytes(32).toString('base64url') };
+
+  const redisPort = await freePort();
+  await startPinned('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {});
+  const admin = new Redis(redisPort, '127.0.0.1', { lazyConnect: true });
+  admin.on('error', () => {});
+  await waitFor(async () => {
+    if (admin.status !== 'ready') await admin.connect().catch(() => {});
+    return (await admin.ping()) === 'PONG';
+  });
+  const mail = await startMailSink();
+
+  const hello = await startNodeServer('bench/servers/hello-koa.ts', {}, '/');
+  const bare = await startNodeServer('bench/servers/bare-provider.ts', { CLIENTS_FILE: clientsFile, JWKS_FILE: jwksFile, COOKIE_KEYS: secrets.COOKIE_KEYS }, '/.well-known/openid-configuration');
+  const sesameEnv = (port: number, redis: number, prefix: string) => ({
+    NODE_ENV: 'production',
+    PORT: String(port),
+    ISSUER: `http://127.0.0.1:${port}`,
+    REDIS_URL: `redis://127.0.0.1:${redis}`,
+    REDIS_KEY_PREFIX: prefix,
+    SMTP_URL: mail.url,
+    MAIL_FROM: 'Sesame <no-reply@bench.example>',
+    CLIENTS_FILE: clientsFile,
+    JWKS_FILE: jwksFile,
+    SIGNUP: 'open',
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+    ...secrets,
+  });
+  const sesame = await startNodeServer('src/main.ts', (port) => sesameEnv(port, redisPort, 'bench:'), '/.well-known/openid-configuration');
+
+  const agent = keepAliveAgent(HIGH * 2);
+  const bareTarget: FlowTarget = { origin: bare.url, agent };
+  const sesameTarget: FlowTarget = { origin: sesame.url, agent };
+  let sesameSignIns = 0;
+  const email = (worker: number) => `worker-${worker}@bench.example`;
+  const sesameSignIn = async (worker: number) => {
+    const { code, verifier } = await sesameSignInUntilCode(sesameTarget, mail, email(worker));
+    await exchangeCode(sesameTarget, code, verifier);
+    sesameSignIns++;
+  };
+  const bareSignIn = async (worker: number) => {
+    const { code, verifier } = await bareFlowUntilCode(bareTarget, `worker-${worker}`);
+    await exchangeCode(bareTarget, code, verifier);
+  };
+
+  log(`bench: ${RUNS} runs of ${SECONDS} s each; servers on core ${SERVER_CORE}, load on core ${LOAD_CORE}; Sesame ID tokens signed ${SIGNING_ALG}`);
+  // Tokens to use repeatedly for userinfo and introspection.
+  const { code, verifier } = await sesameSignInUntilCode(sesameTarget, mail, email(0));
+  const tokens = await exchangeCode(sesameTarget, code, verifier);
+
+  const wrk = (name: string, group: string, request: WrkRequest) => ({ name, group, measure: () => runWrk(request, { concurrency: HIGH, seconds: SECONDS, core: LOAD_CORE, scratchDir: scratch }) });
+  const clientCredentials = (url: string): WrkRequest => ({ url: `${url}/token`, method: 'POST', body: 'grant_type=client_credentials', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth(BENCH_MACHINE) } });
+  const loop = (name: string, group: string, concurrency: number, op: (worker: number) => Promise<unknown>) => ({ name, group, measure: () => runClosedLoop({ concurrency, seconds: SECONDS, op }) });
+
+  const scenarios = [
+    wrk('hello-world (bare Koa)', 'ceiling', { url: `${hello.url}/` }),
+    wrk('discovery', 'bare oidc-provider, memory', { url: `${bare.url}/.well-known/openid-configuration` }),
+    wrk('discovery', 'Sesame, Redis', { url: `${sesame.url}/.well-known/openid-configuration` }),
+    wrk('jwks', 'bare oidc-provider, memory', { url: `${bare.url}/jwks` }),
+    wrk('jwks', 'Sesame, Redis', { url: `${sesame.url}/jwks` }),
+    wrk('token: client_credentials', 'bare oidc-provider, memory', clientCredentials(bare.url)),
+    wrk('token: client_credentials', 'Sesame, Redis', clientCredentials(sesame.url)),
+    wrk('userinfo', 'Sesame, Redis', { url: `${sesame.url}/me`, headers: { authorization: `Bearer ${tokens.access_token}` } }),
+    wrk('introspection', 'Sesame, Redis', { url: `${sesame.url}/token/introspection`, method: 'POST', body: `token=${tokens.access_token}`, headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth(BENCH_APP) } }),
+    { name: 'token: code exchange', group: 'bare oidc-provider, memory', measure: () => measureCodeExchange(bareTarget, (worker) => bareFlowUntilCode(bareTarget, `worker-${worker}`)) },
+    { name: 'token: code exchange', group: 'Sesame, Redis', measure: () => measureCodeExchange(sesameTarget, (worker) => sesameSignInUntilCode(sesameTarget, mail, email(worker))) },
+    { name: 'token: refresh with rotation', group: 'bare oidc-provider, memory', measure: () => measureRefresh(bareTarget, (worker) => bareFlowUntilCode(bareTarget, `worker-${worker}`, OFFLINE)) },
+    { name: 'token: refresh with rotation', group: 'Sesame, Redis', measure: () => measureRefresh(sesameTarget, (worker) => sesameSignInUntilCode(sesameTarget, mail, email(worker), OFFLINE)) },
+    loop('complete sign-in, c=1', 'bare oidc-provider, memory', 1, bareSignIn),
+    loop('complete sign-in, c=1', 'Sesame, Redis', 1, sesameSignIn),
+    loop(`complete sign-in, c=${HIGH}`, 'bare oidc-provider, memory', HIGH, bareSignIn),
+    loop(`complete sign-in, c=${HIGH}`, 'Sesame, Redis', HIGH, sesameSignIn),
+  ];
+  for (let run = 1; run <= RUNS; run++) {
+    for (const scenario of scenarios) {
+      log(`run ${run}/${RUNS}: ${scenario.group}: ${scenario.name}`);
+      const result = await scenario.measure();
+      let row = rows.find((r) => r.name === scenario.name && r.group === scenario.group);
+      if (!row) rows.push((row = { name: scenario.name, group: scenario.group, runs: [] }));
+      row.runs.push(result);
+    }
+  }
+
+  const trips = await countRedisWork(sesameEnv, redisPort, admin, mail);
+  const memory = await measureMemory(sesame.pid, () => sesameSignIns, sesameSignIn);
+
+  report(trips, memory);
+  agent.destroy();
+  admin.disconnect();
+  await mail.close();
+}
+
+const OFFLINE = { scope: 'openid email offline_access', prompt: 'consent' };
+
+/** Codes are made first (not timed), then exchanged as fast as the endpoint allows. */
+async function measureCodeExchange(target: FlowTarget, makeCode: (worker: number) => Promise<{ code: string; verifier: string }>): Promise<Measurement> {
+  const perWorker = Number(process.env.BENCH_CODES_PER_WORKER ?? 40);
+  const pools = await Promise.all(Array.from({ length: HIGH }, async (_, worker) => {
+    const pool = [];
+    for (let i = 0; i < perWorker; i++) pool.push(await makeCode(worker));
+    return pool;
+  }));
+  const latencies: number[] = [];
+  const started = performance.now();
+  await Promise.all(pools.map(async (pool) => {
+    for (const { code, verifier } of pool) {
+      const t = performance.now();
+      await exchangeCode(target, code, verifier);
+      latencies.push(performance.now() - t);
+    }
+  }));
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { rate: latencies.length / seconds, p50Ms: latencies[Math.floor(latencies.length / 2)]!, p99Ms: latencies[Math.floor(latencies.length * 0.99)]!, ops: latencies.length };
+}
+
+/** Each worker rotates its own refresh token chain, as one app instance per user would. */
+async function measureRefresh(target: FlowTarget, makeCode: (worker: number) => Promise<{ code: string; verifier: string }>): Promise<Measurement> {
+  const chains = await Promise.all(Array.from({ length: HIGH }, async (_, worker) => {
+    const { code, verifier } = await makeCode(worker);
+    const tokens = await exchangeCode(target, code, verifier);
+    if (!tokens.refresh_token) throw new Error('no refresh token issued for offline_access');
+    return tokens.refresh_token;
+  }));
+  return runClosedLoop({
+    concurrency: HIGH,
+    seconds: SECONDS,
+    op: async (worker) => {
+      chains[worker] = (await refresh(target, chains[worker]!)).refresh_token!;
+    },
+  });
+}
+
+interface RedisWork {
+  signIns: number;
+  tripsPerSignIn: number;
+  commandsPerSignIn: number;
+  tripsByStep: [string, number][];
+}
+
+/**
+ * A second Sesame whose Redis connection runs through the trip-counting proxy, driven at
+ * concurrency 1 so every trip belongs to the request in flight.
+ */
+async function countRedisWork(env: (port: number, redis: number, prefix: string) => Record<string, string>, redisPort: number, admin: Redis, mail: MailSink): Promise<RedisWork> {
+  const counter = await startTripCounter(redisPort);
+  const counted = await startNodeServer('src/main.ts', (port) => env(port, counter.port, 'bench-count:'), '/.well-known/openid-configuration');
+  const target: FlowTarget = { origin: counted.url, agent: keepAliveAgent(4) };
+  const signIn = async () => {
+    const { code, verifier } = await sesameSignInUntilCode(target, mail, 'counted@bench.example');
+    await exchangeCode(target, code, verifier);
+  };
+  await signIn();
+  await new Promise((r) => setTimeout(r, 200));
+
+  const byStep = new Map<string, number>();
+  let before = counter.trips();
+  HttpSession.observe = {
+    before: () => {
+      before = counter.trips();
+    },
+    after: (method, path) => {
+      const step = `${method} ${path.replace(/\?.*$/, '').replace(/\/interaction\/[^/]+/, '/interaction/:uid').replace(/\/auth\/[^/]+/, '/auth/:uid')}`;
+      byStep.set(step, (byStep.get(step) ?? 0) + counter.trips() - before);
+    },
+  };
+  const signIns = 20;
+  const statsBefore = commandTotal(await admin.info('commandstats'));
+  const tripsBefore = counter.trips();
+  for (let i = 0; i < signIns; i++) await signIn();
+  // Let mail delivery (off the request path) finish: its Redis work belongs to the sign-in too.
+  await new Promise((r) => setTimeout(r, 500));
+  const trips = counter.trips() - tripsBefore;
+  const commands = commandTotal(await admin.info('commandstats')) - statsBefore;
+  HttpSession.observe = undefined;
+  target.agent.destroy();
+  counted.stop();
+  await counter.close();
+  return { signIns, tripsPerSignIn: trips / signIns, commandsPerSignIn: commands / signIns, tripsByStep: [...byStep].map(([step, n]) => [step, n / signIns]) };
+}
+
+// INFO commandstats counts commands run inside scripts and MULTI too; ours (INFO) are left out.
+function commandTotal(info: string): number {
+  let total = 0;
+  for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) if (match[1] !== 'info') total += Number(match[2]);
+  return total;
+}
+
+async function measureMemory(pid: number, done: () => number, signIn: (worker: number) => Promise<void>): Promise<[number, number][]> {
+  const points: [number, number][] = [];
+  for (const checkpoint of MEMORY_CHECKPOINTS) {
+    log(`memory: signing in until ${checkpoint} sign-ins (${done()} so far)`);
+    await Promise.all(Array.from({ length: HIGH }, async (_, worker) => {
+      while (done() < checkpoint) await signIn(worker);
+    }));
+    points.push([done(), rssMiB(pid)]);
+  }
+  return points;
+}
+
+function rssMiB(pid: number): number {
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+  return kb / 1024;
+}
+
+function report(trips: RedisWork, memory: [number, number][]) {
+  const med = (row: Row, key: keyof Measurement) => median(row.runs.map((r) => r[key]));
+  const find = (group: string, name: string) => rows.find((r) => r.group === group && r.name === name);
+  const out: string[] = [];
+  out.push(`\nSesame benchmark: medians of ${RUNS} runs × ${SECONDS} s; servers on core ${SERVER_CORE}, load on core ${LOAD_CORE}; node ${process.version}; Sesame ID tokens ${SIGNING_ALG}\n`);
+  out.push('| group | measurement | per second | p50 ms | p99 ms |');
+  out.push('| --- | --- | ---: | ---: | ---: |');
+  for (const row of rows) out.push(`| ${row.group} | ${row.name} | ${med(row, 'rate').toFixed(0)} | ${med(row, 'p50Ms').toFixed(2)} | ${med(row, 'p99Ms').toFixed(2)} |`);
+
+  const ratio = (a: Row | undefined, b: Row | undefined) => (a && b ? med(a, 'rate') / med(b, 'rate') : NaN);
+  const bareGroup = 'bare oidc-provider, memory';
+  const sesameGroup = 'Sesame, Redis';
+  const helloRow = find('ceiling', 'hello-world (bare Koa)');
+  const checks: [string, number, string, boolean][] = [];
+  for (const c of ['1', String(HIGH)]) {
+    const r = ratio(find(sesameGroup, `complete sign-in, c=${c}`), find(bareGroup, `complete sign-in, c=${c}`));
+    checks.push([`complete sign-ins at c=${c}, Sesame on Redis / bare library on memory`, r, '>= 1.00', r >= 1]);
+  }
+  const highRow = find(sesameGroup, `complete sign-in, c=${HIGH}`);
+  if (highRow) checks.push([`complete sign-in p99 at c=${HIGH} (ms)`, med(highRow, 'p99Ms'), '< 250', med(highRow, 'p99Ms') < 250]);
+  for (const name of ['token: client_credentials', 'token: code exchange', 'token: refresh with rotation']) {
+    const r = ratio(find(sesameGroup, name), find(bareGroup, name));
+    checks.push([`${name}, Sesame / bare library`, r, '>= 0.90', r >= 0.9]);
+  }
+  for (const name of ['discovery', 'jwks']) {
+    const r = ratio(find(sesameGroup, name), helloRow);
+    checks.push([`${name}, Sesame / bare Koa hello-world`, r, '>= 1.00', r >= 1]);
+  }
+  checks.push(['Redis round trips per complete sign-in', trips.tripsPerSignIn, '<= 25', trips.tripsPerSignIn <= 25]);
+  if (memory.length >= 2) {
+    const [[n1, m1], [n2, m2]] = [memory[0]!, memory.at(-1)!];
+    checks.push([`RSS growth from ${n1} to ${n2} sign-ins (MiB; ${m1.toFixed(0)} → ${m2.toFixed(0)})`, m2 - m1, '<= 10% of first', m2 - m1 <= m1 * 0.1]);
+  }
+  out.push('\n| target | measured | wanted | met |');
+  out.push('| --- | ---: | --- | --- |');
+  for (const [name, value, wanted, met] of checks) out.push(`| ${name} | ${value.toFixed(2)} | ${wanted} | ${met ? 'yes' : '**no**'} |`);
+
+  out.push(`\nRedis work per complete sign-in (${trips.signIns} sign-ins at c=1, including off-request mail delivery): ${trips.tripsPerSignIn.toFixed(1)} round trips, ${trips.commandsPerSignIn.toFixed(1)} commands (INFO commandstats)`);
+  out.push('\n| request | Redis round trips |');
+  out.push('| --- | ---: |');
+  for (const [step, n] of trips.tripsByStep) out.push(`| ${step} | ${n.toFixed(1)} |`);
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+function startPinned(command: string, args: string[], env: Record<string, string>): ChildProcess {
+  const child = spawn('taskset', ['-c', String(SERVER_CORE), command, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let errors = '';
+  child.stderr!.on('data', (chunk) => (errors = (errors + chunk).slice(-4000)));
+  child.on('exit', (code, signal) => {
+    if (code && !stopping.has(child)) log(`${command} ${args[0] ?? ''} exited ${code ?? signal}:\n${errors}`);
+  });
+  children.push(child);
+  return child;
+}
+const stopping = new Set<ChildProcess>();
+
+async function startNodeServer(script: string, env: Record<string, string> | ((port: number) => Record<string, string>), readyPath: string) {
+  const port = await freePort();
+  const child = startPinned(process.execPath, ['--disable-warning=ExperimentalWarning', resolve(script)], { PORT: String(port), ...(typeof env === 'function' ? env(port) : env) });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(async () => (await fetch(url + readyPath)).ok);
+  return {
+    url,
+    pid: child.pid!,
+    stop: () => {
+      stopping.add(child);
+      child.kill('SIGTERM');
+    },
+  };
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error('a server did not start in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    log(`bench failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    process.exit(1);
+  },
+);
