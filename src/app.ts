@@ -27,6 +27,7 @@ import { createFindAccount } from './oidc/find-account.ts';
 import { createMfaPrompt } from './oidc/mfa-prompt.ts';
 import { createStoreAdapterClass } from './oidc/store-adapter.ts';
 import { VIEWS_DIR } from './paths.ts';
+import { createRequestScopedStore } from './store/request-scope.ts';
 import type { Store } from './store/store.ts';
 
 export interface AppDeps {
@@ -39,7 +40,9 @@ export interface AppDeps {
 }
 
 /** Builds the Koa app: middleware order, interaction routes, provider mount. No env, no I/O. */
-export function createApp({ config, store, mailQueue, logger, devOutbox }: AppDeps): { app: Koa; provider: Provider } {
+export function createApp({ config, store: sharedStore, mailQueue, logger, devOutbox }: AppDeps): { app: Koa; provider: Provider } {
+  // Everything below talks to the store through the request scope: one unit of work per request.
+  const { store, scopes } = createRequestScopedStore(sharedStore);
   const accounts = createAccounts({ store });
   const signInCodes = createSignInCodes({
     store,
@@ -71,6 +74,7 @@ export function createApp({ config, store, mailQueue, logger, devOutbox }: AppDe
   app.use(assignRequestId);
   app.use(views(VIEWS_DIR, { extension: 'ejs', options: { appName: config.appName } }));
   app.use(createErrorHandler({ logger }));
+  app.use(scopes.middleware);
   app.use(createSecurityHeaders({ hsts: config.nodeEnv === 'production' }));
   app.use(async (ctx, next) => {
     ctx.state.appName = config.appName;

@@ -17,6 +17,9 @@ export async function createStore(config: Readonly<Config>, logger: Logger): Pro
     enableOfflineQueue: true,
     connectTimeout: 5000,
     lazyConnect: true,
+    // Commands issued in one tick leave in one write: the request scope's batched writes and
+    // parallel reads become one round trip.
+    enableAutoPipelining: true,
   });
   let lastConnectionError: Error | undefined;
   redis.on('error', (error) => {

@@ -38,7 +38,7 @@ export async function startSesame({ redisUrl, smtpUrl, keyPrefix, config: overri
   const prefix = keyPrefix ?? uniquePrefix('e2e');
   const config = testConfig({ issuer: url, redis: { url: redisUrl, keyPrefix: prefix }, mail: { smtpUrl, from: 'Sesame <no-reply@sesame.test>' }, ...overrides });
 
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableAutoPipelining: true });
   const store = createRedisStore(redis, { prefix });
   const mailer = createSmtpMailer({ smtpUrl, from: config.mail.from });
   const mailQueue = createInProcessMailQueue({ deliver: createSignInMailDelivery({ config, store, mailer }), backoffMs: () => 100 });

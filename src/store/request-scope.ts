@@ -1,0 +1,193 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Context, Next } from 'koa';
+import type { MarkOnceResult, Store } from './store.ts';
+
+/**
+ * One HTTP request as a unit of work on the Store.
+ *
+ * oidc-provider reads the same Interaction and Session several times per request and writes
+ * record after record with an `await` between each; on Redis every one of those is a round trip
+ * (the addendum of OIDC-PROVIDER-NOTES.md: about 1% of sign-in throughput each). Inside a request:
+ * - `get` is read once and then answered from memory (later calls see this request's own writes);
+ * - plain writes (`set`, `delete`, index changes) are buffered and sent together, in order, when the
+ *   request ends and before its response leaves, so they cost one round trip however many there are;
+ * - every operation that decides something (`take`, `setIfAbsent`, `increment`, `markOnce`) and
+ *   every read that buffered writes could change goes to the store at once, in the same batch as
+ *   the buffered writes before it: single-use secrets, rate limits and replay guards keep their
+ *   atomicity across processes.
+ * Outside a request (mail worker, CLI) the store is used directly.
+ */
+export interface RequestScopes {
+  /** Koa middleware opening the scope; buffered writes are flushed even when the request fails. */
+  middleware(ctx: Context, next: Next): Promise<void>;
+  /** Starts reading `keys` into the current request's memory; a no-op outside a request. */
+  prefetch(keys: readonly string[]): void;
+  /** Runs `work` in a scope of its own and flushes after it (for callers outside Koa). */
+  run<T>(work: () => Promise<T>): Promise<T>;
+}
+
+type Write =
+  | { op: 'set'; key: string; value: unknown; ttlSeconds: number | undefined }
+  | { op: 'delete'; keys: string[] }
+  | { op: 'addToIndex'; indexKey: string; member: string; ttlSeconds: number | undefined }
+  | { op: 'removeFromIndex'; indexKey: string; member: string };
+
+interface Scope {
+  /** What this request knows of a key: a read in flight or done, or its own write. */
+  known: Map<string, Promise<unknown>>;
+  writes: Write[];
+}
+
+export function createRequestScopedStore(inner: Store): { store: Store; scopes: RequestScopes } {
+  const storage = new AsyncLocalStorage<Scope>();
+
+  // Sends the buffered writes, in order and without waiting between them: the client pipelines
+  // commands issued in one tick (ioredis enableAutoPipelining), and one connection keeps their order.
+  function sendWrites(scope: Scope): Promise<unknown> {
+    if (scope.writes.length === 0) return Promise.resolve();
+    const writes = scope.writes;
+    scope.writes = [];
+    return Promise.all(writes.map((write) => {
+      switch (write.op) {
+        case 'set':
+          return inner.set(write.key, write.value, write.ttlSeconds);
+        case 'delete':
+          return inner.delete(...write.keys);
+        case 'addToIndex':
+          return inner.addToIndex(write.indexKey, write.member, write.ttlSeconds);
+        case 'removeFromIndex':
+          return inner.removeFromIndex(write.indexKey, write.member);
+      }
+    }));
+  }
+
+  /** An operation that must reach the store now, batched with the writes buffered before it. */
+  async function direct<T>(operation: () => Promise<T>): Promise<T> {
+    const scope = storage.getStore();
+    if (!scope) return operation();
+    const flushed = sendWrites(scope);
+    const result = operation();
+    await flushed;
+    return result;
+  }
+
+  const readKnown = async <T>(value: Promise<unknown>): Promise<T | undefined> => {
+    const resolved = await value;
+    return resolved === undefined ? undefined : (structuredClone(resolved) as T);
+  };
+
+  const store: Store = {
+    async get<T>(key: string) {
+      const scope = storage.getStore();
+      if (!scope) return inner.get<T>(key);
+      let known = scope.known.get(key);
+      if (!known) {
+        known = inner.get(key);
+        scope.known.set(key, known);
+        // A failed read is not remembered: the next caller tries again.
+        known.catch(() => scope.known.delete(key));
+      }
+      return readKnown<T>(known);
+    },
+    async getMany<T>(keys: readonly string[]) {
+      const scope = storage.getStore();
+      if (!scope) return inner.getMany<T>(keys);
+      const missing = keys.filter((key) => !scope.known.has(key));
+      if (missing.length > 0) {
+        const fetched = inner.getMany(missing);
+        missing.forEach((key, i) => {
+          const value = fetched.then((values) => values[i]);
+          scope.known.set(key, value);
+          value.catch(() => scope.known.delete(key));
+        });
+      }
+      return Promise.all(keys.map((key) => readKnown<T>(scope.known.get(key)!)));
+    },
+    async set(key, value, ttlSeconds) {
+      const scope = storage.getStore();
+      if (!scope) return inner.set(key, value, ttlSeconds);
+      assertTtl(ttlSeconds);
+      scope.writes.push({ op: 'set', key, value: structuredClone(value), ttlSeconds });
+      scope.known.set(key, Promise.resolve(structuredClone(value)));
+    },
+    async delete(...keys) {
+      const scope = storage.getStore();
+      if (!scope) return inner.delete(...keys);
+      if (keys.length === 0) return;
+      scope.writes.push({ op: 'delete', keys });
+      for (const key of keys) scope.known.set(key, Promise.resolve(undefined));
+    },
+    async addToIndex(indexKey, member, ttlSeconds) {
+      const scope = storage.getStore();
+      if (!scope) return inner.addToIndex(indexKey, member, ttlSeconds);
+      assertTtl(ttlSeconds);
+      scope.writes.push({ op: 'addToIndex', indexKey, member, ttlSeconds });
+    },
+    async removeFromIndex(indexKey, member) {
+      const scope = storage.getStore();
+      if (!scope) return inner.removeFromIndex(indexKey, member);
+      scope.writes.push({ op: 'removeFromIndex', indexKey, member });
+    },
+    async setIfAbsent(key, value, ttlSeconds) {
+      const written = await direct(() => inner.setIfAbsent(key, value, ttlSeconds));
+      forget(key);
+      return written;
+    },
+    async take<T>(key: string) {
+      const taken = await direct(() => inner.take<T>(key));
+      storage.getStore()?.known.set(key, Promise.resolve(undefined));
+      return taken;
+    },
+    async increment(key, ttlSeconds) {
+      forget(key);
+      return direct(() => inner.increment(key, ttlSeconds));
+    },
+    async ttlSeconds(key) {
+      return direct(() => inner.ttlSeconds(key));
+    },
+    async readIndex(indexKey) {
+      return direct(() => inner.readIndex(indexKey));
+    },
+    async markOnce(recordKey, markerKey, value): Promise<MarkOnceResult> {
+      forget(markerKey);
+      return direct(() => inner.markOnce(recordKey, markerKey, value));
+    },
+    ping: () => inner.ping(),
+    close: () => inner.close(),
+  };
+
+  function forget(key: string) {
+    storage.getStore()?.known.delete(key);
+  }
+
+  async function run<T>(work: () => Promise<T>): Promise<T> {
+    const scope: Scope = { known: new Map(), writes: [] };
+    return storage.run(scope, async () => {
+      try {
+        return await work();
+      } finally {
+        // Also after a failure: a write made before it (a burnt link) must not be lost.
+        await sendWrites(scope);
+      }
+    });
+  }
+
+  const scopes: RequestScopes = {
+    middleware: (_ctx, next) => run(() => next()),
+    prefetch(keys) {
+      if (!storage.getStore()) return;
+      // One GET per key, issued in one tick: pipelined into one round trip per Redis node, and
+      // legal across hash slots (an MGET would not be on Cluster). Errors surface at the read
+      // that needs the value.
+      for (const key of keys) store.get(key).catch(() => {});
+    },
+    run,
+  };
+  return { store, scopes };
+}
+
+function assertTtl(ttlSeconds: number | undefined) {
+  if (ttlSeconds !== undefined && !(Number.isFinite(ttlSeconds) && ttlSeconds > 0)) {
+    throw new TypeError(`ttlSeconds must be a positive number (got ${ttlSeconds})`);
+  }
+}
