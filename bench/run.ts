@@ -59,7 +59,7 @@ async function main() {
   writeFileSync(jwksFile, JSON.stringify(generateSigningKeys()));
   const clientsFile = join(scratch, 'clients.json');
   writeFileSync(clientsFile, JSON.stringify(benchClients(SIGNING_ALG)));
-  const secrets = { COOKIE_KEYS: randomBytes(32).toString('base64url'), HMAC_KEY: randomBytes(32).toString('base64url') };
+  const secrets = { COOKIE_KEYS: randomBytes(32).toString('base64url'), HMAC_KEY: randomBytes(32).toString('base64url'), ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64url')}` };
 
   const redisPort = await freePort();
   await startPinned('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {});

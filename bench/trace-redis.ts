@@ -11,6 +11,7 @@ import { generateSigningKeys } from '../src/config/signing-keys.ts';
 import { exchangeCode, sesameSignInUntilCode } from './load/flows.ts';
 import { HttpSession, keepAliveAgent } from './load/http-session.ts';
 import { startMailSink } from './load/mail-sink.ts';
+import { startTripCounter } from './load/redis-trip-counter.ts';
 import { benchClients } from './servers/bench-clients.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'sesame-trace-'));
@@ -19,15 +20,17 @@ const freePort = () => new Promise<number>((ok) => { const s = createServer(); s
 const redisPort = await freePort();
 const redisServer = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
 const mail = await startMailSink();
+await new Promise((r) => setTimeout(r, 300));
+const counter = await startTripCounter(redisPort);
 writeFileSync(join(scratch, 'jwks.json'), JSON.stringify(generateSigningKeys()));
 writeFileSync(join(scratch, 'clients.json'), JSON.stringify(benchClients('ES256')));
 const port = await freePort();
 const sesame = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', resolve('src/main.ts')], {
   stdio: ['ignore', 'ignore', 'inherit'],
   env: {
-    PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: String(port), ISSUER: `http://127.0.0.1:${port}`, REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+    PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: String(port), ISSUER: `http://127.0.0.1:${port}`, REDIS_URL: `redis://127.0.0.1:${counter.port}`,
     SMTP_URL: mail.url, MAIL_FROM: 'Sesame <no-reply@bench.example>', CLIENTS_FILE: join(scratch, 'clients.json'), JWKS_FILE: join(scratch, 'jwks.json'),
-    COOKIE_KEYS: randomBytes(32).toString('base64url'), HMAC_KEY: randomBytes(32).toString('base64url'), LOG_LEVEL: 'warn',
+    COOKIE_KEYS: randomBytes(32).toString('base64url'), HMAC_KEY: randomBytes(32).toString('base64url'), ENCRYPTION_KEYS: `trace:${randomBytes(32).toString('base64url')}`, LOG_LEVEL: 'warn',
   },
 });
 const origin = `http://127.0.0.1:${port}`;
@@ -44,14 +47,24 @@ const monitor = await new Redis(redisPort, '127.0.0.1').monitor();
 const lines: string[] = [];
 monitor.on('monitor', (_time: string, args: string[], source: string) => lines.push(`${source.includes('lua') ? '    (lua) ' : ''}${args.map((a) => a.replace(/^sesame:/, '').slice(0, 70)).join(' ').slice(0, 160)}`));
 await new Promise((r) => setTimeout(r, 100));
+let tripsBefore = 0;
+let total = 0;
 HttpSession.observe = {
-  before: (method, path) => lines.push(`\n== ${method} ${path}`),
-  after: () => {},
+  before: (method, path) => {
+    tripsBefore = counter.trips();
+    counter.log.length = 0;
+    lines.push(`\n== ${method} ${path}`);
+  },
+  after: () => {
+    const trips = counter.trips() - tripsBefore;
+    total += trips;
+    lines.push(`   -- ${trips} round trip(s)${process.env.TRACE_TRIPS ? `\n${counter.log.map((l) => `      > ${l.slice(0, 110)}`).join('\n')}` : ''}`);
+  },
 };
 await signIn();
 await new Promise((r) => setTimeout(r, 300));
 HttpSession.observe = undefined;
-process.stdout.write(`${lines.join('\n')}\n`);
+process.stdout.write(`${lines.join('\n')}\n\n${total} round trips during the requests, ${counter.trips()} in all so far\n`);
 monitor.disconnect();
 sesame.kill();
 redisServer.kill();

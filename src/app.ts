@@ -25,6 +25,8 @@ import type { MailQueue } from './mail/mail-queue.ts';
 import { createProvider } from './oidc/create-provider.ts';
 import { createFindAccount } from './oidc/find-account.ts';
 import { createMfaPrompt } from './oidc/mfa-prompt.ts';
+import { prefetchAuthorizationRecords } from './oidc/prefetch-session.ts';
+import { relatedRecordKeys } from './oidc/related-records.ts';
 import { createStoreAdapterClass } from './oidc/store-adapter.ts';
 import { VIEWS_DIR } from './paths.ts';
 import { createRequestScopedStore } from './store/request-scope.ts';
@@ -61,7 +63,7 @@ export function createApp({ config, store: sharedStore, mailQueue, logger, devOu
     ctx.status = status;
   };
   const provider = createProvider(config, {
-    adapter: createStoreAdapterClass(store),
+    adapter: createStoreAdapterClass(store, { onFound: (model, payload) => scopes.prefetch(relatedRecordKeys(model, payload)) }),
     findAccount: createFindAccount(accounts),
     renderPage,
     mfaPrompt: createMfaPrompt({ devices: secondFactor.devices }),
@@ -72,7 +74,8 @@ export function createApp({ config, store: sharedStore, mailQueue, logger, devOu
   app.keys = [...config.cookieKeys];
 
   app.use(assignRequestId);
-  app.use(views(VIEWS_DIR, { extension: 'ejs', options: { appName: config.appName } }));
+  // Compiled templates are kept outside development, where edits should show on reload.
+  app.use(views(VIEWS_DIR, { extension: 'ejs', options: { appName: config.appName, cache: config.nodeEnv !== 'development' } }));
   app.use(createErrorHandler({ logger }));
   app.use(scopes.middleware);
   app.use(createSecurityHeaders({ hsts: config.nodeEnv === 'production' }));
@@ -82,7 +85,7 @@ export function createApp({ config, store: sharedStore, mailQueue, logger, devOu
   });
   app.use(createStaticFiles(`${VIEWS_DIR}/static`));
 
-  const interactions = createInteractionRouter({ config, provider, accounts, signInCodes, approvals, secondFactor, mailQueue, csrf, logger });
+  const interactions = createInteractionRouter({ config, provider, accounts, signInCodes, approvals, secondFactor, mailQueue, csrf, logger, prefetch: scopes.prefetch });
   app.use(interactions.routes());
   const account = createAccountRouter({
     config,
@@ -93,6 +96,7 @@ export function createApp({ config, store: sharedStore, mailQueue, logger, devOu
   });
   app.use(account.routes());
   if (config.devTools) app.use(createDevRouter({ config, devOutbox }).routes());
+  app.use(prefetchAuthorizationRecords(scopes.prefetch));
   app.use(mount(provider as unknown as Koa));
   return { app, provider };
 }

@@ -8,18 +8,24 @@ import { createConnection, createServer, type Server } from 'node:net';
 export interface TripCounter {
   port: number;
   trips(): number;
+  /** The start of each trip's first write, for reading where trips come from (bench:trace). */
+  log: string[];
   close(): Promise<void>;
 }
 
 export async function startTripCounter(upstreamPort: number): Promise<TripCounter> {
   let trips = 0;
+  const log: string[] = [];
   const sockets = new Set<import('node:net').Socket>();
   const server: Server = createServer((client) => {
     const upstream = createConnection(upstreamPort, '127.0.0.1');
     sockets.add(client).add(upstream);
     let awaitingReply = false;
     client.on('data', (chunk) => {
-      if (!awaitingReply) trips++;
+      if (!awaitingReply) {
+        trips++;
+        log.push(chunk.toString('latin1', 0, 120).replace(/\r\n/g, ' '));
+      }
       awaitingReply = true;
       upstream.write(chunk);
     });
@@ -40,6 +46,7 @@ export async function startTripCounter(upstreamPort: number): Promise<TripCounte
   return {
     port: (server.address() as { port: number }).port,
     trips: () => trips,
+    log,
     close: () => {
       for (const socket of sockets) socket.destroy();
       return new Promise((resolve) => server.close(() => resolve()));

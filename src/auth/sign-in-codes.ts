@@ -89,24 +89,28 @@ export function createSignInCodes({ store, hmacKey, ttlSeconds = 600, codeLength
       return record && toPending(record);
     },
 
-    /** Redeems a typed code. Every attempt is counted before comparing, so parallel guesses cannot exceed the cap. */
+    /**
+     * Redeems a typed code. Every attempt is counted, right or wrong, and the count decides: of a
+     * burst of parallel guesses no more than the cap get an answer, even when one of them is right.
+     */
     async redeemCode(interactionUid: string, code: string): Promise<CodeCheck> {
       const key = signInCodeKey(interactionUid);
       const record = await store.get<StoredSignIn>(key);
       if (!record) return { ok: false, reason: 'expired' };
-      const attempts = await store.increment(signInAttemptsKey(interactionUid, record.issueId), ttlSeconds);
-      if (attempts > maxWrongAttempts) {
+      const attemptsKey = signInAttemptsKey(interactionUid, record.issueId);
+      if (constantTimeEqual(hash('code', interactionUid, code), record.codeHash)) {
+        // Counted and taken in one batch (one round trip); an answer over the cap is still refused.
+        const [attempts, taken] = await Promise.all([store.increment(attemptsKey, ttlSeconds), store.take<StoredSignIn>(key)]);
+        if (attempts > maxWrongAttempts) return { ok: false, reason: 'too-many-attempts' };
+        if (!taken || taken.issueId !== record.issueId || taken.expiresAt <= now()) return { ok: false, reason: 'expired' };
+        return { ok: true, email: taken.email };
+      }
+      const attempts = await store.increment(attemptsKey, ttlSeconds);
+      if (attempts >= maxWrongAttempts) {
         await store.delete(key);
         return { ok: false, reason: 'too-many-attempts' };
       }
-      if (!constantTimeEqual(hash('code', interactionUid, code), record.codeHash)) {
-        if (attempts >= maxWrongAttempts) {
-          await store.delete(key);
-          return { ok: false, reason: 'too-many-attempts' };
-        }
-        return { ok: false, reason: 'wrong', attemptsLeft: maxWrongAttempts - attempts };
-      }
-      return takeIfSameIssue(key, record);
+      return { ok: false, reason: 'wrong', attemptsLeft: maxWrongAttempts - attempts };
     },
 
     /** Checks a link token without redeeming it: a GET of the link must never consume it. */

@@ -7,6 +7,7 @@ import type { Config } from '../config/config-schema.ts';
 import type { Csrf } from '../http/csrf.ts';
 import type { Logger } from '../logger.ts';
 import type { MailQueue } from '../mail/mail-queue.ts';
+import type { RequestScopes } from '../store/request-scope.ts';
 
 /** Everything the interaction routes need, passed in by createApp. */
 export interface InteractionDeps {
@@ -19,4 +20,6 @@ export interface InteractionDeps {
   mailQueue: MailQueue;
   csrf: Csrf;
   logger: Logger;
+  /** Starts reading keys into this request's memory (src/store/request-scope.ts). */
+  prefetch: RequestScopes['prefetch'];
 }

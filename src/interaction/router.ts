@@ -21,6 +21,10 @@ import { createShowTotpEnrollment } from './show-totp-enrollment.ts';
 import { createVerifyCode } from './verify-code.ts';
 import { createVerifyTotp } from './verify-totp.ts';
 
+import type { AdapterPayload } from 'oidc-provider';
+import { relatedRecordKeys } from '../oidc/related-records.ts';
+import { oidcRecordKey, signInCodeKey } from '../store/keys.ts';
+
 const UID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
@@ -40,6 +44,10 @@ export function createInteractionRouter(deps: InteractionDeps) {
   const router = new Router({ prefix: '/interaction/:uid' });
   router.use(async function interactionPage(ctx: Context, next: Next) {
     if (!UID.test(ctx.params.uid ?? '')) return; // 404 from the error handler
+    // Nearly every step reads the interaction and its pending sign-in: one round trip for both.
+    deps.prefetch([oidcRecordKey('Interaction', ctx.params.uid!), signInCodeKey(ctx.params.uid!)], ([interaction]) => {
+      if (interaction) deps.prefetch(relatedRecordKeys('Interaction', interaction as AdapterPayload));
+    });
     ctx.set('Cache-Control', 'no-store');
     ctx.state.uid = ctx.params.uid;
     ctx.state.csrfToken = csrf.tokenFor(ctx.params.uid!);

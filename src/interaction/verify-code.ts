@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import { accountEmailKey } from '../store/keys.ts';
 import { clientNameOf } from './client-name.ts';
 import type { FinishLogin } from './finish-login.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
@@ -6,7 +7,7 @@ import type { Interaction } from './load-interaction.ts';
 import { renderCheckEmail } from './show-check-email.ts';
 
 /** POST /interaction/:uid/code — the code typed into the original tab. */
-export function createVerifyCode({ provider, signInCodes, config }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'config'>, finishLogin: FinishLogin) {
+export function createVerifyCode({ provider, signInCodes, config, prefetch }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'config' | 'prefetch'>, finishLogin: FinishLogin) {
   const codeShape = new RegExp(`^\\d{${config.signInCode.length}}$`);
 
   return async function verifyCode(ctx: Context) {
@@ -26,6 +27,8 @@ export function createVerifyCode({ provider, signInCodes, config }: Pick<Interac
     if (!pending) return again('That code has expired. Enter your email address to get a new one.');
     if (!codeShape.test(code)) return again(`Enter the ${config.signInCode.length}-digit code from the email.`);
 
+    // The account is read next if the code is right: fetch it alongside the redemption.
+    prefetch([accountEmailKey(pending.email)]);
     const result = await signInCodes.redeemCode(interaction.uid, code);
     if (result.ok) return finishLogin(ctx, interaction, result.email);
     if (result.reason === 'wrong') {

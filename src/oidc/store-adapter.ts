@@ -8,12 +8,23 @@ const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', '
 // Models the library consume()s: single-use codes and rotating refresh tokens.
 const CONSUMABLE = new Set(['AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PushedAuthorizationRequest', 'PreAuthorizedCode']);
 
+export interface StoreAdapterOptions {
+  /**
+   * Called with every record found, before the library uses it: a chance to start reading the
+   * records it will ask for next (its session, grant and account), so that they arrive together
+   * instead of one round trip after another. See src/oidc/related-records.ts.
+   */
+  onFound?: (model: string, payload: AdapterPayload) => void;
+}
+
 /**
  * oidc-provider's Adapter over our Store, one instance per model name.
  * `consume` is atomic (Store.markOnce): the library reads `consumed` and then consumes, so two
  * concurrent redemptions of one code would otherwise both succeed.
+ * A Session is also kept whole under its uid, so findByUid (every interaction and token request)
+ * is one read rather than two.
  */
-export function createStoreAdapterClass(store: Store) {
+export function createStoreAdapterClass(store: Store, { onFound = () => {} }: StoreAdapterOptions = {}) {
   return class StoreAdapter implements Adapter {
     readonly model: string;
 
@@ -27,22 +38,26 @@ export function createStoreAdapterClass(store: Store) {
       // Indexes first: a crash may leave a dangling index entry, never an unindexed token.
       const indexWrites: Promise<void>[] = [];
       if (GRANTABLE.has(this.model) && payload.grantId) indexWrites.push(store.addToIndex(oidcGrantIndexKey(payload.grantId), key, ttl));
-      if (payload.uid && this.model === 'Session') indexWrites.push(store.set(oidcSessionUidKey(payload.uid), id, ttl));
+      if (payload.uid && this.model === 'Session') indexWrites.push(store.set(oidcSessionUidKey(payload.uid), { ...payload, jti: id }, ttl));
       if (payload.userCode) indexWrites.push(store.set(oidcUserCodeKey(payload.userCode), id, ttl));
       await Promise.all(indexWrites);
       await store.set(key, payload, ttl);
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
-      if (!CONSUMABLE.has(this.model)) return store.get<AdapterPayload>(oidcRecordKey(this.model, id));
+      if (!CONSUMABLE.has(this.model)) return this.found(await store.get<AdapterPayload>(oidcRecordKey(this.model, id)));
       const [payload, consumed] = await store.getMany<unknown>([oidcRecordKey(this.model, id), oidcConsumedKey(this.model, id)]);
       if (!payload) return undefined;
-      return consumed === undefined ? (payload as AdapterPayload) : { ...(payload as AdapterPayload), consumed };
+      return this.found(consumed === undefined ? (payload as AdapterPayload) : { ...(payload as AdapterPayload), consumed });
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-      const id = await store.get<string>(oidcSessionUidKey(uid));
-      return id === undefined ? undefined : this.find(id);
+      return this.found(await store.get<AdapterPayload>(oidcSessionUidKey(uid)));
+    }
+
+    private found(payload: AdapterPayload | undefined): AdapterPayload | undefined {
+      if (payload) onFound(this.model, payload);
+      return payload;
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
@@ -57,8 +72,14 @@ export function createStoreAdapterClass(store: Store) {
     }
 
     async destroy(id: string): Promise<void> {
-      // Session uid indexes are left to expire: a rotated session has already re-pointed its uid.
-      await store.delete(oidcRecordKey(this.model, id), oidcConsumedKey(this.model, id));
+      const key = oidcRecordKey(this.model, id);
+      if (this.model === 'Session') {
+        // The copy under the uid goes too, unless it already belongs to a newer session of that uid.
+        const session = await store.get<AdapterPayload>(key);
+        const copy = session?.uid ? await store.get<AdapterPayload>(oidcSessionUidKey(session.uid)) : undefined;
+        if (copy?.jti === id) await store.delete(oidcSessionUidKey(session!.uid!));
+      }
+      await store.delete(...(CONSUMABLE.has(this.model) ? [key, oidcConsumedKey(this.model, id)] : [key]));
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {

@@ -20,8 +20,11 @@ import type { MarkOnceResult, Store } from './store.ts';
 export interface RequestScopes {
   /** Koa middleware opening the scope; buffered writes are flushed even when the request fails. */
   middleware(ctx: Context, next: Next): Promise<void>;
-  /** Starts reading `keys` into the current request's memory; a no-op outside a request. */
-  prefetch(keys: readonly string[]): void;
+  /**
+   * Starts reading `keys` into the current request's memory; a no-op outside a request.
+   * `then` sees the values as soon as they arrive, to start the reads they point to in one batch.
+   */
+  prefetch(keys: readonly string[], then?: (values: unknown[]) => void): void;
   /** Runs `work` in a scope of its own and flushes after it (for callers outside Koa). */
   run<T>(work: () => Promise<T>): Promise<T>;
 }
@@ -174,12 +177,13 @@ export function createRequestScopedStore(inner: Store): { store: Store; scopes: 
 
   const scopes: RequestScopes = {
     middleware: (_ctx, next) => run(() => next()),
-    prefetch(keys) {
-      if (!storage.getStore()) return;
+    prefetch(keys, then) {
+      if (!storage.getStore() || keys.length === 0) return;
       // One GET per key, issued in one tick: pipelined into one round trip per Redis node, and
       // legal across hash slots (an MGET would not be on Cluster). Errors surface at the read
       // that needs the value.
-      for (const key of keys) store.get(key).catch(() => {});
+      const reads = keys.map((key) => store.get(key));
+      Promise.all(reads).then((values) => then?.(values), () => {});
     },
     run,
   };

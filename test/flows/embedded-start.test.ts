@@ -47,14 +47,17 @@ afterAll(async () => {
 function devOutbox(): Mailbox {
   const seen = new Set<string>();
   return {
-    async waitForMail(to) {
+    async waitForMail(to, { match = () => true } = {}) {
       const deadline = Date.now() + 10_000;
       while (Date.now() < deadline) {
         const messages = (await (await fetch(`${issuer}/dev/outbox.json`)).json()) as { id: string; to: string; subject: string; text: string; html: string; sentAt: number }[];
-        const mail = messages.find((m) => m.to === to && !seen.has(m.id));
-        if (mail) {
-          seen.add(mail.id);
-          return { to: mail.to, subject: mail.subject, text: mail.text, html: mail.html, receivedAt: mail.sentAt, ...readSignInMail(mail.text) } satisfies ReceivedMail;
+        const received = messages
+          .filter((m) => m.to === to && !seen.has(m.id))
+          .map((m) => ({ id: m.id, mail: { to: m.to, subject: m.subject, text: m.text, html: m.html, receivedAt: m.sentAt, ...readSignInMail(m.text) } satisfies ReceivedMail }))
+          .find(({ mail }) => match(mail));
+        if (received) {
+          seen.add(received.id);
+          return received.mail;
         }
         await new Promise((r) => setTimeout(r, 50));
       }

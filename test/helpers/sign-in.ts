@@ -17,7 +17,8 @@ export async function requestSignInMail({ rp, smtp, browser = new HttpBrowser(),
   const uid = emailPage.url.split('/').pop()!;
   const fields = formFields(emailPage.html, '/email');
   const checkPage = await browser.navigate(`${new URL(emailPage.url).origin}/interaction/${uid}/email`, { form: { ...fields, email } });
-  const mail = await smtp.waitForMail(email);
+  // Two sign-ins to one address may run at once: take the mail of this one.
+  const mail = await smtp.waitForMail(email, { match: (m) => m.link?.includes(`/interaction/${uid}/`) ?? false });
   return { pending, uid, browser, checkPage, mail, origin: new URL(emailPage.url).origin };
 }
 

@@ -17,7 +17,8 @@ export interface SmtpSink {
   port: number;
   url: string;
   messages: ReceivedMail[];
-  waitForMail(to: string, options?: { timeoutMs?: number }): Promise<ReceivedMail>;
+  /** The next unclaimed mail to `to` (that `match` accepts, e.g. the one for a given sign-in). */
+  waitForMail(to: string, options?: { timeoutMs?: number; match?: (mail: ReceivedMail) => boolean }): Promise<ReceivedMail>;
   pause(): Promise<void>;
   resume(): Promise<void>;
   stop(): Promise<void>;
@@ -79,11 +80,11 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     port,
     url: `smtp://127.0.0.1:${port}`,
     messages,
-    waitForMail(to, { timeoutMs = 10_000 } = {}) {
+    waitForMail(to, { timeoutMs = 10_000, match = () => true } = {}) {
       const address = asciiAddress(to);
       return new Promise((resolve, reject) => {
         const check = () => {
-          const mail = messages.find((m) => m.to === address && !handedOut.has(m));
+          const mail = messages.find((m) => m.to === address && !handedOut.has(m) && match(m));
           if (!mail) return false;
           handedOut.add(mail);
           listeners.delete(check);
