@@ -13,6 +13,7 @@ import { createSecondFactor } from './auth/second-factor.ts';
 import { createSignInCodes } from './auth/sign-in-codes.ts';
 import type { Config } from './config/config-schema.ts';
 import { createDevRouter } from './dev/dev-router.ts';
+import { CookieKeys } from './http/cookie-keys.ts';
 import { createCsrf } from './http/csrf.ts';
 import { createErrorHandler } from './http/error-handler.ts';
 import { assignRequestId } from './http/request-id.ts';
@@ -62,7 +63,9 @@ export function createApp({ config, store: sharedStore, mailQueue, logger, devOu
     await (ctx as unknown as Koa.Context).render(view, locals);
     ctx.status = status;
   };
+  const cookieKeys = new CookieKeys(config.cookieKeys);
   const provider = createProvider(config, {
+    cookieKeys,
     adapter: createStoreAdapterClass(store, { onFound: (model, payload) => scopes.prefetch(relatedRecordKeys(model, payload)) }),
     findAccount: createFindAccount(accounts),
     renderPage,
@@ -71,7 +74,7 @@ export function createApp({ config, store: sharedStore, mailQueue, logger, devOu
 
   const app = new Koa({ proxy: config.trustProxy });
   // The provider reads its own cookies with provider.keys, the mounted routes with app.keys: they must match.
-  app.keys = [...config.cookieKeys];
+  app.keys = cookieKeys as unknown as string[];
 
   app.use(assignRequestId);
   // Compiled templates are kept outside development, where edits should show on reload.

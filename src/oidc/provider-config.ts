@@ -2,6 +2,7 @@ import { interactionPolicy, type Configuration, type KoaContextWithOIDC } from '
 import { accountClient } from '../account/account-client.ts';
 import { CLIENT_MFA_POLICIES, type ClientMfaPolicy, type Config } from '../config/config-schema.ts';
 import { demoClient } from '../dev/demo-client.ts';
+import type { CookieKeys } from '../http/cookie-keys.ts';
 import { ACR_EMAIL, ACR_MFA } from './acr.ts';
 
 export interface ProviderHooks {
@@ -10,10 +11,12 @@ export interface ProviderHooks {
   renderPage: (ctx: KoaContextWithOIDC, view: string, locals: Record<string, unknown>) => Promise<void>;
   /** The step-up prompt (oidc/mfa-prompt.ts), placed between login and consent. */
   mfaPrompt: interactionPolicy.Prompt;
+  /** Signs the provider's cookies; the same object signs Koa's (app.keys), so both read each other's. */
+  cookieKeys: CookieKeys;
 }
 
 /** oidc-provider configuration derived from Sesame's Config; no I/O here. */
-export function providerConfig(config: Readonly<Config>, { adapter, findAccount, renderPage, mfaPrompt }: ProviderHooks): Configuration {
+export function providerConfig(config: Readonly<Config>, { adapter, findAccount, renderPage, mfaPrompt, cookieKeys }: ProviderHooks): Configuration {
   const secureCookies = new URL(config.issuer).protocol === 'https:';
   const cookieOptions = { httpOnly: true, sameSite: 'lax' as const, secure: secureCookies };
   const policy = interactionPolicy.base();
@@ -43,7 +46,7 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
     },
     jwks: config.jwks as Configuration['jwks'],
     cookies: {
-      keys: [...config.cookieKeys],
+      keys: cookieKeys as unknown as NonNullable<Configuration['cookies']>['keys'],
       // lax: the session cookie must ride along on the top-level redirect back from an app's link,
       // while cross-site POSTs and embedded frames never carry it.
       long: cookieOptions,
