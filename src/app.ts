@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import Koa from 'koa';
 import mount from 'koa-mount';
 import views from 'koa-views';
@@ -15,6 +16,7 @@ import type { Config } from './config/config-schema.ts';
 import { createDevRouter } from './dev/dev-router.ts';
 import { CookieKeys } from './http/cookie-keys.ts';
 import { createCsrf } from './http/csrf.ts';
+import { createPublishedDocuments, type PublishedDocuments } from './http/published-documents.ts';
 import { createErrorHandler } from './http/error-handler.ts';
 import { assignRequestId } from './http/request-id.ts';
 import { createSecurityHeaders } from './http/security-headers.ts';
@@ -43,7 +45,15 @@ export interface AppDeps {
 }
 
 /** Builds the Koa app: middleware order, interaction routes, provider mount. No env, no I/O. */
-export function createApp({ config, store: sharedStore, mailQueue, logger, devOutbox }: AppDeps): { app: Koa; provider: Provider } {
+export interface SesameApp {
+  app: Koa;
+  provider: Provider;
+  /** The node:http handler: discovery and JWKS from memory once cached, everything else through Koa. */
+  handler: (req: IncomingMessage, res: ServerResponse) => void;
+  published: PublishedDocuments;
+}
+
+export function createApp({ config, store: sharedStore, mailQueue, logger, devOutbox }: AppDeps): SesameApp {
   // Everything below talks to the store through the request scope: one unit of work per request.
   const { store, scopes } = createRequestScopedStore(sharedStore);
   const accounts = createAccounts({ store });
@@ -99,7 +109,13 @@ export function createApp({ config, store: sharedStore, mailQueue, logger, devOu
   });
   app.use(account.routes());
   if (config.devTools) app.use(createDevRouter({ config, devOutbox }).routes());
+  const published = createPublishedDocuments({ hsts: config.nodeEnv === 'production' });
+  app.use(published.capture);
   app.use(prefetchAuthorizationRecords(scopes.prefetch));
   app.use(mount(provider as unknown as Koa));
-  return { app, provider };
+  const callback = app.callback();
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    if (!published.serve(req, res)) void callback(req, res);
+  };
+  return { app, provider, handler, published };
 }

@@ -32,8 +32,8 @@ async function main() {
     onError: (error, _job, attempt, final) => logger[final ? 'error' : 'warn']({ err: (error as Error).message, attempt }, final ? 'sign-in mail failed for good' : 'sign-in mail failed, will retry'),
   });
 
-  const { app } = createApp({ config, store, mailQueue, logger, devOutbox });
-  const server = createServer(app.callback());
+  const { handler } = createApp({ config, store, mailQueue, logger, devOutbox });
+  const server = createServer(handler);
   server.listen(config.port, () => {
     logger.info({ issuer: config.issuer, port: config.port }, `Sesame is listening: ${config.issuer}${config.devTools ? ` (try ${config.issuer}/demo)` : ''}`);
   });

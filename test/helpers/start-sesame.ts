@@ -42,8 +42,8 @@ export async function startSesame({ redisUrl, smtpUrl, keyPrefix, config: overri
   const store = createRedisStore(redis, { prefix });
   const mailer = createSmtpMailer({ smtpUrl, from: config.mail.from });
   const mailQueue = createInProcessMailQueue({ deliver: createSignInMailDelivery({ config, store, mailer }), backoffMs: () => 100 });
-  const { app } = createApp({ config, store, mailQueue, logger: createLogger({ level: 'silent' }) });
-  server.on('request', app.callback());
+  const { handler } = createApp({ config, store, mailQueue, logger: createLogger({ level: 'silent' }) });
+  server.on('request', handler);
 
   return {
     url,

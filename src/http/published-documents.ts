@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Context, Next } from 'koa';
+
+/** The documents every relying party and resource server fetches: static between key changes. */
+const PUBLISHED_PATHS = new Set(['/.well-known/openid-configuration', '/jwks']);
+
+interface Published {
+  body: Buffer;
+  etag: string;
+  headers: Record<string, string>;
+}
+
+export interface PublishedDocuments {
+  /**
+   * Answers a plain GET of discovery or JWKS from memory, straight on node:http, before Koa or
+   * oidc-provider see it. False when the request is anything else or the document is not cached
+   * yet; then the caller hands the request on.
+   */
+  serve(req: IncomingMessage, res: ServerResponse): boolean;
+  /** Koa middleware in front of the provider: keeps the provider's answer the first time. */
+  capture(ctx: Context, next: Next): Promise<void>;
+  /** Drops what is cached, e.g. when the signing keys change. */
+  invalidate(): void;
+}
+
+/**
+ * oidc-provider builds the discovery document and the JWKS anew on every request, at about a
+ * third of a bare Koa hello-world's rate (OIDC-PROVIDER-NOTES.md addendum). Their content only
+ * changes with the configuration or the keys, so the first answer is kept and replayed, with an
+ * ETag so clients can revalidate for nothing. The answer is the provider's own: nothing here
+ * decides what the documents say.
+ */
+export function createPublishedDocuments({ hsts }: { hsts: boolean }): PublishedDocuments {
+  const cache = new Map<string, Published>();
+
+  return {
+    serve(req, res) {
+      if (req.method !== 'GET' || req.url === undefined) return false;
+      const document = cache.get(req.url);
+      if (!document) return false;
+      if (req.headers['if-none-match'] === document.etag) {
+        res.writeHead(304, { ETag: document.etag, 'Cache-Control': document.headers['Cache-Control']! });
+        res.end();
+        return true;
+      }
+      res.writeHead(200, document.headers);
+      res.end(document.body);
+      return true;
+    },
+
+    async capture(ctx, next) {
+      await next();
+      // Only the exact path: a query string could make the provider answer differently.
+      if (ctx.method !== 'GET' || !PUBLISHED_PATHS.has(ctx.path) || ctx.querystring !== '' || ctx.status !== 200) return;
+      if (typeof ctx.body !== 'object' || ctx.body === null || Buffer.isBuffer(ctx.body)) return;
+      const body = Buffer.from(JSON.stringify(ctx.body));
+      const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+      cache.set(ctx.path, {
+        body,
+        etag,
+        headers: {
+          'Content-Type': ctx.response.get('Content-Type') || 'application/json; charset=utf-8',
+          'Content-Length': String(body.length),
+          ETag: etag,
+          // A minute of caching; a new signing key is published well before it signs anything.
+          'Cache-Control': 'public, max-age=60',
+          // Public documents, readable by single-page apps of any origin (as the provider answers).
+          'Access-Control-Allow-Origin': '*',
+          'X-Content-Type-Options': 'nosniff',
+          'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+          'Referrer-Policy': 'no-referrer',
+          ...(hsts ? { 'Strict-Transport-Security': 'max-age=63072000; includeSubDomains' } : {}),
+        },
+      });
+    },
+
+    invalidate() {
+      cache.clear();
+    },
+  };
+}
