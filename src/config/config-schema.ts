@@ -32,15 +32,23 @@ export interface Config {
   port: number;
   issuer: string;
   appName: string;
-  redis: { url: string | undefined; keyPrefix: string };
+  redis: RedisConfig;
   mail: { smtpUrl: string | undefined; from: string };
+  mailQueue: MailQueueConfig;
   clients: ClientRegistration[];
   signup: SignupPolicy;
   cookieKeys: string[];
   hmacKey: string;
   /** `id:base64url,...` AES-256-GCM keys for TOTP secrets at rest; the first seals, all open. */
   encryptionKeys: string;
+  /** The JWKS_FILE: the key set itself without Redis; with Redis only the seed of the shared key set (may be empty). */
   jwks: { keys: Record<string, unknown>[] };
+  signingKeys: SigningKeysConfig;
+  metrics: { token: string | undefined };
+  /** How long in-flight requests may take to finish after SIGTERM before their connections are cut. */
+  shutdownGraceSeconds: number;
+  /** How long a mail-transport check answers /readyz before the relay is asked again. */
+  readinessMailCheckSeconds: number;
   signInCode: { length: number; ttlSeconds: number; maxWrongAttempts: number };
   ttl: {
     interactionSeconds: number;
@@ -75,6 +83,47 @@ export interface Config {
   logLevel: LogLevel;
   /** Development conveniences: /dev/outbox and /demo. Never on in production. */
   devTools: boolean;
+}
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** One Redis deployment: a URL (standalone), Cluster seed nodes, or Sentinels; or none (in-memory store). */
+export interface RedisConfig {
+  url: string | undefined;
+  clusterNodes?: HostPort[];
+  sentinels?: HostPort[];
+  sentinelName?: string;
+  /** Credentials of the data nodes for Cluster and Sentinel; a REDIS_URL carries its own. */
+  username?: string;
+  password?: string;
+  keyPrefix: string;
+}
+
+export interface MailQueueConfig {
+  /** on: this process sends queued mail; off: it only queues, and `npm run worker` sends. */
+  worker: 'on' | 'off';
+  /** Delivery attempts per mail before it is given up. */
+  attempts: number;
+  /** First retry delay; each later one doubles. */
+  backoffMs: number;
+  concurrency: number;
+}
+
+export interface SigningKeysConfig {
+  /** Secrets that seal the private keys kept in Redis; the first seals, all open. */
+  secrets: string[];
+  /** How often each instance checks the shared key set for changes. */
+  reloadIntervalSeconds: number;
+  /** How long a new key must be published in JWKS before `keys promote` lets it sign. */
+  promoteAfterSeconds: number;
+}
+
+/** True when the configuration names a Redis deployment (standalone, Cluster or Sentinel). */
+export function usesRedis(redis: RedisConfig): boolean {
+  return redis.url !== undefined || (redis.clusterNodes?.length ?? 0) > 0 || (redis.sentinels?.length ?? 0) > 0;
 }
 
 export class ConfigError extends Error {
@@ -118,9 +167,7 @@ export function validateConfig(config: Config, problems = new ProblemList()): Re
     problems.add('ISSUER', `must be an absolute URL (got "${config.issuer}")`);
   }
 
-  if (config.redis.url !== undefined && !/^rediss?:\/\//.test(config.redis.url)) {
-    problems.add('REDIS_URL', `must start with redis:// or rediss:// (got "${redact(config.redis.url)}")`);
-  }
+  validateRedis(config.redis, problems);
   if (config.mail.smtpUrl !== undefined && !/^smtps?:\/\//.test(config.mail.smtpUrl)) {
     problems.add('SMTP_URL', 'must start with smtp:// or smtps://');
   }
@@ -140,8 +187,29 @@ export function validateConfig(config: Config, problems = new ProblemList()): Re
       problems.add('ENCRYPTION_KEYS', (error as Error).message.replace(/^encryption keys: /, ''));
     }
   }
-  if (!Array.isArray(config.jwks.keys) || config.jwks.keys.length === 0) problems.add('JWKS_FILE', 'must hold a JWKS with at least one private key');
-  else if (!config.jwks.keys.some((key) => key.kty === 'RSA')) problems.add('JWKS_FILE', 'must include an RSA key: RS256 is required for interoperability');
+  const redis = usesRedis(config.redis);
+  // With Redis the key set lives there (JWKS_FILE only seeds it); without, the file is the key set.
+  if (!Array.isArray(config.jwks.keys) || (config.jwks.keys.length === 0 && !redis)) problems.add('JWKS_FILE', 'must hold a JWKS with at least one private key');
+  else if (config.jwks.keys.length > 0 && !config.jwks.keys.some((key) => key.kty === 'RSA')) problems.add('JWKS_FILE', 'must include an RSA key: RS256 is required for interoperability');
+  const { signingKeys } = config;
+  if (redis && signingKeys.secrets.length === 0) problems.add('SIGNING_KEYS_SECRET', `must be set with Redis: it encrypts the private signing keys kept there (a secret of ${MIN_SECRET_LENGTH}+ characters)`);
+  signingKeys.secrets.forEach((secret, i) => {
+    if (secret.length < MIN_SECRET_LENGTH) problems.add('SIGNING_KEYS_SECRET', `secret ${i + 1} must be at least ${MIN_SECRET_LENGTH} characters (got ${secret.length})`);
+  });
+  if (!isIntIn(signingKeys.reloadIntervalSeconds, 1, 3600)) problems.add('signingKeys.reloadIntervalSeconds', `must be an integer 1..3600 (got ${signingKeys.reloadIntervalSeconds})`);
+  if (!isIntIn(signingKeys.promoteAfterSeconds, 0, 30 * 86400)) problems.add('signingKeys.promoteAfterSeconds', `must be an integer 0..2592000 (got ${signingKeys.promoteAfterSeconds})`);
+
+  const queue = config.mailQueue;
+  if (!['on', 'off'].includes(queue.worker)) problems.add('MAIL_WORKER', `must be on or off (got "${queue.worker}")`);
+  else if (queue.worker === 'off' && !redis) problems.add('MAIL_WORKER', 'off needs Redis: without it mail is queued in this process, and nothing else could send it');
+  if (!isIntIn(queue.attempts, 1, 100)) problems.add('mailQueue.attempts', `must be an integer 1..100 (got ${queue.attempts})`);
+  if (!isIntIn(queue.backoffMs, 1, 3_600_000)) problems.add('mailQueue.backoffMs', `must be an integer 1..3600000 (got ${queue.backoffMs})`);
+  if (!isIntIn(queue.concurrency, 1, 100)) problems.add('mailQueue.concurrency', `must be an integer 1..100 (got ${queue.concurrency})`);
+  if (config.metrics.token !== undefined && config.metrics.token.length < MIN_SECRET_LENGTH) {
+    problems.add('METRICS_TOKEN', `must be at least ${MIN_SECRET_LENGTH} characters (got ${config.metrics.token.length})`);
+  }
+  if (!isIntIn(config.shutdownGraceSeconds, 0, 600)) problems.add('shutdownGraceSeconds', `must be an integer 0..600 (got ${config.shutdownGraceSeconds})`);
+  if (!isIntIn(config.readinessMailCheckSeconds, 0, 3600)) problems.add('readinessMailCheckSeconds', `must be an integer 0..3600 (got ${config.readinessMailCheckSeconds})`);
 
   const code = config.signInCode;
   if (!isIntIn(code.ttlSeconds, 60, 3600)) problems.add('SIGN_IN_CODE_TTL_SECONDS', `must be an integer 60..3600 (got ${code.ttlSeconds})`);
@@ -178,13 +246,34 @@ export function validateConfig(config: Config, problems = new ProblemList()): Re
 
   if (nodeEnv === 'production') {
     if (issuer && issuer.protocol === 'http:' && !isLoopback(issuer.hostname)) problems.add('ISSUER', 'must be https:// in production');
-    if (config.redis.url === undefined) problems.add('REDIS_URL', 'must be set in production: the in-memory store loses everything on restart and cannot be shared');
+    if (!redis) problems.add('REDIS_URL', 'must be set in production (or REDIS_CLUSTER_NODES, or REDIS_SENTINELS): the in-memory store loses everything on restart and cannot be shared');
     if (config.mail.smtpUrl === undefined) problems.add('SMTP_URL', 'must be set in production: the dev outbox would show sign-in links to anyone');
     if (config.devTools) problems.add('NODE_ENV', 'development tools cannot be enabled in production');
   }
 
   problems.throwIfAny();
   return deepFreeze(config);
+}
+
+function validateRedis(redis: RedisConfig, problems: ProblemList) {
+  if (redis.url !== undefined && !/^rediss?:\/\//.test(redis.url)) {
+    problems.add('REDIS_URL', `must start with redis:// or rediss:// (got "${redact(redis.url)}")`);
+  }
+  const modes = [redis.url !== undefined && 'REDIS_URL', redis.clusterNodes && 'REDIS_CLUSTER_NODES', redis.sentinels && 'REDIS_SENTINELS'].filter(Boolean);
+  if (modes.length > 1) problems.add(modes[1] as string, `cannot be combined with ${modes[0]}: set exactly one way to reach Redis`);
+  for (const [setting, nodes] of [['REDIS_CLUSTER_NODES', redis.clusterNodes], ['REDIS_SENTINELS', redis.sentinels]] as const) {
+    if (nodes === undefined) continue;
+    if (nodes.length === 0) problems.add(setting, 'must list at least one host:port');
+    for (const node of nodes) {
+      if (!node.host || !isIntIn(node.port, 1, 65535)) problems.add(setting, `"${node.host}:${node.port}" is not a host:port`);
+    }
+  }
+  if (redis.sentinels && !redis.sentinelName) problems.add('REDIS_SENTINEL_NAME', 'must be set with REDIS_SENTINELS: the name of the master group');
+  if (redis.sentinelName && !redis.sentinels) problems.add('REDIS_SENTINEL_NAME', 'is only used with REDIS_SENTINELS');
+  if (redis.url !== undefined && (redis.username !== undefined || redis.password !== undefined)) {
+    problems.add(redis.password !== undefined ? 'REDIS_PASSWORD' : 'REDIS_USERNAME', 'is for REDIS_CLUSTER_NODES and REDIS_SENTINELS; put credentials in REDIS_URL instead');
+  }
+  if (/[{}]/.test(redis.keyPrefix)) problems.add('REDIS_KEY_PREFIX', 'must not contain { or }: braces would become a Redis Cluster hash tag and pin every key to one slot');
 }
 
 function validateClients(clients: unknown, problems: ProblemList) {

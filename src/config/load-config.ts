@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { ClientRegistration, Config, LogLevel, NodeEnv, SignupPolicy } from './config-schema.ts';
-import { ConfigError, ProblemList, validateConfig } from './config-schema.ts';
+import type { ClientRegistration, Config, HostPort, LogLevel, MailQueueConfig, NodeEnv, RedisConfig, SignupPolicy } from './config-schema.ts';
+import { ConfigError, ProblemList, usesRedis, validateConfig } from './config-schema.ts';
 import { ENV_VAR_NAMES } from './env-vars.ts';
 import { generateSigningKeys } from './signing-keys.ts';
 
@@ -40,23 +40,30 @@ export function loadConfig({ env, rootDir = process.cwd(), onFallback = () => {}
   const clientsFile = resolve(rootDir, read('CLIENTS_FILE') || 'config/clients.json');
   const clients = (readJson(clientsFile, 'CLIENTS_FILE', problems) ?? []) as ClientRegistration[];
 
-  const jwksFile = resolve(rootDir, read('JWKS_FILE') || `${DEV_STATE_DIR}/jwks.json`);
+  const redis = readRedis(read, problems);
+  const jwksSetting = read('JWKS_FILE');
+  const jwksFile = resolve(rootDir, jwksSetting || `${DEV_STATE_DIR}/jwks.json`);
   let jwks: Config['jwks'] = { keys: [] };
   if (existsSync(jwksFile)) jwks = (readJson(jwksFile, 'JWKS_FILE', problems) ?? jwks) as Config['jwks'];
   else if (generateMissing) {
     jwks = generateSigningKeys();
     writeSecretFile(jwksFile, jwks);
     onFallback(`signing keys: generated ${jwksFile} (development only)`);
-  } else problems.add('JWKS_FILE', `file not found: ${jwksFile}`);
+  } else if (jwksSetting || !usesRedis(redis)) {
+    // With Redis and no JWKS_FILE the key set must already be in Redis (`npm run cli -- keys init`): checked at start-up.
+    problems.add('JWKS_FILE', `file not found: ${jwksFile}`);
+  }
 
   let cookieKeys = splitList(read('COOKIE_KEYS'));
   let hmacKey = read('HMAC_KEY') ?? '';
   let encryptionKeys = read('ENCRYPTION_KEYS') ?? '';
-  if (generateMissing && (cookieKeys.length === 0 || hmacKey === '' || encryptionKeys === '')) {
+  let signingKeysSecrets = splitList(read('SIGNING_KEYS_SECRET'));
+  if (generateMissing && (cookieKeys.length === 0 || hmacKey === '' || encryptionKeys === '' || signingKeysSecrets.length === 0)) {
     const secrets = developmentSecrets(resolve(devState, 'secrets.json'));
     if (cookieKeys.length === 0) cookieKeys = secrets.cookieKeys;
     if (hmacKey === '') hmacKey = secrets.hmacKey;
     if (encryptionKeys === '') encryptionKeys = secrets.encryptionKeys;
+    if (signingKeysSecrets.length === 0) signingKeysSecrets = [secrets.signingKeysSecret];
     onFallback(`secrets: using development secrets from ${DEV_STATE_DIR}/secrets.json`);
   }
 
@@ -70,14 +77,19 @@ export function loadConfig({ env, rootDir = process.cwd(), onFallback = () => {}
     port,
     issuer,
     appName: read('APP_NAME') || d.appName,
-    redis: { url: read('REDIS_URL') || undefined, keyPrefix: read('REDIS_KEY_PREFIX') ?? 'sesame:' },
+    redis,
     mail: { smtpUrl: read('SMTP_URL') || undefined, from: read('MAIL_FROM') || `${read('APP_NAME') || d.appName} <no-reply@${hostnameOf(issuer)}>` },
+    mailQueue: { ...d.mailQueue, worker: (read('MAIL_WORKER') || 'on') as MailQueueConfig['worker'] },
     clients,
     signup: (read('SIGNUP') || 'open') as SignupPolicy,
     cookieKeys,
     hmacKey,
     encryptionKeys,
     jwks,
+    signingKeys: { ...d.signingKeys, secrets: signingKeysSecrets },
+    metrics: { token: read('METRICS_TOKEN') || undefined },
+    shutdownGraceSeconds: d.shutdownGraceSeconds,
+    readinessMailCheckSeconds: d.readinessMailCheckSeconds,
     signInCode: {
       ...d.signInCode,
       ttlSeconds: parseInteger(read('SIGN_IN_CODE_TTL_SECONDS'), d.signInCode.ttlSeconds, 'SIGN_IN_CODE_TTL_SECONDS', problems),
@@ -100,6 +112,40 @@ interface DefaultsFile {
   secondFactor: Config['secondFactor'];
   accountArea: Config['accountArea'];
   maxBodyBytes: number;
+  mailQueue: Omit<MailQueueConfig, 'worker'>;
+  signingKeys: Omit<Config['signingKeys'], 'secrets'>;
+  shutdownGraceSeconds: number;
+  readinessMailCheckSeconds: number;
+}
+
+/** REDIS_URL, or Cluster seed nodes, or Sentinels: validateConfig checks that exactly one is set. */
+function readRedis(read: (name: string) => string | undefined, problems: ProblemList): RedisConfig {
+  const clusterNodes = read('REDIS_CLUSTER_NODES');
+  const sentinels = read('REDIS_SENTINELS');
+  const redis: RedisConfig = { url: read('REDIS_URL') || undefined, keyPrefix: read('REDIS_KEY_PREFIX') ?? 'sesame:' };
+  if (clusterNodes) redis.clusterNodes = parseHostPorts(clusterNodes, 'REDIS_CLUSTER_NODES', problems);
+  if (sentinels) redis.sentinels = parseHostPorts(sentinels, 'REDIS_SENTINELS', problems);
+  const sentinelName = read('REDIS_SENTINEL_NAME');
+  const username = read('REDIS_USERNAME');
+  const password = read('REDIS_PASSWORD');
+  if (sentinelName) redis.sentinelName = sentinelName;
+  if (username) redis.username = username;
+  if (password) redis.password = password;
+  return redis;
+}
+
+/** "host:port,host:port" (an IPv6 host in brackets: "[::1]:7000"). */
+function parseHostPorts(raw: string, setting: string, problems: ProblemList): HostPort[] {
+  const nodes: HostPort[] = [];
+  for (const entry of splitList(raw)) {
+    const match = /^(\[[^\]]+\]|[^:\s]+):(\d{1,5})$/.exec(entry);
+    if (!match) {
+      problems.add(setting, `"${entry}" is not a host:port`);
+      continue;
+    }
+    nodes.push({ host: match[1]!.replace(/^\[|\]$/g, ''), port: Number(match[2]) });
+  }
+  return nodes;
 }
 
 function readJson(path: string, setting: string, problems: ProblemList): unknown {
@@ -122,6 +168,7 @@ interface DevelopmentSecrets {
   cookieKeys: string[];
   hmacKey: string;
   encryptionKeys: string;
+  signingKeysSecret: string;
 }
 
 /** Reads .sesame/secrets.json, adding whatever an older version of the file lacks. */
@@ -131,6 +178,7 @@ function developmentSecrets(path: string): DevelopmentSecrets {
     cookieKeys: existing.cookieKeys ?? [randomBytes(32).toString('base64url')],
     hmacKey: existing.hmacKey ?? randomBytes(32).toString('base64url'),
     encryptionKeys: existing.encryptionKeys ?? `dev1:${randomBytes(32).toString('base64url')}`,
+    signingKeysSecret: existing.signingKeysSecret ?? randomBytes(32).toString('base64url'),
   };
   if (Object.keys(secrets).some((name) => !(name in existing))) writeSecretFile(path, secrets);
   return secrets;

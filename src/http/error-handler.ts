@@ -1,6 +1,7 @@
 import type { Context, Next } from 'koa';
 import { errors as oidcErrors } from 'oidc-provider';
 import type { Logger } from '../logger.ts';
+import { isRedisUnavailable } from '../store/store-unavailable.ts';
 import { HttpError, NotFound, ServiceUnavailable, SignInExpired } from './errors.ts';
 import { wantsJson } from './wants-json.ts';
 
@@ -13,9 +14,12 @@ export function createErrorHandler({ logger }: { logger: Logger }) {
     try {
       await next();
       if (ctx.status === 404 && ctx.body === undefined && ctx.respond !== false) throw new NotFound();
+      // oidc-provider answers an outage itself (503 temporarily_unavailable): add the retry hint there too.
+      if (ctx.status === 503 && !ctx.response.get('Retry-After')) ctx.set('Retry-After', '5');
     } catch (thrown) {
       const error = toHttpError(thrown);
-      if (error.status >= 500) logger.error({ err: thrown, requestId: ctx.state.requestId, path: ctx.path }, 'request failed');
+      if (error.status === 503) logger.warn({ err: (thrown as Error)?.message, requestId: ctx.state.requestId, path: ctx.path }, 'request failed: storage unavailable');
+      else if (error.status >= 500) logger.error({ err: thrown, requestId: ctx.state.requestId, path: ctx.path }, 'request failed');
       else logger.debug({ code: error.code, path: ctx.path }, 'request rejected');
       ctx.status = error.status;
       ctx.set(error.headers);
@@ -36,17 +40,11 @@ function toHttpError(thrown: unknown): HttpError {
   if (thrown instanceof HttpError) return thrown;
   // interactionDetails() throws this when the cookie is missing or the interaction is gone.
   if (thrown instanceof oidcErrors.SessionNotFound) return new SignInExpired();
-  if (isStoreOutage(thrown)) return new ServiceUnavailable();
+  if (isRedisUnavailable(thrown)) return new ServiceUnavailable();
   const status = (thrown as { status?: number })?.status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const e = thrown as { expose?: boolean; message?: string; code?: string };
     return new HttpError(status, e.code ?? 'invalid_request', 'That request did not work', e.expose ? (e.message ?? '') : 'The request could not be processed.');
   }
   return new HttpError(500, 'server_error', 'Something went wrong', 'internal error');
-}
-
-function isStoreOutage(thrown: unknown): boolean {
-  const name = (thrown as { name?: string })?.name ?? '';
-  const message = (thrown as { message?: string })?.message ?? '';
-  return name === 'MaxRetriesPerRequestError' || /Connection is closed|ECONNREFUSED|Stream isn't writeable/.test(message);
 }

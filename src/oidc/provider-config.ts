@@ -120,7 +120,8 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
     },
     async renderError(ctx, out) {
       await renderPage(ctx, 'error', {
-        title: 'This sign-in request cannot be completed',
+        // 503: Redis is unreachable (store/store-unavailable.ts); the request itself was fine.
+        title: ctx.status === 503 ? 'Temporarily unavailable' : 'This sign-in request cannot be completed',
         message: describeOidcError(out.error, out.error_description),
         code: out.error,
         requestId: ctx.state.requestId,

@@ -1,30 +1,34 @@
-import { Redis } from 'ioredis';
 import type { Config } from '../config/config-schema.ts';
+import { usesRedis } from '../config/config-schema.ts';
 import type { Logger } from '../logger.ts';
 import { createMemoryStore } from './memory-store.ts';
+import { createRedisClient, describeRedis } from './redis-connection.ts';
 import { createRedisStore } from './redis-store.ts';
 import type { Store } from './store.ts';
 
-/** REDIS_URL → Redis (checked with PING before the port opens), else the in-memory store. */
-export async function createStore(config: Readonly<Config>, logger: Logger): Promise<Store> {
-  if (!config.redis.url) {
+/**
+ * Redis (REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS, checked with PING before the port
+ * opens) on a fail-fast connection of its own, else the in-memory store.
+ */
+export async function createStore(config: Readonly<Config>, logger: Logger, connectionName = 'sesame:store'): Promise<Store> {
+  if (!usesRedis(config.redis)) {
     logger.warn('using the in-memory store (REDIS_URL unset): one process only, nothing survives a restart');
     return createMemoryStore();
   }
-  const redis = new Redis(config.redis.url, {
-    // Fail fast instead of queueing requests forever while Redis is down: the user gets a 503 page.
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: true,
-    connectTimeout: 5000,
-    lazyConnect: true,
-    // Commands issued in one tick leave in one write: the request scope's batched writes and
-    // parallel reads become one round trip.
-    enableAutoPipelining: true,
-  });
+  // Auto-pipelining: commands issued in one tick leave in one write, so the request scope's
+  // batched writes and parallel reads become one round trip.
+  const redis = createRedisClient(config.redis, { policy: 'fail-fast', connectionName, autoPipelining: true });
   let lastConnectionError: Error | undefined;
-  redis.on('error', (error) => {
+  let warned = false;
+  redis.on('error', (error: Error) => {
     lastConnectionError = error;
-    logger.warn({ err: error.message }, 'redis connection error');
+    // ioredis reports every failed reconnection attempt: one line per outage is enough.
+    if (!warned) logger.warn({ err: error.message }, 'redis connection error; reconnecting');
+    warned = true;
+  });
+  redis.on('ready', () => {
+    if (warned) logger.info('redis connection restored');
+    warned = false;
   });
   const store = createRedisStore(redis, { prefix: config.redis.keyPrefix });
   try {
@@ -32,9 +36,7 @@ export async function createStore(config: Readonly<Config>, logger: Logger): Pro
     await store.ping();
   } catch (error) {
     redis.disconnect();
-    throw new Error(`cannot reach Redis at ${withoutPassword(config.redis.url)} (${(lastConnectionError ?? (error as Error)).message}); check REDIS_URL and that Redis is running`);
+    throw new Error(`cannot reach ${describeRedis(config.redis)} (${(lastConnectionError ?? (error as Error)).message}); check the Redis settings and that Redis is running`);
   }
   return store;
 }
-
-const withoutPassword = (url: string) => url.replace(/\/\/[^@/]*@/, '//***@');

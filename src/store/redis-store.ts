@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { MarkOnceResult, Store } from './store.ts';
+import { asStoreError } from './store-unavailable.ts';
 
 export interface RedisStoreOptions {
   /** Prepended to every key, so several deployments or test runs can share one Redis. @default 'sesame:' */
@@ -42,7 +43,7 @@ export function createRedisStore(redis: Redis | Cluster, { prefix = 'sesame:' }:
   const parse = <T>(raw: string | null): T | undefined => (raw === null ? undefined : (JSON.parse(raw) as T));
   let closed = false;
 
-  return {
+  const store: Store = {
     async get<T>(key: string) {
       return parse<T>(await redis.get(k(key)));
     },
@@ -104,6 +105,18 @@ export function createRedisStore(redis: Redis | Cluster, { prefix = 'sesame:' }:
       await redis.quit().catch(() => redis.disconnect());
     },
   };
+  return withOutagesAsStoreUnavailable(store);
+}
+
+/** Every call that fails because Redis is unreachable rejects with StoreUnavailable (a 503, never a 500). */
+function withOutagesAsStoreUnavailable(store: Store): Store {
+  const wrapped = {} as Record<string, unknown>;
+  for (const [name, method] of Object.entries(store) as [string, (...args: unknown[]) => Promise<unknown>][]) {
+    wrapped[name] = (...args: unknown[]) => method(...args).catch((error: unknown) => {
+      throw asStoreError(error);
+    });
+  }
+  return wrapped as unknown as Store;
 }
 
 function assertTtl(ttlSeconds: number | undefined) {

@@ -4,6 +4,8 @@ import { validateConfig } from '../../src/config/config-schema.ts';
 import { generateSigningKeys } from '../../src/config/signing-keys.ts';
 
 let cachedKeys: Config['jwks'] | undefined;
+// One per test process, like the signing keys: instances sharing a key prefix must open each other's key set.
+const SIGNING_KEYS_SECRET = randomBytes(32).toString('base64url');
 
 export const TEST_CLIENT: ClientRegistration = {
   client_id: 'test-app',
@@ -53,6 +55,11 @@ export function testConfig(overrides: Partial<Config> & { issuer: string }): Rea
     hmacKey: randomBytes(32).toString('base64url'),
     encryptionKeys: `test1:${randomBytes(32).toString('base64url')}`,
     jwks: cachedKeys,
+    signingKeys: { secrets: [SIGNING_KEYS_SECRET], reloadIntervalSeconds: 10, promoteAfterSeconds: 3600 },
+    mailQueue: { worker: 'on', attempts: 10, backoffMs: 100, concurrency: 4 },
+    metrics: { token: undefined },
+    shutdownGraceSeconds: 5,
+    readinessMailCheckSeconds: 15,
     signInCode: { length: 6, ttlSeconds: 600, maxWrongAttempts: 5 },
     ttl: {
       interactionSeconds: 900,

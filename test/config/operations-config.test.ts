@@ -1,0 +1,121 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from '../../src/config/load-config.ts';
+import { generateSigningKeys } from '../../src/config/signing-keys.ts';
+
+// Configuration of the operations side: how Redis is reached (URL, Cluster, Sentinel), the mail
+// worker flag, /metrics access and the secret that seals signing keys in Redis.
+
+let root: string;
+const secret = () => randomBytes(32).toString('base64url');
+
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'sesame-ops-config-'));
+  mkdirSync(join(root, 'config'));
+  cpSync('config/default.json', join(root, 'config/default.json'));
+  cpSync('config/clients.json', join(root, 'config/clients.json'));
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+function production(overrides: Record<string, string | undefined> = {}): Record<string, string> {
+  writeFileSync(join(root, 'jwks.json'), JSON.stringify(generateSigningKeys()));
+  const env: Record<string, string | undefined> = {
+    NODE_ENV: 'production',
+    ISSUER: 'https://id.example.com',
+    REDIS_URL: 'redis://redis:6379',
+    SMTP_URL: 'smtp://mail:25',
+    COOKIE_KEYS: secret(),
+    HMAC_KEY: secret(),
+    ENCRYPTION_KEYS: `k1:${secret()}`,
+    SIGNING_KEYS_SECRET: secret(),
+    JWKS_FILE: join(root, 'jwks.json'),
+    ...overrides,
+  };
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<string, string>;
+}
+
+function problemsOf(env: Record<string, string>): string {
+  try {
+    loadConfig({ env, rootDir: root });
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems.join('\n');
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('reaching Redis', () => {
+  it('reads Cluster seed nodes, IPv6 included, with credentials of their own', () => {
+    const config = loadConfig({ env: production({ REDIS_URL: undefined, REDIS_CLUSTER_NODES: 'redis-1:7000, redis-2:7001,[::1]:7002', REDIS_USERNAME: 'sesame', REDIS_PASSWORD: 'pw' }), rootDir: root });
+    expect(config.redis).toMatchObject({
+      url: undefined,
+      clusterNodes: [{ host: 'redis-1', port: 7000 }, { host: 'redis-2', port: 7001 }, { host: '::1', port: 7002 }],
+      username: 'sesame',
+      password: 'pw',
+    });
+  });
+
+  it('reads Sentinels and the master name', () => {
+    const config = loadConfig({ env: production({ REDIS_URL: undefined, REDIS_SENTINELS: 's1:26379,s2:26379', REDIS_SENTINEL_NAME: 'mymaster' }), rootDir: root });
+    expect(config.redis).toMatchObject({ sentinels: [{ host: 's1', port: 26379 }, { host: 's2', port: 26379 }], sentinelName: 'mymaster' });
+  });
+
+  it.each([
+    ['two ways at once', { REDIS_CLUSTER_NODES: 'r:7000' }, 'REDIS_CLUSTER_NODES: cannot be combined with REDIS_URL'],
+    ['a node without a port', { REDIS_URL: undefined, REDIS_CLUSTER_NODES: 'redis-1' }, 'REDIS_CLUSTER_NODES: "redis-1" is not a host:port'],
+    ['a port out of range', { REDIS_URL: undefined, REDIS_CLUSTER_NODES: 'redis-1:70000' }, 'REDIS_CLUSTER_NODES: "redis-1:70000" is not a host:port'],
+    ['Sentinels without a master name', { REDIS_URL: undefined, REDIS_SENTINELS: 's1:26379' }, 'REDIS_SENTINEL_NAME: must be set with REDIS_SENTINELS'],
+    ['a master name without Sentinels', { REDIS_SENTINEL_NAME: 'mymaster' }, 'REDIS_SENTINEL_NAME: is only used with REDIS_SENTINELS'],
+    ['a password beside REDIS_URL', { REDIS_PASSWORD: 'pw' }, 'REDIS_PASSWORD: is for REDIS_CLUSTER_NODES and REDIS_SENTINELS'],
+    ['braces in the key prefix', { REDIS_KEY_PREFIX: '{sesame}:' }, 'REDIS_KEY_PREFIX: must not contain { or }'],
+    ['no Redis at all in production', { REDIS_URL: undefined }, 'REDIS_URL: must be set in production (or REDIS_CLUSTER_NODES, or REDIS_SENTINELS)'],
+  ])('refuses %s', (_label, overrides, message) => {
+    expect(problemsOf(production(overrides))).toContain(message);
+  });
+});
+
+describe('the mail worker flag', () => {
+  it('is on by default and can be turned off with Redis', () => {
+    expect(loadConfig({ env: production(), rootDir: root }).mailQueue.worker).toBe('on');
+    expect(loadConfig({ env: production({ MAIL_WORKER: 'off' }), rootDir: root }).mailQueue).toMatchObject({ worker: 'off', attempts: 10, backoffMs: 1000 });
+  });
+
+  it('cannot be off without Redis: nothing else could send the mail', () => {
+    expect(problemsOf({ MAIL_WORKER: 'off' })).toContain('MAIL_WORKER: off needs Redis');
+    expect(problemsOf(production({ MAIL_WORKER: 'sometimes' }))).toContain('MAIL_WORKER: must be on or off (got "sometimes")');
+  });
+});
+
+describe('secrets of the operations side', () => {
+  it('needs SIGNING_KEYS_SECRET with Redis, of 32+ characters', () => {
+    expect(problemsOf(production({ SIGNING_KEYS_SECRET: undefined }))).toContain('SIGNING_KEYS_SECRET: must be set with Redis');
+    expect(problemsOf(production({ SIGNING_KEYS_SECRET: `${secret()},short` }))).toContain('SIGNING_KEYS_SECRET: secret 2 must be at least 32 characters');
+  });
+
+  it('generates SIGNING_KEYS_SECRET in development, and adds it to an older secrets file', () => {
+    mkdirSync(join(root, '.sesame'));
+    const older = { cookieKeys: [secret()], hmacKey: secret() };
+    writeFileSync(join(root, '.sesame/secrets.json'), JSON.stringify(older));
+    const first = loadConfig({ env: { REDIS_URL: 'redis://localhost:6379' }, rootDir: root });
+    expect(first.signingKeys.secrets).toHaveLength(1);
+    expect(first.cookieKeys).toEqual(older.cookieKeys);
+    expect(first.hmacKey).toBe(older.hmacKey);
+    expect(loadConfig({ env: {}, rootDir: root }).signingKeys.secrets).toEqual(first.signingKeys.secrets);
+  });
+
+  it('needs a METRICS_TOKEN of 32+ characters when one is set', () => {
+    expect(problemsOf(production({ METRICS_TOKEN: 'guessable' }))).toContain('METRICS_TOKEN: must be at least 32 characters');
+    const token = secret();
+    expect(loadConfig({ env: production({ METRICS_TOKEN: token }), rootDir: root }).metrics.token).toBe(token);
+  });
+
+  it('lets production with Redis start without JWKS_FILE (the key set lives in Redis), but not a JWKS_FILE that is missing', () => {
+    const config = loadConfig({ env: production({ JWKS_FILE: undefined }), rootDir: root });
+    expect(config.jwks.keys).toEqual([]);
+    expect(problemsOf(production({ JWKS_FILE: join(root, 'nope.json') }))).toContain('JWKS_FILE: file not found');
+    expect(problemsOf(production({ JWKS_FILE: undefined, REDIS_URL: undefined }))).toContain('JWKS_FILE: file not found');
+  });
+});
