@@ -32,6 +32,11 @@ import { prefetchAuthorizationRecords } from './oidc/prefetch-session.ts';
 import { relatedRecordKeys } from './oidc/related-records.ts';
 import { createStoreAdapterClass } from './oidc/store-adapter.ts';
 import { VIEWS_DIR } from './paths.ts';
+import { instrumentMailQueue, instrumentSignInCodes, observeProvider } from './observability/instrument.ts';
+import type { Metrics } from './observability/metrics.ts';
+import { createRequestObserver, observePublishedDocument } from './observability/observe-requests.ts';
+import { createOpsRouter, type OpsRouterOptions } from './observability/ops-router.ts';
+import type { Readiness } from './observability/readiness.ts';
 import { createRequestScopedStore } from './store/request-scope.ts';
 import type { Store } from './store/store.ts';
 
@@ -40,6 +45,8 @@ export interface AppDeps {
   store: Store;
   mailQueue: MailQueue;
   logger: Logger;
+  metrics: Metrics;
+  readiness: Readiness;
   /** Present in development when no SMTP server is configured. */
   devOutbox?: DevOutbox;
 }
@@ -53,19 +60,20 @@ export interface SesameApp {
   published: PublishedDocuments;
 }
 
-export function createApp({ config, store: sharedStore, mailQueue, logger, devOutbox }: AppDeps): SesameApp {
+export function createApp({ config, store: sharedStore, mailQueue: queue, logger, metrics, readiness, devOutbox }: AppDeps): SesameApp {
   // Everything below talks to the store through the request scope: one unit of work per request.
   const { store, scopes } = createRequestScopedStore(sharedStore);
   const accounts = createAccounts({ store });
-  const signInCodes = createSignInCodes({
+  const mailQueue = instrumentMailQueue(queue, metrics);
+  const signInCodes = instrumentSignInCodes(createSignInCodes({
     store,
     hmacKey: config.hmacKey,
     ttlSeconds: config.signInCode.ttlSeconds,
     codeLength: config.signInCode.length,
     maxWrongAttempts: config.signInCode.maxWrongAttempts,
-  });
+  }), metrics);
   const approvals = createLoginApprovals({ store, ttlSeconds: config.signInCode.ttlSeconds });
-  const secondFactor = createSecondFactor({ config, store, accounts });
+  const secondFactor = createSecondFactor({ config, store, accounts, onLocked: (streak) => metrics.lockouts.inc({ streak }) });
   const csrf = createCsrf({ hmacKey: config.hmacKey, issuer: config.issuer });
 
   const renderPage = async (ctx: KoaContextWithOIDC, view: string, locals: Record<string, unknown>) => {
@@ -81,12 +89,14 @@ export function createApp({ config, store: sharedStore, mailQueue, logger, devOu
     renderPage,
     mfaPrompt: createMfaPrompt({ devices: secondFactor.devices }),
   });
+  observeProvider(provider, { metrics, logger });
 
   const app = new Koa({ proxy: config.trustProxy });
   // The provider reads its own cookies with provider.keys, the mounted routes with app.keys: they must match.
   app.keys = cookieKeys as unknown as string[];
 
   app.use(assignRequestId);
+  app.use(createRequestObserver({ logger, metrics }));
   // Compiled templates are kept outside development, where edits should show on reload.
   app.use(views(VIEWS_DIR, { extension: 'ejs', options: { appName: config.appName, cache: config.nodeEnv !== 'development' } }));
   app.use(createErrorHandler({ logger }));
@@ -97,6 +107,7 @@ export function createApp({ config, store: sharedStore, mailQueue, logger, devOu
     await next();
   });
   app.use(createStaticFiles(`${VIEWS_DIR}/static`));
+  app.use(createOpsRouter({ readiness, metrics, metricsAccess: metricsAccessFor(config) }).routes());
 
   const interactions = createInteractionRouter({ config, provider, accounts, signInCodes, approvals, secondFactor, mailQueue, csrf, logger, prefetch: scopes.prefetch });
   app.use(interactions.routes());
@@ -115,7 +126,15 @@ export function createApp({ config, store: sharedStore, mailQueue, logger, devOu
   app.use(mount(provider as unknown as Koa));
   const callback = app.callback();
   const handler = (req: IncomingMessage, res: ServerResponse) => {
-    if (!published.serve(req, res)) void callback(req, res);
+    const started = process.hrtime.bigint();
+    if (published.serve(req, res)) observePublishedDocument(metrics, req, res, started);
+    else void callback(req, res);
   };
   return { app, provider, handler, published };
+}
+
+/** A token when one is configured; otherwise open, except in production, where it is off. */
+export function metricsAccessFor(config: Readonly<Config>): OpsRouterOptions['metricsAccess'] {
+  if (config.metrics.token) return { token: config.metrics.token };
+  return config.nodeEnv === 'production' ? 'off' : 'open';
 }

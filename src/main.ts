@@ -1,15 +1,12 @@
 import { createServer } from 'node:http';
-import { createApp } from './app.ts';
 import { ConfigError, loadConfig } from './config/load-config.ts';
 import { createLogger } from './logger.ts';
-import { createSignInMailDelivery } from './mail/deliver-sign-in-mail.ts';
-import { createDevOutbox } from './mail/dev-outbox.ts';
-import { createInProcessMailQueue } from './mail/mail-queue.ts';
-import { createSmtpMailer } from './mail/mailer.ts';
-import { createStore } from './store/create-store.ts';
+import { createSesame, type ProcessRole } from './sesame.ts';
 
-// The only entry point: loadConfig → createStore → mail → createApp → listen. SIGTERM closes all.
-async function main() {
+// The only entry point: loadConfig → createSesame (store, mail, app) → listen. SIGTERM stops
+// accepting, lets requests in flight finish, stops the mail worker and closes Redis.
+// `node src/main.ts worker` (npm run worker) runs only the mail worker.
+async function main(role: ProcessRole) {
   const fallbacks: string[] = [];
   let config;
   try {
@@ -23,39 +20,48 @@ async function main() {
   }
   const logger = createLogger({ level: config.logLevel });
   for (const message of fallbacks) logger.warn(`development fallback: ${message}`);
+  if (role === 'web' && config.nodeEnv === 'production' && !config.metrics.token) logger.warn('/metrics is off: set METRICS_TOKEN to scrape it');
 
-  const store = await createStore(config, logger);
-  const devOutbox = config.mail.smtpUrl ? undefined : createDevOutbox({ log: (mail) => logger.info({ to: mail.to, subject: mail.subject, text: mail.text }, 'dev outbox: mail') });
-  const mailer = devOutbox ?? createSmtpMailer({ smtpUrl: config.mail.smtpUrl!, from: config.mail.from });
-  const mailQueue = createInProcessMailQueue({
-    deliver: createSignInMailDelivery({ config, store, mailer }),
-    onError: (error, _job, attempt, final) => logger[final ? 'error' : 'warn']({ err: (error as Error).message, attempt }, final ? 'sign-in mail failed for good' : 'sign-in mail failed, will retry'),
-  });
-
-  const { handler } = createApp({ config, store, mailQueue, logger, devOutbox });
-  const server = createServer(handler);
+  const sesame = await createSesame({ config, logger, role });
+  const server = createServer(sesame.handler);
   server.listen(config.port, () => {
-    logger.info({ issuer: config.issuer, port: config.port }, `Sesame is listening: ${config.issuer}${config.devTools ? ` (try ${config.issuer}/demo)` : ''}`);
+    const what = role === 'worker' ? 'Sesame mail worker is running' : `Sesame is listening: ${config.issuer}${config.devTools ? ` (try ${config.issuer}/demo)` : ''}`;
+    logger.info({ issuer: config.issuer, port: config.port, role, mailWorker: role === 'worker' || config.mailQueue.worker === 'on' }, what);
   });
 
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
-    logger.info({ signal }, 'shutting down');
-    server.close();
+    logger.info({ signal }, 'shutting down: finishing requests in flight');
+    sesame.readiness.markShuttingDown();
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Keep-alive connections with no request in flight would hold close() open until their idle
+    // timeout: drop them now, and each one that finishes its last request from now on.
     server.closeIdleConnections();
-    await new Promise<void>((resolve) => server.once('close', () => resolve()));
-    await mailQueue.close();
-    await mailer.close();
-    await store.close();
+    const dropIdle = setInterval(() => server.closeIdleConnections(), 100);
+    const deadline = setTimeout(() => {
+      logger.warn({ graceSeconds: config.shutdownGraceSeconds }, 'shutdown: requests still in flight after the grace period, closing their connections');
+      server.closeAllConnections();
+    }, config.shutdownGraceSeconds * 1000);
+    deadline.unref();
+    await closed;
+    clearTimeout(deadline);
+    clearInterval(dropIdle);
+    await sesame.close();
+    logger.info('shut down');
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
-main().catch((error) => {
+const role: ProcessRole = process.argv[2] === 'worker' ? 'worker' : 'web';
+if (process.argv[2] !== undefined && process.argv[2] !== 'worker') {
+  process.stderr.write(`Unknown role "${process.argv[2]}". Usage: node src/main.ts [worker]\n`);
+  process.exit(2);
+}
+main(role).catch((error) => {
   process.stderr.write(`Sesame failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

@@ -19,6 +19,8 @@ export interface LockoutOptions {
   maxConsecutiveFailures?: number;
   /** How long a failure streak (and so a lock) is remembered without a new failure. @default 86400 */
   lockSeconds?: number;
+  /** Called once per lock, by the failure that locks the subject (metrics). */
+  onLocked?: (streak: LockoutStreak) => void;
 }
 
 export interface Lockout {
@@ -36,7 +38,7 @@ export interface Lockout {
  * known, so unknown addresses behave exactly like known ones). Rate limits slow guessing down;
  * this puts a hard ceiling on it.
  */
-export function createLockout({ store, hmacKey, streak = 'sign-in', maxConsecutiveFailures = 100, lockSeconds = 86_400 }: LockoutOptions): Lockout {
+export function createLockout({ store, hmacKey, streak = 'sign-in', maxConsecutiveFailures = 100, lockSeconds = 86_400, onLocked = () => {} }: LockoutOptions): Lockout {
   if (!Number.isSafeInteger(maxConsecutiveFailures) || maxConsecutiveFailures < 1 || maxConsecutiveFailures > 100) {
     throw new TypeError(`maxConsecutiveFailures must be an integer 1..100 (NIST SP 800-63B), got ${maxConsecutiveFailures}`);
   }
@@ -51,7 +53,9 @@ export function createLockout({ store, hmacKey, streak = 'sign-in', maxConsecuti
     },
     async recordFailure(subject) {
       // The TTL is set by the first failure of a streak; a streak older than lockSeconds is forgotten.
-      return (await store.increment(keyFor(subject), lockSeconds)) >= maxConsecutiveFailures;
+      const failures = await store.increment(keyFor(subject), lockSeconds);
+      if (failures === maxConsecutiveFailures) onLocked(streak);
+      return failures >= maxConsecutiveFailures;
     },
     async recordSuccess(subject) {
       await store.delete(keyFor(subject));

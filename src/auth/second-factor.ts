@@ -1,7 +1,7 @@
 import type { Accounts } from '../accounts/accounts.ts';
 import type { Config } from '../config/config-schema.ts';
 import type { Store } from '../store/store.ts';
-import { createLockout } from './lockout.ts';
+import { createLockout, type LockoutOptions } from './lockout.ts';
 import { createPendingSecondFactors } from './pending-second-factor.ts';
 import { createRateLimiter } from './rate-limiter.ts';
 import { createRecoveryCodeStore } from './recovery-codes.ts';
@@ -13,7 +13,7 @@ import { createTotpReplayGuard } from './totp.ts';
 import { createTotpEnrollment } from './totp-enrollment.ts';
 
 /** Wires the second-factor modules from configuration; used by the app and by the CLI. */
-export function createSecondFactor({ config, store, accounts }: { config: Readonly<Config>; store: Store; accounts: Accounts }) {
+export function createSecondFactor({ config, store, accounts, onLocked }: { config: Readonly<Config>; store: Store; accounts: Accounts; /** Metrics: a lockout began. */ onLocked?: LockoutOptions['onLocked'] }) {
   const secretBox = createSecretBox({ keys: parseEncryptionKeys(config.encryptionKeys) });
   const replayGuard = createTotpReplayGuard({ store });
   const recoveryCodes = createRecoveryCodeStore({ store, hmacKey: config.hmacKey });
@@ -39,6 +39,7 @@ export function createSecondFactor({ config, store, accounts }: { config: Readon
       streak: 'second-factor',
       maxConsecutiveFailures: config.secondFactor.maxConsecutiveFailures,
       lockSeconds: config.secondFactor.lockoutSeconds,
+      onLocked,
     }),
     limits: config.secondFactor,
     signInSeconds: config.ttl.interactionSeconds,

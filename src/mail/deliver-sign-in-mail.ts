@@ -6,14 +6,22 @@ import type { Mailer } from './mailer.ts';
 import { renderSignInEmail } from './sign-in-email.ts';
 import type { SignInMailJob } from './sign-in-mail-job.ts';
 
+/** What became of one job: sent, or deliberately not sent. A failure to send throws (and is retried). */
+export type DeliveryOutcome = 'sent' | 'no-account' | 'expired';
+
+export type DeliverSignInMail = (job: SignInMailJob) => Promise<DeliveryOutcome>;
+
 /**
  * The mail worker's decision, off the request path: with closed sign-up an address without an
- * account gets no mail. The HTTP answer was the same either way.
+ * account gets no mail (the HTTP answer was the same either way). A mail whose link and code have
+ * expired while the relay was down is dropped too: it could only confuse.
  */
-export function createSignInMailDelivery({ config, store, mailer }: { config: Readonly<Config>; store: Store; mailer: Mailer }) {
+export function createSignInMailDelivery({ config, store, mailer, now = Date.now }: { config: Readonly<Config>; store: Store; mailer: Mailer; now?: () => number }): DeliverSignInMail {
   const accounts = createAccounts({ store });
-  return async function deliverSignInMail(job: SignInMailJob) {
-    if (config.signup === 'closed' && !(await accounts.findByEmail(job.to))) return;
+  return async function deliverSignInMail(job) {
+    if (Date.parse(job.expiresAt) <= now()) return 'expired';
+    if (config.signup === 'closed' && !(await accounts.findByEmail(job.to))) return 'no-account';
     await mailer.send(await renderSignInEmail({ appName: config.appName, job, viewsDir: VIEWS_DIR }));
+    return 'sent';
   };
 }

@@ -9,7 +9,7 @@ export interface MailQueue {
 }
 
 export interface InProcessMailQueueOptions {
-  deliver: (job: SignInMailJob) => Promise<void>;
+  deliver: (job: SignInMailJob) => Promise<unknown>;
   /** Retries after the first failure. @default 5 */
   retries?: number;
   /** @default exponential from 500 ms, capped at 30 s */

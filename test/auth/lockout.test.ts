@@ -73,3 +73,18 @@ describe('lockout limits', () => {
     expect(() => createLockout({ store: {} as never, hmacKey: KEY, maxConsecutiveFailures: 101 })).toThrow(TypeError);
   });
 });
+
+describe('lockout events', () => {
+  it('reports each lock once, from the failure that locks, with its streak', async () => {
+    const { createMemoryStore } = await import('../../src/store/memory-store.ts');
+    const store = createMemoryStore();
+    const locked: string[] = [];
+    const lockout = createLockout({ store, hmacKey: KEY, streak: 'second-factor', maxConsecutiveFailures: 3, onLocked: (streak) => locked.push(streak) });
+    for (let i = 0; i < 5; i++) await lockout.recordFailure('a@example.com');
+    expect(locked).toEqual(['second-factor']);
+    await lockout.unlock('a@example.com');
+    for (let i = 0; i < 3; i++) await lockout.recordFailure('a@example.com');
+    expect(locked).toEqual(['second-factor', 'second-factor']);
+    await store.close();
+  });
+});

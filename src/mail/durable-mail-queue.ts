@@ -1,0 +1,72 @@
+import { Queue } from 'bullmq';
+import type { SecretBox } from '../auth/secret-box.ts';
+import type { RedisClient } from '../store/redis-connection.ts';
+import { asStoreError } from '../store/store-unavailable.ts';
+import type { MailQueue } from './mail-queue.ts';
+import { MAIL_QUEUE_NAME } from './mail-queue-keys.ts';
+import type { SignInMailJob } from './sign-in-mail-job.ts';
+
+/** The job as it rests in Redis: sealed, because it holds a live link and code. */
+export interface SealedMailJob {
+  sealed: string;
+}
+
+export const MAIL_JOB_ASSOCIATED_DATA = 'sign-in-mail-job';
+
+export interface DurableMailQueueOptions {
+  /** A fail-fast connection (an enqueue is on the request path); the caller owns and closes it. */
+  connection: RedisClient;
+  prefix: string;
+  /** Seals each job: codes and links are stored only as HMACs everywhere else, so not in clear here either. */
+  secretBox: SecretBox;
+  /** Delivery attempts before a mail is given up. */
+  attempts: number;
+  /** First retry delay; each next one doubles. */
+  backoffMs: number;
+  /** How long a job that failed for good is kept for inspection. @default 86400 */
+  keepFailedSeconds?: number;
+}
+
+/**
+ * Sign-in mail on a BullMQ queue in Redis: accepted jobs survive a crash of this process and are
+ * sent by whichever worker runs (this process or `npm run worker`), with exponential backoff.
+ */
+export function createDurableMailQueue({ connection, prefix, secretBox, attempts, backoffMs, keepFailedSeconds = 86_400 }: DurableMailQueueOptions): MailQueue & { jobCounts(): Promise<Record<string, number>> } {
+  const queue = new Queue<SealedMailJob>(MAIL_QUEUE_NAME, {
+    connection: connection as never,
+    prefix,
+    // BullMQ checks the Redis version once per connection: not on the request path.
+    defaultJobOptions: {
+      attempts,
+      backoff: { type: 'exponential', delay: backoffMs },
+      // A sent mail leaves nothing behind; a failed one stays (sealed) for a day for inspection.
+      removeOnComplete: true,
+      removeOnFail: { age: keepFailedSeconds },
+    },
+  });
+  queue.on('error', () => {}); // connection errors surface on enqueue (and in the store's log line)
+
+  const pendingStates = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children'] as const;
+  const jobCounts = () => queue.getJobCounts(...pendingStates, 'failed');
+
+  return {
+    async enqueue(job: SignInMailJob) {
+      try {
+        await queue.add('sign-in', { sealed: secretBox.seal(JSON.stringify(job), MAIL_JOB_ASSOCIATED_DATA) });
+      } catch (error) {
+        throw asStoreError(error);
+      }
+    },
+    async idle() {
+      for (;;) {
+        const counts = await jobCounts();
+        if (pendingStates.every((state) => (counts[state] ?? 0) === 0)) return;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    jobCounts,
+    async close() {
+      await queue.close();
+    },
+  };
+}

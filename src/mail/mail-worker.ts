@@ -1,0 +1,53 @@
+import { Worker, type Job } from 'bullmq';
+import type { SecretBox } from '../auth/secret-box.ts';
+import type { RedisClient } from '../store/redis-connection.ts';
+import { MAIL_JOB_ASSOCIATED_DATA, type SealedMailJob } from './durable-mail-queue.ts';
+import { MAIL_QUEUE_NAME } from './mail-queue-keys.ts';
+import type { SignInMailJob } from './sign-in-mail-job.ts';
+
+export interface MailWorkerOptions {
+  /** A blocking connection (maxRetriesPerRequest: null); BullMQ duplicates it for its blocking reads. The caller closes it. */
+  connection: RedisClient;
+  prefix: string;
+  secretBox: SecretBox;
+  deliver: (job: SignInMailJob) => Promise<unknown>;
+  concurrency: number;
+  /** Called for each failed attempt; `final` when no retry is left. */
+  onFailure?: (error: Error, attempt: number, final: boolean) => void;
+  onConnectionError?: (error: Error) => void;
+}
+
+export interface MailWorker {
+  /** Lets the job being sent finish, then stops taking jobs; what is left stays queued for the next worker. */
+  close(): Promise<void>;
+}
+
+/** Takes sign-in mail off the durable queue and sends it; several workers in several processes can share one queue. */
+export function startMailWorker({ connection, prefix, secretBox, deliver, concurrency, onFailure = () => {}, onConnectionError = () => {} }: MailWorkerOptions): MailWorker {
+  const worker = new Worker<SealedMailJob>(
+    MAIL_QUEUE_NAME,
+    async (job: Job<SealedMailJob>) => {
+      const mail = JSON.parse(secretBox.open(job.data.sealed, MAIL_JOB_ASSOCIATED_DATA)) as SignInMailJob;
+      await deliver(mail);
+    },
+    {
+      connection: connection as never,
+      prefix,
+      concurrency,
+      // A worker that died mid-send gives its job back after this long.
+      lockDuration: 30_000,
+      stalledInterval: 15_000,
+    },
+  );
+  worker.on('failed', (job, error) => {
+    if (!job) return;
+    const attempts = job.opts.attempts ?? 1;
+    onFailure(error, job.attemptsMade, job.attemptsMade >= attempts);
+  });
+  worker.on('error', onConnectionError);
+  return {
+    async close() {
+      await worker.close();
+    },
+  };
+}

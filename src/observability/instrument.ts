@@ -1,0 +1,67 @@
+import type Provider from 'oidc-provider';
+import type { SignInCodes } from '../auth/sign-in-codes.ts';
+import type { Logger } from '../logger.ts';
+import type { DeliverSignInMail } from '../mail/deliver-sign-in-mail.ts';
+import type { MailQueue } from '../mail/mail-queue.ts';
+import type { Metrics } from './metrics.ts';
+
+// Counting happens around the modules that do the work, not inside them: the auth and mail code
+// stays free of metrics, and the instrumentation stays in one place.
+
+/** Counts refused codes by reason. */
+export function instrumentSignInCodes(signInCodes: SignInCodes, metrics: Metrics): SignInCodes {
+  return {
+    ...signInCodes,
+    async redeemCode(interactionUid, code) {
+      const result = await signInCodes.redeemCode(interactionUid, code);
+      if (!result.ok) metrics.codeFailures.inc({ reason: result.reason });
+      return result;
+    },
+  };
+}
+
+/** Counts mails accepted by the queue. */
+export function instrumentMailQueue(queue: MailQueue, metrics: Metrics): MailQueue {
+  return {
+    ...queue,
+    async enqueue(job) {
+      await queue.enqueue(job);
+      metrics.mailsQueued.inc();
+    },
+  };
+}
+
+/** Counts each delivery attempt's outcome; a failed attempt rethrows so the queue retries it. */
+export function instrumentDelivery(deliver: DeliverSignInMail, metrics: Metrics): DeliverSignInMail {
+  return async (job) => {
+    try {
+      const outcome = await deliver(job);
+      if (outcome === 'sent') metrics.mailsSent.inc();
+      else metrics.mailsSkipped.inc({ reason: outcome === 'no-account' ? 'no_account' : 'expired' });
+      return outcome;
+    } catch (error) {
+      metrics.mailSendFailures.inc();
+      throw error;
+    }
+  };
+}
+
+/**
+ * Sign-ins started (the email prompt was reached) and completed (a login result reached
+ * oidc-provider, whichever route produced it: code, link, second factor), and oidc-provider's own
+ * 500s, which it would otherwise swallow. Events, so the interaction routes carry no counting.
+ */
+export function observeProvider(provider: Provider, { metrics, logger }: { metrics: Metrics; logger: Logger }) {
+  provider.on('interaction.started', (_ctx: unknown, prompt: { name: string }) => {
+    if (prompt.name === 'login') metrics.signInsStarted.inc();
+  });
+  // Emitted when the browser comes back to /auth/:uid, after oidc-provider loaded the result. A
+  // consent answer is merged with the login submitted before it: that login was counted then.
+  provider.on('interaction.ended', (ctx: { oidc?: { result?: { login?: { amr?: string[] }; consent?: unknown } } }) => {
+    const result = ctx.oidc?.result;
+    if (result?.login && !result.consent) metrics.signInsCompleted.inc({ amr: (result.login.amr ?? []).join('+') || 'none' });
+  });
+  provider.on('server_error', (ctx: { state?: { requestId?: string }; path?: string }, error: Error) => {
+    logger.error({ err: error, requestId: ctx.state?.requestId, path: ctx.path }, 'oidc-provider server error');
+  });
+}

@@ -1,0 +1,74 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export type CodeFailureReason = 'wrong' | 'expired' | 'too-many-attempts';
+
+/**
+ * Sesame's Prometheus metrics, on a registry of their own (two instances in one test process must
+ * not share counters). Labels are bounded sets: route templates, never raw paths.
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  const httpRequestDuration = new Histogram({
+    name: 'sesame_http_request_duration_seconds',
+    help: 'HTTP request latency by route template, method and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const signInsStarted = new Counter({
+    name: 'sesame_sign_ins_started_total',
+    help: 'Sign-ins that reached the email prompt.',
+    registers: [registry],
+  });
+  const signInsCompleted = new Counter({
+    name: 'sesame_sign_ins_completed_total',
+    help: 'Sign-ins handed to the app, by the methods used (amr): email, or email+otp with a second factor.',
+    labelNames: ['amr'] as const,
+    registers: [registry],
+  });
+  const codeFailures = new Counter({
+    name: 'sesame_sign_in_code_failures_total',
+    help: 'Typed sign-in codes that were refused, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  const lockouts = new Counter({
+    name: 'sesame_lockouts_total',
+    help: 'Lockouts begun after too many consecutive failures, by streak (sign-in, second-factor).',
+    labelNames: ['streak'] as const,
+    registers: [registry],
+  });
+  const mailsQueued = new Counter({ name: 'sesame_mails_queued_total', help: 'Sign-in mails accepted by the mail queue.', registers: [registry] });
+  const mailsSent = new Counter({ name: 'sesame_mails_sent_total', help: 'Sign-in mails handed to the SMTP relay.', registers: [registry] });
+  const mailsSkipped = new Counter({
+    name: 'sesame_mails_skipped_total',
+    help: 'Queued sign-in mails deliberately not sent: no_account (closed sign-up) or expired (the link died while SMTP was down).',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  const mailSendFailures = new Counter({ name: 'sesame_mail_send_failures_total', help: 'Failed delivery attempts (each is retried until the last).', registers: [registry] });
+  const mailsFailed = new Counter({ name: 'sesame_mails_failed_total', help: 'Sign-in mails given up after their last attempt.', registers: [registry] });
+  const mailTransportUp = new Gauge({ name: 'sesame_mail_transport_up', help: '1 when the last readiness check reached the mail transport, else 0.', registers: [registry] });
+
+  return {
+    registry,
+    httpRequestDuration,
+    signInsStarted,
+    signInsCompleted,
+    codeFailures,
+    lockouts,
+    mailsQueued,
+    mailsSent,
+    mailsSkipped,
+    mailSendFailures,
+    mailsFailed,
+    mailTransportUp,
+    async render(): Promise<{ contentType: string; body: string }> {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

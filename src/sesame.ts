@@ -1,0 +1,153 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import Koa from 'koa';
+import type Provider from 'oidc-provider';
+import { createApp, metricsAccessFor } from './app.ts';
+import { deriveSecretBox } from './auth/derived-secret-box.ts';
+import type { Config } from './config/config-schema.ts';
+import { usesRedis } from './config/config-schema.ts';
+import { assignRequestId } from './http/request-id.ts';
+import type { Logger } from './logger.ts';
+import { createSignInMailDelivery } from './mail/deliver-sign-in-mail.ts';
+import { createDevOutbox, type DevOutbox } from './mail/dev-outbox.ts';
+import { createDurableMailQueue } from './mail/durable-mail-queue.ts';
+import { mailQueuePrefix } from './mail/mail-queue-keys.ts';
+import { createInProcessMailQueue, type MailQueue } from './mail/mail-queue.ts';
+import { startMailWorker, type MailWorker } from './mail/mail-worker.ts';
+import { createSmtpMailer, type Mailer } from './mail/mailer.ts';
+import { instrumentDelivery } from './observability/instrument.ts';
+import { createMetrics, type Metrics } from './observability/metrics.ts';
+import { createRequestObserver } from './observability/observe-requests.ts';
+import { createOpsRouter } from './observability/ops-router.ts';
+import { createReadiness, type Readiness } from './observability/readiness.ts';
+import { createStore } from './store/create-store.ts';
+import { createRedisClient, type RedisClient } from './store/redis-connection.ts';
+import type { Store } from './store/store.ts';
+
+/**
+ * What one process does. `web` serves Sesame (and sends mail too unless MAIL_WORKER=off);
+ * `worker` only sends the queued mail, with /healthz, /readyz and /metrics on its port.
+ */
+export type ProcessRole = 'web' | 'worker';
+
+export interface Sesame {
+  app: Koa;
+  /** The node:http request handler (for the web role: discovery and JWKS from memory, the rest through Koa). */
+  handler: (req: IncomingMessage, res: ServerResponse) => void;
+  /** The oidc-provider instance (web role only). */
+  provider: Provider | undefined;
+  store: Store;
+  metrics: Metrics;
+  readiness: Readiness;
+  devOutbox: DevOutbox | undefined;
+  /** Stops the mail worker (letting the mail being sent finish) and closes every connection. Call after the HTTP server stopped. */
+  close(): Promise<void>;
+}
+
+export interface CreateSesameOptions {
+  config: Readonly<Config>;
+  logger: Logger;
+  /** @default 'web' */
+  role?: ProcessRole;
+}
+
+/** Wires one Sesame process from its configuration: store, mail queue and worker, app. Listening is the caller's. */
+export async function createSesame({ config, logger, role = 'web' }: CreateSesameOptions): Promise<Sesame> {
+  const metrics = createMetrics();
+  const redis = usesRedis(config.redis);
+  if (role === 'worker' && (!redis || !config.mail.smtpUrl)) {
+    throw new Error('the mail worker needs Redis (the queue) and SMTP_URL (the relay): set both');
+  }
+  const store = await createStore(config, logger, `sesame:${role}:store`);
+  const closers: (() => Promise<void>)[] = [() => store.close()];
+
+  const devOutbox = config.mail.smtpUrl ? undefined : createDevOutbox({ log: (mail) => logger.info({ to: mail.to, subject: mail.subject, text: mail.text }, 'dev outbox: mail') });
+  const mailer: Mailer = devOutbox ?? createSmtpMailer({ smtpUrl: config.mail.smtpUrl!, from: config.mail.from });
+  const deliver = instrumentDelivery(createSignInMailDelivery({ config, store, mailer }), metrics);
+  const onMailFailure = (error: unknown, attempt: number, final: boolean) => {
+    if (final) metrics.mailsFailed.inc();
+    logger[final ? 'error' : 'warn']({ err: (error as Error).message, attempt }, final ? 'sign-in mail failed for good' : 'sign-in mail failed, will retry');
+  };
+
+  let mailQueue: MailQueue | undefined;
+  let worker: MailWorker | undefined;
+  const sendsMail = role === 'worker' || config.mailQueue.worker === 'on';
+  if (redis) {
+    // Codes and links are stored only as HMACs elsewhere: the queued mail is sealed under a key derived from the same secret.
+    const secretBox = deriveSecretBox([config.hmacKey], 'sesame mail queue v1');
+    const prefix = mailQueuePrefix(config.redis.keyPrefix);
+    if (role === 'web') {
+      const connection = await connect(createRedisClient(config.redis, { policy: 'fail-fast', connectionName: 'sesame:web:mail-queue' }), closers);
+      mailQueue = createDurableMailQueue({ connection, prefix, secretBox, attempts: config.mailQueue.attempts, backoffMs: config.mailQueue.backoffMs });
+    }
+    if (sendsMail) {
+      const connection = await connect(createRedisClient(config.redis, { policy: 'blocking', connectionName: `sesame:${role}:mail-worker` }), closers);
+      worker = startMailWorker({
+        connection,
+        prefix,
+        secretBox,
+        deliver,
+        concurrency: config.mailQueue.concurrency,
+        onFailure: onMailFailure,
+        onConnectionError: (error) => logger.debug({ err: error.message }, 'mail worker: redis connection error'),
+      });
+    }
+  } else {
+    mailQueue = createInProcessMailQueue({
+      deliver,
+      retries: config.mailQueue.attempts - 1,
+      backoffMs: (attempt) => Math.min(config.mailQueue.backoffMs * 2 ** (attempt - 1), 60_000),
+      concurrency: config.mailQueue.concurrency,
+      onError: (error, _job, attempt, final) => onMailFailure(error, attempt, final),
+    });
+  }
+
+  const readiness = createReadiness({
+    store,
+    mailTransport: sendsMail ? mailer : undefined,
+    // Mail queued in Redis waits safely for the relay; mail held in this process, or a worker's whole job, does not.
+    mailRequired: role === 'worker' || !redis,
+    mailCheckSeconds: config.readinessMailCheckSeconds,
+    metrics,
+    logger,
+  });
+
+  let app: Koa;
+  let handler: Sesame['handler'];
+  let provider: Provider | undefined;
+  if (role === 'web') {
+    ({ app, provider, handler } = createApp({ config, store, mailQueue: mailQueue!, logger, metrics, readiness, devOutbox }));
+  } else {
+    app = new Koa({ proxy: config.trustProxy });
+    app.use(assignRequestId);
+    app.use(createRequestObserver({ logger, metrics }));
+    app.use(createOpsRouter({ readiness, metrics, metricsAccess: metricsAccessFor(config) }).routes());
+    handler = app.callback();
+  }
+
+  return {
+    app,
+    handler,
+    provider,
+    store,
+    metrics,
+    readiness,
+    devOutbox,
+    async close() {
+      // The worker first: it may be sending a mail right now, and needs the store and the relay to finish.
+      await worker?.close();
+      await mailQueue?.close();
+      await mailer.close();
+      for (const close of closers.reverse()) await close();
+    },
+  };
+}
+
+/** Connects a client before the port opens (a wrong address fails start-up, not the first sign-in) and registers its closing. */
+async function connect(client: RedisClient, closers: (() => Promise<void>)[]): Promise<RedisClient> {
+  client.on('error', () => {}); // logged once per outage by the store's connection
+  await client.connect();
+  closers.push(async () => {
+    await client.quit().catch(() => client.disconnect());
+  });
+  return client;
+}

@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Redis } from 'ioredis';
+import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
+import { startRedis, uniquePrefix, type StartedRedis } from '../helpers/redis.ts';
+import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
+import { finishAtApp } from '../helpers/sign-in.ts';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
+import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
+
+let redis: StartedRedis;
+let smtp: SmtpSink;
+let sesame: RunningSesame;
+let rp: RelyingParty;
+let admin: Redis;
+const prefix = uniquePrefix('durable-mail');
+
+beforeAll(async () => {
+  redis = await startRedis();
+  smtp = await startSmtpSink();
+  sesame = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url, keyPrefix: prefix });
+  rp = await startRelyingParty(sesame.url);
+  admin = new Redis(redis.url);
+});
+
+afterAll(async () => {
+  admin?.disconnect();
+  await sesame?.close();
+  await smtp?.stop();
+  await redis?.stop();
+});
+
+/** Everything BullMQ keeps of the mail queue, as raw text: what a stolen Redis dump would show. */
+async function rawQueueContents(): Promise<string> {
+  const keys = await admin.keys(`{${prefix}mail}*`);
+  const parts: string[] = [];
+  for (const key of keys) {
+    const type = await admin.type(key);
+    if (type === 'hash') parts.push(JSON.stringify(await admin.hgetall(key)));
+    else if (type === 'string') parts.push(String(await admin.get(key)));
+  }
+  return parts.join('\n');
+}
+
+async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('sign-in mail through the durable queue', () => {
+  it('answers at once while SMTP is down, keeps the mail sealed in Redis, and sends it when SMTP returns', async () => {
+    const email = 'smtp-outage@example.com';
+    const failuresBefore = (await sesame.metrics.mailSendFailures.get()).values[0]?.value ?? 0;
+    await smtp.pause();
+    let stored: string;
+    const browser = new HttpBrowser();
+    const pending = await rp.startAuthorization();
+    try {
+      const emailPage = await browser.navigate(pending.url);
+      const uid = emailPage.url.split('/').pop()!;
+      const check = await browser.navigate(`${sesame.url}/interaction/${uid}/email`, { form: { ...formFields(emailPage.html, '/email'), email } });
+      // The answer came before any mail could have been sent: the relay is down.
+      expect(check.status).toBe(200);
+      expect(check.url).toBe(`${sesame.url}/interaction/${uid}/check`);
+      expect(smtp.messages.some((m) => m.to === email)).toBe(false);
+      // The worker really tried, and failed, while the relay was down.
+      await until(async () => ((await sesame.metrics.mailSendFailures.get()).values[0]?.value ?? 0) > failuresBefore, 'a failed delivery attempt');
+      stored = await rawQueueContents();
+      expect(stored).toContain('sealed');
+    } finally {
+      await smtp.resume();
+    }
+    const mail = await smtp.waitForMail(email, { timeoutMs: 20_000 });
+    // Nothing of the mail was readable in Redis while it waited.
+    expect(stored).not.toContain(email);
+    expect(stored).not.toContain(new URL(mail.link!).searchParams.get('t'));
+    expect(stored).not.toMatch(new RegExp(`(?<!\\d)${mail.code}(?!\\d)`));
+
+    // And the mail that arrived late still signs in.
+    const uid = new URL(mail.link!).pathname.split('/')[2]!;
+    const check = await browser.navigate(`${sesame.url}/interaction/${uid}/check`);
+    const done = await browser.navigate(`${sesame.url}/interaction/${uid}/code`, { form: { ...formFields(check.html, '/code'), code: mail.code! } });
+    const tokens = await rp.handleCallback(await finishAtApp(browser, done), pending);
+    expect(tokens.claims()!.email).toBe(email);
+    // A sent mail leaves nothing in the queue.
+    await until(async () => !(await rawQueueContents()).includes('sealed'), 'the sent job to be removed');
+  });
+});
