@@ -133,9 +133,10 @@ export async function createSesame({ config, logger, role = 'web' }: CreateSesam
     readiness,
     devOutbox,
     async close() {
-      // The worker first: it may be sending a mail right now, and needs the store and the relay to finish.
-      await worker?.close();
-      await mailQueue?.close();
+      // The worker first: it may be sending a mail right now, and needs the store and the relay to
+      // finish. Each step is bounded: with Redis down, closing must not hang the shutdown.
+      await settleWithin(worker?.close(), 10_000, () => logger.warn('mail worker did not stop in time; its job stays queued for the next worker'));
+      await settleWithin(mailQueue?.close(), 3000);
       await mailer.close();
       for (const close of closers.reverse()) await close();
     },
@@ -147,7 +148,26 @@ async function connect(client: RedisClient, closers: (() => Promise<void>)[]): P
   client.on('error', () => {}); // logged once per outage by the store's connection
   await client.connect();
   closers.push(async () => {
-    await client.quit().catch(() => client.disconnect());
+    // QUIT lets pending replies arrive; with Redis unreachable it would wait for a reconnection that may never come.
+    const quit = client.quit().catch(() => undefined);
+    await settleWithin(quit, 2000, () => client.disconnect());
   });
   return client;
+}
+
+/** Waits for `promise` at most `ms`; on timeout calls `onTimeout` and moves on. Rejections are ignored: this is for shutting down. */
+async function settleWithin(promise: Promise<unknown> | undefined, ms: number, onTimeout: () => void = () => {}): Promise<void> {
+  if (!promise) return;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = await Promise.race([
+    promise.then(
+      () => false,
+      () => false,
+    ),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), ms);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (timedOut) onTimeout();
 }

@@ -10,13 +10,13 @@ export class HttpError extends Error {
   readonly title: string;
   readonly headers: Record<string, string>;
 
-  constructor(status: number, code: string, title: string, message: string, headers: Record<string, string> = {}) {
+  constructor(status: number, code: string, title: string, message: string, headers: Record<string, string> = {}, { expose = status < 500 }: { expose?: boolean } = {}) {
     super(message);
     this.name = new.target.name;
     this.status = status;
     this.code = code;
     this.title = title;
-    this.expose = status < 500;
+    this.expose = expose;
     this.headers = headers;
   }
 }
@@ -59,6 +59,7 @@ export class NotFound extends HttpError {
 
 export class ServiceUnavailable extends HttpError {
   constructor(message = 'Sign-in is briefly unavailable. Please try again in a moment.') {
-    super(503, 'temporarily_unavailable', 'Temporarily unavailable', message, { 'Retry-After': '5' });
+    // Exposed although a 5xx: the message is ours and tells the person what to do.
+    super(503, 'temporarily_unavailable', 'Temporarily unavailable', message, { 'Retry-After': '5' }, { expose: true });
   }
 }

@@ -29,13 +29,14 @@ export interface RedisClientOptions {
 export function createRedisClient(redis: RedisConfig, { policy, connectionName, commandTimeoutMs = 2000, lazyConnect = true, autoPipelining = false }: RedisClientOptions): RedisClient {
   const perConnection: RedisOptions =
     policy === 'fail-fast'
-      ? { maxRetriesPerRequest: 1, commandTimeout: commandTimeoutMs, connectTimeout: 5000, enableOfflineQueue: true }
-      : { maxRetriesPerRequest: null, connectTimeout: 5000, enableOfflineQueue: true };
+      ? { maxRetriesPerRequest: 1, commandTimeout: commandTimeoutMs, connectTimeout: 5000, enableOfflineQueue: true, retryStrategy: reconnectDelayMs }
+      : { maxRetriesPerRequest: null, connectTimeout: 5000, enableOfflineQueue: true, retryStrategy: reconnectDelayMs };
   const credentials: RedisOptions = { ...(redis.username ? { username: redis.username } : {}), ...(redis.password ? { password: redis.password } : {}) };
 
   if (redis.clusterNodes?.length) {
     const options: ClusterOptions = {
       redisOptions: { ...perConnection, ...credentials, connectionName },
+      clusterRetryStrategy: reconnectDelayMs,
       // Fail-fast commands do not wait in a queue while the cluster is unreachable: the request gets its 503 at once.
       enableOfflineQueue: policy === 'blocking',
       lazyConnect,
@@ -52,6 +53,9 @@ export function createRedisClient(redis: RedisConfig, { policy, connectionName, 
   if (!redis.url) throw new TypeError('createRedisClient: no Redis configured');
   return new Redis(redis.url, { ...perConnection, connectionName, lazyConnect, enableAutoPipelining: autoPipelining });
 }
+
+/** Reconnect forever, at most a second apart: service resumes within about a second of Redis returning. */
+const reconnectDelayMs = (attempt: number) => Math.min(attempt * 100, 1000);
 
 /** Where Redis is, for messages: never a password. */
 export function describeRedis(redis: RedisConfig): string {

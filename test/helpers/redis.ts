@@ -31,13 +31,13 @@ export async function freePort(): Promise<number> {
  * A redis-server of the test's own on a free loopback port (nothing saved to disk), or the
  * server at REDIS_URL when that is set.
  */
-export async function startRedis(extraArgs: string[] = []): Promise<StartedRedis> {
-  if (process.env.REDIS_URL) {
+export async function startRedis(extraArgs: string[] = [], { port: fixedPort }: { /** Restart on the port of a server stopped before (outage tests). */ port?: number } = {}): Promise<StartedRedis> {
+  if (process.env.REDIS_URL && fixedPort === undefined && extraArgs.length === 0) {
     const url = process.env.REDIS_URL;
     return { url, port: Number(new URL(url).port) || 6379, stop: async () => {} };
   }
   for (let attempt = 0; ; attempt++) {
-    const port = await freePort();
+    const port = fixedPort ?? (await freePort());
     const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs], { stdio: 'ignore' });
     children.add(child);
     const url = `redis://127.0.0.1:${port}`;

@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { HttpBrowser } from '../helpers/http-browser.ts';
+import { startRedis, uniquePrefix, type StartedRedis } from '../helpers/redis.ts';
+import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
+import { signInWithCode } from '../helpers/sign-in.ts';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
+import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
+import { TEST_CLIENT } from '../helpers/test-config.ts';
+
+// Redis goes away under a running Sesame and comes back on the same port. Every request must get a
+// clear answer (never hang, never a 500), and Sesame must resume without a restart.
+
+let redis: StartedRedis;
+let smtp: SmtpSink;
+let sesame: RunningSesame;
+let rp: RelyingParty;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  smtp = await startSmtpSink();
+  // A shared prefix: the test cleans nothing up, the Redis restarts empty anyway.
+  sesame = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url, keyPrefix: uniquePrefix('outage') });
+  rp = await startRelyingParty(sesame.url);
+});
+
+afterAll(async () => {
+  await sesame?.close();
+  await smtp?.stop();
+  await redis?.stop();
+});
+
+/** Each request during the outage must answer well within this: a hung request fails the test. */
+const NO_HANG = { signal: AbortSignal.timeout(15_000) } as const;
+
+describe('a Redis outage', () => {
+  it('answers 503 at once while Redis is down, and recovers by itself when it returns', async () => {
+    await signInWithCode({ rp, smtp }, 'before@example.com');
+    const browser = new HttpBrowser();
+    const emailPage = await browser.navigate((await rp.startAuthorization()).url);
+    expect(emailPage.status).toBe(200);
+
+    await redis.stop();
+
+    // The app's next authorization request: a page that says what is going on.
+    const authorize = await fetch((await rp.startAuthorization()).url, { ...NO_HANG, headers: { accept: 'text/html' }, redirect: 'manual' });
+    expect(authorize.status).toBe(503);
+    expect(authorize.headers.get('retry-after')).toBe('5');
+    const authorizePage = await authorize.text();
+    expect(authorizePage).toContain('Temporarily unavailable');
+    expect(authorizePage).not.toMatch(/ECONNREFUSED|at .*\.ts:\d+|Error:/);
+
+    // A sign-in page already open.
+    const interaction = await browser.request(emailPage.url);
+    expect(interaction.status).toBe(503);
+    expect(await interaction.text()).toContain('briefly unavailable');
+
+    // An API client (the app's back end at the token endpoint) gets JSON.
+    const token = await fetch(`${sesame.url}/token`, {
+      ...NO_HANG,
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${TEST_CLIENT.client_id}:${TEST_CLIENT.client_secret}`).toString('base64')}` },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'x'.repeat(43) }),
+    });
+    expect(token.status).toBe(503);
+    expect(await token.json()).toMatchObject({ error: 'temporarily_unavailable' });
+
+    // Probes: alive, not ready.
+    expect((await fetch(`${sesame.url}/healthz`, NO_HANG)).status).toBe(200);
+    const readyz = await fetch(`${sesame.url}/readyz`, NO_HANG);
+    expect(readyz.status).toBe(503);
+    expect(await readyz.json()).toMatchObject({ status: 'unavailable', checks: { store: 'down' } });
+
+    // Redis returns on the same port: no restart of Sesame.
+    redis = await startRedis([], { port: redis.port });
+    const deadline = Date.now() + 20_000;
+    while ((await fetch(`${sesame.url}/readyz`, NO_HANG)).status !== 200) {
+      if (Date.now() > deadline) throw new Error('Sesame did not become ready again after Redis returned');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    // Everything works again, the mail worker included.
+    const { tokens } = await signInWithCode({ rp, smtp }, 'after@example.com');
+    expect(tokens.claims()!.email).toBe('after@example.com');
+  });
+});
