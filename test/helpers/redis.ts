@@ -38,8 +38,7 @@ export async function startRedis(extraArgs: string[] = [], { port: fixedPort }: 
   }
   for (let attempt = 0; ; attempt++) {
     const port = fixedPort ?? (await freePort());
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs], { stdio: 'ignore' });
-    children.add(child);
+    const child = spawnRedisServer(['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs]);
     const url = `redis://127.0.0.1:${port}`;
     if (await answersPing(url, child)) {
       return {
@@ -51,6 +50,13 @@ export async function startRedis(extraArgs: string[] = [], { port: fixedPort }: 
     await stopChild(child);
     if (attempt >= 3) throw new Error('could not start redis-server (is it installed?)');
   }
+}
+
+/** A redis-server (or, with --sentinel, a Sentinel) that is killed if the test process exits first. */
+export function spawnRedisServer(args: string[]): ChildProcess {
+  const child = spawn('redis-server', args, { stdio: 'ignore' });
+  children.add(child);
+  return child;
 }
 
 export async function stopChild(child: ChildProcess): Promise<void> {
@@ -65,7 +71,8 @@ export async function stopChild(child: ChildProcess): Promise<void> {
   children.delete(child);
 }
 
-async function answersPing(url: string, child: ChildProcess): Promise<boolean> {
+/** Polls until the server answers PING (true), or it died or 5 s passed (false). */
+export async function answersPing(url: string, child: ChildProcess): Promise<boolean> {
   const deadline = Date.now() + 5000;
   while (Date.now() < deadline && child.exitCode === null) {
     if (await pingOnce(url)) return true;

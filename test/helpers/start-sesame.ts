@@ -2,14 +2,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Provider from 'oidc-provider';
 import { createAccounts } from '../../src/accounts/accounts.ts';
-import type { Config } from '../../src/config/config-schema.ts';
+import { usesRedis, type Config, type RedisConfig } from '../../src/config/config-schema.ts';
+import { createRedisClient } from '../../src/store/redis-connection.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import type { Metrics } from '../../src/observability/metrics.ts';
 import { createSesame } from '../../src/sesame.ts';
 import type { Store } from '../../src/store/store.ts';
 import { deleteKeysWithPrefix, uniquePrefix } from './redis.ts';
 import { testConfig } from './test-config.ts';
-import { Redis } from 'ioredis';
 
 export interface RunningSesame {
   url: string;
@@ -24,6 +24,8 @@ export interface RunningSesame {
 
 export interface StartSesameOptions {
   redisUrl?: string;
+  /** Cluster or Sentinel instead of `redisUrl` (the key prefix is set here). */
+  redis?: Omit<RedisConfig, 'keyPrefix'>;
   smtpUrl: string;
   /** Share one key prefix between several instances (scale-out tests); the caller then cleans it up. */
   keyPrefix?: string;
@@ -37,7 +39,7 @@ export interface StartSesameOptions {
  * Boots Sesame the way src/main.ts does (createSesame: Redis store, durable mail queue and worker)
  * on an ephemeral port with its own Redis key prefix and a real SMTP sink.
  */
-export async function startSesame({ redisUrl, smtpUrl, keyPrefix, issuer, config: overrides = {}, logger = createLogger({ level: 'silent' }) }: StartSesameOptions): Promise<RunningSesame> {
+export async function startSesame({ redisUrl, redis, smtpUrl, keyPrefix, issuer, config: overrides = {}, logger = createLogger({ level: 'silent' }) }: StartSesameOptions): Promise<RunningSesame> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -45,6 +47,7 @@ export async function startSesame({ redisUrl, smtpUrl, keyPrefix, issuer, config
   const config = testConfig({
     issuer: issuer ?? url,
     ...(redisUrl ? { redis: { url: redisUrl, keyPrefix: prefix } } : {}),
+    ...(redis ? { redis: { ...redis, keyPrefix: prefix } } : {}),
     mail: { smtpUrl, from: 'Sesame <no-reply@sesame.test>' },
     ...overrides,
   });
@@ -63,8 +66,9 @@ export async function startSesame({ redisUrl, smtpUrl, keyPrefix, issuer, config
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await sesame.close();
-      if (!keyPrefix && redisUrl) {
-        const admin = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+      if (!keyPrefix && usesRedis(config.redis)) {
+        const admin = createRedisClient(config.redis, { policy: 'fail-fast', connectionName: 'test:cleanup' });
+        await admin.connect();
         await deleteKeysWithPrefix(admin, prefix);
         await deleteKeysWithPrefix(admin, `{${prefix}mail}`);
         admin.disconnect();

@@ -79,16 +79,17 @@ describe('two instances, one Redis, requests alternating between them', () => {
       expect(userinfo.email).toBe('tokens@example.com');
     }
     const used: string[] = [];
+    let accessToken = tokens.access_token;
     let refreshToken = tokens.refresh_token!;
     for (let i = 0; i < 3; i++) {
       const refreshed = await client.refreshTokenGrant(rp.config, refreshToken);
       used.push(refreshToken);
       refreshToken = refreshed.refresh_token!;
-      tokens.access_token = refreshed.access_token;
+      accessToken = refreshed.access_token;
     }
-    expect((await client.tokenIntrospection(rp.config, tokens.access_token)).active).toBe(true);
-    await client.tokenRevocation(rp.config, tokens.access_token);
-    for (let i = 0; i < 2; i++) expect((await client.tokenIntrospection(rp.config, tokens.access_token)).active).toBe(false);
+    expect((await client.tokenIntrospection(rp.config, accessToken)).active).toBe(true);
+    await client.tokenRevocation(rp.config, accessToken);
+    for (let i = 0; i < 2; i++) expect((await client.tokenIntrospection(rp.config, accessToken)).active).toBe(false);
 
     // Replaying a rotated refresh token on either instance is caught, and revokes the whole grant on both.
     await expect(client.refreshTokenGrant(rp.config, used[0]!)).rejects.toMatchObject({ error: 'invalid_grant' });
