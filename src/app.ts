@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Koa from 'koa';
-import mount from 'koa-mount';
 import views from 'koa-views';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
@@ -26,6 +25,7 @@ import type { Logger } from './logger.ts';
 import type { DevOutbox } from './mail/dev-outbox.ts';
 import type { MailQueue } from './mail/mail-queue.ts';
 import { createProvider } from './oidc/create-provider.ts';
+import { createSwappableProvider } from './oidc/swappable-provider.ts';
 import { createFindAccount } from './oidc/find-account.ts';
 import { createMfaPrompt } from './oidc/mfa-prompt.ts';
 import { prefetchAuthorizationRecords } from './oidc/prefetch-session.ts';
@@ -49,18 +49,23 @@ export interface AppDeps {
   readiness: Readiness;
   /** Present in development when no SMTP server is configured. */
   devOutbox?: DevOutbox;
+  /** The private JWKS to sign with (the shared key set with Redis). @default config.jwks */
+  jwks?: Config['jwks'];
 }
 
-/** Builds the Koa app: middleware order, interaction routes, provider mount. No env, no I/O. */
 export interface SesameApp {
   app: Koa;
+  /** Stands for the current oidc-provider instance (see oidc/swappable-provider.ts). */
   provider: Provider;
   /** The node:http handler: discovery and JWKS from memory once cached, everything else through Koa. */
   handler: (req: IncomingMessage, res: ServerResponse) => void;
   published: PublishedDocuments;
+  /** Starts signing and publishing with a new key set; requests in flight finish with the old one. */
+  replaceSigningKeys(jwks: Config['jwks']): void;
 }
 
-export function createApp({ config, store: sharedStore, mailQueue: queue, logger, metrics, readiness, devOutbox }: AppDeps): SesameApp {
+/** Builds the Koa app: middleware order, interaction routes, provider mount. No env, no I/O. */
+export function createApp({ config, store: sharedStore, mailQueue: queue, logger, metrics, readiness, devOutbox, jwks = config.jwks }: AppDeps): SesameApp {
   // Everything below talks to the store through the request scope: one unit of work per request.
   const { store, scopes } = createRequestScopedStore(sharedStore);
   const accounts = createAccounts({ store });
@@ -82,14 +87,21 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
     ctx.status = status;
   };
   const cookieKeys = new CookieKeys(config.cookieKeys);
-  const provider = createProvider(config, {
+  const hooks = {
     cookieKeys,
     adapter: createStoreAdapterClass(store, { onFound: (model, payload) => scopes.prefetch(relatedRecordKeys(model, payload)) }),
     findAccount: createFindAccount(accounts),
     renderPage,
     mfaPrompt: createMfaPrompt({ devices: secondFactor.devices }),
-  });
-  observeProvider(provider, { metrics, logger });
+  };
+  const buildProvider = (keys: Config['jwks']) => {
+    const built = createProvider(config, hooks, keys);
+    observeProvider(built, { metrics, logger });
+    return built;
+  };
+  const swappable = createSwappableProvider(buildProvider(jwks));
+  const { provider } = swappable;
+  let signingKeys = jwks;
 
   const app = new Koa({ proxy: config.trustProxy });
   // The provider reads its own cookies with provider.keys, the mounted routes with app.keys: they must match.
@@ -116,21 +128,27 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
     accounts,
     secondFactor,
     sessions: createAccountSessions({ config, accounts, csrf }),
-    exchangeCode: createCodeExchange({ config, clientId: ACCOUNT_CLIENT_ID, redirectUri: `${config.issuer}/account/callback` }),
+    exchangeCode: createCodeExchange({ config, clientId: ACCOUNT_CLIENT_ID, redirectUri: `${config.issuer}/account/callback`, signingKeys: () => signingKeys }),
   });
   app.use(account.routes());
   if (config.devTools) app.use(createDevRouter({ config, devOutbox }).routes());
   const published = createPublishedDocuments({ hsts: config.nodeEnv === 'production' });
   app.use(published.capture);
   app.use(prefetchAuthorizationRecords(scopes.prefetch));
-  app.use(mount(provider as unknown as Koa));
+  app.use(swappable.middleware);
   const callback = app.callback();
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const started = process.hrtime.bigint();
     if (published.serve(req, res)) observePublishedDocument(metrics, req, res, started);
     else void callback(req, res);
   };
-  return { app, provider, handler, published };
+  const replaceSigningKeys = (keys: Config['jwks']) => {
+    swappable.swap(buildProvider(keys));
+    signingKeys = keys;
+    // The cached JWKS (and discovery) came from the old provider.
+    published.invalidate();
+  };
+  return { app, provider, handler, published, replaceSigningKeys };
 }
 
 /** A token when one is configured; otherwise open, except in production, where it is off. */

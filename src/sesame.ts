@@ -19,6 +19,7 @@ import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { createRequestObserver } from './observability/observe-requests.ts';
 import { createOpsRouter } from './observability/ops-router.ts';
 import { createReadiness, type Readiness } from './observability/readiness.ts';
+import { loadSigningKeys } from './signing-keys/shared-signing-keys.ts';
 import { createStore } from './store/create-store.ts';
 import { createRedisClient, type RedisClient } from './store/redis-connection.ts';
 import type { Store } from './store/store.ts';
@@ -115,7 +116,11 @@ export async function createSesame({ config, logger, role = 'web' }: CreateSesam
   let handler: Sesame['handler'];
   let provider: Provider | undefined;
   if (role === 'web') {
-    ({ app, provider, handler } = createApp({ config, store, mailQueue: mailQueue!, logger, metrics, readiness, devOutbox }));
+    const signingKeys = await loadSigningKeys({ config, store, logger });
+    const web = createApp({ config, store, mailQueue: mailQueue!, logger, metrics, readiness, devOutbox, jwks: signingKeys.jwks });
+    ({ app, provider, handler } = web);
+    const stopWatching = signingKeys.watch((jwks) => web.replaceSigningKeys(jwks));
+    closers.push(async () => stopWatching());
   } else {
     app = new Koa({ proxy: config.trustProxy });
     app.use(assignRequestId);

@@ -16,8 +16,13 @@ export interface AccountIdToken extends JWTPayload {
  * issuer URL: Sesame speaks plain HTTP behind its proxy, and a container often cannot reach its
  * own public address (hairpin NAT). The token's `iss` is the configured issuer either way.
  */
-export function createCodeExchange({ config, clientId, redirectUri }: { config: Readonly<Config>; clientId: string; redirectUri: string }) {
-  const keys = createLocalJWKSet(publicSigningKeys(config.jwks) as Parameters<typeof createLocalJWKSet>[0]);
+export function createCodeExchange({ config, clientId, redirectUri, signingKeys = () => config.jwks }: { config: Readonly<Config>; clientId: string; redirectUri: string; /** The key set signing right now (it changes with `keys promote`). */ signingKeys?: () => Config['jwks'] }) {
+  let verification: { jwks: Config['jwks']; keys: ReturnType<typeof createLocalJWKSet> } | undefined;
+  const keysNow = () => {
+    const jwks = signingKeys();
+    if (verification?.jwks !== jwks) verification = { jwks, keys: createLocalJWKSet(publicSigningKeys(jwks) as Parameters<typeof createLocalJWKSet>[0]) };
+    return verification.keys;
+  };
 
   return async function exchangeCode(ctx: Context, { code, verifier, nonce }: { code: string; verifier: string; nonce: string }): Promise<AccountIdToken> {
     const response = await fetch(new URL('/token', ownOrigin(ctx)), {
@@ -30,7 +35,7 @@ export function createCodeExchange({ config, clientId, redirectUri }: { config: 
     if (!response.ok || typeof body.id_token !== 'string') {
       throw new HttpError(400, body.error ?? 'invalid_grant', 'Sign-in expired', 'That sign-in to your account page has expired or was already used. Open your account page again.');
     }
-    const { payload } = await jwtVerify(body.id_token, keys, { issuer: config.issuer, audience: clientId });
+    const { payload } = await jwtVerify(body.id_token, keysNow(), { issuer: config.issuer, audience: clientId });
     if (payload.nonce !== nonce || typeof payload.sub !== 'string' || typeof payload.acr !== 'string' || typeof payload.auth_time !== 'number') {
       throw new HttpError(400, 'invalid_grant', 'Sign-in failed', 'The sign-in to your account page could not be verified. Open your account page again.');
     }

@@ -1,16 +1,21 @@
 import { createAccounts } from '../accounts/accounts.ts';
 import { createSecondFactor } from '../auth/second-factor.ts';
+import { usesRedis } from '../config/config-schema.ts';
 import { ConfigError, loadConfig } from '../config/load-config.ts';
 import { createLogger } from '../logger.ts';
+import { createKeySetStore, keyRotationPolicy } from '../signing-keys/key-set-store.ts';
+import { signingKeysBox } from '../signing-keys/shared-signing-keys.ts';
 import { createStore } from '../store/create-store.ts';
+import { KEYS_USAGE, runKeysCommand } from './key-commands.ts';
 import { runUserCommand, USER_USAGE } from './user-commands.ts';
 
-// `npm run cli -- user add|show|list|remove|reset-mfa EMAIL`: JSON on stdout, one clear line on stderr.
+// `npm run cli -- user add|show|list|remove|reset-mfa EMAIL` and `npm run cli -- keys list|init|add|promote|retire`:
+// JSON on stdout, one clear line on stderr.
 // Exit codes: 0 done, 1 the command failed (no such account...), 2 usage or configuration.
 async function main(argv: string[]): Promise<number> {
   const [group, ...args] = argv;
-  if (group !== 'user') {
-    process.stderr.write(`${group === undefined || group === '--help' ? '' : `Unknown command group "${group}".\n`}${USER_USAGE}\n`);
+  if (group !== 'user' && group !== 'keys') {
+    process.stderr.write(`${group === undefined || group === '--help' ? '' : `Unknown command group "${group}".\n`}${USER_USAGE}\n${KEYS_USAGE}\n`);
     return group === '--help' ? 0 : 2;
   }
 
@@ -24,15 +29,18 @@ async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
-  if (!config.redis.url) {
-    process.stderr.write('REDIS_URL is not set. The CLI manages the accounts kept in Redis; without REDIS_URL, Sesame keeps them inside its own process, out of reach.\n');
+  if (!usesRedis(config.redis)) {
+    process.stderr.write(`REDIS_URL is not set. The CLI manages the ${group === 'keys' ? 'signing keys' : 'accounts'} kept in Redis; without REDIS_URL, Sesame keeps them inside its own process, out of reach.\n`);
     return 2;
   }
 
-  const store = await createStore(config, createLogger({ level: 'silent' }));
+  const store = await createStore(config, createLogger({ level: 'silent' }), 'sesame:cli');
   try {
     const accounts = createAccounts({ store });
-    const result = await runUserCommand(args, { accounts, removeSecondFactor: createSecondFactor({ config, store, accounts }).remove });
+    const result =
+      group === 'keys'
+        ? await runKeysCommand(args, { keySets: createKeySetStore(store), box: signingKeysBox(config), policy: keyRotationPolicy(config), seedJwks: config.jwks })
+        : await runUserCommand(args, { accounts, removeSecondFactor: createSecondFactor({ config, store, accounts }).remove });
     if (!result.ok) {
       process.stderr.write(`${result.message}\n`);
       return result.exitCode;

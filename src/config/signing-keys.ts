@@ -22,3 +22,12 @@ const PUBLIC_MEMBERS = ['kty', 'kid', 'use', 'alg', 'n', 'e', 'crv', 'x', 'y'];
 export function publicSigningKeys(jwks: { keys: readonly Record<string, unknown>[] }): { keys: Record<string, unknown>[] } {
   return { keys: jwks.keys.map((key) => Object.fromEntries(Object.entries(key).filter(([member]) => PUBLIC_MEMBERS.includes(member)))) };
 }
+
+export type SigningAlgorithm = 'RS256' | 'PS256' | 'ES256';
+export const SIGNING_ALGORITHMS: readonly SigningAlgorithm[] = ['RS256', 'PS256', 'ES256'];
+
+/** One fresh private signing key for `alg`, with a kid that says what it is and is never reused. */
+export function generateSigningKey(alg: SigningAlgorithm): Record<string, unknown> {
+  const pair = alg === 'ES256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { ...pair.privateKey.export({ format: 'jwk' }), kid: `${alg === 'ES256' ? 'ec' : 'rsa'}-${randomUUID()}`, use: 'sig', alg };
+}

@@ -33,6 +33,8 @@ export interface PublishedDocuments {
  */
 export function createPublishedDocuments({ hsts }: { hsts: boolean }): PublishedDocuments {
   const cache = new Map<string, Published>();
+  // Bumped by invalidate(): an answer that began before the keys changed is not kept.
+  let generation = 0;
 
   return {
     serve(req, res) {
@@ -50,7 +52,9 @@ export function createPublishedDocuments({ hsts }: { hsts: boolean }): Published
     },
 
     async capture(ctx, next) {
+      const startedIn = generation;
       await next();
+      if (startedIn !== generation) return;
       // Only the exact path: a query string could make the provider answer differently.
       if (ctx.method !== 'GET' || !PUBLISHED_PATHS.has(ctx.path) || ctx.querystring !== '' || ctx.status !== 200) return;
       if (typeof ctx.body !== 'object' || ctx.body === null || Buffer.isBuffer(ctx.body)) return;
@@ -76,6 +80,7 @@ export function createPublishedDocuments({ hsts }: { hsts: boolean }): Published
     },
 
     invalidate() {
+      generation++;
       cache.clear();
     },
   };

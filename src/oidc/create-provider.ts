@@ -1,10 +1,11 @@
-import Provider from 'oidc-provider';
+import Provider, { type Configuration } from 'oidc-provider';
 import type { Config } from '../config/config-schema.ts';
 import type { ProviderHooks } from './provider-config.ts';
 import { providerConfig } from './provider-config.ts';
 
-export function createProvider(config: Readonly<Config>, hooks: ProviderHooks): Provider {
-  const provider = new Provider(config.issuer, providerConfig(config, hooks));
+/** `jwks`: the keys to sign with, when they come from the shared key set rather than JWKS_FILE. */
+export function createProvider(config: Readonly<Config>, hooks: ProviderHooks, jwks: Config['jwks'] = config.jwks): Provider {
+  const provider = new Provider(config.issuer, { ...providerConfig(config, hooks), jwks: jwks as Configuration['jwks'] });
   provider.proxy = config.trustProxy;
   return provider;
 }

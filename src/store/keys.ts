@@ -28,3 +28,8 @@ export const secondFactorPendingKey = (interactionUid: string) => `sign-in:{${in
 export const totpEnrollmentKey = (accountId: string) => `totp-enrollment:{${accountId}}`;
 export const rememberedDeviceKey = (accountId: string, handle: string) => `device:{${accountId}}:${handle}`;
 export const rememberedDeviceIndexKey = (accountId: string) => `devices:{${accountId}}`;
+
+// The shared signing key set (signing-keys/key-set-store.ts): each version is written once; the
+// pointer names the newest. One hash tag, though no command uses two of them at once.
+export const signingKeySetVersionKey = (version: number) => `signing-keys:{signing-keys}:v${version}`;
+export const signingKeySetPointerKey = () => 'signing-keys:{signing-keys}:current';

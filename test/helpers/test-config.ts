@@ -5,7 +5,7 @@ import { generateSigningKeys } from '../../src/config/signing-keys.ts';
 
 let cachedKeys: Config['jwks'] | undefined;
 // One per test process, like the signing keys: instances sharing a key prefix must open each other's key set.
-const SIGNING_KEYS_SECRET = randomBytes(32).toString('base64url');
+export const TEST_SIGNING_KEYS_SECRET = randomBytes(32).toString('base64url');
 
 export const TEST_CLIENT: ClientRegistration = {
   client_id: 'test-app',
@@ -55,7 +55,7 @@ export function testConfig(overrides: Partial<Config> & { issuer: string }): Rea
     hmacKey: randomBytes(32).toString('base64url'),
     encryptionKeys: `test1:${randomBytes(32).toString('base64url')}`,
     jwks: cachedKeys,
-    signingKeys: { secrets: [SIGNING_KEYS_SECRET], reloadIntervalSeconds: 10, promoteAfterSeconds: 3600 },
+    signingKeys: { secrets: [TEST_SIGNING_KEYS_SECRET], reloadIntervalSeconds: 10, promoteAfterSeconds: 3600 },
     mailQueue: { worker: 'on', attempts: 10, backoffMs: 100, concurrency: 4 },
     metrics: { token: undefined },
     shutdownGraceSeconds: 5,

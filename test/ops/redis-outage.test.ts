@@ -5,7 +5,8 @@ import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.t
 import { signInWithCode } from '../helpers/sign-in.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
-import { TEST_CLIENT } from '../helpers/test-config.ts';
+import { createKeySetStore } from '../../src/signing-keys/key-set-store.ts';
+import { TEST_CLIENT, TEST_SIGNING_KEYS_SECRET } from '../helpers/test-config.ts';
 
 // Redis goes away under a running Sesame and comes back on the same port. Every request must get a
 // clear answer (never hang, never a 500), and Sesame must resume without a restart.
@@ -19,7 +20,12 @@ beforeAll(async () => {
   redis = await startRedis();
   smtp = await startSmtpSink();
   // A shared prefix: the test cleans nothing up, the Redis restarts empty anyway.
-  sesame = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url, keyPrefix: uniquePrefix('outage') });
+  sesame = await startSesame({
+    redisUrl: redis.url,
+    smtpUrl: smtp.url,
+    keyPrefix: uniquePrefix('outage'),
+    config: { signingKeys: { secrets: [TEST_SIGNING_KEYS_SECRET], reloadIntervalSeconds: 1, promoteAfterSeconds: 3600 } },
+  });
   rp = await startRelyingParty(sesame.url);
 });
 
@@ -80,5 +86,14 @@ describe('a Redis outage', () => {
     // Everything works again, the mail worker included.
     const { tokens } = await signInWithCode({ rp, smtp }, 'after@example.com');
     expect(tokens.claims()!.email).toBe('after@example.com');
+    // This Redis came back empty: the instance put back the signing keys it signs with, so an
+    // instance started now would share them instead of seeding others from its JWKS_FILE.
+    const keySets = createKeySetStore(sesame.store);
+    const restoreDeadline = Date.now() + 15_000;
+    while (!(await keySets.load())) {
+      if (Date.now() > restoreDeadline) throw new Error('the key set was not restored');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect((await keySets.load())!.keys.map((k) => k.kid).sort()).toEqual(sesame.config.jwks.keys.map((k) => String(k.kid)).sort());
   });
 });
