@@ -113,8 +113,6 @@ export interface MailQueueConfig {
 }
 
 export interface SigningKeysConfig {
-  /** Secrets that seal the private keys kept in Redis; the first seals, all open. */
-  secrets: string[];
   /** How often each instance checks the shared key set for changes. */
   reloadIntervalSeconds: number;
   /** How long a new key must be published in JWKS before `keys promote` lets it sign. */
@@ -192,10 +190,6 @@ export function validateConfig(config: Config, problems = new ProblemList()): Re
   if (!Array.isArray(config.jwks.keys) || (config.jwks.keys.length === 0 && !redis)) problems.add('JWKS_FILE', 'must hold a JWKS with at least one private key');
   else if (config.jwks.keys.length > 0 && !config.jwks.keys.some((key) => key.kty === 'RSA')) problems.add('JWKS_FILE', 'must include an RSA key: RS256 is required for interoperability');
   const { signingKeys } = config;
-  if (redis && signingKeys.secrets.length === 0) problems.add('SIGNING_KEYS_SECRET', `must be set with Redis: it encrypts the private signing keys kept there (a secret of ${MIN_SECRET_LENGTH}+ characters)`);
-  signingKeys.secrets.forEach((secret, i) => {
-    if (secret.length < MIN_SECRET_LENGTH) problems.add('SIGNING_KEYS_SECRET', `secret ${i + 1} must be at least ${MIN_SECRET_LENGTH} characters (got ${secret.length})`);
-  });
   if (!isIntIn(signingKeys.reloadIntervalSeconds, 1, 3600)) problems.add('signingKeys.reloadIntervalSeconds', `must be an integer 1..3600 (got ${signingKeys.reloadIntervalSeconds})`);
   if (!isIntIn(signingKeys.promoteAfterSeconds, 0, 30 * 86400)) problems.add('signingKeys.promoteAfterSeconds', `must be an integer 0..2592000 (got ${signingKeys.promoteAfterSeconds})`);
 

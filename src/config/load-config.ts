@@ -57,13 +57,11 @@ export function loadConfig({ env, rootDir = process.cwd(), onFallback = () => {}
   let cookieKeys = splitList(read('COOKIE_KEYS'));
   let hmacKey = read('HMAC_KEY') ?? '';
   let encryptionKeys = read('ENCRYPTION_KEYS') ?? '';
-  let signingKeysSecrets = splitList(read('SIGNING_KEYS_SECRET'));
-  if (generateMissing && (cookieKeys.length === 0 || hmacKey === '' || encryptionKeys === '' || signingKeysSecrets.length === 0)) {
+  if (generateMissing && (cookieKeys.length === 0 || hmacKey === '' || encryptionKeys === '')) {
     const secrets = developmentSecrets(resolve(devState, 'secrets.json'));
     if (cookieKeys.length === 0) cookieKeys = secrets.cookieKeys;
     if (hmacKey === '') hmacKey = secrets.hmacKey;
     if (encryptionKeys === '') encryptionKeys = secrets.encryptionKeys;
-    if (signingKeysSecrets.length === 0) signingKeysSecrets = [secrets.signingKeysSecret];
     onFallback(`secrets: using development secrets from ${DEV_STATE_DIR}/secrets.json`);
   }
 
@@ -86,7 +84,7 @@ export function loadConfig({ env, rootDir = process.cwd(), onFallback = () => {}
     hmacKey,
     encryptionKeys,
     jwks,
-    signingKeys: { ...d.signingKeys, secrets: signingKeysSecrets },
+    signingKeys: d.signingKeys,
     metrics: { token: read('METRICS_TOKEN') || undefined },
     shutdownGraceSeconds: d.shutdownGraceSeconds,
     readinessMailCheckSeconds: d.readinessMailCheckSeconds,
@@ -113,7 +111,7 @@ interface DefaultsFile {
   accountArea: Config['accountArea'];
   maxBodyBytes: number;
   mailQueue: Omit<MailQueueConfig, 'worker'>;
-  signingKeys: Omit<Config['signingKeys'], 'secrets'>;
+  signingKeys: Config['signingKeys'];
   shutdownGraceSeconds: number;
   readinessMailCheckSeconds: number;
 }
@@ -168,7 +166,6 @@ interface DevelopmentSecrets {
   cookieKeys: string[];
   hmacKey: string;
   encryptionKeys: string;
-  signingKeysSecret: string;
 }
 
 /** Reads .sesame/secrets.json, adding whatever an older version of the file lacks. */
@@ -178,7 +175,6 @@ function developmentSecrets(path: string): DevelopmentSecrets {
     cookieKeys: existing.cookieKeys ?? [randomBytes(32).toString('base64url')],
     hmacKey: existing.hmacKey ?? randomBytes(32).toString('base64url'),
     encryptionKeys: existing.encryptionKeys ?? `dev1:${randomBytes(32).toString('base64url')}`,
-    signingKeysSecret: existing.signingKeysSecret ?? randomBytes(32).toString('base64url'),
   };
   if (Object.keys(secrets).some((name) => !(name in existing))) writeSecretFile(path, secrets);
   return secrets;

@@ -1,5 +1,5 @@
-import { deriveSecretBox } from '../auth/derived-secret-box.ts';
-import type { SecretBox } from '../auth/secret-box.ts';
+import { purposeSecretBox } from '../auth/derived-secret-box.ts';
+import { parseEncryptionKeys, type SecretBox } from '../auth/secret-box.ts';
 import type { Config } from '../config/config-schema.ts';
 import { usesRedis } from '../config/config-schema.ts';
 import type { Logger } from '../logger.ts';
@@ -16,8 +16,8 @@ export interface SigningKeys {
   watch(onChange: (jwks: Jwks) => void): () => void;
 }
 
-/** The secret box of the key set: HKDF of SIGNING_KEYS_SECRET, for this purpose only. */
-export const signingKeysBox = (config: Readonly<Config>): SecretBox => deriveSecretBox(config.signingKeys.secrets, 'sesame signing keys v1');
+/** The secret box of the key set: ENCRYPTION_KEYS, each through HKDF for this purpose only. */
+export const signingKeysBox = (config: Readonly<Config>): SecretBox => purposeSecretBox(parseEncryptionKeys(config.encryptionKeys), 'sesame signing keys v1');
 
 /**
  * Where this process gets its signing keys. Without Redis: the JWKS_FILE, fixed. With Redis: the
@@ -76,13 +76,13 @@ export async function loadSigningKeys({ config, store, logger, now = Date.now }:
   };
 }
 
-/** The set's JWKS, or a clear error: wrong SIGNING_KEYS_SECRET, or no RSA key to sign RS256 with. */
+/** The set's JWKS, or a clear error: ENCRYPTION_KEYS without its sealing key, or no RSA key to sign RS256 with. */
 function checkedJwks(keySet: KeySet, box: SecretBox): Jwks {
   let jwks: Jwks;
   try {
     jwks = providerJwks(keySet, box);
   } catch (error) {
-    throw new Error(`cannot open the signing keys kept in Redis (${(error as Error).message}): is SIGNING_KEYS_SECRET the one they were sealed with?`);
+    throw new Error(`cannot open the signing keys kept in Redis (${(error as Error).message}): do ENCRYPTION_KEYS still hold the key they were sealed with?`);
   }
   if (!keySet.keys.some((key) => key.state === 'current' && key.alg === 'RS256')) throw new Error('the shared key set has no current RS256 key: RS256 is required for interoperability');
   return jwks;

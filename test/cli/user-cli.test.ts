@@ -34,7 +34,6 @@ beforeAll(async () => {
     COOKIE_KEYS: randomBytes(32).toString('base64url'),
     HMAC_KEY: randomBytes(32).toString('base64url'),
     ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64url')}`,
-    SIGNING_KEYS_SECRET: randomBytes(32).toString('base64url'),
     JWKS_FILE: join(dir, 'jwks.json'),
   };
 });

@@ -39,7 +39,6 @@ function productionEnv(): Record<string, string> {
     COOKIE_KEYS: secret(),
     HMAC_KEY: secret(),
     ENCRYPTION_KEYS: `k1:${secret()}`,
-    SIGNING_KEYS_SECRET: secret(),
     JWKS_FILE: join(root, 'jwks.json'),
   };
 }

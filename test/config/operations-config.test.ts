@@ -30,7 +30,6 @@ function production(overrides: Record<string, string | undefined> = {}): Record<
     COOKIE_KEYS: secret(),
     HMAC_KEY: secret(),
     ENCRYPTION_KEYS: `k1:${secret()}`,
-    SIGNING_KEYS_SECRET: secret(),
     JWKS_FILE: join(root, 'jwks.json'),
     ...overrides,
   };
@@ -90,22 +89,6 @@ describe('the mail worker flag', () => {
 });
 
 describe('secrets of the operations side', () => {
-  it('needs SIGNING_KEYS_SECRET with Redis, of 32+ characters', () => {
-    expect(problemsOf(production({ SIGNING_KEYS_SECRET: undefined }))).toContain('SIGNING_KEYS_SECRET: must be set with Redis');
-    expect(problemsOf(production({ SIGNING_KEYS_SECRET: `${secret()},short` }))).toContain('SIGNING_KEYS_SECRET: secret 2 must be at least 32 characters');
-  });
-
-  it('generates SIGNING_KEYS_SECRET in development, and adds it to an older secrets file', () => {
-    mkdirSync(join(root, '.sesame'));
-    const older = { cookieKeys: [secret()], hmacKey: secret() };
-    writeFileSync(join(root, '.sesame/secrets.json'), JSON.stringify(older));
-    const first = loadConfig({ env: { REDIS_URL: 'redis://localhost:6379' }, rootDir: root });
-    expect(first.signingKeys.secrets).toHaveLength(1);
-    expect(first.cookieKeys).toEqual(older.cookieKeys);
-    expect(first.hmacKey).toBe(older.hmacKey);
-    expect(loadConfig({ env: {}, rootDir: root }).signingKeys.secrets).toEqual(first.signingKeys.secrets);
-  });
-
   it('needs a METRICS_TOKEN of 32+ characters when one is set', () => {
     expect(problemsOf(production({ METRICS_TOKEN: 'guessable' }))).toContain('METRICS_TOKEN: must be at least 32 characters');
     const token = secret();

@@ -20,7 +20,7 @@ interface ComposeService {
 }
 
 let dir: string;
-const secrets = { COOKIE_KEYS: 'c'.repeat(43), HMAC_KEY: 'h'.repeat(43), SIGNING_KEYS_SECRET: 's'.repeat(43) };
+const secrets = { COOKIE_KEYS: 'c'.repeat(43), HMAC_KEY: 'h'.repeat(43), ENCRYPTION_KEYS: `k1:${'e'.repeat(43)}` };
 
 function dockerCompose(args: string[], env: Record<string, string>) {
   const envFile = join(dir, `${Object.keys(env).length}.env`);

@@ -67,7 +67,10 @@ describe('magic links survive mail scanners and work once', () => {
   it('a tampered or malformed token is refused without a 5xx', async () => {
     const { mail } = await requestSignInMail({ rp, smtp }, 'tamper@example.com');
     const link = new URL(mail.link!);
-    for (const t of ['', 'x', `${link.searchParams.get('t')!.slice(0, -1)}A`, '../../etc', 'a'.repeat(5000)]) {
+    const token = link.searchParams.get('t')!;
+    // The last character changed to another one (a fixed 'A' would be no change one time in 16).
+    const tampered = `${token.slice(0, -1)}${token.endsWith('A') ? 'E' : 'A'}`;
+    for (const t of ['', 'x', tampered, '../../etc', 'a'.repeat(5000)]) {
       link.searchParams.set('t', t);
       const page = await new HttpBrowser().navigate(link.href);
       expect(page.status).toBe(400);

@@ -36,7 +36,6 @@ export function prepareSesameDir(defaults: Record<string, unknown> = {}): { dir:
       COOKIE_KEYS: secret(),
       HMAC_KEY: secret(),
       ENCRYPTION_KEYS: `k1:${secret()}`,
-      SIGNING_KEYS_SECRET: secret(),
       JWKS_FILE: join(dir, 'jwks.json'),
       LOG_LEVEL: 'info',
     },

@@ -4,8 +4,9 @@ import { validateConfig } from '../../src/config/config-schema.ts';
 import { generateSigningKeys } from '../../src/config/signing-keys.ts';
 
 let cachedKeys: Config['jwks'] | undefined;
-// One per test process, like the signing keys: instances sharing a key prefix must open each other's key set.
-export const TEST_SIGNING_KEYS_SECRET = randomBytes(32).toString('base64url');
+// One per test process, like the signing keys: instances sharing a key prefix must open each
+// other's sealed data (authenticator secrets, the shared signing key set).
+export const TEST_ENCRYPTION_KEYS = `test1:${randomBytes(32).toString('base64url')}`;
 
 export const TEST_CLIENT: ClientRegistration = {
   client_id: 'test-app',
@@ -53,9 +54,9 @@ export function testConfig(overrides: Partial<Config> & { issuer: string }): Rea
     signup: 'open',
     cookieKeys: [randomBytes(32).toString('base64url')],
     hmacKey: randomBytes(32).toString('base64url'),
-    encryptionKeys: `test1:${randomBytes(32).toString('base64url')}`,
+    encryptionKeys: TEST_ENCRYPTION_KEYS,
     jwks: cachedKeys,
-    signingKeys: { secrets: [TEST_SIGNING_KEYS_SECRET], reloadIntervalSeconds: 10, promoteAfterSeconds: 3600 },
+    signingKeys: { reloadIntervalSeconds: 10, promoteAfterSeconds: 3600 },
     mailQueue: { worker: 'on', attempts: 10, backoffMs: 100, concurrency: 4 },
     metrics: { token: undefined },
     shutdownGraceSeconds: 5,

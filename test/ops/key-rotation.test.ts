@@ -14,7 +14,7 @@ import { startRoundRobinProxy, type RoundRobinProxy } from '../helpers/round-rob
 import { signInWithCode } from '../helpers/sign-in.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
-import { testConfig, TEST_SIGNING_KEYS_SECRET } from '../helpers/test-config.ts';
+import { testConfig } from '../helpers/test-config.ts';
 
 // Rotating the signing key under two running instances: add (published, not signing), promote
 // (signing), retire (gone once its tokens expired). An app verifies every ID token with
@@ -37,7 +37,7 @@ beforeAll(async () => {
   const shared = {
     cookieKeys: [randomBytes(32).toString('base64url')],
     hmacKey: randomBytes(32).toString('base64url'),
-    signingKeys: { secrets: [TEST_SIGNING_KEYS_SECRET], reloadIntervalSeconds: 1, promoteAfterSeconds: 0 },
+    signingKeys: { reloadIntervalSeconds: 1, promoteAfterSeconds: 0 },
     ttl: { ...base.ttl, idTokenSeconds: 1 },
   };
   instances = await Promise.all([0, 1].map(() => startSesame({ redisUrl: redis.url, smtpUrl: smtp.url, keyPrefix: prefix, issuer: proxy.url, config: shared })));
@@ -149,7 +149,7 @@ describe('signing key rotation across instances', () => {
     const { config } = instances[0]!;
     const output = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
       const child = spawn(process.execPath, ['--experimental-strip-types', '--disable-warning=ExperimentalWarning', 'src/cli/main.ts', 'keys', 'list'], {
-        env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', REDIS_URL: redis.url, REDIS_KEY_PREFIX: prefix, COOKIE_KEYS: config.cookieKeys[0]!, HMAC_KEY: config.hmacKey, ENCRYPTION_KEYS: config.encryptionKeys, SIGNING_KEYS_SECRET: TEST_SIGNING_KEYS_SECRET},
+        env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', REDIS_URL: redis.url, REDIS_KEY_PREFIX: prefix, COOKIE_KEYS: config.cookieKeys[0]!, HMAC_KEY: config.hmacKey, ENCRYPTION_KEYS: config.encryptionKeys },
       });
       let stdout = '';
       let stderr = '';

@@ -6,7 +6,7 @@ import { signInWithCode } from '../helpers/sign-in.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
 import { createKeySetStore } from '../../src/signing-keys/key-set-store.ts';
-import { TEST_CLIENT, TEST_SIGNING_KEYS_SECRET } from '../helpers/test-config.ts';
+import { TEST_CLIENT } from '../helpers/test-config.ts';
 
 // Redis goes away under a running Sesame and comes back on the same port. Every request must get a
 // clear answer (never hang, never a 500), and Sesame must resume without a restart.
@@ -24,7 +24,7 @@ beforeAll(async () => {
     redisUrl: redis.url,
     smtpUrl: smtp.url,
     keyPrefix: uniquePrefix('outage'),
-    config: { signingKeys: { secrets: [TEST_SIGNING_KEYS_SECRET], reloadIntervalSeconds: 1, promoteAfterSeconds: 3600 } },
+    config: { signingKeys: { reloadIntervalSeconds: 1, promoteAfterSeconds: 3600 } },
   });
   rp = await startRelyingParty(sesame.url);
 });

@@ -100,3 +100,16 @@ describe('the key set in the Store', () => {
     await store.close();
   });
 });
+
+describe('sealing under ENCRYPTION_KEYS', () => {
+  it('one AES key per purpose, and a rotated ENCRYPTION_KEYS (new key first) still opens what the old key sealed', async () => {
+    const { purposeSecretBox } = await import('../../src/auth/derived-secret-box.ts');
+    const { randomBytes } = await import('node:crypto');
+    const old = { id: 'k1', key: randomBytes(32) };
+    const sealed = purposeSecretBox([old], 'sesame signing keys v1').seal('private jwk', 'kid-1');
+    expect(() => purposeSecretBox([old], 'another purpose').open(sealed, 'kid-1')).toThrow();
+    const rotated = purposeSecretBox([{ id: 'k2', key: randomBytes(32) }, old], 'sesame signing keys v1');
+    expect(rotated.open(sealed, 'kid-1')).toBe('private jwk');
+    expect(rotated.seal('x', 'kid-2')).toMatch(/^v1\.k2\./);
+  });
+});
