@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
@@ -75,7 +75,12 @@ describe('docker-compose.yml', () => {
     for (const name of ['sesame', 'keys', 'worker']) {
       const environment = services[name]!.environment!;
       for (const variable of Object.keys(environment)) expect([name, variable, ENV_VAR_NAMES.has(variable)]).toEqual([name, variable, true]);
-      const config = loadConfig({ env: environment, rootDir: process.cwd() });
+      // An image's working directory: the config files and nothing else (no development .sesame/).
+      const rootDir = mkdtempSync(join(tmpdir(), 'sesame-compose-root-'));
+      mkdirSync(join(rootDir, 'config'));
+      for (const file of ['default.json', 'clients.json']) cpSync(join('config', file), join(rootDir, 'config', file));
+      const config = loadConfig({ env: environment, rootDir });
+      rmSync(rootDir, { recursive: true, force: true });
       expect(config).toMatchObject({ nodeEnv: 'production', redis: { url: 'redis://redis:6379' }, mail: { smtpUrl: 'smtp://mailpit:1025' } });
       // No JWKS_FILE: the key set lives in Redis, created by the keys service.
       expect(config.jwks.keys).toEqual([]);
