@@ -49,14 +49,16 @@ monitor.on('monitor', (_time: string, args: string[], source: string) => lines.p
 await new Promise((r) => setTimeout(r, 100));
 let tripsBefore = 0;
 let total = 0;
+const requestPath = 'web:store';
+const workerBefore = counter.trips('mail-worker');
 HttpSession.observe = {
   before: (method, path) => {
-    tripsBefore = counter.trips();
+    tripsBefore = counter.trips(requestPath);
     counter.log.length = 0;
     lines.push(`\n== ${method} ${path}`);
   },
   after: () => {
-    const trips = counter.trips() - tripsBefore;
+    const trips = counter.trips(requestPath) - tripsBefore;
     total += trips;
     lines.push(`   -- ${trips} round trip(s)${process.env.TRACE_TRIPS ? `\n${counter.log.map((l) => `      > ${l.slice(0, 110)}`).join('\n')}` : ''}`);
   },
@@ -64,7 +66,7 @@ HttpSession.observe = {
 await signIn();
 await new Promise((r) => setTimeout(r, 300));
 HttpSession.observe = undefined;
-process.stdout.write(`${lines.join('\n')}\n\n${total} round trips during the requests, ${counter.trips()} in all so far\n`);
+process.stdout.write(`${lines.join('\n')}\n\n${total} round trips on the request path (the store's connection), ${counter.trips('mail-worker') - workerBefore} by the mail worker for this sign-in's mail\n`);
 monitor.disconnect();
 sesame.kill();
 redisServer.kill();

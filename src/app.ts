@@ -69,7 +69,9 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   // Everything below talks to the store through the request scope: one unit of work per request.
   const { store, scopes } = createRequestScopedStore(sharedStore);
   const accounts = createAccounts({ store });
-  const mailQueue = instrumentMailQueue(queue, metrics);
+  // Queued with the request's last batch of writes: after the sign-in record, in the same round trip.
+  const instrumented = instrumentMailQueue(queue, metrics);
+  const mailQueue: MailQueue = { ...instrumented, enqueue: (job) => scopes.defer(() => instrumented.enqueue(job)) };
   const signInCodes = instrumentSignInCodes(createSignInCodes({
     store,
     hmacKey: config.hmacKey,
@@ -89,7 +91,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   const cookieKeys = new CookieKeys(config.cookieKeys);
   const hooks = {
     cookieKeys,
-    adapter: createStoreAdapterClass(store, { onFound: (model, payload) => scopes.prefetch(relatedRecordKeys(model, payload)) }),
+    adapter: createStoreAdapterClass(store, { onFound: (model, payload) => scopes.warm(relatedRecordKeys(model, payload)) }),
     findAccount: createFindAccount(accounts),
     renderPage,
     mfaPrompt: createMfaPrompt({ devices: secondFactor.devices }),
@@ -121,7 +123,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   app.use(createStaticFiles(`${VIEWS_DIR}/static`));
   app.use(createOpsRouter({ readiness, metrics, metricsAccess: metricsAccessFor(config) }).routes());
 
-  const interactions = createInteractionRouter({ config, provider, accounts, signInCodes, approvals, secondFactor, mailQueue, csrf, logger, prefetch: scopes.prefetch });
+  const interactions = createInteractionRouter({ config, provider, accounts, signInCodes, approvals, secondFactor, mailQueue, csrf, logger, scopes });
   app.use(interactions.routes());
   const account = createAccountRouter({
     config,
@@ -134,7 +136,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   if (config.devTools) app.use(createDevRouter({ config, devOutbox }).routes());
   const published = createPublishedDocuments({ hsts: config.nodeEnv === 'production' });
   app.use(published.capture);
-  app.use(prefetchAuthorizationRecords(scopes.prefetch));
+  app.use(prefetchAuthorizationRecords(scopes));
   app.use(swappable.middleware);
   const callback = app.callback();
   const handler = (req: IncomingMessage, res: ServerResponse) => {

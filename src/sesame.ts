@@ -20,7 +20,7 @@ import { createRequestObserver } from './observability/observe-requests.ts';
 import { createOpsRouter } from './observability/ops-router.ts';
 import { createReadiness, type Readiness } from './observability/readiness.ts';
 import { loadSigningKeys } from './signing-keys/shared-signing-keys.ts';
-import { createStore } from './store/create-store.ts';
+import { createStoreWithClient } from './store/create-store.ts';
 import { createRedisClient, type RedisClient } from './store/redis-connection.ts';
 import type { Store } from './store/store.ts';
 
@@ -58,7 +58,7 @@ export async function createSesame({ config, logger, role = 'web' }: CreateSesam
   if (role === 'worker' && (!redis || !config.mail.smtpUrl)) {
     throw new Error('the mail worker needs Redis (the queue) and SMTP_URL (the relay): set both');
   }
-  const store = await createStore(config, logger, `sesame:${role}:store`);
+  const { store, redis: storeClient } = await createStoreWithClient(config, logger, `sesame:${role}:store`);
   const closers: (() => Promise<void>)[] = [() => store.close()];
 
   const devOutbox = config.mail.smtpUrl ? undefined : createDevOutbox({ log: (mail) => logger.info({ to: mail.to, subject: mail.subject, text: mail.text }, 'dev outbox: mail') });
@@ -77,8 +77,9 @@ export async function createSesame({ config, logger, role = 'web' }: CreateSesam
     const secretBox = deriveSecretBox([config.hmacKey], 'sesame mail queue v1');
     const prefix = mailQueuePrefix(config.redis.keyPrefix);
     if (role === 'web') {
-      const connection = await connect(createRedisClient(config.redis, { policy: 'fail-fast', connectionName: 'sesame:web:mail-queue' }), closers);
-      mailQueue = createDurableMailQueue({ connection, prefix, secretBox, attempts: config.mailQueue.attempts, backoffMs: config.mailQueue.backoffMs });
+      // The store's own fail-fast connection: a sign-in's mail is queued in the same pipeline as
+      // the request's writes (src/store/request-scope.ts defers it to that batch).
+      mailQueue = createDurableMailQueue({ connection: storeClient!, prefix, secretBox, attempts: config.mailQueue.attempts, backoffMs: config.mailQueue.backoffMs });
     }
     if (sendsMail) {
       const connection = await connect(createRedisClient(config.redis, { policy: 'blocking', connectionName: `sesame:${role}:mail-worker` }), closers);

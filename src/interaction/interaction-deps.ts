@@ -20,6 +20,6 @@ export interface InteractionDeps {
   mailQueue: MailQueue;
   csrf: Csrf;
   logger: Logger;
-  /** Starts reading keys into this request's memory (src/store/request-scope.ts). */
-  prefetch: RequestScopes['prefetch'];
+  /** This request's unit of work on the store: early reads (src/store/request-scope.ts). */
+  scopes: Pick<RequestScopes, 'prefetch' | 'warm' | 'remember'>;
 }

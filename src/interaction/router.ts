@@ -23,6 +23,7 @@ import { createVerifyTotp } from './verify-totp.ts';
 
 import type { AdapterPayload } from 'oidc-provider';
 import { relatedRecordKeys } from '../oidc/related-records.ts';
+import { rememberSessionByUid, sessionOfCookie } from '../oidc/session-cookie.ts';
 import { oidcRecordKey, signInCodeKey } from '../store/keys.ts';
 
 const UID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -45,9 +46,11 @@ export function createInteractionRouter(deps: InteractionDeps) {
   router.use(async function interactionPage(ctx: Context, next: Next) {
     if (!UID.test(ctx.params.uid ?? '')) return; // 404 from the error handler
     // Nearly every step reads the interaction and its pending sign-in: one round trip for both.
-    deps.prefetch([oidcRecordKey('Interaction', ctx.params.uid!), signInCodeKey(ctx.params.uid!)], ([interaction]) => {
-      if (interaction) deps.prefetch(relatedRecordKeys('Interaction', interaction as AdapterPayload));
-    });
+    // With them the browser's session (consent and step-up pages need it), then what they point to.
+    const session = sessionOfCookie(ctx);
+    const [interaction, , sessionRecord] = await deps.scopes.prefetch([oidcRecordKey('Interaction', ctx.params.uid!), signInCodeKey(ctx.params.uid!), ...(session ? [session.key] : [])]);
+    if (session && sessionRecord) rememberSessionByUid(deps.scopes, session.id, sessionRecord);
+    if (interaction) deps.scopes.warm(relatedRecordKeys('Interaction', interaction as AdapterPayload));
     ctx.set('Cache-Control', 'no-store');
     ctx.state.uid = ctx.params.uid;
     ctx.state.csrfToken = csrf.tokenFor(ctx.params.uid!);

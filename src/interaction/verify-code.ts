@@ -7,7 +7,7 @@ import type { Interaction } from './load-interaction.ts';
 import { renderCheckEmail } from './show-check-email.ts';
 
 /** POST /interaction/:uid/code — the code typed into the original tab. */
-export function createVerifyCode({ provider, signInCodes, config, prefetch }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'config' | 'prefetch'>, finishLogin: FinishLogin) {
+export function createVerifyCode({ provider, signInCodes, config, scopes }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'config' | 'scopes'>, finishLogin: FinishLogin) {
   const codeShape = new RegExp(`^\\d{${config.signInCode.length}}$`);
 
   return async function verifyCode(ctx: Context) {
@@ -28,7 +28,7 @@ export function createVerifyCode({ provider, signInCodes, config, prefetch }: Pi
     if (!codeShape.test(code)) return again(`Enter the ${config.signInCode.length}-digit code from the email.`);
 
     // The account is read next if the code is right: fetch it alongside the redemption.
-    prefetch([accountEmailKey(pending.email)]);
+    scopes.warm([accountEmailKey(pending.email)]);
     const result = await signInCodes.redeemCode(interaction.uid, code);
     if (result.ok) return finishLogin(ctx, interaction, result.email);
     if (result.reason === 'wrong') {

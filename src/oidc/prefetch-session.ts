@@ -2,7 +2,8 @@ import type { Context, Next } from 'koa';
 import type { AdapterPayload } from 'oidc-provider';
 import type { RequestScopes } from '../store/request-scope.ts';
 import { oidcRecordKey } from '../store/keys.ts';
-import { relatedRecordKeys } from './related-records.ts';
+import { relatedRecordKeys, sessionRelatedKeys } from './related-records.ts';
+import { rememberSessionByUid, sessionOfCookie } from './session-cookie.ts';
 
 const RESUME = /^\/auth\/([A-Za-z0-9_-]{1,64})$/;
 
@@ -12,23 +13,19 @@ const RESUME = /^\/auth\/([A-Za-z0-9_-]{1,64})$/;
  * interaction (/auth/:uid), that interaction. The provider checks the cookie's signature itself
  * before it uses the session; reading a record early only changes when it arrives.
  */
-export function prefetchAuthorizationRecords(prefetch: RequestScopes['prefetch']) {
+export function prefetchAuthorizationRecords(scopes: Pick<RequestScopes, 'prefetch' | 'warm' | 'remember'>) {
   return async function prefetchSession(ctx: Context, next: Next) {
     if (ctx.method === 'GET' && ctx.path.startsWith('/auth')) {
-      const models: string[] = [];
-      const keys: string[] = [];
-      const sessionId = ctx.cookies.get('_session', { signed: false });
-      if (sessionId && /^[A-Za-z0-9_-]{1,64}$/.test(sessionId)) {
-        models.push('Session');
-        keys.push(oidcRecordKey('Session', sessionId));
-      }
+      const session = sessionOfCookie(ctx);
       const resume = RESUME.exec(ctx.path);
-      if (resume) {
-        models.push('Interaction');
-        keys.push(oidcRecordKey('Interaction', resume[1]!));
-      }
-      // Then, in one more batch, what those point to: account, grants, the session by its uid.
-      prefetch(keys, (values) => prefetch(values.flatMap((value, i) => (value ? relatedRecordKeys(models[i]!, value as AdapterPayload) : []))));
+      // One batch, awaited here where the provider would wait for it anyway; then, in one more
+      // batch, what they point to: account, grants, the session by its uid.
+      const keys = [session?.key, resume ? oidcRecordKey('Interaction', resume[1]!) : undefined];
+      const values = await scopes.prefetch(keys.filter((key): key is string => key !== undefined));
+      const sessionRecord = (session ? values[0] : undefined) as AdapterPayload | undefined;
+      const interaction = (resume ? values.at(-1) : undefined) as AdapterPayload | undefined;
+      if (session && sessionRecord) rememberSessionByUid(scopes, session.id, sessionRecord);
+      scopes.warm([...(sessionRecord ? sessionRelatedKeys(sessionRecord) : []), ...(interaction ? relatedRecordKeys('Interaction', interaction) : [])]);
     }
     return next();
   };

@@ -5,8 +5,7 @@ import { accountKey, oidcRecordKey, oidcSessionUidKey } from '../store/keys.ts';
  * The records oidc-provider reads right after it has found `payload`, as Store keys. Reading them
  * at once, in one batch, turns a chain of round trips into one:
  * - an authorization code or refresh token: then its session (by uid), its grant and its account;
- * - an interaction: its session, the account once the login is done, and its grant;
- * - a session: its account and the grants of the apps it has signed in to.
+ * - an interaction: its session, the account once its login is done, and its grant.
  * A guess that turns out unneeded costs one pipelined read; a missing one costs what it always did.
  */
 export function relatedRecordKeys(model: string, payload: AdapterPayload): string[] {
@@ -25,17 +24,24 @@ export function relatedRecordKeys(model: string, payload: AdapterPayload): strin
     case 'Interaction': {
       const interaction = payload as AdapterPayload & { session?: { uid?: string; accountId?: string }; result?: { login?: { accountId?: string }; consent?: { grantId?: string } } };
       session(interaction.session?.uid);
-      account(interaction.result?.login?.accountId ?? interaction.session?.accountId);
+      // Only once the login is done is the account read next (to resume the authorization).
+      account(interaction.result?.login?.accountId);
       // The grant just given on the consent page; the session learns of it only when this resumes.
       grant(interaction.result?.consent?.grantId ?? interaction.grantId);
       break;
     }
-    case 'Session': {
-      const authorizations = (payload as { authorizations?: Record<string, { grantId?: string }> }).authorizations ?? {};
-      account(payload.accountId);
-      for (const { grantId } of Object.values(authorizations)) grant(grantId);
-      break;
-    }
   }
+  return keys;
+}
+
+/**
+ * What an authorization request reads after the browser's session: its account and the grants of
+ * the apps it signed in to. Not for every session lookup (consent pages need neither), only for
+ * /auth (oidc/prefetch-session.ts).
+ */
+export function sessionRelatedKeys(payload: AdapterPayload): string[] {
+  const authorizations = (payload as { authorizations?: Record<string, { grantId?: string }> }).authorizations ?? {};
+  const keys = typeof payload.accountId === 'string' ? [accountKey(payload.accountId)] : [];
+  for (const { grantId } of Object.values(authorizations)) if (grantId) keys.push(oidcRecordKey('Grant', grantId));
   return keys;
 }

@@ -2,7 +2,7 @@ import type { Config } from '../config/config-schema.ts';
 import { usesRedis } from '../config/config-schema.ts';
 import type { Logger } from '../logger.ts';
 import { createMemoryStore } from './memory-store.ts';
-import { createRedisClient, describeRedis } from './redis-connection.ts';
+import { createRedisClient, describeRedis, type RedisClient } from './redis-connection.ts';
 import { createRedisStore } from './redis-store.ts';
 import type { Store } from './store.ts';
 
@@ -11,9 +11,17 @@ import type { Store } from './store.ts';
  * opens) on a fail-fast connection of its own, else the in-memory store.
  */
 export async function createStore(config: Readonly<Config>, logger: Logger, connectionName = 'sesame:store'): Promise<Store> {
+  return (await createStoreWithClient(config, logger, connectionName)).store;
+}
+
+/**
+ * As createStore, and hands out the Redis client too, for work that should share its pipeline:
+ * the mail queue's enqueue then leaves in the same round trip as the request's writes.
+ */
+export async function createStoreWithClient(config: Readonly<Config>, logger: Logger, connectionName = 'sesame:store'): Promise<{ store: Store; redis: RedisClient | undefined }> {
   if (!usesRedis(config.redis)) {
     logger.warn('using the in-memory store (REDIS_URL unset): one process only, nothing survives a restart');
-    return createMemoryStore();
+    return { store: createMemoryStore(), redis: undefined };
   }
   // Auto-pipelining: commands issued in one tick leave in one write, so the request scope's
   // batched writes and parallel reads become one round trip.
@@ -38,5 +46,5 @@ export async function createStore(config: Readonly<Config>, logger: Logger, conn
     redis.disconnect();
     throw new Error(`cannot reach ${describeRedis(config.redis)} (${(lastConnectionError ?? (error as Error)).message}); check the Redis settings and that Redis is running`);
   }
-  return store;
+  return { store, redis };
 }

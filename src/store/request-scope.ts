@@ -21,10 +21,25 @@ export interface RequestScopes {
   /** Koa middleware opening the scope; buffered writes are flushed even when the request fails. */
   middleware(ctx: Context, next: Next): Promise<void>;
   /**
-   * Starts reading `keys` into the current request's memory; a no-op outside a request.
-   * `then` sees the values as soon as they arrive, to start the reads they point to in one batch.
+   * Starts reading `keys` into the current request's memory, all in one batch, and resolves with
+   * their values (copies), so the caller can start the reads they point to in the next batch.
+   * Outside a request it reads nothing and resolves with no values.
    */
-  prefetch(keys: readonly string[], then?: (values: unknown[]) => void): void;
+  prefetch(keys: readonly string[]): Promise<unknown[]>;
+  /** Starts reading `keys` into the current request's memory without waiting; errors surface at the read that needs the value. */
+  warm(keys: readonly string[]): void;
+  /**
+   * Runs `work` with the request's next batch of writes, in the same tick, so that a command on the
+   * same connection (queuing the sign-in mail) shares their round trip and follows them in order.
+   * Outside a request it runs at once. Its failure fails the request, like a failed write.
+   */
+  defer(work: () => Promise<unknown>): Promise<void>;
+  /**
+   * Tells the current request what `key` holds, when the caller knows it from another record
+   * read in this request (a session kept whole under two keys), so the store is not asked again.
+   * Ignored when the request already read or wrote the key.
+   */
+  remember(key: string, value: unknown): void;
   /** Runs `work` in a scope of its own and flushes after it (for callers outside Koa). */
   run<T>(work: () => Promise<T>): Promise<T>;
 }
@@ -39,6 +54,7 @@ interface Scope {
   /** What this request knows of a key: a read in flight or done, or its own write. */
   known: Map<string, Promise<unknown>>;
   writes: Write[];
+  deferred: (() => Promise<unknown>)[];
 }
 
 export function createRequestScopedStore(inner: Store): { store: Store; scopes: RequestScopes } {
@@ -47,10 +63,12 @@ export function createRequestScopedStore(inner: Store): { store: Store; scopes: 
   // Sends the buffered writes, in order and without waiting between them: the client pipelines
   // commands issued in one tick (ioredis enableAutoPipelining), and one connection keeps their order.
   function sendWrites(scope: Scope): Promise<unknown> {
-    if (scope.writes.length === 0) return Promise.resolve();
+    if (scope.writes.length === 0 && scope.deferred.length === 0) return Promise.resolve();
     const writes = scope.writes;
+    const deferred = scope.deferred;
     scope.writes = [];
-    return Promise.all(writes.map((write) => {
+    scope.deferred = [];
+    const sent = writes.map((write) => {
       switch (write.op) {
         case 'set':
           return inner.set(write.key, write.value, write.ttlSeconds);
@@ -61,7 +79,8 @@ export function createRequestScopedStore(inner: Store): { store: Store; scopes: 
         case 'removeFromIndex':
           return inner.removeFromIndex(write.indexKey, write.member);
       }
-    }));
+    });
+    return Promise.all([...sent, ...deferred.map((work) => work())]);
   }
 
   /** An operation that must reach the store now, batched with the writes buffered before it. */
@@ -164,7 +183,7 @@ export function createRequestScopedStore(inner: Store): { store: Store; scopes: 
   }
 
   async function run<T>(work: () => Promise<T>): Promise<T> {
-    const scope: Scope = { known: new Map(), writes: [] };
+    const scope: Scope = { known: new Map(), writes: [], deferred: [] };
     return storage.run(scope, async () => {
       try {
         return await work();
@@ -177,13 +196,27 @@ export function createRequestScopedStore(inner: Store): { store: Store; scopes: 
 
   const scopes: RequestScopes = {
     middleware: (_ctx, next) => run(() => next()),
-    prefetch(keys, then) {
-      if (!storage.getStore() || keys.length === 0) return;
+    warm(keys) {
+      scopes.prefetch(keys).catch(() => {});
+    },
+    async prefetch(keys) {
+      if (!storage.getStore() || keys.length === 0) return [];
       // One GET per key, issued in one tick: pipelined into one round trip per Redis node, and
-      // legal across hash slots (an MGET would not be on Cluster). Errors surface at the read
-      // that needs the value.
-      const reads = keys.map((key) => store.get(key));
-      Promise.all(reads).then((values) => then?.(values), () => {});
+      // legal across hash slots (an MGET would not be on Cluster).
+      return Promise.all(keys.map((key) => store.get(key)));
+    },
+    remember(key, value) {
+      const scope = storage.getStore();
+      if (!scope || scope.known.has(key)) return;
+      scope.known.set(key, Promise.resolve(structuredClone(value)));
+    },
+    async defer(work) {
+      const scope = storage.getStore();
+      if (!scope) {
+        await work();
+        return;
+      }
+      scope.deferred.push(work);
     },
     run,
   };
