@@ -20,6 +20,7 @@ import { createRequestObserver } from './observability/observe-requests.ts';
 import { createOpsRouter } from './observability/ops-router.ts';
 import { createReadiness, type Readiness } from './observability/readiness.ts';
 import { loadSigningKeys } from './signing-keys/shared-signing-keys.ts';
+import { checkClientRegistrations } from './oidc/check-clients.ts';
 import { createStoreWithClient } from './store/create-store.ts';
 import { createRedisClient, type RedisClient } from './store/redis-connection.ts';
 import type { Store } from './store/store.ts';
@@ -113,6 +114,15 @@ export async function createSesame({ config, logger, role = 'web' }: CreateSesam
     logger,
   });
 
+  async function close() {
+    // The worker first: it may be sending a mail right now, and needs the store and the relay to
+    // finish. Each step is bounded: with Redis down, closing must not hang the shutdown.
+    await settleWithin(worker?.close(), 10_000, () => logger.warn('mail worker did not stop in time; its job stays queued for the next worker'));
+    await settleWithin(mailQueue?.close(), 3000);
+    await mailer.close();
+    for (const closer of closers.reverse()) await closer();
+  }
+
   let app: Koa;
   let handler: Sesame['handler'];
   let provider: Provider | undefined;
@@ -120,6 +130,10 @@ export async function createSesame({ config, logger, role = 'web' }: CreateSesam
     const signingKeys = await loadSigningKeys({ config, store, logger });
     const web = createApp({ config, store, mailQueue: mailQueue!, logger, metrics, readiness, devOutbox, jwks: signingKeys.jwks });
     ({ app, provider, handler } = web);
+    await checkClientRegistrations(web.provider, config.clients).catch(async (error: unknown) => {
+      await close();
+      throw error;
+    });
     const stopWatching = signingKeys.watch((jwks) => web.replaceSigningKeys(jwks));
     closers.push(async () => stopWatching());
   } else {
@@ -130,23 +144,7 @@ export async function createSesame({ config, logger, role = 'web' }: CreateSesam
     handler = app.callback();
   }
 
-  return {
-    app,
-    handler,
-    provider,
-    store,
-    metrics,
-    readiness,
-    devOutbox,
-    async close() {
-      // The worker first: it may be sending a mail right now, and needs the store and the relay to
-      // finish. Each step is bounded: with Redis down, closing must not hang the shutdown.
-      await settleWithin(worker?.close(), 10_000, () => logger.warn('mail worker did not stop in time; its job stays queued for the next worker'));
-      await settleWithin(mailQueue?.close(), 3000);
-      await mailer.close();
-      for (const close of closers.reverse()) await close();
-    },
-  };
+  return { app, handler, provider, store, metrics, readiness, devOutbox, close };
 }
 
 /** Connects a client before the port opens (a wrong address fails start-up, not the first sign-in) and registers its closing. */

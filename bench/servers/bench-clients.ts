@@ -18,7 +18,6 @@ export const BENCH_MACHINE = {
   grant_types: ['client_credentials'],
   response_types: [],
   token_endpoint_auth_method: 'client_secret_basic',
-  scope: '',
 };
 
 export function benchClients(signingAlg: string): BenchClients {

@@ -6,6 +6,8 @@ import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.t
 import { signInWithCode, signInWithLink } from '../helpers/sign-in.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
+import { MACHINE_CLIENT } from '../helpers/test-config.ts';
+import { HttpBrowser } from '../helpers/http-browser.ts';
 
 let redis: StartedRedis;
 let smtp: SmtpSink;
@@ -103,5 +105,26 @@ describe('authorization-code flow with PKCE, signed in by email code', () => {
     expect(page.url).toMatch(/\/interaction\/[^/]+$/);
     expect(page.html).toContain('name="email"');
     expect(decodeJwt(tokens.id_token!).sub).toBeDefined();
+  });
+});
+
+describe('machine clients', () => {
+  it('get an access token with client_credentials, which the machine itself can introspect', async () => {
+    const machine = await client.discovery(new URL(sesame.url), MACHINE_CLIENT.client_id, undefined, client.ClientSecretBasic(MACHINE_CLIENT.client_secret), { execute: [client.allowInsecureRequests] });
+    const tokens = await client.clientCredentialsGrant(machine);
+    expect(tokens.token_type).toBe('bearer');
+    expect(tokens.access_token).toMatch(/\S{20,}/);
+    const introspection = await client.tokenIntrospection(machine, tokens.access_token);
+    expect(introspection).toMatchObject({ active: true, client_id: MACHINE_CLIENT.client_id });
+    expect(introspection.sub).toBeUndefined();
+  });
+
+  it('cannot use the authorization-code flow it is not registered for', async () => {
+    const machineRp = await startRelyingParty(sesame.url, MACHINE_CLIENT);
+    const page = await new HttpBrowser().navigate((await machineRp.startAuthorization()).url);
+    // The registered redirect_uri hears of the refusal, as RFC 6749 §4.1.2.1 wants; no sign-in page is shown.
+    expect(new URL(page.leftTo!).origin + new URL(page.leftTo!).pathname).toBe(MACHINE_CLIENT.redirect_uris[0]);
+    const refusal = new URL(page.leftTo!).searchParams;
+    expect([refusal.get('error'), refusal.get('error_description')]).toEqual(['invalid_request', 'requested response_type is not allowed for this client']);
   });
 });

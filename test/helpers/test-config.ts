@@ -38,7 +38,6 @@ export const MACHINE_CLIENT: ClientRegistration = {
   grant_types: ['client_credentials'],
   response_types: [],
   token_endpoint_auth_method: 'client_secret_basic',
-  scope: '',
 };
 
 /** A valid test Config: fresh secrets, keys generated once per test file. */
