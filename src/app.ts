@@ -10,13 +10,16 @@ import { createCodeExchange } from './account/exchange-code.ts';
 import { createAccounts } from './accounts/accounts.ts';
 import { createLoginApprovals } from './auth/login-approvals.ts';
 import { createSecondFactor } from './auth/second-factor.ts';
+import { createRateLimiter } from './auth/rate-limiter.ts';
 import { createSignInCodes } from './auth/sign-in-codes.ts';
+import { createSignInLockout, signInLimits } from './auth/sign-in-limits.ts';
 import type { Config } from './config/config-schema.ts';
 import { createDevRouter } from './dev/dev-router.ts';
 import { CookieKeys } from './http/cookie-keys.ts';
 import { createCsrf } from './http/csrf.ts';
 import { createPublishedDocuments, type PublishedDocuments } from './http/published-documents.ts';
 import { createErrorHandler } from './http/error-handler.ts';
+import { createRateLimitGuard } from './http/rate-limit.ts';
 import { assignRequestId } from './http/request-id.ts';
 import { createSecurityHeaders } from './http/security-headers.ts';
 import { createStaticFiles } from './http/static-files.ts';
@@ -72,12 +75,16 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   // Queued with the request's last batch of writes: after the sign-in record, in the same round trip.
   const instrumented = instrumentMailQueue(queue, metrics);
   const mailQueue: MailQueue = { ...instrumented, enqueue: (job) => scopes.defer(() => instrumented.enqueue(job)) };
+  // Every limit, lockout and code lives in the one Store: shared by all instances on one Redis.
+  const lockout = createSignInLockout({ store, config, onLocked: (streak) => metrics.lockouts.inc({ streak }) });
+  const rateLimits = createRateLimitGuard(createRateLimiter({ store, hmacKey: config.hmacKey }));
   const signInCodes = instrumentSignInCodes(createSignInCodes({
     store,
     hmacKey: config.hmacKey,
     ttlSeconds: config.signInCode.ttlSeconds,
     codeLength: config.signInCode.length,
     maxWrongAttempts: config.signInCode.maxWrongAttempts,
+    lockout,
   }), metrics);
   const approvals = createLoginApprovals({ store, ttlSeconds: config.signInCode.ttlSeconds });
   const secondFactor = createSecondFactor({ config, store, accounts, onLocked: (streak) => metrics.lockouts.inc({ streak }) });
@@ -105,7 +112,9 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   const { provider } = swappable;
   let signingKeys = jwks;
 
-  const app = new Koa({ proxy: config.trustProxy });
+  // TRUST_PROXY: read the client IP and protocol from X-Forwarded-*; off, those headers are ignored.
+  // maxIpsCount 1 takes the address the nearest proxy appended, not one the client wrote itself.
+  const app = new Koa({ proxy: config.trustProxy, maxIpsCount: 1 });
   // The provider reads its own cookies with provider.keys, the mounted routes with app.keys: they must match.
   app.keys = cookieKeys as unknown as string[];
 
@@ -123,7 +132,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   app.use(createStaticFiles(`${VIEWS_DIR}/static`));
   app.use(createOpsRouter({ readiness, metrics, metricsAccess: metricsAccessFor(config) }).routes());
 
-  const interactions = createInteractionRouter({ config, provider, accounts, signInCodes, approvals, secondFactor, mailQueue, csrf, logger, scopes });
+  const interactions = createInteractionRouter({ config, provider, accounts, signInCodes, approvals, secondFactor, mailQueue, csrf, rateLimits, limits: signInLimits(config), lockout, logger, scopes });
   app.use(interactions.routes());
   const account = createAccountRouter({
     config,

@@ -41,6 +41,8 @@ export interface Sesame {
   metrics: Metrics;
   readiness: Readiness;
   devOutbox: DevOutbox | undefined;
+  /** Resolves when no sign-in mail is waiting or being sent (tests, tools). */
+  mailIdle(): Promise<void>;
   /** Stops the mail worker (letting the mail being sent finish) and closes every connection. Call after the HTTP server stopped. */
   close(): Promise<void>;
 }
@@ -144,7 +146,7 @@ export async function createSesame({ config, logger, role = 'web' }: CreateSesam
     handler = app.callback();
   }
 
-  return { app, handler, provider, store, metrics, readiness, devOutbox, close };
+  return { app, handler, provider, store, metrics, readiness, devOutbox, mailIdle: () => mailQueue?.idle() ?? Promise.resolve(), close };
 }
 
 /** Connects a client before the port opens (a wrong address fails start-up, not the first sign-in) and registers its closing. */

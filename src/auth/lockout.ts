@@ -25,6 +25,8 @@ export interface LockoutOptions {
 
 export interface Lockout {
   isLocked(subject: string): Promise<boolean>;
+  /** The store key isLocked reads, so a request can prefetch it with other reads (store/request-scope.ts). */
+  stateKey(subject: string): string;
   /** Counts a failure; true when this failure locked the subject (or it was locked already). */
   recordFailure(subject: string): Promise<boolean>;
   /** A success ends the streak: only consecutive failures count. */
@@ -48,6 +50,7 @@ export function createLockout({ store, hmacKey, streak = 'sign-in', maxConsecuti
   const keyFor = (subject: string) => keyOf(streak, subject);
 
   return {
+    stateKey: keyFor,
     async isLocked(subject) {
       return ((await store.get<number>(keyFor(subject))) ?? 0) >= maxConsecutiveFailures;
     },

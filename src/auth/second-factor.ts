@@ -27,20 +27,21 @@ export function createSecondFactor({ config, store, accounts, onLocked }: { conf
     issuer: config.appName,
     ttlSeconds: config.secondFactor.enrollmentSeconds,
   });
+  const lockout = createLockout({
+    store,
+    hmacKey: config.hmacKey,
+    streak: 'second-factor',
+    maxConsecutiveFailures: config.secondFactor.maxConsecutiveFailures,
+    lockSeconds: config.secondFactor.lockoutSeconds,
+    onLocked,
+  });
   const check = createSecondFactorCheck({
     accounts,
     secretBox,
     replayGuard,
     recoveryCodes,
     rateLimiter: createRateLimiter({ store, hmacKey: config.hmacKey }),
-    lockout: createLockout({
-      store,
-      hmacKey: config.hmacKey,
-      streak: 'second-factor',
-      maxConsecutiveFailures: config.secondFactor.maxConsecutiveFailures,
-      lockSeconds: config.secondFactor.lockoutSeconds,
-      onLocked,
-    }),
+    lockout,
     limits: config.secondFactor,
     signInSeconds: config.ttl.interactionSeconds,
   });
@@ -49,6 +50,8 @@ export function createSecondFactor({ config, store, accounts, onLocked }: { conf
     check,
     devices,
     recoveryCodes,
+    /** The authenticator's consecutive-failure streak (its subject is the email address). */
+    lockout,
     pending: createPendingSecondFactors({ store }),
     remove: createSecondFactorRemoval({ accounts, recoveryCodes, devices, enrollment }),
   };

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { Store } from '../store/store.ts';
 import { signInAttemptsKey, signInCodeKey } from '../store/keys.ts';
+import type { Lockout } from './lockout.ts';
 import { constantTimeEqual, hmacSha256, randomDigits, randomToken } from './secrets.ts';
 
 /** What is stored per interaction: hashes only, never the code or link token themselves. */
@@ -49,6 +50,11 @@ export interface SignInCodesOptions {
   codeLength?: number;
   /** @default 5 */
   maxWrongAttempts?: number;
+  /**
+   * Consecutive wrong codes per address, across sign-ins. While the address is locked every code
+   * is answered exactly like a wrong one, so a guesser learns nothing, not even that it is locked.
+   */
+  lockout?: Lockout;
   /** @default Date.now */
   now?: () => number;
 }
@@ -58,7 +64,7 @@ export interface SignInCodesOptions {
  * single-use, expire, are stored only as HMACs, and redeeming either kills both. Issuing again for
  * the same interaction replaces the previous pair.
  */
-export function createSignInCodes({ store, hmacKey, ttlSeconds = 600, codeLength = 6, maxWrongAttempts = 5, now = Date.now }: SignInCodesOptions) {
+export function createSignInCodes({ store, hmacKey, ttlSeconds = 600, codeLength = 6, maxWrongAttempts = 5, lockout, now = Date.now }: SignInCodesOptions) {
   if (!(ttlSeconds > 0)) throw new TypeError('ttlSeconds must be positive');
   if (hmacKey.length < 16) throw new TypeError('hmacKey is too short');
   const hash = (purpose: 'code' | 'link', uid: string, value: string) => hmacSha256(hmacKey, `${purpose}:${uid}`, value);
@@ -98,14 +104,17 @@ export function createSignInCodes({ store, hmacKey, ttlSeconds = 600, codeLength
       const record = await store.get<StoredSignIn>(key);
       if (!record) return { ok: false, reason: 'expired' };
       const attemptsKey = signInAttemptsKey(interactionUid, record.issueId);
-      if (constantTimeEqual(hash('code', interactionUid, code), record.codeHash)) {
+      // Read from the request's memory when the route prefetched it (interaction/router.ts).
+      const lockedOut = lockout ? await lockout.isLocked(record.email) : false;
+      if (!lockedOut && constantTimeEqual(hash('code', interactionUid, code), record.codeHash)) {
         // Counted and taken in one batch (one round trip); an answer over the cap is still refused.
         const [attempts, taken] = await Promise.all([store.increment(attemptsKey, ttlSeconds), store.take<StoredSignIn>(key)]);
         if (attempts > maxWrongAttempts) return { ok: false, reason: 'too-many-attempts' };
         if (!taken || taken.issueId !== record.issueId || taken.expiresAt <= now()) return { ok: false, reason: 'expired' };
         return { ok: true, email: taken.email };
       }
-      const attempts = await store.increment(attemptsKey, ttlSeconds);
+      // A wrong code, or any code while the address is locked: the same answer, the same work.
+      const [attempts] = await Promise.all([store.increment(attemptsKey, ttlSeconds), lockout?.recordFailure(record.email)]);
       if (attempts >= maxWrongAttempts) {
         await store.delete(key);
         return { ok: false, reason: 'too-many-attempts' };

@@ -1,6 +1,7 @@
 import { createAccounts } from '../accounts/accounts.ts';
 import { createSecondFactor } from '../auth/second-factor.ts';
 import { usesRedis } from '../config/config-schema.ts';
+import { createSignInLockout } from '../auth/sign-in-limits.ts';
 import { ConfigError, loadConfig } from '../config/load-config.ts';
 import { createLogger } from '../logger.ts';
 import { createKeySetStore, keyRotationPolicy } from '../signing-keys/key-set-store.ts';
@@ -9,7 +10,7 @@ import { createStore } from '../store/create-store.ts';
 import { KEYS_USAGE, runKeysCommand } from './key-commands.ts';
 import { runUserCommand, USER_USAGE } from './user-commands.ts';
 
-// `npm run cli -- user add|show|list|remove|reset-mfa EMAIL` and `npm run cli -- keys list|init|add|promote|retire`:
+// `npm run cli -- user add|show|list|remove|reset-mfa|unlock EMAIL` and `npm run cli -- keys list|init|add|promote|retire`:
 // JSON on stdout, one clear line on stderr.
 // Exit codes: 0 done, 1 the command failed (no such account...), 2 usage or configuration.
 async function main(argv: string[]): Promise<number> {
@@ -37,10 +38,15 @@ async function main(argv: string[]): Promise<number> {
   const store = await createStore(config, createLogger({ level: 'silent' }), 'sesame:cli');
   try {
     const accounts = createAccounts({ store });
+    const secondFactor = createSecondFactor({ config, store, accounts });
     const result =
       group === 'keys'
         ? await runKeysCommand(args, { keySets: createKeySetStore(store), box: signingKeysBox(config), policy: keyRotationPolicy(config), seedJwks: config.jwks })
-        : await runUserCommand(args, { accounts, removeSecondFactor: createSecondFactor({ config, store, accounts }).remove });
+        : await runUserCommand(args, {
+            accounts,
+            removeSecondFactor: secondFactor.remove,
+            lockouts: { signInCodes: createSignInLockout({ store, config }), secondFactor: secondFactor.lockout },
+          });
     if (!result.ok) {
       process.stderr.write(`${result.message}\n`);
       return result.exitCode;

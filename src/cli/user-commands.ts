@@ -1,6 +1,7 @@
 import type { Account, Accounts } from '../accounts/accounts.ts';
 import { parseEmailAddress } from '../auth/email-address.ts';
 import type { RemoveSecondFactor } from '../auth/second-factor-removal.ts';
+import type { Lockout } from '../auth/lockout.ts';
 
 /** What a command produced: JSON for stdout on success, a one-line message for stderr on failure. */
 export type CommandResult = { ok: true; output: unknown } | { ok: false; exitCode: 1 | 2; message: string };
@@ -11,19 +12,23 @@ export const USER_USAGE = `Usage: npm run cli -- user <command>
   user list           print every account
   user remove EMAIL   delete an account; it can no longer sign in or be found by its tokens
   user reset-mfa EMAIL  remove the authenticator app, recovery codes and remembered browsers
-                      (for a person who lost their phone and codes); they sign in with email again`;
+                      (for a person who lost their phone and codes); they sign in with email again
+  user unlock EMAIL   lift the locks after too many wrong codes (email codes and authenticator codes)`;
 
 const usage = (message: string): CommandResult => ({ ok: false, exitCode: 2, message: `${message}\n${USER_USAGE}` });
 const failure = (message: string): CommandResult => ({ ok: false, exitCode: 1, message });
 
 /** The account commands, free of process and I/O concerns so tests can drive them directly too. */
-export async function runUserCommand(args: readonly string[], { accounts, removeSecondFactor }: { accounts: Accounts; removeSecondFactor: RemoveSecondFactor }): Promise<CommandResult> {
+export async function runUserCommand(
+  args: readonly string[],
+  { accounts, removeSecondFactor, lockouts }: { accounts: Accounts; removeSecondFactor: RemoveSecondFactor; lockouts: { signInCodes: Lockout; secondFactor: Lockout } },
+): Promise<CommandResult> {
   const [command, ...rest] = args;
   if (command === 'list') {
     if (rest.length > 0) return usage('user list takes no arguments.');
     return { ok: true, output: (await accounts.list()).map(describe) };
   }
-  if (command !== 'add' && command !== 'show' && command !== 'remove' && command !== 'reset-mfa') {
+  if (command !== 'add' && command !== 'show' && command !== 'remove' && command !== 'reset-mfa' && command !== 'unlock') {
     return usage(command === undefined ? 'Missing command.' : `Unknown command "user ${command}".`);
   }
   if (rest.length !== 1) return usage(`user ${command} takes exactly one EMAIL.`);
@@ -53,6 +58,14 @@ export async function runUserCommand(args: readonly string[], { accounts, remove
       if (!account) return failure(`No account for ${email}.`);
       const { hadTotp, forgottenDevices } = await removeSecondFactor(account.id);
       return { ok: true, output: { reset: describe((await accounts.findById(account.id)) ?? account), removedAuthenticator: hadTotp, forgottenBrowsers: forgottenDevices } };
+    }
+    case 'unlock': {
+      // The lock belongs to the address, not to an account: it works (and answers) the same
+      // for an address that has none, as the sign-in page does.
+      const [signInCodes, secondFactor] = await Promise.all([lockouts.signInCodes.isLocked(email), lockouts.secondFactor.isLocked(email)]);
+      // unlock() clears every streak of the address (auth/lockout.ts), the authenticator's too.
+      await lockouts.signInCodes.unlock(email);
+      return { ok: true, output: { email, unlocked: true, wasLocked: { signInCodes, secondFactor } } };
     }
   }
 }

@@ -27,6 +27,12 @@ export interface ClientRegistration {
   [metadata: string]: unknown;
 }
 
+/** A budget of hits per window; see auth/rate-limiter.ts. */
+export interface RateLimitSetting {
+  limit: number;
+  windowSeconds: number;
+}
+
 export interface Config {
   nodeEnv: NodeEnv;
   port: number;
@@ -79,6 +85,17 @@ export interface Config {
     freshSecondFactorSeconds: number;
   };
   maxBodyBytes: number;
+  rateLimits: {
+    /** Sign-in mails per normalised address, whether or not it has an account. */
+    signInMailPerAddress: RateLimitSetting;
+    /** Sign-in mails requested from one client IP (an IPv6 /64). */
+    signInMailPerIp: RateLimitSetting;
+    /** Codes typed from one client IP, right or wrong. */
+    codeEntriesPerIp: RateLimitSetting;
+  };
+  /** Consecutive wrong codes per address before codes stop working for it (NIST SP 800-63B §5.2.2). */
+  lockout: { maxConsecutiveFailures: number; lockSeconds: number };
+  /** Behind a reverse proxy: read the client IP and https from X-Forwarded-For/-Proto (one hop). */
   trustProxy: boolean;
   logLevel: LogLevel;
   /** Development conveniences: /dev/outbox and /demo. Never on in production. */
@@ -233,6 +250,17 @@ export function validateConfig(config: Config, problems = new ProblemList()): Re
   if (!isIntIn(area.sessionSeconds, 60, 86400)) problems.add('accountArea.sessionSeconds', `must be an integer 60..86400 (got ${area.sessionSeconds})`);
   if (!isIntIn(area.freshSecondFactorSeconds, 30, 3600)) problems.add('accountArea.freshSecondFactorSeconds', `must be an integer 30..3600 (got ${area.freshSecondFactorSeconds})`);
   if (!isIntIn(config.maxBodyBytes, 1024, 1024 * 1024)) problems.add('maxBodyBytes', `must be an integer 1024..1048576 (got ${config.maxBodyBytes})`);
+  for (const [name, setting] of Object.entries(config.rateLimits ?? {})) {
+    if (!isIntIn(setting?.limit, 1, 1_000_000)) problems.add(`rateLimits.${name}.limit`, `must be an integer 1..1000000 (got ${setting?.limit})`);
+    if (!isIntIn(setting?.windowSeconds, 1, 86400)) problems.add(`rateLimits.${name}.windowSeconds`, `must be an integer 1..86400 (got ${setting?.windowSeconds})`);
+  }
+  for (const name of ['signInMailPerAddress', 'signInMailPerIp', 'codeEntriesPerIp'] as const) {
+    if (!config.rateLimits?.[name]) problems.add(`rateLimits.${name}`, 'must be set ({ "limit": n, "windowSeconds": s })');
+  }
+  if (!isIntIn(config.lockout?.maxConsecutiveFailures, 1, 100)) {
+    problems.add('lockout.maxConsecutiveFailures', `must be an integer 1..100: NIST SP 800-63B allows at most 100 (got ${config.lockout?.maxConsecutiveFailures})`);
+  }
+  if (!isIntIn(config.lockout?.lockSeconds, 60, 30 * 86400)) problems.add('lockout.lockSeconds', `must be an integer 60..2592000 (got ${config.lockout?.lockSeconds})`);
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.add('LOG_LEVEL', `must be one of fatal, error, warn, info, debug, trace, silent (got "${config.logLevel}")`);
   }
@@ -299,7 +327,7 @@ function validateClients(clients: unknown, problems: ProblemList) {
   });
 }
 
-const isIntIn = (n: number, min: number, max: number) => Number.isInteger(n) && n >= min && n <= max;
+const isIntIn = (n: number | undefined, min: number, max: number): boolean => typeof n === 'number' && Number.isInteger(n) && n >= min && n <= max;
 const isLoopback = (host: string) => host === 'localhost' || host === '127.0.0.1' || host === '[::1]';
 
 function redact(url: string) {

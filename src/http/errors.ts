@@ -63,3 +63,17 @@ export class ServiceUnavailable extends HttpError {
     super(503, 'temporarily_unavailable', 'Temporarily unavailable', message, { 'Retry-After': '5' }, { expose: true });
   }
 }
+
+/** Over a rate limit: 429 with Retry-After, the same for every address (RFC 6585 §4). */
+export class RateLimited extends HttpError {
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterSeconds: number, message: string) {
+    super(429, 'rate_limited', 'Please wait a moment', `${message} ${describeWait(retryAfterSeconds)}`, { 'Retry-After': String(retryAfterSeconds) });
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+function describeWait(seconds: number): string {
+  if (seconds < 90) return 'Try again in a minute.';
+  return `Try again in about ${Math.ceil(seconds / 60)} minutes.`;
+}

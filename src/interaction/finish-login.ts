@@ -15,8 +15,12 @@ import type { Interaction } from './load-interaction.ts';
  * and the browser goes to the authenticator prompt: oidc-provider hears of the login only after
  * that, so no session ever exists with just the first factor (oidc-provider #661).
  */
-export function createFinishLogin({ provider, accounts, config, logger, secondFactor }: Pick<InteractionDeps, 'provider' | 'accounts' | 'config' | 'logger' | 'secondFactor'>) {
+export function createFinishLogin({ provider, accounts, config, logger, secondFactor, lockout }: Pick<InteractionDeps, 'provider' | 'accounts' | 'config' | 'logger' | 'secondFactor' | 'lockout'>) {
   return async function finishLogin(ctx: Context, interaction: Interaction, email: string) {
+    // The email is proven: that ends its streak of wrong sign-in codes (only consecutive failures
+    // count). The authenticator's streak is separate (auth/lockout.ts) and stays as it is. A
+    // buffered write in the request scope: no round trip of its own.
+    await lockout.recordSuccess(email);
     let account = await accounts.findByEmail(email);
     if (!account) {
       if (config.signup === 'closed') {

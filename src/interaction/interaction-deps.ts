@@ -1,10 +1,13 @@
 import type Provider from 'oidc-provider';
 import type { Accounts } from '../accounts/accounts.ts';
+import type { Lockout } from '../auth/lockout.ts';
 import type { LoginApprovals } from '../auth/login-approvals.ts';
 import type { SecondFactor } from '../auth/second-factor.ts';
+import type { SignInLimits } from '../auth/sign-in-limits.ts';
 import type { SignInCodes } from '../auth/sign-in-codes.ts';
 import type { Config } from '../config/config-schema.ts';
 import type { Csrf } from '../http/csrf.ts';
+import type { RateLimitGuard } from '../http/rate-limit.ts';
 import type { Logger } from '../logger.ts';
 import type { MailQueue } from '../mail/mail-queue.ts';
 import type { RequestScopes } from '../store/request-scope.ts';
@@ -19,6 +22,10 @@ export interface InteractionDeps {
   secondFactor: SecondFactor;
   mailQueue: MailQueue;
   csrf: Csrf;
+  rateLimits: RateLimitGuard;
+  limits: SignInLimits;
+  /** Consecutive wrong codes per address; see auth/sign-in-limits.ts. */
+  lockout: Lockout;
   logger: Logger;
   /** This request's unit of work on the store: early reads (src/store/request-scope.ts). */
   scopes: Pick<RequestScopes, 'prefetch' | 'warm' | 'remember'>;

@@ -1,16 +1,20 @@
 import type { Context } from 'koa';
 import { parseEmailAddress } from '../auth/email-address.ts';
 import { summariseUserAgent } from '../auth/device-summary.ts';
+import { clientIpSubject } from '../http/client-ip.ts';
 import { clientNameOf } from './client-name.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import type { Interaction } from './load-interaction.ts';
 
+export const SIGN_IN_MAIL_LIMITED = 'Too many sign-in emails were asked for, so no new one was sent. A link or code you already received keeps working until it expires.';
+
 /**
  * POST /interaction/:uid/email — issues a link and a code and queues the mail. It does the same
  * work whether or not an account exists (the mail worker decides whether to send), so the answer
- * reveals nothing about the address.
+ * reveals nothing about the address: no account lookup happens on this path, and the per-address
+ * limit counts every address alike.
  */
-export function createRequestEmail({ provider, signInCodes, mailQueue, config }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'mailQueue' | 'config'>) {
+export function createRequestEmail({ provider, signInCodes, mailQueue, config, rateLimits, limits }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'mailQueue' | 'config' | 'rateLimits' | 'limits'>) {
   return async function requestEmail(ctx: Context) {
     const interaction: Interaction = ctx.state.interaction;
     const form: Record<string, string> = ctx.state.form;
@@ -20,6 +24,8 @@ export function createRequestEmail({ provider, signInCodes, mailQueue, config }:
       ctx.status = 400;
       return ctx.render('email', { clientName, email: (form.email ?? '').slice(0, 254), error: parsed.problem });
     }
+    // Counted before issuing: a refused request must not replace the code of the last mail.
+    await rateLimits.enforce([[limits.signInMailPerIp, clientIpSubject(ctx)], [limits.signInMailPerAddress, parsed.email]], SIGN_IN_MAIL_LIMITED);
     const issued = await signInCodes.issue(interaction.uid, parsed.email, summariseUserAgent(ctx.get('user-agent')));
     const link = new URL(`/interaction/${interaction.uid}/link`, config.issuer);
     link.searchParams.set('t', issued.linkToken);

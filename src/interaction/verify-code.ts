@@ -1,13 +1,23 @@
 import type { Context } from 'koa';
 import { accountEmailKey } from '../store/keys.ts';
+import { clientIpSubject } from '../http/client-ip.ts';
 import { clientNameOf } from './client-name.ts';
 import type { FinishLogin } from './finish-login.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import type { Interaction } from './load-interaction.ts';
 import { renderCheckEmail } from './show-check-email.ts';
 
-/** POST /interaction/:uid/code — the code typed into the original tab. */
-export function createVerifyCode({ provider, signInCodes, config, scopes }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'config' | 'scopes'>, finishLogin: FinishLogin) {
+export const CODE_ENTRIES_LIMITED = 'Too many codes were entered from your network.';
+
+/**
+ * POST /interaction/:uid/code — the code typed into the original tab. Guessing is capped three
+ * ways: per issued code (signInCode.maxWrongAttempts), per client IP (a rate limit) and per
+ * address across sign-ins (the lockout inside signInCodes).
+ */
+export function createVerifyCode(
+  { provider, signInCodes, config, rateLimits, limits, lockout, scopes }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'config' | 'rateLimits' | 'limits' | 'lockout' | 'scopes'>,
+  finishLogin: FinishLogin,
+) {
   const codeShape = new RegExp(`^\\d{${config.signInCode.length}}$`);
 
   return async function verifyCode(ctx: Context) {
@@ -15,7 +25,12 @@ export function createVerifyCode({ provider, signInCodes, config, scopes }: Pick
     const form: Record<string, string> = ctx.state.form;
     // People copy "123 456" or "123-456" from the mail: keep only the digits.
     const code = (form.code ?? '').slice(0, 64).replace(/[\s-]/g, '');
+    // Read with the interaction (router.ts prefetch): no round trip of its own.
     const pending = await signInCodes.pending(interaction.uid);
+    // One batch: the per-IP count, and what the redemption reads next, the address's lock and,
+    // if the code is right, its account.
+    if (pending) scopes.warm([lockout.stateKey(pending.email), accountEmailKey(pending.email)]);
+    await rateLimits.enforce([[limits.codeEntriesPerIp, clientIpSubject(ctx)]], CODE_ENTRIES_LIMITED);
     const clientName = await clientNameOf(provider, interaction.params.client_id);
 
     const again = async (error: string) => {
@@ -27,8 +42,6 @@ export function createVerifyCode({ provider, signInCodes, config, scopes }: Pick
     if (!pending) return again('That code has expired. Enter your email address to get a new one.');
     if (!codeShape.test(code)) return again(`Enter the ${config.signInCode.length}-digit code from the email.`);
 
-    // The account is read next if the code is right: fetch it alongside the redemption.
-    scopes.warm([accountEmailKey(pending.email)]);
     const result = await signInCodes.redeemCode(interaction.uid, code);
     if (result.ok) return finishLogin(ctx, interaction, result.email);
     if (result.reason === 'wrong') {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { createLockout } from '../../src/auth/lockout.ts';
 import { createSignInCodes } from '../../src/auth/sign-in-codes.ts';
 import { createMemoryStore } from '../../src/store/memory-store.ts';
 
@@ -74,5 +75,41 @@ describe('sign-in codes', () => {
     const store = createMemoryStore();
     expect(() => createSignInCodes({ store, hmacKey: KEY, ttlSeconds: -1 })).toThrow(TypeError);
     expect(() => createSignInCodes({ store, hmacKey: 'short' })).toThrow(TypeError);
+  });
+});
+
+describe('sign-in codes with the per-address lockout', () => {
+  function setupLocked(maxConsecutiveFailures: number) {
+    const store = createMemoryStore();
+    const lockout = createLockout({ store, hmacKey: KEY, maxConsecutiveFailures });
+    return { lockout, codes: createSignInCodes({ store, hmacKey: KEY, lockout }) };
+  }
+  const wrongFor = (code: string) => (code === '000000' ? '000001' : '000000');
+
+  it('counts wrong codes per address across sign-ins, and a locked address gets "wrong" even for the right code', async () => {
+    const { codes, lockout } = setupLocked(7);
+    const first = await codes.issue('uid1', 'a@example.com', 'x');
+    for (let i = 0; i < 5; i++) await codes.redeemCode('uid1', wrongFor(first.code));
+    expect(await lockout.isLocked('a@example.com')).toBe(false);
+    const second = await codes.issue('uid2', 'a@example.com', 'x');
+    await codes.redeemCode('uid2', wrongFor(second.code));
+    expect(await codes.redeemCode('uid2', wrongFor(second.code))).toEqual({ ok: false, reason: 'wrong', attemptsLeft: 3 });
+    expect(await lockout.isLocked('a@example.com')).toBe(true);
+    // Exactly the answer a wrong code gets, with the attempt counted like one.
+    expect(await codes.redeemCode('uid2', second.code)).toEqual({ ok: false, reason: 'wrong', attemptsLeft: 2 });
+    // Another address is not affected, and the link (not guessable) still works for this one.
+    const other = await codes.issue('uid3', 'b@example.com', 'x');
+    expect(await codes.redeemCode('uid3', other.code)).toEqual({ ok: true, email: 'b@example.com' });
+    const third = await codes.issue('uid4', 'a@example.com', 'x');
+    expect(await codes.redeemLink('uid4', third.linkToken)).toEqual({ ok: true, email: 'a@example.com' });
+  });
+
+  it('parallel guesses spread over several sign-ins all count towards one lock', async () => {
+    const { codes, lockout } = setupLocked(10);
+    const issued = await Promise.all(Array.from({ length: 4 }, (_, i) => codes.issue(`p${i}`, 'a@example.com', 'x')));
+    await Promise.all(issued.flatMap((it, i) => Array.from({ length: 5 }, () => codes.redeemCode(`p${i}`, wrongFor(it.code)))));
+    expect(await lockout.isLocked('a@example.com')).toBe(true);
+    const next = await codes.issue('p9', 'a@example.com', 'x');
+    expect((await codes.redeemCode('p9', next.code)).ok).toBe(false);
   });
 });

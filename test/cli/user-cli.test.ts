@@ -1,14 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { generateSigningKeys } from '../../src/config/signing-keys.ts';
 import { startRedis, uniquePrefix, type StartedRedis } from '../helpers/redis.ts';
 import { startRelyingParty } from '../helpers/relying-party.ts';
 import { accountWithTotp, secondFactorOf } from '../helpers/second-factor.ts';
-import { signInWithCode } from '../helpers/sign-in.ts';
+import { formFields } from '../helpers/http-browser.ts';
+import { requestSignInMail, signInWithCode } from '../helpers/sign-in.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
 
@@ -18,14 +19,21 @@ let sesame: RunningSesame;
 let dir: string;
 let env: Record<string, string>;
 const prefix = uniquePrefix('cli');
+const CLI_ENTRY = resolve('src/cli/main.ts');
+
+// Codes lock after 5 consecutive wrong ones here (100 in production), so one dead code locks.
+const LOCK_AFTER = 5;
 
 beforeAll(async () => {
   redis = await startRedis();
   smtp = await startSmtpSink();
-  // The CLI and this Sesame share one key prefix, as an operator's CLI and server share one Redis.
-  sesame = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url, keyPrefix: prefix, config: { signup: 'closed' } });
   dir = mkdtempSync(join(tmpdir(), 'sesame-cli-'));
   writeFileSync(join(dir, 'jwks.json'), JSON.stringify(generateSigningKeys()));
+  // The operator's configuration directory, shared by the CLI and the server it manages.
+  mkdirSync(join(dir, 'config'));
+  const defaults = JSON.parse(readFileSync('config/default.json', 'utf8'));
+  writeFileSync(join(dir, 'config/default.json'), JSON.stringify({ ...defaults, lockout: { ...defaults.lockout, maxConsecutiveFailures: LOCK_AFTER } }));
+  cpSync('config/clients.json', join(dir, 'config/clients.json'));
   env = {
     PATH: process.env.PATH ?? '',
     NODE_ENV: 'test',
@@ -36,6 +44,13 @@ beforeAll(async () => {
     ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64url')}`,
     JWKS_FILE: join(dir, 'jwks.json'),
   };
+  // The CLI and this Sesame share one key prefix and HMAC key, as an operator's CLI and server share one Redis and one configuration.
+  sesame = await startSesame({
+    redisUrl: redis.url,
+    smtpUrl: smtp.url,
+    keyPrefix: prefix,
+    config: { signup: 'closed', hmacKey: env.HMAC_KEY!, lockout: { maxConsecutiveFailures: LOCK_AFTER, lockSeconds: 3600 } },
+  });
 });
 
 afterAll(async () => {
@@ -48,7 +63,8 @@ afterAll(async () => {
 /** Runs `npm run cli -- ...` as the operator would: a separate process, real Redis. */
 function cli(args: string[], extraEnv: Record<string, string | undefined> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--experimental-strip-types', '--disable-warning=ExperimentalWarning', 'src/cli/main.ts', ...args], {
+    const child = spawn(process.execPath, ['--experimental-strip-types', '--disable-warning=ExperimentalWarning', CLI_ENTRY, ...args], {
+      cwd: dir,
       env: Object.fromEntries(Object.entries({ ...env, ...extraEnv }).filter(([, v]) => v !== undefined)) as Record<string, string>,
     });
     let stdout = '';
@@ -107,6 +123,25 @@ describe('npm run cli -- user ...', () => {
     expect(await sesame.accounts.findByEmail('alan@example.com')).toBeUndefined();
   });
 
+  it('unlocks an address that wrong codes locked, so codes work for it again', async () => {
+    expect((await cli(['user', 'add', 'locked@example.com'])).code).toBe(0);
+    const rp = await startRelyingParty(sesame.url);
+    const guessed = await requestSignInMail({ rp, smtp }, 'locked@example.com');
+    const { csrf } = formFields(guessed.checkPage.html, '/code');
+    const wrong = guessed.mail.code === '000000' ? '111111' : '000000';
+    for (let i = 0; i < LOCK_AFTER; i++) await guessed.browser.navigate(`${sesame.url}/interaction/${guessed.uid}/code`, { form: { csrf: csrf!, code: wrong } });
+    expect((await requestSignInMail({ rp, smtp }, 'locked@example.com')).mail.code).toBeUndefined();
+
+    const unlocked = await cli(['user', 'unlock', ' Locked@Example.COM']);
+    expect(unlocked.code).toBe(0);
+    expect(JSON.parse(unlocked.stdout)).toEqual({ email: 'locked@example.com', unlocked: true, wasLocked: { signInCodes: true, secondFactor: false } });
+
+    const { tokens, mail } = await signInWithCode({ rp, smtp }, 'locked@example.com');
+    expect(mail.code).toMatch(/^\d{6}$/);
+    expect(tokens.claims()!.email).toBe('locked@example.com');
+    expect(JSON.parse((await cli(['user', 'unlock', 'locked@example.com'])).stdout)).toMatchObject({ wasLocked: { signInCodes: false, secondFactor: false } });
+  });
+
   it('answers usage mistakes and a missing REDIS_URL with exit code 2 and help', async () => {
     const unknown = await cli(['user', 'frobnicate', 'x@example.com']);
     expect(unknown.code).toBe(2);
@@ -115,6 +150,9 @@ describe('npm run cli -- user ...', () => {
 
     const extra = await cli(['user', 'add', 'a@example.com', 'b@example.com']);
     expect(extra.code).toBe(2);
+    const noAddress = await cli(['user', 'unlock']);
+    expect(noAddress.code).toBe(2);
+    expect(noAddress.stderr).toContain('user unlock takes exactly one EMAIL');
 
     const noRedis = await cli(['user', 'list'], { REDIS_URL: undefined });
     expect(noRedis.code).toBe(2);

@@ -108,6 +108,20 @@ describe('bad values', () => {
     }
   });
 
+  it('refuses a lockout above NIST SP 800-63B\'s 100 and malformed rate limits, naming each', () => {
+    const defaults = JSON.parse(readFileSync(join(root, 'config/default.json'), 'utf8'));
+    writeFileSync(join(root, 'config/default.json'), JSON.stringify({
+      ...defaults,
+      lockout: { maxConsecutiveFailures: 101, lockSeconds: 5 },
+      rateLimits: { ...defaults.rateLimits, signInMailPerIp: { limit: 0, windowSeconds: 900 }, codeEntriesPerIp: undefined },
+    }));
+    const text = problemsOf({}).join('\n');
+    expect(text).toMatch(/^lockout\.maxConsecutiveFailures: must be an integer 1\.\.100/m);
+    expect(text).toMatch(/^lockout\.lockSeconds: /m);
+    expect(text).toMatch(/^rateLimits\.signInMailPerIp\.limit: /m);
+    expect(text).toMatch(/^rateLimits\.codeEntriesPerIp: must be set/m);
+  });
+
   it('never prints a secret from a URL', () => {
     const text = problemsOf({ REDIS_URL: 'http://admin:hunter2hunter2@redis:6379' }).join('\n');
     expect(text).toContain('REDIS_URL');

@@ -21,9 +21,12 @@ export class HttpBrowser {
   readonly userAgent: string;
   /** URLs where navigation stops as if it left the site: an app's redirect_uri on Sesame's own origin (/demo). */
   readonly stopAt: string[] = [];
+  /** Sent with every request, e.g. the X-Forwarded-* headers a reverse proxy would add. */
+  readonly defaultHeaders: Record<string, string>;
 
-  constructor(userAgent = 'Mozilla/5.0 (X11; Linux x86_64) Chrome/140.0 Safari/537.36') {
+  constructor(userAgent = 'Mozilla/5.0 (X11; Linux x86_64) Chrome/140.0 Safari/537.36', defaultHeaders: Record<string, string> = {}) {
     this.userAgent = userAgent;
+    this.defaultHeaders = defaultHeaders;
   }
 
   cookieNames(): string[] {
@@ -33,7 +36,7 @@ export class HttpBrowser {
   /** One request, no redirects followed. */
   async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string>; body?: string } = {}): Promise<Response> {
     const target = new URL(url);
-    const headers: Record<string, string> = { 'user-agent': this.userAgent, accept: 'text/html', ...init.headers };
+    const headers: Record<string, string> = { 'user-agent': this.userAgent, accept: 'text/html', ...this.defaultHeaders, ...init.headers };
     const cookie = this.cookieHeader(target);
     if (cookie) headers.cookie = cookie;
     let body = init.body;

@@ -19,6 +19,8 @@ export interface RunningSesame {
   metrics: Metrics;
   accounts: ReturnType<typeof createAccounts>;
   server: Server;
+  /** Resolves when every queued sign-in mail is sent (or has failed for good). */
+  mailIdle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -62,6 +64,7 @@ export async function startSesame({ redisUrl, redis, smtpUrl, keyPrefix, issuer,
     metrics: sesame.metrics,
     accounts: createAccounts({ store: sesame.store }),
     server,
+    mailIdle: () => sesame.mailIdle(),
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

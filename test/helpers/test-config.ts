@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { ClientRegistration, Config } from '../../src/config/config-schema.ts';
 import { validateConfig } from '../../src/config/config-schema.ts';
 import { generateSigningKeys } from '../../src/config/signing-keys.ts';
@@ -7,6 +8,9 @@ let cachedKeys: Config['jwks'] | undefined;
 // One per test process, like the signing keys: instances sharing a key prefix must open each
 // other's sealed data (authenticator secrets, the shared signing key set).
 export const TEST_ENCRYPTION_KEYS = `test1:${randomBytes(32).toString('base64url')}`;
+
+// Tests run with the shipped abuse limits unless a test says otherwise, so the defaults are what gets exercised.
+const shippedDefaults = JSON.parse(readFileSync(new URL('../../config/default.json', import.meta.url), 'utf8')) as Pick<Config, 'rateLimits' | 'lockout'>;
 
 export const TEST_CLIENT: ClientRegistration = {
   client_id: 'test-app',
@@ -80,6 +84,8 @@ export function testConfig(overrides: Partial<Config> & { issuer: string }): Rea
     },
     accountArea: { sessionSeconds: 900, freshSecondFactorSeconds: 300 },
     maxBodyBytes: 16384,
+    rateLimits: shippedDefaults.rateLimits,
+    lockout: shippedDefaults.lockout,
     trustProxy: false,
     logLevel: 'silent',
     devTools: false,

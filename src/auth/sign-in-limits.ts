@@ -1,0 +1,31 @@
+import type { Config } from '../config/config-schema.ts';
+import type { Store } from '../store/store.ts';
+import { createLockout, type Lockout, type LockoutOptions } from './lockout.ts';
+import type { RateLimit } from './rate-limiter.ts';
+
+export interface SignInLimits {
+  signInMailPerAddress: RateLimit;
+  signInMailPerIp: RateLimit;
+  codeEntriesPerIp: RateLimit;
+}
+
+/**
+ * The named budgets of the sign-in routes, from config/default.json. The names are part of the
+ * Redis keys: renaming one starts its counters afresh.
+ */
+export function signInLimits({ rateLimits }: Pick<Config, 'rateLimits'>): SignInLimits {
+  return {
+    signInMailPerAddress: { name: 'sign-in-mail-address', ...rateLimits.signInMailPerAddress },
+    signInMailPerIp: { name: 'sign-in-mail-ip', ...rateLimits.signInMailPerIp },
+    codeEntriesPerIp: { name: 'code-entries-ip', ...rateLimits.codeEntriesPerIp },
+  };
+}
+
+/**
+ * The lockout of guessable sign-in secrets. Its subject is the normalised email address, never an
+ * account id: it works before an account is known and behaves the same for addresses without one.
+ * TOTP failures count against the same subject.
+ */
+export function createSignInLockout({ store, config, onLocked }: { store: Store; config: Pick<Config, 'hmacKey' | 'lockout'>; /** Metrics: a lockout began. */ onLocked?: LockoutOptions['onLocked'] }): Lockout {
+  return createLockout({ store, hmacKey: config.hmacKey, maxConsecutiveFailures: config.lockout.maxConsecutiveFailures, lockSeconds: config.lockout.lockSeconds, onLocked });
+}

@@ -1,0 +1,30 @@
+import { isIPv6 } from 'node:net';
+import type { Context } from 'koa';
+
+/**
+ * The client address that per-IP limits count against. `ctx.ip` is the socket's peer unless
+ * TRUST_PROXY is set (then the address the nearest proxy appended to X-Forwarded-For; see
+ * app.ts), so a client cannot pick its own subject by sending that header.
+ *
+ * IPv4-mapped IPv6 addresses count as the IPv4 address, and IPv6 addresses by their /64: one
+ * subscriber usually holds a whole /64 and could otherwise rotate through 2^64 subjects.
+ */
+export function clientIpSubject(ctx: Pick<Context, 'ip'>): string {
+  return ipSubject(ctx.ip);
+}
+
+export function ipSubject(ip: string): string {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
+  if (mapped) return mapped[1]!;
+  if (!isIPv6(ip)) return ip;
+  return `${expandIPv6(ip).slice(0, 4).join(':')}::/64`;
+}
+
+function expandIPv6(ip: string): string[] {
+  const withoutZone = ip.split('%')[0]!;
+  const [head, tail] = withoutZone.split('::') as [string, string | undefined];
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const missing = tail === undefined ? 0 : 8 - left.length - right.length;
+  return [...left, ...Array<string>(missing).fill('0'), ...right].map((part) => part.toLowerCase().replace(/^0+(?=.)/, ''));
+}
