@@ -19,6 +19,7 @@ import { CookieKeys } from './http/cookie-keys.ts';
 import { createCsrf } from './http/csrf.ts';
 import { createPublishedDocuments, type PublishedDocuments } from './http/published-documents.ts';
 import { createErrorHandler } from './http/error-handler.ts';
+import { createHttpsOnly } from './http/https-only.ts';
 import { createRateLimitGuard } from './http/rate-limit.ts';
 import { assignRequestId } from './http/request-id.ts';
 import { createSecurityHeaders } from './http/security-headers.ts';
@@ -125,6 +126,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   app.use(createErrorHandler({ logger }));
   app.use(scopes.middleware);
   app.use(createSecurityHeaders({ hsts: config.nodeEnv === 'production' }));
+  app.use(createHttpsOnly({ issuer: config.issuer }));
   app.use(async (ctx, next) => {
     ctx.state.appName = config.appName;
     await next();

@@ -178,6 +178,11 @@ export function validateConfig(config: Config, problems = new ProblemList()): Re
     if (!['http:', 'https:'].includes(issuer.protocol)) problems.add('ISSUER', `must be an http(s) URL (got "${config.issuer}")`);
     if (issuer.search || issuer.hash) problems.add('ISSUER', 'must not have a query or fragment');
     if (issuer.pathname !== '/' && issuer.pathname !== '') problems.add('ISSUER', 'must not have a path: mount Sesame at the root of its own host');
+    // Sesame itself speaks plain HTTP: https is a TLS-terminating proxy's job, and only its
+    // X-Forwarded-Proto tells Sesame that a request came over https (for Secure cookies).
+    if (issuer.protocol === 'https:' && !config.trustProxy) {
+      problems.add('TRUST_PROXY', 'must be true with an https ISSUER: Sesame serves plain HTTP behind a TLS-terminating proxy and learns about https from its X-Forwarded-Proto');
+    }
   } catch {
     problems.add('ISSUER', `must be an absolute URL (got "${config.issuer}")`);
   }

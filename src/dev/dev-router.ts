@@ -16,6 +16,7 @@ const DEMO_COOKIE = 'sesame_demo';
 export function createDevRouter({ config, devOutbox }: { config: Readonly<Config>; devOutbox: DevOutbox | undefined }) {
   const router = new Router();
   const redirectUri = `${config.issuer}/demo/callback`;
+  const secureCookies = new URL(config.issuer).protocol === 'https:';
 
   router.get('/dev/outbox', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
@@ -34,7 +35,9 @@ export function createDevRouter({ config, devOutbox }: { config: Readonly<Config
     const verifier = randomBytes(32).toString('base64url');
     const state = randomBytes(16).toString('base64url');
     const nonce = randomBytes(16).toString('base64url');
-    ctx.cookies.set(DEMO_COOKIE, JSON.stringify({ verifier, state, nonce }), { signed: true, httpOnly: true, sameSite: 'lax', path: '/demo', maxAge: 15 * 60_000 });
+    // Same rules as oidc-provider's cookies (oidc/provider-config.ts): Lax so it rides along on the
+    // top-level redirect back from /auth, Secure whenever the issuer is https.
+    ctx.cookies.set(DEMO_COOKIE, JSON.stringify({ verifier, state, nonce }), { signed: true, httpOnly: true, sameSite: 'lax', secure: secureCookies, path: '/demo', maxAge: 15 * 60_000 });
     const url = new URL('/auth', config.issuer);
     url.search = new URLSearchParams({
       client_id: DEMO_CLIENT_ID,

@@ -34,6 +34,7 @@ function productionEnv(): Record<string, string> {
   return {
     NODE_ENV: 'production',
     ISSUER: 'https://id.example.com',
+    TRUST_PROXY: 'true',
     REDIS_URL: 'redis://redis:6379',
     SMTP_URL: 'smtp://mail:25',
     COOKIE_KEYS: secret(),
@@ -171,6 +172,7 @@ describe('production refuses every development fallback', () => {
 
   it.each([
     ['an http issuer that is not localhost', { ISSUER: 'http://id.example.com' }, 'ISSUER: must be https:// in production'],
+    ['an https issuer that no TLS proxy is trusted to vouch for', { TRUST_PROXY: 'false' }, 'TRUST_PROXY: must be true with an https ISSUER'],
     ['the in-memory store', { REDIS_URL: '' }, 'REDIS_URL: must be set in production'],
     ['the dev outbox', { SMTP_URL: '' }, 'SMTP_URL: must be set in production'],
     ['a short cookie key', { COOKIE_KEYS: 'abc' }, 'COOKIE_KEYS: key 1 must be at least 32 characters'],

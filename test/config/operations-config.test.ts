@@ -25,6 +25,7 @@ function production(overrides: Record<string, string | undefined> = {}): Record<
   const env: Record<string, string | undefined> = {
     NODE_ENV: 'production',
     ISSUER: 'https://id.example.com',
+    TRUST_PROXY: 'true',
     REDIS_URL: 'redis://redis:6379',
     SMTP_URL: 'smtp://mail:25',
     COOKIE_KEYS: secret(),

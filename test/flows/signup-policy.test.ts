@@ -40,7 +40,7 @@ async function emailAnswer(sesame: RunningSesame, rp: RelyingParty, email: strin
     status: response.status,
     location: response.headers.get('location')!.replace(uid, 'UID'),
     headerNames: [...response.headers.keys()].filter((h) => !['date', 'x-request-id', 'set-cookie'].includes(h)).sort(),
-    page: check.html.replace(new RegExp(uid, 'g'), 'UID').replace(/value="[^"]{40,}"/g, 'value="CSRF"').replace(/<time[^>]*>[^<]*<\/time>/, 'TIME').replace(/id="match-number">\d+</, 'id="match-number">NN<'),
+    page: check.html.replace(new RegExp(uid, 'g'), 'UID').replace(/value="[^"]{40,}"/g, 'value="CSRF"').replace(/<time[^>]*>[^<]*<\/time>/, 'TIME').replace(/id="match-number">\d+</, 'id="match-number">NN<').replace(/nonce="[^"]+"/g, 'nonce="N"'),
   };
 }
 

@@ -1,0 +1,225 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
+import { startRedis, type StartedRedis } from '../helpers/redis.ts';
+import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
+import { requestSignInMail } from '../helpers/sign-in.ts';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
+import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
+
+let redis: StartedRedis;
+let smtp: SmtpSink;
+let sesame: RunningSesame;
+let rp: RelyingParty;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  smtp = await startSmtpSink();
+  // devTools: /demo and /dev/outbox are pages of ours too (development only).
+  sesame = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url, config: { devTools: true } });
+  rp = await startRelyingParty(sesame.url);
+});
+
+afterAll(async () => {
+  await sesame?.close();
+  await smtp?.stop();
+  await redis?.stop();
+});
+
+interface Fetched {
+  name: string;
+  headers: Headers;
+  html: string;
+}
+
+/** Every kind of page Sesame serves, ours and oidc-provider's, reached the way a person would. */
+async function everyPage(): Promise<Fetched[]> {
+  const pages: Fetched[] = [];
+  const keep = (name: string, page: { headers: Headers; html: string }) => pages.push({ name, headers: page.headers, html: page.html });
+
+  const signIn = await requestSignInMail({ rp, smtp }, 'headers@example.com');
+  const emailPage = await new HttpBrowser().navigate((await rp.startAuthorization()).url);
+  keep('email form', emailPage);
+  keep('check your email', await signIn.browser.navigate(`${sesame.url}/interaction/${signIn.uid}/check`));
+  keep('link confirmation (same browser)', await signIn.browser.navigate(signIn.mail.link!));
+  keep('link confirmation (other device)', await new HttpBrowser().navigate(signIn.mail.link!));
+  const consent = await signIn.browser.navigate(`${sesame.url}/interaction/${signIn.uid}/code`, { form: { ...formFields(signIn.checkPage.html, '/code'), code: signIn.mail.code! } });
+  expect(consent.html).toContain('/consent"');
+  keep('consent', consent);
+  keep('our error page (sign-in ended)', await new HttpBrowser().navigate(`${sesame.url}/interaction/no-such-sign-in`));
+  keep('our 404', await new HttpBrowser().navigate(`${sesame.url}/nowhere`));
+  const unknownClient = new URL((await rp.startAuthorization()).url);
+  unknownClient.searchParams.set('client_id', 'nobody');
+  keep('oidc-provider error page (renderError)', await new HttpBrowser().navigate(unknownClient.href));
+  const logout = await signIn.browser.navigate(`${sesame.url}/session/end?client_id=test-app`);
+  expect(logout.html).toContain('Yes, sign me out');
+  keep('oidc-provider logout confirmation', logout);
+  const xsrf = /name="xsrf" value="([^"]+)"/.exec(logout.html)![1]!;
+  keep('oidc-provider signed-out page', await signIn.browser.navigate(`${sesame.url}/session/end/confirm`, { form: { xsrf, logout: 'yes' } }));
+  keep('demo app', await new HttpBrowser().navigate(`${sesame.url}/demo`));
+  keep('dev outbox', await new HttpBrowser().navigate(`${sesame.url}/dev/outbox`));
+  const css = await fetch(`${sesame.url}/static/sesame.css`);
+  keep('stylesheet', { headers: css.headers, html: '' });
+  const discovery = await fetch(`${sesame.url}/.well-known/openid-configuration`);
+  keep('discovery', { headers: discovery.headers, html: '' });
+  return pages;
+}
+
+const nonceOf = (csp: string) => /script-src 'nonce-([A-Za-z0-9+/=]+)'/.exec(csp)?.[1];
+
+describe('security headers on every page', () => {
+  let pages: Fetched[];
+  beforeAll(async () => {
+    pages = await everyPage();
+  });
+
+  it('a strict CSP: scripts only with this response\'s nonce, styles only from our stylesheet, no framing', () => {
+    for (const { name, headers } of pages) {
+      const csp = headers.get('content-security-policy') ?? '';
+      const directives = Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([key, ...values]) => [key, values]));
+      expect([name, directives['default-src']]).toEqual([name, ["'none'"]]);
+      expect([name, directives['frame-ancestors']]).toEqual([name, ["'none'"]]);
+      expect([name, directives['style-src']]).toEqual([name, ["'self'"]]);
+      expect([name, directives['base-uri']]).toEqual([name, ["'none'"]]);
+      expect([name, directives['script-src']?.length]).toEqual([name, 1]);
+      expect([name, Buffer.from(nonceOf(csp) ?? '', 'base64').length]).toEqual([name, 16]);
+      expect(csp).not.toContain('unsafe');
+    }
+  });
+
+  it('a fresh nonce per response', () => {
+    const nonces = pages.map((page) => nonceOf(page.headers.get('content-security-policy')!));
+    expect(new Set(nonces).size).toBe(pages.length);
+  });
+
+  it('nosniff, no Referer, no framing for old browsers, on every response', () => {
+    for (const { name, headers } of pages) {
+      expect([name, headers.get('x-content-type-options')]).toEqual([name, 'nosniff']);
+      expect([name, headers.get('referrer-policy')]).toEqual([name, 'no-referrer']);
+      expect([name, headers.get('x-frame-options')]).toEqual([name, 'DENY']);
+      // Not in development or test: HSTS would pin localhost to https for a year.
+      expect([name, headers.get('strict-transport-security')]).toEqual([name, null]);
+    }
+  });
+
+  it('every script tag carries the nonce; no inline handlers, inline styles or javascript: URLs', () => {
+    const html = pages.filter((page) => page.html !== '');
+    expect(html.length).toBeGreaterThan(10);
+    for (const { name, headers, html: body } of html) {
+      const nonce = nonceOf(headers.get('content-security-policy')!);
+      for (const tag of body.match(/<script\b[^>]*>/g) ?? []) expect([name, tag]).toEqual([name, expect.stringContaining(`nonce="${nonce}"`)]);
+      expect([name, /\son[a-z]+\s*=/i.test(body)]).toEqual([name, false]);
+      expect([name, /<style\b|\sstyle\s*=/i.test(body)]).toEqual([name, false]);
+      expect([name, /javascript:/i.test(body)]).toEqual([name, false]);
+    }
+    expect(html.find((page) => page.name === 'check your email')!.html).toMatch(/<script [^>]*nonce=/);
+  });
+
+  it('pages that can carry sign-in secrets are never cached', () => {
+    for (const { name, headers } of pages.filter((page) => /check|link|consent|error|404|email form|outbox/.test(page.name))) {
+      expect([name, headers.get('cache-control')]).toEqual([name, expect.stringContaining('no-store')]);
+    }
+  });
+});
+
+describe('oidc-provider\'s own inline script (response_mode=form_post) still runs', () => {
+  it('its sha256 is added to our script-src next to the nonce', async () => {
+    const pending = await rp.startAuthorization({ response_mode: 'form_post' });
+    const browser = new HttpBrowser();
+    const page = await browser.navigate(pending.url);
+    const uid = page.url.split('/').pop()!;
+    await browser.navigate(`${sesame.url}/interaction/${uid}/email`, { form: { ...formFields(page.html, '/email'), email: 'form-post@example.com' } });
+    const mail = await smtp.waitForMail('form-post@example.com');
+    const check = await browser.navigate(`${sesame.url}/interaction/${uid}/check`);
+    const consent = await browser.navigate(`${sesame.url}/interaction/${uid}/code`, { form: { ...formFields(check.html, '/code'), code: mail.code! } });
+    const consentAction = /action="([^"]*\/consent)"/.exec(consent.html)![1]!;
+    const posted = await browser.navigate(`${sesame.url}${consentAction}`, { form: { ...formFields(consent.html, '/consent'), decision: 'allow' } });
+    expect(posted.html).toContain(`action="${rp.redirectUri}"`);
+    const script = /<script>([\s\S]*?)<\/script>/.exec(posted.html)![1]!;
+    const csp = posted.headers.get('content-security-policy')!;
+    expect(csp).toContain(`'sha256-${createHash('sha256').update(script).digest('base64')}'`);
+    expect(nonceOf(csp)).toBeDefined();
+    expect(csp).toContain("frame-ancestors 'none'");
+  });
+});
+
+describe('in production', () => {
+  it('adds HSTS', async () => {
+    const production = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url, config: { nodeEnv: 'production' } });
+    try {
+      const response = await fetch(`${production.url}/nowhere`);
+      expect(response.headers.get('strict-transport-security')).toBe('max-age=63072000; includeSubDomains');
+    } finally {
+      await production.close();
+    }
+  });
+});
+
+/** name → lower-cased attributes of every Set-Cookie in a response. */
+function cookiesOf(response: Response): Map<string, string[]> {
+  return new Map(response.headers.getSetCookie().map((header) => {
+    const [pair, ...attributes] = header.split(';').map((part) => part.trim());
+    return [pair!.slice(0, pair!.indexOf('=')), attributes.map((a) => a.toLowerCase())];
+  }));
+}
+
+const authorizationParams = () =>
+  new URLSearchParams({ client_id: 'test-app', response_type: 'code', scope: 'openid', redirect_uri: 'http://127.0.0.1:9/callback', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' });
+
+describe('cookies', () => {
+  it('oidc-provider\'s and ours are HttpOnly and SameSite=Lax; not Secure on a plain-http issuer', async () => {
+    const browser = new HttpBrowser();
+    const auth = await browser.request((await rp.startAuthorization()).url);
+    const demo = await browser.request(`${sesame.url}/demo/start`);
+    const cookies = new Map([...cookiesOf(auth), ...cookiesOf(demo)]);
+    expect([...cookies.keys()].sort()).toEqual(['_interaction', '_interaction.sig', '_interaction_resume', '_interaction_resume.sig', 'sesame_demo', 'sesame_demo.sig']);
+    for (const [name, attributes] of cookies) {
+      expect([name, attributes]).toEqual([name, expect.arrayContaining(['httponly', 'samesite=lax'])]);
+      expect([name, attributes]).not.toEqual([name, expect.arrayContaining(['secure'])]);
+    }
+  });
+
+  it('the session cookie too, once signed in', async () => {
+    const signIn = await requestSignInMail({ rp, smtp }, 'session-cookie@example.com');
+    const response = await signIn.browser.request(`${sesame.url}/interaction/${signIn.uid}/code`, { form: { ...formFields(signIn.checkPage.html, '/code'), code: signIn.mail.code! } });
+    const resumed = await signIn.browser.request(new URL(response.headers.get('location')!, sesame.url).href);
+    const session = cookiesOf(resumed).get('_session');
+    expect(session).toEqual(expect.arrayContaining(['httponly', 'samesite=lax']));
+  });
+
+  it('with an https issuer behind its TLS proxy (TRUST_PROXY), our app and oidc-provider both set Secure cookies', async () => {
+    const tls = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url, config: { issuer: 'https://id.sesame.test', trustProxy: true, devTools: true } });
+    try {
+      const browser = new HttpBrowser(undefined, { 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.9' });
+      const auth = await browser.request(`${tls.url}/auth?${authorizationParams()}`);
+      expect(auth.status).toBe(303);
+      const demo = await browser.request(`${tls.url}/demo/start`);
+      const cookies = [...cookiesOf(auth), ...cookiesOf(demo)];
+      expect(cookies.map(([name]) => name)).toEqual(expect.arrayContaining(['_interaction', '_interaction_resume', 'sesame_demo']));
+      for (const [name, attributes] of cookies) {
+        expect([name, attributes]).toEqual([name, expect.arrayContaining(['secure', 'httponly', 'samesite=lax'])]);
+      }
+      const page = await browser.request(new URL(auth.headers.get('location')!, tls.url).href);
+      expect(page.status).toBe(200);
+    } finally {
+      await tls.close();
+    }
+  });
+
+  it('a request that did not come through TLS is sent to the https issuer, never served (and never a 5xx)', async () => {
+    const tls = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url, config: { nodeEnv: 'production', issuer: 'https://id.sesame.test', trustProxy: true } });
+    try {
+      for (const path of [`/auth?${authorizationParams()}`, '/interaction/abc', '//evil.example/x', '/.well-known/openid-configuration']) {
+        const response = await fetch(`${tls.url}${path}`, { redirect: 'manual' });
+        expect([path, response.status]).toEqual([path, 308]);
+        expect([path, response.headers.get('location')]).toEqual([path, `https://id.sesame.test${path}`]);
+        expect(response.headers.getSetCookie()).toEqual([]);
+        expect(response.headers.get('strict-transport-security')).toContain('max-age=');
+      }
+      const post = await fetch(`${tls.url}/token`, { method: 'POST', redirect: 'manual', body: 'grant_type=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      expect(post.status).toBe(308);
+    } finally {
+      await tls.close();
+    }
+  });
+});
