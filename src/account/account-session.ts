@@ -1,9 +1,8 @@
 import type { Context, Next } from 'koa';
 import type { Account, Accounts } from '../accounts/accounts.ts';
 import type { Config } from '../config/config-schema.ts';
-import type { Csrf } from '../http/csrf.ts';
+import { requireCsrfForm, type Csrf, type CsrfScope } from '../http/csrf.ts';
 import { HttpError } from '../http/errors.ts';
-import { parseForm } from '../http/parse-form.ts';
 import { ACR_MFA } from '../oidc/acr.ts';
 
 export const ACCOUNT_COOKIE = 'sesame_account';
@@ -28,7 +27,7 @@ export class AccountSessionEnded extends HttpError {
 export function createAccountSessions({ config, accounts, csrf }: { config: Readonly<Config>; accounts: Pick<Accounts, 'findById'>; csrf: Csrf }) {
   const secure = new URL(config.issuer).protocol === 'https:';
   const lifetimeSeconds = config.accountArea.sessionSeconds;
-  const csrfScope = (session: AccountSession) => `account:${session.sid}`;
+  const csrfScope = (session: AccountSession): CsrfScope => ({ accountSession: session.sid });
 
   function read(ctx: Context): AccountSession | undefined {
     const raw = ctx.cookies.get(ACCOUNT_COOKIE, { signed: true });
@@ -82,12 +81,7 @@ export function createAccountSessions({ config, accounts, csrf }: { config: Read
 
     /** After require(): parses the form and checks its CSRF token against this account session. */
     readForm() {
-      return async function readAccountForm(ctx: Context, next: Next) {
-        const form = await parseForm(ctx, config.maxBodyBytes);
-        csrf.verify(ctx, csrfScope(ctx.state.accountSession), form.csrf);
-        ctx.state.form = form;
-        return next();
-      };
+      return requireCsrfForm({ csrf, maxBodyBytes: config.maxBodyBytes, scopeOf: (ctx) => ctx.state.accountSession && csrfScope(ctx.state.accountSession) });
     },
   };
 }

@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
+import { requireCsrfForm } from '../http/csrf.ts';
 import { createAbortSignIn } from './abort-sign-in.ts';
 import { createConfirmConsent } from './confirm-consent.ts';
 import { createConfirmLink } from './confirm-link.ts';
@@ -10,7 +11,6 @@ import type { InteractionDeps } from './interaction-deps.ts';
 import { loadInteraction } from './load-interaction.ts';
 import { createOpenLink } from './open-link.ts';
 import { createPollApproval } from './poll-approval.ts';
-import { readForm } from './read-form.ts';
 import { createRequestEmail } from './request-email.ts';
 import { createRestartSignIn } from './restart-sign-in.ts';
 import { loadSecondFactorSubject } from './second-factor-subject.ts';
@@ -35,7 +35,8 @@ const UID = /^[A-Za-z0-9_-]{1,64}$/;
 export function createInteractionRouter(deps: InteractionDeps) {
   const { provider, csrf, config } = deps;
   const finishLogin = createFinishLogin(deps);
-  const form = readForm({ csrf, maxBodyBytes: config.maxBodyBytes });
+  // Every POST: size-capped form with a CSRF token bound to this sign-in.
+  const form = requireCsrfForm({ csrf, maxBodyBytes: config.maxBodyBytes, scopeOf: (ctx) => ({ interaction: ctx.params.uid ?? '' }) });
   const login = loadInteraction(provider, 'login');
   const consent = loadInteraction(provider, 'consent');
   const any = loadInteraction(provider);
@@ -53,7 +54,7 @@ export function createInteractionRouter(deps: InteractionDeps) {
     if (interaction) deps.scopes.warm(relatedRecordKeys('Interaction', interaction as AdapterPayload));
     ctx.set('Cache-Control', 'no-store');
     ctx.state.uid = ctx.params.uid;
-    ctx.state.csrfToken = csrf.tokenFor(ctx.params.uid!);
+    ctx.state.csrfToken = csrf.tokenFor({ interaction: ctx.params.uid! });
     return next();
   });
 
