@@ -207,6 +207,7 @@ export function validateConfig(config: Config, problems = new ProblemList()): Re
       problems.add('ENCRYPTION_KEYS', (error as Error).message.replace(/^encryption keys: /, ''));
     }
   }
+  if (config.hmacKey !== '' && config.cookieKeys.includes(config.hmacKey)) problems.add('HMAC_KEY', 'must differ from every COOKIE_KEYS entry: one secret per purpose');
   const redis = usesRedis(config.redis);
   // With Redis the key set lives there (JWKS_FILE only seeds it); without, the file is the key set.
   if (!Array.isArray(config.jwks.keys) || (config.jwks.keys.length === 0 && !redis)) problems.add('JWKS_FILE', 'must hold a JWKS with at least one private key');

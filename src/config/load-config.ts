@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { ClientRegistration, Config, HostPort, LogLevel, MailQueueConfig, NodeEnv, RedisConfig, SignupPolicy } from './config-schema.ts';
 import { ConfigError, ProblemList, usesRedis, validateConfig } from './config-schema.ts';
-import { ENV_VAR_NAMES } from './env-vars.ts';
+import { ENV_VAR_NAMES, ENV_VARS } from './env-vars.ts';
 import { generateSigningKeys } from './signing-keys.ts';
 
 export interface LoadConfigOptions {
@@ -66,6 +66,7 @@ export function loadConfig({ env, rootDir = process.cwd(), onFallback = () => {}
   }
 
   if (!read('SMTP_URL') && !production) onFallback('mail: dev outbox at /dev/outbox (SMTP_URL unset)');
+  if (production) refuseExampleSecrets(read, problems);
 
   // Without the defaults file nothing else can be checked; otherwise every problem is reported at once.
   if (!defaults) problems.throwIfAny();
@@ -148,6 +149,21 @@ function parseHostPorts(raw: string, setting: string, problems: ProblemList): Ho
     nodes.push({ host: match[1]!.replace(/^\[|\]$/g, ''), port: Number(match[2]) });
   }
   return nodes;
+}
+
+/**
+ * The example values in .env.example are public: a secret copied from there is no secret. Every
+ * secret variable with an example is checked, so a new one is covered by adding it to ENV_VARS.
+ * Lists (COOKIE_KEYS) are checked item by item.
+ */
+function refuseExampleSecrets(read: (name: string) => string | undefined, problems: ProblemList) {
+  for (const { name, example, secret } of ENV_VARS) {
+    if (!secret || !example) continue;
+    const examples = new Set(splitList(example));
+    if (splitList(read(name)).some((item) => examples.has(item))) {
+      problems.add(name, 'is the example value from .env.example, which is public: generate a secret of your own (e.g. `openssl rand -base64 32`)');
+    }
+  }
 }
 
 function readJson(path: string, setting: string, problems: ProblemList): unknown {

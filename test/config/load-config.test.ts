@@ -170,6 +170,22 @@ describe('production refuses every development fallback', () => {
     expect(existsSync(join(root, '.sesame'))).toBe(false);
   });
 
+  it('refuses every secret left at its public example value, naming the variable', () => {
+    const secretsWithExamples = ENV_VARS.filter((v) => v.secret && v.example);
+    expect(secretsWithExamples.map((v) => v.name)).toEqual(expect.arrayContaining(['COOKIE_KEYS', 'HMAC_KEY']));
+    for (const { name, example } of secretsWithExamples) {
+      const text = problemsOf({ ...productionEnv(), [name]: example! }).join('\n');
+      expect([name, text]).toEqual([name, expect.stringContaining(`${name}: is the example value from .env.example`)]);
+    }
+    // Also as one entry of a list, next to a good key.
+    expect(problemsOf({ ...productionEnv(), COOKIE_KEYS: `${secret()},change-me-to-32-or-more-random-characters` }).join('\n')).toMatch(/^COOKIE_KEYS: is the example value/m);
+  });
+
+  it('refuses one secret used for two purposes', () => {
+    const shared = secret();
+    expect(problemsOf({ ...productionEnv(), COOKIE_KEYS: shared, HMAC_KEY: shared }).join('\n')).toContain('HMAC_KEY: must differ from every COOKIE_KEYS entry');
+  });
+
   it.each([
     ['an http issuer that is not localhost', { ISSUER: 'http://id.example.com' }, 'ISSUER: must be https:// in production'],
     ['an https issuer that no TLS proxy is trusted to vouch for', { TRUST_PROXY: 'false' }, 'TRUST_PROXY: must be true with an https ISSUER'],
