@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import { displayText } from '../http/display-text.ts';
 import { MFA_PROMPT } from '../oidc/mfa-request.ts';
 import { clientNameOf } from './client-name.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
@@ -11,7 +12,8 @@ export function createShowPrompt({ provider, signInCodes }: Pick<InteractionDeps
     const clientName = await clientNameOf(provider, interaction.params.client_id);
     if (interaction.prompt.name === 'login') {
       if (await signInCodes.pending(interaction.uid)) return ctx.redirect(`/interaction/${interaction.uid}/check`);
-      const hint = typeof interaction.params.login_hint === 'string' ? interaction.params.login_hint.slice(0, 254) : '';
+      // login_hint comes from the app's URL: plain text, one line, escaped by the template.
+      const hint = typeof interaction.params.login_hint === 'string' ? displayText(interaction.params.login_hint, 254) : '';
       return ctx.render('email', { clientName, email: hint, error: undefined });
     }
     // An existing session that needs its second factor (the page sends people without one to set it up).

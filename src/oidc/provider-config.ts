@@ -3,6 +3,7 @@ import { accountClient } from '../account/account-client.ts';
 import { CLIENT_MFA_POLICIES, type ClientMfaPolicy, type Config } from '../config/config-schema.ts';
 import { demoClient } from '../dev/demo-client.ts';
 import type { CookieKeys } from '../http/cookie-keys.ts';
+import { clientDisplayName } from '../interaction/client-name.ts';
 import { ACR_EMAIL, ACR_MFA } from './acr.ts';
 
 export interface ProviderHooks {
@@ -94,10 +95,10 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
       rpInitiatedLogout: {
         enabled: true,
         async logoutSource(ctx, form) {
-          await renderPage(ctx, 'logout', { form, clientName: ctx.oidc.client?.clientName ?? ctx.oidc.client?.clientId });
+          await renderPage(ctx, 'logout', { form, clientName: ctx.oidc.client && clientDisplayName(ctx.oidc.client.clientName ?? ctx.oidc.client.clientId) });
         },
         async postLogoutSuccessSource(ctx) {
-          await renderPage(ctx, 'logged-out', { clientName: ctx.oidc.client?.clientName ?? ctx.oidc.client?.clientId });
+          await renderPage(ctx, 'logged-out', { clientName: ctx.oidc.client && clientDisplayName(ctx.oidc.client.clientName ?? ctx.oidc.client.clientId) });
         },
       },
     },
