@@ -55,8 +55,10 @@ export function createDevRouter({ config, devOutbox }: { config: Readonly<Config
   router.get('/demo/callback', async (ctx: Context) => {
     const saved = readDemoCookie(ctx);
     ctx.cookies.set(DEMO_COOKIE, null, { path: '/demo' });
-    if (typeof ctx.query.error === 'string') {
-      return ctx.render('demo', { result: { error: ctx.query.error, description: String(ctx.query.error_description ?? '') } });
+    if (ctx.query.error !== undefined) {
+      // Whatever came back (empty, repeated) is shown as an error, never mistaken for a success.
+      const error = typeof ctx.query.error === 'string' && ctx.query.error !== '' ? ctx.query.error : 'unknown_error';
+      return ctx.render('demo', { result: { error, description: typeof ctx.query.error_description === 'string' ? ctx.query.error_description : '' } });
     }
     if (!saved || ctx.query.state !== saved.state || typeof ctx.query.code !== 'string') {
       throw new HttpError(400, 'invalid_request', 'Demo sign-in expired', 'Start the demo sign-in again from /demo.');

@@ -68,6 +68,11 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
       required: (_ctx, client) => client.clientAuthMethod === 'none',
     },
     responseTypes: ['code'],
+    // OpenID Connect Core §3.1.2.1 makes redirect_uri REQUIRED, so an app must always name it.
+    // Also avoids a crash in oidc-provider 9.13.3: with this fallback on, a failed resume
+    // (/auth/:uid?client_id=… without its cookie) made authorization_error_handler.js call
+    // oneRedirectUriClients with ctx.oidc.params undefined, a TypeError and a 500.
+    allowOmittingSingleRegisteredRedirectUri: false,
     rotateRefreshToken: true,
     ttl: {
       AccessToken: config.ttl.accessTokenSeconds,
@@ -118,6 +123,15 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
         return grant;
       }
       return undefined;
+    },
+    // Which web origins may call the token, userinfo, revocation and introspection endpoints from
+    // a browser (CORS). Chosen deliberately (oidc-provider's default is the same, with a notice):
+    // only public clients (SPAs, which have no secret to lose) and userinfo calls, and only from an
+    // origin of the client's own redirect_uris; never the opaque origin "null".
+    clientBasedCORS(ctx, origin, client) {
+      if (origin === 'null') return false;
+      if (ctx.oidc.route !== 'userinfo' && client.clientAuthMethod !== 'none') return false;
+      return (client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin);
     },
     async renderError(ctx, out) {
       await renderPage(ctx, 'error', {

@@ -110,6 +110,20 @@ describe('bad input gets a clear 4xx, never a 5xx', () => {
     expect(await json.json()).toMatchObject({ error: 'not_found' });
   });
 
+  it('a stale or forged resume of a sign-in that names a client is a 4xx page, not a crash', async () => {
+    // Found by the hostile-input suite: oidc-provider 9.13.3 threw a TypeError here (500) while
+    // trying to fall back to the client's only redirect_uri; see allowOmittingSingleRegisteredRedirectUri.
+    const { uid } = await openEmailForm();
+    for (const query of ['client_id=test-app', 'client_id=first-party-spa&response_type=code', 'client_id=test-app&max_age=x']) {
+      for (const resumeUid of [uid, 'no-such-sign-in']) {
+        const response = await new HttpBrowser().request(`${sesame.url}/auth/${resumeUid}?${query}`);
+        expect([query, response.status]).toEqual([query, 400]);
+        expect(response.headers.get('location')).toBeNull();
+        expectNoLeak(await response.text());
+      }
+    }
+  });
+
   it('an unknown client gets an error page and no redirect', async () => {
     const url = new URL((await rp.startAuthorization()).url);
     url.searchParams.set('client_id', 'who-is-this');

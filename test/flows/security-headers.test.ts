@@ -6,6 +6,7 @@ import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.t
 import { requestSignInMail } from '../helpers/sign-in.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
+import { TEST_CLIENT } from '../helpers/test-config.ts';
 
 let redis: StartedRedis;
 let smtp: SmtpSink;
@@ -221,5 +222,35 @@ describe('cookies', () => {
     } finally {
       await tls.close();
     }
+  });
+});
+
+describe('CORS (clientBasedCORS)', () => {
+  const tokenRequest = (origin: string, clientId: string) =>
+    fetch(`${sesame.url}/token`, {
+      method: 'POST',
+      headers: { origin, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code: 'x', client_id: clientId, redirect_uri: 'http://127.0.0.1:9/spa-callback', code_verifier: 'v'.repeat(43) }),
+    });
+
+  it('a public client may call the token endpoint from an origin of its redirect_uris, and only from there', async () => {
+    const own = await tokenRequest('http://127.0.0.1:9', 'first-party-spa');
+    expect(own.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:9');
+    expect((await own.json()).error).toBe('invalid_grant');
+    for (const origin of ['https://evil.example', 'null', 'http://127.0.0.1:10']) {
+      const foreign = await tokenRequest(origin, 'first-party-spa');
+      expect([origin, foreign.status, foreign.headers.get('access-control-allow-origin')]).toEqual([origin, 400, null]);
+      expect((await foreign.json()).error_description).toContain('not allowed');
+    }
+  });
+
+  it('a confidential client is never called from a browser', async () => {
+    const response = await fetch(`${sesame.url}/token/introspection`, {
+      method: 'POST',
+      headers: { origin: 'http://127.0.0.1:9', 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`test-app:${TEST_CLIENT.client_secret}`).toString('base64')}` },
+      body: 'token=x',
+    });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
   });
 });

@@ -63,7 +63,8 @@ export class HttpBrowser {
     return { url: current, status: response.status, html: await response.text(), headers: response.headers };
   }
 
-  private cookieHeader(url: URL): string {
+  /** The Cookie header this browser would send to `url`. */
+  cookieHeader(url: URL): string {
     const now = Date.now();
     this.cookies = this.cookies.filter((c) => c.expires === undefined || c.expires > now);
     return this.cookies

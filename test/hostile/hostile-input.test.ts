@@ -1,0 +1,298 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import type { Config } from '../../src/config/config-schema.ts';
+import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
+import { startRedis, type StartedRedis } from '../helpers/redis.ts';
+import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
+import { requestSignInMail, signInWithCode } from '../helpers/sign-in.ts';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
+import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
+import { FIRST_PARTY_CLIENT, MACHINE_CLIENT, TEST_CLIENT, testConfig } from '../helpers/test-config.ts';
+
+// Random and malicious requests at every route: no answer is a 5xx, none hangs, none shows a
+// stack trace or a secret, none redirects off-site; and a regular sign-in works afterwards.
+
+/** Fields a well-formed request to the provider's endpoints would carry; the generator starts from these and spoils them. */
+const AUTHORIZE = { client_id: 'test-app', response_type: 'code', scope: 'openid email', redirect_uri: 'http://127.0.0.1:9/callback', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', state: 's', nonce: 'n' };
+const CLIENT_AUTH = { client_id: 'test-app', client_secret: TEST_CLIENT.client_secret! };
+
+/**
+ * Every route an attacker can reach, one line each. `:uid` becomes a live sign-in (with or without
+ * its cookie), or garbage. `fields` are what a well-formed request carries. A route added later
+ * (TOTP, account pages) is one more line here.
+ */
+const ROUTES: readonly { method: 'GET' | 'POST'; path: string; fields?: Record<string, string> }[] = [
+  // Sesame's interaction pages (src/interaction/router.ts)
+  { method: 'GET', path: '/interaction/:uid' },
+  { method: 'POST', path: '/interaction/:uid/email', fields: { email: 'a@example.com' } },
+  { method: 'GET', path: '/interaction/:uid/check' },
+  { method: 'POST', path: '/interaction/:uid/code', fields: { code: '123456' } },
+  { method: 'GET', path: '/interaction/:uid/link', fields: { t: 'x'.repeat(43) } },
+  { method: 'POST', path: '/interaction/:uid/link', fields: { t: 'x'.repeat(43), number: '42' } },
+  { method: 'GET', path: '/interaction/:uid/status' },
+  { method: 'POST', path: '/interaction/:uid/continue' },
+  { method: 'POST', path: '/interaction/:uid/restart' },
+  { method: 'POST', path: '/interaction/:uid/consent', fields: { decision: 'allow' } },
+  { method: 'POST', path: '/interaction/:uid/abort' },
+  // oidc-provider's endpoints
+  { method: 'GET', path: '/auth', fields: AUTHORIZE },
+  { method: 'POST', path: '/auth', fields: AUTHORIZE },
+  { method: 'GET', path: '/auth/:uid' },
+  { method: 'POST', path: '/token', fields: { ...CLIENT_AUTH, grant_type: 'authorization_code', code: 'x', redirect_uri: 'http://127.0.0.1:9/callback', code_verifier: 'v'.repeat(43) } },
+  { method: 'GET', path: '/me' },
+  { method: 'POST', path: '/me', fields: { access_token: 'x' } },
+  { method: 'POST', path: '/token/introspection', fields: { ...CLIENT_AUTH, token: 'x' } },
+  { method: 'POST', path: '/token/revocation', fields: { ...CLIENT_AUTH, token: 'x', token_type_hint: 'refresh_token' } },
+  { method: 'POST', path: '/request', fields: { ...CLIENT_AUTH, ...AUTHORIZE } },
+  { method: 'GET', path: '/session/end', fields: { client_id: 'test-app', post_logout_redirect_uri: 'http://127.0.0.1:9/signed-out' } },
+  { method: 'POST', path: '/session/end/confirm', fields: { xsrf: 'x', logout: 'yes' } },
+  { method: 'GET', path: '/jwks' },
+  { method: 'GET', path: '/.well-known/openid-configuration' },
+  // development tools (/demo, /dev) and the rest
+  { method: 'GET', path: '/demo' },
+  { method: 'GET', path: '/demo/start' },
+  { method: 'GET', path: '/demo/callback', fields: { code: 'x', state: 'y' } },
+  { method: 'GET', path: '/dev/outbox' },
+  { method: 'GET', path: '/dev/outbox.json' },
+  { method: 'GET', path: '/static/sesame.css' },
+  { method: 'GET', path: '/:uid' },
+];
+
+/** Random requests per route: bounded, so the whole suite stays around ten seconds (200 per route took 12 s here). */
+const RUNS_PER_ROUTE = 60;
+/** A response slower than this counts as a hung handler. */
+const REQUEST_TIMEOUT_MS = 10_000;
+const LIVE_SIGN_INS = 3;
+
+let redis: StartedRedis;
+let smtp: SmtpSink;
+let sesame: RunningSesame;
+let rp: RelyingParty;
+/** Real sign-ins in progress: their uid, cookies, CSRF token, and a complete form that can be replayed. */
+let live: { uid: string; browser: HttpBrowser; csrf: string; replay: Record<string, string> }[] = [];
+let secrets: string[] = [];
+const statuses = new Map<string, Map<number, number>>();
+
+beforeAll(async () => {
+  redis = await startRedis();
+  smtp = await startSmtpSink();
+  // Limits generous enough that the flood below does not lock the final, regular sign-in out:
+  // what is tested here is that nothing breaks (rate-limits.test.ts tests the limits).
+  const { rateLimits } = testConfig({ issuer: 'http://unused' });
+  const generous = { limit: 100_000, windowSeconds: 900 };
+  const limits: Config['rateLimits'] = { signInMailPerAddress: generous, signInMailPerIp: generous, codeEntriesPerIp: generous };
+  expect(Object.keys(limits).sort()).toEqual(Object.keys(rateLimits).sort());
+  sesame = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url, config: { devTools: true, rateLimits: limits } });
+  rp = await startRelyingParty(sesame.url);
+  const { config } = sesame;
+  secrets = [
+    config.hmacKey,
+    ...config.cookieKeys,
+    ...[TEST_CLIENT, FIRST_PARTY_CLIENT, MACHINE_CLIENT].flatMap((c) => (c.client_secret ? [c.client_secret] : [])),
+    ...config.jwks.keys.flatMap((key) => ['d', 'p', 'q', 'dp', 'dq', 'qi'].map((part) => key[part]).filter((v): v is string => typeof v === 'string')),
+  ];
+});
+
+/** Fresh sign-ins in progress: the previous route's requests may have finished or cancelled them. */
+async function startLiveSignIns() {
+  live = [];
+  for (let i = 0; i < LIVE_SIGN_INS; i++) {
+    const signIn = await requestSignInMail({ rp, smtp }, `hostile-${i}@example.com`);
+    const fields = formFields(signIn.checkPage.html, '/code');
+    live.push({ uid: signIn.uid, browser: signIn.browser, csrf: fields.csrf!, replay: { ...fields, code: signIn.mail.code! } });
+  }
+}
+
+afterAll(async () => {
+  live = [];
+  if (process.env.HOSTILE_STATS) process.stdout.write(`${JSON.stringify(Object.fromEntries([...statuses].map(([k, v]) => [k, Object.fromEntries(v)])))}\n`);
+  await sesame?.close();
+  await smtp?.stop();
+  await redis?.stop();
+});
+
+// ---- what a hostile request is made of ------------------------------------------------------
+
+// encodeURIComponent throws on lone surrogates; browsers send U+FFFD for them, and so do we.
+const wellFormedText = (s: string) => s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+const encode = (entries: readonly (readonly [string, string])[]) => entries.map(([k, v]) => `${encodeURIComponent(wellFormedText(k))}=${encodeURIComponent(wellFormedText(v))}`).join('&');
+
+const nasty = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 64 }),
+  fc.string({ unit: 'grapheme', maxLength: 64 }),
+  fc.constantFrom('', ' ', '\u0000', '\r\nX-Injected: 1', '%', '%zz', '%00', '../../etc/passwd', '<script>alert(1)</script>', '" onmouseover="x', "' OR 1=1 --", '{{7*7}}', '${7*7}', '__proto__', 'constructor', '\u202e', '\ud800', 'A'.repeat(5000), 'https://evil.example/', '//evil.example', 'javascript:alert(1)', '-1', '1e309', 'NaN', '[]', '{}'),
+  fc.constantFrom('test-app', 'first-party-spa', 'machine', 'sesame-demo', 'openid email offline_access', 'code', 'none', 'login consent', 'S256', 'plain', 'authorization_code', 'refresh_token', 'client_credentials', 'http://127.0.0.1:9/callback', 'a@example.com', '000000', '42'),
+);
+const fieldName = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom('csrf', 'email', 'code', 't', 'number', 'decision', 'xsrf', 'logout', 'client_id', 'client_secret', 'redirect_uri', 'response_type', 'response_mode', 'scope', 'state', 'nonce', 'prompt', 'max_age', 'claims', 'acr_values', 'code_challenge', 'code_challenge_method', 'code_verifier', 'grant_type', 'refresh_token', 'token', 'token_type_hint', 'access_token', 'id_token_hint', 'post_logout_redirect_uri', 'login_hint', 'request', 'request_uri', 'resource', 'error', '__proto__', 'constructor') },
+  { weight: 1, arbitrary: fc.string({ maxLength: 20 }) },
+);
+/**
+ * How a request's fields are spoiled: the route's own fields get hostile values (`values`, by
+ * index), other fields are added or replaced (`entries`), repeated ones included (parameter
+ * pollution), or the well-formed fields are left out altogether.
+ */
+const spoilers = fc.record({
+  values: fc.array(fc.tuple(fc.nat(), nasty), { minLength: 1, maxLength: 3 }),
+  entries: fc.array(fc.tuple(fieldName, nasty), { maxLength: 4 }),
+  repeat: fc.boolean(),
+  dropValid: fc.boolean(),
+});
+
+/** The fields of one request: the route's well-formed ones, spoiled. */
+function fieldsFor(valid: Record<string, string>, { values, entries, repeat, dropValid }: { values: [number, string][]; entries: [string, string][]; repeat: boolean; dropValid: boolean }, csrf?: string): [string, string][] {
+  const base: [string, string][] = dropValid ? [] : Object.entries(valid);
+  for (const [index, value] of values) if (base.length > 0) base[index % base.length]![1] = value;
+  if (csrf !== undefined) base.push(['csrf', csrf]);
+  if (repeat) return [...base, ...entries];
+  const replaced = new Map(base);
+  for (const [key, value] of entries) replaced.set(key, value);
+  return [...replaced];
+}
+
+const body = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('fields' as const), withCsrf: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'none' as const }) },
+  { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 512 }).map((text) => ({ kind: 'raw' as const, text: wellFormedText(text) })) },
+  { weight: 1, arbitrary: fc.constantFrom('%', '%zz=%', 'a=%E0%A4%A', '=&=&&==', 'a'.repeat(20_000), `x=${'%41'.repeat(30_000)}`, '{"email":"a@example.com"}', '[1,2', 'a=1&a=2&a=3').map((text) => ({ kind: 'raw' as const, text })) },
+  { weight: 1, arbitrary: fc.integer({ min: 20_000, max: 300_000 }).map((size) => ({ kind: 'raw' as const, text: `email=${'x'.repeat(size)}` })) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'replay' as const }) },
+);
+const contentType = fc.oneof(
+  { weight: 4, arbitrary: fc.constant('application/x-www-form-urlencoded') },
+  { weight: 2, arbitrary: fc.constantFrom(undefined, 'application/x-www-form-urlencoded; charset=utf-8', 'application/x-www-form-urlencoded; charset=bogus-charset', 'application/json', 'text/plain', 'multipart/form-data; boundary=xyz', 'application/xml', '*/*', 'x', ';;;') },
+);
+const cookies = fc.oneof(
+  { weight: 3, arbitrary: fc.constant({ kind: 'real' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'none' as const }) },
+  { weight: 1, arbitrary: fc.constantFrom('_interaction=abc; _interaction.sig=forged', '_session=x; _session.sig=y; _session.legacy=z', '_interaction_resume=%00', 'sesame_demo={"verifier":1}; sesame_demo.sig=nope', 'sesame_demo=not-json', `big=${'c'.repeat(6000)}`, '===;;;', '_interaction=../../x').map((header) => ({ kind: 'forged' as const, header })) },
+);
+const uid = fc.oneof(
+  { weight: 3, arbitrary: fc.constant({ kind: 'live' as const }) },
+  { weight: 1, arbitrary: fc.constantFrom('nope', 'a'.repeat(64), 'a'.repeat(500), '..', '%2e%2e', '%2F%2Fevil.example', '%00', '%E2%80%AE', '%ZZ', 'uid%3Fx%3D1').map((raw) => ({ kind: 'raw' as const, raw })) },
+  { weight: 1, arbitrary: fc.string({ minLength: 1, maxLength: 40 }).map((s) => ({ kind: 'raw' as const, raw: encodeURIComponent(wellFormedText(s)) })) },
+);
+const headers = fc.record(
+  {
+    accept: fc.constantFrom('text/html', 'application/json', '*/*', 'image/png', 'application/json;q=0.1, text/html;q=0.9', ''),
+    origin: fc.constantFrom('same', 'same', 'https://evil.example', 'null', ''),
+    'sec-fetch-site': fc.constantFrom('same-origin', 'same-origin', 'cross-site', 'same-site', 'none', 'garbage'),
+    authorization: fc.constantFrom(`Basic ${Buffer.from(`test-app:${TEST_CLIENT.client_secret}`).toString('base64')}`, 'Basic dGVzdC1hcHA6d3Jvbmc=', 'Basic !!!', 'Bearer x', 'Bearer ', 'DPoP abc', `Basic ${Buffer.from('test-app:').toString('base64')}`, 'Negotiate', 'x'.repeat(3000)),
+    dpop: fc.constantFrom('not.a.jwt', 'eyJhbGciOiJub25lIn0.e30.', ''),
+    'x-forwarded-for': fc.constantFrom('1.2.3.4', 'not-an-ip', '::1, 10.0.0.1', ''),
+    'x-forwarded-proto': fc.constantFrom('https', 'gopher', ''),
+    'user-agent': fc.constantFrom('', 'curl/8', '\u00ff\u00fe', 'x'.repeat(2000)),
+  },
+  { requiredKeys: [] },
+);
+const chaos = fc.record({ sign: fc.integer({ min: 0, max: LIVE_SIGN_INS - 1 }), uid, query: spoilers, body, bodySpoilers: spoilers, contentType, cookies, headers });
+/**
+ * Half the requests look right from the outside (a live sign-in, its cookie and CSRF token, a form
+ * from our own origin) and carry hostile field values, so they reach the handlers themselves
+ * instead of bouncing off the first check; the other half is chaos all the way down.
+ */
+const wellFormed = fc.record({ sign: fc.integer({ min: 0, max: LIVE_SIGN_INS - 1 }), query: spoilers, bodySpoilers: spoilers, accept: fc.constantFrom('text/html', 'application/json') }).map(
+  ({ sign, query, bodySpoilers, accept }) => ({
+    sign,
+    uid: { kind: 'live' as const },
+    query,
+    body: { kind: 'fields' as const, withCsrf: true },
+    bodySpoilers: { ...bodySpoilers, repeat: false },
+    contentType: 'application/x-www-form-urlencoded' as const,
+    cookies: { kind: 'real' as const },
+    headers: { accept, origin: 'same' as const, 'sec-fetch-site': 'same-origin' as const },
+  }),
+);
+const request = fc.oneof(chaos, wellFormed);
+
+// ---- sending it and judging the answer --------------------------------------------------------
+
+type HostileRequest = typeof chaos extends fc.Arbitrary<infer T> ? T : never;
+type Route = (typeof ROUTES)[number];
+
+async function send(route: Route, input: HostileRequest) {
+  const signIn = live[input.sign]!;
+  const path = route.path.replace(':uid', input.uid.kind === 'live' ? signIn.uid : input.uid.raw);
+  // GET routes get their fields in the query, POST routes in the body (and random query on top).
+  const query = route.method === 'GET' ? fieldsFor(route.fields ?? {}, input.query) : fieldsFor({}, input.query);
+  const url = `${sesame.url}${path}${query.length > 0 ? `?${encode(query)}` : ''}`;
+  const requestHeaders: Record<string, string> = {};
+  for (const [name, value] of Object.entries(input.headers)) {
+    if (value === '' || value === undefined) continue;
+    requestHeaders[name] = name === 'origin' && value === 'same' ? sesame.url : value;
+  }
+  if (input.cookies.kind === 'real') requestHeaders.cookie = signIn.browser.cookieHeader(new URL(`${sesame.url}/interaction/${signIn.uid}/`));
+  if (input.cookies.kind === 'forged') requestHeaders.cookie = input.cookies.header;
+  let payload: string | undefined;
+  if (route.method === 'POST') {
+    if (input.body.kind === 'fields') payload = encode(fieldsFor(route.fields ?? {}, input.bodySpoilers, input.body.withCsrf ? signIn.csrf : undefined));
+    if (input.body.kind === 'raw') payload = input.body.text;
+    if (input.body.kind === 'replay') payload = new URLSearchParams(signIn.replay).toString();
+    if (input.contentType !== undefined) requestHeaders['content-type'] = input.contentType;
+  }
+  const response = await fetch(url, { method: route.method, headers: requestHeaders, body: payload, redirect: 'manual', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }).catch((error: Error) => {
+    throw new Error(`${route.method} ${path}: no answer within ${REQUEST_TIMEOUT_MS} ms, or the connection dropped (${error.name}: ${error.message})`);
+  });
+  return { response, text: await response.text(), path };
+}
+
+/** Stack frames, source paths and JS error names: what a leaked exception looks like. */
+const INTERNALS = /\bat (?:async )?[\w$.<>[\] ]*\(?(?:file:\/\/|node:|\/)[^\s)]*:\d+:\d+\)?|node_modules\/|\/src\/[\w/-]+\.ts\b|\b(?:Type|Reference|Syntax|Range)Error\b/;
+const REGISTERED_TARGETS = [TEST_CLIENT, FIRST_PARTY_CLIENT, MACHINE_CLIENT].flatMap((c) => [...c.redirect_uris, ...(c.post_logout_redirect_uris ?? [])]);
+
+function judge(route: Route, { response, text, path }: { response: Response; text: string; path: string }) {
+  const name = `${route.method} ${route.path}`;
+  statuses.set(name, (statuses.get(name) ?? new Map()).set(response.status, (statuses.get(name)?.get(response.status) ?? 0) + 1));
+  const where = `${route.method} ${path.slice(0, 120)} → ${response.status}`;
+  if (response.status >= 500) throw new Error(`${where}: server error\n${text.slice(0, 500)}`);
+  const leak = INTERNALS.exec(text);
+  if (leak) throw new Error(`${where}: looks like internals leaked: ${JSON.stringify(leak[0])}`);
+  for (const secret of secrets) if (text.includes(secret) || [...response.headers.values()].some((v) => v.includes(secret))) throw new Error(`${where}: a secret leaked`);
+  const location = response.headers.get('location');
+  if (location !== null) {
+    const to = new URL(location, sesame.url);
+    const registered = REGISTERED_TARGETS.some((uri) => to.href === uri || to.href.startsWith(`${uri}?`) || to.href.startsWith(`${uri}#`));
+    if (to.origin !== sesame.url && !registered) throw new Error(`${where}: redirects off-site to ${to.href}`);
+  }
+}
+
+describe('hostile input at every route', () => {
+  it('the route table covers the provider\'s endpoints as discovery names them', async () => {
+    const discovery = (await (await fetch(`${sesame.url}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    const paths = new Set(ROUTES.map((route) => route.path));
+    for (const endpoint of ['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'introspection_endpoint', 'revocation_endpoint', 'end_session_endpoint', 'jwks_uri', 'pushed_authorization_request_endpoint']) {
+      expect([endpoint, paths.has(new URL(discovery[endpoint] as string).pathname)]).toEqual([endpoint, true]);
+    }
+  });
+
+  it.each(ROUTES.map((route) => [`${route.method} ${route.path}`, route] as const))('%s: no 5xx, no hang, no leak, no off-site redirect', async (_name, route) => {
+    if (live.length === 0 || route.path.includes(':uid')) await startLiveSignIns();
+    const run = await fc.check(
+      fc.asyncProperty(request, async (input) => {
+        judge(route, await send(route, input));
+      }),
+      { numRuns: RUNS_PER_ROUTE, endOnFailure: true },
+    );
+    // fast-check's own report prints the whole counterexample: megabytes of it for a huge body.
+    if (run.failed) {
+      const brief = JSON.stringify(run.counterexample, (_key, value: unknown) => (typeof value === 'string' && value.length > 120 ? `${value.slice(0, 60)}…(${value.length} chars)` : value));
+      throw new Error(`${(run.errorInstance as Error | undefined)?.message}\nreplay with { seed: ${run.seed}, path: "${run.counterexamplePath}" }\ninput: ${brief}`);
+    }
+  }, 60_000);
+
+  it('the random requests got past the first checks, not only bounced off them', () => {
+    // A suite whose requests all die at the first check (404, 415, CSRF) tests nothing deeper.
+    const reached = (name: string, ok: (status: number) => boolean) => [...(statuses.get(name)?.keys() ?? [])].some(ok);
+    for (const route of ['POST /interaction/:uid/email', 'POST /interaction/:uid/code', 'GET /interaction/:uid/check', 'GET /interaction/:uid/status']) {
+      expect([route, reached(route, (s) => s === 200 || s === 303 || s === 400)]).toEqual([route, true]);
+    }
+    expect(reached('GET /auth', (s) => s === 303)).toBe(true);
+    expect(reached('POST /token', (s) => s === 400)).toBe(true);
+  });
+
+  it('a regular sign-in still works afterwards', async () => {
+    const { tokens } = await signInWithCode({ rp, smtp }, 'after-the-storm@example.com');
+    expect(tokens.claims()!.email).toBe('after-the-storm@example.com');
+    expect((await fetch(`${sesame.url}/jwks`)).status).toBe(200);
+  });
+});
