@@ -34,7 +34,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'ENCRYPTION_KEYS', example: 'k1:BASE64URL-OF-32-RANDOM-BYTES', description: 'Comma-separated AES-256-GCM keys "id:base64url" (32 random bytes each) that encrypt secrets at rest (authenticator secrets, and the signing keys kept in Redis); the first encrypts, all decrypt, so rotate by putting a new key first. Unset in development: generated into .sesame/.', secret: true },
   { name: 'JWKS_FILE', defaultValue: '.sesame/jwks.json', description: 'Private JWKS that signs tokens. With Redis it only seeds the shared key set on first start (then `npm run cli -- keys`). Missing in development: generated once. Required in production without Redis.' },
   { name: 'SIGN_IN_CODE_TTL_SECONDS', defaultValue: '600', description: 'Lifetime of the magic link and code in a sign-in mail (60..3600).' },
-  { name: 'TRUST_PROXY', defaultValue: 'false', description: 'true only behind a reverse proxy that sets X-Forwarded-For and X-Forwarded-Proto.' },
+  { name: 'TRUST_PROXY', defaultValue: 'false', description: 'true only behind a reverse proxy that sets X-Forwarded-For and X-Forwarded-Proto (one hop: the client is the last X-Forwarded-For entry). Required with an https ISSUER. false: both headers are ignored.' },
   { name: 'METRICS_TOKEN', example: 'change-me-to-32-or-more-random-characters', description: 'Bearer token (32+ characters) that /metrics requires. Unset: /metrics is open in development and test, and off in production.', secret: true },
   { name: 'LOG_LEVEL', defaultValue: 'info', description: 'fatal, error, warn, info, debug, trace or silent.' },
 ];
