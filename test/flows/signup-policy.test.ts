@@ -68,6 +68,16 @@ describe('SIGNUP=closed', () => {
 });
 
 describe('SIGNUP=open', () => {
+  it('gives an address with an account the same answer as a new one', async () => {
+    await open.accounts.create('regular@example.com', { verified: true });
+    const known = await emailAnswer(open, openRp, 'regular@example.com');
+    const unknown = await emailAnswer(open, openRp, 'firsttime@example.com');
+    expect(unknown.status).toBe(known.status);
+    expect(unknown.location).toBe(known.location);
+    expect(unknown.headerNames).toEqual(known.headerNames);
+    expect(unknown.page.replace(/firsttime/g, 'X')).toBe(known.page.replace(/regular/g, 'X'));
+  });
+
   it('creates the account on the first verified email, not before', async () => {
     const { mail } = await requestSignInMail({ rp: openRp, smtp }, 'newcomer@example.com');
     expect(mail.code).toBeDefined();
