@@ -5,6 +5,7 @@ import { startRedis, type StartedRedis } from '../helpers/redis.ts';
 import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
 import { requestSignInMail } from '../helpers/sign-in.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
+import { accountWithTotp } from '../helpers/second-factor.ts';
 import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
 import { TEST_CLIENT } from '../helpers/test-config.ts';
 
@@ -58,11 +59,27 @@ async function everyPage(): Promise<Fetched[]> {
   const xsrf = /name="xsrf" value="([^"]+)"/.exec(logout.html)![1]!;
   keep('oidc-provider signed-out page', await signIn.browser.navigate(`${sesame.url}/session/end/confirm`, { form: { xsrf, logout: 'yes' } }));
   keep('demo app', await new HttpBrowser().navigate(`${sesame.url}/demo`));
+
+  // The second factor: the prompt in a sign-in, and the account page with its enrolment (QR code).
+  await accountWithTotp(sesame, 'headers-totp@example.com');
+  const withTotp = await requestSignInMail({ rp, smtp }, 'headers-totp@example.com');
+  const prompt = await withTotp.browser.navigate(`${sesame.url}/interaction/${withTotp.uid}/code`, { form: { ...formFields(withTotp.checkPage.html, '/code'), code: withTotp.mail.code! } });
+  expect(prompt.url).toMatch(/\/totp$/);
+  keep('authenticator prompt', prompt);
+  const accountBrowser = new HttpBrowser();
+  const accountEmail = await accountBrowser.navigate(`${sesame.url}/account`);
+  const accountUid = accountEmail.url.split('/').pop()!;
+  const accountCheck = await accountBrowser.navigate(`${sesame.url}/interaction/${accountUid}/email`, { form: { ...formFields(accountEmail.html, '/email'), email: 'headers-account@example.com' } });
+  const accountMail = await smtp.waitForMail('headers-account@example.com');
+  const accountPage = await accountBrowser.navigate(`${sesame.url}/interaction/${accountUid}/code`, { form: { ...formFields(accountCheck.html, '/code'), code: accountMail.code! } });
+  expect(accountPage.url).toBe(`${sesame.url}/account`);
+  keep('account page', accountPage);
+  keep('account: set up an authenticator (QR code)', await accountBrowser.navigate(`${sesame.url}/account/totp/enroll`));
   keep('dev outbox', await new HttpBrowser().navigate(`${sesame.url}/dev/outbox`));
   const css = await fetch(`${sesame.url}/static/sesame.css`);
   keep('stylesheet', { headers: css.headers, html: '' });
-  const discovery = await fetch(`${sesame.url}/.well-known/openid-configuration`);
-  keep('discovery', { headers: discovery.headers, html: '' });
+  const userinfo = await fetch(`${sesame.url}/me`);
+  keep('an API error (userinfo without a token)', { headers: userinfo.headers, html: '' });
   return pages;
 }
 
@@ -103,6 +120,16 @@ describe('security headers on every page', () => {
     }
   });
 
+  it('discovery and JWKS, answered from memory (http/published-documents.ts), carry no script and cannot be framed', async () => {
+    for (const path of ['/.well-known/openid-configuration', '/jwks']) {
+      const { headers } = await fetch(`${sesame.url}${path}`);
+      const csp = headers.get('content-security-policy') ?? '';
+      expect([path, csp]).toEqual([path, expect.stringContaining("default-src 'none'")]);
+      expect([path, csp]).toEqual([path, expect.stringContaining("frame-ancestors 'none'")]);
+      expect([path, headers.get('x-content-type-options'), headers.get('referrer-policy')]).toEqual([path, 'nosniff', 'no-referrer']);
+    }
+  });
+
   it('every script tag carries the nonce; no inline handlers, inline styles or javascript: URLs', () => {
     const html = pages.filter((page) => page.html !== '');
     expect(html.length).toBeGreaterThan(10);
@@ -117,7 +144,7 @@ describe('security headers on every page', () => {
   });
 
   it('pages that can carry sign-in secrets are never cached', () => {
-    for (const { name, headers } of pages.filter((page) => /check|link|consent|error|404|email form|outbox/.test(page.name))) {
+    for (const { name, headers } of pages.filter((page) => /check|link|consent|error|404|email form|outbox|authenticator|account/.test(page.name))) {
       expect([name, headers.get('cache-control')]).toEqual([name, expect.stringContaining('no-store')]);
     }
   });
@@ -172,8 +199,10 @@ describe('cookies', () => {
     const browser = new HttpBrowser();
     const auth = await browser.request((await rp.startAuthorization()).url);
     const demo = await browser.request(`${sesame.url}/demo/start`);
-    const cookies = new Map([...cookiesOf(auth), ...cookiesOf(demo)]);
-    expect([...cookies.keys()].sort()).toEqual(['_interaction', '_interaction.sig', '_interaction_resume', '_interaction_resume.sig', 'sesame_demo', 'sesame_demo.sig']);
+    const accountFlow = await browser.request(`${sesame.url}/account/sign-in`);
+    const cookies = new Map([...cookiesOf(auth), ...cookiesOf(demo), ...cookiesOf(accountFlow)]);
+    expect([...cookies.keys()]).toEqual(expect.arrayContaining(['_interaction', '_interaction.sig', '_interaction_resume', '_interaction_resume.sig', 'sesame_demo', 'sesame_demo.sig']));
+    expect(cookies.size).toBeGreaterThan(6);
     for (const [name, attributes] of cookies) {
       expect([name, attributes]).toEqual([name, expect.arrayContaining(['httponly', 'samesite=lax'])]);
       expect([name, attributes]).not.toEqual([name, expect.arrayContaining(['secure'])]);

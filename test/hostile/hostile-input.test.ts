@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import type { Config } from '../../src/config/config-schema.ts';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
@@ -8,6 +9,7 @@ import { requestSignInMail, signInWithCode } from '../helpers/sign-in.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
 import { FIRST_PARTY_CLIENT, MACHINE_CLIENT, TEST_CLIENT, testConfig } from '../helpers/test-config.ts';
+import { accountWithTotp, totpCode } from '../helpers/second-factor.ts';
 
 // Random and malicious requests at every route: no answer is a 5xx, none hangs, none shows a
 // stack trace or a secret, none redirects off-site; and a regular sign-in works afterwards.
@@ -34,6 +36,23 @@ const ROUTES: readonly { method: 'GET' | 'POST'; path: string; fields?: Record<s
   { method: 'POST', path: '/interaction/:uid/restart' },
   { method: 'POST', path: '/interaction/:uid/consent', fields: { decision: 'allow' } },
   { method: 'POST', path: '/interaction/:uid/abort' },
+  { method: 'GET', path: '/interaction/:uid/totp' },
+  { method: 'POST', path: '/interaction/:uid/totp', fields: { code: '123456', remember: 'yes' } },
+  { method: 'POST', path: '/interaction/:uid/totp', fields: { recovery_code: 'abcde-fghij' } },
+  { method: 'GET', path: '/interaction/:uid/totp/enroll' },
+  { method: 'POST', path: '/interaction/:uid/totp/enroll', fields: { code: '123456' } },
+  // The account page (src/account/account-router.ts), with a signed-in account session
+  { method: 'GET', path: '/account' },
+  { method: 'GET', path: '/account/sign-in', fields: { next: '/account/totp/enroll', fresh: '1' } },
+  { method: 'GET', path: '/account/callback', fields: { code: 'x', state: 'y' } },
+  { method: 'GET', path: '/account/totp/enroll' },
+  { method: 'POST', path: '/account/totp/enroll', fields: { code: '123456' } },
+  { method: 'GET', path: '/account/totp/remove' },
+  { method: 'POST', path: '/account/totp/remove' },
+  { method: 'GET', path: '/account/recovery-codes' },
+  { method: 'POST', path: '/account/recovery-codes' },
+  { method: 'POST', path: '/account/devices/forget', fields: { device: 'x' } },
+  { method: 'POST', path: '/account/sign-out' },
   // oidc-provider's endpoints
   { method: 'GET', path: '/auth', fields: AUTHORIZE },
   { method: 'POST', path: '/auth', fields: AUTHORIZE },
@@ -70,6 +89,8 @@ let sesame: RunningSesame;
 let rp: RelyingParty;
 /** Real sign-ins in progress: their uid, cookies, CSRF token, and a complete form that can be replayed. */
 let live: { uid: string; browser: HttpBrowser; csrf: string; replay: Record<string, string> }[] = [];
+/** A signed-in account page: its cookies and CSRF token serve the /account routes. */
+let accountSession: { browser: HttpBrowser; csrf: string };
 let secrets: string[] = [];
 const statuses = new Map<string, Map<number, number>>();
 
@@ -88,19 +109,44 @@ beforeAll(async () => {
   secrets = [
     config.hmacKey,
     ...config.cookieKeys,
+    ...config.encryptionKeys.split(',').map((key) => key.slice(key.indexOf(':') + 1)),
     ...[TEST_CLIENT, FIRST_PARTY_CLIENT, MACHINE_CLIENT].flatMap((c) => (c.client_secret ? [c.client_secret] : [])),
     ...config.jwks.keys.flatMap((key) => ['d', 'p', 'q', 'dp', 'dq', 'qi'].map((part) => key[part]).filter((v): v is string => typeof v === 'string')),
   ];
 });
 
-/** Fresh sign-ins in progress: the previous route's requests may have finished or cancelled them. */
+/**
+ * Fresh sign-ins in progress (the previous route's requests may have finished or cancelled them):
+ * two wait for their emailed code, the last has proven its email and waits at the authenticator prompt.
+ */
 async function startLiveSignIns() {
   live = [];
   for (let i = 0; i < LIVE_SIGN_INS; i++) {
-    const signIn = await requestSignInMail({ rp, smtp }, `hostile-${i}@example.com`);
+    const email = `hostile-${i}-${randomUUID()}@example.com`;
+    const last = i === LIVE_SIGN_INS - 1;
+    const totp = last ? await accountWithTotp(sesame, email) : undefined;
+    const signIn = await requestSignInMail({ rp, smtp }, email);
     const fields = formFields(signIn.checkPage.html, '/code');
-    live.push({ uid: signIn.uid, browser: signIn.browser, csrf: fields.csrf!, replay: { ...fields, code: signIn.mail.code! } });
+    if (!totp) {
+      live.push({ uid: signIn.uid, browser: signIn.browser, csrf: fields.csrf!, replay: { ...fields, code: signIn.mail.code! } });
+      continue;
+    }
+    const prompt = await signIn.browser.navigate(`${sesame.url}/interaction/${signIn.uid}/code`, { form: { ...fields, code: signIn.mail.code! } });
+    expect(prompt.url).toMatch(/\/totp$/);
+    live.push({ uid: signIn.uid, browser: signIn.browser, csrf: fields.csrf!, replay: { ...formFields(prompt.html, '/totp'), code: totpCode(totp.secret) } });
   }
+}
+
+/** Signs a browser in to /account with an emailed code. */
+async function signInToAccountPage() {
+  const browser = new HttpBrowser();
+  const emailForm = await browser.navigate(`${sesame.url}/account`);
+  const uid = emailForm.url.split('/').pop()!;
+  const check = await browser.navigate(`${sesame.url}/interaction/${uid}/email`, { form: { ...formFields(emailForm.html, '/email'), email: 'hostile-account@example.com' } });
+  const mail = await smtp.waitForMail('hostile-account@example.com');
+  const page = await browser.navigate(`${sesame.url}/interaction/${uid}/code`, { form: { ...formFields(check.html, '/code'), code: mail.code! } });
+  expect(page.url).toBe(`${sesame.url}/account`);
+  accountSession = { browser, csrf: formFields(page.html, '/account/sign-out').csrf! };
 }
 
 afterAll(async () => {
@@ -221,11 +267,13 @@ async function send(route: Route, input: HostileRequest) {
     if (value === '' || value === undefined) continue;
     requestHeaders[name] = name === 'origin' && value === 'same' ? sesame.url : value;
   }
-  if (input.cookies.kind === 'real') requestHeaders.cookie = signIn.browser.cookieHeader(new URL(`${sesame.url}/interaction/${signIn.uid}/`));
+  const onAccountPage = route.path.startsWith('/account');
+  const csrf = onAccountPage ? accountSession.csrf : signIn.csrf;
+  if (input.cookies.kind === 'real') requestHeaders.cookie = onAccountPage ? accountSession.browser.cookieHeader(new URL(url)) : signIn.browser.cookieHeader(new URL(`${sesame.url}/interaction/${signIn.uid}/`));
   if (input.cookies.kind === 'forged') requestHeaders.cookie = input.cookies.header;
   let payload: string | undefined;
   if (route.method === 'POST') {
-    if (input.body.kind === 'fields') payload = encode(fieldsFor(route.fields ?? {}, input.bodySpoilers, input.body.withCsrf ? signIn.csrf : undefined));
+    if (input.body.kind === 'fields') payload = encode(fieldsFor(route.fields ?? {}, input.bodySpoilers, input.body.withCsrf ? csrf : undefined));
     if (input.body.kind === 'raw') payload = input.body.text;
     if (input.body.kind === 'replay') payload = new URLSearchParams(signIn.replay).toString();
     if (input.contentType !== undefined) requestHeaders['content-type'] = input.contentType;
@@ -267,6 +315,7 @@ describe('hostile input at every route', () => {
 
   it.each(ROUTES.map((route) => [`${route.method} ${route.path}`, route] as const))('%s: no 5xx, no hang, no leak, no off-site redirect', async (_name, route) => {
     if (live.length === 0 || route.path.includes(':uid')) await startLiveSignIns();
+    if (route.path.startsWith('/account')) await signInToAccountPage();
     const run = await fc.check(
       fc.asyncProperty(request, async (input) => {
         judge(route, await send(route, input));
@@ -283,7 +332,7 @@ describe('hostile input at every route', () => {
   it('the random requests got past the first checks, not only bounced off them', () => {
     // A suite whose requests all die at the first check (404, 415, CSRF) tests nothing deeper.
     const reached = (name: string, ok: (status: number) => boolean) => [...(statuses.get(name)?.keys() ?? [])].some(ok);
-    for (const route of ['POST /interaction/:uid/email', 'POST /interaction/:uid/code', 'GET /interaction/:uid/check', 'GET /interaction/:uid/status']) {
+    for (const route of ['POST /interaction/:uid/email', 'POST /interaction/:uid/code', 'GET /interaction/:uid/check', 'GET /interaction/:uid/status', 'POST /interaction/:uid/totp', 'GET /account', 'POST /account/totp/enroll']) {
       expect([route, reached(route, (s) => s === 200 || s === 303 || s === 400)]).toEqual([route, true]);
     }
     expect(reached('GET /auth', (s) => s === 303)).toBe(true);
