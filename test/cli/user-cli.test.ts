@@ -140,6 +140,14 @@ describe('npm run cli -- user ...', () => {
     expect(mail.code).toMatch(/^\d{6}$/);
     expect(tokens.claims()!.email).toBe('locked@example.com');
     expect(JSON.parse((await cli(['user', 'unlock', 'locked@example.com'])).stdout)).toMatchObject({ wasLocked: { signInCodes: false, secondFactor: false } });
+
+    // The authenticator's lock (its own streak, for the same address) is lifted by the same command.
+    const { lockout } = secondFactorOf(sesame);
+    for (let i = 0; i < sesame.config.secondFactor.maxConsecutiveFailures; i++) await lockout.recordFailure('locked@example.com');
+    expect(await lockout.isLocked('locked@example.com')).toBe(true);
+    const both = await cli(['user', 'unlock', 'locked@example.com']);
+    expect(JSON.parse(both.stdout)).toMatchObject({ wasLocked: { signInCodes: false, secondFactor: true } });
+    expect(await lockout.isLocked('locked@example.com')).toBe(false);
   });
 
   it('answers usage mistakes and a missing REDIS_URL with exit code 2 and help', async () => {
