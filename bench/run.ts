@@ -2,7 +2,7 @@
 // each measurement repeated and interleaved, every ratio taken within this one run.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -59,6 +59,13 @@ async function main() {
   writeFileSync(jwksFile, JSON.stringify(generateSigningKeys()));
   const clientsFile = join(scratch, 'clients.json');
   writeFileSync(clientsFile, JSON.stringify(benchClients(SIGNING_ALG)));
+  // Sesame runs in the scratch directory with the shipped defaults, except the abuse limits: a load
+  // test is thousands of sign-ins from one address, exactly what they exist to stop. The counters
+  // are still kept (and counted in the Redis work below); only their budgets are out of reach.
+  mkdirSync(join(scratch, 'config'));
+  const defaults = JSON.parse(readFileSync('config/default.json', 'utf8')) as { rateLimits: Record<string, { limit: number; windowSeconds: number }> };
+  for (const budget of Object.values(defaults.rateLimits)) budget.limit = 1_000_000;
+  writeFileSync(join(scratch, 'config/default.json'), JSON.stringify(defaults));
   const secrets = { COOKIE_KEYS: randomBytes(32).toString('base64url'), HMAC_KEY: randomBytes(32).toString('base64url'), ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64url')}` };
 
   const redisPort = await freePort();
@@ -87,7 +94,7 @@ async function main() {
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
     ...secrets,
   });
-  const sesame = await startNodeServer('src/main.ts', (port) => sesameEnv(port, redisPort, 'bench:'), '/.well-known/openid-configuration');
+  const sesame = await startNodeServer('src/main.ts', (port) => sesameEnv(port, redisPort, 'bench:'), '/.well-known/openid-configuration', scratch);
 
   const agent = keepAliveAgent(HIGH * 2);
   const bareTarget: FlowTarget = { origin: bare.url, agent };
@@ -220,7 +227,7 @@ interface RedisWork {
  */
 async function countRedisWork(env: (port: number, redis: number, prefix: string) => Record<string, string>, redisPort: number, admin: Redis, mail: MailSink): Promise<RedisWork> {
   const counter = await startTripCounter(redisPort);
-  const counted = await startNodeServer('src/main.ts', (port) => env(port, counter.port, 'bench-count:'), '/.well-known/openid-configuration');
+  const counted = await startNodeServer('src/main.ts', (port) => env(port, counter.port, 'bench-count:'), '/.well-known/openid-configuration', scratch);
   const target: FlowTarget = { origin: counted.url, agent: keepAliveAgent(HIGH * 2) };
   const signIn = async (worker: number) => {
     const { code, verifier } = await sesameSignInUntilCode(target, mail, `counted-${worker}@bench.example`);
@@ -310,8 +317,12 @@ function report(trips: RedisWork | undefined, memory: [number, number][]) {
     const r = ratio(find(sesameGroup, name), helloRow);
     checks.push([`${name}, Sesame / bare Koa hello-world`, r, '>= 1.00', r >= 1]);
   }
+  // 25 before the abuse limits. They add one batch to "email me" (the per-address and per-IP counts,
+  // decided before a code is issued), one to the code entry (the per-IP count and the address's
+  // lock, read before a right code is taken), and one read to the mail worker (is the address
+  // locked out of codes: then its mail carries none). See SECURITY.md.
   if (trips) {
-    checks.push(['Redis round trips per complete sign-in (request path and mail worker)', trips.sequential.total, '<= 25', trips.sequential.total <= 25]);
+    checks.push(['Redis round trips per complete sign-in (request path and mail worker)', trips.sequential.total, '<= 28', trips.sequential.total <= 28]);
   }
   if (memory.length >= 2) {
     const [[n1, m1], [n2, m2]] = [memory[0]!, memory.at(-1)!];
@@ -343,8 +354,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-function startPinned(command: string, args: string[], env: Record<string, string>): ChildProcess {
-  const child = spawn('taskset', ['-c', String(SERVER_CORE), command, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+function startPinned(command: string, args: string[], env: Record<string, string>, cwd?: string): ChildProcess {
+  const child = spawn('taskset', ['-c', String(SERVER_CORE), command, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'], cwd });
   let errors = '';
   child.stderr!.on('data', (chunk) => (errors = (errors + chunk).slice(-4000)));
   child.on('exit', (code, signal) => {
@@ -355,10 +366,10 @@ function startPinned(command: string, args: string[], env: Record<string, string
 }
 const stopping = new Set<ChildProcess>();
 
-async function startNodeServer(script: string, env: Record<string, string> | ((port: number) => Record<string, string>), readyPath: string) {
+async function startNodeServer(script: string, env: Record<string, string> | ((port: number) => Record<string, string>), readyPath: string, cwd?: string) {
   const port = await freePort();
   const profile = process.env.BENCH_PROFILE_DIR && script === 'src/main.ts' ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
-  const child = startPinned(process.execPath, [...profile, '--disable-warning=ExperimentalWarning', resolve(script)], { PORT: String(port), ...(typeof env === 'function' ? env(port) : env) });
+  const child = startPinned(process.execPath, [...profile, '--disable-warning=ExperimentalWarning', resolve(script)], { PORT: String(port), ...(typeof env === 'function' ? env(port) : env) }, cwd);
   const url = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await fetch(url + readyPath)).ok);
   return {
