@@ -26,6 +26,6 @@ export function signInLimits({ rateLimits }: Pick<Config, 'rateLimits'>): SignIn
  * account id: it works before an account is known and behaves the same for addresses without one.
  * TOTP failures count against the same subject.
  */
-export function createSignInLockout({ store, config, onLocked }: { store: Store; config: Pick<Config, 'hmacKey' | 'lockout'>; /** Metrics: a lockout began. */ onLocked?: LockoutOptions['onLocked'] }): Lockout {
-  return createLockout({ store, hmacKey: config.hmacKey, maxConsecutiveFailures: config.lockout.maxConsecutiveFailures, lockSeconds: config.lockout.lockSeconds, onLocked });
+export function createSignInLockout({ store, config, onLocked }: { store: Store; config: Pick<Config, 'hmacKey' | 'signInCode'>; /** Metrics: a lockout began. */ onLocked?: LockoutOptions['onLocked'] }): Lockout {
+  return createLockout({ store, hmacKey: config.hmacKey, maxConsecutiveFailures: config.signInCode.maxConsecutiveFailures, lockSeconds: config.signInCode.lockoutSeconds, onLocked });
 }

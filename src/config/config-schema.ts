@@ -55,7 +55,16 @@ export interface Config {
   shutdownGraceSeconds: number;
   /** How long a mail-transport check answers /readyz before the relay is asked again. */
   readinessMailCheckSeconds: number;
-  signInCode: { length: number; ttlSeconds: number; maxWrongAttempts: number };
+  signInCode: {
+    length: number;
+    ttlSeconds: number;
+    /** Wrong entries one issued code survives. */
+    maxWrongAttempts: number;
+    /** Consecutive wrong codes per address, across sign-ins, before codes are switched off for it (NIST SP 800-63B §5.2.2: at most 100). */
+    maxConsecutiveFailures: number;
+    /** How long such a streak, and so the lock, lasts from its first failure. */
+    lockoutSeconds: number;
+  };
   ttl: {
     interactionSeconds: number;
     sessionSeconds: number;
@@ -93,8 +102,6 @@ export interface Config {
     /** Codes typed from one client IP, right or wrong. */
     codeEntriesPerIp: RateLimitSetting;
   };
-  /** Consecutive wrong codes per address before codes stop working for it (NIST SP 800-63B §5.2.2). */
-  lockout: { maxConsecutiveFailures: number; lockSeconds: number };
   /** Behind a reverse proxy: read the client IP and https from X-Forwarded-For/-Proto (one hop). */
   trustProxy: boolean;
   logLevel: LogLevel;
@@ -232,6 +239,10 @@ export function validateConfig(config: Config, problems = new ProblemList()): Re
   if (!isIntIn(code.ttlSeconds, 60, 3600)) problems.add('SIGN_IN_CODE_TTL_SECONDS', `must be an integer 60..3600 (got ${code.ttlSeconds})`);
   if (!isIntIn(code.length, 6, 10)) problems.add('signInCode.length', `must be an integer 6..10 (got ${code.length})`);
   if (!isIntIn(code.maxWrongAttempts, 1, 10)) problems.add('signInCode.maxWrongAttempts', `must be an integer 1..10 (got ${code.maxWrongAttempts})`);
+  if (!isIntIn(code.maxConsecutiveFailures, 1, 100)) {
+    problems.add('signInCode.maxConsecutiveFailures', `must be an integer 1..100: NIST SP 800-63B allows at most 100 (got ${code.maxConsecutiveFailures})`);
+  }
+  if (!isIntIn(code.lockoutSeconds, 60, 30 * 86400)) problems.add('signInCode.lockoutSeconds', `must be an integer 60..2592000 (got ${code.lockoutSeconds})`);
   for (const [name, seconds] of Object.entries(config.ttl)) {
     if (!isIntIn(seconds, 1, 10 * 365 * 86400)) problems.add(`ttl.${name}`, `must be a positive integer (got ${seconds})`);
   }
@@ -263,10 +274,6 @@ export function validateConfig(config: Config, problems = new ProblemList()): Re
   for (const name of ['signInMailPerAddress', 'signInMailPerIp', 'codeEntriesPerIp'] as const) {
     if (!config.rateLimits?.[name]) problems.add(`rateLimits.${name}`, 'must be set ({ "limit": n, "windowSeconds": s })');
   }
-  if (!isIntIn(config.lockout?.maxConsecutiveFailures, 1, 100)) {
-    problems.add('lockout.maxConsecutiveFailures', `must be an integer 1..100: NIST SP 800-63B allows at most 100 (got ${config.lockout?.maxConsecutiveFailures})`);
-  }
-  if (!isIntIn(config.lockout?.lockSeconds, 60, 30 * 86400)) problems.add('lockout.lockSeconds', `must be an integer 60..2592000 (got ${config.lockout?.lockSeconds})`);
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.add('LOG_LEVEL', `must be one of fatal, error, warn, info, debug, trace, silent (got "${config.logLevel}")`);
   }

@@ -98,7 +98,6 @@ export function loadConfig({ env, rootDir = process.cwd(), onFallback = () => {}
     accountArea: d.accountArea,
     maxBodyBytes: d.maxBodyBytes,
     rateLimits: d.rateLimits,
-    lockout: d.lockout,
     trustProxy: parseBoolean(read('TRUST_PROXY'), false, 'TRUST_PROXY', problems),
     logLevel: (read('LOG_LEVEL') || 'info') as LogLevel,
     devTools: nodeEnv === 'development',
@@ -118,7 +117,6 @@ interface DefaultsFile {
   shutdownGraceSeconds: number;
   readinessMailCheckSeconds: number;
   rateLimits: Config['rateLimits'];
-  lockout: Config['lockout'];
 }
 
 /** REDIS_URL, or Cluster seed nodes, or Sentinels: validateConfig checks that exactly one is set. */

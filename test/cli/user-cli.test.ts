@@ -12,6 +12,7 @@ import { formFields } from '../helpers/http-browser.ts';
 import { requestSignInMail, signInWithCode } from '../helpers/sign-in.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
+import { testConfig } from '../helpers/test-config.ts';
 
 let redis: StartedRedis;
 let smtp: SmtpSink;
@@ -32,7 +33,7 @@ beforeAll(async () => {
   // The operator's configuration directory, shared by the CLI and the server it manages.
   mkdirSync(join(dir, 'config'));
   const defaults = JSON.parse(readFileSync('config/default.json', 'utf8'));
-  writeFileSync(join(dir, 'config/default.json'), JSON.stringify({ ...defaults, lockout: { ...defaults.lockout, maxConsecutiveFailures: LOCK_AFTER } }));
+  writeFileSync(join(dir, 'config/default.json'), JSON.stringify({ ...defaults, signInCode: { ...defaults.signInCode, maxConsecutiveFailures: LOCK_AFTER } }));
   cpSync('config/clients.json', join(dir, 'config/clients.json'));
   env = {
     PATH: process.env.PATH ?? '',
@@ -49,7 +50,7 @@ beforeAll(async () => {
     redisUrl: redis.url,
     smtpUrl: smtp.url,
     keyPrefix: prefix,
-    config: { signup: 'closed', hmacKey: env.HMAC_KEY!, lockout: { maxConsecutiveFailures: LOCK_AFTER, lockSeconds: 3600 } },
+    config: { signup: 'closed', hmacKey: env.HMAC_KEY!, signInCode: { ...testConfig({ issuer: 'http://unused' }).signInCode, maxConsecutiveFailures: LOCK_AFTER } },
   });
 });
 

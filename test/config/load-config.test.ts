@@ -113,12 +113,12 @@ describe('bad values', () => {
     const defaults = JSON.parse(readFileSync(join(root, 'config/default.json'), 'utf8'));
     writeFileSync(join(root, 'config/default.json'), JSON.stringify({
       ...defaults,
-      lockout: { maxConsecutiveFailures: 101, lockSeconds: 5 },
+      signInCode: { ...defaults.signInCode, maxConsecutiveFailures: 101, lockoutSeconds: 5 },
       rateLimits: { ...defaults.rateLimits, signInMailPerIp: { limit: 0, windowSeconds: 900 }, codeEntriesPerIp: undefined },
     }));
     const text = problemsOf({}).join('\n');
-    expect(text).toMatch(/^lockout\.maxConsecutiveFailures: must be an integer 1\.\.100/m);
-    expect(text).toMatch(/^lockout\.lockSeconds: /m);
+    expect(text).toMatch(/^signInCode\.maxConsecutiveFailures: must be an integer 1\.\.100/m);
+    expect(text).toMatch(/^signInCode\.lockoutSeconds: /m);
     expect(text).toMatch(/^rateLimits\.signInMailPerIp\.limit: /m);
     expect(text).toMatch(/^rateLimits\.codeEntriesPerIp: must be set/m);
   });

@@ -5,6 +5,7 @@ import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.t
 import { finishAtApp, requestSignInMail, signInWithCode } from '../helpers/sign-in.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
+import { testConfig } from '../helpers/test-config.ts';
 
 // The lock threshold is 100 in production (NIST SP 800-63B's ceiling); 7 here so that one lock
 // spans two sign-ins (5 wrong codes kill a code) without a hundred requests.
@@ -18,7 +19,7 @@ let rp: RelyingParty;
 beforeAll(async () => {
   redis = await startRedis();
   smtp = await startSmtpSink();
-  sesame = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url, config: { lockout: { maxConsecutiveFailures: LOCK_AFTER, lockSeconds: 3600 } } });
+  sesame = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url, config: { signInCode: { ...testConfig({ issuer: 'http://unused' }).signInCode, maxConsecutiveFailures: LOCK_AFTER } } });
   rp = await startRelyingParty(sesame.url);
 });
 

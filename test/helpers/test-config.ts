@@ -10,7 +10,7 @@ let cachedKeys: Config['jwks'] | undefined;
 export const TEST_ENCRYPTION_KEYS = `test1:${randomBytes(32).toString('base64url')}`;
 
 // Tests run with the shipped abuse limits unless a test says otherwise, so the defaults are what gets exercised.
-const shippedDefaults = JSON.parse(readFileSync(new URL('../../config/default.json', import.meta.url), 'utf8')) as Pick<Config, 'rateLimits' | 'lockout'>;
+const shippedDefaults = JSON.parse(readFileSync(new URL('../../config/default.json', import.meta.url), 'utf8')) as Pick<Config, 'rateLimits' | 'signInCode'>;
 
 export const TEST_CLIENT: ClientRegistration = {
   client_id: 'test-app',
@@ -64,7 +64,7 @@ export function testConfig(overrides: Partial<Config> & { issuer: string }): Rea
     metrics: { token: undefined },
     shutdownGraceSeconds: 5,
     readinessMailCheckSeconds: 15,
-    signInCode: { length: 6, ttlSeconds: 600, maxWrongAttempts: 5 },
+    signInCode: { length: 6, ttlSeconds: 600, maxWrongAttempts: 5, maxConsecutiveFailures: shippedDefaults.signInCode.maxConsecutiveFailures, lockoutSeconds: shippedDefaults.signInCode.lockoutSeconds },
     ttl: {
       interactionSeconds: 900,
       sessionSeconds: 86400,
@@ -85,7 +85,6 @@ export function testConfig(overrides: Partial<Config> & { issuer: string }): Rea
     accountArea: { sessionSeconds: 900, freshSecondFactorSeconds: 300 },
     maxBodyBytes: 16384,
     rateLimits: shippedDefaults.rateLimits,
-    lockout: shippedDefaults.lockout,
     trustProxy: false,
     logLevel: 'silent',
     devTools: false,
