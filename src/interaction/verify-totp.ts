@@ -2,19 +2,21 @@ import type { Context } from 'koa';
 import { summariseUserAgent } from '../auth/device-summary.ts';
 import { normalizeRecoveryCode } from '../auth/recovery-codes.ts';
 import type { SecondFactorAnswer } from '../auth/second-factor-check.ts';
+import { clientIpSubject } from '../http/client-ip.ts';
 import { readDeviceCookie, writeDeviceCookie } from '../http/device-cookie.ts';
 import { completeSecondFactor } from './complete-second-factor.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import type { Interaction } from './load-interaction.ts';
 import type { SecondFactorSubject } from './second-factor-subject.ts';
+import { CODE_ENTRIES_LIMITED } from './verify-code.ts';
 import { rememberOffered, renderTotpPage } from './show-totp.ts';
 
 /**
  * POST /interaction/:uid/totp — an authenticator code (`code`) or a recovery code (`recovery_code`).
  * A malformed entry is answered without counting; every real attempt counts against this sign-in,
- * the account, and the lockout.
+ * the account, and the lockout, and like an emailed code against the client IP's budget.
  */
-export function createVerifyTotp({ provider, secondFactor, config, logger }: Pick<InteractionDeps, 'provider' | 'secondFactor' | 'config' | 'logger'>) {
+export function createVerifyTotp({ provider, secondFactor, config, logger, rateLimits, limits }: Pick<InteractionDeps, 'provider' | 'secondFactor' | 'config' | 'logger' | 'rateLimits' | 'limits'>) {
   const secureCookies = new URL(config.issuer).protocol === 'https:';
 
   return async function verifyTotp(ctx: Context) {
@@ -40,6 +42,8 @@ export function createVerifyTotp({ provider, secondFactor, config, logger }: Pic
       answer = { kind: 'totp', code };
     }
 
+    // Before the code is looked at: over the budget, a guess must not be evaluated at all.
+    await rateLimits.enforce([[limits.codeEntriesPerIp, clientIpSubject(ctx)]], CODE_ENTRIES_LIMITED);
     const result = await secondFactor.check.verify(subject.account, interaction.uid, answer);
     if (!result.ok) {
       switch (result.reason) {

@@ -5,9 +5,11 @@ import type { Config } from '../../src/config/config-schema.ts';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
 import { deleteKeysWithPrefix, startRedis, uniquePrefix, type StartedRedis } from '../helpers/redis.ts';
 import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
-import { finishAtApp } from '../helpers/sign-in.ts';
+import { accountWithTotp, submitTotp, totpCode, wrongTotpCode } from '../helpers/second-factor.ts';
+import { finishAtApp, requestSignInMail } from '../helpers/sign-in.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
+import { testConfig } from '../helpers/test-config.ts';
 
 // Every instance here runs with the shipped limits (config/default.json): 5 mails per address and
 // 30 per IP per 15 minutes, 60 code entries per IP. Requests come from 127.0.0.1 unless a trusted
@@ -159,6 +161,25 @@ describe('per client IP, with X-Forwarded-For ignored by default', () => {
       expect((await signIn.enterCode('12', { 'x-forwarded-for': `203.0.113.${i}` })).status).toBe(400);
     }
     const refused = await signIn.enterCode('123456', { 'x-forwarded-for': '198.51.100.77' });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await refused.text()).toContain('Too many codes were entered from your network');
+  });
+});
+
+describe('authenticator codes', () => {
+  it('count against the same per-IP budget as emailed codes, before they are checked', async () => {
+    const { rateLimits } = testConfig({ issuer: 'http://unused' });
+    const target = await start({ rateLimits: { ...rateLimits, codeEntriesPerIp: { limit: 3, windowSeconds: 900 } } });
+    const { secret } = await accountWithTotp(target.sesame, 'two-steps@example.com');
+    const signIn = await requestSignInMail({ rp: target.rp, smtp }, 'two-steps@example.com');
+    // Entry 1: the emailed code.
+    const prompt = await signIn.browser.navigate(`${target.sesame.url}/interaction/${signIn.uid}/code`, { form: { ...formFields(signIn.checkPage.html, '/code'), code: signIn.mail.code! } });
+    expect(prompt.url).toMatch(/\/totp$/);
+    // Entries 2 and 3: wrong authenticator codes, answered as such.
+    for (let i = 0; i < 2; i++) expect((await submitTotp(signIn.browser, prompt, { code: wrongTotpCode(secret) })).status).toBe(400);
+    // Entry 4 is over the budget: refused unread, even though it is right.
+    const refused = await signIn.browser.request(`${target.sesame.url}/interaction/${signIn.uid}/totp`, { form: { csrf: formFields(prompt.html, '/totp').csrf!, code: totpCode(secret) } });
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(await refused.text()).toContain('Too many codes were entered from your network');
