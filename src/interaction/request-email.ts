@@ -1,3 +1,4 @@
+import { finished } from 'node:stream/promises';
 import type { Context } from 'koa';
 import { parseEmailAddress } from '../auth/email-address.ts';
 import { summariseUserAgent } from '../auth/device-summary.ts';
@@ -29,6 +30,8 @@ export function createRequestEmail({ provider, signInCodes, mailQueue, config, r
     const issued = await signInCodes.issue(interaction.uid, parsed.email, summariseUserAgent(ctx.get('user-agent')));
     const link = new URL(`/interaction/${interaction.uid}/link`, config.issuer);
     link.searchParams.set('t', issued.linkToken);
+    // Delivered once this answer has left (see EnqueueOptions.notBefore): the same timing for every address.
+    const answered = finished(ctx.res).catch(() => undefined);
     await mailQueue.enqueue({
       kind: 'sign-in',
       to: parsed.email,
@@ -37,7 +40,7 @@ export function createRequestEmail({ provider, signInCodes, mailQueue, config, r
       code: issued.code,
       expiresAt: issued.expiresAt.toISOString(),
       matchNumber: issued.matchNumber,
-    });
+    }, { notBefore: answered });
     ctx.status = 303;
     ctx.redirect(`/interaction/${interaction.uid}/check`);
   };

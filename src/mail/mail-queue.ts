@@ -1,8 +1,18 @@
 import type { SignInMailJob } from './sign-in-mail-job.ts';
 
+export interface EnqueueOptions {
+  /**
+   * Delivery does not start before this settles: the answer to the request that queued the job
+   * has left. In this process the worker's work (an account lookup, rendering, SMTP) would
+   * otherwise share the event loop with that answer, and its time would show in it only for the
+   * addresses that get mail (an enumeration signal; see test/flows/enumeration-timing.test.ts).
+   */
+  notBefore?: Promise<unknown>;
+}
+
 export interface MailQueue {
   /** Resolves once the job is accepted, before anything is sent: mail never waits on the request path. */
-  enqueue(job: SignInMailJob): Promise<void>;
+  enqueue(job: SignInMailJob, options?: EnqueueOptions): Promise<void>;
   /** Resolves when every accepted job is sent or has failed for good. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -19,6 +29,12 @@ export interface InProcessMailQueueOptions {
   onError?: (error: unknown, job: SignInMailJob, attempt: number, final: boolean) => void;
 }
 
+interface Waiting {
+  job: SignInMailJob;
+  attempt: number;
+  notBefore?: Promise<unknown>;
+}
+
 /**
  * A queue in this process's memory: enough for one process and the embedded mode. What is
  * queued is lost if the process dies; the durable Redis-backed queue is the production answer.
@@ -30,7 +46,7 @@ export function createInProcessMailQueue({
   concurrency = 4,
   onError = () => {},
 }: InProcessMailQueueOptions): MailQueue {
-  const waiting: { job: SignInMailJob; attempt: number }[] = [];
+  const waiting: Waiting[] = [];
   const timers = new Set<NodeJS.Timeout>();
   let running = 0;
   let closed = false;
@@ -48,7 +64,8 @@ export function createInProcessMailQueue({
     while (!closed && running < concurrency && waiting.length > 0) {
       const item = waiting.shift()!;
       running++;
-      void attemptDelivery(item).finally(() => {
+      const ready = item.notBefore ? item.notBefore.then(() => undefined, () => undefined) : Promise.resolve();
+      void ready.then(() => attemptDelivery(item)).finally(() => {
         running--;
         pump();
         settleIdle();
@@ -56,7 +73,7 @@ export function createInProcessMailQueue({
     }
   }
 
-  async function attemptDelivery({ job, attempt }: { job: SignInMailJob; attempt: number }) {
+  async function attemptDelivery({ job, attempt }: Waiting) {
     try {
       await deliver(job);
     } catch (error) {
@@ -75,9 +92,9 @@ export function createInProcessMailQueue({
   }
 
   return {
-    async enqueue(job) {
+    async enqueue(job, { notBefore } = {}) {
       if (closed) throw new Error('mail queue is closed');
-      waiting.push({ job, attempt: 1 });
+      waiting.push({ job, attempt: 1, notBefore });
       queueMicrotask(pump);
     },
     idle() {
