@@ -61,7 +61,7 @@ export function createDurableMailQueue({ connection, prefix, secretBox, attempts
       for (;;) {
         const counts = await jobCounts();
         if (pendingStates.every((state) => (counts[state] ?? 0) === 0)) return;
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        await new Promise((resolve) => setTimeout(resolve, 10));
       }
     },
     jobCounts,
