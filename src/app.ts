@@ -126,13 +126,15 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   app.use(createErrorHandler({ logger }));
   app.use(scopes.middleware);
   app.use(createSecurityHeaders({ hsts: config.nodeEnv === 'production' }));
-  app.use(createHttpsOnly({ issuer: config.issuer }));
   app.use(async (ctx, next) => {
     ctx.state.appName = config.appName;
     await next();
   });
   app.use(createStaticFiles(`${VIEWS_DIR}/static`));
   app.use(createOpsRouter({ readiness, metrics, metricsAccess: metricsAccessFor(config) }).routes());
+  // After the probes, which the orchestrator sends to the process itself over plain HTTP; before
+  // everything a person or an app reaches through the TLS proxy.
+  app.use(createHttpsOnly({ issuer: config.issuer }));
 
   const interactions = createInteractionRouter({ config, provider, accounts, signInCodes, approvals, secondFactor, mailQueue, csrf, rateLimits, limits: signInLimits(config), lockout, logger, scopes });
   app.use(interactions.routes());

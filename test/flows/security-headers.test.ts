@@ -248,6 +248,8 @@ describe('cookies', () => {
       }
       const post = await fetch(`${tls.url}/token`, { method: 'POST', redirect: 'manual', body: 'grant_type=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
       expect(post.status).toBe(308);
+      // Health probes come from the orchestrator, to the process itself: answered, not redirected.
+      expect((await fetch(`${tls.url}/healthz`, { redirect: 'manual' })).status).toBe(200);
     } finally {
       await tls.close();
     }

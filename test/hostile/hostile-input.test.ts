@@ -74,6 +74,9 @@ const ROUTES: readonly { method: 'GET' | 'POST'; path: string; fields?: Record<s
   { method: 'GET', path: '/dev/outbox' },
   { method: 'GET', path: '/dev/outbox.json' },
   { method: 'GET', path: '/static/sesame.css' },
+  { method: 'GET', path: '/healthz' },
+  { method: 'GET', path: '/readyz' },
+  { method: 'GET', path: '/metrics' },
   { method: 'GET', path: '/:uid' },
 ];
 
