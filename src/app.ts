@@ -75,7 +75,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   const accounts = createAccounts({ store });
   // Queued with the request's last batch of writes: after the sign-in record, in the same round trip.
   const instrumented = instrumentMailQueue(queue, metrics);
-  const mailQueue: MailQueue = { ...instrumented, enqueue: (job) => scopes.defer(() => instrumented.enqueue(job)) };
+  const mailQueue: MailQueue = { ...instrumented, enqueue: (job, options) => scopes.defer(() => instrumented.enqueue(job, options)) };
   // Every limit, lockout and code lives in the one Store: shared by all instances on one Redis.
   const lockout = createSignInLockout({ store, config, onLocked: (streak) => metrics.lockouts.inc({ streak }) });
   const rateLimits = createRateLimitGuard(createRateLimiter({ store, hmacKey: config.hmacKey }));

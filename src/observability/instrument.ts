@@ -24,8 +24,8 @@ export function instrumentSignInCodes(signInCodes: SignInCodes, metrics: Metrics
 export function instrumentMailQueue(queue: MailQueue, metrics: Metrics): MailQueue {
   return {
     ...queue,
-    async enqueue(job) {
-      await queue.enqueue(job);
+    async enqueue(job, options) {
+      await queue.enqueue(job, options);
       metrics.mailsQueued.inc();
     },
   };
