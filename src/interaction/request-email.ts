@@ -15,7 +15,7 @@ export const SIGN_IN_MAIL_LIMITED = 'Too many sign-in emails were asked for, so 
  * reveals nothing about the address: no account lookup happens on this path, and the per-address
  * limit counts every address alike.
  */
-export function createRequestEmail({ provider, signInCodes, mailQueue, config, rateLimits, limits }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'mailQueue' | 'config' | 'rateLimits' | 'limits'>) {
+export function createRequestEmail({ provider, signInCodes, mailQueue, config, rateLimits, limits, lockout }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'mailQueue' | 'config' | 'rateLimits' | 'limits' | 'lockout'>) {
   return async function requestEmail(ctx: Context) {
     const interaction: Interaction = ctx.state.interaction;
     const form: Record<string, string> = ctx.state.form;
@@ -25,8 +25,13 @@ export function createRequestEmail({ provider, signInCodes, mailQueue, config, r
       ctx.status = 400;
       return ctx.render('email', { clientName, email: (form.email ?? '').slice(0, 254), error: parsed.problem });
     }
-    // Counted before issuing: a refused request must not replace the code of the last mail.
-    await rateLimits.enforce([[limits.signInMailPerIp, clientIpSubject(ctx)], [limits.signInMailPerAddress, parsed.email]], SIGN_IN_MAIL_LIMITED);
+    // Counted before issuing: a refused request must not replace the code of the last mail. In the
+    // same batch, whether the address is locked out of codes: its mail then carries the link only.
+    // Read for every address alike, so the answer cannot tell a locked one apart.
+    const [, codesOff] = await Promise.all([
+      rateLimits.enforce([[limits.signInMailPerIp, clientIpSubject(ctx)], [limits.signInMailPerAddress, parsed.email]], SIGN_IN_MAIL_LIMITED),
+      lockout.isLocked(parsed.email),
+    ]);
     const issued = await signInCodes.issue(interaction.uid, parsed.email, summariseUserAgent(ctx.get('user-agent')));
     const link = new URL(`/interaction/${interaction.uid}/link`, config.issuer);
     link.searchParams.set('t', issued.linkToken);
@@ -37,7 +42,9 @@ export function createRequestEmail({ provider, signInCodes, mailQueue, config, r
       to: parsed.email,
       clientName,
       link: link.href,
-      code: issued.code,
+      // A locked address's code is not even queued: it would not be accepted anyway.
+      code: codesOff ? '' : issued.code,
+      ...(codesOff ? { codesOff: true } : {}),
       expiresAt: issued.expiresAt.toISOString(),
       matchNumber: issued.matchNumber,
     }, { notBefore: answered });

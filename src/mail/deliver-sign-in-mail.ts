@@ -1,5 +1,4 @@
 import { createAccounts } from '../accounts/accounts.ts';
-import { createSignInLockout } from '../auth/sign-in-limits.ts';
 import type { Config } from '../config/config-schema.ts';
 import { VIEWS_DIR } from '../paths.ts';
 import type { Store } from '../store/store.ts';
@@ -13,22 +12,17 @@ export type DeliveryOutcome = 'sent' | 'no-account' | 'expired';
 export type DeliverSignInMail = (job: SignInMailJob) => Promise<DeliveryOutcome>;
 
 /**
- * The mail worker's decisions, off the request path: with closed sign-up an address without an
- * account gets no mail, and an address locked out of codes gets a mail without a code (the HTTP
- * answer was the same either way). A mail whose link and code have expired while the relay was
+ * The mail worker's decision, off the request path: with closed sign-up an address without an
+ * account gets no mail (the HTTP answer was the same either way). A job for an address locked out
+ * of codes carries none, and its mail says why. A mail whose link and code have expired while the relay was
  * down is dropped too: it could only confuse.
  */
 export function createSignInMailDelivery({ config, store, mailer, now = Date.now }: { config: Readonly<Config>; store: Store; mailer: Mailer; now?: () => number }): DeliverSignInMail {
   const accounts = createAccounts({ store });
-  const lockout = createSignInLockout({ store, config });
   return async function deliverSignInMail(job) {
     if (Date.parse(job.expiresAt) <= now()) return 'expired';
-    const [mayReceive, codesOff] = await Promise.all([
-      config.signup === 'closed' ? accounts.findByEmail(job.to).then(Boolean) : true,
-      lockout.isLocked(job.to),
-    ]);
-    if (!mayReceive) return 'no-account';
-    await mailer.send(await renderSignInEmail({ appName: config.appName, job, viewsDir: VIEWS_DIR, codesOff }));
+    if (config.signup === 'closed' && !(await accounts.findByEmail(job.to))) return 'no-account';
+    await mailer.send(await renderSignInEmail({ appName: config.appName, job, viewsDir: VIEWS_DIR, codesOff: job.codesOff === true }));
     return 'sent';
   };
 }

@@ -8,4 +8,9 @@ export interface SignInMailJob {
   /** ISO 8601 */
   expiresAt: string;
   matchNumber: number;
+  /**
+   * The address is locked out of codes (auth/sign-in-limits.ts): the mail says so and carries the
+   * link only (`code` is empty). Decided when the code was issued, on the request path.
+   */
+  codesOff?: boolean;
 }
