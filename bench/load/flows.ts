@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Agent } from 'node:http';
 import { basicAuth, BENCH_APP } from '../servers/bench-clients.ts';
-import { expectStatus, hiddenField, HttpSession } from './http-session.ts';
+import { expectStatus, hiddenField, hiddenFields, HttpSession } from './http-session.ts';
 import type { MailSink } from './mail-sink.ts';
 
 export interface FlowTarget {
@@ -60,7 +60,8 @@ export async function sesameSignInUntilCode(target: FlowTarget, mail: MailSink, 
   const sent = expectStatus(await browser.post(`/interaction/${uid}/email`, { csrf: hiddenField(loginPage.body, 'csrf'), email }), 303, 'email');
   const checkPage = expectStatus(await browser.get(sent.location!), 200, 'check email page');
   const code = await codeArrives;
-  const toResume = expectStatus(await browser.post(`/interaction/${uid}/code`, { csrf: hiddenField(checkPage.body, 'csrf'), code }), 303, 'code');
+  // The code form's hidden fields, as a browser sends them (the CSRF token and the address).
+  const toResume = expectStatus(await browser.post(`/interaction/${uid}/code`, { ...hiddenFields(checkPage.body, `/interaction/${uid}/code`), code }), 303, 'code');
   const toConsent = expectStatus(await browser.get(toResume.location!), 303, 'resume after login');
   const consentUid = /\/interaction\/([^/?]+)/.exec(toConsent.location!)?.[1];
   if (!consentUid) return { code: codeFromCallback(toConsent.location), verifier };

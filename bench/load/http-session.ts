@@ -104,3 +104,13 @@ export function hiddenField(html: string, name: string): string {
   if (!match) throw new Error(`no field ${name} in page: ${html.slice(0, 300)}`);
   return match[1]!;
 }
+
+/** Every hidden input of the form posting to `action`, as a browser would submit them. */
+export function hiddenFields(html: string, action: string): Record<string, string> {
+  const start = html.indexOf(`action="${action}"`);
+  if (start === -1) throw new Error(`no form posting to ${action}: ${html.slice(0, 300)}`);
+  const form = html.slice(start, html.indexOf('</form>', start));
+  const fields: Record<string, string> = {};
+  for (const match of form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)) fields[match[1]!] = match[2]!.replace(/&#64;/g, '@').replace(/&amp;/g, '&');
+  return fields;
+}

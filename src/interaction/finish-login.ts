@@ -4,6 +4,7 @@ import { readDeviceCookie } from '../http/device-cookie.ts';
 import { HttpError } from '../http/errors.ts';
 import { ACR_EMAIL, AMR_EMAIL } from '../oidc/acr.ts';
 import { appRequestsMfa } from '../oidc/mfa-request.ts';
+import { signedInAccount } from '../oidc/signed-in-account.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import type { Interaction } from './load-interaction.ts';
 
@@ -53,7 +54,9 @@ export function createFinishLogin({ provider, accounts, config, logger, secondFa
     const returnTo = await provider.interactionResult(
       ctx.req,
       ctx.res,
-      { login: { accountId, acr: ACR_EMAIL, amr: [AMR_EMAIL], remember: true } },
+      // The account rides along: the authorization resumes right after and reads it first
+      // (oidc/signed-in-account.ts), so it need not come from the store again.
+      { login: { accountId, acr: ACR_EMAIL, amr: [AMR_EMAIL], remember: true }, ...signedInAccount(account) },
       { mergeWithLastSubmission: false },
     );
     ctx.status = 303;

@@ -2,12 +2,9 @@ import { finished } from 'node:stream/promises';
 import type { Context } from 'koa';
 import { parseEmailAddress } from '../auth/email-address.ts';
 import { summariseUserAgent } from '../auth/device-summary.ts';
-import { clientIpSubject } from '../http/client-ip.ts';
 import { clientNameOf } from './client-name.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import type { Interaction } from './load-interaction.ts';
-
-export const SIGN_IN_MAIL_LIMITED = 'Too many sign-in emails were asked for, so no new one was sent. A link or code you already received keeps working until it expires.';
 
 /**
  * POST /interaction/:uid/email — issues a link and a code and queues the mail. It does the same
@@ -15,7 +12,7 @@ export const SIGN_IN_MAIL_LIMITED = 'Too many sign-in emails were asked for, so 
  * reveals nothing about the address: no account lookup happens on this path, and the per-address
  * limit counts every address alike.
  */
-export function createRequestEmail({ provider, signInCodes, mailQueue, config, rateLimits, limits, lockout }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'mailQueue' | 'config' | 'rateLimits' | 'limits' | 'lockout'>) {
+export function createRequestEmail({ provider, signInCodes, mailQueue, config }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'mailQueue' | 'config'>) {
   return async function requestEmail(ctx: Context) {
     const interaction: Interaction = ctx.state.interaction;
     const form: Record<string, string> = ctx.state.form;
@@ -25,13 +22,10 @@ export function createRequestEmail({ provider, signInCodes, mailQueue, config, r
       ctx.status = 400;
       return ctx.render('email', { clientName, email: (form.email ?? '').slice(0, 254), error: parsed.problem });
     }
-    // Counted before issuing: a refused request must not replace the code of the last mail. In the
-    // same batch, whether the address is locked out of codes: its mail then carries the link only.
-    // Read for every address alike, so the answer cannot tell a locked one apart.
-    const [, codesOff] = await Promise.all([
-      rateLimits.enforce([[limits.signInMailPerIp, clientIpSubject(ctx)], [limits.signInMailPerAddress, parsed.email]], SIGN_IN_MAIL_LIMITED),
-      lockout.isLocked(parsed.email),
-    ]);
+    // Counted before issuing (start-limit-checks.ts, with the interaction's read): a refused request
+    // must not replace the code of the last mail. Whether the address is locked out of codes was
+    // read alike for every address; a locked one's mail carries the link only.
+    const [, codesOff] = await (ctx.state.signInMailChecks as Promise<[void, boolean]>);
     const issued = await signInCodes.issue(interaction.uid, parsed.email, summariseUserAgent(ctx.get('user-agent')));
     const link = new URL(`/interaction/${interaction.uid}/link`, config.issuer);
     link.searchParams.set('t', issued.linkToken);

@@ -21,10 +21,8 @@ import { createShowTotpEnrollment } from './show-totp-enrollment.ts';
 import { createVerifyCode } from './verify-code.ts';
 import { createVerifyTotp } from './verify-totp.ts';
 
-import type { AdapterPayload } from 'oidc-provider';
-import { relatedRecordKeys } from '../oidc/related-records.ts';
-import { rememberSessionByUid, sessionOfCookie } from '../oidc/session-cookie.ts';
-import { oidcRecordKey, signInCodeKey } from '../store/keys.ts';
+import { readInteractionRecords } from './read-interaction-records.ts';
+import { startCodeEntryChecks, startSignInMailChecks } from './start-limit-checks.ts';
 
 const UID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -42,36 +40,32 @@ export function createInteractionRouter(deps: InteractionDeps) {
   const any = loadInteraction(provider);
   // The email is proven in this interaction (login prompt), or the session is being stepped up (mfa prompt).
   const secondFactorSubject = loadSecondFactorSubject(deps);
+  // Each route reads its records in one batch, after its form is parsed (so a route's counters can join).
+  const read = readInteractionRecords(deps.scopes);
 
   const router = new Router({ prefix: '/interaction/:uid' });
   router.use(async function interactionPage(ctx: Context, next: Next) {
     if (!UID.test(ctx.params.uid ?? '')) return; // 404 from the error handler
-    // Nearly every step reads the interaction and its pending sign-in: one round trip for both.
-    // With them the browser's session (consent and step-up pages need it), then what they point to.
-    const session = sessionOfCookie(ctx);
-    const [interaction, , sessionRecord] = await deps.scopes.prefetch([oidcRecordKey('Interaction', ctx.params.uid!), signInCodeKey(ctx.params.uid!), ...(session ? [session.key] : [])]);
-    if (session && sessionRecord) rememberSessionByUid(deps.scopes, session.id, sessionRecord);
-    if (interaction) deps.scopes.warm(relatedRecordKeys('Interaction', interaction as AdapterPayload));
     ctx.set('Cache-Control', 'no-store');
     ctx.state.uid = ctx.params.uid;
     ctx.state.csrfToken = csrf.tokenFor({ interaction: ctx.params.uid! });
     return next();
   });
 
-  router.get('/', any, createShowPrompt(deps));
-  router.post('/email', form, login, createRequestEmail(deps));
-  router.get('/check', login, createShowCheckEmail(deps));
-  router.post('/code', form, login, createVerifyCode(deps, finishLogin));
-  router.get('/link', createOpenLink(deps));
-  router.post('/link', form, createConfirmLink(deps, finishLogin));
-  router.get('/status', login, createPollApproval(deps));
-  router.post('/continue', form, login, createContinueApproved(deps, finishLogin));
-  router.post('/restart', form, login, createRestartSignIn(deps));
-  router.get('/totp', any, secondFactorSubject, createShowTotp(deps));
-  router.post('/totp', form, any, secondFactorSubject, createVerifyTotp(deps));
-  router.get('/totp/enroll', any, secondFactorSubject, createShowTotpEnrollment(deps));
-  router.post('/totp/enroll', form, any, secondFactorSubject, createConfirmTotpEnrollment(deps));
-  router.post('/consent', form, consent, createConfirmConsent(deps));
-  router.post('/abort', form, any, createAbortSignIn(deps));
+  router.get('/', read, any, createShowPrompt(deps));
+  router.post('/email', form, startSignInMailChecks(deps), read, login, createRequestEmail(deps));
+  router.get('/check', read, login, createShowCheckEmail(deps));
+  router.post('/code', form, startCodeEntryChecks(deps), read, login, createVerifyCode(deps, finishLogin));
+  router.get('/link', read, createOpenLink(deps));
+  router.post('/link', form, read, createConfirmLink(deps, finishLogin));
+  router.get('/status', read, login, createPollApproval(deps));
+  router.post('/continue', form, read, login, createContinueApproved(deps, finishLogin));
+  router.post('/restart', form, read, login, createRestartSignIn(deps));
+  router.get('/totp', read, any, secondFactorSubject, createShowTotp(deps));
+  router.post('/totp', form, read, any, secondFactorSubject, createVerifyTotp(deps));
+  router.get('/totp/enroll', read, any, secondFactorSubject, createShowTotpEnrollment(deps));
+  router.post('/totp/enroll', form, read, any, secondFactorSubject, createConfirmTotpEnrollment(deps));
+  router.post('/consent', form, read, consent, createConfirmConsent(deps));
+  router.post('/abort', form, read, any, createAbortSignIn(deps));
   return router;
 }

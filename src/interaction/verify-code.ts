@@ -1,13 +1,10 @@
 import type { Context } from 'koa';
-import { accountEmailKey } from '../store/keys.ts';
-import { clientIpSubject } from '../http/client-ip.ts';
+import { accountEmailKey, accountKey } from '../store/keys.ts';
 import { clientNameOf } from './client-name.ts';
 import type { FinishLogin } from './finish-login.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import type { Interaction } from './load-interaction.ts';
 import { renderCheckEmail } from './show-check-email.ts';
-
-export const CODE_ENTRIES_LIMITED = 'Too many codes were entered from your network.';
 
 /**
  * POST /interaction/:uid/code — the code typed into the original tab. Guessing is capped three
@@ -15,7 +12,7 @@ export const CODE_ENTRIES_LIMITED = 'Too many codes were entered from your netwo
  * address across sign-ins (the lockout inside signInCodes).
  */
 export function createVerifyCode(
-  { provider, signInCodes, config, rateLimits, limits, lockout, scopes }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'config' | 'rateLimits' | 'limits' | 'lockout' | 'scopes'>,
+  { provider, signInCodes, config, lockout, scopes }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'config' | 'lockout' | 'scopes'>,
   finishLogin: FinishLogin,
 ) {
   const codeShape = new RegExp(`^\\d{${config.signInCode.length}}$`);
@@ -27,10 +24,10 @@ export function createVerifyCode(
     const code = (form.code ?? '').slice(0, 64).replace(/[\s-]/g, '');
     // Read with the interaction (router.ts prefetch): no round trip of its own.
     const pending = await signInCodes.pending(interaction.uid);
-    // One batch: the per-IP count, and what the redemption reads next, the address's lock and,
-    // if the code is right, its account.
+    // The per-IP count, the address's lock state and account were started with the interaction's
+    // read (start-limit-checks.ts), for the address the form named; read them now if it named another.
     if (pending) scopes.warm([lockout.stateKey(pending.email), accountEmailKey(pending.email)]);
-    await rateLimits.enforce([[limits.codeEntriesPerIp, clientIpSubject(ctx)]], CODE_ENTRIES_LIMITED);
+    await (ctx.state.codeEntryLimit as Promise<void>);
     const clientName = await clientNameOf(provider, interaction.params.client_id);
 
     const again = async (error: string) => {
@@ -42,6 +39,9 @@ export function createVerifyCode(
     if (!pending) return again('That code has expired. Enter your email address to get a new one.');
     if (!codeShape.test(code)) return again(`Enter the ${config.signInCode.length}-digit code from the email.`);
 
+    // A right code signs in next: start reading the account in the redemption's batch.
+    const [accountId] = await scopes.prefetch([accountEmailKey(pending.email)]);
+    if (typeof accountId === 'string') scopes.warm([accountKey(accountId)]);
     const result = await signInCodes.redeemCode(interaction.uid, code);
     if (result.ok) return finishLogin(ctx, interaction, result.email);
     if (result.reason === 'wrong') {

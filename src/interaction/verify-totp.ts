@@ -8,7 +8,7 @@ import { completeSecondFactor } from './complete-second-factor.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import type { Interaction } from './load-interaction.ts';
 import type { SecondFactorSubject } from './second-factor-subject.ts';
-import { CODE_ENTRIES_LIMITED } from './verify-code.ts';
+import { CODE_ENTRIES_LIMITED } from './start-limit-checks.ts';
 import { rememberOffered, renderTotpPage } from './show-totp.ts';
 
 /**

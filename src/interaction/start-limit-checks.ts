@@ -1,0 +1,47 @@
+import type { Context, Next } from 'koa';
+import { parseEmailAddress } from '../auth/email-address.ts';
+import { clientIpSubject } from '../http/client-ip.ts';
+import { accountEmailKey } from '../store/keys.ts';
+import type { InteractionDeps } from './interaction-deps.ts';
+
+export const SIGN_IN_MAIL_LIMITED = 'Too many sign-in emails were asked for, so no new one was sent. A link or code you already received keeps working until it expires.';
+export const CODE_ENTRIES_LIMITED = 'Too many codes were entered from your network.';
+
+// These run right before readInteractionRecords, without waiting: what they count and read goes to
+// Redis in the same batch as the interaction. The route's handler awaits the outcome.
+
+/**
+ * POST /email: counts the mail against the address's and the IP's budgets, and reads whether the
+ * address is locked out of codes, for every valid address alike.
+ */
+export function startSignInMailChecks({ rateLimits, limits, lockout }: Pick<InteractionDeps, 'rateLimits' | 'limits' | 'lockout'>) {
+  return function signInMailChecks(ctx: Context, next: Next) {
+    const parsed = parseEmailAddress(ctx.state.form?.email);
+    if (parsed.ok) {
+      const checks: Promise<[void, boolean]> = Promise.all([
+        rateLimits.enforce([[limits.signInMailPerIp, clientIpSubject(ctx)], [limits.signInMailPerAddress, parsed.email]], SIGN_IN_MAIL_LIMITED),
+        lockout.isLocked(parsed.email),
+      ]);
+      checks.catch(() => {}); // awaited by the handler; a route that ends earlier must not leave it unhandled
+      ctx.state.signInMailChecks = checks;
+    }
+    return next();
+  };
+}
+
+/**
+ * POST /code: counts the entry against the IP's budget and, for the address the form says it is
+ * for (the check page sends it along), reads its lock state and account: the redemption needs the
+ * first and, when the code is right, the sign-in the second. A form claiming another address only
+ * costs the handler a read of the right ones.
+ */
+export function startCodeEntryChecks({ rateLimits, limits, lockout }: Pick<InteractionDeps, 'rateLimits' | 'limits' | 'lockout'>) {
+  return function codeEntryChecks(ctx: Context, next: Next) {
+    const limited = rateLimits.enforce([[limits.codeEntriesPerIp, clientIpSubject(ctx)]], CODE_ENTRIES_LIMITED);
+    limited.catch(() => {});
+    ctx.state.codeEntryLimit = limited;
+    const claimed = parseEmailAddress(ctx.state.form?.email);
+    if (claimed.ok) ctx.state.alsoRead = [lockout.stateKey(claimed.email), accountEmailKey(claimed.email)];
+    return next();
+  };
+}
