@@ -49,7 +49,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => pr
 interface Row {
   group: string;
   name: string;
-  runs: Measurement[];
+  runs: (Measurement & { cpuMsPerOp: number; redisCpuMsPerOp: number })[];
 }
 const rows: Row[] = [];
 const log = (message: string) => process.stderr.write(`${message}\n`);
@@ -69,7 +69,7 @@ async function main() {
   const secrets = { COOKIE_KEYS: randomBytes(32).toString('base64url'), HMAC_KEY: randomBytes(32).toString('base64url'), ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64url')}` };
 
   const redisPort = await freePort();
-  await startPinned('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {});
+  const redisServer = startPinned('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {});
   const admin = new Redis(redisPort, '127.0.0.1', { lazyConnect: true });
   admin.on('error', () => {});
   await waitFor(async () => {
@@ -122,6 +122,8 @@ async function main() {
 
   const scenarios = [
     wrk('hello-world (bare Koa)', 'ceiling', { url: `${hello.url}/` }),
+    // Sesame's own cost per request, before any work: /healthz passes every middleware but does nothing.
+    wrk('healthz (every middleware, no work)', 'Sesame, Redis', { url: `${sesame.url}/healthz` }),
     wrk('discovery', 'bare oidc-provider, memory', { url: `${bare.url}/.well-known/openid-configuration` }),
     wrk('discovery', 'Sesame, Redis', { url: `${sesame.url}/.well-known/openid-configuration` }),
     wrk('jwks', 'bare oidc-provider, memory', { url: `${bare.url}/jwks` }),
@@ -142,7 +144,12 @@ async function main() {
   for (let run = 1; run <= RUNS; run++) {
     for (const scenario of scenarios.filter((s) => !ONLY || ONLY.test(`${s.group}: ${s.name}`))) {
       log(`run ${run}/${RUNS}: ${scenario.group}: ${scenario.name}`);
-      const result = await scenario.measure();
+      // CPU the server side spent (the server process, and Redis for Sesame), per operation.
+      const servers = scenario.group === 'ceiling' ? [hello.pid] : scenario.group.startsWith('bare') ? [bare.pid] : [sesame.pid];
+      const cpuBefore = cpuMs(servers);
+      const redisBefore = cpuMs([redisServer.pid!]);
+      const measured = await scenario.measure();
+      const result = { ...measured, cpuMsPerOp: (cpuMs(servers) - cpuBefore) / measured.ops, redisCpuMsPerOp: (cpuMs([redisServer.pid!]) - redisBefore) / measured.ops };
       let row = rows.find((r) => r.name === scenario.name && r.group === scenario.group);
       if (!row) rows.push((row = { name: scenario.name, group: scenario.group, runs: [] }));
       row.runs.push(result);
@@ -217,7 +224,8 @@ interface RedisWork {
   signIns: number;
   /** Concurrency 1: nothing to share a batch with, the worker idles between mails. */
   sequential: TripShare & { commands: number };
-  tripsByStep: [string, number][];
+  /** Step, round trips on the request path, Sesame main-thread CPU ms (mail work lands on the step in flight). */
+  byStep: [string, number, number][];
 }
 
 /**
@@ -239,21 +247,30 @@ async function countRedisWork(env: (port: number, redis: number, prefix: string)
   const snapshot = (): TripShare => ({ total: counter.trips(), requestPath: counter.trips(requestPath) });
   const since = (before: TripShare, n: number): TripShare => ({ total: (counter.trips() - before.total) / n, requestPath: (counter.trips(requestPath) - before.requestPath) / n });
 
-  const byStep = new Map<string, number>();
-  let before = 0;
+  // Per step of the sign-in (in order: the two visits of /interaction/:uid and of /auth/:uid are
+  // different steps): Redis round trips, and CPU time of Sesame's main thread (schedstat, in ns).
+  const byStep = new Map<string, { trips: number; cpuNs: number }>();
+  let step = 0;
+  let tripsBefore = 0;
+  let cpuBefore = 0;
   HttpSession.observe = {
     before: () => {
-      before = counter.trips(requestPath);
+      tripsBefore = counter.trips(requestPath);
+      cpuBefore = mainThreadCpuNs(counted.pid);
     },
     after: (method, path) => {
-      const step = `${method} ${path.replace(/\?.*$/, '').replace(/\/interaction\/[^/]+/, '/interaction/:uid').replace(/\/auth\/[^/]+/, '/auth/:uid')}`;
-      byStep.set(step, (byStep.get(step) ?? 0) + counter.trips(requestPath) - before);
+      const name = `${++step}. ${method} ${path.replace(/\?.*$/, '').replace(/\/interaction\/[^/]+/, '/interaction/:uid').replace(/\/auth\/[^/]+/, '/auth/:uid')}`;
+      const seen = byStep.get(name) ?? { trips: 0, cpuNs: 0 };
+      byStep.set(name, { trips: seen.trips + counter.trips(requestPath) - tripsBefore, cpuNs: seen.cpuNs + mainThreadCpuNs(counted.pid) - cpuBefore });
     },
   };
-  const signIns = 20;
+  const signIns = 50;
   const statsBefore = commandTotal(await admin.info('commandstats'));
   const sequentialBefore = snapshot();
-  for (let i = 0; i < signIns; i++) await signIn(0);
+  for (let i = 0; i < signIns; i++) {
+    step = 0;
+    await signIn(0);
+  }
   // Let mail delivery (off the request path) finish: its Redis work belongs to the sign-in too.
   await new Promise((r) => setTimeout(r, 300));
   const sequential = { ...since(sequentialBefore, signIns), commands: (commandTotal(await admin.info('commandstats')) - statsBefore) / signIns };
@@ -262,7 +279,7 @@ async function countRedisWork(env: (port: number, redis: number, prefix: string)
   target.agent.destroy();
   counted.stop();
   await counter.close();
-  return { signIns, sequential, tripsByStep: [...byStep].map(([step, n]) => [step, n / signIns]) };
+  return { signIns, sequential, byStep: [...byStep].map(([name, { trips, cpuNs }]) => [name, trips / signIns, cpuNs / signIns / 1e6]) };
 }
 
 // INFO commandstats counts commands run inside scripts and MULTI too; ours (INFO) are left out.
@@ -284,19 +301,37 @@ async function measureMemory(pid: number, done: () => number, signIn: (worker: n
   return points;
 }
 
+/** CPU time of a process's main thread so far, in ns (/proc/PID/schedstat). */
+function mainThreadCpuNs(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
+}
+
+/** User and system CPU time of processes so far, in ms (from /proc: clock ticks of 10 ms). */
+function cpuMs(pids: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks * 10;
+}
+
 function rssMiB(pid: number): number {
   const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
   return kb / 1024;
 }
 
 function report(trips: RedisWork | undefined, memory: [number, number][]) {
-  const med = (row: Row, key: keyof Measurement) => median(row.runs.map((r) => r[key]));
+  const med = (row: Row, key: keyof Row['runs'][number]) => median(row.runs.map((r) => r[key]));
   const find = (group: string, name: string) => rows.find((r) => r.group === group && r.name === name);
   const out: string[] = [];
   out.push(`\nSesame benchmark: medians of ${RUNS} runs × ${SECONDS} s; servers on core ${SERVER_CORE}, load on core ${LOAD_CORE}; node ${process.version}; Sesame ID tokens ${SIGNING_ALG}\n`);
-  out.push('| group | measurement | per second | p50 ms | p99 ms |');
-  out.push('| --- | --- | ---: | ---: | ---: |');
-  for (const row of rows) out.push(`| ${row.group} | ${row.name} | ${med(row, 'rate').toFixed(0)} | ${med(row, 'p50Ms').toFixed(2)} | ${med(row, 'p99Ms').toFixed(2)} |`);
+  out.push('| group | measurement | per second | p50 ms | p99 ms | server CPU ms/op | Redis CPU ms/op |');
+  out.push('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const row of rows) {
+    const redisCpu = row.group.startsWith('Sesame') ? med(row, 'redisCpuMsPerOp').toFixed(3) : '';
+    out.push(`| ${row.group} | ${row.name} | ${med(row, 'rate').toFixed(0)} | ${med(row, 'p50Ms').toFixed(2)} | ${med(row, 'p99Ms').toFixed(2)} | ${med(row, 'cpuMsPerOp').toFixed(3)} | ${redisCpu} |`);
+  }
 
   const ratio = (a: Row | undefined, b: Row | undefined) => (a && b ? med(a, 'rate') / med(b, 'rate') : NaN);
   const bareGroup = 'bare oidc-provider, memory';
@@ -335,9 +370,9 @@ function report(trips: RedisWork | undefined, memory: [number, number][]) {
     return;
   }
   out.push(`\nRedis work per complete sign-in (${trips.signIns} sign-ins one after another): ${trips.sequential.total.toFixed(1)} round trips in all, ${trips.sequential.requestPath.toFixed(1)} of them on the request path (the store's connection) and the rest by the mail worker; ${trips.sequential.commands.toFixed(1)} commands (INFO commandstats, every instance on the bench's Redis).`);
-  out.push('\n| request (concurrency 1) | Redis round trips |');
-  out.push('| --- | ---: |');
-  for (const [step, n] of trips.tripsByStep) out.push(`| ${step} | ${n.toFixed(1)} |`);
+  out.push('\n| step of a sign-in (concurrency 1) | Redis round trips | Sesame CPU ms |');
+  out.push('| --- | ---: | ---: |');
+  for (const [name, n, cpu] of trips.byStep) out.push(`| ${name} | ${n.toFixed(1)} | ${cpu.toFixed(2)} |`);
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
