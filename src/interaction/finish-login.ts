@@ -4,7 +4,7 @@ import { readDeviceCookie } from '../http/device-cookie.ts';
 import { HttpError } from '../http/errors.ts';
 import { ACR_EMAIL, AMR_EMAIL } from '../oidc/acr.ts';
 import { appRequestsMfa } from '../oidc/mfa-request.ts';
-import { signedInAccount } from '../oidc/signed-in-account.ts';
+import { carryAccount } from '../oidc/carried-records.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import type { Interaction } from './load-interaction.ts';
 
@@ -54,9 +54,8 @@ export function createFinishLogin({ provider, accounts, config, logger, secondFa
     const returnTo = await provider.interactionResult(
       ctx.req,
       ctx.res,
-      // The account rides along: the authorization resumes right after and reads it first
-      // (oidc/signed-in-account.ts), so it need not come from the store again.
-      { login: { accountId, acr: ACR_EMAIL, amr: [AMR_EMAIL], remember: true }, ...signedInAccount(account) },
+      // The account rides along to the request that resumes the authorization (oidc/carried-records.ts).
+      { login: { accountId, acr: ACR_EMAIL, amr: [AMR_EMAIL], remember: true }, ...carryAccount(account) },
       { mergeWithLastSubmission: false },
     );
     ctx.status = 303;

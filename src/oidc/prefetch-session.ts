@@ -4,7 +4,7 @@ import type { RequestScopes } from '../store/request-scope.ts';
 import { oidcRecordKey } from '../store/keys.ts';
 import { relatedRecordKeys, sessionRelatedKeys } from './related-records.ts';
 import { rememberSessionByUid, sessionOfCookie } from './session-cookie.ts';
-import { rememberSignedInAccount } from './signed-in-account.ts';
+import { rememberCarriedRecords } from './carried-records.ts';
 
 const RESUME = /^\/auth\/([A-Za-z0-9_-]{1,64})$/;
 
@@ -26,7 +26,7 @@ export function prefetchAuthorizationRecords(scopes: Pick<RequestScopes, 'prefet
       const sessionRecord = (session ? values[0] : undefined) as AdapterPayload | undefined;
       const interaction = (resume ? values.at(-1) : undefined) as AdapterPayload | undefined;
       if (session && sessionRecord) rememberSessionByUid(scopes, session.id, sessionRecord);
-      rememberSignedInAccount(scopes, interaction);
+      rememberCarriedRecords(scopes, interaction);
       scopes.warm([...(sessionRecord ? sessionRelatedKeys(sessionRecord) : []), ...(interaction ? relatedRecordKeys('Interaction', interaction) : [])]);
     }
     return next();
