@@ -53,7 +53,10 @@ export async function startSesame({ redisUrl, redis, smtpUrl, keyPrefix, issuer,
     mail: { smtpUrl, from: 'Sesame <no-reply@sesame.test>' },
     ...overrides,
   });
-  const sesame = await createSesame({ config, logger });
+  const sesame = await createSesame({ config, logger }).catch(async (error: unknown) => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw error;
+  });
   server.on('request', sesame.handler);
 
   return {
