@@ -38,7 +38,7 @@ import { createStoreAdapterClass } from './oidc/store-adapter.ts';
 import { VIEWS_DIR } from './paths.ts';
 import { instrumentMailQueue, instrumentSignInCodes, observeProvider } from './observability/instrument.ts';
 import type { Metrics } from './observability/metrics.ts';
-import { createRequestObserver, observePublishedDocument } from './observability/observe-requests.ts';
+import { createRequestObserver, countPublishedDocument } from './observability/observe-requests.ts';
 import { createOpsRouter, type OpsRouterOptions } from './observability/ops-router.ts';
 import type { Readiness } from './observability/readiness.ts';
 import { createRequestScopedStore } from './store/request-scope.ts';
@@ -153,8 +153,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   app.use(swappable.middleware);
   const callback = app.callback();
   const handler = (req: IncomingMessage, res: ServerResponse) => {
-    const started = process.hrtime.bigint();
-    if (published.serve(req, res)) observePublishedDocument(metrics, req, res, started);
+    if (published.serve(req, res)) countPublishedDocument(metrics, req);
     else void callback(req, res);
   };
   const replaceSigningKeys = (keys: Config['jwks']) => {

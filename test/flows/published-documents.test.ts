@@ -57,3 +57,15 @@ it('apps still discover and use Sesame through the cached documents', async () =
   const rp = await startRelyingParty(sesame.url);
   expect(rp.config.serverMetadata().issuer).toBe(sesame.url);
 });
+
+it('counts the answers served from memory in the metrics, by path', async () => {
+  const count = async () => {
+    const text = await (await fetch(`${sesame.url}/metrics`)).text();
+    return Number(/^sesame_published_documents_served_total\{path="\/jwks"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+  };
+  await fetch(`${sesame.url}/jwks`);
+  const before = await count();
+  await fetch(`${sesame.url}/jwks`);
+  await fetch(`${sesame.url}/jwks`);
+  expect(await count()).toBe(before + 2);
+});
