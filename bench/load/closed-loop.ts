@@ -15,6 +15,8 @@ export interface ClosedLoopOptions {
   warmupSeconds?: number;
   /** One operation of worker `worker`; a rejection is a failed operation. */
   op: (worker: number) => Promise<unknown>;
+  /** Called when the measured part begins (after the warm-up): server CPU is read from then on. */
+  onMeasuring?: () => void;
 }
 
 /**
@@ -22,8 +24,9 @@ export interface ClosedLoopOptions {
  * start the next sign-in when the last one finished). Any failure aborts the measurement: a
  * benchmark of errors is not a benchmark.
  */
-export async function runClosedLoop({ concurrency, seconds, warmupSeconds = 1, op }: ClosedLoopOptions): Promise<Measurement> {
+export async function runClosedLoop({ concurrency, seconds, warmupSeconds = 1, op, onMeasuring = () => {} }: ClosedLoopOptions): Promise<Measurement> {
   if (warmupSeconds > 0) await loop(concurrency, warmupSeconds, op);
+  onMeasuring();
   const latencies = await loop(concurrency, seconds, op);
   latencies.sort((a, b) => a - b);
   return { rate: latencies.length / seconds, p50Ms: quantile(latencies, 0.5), p99Ms: quantile(latencies, 0.99), ops: latencies.length };
