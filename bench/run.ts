@@ -412,7 +412,9 @@ const stopping = new Set<ChildProcess>();
 async function startNodeServer(script: string, env: Record<string, string> | ((port: number) => Record<string, string>), readyPath: string, cwd?: string) {
   const port = await freePort();
   const profile = process.env.BENCH_PROFILE_DIR && script === 'src/main.ts' ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
-  const child = startPinned(process.execPath, [...profile, '--disable-warning=ExperimentalWarning', resolve(script)], { PORT: String(port), ...(typeof env === 'function' ? env(port) : env) }, cwd);
+  // BENCH_SESAME_DIR: another checkout's Sesame under the same load, for before/after comparisons.
+  const path = script === 'src/main.ts' && process.env.BENCH_SESAME_DIR ? resolve(process.env.BENCH_SESAME_DIR, script) : resolve(script);
+  const child = startPinned(process.execPath, [...profile, '--disable-warning=ExperimentalWarning', path], { PORT: String(port), ...(typeof env === 'function' ? env(port) : env) }, cwd);
   const url = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await fetch(url + readyPath)).ok);
   return {
