@@ -3,6 +3,11 @@
  *
  * Keys passed together to one call (getMany, markOnce) must share a Redis Cluster hash slot:
  * `keys.ts` gives them the same `{hash tag}`.
+ *
+ * Inside an HTTP request every module sees this interface through the request scope
+ * (`request-scope.ts`): a plain `set`/`delete` reaches Redis when the request ends, just before its
+ * response, while `take`, `setIfAbsent`, `increment` and `markOnce` act at once. Anything that
+ * must be visible to another process mid-request therefore goes through one of those.
  */
 export interface Store {
   get<T>(key: string): Promise<T | undefined>;
