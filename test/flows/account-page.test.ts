@@ -1,41 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { totpQrSvg } from '../../src/auth/totp-qr.ts';
 import { decodeEntities, formFields, HttpBrowser, type Page } from '../helpers/http-browser.ts';
-import { startRedis, type StartedRedis } from '../helpers/redis.ts';
-import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
 import { accountWithTotp, secondFactorOf, submitTotp, totpCode } from '../helpers/second-factor.ts';
 import { finishAtApp, requestSignInMail } from '../helpers/sign-in.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
-import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
+import { useSesame } from '../helpers/use-sesame.ts';
 
-let redis: StartedRedis;
-let smtp: SmtpSink;
-let sesame: RunningSesame;
-let rp: RelyingParty;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  smtp = await startSmtpSink();
-  sesame = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url });
-  rp = await startRelyingParty(sesame.url);
-});
-
-afterAll(async () => {
-  await sesame?.close();
-  await smtp?.stop();
-  await redis?.stop();
-});
+const running = useSesame();
 
 const isTotpPrompt = (page: Page) => /\/interaction\/[^/]+\/totp$/.test(page.url);
 
 /** Opens /account in `browser` and signs in with the emailed code; returns the page that follows. */
-async function signInToAccountPage(email: string, browser = new HttpBrowser(), start = `${sesame.url}/account`) {
+async function signInToAccountPage(email: string, browser = new HttpBrowser(), start = `${running.sesame.url}/account`) {
   const emailForm = await browser.navigate(start);
   expect(emailForm.html).toContain('Sign in to Your account');
   const uid = emailForm.url.split('/').pop()!;
-  const check = await browser.navigate(`${sesame.url}/interaction/${uid}/email`, { form: { ...formFields(emailForm.html, '/email'), email } });
-  const mail = await smtp.waitForMail(email);
-  const page = await browser.navigate(`${sesame.url}/interaction/${uid}/code`, { form: { ...formFields(check.html, '/code'), code: mail.code! } });
+  const check = await browser.navigate(`${running.sesame.url}/interaction/${uid}/email`, { form: { ...formFields(emailForm.html, '/email'), email } });
+  const mail = await running.smtp.waitForMail(email);
+  const page = await browser.navigate(`${running.sesame.url}/interaction/${uid}/code`, { form: { ...formFields(check.html, '/code'), code: mail.code! } });
   return { browser, page };
 }
 
@@ -45,92 +26,92 @@ const recoveryCodesOn = (page: Page) => [...page.html.matchAll(/<li><code>([0-9a
 describe('/account', () => {
   it('is signed in to through /auth like any app, passwordless', async () => {
     const { page } = await signInToAccountPage('owner@example.com');
-    expect(page.url).toBe(`${sesame.url}/account`);
+    expect(page.url).toBe(`${running.sesame.url}/account`);
     expect(page.html).toContain('id="account-email">owner@example.com<');
     expect(page.html).toContain('Set up an authenticator app');
   });
 
   it('enrols an authenticator from the page (QR, key, otpauth URI), and the next sign-in at an app asks for its code', async () => {
     const { browser } = await signInToAccountPage('enrol@example.com');
-    const enrol = await browser.navigate(`${sesame.url}/account/totp/enroll`);
+    const enrol = await browser.navigate(`${running.sesame.url}/account/totp/enroll`);
     const secret = secretOn(enrol);
     const uri = decodeEntities(/href="(otpauth:[^"]+)"/.exec(enrol.html)![1]!);
     expect(uri).toBe(`otpauth://totp/Sesame:enrol%40example.com?secret=${secret}&issuer=Sesame&algorithm=SHA1&digits=6&period=30`);
     // The QR code is that very URI.
     expect(enrol.html).toContain(await totpQrSvg(uri));
 
-    const codesPage = await browser.navigate(`${sesame.url}/account/totp/enroll`, { form: { ...formFields(enrol.html, '/account/totp/enroll'), code: totpCode(secret) } });
+    const codesPage = await browser.navigate(`${running.sesame.url}/account/totp/enroll`, { form: { ...formFields(enrol.html, '/account/totp/enroll'), code: totpCode(secret) } });
     expect(codesPage.html).toContain('This is the only time they are shown');
     expect(recoveryCodesOn(codesPage)).toHaveLength(10);
-    const account = await browser.navigate(`${sesame.url}/account`);
+    const account = await browser.navigate(`${running.sesame.url}/account`);
     expect(account.html).toContain('id="recovery-codes-left">10<');
 
     // An app, in another browser: email, then the authenticator, then the app.
-    const { pending, uid, browser: other, checkPage, mail } = await requestSignInMail({ rp, smtp }, 'enrol@example.com');
-    const prompt = await other.navigate(`${sesame.url}/interaction/${uid}/code`, { form: { ...formFields(checkPage.html, '/code'), code: mail.code! } });
+    const { pending, uid, browser: other, checkPage, mail } = await requestSignInMail(running, 'enrol@example.com');
+    const prompt = await other.navigate(`${running.sesame.url}/interaction/${uid}/code`, { form: { ...formFields(checkPage.html, '/code'), code: mail.code! } });
     expect(isTotpPrompt(prompt)).toBe(true);
     const done = await submitTotp(other, prompt, { code: totpCode(secret, 1) });
-    expect((await rp.handleCallback(await finishAtApp(other, done), pending)).claims()).toMatchObject({ acr: 'urn:sesame:acr:mfa', amr: ['email', 'otp', 'mfa'] });
+    expect((await running.rp.handleCallback(await finishAtApp(other, done), pending)).claims()).toMatchObject({ acr: 'urn:sesame:acr:mfa', amr: ['email', 'otp', 'mfa'] });
   });
 
   it('renewing recovery codes and removing the authenticator need a fresh second-factor check', async () => {
     const { browser } = await signInToAccountPage('careful@example.com');
-    const enrol = await browser.navigate(`${sesame.url}/account/totp/enroll`);
+    const enrol = await browser.navigate(`${running.sesame.url}/account/totp/enroll`);
     const secret = secretOn(enrol);
-    const firstCodes = recoveryCodesOn(await browser.navigate(`${sesame.url}/account/totp/enroll`, { form: { ...formFields(enrol.html, '/account/totp/enroll'), code: totpCode(secret) } }));
-    const accountPage = await browser.navigate(`${sesame.url}/account`);
+    const firstCodes = recoveryCodesOn(await browser.navigate(`${running.sesame.url}/account/totp/enroll`, { form: { ...formFields(enrol.html, '/account/totp/enroll'), code: totpCode(secret) } }));
+    const accountPage = await browser.navigate(`${running.sesame.url}/account`);
     const { csrf } = formFields(accountPage.html, '/account/sign-out');
 
     // This session proved only the email: a removal is sent through a step-up first, and nothing is removed.
-    const early = await browser.request(`${sesame.url}/account/totp/remove`, { form: { csrf: csrf! } });
+    const early = await browser.request(`${running.sesame.url}/account/totp/remove`, { form: { csrf: csrf! } });
     expect(early.status).toBe(302);
     expect(early.headers.get('location')).toBe('/account/sign-in?next=%2Faccount%2Ftotp%2Fremove&fresh=1');
-    expect((await sesame.accounts.findByEmail('careful@example.com'))!.totp).toBeDefined();
+    expect((await running.sesame.accounts.findByEmail('careful@example.com'))!.totp).toBeDefined();
 
     // New recovery codes: the authenticator prompt (no new email), then the confirmation page.
-    const prompt = await browser.navigate(`${sesame.url}/account/recovery-codes`);
+    const prompt = await browser.navigate(`${running.sesame.url}/account/recovery-codes`);
     expect(isTotpPrompt(prompt)).toBe(true);
     expect(prompt.html).not.toContain('name="email"');
     const confirm = await submitTotp(browser, prompt, { code: totpCode(secret, 1) });
-    expect(confirm.url).toBe(`${sesame.url}/account/recovery-codes`);
+    expect(confirm.url).toBe(`${running.sesame.url}/account/recovery-codes`);
     const renewed = await browser.navigate(confirm.url, { form: formFields(confirm.html, '/account/recovery-codes') });
     const newCodes = recoveryCodesOn(renewed);
     expect(newCodes).toHaveLength(10);
     expect(renewed.html).toContain('Your previous codes no longer work');
-    const account = (await sesame.accounts.findByEmail('careful@example.com'))!;
-    const modules = secondFactorOf(sesame);
+    const account = (await running.sesame.accounts.findByEmail('careful@example.com'))!;
+    const modules = secondFactorOf(running.sesame);
     expect(await modules.recoveryCodes.redeem(account.id, firstCodes[0]!)).toBe(false);
     expect(await modules.recoveryCodes.redeem(account.id, newCodes[0]!)).toBe(true);
 
     // Still fresh: removal asks only for confirmation.
-    const removal = await browser.navigate(`${sesame.url}/account/totp/remove`);
+    const removal = await browser.navigate(`${running.sesame.url}/account/totp/remove`);
     expect(removal.html).toContain('Remove your authenticator app?');
-    const removed = await browser.navigate(`${sesame.url}/account/totp/remove`, { form: formFields(removal.html, '/account/totp/remove') });
-    expect(removed.url).toBe(`${sesame.url}/account?done=totp-removed`);
+    const removed = await browser.navigate(`${running.sesame.url}/account/totp/remove`, { form: formFields(removal.html, '/account/totp/remove') });
+    expect(removed.url).toBe(`${running.sesame.url}/account?done=totp-removed`);
     expect(removed.html).toContain('The authenticator app was removed');
-    expect((await sesame.accounts.findByEmail('careful@example.com'))!.totp).toBeUndefined();
+    expect((await running.sesame.accounts.findByEmail('careful@example.com'))!.totp).toBeUndefined();
     expect(await modules.recoveryCodes.remaining(account.id)).toBe(0);
   });
 
   it('lists remembered browsers and forgets them', async () => {
-    const { secret, account } = await accountWithTotp(sesame, 'devices@example.com');
+    const { secret, account } = await accountWithTotp(running.sesame, 'devices@example.com');
     const { browser, page } = await signInToAccountPage('devices@example.com');
     expect(isTotpPrompt(page)).toBe(true);
     const accountPage = await submitTotp(browser, page, { code: totpCode(secret), remember: 'yes' });
-    expect(accountPage.url).toBe(`${sesame.url}/account`);
+    expect(accountPage.url).toBe(`${running.sesame.url}/account`);
     expect(accountPage.html).toContain('Chrome on Linux <strong>(this browser)</strong>');
-    const deviceId = (await secondFactorOf(sesame).devices.list(account.id))[0]!;
+    const deviceId = (await secondFactorOf(running.sesame).devices.list(account.id))[0]!;
 
-    const forgotten = await browser.navigate(`${sesame.url}/account/devices/forget`, { form: formFields(accountPage.html, '/account/devices/forget') });
-    expect(forgotten.url).toBe(`${sesame.url}/account?done=device-forgotten`);
+    const forgotten = await browser.navigate(`${running.sesame.url}/account/devices/forget`, { form: formFields(accountPage.html, '/account/devices/forget') });
+    expect(forgotten.url).toBe(`${running.sesame.url}/account?done=device-forgotten`);
     expect(forgotten.html).toContain('No browser skips the authenticator code.');
-    expect(await secondFactorOf(sesame).devices.list(account.id)).toEqual([]);
+    expect(await secondFactorOf(running.sesame).devices.list(account.id)).toEqual([]);
     expect(deviceId.label).toBe('Chrome on Linux');
   });
 
   it('signs out of the page and offers to sign out of Sesame', async () => {
     const { browser, page } = await signInToAccountPage('leaving@example.com');
-    const signedOut = await browser.navigate(`${sesame.url}/account/sign-out`, { form: formFields(page.html, '/account/sign-out') });
+    const signedOut = await browser.navigate(`${running.sesame.url}/account/sign-out`, { form: formFields(page.html, '/account/sign-out') });
     expect(signedOut.html).toContain('Yes, sign me out');
     expect(browser.cookieNames()).not.toContain('sesame_account');
   });
@@ -140,50 +121,50 @@ describe('bad input on /account', () => {
   it('refuses forms without the CSRF token of this session, without a session, or with a malformed device', async () => {
     const { browser, page } = await signInToAccountPage('forms@example.com');
     const { csrf } = formFields(page.html, '/account/sign-out');
-    expect((await browser.request(`${sesame.url}/account/devices/forget`, { form: { device: 'all' } })).status).toBe(403);
-    expect((await browser.request(`${sesame.url}/account/devices/forget`, { form: { csrf: 'forged', device: 'all' } })).status).toBe(403);
-    expect((await browser.request(`${sesame.url}/account/devices/forget`, { form: { csrf: csrf!, device: 'all' }, headers: { origin: 'https://evil.example' } })).status).toBe(403);
-    const malformed = await browser.navigate(`${sesame.url}/account/devices/forget`, { form: { csrf: csrf!, device: '../../etc' } });
+    expect((await browser.request(`${running.sesame.url}/account/devices/forget`, { form: { device: 'all' } })).status).toBe(403);
+    expect((await browser.request(`${running.sesame.url}/account/devices/forget`, { form: { csrf: 'forged', device: 'all' } })).status).toBe(403);
+    expect((await browser.request(`${running.sesame.url}/account/devices/forget`, { form: { csrf: csrf!, device: 'all' }, headers: { origin: 'https://evil.example' } })).status).toBe(403);
+    const malformed = await browser.navigate(`${running.sesame.url}/account/devices/forget`, { form: { csrf: csrf!, device: '../../etc' } });
     expect(malformed.status).toBe(400);
     expect(malformed.html).toContain('Choose a browser from the list');
 
     // Another person's session cannot use this person's token.
     const { browser: someoneElse } = await signInToAccountPage('other-forms@example.com');
-    expect((await someoneElse.request(`${sesame.url}/account/devices/forget`, { form: { csrf: csrf!, device: 'all' } })).status).toBe(403);
+    expect((await someoneElse.request(`${running.sesame.url}/account/devices/forget`, { form: { csrf: csrf!, device: 'all' } })).status).toBe(403);
 
-    const noSession = await new HttpBrowser().navigate(`${sesame.url}/account/totp/enroll`, { form: { csrf: csrf!, code: '123456' } });
+    const noSession = await new HttpBrowser().navigate(`${running.sesame.url}/account/totp/enroll`, { form: { csrf: csrf!, code: '123456' } });
     expect(noSession.status).toBe(401);
     expect(noSession.html).toContain('Open your account page again');
   });
 
   it('answers a wrong or malformed enrolment code with the form again', async () => {
     const { browser } = await signInToAccountPage('enrol-shapes@example.com');
-    const enrol = await browser.navigate(`${sesame.url}/account/totp/enroll`);
+    const enrol = await browser.navigate(`${running.sesame.url}/account/totp/enroll`);
     const fields = formFields(enrol.html, '/account/totp/enroll');
     for (const code of ['', 'abc', '12345678']) {
-      const again = await browser.navigate(`${sesame.url}/account/totp/enroll`, { form: { ...fields, code } });
+      const again = await browser.navigate(`${running.sesame.url}/account/totp/enroll`, { form: { ...fields, code } });
       expect(again.status).toBe(400);
       expect(again.html).toContain('Enter the 6-digit code');
     }
-    const wrong = await browser.navigate(`${sesame.url}/account/totp/enroll`, { form: { ...fields, code: totpCode(secretOn(enrol), 5) } });
+    const wrong = await browser.navigate(`${running.sesame.url}/account/totp/enroll`, { form: { ...fields, code: totpCode(secretOn(enrol), 5) } });
     expect(wrong.status).toBe(400);
     expect(wrong.html).toContain('That code does not match');
   });
 
   it('a callback with a forged state, or without its flow cookie, is refused; next cannot leave /account', async () => {
     const browser = new HttpBrowser();
-    const start = await browser.request(`${sesame.url}/account/sign-in?next=https://evil.example/`);
-    const location = new URL(start.headers.get('location')!, sesame.url);
+    const start = await browser.request(`${running.sesame.url}/account/sign-in?next=https://evil.example/`);
+    const location = new URL(start.headers.get('location')!, running.sesame.url);
     expect(location.pathname).toBe('/auth');
-    const forged = await browser.navigate(`${sesame.url}/account/callback?code=abc&state=forged`);
+    const forged = await browser.navigate(`${running.sesame.url}/account/callback?code=abc&state=forged`);
     expect(forged.status).toBe(400);
-    const noCookie = await new HttpBrowser().navigate(`${sesame.url}/account/callback?code=abc&state=${location.searchParams.get('state')}`);
+    const noCookie = await new HttpBrowser().navigate(`${running.sesame.url}/account/callback?code=abc&state=${location.searchParams.get('state')}`);
     expect(noCookie.status).toBe(400);
     expect(noCookie.html).toContain('Open your account page again');
 
     // Finishing that sign-in lands on the account page, not on the address in `next`.
-    const { page } = await signInToAccountPage('next@example.com', new HttpBrowser(), `${sesame.url}/account/sign-in?next=https://evil.example/`);
-    expect(page.url).toBe(`${sesame.url}/account`);
+    const { page } = await signInToAccountPage('next@example.com', new HttpBrowser(), `${running.sesame.url}/account/sign-in?next=https://evil.example/`);
+    expect(page.url).toBe(`${running.sesame.url}/account`);
     expect(page.html).toContain('id="account-email">next@example.com<');
   });
 });

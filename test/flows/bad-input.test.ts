@@ -1,32 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
-import { startRedis, type StartedRedis } from '../helpers/redis.ts';
-import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
+import { startRelyingParty } from '../helpers/relying-party.ts';
 import { finishAtApp, requestSignInMail } from '../helpers/sign-in.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
-import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
+import { useSesame } from '../helpers/use-sesame.ts';
 
-let redis: StartedRedis;
-let smtp: SmtpSink;
-let sesame: RunningSesame;
-let rp: RelyingParty;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  smtp = await startSmtpSink();
-  sesame = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url });
-  rp = await startRelyingParty(sesame.url);
-});
-
-afterAll(async () => {
-  await sesame?.close();
-  await smtp?.stop();
-  await redis?.stop();
-});
+const running = useSesame();
 
 /** Opens the app's authorization and returns the email form page. */
 async function openEmailForm(browser = new HttpBrowser()) {
-  const page = await browser.navigate((await rp.startAuthorization()).url);
+  const page = await browser.navigate((await running.rp.startAuthorization()).url);
   return { browser, page, uid: page.url.split('/').pop()!, fields: formFields(page.html, '/email') };
 }
 
@@ -48,7 +30,7 @@ describe('bad input gets a clear 4xx, never a 5xx', () => {
     ['html', '<script>alert(1)</script>@example.com'],
   ])('refuses an email that is %s, and shows the form again', async (_label, email) => {
     const { browser, uid, fields } = await openEmailForm();
-    const page = await browser.navigate(`${sesame.url}/interaction/${uid}/email`, { form: { ...fields, email } });
+    const page = await browser.navigate(`${running.sesame.url}/interaction/${uid}/email`, { form: { ...fields, email } });
     expect(page.status).toBe(400);
     expect(page.html).toContain('role="alert"');
     expect(page.html).toContain('name="email"');
@@ -58,23 +40,23 @@ describe('bad input gets a clear 4xx, never a 5xx', () => {
 
   it('normalises case, whitespace and internationalised domains', async () => {
     const { browser, uid, fields } = await openEmailForm();
-    await browser.navigate(`${sesame.url}/interaction/${uid}/email`, { form: { ...fields, email: '  Mixed.Case@BÜCHER.example ' } });
-    const mail = await smtp.waitForMail('mixed.case@xn--bcher-kva.example');
+    await browser.navigate(`${running.sesame.url}/interaction/${uid}/email`, { form: { ...fields, email: '  Mixed.Case@BÜCHER.example ' } });
+    const mail = await running.smtp.waitForMail('mixed.case@xn--bcher-kva.example');
     expect(mail.code).toMatch(/^\d{6}$/);
   });
 
   it('rejects a body over the size limit with 413', async () => {
     const { browser, uid, fields } = await openEmailForm();
-    const response = await browser.request(`${sesame.url}/interaction/${uid}/email`, { form: { ...fields, email: 'a@example.com', pad: 'x'.repeat(100_000) } });
+    const response = await browser.request(`${running.sesame.url}/interaction/${uid}/email`, { form: { ...fields, email: 'a@example.com', pad: 'x'.repeat(100_000) } });
     expect(response.status).toBe(413);
     expectNoLeak(await response.text());
   });
 
   it('rejects a JSON body with 415 and a repeated field with 400', async () => {
     const { browser, uid, fields } = await openEmailForm();
-    const json = await browser.request(`${sesame.url}/interaction/${uid}/email`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":"a@example.com"}' });
+    const json = await browser.request(`${running.sesame.url}/interaction/${uid}/email`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":"a@example.com"}' });
     expect(json.status).toBe(415);
-    const polluted = await browser.request(`${sesame.url}/interaction/${uid}/email`, {
+    const polluted = await browser.request(`${running.sesame.url}/interaction/${uid}/email`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: `csrf=${encodeURIComponent(fields.csrf!)}&email=a@example.com&email=b@example.com`,
@@ -84,7 +66,7 @@ describe('bad input gets a clear 4xx, never a 5xx', () => {
 
   it('refuses a form without the interaction cookie (stale or foreign) with a helpful page', async () => {
     const { uid, fields } = await openEmailForm();
-    const page = await new HttpBrowser().navigate(`${sesame.url}/interaction/${uid}/email`, { form: { ...fields, email: 'a@example.com' } });
+    const page = await new HttpBrowser().navigate(`${running.sesame.url}/interaction/${uid}/email`, { form: { ...fields, email: 'a@example.com' } });
     expect(page.status).toBe(400);
     expect(page.html).toContain('This sign-in has ended');
     expectNoLeak(page.html);
@@ -92,20 +74,20 @@ describe('bad input gets a clear 4xx, never a 5xx', () => {
 
   it('refuses a form without a valid CSRF token, or from another origin', async () => {
     const { browser, uid, fields } = await openEmailForm();
-    const missing = await browser.request(`${sesame.url}/interaction/${uid}/email`, { form: { email: 'a@example.com' } });
+    const missing = await browser.request(`${running.sesame.url}/interaction/${uid}/email`, { form: { email: 'a@example.com' } });
     expect(missing.status).toBe(403);
-    const forged = await browser.request(`${sesame.url}/interaction/${uid}/email`, { form: { csrf: 'forged', email: 'a@example.com' } });
+    const forged = await browser.request(`${running.sesame.url}/interaction/${uid}/email`, { form: { csrf: 'forged', email: 'a@example.com' } });
     expect(forged.status).toBe(403);
-    const crossSite = await browser.request(`${sesame.url}/interaction/${uid}/email`, { form: { ...fields, email: 'a@example.com' }, headers: { origin: 'https://evil.example' } });
+    const crossSite = await browser.request(`${running.sesame.url}/interaction/${uid}/email`, { form: { ...fields, email: 'a@example.com' }, headers: { origin: 'https://evil.example' } });
     expect(crossSite.status).toBe(403);
   });
 
   it('answers an unknown interaction uid or an unknown page with a 4xx page', async () => {
     const browser = new HttpBrowser();
-    expect((await browser.navigate(`${sesame.url}/interaction/nope`)).status).toBe(400);
-    expect((await browser.navigate(`${sesame.url}/interaction/${'x'.repeat(500)}`)).status).toBe(404);
-    expect((await browser.navigate(`${sesame.url}/nowhere`)).status).toBe(404);
-    const json = await browser.request(`${sesame.url}/nowhere`, { headers: { accept: 'application/json' } });
+    expect((await browser.navigate(`${running.sesame.url}/interaction/nope`)).status).toBe(400);
+    expect((await browser.navigate(`${running.sesame.url}/interaction/${'x'.repeat(500)}`)).status).toBe(404);
+    expect((await browser.navigate(`${running.sesame.url}/nowhere`)).status).toBe(404);
+    const json = await browser.request(`${running.sesame.url}/nowhere`, { headers: { accept: 'application/json' } });
     expect(json.status).toBe(404);
     expect(await json.json()).toMatchObject({ error: 'not_found' });
   });
@@ -116,7 +98,7 @@ describe('bad input gets a clear 4xx, never a 5xx', () => {
     const { uid } = await openEmailForm();
     for (const query of ['client_id=test-app', 'client_id=first-party-spa&response_type=code', 'client_id=test-app&max_age=x']) {
       for (const resumeUid of [uid, 'no-such-sign-in']) {
-        const response = await new HttpBrowser().request(`${sesame.url}/auth/${resumeUid}?${query}`);
+        const response = await new HttpBrowser().request(`${running.sesame.url}/auth/${resumeUid}?${query}`);
         expect([query, response.status]).toEqual([query, 400]);
         expect(response.headers.get('location')).toBeNull();
         expectNoLeak(await response.text());
@@ -125,7 +107,7 @@ describe('bad input gets a clear 4xx, never a 5xx', () => {
   });
 
   it('an unknown client gets an error page and no redirect', async () => {
-    const url = new URL((await rp.startAuthorization()).url);
+    const url = new URL((await running.rp.startAuthorization()).url);
     url.searchParams.set('client_id', 'who-is-this');
     const page = await new HttpBrowser().navigate(url.href);
     expect(page.status).toBe(400);
@@ -134,7 +116,7 @@ describe('bad input gets a clear 4xx, never a 5xx', () => {
   });
 
   it('a redirect_uri that is not registered gets an error page and no redirect', async () => {
-    const url = new URL((await rp.startAuthorization()).url);
+    const url = new URL((await running.rp.startAuthorization()).url);
     url.searchParams.set('redirect_uri', 'https://evil.example/steal');
     const page = await new HttpBrowser().navigate(url.href);
     expect(page.status).toBe(400);
@@ -144,7 +126,7 @@ describe('bad input gets a clear 4xx, never a 5xx', () => {
 
   it('a public client without PKCE is refused', async () => {
     const { FIRST_PARTY_CLIENT } = await import('../helpers/test-config.ts');
-    const spa = await startRelyingParty(sesame.url, FIRST_PARTY_CLIENT);
+    const spa = await startRelyingParty(running.sesame.url, FIRST_PARTY_CLIENT);
     const url = new URL((await spa.startAuthorization()).url);
     url.searchParams.delete('code_challenge');
     url.searchParams.delete('code_challenge_method');
@@ -155,32 +137,32 @@ describe('bad input gets a clear 4xx, never a 5xx', () => {
 
 describe('wrong codes', () => {
   it('five wrong codes kill the code, and then even the right one fails', async () => {
-    const { browser, uid, mail, checkPage } = await requestSignInMail({ rp, smtp }, 'guesser@example.com');
+    const { browser, uid, mail, checkPage } = await requestSignInMail(running, 'guesser@example.com');
     const { csrf } = formFields(checkPage.html, '/code');
     const wrong = mail.code === '000000' ? '111111' : '000000';
     for (let i = 1; i <= 4; i++) {
-      const page = await browser.navigate(`${sesame.url}/interaction/${uid}/code`, { form: { csrf: csrf!, code: wrong } });
+      const page = await browser.navigate(`${running.sesame.url}/interaction/${uid}/code`, { form: { csrf: csrf!, code: wrong } });
       expect(page.status).toBe(400);
       expect(page.html).toContain(`${5 - i} tr`);
     }
-    const fifth = await browser.navigate(`${sesame.url}/interaction/${uid}/code`, { form: { csrf: csrf!, code: wrong } });
+    const fifth = await browser.navigate(`${running.sesame.url}/interaction/${uid}/code`, { form: { csrf: csrf!, code: wrong } });
     expect(fifth.html).toContain('Too many wrong codes');
-    const right = await browser.navigate(`${sesame.url}/interaction/${uid}/code`, { form: { csrf: csrf!, code: mail.code! } });
+    const right = await browser.navigate(`${running.sesame.url}/interaction/${uid}/code`, { form: { csrf: csrf!, code: mail.code! } });
     expect(right.status).toBe(400);
     expect(right.leftTo).toBeUndefined();
   });
 
   it('a code of the wrong shape is refused without counting against the code', async () => {
-    const { browser, uid, mail, checkPage, pending } = await requestSignInMail({ rp, smtp }, 'shape@example.com');
+    const { browser, uid, mail, checkPage, pending } = await requestSignInMail(running, 'shape@example.com');
     const { csrf } = formFields(checkPage.html, '/code');
     for (const code of ['', '12', 'abcdef', '1'.repeat(64)]) {
-      const page = await browser.navigate(`${sesame.url}/interaction/${uid}/code`, { form: { csrf: csrf!, code } });
+      const page = await browser.navigate(`${running.sesame.url}/interaction/${uid}/code`, { form: { csrf: csrf!, code } });
       expect(page.status).toBe(400);
       expect(page.html).toContain('Enter the 6-digit code');
     }
     const spaced = `${mail.code!.slice(0, 3)} ${mail.code!.slice(3)}`;
-    const page = await browser.navigate(`${sesame.url}/interaction/${uid}/code`, { form: { csrf: csrf!, code: spaced } });
-    const tokens = await rp.handleCallback(await finishAtApp(browser, page), pending);
+    const page = await browser.navigate(`${running.sesame.url}/interaction/${uid}/code`, { form: { csrf: csrf!, code: spaced } });
+    const tokens = await running.rp.handleCallback(await finishAtApp(browser, page), pending);
     expect(tokens.claims()!.email).toBe('shape@example.com');
   });
 });

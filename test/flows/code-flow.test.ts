@@ -1,81 +1,63 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import * as client from 'openid-client';
 import { decodeJwt } from 'jose';
-import { startRedis, type StartedRedis } from '../helpers/redis.ts';
-import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
+import { startRelyingParty } from '../helpers/relying-party.ts';
 import { signInWithCode, signInWithLink } from '../helpers/sign-in.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
-import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
+import { useSesame } from '../helpers/use-sesame.ts';
 import { MACHINE_CLIENT } from '../helpers/test-config.ts';
 import { HttpBrowser } from '../helpers/http-browser.ts';
 
-let redis: StartedRedis;
-let smtp: SmtpSink;
-let sesame: RunningSesame;
-let rp: RelyingParty;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  smtp = await startSmtpSink();
-  sesame = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url });
-  rp = await startRelyingParty(sesame.url);
-});
-
-afterAll(async () => {
-  await sesame?.close();
-  await smtp?.stop();
-  await redis?.stop();
-});
+const running = useSesame();
 
 describe('authorization-code flow with PKCE, signed in by email code', () => {
   it('issues a valid ID token with the verified email, acr and amr', async () => {
-    const { tokens } = await signInWithCode({ rp, smtp }, 'ada@example.com');
+    const { tokens } = await signInWithCode(running, 'ada@example.com');
     const claims = tokens.claims()!;
-    expect(claims.iss).toBe(sesame.url);
+    expect(claims.iss).toBe(running.sesame.url);
     expect(claims.aud).toBe('test-app');
     expect(claims.email).toBe('ada@example.com');
     expect(claims.email_verified).toBe(true);
     expect(claims.amr).toEqual(['email']);
     expect(claims.acr).toBe('urn:sesame:acr:email');
     expect(typeof claims.auth_time).toBe('number');
-    const account = await sesame.accounts.findByEmail('ada@example.com');
+    const account = await running.sesame.accounts.findByEmail('ada@example.com');
     expect(claims.sub).toBe(account!.id);
   });
 
   it('serves userinfo for the access token', async () => {
-    const { tokens } = await signInWithCode({ rp, smtp }, 'userinfo@example.com');
-    const userinfo = await client.fetchUserInfo(rp.config, tokens.access_token, tokens.claims()!.sub);
+    const { tokens } = await signInWithCode(running, 'userinfo@example.com');
+    const userinfo = await client.fetchUserInfo(running.rp.config, tokens.access_token, tokens.claims()!.sub);
     expect(userinfo.email).toBe('userinfo@example.com');
     expect(userinfo.email_verified).toBe(true);
   });
 
   it('rotates refresh tokens with offline_access, and a used refresh token fails', async () => {
-    const { tokens } = await signInWithCode({ rp, smtp, authorizationParams: { scope: 'openid email offline_access', prompt: 'consent' } }, 'refresh@example.com');
+    const { tokens } = await signInWithCode({ ...running, authorizationParams: { scope: 'openid email offline_access', prompt: 'consent' } }, 'refresh@example.com');
     expect(tokens.refresh_token).toBeDefined();
-    const refreshed = await client.refreshTokenGrant(rp.config, tokens.refresh_token!);
+    const refreshed = await client.refreshTokenGrant(running.rp.config, tokens.refresh_token!);
     expect(refreshed.refresh_token).toBeDefined();
     expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
     expect(refreshed.access_token).not.toBe(tokens.access_token);
-    await expect(client.refreshTokenGrant(rp.config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(client.refreshTokenGrant(running.rp.config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
   it('introspects an active token, revokes it, then introspection says inactive', async () => {
-    const { tokens } = await signInWithCode({ rp, smtp }, 'revoke@example.com');
-    const before = await client.tokenIntrospection(rp.config, tokens.access_token);
+    const { tokens } = await signInWithCode(running, 'revoke@example.com');
+    const before = await client.tokenIntrospection(running.rp.config, tokens.access_token);
     expect(before.active).toBe(true);
     expect(before.client_id).toBe('test-app');
     expect(before.sub).toBe(tokens.claims()!.sub);
-    await client.tokenRevocation(rp.config, tokens.access_token);
-    const after = await client.tokenIntrospection(rp.config, tokens.access_token);
+    await client.tokenRevocation(running.rp.config, tokens.access_token);
+    const after = await client.tokenIntrospection(running.rp.config, tokens.access_token);
     expect(after.active).toBe(false);
   });
 
   it('skips consent for a first-party client and asks it of others', async () => {
-    const { tokens: thirdParty, browser } = await signInWithCode({ rp, smtp }, 'consent@example.com');
+    const { tokens: thirdParty, browser } = await signInWithCode(running, 'consent@example.com');
     expect(thirdParty.claims()!.email).toBe('consent@example.com');
     // The same browser, a first-party public client: its session is reused and no consent page appears.
     const { FIRST_PARTY_CLIENT } = await import('../helpers/test-config.ts');
-    const spa = await startRelyingParty(sesame.url, FIRST_PARTY_CLIENT);
+    const spa = await startRelyingParty(running.sesame.url, FIRST_PARTY_CLIENT);
     const pending = await spa.startAuthorization();
     const page = await browser.navigate(pending.url);
     expect(page.leftTo).toMatch(/^http:\/\/127\.0\.0\.1:9\/spa-callback\?code=/);
@@ -84,23 +66,23 @@ describe('authorization-code flow with PKCE, signed in by email code', () => {
   });
 
   it('signs in with the magic link in the same browser', async () => {
-    const { tokens, mail } = await signInWithLink({ rp, smtp }, 'link@example.com');
+    const { tokens, mail } = await signInWithLink(running, 'link@example.com');
     expect(mail.link).toContain('/link?t=');
     expect(tokens.claims()!.email).toBe('link@example.com');
   });
 
   it('signs out through RP-initiated logout with a confirmation page', async () => {
-    const { tokens, browser } = await signInWithCode({ rp, smtp }, 'logout@example.com');
-    const endSession = client.buildEndSessionUrl(rp.config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: 'http://127.0.0.1:9/signed-out', state: 'bye' });
+    const { tokens, browser } = await signInWithCode(running, 'logout@example.com');
+    const endSession = client.buildEndSessionUrl(running.rp.config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: 'http://127.0.0.1:9/signed-out', state: 'bye' });
     const confirm = await browser.navigate(endSession.href);
     expect(confirm.status).toBe(200);
     expect(confirm.html).toContain('Yes, sign me out');
     const xsrf = /name="xsrf" value="([^"]+)"/.exec(confirm.html)![1]!;
     const action = /action="([^"]+)"/.exec(confirm.html)![1]!;
-    const done = await browser.navigate(new URL(action, sesame.url).href, { form: { xsrf, logout: 'yes' } });
+    const done = await browser.navigate(new URL(action, running.sesame.url).href, { form: { xsrf, logout: 'yes' } });
     expect(done.leftTo).toBe('http://127.0.0.1:9/signed-out?state=bye');
     // The session is gone: a new authorization asks for the email again.
-    const pending = await rp.startAuthorization();
+    const pending = await running.rp.startAuthorization();
     const page = await browser.navigate(pending.url);
     expect(page.url).toMatch(/\/interaction\/[^/]+$/);
     expect(page.html).toContain('name="email"');
@@ -110,7 +92,7 @@ describe('authorization-code flow with PKCE, signed in by email code', () => {
 
 describe('machine clients', () => {
   it('get an access token with client_credentials, which the machine itself can introspect', async () => {
-    const machine = await client.discovery(new URL(sesame.url), MACHINE_CLIENT.client_id, undefined, client.ClientSecretBasic(MACHINE_CLIENT.client_secret), { execute: [client.allowInsecureRequests] });
+    const machine = await client.discovery(new URL(running.sesame.url), MACHINE_CLIENT.client_id, undefined, client.ClientSecretBasic(MACHINE_CLIENT.client_secret), { execute: [client.allowInsecureRequests] });
     const tokens = await client.clientCredentialsGrant(machine);
     expect(tokens.token_type).toBe('bearer');
     expect(tokens.access_token).toMatch(/\S{20,}/);
@@ -120,7 +102,7 @@ describe('machine clients', () => {
   });
 
   it('cannot use the authorization-code flow it is not registered for', async () => {
-    const machineRp = await startRelyingParty(sesame.url, MACHINE_CLIENT);
+    const machineRp = await startRelyingParty(running.sesame.url, MACHINE_CLIENT);
     const page = await new HttpBrowser().navigate((await machineRp.startAuthorization()).url);
     // The registered redirect_uri hears of the refusal, as RFC 6749 §4.1.2.1 wants; no sign-in page is shown.
     expect(new URL(page.leftTo!).origin + new URL(page.leftTo!).pathname).toBe(MACHINE_CLIENT.redirect_uris[0]);

@@ -1,34 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
-import { startRedis, type StartedRedis } from '../helpers/redis.ts';
-import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
 import { finishAtApp, requestSignInMail } from '../helpers/sign-in.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
-import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
+import { useSesame } from '../helpers/use-sesame.ts';
 
-let redis: StartedRedis;
-let smtp: SmtpSink;
-let sesame: RunningSesame;
-let rp: RelyingParty;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  smtp = await startSmtpSink();
-  sesame = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url });
-  rp = await startRelyingParty(sesame.url);
-});
-
-afterAll(async () => {
-  await sesame?.close();
-  await smtp?.stop();
-  await redis?.stop();
-});
+const running = useSesame();
 
 const phoneUserAgent = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Safari/604.1';
 
 describe('magic link opened on another device', () => {
   it('approves there, never signs the other device in, and the waiting tab finishes by itself', async () => {
-    const { browser: laptop, uid, pending, mail, checkPage } = await requestSignInMail({ rp, smtp }, 'traveller@example.com');
+    const { browser: laptop, uid, pending, mail, checkPage } = await requestSignInMail(running, 'traveller@example.com');
     const shownNumber = /id="match-number">(\d+)</.exec(checkPage.html)![1]!;
     expect(mail.text).toContain(shownNumber);
 
@@ -40,48 +21,48 @@ describe('magic link opened on another device', () => {
     expect(offered).toHaveLength(3);
     expect(offered).toContain(shownNumber);
 
-    const status = async () => (await (await laptop.request(`${sesame.url}/interaction/${uid}/status`, { headers: { accept: 'application/json' } })).json()) as { status: string };
+    const status = async () => (await (await laptop.request(`${running.sesame.url}/interaction/${uid}/status`, { headers: { accept: 'application/json' } })).json()) as { status: string };
     expect((await status()).status).toBe('waiting');
 
-    const approved = await phone.navigate(`${sesame.url}/interaction/${uid}/link`, { form: { ...formFields(confirm.html, '/link'), number: shownNumber } });
+    const approved = await phone.navigate(`${running.sesame.url}/interaction/${uid}/link`, { form: { ...formFields(confirm.html, '/link'), number: shownNumber } });
     expect(approved.status).toBe(200);
     expect(approved.html).toContain('Sign-in approved');
     expect(approved.leftTo).toBeUndefined();
     expect(phone.cookieNames()).not.toContain('_session');
 
     expect((await status()).status).toBe('approved');
-    const check = await laptop.navigate(`${sesame.url}/interaction/${uid}/check`);
-    const page = await laptop.navigate(`${sesame.url}/interaction/${uid}/continue`, { form: formFields(check.html, '/continue') });
-    const tokens = await rp.handleCallback(await finishAtApp(laptop, page), pending);
+    const check = await laptop.navigate(`${running.sesame.url}/interaction/${uid}/check`);
+    const page = await laptop.navigate(`${running.sesame.url}/interaction/${uid}/continue`, { form: formFields(check.html, '/continue') });
+    const tokens = await running.rp.handleCallback(await finishAtApp(laptop, page), pending);
     expect(tokens.claims()!.email).toBe('traveller@example.com');
 
     // The phone holds no session: the app's authorization there asks for an email.
-    const onPhone = await phone.navigate((await rp.startAuthorization()).url);
+    const onPhone = await phone.navigate((await running.rp.startAuthorization()).url);
     expect(onPhone.html).toContain('name="email"');
   });
 
   it('a wrong number burns the link, and the waiting tab is told', async () => {
-    const { browser: laptop, uid, mail, checkPage } = await requestSignInMail({ rp, smtp }, 'phished@example.com');
+    const { browser: laptop, uid, mail, checkPage } = await requestSignInMail(running, 'phished@example.com');
     const shownNumber = /id="match-number">(\d+)</.exec(checkPage.html)![1]!;
     const phone = new HttpBrowser(phoneUserAgent);
     const confirm = await phone.navigate(mail.link!);
     const wrong = [...confirm.html.matchAll(/name="number" value="(\d+)"/g)].map((m) => m[1]!).find((n) => n !== shownNumber)!;
-    const rejected = await phone.navigate(`${sesame.url}/interaction/${uid}/link`, { form: { ...formFields(confirm.html, '/link'), number: wrong } });
+    const rejected = await phone.navigate(`${running.sesame.url}/interaction/${uid}/link`, { form: { ...formFields(confirm.html, '/link'), number: wrong } });
     expect(rejected.status).toBe(400);
     expect(rejected.html).toContain('did not match');
-    const retry = await phone.navigate(`${sesame.url}/interaction/${uid}/link`, { form: { ...formFields(confirm.html, '/link'), number: shownNumber } });
+    const retry = await phone.navigate(`${running.sesame.url}/interaction/${uid}/link`, { form: { ...formFields(confirm.html, '/link'), number: shownNumber } });
     expect(retry.status).toBe(400);
-    const status = await (await laptop.request(`${sesame.url}/interaction/${uid}/status`, { headers: { accept: 'application/json' } })).json();
+    const status = await (await laptop.request(`${running.sesame.url}/interaction/${uid}/status`, { headers: { accept: 'application/json' } })).json();
     expect(status).toEqual({ status: 'expired' });
     // The code from the same mail is dead too.
-    const check = await laptop.navigate(`${sesame.url}/interaction/${uid}/code`, { form: { csrf: formFields(checkPage.html, '/code').csrf!, code: mail.code! } });
+    const check = await laptop.navigate(`${running.sesame.url}/interaction/${uid}/code`, { form: { csrf: formFields(checkPage.html, '/code').csrf!, code: mail.code! } });
     expect(check.status).toBe(400);
   });
 
   it('the code typed into the original tab works while the link waits unopened', async () => {
-    const { browser, uid, pending, mail, checkPage } = await requestSignInMail({ rp, smtp }, 'typist@example.com');
-    const page = await browser.navigate(`${sesame.url}/interaction/${uid}/code`, { form: { ...formFields(checkPage.html, '/code'), code: mail.code! } });
-    const tokens = await rp.handleCallback(await finishAtApp(browser, page), pending);
+    const { browser, uid, pending, mail, checkPage } = await requestSignInMail(running, 'typist@example.com');
+    const page = await browser.navigate(`${running.sesame.url}/interaction/${uid}/code`, { form: { ...formFields(checkPage.html, '/code'), code: mail.code! } });
+    const tokens = await running.rp.handleCallback(await finishAtApp(browser, page), pending);
     expect(tokens.claims()!.email).toBe('typist@example.com');
     // The link of that mail is now spent.
     const later = await new HttpBrowser().navigate(mail.link!);
@@ -89,8 +70,8 @@ describe('magic link opened on another device', () => {
   });
 
   it('the status endpoint answers only the browser that started the sign-in', async () => {
-    const { uid } = await requestSignInMail({ rp, smtp }, 'private@example.com');
-    const stranger = await new HttpBrowser().request(`${sesame.url}/interaction/${uid}/status`, { headers: { accept: 'application/json' } });
+    const { uid } = await requestSignInMail(running, 'private@example.com');
+    const stranger = await new HttpBrowser().request(`${running.sesame.url}/interaction/${uid}/status`, { headers: { accept: 'application/json' } });
     expect(stranger.status).toBe(400);
     expect(await stranger.json()).toMatchObject({ error: 'sign_in_expired' });
   });

@@ -1,28 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
-import { startRedis, type StartedRedis } from '../helpers/redis.ts';
-import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
 import { requestSignInMail } from '../helpers/sign-in.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
-import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
+import { useSesame } from '../helpers/use-sesame.ts';
 
-let redis: StartedRedis;
-let smtp: SmtpSink;
-let sesame: RunningSesame;
-let rp: RelyingParty;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  smtp = await startSmtpSink();
-  sesame = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url });
-  rp = await startRelyingParty(sesame.url);
-});
-
-afterAll(async () => {
-  await sesame?.close();
-  await smtp?.stop();
-  await redis?.stop();
-});
+const running = useSesame();
 
 /** Every POST form on a page: its action and fields. */
 function postForms(html: string): { action: string; fields: Record<string, string> }[] {
@@ -34,12 +15,12 @@ function postForms(html: string): { action: string; fields: Record<string, strin
 
 describe('every interaction form carries a CSRF token bound to its sign-in', () => {
   it('is refused without it, with another sign-in\'s token, or from another origin', async () => {
-    const signIn = await requestSignInMail({ rp, smtp }, 'csrf@example.com');
-    const other = await requestSignInMail({ rp, smtp }, 'csrf-other@example.com');
+    const signIn = await requestSignInMail(running, 'csrf@example.com');
+    const other = await requestSignInMail(running, 'csrf-other@example.com');
     const pages = [
-      (await signIn.browser.navigate(`${sesame.url}/interaction/${signIn.uid}/check`)).html,
+      (await signIn.browser.navigate(`${running.sesame.url}/interaction/${signIn.uid}/check`)).html,
       (await signIn.browser.navigate(signIn.mail.link!)).html,
-      (await new HttpBrowser().navigate((await rp.startAuthorization()).url)).html,
+      (await new HttpBrowser().navigate((await running.rp.startAuthorization()).url)).html,
     ];
     const forms = pages.flatMap(postForms);
     const actions = new Set(forms.map((form) => form.action.replace(/\/interaction\/[^/]+/, '/interaction/:uid')));
@@ -48,7 +29,7 @@ describe('every interaction form carries a CSRF token bound to its sign-in', () 
     const otherToken = formFields(other.checkPage.html, '/code').csrf!;
     await expectEachRefused(signIn.browser, forms.filter((f) => f.action.includes(signIn.uid)), otherToken);
     // And nothing of that consumed the sign-in: the real form still works, on to consent.
-    const consent = await signIn.browser.navigate(`${sesame.url}/interaction/${signIn.uid}/code`, { form: { ...formFields(signIn.checkPage.html, '/code'), code: signIn.mail.code! } });
+    const consent = await signIn.browser.navigate(`${running.sesame.url}/interaction/${signIn.uid}/code`, { form: { ...formFields(signIn.checkPage.html, '/code'), code: signIn.mail.code! } });
     const consentForms = postForms(consent.html);
     expect(consentForms.map((f) => f.action.replace(/\/interaction\/[^/]+/, '/interaction/:uid')).sort()).toEqual(['/interaction/:uid/consent']);
     await expectEachRefused(signIn.browser, consentForms, otherToken);
@@ -59,7 +40,7 @@ async function expectEachRefused(browser: HttpBrowser, forms: { action: string; 
   expect(forms.length).toBeGreaterThan(0);
   for (const form of forms) {
     expect([form.action, form.fields.csrf]).toEqual([form.action, expect.stringMatching(/^[A-Za-z0-9_-]{43}$/)]);
-    const url = `${sesame.url}${form.action}`;
+    const url = `${running.sesame.url}${form.action}`;
     const { csrf: _dropped, ...withoutToken } = form.fields;
     for (const [label, fields, headers] of [
       ['no token', withoutToken, {}],
