@@ -1,71 +1,52 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import * as client from 'openid-client';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
-import { startRedis, type StartedRedis } from '../helpers/redis.ts';
-import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
 import { finishAtApp, requestSignInMail } from '../helpers/sign-in.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
-import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
+import { useSesame } from '../helpers/use-sesame.ts';
 import { testConfig } from '../helpers/test-config.ts';
 
-let redis: StartedRedis;
-let smtp: SmtpSink;
-let sesame: RunningSesame;
-let rp: RelyingParty;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  smtp = await startSmtpSink();
-  // Fifty parallel entries of one code come from one test client: the per-IP budget for code
-  // entries (60 per 15 minutes by default) is not what this file is about (rate-limits.test.ts is).
-  const { rateLimits } = testConfig({ issuer: 'http://unused' });
-  sesame = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url, config: { rateLimits: { ...rateLimits, codeEntriesPerIp: { limit: 1000, windowSeconds: 900 } } } });
-  rp = await startRelyingParty(sesame.url);
-});
-
-afterAll(async () => {
-  await sesame?.close();
-  await smtp?.stop();
-  await redis?.stop();
-});
+// Fifty parallel entries of one code come from one test client: the per-IP budget for code
+// entries (60 per 15 minutes by default) is not what this file is about (rate-limits.test.ts is).
+const { rateLimits } = testConfig({ issuer: 'http://unused' });
+const running = useSesame({ config: { rateLimits: { ...rateLimits, codeEntriesPerIp: { limit: 1000, windowSeconds: 900 } } } });
 
 const PARALLEL = 50;
 
 describe('concurrent double redemption: exactly one wins', () => {
   it('the same code posted in parallel signs in once', async () => {
-    const { browser, uid, mail, checkPage } = await requestSignInMail({ rp, smtp }, 'race-code@example.com');
+    const { browser, uid, mail, checkPage } = await requestSignInMail(running, 'race-code@example.com');
     const form = { ...formFields(checkPage.html, '/code'), code: mail.code! };
-    const responses = await Promise.all(Array.from({ length: PARALLEL }, () => browser.request(`${sesame.url}/interaction/${uid}/code`, { form })));
+    const responses = await Promise.all(Array.from({ length: PARALLEL }, () => browser.request(`${running.sesame.url}/interaction/${uid}/code`, { form })));
     const winners = responses.filter((r) => r.status === 303 && r.headers.get('location')!.includes(`/auth/${uid}`));
     expect(winners).toHaveLength(1);
     expect(responses.filter((r) => r.status === 400)).toHaveLength(PARALLEL - 1);
   });
 
   it('the same link confirmed in parallel signs in once', async () => {
-    const { browser, uid, mail } = await requestSignInMail({ rp, smtp }, 'race-link@example.com');
+    const { browser, uid, mail } = await requestSignInMail(running, 'race-link@example.com');
     const confirm = await browser.navigate(mail.link!);
     const form = formFields(confirm.html, '/link');
-    const responses = await Promise.all(Array.from({ length: PARALLEL }, () => browser.request(`${sesame.url}/interaction/${uid}/link`, { form })));
+    const responses = await Promise.all(Array.from({ length: PARALLEL }, () => browser.request(`${running.sesame.url}/interaction/${uid}/link`, { form })));
     expect(responses.filter((r) => r.status === 303)).toHaveLength(1);
     expect(responses.filter((r) => r.status === 400)).toHaveLength(PARALLEL - 1);
   });
 
   it('the code and the link of one mail, raced against each other, sign in once', async () => {
-    const { browser, uid, mail, checkPage } = await requestSignInMail({ rp, smtp }, 'race-both@example.com');
+    const { browser, uid, mail, checkPage } = await requestSignInMail(running, 'race-both@example.com');
     const linkForm = formFields((await browser.navigate(mail.link!)).html, '/link');
     const codeForm = { ...formFields(checkPage.html, '/code'), code: mail.code! };
     const responses = await Promise.all(
-      Array.from({ length: PARALLEL }, (_, i) => (i % 2 === 0 ? browser.request(`${sesame.url}/interaction/${uid}/code`, { form: codeForm }) : browser.request(`${sesame.url}/interaction/${uid}/link`, { form: linkForm }))),
+      Array.from({ length: PARALLEL }, (_, i) => (i % 2 === 0 ? browser.request(`${running.sesame.url}/interaction/${uid}/code`, { form: codeForm }) : browser.request(`${running.sesame.url}/interaction/${uid}/link`, { form: linkForm }))),
     );
     expect(responses.filter((r) => r.status === 303 && r.headers.get('location')!.includes(`/auth/${uid}`))).toHaveLength(1);
     expect(responses.filter((r) => r.status === 400)).toHaveLength(PARALLEL - 1);
   });
 
   it('the same authorization code exchanged in parallel yields tokens once', async () => {
-    const { browser, uid, mail, checkPage, pending } = await requestSignInMail({ rp, smtp }, 'race-token@example.com');
-    const page = await browser.navigate(`${sesame.url}/interaction/${uid}/code`, { form: { ...formFields(checkPage.html, '/code'), code: mail.code! } });
+    const { browser, uid, mail, checkPage, pending } = await requestSignInMail(running, 'race-token@example.com');
+    const page = await browser.navigate(`${running.sesame.url}/interaction/${uid}/code`, { form: { ...formFields(checkPage.html, '/code'), code: mail.code! } });
     const callback = await finishAtApp(browser, page);
-    const outcomes = await Promise.allSettled(Array.from({ length: PARALLEL }, () => rp.handleCallback(callback, pending)));
+    const outcomes = await Promise.allSettled(Array.from({ length: PARALLEL }, () => running.rp.handleCallback(callback, pending)));
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
     for (const outcome of outcomes.filter((o) => o.status === 'rejected')) {
       expect((outcome as PromiseRejectedResult).reason).toMatchObject({ error: 'invalid_grant' });
@@ -74,34 +55,34 @@ describe('concurrent double redemption: exactly one wins', () => {
 
   it('the same refresh token used in parallel rotates once', async () => {
     const { browser, uid, mail, checkPage, pending } = await requestSignInMail(
-      { rp, smtp, authorizationParams: { scope: 'openid email offline_access', prompt: 'consent' } },
+      { ...running, authorizationParams: { scope: 'openid email offline_access', prompt: 'consent' } },
       'race-refresh@example.com',
     );
-    const page = await browser.navigate(`${sesame.url}/interaction/${uid}/code`, { form: { ...formFields(checkPage.html, '/code'), code: mail.code! } });
-    const tokens = await rp.handleCallback(await finishAtApp(browser, page), pending);
-    const outcomes = await Promise.allSettled(Array.from({ length: PARALLEL }, () => client.refreshTokenGrant(rp.config, tokens.refresh_token!)));
+    const page = await browser.navigate(`${running.sesame.url}/interaction/${uid}/code`, { form: { ...formFields(checkPage.html, '/code'), code: mail.code! } });
+    const tokens = await running.rp.handleCallback(await finishAtApp(browser, page), pending);
+    const outcomes = await Promise.allSettled(Array.from({ length: PARALLEL }, () => client.refreshTokenGrant(running.rp.config, tokens.refresh_token!)));
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
   });
 
   it('a code reused after a successful exchange revokes what it issued', async () => {
-    const { browser, uid, mail, checkPage, pending } = await requestSignInMail({ rp, smtp }, 'replay@example.com');
-    const page = await browser.navigate(`${sesame.url}/interaction/${uid}/code`, { form: { ...formFields(checkPage.html, '/code'), code: mail.code! } });
+    const { browser, uid, mail, checkPage, pending } = await requestSignInMail(running, 'replay@example.com');
+    const page = await browser.navigate(`${running.sesame.url}/interaction/${uid}/code`, { form: { ...formFields(checkPage.html, '/code'), code: mail.code! } });
     const callback = await finishAtApp(browser, page);
-    const tokens = await rp.handleCallback(callback, pending);
-    await expect(rp.handleCallback(callback, pending)).rejects.toMatchObject({ error: 'invalid_grant' });
-    const introspection = await client.tokenIntrospection(rp.config, tokens.access_token);
+    const tokens = await running.rp.handleCallback(callback, pending);
+    await expect(running.rp.handleCallback(callback, pending)).rejects.toMatchObject({ error: 'invalid_grant' });
+    const introspection = await client.tokenIntrospection(running.rp.config, tokens.access_token);
     expect(introspection.active).toBe(false);
   });
 });
 
 describe('a second browser cannot use the first one\'s interaction', () => {
   it('posting the right code from another browser fails and leaves the code usable', async () => {
-    const { browser, uid, mail, checkPage, pending } = await requestSignInMail({ rp, smtp }, 'owner@example.com');
+    const { browser, uid, mail, checkPage, pending } = await requestSignInMail(running, 'owner@example.com');
     const thief = new HttpBrowser();
-    const stolen = await thief.navigate(`${sesame.url}/interaction/${uid}/code`, { form: { ...formFields(checkPage.html, '/code'), code: mail.code! } });
+    const stolen = await thief.navigate(`${running.sesame.url}/interaction/${uid}/code`, { form: { ...formFields(checkPage.html, '/code'), code: mail.code! } });
     expect(stolen.status).toBe(400);
-    const page = await browser.navigate(`${sesame.url}/interaction/${uid}/code`, { form: { ...formFields(checkPage.html, '/code'), code: mail.code! } });
-    const tokens = await rp.handleCallback(await finishAtApp(browser, page), pending);
+    const page = await browser.navigate(`${running.sesame.url}/interaction/${uid}/code`, { form: { ...formFields(checkPage.html, '/code'), code: mail.code! } });
+    const tokens = await running.rp.handleCallback(await finishAtApp(browser, page), pending);
     expect(tokens.claims()!.email).toBe('owner@example.com');
   });
 });

@@ -1,11 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { ClientRegistration } from '../../src/config/config-schema.ts';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
-import { startRedis, type StartedRedis } from '../helpers/redis.ts';
-import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
 import { requestSignInMail } from '../helpers/sign-in.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
-import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
+import { useSesame } from '../helpers/use-sesame.ts';
 import { FIRST_PARTY_CLIENT, MACHINE_CLIENT, TEST_CLIENT } from '../helpers/test-config.ts';
 
 // The clients file is the operator's, but a careless or compromised entry must not turn into
@@ -20,23 +17,7 @@ const HOSTILE_CLIENT: ClientRegistration = {
   post_logout_redirect_uris: ['http://127.0.0.1:9/hostile-signed-out'],
 };
 
-let redis: StartedRedis;
-let smtp: SmtpSink;
-let sesame: RunningSesame;
-let rp: RelyingParty;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  smtp = await startSmtpSink();
-  sesame = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url, config: { clients: [TEST_CLIENT, FIRST_PARTY_CLIENT, MACHINE_CLIENT, HOSTILE_CLIENT] } });
-  rp = await startRelyingParty(sesame.url, HOSTILE_CLIENT);
-});
-
-afterAll(async () => {
-  await sesame?.close();
-  await smtp?.stop();
-  await redis?.stop();
-});
+const running = useSesame({ config: { clients: [TEST_CLIENT, FIRST_PARTY_CLIENT, MACHINE_CLIENT, HOSTILE_CLIENT] }, client: HOSTILE_CLIENT });
 
 /** Markup that would run or restructure the page if it were not escaped. */
 function expectInert(html: string) {
@@ -48,7 +29,7 @@ function expectInert(html: string) {
 
 describe('no HTML injection into pages', () => {
   it('client_name and login_hint are escaped on the email form', async () => {
-    const pending = await rp.startAuthorization({ login_hint: '"><script>alert(1)</script>' });
+    const pending = await running.rp.startAuthorization({ login_hint: '"><script>alert(1)</script>' });
     const page = await new HttpBrowser().navigate(pending.url);
     expect(page.status).toBe(200);
     expectInert(page.html);
@@ -57,27 +38,27 @@ describe('no HTML injection into pages', () => {
   });
 
   it('the check-email, link and consent pages escape it too', async () => {
-    const signIn = await requestSignInMail({ rp, smtp }, 'escape@example.com');
+    const signIn = await requestSignInMail(running, 'escape@example.com');
     expectInert(signIn.checkPage.html);
     expectInert((await signIn.browser.navigate(signIn.mail.link!)).html);
-    const consent = await signIn.browser.navigate(`${sesame.url}/interaction/${signIn.uid}/code`, { form: { ...formFields(signIn.checkPage.html, '/code'), code: signIn.mail.code! } });
+    const consent = await signIn.browser.navigate(`${running.sesame.url}/interaction/${signIn.uid}/code`, { form: { ...formFields(signIn.checkPage.html, '/code'), code: signIn.mail.code! } });
     expect(consent.html).toContain('/consent"');
     expectInert(consent.html);
     expect(consent.html).toContain('Evil &lt;img');
-    const logout = await signIn.browser.navigate(`${sesame.url}/session/end?client_id=hostile-app`);
+    const logout = await signIn.browser.navigate(`${running.sesame.url}/session/end?client_id=hostile-app`);
     expect(logout.html).toContain('Yes, sign me out');
     expectInert(logout.html);
   });
 
   it('error pages do not reflect markup from the request', async () => {
     const browser = new HttpBrowser();
-    const unknownClient = await browser.navigate(`${sesame.url}/auth?client_id=%3Cscript%3Ealert(1)%3C/script%3E&response_type=code&scope=openid`);
+    const unknownClient = await browser.navigate(`${running.sesame.url}/auth?client_id=%3Cscript%3Ealert(1)%3C/script%3E&response_type=code&scope=openid`);
     expect(unknownClient.status).toBe(400);
     expectInert(unknownClient.html);
-    const badRedirect = await browser.navigate(`${sesame.url}/auth?client_id=hostile-app&response_type=code&scope=openid&redirect_uri=%22%3E%3Cscript%3Ealert(1)%3C/script%3E`);
+    const badRedirect = await browser.navigate(`${running.sesame.url}/auth?client_id=hostile-app&response_type=code&scope=openid&redirect_uri=%22%3E%3Cscript%3Ealert(1)%3C/script%3E`);
     expect(badRedirect.status).toBe(400);
     expectInert(badRedirect.html);
-    const notFound = await browser.navigate(`${sesame.url}/%3Cscript%3Ealert(1)%3C/script%3E`);
+    const notFound = await browser.navigate(`${running.sesame.url}/%3Cscript%3Ealert(1)%3C/script%3E`);
     expect(notFound.status).toBe(404);
     expectInert(notFound.html);
   });
@@ -85,10 +66,10 @@ describe('no HTML injection into pages', () => {
 
 describe('no injection into mail', () => {
   it('client_name cannot add headers or recipients, and is escaped in the HTML part', async () => {
-    const before = smtp.messages.length;
-    const signIn = await requestSignInMail({ rp, smtp }, 'mail-escape@example.com');
-    await sesame.mailIdle();
-    expect(smtp.messages.slice(before).map((m) => m.to)).toEqual(['mail-escape@example.com']);
+    const before = running.smtp.messages.length;
+    const signIn = await requestSignInMail(running, 'mail-escape@example.com');
+    await running.sesame.mailIdle();
+    expect(running.smtp.messages.slice(before).map((m) => m.to)).toEqual(['mail-escape@example.com']);
     expect(signIn.mail.subject).not.toMatch(/[\r\n]/);
     expect(signIn.mail.subject).toBe('Sign in to Evil <img src=x onerror=alert(1)> "quoted" & \'single\' Bcc: harvest@evil.example');
     expect(signIn.mail.html).not.toMatch(/<img src=x/);
@@ -97,16 +78,16 @@ describe('no injection into mail', () => {
   });
 
   it('an address with a line break or a second recipient is refused before anything is sent', async () => {
-    const pending = await rp.startAuthorization();
+    const pending = await running.rp.startAuthorization();
     const browser = new HttpBrowser();
     const page = await browser.navigate(pending.url);
     const uid = page.url.split('/').pop()!;
-    const before = smtp.messages.length;
+    const before = running.smtp.messages.length;
     for (const email of ['victim@example.com\r\nBcc: harvest@evil.example', 'victim@example.com\nbcc:harvest@evil.example', 'victim@example.com, harvest@evil.example', 'victim@example.com%0d%0abcc:harvest@evil.example']) {
-      const response = await browser.request(`${sesame.url}/interaction/${uid}/email`, { form: { ...formFields(page.html, '/email'), email } });
+      const response = await browser.request(`${running.sesame.url}/interaction/${uid}/email`, { form: { ...formFields(page.html, '/email'), email } });
       expect([email, response.status]).toEqual([email, 400]);
     }
-    await sesame.mailIdle();
-    expect(smtp.messages.length).toBe(before);
+    await running.sesame.mailIdle();
+    expect(running.smtp.messages.length).toBe(before);
   });
 });

@@ -1,33 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { formFields } from '../helpers/http-browser.ts';
-import { startRedis, type StartedRedis } from '../helpers/redis.ts';
-import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
 import { finishAtApp, requestSignInMail, signInWithCode } from '../helpers/sign-in.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
-import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
+import { useSesame } from '../helpers/use-sesame.ts';
 import { testConfig } from '../helpers/test-config.ts';
 
 // The lock threshold is 100 in production (NIST SP 800-63B's ceiling); 7 here so that one lock
 // spans two sign-ins (5 wrong codes kill a code) without a hundred requests.
 const LOCK_AFTER = 7;
 
-let redis: StartedRedis;
-let smtp: SmtpSink;
-let sesame: RunningSesame;
-let rp: RelyingParty;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  smtp = await startSmtpSink();
-  sesame = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url, config: { signInCode: { ...testConfig({ issuer: 'http://unused' }).signInCode, maxConsecutiveFailures: LOCK_AFTER } } });
-  rp = await startRelyingParty(sesame.url);
-});
-
-afterAll(async () => {
-  await sesame?.close();
-  await smtp?.stop();
-  await redis?.stop();
-});
+const running = useSesame({ config: { signInCode: { ...testConfig({ issuer: 'http://unused' }).signInCode, maxConsecutiveFailures: LOCK_AFTER } } });
 
 const wrongFor = (code: string) => (code === '000000' ? '111111' : '000000');
 
@@ -52,13 +33,13 @@ async function enterCodes(signIn: Awaited<ReturnType<typeof requestSignInMail>>,
 describe('consecutive wrong codes lock codes for the address', () => {
   it('after the limit, the right code is answered exactly like a wrong one', async () => {
     const victim = 'victim@example.com';
-    const first = await requestSignInMail({ rp, smtp }, victim);
+    const first = await requestSignInMail(running, victim);
     await enterCodes(first, Array(5).fill(wrongFor(first.mail.code!)));
-    const second = await requestSignInMail({ rp, smtp }, victim);
+    const second = await requestSignInMail(running, victim);
     // Failures 6 and 7 lock the address; the 8th entry is the right code.
     const locked = await enterCodes(second, [wrongFor(second.mail.code!), wrongFor(second.mail.code!), second.mail.code!]);
 
-    const control = await requestSignInMail({ rp, smtp }, 'control@example.com');
+    const control = await requestSignInMail(running, 'control@example.com');
     const wrong = await enterCodes(control, Array(3).fill(wrongFor(control.mail.code!)));
 
     expect(locked.leftTo).toBeUndefined();
@@ -68,8 +49,8 @@ describe('consecutive wrong codes lock codes for the address', () => {
 
   it('the address looks like any other from outside; only its mailbox learns that codes are off, and the link still signs in', async () => {
     const victim = 'victim@example.com';
-    const lockedRequest = await requestSignInMail({ rp, smtp }, victim);
-    const freshRequest = await requestSignInMail({ rp, smtp }, 'fresh@example.com');
+    const lockedRequest = await requestSignInMail(running, victim);
+    const freshRequest = await requestSignInMail(running, 'fresh@example.com');
     const mask = (html: string, uid: string) => html.replaceAll(uid, 'UID').replace(/value="[^"]{40,}"/g, 'value="CSRF"').replace(/[a-z]+@example\.com/g, 'EMAIL').replace(/<time[^>]*>[^<]*<\/time>/, 'TIME').replace(/id="match-number">\d+</, 'id="match-number">NN<').replace(/nonce="[^"]+"/g, 'nonce="N"');
     expect(lockedRequest.checkPage.status).toBe(freshRequest.checkPage.status);
     expect(mask(lockedRequest.checkPage.html, lockedRequest.uid)).toBe(mask(freshRequest.checkPage.html, freshRequest.uid));
@@ -82,12 +63,12 @@ describe('consecutive wrong codes lock codes for the address', () => {
     // The link is a 256-bit secret, not something to guess: it still proves the mailbox.
     const confirm = await lockedRequest.browser.navigate(lockedRequest.mail.link!);
     const page = await lockedRequest.browser.navigate(`${lockedRequest.origin}/interaction/${lockedRequest.uid}/link`, { form: formFields(confirm.html, '/link') });
-    const tokens = await rp.handleCallback(await finishAtApp(lockedRequest.browser, page), lockedRequest.pending);
+    const tokens = await running.rp.handleCallback(await finishAtApp(lockedRequest.browser, page), lockedRequest.pending);
     expect(tokens.claims()!.email).toBe(victim);
   });
 
   it('a completed sign-in ends the streak: codes work again', async () => {
-    const { tokens, mail } = await signInWithCode({ rp, smtp }, 'victim@example.com');
+    const { tokens, mail } = await signInWithCode(running, 'victim@example.com');
     expect(mail.code).toMatch(/^\d{6}$/);
     expect(tokens.claims()!.email).toBe('victim@example.com');
   });
@@ -95,11 +76,11 @@ describe('consecutive wrong codes lock codes for the address', () => {
   it('an address without an account locks the same way', async () => {
     const nobody = 'nobody-yet@example.com';
     for (let round = 0; round < 2; round++) {
-      const signIn = await requestSignInMail({ rp, smtp }, nobody);
+      const signIn = await requestSignInMail(running, nobody);
       await enterCodes(signIn, Array(5).fill(wrongFor(signIn.mail.code!)));
     }
-    const after = await requestSignInMail({ rp, smtp }, nobody);
+    const after = await requestSignInMail(running, nobody);
     expect(after.mail.code).toBeUndefined();
-    expect(await sesame.accounts.findByEmail(nobody)).toBeUndefined();
+    expect(await running.sesame.accounts.findByEmail(nobody)).toBeUndefined();
   });
 });

@@ -1,33 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import * as client from 'openid-client';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
-import { startRedis, type StartedRedis } from '../helpers/redis.ts';
-import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
 import { requestSignInMail, signInWithCode } from '../helpers/sign-in.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
-import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
+import { useSesame } from '../helpers/use-sesame.ts';
 
 // Every place that sends a browser somewhere: it goes to Sesame itself or to a URI the app
 // registered, never to one taken from the request.
 
-let redis: StartedRedis;
-let smtp: SmtpSink;
-let sesame: RunningSesame;
-let rp: RelyingParty;
 const EVIL = 'https://evil.example/steal';
-
-beforeAll(async () => {
-  redis = await startRedis();
-  smtp = await startSmtpSink();
-  sesame = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url, config: { devTools: true } });
-  rp = await startRelyingParty(sesame.url);
-});
-
-afterAll(async () => {
-  await sesame?.close();
-  await smtp?.stop();
-  await redis?.stop();
-});
+const running = useSesame({ config: { devTools: true } });
 
 /** Where a response would send the browser, resolved; undefined when it does not redirect. */
 function target(response: Response, base: string): string | undefined {
@@ -37,10 +18,10 @@ function target(response: Response, base: string): string | undefined {
 
 /** A redirect stays on Sesame's origin, or lands exactly on one of the given registered URIs. */
 function expectSafe(response: Response, registered: string[] = []) {
-  const to = target(response, sesame.url);
+  const to = target(response, running.sesame.url);
   if (to === undefined) return;
   const url = new URL(to);
-  if (url.origin === sesame.url) return;
+  if (url.origin === running.sesame.url) return;
   expect(registered.some((uri) => to === uri || to.startsWith(`${uri}?`))).toBe(true);
 }
 
@@ -54,57 +35,57 @@ describe('the authorization endpoint', () => {
     ['a scheme-relative URI', '//evil.example/callback'],
     ['a javascript: URI', 'javascript:alert(1)'],
   ])('refuses %s as redirect_uri with a page, not a redirect', async (_label, redirectUri) => {
-    const url = new URL((await rp.startAuthorization()).url);
+    const url = new URL((await running.rp.startAuthorization()).url);
     url.searchParams.set('redirect_uri', redirectUri);
     const response = await new HttpBrowser().request(url.href);
     expect(response.status).toBe(400);
-    expect(target(response, sesame.url)).toBeUndefined();
+    expect(target(response, running.sesame.url)).toBeUndefined();
   });
 });
 
 describe('logout', () => {
   it('an unregistered post_logout_redirect_uri is refused, even with a valid id_token_hint', async () => {
-    const { tokens, browser } = await signInWithCode({ rp, smtp }, 'logout-redirect@example.com');
+    const { tokens, browser } = await signInWithCode(running, 'logout-redirect@example.com');
     for (const uri of [EVIL, 'http://127.0.0.1:9/signed-out/../steal', 'http://127.0.0.1:9/signed-out.evil.example']) {
-      const endSession = client.buildEndSessionUrl(rp.config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: uri });
+      const endSession = client.buildEndSessionUrl(running.rp.config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: uri });
       const response = await browser.request(endSession.href);
       expect([uri, response.status]).toEqual([uri, 400]);
-      expect(target(response, sesame.url)).toBeUndefined();
+      expect(target(response, running.sesame.url)).toBeUndefined();
     }
     // The registered one is honoured, through the confirmation page.
-    const endSession = client.buildEndSessionUrl(rp.config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: 'http://127.0.0.1:9/signed-out' });
+    const endSession = client.buildEndSessionUrl(running.rp.config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: 'http://127.0.0.1:9/signed-out' });
     const confirm = await browser.navigate(endSession.href);
     const xsrf = /name="xsrf" value="([^"]+)"/.exec(confirm.html)![1]!;
-    const done = await browser.request(`${sesame.url}/session/end/confirm`, { form: { xsrf, logout: 'yes' } });
-    expect(target(done, sesame.url)).toBe('http://127.0.0.1:9/signed-out');
+    const done = await browser.request(`${running.sesame.url}/session/end/confirm`, { form: { xsrf, logout: 'yes' } });
+    expect(target(done, running.sesame.url)).toBe('http://127.0.0.1:9/signed-out');
   });
 
   it('without an id_token_hint a post_logout_redirect_uri is not followed anywhere else', async () => {
-    const response = await new HttpBrowser().request(`${sesame.url}/session/end?client_id=test-app&post_logout_redirect_uri=${encodeURIComponent(EVIL)}`);
+    const response = await new HttpBrowser().request(`${running.sesame.url}/session/end?client_id=test-app&post_logout_redirect_uri=${encodeURIComponent(EVIL)}`);
     expect(response.status).toBe(400);
-    expect(target(response, sesame.url)).toBeUndefined();
+    expect(target(response, running.sesame.url)).toBeUndefined();
   });
 });
 
 describe('sign-in pages', () => {
   it('the magic link ignores anything but its token, and finishing goes back into the protocol', async () => {
-    const signIn = await requestSignInMail({ rp, smtp }, 'link-redirect@example.com');
+    const signIn = await requestSignInMail(running, 'link-redirect@example.com');
     const link = new URL(signIn.mail.link!);
     for (const name of ['redirect', 'redirect_uri', 'return_to', 'returnTo', 'next', 'url']) link.searchParams.set(name, EVIL);
     const confirm = await signIn.browser.navigate(link.href);
     expect(confirm.status).toBe(200);
     expect(confirm.html).not.toContain('evil.example');
     const fields = formFields(confirm.html, '/link');
-    const response = await signIn.browser.request(`${sesame.url}/interaction/${signIn.uid}/link?redirect=${encodeURIComponent(EVIL)}`, { form: { ...fields, redirect: EVIL, return_to: EVIL } });
+    const response = await signIn.browser.request(`${running.sesame.url}/interaction/${signIn.uid}/link?redirect=${encodeURIComponent(EVIL)}`, { form: { ...fields, redirect: EVIL, return_to: EVIL } });
     expect(response.status).toBe(303);
-    expect(target(response, sesame.url)).toBe(`${sesame.url}/auth/${signIn.uid}`);
+    expect(target(response, running.sesame.url)).toBe(`${running.sesame.url}/auth/${signIn.uid}`);
   });
 
   it('uids that look like other hosts never become a Location', async () => {
     const browser = new HttpBrowser();
     for (const uid of ['%2F%2Fevil.example', '%5C%5Cevil.example', 'https%3A%2F%2Fevil.example', '..%2F..%2F%2Fevil.example']) {
       for (const step of ['', '/continue', '/restart', '/check']) {
-        const response = await browser.request(`${sesame.url}/interaction/${uid}${step}`, step === '/continue' || step === '/restart' ? { form: { csrf: 'x' } } : {});
+        const response = await browser.request(`${running.sesame.url}/interaction/${uid}${step}`, step === '/continue' || step === '/restart' ? { form: { csrf: 'x' } } : {});
         expect([uid, step, response.status < 500]).toEqual([uid, step, true]);
         expectSafe(response);
       }
@@ -112,10 +93,10 @@ describe('sign-in pages', () => {
   });
 
   it('a rate-limit page links back only to the sign-in on this site', async () => {
-    const signIn = await requestSignInMail({ rp, smtp }, 'back-link@example.com');
+    const signIn = await requestSignInMail(running, 'back-link@example.com');
     const fields = formFields(signIn.checkPage.html, '/email');
     let response: Response | undefined;
-    for (let i = 0; i < 6; i++) response = await signIn.browser.request(`${sesame.url}/interaction/${signIn.uid}/email`, { form: { ...fields, email: 'back-link@example.com', next: EVIL } });
+    for (let i = 0; i < 6; i++) response = await signIn.browser.request(`${running.sesame.url}/interaction/${signIn.uid}/email`, { form: { ...fields, email: 'back-link@example.com', next: EVIL } });
     expect(response!.status).toBe(429);
     const hrefs = [...(await response!.text()).matchAll(/href="([^"]+)"/g)].map((m) => m[1]!);
     expect(hrefs.filter((href) => !href.startsWith('/static/'))).toEqual([`/interaction/${signIn.uid}`]);
@@ -124,14 +105,14 @@ describe('sign-in pages', () => {
 
 describe('the demo app (development)', () => {
   it('starts at Sesame\'s own /auth whatever it is given, and its callback never redirects', async () => {
-    const start = await new HttpBrowser().request(`${sesame.url}/demo/start?redirect_uri=${encodeURIComponent(EVIL)}&next=${encodeURIComponent(EVIL)}`);
-    expect(target(start, sesame.url)).toMatch(new RegExp(`^${sesame.url}/auth\\?`));
-    expect(new URL(target(start, sesame.url)!).searchParams.get('redirect_uri')).toBe(`${sesame.url}/demo/callback`);
+    const start = await new HttpBrowser().request(`${running.sesame.url}/demo/start?redirect_uri=${encodeURIComponent(EVIL)}&next=${encodeURIComponent(EVIL)}`);
+    expect(target(start, running.sesame.url)).toMatch(new RegExp(`^${running.sesame.url}/auth\\?`));
+    expect(new URL(target(start, running.sesame.url)!).searchParams.get('redirect_uri')).toBe(`${running.sesame.url}/demo/callback`);
     // `error=` (empty) and repeated parameters were found by the hostile-input suite (a 500 then).
     for (const query of [`error=x&error_description=${encodeURIComponent(EVIL)}`, `code=x&state=y&redirect=${encodeURIComponent(EVIL)}`, 'error=', 'error=a&error=b&error_description=c&error_description=d', 'code=a&code=b&state=s&state=t']) {
-      const response = await new HttpBrowser().request(`${sesame.url}/demo/callback?${query}`);
+      const response = await new HttpBrowser().request(`${running.sesame.url}/demo/callback?${query}`);
       expect([query, response.status < 500]).toEqual([query, true]);
-      expect(target(response, sesame.url)).toBeUndefined();
+      expect(target(response, running.sesame.url)).toBeUndefined();
     }
   });
 });

@@ -1,36 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startRedis, type StartedRedis } from '../helpers/redis.ts';
+import { describe, expect, it } from '@jest/globals';
 import { startRelyingParty } from '../helpers/relying-party.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
-import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
+import { useSesame } from '../helpers/use-sesame.ts';
 
-let redis: StartedRedis;
-let smtp: SmtpSink;
-let sesame: RunningSesame;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  smtp = await startSmtpSink();
-  sesame = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url });
-});
-
-afterAll(async () => {
-  await sesame?.close();
-  await smtp?.stop();
-  await redis?.stop();
-});
+// No app yet: the first request for each document must reach the provider.
+const running = useSesame({ client: false });
 
 describe.each([
   ['discovery', '/.well-known/openid-configuration', 'application/json; charset=utf-8'],
   ['JWKS', '/jwks', 'application/jwk-set+json; charset=utf-8'],
 ])('%s', (_name, path, type) => {
   it('is answered by the provider once, then from memory with the same body and an ETag', async () => {
-    const first = await fetch(sesame.url + path);
+    const first = await fetch(running.sesame.url + path);
     const firstBody = await first.text();
     // Through Koa: every such response carries a request id.
     expect(first.headers.get('x-request-id')).not.toBeNull();
 
-    const second = await fetch(sesame.url + path);
+    const second = await fetch(running.sesame.url + path);
     expect(second.status).toBe(200);
     expect(await second.text()).toBe(firstBody);
     expect(second.headers.get('x-request-id')).toBeNull();
@@ -39,33 +24,33 @@ describe.each([
     expect(second.headers.get('x-content-type-options')).toBe('nosniff');
     expect(second.headers.get('cache-control')).toBe('public, max-age=60');
 
-    const revalidated = await fetch(sesame.url + path, { headers: { 'if-none-match': second.headers.get('etag')! } });
+    const revalidated = await fetch(running.sesame.url + path, { headers: { 'if-none-match': second.headers.get('etag')! } });
     expect(revalidated.status).toBe(304);
     expect(await revalidated.text()).toBe('');
   });
 
   it('leaves anything but a plain GET of the exact path to the provider', async () => {
-    const withQuery = await fetch(`${sesame.url}${path}?x=1`);
+    const withQuery = await fetch(`${running.sesame.url}${path}?x=1`);
     expect(withQuery.headers.get('x-request-id')).not.toBeNull();
-    const head = await fetch(sesame.url + path, { method: 'HEAD' });
+    const head = await fetch(running.sesame.url + path, { method: 'HEAD' });
     expect(head.headers.get('x-request-id')).not.toBeNull();
   });
 });
 
 it('apps still discover and use Sesame through the cached documents', async () => {
-  await fetch(`${sesame.url}/.well-known/openid-configuration`);
-  const rp = await startRelyingParty(sesame.url);
-  expect(rp.config.serverMetadata().issuer).toBe(sesame.url);
+  await fetch(`${running.sesame.url}/.well-known/openid-configuration`);
+  const rp = await startRelyingParty(running.sesame.url);
+  expect(rp.config.serverMetadata().issuer).toBe(running.sesame.url);
 });
 
 it('counts the answers served from memory in the metrics, by path', async () => {
   const count = async () => {
-    const text = await (await fetch(`${sesame.url}/metrics`)).text();
+    const text = await (await fetch(`${running.sesame.url}/metrics`)).text();
     return Number(/^sesame_published_documents_served_total\{path="\/jwks"\} (\d+)$/m.exec(text)?.[1] ?? 0);
   };
-  await fetch(`${sesame.url}/jwks`);
+  await fetch(`${running.sesame.url}/jwks`);
   const before = await count();
-  await fetch(`${sesame.url}/jwks`);
-  await fetch(`${sesame.url}/jwks`);
+  await fetch(`${running.sesame.url}/jwks`);
+  await fetch(`${running.sesame.url}/jwks`);
   expect(await count()).toBe(before + 2);
 });

@@ -1,32 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
-import { startRedis, type StartedRedis } from '../helpers/redis.ts';
-import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
 import { requestSignInMail } from '../helpers/sign-in.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 import { accountWithTotp } from '../helpers/second-factor.ts';
-import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
+import { startSesame } from '../helpers/start-sesame.ts';
+import { useSesame } from '../helpers/use-sesame.ts';
 import { TEST_CLIENT } from '../helpers/test-config.ts';
 
-let redis: StartedRedis;
-let smtp: SmtpSink;
-let sesame: RunningSesame;
-let rp: RelyingParty;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  smtp = await startSmtpSink();
-  // devTools: /demo and /dev/outbox are pages of ours too (development only).
-  sesame = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url, config: { devTools: true } });
-  rp = await startRelyingParty(sesame.url);
-});
-
-afterAll(async () => {
-  await sesame?.close();
-  await smtp?.stop();
-  await redis?.stop();
-});
+// devTools: /demo and /dev/outbox are pages of ours too (development only).
+const running = useSesame({ config: { devTools: true } });
 
 interface Fetched {
   name: string;
@@ -39,46 +21,46 @@ async function everyPage(): Promise<Fetched[]> {
   const pages: Fetched[] = [];
   const keep = (name: string, page: { headers: Headers; html: string }) => pages.push({ name, headers: page.headers, html: page.html });
 
-  const signIn = await requestSignInMail({ rp, smtp }, 'headers@example.com');
-  const emailPage = await new HttpBrowser().navigate((await rp.startAuthorization()).url);
+  const signIn = await requestSignInMail(running, 'headers@example.com');
+  const emailPage = await new HttpBrowser().navigate((await running.rp.startAuthorization()).url);
   keep('email form', emailPage);
-  keep('check your email', await signIn.browser.navigate(`${sesame.url}/interaction/${signIn.uid}/check`));
+  keep('check your email', await signIn.browser.navigate(`${running.sesame.url}/interaction/${signIn.uid}/check`));
   keep('link confirmation (same browser)', await signIn.browser.navigate(signIn.mail.link!));
   keep('link confirmation (other device)', await new HttpBrowser().navigate(signIn.mail.link!));
-  const consent = await signIn.browser.navigate(`${sesame.url}/interaction/${signIn.uid}/code`, { form: { ...formFields(signIn.checkPage.html, '/code'), code: signIn.mail.code! } });
+  const consent = await signIn.browser.navigate(`${running.sesame.url}/interaction/${signIn.uid}/code`, { form: { ...formFields(signIn.checkPage.html, '/code'), code: signIn.mail.code! } });
   expect(consent.html).toContain('/consent"');
   keep('consent', consent);
-  keep('our error page (sign-in ended)', await new HttpBrowser().navigate(`${sesame.url}/interaction/no-such-sign-in`));
-  keep('our 404', await new HttpBrowser().navigate(`${sesame.url}/nowhere`));
-  const unknownClient = new URL((await rp.startAuthorization()).url);
+  keep('our error page (sign-in ended)', await new HttpBrowser().navigate(`${running.sesame.url}/interaction/no-such-sign-in`));
+  keep('our 404', await new HttpBrowser().navigate(`${running.sesame.url}/nowhere`));
+  const unknownClient = new URL((await running.rp.startAuthorization()).url);
   unknownClient.searchParams.set('client_id', 'nobody');
   keep('oidc-provider error page (renderError)', await new HttpBrowser().navigate(unknownClient.href));
-  const logout = await signIn.browser.navigate(`${sesame.url}/session/end?client_id=test-app`);
+  const logout = await signIn.browser.navigate(`${running.sesame.url}/session/end?client_id=test-app`);
   expect(logout.html).toContain('Yes, sign me out');
   keep('oidc-provider logout confirmation', logout);
   const xsrf = /name="xsrf" value="([^"]+)"/.exec(logout.html)![1]!;
-  keep('oidc-provider signed-out page', await signIn.browser.navigate(`${sesame.url}/session/end/confirm`, { form: { xsrf, logout: 'yes' } }));
-  keep('demo app', await new HttpBrowser().navigate(`${sesame.url}/demo`));
+  keep('oidc-provider signed-out page', await signIn.browser.navigate(`${running.sesame.url}/session/end/confirm`, { form: { xsrf, logout: 'yes' } }));
+  keep('demo app', await new HttpBrowser().navigate(`${running.sesame.url}/demo`));
 
   // The second factor: the prompt in a sign-in, and the account page with its enrolment (QR code).
-  await accountWithTotp(sesame, 'headers-totp@example.com');
-  const withTotp = await requestSignInMail({ rp, smtp }, 'headers-totp@example.com');
-  const prompt = await withTotp.browser.navigate(`${sesame.url}/interaction/${withTotp.uid}/code`, { form: { ...formFields(withTotp.checkPage.html, '/code'), code: withTotp.mail.code! } });
+  await accountWithTotp(running.sesame, 'headers-totp@example.com');
+  const withTotp = await requestSignInMail(running, 'headers-totp@example.com');
+  const prompt = await withTotp.browser.navigate(`${running.sesame.url}/interaction/${withTotp.uid}/code`, { form: { ...formFields(withTotp.checkPage.html, '/code'), code: withTotp.mail.code! } });
   expect(prompt.url).toMatch(/\/totp$/);
   keep('authenticator prompt', prompt);
   const accountBrowser = new HttpBrowser();
-  const accountEmail = await accountBrowser.navigate(`${sesame.url}/account`);
+  const accountEmail = await accountBrowser.navigate(`${running.sesame.url}/account`);
   const accountUid = accountEmail.url.split('/').pop()!;
-  const accountCheck = await accountBrowser.navigate(`${sesame.url}/interaction/${accountUid}/email`, { form: { ...formFields(accountEmail.html, '/email'), email: 'headers-account@example.com' } });
-  const accountMail = await smtp.waitForMail('headers-account@example.com');
-  const accountPage = await accountBrowser.navigate(`${sesame.url}/interaction/${accountUid}/code`, { form: { ...formFields(accountCheck.html, '/code'), code: accountMail.code! } });
-  expect(accountPage.url).toBe(`${sesame.url}/account`);
+  const accountCheck = await accountBrowser.navigate(`${running.sesame.url}/interaction/${accountUid}/email`, { form: { ...formFields(accountEmail.html, '/email'), email: 'headers-account@example.com' } });
+  const accountMail = await running.smtp.waitForMail('headers-account@example.com');
+  const accountPage = await accountBrowser.navigate(`${running.sesame.url}/interaction/${accountUid}/code`, { form: { ...formFields(accountCheck.html, '/code'), code: accountMail.code! } });
+  expect(accountPage.url).toBe(`${running.sesame.url}/account`);
   keep('account page', accountPage);
-  keep('account: set up an authenticator (QR code)', await accountBrowser.navigate(`${sesame.url}/account/totp/enroll`));
-  keep('dev outbox', await new HttpBrowser().navigate(`${sesame.url}/dev/outbox`));
-  const css = await fetch(`${sesame.url}/static/sesame.css`);
+  keep('account: set up an authenticator (QR code)', await accountBrowser.navigate(`${running.sesame.url}/account/totp/enroll`));
+  keep('dev outbox', await new HttpBrowser().navigate(`${running.sesame.url}/dev/outbox`));
+  const css = await fetch(`${running.sesame.url}/static/sesame.css`);
   keep('stylesheet', { headers: css.headers, html: '' });
-  const userinfo = await fetch(`${sesame.url}/me`);
+  const userinfo = await fetch(`${running.sesame.url}/me`);
   keep('an API error (userinfo without a token)', { headers: userinfo.headers, html: '' });
   return pages;
 }
@@ -122,7 +104,7 @@ describe('security headers on every page', () => {
 
   it('discovery and JWKS, answered from memory (http/published-documents.ts), carry no script and cannot be framed', async () => {
     for (const path of ['/.well-known/openid-configuration', '/jwks']) {
-      const { headers } = await fetch(`${sesame.url}${path}`);
+      const { headers } = await fetch(`${running.sesame.url}${path}`);
       const csp = headers.get('content-security-policy') ?? '';
       expect([path, csp]).toEqual([path, expect.stringContaining("default-src 'none'")]);
       expect([path, csp]).toEqual([path, expect.stringContaining("frame-ancestors 'none'")]);
@@ -152,17 +134,17 @@ describe('security headers on every page', () => {
 
 describe('oidc-provider\'s own inline script (response_mode=form_post) still runs', () => {
   it('its sha256 is added to our script-src next to the nonce', async () => {
-    const pending = await rp.startAuthorization({ response_mode: 'form_post' });
+    const pending = await running.rp.startAuthorization({ response_mode: 'form_post' });
     const browser = new HttpBrowser();
     const page = await browser.navigate(pending.url);
     const uid = page.url.split('/').pop()!;
-    await browser.navigate(`${sesame.url}/interaction/${uid}/email`, { form: { ...formFields(page.html, '/email'), email: 'form-post@example.com' } });
-    const mail = await smtp.waitForMail('form-post@example.com');
-    const check = await browser.navigate(`${sesame.url}/interaction/${uid}/check`);
-    const consent = await browser.navigate(`${sesame.url}/interaction/${uid}/code`, { form: { ...formFields(check.html, '/code'), code: mail.code! } });
+    await browser.navigate(`${running.sesame.url}/interaction/${uid}/email`, { form: { ...formFields(page.html, '/email'), email: 'form-post@example.com' } });
+    const mail = await running.smtp.waitForMail('form-post@example.com');
+    const check = await browser.navigate(`${running.sesame.url}/interaction/${uid}/check`);
+    const consent = await browser.navigate(`${running.sesame.url}/interaction/${uid}/code`, { form: { ...formFields(check.html, '/code'), code: mail.code! } });
     const consentAction = /action="([^"]*\/consent)"/.exec(consent.html)![1]!;
-    const posted = await browser.navigate(`${sesame.url}${consentAction}`, { form: { ...formFields(consent.html, '/consent'), decision: 'allow' } });
-    expect(posted.html).toContain(`action="${rp.redirectUri}"`);
+    const posted = await browser.navigate(`${running.sesame.url}${consentAction}`, { form: { ...formFields(consent.html, '/consent'), decision: 'allow' } });
+    expect(posted.html).toContain(`action="${running.rp.redirectUri}"`);
     const script = /<script>([\s\S]*?)<\/script>/.exec(posted.html)![1]!;
     const csp = posted.headers.get('content-security-policy')!;
     expect(csp).toContain(`'sha256-${createHash('sha256').update(script).digest('base64')}'`);
@@ -173,7 +155,7 @@ describe('oidc-provider\'s own inline script (response_mode=form_post) still run
 
 describe('in production', () => {
   it('adds HSTS', async () => {
-    const production = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url, config: { nodeEnv: 'production' } });
+    const production = await startSesame({ redisUrl: running.redis.url, smtpUrl: running.smtp.url, config: { nodeEnv: 'production' } });
     try {
       const response = await fetch(`${production.url}/nowhere`);
       expect(response.headers.get('strict-transport-security')).toBe('max-age=63072000; includeSubDomains');
@@ -197,9 +179,9 @@ const authorizationParams = () =>
 describe('cookies', () => {
   it('oidc-provider\'s and ours are HttpOnly and SameSite=Lax; not Secure on a plain-http issuer', async () => {
     const browser = new HttpBrowser();
-    const auth = await browser.request((await rp.startAuthorization()).url);
-    const demo = await browser.request(`${sesame.url}/demo/start`);
-    const accountFlow = await browser.request(`${sesame.url}/account/sign-in`);
+    const auth = await browser.request((await running.rp.startAuthorization()).url);
+    const demo = await browser.request(`${running.sesame.url}/demo/start`);
+    const accountFlow = await browser.request(`${running.sesame.url}/account/sign-in`);
     const cookies = new Map([...cookiesOf(auth), ...cookiesOf(demo), ...cookiesOf(accountFlow)]);
     expect([...cookies.keys()]).toEqual(expect.arrayContaining(['_interaction', '_interaction.sig', '_interaction_resume', '_interaction_resume.sig', 'sesame_demo', 'sesame_demo.sig']));
     expect(cookies.size).toBeGreaterThan(6);
@@ -210,15 +192,15 @@ describe('cookies', () => {
   });
 
   it('the session cookie too, once signed in', async () => {
-    const signIn = await requestSignInMail({ rp, smtp }, 'session-cookie@example.com');
-    const response = await signIn.browser.request(`${sesame.url}/interaction/${signIn.uid}/code`, { form: { ...formFields(signIn.checkPage.html, '/code'), code: signIn.mail.code! } });
-    const resumed = await signIn.browser.request(new URL(response.headers.get('location')!, sesame.url).href);
+    const signIn = await requestSignInMail(running, 'session-cookie@example.com');
+    const response = await signIn.browser.request(`${running.sesame.url}/interaction/${signIn.uid}/code`, { form: { ...formFields(signIn.checkPage.html, '/code'), code: signIn.mail.code! } });
+    const resumed = await signIn.browser.request(new URL(response.headers.get('location')!, running.sesame.url).href);
     const session = cookiesOf(resumed).get('_session');
     expect(session).toEqual(expect.arrayContaining(['httponly', 'samesite=lax']));
   });
 
   it('with an https issuer behind its TLS proxy (TRUST_PROXY), our app and oidc-provider both set Secure cookies', async () => {
-    const tls = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url, config: { issuer: 'https://id.sesame.test', trustProxy: true, devTools: true } });
+    const tls = await startSesame({ redisUrl: running.redis.url, smtpUrl: running.smtp.url, config: { issuer: 'https://id.sesame.test', trustProxy: true, devTools: true } });
     try {
       const browser = new HttpBrowser(undefined, { 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.9' });
       const auth = await browser.request(`${tls.url}/auth?${authorizationParams()}`);
@@ -237,7 +219,7 @@ describe('cookies', () => {
   });
 
   it('a request that did not come through TLS is sent to the https issuer, never served (and never a 5xx)', async () => {
-    const tls = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url, config: { nodeEnv: 'production', issuer: 'https://id.sesame.test', trustProxy: true } });
+    const tls = await startSesame({ redisUrl: running.redis.url, smtpUrl: running.smtp.url, config: { nodeEnv: 'production', issuer: 'https://id.sesame.test', trustProxy: true } });
     try {
       for (const path of [`/auth?${authorizationParams()}`, '/interaction/abc', '//evil.example/x', '/.well-known/openid-configuration']) {
         const response = await fetch(`${tls.url}${path}`, { redirect: 'manual' });
@@ -258,7 +240,7 @@ describe('cookies', () => {
 
 describe('CORS (clientBasedCORS)', () => {
   const tokenRequest = (origin: string, clientId: string) =>
-    fetch(`${sesame.url}/token`, {
+    fetch(`${running.sesame.url}/token`, {
       method: 'POST',
       headers: { origin, 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: 'authorization_code', code: 'x', client_id: clientId, redirect_uri: 'http://127.0.0.1:9/spa-callback', code_verifier: 'v'.repeat(43) }),
@@ -276,7 +258,7 @@ describe('CORS (clientBasedCORS)', () => {
   });
 
   it('a confidential client is never called from a browser', async () => {
-    const response = await fetch(`${sesame.url}/token/introspection`, {
+    const response = await fetch(`${running.sesame.url}/token/introspection`, {
       method: 'POST',
       headers: { origin: 'http://127.0.0.1:9', 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`test-app:${TEST_CLIENT.client_secret}`).toString('base64')}` },
       body: 'token=x',

@@ -15,8 +15,12 @@ export interface SesameUnderTest {
 }
 
 export interface UseSesameOptions extends Pick<StartSesameOptions, 'config' | 'keyPrefix' | 'logger'> {
-  /** The registration the app (`rp`) signs in with; it must be among Sesame's clients. @default TEST_CLIENT */
-  client?: ClientRegistration;
+  /**
+   * The registration the app (`rp`) signs in with; it must be among Sesame's clients. `false`: no
+   * app, for a file whose tests must see Sesame before any app has asked it for discovery.
+   * @default TEST_CLIENT
+   */
+  client?: ClientRegistration | false;
 }
 
 /**
@@ -25,14 +29,15 @@ export interface UseSesameOptions extends Pick<StartSesameOptions, 'config' | 'k
  * run: read its properties inside tests and hooks, never destructure it at the top of a file.
  * Called inside a describe, the instance lives for that describe only.
  */
+export function useSesame(options: UseSesameOptions & { client: false }): Omit<SesameUnderTest, 'rp'>;
+export function useSesame(options?: UseSesameOptions): SesameUnderTest;
 export function useSesame({ client = TEST_CLIENT, ...startOptions }: UseSesameOptions = {}): SesameUnderTest {
   const running = {} as SesameUnderTest;
   beforeAll(async () => {
     running.redis = await startRedis();
     running.smtp = await startSmtpSink();
     running.sesame = await startSesame({ redisUrl: running.redis.url, smtpUrl: running.smtp.url, ...startOptions });
-    // Always started: one discovery request, cheaper than making `rp` optional in every file.
-    running.rp = await startRelyingParty(running.sesame.url, client);
+    if (client) running.rp = await startRelyingParty(running.sesame.url, client);
   });
   // Read at teardown, not captured at start: a test that restarts Redis (redis-outage) puts the new
   // server in `running.redis`, and that is the one to stop. jest runs afterAll hooks in the order

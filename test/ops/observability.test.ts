@@ -1,50 +1,29 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { Writable } from 'node:stream';
 import { metricsAccessFor } from '../../src/app.ts';
 import { createLogger } from '../../src/logger.ts';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
-import { startRedis, type StartedRedis } from '../helpers/redis.ts';
-import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
 import { requestSignInMail, signInWithCode, signInWithLink } from '../helpers/sign-in.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
-import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
 import { testConfig } from '../helpers/test-config.ts';
+import { useSesame } from '../helpers/use-sesame.ts';
 
-let redis: StartedRedis;
-let smtp: SmtpSink;
-let sesame: RunningSesame;
-let rp: RelyingParty;
 const METRICS_TOKEN = 'metrics-token-0123456789abcdef0123456789';
 const logLines: Record<string, unknown>[] = [];
 let rawLog = '';
-
-beforeAll(async () => {
-  redis = await startRedis();
-  smtp = await startSmtpSink();
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      rawLog += chunk;
-      for (const line of String(chunk).split('\n').filter(Boolean)) logLines.push(JSON.parse(line));
-      done();
-    },
-  });
-  sesame = await startSesame({
-    redisUrl: redis.url,
-    smtpUrl: smtp.url,
-    logger: createLogger({ level: 'info', destination }),
-    config: { metrics: { token: METRICS_TOKEN }, readinessMailCheckSeconds: 0 },
-  });
-  rp = await startRelyingParty(sesame.url);
+const destination = new Writable({
+  write(chunk, _encoding, done) {
+    rawLog += chunk;
+    for (const line of String(chunk).split('\n').filter(Boolean)) logLines.push(JSON.parse(line));
+    done();
+  },
 });
-
-afterAll(async () => {
-  await sesame?.close();
-  await smtp?.stop();
-  await redis?.stop();
+const running = useSesame({
+  logger: createLogger({ level: 'info', destination }),
+  config: { metrics: { token: METRICS_TOKEN }, readinessMailCheckSeconds: 0 },
 });
 
 async function scrape(): Promise<string> {
-  const response = await fetch(`${sesame.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  const response = await fetch(`${running.sesame.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
   expect(response.status).toBe(200);
   expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
   return response.text();
@@ -58,36 +37,36 @@ function sample(text: string, name: string, labels = ''): number {
 
 describe('/healthz and /readyz', () => {
   it('/healthz answers while the process runs', async () => {
-    const response = await fetch(`${sesame.url}/healthz`);
+    const response = await fetch(`${running.sesame.url}/healthz`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: 'ok' });
   });
 
   it('/readyz checks Redis and verifies the SMTP relay', async () => {
-    const response = await fetch(`${sesame.url}/readyz`);
+    const response = await fetch(`${running.sesame.url}/readyz`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: 'ready', checks: { store: 'up', mail: 'up' } });
   });
 
   it('/readyz reports a dead relay, and stays ready because the mail waits in Redis', async () => {
-    await smtp.pause();
+    await running.smtp.pause();
     try {
-      const response = await fetch(`${sesame.url}/readyz`);
+      const response = await fetch(`${running.sesame.url}/readyz`);
       expect(await response.json()).toEqual({ status: 'ready', checks: { store: 'up', mail: 'down' } });
       expect(response.status).toBe(200);
       expect(sample(await scrape(), 'sesame_mail_transport_up')).toBe(0);
     } finally {
-      await smtp.resume();
+      await running.smtp.resume();
     }
-    expect(((await (await fetch(`${sesame.url}/readyz`)).json()) as { checks: { mail: string } }).checks.mail).toBe('up');
+    expect(((await (await fetch(`${running.sesame.url}/readyz`)).json()) as { checks: { mail: string } }).checks.mail).toBe('up');
     expect(sample(await scrape(), 'sesame_mail_transport_up')).toBe(1);
   });
 });
 
 describe('/metrics', () => {
   it('needs the bearer token', async () => {
-    expect((await fetch(`${sesame.url}/metrics`)).status).toBe(401);
-    expect((await fetch(`${sesame.url}/metrics`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    expect((await fetch(`${running.sesame.url}/metrics`)).status).toBe(401);
+    expect((await fetch(`${running.sesame.url}/metrics`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
   });
 
   it('is open in development and test without a token, and off in production', () => {
@@ -100,14 +79,14 @@ describe('/metrics', () => {
   it('counts sign-ins started and completed, mails queued and sent, and refused codes', async () => {
     const before = await scrape();
     // One wrong code, then the right one.
-    const { uid, browser, origin, mail } = await requestSignInMail({ rp, smtp }, 'metrics@example.com');
+    const { uid, browser, origin, mail } = await requestSignInMail(running, 'metrics@example.com');
     const check = await browser.navigate(`${origin}/interaction/${uid}/check`);
     const wrong = mail.code === '000000' ? '111111' : '000000';
     await browser.navigate(`${origin}/interaction/${uid}/code`, { form: { ...formFields(check.html, '/code'), code: wrong } });
     const again = await browser.navigate(`${origin}/interaction/${uid}/check`);
     const done = await browser.navigate(`${origin}/interaction/${uid}/code`, { form: { ...formFields(again.html, '/code'), code: mail.code! } });
     expect(done.leftTo ?? done.html).toMatch(/callback\?code=|consent/);
-    await signInWithLink({ rp, smtp }, 'metrics-link@example.com');
+    await signInWithLink(running, 'metrics-link@example.com');
     const after = await scrape();
 
     const delta = (name: string, labels = '') => sample(after, name, labels) - sample(before, name, labels);
@@ -121,8 +100,8 @@ describe('/metrics', () => {
   });
 
   it('keeps HTTP latency per route template, never per raw path', async () => {
-    await signInWithCode({ rp, smtp }, 'histogram@example.com');
-    await fetch(`${sesame.url}/no/such/page/${Math.random()}`);
+    await signInWithCode(running, 'histogram@example.com');
+    await fetch(`${running.sesame.url}/no/such/page/${Math.random()}`);
     const text = await scrape();
     expect(sample(text, 'sesame_http_request_duration_seconds_count', '{method="POST",route="/interaction/:uid/email",status="303"}')).toBeGreaterThan(0);
     expect(sample(text, 'sesame_http_request_duration_seconds_count', '{method="POST",route="/token",status="200"}')).toBeGreaterThan(0);
@@ -135,7 +114,7 @@ describe('/metrics', () => {
 
 describe('request logs', () => {
   it('writes one JSON line per request with id, method, path, route, status and duration', async () => {
-    const response = await fetch(`${sesame.url}/healthz?probe=1`);
+    const response = await fetch(`${running.sesame.url}/healthz?probe=1`);
     const requestId = response.headers.get('x-request-id');
     const line = logLines.find((l) => l.msg === 'request' && l.requestId === requestId);
     expect(line).toMatchObject({ level: 30, service: 'sesame', method: 'GET', path: '/healthz', route: '/healthz', status: 200 });
@@ -144,7 +123,7 @@ describe('request logs', () => {
 
   it('never logs a link token, a code, a cookie or a query string', async () => {
     const browser = new HttpBrowser();
-    const { mail } = await signInWithLink({ rp, smtp, browser }, 'secret-free-logs@example.com');
+    const { mail } = await signInWithLink({ ...running, browser }, 'secret-free-logs@example.com');
     const linkToken = new URL(mail.link!).searchParams.get('t')!;
     const linkLine = logLines.find((l) => l.msg === 'request' && l.route === '/interaction/:uid/link' && l.method === 'GET');
     expect(linkLine).toBeDefined();
