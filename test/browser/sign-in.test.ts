@@ -1,27 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.ts';
-import { startRedis, type StartedRedis } from '../helpers/redis.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
-import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
+import { useSesame } from '../helpers/use-sesame.ts';
 
-let redis: StartedRedis;
-let smtp: SmtpSink;
-let sesame: RunningSesame;
 let browser: Browser;
-
+const running = useSesame({ config: { devTools: true }, client: false });
 beforeAll(async () => {
-  redis = await startRedis();
-  smtp = await startSmtpSink();
-  sesame = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url, config: { devTools: true } });
   browser = await launchChromium();
 });
-
 afterAll(async () => {
   await browser?.close();
-  await sesame?.close();
-  await smtp?.stop();
-  await redis?.stop();
 });
 
 describe('headless Chromium through the real pages', () => {
@@ -32,13 +20,13 @@ describe('headless Chromium through the real pages', () => {
     page.on('pageerror', (error) => scriptErrors.push(error.message));
     page.on('console', (message) => message.type() === 'error' && scriptErrors.push(message.text()));
 
-    await page.goto(`${sesame.url}/demo`);
+    await page.goto(`${running.sesame.url}/demo`);
     await page.getByRole('link', { name: /Sign in with/ }).click();
     await page.getByLabel('Email address').fill('chromium@example.com');
     await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
     await expect(page.getByRole('heading', { name: 'Check your email' }).isVisible()).resolves.toBe(true);
 
-    const mail = await smtp.waitForMail('chromium@example.com');
+    const mail = await running.smtp.waitForMail('chromium@example.com');
     await page.getByLabel('Code from the email').fill(mail.code!);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('button', { name: 'Allow', exact: true }).click();
@@ -46,7 +34,7 @@ describe('headless Chromium through the real pages', () => {
     await page.waitForURL(/\/demo\/callback/);
     expect(await page.locator('#signed-in-email').textContent()).toBe('chromium@example.com');
     const claims = JSON.parse((await page.locator('#claims').textContent())!);
-    expect(claims).toMatchObject({ email: 'chromium@example.com', email_verified: true, iss: sesame.url, aud: 'sesame-demo', amr: ['email'] });
+    expect(claims).toMatchObject({ email: 'chromium@example.com', email_verified: true, iss: running.sesame.url, aud: 'sesame-demo', amr: ['email'] });
     expect(scriptErrors).toEqual([]);
     await context.close();
   });
@@ -55,12 +43,12 @@ describe('headless Chromium through the real pages', () => {
     const laptop = await browser.newContext();
     const phone = await browser.newContext({ userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Safari/604.1' });
     const tab = await laptop.newPage();
-    await tab.goto(`${sesame.url}/demo/start`);
+    await tab.goto(`${running.sesame.url}/demo/start`);
     await tab.getByLabel('Email address').fill('two-devices@example.com');
     await tab.getByRole('button', { name: 'Email me a sign-in link' }).click();
     const matchNumber = (await tab.locator('#match-number').textContent())!.trim();
 
-    const mail = await smtp.waitForMail('two-devices@example.com');
+    const mail = await running.smtp.waitForMail('two-devices@example.com');
     const phonePage = await phone.newPage();
     await phonePage.goto(mail.link!);
     await phonePage.getByRole('button', { name: matchNumber, exact: true }).click();

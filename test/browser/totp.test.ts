@@ -1,28 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.ts';
-import { startRedis, type StartedRedis } from '../helpers/redis.ts';
 import { totpCode } from '../helpers/second-factor.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
-import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
+import { useSesame } from '../helpers/use-sesame.ts';
 
-let redis: StartedRedis;
-let smtp: SmtpSink;
-let sesame: RunningSesame;
 let browser: Browser;
-
+const running = useSesame({ config: { devTools: true }, client: false });
 beforeAll(async () => {
-  redis = await startRedis();
-  smtp = await startSmtpSink();
-  sesame = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url, config: { devTools: true } });
   browser = await launchChromium();
 });
-
 afterAll(async () => {
   await browser?.close();
-  await sesame?.close();
-  await smtp?.stop();
-  await redis?.stop();
 });
 
 /** Collects script errors and CSP violations, which Chromium reports on the console. */
@@ -36,7 +24,7 @@ function watchErrors(page: Page): string[] {
 async function signInWithEmail(page: Page, email: string) {
   await page.getByLabel('Email address').fill(email);
   await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
-  const mail = await smtp.waitForMail(email);
+  const mail = await running.smtp.waitForMail(email);
   await page.getByLabel('Code from the email').fill(mail.code!);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
@@ -46,7 +34,7 @@ describe('headless Chromium: an authenticator app, end to end', () => {
     const setup = await browser.newContext();
     const page = await setup.newPage();
     const errors = watchErrors(page);
-    await page.goto(`${sesame.url}/account`);
+    await page.goto(`${running.sesame.url}/account`);
     await signInWithEmail(page, 'chromium-totp@example.com');
     await expect(page.getByRole('heading', { name: 'Your account' }).isVisible()).resolves.toBe(true);
 
@@ -67,7 +55,7 @@ describe('headless Chromium: an authenticator app, end to end', () => {
     const later = await browser.newContext();
     const app = await later.newPage();
     const appErrors = watchErrors(app);
-    await app.goto(`${sesame.url}/demo/start`);
+    await app.goto(`${running.sesame.url}/demo/start`);
     await signInWithEmail(app, 'chromium-totp@example.com');
     await expect(app.getByRole('heading', { name: 'One more step' }).isVisible()).resolves.toBe(true);
     await app.getByLabel('6-digit code').fill(totpCode(secret, 1));

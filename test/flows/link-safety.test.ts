@@ -1,49 +1,34 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
-import { startRedis, type StartedRedis } from '../helpers/redis.ts';
-import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
 import { finishAtApp, requestSignInMail } from '../helpers/sign-in.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
-import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
+import { useSesame } from '../helpers/use-sesame.ts';
 import { Redis } from 'ioredis';
 
-let redis: StartedRedis;
-let smtp: SmtpSink;
-let sesame: RunningSesame;
-let rp: RelyingParty;
 let admin: Redis;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  smtp = await startSmtpSink();
-  sesame = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url });
-  rp = await startRelyingParty(sesame.url);
-  admin = new Redis(redis.url);
-});
-
-afterAll(async () => {
-  admin?.disconnect();
-  await sesame?.close();
-  await smtp?.stop();
-  await redis?.stop();
+// Registered before useSesame's: jest runs afterAll hooks in the order they were registered, and
+// this client must be gone before its Redis stops.
+afterAll(() => admin?.disconnect());
+const running = useSesame();
+beforeAll(() => {
+  admin = new Redis(running.redis.url);
 });
 
 describe('magic links survive mail scanners and work once', () => {
   it('any number of GETs (a scanner) consume nothing; the POST signs in', async () => {
-    const { browser, mail, pending } = await requestSignInMail({ rp, smtp }, 'scanned@example.com');
+    const { browser, mail, pending } = await requestSignInMail(running, 'scanned@example.com');
     const scanner = new HttpBrowser('Mozilla/5.0 (compatible; SafeLinks)');
     for (let i = 0; i < 3; i++) expect((await scanner.navigate(mail.link!)).status).toBe(200);
     const confirm = await browser.navigate(mail.link!);
     expect(confirm.html).toContain('Continue');
     const page = await browser.navigate(`${new URL(mail.link!).origin}${new URL(mail.link!).pathname}`, { form: formFields(confirm.html, '/link') });
-    const tokens = await rp.handleCallback(await finishAtApp(browser, page), pending);
+    const tokens = await running.rp.handleCallback(await finishAtApp(browser, page), pending);
     expect(tokens.claims()!.email).toBe('scanned@example.com');
   });
 
   it('a used link shows a clear page and does nothing', async () => {
-    const { browser, mail } = await requestSignInMail({ rp, smtp }, 'reuse@example.com');
+    const { browser, mail } = await requestSignInMail(running, 'reuse@example.com');
     const confirm = await browser.navigate(mail.link!);
-    const action = `${sesame.url}${new URL(mail.link!).pathname}`;
+    const action = `${running.sesame.url}${new URL(mail.link!).pathname}`;
     await browser.navigate(action, { form: formFields(confirm.html, '/link') });
     const again = await browser.navigate(mail.link!);
     expect(again.status).toBe(400);
@@ -53,9 +38,9 @@ describe('magic links survive mail scanners and work once', () => {
   });
 
   it('an expired link shows a clear page', async () => {
-    const { mail, uid } = await requestSignInMail({ rp, smtp }, 'late@example.com');
+    const { mail, uid } = await requestSignInMail(running, 'late@example.com');
     // Let Redis expire the sign-in record for real.
-    const [key] = await admin.keys(`${sesame.config.redis.keyPrefix}sign-in:{${uid}}`);
+    const [key] = await admin.keys(`${running.sesame.config.redis.keyPrefix}sign-in:{${uid}}`);
     expect(key).toBeDefined();
     await admin.pexpire(key!, 1);
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -65,7 +50,7 @@ describe('magic links survive mail scanners and work once', () => {
   });
 
   it('a tampered or malformed token is refused without a 5xx', async () => {
-    const { mail } = await requestSignInMail({ rp, smtp }, 'tamper@example.com');
+    const { mail } = await requestSignInMail(running, 'tamper@example.com');
     const link = new URL(mail.link!);
     const token = link.searchParams.get('t')!;
     // The last character changed to another one (a fixed 'A' would be no change one time in 16).
@@ -78,14 +63,14 @@ describe('magic links survive mail scanners and work once', () => {
   });
 
   it('issuing a new mail invalidates the previous link and code', async () => {
-    const { browser, uid, mail: first, checkPage } = await requestSignInMail({ rp, smtp }, 'resend@example.com');
-    const resend = await browser.navigate(`${sesame.url}/interaction/${uid}/email`, { form: { ...formFields(checkPage.html, `${uid}/email`) } });
+    const { browser, uid, mail: first, checkPage } = await requestSignInMail(running, 'resend@example.com');
+    const resend = await browser.navigate(`${running.sesame.url}/interaction/${uid}/email`, { form: { ...formFields(checkPage.html, `${uid}/email`) } });
     expect(resend.status).toBe(200);
-    const second = await smtp.waitForMail('resend@example.com');
+    const second = await running.smtp.waitForMail('resend@example.com');
     expect(second.code).not.toBe(first.code);
     const old = await new HttpBrowser().navigate(first.link!);
     expect(old.status).toBe(400);
-    const wrong = await browser.navigate(`${sesame.url}/interaction/${uid}/code`, { form: { csrf: formFields(checkPage.html, '/code').csrf!, code: first.code! } });
+    const wrong = await browser.navigate(`${running.sesame.url}/interaction/${uid}/code`, { form: { csrf: formFields(checkPage.html, '/code').csrf!, code: first.code! } });
     expect(wrong.status).toBe(400);
     expect(wrong.html).toContain('not right');
   });

@@ -3,13 +3,10 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import type { Config } from '../../src/config/config-schema.ts';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
-import { startRedis, type StartedRedis } from '../helpers/redis.ts';
-import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
 import { requestSignInMail, signInWithCode } from '../helpers/sign-in.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
-import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
 import { FIRST_PARTY_CLIENT, MACHINE_CLIENT, TEST_CLIENT, testConfig } from '../helpers/test-config.ts';
 import { accountWithTotp, totpCode } from '../helpers/second-factor.ts';
+import { useSesame } from '../helpers/use-sesame.ts';
 
 // Random and malicious requests at every route: no answer is a 5xx, none hangs, none shows a
 // stack trace or a secret, none redirects off-site; and a regular sign-in works afterwards.
@@ -86,10 +83,6 @@ const RUNS_PER_ROUTE = 60;
 const REQUEST_TIMEOUT_MS = 10_000;
 const LIVE_SIGN_INS = 3;
 
-let redis: StartedRedis;
-let smtp: SmtpSink;
-let sesame: RunningSesame;
-let rp: RelyingParty;
 /** Real sign-ins in progress: their uid, cookies, CSRF token, and a complete form that can be replayed. */
 let live: { uid: string; browser: HttpBrowser; csrf: string; replay: Record<string, string> }[] = [];
 /** A signed-in account page: its cookies and CSRF token serve the /account routes. */
@@ -97,18 +90,16 @@ let accountSession: { browser: HttpBrowser; csrf: string };
 let secrets: string[] = [];
 const statuses = new Map<string, Map<number, number>>();
 
-beforeAll(async () => {
-  redis = await startRedis();
-  smtp = await startSmtpSink();
-  // Limits generous enough that the flood below does not lock the final, regular sign-in out:
-  // what is tested here is that nothing breaks (rate-limits.test.ts tests the limits).
-  const { rateLimits } = testConfig({ issuer: 'http://unused' });
-  const generous = { limit: 100_000, windowSeconds: 900 };
-  const limits: Config['rateLimits'] = { signInMailPerAddress: generous, signInMailPerIp: generous, codeEntriesPerIp: generous };
+// Limits generous enough that the flood below does not lock the final, regular sign-in out:
+// what is tested here is that nothing breaks (rate-limits.test.ts tests the limits).
+const { rateLimits } = testConfig({ issuer: 'http://unused' });
+const generous = { limit: 100_000, windowSeconds: 900 };
+const limits: Config['rateLimits'] = { signInMailPerAddress: generous, signInMailPerIp: generous, codeEntriesPerIp: generous };
+const running = useSesame({ config: { devTools: true, rateLimits: limits } });
+
+beforeAll(() => {
   expect(Object.keys(limits).sort()).toEqual(Object.keys(rateLimits).sort());
-  sesame = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url, config: { devTools: true, rateLimits: limits } });
-  rp = await startRelyingParty(sesame.url);
-  const { config } = sesame;
+  const { config } = running.sesame;
   secrets = [
     config.hmacKey,
     ...config.cookieKeys,
@@ -127,14 +118,14 @@ async function startLiveSignIns() {
   for (let i = 0; i < LIVE_SIGN_INS; i++) {
     const email = `hostile-${i}-${randomUUID()}@example.com`;
     const last = i === LIVE_SIGN_INS - 1;
-    const totp = last ? await accountWithTotp(sesame, email) : undefined;
-    const signIn = await requestSignInMail({ rp, smtp }, email);
+    const totp = last ? await accountWithTotp(running.sesame, email) : undefined;
+    const signIn = await requestSignInMail(running, email);
     const fields = formFields(signIn.checkPage.html, '/code');
     if (!totp) {
       live.push({ uid: signIn.uid, browser: signIn.browser, csrf: fields.csrf!, replay: { ...fields, code: signIn.mail.code! } });
       continue;
     }
-    const prompt = await signIn.browser.navigate(`${sesame.url}/interaction/${signIn.uid}/code`, { form: { ...fields, code: signIn.mail.code! } });
+    const prompt = await signIn.browser.navigate(`${running.sesame.url}/interaction/${signIn.uid}/code`, { form: { ...fields, code: signIn.mail.code! } });
     expect(prompt.url).toMatch(/\/totp$/);
     live.push({ uid: signIn.uid, browser: signIn.browser, csrf: fields.csrf!, replay: { ...formFields(prompt.html, '/totp'), code: totpCode(totp.secret) } });
   }
@@ -143,21 +134,18 @@ async function startLiveSignIns() {
 /** Signs a browser in to /account with an emailed code. */
 async function signInToAccountPage() {
   const browser = new HttpBrowser();
-  const emailForm = await browser.navigate(`${sesame.url}/account`);
+  const emailForm = await browser.navigate(`${running.sesame.url}/account`);
   const uid = emailForm.url.split('/').pop()!;
-  const check = await browser.navigate(`${sesame.url}/interaction/${uid}/email`, { form: { ...formFields(emailForm.html, '/email'), email: 'hostile-account@example.com' } });
-  const mail = await smtp.waitForMail('hostile-account@example.com');
-  const page = await browser.navigate(`${sesame.url}/interaction/${uid}/code`, { form: { ...formFields(check.html, '/code'), code: mail.code! } });
-  expect(page.url).toBe(`${sesame.url}/account`);
+  const check = await browser.navigate(`${running.sesame.url}/interaction/${uid}/email`, { form: { ...formFields(emailForm.html, '/email'), email: 'hostile-account@example.com' } });
+  const mail = await running.smtp.waitForMail('hostile-account@example.com');
+  const page = await browser.navigate(`${running.sesame.url}/interaction/${uid}/code`, { form: { ...formFields(check.html, '/code'), code: mail.code! } });
+  expect(page.url).toBe(`${running.sesame.url}/account`);
   accountSession = { browser, csrf: formFields(page.html, '/account/sign-out').csrf! };
 }
 
 afterAll(async () => {
   live = [];
   if (process.env.HOSTILE_STATS) process.stdout.write(`${JSON.stringify(Object.fromEntries([...statuses].map(([k, v]) => [k, Object.fromEntries(v)])))}\n`);
-  await sesame?.close();
-  await smtp?.stop();
-  await redis?.stop();
 });
 
 // ---- what a hostile request is made of ------------------------------------------------------
@@ -264,15 +252,15 @@ async function send(route: Route, input: HostileRequest) {
   const path = route.path.replace(':uid', input.uid.kind === 'live' ? signIn.uid : input.uid.raw);
   // GET routes get their fields in the query, POST routes in the body (and random query on top).
   const query = route.method === 'GET' ? fieldsFor(route.fields ?? {}, input.query) : fieldsFor({}, input.query);
-  const url = `${sesame.url}${path}${query.length > 0 ? `?${encode(query)}` : ''}`;
+  const url = `${running.sesame.url}${path}${query.length > 0 ? `?${encode(query)}` : ''}`;
   const requestHeaders: Record<string, string> = {};
   for (const [name, value] of Object.entries(input.headers)) {
     if (value === '' || value === undefined) continue;
-    requestHeaders[name] = name === 'origin' && value === 'same' ? sesame.url : value;
+    requestHeaders[name] = name === 'origin' && value === 'same' ? running.sesame.url : value;
   }
   const onAccountPage = route.path.startsWith('/account');
   const csrf = onAccountPage ? accountSession.csrf : signIn.csrf;
-  if (input.cookies.kind === 'real') requestHeaders.cookie = onAccountPage ? accountSession.browser.cookieHeader(new URL(url)) : signIn.browser.cookieHeader(new URL(`${sesame.url}/interaction/${signIn.uid}/`));
+  if (input.cookies.kind === 'real') requestHeaders.cookie = onAccountPage ? accountSession.browser.cookieHeader(new URL(url)) : signIn.browser.cookieHeader(new URL(`${running.sesame.url}/interaction/${signIn.uid}/`));
   if (input.cookies.kind === 'forged') requestHeaders.cookie = input.cookies.header;
   let payload: string | undefined;
   if (route.method === 'POST') {
@@ -301,15 +289,15 @@ function judge(route: Route, { response, text, path }: { response: Response; tex
   for (const secret of secrets) if (text.includes(secret) || [...response.headers.values()].some((v) => v.includes(secret))) throw new Error(`${where}: a secret leaked`);
   const location = response.headers.get('location');
   if (location !== null) {
-    const to = new URL(location, sesame.url);
+    const to = new URL(location, running.sesame.url);
     const registered = REGISTERED_TARGETS.some((uri) => to.href === uri || to.href.startsWith(`${uri}?`) || to.href.startsWith(`${uri}#`));
-    if (to.origin !== sesame.url && !registered) throw new Error(`${where}: redirects off-site to ${to.href}`);
+    if (to.origin !== running.sesame.url && !registered) throw new Error(`${where}: redirects off-site to ${to.href}`);
   }
 }
 
 describe('hostile input at every route', () => {
   it('the route table covers the provider\'s endpoints as discovery names them', async () => {
-    const discovery = (await (await fetch(`${sesame.url}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    const discovery = (await (await fetch(`${running.sesame.url}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
     const paths = new Set(ROUTES.map((route) => route.path));
     for (const endpoint of ['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'introspection_endpoint', 'revocation_endpoint', 'end_session_endpoint', 'jwks_uri', 'pushed_authorization_request_endpoint']) {
       expect([endpoint, paths.has(new URL(discovery[endpoint] as string).pathname)]).toEqual([endpoint, true]);
@@ -343,8 +331,8 @@ describe('hostile input at every route', () => {
   });
 
   it('a regular sign-in still works afterwards', async () => {
-    const { tokens } = await signInWithCode({ rp, smtp }, 'after-the-storm@example.com');
+    const { tokens } = await signInWithCode(running, 'after-the-storm@example.com');
     expect(tokens.claims()!.email).toBe('after-the-storm@example.com');
-    expect((await fetch(`${sesame.url}/jwks`)).status).toBe(200);
+    expect((await fetch(`${running.sesame.url}/jwks`)).status).toBe(200);
   });
 });

@@ -1,32 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
-import { startRedis, uniquePrefix, type StartedRedis } from '../helpers/redis.ts';
-import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
+import { uniquePrefix } from '../helpers/redis.ts';
 import { finishAtApp } from '../helpers/sign-in.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
-import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
+import { useSesame } from '../helpers/use-sesame.ts';
 
-let redis: StartedRedis;
-let smtp: SmtpSink;
-let sesame: RunningSesame;
-let rp: RelyingParty;
 let admin: Redis;
 const prefix = uniquePrefix('durable-mail');
-
-beforeAll(async () => {
-  redis = await startRedis();
-  smtp = await startSmtpSink();
-  sesame = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url, keyPrefix: prefix });
-  rp = await startRelyingParty(sesame.url);
-  admin = new Redis(redis.url);
-});
-
-afterAll(async () => {
-  admin?.disconnect();
-  await sesame?.close();
-  await smtp?.stop();
-  await redis?.stop();
+// Registered before useSesame's: jest runs afterAll hooks in the order they were registered, and
+// this client must be gone before its Redis stops.
+afterAll(() => admin?.disconnect());
+const running = useSesame({ keyPrefix: prefix });
+beforeAll(() => {
+  admin = new Redis(running.redis.url);
 });
 
 /** Everything BullMQ keeps of the mail queue, as raw text: what a stolen Redis dump would show. */
@@ -52,27 +38,27 @@ async function until(condition: () => boolean | Promise<boolean>, what: string, 
 describe('sign-in mail through the durable queue', () => {
   it('answers at once while SMTP is down, keeps the mail sealed in Redis, and sends it when SMTP returns', async () => {
     const email = 'smtp-outage@example.com';
-    const failuresBefore = (await sesame.metrics.mailSendFailures.get()).values[0]?.value ?? 0;
-    await smtp.pause();
+    const failuresBefore = (await running.sesame.metrics.mailSendFailures.get()).values[0]?.value ?? 0;
+    await running.smtp.pause();
     let stored: string;
     const browser = new HttpBrowser();
-    const pending = await rp.startAuthorization();
+    const pending = await running.rp.startAuthorization();
     try {
       const emailPage = await browser.navigate(pending.url);
       const uid = emailPage.url.split('/').pop()!;
-      const check = await browser.navigate(`${sesame.url}/interaction/${uid}/email`, { form: { ...formFields(emailPage.html, '/email'), email } });
+      const check = await browser.navigate(`${running.sesame.url}/interaction/${uid}/email`, { form: { ...formFields(emailPage.html, '/email'), email } });
       // The answer came before any mail could have been sent: the relay is down.
       expect(check.status).toBe(200);
-      expect(check.url).toBe(`${sesame.url}/interaction/${uid}/check`);
-      expect(smtp.messages.some((m) => m.to === email)).toBe(false);
+      expect(check.url).toBe(`${running.sesame.url}/interaction/${uid}/check`);
+      expect(running.smtp.messages.some((m) => m.to === email)).toBe(false);
       // The worker really tried, and failed, while the relay was down.
-      await until(async () => ((await sesame.metrics.mailSendFailures.get()).values[0]?.value ?? 0) > failuresBefore, 'a failed delivery attempt');
+      await until(async () => ((await running.sesame.metrics.mailSendFailures.get()).values[0]?.value ?? 0) > failuresBefore, 'a failed delivery attempt');
       stored = await rawQueueContents();
       expect(stored).toContain('sealed');
     } finally {
-      await smtp.resume();
+      await running.smtp.resume();
     }
-    const mail = await smtp.waitForMail(email, { timeoutMs: 20_000 });
+    const mail = await running.smtp.waitForMail(email, { timeoutMs: 20_000 });
     // Nothing of the mail was readable in Redis while it waited.
     expect(stored).not.toContain(email);
     expect(stored).not.toContain(new URL(mail.link!).searchParams.get('t'));
@@ -80,9 +66,9 @@ describe('sign-in mail through the durable queue', () => {
 
     // And the mail that arrived late still signs in.
     const uid = new URL(mail.link!).pathname.split('/')[2]!;
-    const check = await browser.navigate(`${sesame.url}/interaction/${uid}/check`);
-    const done = await browser.navigate(`${sesame.url}/interaction/${uid}/code`, { form: { ...formFields(check.html, '/code'), code: mail.code! } });
-    const tokens = await rp.handleCallback(await finishAtApp(browser, done), pending);
+    const check = await browser.navigate(`${running.sesame.url}/interaction/${uid}/check`);
+    const done = await browser.navigate(`${running.sesame.url}/interaction/${uid}/code`, { form: { ...formFields(check.html, '/code'), code: mail.code! } });
+    const tokens = await running.rp.handleCallback(await finishAtApp(browser, done), pending);
     expect(tokens.claims()!.email).toBe(email);
     // A sent mail leaves nothing in the queue.
     await until(async () => !(await rawQueueContents()).includes('sealed'), 'the sent job to be removed');
