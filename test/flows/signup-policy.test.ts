@@ -1,33 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
-import { startRedis, type StartedRedis } from '../helpers/redis.ts';
-import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
+import type { RelyingParty } from '../helpers/relying-party.ts';
 import { requestSignInMail, signInWithCode } from '../helpers/sign-in.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
-import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
-
-let redis: StartedRedis;
-let smtp: SmtpSink;
-let closed: RunningSesame;
-let open: RunningSesame;
-let closedRp: RelyingParty;
-let openRp: RelyingParty;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  smtp = await startSmtpSink();
-  closed = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url, config: { signup: 'closed' } });
-  open = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url, config: { signup: 'open' } });
-  closedRp = await startRelyingParty(closed.url);
-  openRp = await startRelyingParty(open.url);
-});
-
-afterAll(async () => {
-  await closed?.close();
-  await open?.close();
-  await smtp?.stop();
-  await redis?.stop();
-});
+import type { RunningSesame } from '../helpers/start-sesame.ts';
+import { useSesame } from '../helpers/use-sesame.ts';
 
 /** The parts of a response that must not differ between a known and an unknown address. */
 async function emailAnswer(sesame: RunningSesame, rp: RelyingParty, email: string) {
@@ -44,34 +20,39 @@ async function emailAnswer(sesame: RunningSesame, rp: RelyingParty, email: strin
   };
 }
 
+// Each policy's instance lives for its describe only, with its own Redis and SMTP sink.
 describe('SIGNUP=closed', () => {
+  const running = useSesame({ config: { signup: 'closed' } });
+
   it('gives an unknown address the same answer as a known one, and sends it no mail', async () => {
-    await closed.accounts.create('member@example.com', { verified: false });
-    const known = await emailAnswer(closed, closedRp, 'member@example.com');
-    const unknown = await emailAnswer(closed, closedRp, 'stranger@example.com');
+    await running.sesame.accounts.create('member@example.com', { verified: false });
+    const known = await emailAnswer(running.sesame, running.rp, 'member@example.com');
+    const unknown = await emailAnswer(running.sesame, running.rp, 'stranger@example.com');
     expect(unknown.status).toBe(known.status);
     expect(unknown.location).toBe(known.location);
     expect(unknown.headerNames).toEqual(known.headerNames);
     expect(unknown.page.replace(/stranger/g, 'X')).toBe(known.page.replace(/member/g, 'X'));
 
-    await smtp.waitForMail('member@example.com');
+    await running.smtp.waitForMail('member@example.com');
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(smtp.messages.filter((m) => m.to === 'stranger@example.com')).toHaveLength(0);
+    expect(running.smtp.messages.filter((m) => m.to === 'stranger@example.com')).toHaveLength(0);
   });
 
   it('lets an existing account sign in and marks its email verified', async () => {
-    await closed.accounts.create('invited@example.com', { verified: false });
-    const { tokens } = await signInWithCode({ rp: closedRp, smtp }, 'invited@example.com');
+    await running.sesame.accounts.create('invited@example.com', { verified: false });
+    const { tokens } = await signInWithCode(running, 'invited@example.com');
     expect(tokens.claims()!.email_verified).toBe(true);
-    expect((await closed.accounts.findByEmail('invited@example.com'))!.emailVerifiedAt).toBeDefined();
+    expect((await running.sesame.accounts.findByEmail('invited@example.com'))!.emailVerifiedAt).toBeDefined();
   });
 });
 
 describe('SIGNUP=open', () => {
+  const running = useSesame({ config: { signup: 'open' } });
+
   it('gives an address with an account the same answer as a new one', async () => {
-    await open.accounts.create('regular@example.com', { verified: true });
-    const known = await emailAnswer(open, openRp, 'regular@example.com');
-    const unknown = await emailAnswer(open, openRp, 'firsttime@example.com');
+    await running.sesame.accounts.create('regular@example.com', { verified: true });
+    const known = await emailAnswer(running.sesame, running.rp, 'regular@example.com');
+    const unknown = await emailAnswer(running.sesame, running.rp, 'firsttime@example.com');
     expect(unknown.status).toBe(known.status);
     expect(unknown.location).toBe(known.location);
     expect(unknown.headerNames).toEqual(known.headerNames);
@@ -79,11 +60,11 @@ describe('SIGNUP=open', () => {
   });
 
   it('creates the account on the first verified email, not before', async () => {
-    const { mail } = await requestSignInMail({ rp: openRp, smtp }, 'newcomer@example.com');
+    const { mail } = await requestSignInMail(running, 'newcomer@example.com');
     expect(mail.code).toBeDefined();
-    expect(await open.accounts.findByEmail('newcomer@example.com')).toBeUndefined();
-    const { tokens } = await signInWithCode({ rp: openRp, smtp }, 'newcomer@example.com');
-    const account = await open.accounts.findByEmail('newcomer@example.com');
+    expect(await running.sesame.accounts.findByEmail('newcomer@example.com')).toBeUndefined();
+    const { tokens } = await signInWithCode(running, 'newcomer@example.com');
+    const account = await running.sesame.accounts.findByEmail('newcomer@example.com');
     expect(account).toBeDefined();
     expect(tokens.claims()!.sub).toBe(account!.id);
     expect(tokens.claims()!.email_verified).toBe(true);
