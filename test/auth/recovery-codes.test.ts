@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Redis } from 'ioredis';
+import { describe, expect, it } from '@jest/globals';
 import { createRecoveryCodeStore, generateRecoveryCodes, hashRecoveryCode, normalizeRecoveryCode, recoverySetKey } from '../../src/auth/recovery-codes.ts';
-import { createMemoryStore } from '../../src/store/memory-store.ts';
 import type { Store } from '../../src/store/store.ts';
-import { countKeysWithPrefix, createTestRedisStore, startRedis, type StartedRedis } from '../helpers/redis.ts';
+import { bothStores, useStore } from '../helpers/both-stores.ts';
+import { countKeysWithPrefix } from '../helpers/redis.ts';
 
 const HMAC_KEY = 'h'.repeat(32);
 const FORMAT = /^[0-9a-hjkmnp-tv-z]{5}-[0-9a-hjkmnp-tv-z]{5}$/;
@@ -41,31 +40,8 @@ describe('hashRecoveryCode', () => {
   });
 });
 
-let redis: StartedRedis;
-interface Subject {
-  name: string;
-  store?: Store;
-  redis?: Redis;
-  prefix?: string;
-  cleanup?: () => Promise<void>;
-}
-const stores: Subject[] = [{ name: 'memory' }, { name: 'redis' }];
-
-beforeAll(async () => {
-  redis = await startRedis();
-  const memory = createMemoryStore();
-  stores[0]!.store = memory;
-  stores[0]!.cleanup = () => memory.close();
-  const onRedis = await createTestRedisStore(redis.url, 'recovery');
-  Object.assign(stores[1]!, { store: onRedis.store, redis: onRedis.redis, prefix: onRedis.prefix, cleanup: onRedis.cleanup });
-});
-
-afterAll(async () => {
-  for (const s of stores) await s.cleanup?.();
-  await redis?.stop();
-});
-
-describe.each(stores)('recovery codes on the $name store', (subject) => {
+describe.each(bothStores('recovery'))('recovery codes on the %s store', (name, makeStore) => {
+  const subject = useStore(makeStore);
   const codeStore = () => createRecoveryCodeStore({ store: subject.store!, hmacKey: HMAC_KEY });
 
   it('redeems a code once', async () => {
@@ -159,7 +135,7 @@ describe.each(stores)('recovery codes on the $name store', (subject) => {
     }
   });
 
-  if (subject.name === 'redis') {
+  if (name === 'redis') {
     it('deletes the old codes on replace rather than leaving them to pile up', async () => {
       const prefix = `${subject.prefix}recovery:{acct-tidy}:`;
       await codeStore().replace('acct-tidy', generateRecoveryCodes());

@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { generateSync } from 'otplib';
 import { createTotpReplayGuard, findTotpStep, newTotpSecret, totpKeyUri, totpStepKey } from '../../src/auth/totp.ts';
 import { totpQrSvg } from '../../src/auth/totp-qr.ts';
-import { createMemoryStore } from '../../src/store/memory-store.ts';
-import type { Store } from '../../src/store/store.ts';
-import { createTestRedisStore, startRedis, type StartedRedis } from '../helpers/redis.ts';
+import { bothStores, useStore } from '../helpers/both-stores.ts';
 
 // Fixed secret so the ±2 rejections cannot flake on a chance collision between steps.
 const SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
@@ -100,25 +98,8 @@ describe('totpQrSvg', () => {
   });
 });
 
-let redis: StartedRedis;
-const stores: { name: string; store?: Store; cleanup?: () => Promise<void> }[] = [{ name: 'memory' }, { name: 'redis' }];
-
-beforeAll(async () => {
-  redis = await startRedis();
-  const memory = createMemoryStore();
-  stores[0]!.store = memory;
-  stores[0]!.cleanup = () => memory.close();
-  const onRedis = await createTestRedisStore(redis.url, 'totp');
-  stores[1]!.store = onRedis.store;
-  stores[1]!.cleanup = onRedis.cleanup;
-});
-
-afterAll(async () => {
-  for (const s of stores) await s.cleanup?.();
-  await redis?.stop();
-});
-
-describe.each(stores)('TOTP replay guard on the $name store', (subject) => {
+describe.each(bothStores('totp'))('TOTP replay guard on the %s store', (_name, makeStore) => {
+  const subject = useStore(makeStore);
   const guard = () => createTotpReplayGuard({ store: subject.store! });
 
   it('accepts a step once per account', async () => {

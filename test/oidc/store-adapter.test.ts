@@ -1,28 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { createStoreAdapterClass } from '../../src/oidc/store-adapter.ts';
-import { createMemoryStore } from '../../src/store/memory-store.ts';
-import type { Store } from '../../src/store/store.ts';
-import { createTestRedisStore, startRedis, type StartedRedis } from '../helpers/redis.ts';
+import { bothStores, useStore } from '../helpers/both-stores.ts';
 
-let redis: StartedRedis;
-const stores: { name: string; store?: Store; cleanup?: () => Promise<void> }[] = [{ name: 'memory' }, { name: 'redis' }];
-
-beforeAll(async () => {
-  redis = await startRedis();
-  const memory = createMemoryStore();
-  stores[0]!.store = memory;
-  stores[0]!.cleanup = () => memory.close();
-  const onRedis = await createTestRedisStore(redis.url, 'adapter');
-  stores[1]!.store = onRedis.store;
-  stores[1]!.cleanup = onRedis.cleanup;
-});
-
-afterAll(async () => {
-  for (const s of stores) await s.cleanup?.();
-  await redis?.stop();
-});
-
-describe.each(stores)('oidc-provider adapter on the $name store', (subject) => {
+describe.each(bothStores('adapter'))('oidc-provider adapter on the %s store', (_name, makeStore) => {
+  const subject = useStore(makeStore);
   const adapter = (model: string) => new (createStoreAdapterClass(subject.store!))(model);
 
   it('upserts and finds a payload; destroy removes it', async () => {
