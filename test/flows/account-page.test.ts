@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { totpQrSvg } from '../../src/auth/totp-qr.ts';
 import { decodeEntities, formFields, HttpBrowser, type Page } from '../helpers/http-browser.ts';
 import { accountWithTotp, secondFactorOf, submitTotp, totpCode } from '../helpers/second-factor.ts';
-import { finishAtApp, requestSignInMail } from '../helpers/sign-in.ts';
+import { finishAtApp, requestSignInMail, signInWithCodeAt } from '../helpers/sign-in.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
 const running = useSesame();
@@ -11,12 +11,8 @@ const isTotpPrompt = (page: Page) => /\/interaction\/[^/]+\/totp$/.test(page.url
 
 /** Opens /account in `browser` and signs in with the emailed code; returns the page that follows. */
 async function signInToAccountPage(email: string, browser = new HttpBrowser(), start = `${running.sesame.url}/account`) {
-  const emailForm = await browser.navigate(start);
+  const { emailForm, page } = await signInWithCodeAt(running, start, email, browser);
   expect(emailForm.html).toContain('Sign in to Your account');
-  const uid = emailForm.url.split('/').pop()!;
-  const check = await browser.navigate(`${running.sesame.url}/interaction/${uid}/email`, { form: { ...formFields(emailForm.html, '/email'), email } });
-  const mail = await running.smtp.waitForMail(email);
-  const page = await browser.navigate(`${running.sesame.url}/interaction/${uid}/code`, { form: { ...formFields(check.html, '/code'), code: mail.code! } });
   return { browser, page };
 }
 

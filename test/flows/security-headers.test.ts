@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
-import { requestSignInMail } from '../helpers/sign-in.ts';
+import { requestSignInMail, signInWithCodeAt } from '../helpers/sign-in.ts';
 import { accountWithTotp } from '../helpers/second-factor.ts';
 import { startSesame } from '../helpers/start-sesame.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
@@ -48,12 +48,7 @@ async function everyPage(): Promise<Fetched[]> {
   const prompt = await withTotp.browser.navigate(`${running.sesame.url}/interaction/${withTotp.uid}/code`, { form: { ...formFields(withTotp.checkPage.html, '/code'), code: withTotp.mail.code! } });
   expect(prompt.url).toMatch(/\/totp$/);
   keep('authenticator prompt', prompt);
-  const accountBrowser = new HttpBrowser();
-  const accountEmail = await accountBrowser.navigate(`${running.sesame.url}/account`);
-  const accountUid = accountEmail.url.split('/').pop()!;
-  const accountCheck = await accountBrowser.navigate(`${running.sesame.url}/interaction/${accountUid}/email`, { form: { ...formFields(accountEmail.html, '/email'), email: 'headers-account@example.com' } });
-  const accountMail = await running.smtp.waitForMail('headers-account@example.com');
-  const accountPage = await accountBrowser.navigate(`${running.sesame.url}/interaction/${accountUid}/code`, { form: { ...formFields(accountCheck.html, '/code'), code: accountMail.code! } });
+  const { browser: accountBrowser, page: accountPage } = await signInWithCodeAt(running, `${running.sesame.url}/account`, 'headers-account@example.com');
   expect(accountPage.url).toBe(`${running.sesame.url}/account`);
   keep('account page', accountPage);
   keep('account: set up an authenticator (QR code)', await accountBrowser.navigate(`${running.sesame.url}/account/totp/enroll`));

@@ -51,3 +51,18 @@ export async function signInWithLink(context: SignInContext, email: string) {
   const callback = await finishAtApp(browser, page);
   return { tokens: await context.rp.handleCallback(callback, pending), browser, mail, callback };
 }
+
+/**
+ * Opens `start` (Sesame's /account, or a link that leads to its sign-in) and signs in with the
+ * emailed code, no app involved; returns the email form and the page the sign-in ends on.
+ */
+export async function signInWithCodeAt({ smtp }: { smtp: Mailbox }, start: string, email: string, browser = new HttpBrowser()) {
+  const emailForm = await browser.navigate(start);
+  if (!/\/interaction\/[^/]+$/.test(emailForm.url)) throw new Error(`expected the email form, got ${emailForm.status} ${emailForm.url}`);
+  const uid = emailForm.url.split('/').pop()!;
+  const { origin } = new URL(emailForm.url);
+  const check = await browser.navigate(`${origin}/interaction/${uid}/email`, { form: { ...formFields(emailForm.html, '/email'), email } });
+  const mail = await smtp.waitForMail(email);
+  const page = await browser.navigate(`${origin}/interaction/${uid}/code`, { form: { ...formFields(check.html, '/code'), code: mail.code! } });
+  return { browser, emailForm, page };
+}

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import type { Config } from '../../src/config/config-schema.ts';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
-import { requestSignInMail, signInWithCode } from '../helpers/sign-in.ts';
+import { requestSignInMail, signInWithCode, signInWithCodeAt } from '../helpers/sign-in.ts';
 import { FIRST_PARTY_CLIENT, MACHINE_CLIENT, TEST_CLIENT, testConfig } from '../helpers/test-config.ts';
 import { accountWithTotp, totpCode } from '../helpers/second-factor.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
@@ -133,12 +133,7 @@ async function startLiveSignIns() {
 
 /** Signs a browser in to /account with an emailed code. */
 async function signInToAccountPage() {
-  const browser = new HttpBrowser();
-  const emailForm = await browser.navigate(`${running.sesame.url}/account`);
-  const uid = emailForm.url.split('/').pop()!;
-  const check = await browser.navigate(`${running.sesame.url}/interaction/${uid}/email`, { form: { ...formFields(emailForm.html, '/email'), email: 'hostile-account@example.com' } });
-  const mail = await running.smtp.waitForMail('hostile-account@example.com');
-  const page = await browser.navigate(`${running.sesame.url}/interaction/${uid}/code`, { form: { ...formFields(check.html, '/code'), code: mail.code! } });
+  const { browser, page } = await signInWithCodeAt(running, `${running.sesame.url}/account`, 'hostile-account@example.com');
   expect(page.url).toBe(`${running.sesame.url}/account`);
   accountSession = { browser, csrf: formFields(page.html, '/account/sign-out').csrf! };
 }

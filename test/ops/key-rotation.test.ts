@@ -7,11 +7,10 @@ import * as client from 'openid-client';
 import { runKeysCommand, type KeysCommandDeps } from '../../src/cli/key-commands.ts';
 import { createKeySetStore, keyRotationPolicy } from '../../src/signing-keys/key-set-store.ts';
 import { signingKeysBox } from '../../src/signing-keys/shared-signing-keys.ts';
-import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
 import { deleteKeysWithPrefix, startRedis, uniquePrefix, type StartedRedis } from '../helpers/redis.ts';
 import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
 import { startRoundRobinProxy, type RoundRobinProxy } from '../helpers/round-robin-proxy.ts';
-import { signInWithCode } from '../helpers/sign-in.ts';
+import { signInWithCode, signInWithCodeAt } from '../helpers/sign-in.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
 import { testConfig } from '../helpers/test-config.ts';
@@ -135,12 +134,7 @@ describe('signing key rotation across instances', () => {
     expect((await signedKid('after-retire@example.com')).kid).toBe(newKid);
 
     // Sesame's own account page verifies the ID tokens it gets with the keys signing now.
-    const browser = new HttpBrowser();
-    const emailForm = await browser.navigate(`${proxy.url}/account`);
-    const uid = emailForm.url.split('/').pop()!;
-    const check = await browser.navigate(`${proxy.url}/interaction/${uid}/email`, { form: { ...formFields(emailForm.html, '/email'), email: 'account-page@example.com' } });
-    const mail = await smtp.waitForMail('account-page@example.com');
-    const page = await browser.navigate(`${proxy.url}/interaction/${uid}/code`, { form: { ...formFields(check.html, '/code'), code: mail.code! } });
+    const { page } = await signInWithCodeAt({ smtp }, `${proxy.url}/account`, 'account-page@example.com');
     expect(page.url).toBe(`${proxy.url}/account`);
     expect(page.html).toContain('id="account-email">account-page@example.com<');
   });
