@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { generateSigningKeys } from '../../src/config/signing-keys.ts';
 import { startRedis, uniquePrefix, type StartedRedis } from '../helpers/redis.ts';
 import { startRelyingParty } from '../helpers/relying-party.ts';
+import { runCli } from '../helpers/run-cli.ts';
 import { accountWithTotp, secondFactorOf } from '../helpers/second-factor.ts';
 import { formFields } from '../helpers/http-browser.ts';
 import { requestSignInMail, signInWithCode } from '../helpers/sign-in.ts';
@@ -20,7 +20,6 @@ let sesame: RunningSesame;
 let dir: string;
 let env: Record<string, string>;
 const prefix = uniquePrefix('cli');
-const CLI_ENTRY = resolve('src/cli/main.ts');
 
 // Codes lock after 5 consecutive wrong ones here (100 in production), so one dead code locks.
 const LOCK_AFTER = 5;
@@ -61,20 +60,9 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs `npm run cli -- ...` as the operator would: a separate process, real Redis. */
-function cli(args: string[], extraEnv: Record<string, string | undefined> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--experimental-strip-types', '--disable-warning=ExperimentalWarning', CLI_ENTRY, ...args], {
-      cwd: dir,
-      env: Object.fromEntries(Object.entries({ ...env, ...extraEnv }).filter(([, v]) => v !== undefined)) as Record<string, string>,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** The CLI in the operator's directory, on the same Redis; `extraEnv` undefined removes a variable. */
+function cli(args: string[], extraEnv: Record<string, string | undefined> = {}) {
+  return runCli(args, { cwd: dir, env: Object.fromEntries(Object.entries({ ...env, ...extraEnv }).filter(([, v]) => v !== undefined)) as Record<string, string> });
 }
 
 describe('npm run cli -- user ...', () => {

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
@@ -10,6 +9,7 @@ import { signingKeysBox } from '../../src/signing-keys/shared-signing-keys.ts';
 import { deleteKeysWithPrefix, startRedis, uniquePrefix, type StartedRedis } from '../helpers/redis.ts';
 import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
 import { startRoundRobinProxy, type RoundRobinProxy } from '../helpers/round-robin-proxy.ts';
+import { runCli } from '../helpers/run-cli.ts';
 import { signInWithCode, signInWithCodeAt } from '../helpers/sign-in.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
@@ -141,16 +141,8 @@ describe('signing key rotation across instances', () => {
 
   it('npm run cli -- keys list shows the same set, and never key material', async () => {
     const { config } = instances[0]!;
-    const output = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--experimental-strip-types', '--disable-warning=ExperimentalWarning', 'src/cli/main.ts', 'keys', 'list'], {
-        env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', REDIS_URL: redis.url, REDIS_KEY_PREFIX: prefix, COOKIE_KEYS: config.cookieKeys[0]!, HMAC_KEY: config.hmacKey, ENCRYPTION_KEYS: config.encryptionKeys },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk) => (stdout += chunk));
-      child.stderr.on('data', (chunk) => (stderr += chunk));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    const output = await runCli(['keys', 'list'], {
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', REDIS_URL: redis.url, REDIS_KEY_PREFIX: prefix, COOKIE_KEYS: config.cookieKeys[0]!, HMAC_KEY: config.hmacKey, ENCRYPTION_KEYS: config.encryptionKeys },
     });
     expect(output.stderr).toBe('');
     expect(output.code).toBe(0);
