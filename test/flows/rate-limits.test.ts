@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Config } from '../../src/config/config-schema.ts';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
-import { deleteKeysWithPrefix, startRedis, uniquePrefix, type StartedRedis } from '../helpers/redis.ts';
+import { deleteSesameKeys, startRedis, uniquePrefix, type StartedRedis } from '../helpers/redis.ts';
 import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
 import { accountWithTotp, submitTotp, totpCode, wrongTotpCode } from '../helpers/second-factor.ts';
 import { finishAtApp, requestSignInMail } from '../helpers/sign-in.ts';
@@ -29,7 +29,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const sesame of started) await sesame.close();
-  await deleteKeysWithPrefix(admin, sharedPrefix);
+  await deleteSesameKeys(admin, sharedPrefix);
   admin?.disconnect();
   await smtp?.stop();
   await redis?.stop();

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createConnection, createServer } from 'node:net';
 import { Redis, type Cluster } from 'ioredis';
+import { mailQueuePrefix } from '../../src/mail/mail-queue-keys.ts';
 import { createRedisStore } from '../../src/store/redis-store.ts';
 import type { Store } from '../../src/store/store.ts';
 
@@ -113,6 +114,12 @@ export async function deleteKeysWithPrefix(redis: Redis | Cluster, prefix: strin
       await Promise.all(keys.map((key) => node.del(key)));
     } while (cursor !== '0');
   }
+}
+
+/** Deletes all a Sesame with this key prefix keeps in Redis: its store's keys and its mail queue's. */
+export async function deleteSesameKeys(redis: Redis | Cluster, keyPrefix: string): Promise<void> {
+  await deleteKeysWithPrefix(redis, keyPrefix);
+  await deleteKeysWithPrefix(redis, mailQueuePrefix(keyPrefix));
 }
 
 export async function countKeysWithPrefix(redis: Redis, prefix: string): Promise<number> {

@@ -8,7 +8,7 @@ import { createLogger, type Logger } from '../../src/logger.ts';
 import type { Metrics } from '../../src/observability/metrics.ts';
 import { createSesame } from '../../src/sesame.ts';
 import type { Store } from '../../src/store/store.ts';
-import { deleteKeysWithPrefix, uniquePrefix } from './redis.ts';
+import { deleteSesameKeys, uniquePrefix } from './redis.ts';
 import { testConfig } from './test-config.ts';
 
 export interface RunningSesame {
@@ -75,8 +75,7 @@ export async function startSesame({ redisUrl, redis, smtpUrl, keyPrefix, issuer,
       if (!keyPrefix && usesRedis(config.redis)) {
         const admin = createRedisClient(config.redis, { policy: 'fail-fast', connectionName: 'test:cleanup' });
         await admin.connect();
-        await deleteKeysWithPrefix(admin, prefix);
-        await deleteKeysWithPrefix(admin, `{${prefix}mail}`);
+        await deleteSesameKeys(admin, prefix);
         admin.disconnect();
       }
     },

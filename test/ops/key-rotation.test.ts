@@ -6,7 +6,7 @@ import * as client from 'openid-client';
 import { runKeysCommand, type KeysCommandDeps } from '../../src/cli/key-commands.ts';
 import { createKeySetStore, keyRotationPolicy } from '../../src/signing-keys/key-set-store.ts';
 import { signingKeysBox } from '../../src/signing-keys/shared-signing-keys.ts';
-import { deleteKeysWithPrefix, startRedis, uniquePrefix, type StartedRedis } from '../helpers/redis.ts';
+import { deleteSesameKeys, startRedis, uniquePrefix, type StartedRedis } from '../helpers/redis.ts';
 import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
 import { startRoundRobinProxy, type RoundRobinProxy } from '../helpers/round-robin-proxy.ts';
 import { runCli } from '../helpers/run-cli.ts';
@@ -52,8 +52,7 @@ afterAll(async () => {
   await proxy?.close();
   for (const instance of instances ?? []) await instance.close();
   const admin = new Redis(redis.url);
-  await deleteKeysWithPrefix(admin, prefix);
-  await deleteKeysWithPrefix(admin, `{${prefix}mail}`);
+  await deleteSesameKeys(admin, prefix);
   admin.disconnect();
   await smtp?.stop();
   await redis?.stop();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import * as client from 'openid-client';
-import { deleteKeysWithPrefix, startRedis, uniquePrefix, type StartedRedis } from '../helpers/redis.ts';
+import { deleteSesameKeys, startRedis, uniquePrefix, type StartedRedis } from '../helpers/redis.ts';
 import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
 import { startRoundRobinProxy, type RoundRobinProxy } from '../helpers/round-robin-proxy.ts';
 import { signInWithCode, signInWithLink } from '../helpers/sign-in.ts';
@@ -34,8 +34,7 @@ afterAll(async () => {
   await proxy?.close();
   for (const instance of instances ?? []) await instance.close();
   const admin = new Redis(redis.url);
-  await deleteKeysWithPrefix(admin, prefix);
-  await deleteKeysWithPrefix(admin, `{${prefix}mail}`);
+  await deleteSesameKeys(admin, prefix);
   admin.disconnect();
   await smtp?.stop();
   await redis?.stop();

@@ -4,7 +4,7 @@ import { createRedisClient } from '../../src/store/redis-connection.ts';
 import { createRedisStore } from '../../src/store/redis-store.ts';
 import { storeContract } from '../contract/store.contract.ts';
 import { startRedisCluster, type StartedCluster } from '../helpers/redis-cluster.ts';
-import { deleteKeysWithPrefix, uniquePrefix } from '../helpers/redis.ts';
+import { deleteKeysWithPrefix, deleteSesameKeys, uniquePrefix } from '../helpers/redis.ts';
 import { startRelyingParty } from '../helpers/relying-party.ts';
 import { signInWithCode, signInWithLink } from '../helpers/sign-in.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
@@ -55,8 +55,7 @@ describe('Sesame on a Redis Cluster', () => {
   afterAll(async () => {
     await sesame?.close();
     const client = await connectCluster();
-    await deleteKeysWithPrefix(client, prefix);
-    await deleteKeysWithPrefix(client, `{${prefix}mail}`);
+    await deleteSesameKeys(client, prefix);
     client.disconnect();
     await smtp?.stop();
   });
