@@ -3,8 +3,8 @@ import * as client from 'openid-client';
 import { decodeJwt } from 'jose';
 import { startRelyingParty } from '../helpers/relying-party.ts';
 import { signInWithCode, signInWithLink } from '../helpers/sign-in.ts';
-import { useSesame } from '../helpers/use-sesame.ts';
 import { MACHINE_CLIENT } from '../helpers/test-config.ts';
+import { useSesame } from '../helpers/use-sesame.ts';
 import { HttpBrowser } from '../helpers/http-browser.ts';
 
 const running = useSesame();

@@ -2,8 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import * as client from 'openid-client';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
 import { finishAtApp, requestSignInMail } from '../helpers/sign-in.ts';
-import { useSesame } from '../helpers/use-sesame.ts';
 import { testConfig } from '../helpers/test-config.ts';
+import { useSesame } from '../helpers/use-sesame.ts';
 
 // Fifty parallel entries of one code come from one test client: the per-IP budget for code
 // entries (60 per 15 minutes by default) is not what this file is about (rate-limits.test.ts is).

@@ -2,8 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import type { ClientRegistration } from '../../src/config/config-schema.ts';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
 import { requestSignInMail } from '../helpers/sign-in.ts';
-import { useSesame } from '../helpers/use-sesame.ts';
 import { FIRST_PARTY_CLIENT, MACHINE_CLIENT, TEST_CLIENT } from '../helpers/test-config.ts';
+import { useSesame } from '../helpers/use-sesame.ts';
 
 // The clients file is the operator's, but a careless or compromised entry must not turn into
 // markup or mail headers: client_name is text wherever it appears.

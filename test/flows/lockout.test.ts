@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { formFields } from '../helpers/http-browser.ts';
 import { finishAtApp, requestSignInMail, signInWithCode } from '../helpers/sign-in.ts';
-import { useSesame } from '../helpers/use-sesame.ts';
 import { testConfig } from '../helpers/test-config.ts';
+import { useSesame } from '../helpers/use-sesame.ts';
 
 // The lock threshold is 100 in production (NIST SP 800-63B's ceiling); 7 here so that one lock
 // spans two sign-ins (5 wrong codes kill a code) without a hundred requests.

@@ -4,8 +4,8 @@ import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
 import { requestSignInMail, signInWithCodeAt } from '../helpers/sign-in.ts';
 import { accountWithTotp } from '../helpers/second-factor.ts';
 import { startSesame } from '../helpers/start-sesame.ts';
-import { useSesame } from '../helpers/use-sesame.ts';
 import { TEST_CLIENT } from '../helpers/test-config.ts';
+import { useSesame } from '../helpers/use-sesame.ts';
 
 // devTools: /demo and /dev/outbox are pages of ours too (development only).
 const running = useSesame({ config: { devTools: true } });
