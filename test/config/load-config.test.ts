@@ -1,21 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENV_VARS } from '../../src/config/env-vars.ts';
 import { ConfigError, loadConfig } from '../../src/config/load-config.ts';
 import { renderEnvExample, renderReadmeTable } from '../../src/config/render-env-docs.ts';
 import { generateSigningKeys } from '../../src/config/signing-keys.ts';
+import { makeShippedConfigDir } from '../helpers/shipped-config-dir.ts';
 
 let root: string;
 const secret = () => randomBytes(32).toString('base64url');
 
 beforeEach(() => {
-  root = mkdtempSync(join(tmpdir(), 'sesame-config-'));
-  mkdirSync(join(root, 'config'));
-  cpSync('config/default.json', join(root, 'config/default.json'));
-  cpSync('config/clients.json', join(root, 'config/clients.json'));
+  root = makeShippedConfigDir('config');
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config/load-config.ts';
 import { generateSigningKeys } from '../../src/config/signing-keys.ts';
+import { makeShippedConfigDir } from '../helpers/shipped-config-dir.ts';
 
 // Configuration of the operations side: how Redis is reached (URL, Cluster, Sentinel), the mail
 // worker flag, /metrics access and the secret that seals signing keys in Redis.
@@ -13,10 +13,7 @@ let root: string;
 const secret = () => randomBytes(32).toString('base64url');
 
 beforeEach(() => {
-  root = mkdtempSync(join(tmpdir(), 'sesame-ops-config-'));
-  mkdirSync(join(root, 'config'));
-  cpSync('config/default.json', join(root, 'config/default.json'));
-  cpSync('config/clients.json', join(root, 'config/clients.json'));
+  root = makeShippedConfigDir('ops-config');
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 

@@ -1,18 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { freePort } from '../helpers/redis.ts';
+import { makeShippedConfigDir } from '../helpers/shipped-config-dir.ts';
 
 // `NODE_ENV=production npm start` with development leftovers: src/main.ts as its own process.
 let dir: string;
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'sesame-prod-'));
-  mkdirSync(join(dir, 'config'));
-  cpSync('config/default.json', join(dir, 'config/default.json'));
-  cpSync('config/clients.json', join(dir, 'config/clients.json'));
+  dir = makeShippedConfigDir('prod');
 });
 
 afterAll(() => {

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { ENV_VAR_NAMES } from '../../src/config/env-vars.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
+import { makeShippedConfigDir } from '../helpers/shipped-config-dir.ts';
 
 // docker-compose.yml and the Dockerfile, checked without a Docker engine: Debian's docker-compose
 // validates and renders the file, and the rendered environment must pass Sesame's own validation.
@@ -76,9 +77,7 @@ describe('docker-compose.yml', () => {
       const environment = services[name]!.environment!;
       for (const variable of Object.keys(environment)) expect([name, variable, ENV_VAR_NAMES.has(variable)]).toEqual([name, variable, true]);
       // An image's working directory: the config files and nothing else (no development .sesame/).
-      const rootDir = mkdtempSync(join(tmpdir(), 'sesame-compose-root-'));
-      mkdirSync(join(rootDir, 'config'));
-      for (const file of ['default.json', 'clients.json']) cpSync(join('config', file), join(rootDir, 'config', file));
+      const rootDir = makeShippedConfigDir('compose-root');
       const config = loadConfig({ env: environment, rootDir });
       rmSync(rootDir, { recursive: true, force: true });
       expect(config).toMatchObject({ nodeEnv: 'production', redis: { url: 'redis://redis:6379' }, mail: { smtpUrl: 'smtp://mailpit:1025' } });

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { demoClient } from '../../src/dev/demo-client.ts';
 import { decodeEntities, HttpBrowser } from '../helpers/http-browser.ts';
@@ -9,6 +8,7 @@ import { freePort, stopChild } from '../helpers/redis.ts';
 import { startRelyingParty } from '../helpers/relying-party.ts';
 import { signInWithCode } from '../helpers/sign-in.ts';
 import { readSignInMail, type Mailbox, type ReceivedMail } from '../helpers/smtp-sink.ts';
+import { makeShippedConfigDir } from '../helpers/shipped-config-dir.ts';
 
 // `npm start` on a fresh checkout: no Redis, no SMTP, no keys. This runs src/main.ts as its own
 // process in an empty working directory, exactly as the README's start command does.
@@ -19,10 +19,7 @@ let issuer: string;
 let output = '';
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sesame-start-'));
-  mkdirSync(join(dir, 'config'));
-  cpSync('config/default.json', join(dir, 'config/default.json'));
-  cpSync('config/clients.json', join(dir, 'config/clients.json'));
+  dir = makeShippedConfigDir('start');
   const port = await freePort();
   issuer = `http://localhost:${port}`;
   child = spawn(process.execPath, ['--experimental-strip-types', '--disable-warning=ExperimentalWarning', resolve('src/main.ts')], {
