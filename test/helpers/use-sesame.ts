@@ -41,7 +41,8 @@ export function useSesame({ client = TEST_CLIENT, ...startOptions }: UseSesameOp
   });
   // Read at teardown, not captured at start: a test that restarts Redis (redis-outage) puts the new
   // server in `running.redis`, and that is the one to stop. jest runs afterAll hooks in the order
-  // they were registered, so a file's own hooks that need these parts must be registered before this.
+  // they were registered, so a file's own afterAll that must run while these parts are still up
+  // (closing its own client of this Redis) is registered before calling useSesame.
   afterAll(async () => {
     await running.sesame?.close();
     await running.smtp?.stop();
