@@ -6,7 +6,7 @@ import { ENV_VARS } from '../../src/config/env-vars.ts';
 import { ConfigError, loadConfig } from '../../src/config/load-config.ts';
 import { renderEnvExample, renderReadmeTable } from '../../src/config/render-env-docs.ts';
 import { generateSigningKeys } from '../../src/config/signing-keys.ts';
-import { makeShippedConfigDir } from '../helpers/shipped-config-dir.ts';
+import { makeShippedConfigDir, productionEnvironment } from '../helpers/shipped-config-dir.ts';
 
 let root: string;
 const secret = () => randomBytes(32).toString('base64url');
@@ -26,20 +26,7 @@ function problemsOf(env: Record<string, string>): string[] {
   throw new Error('expected a ConfigError');
 }
 
-function productionEnv(): Record<string, string> {
-  writeFileSync(join(root, 'jwks.json'), JSON.stringify(generateSigningKeys()));
-  return {
-    NODE_ENV: 'production',
-    ISSUER: 'https://id.example.com',
-    TRUST_PROXY: 'true',
-    REDIS_URL: 'redis://redis:6379',
-    SMTP_URL: 'smtp://mail:25',
-    COOKIE_KEYS: secret(),
-    HMAC_KEY: secret(),
-    ENCRYPTION_KEYS: `k1:${secret()}`,
-    JWKS_FILE: join(root, 'jwks.json'),
-  };
-}
+const productionEnv = () => productionEnvironment(root);
 
 describe('development', () => {
   it('starts with no configuration at all: keys and secrets generated once and kept on disk', () => {

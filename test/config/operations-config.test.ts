@@ -1,10 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config/load-config.ts';
-import { generateSigningKeys } from '../../src/config/signing-keys.ts';
-import { makeShippedConfigDir } from '../helpers/shipped-config-dir.ts';
+import { makeShippedConfigDir, productionEnvironment } from '../helpers/shipped-config-dir.ts';
 
 // Configuration of the operations side: how Redis is reached (URL, Cluster, Sentinel), the mail
 // worker flag, /metrics access and the secret that seals signing keys in Redis.
@@ -17,22 +16,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-function production(overrides: Record<string, string | undefined> = {}): Record<string, string> {
-  writeFileSync(join(root, 'jwks.json'), JSON.stringify(generateSigningKeys()));
-  const env: Record<string, string | undefined> = {
-    NODE_ENV: 'production',
-    ISSUER: 'https://id.example.com',
-    TRUST_PROXY: 'true',
-    REDIS_URL: 'redis://redis:6379',
-    SMTP_URL: 'smtp://mail:25',
-    COOKIE_KEYS: secret(),
-    HMAC_KEY: secret(),
-    ENCRYPTION_KEYS: `k1:${secret()}`,
-    JWKS_FILE: join(root, 'jwks.json'),
-    ...overrides,
-  };
-  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<string, string>;
-}
+const production = (overrides: Record<string, string | undefined> = {}) => productionEnvironment(root, overrides);
 
 function problemsOf(env: Record<string, string>): string {
   try {
