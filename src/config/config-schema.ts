@@ -1,4 +1,5 @@
 import { parseEncryptionKeys } from '../auth/secret-box.ts';
+import { parseMailbox } from '../mail/mime-message.ts';
 
 export type NodeEnv = 'development' | 'test' | 'production';
 export type SignupPolicy = 'open' | 'closed';
@@ -198,7 +199,11 @@ export function validateConfig(config: Config, problems = new ProblemList()): Re
   if (config.mail.smtpUrl !== undefined && !/^smtps?:\/\//.test(config.mail.smtpUrl)) {
     problems.add('SMTP_URL', 'must start with smtp:// or smtps://');
   }
-  if (!/@/.test(config.mail.from)) problems.add('MAIL_FROM', `must contain an address (got "${config.mail.from}")`);
+  try {
+    parseMailbox(config.mail.from);
+  } catch (error) {
+    problems.add('MAIL_FROM', (error as Error).message);
+  }
   if (!['open', 'closed'].includes(config.signup)) problems.add('SIGNUP', `must be open or closed (got "${config.signup}")`);
   if (config.cookieKeys.length === 0) problems.add('COOKIE_KEYS', 'must be set (comma-separated secrets of 32+ characters)');
   config.cookieKeys.forEach((key, i) => {

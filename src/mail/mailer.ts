@@ -1,5 +1,6 @@
 import { createTransport } from 'nodemailer';
 import type { MailMessage } from './mail-message.ts';
+import { composeMimeMessage, parseMailbox } from './mime-message.ts';
 
 export interface Mailer {
   send(message: MailMessage): Promise<void>;
@@ -11,6 +12,7 @@ export interface Mailer {
 /** SMTP through nodemailer. Short timeouts: a dead server fails a send (to be retried) rather than hanging it. */
 export function createSmtpMailer({ smtpUrl, from }: { smtpUrl: string; from: string }): Mailer {
   const url = new URL(smtpUrl);
+  const sender = parseMailbox(from);
   const transport = createTransport({
     host: url.hostname,
     port: Number(url.port) || (url.protocol === 'smtps:' ? 465 : 587),
@@ -24,7 +26,8 @@ export function createSmtpMailer({ smtpUrl, from }: { smtpUrl: string; from: str
   });
   return {
     async send(message) {
-      await transport.sendMail({ from, to: message.to, subject: message.subject, text: message.text, html: message.html, disableFileAccess: true, disableUrlAccess: true });
+      // Composed here (mime-message.ts); nodemailer only carries it over SMTP.
+      await transport.sendMail({ envelope: { from: sender.address, to: [message.to] }, raw: composeMimeMessage(sender, message) });
     },
     async verify() {
       await transport.verify();
