@@ -169,8 +169,9 @@ async function main() {
 
   report(trips, memory);
   if (process.env.BENCH_PROFILE_DIR) {
-    // SIGTERM lets Sesame shut down normally, which is when --cpu-prof writes the profile.
+    // SIGTERM lets the servers shut down normally, which is when --cpu-prof writes the profile.
     sesame.stop();
+    bare.stop();
     await new Promise((r) => setTimeout(r, 2000));
   }
   agent.destroy();
@@ -411,7 +412,9 @@ const stopping = new Set<ChildProcess>();
 
 async function startNodeServer(script: string, env: Record<string, string> | ((port: number) => Record<string, string>), readyPath: string, cwd?: string) {
   const port = await freePort();
-  const profile = process.env.BENCH_PROFILE_DIR && script === 'src/main.ts' ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+  // Sesame's and the bare library's profiles, named by script, to compare the two.
+  const profiled = process.env.BENCH_PROFILE_DIR && script !== 'bench/servers/hello-koa.ts';
+  const profile = profiled ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`, `--cpu-prof-name=${script.replace(/\W+/g, '-')}-\${pid}.cpuprofile`] : [];
   // BENCH_SESAME_DIR: another checkout's Sesame under the same load, for before/after comparisons.
   const path = script === 'src/main.ts' && process.env.BENCH_SESAME_DIR ? resolve(process.env.BENCH_SESAME_DIR, script) : resolve(script);
   const child = startPinned(process.execPath, [...profile, '--disable-warning=ExperimentalWarning', path], { PORT: String(port), ...(typeof env === 'function' ? env(port) : env) }, cwd);

@@ -18,3 +18,5 @@ const provider = new Provider(issuer, {
   scopes: ['openid', 'email', 'offline_access'],
 });
 provider.listen(port, () => process.stdout.write('ready\n'));
+// A normal exit on SIGTERM, so that --cpu-prof (BENCH_PROFILE_DIR) writes its profile.
+process.on('SIGTERM', () => process.exit(0));
