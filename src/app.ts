@@ -20,6 +20,7 @@ import { createCsrf } from './http/csrf.ts';
 import { createPublishedDocuments, type PublishedDocuments } from './http/published-documents.ts';
 import { createErrorHandler } from './http/error-handler.ts';
 import { createHttpsOnly } from './http/https-only.ts';
+import { createPageTemplates } from './http/page-templates.ts';
 import { createRateLimitGuard } from './http/rate-limit.ts';
 import { assignRequestId } from './http/request-id.ts';
 import { createSecurityHeaders } from './http/security-headers.ts';
@@ -122,7 +123,9 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   app.use(assignRequestId);
   app.use(createRequestObserver({ logger, metrics }));
   // Compiled templates are kept outside development, where edits should show on reload.
-  app.use(views(VIEWS_DIR, { extension: 'ejs', options: { appName: config.appName, cache: config.nodeEnv !== 'development' } }));
+  const templates = createPageTemplates({ viewsDir: VIEWS_DIR, keepCompiled: config.nodeEnv !== 'development' });
+  app.use(views(VIEWS_DIR, { extension: 'ejs', engineSource: templates.engineSource, options: { appName: config.appName } }));
+  app.use(templates.fullTemplateNames);
   app.use(createErrorHandler({ logger }));
   app.use(scopes.middleware);
   app.use(createSecurityHeaders({ hsts: config.nodeEnv === 'production' }));
