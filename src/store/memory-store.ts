@@ -1,7 +1,8 @@
 import type { MarkOnceResult, Store } from './store.ts';
 
 interface Entry {
-  value: unknown;
+  /** JSON text, as Redis would hold it: every read parses a copy of its own. */
+  json: string;
   expiresAt: number; // epoch ms; Infinity when no TTL
 }
 
@@ -14,7 +15,8 @@ export interface MemoryStoreOptions {
 
 /**
  * In-process Store for the embedded mode (one process, nothing survives a restart).
- * Values are cloned in and out so callers can never mutate stored state by reference.
+ * Values are kept as JSON text, like on Redis: callers can never mutate stored state by
+ * reference, and a value that would not survive Redis does not survive here either.
  */
 export function createMemoryStore({ now = Date.now, sweepIntervalMs = 60_000 }: MemoryStoreOptions = {}): Store {
   const entries = new Map<string, Entry>();
@@ -41,12 +43,13 @@ export function createMemoryStore({ now = Date.now, sweepIntervalMs = 60_000 }: 
 
   function read<T>(key: string): T | undefined {
     const entry = live(key);
-    return entry === undefined ? undefined : (structuredClone(entry.value) as T);
+    return entry === undefined ? undefined : (JSON.parse(entry.json) as T);
   }
 
-  function write(key: string, value: unknown, ttlSeconds?: number) {
+  function write(key: string, json: string, ttlSeconds?: number) {
     assertTtl(ttlSeconds);
-    entries.set(key, { value: structuredClone(value), expiresAt: expiryFor(ttlSeconds) });
+    assertJsonText(json);
+    entries.set(key, { json, expiresAt: expiryFor(ttlSeconds) });
   }
 
   return {
@@ -56,12 +59,21 @@ export function createMemoryStore({ now = Date.now, sweepIntervalMs = 60_000 }: 
     async getMany<T>(keys: readonly string[]) {
       return keys.map((key) => read<T>(key));
     },
+    async getJson(key) {
+      return live(key)?.json;
+    },
+    async getManyJson(keys) {
+      return keys.map((key) => live(key)?.json);
+    },
     async set(key, value, ttlSeconds) {
-      write(key, value, ttlSeconds);
+      write(key, JSON.stringify(value), ttlSeconds);
+    },
+    async setJson(key, json, ttlSeconds) {
+      write(key, json, ttlSeconds);
     },
     async setIfAbsent(key, value, ttlSeconds) {
       if (live(key)) return false;
-      write(key, value, ttlSeconds);
+      write(key, JSON.stringify(value), ttlSeconds);
       return true;
     },
     async take<T>(key: string) {
@@ -78,8 +90,9 @@ export function createMemoryStore({ now = Date.now, sweepIntervalMs = 60_000 }: 
     async increment(key, ttlSeconds) {
       assertTtl(ttlSeconds);
       const entry = live(key);
-      const count = (typeof entry?.value === 'number' ? entry.value : 0) + 1;
-      entries.set(key, { value: count, expiresAt: entry?.expiresAt ?? expiryFor(ttlSeconds) });
+      const stored = entry === undefined ? 0 : (JSON.parse(entry.json) as unknown);
+      const count = (typeof stored === 'number' ? stored : 0) + 1;
+      entries.set(key, { json: String(count), expiresAt: entry?.expiresAt ?? expiryFor(ttlSeconds) });
       return count;
     },
     async ttlSeconds(key) {
@@ -108,7 +121,7 @@ export function createMemoryStore({ now = Date.now, sweepIntervalMs = 60_000 }: 
       const record = live(recordKey);
       if (!record) return 'missing';
       if (live(markerKey)) return 'already-marked';
-      entries.set(markerKey, { value: structuredClone(value), expiresAt: record.expiresAt });
+      entries.set(markerKey, { json: JSON.stringify(value), expiresAt: record.expiresAt });
       return 'marked';
     },
     async ping() {},
@@ -116,6 +129,10 @@ export function createMemoryStore({ now = Date.now, sweepIntervalMs = 60_000 }: 
       clearInterval(sweep);
     },
   };
+}
+
+function assertJsonText(json: unknown) {
+  if (typeof json !== 'string') throw new TypeError('the value has no JSON form (undefined or a function)');
 }
 
 function assertTtl(ttlSeconds: number | undefined) {

@@ -52,9 +52,19 @@ export function createRedisStore(redis: Redis | Cluster, { prefix = 'sesame:' }:
       const raws = await redis.mget(keys.map(k));
       return raws.map((raw) => parse<T>(raw));
     },
+    async getJson(key) {
+      return (await redis.get(k(key))) ?? undefined;
+    },
+    async getManyJson(keys) {
+      if (keys.length === 0) return [];
+      return (await redis.mget(keys.map(k))).map((raw) => raw ?? undefined);
+    },
     async set(key, value, ttlSeconds) {
+      return store.setJson(key, JSON.stringify(value), ttlSeconds);
+    },
+    async setJson(key, json, ttlSeconds) {
       assertTtl(ttlSeconds);
-      const json = JSON.stringify(value);
+      if (typeof json !== 'string') throw new TypeError('the value has no JSON form (undefined or a function)');
       if (ttlSeconds === undefined) await redis.set(k(key), json);
       else await redis.set(k(key), json, 'PX', Math.ceil(ttlSeconds * 1000));
     },

@@ -45,14 +45,17 @@ export interface RequestScopes {
 }
 
 type Write =
-  | { op: 'set'; key: string; value: unknown; ttlSeconds: number | undefined }
+  | { op: 'set'; key: string; json: string; ttlSeconds: number | undefined }
   | { op: 'delete'; keys: string[] }
   | { op: 'addToIndex'; indexKey: string; member: string; ttlSeconds: number | undefined }
   | { op: 'removeFromIndex'; indexKey: string; member: string };
 
 interface Scope {
-  /** What this request knows of a key: a read in flight or done, or its own write. */
-  known: Map<string, Promise<unknown>>;
+  /**
+   * What this request knows of a key, as JSON text: a read in flight or done, or its own write.
+   * Each reader parses its own copy; text needs no deep clone and goes back to Redis as it is.
+   */
+  known: Map<string, Promise<string | undefined>>;
   writes: Write[];
   deferred: (() => Promise<unknown>)[];
 }
@@ -71,7 +74,7 @@ export function createRequestScopedStore(inner: Store): { store: Store; scopes: 
     const sent = writes.map((write) => {
       switch (write.op) {
         case 'set':
-          return inner.set(write.key, write.value, write.ttlSeconds);
+          return inner.setJson(write.key, write.json, write.ttlSeconds);
         case 'delete':
           return inner.delete(...write.keys);
         case 'addToIndex':
@@ -93,44 +96,40 @@ export function createRequestScopedStore(inner: Store): { store: Store; scopes: 
     return result;
   }
 
-  const readKnown = async <T>(value: Promise<unknown>): Promise<T | undefined> => {
-    const resolved = await value;
-    return resolved === undefined ? undefined : (structuredClone(resolved) as T);
+  const readKnown = async <T>(json: Promise<string | undefined>): Promise<T | undefined> => {
+    const text = await json;
+    return text === undefined ? undefined : (JSON.parse(text) as T);
   };
 
   const store: Store = {
     async get<T>(key: string) {
       const scope = storage.getStore();
       if (!scope) return inner.get<T>(key);
-      let known = scope.known.get(key);
-      if (!known) {
-        known = inner.get(key);
-        scope.known.set(key, known);
-        // A failed read is not remembered: the next caller tries again.
-        known.catch(() => scope.known.delete(key));
-      }
-      return readKnown<T>(known);
+      return readKnown<T>(knownJson(scope, key));
     },
     async getMany<T>(keys: readonly string[]) {
       const scope = storage.getStore();
       if (!scope) return inner.getMany<T>(keys);
-      const missing = keys.filter((key) => !scope.known.has(key));
-      if (missing.length > 0) {
-        const fetched = inner.getMany(missing);
-        missing.forEach((key, i) => {
-          const value = fetched.then((values) => values[i]);
-          scope.known.set(key, value);
-          value.catch(() => scope.known.delete(key));
-        });
-      }
-      return Promise.all(keys.map((key) => readKnown<T>(scope.known.get(key)!)));
+      return Promise.all(knownJsonOfMany(scope, keys).map((json) => readKnown<T>(json)));
+    },
+    async getJson(key) {
+      const scope = storage.getStore();
+      return scope ? knownJson(scope, key) : inner.getJson(key);
+    },
+    async getManyJson(keys) {
+      const scope = storage.getStore();
+      return scope ? Promise.all(knownJsonOfMany(scope, keys)) : inner.getManyJson(keys);
     },
     async set(key, value, ttlSeconds) {
+      return store.setJson(key, JSON.stringify(value), ttlSeconds);
+    },
+    async setJson(key, json, ttlSeconds) {
       const scope = storage.getStore();
-      if (!scope) return inner.set(key, value, ttlSeconds);
+      if (!scope) return inner.setJson(key, json, ttlSeconds);
       assertTtl(ttlSeconds);
-      scope.writes.push({ op: 'set', key, value: structuredClone(value), ttlSeconds });
-      scope.known.set(key, Promise.resolve(structuredClone(value)));
+      if (typeof json !== 'string') throw new TypeError('the value has no JSON form (undefined or a function)');
+      scope.writes.push({ op: 'set', key, json, ttlSeconds });
+      scope.known.set(key, Promise.resolve(json));
     },
     async delete(...keys) {
       const scope = storage.getStore();
@@ -182,6 +181,32 @@ export function createRequestScopedStore(inner: Store): { store: Store; scopes: 
     storage.getStore()?.known.delete(key);
   }
 
+  /** The key's text as this request knows it, reading it (once) if it does not yet. */
+  function knownJson(scope: Scope, key: string): Promise<string | undefined> {
+    let known = scope.known.get(key);
+    if (!known) {
+      known = inner.getJson(key);
+      scope.known.set(key, known);
+      // A failed read is not remembered: the next caller tries again.
+      known.catch(() => scope.known.delete(key));
+    }
+    return known;
+  }
+
+  /** Like knownJson for several keys; those not yet known are read together, in one command. */
+  function knownJsonOfMany(scope: Scope, keys: readonly string[]): Promise<string | undefined>[] {
+    const missing = keys.filter((key) => !scope.known.has(key));
+    if (missing.length > 0) {
+      const fetched = inner.getManyJson(missing);
+      missing.forEach((key, i) => {
+        const json = fetched.then((values) => values[i]);
+        scope.known.set(key, json);
+        json.catch(() => scope.known.delete(key));
+      });
+    }
+    return keys.map((key) => scope.known.get(key)!);
+  }
+
   async function run<T>(work: () => Promise<T>): Promise<T> {
     const scope: Scope = { known: new Map(), writes: [], deferred: [] };
     return storage.run(scope, async () => {
@@ -208,7 +233,7 @@ export function createRequestScopedStore(inner: Store): { store: Store; scopes: 
     remember(key, value) {
       const scope = storage.getStore();
       if (!scope || scope.known.has(key)) return;
-      scope.known.set(key, Promise.resolve(structuredClone(value)));
+      scope.known.set(key, Promise.resolve(JSON.stringify(value)));
     },
     async defer(work) {
       const scope = storage.getStore();

@@ -14,6 +14,15 @@ export interface Store {
   /** One round trip for several keys of the same hash slot. */
   getMany<T>(keys: readonly string[]): Promise<(T | undefined)[]>;
   set(key: string, value: unknown, ttlSeconds?: number): Promise<void>;
+  /**
+   * The stored JSON text itself, and its writing: `get` is `getJson` parsed, `set` is `setJson` of
+   * the value's JSON. The request scope keeps values as text, so each reader gets its own copy
+   * from one parse, with no deep clone and no second serialisation on the way back.
+   */
+  getJson(key: string): Promise<string | undefined>;
+  getManyJson(keys: readonly string[]): Promise<(string | undefined)[]>;
+  /** `json` must be valid JSON text (the caller made it with JSON.stringify). */
+  setJson(key: string, json: string, ttlSeconds?: number): Promise<void>;
   /** Returns false when the key already exists (nothing written). */
   setIfAbsent(key: string, value: unknown, ttlSeconds?: number): Promise<boolean>;
   /** Read and delete in one atomic step: of concurrent callers, exactly one gets the value. */

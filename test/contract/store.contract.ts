@@ -64,6 +64,22 @@ export function storeContract(name: string, makeStore: () => Promise<StoreUnderT
       });
     });
 
+    describe('getJson / getManyJson / setJson', () => {
+      it('hands out the JSON text that set() stored, and setJson() text reads back with get()', async () => {
+        const tag = randomUUID();
+        await store.set(`j:{${tag}}:a`, { a: [1, 'é'] });
+        expect(JSON.parse((await store.getJson(`j:{${tag}}:a`))!)).toEqual({ a: [1, 'é'] });
+        await store.setJson(`j:{${tag}}:b`, '{"b":true}', 60);
+        expect(await store.get(`j:{${tag}}:b`)).toEqual({ b: true });
+        expect(await store.ttlSeconds(`j:{${tag}}:b`)).toBeGreaterThan(55);
+        expect(await store.getManyJson([`j:{${tag}}:b`, `j:{${tag}}:missing`])).toEqual(['{"b":true}', undefined]);
+        expect(await store.getJson(key('missing'))).toBeUndefined();
+      });
+      it('refuses a value with no JSON form rather than storing nothing', async () => {
+        await expect(store.set(key('undefined'), undefined)).rejects.toThrow(TypeError);
+      });
+    });
+
     describe('getMany', () => {
       it('returns values in key order, undefined for missing keys', async () => {
         const tag = randomUUID();
