@@ -5,6 +5,7 @@ import { Redis, type Cluster } from 'ioredis';
 import { mailQueuePrefix } from '../../src/mail/mail-queue-keys.ts';
 import { createRedisStore } from '../../src/store/redis-store.ts';
 import type { Store } from '../../src/store/store.ts';
+import { writeOncePerTick } from '../../src/store/write-once-per-tick.ts';
 
 export interface StartedRedis {
   url: string;
@@ -135,6 +136,8 @@ export async function countKeysWithPrefix(redis: Redis, prefix: string): Promise
 
 export async function createTestRedisStore(url: string, label: string): Promise<{ store: Store; redis: Redis; prefix: string; cleanup(): Promise<void> }> {
   const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  // As Sesame's store connection sends (store/create-store.ts).
+  writeOncePerTick(redis);
   const prefix = uniquePrefix(label);
   const store = createRedisStore(redis, { prefix });
   return {
