@@ -1,15 +1,48 @@
-import { createHmac, createSecretKey, randomBytes, randomInt, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createHmac, createSecretKey, randomFillSync, timingSafeEqual, type KeyObject } from 'node:crypto';
 
-/** Uniformly random decimal digits (no modulo bias: randomInt rejects out-of-range draws). */
+// Random bytes come from the CSPRNG in blocks: a draw of a few bytes otherwise costs a call into
+// OpenSSL of its own, several per request (CSP nonce, codes, tokens). Each byte is handed out
+// once and zeroed in the block as it is. Node pools its randomUUID()s the same way.
+const POOL_BYTES = 4096;
+const pool = Buffer.alloc(POOL_BYTES);
+let poolOffset = POOL_BYTES;
+
+function withRandomBytes<T>(bytes: number, use: (block: Buffer, start: number, end: number) => T): T {
+  if (bytes > POOL_BYTES) throw new RangeError(`at most ${POOL_BYTES} random bytes at a time`);
+  if (poolOffset + bytes > POOL_BYTES) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const start = poolOffset;
+  poolOffset += bytes;
+  try {
+    return use(pool, start, poolOffset);
+  } finally {
+    pool.fill(0, start, start + bytes);
+  }
+}
+
+/** Uniformly random decimal digits (no modulo bias: bytes of 250 and above are drawn again). */
 export function randomDigits(length: number): string {
   let digits = '';
-  for (let i = 0; i < length; i++) digits += String(randomInt(10));
+  while (digits.length < length) {
+    digits += withRandomBytes(length, (block, start, end) => {
+      let drawn = '';
+      for (let i = start; i < end && digits.length + drawn.length < length; i++) if (block[i]! < 250) drawn += String(block[i]! % 10);
+      return drawn;
+    });
+  }
   return digits;
 }
 
 /** 256 bits, URL-safe. */
 export function randomToken(bytes = 32): string {
-  return randomBytes(bytes).toString('base64url');
+  return withRandomBytes(bytes, (block, start, end) => block.toString('base64url', start, end));
+}
+
+/** Random bytes as standard base64 (a CSP nonce). */
+export function randomBase64(bytes: number): string {
+  return withRandomBytes(bytes, (block, start, end) => block.toString('base64', start, end));
 }
 
 /** Keyed hash for stored secrets: a stolen Redis dump cannot be brute-forced without the key. */

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBase64 } from '../auth/secrets.ts';
 import type { Context, Next } from 'koa';
 
 /**
@@ -25,7 +25,7 @@ export function contentSecurityPolicy(nonce: string): string {
 export function createSecurityHeaders({ hsts }: { hsts: boolean }) {
   return async function securityHeaders(ctx: Context, next: Next) {
     // 128 bits, fresh per response; views put it on their <script> tags as cspNonce.
-    const nonce = randomBytes(16).toString('base64');
+    const nonce = randomBase64(16);
     ctx.state.cspNonce = nonce;
     ctx.set('Content-Security-Policy', contentSecurityPolicy(nonce));
     ctx.set('X-Content-Type-Options', 'nosniff');
