@@ -2,13 +2,13 @@
 // each measurement repeated and interleaved, every ratio taken within this one run.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { generateSigningKeys } from '../src/config/signing-keys.ts';
-import { median, runClosedLoop, type Measurement } from './load/closed-loop.ts';
+import { median, quantile, runClosedLoop, type Measurement } from './load/closed-loop.ts';
 import { bareFlowUntilCode, exchangeCode, refresh, sesameSignInUntilCode, type FlowTarget } from './load/flows.ts';
 import { HttpSession, keepAliveAgent } from './load/http-session.ts';
 import { startMailSink, type MailSink } from './load/mail-sink.ts';
@@ -116,14 +116,14 @@ async function main() {
   const { code, verifier } = await sesameSignInUntilCode(sesameTarget, mail, email(0));
   const tokens = await exchangeCode(sesameTarget, code, verifier);
 
-  // Each measure calls `measuring()` where its timed part begins, so the server CPU per operation
-  // leaves out warm-ups and the sign-ins that make codes and refresh tokens to use.
-  const wrk = (name: string, group: string, request: WrkRequest) => ({ name, group, measure: (measuring: () => void) => {
-    measuring();
+  // Each measure starts the CPU meter where its timed part begins (and may pause it), so the server
+  // CPU per operation leaves out warm-ups and the sign-ins that make codes and refresh tokens to use.
+  const wrk = (name: string, group: string, request: WrkRequest) => ({ name, group, measure: (meter: CpuMeter) => {
+    meter.start();
     return runWrk(request, { concurrency: HIGH, seconds: SECONDS, core: LOAD_CORE, scratchDir: scratch });
   } });
   const clientCredentials = (url: string): WrkRequest => ({ url: `${url}/token`, method: 'POST', body: 'grant_type=client_credentials', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth(BENCH_MACHINE) } });
-  const loop = (name: string, group: string, concurrency: number, op: (worker: number) => Promise<unknown>) => ({ name, group, measure: (measuring: () => void) => runClosedLoop({ concurrency, seconds: SECONDS, op, onMeasuring: measuring }) });
+  const loop = (name: string, group: string, concurrency: number, op: (worker: number) => Promise<unknown>) => ({ name, group, measure: (meter: CpuMeter) => runClosedLoop({ concurrency, seconds: SECONDS, op, onMeasuring: () => meter.start() }) });
 
   const scenarios = [
     wrk('hello-world (bare Koa)', 'ceiling', { url: `${hello.url}/` }),
@@ -137,10 +137,10 @@ async function main() {
     wrk('token: client_credentials', 'Sesame, Redis', clientCredentials(sesame.url)),
     wrk('userinfo', 'Sesame, Redis', { url: `${sesame.url}/me`, headers: { authorization: `Bearer ${tokens.access_token}` } }),
     wrk('introspection', 'Sesame, Redis', { url: `${sesame.url}/token/introspection`, method: 'POST', body: `token=${tokens.access_token}`, headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth(BENCH_APP) } }),
-    { name: 'token: code exchange', group: 'bare oidc-provider, memory', measure: (measuring: () => void) => measureCodeExchange(measuring, bareTarget, (worker) => bareFlowUntilCode(bareTarget, `worker-${worker}`)) },
-    { name: 'token: code exchange', group: 'Sesame, Redis', measure: (measuring: () => void) => measureCodeExchange(measuring, sesameTarget, (worker) => sesameSignInUntilCode(sesameTarget, mail, email(worker))) },
-    { name: 'token: refresh with rotation', group: 'bare oidc-provider, memory', measure: (measuring: () => void) => measureRefresh(measuring, bareTarget, (worker) => bareFlowUntilCode(bareTarget, `worker-${worker}`, OFFLINE)) },
-    { name: 'token: refresh with rotation', group: 'Sesame, Redis', measure: (measuring: () => void) => measureRefresh(measuring, sesameTarget, (worker) => sesameSignInUntilCode(sesameTarget, mail, email(worker), OFFLINE)) },
+    { name: 'token: code exchange', group: 'bare oidc-provider, memory', measure: (meter: CpuMeter) => measureCodeExchange(meter, bareTarget, (worker) => bareFlowUntilCode(bareTarget, `worker-${worker}`)) },
+    { name: 'token: code exchange', group: 'Sesame, Redis', measure: (meter: CpuMeter) => measureCodeExchange(meter, sesameTarget, (worker) => sesameSignInUntilCode(sesameTarget, mail, email(worker))) },
+    { name: 'token: refresh with rotation', group: 'bare oidc-provider, memory', measure: (meter: CpuMeter) => measureRefresh(meter, bareTarget, (worker) => bareFlowUntilCode(bareTarget, `worker-${worker}`, OFFLINE)) },
+    { name: 'token: refresh with rotation', group: 'Sesame, Redis', measure: (meter: CpuMeter) => measureRefresh(meter, sesameTarget, (worker) => sesameSignInUntilCode(sesameTarget, mail, email(worker), OFFLINE)) },
     loop('complete sign-in, c=1', 'bare oidc-provider, memory', 1, bareSignIn),
     loop('complete sign-in, c=1', 'Sesame, Redis', 1, sesameSignIn),
     loop(`complete sign-in, c=${HIGH}`, 'bare oidc-provider, memory', HIGH, bareSignIn),
@@ -151,13 +151,10 @@ async function main() {
       log(`run ${run}/${RUNS}: ${scenario.group}: ${scenario.name}`);
       // CPU the server side spent (the server process, and Redis for Sesame), per operation.
       const servers = scenario.group === 'ceiling' ? [hello.pid] : scenario.group.startsWith('bare') ? [bare.pid] : [sesame.pid];
-      let cpuBefore = 0;
-      let redisBefore = 0;
-      const measured = await scenario.measure(() => {
-        cpuBefore = cpuMs(servers);
-        redisBefore = cpuMs([redisServer.pid!]);
-      });
-      const result = { ...measured, cpuMsPerOp: (cpuMs(servers) - cpuBefore) / measured.ops, redisCpuMsPerOp: (cpuMs([redisServer.pid!]) - redisBefore) / measured.ops };
+      const meter = new CpuMeter(servers, redisServer.pid!);
+      const measured = await scenario.measure(meter);
+      meter.stop();
+      const result = { ...measured, cpuMsPerOp: meter.serverMs / measured.ops, redisCpuMsPerOp: meter.redisMs / measured.ops };
       let row = rows.find((r) => r.name === scenario.name && r.group === scenario.group);
       if (!row) rows.push((row = { name: scenario.name, group: scenario.group, runs: [] }));
       row.runs.push(result);
@@ -181,33 +178,41 @@ async function main() {
 
 const OFFLINE = { scope: 'openid email offline_access', prompt: 'consent' };
 
-/** Codes are made first (not timed), then exchanged as fast as the endpoint allows. */
-async function measureCodeExchange(measuring: () => void, target: FlowTarget, makeCode: (worker: number) => Promise<{ code: string; verifier: string }>): Promise<Measurement> {
+/**
+ * Codes are made first (not timed), then exchanged as fast as the endpoint allows, in rounds until
+ * the exchanges alone have taken a second: one round is over in a tenth of that, too short to read
+ * the CPU it took (/proc counts in ticks of 10 ms).
+ */
+async function measureCodeExchange(meter: CpuMeter, target: FlowTarget, makeCode: (worker: number) => Promise<{ code: string; verifier: string }>): Promise<Measurement> {
   // oidc-provider's memory adapter is an LRU of 1,000 records and a flow leaves five behind: more
   // codes than this and the bare library's oldest ones are silently evicted before they are used.
   const perWorker = Number(process.env.BENCH_CODES_PER_WORKER ?? 4);
-  const pools = await Promise.all(Array.from({ length: HIGH }, async (_, worker) => {
-    const pool = [];
-    for (let i = 0; i < perWorker; i++) pool.push(await makeCode(worker));
-    return pool;
-  }));
   const latencies: number[] = [];
-  measuring();
-  const started = performance.now();
-  await Promise.all(pools.map(async (pool) => {
-    for (const { code, verifier } of pool) {
-      const t = performance.now();
-      await exchangeCode(target, code, verifier);
-      latencies.push(performance.now() - t);
-    }
-  }));
-  const seconds = (performance.now() - started) / 1000;
+  let exchangingMs = 0;
+  while (exchangingMs < 1000) {
+    const pools = await Promise.all(Array.from({ length: HIGH }, async (_, worker) => {
+      const pool = [];
+      for (let i = 0; i < perWorker; i++) pool.push(await makeCode(worker));
+      return pool;
+    }));
+    meter.start();
+    const started = performance.now();
+    await Promise.all(pools.map(async (pool) => {
+      for (const { code, verifier } of pool) {
+        const t = performance.now();
+        await exchangeCode(target, code, verifier);
+        latencies.push(performance.now() - t);
+      }
+    }));
+    exchangingMs += performance.now() - started;
+    meter.stop();
+  }
   latencies.sort((a, b) => a - b);
-  return { rate: latencies.length / seconds, p50Ms: latencies[Math.floor(latencies.length / 2)]!, p99Ms: latencies[Math.floor(latencies.length * 0.99)]!, ops: latencies.length };
+  return { rate: latencies.length / (exchangingMs / 1000), p50Ms: quantile(latencies, 0.5), p99Ms: quantile(latencies, 0.99), ops: latencies.length };
 }
 
 /** Each worker rotates its own refresh token chain, as one app instance per user would. */
-async function measureRefresh(measuring: () => void, target: FlowTarget, makeCode: (worker: number) => Promise<{ code: string; verifier: string }>): Promise<Measurement> {
+async function measureRefresh(meter: CpuMeter, target: FlowTarget, makeCode: (worker: number) => Promise<{ code: string; verifier: string }>): Promise<Measurement> {
   const chains = await Promise.all(Array.from({ length: HIGH }, async (_, worker) => {
     const { code, verifier } = await makeCode(worker);
     const tokens = await exchangeCode(target, code, verifier);
@@ -217,7 +222,7 @@ async function measureRefresh(measuring: () => void, target: FlowTarget, makeCod
   return runClosedLoop({
     concurrency: HIGH,
     seconds: SECONDS,
-    onMeasuring: measuring,
+    onMeasuring: () => meter.start(),
     op: async (worker) => {
       chains[worker] = (await refresh(target, chains[worker]!)).refresh_token!;
     },
@@ -312,19 +317,53 @@ async function measureMemory(pid: number, done: () => number, signIn: (worker: n
   return points;
 }
 
+/** CPU the server side spends while started: the server processes, and Redis apart. Start and stop may alternate. */
+class CpuMeter {
+  serverMs = 0;
+  redisMs = 0;
+  private running: { server: number; redis: number } | undefined;
+  private readonly servers: readonly number[];
+  private readonly redisPid: number;
+
+  constructor(servers: readonly number[], redisPid: number) {
+    this.servers = servers;
+    this.redisPid = redisPid;
+  }
+
+  start() {
+    this.running ??= { server: cpuMs(this.servers), redis: cpuMs([this.redisPid]) };
+  }
+
+  stop() {
+    if (!this.running) return;
+    this.serverMs += cpuMs(this.servers) - this.running.server;
+    this.redisMs += cpuMs([this.redisPid]) - this.running.redis;
+    this.running = undefined;
+  }
+}
+
 /** CPU time of a process's main thread so far, in ns (/proc/PID/schedstat). */
 function mainThreadCpuNs(pid: number): number {
   return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
 }
 
-/** User and system CPU time of processes so far, in ms (from /proc: clock ticks of 10 ms). */
+/**
+ * CPU time of processes so far, every thread (the crypto thread pool signs tokens), in ms with
+ * nanosecond precision (/proc/PID/task/TID/schedstat): /proc/PID/stat counts in ticks of 10 ms,
+ * too coarse for windows of a fraction of a second.
+ */
 function cpuMs(pids: readonly number[]): number {
-  let ticks = 0;
+  let ns = 0;
   for (const pid of pids) {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    ticks += Number(fields[11]) + Number(fields[12]);
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      } catch {
+        // the thread ended between the listing and the read
+      }
+    }
   }
-  return ticks * 10;
+  return ns / 1e6;
 }
 
 function rssMiB(pid: number): number {
