@@ -162,9 +162,10 @@ async function main() {
   }
 
   const trips = process.env.BENCH_SKIP_TRIPS ? undefined : await countRedisWork(sesameEnv, redisPort, admin, mail);
+  const bareSteps = process.env.BENCH_SKIP_TRIPS ? undefined : await measureBareSteps(bare);
   const memory = await measureMemory(sesame.pid, () => sesameSignIns, sesameSignIn);
 
-  report(trips, memory);
+  report(trips, bareSteps, memory);
   if (process.env.BENCH_PROFILE_DIR) {
     // SIGTERM lets the servers shut down normally, which is when --cpu-prof writes the profile.
     sesame.stop();
@@ -240,8 +241,7 @@ interface RedisWork {
   signIns: number;
   /** Concurrency 1: nothing to share a batch with, the worker idles between mails. */
   sequential: TripShare & { commands: number };
-  /** Step, round trips on the request path, Sesame main-thread CPU ms (mail work lands on the step in flight). */
-  byStep: [string, number, number][];
+  byStep: StepCost[];
 }
 
 /**
@@ -263,28 +263,13 @@ async function countRedisWork(env: (port: number, redis: number, prefix: string)
   const snapshot = (): TripShare => ({ total: counter.trips(), requestPath: counter.trips(requestPath) });
   const since = (before: TripShare, n: number): TripShare => ({ total: (counter.trips() - before.total) / n, requestPath: (counter.trips(requestPath) - before.requestPath) / n });
 
-  // Per step of the sign-in (in order: the two visits of /interaction/:uid and of /auth/:uid are
-  // different steps): Redis round trips, and CPU time of Sesame's main thread (schedstat, in ns).
-  const byStep = new Map<string, { trips: number; cpuNs: number }>();
-  let step = 0;
-  let tripsBefore = 0;
-  let cpuBefore = 0;
-  HttpSession.observe = {
-    before: () => {
-      tripsBefore = counter.trips(requestPath);
-      cpuBefore = mainThreadCpuNs(counted.pid);
-    },
-    after: (method, path) => {
-      const name = `${++step}. ${method} ${path.replace(/\?.*$/, '').replace(/\/interaction\/[^/]+/, '/interaction/:uid').replace(/\/auth\/[^/]+/, '/auth/:uid')}`;
-      const seen = byStep.get(name) ?? { trips: 0, cpuNs: 0 };
-      byStep.set(name, { trips: seen.trips + counter.trips(requestPath) - tripsBefore, cpuNs: seen.cpuNs + mainThreadCpuNs(counted.pid) - cpuBefore });
-    },
-  };
+  const steps = observeSteps(counted.pid, () => counter.trips(requestPath));
+  HttpSession.observe = steps.observe;
   const signIns = 50;
   const statsBefore = commandTotal(await admin.info('commandstats'));
   const sequentialBefore = snapshot();
   for (let i = 0; i < signIns; i++) {
-    step = 0;
+    steps.nextSignIn();
     await signIn(0);
   }
   // Let mail delivery (off the request path) finish: its Redis work belongs to the sign-in too.
@@ -295,7 +280,66 @@ async function countRedisWork(env: (port: number, redis: number, prefix: string)
   target.agent.destroy();
   counted.stop();
   await counter.close();
-  return { signIns, sequential, byStep: [...byStep].map(([name, { trips, cpuNs }]) => [name, trips / signIns, cpuNs / signIns / 1e6]) };
+  return { signIns, sequential, byStep: steps.result(signIns) };
+}
+
+/** The bare library's sign-in step by step, as countRedisWork does Sesame's: CPU and time per step at concurrency 1. */
+async function measureBareSteps(bare: { url: string; pid: number }): Promise<StepCost[]> {
+  const target: FlowTarget = { origin: bare.url, agent: keepAliveAgent(2) };
+  const signIn = async () => {
+    const { code, verifier } = await bareFlowUntilCode(target, 'stepwise');
+    await exchangeCode(target, code, verifier);
+  };
+  for (let i = 0; i < 20; i++) await signIn();
+  const steps = observeSteps(bare.pid);
+  HttpSession.observe = steps.observe;
+  const signIns = 50;
+  for (let i = 0; i < signIns; i++) {
+    steps.nextSignIn();
+    await signIn();
+  }
+  HttpSession.observe = undefined;
+  target.agent.destroy();
+  return steps.result(signIns);
+}
+
+interface StepCost {
+  name: string;
+  /** Redis round trips on the request path (Sesame only). */
+  trips: number | undefined;
+  /** The server's CPU, every thread, while the step was in flight (work done then for other reasons, such as mail, lands here too). */
+  cpuMs: number;
+  /** The median time the load generator waited for the step's answer. */
+  p50Ms: number;
+}
+
+/**
+ * Per step of a sign-in, in order (the two visits of /interaction/:uid and of /auth/:uid are
+ * different steps): the server's CPU while it was in flight, its duration and, given a counter,
+ * Redis round trips. For HttpSession.observe, at concurrency 1.
+ */
+function observeSteps(pid: number, trips?: () => number) {
+  const byStep = new Map<string, { trips: number; cpuMs: number; durations: number[] }>();
+  let step = 0;
+  let before = { trips: 0, cpuMs: 0, at: 0 };
+  return {
+    nextSignIn: () => {
+      step = 0;
+    },
+    observe: {
+      before: () => {
+        before = { trips: trips?.() ?? 0, cpuMs: cpuMs([pid]), at: performance.now() };
+      },
+      after: (method: string, path: string) => {
+        const name = `${++step}. ${method} ${path.replace(/\?.*$/, '').replace(/\/interaction\/[^/]+/, '/interaction/:uid').replace(/\/auth\/[^/]+/, '/auth/:uid')}`;
+        const seen = byStep.get(name) ?? { trips: 0, cpuMs: 0, durations: [] };
+        seen.durations.push(performance.now() - before.at);
+        byStep.set(name, { trips: seen.trips + (trips?.() ?? 0) - before.trips, cpuMs: seen.cpuMs + cpuMs([pid]) - before.cpuMs, durations: seen.durations });
+      },
+    },
+    result: (signIns: number): StepCost[] =>
+      [...byStep].map(([name, seen]) => ({ name, trips: trips ? seen.trips / signIns : undefined, cpuMs: seen.cpuMs / signIns, p50Ms: median(seen.durations) })),
+  };
 }
 
 // INFO commandstats counts commands run inside scripts and MULTI too; ours (INFO) are left out.
@@ -342,11 +386,6 @@ class CpuMeter {
   }
 }
 
-/** CPU time of a process's main thread so far, in ns (/proc/PID/schedstat). */
-function mainThreadCpuNs(pid: number): number {
-  return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
-}
-
 /**
  * CPU time of processes so far, every thread (the crypto thread pool signs tokens), in ms with
  * nanosecond precision (/proc/PID/task/TID/schedstat): /proc/PID/stat counts in ticks of 10 ms,
@@ -371,7 +410,7 @@ function rssMiB(pid: number): number {
   return kb / 1024;
 }
 
-function report(trips: RedisWork | undefined, memory: [number, number][]) {
+function report(trips: RedisWork | undefined, bareSteps: StepCost[] | undefined, memory: [number, number][]) {
   const med = (row: Row, key: keyof Row['runs'][number]) => median(row.runs.map((r) => r[key]));
   const find = (group: string, name: string) => rows.find((r) => r.group === group && r.name === name);
   const out: string[] = [];
@@ -420,9 +459,17 @@ function report(trips: RedisWork | undefined, memory: [number, number][]) {
     return;
   }
   out.push(`\nRedis work per complete sign-in (${trips.signIns} sign-ins one after another): ${trips.sequential.total.toFixed(1)} round trips in all, ${trips.sequential.requestPath.toFixed(1)} of them on the request path (the store's connection) and the rest by the mail worker; ${trips.sequential.commands.toFixed(1)} commands (INFO commandstats, every instance on the bench's Redis).`);
-  out.push('\n| step of a sign-in (concurrency 1) | Redis round trips | Sesame CPU ms |');
-  out.push('| --- | ---: | ---: |');
-  for (const [name, n, cpu] of trips.byStep) out.push(`| ${name} | ${n.toFixed(1)} | ${cpu.toFixed(2)} |`);
+  // Side by side, step by step, at concurrency 1: where a passwordless sign-in on Redis spends
+  // what the bare library's form post on memory does not.
+  const total = (steps: StepCost[], key: 'cpuMs' | 'p50Ms') => steps.reduce((sum, step) => sum + step[key], 0);
+  const table = (title: string, steps: StepCost[]) => {
+    out.push(`\n| ${title} | Redis round trips | server CPU ms | answered in ms (p50) |`);
+    out.push('| --- | ---: | ---: | ---: |');
+    for (const step of steps) out.push(`| ${step.name} | ${step.trips === undefined ? '' : step.trips.toFixed(1)} | ${step.cpuMs.toFixed(2)} | ${step.p50Ms.toFixed(2)} |`);
+    out.push(`| all steps | ${steps[0]?.trips === undefined ? '' : steps.reduce((sum, step) => sum + (step.trips ?? 0), 0).toFixed(1)} | ${total(steps, 'cpuMs').toFixed(2)} | ${total(steps, 'p50Ms').toFixed(2)} |`);
+  };
+  table('Sesame, step of a sign-in (concurrency 1; the mail is sent during step 4)', trips.byStep);
+  if (bareSteps) table('bare library, step of a sign-in (concurrency 1)', bareSteps);
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
