@@ -1,6 +1,6 @@
-import { createTransport } from 'nodemailer';
 import type { MailMessage } from './mail-message.ts';
 import { composeMimeMessage, parseMailbox } from './mime-message.ts';
+import { createSmtpPool } from './smtp-pool.ts';
 
 export interface Mailer {
   send(message: MailMessage): Promise<void>;
@@ -9,31 +9,33 @@ export interface Mailer {
   close(): Promise<void>;
 }
 
-/** SMTP through nodemailer. Short timeouts: a dead server fails a send (to be retried) rather than hanging it. */
+/**
+ * SMTP: the message composed here (mime-message.ts), carried by nodemailer's SMTP connections
+ * (smtp-pool.ts). Short timeouts: a dead server fails a send (to be retried) rather than hanging it.
+ */
 export function createSmtpMailer({ smtpUrl, from }: { smtpUrl: string; from: string }): Mailer {
   const url = new URL(smtpUrl);
   const sender = parseMailbox(from);
-  const transport = createTransport({
-    host: url.hostname,
-    port: Number(url.port) || (url.protocol === 'smtps:' ? 465 : 587),
-    secure: url.protocol === 'smtps:',
+  const secure = url.protocol === 'smtps:';
+  const pool = createSmtpPool({
+    // An IPv6 literal comes back from URL in brackets; a socket wants it bare.
+    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: Number(url.port) || (secure ? 465 : 587),
+    secure,
     auth: url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined,
-    pool: true,
     maxConnections: 4,
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 20_000,
+    connectionTimeoutMs: 10_000,
+    socketTimeoutMs: 20_000,
   });
   return {
     async send(message) {
-      // Composed here (mime-message.ts); nodemailer only carries it over SMTP.
-      await transport.sendMail({ envelope: { from: sender.address, to: [message.to] }, raw: composeMimeMessage(sender, message) });
+      await pool.send({ from: sender.address, to: message.to }, composeMimeMessage(sender, message));
     },
     async verify() {
-      await transport.verify();
+      await pool.verify();
     },
     async close() {
-      transport.close();
+      pool.close();
     },
   };
 }
