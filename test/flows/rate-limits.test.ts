@@ -35,6 +35,15 @@ afterAll(async () => {
   await redis?.stop();
 });
 
+/**
+ * The limits count in fixed windows that start at multiples of their length (auth/rate-limiter.ts):
+ * a test that counts up to a limit must not straddle a window's start, or its count begins again.
+ */
+async function clearOfWindowStart(windowSeconds = 900, neededSeconds = 15) {
+  const left = windowSeconds * 1000 - (Date.now() % (windowSeconds * 1000));
+  if (left < neededSeconds * 1000) await new Promise((resolve) => setTimeout(resolve, left + 100));
+}
+
 async function start(config: Partial<Config>, keyPrefix?: string) {
   const sesame = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url, keyPrefix, config });
   started.push(sesame);
@@ -77,12 +86,13 @@ describe('sign-in mail per address', () => {
   let two: Awaited<ReturnType<typeof start>>;
 
   beforeAll(async () => {
+    await clearOfWindowStart();
     // Two instances behind one load balancer: same Redis, same key prefix, same secrets.
     const secrets = { hmacKey: randomBytes(32).toString('base64url'), cookieKeys: [randomBytes(32).toString('base64url')], signup: 'closed' as const };
     one = await start(secrets, sharedPrefix);
     two = await start(secrets, sharedPrefix);
     await one.sesame.accounts.create('member@example.com', { verified: true });
-  });
+  }, 30_000);
 
   it('allows five in fifteen minutes across instances, then answers 429 the same for a known and an unknown address', async () => {
     const answers = [];
@@ -142,6 +152,8 @@ describe('sign-in mail per address', () => {
 });
 
 describe('per client IP, with X-Forwarded-For ignored by default', () => {
+  beforeAll(() => clearOfWindowStart(), 30_000);
+
   it('a spoofed X-Forwarded-For does not buy more than 30 sign-in mails', async () => {
     const target = await start({ signup: 'closed' });
     const signIn = await openSignIn(target);
@@ -168,6 +180,8 @@ describe('per client IP, with X-Forwarded-For ignored by default', () => {
 });
 
 describe('authenticator codes', () => {
+  beforeAll(() => clearOfWindowStart(), 30_000);
+
   it('count against the same per-IP budget as emailed codes, before they are checked', async () => {
     const { rateLimits } = testConfig({ issuer: 'http://unused' });
     const target = await start({ rateLimits: { ...rateLimits, codeEntriesPerIp: { limit: 3, windowSeconds: 900 } } });
@@ -187,6 +201,8 @@ describe('authenticator codes', () => {
 });
 
 describe('TRUST_PROXY=true', () => {
+  beforeAll(() => clearOfWindowStart(), 30_000);
+
   it('counts the address the proxy appended, not one the client wrote', async () => {
     const target = await start({ signup: 'closed', trustProxy: true });
     const signIn = await openSignIn(target);
