@@ -128,7 +128,9 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   app.use(templates.fullTemplateNames);
   app.use(createErrorHandler({ logger }));
   app.use(scopes.middleware);
-  app.use(createSecurityHeaders({ hsts: config.nodeEnv === 'production' }));
+  // Production behind TLS: not in development, where HSTS would pin localhost to https for a year.
+  const hsts = config.nodeEnv === 'production' && config.issuer.startsWith('https:');
+  app.use(createSecurityHeaders({ hsts }));
   app.use(async (ctx, next) => {
     ctx.state.appName = config.appName;
     await next();
@@ -150,7 +152,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   });
   app.use(account.routes());
   if (config.devTools) app.use(createDevRouter({ config, devOutbox }).routes());
-  const published = createPublishedDocuments({ hsts: config.nodeEnv === 'production' });
+  const published = createPublishedDocuments({ hsts, trustProxy: config.trustProxy });
   app.use(published.capture);
   app.use(prefetchAuthorizationRecords(scopes));
   app.use(swappable.middleware);

@@ -26,7 +26,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'REDIS_KEY_PREFIX', defaultValue: 'sesame:', description: 'Prefix of every Redis key, so several deployments can share one Redis. No braces: they would become a Cluster hash tag.' },
   { name: 'SMTP_URL', example: 'smtp://user:password@smtp.example.com:587', description: 'smtp:// or smtps:// URL of the mail relay. Unset: dev outbox at /dev/outbox (not in production).', secret: true },
   { name: 'MAIL_WORKER', defaultValue: 'on', description: 'on: this process also sends the queued mail. off: only queue it, for a separate `npm run worker` (needs Redis).' },
-  { name: 'MAIL_FROM', example: 'Sesame <no-reply@example.com>', description: 'From header of sign-in mail. Default "$APP_NAME <no-reply@ISSUER host>".' },
+  { name: 'MAIL_FROM', example: 'Sesame <no-reply@example.com>', description: 'From header of sign-in mail: "Name <address>" or an address. Default "$APP_NAME <no-reply@ISSUER host>".' },
   { name: 'CLIENTS_FILE', defaultValue: 'config/clients.json', description: 'JSON array of relying-party registrations: standard client metadata plus first_party, mfa and remember_device.' },
   { name: 'SIGNUP', defaultValue: 'open', description: 'open: an account is created on the first verified email. closed: only existing accounts can sign in.' },
   { name: 'COOKIE_KEYS', example: 'change-me-to-32-or-more-random-characters', description: 'Comma-separated secrets (32+ characters each) that sign cookies; the first signs, all verify. Unset in development: generated into .sesame/.', secret: true },

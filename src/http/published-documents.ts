@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context, Next } from 'koa';
+import { HSTS } from './security-headers.ts';
 
 /** The documents every relying party and resource server fetches: static between key changes. */
 const PUBLISHED_PATHS = new Set(['/.well-known/openid-configuration', '/jwks']);
@@ -9,6 +10,8 @@ interface Published {
   body: Buffer;
   etag: string;
   headers: Record<string, string>;
+  /** The same, with Strict-Transport-Security: for requests that came over TLS. */
+  secureHeaders: Record<string, string>;
 }
 
 export interface PublishedDocuments {
@@ -31,7 +34,12 @@ export interface PublishedDocuments {
  * ETag so clients can revalidate for nothing. The answer is the provider's own: nothing here
  * decides what the documents say.
  */
-export function createPublishedDocuments({ hsts }: { hsts: boolean }): PublishedDocuments {
+export function createPublishedDocuments({ hsts, trustProxy }: { hsts: boolean; /** X-Forwarded-Proto tells whether a request came over TLS. */ trustProxy: boolean }): PublishedDocuments {
+  // As Koa's ctx.secure: Sesame speaks plain HTTP, so only a trusted proxy's word makes a request secure.
+  const cameOverTls = (req: IncomingMessage) => {
+    const proto = req.headers['x-forwarded-proto'];
+    return trustProxy && typeof proto === 'string' && proto.split(',', 1)[0]!.trim() === 'https';
+  };
   const cache = new Map<string, Published>();
   // Bumped by invalidate(): an answer that began before the keys changed is not kept.
   let generation = 0;
@@ -41,12 +49,13 @@ export function createPublishedDocuments({ hsts }: { hsts: boolean }): Published
       if (req.method !== 'GET' || req.url === undefined) return false;
       const document = cache.get(req.url);
       if (!document) return false;
+      const headers = hsts && cameOverTls(req) ? document.secureHeaders : document.headers;
       if (req.headers['if-none-match'] === document.etag) {
-        res.writeHead(304, { ETag: document.etag, 'Cache-Control': document.headers['Cache-Control']! });
+        res.writeHead(304, { ETag: document.etag, 'Cache-Control': headers['Cache-Control']!, ...(headers === document.secureHeaders ? { 'Strict-Transport-Security': HSTS } : {}) });
         res.end();
         return true;
       }
-      res.writeHead(200, document.headers);
+      res.writeHead(200, headers);
       res.end(document.body);
       return true;
     },
@@ -60,23 +69,19 @@ export function createPublishedDocuments({ hsts }: { hsts: boolean }): Published
       if (typeof ctx.body !== 'object' || ctx.body === null || Buffer.isBuffer(ctx.body)) return;
       const body = Buffer.from(JSON.stringify(ctx.body));
       const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
-      cache.set(ctx.path, {
-        body,
-        etag,
-        headers: {
-          'Content-Type': ctx.response.get('Content-Type') || 'application/json; charset=utf-8',
-          'Content-Length': String(body.length),
-          ETag: etag,
-          // A minute of caching; a new signing key is published well before it signs anything.
-          'Cache-Control': 'public, max-age=60',
-          // Public documents, readable by single-page apps of any origin (as the provider answers).
-          'Access-Control-Allow-Origin': '*',
-          'X-Content-Type-Options': 'nosniff',
-          'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
-          'Referrer-Policy': 'no-referrer',
-          ...(hsts ? { 'Strict-Transport-Security': 'max-age=63072000; includeSubDomains' } : {}),
-        },
-      });
+      const headers = {
+        'Content-Type': ctx.response.get('Content-Type') || 'application/json; charset=utf-8',
+        'Content-Length': String(body.length),
+        ETag: etag,
+        // A minute of caching; a new signing key is published well before it signs anything.
+        'Cache-Control': 'public, max-age=60',
+        // Public documents, readable by single-page apps of any origin (as the provider answers).
+        'Access-Control-Allow-Origin': '*',
+        'X-Content-Type-Options': 'nosniff',
+        'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+        'Referrer-Policy': 'no-referrer',
+      };
+      cache.set(ctx.path, { body, etag, headers, secureHeaders: { ...headers, 'Strict-Transport-Security': HSTS } });
     },
 
     invalidate() {

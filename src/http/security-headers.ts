@@ -22,6 +22,12 @@ export function contentSecurityPolicy(nonce: string): string {
   ].join(';');
 }
 
+export const HSTS = 'max-age=63072000; includeSubDomains';
+
+/**
+ * `hsts`: send Strict-Transport-Security, on answers to requests that came over TLS only (RFC 6797
+ * §7.2: never over plain HTTP, where an attacker could forge or strip it anyway).
+ */
 export function createSecurityHeaders({ hsts }: { hsts: boolean }) {
   return async function securityHeaders(ctx: Context, next: Next) {
     // 128 bits, fresh per response; views put it on their <script> tags as cspNonce.
@@ -34,7 +40,7 @@ export function createSecurityHeaders({ hsts }: { hsts: boolean }) {
     // Sign-in links carry secrets in their URL: never leak them to another site as a Referer.
     ctx.set('Referrer-Policy', 'no-referrer');
     ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
-    if (hsts) ctx.set('Strict-Transport-Security', 'max-age=63072000; includeSubDomains');
+    if (hsts && ctx.secure) ctx.set('Strict-Transport-Security', HSTS);
     await next();
   };
 }

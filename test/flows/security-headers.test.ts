@@ -149,13 +149,24 @@ describe('oidc-provider\'s own inline script (response_mode=form_post) still run
 });
 
 describe('in production', () => {
-  it('adds HSTS', async () => {
-    const production = await startSesame({ redisUrl: running.redis.url, smtpUrl: running.smtp.url, config: { nodeEnv: 'production' } });
+  it('adds HSTS to answers that came over TLS, and only to those (RFC 6797 §7.2)', async () => {
+    const tls = await startSesame({ redisUrl: running.redis.url, smtpUrl: running.smtp.url, config: { nodeEnv: 'production', issuer: 'https://id.sesame.test', trustProxy: true } });
+    const plain = await startSesame({ redisUrl: running.redis.url, smtpUrl: running.smtp.url, config: { nodeEnv: 'production' } });
     try {
-      const response = await fetch(`${production.url}/nowhere`);
-      expect(response.headers.get('strict-transport-security')).toBe('max-age=63072000; includeSubDomains');
+      const viaProxy = { 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.9' };
+      for (const path of ['/nowhere', '/.well-known/openid-configuration', '/jwks', '/.well-known/openid-configuration']) {
+        const response = await fetch(`${tls.url}${path}`, { headers: viaProxy });
+        expect([path, response.headers.get('strict-transport-security')]).toEqual([path, 'max-age=63072000; includeSubDomains']);
+      }
+      const revalidated = await fetch(`${tls.url}/jwks`, { headers: { ...viaProxy, 'if-none-match': (await fetch(`${tls.url}/jwks`, { headers: viaProxy })).headers.get('etag')! } });
+      expect([revalidated.status, revalidated.headers.get('strict-transport-security')]).toEqual([304, 'max-age=63072000; includeSubDomains']);
+      // Plain HTTP: to the process itself (no proxy), or a production Sesame on a loopback http issuer.
+      for (const url of [`${tls.url}/jwks`, `${plain.url}/nowhere`, `${plain.url}/jwks`]) {
+        expect([url, (await fetch(url)).headers.get('strict-transport-security')]).toEqual([url, null]);
+      }
     } finally {
-      await production.close();
+      await tls.close();
+      await plain.close();
     }
   });
 });
@@ -221,7 +232,8 @@ describe('cookies', () => {
         expect([path, response.status]).toEqual([path, 308]);
         expect([path, response.headers.get('location')]).toEqual([path, `https://id.sesame.test${path}`]);
         expect(response.headers.getSetCookie()).toEqual([]);
-        expect(response.headers.get('strict-transport-security')).toContain('max-age=');
+        // Not over plain HTTP (RFC 6797 §7.2): the redirected request, over TLS, gets it.
+        expect(response.headers.get('strict-transport-security')).toBeNull();
       }
       const post = await fetch(`${tls.url}/token`, { method: 'POST', redirect: 'manual', body: 'grant_type=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
       expect(post.status).toBe(308);
