@@ -346,7 +346,7 @@ function validateClients(clients: unknown, problems: ProblemList) {
 }
 
 const isIntIn = (n: number | undefined, min: number, max: number): boolean => typeof n === 'number' && Number.isInteger(n) && n >= min && n <= max;
-const isLoopback = (host: string) => host === 'localhost' || host === '127.0.0.1' || host === '[::1]';
+export const isLoopback = (host: string) => host === 'localhost' || host === '127.0.0.1' || host === '[::1]';
 
 function redact(url: string) {
   return url.replace(/\/\/[^@/]*@/, '//***@');

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { ClientRegistration, Config, HostPort, LogLevel, MailQueueConfig, NodeEnv, RedisConfig, SignupPolicy } from './config-schema.ts';
-import { ConfigError, ProblemList, usesRedis, validateConfig } from './config-schema.ts';
+import { ConfigError, isLoopback, ProblemList, usesRedis, validateConfig } from './config-schema.ts';
 import { ENV_VAR_NAMES, ENV_VARS } from './env-vars.ts';
 import { generateSigningKeys } from './signing-keys.ts';
 
@@ -67,6 +67,7 @@ export function loadConfig({ env, rootDir = process.cwd(), onFallback = () => {}
 
   if (!read('SMTP_URL') && !production) onFallback('mail: dev outbox at /dev/outbox (SMTP_URL unset)');
   if (production) refuseExampleSecrets(read, problems);
+  if (production && !isLoopback(URL.parse(issuer)?.hostname ?? 'localhost')) refuseShippedClientSecrets(clients, problems);
 
   // Without the defaults file nothing else can be checked; otherwise every problem is reported at once.
   if (!defaults) problems.throwIfAny();
@@ -162,6 +163,27 @@ function refuseExampleSecrets(read: (name: string) => string | undefined, proble
       problems.add(name, 'is the example value from .env.example, which is public: generate a secret of your own (e.g. `openssl rand -base64 32`)');
     }
   }
+}
+
+/**
+ * The client secrets of the example registrations in config/clients.json: they are in the
+ * repository, so public. Listed here rather than read from that file, which an operator may edit
+ * into their real registrations (a test keeps the two in step).
+ */
+export const SHIPPED_EXAMPLE_CLIENT_SECRETS: ReadonlySet<string> = new Set(['example-app-secret-for-local-development-only']);
+
+/**
+ * A production Sesame with a public issuer refuses a client whose secret is one of the shipped
+ * examples'. On a loopback issuer (docker-compose up on a laptop) they stay usable for trying it out.
+ */
+function refuseShippedClientSecrets(clients: unknown, problems: ProblemList) {
+  if (!Array.isArray(clients)) return;
+  clients.forEach((client: unknown, i) => {
+    const secret = (client as ClientRegistration | null)?.client_secret;
+    if (typeof secret === 'string' && SHIPPED_EXAMPLE_CLIENT_SECRETS.has(secret)) {
+      problems.add(`CLIENTS_FILE[${i}].client_secret`, 'is the secret of a shipped example registration, which is public: give each app a secret of its own (e.g. `openssl rand -base64 32`)');
+    }
+  });
 }
 
 function readJson(path: string, setting: string, problems: ProblemList): unknown {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENV_VARS } from '../../src/config/env-vars.ts';
-import { ConfigError, loadConfig } from '../../src/config/load-config.ts';
+import { ConfigError, loadConfig, SHIPPED_EXAMPLE_CLIENT_SECRETS } from '../../src/config/load-config.ts';
 import { renderEnvExample, renderReadmeTable } from '../../src/config/render-env-docs.ts';
 import { generateSigningKeys } from '../../src/config/signing-keys.ts';
 import { makeShippedConfigDir, productionEnvironment } from '../helpers/shipped-config-dir.ts';
@@ -163,6 +163,16 @@ describe('production refuses every development fallback', () => {
     }
     // Also as one entry of a list, next to a good key.
     expect(problemsOf({ ...productionEnv(), COOKIE_KEYS: `${secret()},change-me-to-32-or-more-random-characters` }).join('\n')).toMatch(/^COOKIE_KEYS: is the example value/m);
+  });
+
+  it('refuses the shipped example apps\' public client secrets behind a public issuer, not on a loopback one (docker-compose up)', () => {
+    const shipped = join(root, 'config/clients.json');
+    const text = problemsOf({ ...productionEnv(), CLIENTS_FILE: shipped }).join('\n');
+    expect(text).toMatch(/^CLIENTS_FILE\[0\]\.client_secret: is the secret of a shipped example registration/m);
+    expect(loadConfig({ env: { ...productionEnv(), CLIENTS_FILE: shipped, ISSUER: 'http://localhost:3000', TRUST_PROXY: 'false' }, rootDir: root }).clients.length).toBeGreaterThan(0);
+    // The list the check uses is the shipped file's secrets.
+    const secrets = (JSON.parse(readFileSync('config/clients.json', 'utf8')) as { client_secret?: string }[]).flatMap((client) => client.client_secret ?? []);
+    expect(new Set(secrets)).toEqual(SHIPPED_EXAMPLE_CLIENT_SECRETS);
   });
 
   it('refuses one secret used for two purposes', () => {

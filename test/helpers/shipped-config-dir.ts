@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSigningKeys } from '../../src/config/signing-keys.ts';
@@ -23,6 +23,9 @@ export function makeShippedConfigDir(label: string): string {
 export function productionEnvironment(dir: string, overrides: Record<string, string | undefined> = {}): Record<string, string> {
   writeFileSync(join(dir, 'jwks.json'), JSON.stringify(generateSigningKeys()));
   const secret = () => randomBytes(32).toString('base64url');
+  // The shipped example apps, each with a secret of its own: the shipped secrets are public.
+  const shipped = JSON.parse(readFileSync(join('config', 'clients.json'), 'utf8')) as { client_secret?: string }[];
+  writeFileSync(join(dir, 'production-clients.json'), JSON.stringify(shipped.map((client) => (client.client_secret ? { ...client, client_secret: secret() } : client))));
   const env: Record<string, string | undefined> = {
     NODE_ENV: 'production',
     ISSUER: 'https://id.example.com',
@@ -33,6 +36,7 @@ export function productionEnvironment(dir: string, overrides: Record<string, str
     HMAC_KEY: secret(),
     ENCRYPTION_KEYS: `k1:${secret()}`,
     JWKS_FILE: join(dir, 'jwks.json'),
+    CLIENTS_FILE: join(dir, 'production-clients.json'),
     ...overrides,
   };
   return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined)) as Record<string, string>;
