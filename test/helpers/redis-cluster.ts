@@ -68,14 +68,17 @@ export interface StartedSentinel {
   stop(): Promise<void>;
 }
 
-/** One Sentinel watching `masterPort` as master group "sesame-master". */
-export async function startSentinel(masterPort: number): Promise<StartedSentinel> {
+/**
+ * One Sentinel watching `masterPort` as master group "sesame-master". It calls the master down
+ * after `downAfterMs` without an answer, and then fails over to a replica on its own (quorum 1).
+ */
+export async function startSentinel(masterPort: number, { downAfterMs = 2000 }: { downAfterMs?: number } = {}): Promise<StartedSentinel> {
   const dir = mkdtempSync(join(tmpdir(), 'sesame-sentinel-'));
   const port = await freePort();
   const masterName = 'sesame-master';
   // Sentinel rewrites its config file, so it must be a file of its own.
   const file = join(dir, 'sentinel.conf');
-  writeFileSync(file, [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor ${masterName} 127.0.0.1 ${masterPort} 1`, `sentinel down-after-milliseconds ${masterName} 2000`, ''].join('\n'));
+  writeFileSync(file, [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor ${masterName} 127.0.0.1 ${masterPort} 1`, `sentinel down-after-milliseconds ${masterName} ${downAfterMs}`, `sentinel failover-timeout ${masterName} ${Math.max(1000, downAfterMs * 2)}`, ''].join('\n'));
   const child = spawnRedisServer([file, '--sentinel']);
   const stop = async () => {
     await stopChild(child);

@@ -44,3 +44,59 @@ describe('Sesame through Redis Sentinel', () => {
     }
   });
 });
+
+describe('Redis Sentinel failover', () => {
+  let oldMaster: StartedRedis;
+  let replica: StartedRedis;
+  let watcher: StartedSentinel;
+  let failing: RunningSesame;
+  const failoverPrefix = uniquePrefix('failover');
+
+  beforeAll(async () => {
+    oldMaster = await startRedis(['--protected-mode', 'no']);
+    replica = await startRedis(['--protected-mode', 'no', '--replicaof', '127.0.0.1', String(oldMaster.port)]);
+    watcher = await startSentinel(oldMaster.port, { downAfterMs: 500 });
+    failing = await startSesame({ redis: { url: undefined, sentinels: watcher.sentinels, sentinelName: watcher.masterName }, keyPrefix: failoverPrefix, smtpUrl: smtp.url });
+  });
+
+  afterAll(async () => {
+    await failing?.close();
+    await watcher?.stop();
+    await replica?.stop();
+    await oldMaster?.stop();
+  });
+
+  it('goes on signing in on the replica the Sentinel promotes when the master dies, with what was written before', async () => {
+    const rp = await startRelyingParty(failing.url);
+    const before = await signInWithCode({ rp, smtp }, 'before-failover@example.com');
+    const subject = before.tokens.claims()!.sub;
+    // The account must have reached the replica before the master goes (replication is asynchronous).
+    const direct = new Redis(oldMaster.url);
+    try {
+      expect(await direct.wait(1, 5000)).toBe(1);
+    } finally {
+      direct.disconnect();
+    }
+    await oldMaster.stop();
+
+    // While the Sentinel notices and promotes, a sign-in may be refused (503); then it works again.
+    const deadline = Date.now() + 20_000;
+    let after: Awaited<ReturnType<typeof signInWithCode>> | undefined;
+    while (!after) {
+      try {
+        after = await signInWithCode({ rp, smtp }, 'before-failover@example.com');
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+    // The same account (read from the promoted replica), not a new one.
+    expect(after.tokens.claims()!.sub).toBe(subject);
+    const promoted = new Redis(replica.url);
+    try {
+      expect((await promoted.info('replication')).includes('role:master')).toBe(true);
+    } finally {
+      promoted.disconnect();
+    }
+  }, 40_000);
+});
