@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { startSentinel, type StartedSentinel } from '../helpers/redis-cluster.ts';
 import { countKeysWithPrefix, startRedis, uniquePrefix, type StartedRedis } from '../helpers/redis.ts';
@@ -52,9 +55,12 @@ describe('Redis Sentinel failover', () => {
   let failing: RunningSesame;
   const failoverPrefix = uniquePrefix('failover');
 
+  // Replication goes through an RDB snapshot on disk: in a directory of the test's own.
+  const dir = mkdtempSync(join(tmpdir(), 'sesame-failover-'));
+
   beforeAll(async () => {
-    oldMaster = await startRedis(['--protected-mode', 'no']);
-    replica = await startRedis(['--protected-mode', 'no', '--replicaof', '127.0.0.1', String(oldMaster.port)]);
+    oldMaster = await startRedis(['--protected-mode', 'no', '--dir', dir, '--dbfilename', 'master.rdb']);
+    replica = await startRedis(['--protected-mode', 'no', '--dir', dir, '--dbfilename', 'replica.rdb', '--replicaof', '127.0.0.1', String(oldMaster.port)]);
     watcher = await startSentinel(oldMaster.port, { downAfterMs: 500 });
     failing = await startSesame({ redis: { url: undefined, sentinels: watcher.sentinels, sentinelName: watcher.masterName }, keyPrefix: failoverPrefix, smtpUrl: smtp.url });
   });
@@ -64,6 +70,7 @@ describe('Redis Sentinel failover', () => {
     await watcher?.stop();
     await replica?.stop();
     await oldMaster?.stop();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('goes on signing in on the replica the Sentinel promotes when the master dies, with what was written before', async () => {
