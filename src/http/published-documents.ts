@@ -49,9 +49,10 @@ export function createPublishedDocuments({ hsts, trustProxy }: { hsts: boolean; 
       if (req.method !== 'GET' || req.url === undefined) return false;
       const document = cache.get(req.url);
       if (!document) return false;
-      const headers = hsts && cameOverTls(req) ? document.secureHeaders : document.headers;
+      const secure = hsts && cameOverTls(req);
+      const headers = secure ? document.secureHeaders : document.headers;
       if (req.headers['if-none-match'] === document.etag) {
-        res.writeHead(304, { ETag: document.etag, 'Cache-Control': headers['Cache-Control']!, ...(headers === document.secureHeaders ? { 'Strict-Transport-Security': HSTS } : {}) });
+        res.writeHead(304, { ETag: document.etag, 'Cache-Control': headers['Cache-Control']!, ...(secure ? { 'Strict-Transport-Security': HSTS } : {}) });
         res.end();
         return true;
       }
