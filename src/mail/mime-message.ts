@@ -1,4 +1,5 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { randomToken } from '../auth/secrets.ts';
 import type { MailMessage } from './mail-message.ts';
 
 /** A mailbox as it appears in a header: an optional display name and an ASCII address. */
@@ -35,7 +36,8 @@ export function parseMailbox(value: string): MailAddress {
  */
 export function composeMimeMessage(from: MailAddress, message: MailMessage, now = new Date()): string {
   if (!ADDRESS.test(message.to)) throw new TypeError('the recipient must be a plain address');
-  const boundary = `=_sesame_${randomBytes(12).toString('hex')}`;
+  // base64url characters are all allowed in a boundary (RFC 2046 §5.1.1 bchars).
+  const boundary = `=_sesame_${randomToken(12)}`;
   const domain = from.address.slice(from.address.lastIndexOf('@') + 1);
   const headers = [
     `From: ${formatMailbox(from)}`,

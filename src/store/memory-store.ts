@@ -1,4 +1,4 @@
-import type { MarkOnceResult, Store } from './store.ts';
+import { assertJsonText, type MarkOnceResult, type Store } from './store.ts';
 
 interface Entry {
   /** JSON text, as Redis would hold it: every read parses a copy of its own. */
@@ -129,10 +129,6 @@ export function createMemoryStore({ now = Date.now, sweepIntervalMs = 60_000 }: 
       clearInterval(sweep);
     },
   };
-}
-
-function assertJsonText(json: unknown) {
-  if (typeof json !== 'string') throw new TypeError('the value has no JSON form (undefined or a function)');
 }
 
 function assertTtl(ttlSeconds: number | undefined) {

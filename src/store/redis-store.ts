@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { MarkOnceResult, Store } from './store.ts';
+import { assertJsonText, type MarkOnceResult, type Store } from './store.ts';
 import { asStoreError } from './store-unavailable.ts';
 
 export interface RedisStoreOptions {
@@ -64,7 +64,7 @@ export function createRedisStore(redis: Redis | Cluster, { prefix = 'sesame:' }:
     },
     async setJson(key, json, ttlSeconds) {
       assertTtl(ttlSeconds);
-      if (typeof json !== 'string') throw new TypeError('the value has no JSON form (undefined or a function)');
+      assertJsonText(json);
       if (ttlSeconds === undefined) await redis.set(k(key), json);
       else await redis.set(k(key), json, 'PX', Math.ceil(ttlSeconds * 1000));
     },

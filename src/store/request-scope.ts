@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Context, Next } from 'koa';
-import type { MarkOnceResult, Store } from './store.ts';
+import { assertJsonText, type MarkOnceResult, type Store } from './store.ts';
 
 /**
  * One HTTP request as a unit of work on the Store.
@@ -127,7 +127,7 @@ export function createRequestScopedStore(inner: Store): { store: Store; scopes: 
       const scope = storage.getStore();
       if (!scope) return inner.setJson(key, json, ttlSeconds);
       assertTtl(ttlSeconds);
-      if (typeof json !== 'string') throw new TypeError('the value has no JSON form (undefined or a function)');
+      assertJsonText(json);
       scope.writes.push({ op: 'set', key, json, ttlSeconds });
       scope.known.set(key, Promise.resolve(json));
     },

@@ -47,3 +47,8 @@ export interface Store {
 }
 
 export type MarkOnceResult = 'marked' | 'already-marked' | 'missing';
+
+/** What `setJson` writes must be text: JSON.stringify of undefined or of a function gives none. */
+export function assertJsonText(json: unknown): asserts json is string {
+  if (typeof json !== 'string') throw new TypeError('the value has no JSON form (undefined or a function)');
+}
