@@ -63,6 +63,23 @@ describe('writeOncePerTick', () => {
     await client.del(`${key}a`, `${key}n`);
   });
 
+  it('sends the commands of several callbacks of one turn (several requests) in one write', async () => {
+    const { client, flushes } = await connect();
+    // Two timers due together run in the same timers phase, each with its own microtasks,
+    // as two requests read in the same poll phase do.
+    const replies = await new Promise<unknown[]>((resolve) => {
+      const sent: Promise<unknown>[] = [];
+      setTimeout(() => sent.push(client.set(`${key}first`, '1')), 0);
+      setTimeout(() => {
+        sent.push(client.get(`${key}first`));
+        resolve(Promise.all(sent));
+      }, 0);
+    });
+    expect(flushes()).toBe(1);
+    expect(replies).toEqual(['OK', '1']);
+    await client.del(`${key}first`);
+  });
+
   it('holds nothing past the end of a turn: a command is on its way before the next turn begins', async () => {
     const { client, flushes } = await connect();
     const reply = client.set(`${key}alone`, 'x');
