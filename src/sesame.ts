@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Koa from 'koa';
+import { Cluster } from 'ioredis';
 import type Provider from 'oidc-provider';
 import { createApp, metricsAccessFor } from './app.ts';
 import { deriveSecretBox } from './auth/derived-secret-box.ts';
@@ -22,6 +23,7 @@ import { createReadiness, type Readiness } from './observability/readiness.ts';
 import { loadSigningKeys } from './signing-keys/shared-signing-keys.ts';
 import { checkClientRegistrations } from './oidc/check-clients.ts';
 import { createStoreWithClient } from './store/create-store.ts';
+import { writeOncePerTick } from './store/write-once-per-tick.ts';
 import { createRedisClient, type RedisClient } from './store/redis-connection.ts';
 import type { Store } from './store/store.ts';
 
@@ -86,6 +88,10 @@ export async function createSesame({ config, logger, role = 'web' }: CreateSesam
     }
     if (sendsMail) {
       const connection = await connect(createRedisClient(config.redis, { policy: 'blocking', connectionName: `sesame:${role}:mail-worker` }), closers);
+      // The scripts that take and finish jobs then share writes under load, as the store's commands
+      // do. Not on Cluster: BullMQ's blocking connection is a duplicate of this one, and ioredis's
+      // auto-pipelining would apply to it too.
+      if (!(connection instanceof Cluster)) writeOncePerTick(connection);
       worker = startMailWorker({
         connection,
         prefix,
