@@ -40,6 +40,9 @@ return 1`;
  */
 export function createRedisStore(redis: Redis | Cluster, { prefix = 'sesame:' }: RedisStoreOptions = {}): Store {
   const k = (key: string) => prefix + key;
+  const increment = script(redis, 'sesameIncrement', 1, INCREMENT);
+  const addToIndex = script(redis, 'sesameAddToIndex', 1, ADD_TO_INDEX);
+  const markOnce = script(redis, 'sesameMarkOnce', 2, MARK_ONCE);
   const parse = <T>(raw: string | null): T | undefined => (raw === null ? undefined : (JSON.parse(raw) as T));
   let closed = false;
 
@@ -84,7 +87,7 @@ export function createRedisStore(redis: Redis | Cluster, { prefix = 'sesame:' }:
     },
     async increment(key, ttlSeconds) {
       assertTtl(ttlSeconds);
-      return Number(await redis.eval(INCREMENT, 1, k(key), Math.ceil(ttlSeconds * 1000)));
+      return Number(await increment(k(key), Math.ceil(ttlSeconds * 1000)));
     },
     async ttlSeconds(key) {
       const ms = await redis.pttl(k(key));
@@ -94,7 +97,7 @@ export function createRedisStore(redis: Redis | Cluster, { prefix = 'sesame:' }:
     },
     async addToIndex(indexKey, member, ttlSeconds) {
       assertTtl(ttlSeconds);
-      await redis.eval(ADD_TO_INDEX, 1, k(indexKey), member, ttlSeconds === undefined ? '' : Math.ceil(ttlSeconds * 1000));
+      await addToIndex(k(indexKey), member, ttlSeconds === undefined ? '' : Math.ceil(ttlSeconds * 1000));
     },
     async readIndex(indexKey) {
       return redis.smembers(k(indexKey));
@@ -103,7 +106,7 @@ export function createRedisStore(redis: Redis | Cluster, { prefix = 'sesame:' }:
       await redis.srem(k(indexKey), member);
     },
     async markOnce(recordKey, markerKey, value) {
-      const reply = await redis.eval(MARK_ONCE, 2, k(recordKey), k(markerKey), JSON.stringify(value));
+      const reply = await markOnce(k(recordKey), k(markerKey), JSON.stringify(value));
       return MARK_ONCE_RESULTS[Number(reply)] ?? 'missing';
     },
     async ping() {
@@ -116,6 +119,17 @@ export function createRedisStore(redis: Redis | Cluster, { prefix = 'sesame:' }:
     },
   };
   return withOutagesAsStoreUnavailable(store);
+}
+
+/**
+ * A Lua script run by its SHA1 (EVALSHA): Redis keeps it compiled, and the script's text is sent
+ * again only when Redis answers NOSCRIPT (after a restart, a failover or SCRIPT FLUSH), which
+ * ioredis does by itself. EVAL would send and hash the whole text with every call.
+ */
+function script(redis: Redis | Cluster, name: string, numberOfKeys: number, lua: string): (...keysThenArgs: (string | number)[]) => Promise<unknown> {
+  if (!(name in redis)) redis.defineCommand(name, { numberOfKeys, lua });
+  const command = (redis as unknown as Record<string, (...args: (string | number)[]) => Promise<unknown>>)[name]!;
+  return (...keysThenArgs) => command.apply(redis, keysThenArgs);
 }
 
 /** Every call that fails because Redis is unreachable rejects with StoreUnavailable (a 503, never a 500). */

@@ -36,3 +36,45 @@ describe('redis store prefixes', () => {
     await b.cleanup();
   });
 });
+
+describe('redis store scripts', () => {
+  it('sends the text of a script once per connection, then only its SHA1, and again after Redis has forgotten it (SCRIPT FLUSH)', async () => {
+    const subject = await createTestRedisStore(redis.url, 'scripts');
+    prefixes.push(subject.prefix);
+    const admin = new Redis(redis.url);
+    const monitor = await admin.monitor();
+    try {
+      // This store's own commands only (other connections may share the server), not those its scripts run.
+      const sent: string[] = [];
+      monitor.on('monitor', (_time: string, args: string[], source: string) => {
+        if (source !== 'lua' && args.some((arg) => arg.includes(subject.prefix))) sent.push(args[0]!.toLowerCase());
+      });
+      const sentSoFar = async () => {
+        await admin.ping();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return sent.splice(0);
+      };
+
+      expect(await subject.store.increment('counter', 60)).toBe(1);
+      await subject.store.addToIndex('index', 'member', 60);
+      expect(await subject.store.markOnce('counter', 'counter:marked', 'x')).toBe('marked');
+      expect(await sentSoFar()).toEqual(['eval', 'eval', 'eval']);
+
+      expect(await subject.store.increment('counter', 60)).toBe(2);
+      await subject.store.addToIndex('index', 'other', 60);
+      expect(await subject.store.markOnce('counter', 'counter:marked', 'x')).toBe('already-marked');
+      expect(await sentSoFar()).toEqual(['evalsha', 'evalsha', 'evalsha']);
+
+      await admin.script('FLUSH');
+      expect(await subject.store.increment('counter', 60)).toBe(3);
+      expect(await sentSoFar()).toEqual(['evalsha', 'eval']);
+      expect(await subject.store.increment('counter', 60)).toBe(4);
+      expect(await sentSoFar()).toEqual(['evalsha']);
+    } finally {
+      monitor.disconnect();
+      admin.disconnect();
+      await subject.store.delete('counter', 'counter:marked', 'index');
+      await subject.cleanup();
+    }
+  });
+});
