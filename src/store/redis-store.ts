@@ -1,4 +1,4 @@
-import type { Cluster, Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import { assertJsonText, type MarkOnceResult, type Store } from './store.ts';
 import { asStoreError } from './store-unavailable.ts';
 
@@ -44,6 +44,13 @@ export function createRedisStore(redis: Redis | Cluster, { prefix = 'sesame:' }:
   const addToIndex = script(redis, 'sesameAddToIndex', 1, ADD_TO_INDEX);
   const markOnce = script(redis, 'sesameMarkOnce', 2, MARK_ONCE);
   const parse = <T>(raw: string | null): T | undefined => (raw === null ? undefined : (JSON.parse(raw) as T));
+  // One MGET where the keys live on one node; across Cluster slots one GET each, which ioredis's
+  // auto-pipelining still sends in one write per node.
+  const readMany = (keys: readonly string[]): Promise<(string | null)[]> => {
+    const prefixed = keys.map(k);
+    if (redis instanceof Cluster && !shareHashTag(prefixed)) return Promise.all(prefixed.map((key) => redis.get(key)));
+    return redis.mget(prefixed);
+  };
   let closed = false;
 
   const store: Store = {
@@ -52,15 +59,14 @@ export function createRedisStore(redis: Redis | Cluster, { prefix = 'sesame:' }:
     },
     async getMany<T>(keys: readonly string[]) {
       if (keys.length === 0) return [];
-      const raws = await redis.mget(keys.map(k));
-      return raws.map((raw) => parse<T>(raw));
+      return (await readMany(keys)).map((raw) => parse<T>(raw));
     },
     async getJson(key) {
       return (await redis.get(k(key))) ?? undefined;
     },
     async getManyJson(keys) {
       if (keys.length === 0) return [];
-      return (await redis.mget(keys.map(k))).map((raw) => raw ?? undefined);
+      return (await readMany(keys)).map((raw) => raw ?? undefined);
     },
     async set(key, value, ttlSeconds) {
       return store.setJson(key, JSON.stringify(value), ttlSeconds);
@@ -119,6 +125,17 @@ export function createRedisStore(redis: Redis | Cluster, { prefix = 'sesame:' }:
     },
   };
   return withOutagesAsStoreUnavailable(store);
+}
+
+/** True when every key has the same non-empty {hash tag}, so all are in one Cluster slot. */
+function shareHashTag(keys: readonly string[]): boolean {
+  const tagOf = (key: string) => {
+    const open = key.indexOf('{');
+    const close = open === -1 ? -1 : key.indexOf('}', open + 1);
+    return close > open + 1 ? key.slice(open + 1, close) : undefined;
+  };
+  const first = tagOf(keys[0]!);
+  return first !== undefined && keys.every((key) => tagOf(key) === first);
 }
 
 /**

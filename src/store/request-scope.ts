@@ -222,13 +222,14 @@ export function createRequestScopedStore(inner: Store): { store: Store; scopes: 
   const scopes: RequestScopes = {
     middleware: (_ctx, next) => run(() => next()),
     warm(keys) {
-      scopes.prefetch(keys).catch(() => {});
+      const scope = storage.getStore();
+      // Text only: whoever reads a key parses it then, and a warmed key nobody reads is never parsed.
+      if (scope && keys.length > 0) knownJsonOfMany(scope, keys);
     },
     async prefetch(keys) {
-      if (!storage.getStore() || keys.length === 0) return [];
-      // One GET per key, issued in one tick: pipelined into one round trip per Redis node, and
-      // legal across hash slots (an MGET would not be on Cluster).
-      return Promise.all(keys.map((key) => store.get(key)));
+      const scope = storage.getStore();
+      if (!scope || keys.length === 0) return [];
+      return Promise.all(knownJsonOfMany(scope, keys).map((json) => readKnown(json)));
     },
     remember(key, value) {
       const scope = storage.getStore();

@@ -1,8 +1,8 @@
 /**
  * The only storage contract in Sesame. Values are JSON; keys are already namespaced by `keys.ts`.
  *
- * Keys passed together to one call (getMany, markOnce) must share a Redis Cluster hash slot:
- * `keys.ts` gives them the same `{hash tag}`.
+ * Keys passed together to markOnce must share a Redis Cluster hash slot: `keys.ts` gives them the
+ * same `{hash tag}`. getMany takes any keys.
  *
  * Inside an HTTP request every module sees this interface through the request scope
  * (`request-scope.ts`): a plain `set`/`delete` reaches Redis when the request ends, just before its
@@ -11,7 +11,7 @@
  */
 export interface Store {
   get<T>(key: string): Promise<T | undefined>;
-  /** One round trip for several keys of the same hash slot. */
+  /** Several keys in one round trip: one command on a single Redis, one per slot on a Cluster. */
   getMany<T>(keys: readonly string[]): Promise<(T | undefined)[]>;
   set(key: string, value: unknown, ttlSeconds?: number): Promise<void>;
   /**

@@ -88,6 +88,14 @@ export function storeContract(name: string, makeStore: () => Promise<StoreUnderT
         expect(await store.getMany([`m:{${tag}}:a`, `m:{${tag}}:b`, `m:{${tag}}:c`])).toEqual(['A', undefined, 'C']);
         expect(await store.getMany([])).toEqual([]);
       });
+      it('reads keys of different hash tags (different Cluster slots) together', async () => {
+        const tags = [randomUUID(), randomUUID(), randomUUID()];
+        await store.set(`m:{${tags[0]}}`, 'first');
+        await store.setJson(`m:{${tags[2]}}`, '{"third":3}');
+        expect(await store.getMany([`m:{${tags[0]}}`, `m:{${tags[1]}}`, `m:{${tags[2]}}`])).toEqual(['first', undefined, { third: 3 }]);
+        expect(await store.getManyJson([`m:{${tags[2]}}`, `m:{${tags[0]}}`, 'untagged'])).toEqual(['{"third":3}', '"first"', undefined]);
+        await store.delete(`m:{${tags[0]}}`, `m:{${tags[2]}}`);
+      });
     });
 
     describe('setIfAbsent', () => {
