@@ -67,7 +67,8 @@ export async function createSesame({ config, logger, role = 'web' }: CreateSesam
   const closers: (() => Promise<void>)[] = [() => store.close()];
 
   const devOutbox = config.mail.smtpUrl ? undefined : createDevOutbox({ log: (mail) => logger.info({ to: mail.to, subject: mail.subject, text: mail.text }, 'dev outbox: mail') });
-  const mailer: Mailer = devOutbox ?? createSmtpMailer({ smtpUrl: config.mail.smtpUrl!, from: config.mail.from });
+  // One SMTP connection per mail in flight: a slot of the worker never waits for another's connection.
+  const mailer: Mailer = devOutbox ?? createSmtpMailer({ smtpUrl: config.mail.smtpUrl!, from: config.mail.from, maxConnections: config.mailQueue.concurrency });
   const deliver = instrumentDelivery(createSignInMailDelivery({ config, store, mailer }), metrics);
   const onMailFailure = (error: unknown, attempt: number, final: boolean) => {
     if (final) metrics.mailsFailed.inc();

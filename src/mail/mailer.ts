@@ -13,7 +13,7 @@ export interface Mailer {
  * SMTP: the message composed here (mime-message.ts), carried by nodemailer's SMTP connections
  * (smtp-pool.ts). Short timeouts: a dead server fails a send (to be retried) rather than hanging it.
  */
-export function createSmtpMailer({ smtpUrl, from }: { smtpUrl: string; from: string }): Mailer {
+export function createSmtpMailer({ smtpUrl, from, maxConnections }: { smtpUrl: string; from: string; maxConnections: number }): Mailer {
   const url = new URL(smtpUrl);
   const sender = parseMailbox(from);
   const secure = url.protocol === 'smtps:';
@@ -23,7 +23,7 @@ export function createSmtpMailer({ smtpUrl, from }: { smtpUrl: string; from: str
     port: Number(url.port) || (secure ? 465 : 587),
     secure,
     auth: url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined,
-    maxConnections: 4,
+    maxConnections,
     connectionTimeoutMs: 10_000,
     socketTimeoutMs: 20_000,
   });
