@@ -225,7 +225,10 @@ async function measureRefresh(meter: CpuMeter, target: FlowTarget, makeCode: (wo
     seconds: SECONDS,
     onMeasuring: () => meter.start(),
     op: async (worker) => {
-      chains[worker] = (await refresh(target, chains[worker]!)).refresh_token!;
+      const rotated = (await refresh(target, chains[worker]!)).refresh_token;
+      // Both servers must do the same work: consume the old token and store a new one.
+      if (!rotated || rotated === chains[worker]) throw new Error('the refresh token was not rotated');
+      chains[worker] = rotated;
     },
   });
 }

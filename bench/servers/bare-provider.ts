@@ -16,6 +16,10 @@ const provider = new Provider(issuer, {
   findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub, email: `${sub}@example.com`, email_verified: true }) }),
   claims: { openid: ['sub'], email: ['email', 'email_verified'] },
   scopes: ['openid', 'email', 'offline_access'],
+  // As Sesame does. The library's default rotates a confidential client's refresh token only once
+  // 70% of its life has passed, so without this its "refresh with rotation" would neither consume
+  // the old token nor store a new one.
+  rotateRefreshToken: true,
 });
 provider.listen(port, () => process.stdout.write('ready\n'));
 // A normal exit on SIGTERM, so that --cpu-prof (BENCH_PROFILE_DIR) writes its profile.
