@@ -48,7 +48,8 @@ export async function exchangeCode(target: FlowTarget, code: string, verifier: s
 /**
  * A whole passwordless sign-in through Sesame's pages in a fresh browser, as a person does it:
  * authorize, email form, "check your email", code from the mail, consent, back at the app.
- * Returns the authorization code and verifier (the app's token request is a separate step).
+ * Returns the authorization code and verifier (the app's token request is a separate step), and
+ * how long the mail took to arrive once the "check your email" page was shown.
  */
 export async function sesameSignInUntilCode(target: FlowTarget, mail: MailSink, email: string, extra?: Record<string, string>) {
   const browser = new HttpSession(target.agent, target.origin);
@@ -59,16 +60,19 @@ export async function sesameSignInUntilCode(target: FlowTarget, mail: MailSink, 
   const codeArrives = mail.waitForCode(email);
   const sent = expectStatus(await browser.post(`/interaction/${uid}/email`, { csrf: hiddenField(loginPage.body, 'csrf'), email }), 303, 'email');
   const checkPage = expectStatus(await browser.get(sent.location!), 200, 'check email page');
+  // What the person waits for: from the "check your email" page to the mail in their inbox.
+  const waitingSince = performance.now();
   const code = await codeArrives;
+  const mailWaitMs = performance.now() - waitingSince;
   // The code form's hidden fields, as a browser sends them (the CSRF token and the address).
   const toResume = expectStatus(await browser.post(`/interaction/${uid}/code`, { ...hiddenFields(checkPage.body, `/interaction/${uid}/code`), code }), 303, 'code');
   const toConsent = expectStatus(await browser.get(toResume.location!), 303, 'resume after login');
   const consentUid = /\/interaction\/([^/?]+)/.exec(toConsent.location!)?.[1];
-  if (!consentUid) return { code: codeFromCallback(toConsent.location), verifier };
+  if (!consentUid) return { code: codeFromCallback(toConsent.location), verifier, mailWaitMs };
   const consentPage = expectStatus(await browser.get(toConsent.location!), 200, 'consent page');
   const consented = expectStatus(await browser.post(`/interaction/${consentUid}/consent`, { csrf: hiddenField(consentPage.body, 'csrf'), decision: 'allow' }), 303, 'consent');
   const toApp = expectStatus(await browser.get(consented.location!), 303, 'resume after consent');
-  return { code: codeFromCallback(toApp.location), verifier };
+  return { code: codeFromCallback(toApp.location), verifier, mailWaitMs };
 }
 
 /** The bare library's flow through its devInteractions pages: login form, consent form, back at the app. */
