@@ -4,7 +4,8 @@ import { accountKey, oidcRecordKey, oidcSessionUidKey } from '../store/keys.ts';
 /**
  * The records oidc-provider reads right after it has found `payload`, as Store keys. Reading them
  * at once, in one batch, turns a chain of round trips into one:
- * - an authorization code or refresh token: then its session (by uid), its grant and its account;
+ * - an authorization code or token: then its grant, its account, and its session (by uid) when the
+ *   token expires with it;
  * - an interaction: its session, the account once its login is done, and its grant.
  * A guess that turns out unneeded costs one pipelined read; a missing one costs what it always did.
  */
@@ -17,7 +18,9 @@ export function relatedRecordKeys(model: string, payload: AdapterPayload): strin
     case 'AuthorizationCode':
     case 'RefreshToken':
     case 'AccessToken':
-      session(payload.sessionUid);
+      // The library looks the session up only for a token bound to it (lib/models/token_helpers.js):
+      // an offline_access refresh token outlives its session, and reading that would be wasted.
+      if (payload.expiresWithSession) session(payload.sessionUid);
       grant(payload.grantId);
       account(payload.accountId);
       break;
