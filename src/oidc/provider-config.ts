@@ -5,6 +5,7 @@ import { demoClient } from '../dev/demo-client.ts';
 import type { CookieKeys } from '../http/cookie-keys.ts';
 import { clientDisplayName } from '../interaction/client-name.ts';
 import { ACR_EMAIL, ACR_MFA } from './acr.ts';
+import { sessionAccountGone } from './session-account-gone.ts';
 
 export interface ProviderHooks {
   adapter: NonNullable<Configuration['adapter']>;
@@ -21,6 +22,8 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
   const secureCookies = new URL(config.issuer).protocol === 'https:';
   const cookieOptions = { httpOnly: true, sameSite: 'lax' as const, secure: secureCookies };
   const policy = interactionPolicy.base();
+  const login = policy.get('login')!;
+  login.checks.splice(login.checks.findIndex((check) => check.reason === 'no_session') + 1, 0, sessionAccountGone);
   policy.add(mfaPrompt, policy.findIndex((prompt) => prompt.name === 'login') + 1);
 
   return {

@@ -1,0 +1,32 @@
+import { describe, expect, it } from '@jest/globals';
+import * as client from 'openid-client';
+import { finishAtApp, signInWithCode, signInWithCodeAt } from '../helpers/sign-in.ts';
+import { useSesame } from '../helpers/use-sesame.ts';
+
+const running = useSesame();
+
+describe('an account removed while it is signed in (user remove)', () => {
+  it('its browser session asks for an email again, and its access token no longer answers', async () => {
+    const { tokens, browser } = await signInWithCode(running, 'leaving@example.com');
+    const oldSub = tokens.claims()!.sub;
+    await running.sesame.accounts.remove('leaving@example.com');
+
+    // The same browser, still holding its session, starts another authorization: the sign-in
+    // form, not an error page and not a code for an account that is gone.
+    const pending = await running.rp.startAuthorization();
+    const { emailForm, page } = await signInWithCodeAt(running, pending.url, 'leaving@example.com', browser);
+    expect(emailForm.status).toBe(200);
+    expect(emailForm.html).toContain('name="email"');
+    // The login is another account than the session's, so oidc-provider first ends the old
+    // session with a form the browser submits by itself, then resumes.
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(page.html)?.[1];
+    expect(xsrf).toBeDefined();
+    const resumed = await browser.navigate(`${running.sesame.url}/session/end/confirm`, { form: { xsrf: xsrf!, logout: 'yes' } });
+    // Signing in again makes a new account (sign-up is open here), under a new subject.
+    const again = await running.rp.handleCallback(await finishAtApp(browser, resumed), pending);
+    expect(again.claims()!.sub).not.toBe(oldSub);
+    expect(again.claims()!.email).toBe('leaving@example.com');
+
+    await expect(client.fetchUserInfo(running.rp.config, tokens.access_token, oldSub)).rejects.toMatchObject({ status: 401 });
+  });
+});
