@@ -95,7 +95,13 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
       revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
       introspection: {
         enabled: true,
-        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId || client.metadata().resource_server === true,
+        async allowedPolicy(ctx, client, token) {
+          if (token.clientId !== client.clientId && client.metadata().resource_server !== true) return false;
+          // Userinfo and the token endpoint refuse a token whose account was removed; so does this
+          // (the library does not look the account up here). Read with the token, so no extra trip.
+          if (!('accountId' in token) || !token.accountId) return true;
+          return (await findAccount(ctx, token.accountId, token)) !== undefined;
+        },
       },
       userinfo: { enabled: true },
       clientCredentials: { enabled: true },

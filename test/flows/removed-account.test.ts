@@ -6,10 +6,14 @@ import { useSesame } from '../helpers/use-sesame.ts';
 const running = useSesame();
 
 describe('an account removed while it is signed in (user remove)', () => {
-  it('its browser session asks for an email again, and its access token no longer answers', async () => {
+  it('its browser session asks for an email again, and its access token no longer answers nor introspects as active', async () => {
     const { tokens, browser } = await signInWithCode(running, 'leaving@example.com');
     const oldSub = tokens.claims()!.sub;
+    expect((await client.tokenIntrospection(running.rp.config, tokens.access_token)).active).toBe(true);
     await running.sesame.accounts.remove('leaving@example.com');
+    // At once, before anything else happens to the session or its grant.
+    await expect(client.fetchUserInfo(running.rp.config, tokens.access_token, oldSub)).rejects.toMatchObject({ status: 401 });
+    expect((await client.tokenIntrospection(running.rp.config, tokens.access_token)).active).toBe(false);
 
     // The same browser, still holding its session, starts another authorization: the sign-in
     // form, not an error page and not a code for an account that is gone.
@@ -27,6 +31,6 @@ describe('an account removed while it is signed in (user remove)', () => {
     expect(again.claims()!.sub).not.toBe(oldSub);
     expect(again.claims()!.email).toBe('leaving@example.com');
 
-    await expect(client.fetchUserInfo(running.rp.config, tokens.access_token, oldSub)).rejects.toMatchObject({ status: 401 });
+    expect(await client.tokenIntrospection(running.rp.config, again.access_token)).toMatchObject({ active: true, sub: again.claims()!.sub });
   });
 });
