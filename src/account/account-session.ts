@@ -1,5 +1,5 @@
 import type { Context, Next } from 'koa';
-import type { Account, Accounts } from '../accounts/accounts.ts';
+import { signedOutSince, type Account, type Accounts } from '../accounts/accounts.ts';
 import type { Config } from '../config/config-schema.ts';
 import { requireCsrfForm, type Csrf, type CsrfScope } from '../http/csrf.ts';
 import { HttpError } from '../http/errors.ts';
@@ -66,7 +66,8 @@ export function createAccountSessions({ config, accounts, csrf }: { config: Read
     require({ forForm }: { forForm: boolean }) {
       return async function requireAccountSession(ctx: Context, next: Next) {
         const session = read(ctx);
-        const account: Account | undefined = session && (await accounts.findById(session.accountId));
+        const found: Account | undefined = session && (await accounts.findById(session.accountId));
+        const account = found && !signedOutSince(found, session!.issuedAt) ? found : undefined;
         if (!session || !account) {
           if (session) clear(ctx);
           if (forForm) throw new AccountSessionEnded();

@@ -13,12 +13,24 @@ export interface Account {
    * reads that record anyway: knowing whether a second factor is due costs no extra read.
    */
   totp?: TotpEnrolment;
+  /**
+   * Epoch milliseconds of the last "sign out everywhere" (`user sign-out`, `user reset-mfa`):
+   * sessions signed in and tokens first issued before it are no longer honoured (oidc/find-account.ts).
+   */
+  signedOutAt?: number;
 }
 
 export interface TotpEnrolment {
   /** The base32 secret, sealed by the secret box (its key id is part of the sealed value). */
   sealedSecret: string;
   enrolledAt: string;
+}
+
+/** Whether something that began at `epochSeconds` (a sign-in, a token's first issue) was ended by a sign-out everywhere. */
+export function signedOutSince(account: Account, epochSeconds: number | undefined): boolean {
+  // Sessions and tokens carry whole seconds: one that began within the second of the sign-out
+  // counts as after it, so a person signing in right after an admin's reset is not turned away.
+  return account.signedOutAt !== undefined && (epochSeconds === undefined || epochSeconds < Math.floor(account.signedOutAt / 1000));
 }
 
 /** Accounts keyed by a random id (the `sub`), findable by normalised email. */
@@ -70,6 +82,10 @@ export function createAccounts({ store }: { store: Store }) {
     markVerified,
     async setTotp(accountId: string, totp: TotpEnrolment): Promise<Account | undefined> {
       return update(accountId, (account) => ({ ...account, totp }));
+    },
+    /** Ends every session and token of the account that exists now; the next sign-in starts afresh. */
+    async signOutEverywhere(accountId: string): Promise<Account | undefined> {
+      return update(accountId, (account) => ({ ...account, signedOutAt: Date.now() }));
     },
     async clearTotp(accountId: string): Promise<Account | undefined> {
       return update(accountId, ({ totp: _removed, ...account }) => account);

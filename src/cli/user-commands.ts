@@ -12,7 +12,9 @@ export const USER_USAGE = `Usage: npm run cli -- user <command>
   user list           print every account
   user remove EMAIL   delete an account; it can no longer sign in or be found by its tokens
   user reset-mfa EMAIL  remove the authenticator app, recovery codes and remembered browsers
-                      (for a person who lost their phone and codes); they sign in with email again
+                      (for a person who lost their phone and codes), and sign out everywhere;
+                      they sign in with email again
+  user sign-out EMAIL end every session and token of the account (every browser, every app)
   user unlock EMAIL   lift the locks after too many wrong codes (email codes and authenticator codes)`;
 
 const usage = (message: string): CommandResult => ({ ok: false, exitCode: 2, message: `${message}\n${USER_USAGE}` });
@@ -28,7 +30,7 @@ export async function runUserCommand(
     if (rest.length > 0) return usage('user list takes no arguments.');
     return { ok: true, output: (await accounts.list()).map(describe) };
   }
-  if (command !== 'add' && command !== 'show' && command !== 'remove' && command !== 'reset-mfa' && command !== 'unlock') {
+  if (command !== 'add' && command !== 'show' && command !== 'remove' && command !== 'reset-mfa' && command !== 'sign-out' && command !== 'unlock') {
     return usage(command === undefined ? 'Missing command.' : `Unknown command "user ${command}".`);
   }
   if (rest.length !== 1) return usage(`user ${command} takes exactly one EMAIL.`);
@@ -57,7 +59,15 @@ export async function runUserCommand(
       const account = await accounts.findByEmail(email);
       if (!account) return failure(`No account for ${email}.`);
       const { hadTotp, forgottenDevices } = await removeSecondFactor(account.id);
+      // A lost phone may still hold signed-in browsers and apps: they end too.
+      await accounts.signOutEverywhere(account.id);
       return { ok: true, output: { reset: describe((await accounts.findById(account.id)) ?? account), removedAuthenticator: hadTotp, forgottenBrowsers: forgottenDevices } };
+    }
+    case 'sign-out': {
+      const account = await accounts.findByEmail(email);
+      if (!account) return failure(`No account for ${email}.`);
+      const signedOut = await accounts.signOutEverywhere(account.id);
+      return { ok: true, output: { signedOut: describe(signedOut ?? account), at: new Date(signedOut?.signedOutAt ?? Date.now()).toISOString() } };
     }
     case 'unlock': {
       // The lock belongs to the address, not to an account: it works (and answers) the same

@@ -1,5 +1,5 @@
 import type { Account as OidcAccount, FindAccount } from 'oidc-provider';
-import type { Accounts } from '../accounts/accounts.ts';
+import { signedOutSince, type Accounts } from '../accounts/accounts.ts';
 
 /** What findAccount hands oidc-provider: its claims, plus what the step-up policy needs to know. */
 export interface SesameOidcAccount extends OidcAccount {
@@ -12,9 +12,14 @@ export interface SesameOidcAccount extends OidcAccount {
 
 /** Maps a Sesame account to the claims oidc-provider hands out per granted scope. */
 export function createFindAccount(accounts: Accounts): FindAccount {
-  return async (_ctx, sub): Promise<SesameOidcAccount | undefined> => {
+  return async (ctx, sub, token): Promise<SesameOidcAccount | undefined> => {
     const account = await accounts.findById(sub);
     if (!account) return undefined;
+    // Signed out everywhere since: a token (a rotated refresh token by its chain's first issue) or
+    // the browser's session from before then finds no account, so the library refuses the token
+    // and asks the browser to sign in again (oidc/session-account-gone.ts).
+    const began = token ? ((token as { iiat?: number }).iiat ?? token.iat) : ctx.oidc?.session?.loginTs;
+    if (signedOutSince(account, began)) return undefined;
     return {
       accountId: account.id,
       totpEnrolled: account.totp !== undefined,

@@ -173,6 +173,8 @@ describe('npm run cli -- user ...', () => {
     expect(reset.code).toBe(0);
     expect(JSON.parse(reset.stdout)).toMatchObject({ reset: { email: 'lost-phone@example.com', authenticatorApp: false }, removedAuthenticator: true, forgottenBrowsers: 1 });
     expect((await sesame.accounts.findById(account.id))!.totp).toBeUndefined();
+    // Signed out everywhere too (test/flows/sign-out-everywhere.test.ts shows what that ends).
+    expect((await sesame.accounts.findById(account.id))!.signedOutAt).toBeGreaterThan(Date.now() - 60_000);
     expect(await modules.recoveryCodes.redeem(account.id, recoveryCodes[0]!)).toBe(false);
     expect(await modules.devices.isRemembered(account.id, browserId)).toBe(false);
 
@@ -182,6 +184,19 @@ describe('npm run cli -- user ...', () => {
     expect(tokens.claims()).toMatchObject({ sub: account.id, acr: 'urn:sesame:acr:email', amr: ['email'] });
 
     const missing = await cli(['user', 'reset-mfa', 'nobody@example.com']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('No account for nobody@example.com');
+  });
+
+  it('sign-out ends every session and token of an account', async () => {
+    const { account } = await sesame.accounts.create('signed-in-somewhere@example.com', { verified: true });
+    const before = Date.now();
+    const result = await cli(['user', 'sign-out', 'Signed-In-Somewhere@example.com']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ signedOut: { id: account.id, email: 'signed-in-somewhere@example.com' } });
+    expect((await sesame.accounts.findById(account.id))!.signedOutAt).toBeGreaterThanOrEqual(before);
+
+    const missing = await cli(['user', 'sign-out', 'nobody@example.com']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('No account for nobody@example.com');
   });
