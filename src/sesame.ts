@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Koa from 'koa';
-import { Cluster } from 'ioredis';
 import type Provider from 'oidc-provider';
 import { createApp, metricsAccessFor } from './app.ts';
 import { deriveSecretBox } from './auth/derived-secret-box.ts';
@@ -23,7 +22,6 @@ import { createReadiness, type Readiness } from './observability/readiness.ts';
 import { loadSigningKeys } from './signing-keys/shared-signing-keys.ts';
 import { checkClientRegistrations } from './oidc/check-clients.ts';
 import { createStoreWithClient } from './store/create-store.ts';
-import { writeOncePerTick } from './store/write-once-per-tick.ts';
 import { createRedisClient, type RedisClient } from './store/redis-connection.ts';
 import type { Store } from './store/store.ts';
 
@@ -88,11 +86,8 @@ export async function createSesame({ config, logger, role = 'web' }: CreateSesam
       mailQueue = createDurableMailQueue({ connection: storeClient!, prefix, secretBox, attempts: config.mailQueue.attempts, backoffMs: config.mailQueue.backoffMs });
     }
     if (sendsMail) {
-      const connection = await connect(createRedisClient(config.redis, { policy: 'blocking', connectionName: `sesame:${role}:mail-worker` }), closers);
-      // The scripts that take and finish jobs then share writes under load, as the store's commands
-      // do. Not on Cluster: BullMQ's blocking connection is a duplicate of this one, and ioredis's
-      // auto-pipelining would apply to it too.
-      if (!(connection instanceof Cluster)) writeOncePerTick(connection);
+      // The scripts that take and finish jobs share writes under load, as the store's commands do.
+      const connection = await connect(createRedisClient(config.redis, { policy: 'blocking', connectionName: `sesame:${role}:mail-worker`, batching: 'single-node' }), closers);
       worker = startMailWorker({
         connection,
         prefix,

@@ -1,4 +1,3 @@
-import { Cluster } from 'ioredis';
 import type { Config } from '../config/config-schema.ts';
 import { usesRedis } from '../config/config-schema.ts';
 import type { Logger } from '../logger.ts';
@@ -6,7 +5,6 @@ import { createMemoryStore } from './memory-store.ts';
 import { createRedisClient, describeRedis, type RedisClient } from './redis-connection.ts';
 import { createRedisStore } from './redis-store.ts';
 import type { Store } from './store.ts';
-import { writeOncePerTick } from './write-once-per-tick.ts';
 
 /**
  * Redis (REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS, checked with PING before the port
@@ -25,12 +23,9 @@ export async function createStoreWithClient(config: Readonly<Config>, logger: Lo
     logger.warn('using the in-memory store (REDIS_URL unset): one process only, nothing survives a restart');
     return { store: createMemoryStore(), redis: undefined };
   }
-  // Commands issued in one tick leave in one write, so the request scope's batched writes and
-  // parallel reads become one round trip: on Cluster through ioredis's auto-pipelining (one
-  // pipeline per node), otherwise by writing once per tick (write-once-per-tick.ts), which costs less.
-  const cluster = Boolean(config.redis.clusterNodes?.length);
-  const redis = createRedisClient(config.redis, { policy: 'fail-fast', connectionName, autoPipelining: cluster });
-  if (!(redis instanceof Cluster)) writeOncePerTick(redis);
+  // Commands issued in one turn leave in one write, so the request scope's batched writes and
+  // parallel reads become one round trip.
+  const redis = createRedisClient(config.redis, { policy: 'fail-fast', connectionName, batching: 'all' });
   let lastConnectionError: Error | undefined;
   let warned = false;
   redis.on('error', (error: Error) => {

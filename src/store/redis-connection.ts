@@ -1,5 +1,6 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { RedisConfig } from '../config/config-schema.ts';
+import { writeOncePerTick } from './write-once-per-tick.ts';
 
 export type RedisClient = Redis | Cluster;
 
@@ -21,12 +22,18 @@ export interface RedisClientOptions {
   commandTimeoutMs?: number;
   /** Connect on first command (false) or when `connect()` is called (true). @default true */
   lazyConnect?: boolean;
-  /** Send the commands issued in one tick in one write (ioredis enableAutoPipelining). @default false */
-  autoPipelining?: boolean;
+  /**
+   * Commands issued in one turn of the event loop leave in one write: on a standalone or Sentinel
+   * connection by writing once per turn (write-once-per-tick.ts), on Cluster by ioredis's
+   * auto-pipelining (one pipeline per node). `single-node` leaves a Cluster connection unbatched:
+   * BullMQ duplicates its worker's connection for blocking reads, and auto-pipelining would come
+   * along. @default 'off'
+   */
+  batching?: 'all' | 'single-node' | 'off';
 }
 
 /** One ioredis client for a standalone Redis (REDIS_URL), Sentinel or Cluster; nothing is sent until it connects. */
-export function createRedisClient(redis: RedisConfig, { policy, connectionName, commandTimeoutMs = 2000, lazyConnect = true, autoPipelining = false }: RedisClientOptions): RedisClient {
+export function createRedisClient(redis: RedisConfig, { policy, connectionName, commandTimeoutMs = 2000, lazyConnect = true, batching = 'off' }: RedisClientOptions): RedisClient {
   const perConnection: RedisOptions =
     policy === 'fail-fast'
       ? { maxRetriesPerRequest: 1, commandTimeout: commandTimeoutMs, connectTimeout: 5000, enableOfflineQueue: true, retryStrategy: reconnectDelayMs }
@@ -40,18 +47,19 @@ export function createRedisClient(redis: RedisConfig, { policy, connectionName, 
       // Fail-fast commands do not wait in a queue while the cluster is unreachable: the request gets its 503 at once.
       enableOfflineQueue: policy === 'blocking',
       lazyConnect,
-      enableAutoPipelining: autoPipelining,
+      enableAutoPipelining: batching === 'all',
       slotsRefreshTimeout: 2000,
       // Every key of a command carries one hash tag (store/keys.ts), so reads and writes both go to the slot's master.
       scaleReads: 'master',
     };
     return new Cluster(redis.clusterNodes, options);
   }
-  if (redis.sentinels?.length) {
-    return new Redis({ ...perConnection, ...credentials, sentinels: redis.sentinels, name: redis.sentinelName!, connectionName, lazyConnect, enableAutoPipelining: autoPipelining });
-  }
-  if (!redis.url) throw new TypeError('createRedisClient: no Redis configured');
-  return new Redis(redis.url, { ...perConnection, connectionName, lazyConnect, enableAutoPipelining: autoPipelining });
+  if (!redis.sentinels?.length && !redis.url) throw new TypeError('createRedisClient: no Redis configured');
+  const client = redis.sentinels?.length
+    ? new Redis({ ...perConnection, ...credentials, sentinels: redis.sentinels, name: redis.sentinelName!, connectionName, lazyConnect })
+    : new Redis(redis.url!, { ...perConnection, connectionName, lazyConnect });
+  if (batching !== 'off') writeOncePerTick(client);
+  return client;
 }
 
 /** Reconnect forever, at most a second apart: service resumes within about a second of Redis returning. */
