@@ -159,7 +159,7 @@ async function main() {
       log(`run ${run}/${RUNS}: ${scenario.group}: ${scenario.name}`);
       // CPU the server side spent (the server process, and Redis for Sesame), per operation.
       const servers = scenario.group === 'ceiling' ? [hello.pid] : scenario.group.startsWith('bare') ? [bare.pid] : [sesame.pid];
-      const meter = new CpuMeter(servers, redisServer.pid!);
+      const meter = new CpuMeter(`${scenario.group}: ${scenario.name}`, servers, redisServer.pid!);
       const measured = await scenario.measure(meter);
       meter.stop();
       const result = { ...measured, cpuMsPerOp: meter.serverMs / measured.ops, redisCpuMsPerOp: meter.redisMs / measured.ops };
@@ -175,6 +175,7 @@ async function main() {
 
   report(trips, bareSteps, memory);
   if (process.env.BENCH_PROFILE_DIR) {
+    writeFileSync(join(process.env.BENCH_PROFILE_DIR, 'windows.json'), JSON.stringify(CpuMeter.windows, null, 1));
     // SIGTERM lets the servers shut down normally, which is when --cpu-prof writes the profile.
     sesame.stop();
     bare.stop();
@@ -374,28 +375,39 @@ async function measureMemory(pid: number, done: () => number, signIn: (worker: n
 
 /** CPU the server side spends while started: the server processes, and Redis apart. Start and stop may alternate. */
 class CpuMeter {
+  /**
+   * When each scenario was measured, on the monotonic clock V8's profiler also stamps its samples
+   * with (µs): bench/profile-summary.ts keeps only a scenario's samples, leaving out the sign-ins
+   * that made its codes and tokens.
+   */
+  static readonly windows: { scenario: string; fromUs: number; toUs: number }[] = [];
   serverMs = 0;
   redisMs = 0;
-  private running: { server: number; redis: number } | undefined;
+  private running: { server: number; redis: number; fromUs: number } | undefined;
+  private readonly scenario: string;
   private readonly servers: readonly number[];
   private readonly redisPid: number;
 
-  constructor(servers: readonly number[], redisPid: number) {
+  constructor(scenario: string, servers: readonly number[], redisPid: number) {
+    this.scenario = scenario;
     this.servers = servers;
     this.redisPid = redisPid;
   }
 
   start() {
-    this.running ??= { server: cpuMs(this.servers), redis: cpuMs([this.redisPid]) };
+    this.running ??= { server: cpuMs(this.servers), redis: cpuMs([this.redisPid]), fromUs: monotonicUs() };
   }
 
   stop() {
     if (!this.running) return;
     this.serverMs += cpuMs(this.servers) - this.running.server;
     this.redisMs += cpuMs([this.redisPid]) - this.running.redis;
+    CpuMeter.windows.push({ scenario: this.scenario, fromUs: this.running.fromUs, toUs: monotonicUs() });
     this.running = undefined;
   }
 }
+
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
 /**
  * CPU time of processes so far, every thread (the crypto thread pool signs tokens), in ms with
