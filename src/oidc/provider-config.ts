@@ -90,6 +90,10 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
     },
     features: {
       devInteractions: { enabled: false },
+      // Signing keys are InProcessSigningKeys (signing-keys/in-process-signing-key.ts): node:crypto
+      // signs, without jose's trip through WebCrypto. The ack names the version of this
+      // experimental feature; a release that changes it fails at start-up, never at signing time.
+      externalSigningSupport: { enabled: true, ack: 'experimental-01' },
       // A client may revoke or introspect only its own tokens; a resource server registered with
       // `resource_server: true` may introspect any.
       revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { publicSigningKeys } from '../../src/config/signing-keys.ts';
 import { startRelyingParty } from '../helpers/relying-party.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
@@ -35,6 +36,13 @@ describe.each([
     const head = await fetch(running.sesame.url + path, { method: 'HEAD' });
     expect(head.headers.get('x-request-id')).not.toBeNull();
   });
+});
+
+it('publishes the public half of every signing key and nothing private (keys sign in process, oidc-provider publishes them)', async () => {
+  const { keys } = (await (await fetch(`${running.sesame.url}/jwks`)).json()) as { keys: Record<string, unknown>[] };
+  const byKid = (a: Record<string, unknown>, b: Record<string, unknown>) => String(a.kid).localeCompare(String(b.kid));
+  expect([...keys].sort(byKid)).toEqual(publicSigningKeys(running.sesame.config.jwks).keys.sort(byKid));
+  for (const key of keys) for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi']) expect(key).not.toHaveProperty(member);
 });
 
 it('apps still discover and use Sesame through the cached documents', async () => {
