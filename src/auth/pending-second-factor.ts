@@ -5,6 +5,8 @@ import { secondFactorPendingKey } from '../store/keys.ts';
 export interface PendingSecondFactor {
   accountId: string;
   email: string;
+  /** The sign-in page also asked for consent to the app (oidc/implied-grant.ts); absent in records written before. */
+  consentGiven?: boolean;
 }
 
 /**

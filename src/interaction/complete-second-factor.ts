@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { ACR_MFA, AMR_EMAIL, amrWithSecondFactor, type SecondFactorMethod } from '../oidc/acr.ts';
+import { consentGivenWithSignIn } from '../oidc/implied-grant.ts';
 import type { Interaction } from './load-interaction.ts';
 import type { SecondFactorSubject } from './second-factor-subject.ts';
 
@@ -14,7 +15,7 @@ export async function completeSecondFactor(provider: Provider, ctx: Context, int
   return provider.interactionResult(
     ctx.req,
     ctx.res,
-    { login: { accountId: subject.account.id, acr: ACR_MFA, amr: amrWithSecondFactor(previous, method), remember: true }, mfa: {} },
+    { login: { accountId: subject.account.id, acr: ACR_MFA, amr: amrWithSecondFactor(previous, method), remember: true }, mfa: {}, ...(subject.consentGiven ? consentGivenWithSignIn() : {}) },
     { mergeWithLastSubmission: true },
   );
 }

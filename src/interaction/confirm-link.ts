@@ -21,7 +21,8 @@ export function createConfirmLink({ provider, signInCodes, approvals }: Pick<Int
     if (interaction) {
       const result = await signInCodes.redeemLink(uid, token);
       if (!result.ok) throw new SignInExpired('This sign-in link has expired or was already used. Request a new one.');
-      return finishLogin(ctx, interaction, result.email);
+      // The confirmation page showed what the app will receive beside its button.
+      return finishLogin(ctx, interaction, result.email, { consentGiven: true });
     }
 
     const chosen = /^\d{2}$/.test(form.number ?? '') ? Number(form.number) : undefined;

@@ -10,6 +10,7 @@ export function createContinueApproved({ approvals }: Pick<InteractionDeps, 'app
     // Not confirmed yet (the no-script button was pressed early): back to waiting.
     if (!approval) return ctx.redirect(`/interaction/${ctx.params.uid}/check`);
     const interaction: Interaction = ctx.state.interaction;
-    return finishLogin(ctx, interaction, approval.email);
+    // Approved on another device, and this tab may continue by itself: consent is asked on its own page.
+    return finishLogin(ctx, interaction, approval.email, { consentGiven: false });
   };
 }

@@ -5,6 +5,7 @@ import { HttpError } from '../http/errors.ts';
 import { ACR_EMAIL, AMR_EMAIL } from '../oidc/acr.ts';
 import { appRequestsMfa } from '../oidc/mfa-request.ts';
 import { carryAccount } from '../oidc/carried-records.ts';
+import { consentGivenWithSignIn } from '../oidc/implied-grant.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import type { Interaction } from './load-interaction.ts';
 
@@ -17,7 +18,11 @@ import type { Interaction } from './load-interaction.ts';
  * that, so no session ever exists with just the first factor (oidc-provider #661).
  */
 export function createFinishLogin({ provider, accounts, config, logger, secondFactor, lockout }: Pick<InteractionDeps, 'provider' | 'accounts' | 'config' | 'logger' | 'secondFactor' | 'lockout'>) {
-  return async function finishLogin(ctx: Context, interaction: Interaction, email: string) {
+  /**
+   * `consentGiven`: the page whose button led here showed what the app will receive
+   * (interaction/sharing-notice.ts), so no consent page follows (oidc/implied-grant.ts).
+   */
+  return async function finishLogin(ctx: Context, interaction: Interaction, email: string, { consentGiven }: { consentGiven: boolean }) {
     // The email is proven: that ends its streak of wrong sign-in codes (only consecutive failures
     // count). The authenticator's streak is separate (auth/lockout.ts) and stays as it is. A
     // buffered write in the request scope: no round trip of its own.
@@ -46,7 +51,7 @@ export function createFinishLogin({ provider, accounts, config, logger, secondFa
 
     if (step !== 'none') {
       const secondsLeft = interaction.exp - Math.floor(Date.now() / 1000);
-      await secondFactor.pending.record(interaction.uid, { accountId, email: account.email }, secondsLeft);
+      await secondFactor.pending.record(interaction.uid, { accountId, email: account.email, consentGiven }, secondsLeft);
       ctx.status = 303;
       return ctx.redirect(`/interaction/${interaction.uid}/totp${step === 'enroll' ? '/enroll' : ''}`);
     }
@@ -55,7 +60,7 @@ export function createFinishLogin({ provider, accounts, config, logger, secondFa
       ctx.req,
       ctx.res,
       // The account rides along to the request that resumes the authorization (oidc/carried-records.ts).
-      { login: { accountId, acr: ACR_EMAIL, amr: [AMR_EMAIL], remember: true }, ...carryAccount(account) },
+      { login: { accountId, acr: ACR_EMAIL, amr: [AMR_EMAIL], remember: true }, ...(consentGiven ? consentGivenWithSignIn() : {}), ...carryAccount(account) },
       { mergeWithLastSubmission: false },
     );
     ctx.status = 303;

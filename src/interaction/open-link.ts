@@ -4,6 +4,7 @@ import { SignInExpired } from '../http/errors.ts';
 import { clientNameOf } from './client-name.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import { interactionOfThisBrowser } from './load-interaction.ts';
+import { sharingAskedWithSignIn } from './sharing-notice.ts';
 
 export const LINK_TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
@@ -23,6 +24,7 @@ export function createOpenLink({ provider, signInCodes }: Pick<InteractionDeps, 
     ctx.set('Cache-Control', 'no-store');
     await ctx.render('link-confirm', {
       clientName: interaction ? await clientNameOf(provider, interaction.params.client_id) : undefined,
+      sharing: interaction ? await sharingAskedWithSignIn(provider, interaction) : undefined,
       email: pending.email,
       requestedFrom: pending.requestedFrom,
       token,

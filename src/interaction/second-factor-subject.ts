@@ -14,6 +14,8 @@ export interface SecondFactorSubject {
   kind: 'sign-in' | 'step-up';
   client: ClientSecondFactorSettings;
   clientName: string;
+  /** A sign-in whose email step also gave consent to the app: completing it says so (oidc/implied-grant.ts). */
+  consentGiven: boolean;
 }
 
 /**
@@ -26,9 +28,12 @@ export function loadSecondFactorSubject({ provider, accounts, secondFactor }: Pi
     const interaction: Interaction = ctx.state.interaction;
     let accountId: string | undefined;
     let kind: SecondFactorSubject['kind'];
+    let consentGiven = false;
     if (interaction.prompt.name === 'login') {
       kind = 'sign-in';
-      accountId = (await secondFactor.pending.find(interaction.uid))?.accountId;
+      const pending = await secondFactor.pending.find(interaction.uid);
+      accountId = pending?.accountId;
+      consentGiven = pending?.consentGiven === true;
     } else if (interaction.prompt.name === MFA_PROMPT) {
       kind = 'step-up';
       accountId = interaction.session?.accountId;
@@ -43,6 +48,7 @@ export function loadSecondFactorSubject({ provider, accounts, secondFactor }: Pi
       kind,
       client: clientSecondFactorSettings(client?.metadata() ?? {}),
       clientName: await clientNameOf(provider, interaction.params.client_id),
+      consentGiven,
     } satisfies SecondFactorSubject;
     return next();
   };

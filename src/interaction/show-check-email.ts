@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import { clientNameOf } from './client-name.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import type { Interaction } from './load-interaction.ts';
+import { sharingAskedWithSignIn, type Sharing } from './sharing-notice.ts';
 
 export interface CheckEmailLocals {
   clientName: string;
@@ -11,6 +12,8 @@ export interface CheckEmailLocals {
   error: string | undefined;
   /** The link was confirmed on another device: only "Continue" is left to do. */
   approved?: boolean;
+  /** What the app will receive, shown beside the code form's button: signing in allows it. */
+  sharing: Sharing | undefined;
 }
 
 /** Renders "check your email": the code form, the resend form and the waiting notice. */
@@ -28,6 +31,7 @@ export function createShowCheckEmail({ provider, signInCodes, approvals }: Pick<
       if (!(await approvals.isApproved(interaction.uid))) return ctx.redirect(`/interaction/${interaction.uid}`);
       return ctx.render('approved-continue', { clientName });
     }
-    await renderCheckEmail(ctx, { clientName, email: pending.email, matchNumber: pending.matchNumber, expiresAt: pending.expiresAt, error: undefined });
+    const sharing = await sharingAskedWithSignIn(provider, interaction);
+    await renderCheckEmail(ctx, { clientName, email: pending.email, matchNumber: pending.matchNumber, expiresAt: pending.expiresAt, error: undefined, sharing });
   };
 }

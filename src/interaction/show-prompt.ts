@@ -4,6 +4,7 @@ import { MFA_PROMPT } from '../oidc/mfa-request.ts';
 import { clientNameOf } from './client-name.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import type { Interaction } from './load-interaction.ts';
+import type { Sharing } from './sharing-notice.ts';
 
 /** GET /interaction/:uid — the email form, the waiting page once a mail went out, the step-up prompt, or consent. */
 export function createShowPrompt({ provider, signInCodes }: Pick<InteractionDeps, 'provider' | 'signInCodes'>) {
@@ -21,7 +22,7 @@ export function createShowPrompt({ provider, signInCodes }: Pick<InteractionDeps
     if (interaction.prompt.name === 'consent') {
       const details = interaction.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
       const scopes = (details.missingOIDCScope ?? []).filter((scope) => scope !== 'openid');
-      return ctx.render('consent', { clientName, scopes, claims: details.missingOIDCClaims ?? [] });
+      return ctx.render('consent', { clientName, sharing: { scopes, claims: details.missingOIDCClaims ?? [] } satisfies Sharing });
     }
     // A prompt Sesame does not know means a configuration error, not a user error.
     throw new Error(`unsupported prompt ${interaction.prompt.name}`);

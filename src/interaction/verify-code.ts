@@ -4,6 +4,7 @@ import { clientNameOf } from './client-name.ts';
 import type { FinishLogin } from './finish-login.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import type { Interaction } from './load-interaction.ts';
+import { sharingAskedWithSignIn } from './sharing-notice.ts';
 import { renderCheckEmail } from './show-check-email.ts';
 
 /**
@@ -33,7 +34,8 @@ export function createVerifyCode(
     const again = async (error: string) => {
       ctx.status = 400;
       if (!pending) return ctx.render('email', { clientName, email: '', error });
-      await renderCheckEmail(ctx, { clientName, email: pending.email, matchNumber: pending.matchNumber, expiresAt: pending.expiresAt, error });
+      const sharing = await sharingAskedWithSignIn(provider, interaction);
+      await renderCheckEmail(ctx, { clientName, email: pending.email, matchNumber: pending.matchNumber, expiresAt: pending.expiresAt, error, sharing });
     };
 
     if (!pending) return again('That code has expired. Enter your email address to get a new one.');
@@ -43,7 +45,8 @@ export function createVerifyCode(
     const [accountId] = await scopes.prefetch([accountEmailKey(pending.email)]);
     if (typeof accountId === 'string') scopes.warm([accountKey(accountId)]);
     const result = await signInCodes.redeemCode(interaction.uid, code);
-    if (result.ok) return finishLogin(ctx, interaction, result.email);
+    // The code form showed what the app will receive beside its button: consent is given with it.
+    if (result.ok) return finishLogin(ctx, interaction, result.email, { consentGiven: true });
     if (result.reason === 'wrong') {
       return again(`That code is not right. ${result.attemptsLeft} ${result.attemptsLeft === 1 ? 'try' : 'tries'} left.`);
     }

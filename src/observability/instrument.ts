@@ -56,10 +56,12 @@ export function observeProvider(provider: Provider, { metrics, logger }: { metri
     if (prompt.name === 'login') metrics.signInsStarted.inc();
   });
   // Emitted when the browser comes back to /auth/:uid, after oidc-provider loaded the result. A
-  // consent answer is merged with the login submitted before it: that login was counted then.
+  // consent page's answer is merged with the login submitted before it: that login was counted
+  // then. Consent given on the sign-in page itself arrives with its login (oidc/implied-grant.ts).
   provider.on('interaction.ended', (ctx: { oidc?: { result?: { login?: { amr?: string[] }; consent?: unknown } } }) => {
     const result = ctx.oidc?.result;
-    if (result?.login && !result.consent) metrics.signInsCompleted.inc({ amr: (result.login.amr ?? []).join('+') || 'none' });
+    const consent = result?.consent as { givenWithSignIn?: boolean } | undefined;
+    if (result?.login && (!consent || consent.givenWithSignIn === true)) metrics.signInsCompleted.inc({ amr: (result.login.amr ?? []).join('+') || 'none' });
   });
   provider.on('server_error', (ctx: { state?: { requestId?: string }; path?: string }, error: Error) => {
     logger.error({ err: error, requestId: ctx.state?.requestId, path: ctx.path }, 'oidc-provider server error');

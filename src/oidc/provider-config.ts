@@ -5,6 +5,7 @@ import { demoClient } from '../dev/demo-client.ts';
 import type { CookieKeys } from '../http/cookie-keys.ts';
 import { clientDisplayName } from '../interaction/client-name.ts';
 import { ACR_EMAIL, ACR_MFA } from './acr.ts';
+import { loadExistingGrant } from './implied-grant.ts';
 import { sessionAccountGone } from './session-account-gone.ts';
 
 export interface ProviderHooks {
@@ -124,19 +125,8 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
       policy,
     },
-    async loadExistingGrant(ctx) {
-      const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session!.grantIdFor(ctx.oidc.client!.clientId);
-      if (grantId) return ctx.oidc.provider.Grant.find(grantId);
-      // First-party apps belong to the operator: their grant is implied, so there is no consent screen.
-      if (ctx.oidc.client?.metadata().first_party === true && ctx.oidc.session?.accountId) {
-        const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client.clientId, accountId: ctx.oidc.session.accountId });
-        grant.addOIDCScope(ctx.oidc.requestParamScopes ? [...ctx.oidc.requestParamScopes].join(' ') : 'openid');
-        if (ctx.oidc.requestParamClaims) grant.addOIDCClaims([...ctx.oidc.requestParamClaims]);
-        await grant.save();
-        return grant;
-      }
-      return undefined;
-    },
+    // First-party apps, and apps whose consent the sign-in page already asked: no consent page.
+    loadExistingGrant,
     // Which web origins may call the token, userinfo, revocation and introspection endpoints from
     // a browser (CORS). Chosen deliberately (oidc-provider's default is the same, with a notice):
     // only public clients (SPAs, which have no secret to lose) and userinfo calls, and only from an

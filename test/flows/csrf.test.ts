@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
-import { requestSignInMail } from '../helpers/sign-in.ts';
+import { reachConsentPage, requestSignInMail } from '../helpers/sign-in.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
 const running = useSesame();
@@ -28,11 +28,14 @@ describe('every interaction form carries a CSRF token bound to its sign-in', () 
 
     const otherToken = formFields(other.checkPage.html, '/code').csrf!;
     await expectEachRefused(signIn.browser, forms.filter((f) => f.action.includes(signIn.uid)), otherToken);
-    // And nothing of that consumed the sign-in: the real form still works, on to consent.
-    const consent = await signIn.browser.navigate(`${running.sesame.url}/interaction/${signIn.uid}/code`, { form: { ...formFields(signIn.checkPage.html, '/code'), code: signIn.mail.code! } });
-    const consentForms = postForms(consent.html);
+    // And nothing of that consumed the sign-in: the real form still works, back to the app.
+    const done = await signIn.browser.navigate(`${running.sesame.url}/interaction/${signIn.uid}/code`, { form: { ...formFields(signIn.checkPage.html, '/code'), code: signIn.mail.code! } });
+    expect(done.leftTo).toMatch(/callback\?code=/);
+    // The consent page's form too.
+    const consent = await reachConsentPage(running, 'csrf-consent@example.com');
+    const consentForms = postForms(consent.page.html);
     expect(consentForms.map((f) => f.action.replace(/\/interaction\/[^/]+/, '/interaction/:uid')).sort()).toEqual(['/interaction/:uid/consent']);
-    await expectEachRefused(signIn.browser, consentForms, otherToken);
+    await expectEachRefused(consent.browser, consentForms, otherToken);
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ClientRegistration } from '../../src/config/config-schema.ts';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
-import { requestSignInMail } from '../helpers/sign-in.ts';
+import { reachConsentPage, requestSignInMail } from '../helpers/sign-in.ts';
 import { FIRST_PARTY_CLIENT, MACHINE_CLIENT, TEST_CLIENT } from '../helpers/test-config.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
@@ -37,15 +37,19 @@ describe('no HTML injection into pages', () => {
     expect(page.html).toContain('value="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"');
   });
 
-  it('the check-email, link and consent pages escape it too', async () => {
-    const signIn = await requestSignInMail(running, 'escape@example.com');
+  it('the check-email, link and consent pages escape it too, and the claim names an app asks for', async () => {
+    // Claim names are the app's free text too, listed beside the sign-in button (what it will receive).
+    const claims = JSON.stringify({ userinfo: { '<img src=x onerror=alert(2)>': null } });
+    const signIn = await requestSignInMail({ ...running, authorizationParams: { claims } }, 'escape@example.com');
     expectInert(signIn.checkPage.html);
-    expectInert((await signIn.browser.navigate(signIn.mail.link!)).html);
-    const consent = await signIn.browser.navigate(`${running.sesame.url}/interaction/${signIn.uid}/code`, { form: { ...formFields(signIn.checkPage.html, '/code'), code: signIn.mail.code! } });
-    expect(consent.html).toContain('/consent"');
-    expectInert(consent.html);
-    expect(consent.html).toContain('Evil &lt;img');
-    const logout = await signIn.browser.navigate(`${running.sesame.url}/session/end?client_id=hostile-app`);
+    expect(signIn.checkPage.html).toContain('see your &lt;img src=x onerror=alert(2)&gt;');
+    const linkPage = (await signIn.browser.navigate(signIn.mail.link!)).html;
+    expectInert(linkPage);
+    expect(linkPage).toContain('see your &lt;img src=x onerror=alert(2)&gt;');
+    const consent = await reachConsentPage(running, 'escape-consent@example.com');
+    expectInert(consent.page.html);
+    expect(consent.page.html).toContain('Evil &lt;img');
+    const logout = await consent.browser.navigate(`${running.sesame.url}/session/end?client_id=hostile-app`);
     expect(logout.html).toContain('Yes, sign me out');
     expectInert(logout.html);
   });

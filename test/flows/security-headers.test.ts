@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
-import { requestSignInMail, signInWithCodeAt } from '../helpers/sign-in.ts';
+import { reachConsentPage, requestSignInMail, signInWithCodeAt } from '../helpers/sign-in.ts';
 import { accountWithTotp } from '../helpers/second-factor.ts';
 import { startSesame } from '../helpers/start-sesame.ts';
 import { TEST_CLIENT } from '../helpers/test-config.ts';
@@ -27,9 +27,9 @@ async function everyPage(): Promise<Fetched[]> {
   keep('check your email', await signIn.browser.navigate(`${running.sesame.url}/interaction/${signIn.uid}/check`));
   keep('link confirmation (same browser)', await signIn.browser.navigate(signIn.mail.link!));
   keep('link confirmation (other device)', await new HttpBrowser().navigate(signIn.mail.link!));
-  const consent = await signIn.browser.navigate(`${running.sesame.url}/interaction/${signIn.uid}/code`, { form: { ...formFields(signIn.checkPage.html, '/code'), code: signIn.mail.code! } });
-  expect(consent.html).toContain('/consent"');
-  keep('consent', consent);
+  const signedIn = await signIn.browser.navigate(`${running.sesame.url}/interaction/${signIn.uid}/code`, { form: { ...formFields(signIn.checkPage.html, '/code'), code: signIn.mail.code! } });
+  expect(signedIn.leftTo).toMatch(/callback\?code=/);
+  keep('consent', (await reachConsentPage(running, 'headers-consent@example.com')).page);
   keep('our error page (sign-in ended)', await new HttpBrowser().navigate(`${running.sesame.url}/interaction/no-such-sign-in`));
   keep('our 404', await new HttpBrowser().navigate(`${running.sesame.url}/nowhere`));
   const unknownClient = new URL((await running.rp.startAuthorization()).url);
@@ -136,9 +136,8 @@ describe('oidc-provider\'s own inline script (response_mode=form_post) still run
     await browser.navigate(`${running.sesame.url}/interaction/${uid}/email`, { form: { ...formFields(page.html, '/email'), email: 'form-post@example.com' } });
     const mail = await running.smtp.waitForMail('form-post@example.com');
     const check = await browser.navigate(`${running.sesame.url}/interaction/${uid}/check`);
-    const consent = await browser.navigate(`${running.sesame.url}/interaction/${uid}/code`, { form: { ...formFields(check.html, '/code'), code: mail.code! } });
-    const consentAction = /action="([^"]*\/consent)"/.exec(consent.html)![1]!;
-    const posted = await browser.navigate(`${running.sesame.url}${consentAction}`, { form: { ...formFields(consent.html, '/consent'), decision: 'allow' } });
+    // Consent is given with the code: the authorization resumes straight into the form_post page.
+    const posted = await browser.navigate(`${running.sesame.url}/interaction/${uid}/code`, { form: { ...formFields(check.html, '/code'), code: mail.code! } });
     expect(posted.html).toContain(`action="${running.rp.redirectUri}"`);
     const script = /<script>([\s\S]*?)<\/script>/.exec(posted.html)![1]!;
     const csp = posted.headers.get('content-security-policy')!;

@@ -42,6 +42,20 @@ export async function signInWithCode(context: SignInContext, email: string) {
   return { tokens: await context.rp.handleCallback(callback, pending), browser, mail, callback };
 }
 
+/**
+ * The consent page, reached as people reach it now that the sign-in page asks for consent itself:
+ * signed in to the app already, the same browser comes back asking for more (`profile`).
+ * Returns the browser and the consent page, whose form is not answered yet.
+ */
+export async function reachConsentPage(context: SignInContext, email: string) {
+  const { browser } = await signInWithCode(context, email);
+  const pending = await context.rp.startAuthorization({ scope: 'openid email profile' });
+  const page = await browser.navigate(pending.url);
+  if (!/\/consent"/.test(page.html)) throw new Error(`expected the consent page, got ${page.status} ${page.url}`);
+  const uid = /\/interaction\/([^/]+)\/consent"/.exec(page.html)![1]!;
+  return { browser, page, pending, uid };
+}
+
 /** The whole sign-in with the link, opened in the same browser. */
 export async function signInWithLink(context: SignInContext, email: string) {
   const { pending, browser, mail } = await requestSignInMail(context, email);

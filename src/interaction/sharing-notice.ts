@@ -1,0 +1,37 @@
+import type Provider from 'oidc-provider';
+import type { Interaction } from './load-interaction.ts';
+
+/** What an app will receive about the person: the consent page's list, and the sign-in pages' notice. */
+export interface Sharing {
+  /** Requested scopes beyond `openid` (the identifier, which every app gets). */
+  scopes: string[];
+  /** Claims asked for one by one (the `claims` parameter). */
+  claims: string[];
+}
+
+// Every app gets these, whatever it asks; they are not something to consent to separately.
+const ALWAYS_SHARED = new Set(['sub', 'sid', 'auth_time', 'acr', 'amr', 'iss']);
+
+/**
+ * The notice shown beside a sign-in page's button, for an app that is not first-party: pressing
+ * the button then also gives consent (oidc/implied-grant.ts), and the separate consent page is
+ * not needed. Undefined for a first-party app, whose grant is implied without asking.
+ */
+export async function sharingAskedWithSignIn(provider: Provider, interaction: Interaction): Promise<Sharing | undefined> {
+  const client = await provider.Client.find(String(interaction.params.client_id));
+  if (!client || client.metadata().first_party === true) return undefined;
+  const scope = typeof interaction.params.scope === 'string' ? interaction.params.scope : '';
+  return { scopes: scope.split(' ').filter((s) => s !== '' && s !== 'openid'), claims: requestedClaims(interaction.params.claims) };
+}
+
+/** Claim names of an authorization request's `claims` parameter (oidc-provider validated it at /auth). */
+function requestedClaims(parameter: unknown): string[] {
+  if (typeof parameter !== 'string') return [];
+  try {
+    const parsed = JSON.parse(parameter) as { userinfo?: Record<string, unknown>; id_token?: Record<string, unknown> };
+    const names = new Set([...Object.keys(parsed.userinfo ?? {}), ...Object.keys(parsed.id_token ?? {})]);
+    return [...names].filter((name) => !ALWAYS_SHARED.has(name));
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,98 @@
+import { describe, expect, it } from '@jest/globals';
+import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
+import { startRelyingParty } from '../helpers/relying-party.ts';
+import { accountWithTotp, totpCode } from '../helpers/second-factor.ts';
+import { reachConsentPage, requestSignInMail } from '../helpers/sign-in.ts';
+import { FIRST_PARTY_CLIENT } from '../helpers/test-config.ts';
+import { useSesame } from '../helpers/use-sesame.ts';
+
+const running = useSesame();
+const CALLBACK = /^http:\/\/127\.0\.0\.1:9\/callback\?/;
+
+/** The items of the "what the app will receive" list on a page. */
+const sharedItems = (html: string) => [...(/<ul class="scopes">([\s\S]*?)<\/ul>/.exec(html)?.[1] ?? '').matchAll(/<li>([^<]*)<\/li>/g)].map((m) => m[1]);
+
+describe('consent asked on the sign-in page itself', () => {
+  it('the code page says what the app will receive; the code then allows it, straight back to the app', async () => {
+    const signIn = await requestSignInMail({ ...running, authorizationParams: { scope: 'openid email offline_access', prompt: 'consent' } }, 'consent-code@example.com');
+    expect(signIn.checkPage.html).toContain('Signing in lets Test App:');
+    expect(sharedItems(signIn.checkPage.html)).toEqual(['know that it is you (a stable, anonymous identifier)', 'see your email address', 'stay signed in when you are not using it']);
+
+    const done = await signIn.browser.navigate(`${signIn.origin}/interaction/${signIn.uid}/code`, { form: { ...formFields(signIn.checkPage.html, '/code'), code: signIn.mail.code! } });
+    expect(done.leftTo).toMatch(CALLBACK);
+    const tokens = await running.rp.handleCallback(done.leftTo!, signIn.pending);
+    // What was shown is what was granted: the email, and (prompt=consent) a refresh token.
+    expect(tokens.claims()!.email).toBe('consent-code@example.com');
+    expect(tokens.refresh_token).toBeDefined();
+    expect(tokens.scope?.split(' ').sort()).toEqual(['email', 'offline_access', 'openid']);
+  });
+
+  it('so does the link opened in the same browser', async () => {
+    const signIn = await requestSignInMail(running, 'consent-link@example.com');
+    const confirm = await signIn.browser.navigate(signIn.mail.link!);
+    expect(confirm.html).toContain('Continuing lets Test App:');
+    expect(sharedItems(confirm.html)).toContain('see your email address');
+    const done = await signIn.browser.navigate(new URL(/action="([^"]*\/link)"/.exec(confirm.html)![1]!, signIn.mail.link!).href, { form: formFields(confirm.html, '/link') });
+    expect(done.leftTo).toMatch(CALLBACK);
+    expect((await running.rp.handleCallback(done.leftTo!, signIn.pending)).claims()!.email).toBe('consent-link@example.com');
+  });
+
+  it('"Cancel" on the code page sends the app access_denied, and its code no longer works', async () => {
+    const signIn = await requestSignInMail(running, 'consent-cancel@example.com');
+    const cancelled = await signIn.browser.navigate(`${signIn.origin}/interaction/${signIn.uid}/abort`, { form: formFields(signIn.checkPage.html, '/abort') });
+    expect(new URL(cancelled.leftTo!).searchParams.get('error')).toBe('access_denied');
+    // The code of the cancelled sign-in no longer works either.
+    const late = await signIn.browser.navigate(`${signIn.origin}/interaction/${signIn.uid}/code`, { form: { ...formFields(signIn.checkPage.html, '/code'), code: signIn.mail.code! } });
+    expect(late.leftTo).toBeUndefined();
+    expect(late.status).toBeGreaterThanOrEqual(400);
+  });
+
+  it('with a second factor, the app follows the authenticator code, with no consent page', async () => {
+    const { secret } = await accountWithTotp(running.sesame, 'consent-mfa@example.com');
+    const signIn = await requestSignInMail(running, 'consent-mfa@example.com');
+    const prompt = await signIn.browser.navigate(`${signIn.origin}/interaction/${signIn.uid}/code`, { form: { ...formFields(signIn.checkPage.html, '/code'), code: signIn.mail.code! } });
+    expect(prompt.url).toMatch(/\/totp$/);
+    const done = await signIn.browser.navigate(`${signIn.origin}/interaction/${signIn.uid}/totp`, { form: { ...formFields(prompt.html, '/totp'), code: totpCode(secret) } });
+    expect(done.leftTo).toMatch(CALLBACK);
+    expect((await running.rp.handleCallback(done.leftTo!, signIn.pending)).claims()!.amr).toEqual(['email', 'otp', 'mfa']);
+  });
+
+  it('approved on another device, the waiting tab has not shown the list with a button: the consent page asks', async () => {
+    const { browser: laptop, uid, pending, mail, checkPage } = await requestSignInMail(running, 'consent-elsewhere@example.com');
+    const shownNumber = /id="match-number">(\d+)</.exec(checkPage.html)![1]!;
+    const phone = new HttpBrowser('Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Safari/604.1');
+    const confirm = await phone.navigate(mail.link!);
+    // The other device is not where the app's sign-in runs: no list of what the app gets there.
+    expect(sharedItems(confirm.html)).toEqual([]);
+    await phone.navigate(`${running.sesame.url}/interaction/${uid}/link`, { form: { ...formFields(confirm.html, '/link'), number: shownNumber } });
+    const check = await laptop.navigate(`${running.sesame.url}/interaction/${uid}/check`);
+    const consent = await laptop.navigate(`${running.sesame.url}/interaction/${uid}/continue`, { form: formFields(check.html, '/continue') });
+    expect(consent.html).toContain('/consent"');
+    const consentUid = /\/interaction\/([^/]+)\/consent"/.exec(consent.html)![1]!;
+    const done = await laptop.navigate(`${running.sesame.url}/interaction/${consentUid}/consent`, { form: { ...formFields(consent.html, '/consent'), decision: 'allow' } });
+    expect(done.leftTo).toMatch(CALLBACK);
+    expect((await running.rp.handleCallback(done.leftTo!, pending)).claims()!.email).toBe('consent-elsewhere@example.com');
+  });
+
+  it('asking for more later shows the consent page with only what is new; refusing it sends access_denied', async () => {
+    const { browser, page, uid } = await reachConsentPage(running, 'consent-more@example.com');
+    expect(sharedItems(page.html)).toEqual(['know that it is you (a stable, anonymous identifier)', 'see your basic profile']);
+    const refused = await browser.navigate(`${running.sesame.url}/interaction/${uid}/consent`, { form: { ...formFields(page.html, '/consent'), decision: 'deny' } });
+    expect(new URL(refused.leftTo!).searchParams.get('error')).toBe('access_denied');
+    // Allowed this time, and the grant covers it from then on: the next request goes straight through.
+    const again = await running.rp.startAuthorization({ scope: 'openid email profile' });
+    const consent = await browser.navigate(again.url);
+    const consentUid = /\/interaction\/([^/]+)\/consent"/.exec(consent.html)![1]!;
+    const allowed = await browser.navigate(`${running.sesame.url}/interaction/${consentUid}/consent`, { form: { ...formFields(consent.html, '/consent'), decision: 'allow' } });
+    expect(allowed.leftTo).toMatch(CALLBACK);
+    expect((await browser.navigate((await running.rp.startAuthorization({ scope: 'openid email profile' })).url)).leftTo).toMatch(CALLBACK);
+  });
+
+  it('a first-party app: no list on the code page, and no consent page', async () => {
+    const spa = await startRelyingParty(running.sesame.url, FIRST_PARTY_CLIENT);
+    const signIn = await requestSignInMail({ rp: spa, smtp: running.smtp }, 'consent-first-party@example.com');
+    expect(sharedItems(signIn.checkPage.html)).toEqual([]);
+    const done = await signIn.browser.navigate(`${signIn.origin}/interaction/${signIn.uid}/code`, { form: { ...formFields(signIn.checkPage.html, '/code'), code: signIn.mail.code! } });
+    expect(done.leftTo).toMatch(/^http:\/\/127\.0\.0\.1:9\/spa-callback\?code=/);
+  });
+});
