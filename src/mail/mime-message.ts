@@ -99,7 +99,12 @@ export function encodeQuotedPrintable(text: string): string {
   return lines.map(encodeLine).join('\r\n');
 }
 
+// A line QP leaves as it is: printable ASCII but "=", no white space at its end, 76 characters at most.
+const PLAIN_LINE = /^(?:[\x21-\x3c\x3e-\x7e](?:[\t\x20-\x3c\x3e-\x7e]{0,74}[\x21-\x3c\x3e-\x7e])?)?$/;
+
 function encodeLine(line: string): string {
+  // Most lines of a sign-in mail are plain: no byte-by-byte pass for them.
+  if (PLAIN_LINE.test(line)) return line;
   const bytes = Buffer.from(line, 'utf8');
   let out = '';
   let current = '';

@@ -62,6 +62,22 @@ describe('encodeQuotedPrintable', () => {
     const long = encodeQuotedPrintable(`${'a'.repeat(74)}é`);
     expect(long).toBe(`${'a'.repeat(74)}=\r\n=C3=A9`);
   });
+
+  it('leaves plain lines of up to 76 characters as they are, and breaks longer ones', () => {
+    expect(encodeQuotedPrintable(`${'a'.repeat(76)}\n\nb c`)).toBe(`${'a'.repeat(76)}\r\n\r\nb c`);
+    expect(encodeQuotedPrintable('a'.repeat(77))).toBe(`${'a'.repeat(75)}=\r\naa`);
+    expect(encodeQuotedPrintable(`${'a'.repeat(75)} `)).toBe(`${'a'.repeat(75)}=\r\n=20`);
+  });
+
+  it('round-trips any printable ASCII with spaces, tabs and "=" (the lines most mail is made of)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.stringMatching(/^[\t\x20-\x7e\n]{0,300}$/), async (text) => {
+        const parsed = await simpleParser(composeMimeMessage(from, { ...message, text: `${text}\n` }));
+        expect(parsed.text).toBe(`${text}\n`);
+      }),
+      { numRuns: 200 },
+    );
+  });
 });
 
 describe('parseMailbox', () => {
