@@ -52,7 +52,7 @@ describe('authorization-code flow with PKCE, signed in by email code', () => {
     expect(after.active).toBe(false);
   });
 
-  it('skips consent for a first-party client and asks it of others', async () => {
+  it('a first-party client reuses the session of a sign-in to another app, with no consent asked', async () => {
     const { tokens: thirdParty, browser } = await signInWithCode(running, 'consent@example.com');
     expect(thirdParty.claims()!.email).toBe('consent@example.com');
     // The same browser, a first-party public client: its session is reused and no consent page appears.
