@@ -437,7 +437,7 @@ function report(trips: RedisWork | undefined, bareSteps: StepCost[] | undefined,
   const med = (row: Row, key: Exclude<keyof Row['runs'][number], 'mailWait'>) => median(row.runs.map((r) => r[key]));
   const find = (group: string, name: string) => rows.find((r) => r.group === group && r.name === name);
   const out: string[] = [];
-  out.push(`\nSesame benchmark: medians of ${RUNS} runs × ${SECONDS} s; servers on core ${SERVER_CORE}, load on core ${LOAD_CORE}; node ${process.version}; Sesame ID tokens ${SIGNING_ALG}\n`);
+  out.push(`\nSesame benchmark: medians of ${RUNS} runs × ${SECONDS} s (each ratio: the median of the runs' own ratios); servers on core ${SERVER_CORE}, load on core ${LOAD_CORE}; node ${process.version}; Sesame ID tokens ${SIGNING_ALG}\n`);
   out.push('| group | measurement | per second | p50 ms | p99 ms | server CPU ms/op | Redis CPU ms/op |');
   out.push('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
   for (const row of rows) {
@@ -451,7 +451,9 @@ function report(trips: RedisWork | undefined, bareSteps: StepCost[] | undefined,
     for (const row of withMail) out.push(`| ${row.name} | ${median(row.runs.map((r) => r.mailWait!.p50Ms)).toFixed(1)} | ${median(row.runs.map((r) => r.mailWait!.p99Ms)).toFixed(1)} |`);
   }
 
-  const ratio = (a: Row | undefined, b: Row | undefined) => (a && b ? med(a, 'rate') / med(b, 'rate') : NaN);
+  // Run by run: round i measured both sides minutes apart at most, while the machine's speed drifts
+  // over a whole bench; the median of those paired ratios holds steadier than a ratio of medians.
+  const ratio = (a: Row | undefined, b: Row | undefined) => (a && b ? median(a.runs.map((run, i) => run.rate / b.runs[i]!.rate)) : NaN);
   const bareGroup = 'bare oidc-provider, memory';
   const sesameGroup = 'Sesame, Redis';
   const helloRow = find('ceiling', 'hello-world (bare Koa)');
