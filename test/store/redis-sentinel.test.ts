@@ -61,6 +61,9 @@ describe('Redis Sentinel failover', () => {
   beforeAll(async () => {
     oldMaster = await startRedis(['--protected-mode', 'no', '--dir', dir, '--dbfilename', 'master.rdb']);
     replica = await startRedis(['--protected-mode', 'no', '--dir', dir, '--dbfilename', 'replica.rdb', '--replicaof', '127.0.0.1', String(oldMaster.port)]);
+    // The replica's first sync (an RDB over the link) can take seconds on a loaded machine; until
+    // its link is up, WAIT below would count no replica at all.
+    await replicaLinkUp(replica.url);
     watcher = await startSentinel(oldMaster.port, { downAfterMs: 500 });
     failing = await startSesame({ redis: { url: undefined, sentinels: watcher.sentinels, sentinelName: watcher.masterName }, keyPrefix: failoverPrefix, smtpUrl: smtp.url });
   });
@@ -80,7 +83,7 @@ describe('Redis Sentinel failover', () => {
     // The account must have reached the replica before the master goes (replication is asynchronous).
     const direct = new Redis(oldMaster.url);
     try {
-      expect(await direct.wait(1, 5000)).toBe(1);
+      expect(await direct.wait(1, 10_000)).toBe(1);
     } finally {
       direct.disconnect();
     }
@@ -107,3 +110,16 @@ describe('Redis Sentinel failover', () => {
     }
   }, 40_000);
 });
+
+async function replicaLinkUp(url: string, timeoutMs = 20_000) {
+  const client = new Redis(url);
+  try {
+    const deadline = Date.now() + timeoutMs;
+    while (!/master_link_status:up/.test(await client.info('replication'))) {
+      if (Date.now() > deadline) throw new Error(`the replica at ${url} did not sync with its master within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    client.disconnect();
+  }
+}
