@@ -21,6 +21,8 @@ export interface ClientRegistration {
   scope?: string;
   /** Skips the consent prompt: the app belongs to the operator of this Sesame. */
   first_party?: boolean;
+  /** true: consent to this app is asked on a page of its own after sign-in, not beside the sign-in button. @default false */
+  consent_page?: boolean;
   /** When this app's sign-ins ask for the authenticator app. @default "optional" */
   mfa?: ClientMfaPolicy;
   /** false: "remember this browser" is neither offered nor honoured for this app. @default true */
@@ -339,6 +341,7 @@ function validateClients(clients: unknown, problems: ProblemList) {
     if (c.first_party !== undefined && typeof c.first_party !== 'boolean') problems.add(`${where}.first_party`, 'must be true or false');
     if (c.mfa !== undefined && !CLIENT_MFA_POLICIES.includes(c.mfa as ClientMfaPolicy)) problems.add(`${where}.mfa`, `must be "off", "optional" or "required" (got ${JSON.stringify(c.mfa)})`);
     if (c.remember_device !== undefined && typeof c.remember_device !== 'boolean') problems.add(`${where}.remember_device`, 'must be true or false');
+    if (c.consent_page !== undefined && typeof c.consent_page !== 'boolean') problems.add(`${where}.consent_page`, 'must be true or false');
     if (c.token_endpoint_auth_method !== 'none' && c.client_secret !== undefined && (typeof c.client_secret !== 'string' || c.client_secret.length < 32)) {
       problems.add(`${where}.client_secret`, 'must be a string of at least 32 characters');
     }

@@ -27,7 +27,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'SMTP_URL', example: 'smtp://user:password@smtp.example.com:587', description: 'smtp:// or smtps:// URL of the mail relay. Unset: dev outbox at /dev/outbox (not in production).', secret: true },
   { name: 'MAIL_WORKER', defaultValue: 'on', description: 'on: this process also sends the queued mail. off: only queue it, for a separate `npm run worker` (needs Redis).' },
   { name: 'MAIL_FROM', example: 'Sesame <no-reply@example.com>', description: 'From header of sign-in mail: "Name <address>" or an address. Default "$APP_NAME <no-reply@ISSUER host>".' },
-  { name: 'CLIENTS_FILE', defaultValue: 'config/clients.json', description: 'JSON array of relying-party registrations: standard client metadata plus first_party, mfa and remember_device.' },
+  { name: 'CLIENTS_FILE', defaultValue: 'config/clients.json', description: 'JSON array of relying-party registrations: standard client metadata plus first_party, consent_page, resource_server, mfa and remember_device.' },
   { name: 'SIGNUP', defaultValue: 'open', description: 'open: an account is created on the first verified email. closed: only existing accounts can sign in.' },
   { name: 'COOKIE_KEYS', example: 'change-me-to-32-or-more-random-characters', description: 'Comma-separated secrets (32+ characters each) that sign cookies; the first signs, all verify. Unset in development: generated into .sesame/.', secret: true },
   { name: 'HMAC_KEY', example: 'change-me-to-32-or-more-random-characters', description: 'Secret (32+ characters) keying the HMAC-SHA-256 of sign-in codes and link tokens. Unset in development: generated into .sesame/.', secret: true },

@@ -4,6 +4,7 @@ import type { FinishLogin } from './finish-login.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import { interactionOfThisBrowser } from './load-interaction.ts';
 import { LINK_TOKEN_SHAPE } from './open-link.ts';
+import { sharingAskedWithSignIn } from './sharing-notice.ts';
 
 /**
  * POST /interaction/:uid/link — redeems the link. In the browser holding the interaction cookie
@@ -21,8 +22,8 @@ export function createConfirmLink({ provider, signInCodes, approvals }: Pick<Int
     if (interaction) {
       const result = await signInCodes.redeemLink(uid, token);
       if (!result.ok) throw new SignInExpired('This sign-in link has expired or was already used. Request a new one.');
-      // The confirmation page showed what the app will receive beside its button.
-      return finishLogin(ctx, interaction, result.email, { consentGiven: true });
+      // Where the confirmation page showed what the app will receive beside its button, consent is given with it.
+      return finishLogin(ctx, interaction, result.email, { consentGiven: (await sharingAskedWithSignIn(provider, interaction)) !== undefined });
     }
 
     const chosen = /^\d{2}$/.test(form.number ?? '') ? Number(form.number) : undefined;

@@ -15,11 +15,12 @@ const ALWAYS_SHARED = new Set(['sub', 'sid', 'auth_time', 'acr', 'amr', 'iss']);
 /**
  * The notice shown beside a sign-in page's button, for an app that is not first-party: pressing
  * the button then also gives consent (oidc/implied-grant.ts), and the separate consent page is
- * not needed. Undefined for a first-party app, whose grant is implied without asking.
+ * not needed. Undefined for a first-party app, whose grant is implied without asking, and for an
+ * app registered with `consent_page: true`, which is asked on the consent page after sign-in.
  */
 export async function sharingAskedWithSignIn(provider: Provider, interaction: Interaction): Promise<Sharing | undefined> {
   const client = await provider.Client.find(String(interaction.params.client_id));
-  if (!client || client.metadata().first_party === true) return undefined;
+  if (!client || client.metadata().first_party === true || client.metadata().consent_page === true) return undefined;
   const scope = typeof interaction.params.scope === 'string' ? interaction.params.scope : '';
   return { scopes: scope.split(' ').filter((s) => s !== '' && s !== 'openid'), claims: requestedClaims(interaction.params.claims) };
 }

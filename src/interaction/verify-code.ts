@@ -30,11 +30,12 @@ export function createVerifyCode(
     if (pending) scopes.warm([lockout.stateKey(pending.email), accountEmailKey(pending.email)]);
     await (ctx.state.codeEntryLimit as Promise<void>);
     const clientName = await clientNameOf(provider, interaction.params.client_id);
+    // What the code page listed beside its button (undefined: it asked for no consent).
+    const sharing = await sharingAskedWithSignIn(provider, interaction);
 
     const again = async (error: string) => {
       ctx.status = 400;
       if (!pending) return ctx.render('email', { clientName, email: '', error });
-      const sharing = await sharingAskedWithSignIn(provider, interaction);
       await renderCheckEmail(ctx, { clientName, email: pending.email, matchNumber: pending.matchNumber, expiresAt: pending.expiresAt, error, sharing });
     };
 
@@ -45,8 +46,8 @@ export function createVerifyCode(
     const [accountId] = await scopes.prefetch([accountEmailKey(pending.email)]);
     if (typeof accountId === 'string') scopes.warm([accountKey(accountId)]);
     const result = await signInCodes.redeemCode(interaction.uid, code);
-    // The code form showed what the app will receive beside its button: consent is given with it.
-    if (result.ok) return finishLogin(ctx, interaction, result.email, { consentGiven: true });
+    // Where the code form showed what the app will receive beside its button, consent is given with it.
+    if (result.ok) return finishLogin(ctx, interaction, result.email, { consentGiven: sharing !== undefined });
     if (result.reason === 'wrong') {
       return again(`That code is not right. ${result.attemptsLeft} ${result.attemptsLeft === 1 ? 'try' : 'tries'} left.`);
     }

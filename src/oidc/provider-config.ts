@@ -39,7 +39,7 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
       require_auth_time: true,
     },
     extraClientMetadata: {
-      properties: ['first_party', 'resource_server', 'mfa', 'remember_device'],
+      properties: ['first_party', 'consent_page', 'resource_server', 'mfa', 'remember_device'],
       validator(_ctx, key, value) {
         if (value === undefined) return;
         if (key === 'mfa') {

@@ -123,12 +123,13 @@ describe('bad values', () => {
 
     writeFileSync(join(root, 'policy.json'), JSON.stringify([
       { client_id: 'b', redirect_uris: ['https://b.example/cb'], mfa: 'always' },
-      { client_id: 'c', redirect_uris: ['https://c.example/cb'], mfa: 'required', remember_device: 'no' },
+      { client_id: 'c', redirect_uris: ['https://c.example/cb'], mfa: 'required', remember_device: 'no', consent_page: 'yes' },
       { client_id: 'sesame-account', redirect_uris: ['https://d.example/cb'] },
     ]));
     const policy = problemsOf({ CLIENTS_FILE: join(root, 'policy.json') }).join('\n');
     expect(policy).toContain('CLIENTS_FILE[0].mfa: must be "off", "optional" or "required" (got "always")');
     expect(policy).toContain('CLIENTS_FILE[1].remember_device: must be true or false');
+    expect(policy).toContain('CLIENTS_FILE[1].consent_page: must be true or false');
     expect(policy).not.toContain('CLIENTS_FILE[1].mfa');
     expect(policy).toContain('CLIENTS_FILE[2].client_id: "sesame-account" is reserved');
 

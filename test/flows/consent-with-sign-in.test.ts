@@ -3,10 +3,12 @@ import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
 import { startRelyingParty } from '../helpers/relying-party.ts';
 import { accountWithTotp, totpCode } from '../helpers/second-factor.ts';
 import { reachConsentPage, requestSignInMail } from '../helpers/sign-in.ts';
-import { FIRST_PARTY_CLIENT } from '../helpers/test-config.ts';
+import { FIRST_PARTY_CLIENT, MACHINE_CLIENT, TEST_CLIENT } from '../helpers/test-config.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
-const running = useSesame();
+// An operator may want consent as a step of its own for some apps.
+const SEPARATE_CONSENT_CLIENT = { ...TEST_CLIENT, client_id: 'separate-consent-app', client_name: 'Separate Consent App', redirect_uris: ['http://127.0.0.1:9/separate-callback'], consent_page: true };
+const running = useSesame({ config: { clients: [TEST_CLIENT, FIRST_PARTY_CLIENT, MACHINE_CLIENT, SEPARATE_CONSENT_CLIENT] } });
 const CALLBACK = /^http:\/\/127\.0\.0\.1:9\/callback\?/;
 
 /** The items of the "what the app will receive" list on a page. */
@@ -94,5 +96,19 @@ describe('consent asked on the sign-in page itself', () => {
     expect(sharedItems(signIn.checkPage.html)).toEqual([]);
     const done = await signIn.browser.navigate(`${signIn.origin}/interaction/${signIn.uid}/code`, { form: { ...formFields(signIn.checkPage.html, '/code'), code: signIn.mail.code! } });
     expect(done.leftTo).toMatch(/^http:\/\/127\.0\.0\.1:9\/spa-callback\?code=/);
+  });
+
+  it('an app registered with consent_page: true gets no list beside the code, and the consent page after it', async () => {
+    const rp = await startRelyingParty(running.sesame.url, SEPARATE_CONSENT_CLIENT);
+    const signIn = await requestSignInMail({ rp, smtp: running.smtp }, 'consent-separate@example.com');
+    expect(sharedItems(signIn.checkPage.html)).toEqual([]);
+    expect(signIn.checkPage.html).not.toContain('Signing in lets');
+    const consent = await signIn.browser.navigate(`${signIn.origin}/interaction/${signIn.uid}/code`, { form: { ...formFields(signIn.checkPage.html, '/code'), code: signIn.mail.code! } });
+    expect(consent.leftTo).toBeUndefined();
+    expect(sharedItems(consent.html)).toContain('see your email address');
+    const consentUid = /\/interaction\/([^/]+)\/consent"/.exec(consent.html)![1]!;
+    const done = await signIn.browser.navigate(`${running.sesame.url}/interaction/${consentUid}/consent`, { form: { ...formFields(consent.html, '/consent'), decision: 'allow' } });
+    expect(done.leftTo).toMatch(/^http:\/\/127\.0\.0\.1:9\/separate-callback\?code=/);
+    expect((await rp.handleCallback(done.leftTo!, signIn.pending)).claims()!.email).toBe('consent-separate@example.com');
   });
 });
