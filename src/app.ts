@@ -23,7 +23,7 @@ import { createHttpsOnly } from './http/https-only.ts';
 import { createPageTemplates } from './http/page-templates.ts';
 import { createRateLimitGuard } from './http/rate-limit.ts';
 import { assignRequestId } from './http/request-id.ts';
-import { createSecurityHeaders } from './http/security-headers.ts';
+import { createDataSecurityHeaders, createSecurityHeaders } from './http/security-headers.ts';
 import { createStaticFiles } from './http/static-files.ts';
 import { createInteractionRouter } from './interaction/router.ts';
 import type { Logger } from './logger.ts';
@@ -34,6 +34,7 @@ import { createSwappableProvider } from './oidc/swappable-provider.ts';
 import { createFindAccount } from './oidc/find-account.ts';
 import { createMfaPrompt } from './oidc/mfa-prompt.ts';
 import { prefetchAuthorizationRecords } from './oidc/prefetch-session.ts';
+import { isProviderApiRequest } from './oidc/provider-api-paths.ts';
 import { relatedRecordKeys } from './oidc/related-records.ts';
 import { createStoreAdapterClass } from './oidc/store-adapter.ts';
 import { VIEWS_DIR } from './paths.ts';
@@ -62,7 +63,7 @@ export interface SesameApp {
   app: Koa;
   /** Stands for the current oidc-provider instance (see oidc/swappable-provider.ts). */
   provider: Provider;
-  /** The node:http handler: discovery and JWKS from memory once cached, everything else through Koa. */
+  /** The node:http handler: discovery and JWKS from memory once cached, programs calling the JSON endpoints through a lean Koa app, everything else through `app`. */
   handler: (req: IncomingMessage, res: ServerResponse) => void;
   published: PublishedDocuments;
   /** Starts signing and publishing with a new key set; requests in flight finish with the old one. */
@@ -120,8 +121,10 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   // The provider reads its own cookies with provider.keys, the mounted routes with app.keys: they must match.
   app.keys = cookieKeys as unknown as string[];
 
+  const observeRequest = createRequestObserver({ logger, metrics });
+  const httpsOnly = createHttpsOnly({ issuer: config.issuer });
   app.use(assignRequestId);
-  app.use(createRequestObserver({ logger, metrics }));
+  app.use(observeRequest);
   // Compiled templates are kept outside development, where edits should show on reload.
   const templates = createPageTemplates({ viewsDir: VIEWS_DIR, keepCompiled: config.nodeEnv !== 'development' });
   app.use(views(VIEWS_DIR, { extension: 'ejs', engineSource: templates.engineSource, options: { appName: config.appName } }));
@@ -139,7 +142,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   app.use(createOpsRouter({ readiness, metrics, metricsAccess: metricsAccessFor(config) }).routes());
   // After the probes, which the orchestrator sends to the process itself over plain HTTP; before
   // everything a person or an app reaches through the TLS proxy.
-  app.use(createHttpsOnly({ issuer: config.issuer }));
+  app.use(httpsOnly);
 
   const interactions = createInteractionRouter({ config, provider, accounts, signInCodes, approvals, secondFactor, mailQueue, csrf, rateLimits, limits: signInLimits(config), lockout, logger, scopes });
   app.use(interactions.routes());
@@ -156,9 +159,26 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   app.use(published.capture);
   app.use(prefetchAuthorizationRecords(scopes));
   app.use(swappable.middleware);
+
+  // Programs calling token, introspection, revocation and userinfo (oidc/provider-api-paths.ts):
+  // the same request id, log line, metrics, unit of work on the store and https rule, errors as
+  // JSON, a fixed CSP, and none of the page middleware, whose fixed cost was about a fifth of a
+  // client_credentials grant's.
+  const api = new Koa({ proxy: config.trustProxy, maxIpsCount: 1 });
+  api.keys = app.keys;
+  api.use(assignRequestId);
+  api.use(observeRequest);
+  api.use(createErrorHandler({ logger, jsonOnly: true }));
+  api.use(scopes.middleware);
+  api.use(createDataSecurityHeaders({ hsts }));
+  api.use(httpsOnly);
+  api.use(swappable.middleware);
+
   const callback = app.callback();
+  const apiCallback = api.callback();
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     if (published.serve(req, res)) countPublishedDocument(metrics, req);
+    else if (isProviderApiRequest(req)) void apiCallback(req, res);
     else void callback(req, res);
   };
   const replaceSigningKeys = (keys: Config['jwks']) => {

@@ -9,7 +9,7 @@ import { wantsJson } from './wants-json.ts';
  * The outermost middleware: decides what the user sees for every error of ours. Stack traces and
  * internal messages never leave the process; a 5xx says only "Something went wrong" and a request id.
  */
-export function createErrorHandler({ logger }: { logger: Logger }) {
+export function createErrorHandler({ logger, jsonOnly = false }: { logger: Logger; /** For endpoints that never render a page: every error is JSON. */ jsonOnly?: boolean }) {
   return async function handleErrors(ctx: Context, next: Next) {
     try {
       await next();
@@ -25,7 +25,7 @@ export function createErrorHandler({ logger }: { logger: Logger }) {
       ctx.set(error.headers);
       ctx.set('Cache-Control', 'no-store');
       const message = error.expose ? error.message : 'Something went wrong on our side. Please try again.';
-      if (wantsJson(ctx)) {
+      if (jsonOnly || wantsJson(ctx)) {
         ctx.body = { error: error.code, error_description: message, request_id: ctx.state.requestId };
         return;
       }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context, Next } from 'koa';
-import { HSTS } from './security-headers.ts';
+import { DATA_CSP, HSTS } from './security-headers.ts';
 
 /** The documents every relying party and resource server fetches: static between key changes. */
 const PUBLISHED_PATHS = new Set(['/.well-known/openid-configuration', '/jwks']);
@@ -79,7 +79,7 @@ export function createPublishedDocuments({ hsts, trustProxy }: { hsts: boolean; 
         // Public documents, readable by single-page apps of any origin (as the provider answers).
         'Access-Control-Allow-Origin': '*',
         'X-Content-Type-Options': 'nosniff',
-        'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+        'Content-Security-Policy': DATA_CSP,
         'Referrer-Policy': 'no-referrer',
       };
       cache.set(ctx.path, { body, etag, headers, secureHeaders: { ...headers, 'Strict-Transport-Security': HSTS } });

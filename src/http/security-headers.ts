@@ -24,6 +24,9 @@ export function contentSecurityPolicy(nonce: string): string {
 
 export const HSTS = 'max-age=63072000; includeSubDomains';
 
+/** For answers that are data, never a page (JSON endpoints, discovery, JWKS): nothing loads, nothing frames them. */
+export const DATA_CSP = "default-src 'none'; frame-ancestors 'none'";
+
 /**
  * `hsts`: send Strict-Transport-Security, on answers to requests that came over TLS only (RFC 6797
  * §7.2: never over plain HTTP, where an attacker could forge or strip it anyway).
@@ -40,6 +43,21 @@ export function createSecurityHeaders({ hsts }: { hsts: boolean }) {
     // Sign-in links carry secrets in their URL: never leak them to another site as a Referer.
     ctx.set('Referrer-Policy', 'no-referrer');
     ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
+    if (hsts && ctx.secure) ctx.set('Strict-Transport-Security', HSTS);
+    await next();
+  };
+}
+
+/**
+ * The same protections for JSON endpoints, which render no page and so need no nonce: one fixed
+ * policy, as on discovery and JWKS (http/published-documents.ts).
+ */
+export function createDataSecurityHeaders({ hsts }: { hsts: boolean }) {
+  return async function dataSecurityHeaders(ctx: Context, next: Next) {
+    ctx.set('Content-Security-Policy', DATA_CSP);
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('X-Frame-Options', 'DENY');
+    ctx.set('Referrer-Policy', 'no-referrer');
     if (hsts && ctx.secure) ctx.set('Strict-Transport-Security', HSTS);
     await next();
   };

@@ -52,11 +52,13 @@ async function everyPage(): Promise<Fetched[]> {
   expect(accountPage.url).toBe(`${running.sesame.url}/account`);
   keep('account page', accountPage);
   keep('account: set up an authenticator (QR code)', await accountBrowser.navigate(`${running.sesame.url}/account/totp/enroll`));
+  // A person who opens a JSON endpoint in a browser gets our error page, with its page headers.
+  const userinfoInBrowser = await fetch(`${running.sesame.url}/me`, { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+  expect(userinfoInBrowser.headers.get('content-type')).toContain('text/html');
+  keep('userinfo opened in a browser (oidc-provider renderError)', { headers: userinfoInBrowser.headers, html: await userinfoInBrowser.text() });
   keep('dev outbox', await new HttpBrowser().navigate(`${running.sesame.url}/dev/outbox`));
   const css = await fetch(`${running.sesame.url}/static/sesame.css`);
   keep('stylesheet', { headers: css.headers, html: '' });
-  const userinfo = await fetch(`${running.sesame.url}/me`);
-  keep('an API error (userinfo without a token)', { headers: userinfo.headers, html: '' });
   return pages;
 }
 
@@ -107,6 +109,26 @@ describe('security headers on every page', () => {
     }
   });
 
+  it('the JSON endpoints (token, introspection, revocation, userinfo) answer with a fixed no-script policy, through the same request id and https rule', async () => {
+    const form = (body: Record<string, string>) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(body) });
+    const answers = {
+      token: await fetch(`${running.sesame.url}/token`, form({ grant_type: 'authorization_code', code: 'no-such-code', client_id: TEST_CLIENT.client_id })),
+      introspection: await fetch(`${running.sesame.url}/token/introspection`, form({ token: 'x' })),
+      revocation: await fetch(`${running.sesame.url}/token/revocation`, form({ token: 'x' })),
+      userinfo: await fetch(`${running.sesame.url}/me`),
+    };
+    for (const [name, response] of Object.entries(answers)) {
+      expect([name, response.status]).toEqual([name, expect.any(Number)]);
+      expect([name, response.status >= 400 && response.status < 500]).toEqual([name, true]);
+      expect([name, response.headers.get('content-type')]).toEqual([name, expect.stringContaining('application/json')]);
+      expect([name, await response.json()]).toEqual([name, expect.objectContaining({ error: expect.any(String) })]);
+      expect([name, response.headers.get('content-security-policy')]).toEqual([name, "default-src 'none'; frame-ancestors 'none'"]);
+      expect([name, response.headers.get('x-content-type-options'), response.headers.get('referrer-policy'), response.headers.get('x-frame-options')]).toEqual([name, 'nosniff', 'no-referrer', 'DENY']);
+      expect([name, response.headers.get('x-request-id')]).toEqual([name, expect.stringMatching(/^[0-9a-f-]{36}$/)]);
+      expect([name, response.headers.get('strict-transport-security')]).toEqual([name, null]);
+    }
+  });
+
   it('every script tag carries the nonce; no inline handlers, inline styles or javascript: URLs', () => {
     const html = pages.filter((page) => page.html !== '');
     expect(html.length).toBeGreaterThan(10);
@@ -153,14 +175,15 @@ describe('in production', () => {
     const plain = await startSesame({ redisUrl: running.redis.url, smtpUrl: running.smtp.url, config: { nodeEnv: 'production' } });
     try {
       const viaProxy = { 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.9' };
-      for (const path of ['/nowhere', '/.well-known/openid-configuration', '/jwks', '/.well-known/openid-configuration']) {
+      // A page of ours, the documents answered from memory, and a JSON endpoint (/me).
+      for (const path of ['/nowhere', '/.well-known/openid-configuration', '/jwks', '/.well-known/openid-configuration', '/me']) {
         const response = await fetch(`${tls.url}${path}`, { headers: viaProxy });
         expect([path, response.headers.get('strict-transport-security')]).toEqual([path, 'max-age=63072000; includeSubDomains']);
       }
       const revalidated = await fetch(`${tls.url}/jwks`, { headers: { ...viaProxy, 'if-none-match': (await fetch(`${tls.url}/jwks`, { headers: viaProxy })).headers.get('etag')! } });
       expect([revalidated.status, revalidated.headers.get('strict-transport-security')]).toEqual([304, 'max-age=63072000; includeSubDomains']);
       // Plain HTTP: to the process itself (no proxy), or a production Sesame on a loopback http issuer.
-      for (const url of [`${tls.url}/jwks`, `${plain.url}/nowhere`, `${plain.url}/jwks`]) {
+      for (const url of [`${tls.url}/jwks`, `${plain.url}/nowhere`, `${plain.url}/jwks`, `${plain.url}/me`]) {
         expect([url, (await fetch(url)).headers.get('strict-transport-security')]).toEqual([url, null]);
       }
     } finally {
