@@ -94,6 +94,11 @@ export function createSmtpPool({ host, port, secure, auth, maxConnections = 4, m
     return connect();
   }
 
+  function openAhead() {
+    // A failure has freed its slot already (discard): the next mail opens a connection itself.
+    acquireFresh().then(release, () => {});
+  }
+
   function acquire(): Promise<Pooled> {
     if (closed) return Promise.reject(new Error('the SMTP pool is closed'));
     const reusable = idle.pop();
@@ -107,6 +112,9 @@ export function createSmtpPool({ host, port, secure, auth, maxConnections = 4, m
     if (closed || pooled.messages >= maxMessagesPerConnection) {
       pooled.smtp.quit();
       discard(pooled);
+      // Its successor is opened now rather than by the next mail: relays often pause before they
+      // greet a new connection (smtp-server 100 ms, postscreen longer), and that mail would wait.
+      if (!closed && open < maxConnections) openAhead();
       return;
     }
     const next = waiting.shift();

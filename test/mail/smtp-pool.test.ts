@@ -75,6 +75,19 @@ describe('SMTP pool', () => {
     expect(server.connections()).toBe(3);
   });
 
+  it('opens the successor of a retired connection at once, so the next mail does not wait for a new greeting', async () => {
+    const server = await relay();
+    const smtp = pool(server.port, { maxConnections: 1, maxMessagesPerConnection: 2 });
+    for (let i = 0; i < 2; i++) await smtp.send({ from: from.address, to: `m${i}@example.com` }, message(`m${i}@example.com`));
+    // No third mail asked for yet: the relay sees the second connection anyway.
+    const deadline = Date.now() + 5000;
+    while (server.connections() < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(server.connections()).toBe(2);
+    await smtp.send({ from: from.address, to: 'm2@example.com' }, message('m2@example.com'));
+    expect(server.received.map((mail) => mail.to[0])).toEqual(['m0@example.com', 'm1@example.com', 'm2@example.com']);
+    expect(server.connections()).toBe(2);
+  });
+
   it('drops a connection the relay closed while it was idle and sends the next message on a new one', async () => {
     const server = await relay({ socketTimeout: 150 });
     const smtp = pool(server.port, { maxConnections: 1 });
