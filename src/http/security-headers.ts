@@ -37,13 +37,8 @@ export function createSecurityHeaders({ hsts }: { hsts: boolean }) {
     const nonce = randomBase64(16);
     ctx.state.cspNonce = nonce;
     ctx.set('Content-Security-Policy', contentSecurityPolicy(nonce));
-    ctx.set('X-Content-Type-Options', 'nosniff');
-    // Older browsers that do not know frame-ancestors.
-    ctx.set('X-Frame-Options', 'DENY');
-    // Sign-in links carry secrets in their URL: never leak them to another site as a Referer.
-    ctx.set('Referrer-Policy', 'no-referrer');
     ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
-    if (hsts && ctx.secure) ctx.set('Strict-Transport-Security', HSTS);
+    setHeadersOfEveryAnswer(ctx, hsts);
     await next();
   };
 }
@@ -55,10 +50,16 @@ export function createSecurityHeaders({ hsts }: { hsts: boolean }) {
 export function createDataSecurityHeaders({ hsts }: { hsts: boolean }) {
   return async function dataSecurityHeaders(ctx: Context, next: Next) {
     ctx.set('Content-Security-Policy', DATA_CSP);
-    ctx.set('X-Content-Type-Options', 'nosniff');
-    ctx.set('X-Frame-Options', 'DENY');
-    ctx.set('Referrer-Policy', 'no-referrer');
-    if (hsts && ctx.secure) ctx.set('Strict-Transport-Security', HSTS);
+    setHeadersOfEveryAnswer(ctx, hsts);
     await next();
   };
+}
+
+function setHeadersOfEveryAnswer(ctx: Context, hsts: boolean) {
+  ctx.set('X-Content-Type-Options', 'nosniff');
+  // Older browsers that do not know frame-ancestors.
+  ctx.set('X-Frame-Options', 'DENY');
+  // Sign-in links carry secrets in their URL: never leak them to another site as a Referer.
+  ctx.set('Referrer-Policy', 'no-referrer');
+  if (hsts && ctx.secure) ctx.set('Strict-Transport-Security', HSTS);
 }

@@ -118,7 +118,6 @@ describe('security headers on every page', () => {
       userinfo: await fetch(`${running.sesame.url}/me`),
     };
     for (const [name, response] of Object.entries(answers)) {
-      expect([name, response.status]).toEqual([name, expect.any(Number)]);
       expect([name, response.status >= 400 && response.status < 500]).toEqual([name, true]);
       expect([name, response.headers.get('content-type')]).toEqual([name, expect.stringContaining('application/json')]);
       expect([name, await response.json()]).toEqual([name, expect.objectContaining({ error: expect.any(String) })]);
