@@ -49,7 +49,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => pr
 interface Row {
   group: string;
   name: string;
-  runs: (Measurement & { cpuMsPerOp: number; redisCpuMsPerOp: number; mailWait?: { p50Ms: number; p99Ms: number } })[];
+  runs: (Measurement & { cpuMsPerOp: number; redisCpuMsPerOp: number; wakeUpsPerOp: number; redisWakeUpsPerOp: number; mailWait?: { p50Ms: number; p99Ms: number } })[];
 }
 const rows: Row[] = [];
 const log = (message: string) => process.stderr.write(`${message}\n`);
@@ -162,7 +162,7 @@ async function main() {
       const meter = new CpuMeter(`${scenario.group}: ${scenario.name}`, servers, redisServer.pid!);
       const measured = await scenario.measure(meter);
       meter.stop();
-      const result = { ...measured, cpuMsPerOp: meter.serverMs / measured.ops, redisCpuMsPerOp: meter.redisMs / measured.ops };
+      const result = { ...measured, cpuMsPerOp: meter.serverMs / measured.ops, redisCpuMsPerOp: meter.redisMs / measured.ops, wakeUpsPerOp: meter.serverWakeUps / measured.ops, redisWakeUpsPerOp: meter.redisWakeUps / measured.ops };
       let row = rows.find((r) => r.name === scenario.name && r.group === scenario.group);
       if (!row) rows.push((row = { name: scenario.name, group: scenario.group, runs: [] }));
       row.runs.push(result);
@@ -175,6 +175,8 @@ async function main() {
 
   report(trips, bareSteps, memory);
   if (process.env.BENCH_PROFILE_DIR) {
+    // The servers' --cpu-prof makes the directory only when they exit, after this file.
+    mkdirSync(process.env.BENCH_PROFILE_DIR, { recursive: true });
     writeFileSync(join(process.env.BENCH_PROFILE_DIR, 'windows.json'), JSON.stringify(CpuMeter.windows, null, 1));
     // SIGTERM lets the servers shut down normally, which is when --cpu-prof writes the profile.
     sesame.stop();
@@ -340,13 +342,13 @@ function observeSteps(pid: number, trips?: () => number) {
     },
     observe: {
       before: () => {
-        before = { trips: trips?.() ?? 0, cpuMs: cpuMs([pid]), at: performance.now() };
+        before = { trips: trips?.() ?? 0, cpuMs: cpuUse([pid]).ms, at: performance.now() };
       },
       after: (method: string, path: string) => {
         const name = `${++step}. ${method} ${path.replace(/\?.*$/, '').replace(/\/interaction\/[^/]+/, '/interaction/:uid').replace(/\/auth\/[^/]+/, '/auth/:uid')}`;
         const seen = byStep.get(name) ?? { trips: 0, cpuMs: 0, durations: [] };
         seen.durations.push(performance.now() - before.at);
-        byStep.set(name, { trips: seen.trips + (trips?.() ?? 0) - before.trips, cpuMs: seen.cpuMs + cpuMs([pid]) - before.cpuMs, durations: seen.durations });
+        byStep.set(name, { trips: seen.trips + (trips?.() ?? 0) - before.trips, cpuMs: seen.cpuMs + cpuUse([pid]).ms - before.cpuMs, durations: seen.durations });
       },
     },
     result: (signIns: number): StepCost[] =>
@@ -383,7 +385,9 @@ class CpuMeter {
   static readonly windows: { scenario: string; fromUs: number; toUs: number }[] = [];
   serverMs = 0;
   redisMs = 0;
-  private running: { server: number; redis: number; fromUs: number } | undefined;
+  serverWakeUps = 0;
+  redisWakeUps = 0;
+  private running: { server: CpuUse; redis: CpuUse; fromUs: number } | undefined;
   private readonly scenario: string;
   private readonly servers: readonly number[];
   private readonly redisPid: number;
@@ -395,13 +399,17 @@ class CpuMeter {
   }
 
   start() {
-    this.running ??= { server: cpuMs(this.servers), redis: cpuMs([this.redisPid]), fromUs: monotonicUs() };
+    this.running ??= { server: cpuUse(this.servers), redis: cpuUse([this.redisPid]), fromUs: monotonicUs() };
   }
 
   stop() {
     if (!this.running) return;
-    this.serverMs += cpuMs(this.servers) - this.running.server;
-    this.redisMs += cpuMs([this.redisPid]) - this.running.redis;
+    const server = cpuUse(this.servers);
+    const redis = cpuUse([this.redisPid]);
+    this.serverMs += server.ms - this.running.server.ms;
+    this.redisMs += redis.ms - this.running.redis.ms;
+    this.serverWakeUps += server.timeslices - this.running.server.timeslices;
+    this.redisWakeUps += redis.timeslices - this.running.redis.timeslices;
     CpuMeter.windows.push({ scenario: this.scenario, fromUs: this.running.fromUs, toUs: monotonicUs() });
     this.running = undefined;
   }
@@ -409,23 +417,33 @@ class CpuMeter {
 
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
+interface CpuUse {
+  ms: number;
+  timeslices: number;
+}
+
 /**
  * CPU time of processes so far, every thread (the crypto thread pool signs tokens), in ms with
  * nanosecond precision (/proc/PID/task/TID/schedstat): /proc/PID/stat counts in ticks of 10 ms,
- * too coarse for windows of a fraction of a second.
+ * too coarse for windows of a fraction of a second. Also how many times a thread was put on the
+ * CPU: a process that waits on a socket is woken once per answer, and on a VM each wake-up costs
+ * far more than the callback it runs.
  */
-function cpuMs(pids: readonly number[]): number {
+function cpuUse(pids: readonly number[]): CpuUse {
   let ns = 0;
+  let timeslices = 0;
   for (const pid of pids) {
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       try {
-        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+        const [runNs, , slices] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ');
+        ns += Number(runNs);
+        timeslices += Number(slices);
       } catch {
         // the thread ended between the listing and the read
       }
     }
   }
-  return ns / 1e6;
+  return { ms: ns / 1e6, timeslices };
 }
 
 function rssMiB(pid: number): number {
@@ -438,11 +456,13 @@ function report(trips: RedisWork | undefined, bareSteps: StepCost[] | undefined,
   const find = (group: string, name: string) => rows.find((r) => r.group === group && r.name === name);
   const out: string[] = [];
   out.push(`\nSesame benchmark: medians of ${RUNS} runs × ${SECONDS} s (each ratio: the median of the runs' own ratios); servers on core ${SERVER_CORE}, load on core ${LOAD_CORE}; node ${process.version}; Sesame ID tokens ${SIGNING_ALG}\n`);
-  out.push('| group | measurement | per second | p50 ms | p99 ms | server CPU ms/op | Redis CPU ms/op |');
-  out.push('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
+  out.push('| group | measurement | per second | p50 ms | p99 ms | server CPU ms/op | Redis CPU ms/op | server wake-ups/op | Redis wake-ups/op |');
+  out.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const row of rows) {
-    const redisCpu = row.group.startsWith('Sesame') ? med(row, 'redisCpuMsPerOp').toFixed(3) : '';
-    out.push(`| ${row.group} | ${row.name} | ${med(row, 'rate').toFixed(0)} | ${med(row, 'p50Ms').toFixed(2)} | ${med(row, 'p99Ms').toFixed(2)} | ${med(row, 'cpuMsPerOp').toFixed(3)} | ${redisCpu} |`);
+    const sesame = row.group.startsWith('Sesame');
+    const redisCpu = sesame ? med(row, 'redisCpuMsPerOp').toFixed(3) : '';
+    const redisWakeUps = sesame ? med(row, 'redisWakeUpsPerOp').toFixed(2) : '';
+    out.push(`| ${row.group} | ${row.name} | ${med(row, 'rate').toFixed(0)} | ${med(row, 'p50Ms').toFixed(2)} | ${med(row, 'p99Ms').toFixed(2)} | ${med(row, 'cpuMsPerOp').toFixed(3)} | ${redisCpu} | ${med(row, 'wakeUpsPerOp').toFixed(2)} | ${redisWakeUps} |`);
   }
 
   const withMail = rows.filter((row) => row.runs.every((r) => r.mailWait));
