@@ -91,7 +91,10 @@ export class HttpSession {
 }
 
 export function keepAliveAgent(maxSockets: number): Agent {
-  return new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
+  // Node's agent heeds a server's `Keep-Alive: timeout=N` (and drops an idle socket a second
+  // before it) only when it has a timeout of its own. Without it, a socket left idle while another
+  // server is measured could be reused just as its server closed it: "socket hang up" mid-bench.
+  return new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, timeout: 60_000 });
 }
 
 export function expectStatus(reply: Reply, status: number, step: string): Reply {
