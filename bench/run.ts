@@ -49,7 +49,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => pr
 interface Row {
   group: string;
   name: string;
-  runs: (Measurement & { cpuMsPerOp: number; redisCpuMsPerOp: number; wakeUpsPerOp: number; redisWakeUpsPerOp: number; mailWait?: { p50Ms: number; p99Ms: number } })[];
+  runs: (Measurement & { cpuMsPerOp: number; redisCpuMsPerOp: number; wakeUpsPerOp: number; redisWakeUpsPerOp: number; serverCoreBusy: number; loadCoreBusy: number; mailWait?: { p50Ms: number; p99Ms: number } })[];
 }
 const rows: Row[] = [];
 const log = (message: string) => process.stderr.write(`${message}\n`);
@@ -162,7 +162,7 @@ async function main() {
       const meter = new CpuMeter(`${scenario.group}: ${scenario.name}`, servers, redisServer.pid!);
       const measured = await scenario.measure(meter);
       meter.stop();
-      const result = { ...measured, cpuMsPerOp: meter.serverMs / measured.ops, redisCpuMsPerOp: meter.redisMs / measured.ops, wakeUpsPerOp: meter.serverWakeUps / measured.ops, redisWakeUpsPerOp: meter.redisWakeUps / measured.ops };
+      const result = { ...measured, cpuMsPerOp: meter.serverMs / measured.ops, redisCpuMsPerOp: meter.redisMs / measured.ops, wakeUpsPerOp: meter.serverWakeUps / measured.ops, redisWakeUpsPerOp: meter.redisWakeUps / measured.ops, ...meter.coresBusy() };
       let row = rows.find((r) => r.name === scenario.name && r.group === scenario.group);
       if (!row) rows.push((row = { name: scenario.name, group: scenario.group, runs: [] }));
       row.runs.push(result);
@@ -387,7 +387,8 @@ class CpuMeter {
   redisMs = 0;
   serverWakeUps = 0;
   redisWakeUps = 0;
-  private running: { server: CpuUse; redis: CpuUse; fromUs: number } | undefined;
+  private readonly cores = { server: { busy: 0, all: 0 }, load: { busy: 0, all: 0 } };
+  private running: { server: CpuUse; redis: CpuUse; cores: ReturnType<typeof coreTicks>; fromUs: number } | undefined;
   private readonly scenario: string;
   private readonly servers: readonly number[];
   private readonly redisPid: number;
@@ -399,7 +400,7 @@ class CpuMeter {
   }
 
   start() {
-    this.running ??= { server: cpuUse(this.servers), redis: cpuUse([this.redisPid]), fromUs: monotonicUs() };
+    this.running ??= { server: cpuUse(this.servers), redis: cpuUse([this.redisPid]), cores: coreTicks(), fromUs: monotonicUs() };
   }
 
   stop() {
@@ -410,9 +411,34 @@ class CpuMeter {
     this.redisMs += redis.ms - this.running.redis.ms;
     this.serverWakeUps += server.timeslices - this.running.server.timeslices;
     this.redisWakeUps += redis.timeslices - this.running.redis.timeslices;
+    const cores = coreTicks();
+    for (const core of ['server', 'load'] as const) {
+      for (const key of ['busy', 'all'] as const) this.cores[core][key] += cores[core][key] - this.running.cores[core][key];
+    }
     CpuMeter.windows.push({ scenario: this.scenario, fromUs: this.running.fromUs, toUs: monotonicUs() });
     this.running = undefined;
   }
+
+  /**
+   * How busy each core was while measured (a server core short of 100 % is waiting on something
+   * other than its own CPU; a load core at 100 % measures the load generator, not the server).
+   */
+  coresBusy() {
+    const { server, load } = this.cores;
+    return { serverCoreBusy: server.busy / server.all, loadCoreBusy: load.busy / load.all };
+  }
+}
+
+/** Jiffies per core from /proc/stat: busy (neither idle, waiting on I/O nor stolen) and in all. */
+function coreTicks() {
+  const lines = readFileSync('/proc/stat', 'utf8').split('\n');
+  const core = (n: number) => {
+    const fields = lines.find((line) => line.startsWith(`cpu${n} `))!.trim().split(/\s+/).slice(1, 9).map(Number);
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = fields as [number, number, number, number, number, number, number, number];
+    const all = user + nice + system + idle + iowait + irq + softirq + steal;
+    return { busy: all - idle - iowait - steal, all };
+  };
+  return { server: core(SERVER_CORE), load: core(LOAD_CORE) };
 }
 
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
@@ -456,13 +482,14 @@ function report(trips: RedisWork | undefined, bareSteps: StepCost[] | undefined,
   const find = (group: string, name: string) => rows.find((r) => r.group === group && r.name === name);
   const out: string[] = [];
   out.push(`\nSesame benchmark: medians of ${RUNS} runs × ${SECONDS} s (each ratio: the median of the runs' own ratios); servers on core ${SERVER_CORE}, load on core ${LOAD_CORE}; node ${process.version}; Sesame ID tokens ${SIGNING_ALG}\n`);
-  out.push('| group | measurement | per second | p50 ms | p99 ms | server CPU ms/op | Redis CPU ms/op | server wake-ups/op | Redis wake-ups/op |');
-  out.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  out.push('| group | measurement | per second | p50 ms | p99 ms | server CPU ms/op | Redis CPU ms/op | server wake-ups/op | Redis wake-ups/op | server core busy | load core busy |');
+  out.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  const percent = (row: Row, key: 'serverCoreBusy' | 'loadCoreBusy') => `${(100 * med(row, key)).toFixed(0)} %`;
   for (const row of rows) {
     const sesame = row.group.startsWith('Sesame');
     const redisCpu = sesame ? med(row, 'redisCpuMsPerOp').toFixed(3) : '';
     const redisWakeUps = sesame ? med(row, 'redisWakeUpsPerOp').toFixed(2) : '';
-    out.push(`| ${row.group} | ${row.name} | ${med(row, 'rate').toFixed(0)} | ${med(row, 'p50Ms').toFixed(2)} | ${med(row, 'p99Ms').toFixed(2)} | ${med(row, 'cpuMsPerOp').toFixed(3)} | ${redisCpu} | ${med(row, 'wakeUpsPerOp').toFixed(2)} | ${redisWakeUps} |`);
+    out.push(`| ${row.group} | ${row.name} | ${med(row, 'rate').toFixed(0)} | ${med(row, 'p50Ms').toFixed(2)} | ${med(row, 'p99Ms').toFixed(2)} | ${med(row, 'cpuMsPerOp').toFixed(3)} | ${redisCpu} | ${med(row, 'wakeUpsPerOp').toFixed(2)} | ${redisWakeUps} | ${percent(row, 'serverCoreBusy')} | ${percent(row, 'loadCoreBusy')} |`);
   }
 
   const withMail = rows.filter((row) => row.runs.every((r) => r.mailWait));
