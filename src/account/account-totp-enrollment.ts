@@ -2,10 +2,12 @@ import type { Context } from 'koa';
 import type { Account } from '../accounts/accounts.ts';
 import { enrollmentProblem, enteredTotpCode, renderTotpEnrollPage } from '../interaction/totp-enrollment-pages.ts';
 import type { AccountDeps } from './account-deps.ts';
+import type { AccountSession } from './account-session.ts';
 
 async function renderEnrollment(ctx: Context, { secondFactor }: Pick<AccountDeps, 'secondFactor'>, error?: string) {
   const account: Account = ctx.state.account;
-  const offer = await secondFactor.enrollment.begin(account);
+  const session: AccountSession = ctx.state.accountSession;
+  const offer = await secondFactor.enrollment.begin(account, `account-session:${session.sid}`);
   if (!offer) return ctx.redirect('/account');
   await renderTotpEnrollPage(ctx, offer, {
     heading: 'Set up an authenticator app',
@@ -27,12 +29,13 @@ export function createShowAccountEnrollment(deps: Pick<AccountDeps, 'secondFacto
 export function createConfirmAccountEnrollment(deps: Pick<AccountDeps, 'secondFactor'>) {
   return async function confirmAccountEnrollment(ctx: Context) {
     const account: Account = ctx.state.account;
+    const session: AccountSession = ctx.state.accountSession;
     const code = enteredTotpCode(ctx.state.form.code);
     if (code === undefined) {
       ctx.status = 400;
       return renderEnrollment(ctx, deps, 'Enter the 6-digit code your authenticator app shows for this account.');
     }
-    const confirmed = await deps.secondFactor.enrollment.confirm(account, code);
+    const confirmed = await deps.secondFactor.enrollment.confirm(account, `account-session:${session.sid}`, code);
     if (!confirmed.ok) {
       if (confirmed.reason === 'already-enrolled') return ctx.redirect('/account');
       ctx.status = 400;

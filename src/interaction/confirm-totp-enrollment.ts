@@ -21,7 +21,7 @@ export function createConfirmTotpEnrollment({ provider, secondFactor }: Pick<Int
       ctx.status = 400;
       return renderSignInEnrollment(ctx, { secondFactor }, 'Enter the 6-digit code your authenticator app shows for this account.');
     }
-    const confirmed = await secondFactor.enrollment.confirm(subject.account, code);
+    const confirmed = await secondFactor.enrollment.confirm(subject.account, `interaction:${interaction.uid}`, code);
     if (!confirmed.ok) {
       if (confirmed.reason === 'already-enrolled') return ctx.redirect(`/interaction/${interaction.uid}/totp`);
       ctx.status = 400;

@@ -6,7 +6,7 @@ import { renderTotpEnrollPage } from './totp-enrollment-pages.ts';
 /** The sign-in variant of the enrolment page: the app requires a second step this account lacks. */
 export async function renderSignInEnrollment(ctx: Context, { secondFactor }: Pick<InteractionDeps, 'secondFactor'>, error?: string) {
   const subject: SecondFactorSubject = ctx.state.secondFactorSubject;
-  const offer = await secondFactor.enrollment.begin(subject.account);
+  const offer = await secondFactor.enrollment.begin(subject.account, `interaction:${ctx.params.uid!}`);
   if (!offer) return ctx.redirect(`/interaction/${ctx.params.uid}/totp`);
   await renderTotpEnrollPage(ctx, offer, {
     heading: 'Set up an authenticator app',

@@ -40,6 +40,8 @@ export function enrollmentProblem(reason: Exclude<TotpConfirmation, { ok: true }
       return 'That code was already used. Wait for your app to show the next one.';
     case 'expired':
       return 'Setting up took too long, so here is a new code to scan. Remove the previous entry from your app.';
+    case 'replaced':
+      return 'Setting up an authenticator app was started again on another page or device, so the code shown here stopped working. Here is a new one to scan; remove the previous entry from your app. If that was not you, someone else can sign in as you: tell your administrator.';
     case 'already-enrolled':
       return 'An authenticator app is already set up for this account.';
   }

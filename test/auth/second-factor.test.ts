@@ -15,6 +15,8 @@ import type { Store } from '../../src/store/store.ts';
 import { bothStores } from '../helpers/both-stores.ts';
 
 const HMAC_KEY = 'h'.repeat(32);
+// Whom an enrolment page was shown to: a sign-in or an account-page session.
+const PAGE = 'account-session:s1';
 const STEP = 59_000_000;
 const codeAt = (secret: string, step: number) => generateSync({ secret, epoch: step * 30 });
 
@@ -45,8 +47,8 @@ function modules(store: Store, { keys = [{ id: 'k1', key: randomBytes(32) }], ma
 /** An account with a confirmed authenticator: returns the secret and the recovery codes. */
 async function enrolled(m: ReturnType<typeof modules>, email = 'ada@example.com') {
   const { account } = await m.accounts.create(email, { verified: true });
-  const offer = (await m.enrollment.begin(account))!;
-  const confirmed = await m.enrollment.confirm(account, codeAt(offer.secret, STEP));
+  const offer = (await m.enrollment.begin(account, PAGE))!;
+  const confirmed = await m.enrollment.confirm(account, PAGE, codeAt(offer.secret, STEP));
   if (!confirmed.ok) throw new Error(`enrolment failed: ${confirmed.reason}`);
   return { account: (await m.accounts.findById(account.id))!, secret: offer.secret, recoveryCodes: confirmed.recoveryCodes };
 }
@@ -64,8 +66,8 @@ describe.each(bothStores('second-factor'))('second factor on %s', (_name, makeSt
     it('shows the same secret until it is confirmed, as base32, otpauth URI and QR SVG', async () => {
       const m = await setup();
       const { account } = await m.accounts.create('ada@example.com', { verified: true });
-      const first = (await m.enrollment.begin(account))!;
-      const again = (await m.enrollment.begin(account))!;
+      const first = (await m.enrollment.begin(account, PAGE))!;
+      const again = (await m.enrollment.begin(account, PAGE))!;
       expect(again.secret).toBe(first.secret);
       expect(first.secret).toMatch(/^[A-Z2-7]{32}$/);
       expect(first.uri).toBe(`otpauth://totp/Sesame:ada%40example.com?secret=${first.secret}&issuer=Sesame&algorithm=SHA1&digits=6&period=30`);
@@ -74,12 +76,29 @@ describe.each(bothStores('second-factor'))('second factor on %s', (_name, makeSt
       expect((await m.accounts.findById(account.id))!.totp).toBeUndefined();
     });
 
+    it('shows a pending secret only to the page it was shown to: another session gets its own, which replaces it', async () => {
+      const m = await setup();
+      const { account } = await m.accounts.create('ada@example.com', { verified: true });
+      const owners = (await m.enrollment.begin(account, 'account-session:owner'))!;
+      const others = (await m.enrollment.begin(account, 'account-session:other'))!;
+      expect(others.secret).not.toBe(owners.secret);
+      // The owner's page no longer works and says why; what it shows next is new, not the other session's.
+      expect(await m.enrollment.confirm(account, 'account-session:owner', codeAt(owners.secret, STEP))).toEqual({ ok: false, reason: 'replaced' });
+      expect(await m.enrollment.confirm(account, 'account-session:owner', codeAt(others.secret, STEP))).toEqual({ ok: false, reason: 'replaced' });
+      const ownersAgain = (await m.enrollment.begin(account, 'account-session:owner'))!;
+      expect([owners.secret, others.secret]).not.toContain(ownersAgain.secret);
+      // And now the other session's page is the one told to start over.
+      expect(await m.enrollment.confirm(account, 'account-session:other', codeAt(others.secret, STEP))).toEqual({ ok: false, reason: 'replaced' });
+      expect((await m.enrollment.confirm(account, 'account-session:owner', codeAt(ownersAgain.secret, STEP))).ok).toBe(true);
+      expect((await m.accounts.findById(account.id))!.totp).toBeDefined();
+    });
+
     it('activates only with a current code, stores the secret sealed, and issues 10 recovery codes', async () => {
       const m = await setup();
       const { account } = await m.accounts.create('ada@example.com', { verified: true });
-      const { secret } = (await m.enrollment.begin(account))!;
-      expect(await m.enrollment.confirm(account, codeAt(secret, STEP - 2))).toEqual({ ok: false, reason: 'wrong' });
-      const confirmed = await m.enrollment.confirm(account, codeAt(secret, STEP));
+      const { secret } = (await m.enrollment.begin(account, PAGE))!;
+      expect(await m.enrollment.confirm(account, PAGE, codeAt(secret, STEP - 2))).toEqual({ ok: false, reason: 'wrong' });
+      const confirmed = await m.enrollment.confirm(account, PAGE, codeAt(secret, STEP));
       expect(confirmed.ok).toBe(true);
       const codes = (confirmed as { recoveryCodes: string[] }).recoveryCodes;
       expect(codes).toHaveLength(10);
@@ -89,8 +108,8 @@ describe.each(bothStores('second-factor'))('second factor on %s', (_name, makeSt
       expect(JSON.stringify(stored)).not.toContain(secret);
       expect(await m.recoveryCodes.remaining(account.id)).toBe(10);
       // The pending secret is used up, and a second enrolment over the first is refused.
-      expect(await m.enrollment.begin(stored)).toBeUndefined();
-      expect(await m.enrollment.confirm(stored, codeAt(secret, STEP + 1))).toEqual({ ok: false, reason: 'already-enrolled' });
+      expect(await m.enrollment.begin(stored, PAGE)).toBeUndefined();
+      expect(await m.enrollment.confirm(stored, PAGE, codeAt(secret, STEP + 1))).toEqual({ ok: false, reason: 'already-enrolled' });
     });
 
     it('spends the confirming code: it cannot sign in afterwards', async () => {
@@ -229,6 +248,6 @@ describe.each(bothStores('second-factor'))('second factor on %s', (_name, makeSt
     expect(await m.devices.isRemembered(account.id, device)).toBe(false);
     expect(await m.remove(account.id)).toEqual({ hadTotp: false, forgottenDevices: 0 });
     // A new enrolment starts from a new secret.
-    expect((await m.enrollment.begin(after))!.secret).toMatch(/^[A-Z2-7]{32}$/);
+    expect((await m.enrollment.begin(after, PAGE))!.secret).toMatch(/^[A-Z2-7]{32}$/);
   });
 });

@@ -50,6 +50,22 @@ describe('/account', () => {
     expect((await running.rp.handleCallback(await finishAtApp(other, done), pending)).claims()).toMatchObject({ acr: 'urn:sesame:acr:mfa', amr: ['email', 'otp', 'mfa'] });
   });
 
+  it('never shows a secret waiting for confirmation to another session of the account', async () => {
+    const { browser: owner } = await signInToAccountPage('two-sessions@example.com');
+    const { browser: other } = await signInToAccountPage('two-sessions@example.com');
+    const ownersPage = await owner.navigate(`${running.sesame.url}/account/totp/enroll`);
+    const othersPage = await other.navigate(`${running.sesame.url}/account/totp/enroll`);
+    expect(secretOn(othersPage)).not.toBe(secretOn(ownersPage));
+    // The owner's page stopped working when the other opened theirs, and says so rather than
+    // activating a secret that another session has seen.
+    const refused = await owner.navigate(`${running.sesame.url}/account/totp/enroll`, { form: { ...formFields(ownersPage.html, '/account/totp/enroll'), code: totpCode(secretOn(ownersPage)) } });
+    expect(refused.status).toBe(400);
+    expect(refused.html).toContain('started again on another page or device');
+    expect([secretOn(ownersPage), secretOn(othersPage)]).not.toContain(secretOn(refused));
+    const codesPage = await owner.navigate(`${running.sesame.url}/account/totp/enroll`, { form: { ...formFields(refused.html, '/account/totp/enroll'), code: totpCode(secretOn(refused)) } });
+    expect(recoveryCodesOn(codesPage)).toHaveLength(10);
+  });
+
   it('renewing recovery codes and removing the authenticator need a fresh second-factor check', async () => {
     const { browser } = await signInToAccountPage('careful@example.com');
     const enrol = await browser.navigate(`${running.sesame.url}/account/totp/enroll`);
