@@ -131,32 +131,31 @@ export function createSignInCodes({ store, hmacKey, ttlSeconds = 600, codeLength
 
     /**
      * Redeems a link token. `matchNumber` is required when the link is confirmed on a device other
-     * than the one that asked: a wrong number burns the link, so guessing gets one try.
+     * than the one that asked: the record is taken before the number is compared, so of parallel
+     * guesses only one is compared at all. A wrong number burns the link but not the code: what
+     * goes back has no link, so whoever holds only the link cannot cancel the sign-in of the
+     * person who can still type the code in the tab where it began.
      */
     async redeemLink(interactionUid: string, linkToken: string, matchNumber?: number): Promise<LinkCheck> {
       const key = signInCodeKey(interactionUid);
       const record = await store.get<StoredSignIn>(key);
       if (!record || !constantTimeEqual(hash('link', interactionUid, linkToken), record.linkHash)) return { ok: false, reason: 'expired' };
-      if (matchNumber !== undefined && matchNumber !== record.matchNumber) {
-        await store.delete(key);
+      // Of concurrent redeemers exactly one takes the record. One replaced by a newer issue in
+      // between is not this one: the taker puts nothing back and reports it expired.
+      const taken = await store.take<StoredSignIn>(key);
+      if (!taken || taken.issueId !== record.issueId || taken.expiresAt <= now()) return { ok: false, reason: 'expired' };
+      if (matchNumber !== undefined && matchNumber !== taken.matchNumber) {
+        const secondsLeft = Math.ceil((taken.expiresAt - now()) / 1000);
+        await store.set(key, { ...taken, linkHash: '' } satisfies StoredSignIn, secondsLeft);
         return { ok: false, reason: 'wrong-number' };
       }
-      const taken = await takeIfSameIssue(key, record);
-      return taken.ok ? taken : { ok: false, reason: 'expired' };
+      return { ok: true, email: taken.email };
     },
 
     async cancel(interactionUid: string) {
       await store.delete(signInCodeKey(interactionUid));
     },
   };
-
-  // The atomic step: of concurrent redeemers exactly one takes the record. A record replaced by a
-  // newer issue in between is not this one: the taker puts nothing back and reports it expired.
-  async function takeIfSameIssue(key: string, record: StoredSignIn): Promise<{ ok: true; email: string } | { ok: false; reason: 'expired' }> {
-    const taken = await store.take<StoredSignIn>(key);
-    if (!taken || taken.issueId !== record.issueId || taken.expiresAt <= now()) return { ok: false, reason: 'expired' };
-    return { ok: true, email: taken.email };
-  }
 }
 
 export type SignInCodes = ReturnType<typeof createSignInCodes>;

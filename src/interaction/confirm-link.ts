@@ -26,12 +26,13 @@ export function createConfirmLink({ provider, signInCodes, approvals }: Pick<Int
       return finishLogin(ctx, interaction, result.email, { consentGiven: (await sharingAskedWithSignIn(provider, interaction)) !== undefined });
     }
 
-    const chosen = /^\d{2}$/.test(form.number ?? '') ? Number(form.number) : undefined;
-    if (chosen === undefined) throw new HttpError(400, 'invalid_request', 'Pick a number', 'Choose the number that your other screen shows.');
+    const typed = (form.number ?? '').trim();
+    const chosen = /^\d{2}$/.test(typed) ? Number(typed) : undefined;
+    if (chosen === undefined) throw new HttpError(400, 'invalid_request', 'Type the number', 'Type the two-digit number that the sign-in page on your other device shows, then open the link from the email again.');
     const result = await signInCodes.redeemLink(uid, token, chosen);
     if (!result.ok) {
       if (result.reason === 'wrong-number') {
-        throw new HttpError(400, 'wrong_number', 'The number did not match', 'For your safety this link no longer works. If you are signing in, start again on the device where you began; if you did not ask to sign in, you can ignore the email.');
+        throw new HttpError(400, 'wrong_number', 'The number did not match', 'For your safety this link no longer works. If you are signing in, type the code from the email on the device where you began; if you did not ask to sign in, you can ignore the email.');
       }
       throw new SignInExpired('This sign-in link has expired or was already used. Request a new one.');
     }

@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto';
 import type { Context } from 'koa';
 import { SignInExpired } from '../http/errors.ts';
 import { clientNameOf } from './client-name.ts';
@@ -12,7 +11,8 @@ export const LINK_TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
  * GET /interaction/:uid/link?t=… — only a confirmation page. A GET never changes state
  * (RFC 9110 §9.2.1): mail scanners such as Safe Links fetch every link before the person does.
  * In the browser that started the sign-in one button finishes it; on another device the person
- * must also pick the number the waiting tab shows, so nobody approves a sign-in they did not start.
+ * must also type the number the waiting tab shows, so nobody approves a sign-in they did not start.
+ * The number is in no mail: whoever reads the mail has not thereby seen the tab.
  */
 export function createOpenLink({ provider, signInCodes }: Pick<InteractionDeps, 'provider' | 'signInCodes'>) {
   return async function openLink(ctx: Context) {
@@ -29,14 +29,6 @@ export function createOpenLink({ provider, signInCodes }: Pick<InteractionDeps, 
       requestedFrom: pending.requestedFrom,
       token,
       sameBrowser,
-      numberChoices: sameBrowser ? [] : numberChoices(pending.matchNumber),
     });
   };
-}
-
-/** The right number and two decoys, shuffled. */
-function numberChoices(matchNumber: number): number[] {
-  const choices = new Set([matchNumber]);
-  while (choices.size < 3) choices.add(randomInt(10, 100));
-  return [...choices].sort(() => randomInt(3) - 1);
 }

@@ -40,7 +40,6 @@ export function createRequestEmail({ provider, signInCodes, mailQueue, config }:
       code: codesOff ? '' : issued.code,
       ...(codesOff ? { codesOff: true } : {}),
       expiresAt: issued.expiresAt.toISOString(),
-      matchNumber: issued.matchNumber,
     }, { notBefore: answered });
     ctx.status = 303;
     ctx.redirect(`/interaction/${interaction.uid}/check`);

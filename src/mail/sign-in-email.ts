@@ -19,7 +19,6 @@ export async function renderSignInEmail({ appName, job, viewsDir, codesOff = fal
     codesOff,
     code: codesOff ? '' : job.code,
     codeGrouped: codesOff ? '' : job.code.length === 6 ? `${job.code.slice(0, 3)} ${job.code.slice(3)}` : job.code,
-    matchNumber: job.matchNumber,
     expiresAtUtc: `${expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
     minutesLeft,
   };

@@ -7,7 +7,6 @@ export interface SignInMailJob {
   code: string;
   /** ISO 8601 */
   expiresAt: string;
-  matchNumber: number;
   /**
    * The address is locked out of codes (auth/sign-in-limits.ts): the mail says so and carries the
    * link only (`code` is empty). Decided when the code was issued, on the request path.

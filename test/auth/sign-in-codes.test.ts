@@ -71,6 +71,26 @@ describe('sign-in codes', () => {
     expect(await codes.redeemLink('uid1', linkToken, matchNumber)).toEqual({ ok: false, reason: 'expired' });
   });
 
+  it('a wrong number burns the link but not the code, and of numbers sent at once only one is compared', async () => {
+    const { codes } = setup();
+    const { linkToken } = await codes.issue('uid1', 'a@example.com', 'x');
+    const everyNumber = Array.from({ length: 90 }, (_, i) => i + 10);
+    const results = await Promise.all(everyNumber.map((n) => codes.redeemLink('uid1', linkToken, n)));
+    // One of them took the record and was compared: right (signed in) or wrong (link burnt).
+    const compared = results.filter((r) => r.ok || r.reason === 'wrong-number');
+    expect(compared).toHaveLength(1);
+    expect(results.filter((r) => r.ok).length).toBeLessThanOrEqual(1);
+
+    const { code: code2, linkToken: link2, matchNumber: number2 } = await codes.issue('uid2', 'b@example.com', 'x');
+    const wrong = number2 === 10 ? 11 : 10;
+    expect(await codes.redeemLink('uid2', link2, wrong)).toEqual({ ok: false, reason: 'wrong-number' });
+    expect(await codes.peekLink('uid2', link2)).toBeUndefined();
+    expect(await codes.redeemLink('uid2', link2, number2)).toEqual({ ok: false, reason: 'expired' });
+    expect(await codes.redeemLink('uid2', link2)).toEqual({ ok: false, reason: 'expired' });
+    // The person who can see the waiting tab still types the code there.
+    expect(await codes.redeemCode('uid2', code2)).toEqual({ ok: true, email: 'b@example.com' });
+  });
+
   it('refuses misuse at construction', () => {
     const store = createMemoryStore();
     expect(() => createSignInCodes({ store, hmacKey: KEY, ttlSeconds: -1 })).toThrow(TypeError);

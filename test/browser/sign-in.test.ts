@@ -53,7 +53,8 @@ describe('headless Chromium through the real pages', () => {
     const mail = await running.smtp.waitForMail('two-devices@example.com');
     const phonePage = await phone.newPage();
     await phonePage.goto(mail.link!);
-    await phonePage.getByRole('button', { name: matchNumber, exact: true }).click();
+    await phonePage.getByLabel('The number the sign-in page on your other device shows').fill(matchNumber);
+    await phonePage.getByRole('button', { name: 'Approve this sign-in' }).click();
     await expect(phonePage.getByRole('heading', { name: 'Sign-in approved' }).isVisible()).resolves.toBe(true);
 
     // No click in the laptop tab: its script notices the approval and continues to consent.

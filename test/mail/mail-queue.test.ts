@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { createInProcessMailQueue } from '../../src/mail/mail-queue.ts';
 import type { SignInMailJob } from '../../src/mail/sign-in-mail-job.ts';
 
-const job = (to: string): SignInMailJob => ({ kind: 'sign-in', to, clientName: 'App', link: 'http://x/interaction/u/link?t=x', code: '123456', expiresAt: new Date().toISOString(), matchNumber: 42 });
+const job = (to: string): SignInMailJob => ({ kind: 'sign-in', to, clientName: 'App', link: 'http://x/interaction/u/link?t=x', code: '123456', expiresAt: new Date().toISOString() });
 const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 describe('in-process mail queue', () => {
