@@ -15,6 +15,8 @@ export interface AccountIdToken extends JWTPayload {
  * ID token. The request goes to the socket that received this request rather than to the public
  * issuer URL: Sesame speaks plain HTTP behind its proxy, and a container often cannot reach its
  * own public address (hairpin NAT). The token's `iss` is the configured issuer either way.
+ * The request says it came through TLS when the issuer is https, as the proxy would: it did not
+ * leave this host, and otherwise the https rule (http/https-only.ts) sends it to the public URL.
  */
 export function createCodeExchange({ config, clientId, redirectUri, signingKeys = () => config.jwks }: { config: Readonly<Config>; clientId: string; redirectUri: string; /** The key set signing right now (it changes with `keys promote`). */ signingKeys?: () => Config['jwks'] }) {
   let verification: { jwks: Config['jwks']; keys: ReturnType<typeof createLocalJWKSet> } | undefined;
@@ -24,10 +26,12 @@ export function createCodeExchange({ config, clientId, redirectUri, signingKeys 
     return verification.keys;
   };
 
+  const forwardedProto = new URL(config.issuer).protocol.slice(0, -1);
+
   return async function exchangeCode(ctx: Context, { code, verifier, nonce }: { code: string; verifier: string; nonce: string }): Promise<AccountIdToken> {
     const response = await fetch(new URL('/token', ownOrigin(ctx)), {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', 'x-forwarded-proto': forwardedProto },
       body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: clientId, code_verifier: verifier }),
       signal: AbortSignal.timeout(10_000),
     });

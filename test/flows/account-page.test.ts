@@ -3,6 +3,7 @@ import { totpQrSvg } from '../../src/auth/totp-qr.ts';
 import { decodeEntities, formFields, HttpBrowser, type Page } from '../helpers/http-browser.ts';
 import { accountWithTotp, secondFactorOf, submitTotp, totpCode } from '../helpers/second-factor.ts';
 import { finishAtApp, requestSignInMail, signInWithCodeAt } from '../helpers/sign-in.ts';
+import { startSesame } from '../helpers/start-sesame.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
 const running = useSesame();
@@ -126,6 +127,36 @@ describe('/account', () => {
     const signedOut = await browser.navigate(`${running.sesame.url}/account/sign-out`, { form: formFields(page.html, '/account/sign-out') });
     expect(signedOut.html).toContain('Yes, sign me out');
     expect(browser.cookieNames()).not.toContain('sesame_account');
+  });
+});
+
+describe('/account behind a TLS proxy (https issuer, TRUST_PROXY)', () => {
+  it('signs in: the page redeems its code at its own socket, not at the public address', async () => {
+    const issuer = 'https://id.sesame.test';
+    const tls = await startSesame({ redisUrl: running.redis.url, smtpUrl: running.smtp.url, config: { issuer, trustProxy: true } });
+    try {
+      // What the proxy does: TLS in front (X-Forwarded-Proto and -Host), the public name mapped to this process.
+      const browser = new HttpBrowser(undefined, { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'id.sesame.test' });
+      const viaProxy = async (url: string, form?: Record<string, string>) => {
+        let current = url.replace(issuer, tls.url);
+        let response = await browser.request(current, form ? { form, headers: { origin: issuer } } : {});
+        for (let hops = 0; hops < 20 && response.status >= 300 && response.status < 400; hops++) {
+          current = new URL(response.headers.get('location')!, current).href.replace(issuer, tls.url);
+          response = await browser.request(current);
+        }
+        return { url: current, status: response.status, html: await response.text() };
+      };
+      const emailPage = await viaProxy(`${tls.url}/account`);
+      const uid = emailPage.url.split('/').pop()!;
+      await viaProxy(`${tls.url}/interaction/${uid}/email`, { ...formFields(emailPage.html, '/email'), email: 'behind-proxy@example.com' });
+      const mail = await running.smtp.waitForMail('behind-proxy@example.com');
+      const checkPage = await viaProxy(`${tls.url}/interaction/${uid}/check`);
+      const account = await viaProxy(`${tls.url}/interaction/${uid}/code`, { ...formFields(checkPage.html, '/code'), code: mail.code! });
+      expect([account.status, account.url]).toEqual([200, `${tls.url}/account`]);
+      expect(account.html).toContain('id="account-email">behind-proxy@example.com<');
+    } finally {
+      await tls.close();
+    }
   });
 });
 
