@@ -66,7 +66,16 @@ export function createStoreAdapterClass(store: Store, { onFound = () => {} }: St
     }
 
     async consume(id: string): Promise<void> {
-      const outcome = await store.markOnce(oidcRecordKey(this.model, id), oidcConsumedKey(this.model, id), Math.floor(Date.now() / 1000));
+      const key = oidcRecordKey(this.model, id);
+      const outcome = await store.markOnce(key, oidcConsumedKey(this.model, id), Math.floor(Date.now() / 1000));
+      if (outcome === 'already-marked') {
+        // A code or refresh token used twice at once is a replay like one used after the other,
+        // which the library answers by revoking the grant (RFC 6749 §4.1.2, RFC 9700 §4.14): so
+        // does the loser of the race. Without the Grant record, what the winner issued is refused
+        // wherever it is used, whichever of the two finished first.
+        const grantId = (await store.get<AdapterPayload>(key))?.grantId;
+        if (grantId) await Promise.all([this.revokeByGrantId(grantId), store.delete(oidcRecordKey('Grant', grantId))]);
+      }
       // The loser of a race (or a record that expired in between) must not get tokens.
       if (outcome !== 'marked') throw new errors.InvalidGrant(`${this.model} was already used or has expired`);
     }

@@ -47,10 +47,14 @@ describe('concurrent double redemption: exactly one wins', () => {
     const page = await browser.navigate(`${running.sesame.url}/interaction/${uid}/code`, { form: { ...formFields(checkPage.html, '/code'), code: mail.code! } });
     const callback = await finishAtApp(browser, page);
     const outcomes = await Promise.allSettled(Array.from({ length: PARALLEL }, () => running.rp.handleCallback(callback, pending)));
-    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    const won = outcomes.filter((o) => o.status === 'fulfilled');
+    expect(won).toHaveLength(1);
     for (const outcome of outcomes.filter((o) => o.status === 'rejected')) {
       expect((outcome as PromiseRejectedResult).reason).toMatchObject({ error: 'invalid_grant' });
     }
+    // A replay at once is a replay: what the winner got is revoked, as after a replay one by one.
+    const tokens = (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof running.rp.handleCallback>>>).value;
+    expect((await client.tokenIntrospection(running.rp.config, tokens.access_token)).active).toBe(false);
   });
 
   it('the same refresh token used in parallel rotates once', async () => {
@@ -61,7 +65,12 @@ describe('concurrent double redemption: exactly one wins', () => {
     const page = await browser.navigate(`${running.sesame.url}/interaction/${uid}/code`, { form: { ...formFields(checkPage.html, '/code'), code: mail.code! } });
     const tokens = await running.rp.handleCallback(await finishAtApp(browser, page), pending);
     const outcomes = await Promise.allSettled(Array.from({ length: PARALLEL }, () => client.refreshTokenGrant(running.rp.config, tokens.refresh_token!)));
-    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    const won = outcomes.filter((o) => o.status === 'fulfilled');
+    expect(won).toHaveLength(1);
+    // And the rotated token the winner got no longer refreshes: the grant was revoked.
+    const rotated = (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof client.refreshTokenGrant>>>).value;
+    await expect(client.refreshTokenGrant(running.rp.config, rotated.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect((await client.tokenIntrospection(running.rp.config, rotated.access_token)).active).toBe(false);
   });
 
   it('a code reused after a successful exchange revokes what it issued', async () => {
