@@ -20,7 +20,7 @@ interface Flow {
 
 /**
  * GET /account/sign-in?next=…&fresh=1 — sends the browser through the ordinary /auth flow as the
- * built-in "Your account" app (PKCE, state, nonce). `fresh=1` asks for a fresh authenticator check:
+ * built-in account app (PKCE, state, nonce). `fresh=1` asks for a fresh authenticator check:
  * the MFA acr with prompt=mfa, which re-prompts even a multi-factor session, but never asks for a
  * new email when a session exists.
  */

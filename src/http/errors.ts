@@ -41,7 +41,7 @@ export class UnsupportedMediaType extends HttpError {
 
 export class CsrfRejected extends HttpError {
   constructor() {
-    super(403, 'csrf_rejected', 'This form has expired', 'The form was not sent from this sign-in page. Go back, reload the page and try again.');
+    super(403, 'csrf_rejected', 'This form has expired', 'The form was not sent from this page, or the page is out of date. Go back, reload the page and try again.');
   }
 }
 

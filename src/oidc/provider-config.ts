@@ -30,7 +30,7 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
   return {
     adapter,
     findAccount,
-    clients: [...config.clients, accountClient(config.issuer), ...(config.devTools ? [demoClient(config.issuer)] : [])].map((client) => ({ ...client })) as Configuration['clients'],
+    clients: [...config.clients, accountClient(config.issuer, config.appName), ...(config.devTools ? [demoClient(config.issuer)] : [])].map((client) => ({ ...client })) as Configuration['clients'],
     clientDefaults: {
       grant_types: ['authorization_code'],
       response_types: ['code'],

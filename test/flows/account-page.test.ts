@@ -13,7 +13,7 @@ const isTotpPrompt = (page: Page) => /\/interaction\/[^/]+\/totp$/.test(page.url
 /** Opens /account in `browser` and signs in with the emailed code; returns the page that follows. */
 async function signInToAccountPage(email: string, browser = new HttpBrowser(), start = `${running.sesame.url}/account`) {
   const { emailForm, page } = await signInWithCodeAt(running, start, email, browser);
-  expect(emailForm.html).toContain('Sign in to Your account');
+  expect(emailForm.html).toContain('Sign in to your Sesame account');
   return { browser, page };
 }
 
