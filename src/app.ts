@@ -38,6 +38,7 @@ import { isProviderApiRequest } from './oidc/provider-api-paths.ts';
 import { relatedRecordKeys } from './oidc/related-records.ts';
 import { createStoreAdapterClass } from './oidc/store-adapter.ts';
 import { VIEWS_DIR } from './paths.ts';
+import { createSecurityNotices } from './mail/security-notices.ts';
 import { instrumentMailQueue, instrumentSignInCodes, observeProvider } from './observability/instrument.ts';
 import type { Metrics } from './observability/metrics.ts';
 import { createRequestObserver, countPublishedDocument } from './observability/observe-requests.ts';
@@ -78,6 +79,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   // Queued with the request's last batch of writes: after the sign-in record, in the same round trip.
   const instrumented = instrumentMailQueue(queue, metrics);
   const mailQueue: MailQueue = { ...instrumented, enqueue: (job, options) => scopes.defer(() => instrumented.enqueue(job, options)) };
+  const notices = createSecurityNotices({ mailQueue });
   // Every limit, lockout and code lives in the one Store: shared by all instances on one Redis.
   const lockout = createSignInLockout({ store, config, onLocked: (streak) => metrics.lockouts.inc({ streak }) });
   const rateLimits = createRateLimitGuard(createRateLimiter({ store, hmacKey: config.hmacKey }));
@@ -144,12 +146,13 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   // everything a person or an app reaches through the TLS proxy.
   app.use(httpsOnly);
 
-  const interactions = createInteractionRouter({ config, provider, accounts, signInCodes, approvals, secondFactor, mailQueue, csrf, rateLimits, limits: signInLimits(config), lockout, logger, scopes });
+  const interactions = createInteractionRouter({ config, provider, accounts, signInCodes, approvals, secondFactor, mailQueue, notices, csrf, rateLimits, limits: signInLimits(config), lockout, logger, scopes });
   app.use(interactions.routes());
   const account = createAccountRouter({
     config,
     accounts,
     secondFactor,
+    notices,
     sessions: createAccountSessions({ config, accounts, csrf }),
     exchangeCode: createCodeExchange({ config, clientId: ACCOUNT_CLIENT_ID, redirectUri: `${config.issuer}/account/callback`, signingKeys: () => signingKeys }),
   });

@@ -7,7 +7,7 @@ import type { Config } from './config/config-schema.ts';
 import { usesRedis } from './config/config-schema.ts';
 import { assignRequestId } from './http/request-id.ts';
 import type { Logger } from './logger.ts';
-import { createSignInMailDelivery } from './mail/deliver-sign-in-mail.ts';
+import { createMailDelivery } from './mail/deliver-mail.ts';
 import { createDevOutbox, type DevOutbox } from './mail/dev-outbox.ts';
 import { createDurableMailQueue } from './mail/durable-mail-queue.ts';
 import { mailQueuePrefix } from './mail/mail-queue-keys.ts';
@@ -67,7 +67,7 @@ export async function createSesame({ config, logger, role = 'web' }: CreateSesam
   const devOutbox = config.mail.smtpUrl ? undefined : createDevOutbox({ log: (mail) => logger.info({ to: mail.to, subject: mail.subject, text: mail.text }, 'dev outbox: mail') });
   // One SMTP connection per mail in flight: a slot of the worker never waits for another's connection.
   const mailer: Mailer = devOutbox ?? createSmtpMailer({ smtpUrl: config.mail.smtpUrl!, from: config.mail.from, maxConnections: config.mailQueue.concurrency });
-  const deliver = instrumentDelivery(createSignInMailDelivery({ config, store, mailer }), metrics);
+  const deliver = instrumentDelivery(createMailDelivery({ config, store, mailer }), metrics);
   const onMailFailure = (error: unknown, attempt: number, final: boolean) => {
     if (final) metrics.mailsFailed.inc();
     logger[final ? 'error' : 'warn']({ err: (error as Error).message, attempt }, final ? 'sign-in mail failed for good' : 'sign-in mail failed, will retry');

@@ -26,7 +26,7 @@ export function createShowAccountEnrollment(deps: Pick<AccountDeps, 'secondFacto
 }
 
 /** POST /account/totp/enroll — confirms with the first code, then shows the recovery codes once. */
-export function createConfirmAccountEnrollment(deps: Pick<AccountDeps, 'secondFactor'>) {
+export function createConfirmAccountEnrollment(deps: Pick<AccountDeps, 'secondFactor' | 'notices'>) {
   return async function confirmAccountEnrollment(ctx: Context) {
     const account: Account = ctx.state.account;
     const session: AccountSession = ctx.state.accountSession;
@@ -41,6 +41,7 @@ export function createConfirmAccountEnrollment(deps: Pick<AccountDeps, 'secondFa
       ctx.status = 400;
       return renderEnrollment(ctx, deps, enrollmentProblem(confirmed.reason));
     }
+    await deps.notices.send(ctx, account, 'totp-added');
     await ctx.render('recovery-codes', { codes: confirmed.recoveryCodes, continueUrl: '/account', continueLabel: 'Back to your account', fresh: true });
   };
 }

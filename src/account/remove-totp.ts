@@ -16,10 +16,11 @@ export function createConfirmTotpRemoval() {
 }
 
 /** POST /account/totp/remove */
-export function createRemoveTotp({ secondFactor }: Pick<AccountDeps, 'secondFactor'>) {
+export function createRemoveTotp({ secondFactor, notices }: Pick<AccountDeps, 'secondFactor' | 'notices'>) {
   return async function removeTotp(ctx: Context) {
     const account: Account = ctx.state.account;
     await secondFactor.remove(account.id);
+    await notices.send(ctx, account, 'totp-removed');
     ctx.status = 303;
     ctx.redirect('/account?done=totp-removed');
   };

@@ -16,10 +16,11 @@ export function createConfirmRecoveryCodes() {
 }
 
 /** POST /account/recovery-codes — replaces the set and shows the new codes once. */
-export function createRenewRecoveryCodes({ secondFactor }: Pick<AccountDeps, 'secondFactor'>) {
+export function createRenewRecoveryCodes({ secondFactor, notices }: Pick<AccountDeps, 'secondFactor' | 'notices'>) {
   return async function renewRecoveryCodes(ctx: Context) {
     const account: Account = ctx.state.account;
     const codes = await secondFactor.enrollment.issueRecoveryCodes(account.id);
+    await notices.send(ctx, account, 'recovery-codes-renewed');
     await ctx.render('recovery-codes', { codes, continueUrl: '/account', continueLabel: 'Back to your account', fresh: false });
   };
 }

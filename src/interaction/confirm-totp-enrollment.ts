@@ -11,7 +11,7 @@ import { enrollmentProblem, enteredTotpCode } from './totp-enrollment-pages.ts';
  * authenticator, completes the sign-in with both factors, and shows the recovery codes once, with
  * a link on to the app.
  */
-export function createConfirmTotpEnrollment({ provider, secondFactor }: Pick<InteractionDeps, 'provider' | 'secondFactor'>) {
+export function createConfirmTotpEnrollment({ provider, secondFactor, notices }: Pick<InteractionDeps, 'provider' | 'secondFactor' | 'notices'>) {
   return async function confirmTotpEnrollment(ctx: Context) {
     const interaction: Interaction = ctx.state.interaction;
     const subject: SecondFactorSubject = ctx.state.secondFactorSubject;
@@ -27,6 +27,7 @@ export function createConfirmTotpEnrollment({ provider, secondFactor }: Pick<Int
       ctx.status = 400;
       return renderSignInEnrollment(ctx, { secondFactor }, enrollmentProblem(confirmed.reason));
     }
+    await notices.send(ctx, subject.account, 'totp-added');
     if (subject.kind === 'sign-in') await secondFactor.pending.forget(interaction.uid);
     const returnTo = await completeSecondFactor(provider, ctx, interaction, subject, 'otp');
     await ctx.render('recovery-codes', { codes: confirmed.recoveryCodes, continueUrl: returnTo, continueLabel: `Continue to ${subject.clientName}`, fresh: true });

@@ -10,6 +10,7 @@ import type { Csrf } from '../http/csrf.ts';
 import type { RateLimitGuard } from '../http/rate-limit.ts';
 import type { Logger } from '../logger.ts';
 import type { MailQueue } from '../mail/mail-queue.ts';
+import type { SecurityNotices } from '../mail/security-notices.ts';
 import type { RequestScopes } from '../store/request-scope.ts';
 
 /** Everything the interaction routes need, passed in by createApp. */
@@ -21,6 +22,7 @@ export interface InteractionDeps {
   approvals: LoginApprovals;
   secondFactor: SecondFactor;
   mailQueue: MailQueue;
+  notices: SecurityNotices;
   csrf: Csrf;
   rateLimits: RateLimitGuard;
   limits: SignInLimits;

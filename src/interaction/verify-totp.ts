@@ -16,7 +16,7 @@ import { rememberOffered, renderTotpPage } from './show-totp.ts';
  * A malformed entry is answered without counting; every real attempt counts against this sign-in,
  * the account, and the lockout, and like an emailed code against the client IP's budget.
  */
-export function createVerifyTotp({ provider, secondFactor, config, logger, rateLimits, limits }: Pick<InteractionDeps, 'provider' | 'secondFactor' | 'config' | 'logger' | 'rateLimits' | 'limits'>) {
+export function createVerifyTotp({ provider, secondFactor, notices, config, logger, rateLimits, limits }: Pick<InteractionDeps, 'provider' | 'secondFactor' | 'notices' | 'config' | 'logger' | 'rateLimits' | 'limits'>) {
   const secureCookies = new URL(config.issuer).protocol === 'https:';
 
   return async function verifyTotp(ctx: Context) {
@@ -75,6 +75,8 @@ export function createVerifyTotp({ provider, secondFactor, config, logger, rateL
       await secondFactor.devices.remember(subject.account.id, deviceId, summariseUserAgent(ctx.get('user-agent')));
       writeDeviceCookie(ctx, deviceId, { days: secondFactor.devices.days, secure: secureCookies });
     }
+    // One fewer code left, and a sign-in without the authenticator: the holder hears of both.
+    if (answer.kind === 'recovery-code') await notices.send(ctx, subject.account, 'recovery-code-used');
     if (subject.kind === 'sign-in') await secondFactor.pending.forget(interaction.uid);
     const returnTo = await completeSecondFactor(provider, ctx, interaction, subject, result.method);
     ctx.status = 303;

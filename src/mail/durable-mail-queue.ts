@@ -4,9 +4,9 @@ import type { RedisClient } from '../store/redis-connection.ts';
 import { asStoreError } from '../store/store-unavailable.ts';
 import type { MailQueue } from './mail-queue.ts';
 import { MAIL_QUEUE_NAME } from './mail-queue-keys.ts';
-import type { SignInMailJob } from './sign-in-mail-job.ts';
+import type { MailJob } from './mail-job.ts';
 
-/** The job as it rests in Redis: sealed, because it holds a live link and code. */
+/** The job as it rests in Redis: sealed, because a sign-in mail holds a live link and code. */
 export interface SealedMailJob {
   sealed: string;
 }
@@ -28,7 +28,7 @@ export interface DurableMailQueueOptions {
 }
 
 /**
- * Sign-in mail on a BullMQ queue in Redis: accepted jobs survive a crash of this process and are
+ * Mail on a BullMQ queue in Redis: accepted jobs survive a crash of this process and are
  * sent by whichever worker runs (this process or `npm run worker`), with exponential backoff.
  */
 export function createDurableMailQueue({ connection, prefix, secretBox, attempts, backoffMs, keepFailedSeconds = 86_400 }: DurableMailQueueOptions): MailQueue & { jobCounts(): Promise<Record<string, number>> } {
@@ -50,9 +50,9 @@ export function createDurableMailQueue({ connection, prefix, secretBox, attempts
   const jobCounts = () => queue.getJobCounts(...pendingStates, 'failed');
 
   return {
-    async enqueue(job: SignInMailJob) {
+    async enqueue(job: MailJob) {
       try {
-        await queue.add('sign-in', { sealed: secretBox.seal(JSON.stringify(job), MAIL_JOB_ASSOCIATED_DATA) });
+        await queue.add(job.kind, { sealed: secretBox.seal(JSON.stringify(job), MAIL_JOB_ASSOCIATED_DATA) });
       } catch (error) {
         throw asStoreError(error);
       }

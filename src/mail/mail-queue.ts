@@ -1,4 +1,4 @@
-import type { SignInMailJob } from './sign-in-mail-job.ts';
+import type { MailJob } from './mail-job.ts';
 
 export interface EnqueueOptions {
   /**
@@ -12,25 +12,25 @@ export interface EnqueueOptions {
 
 export interface MailQueue {
   /** Resolves once the job is accepted, before anything is sent: mail never waits on the request path. */
-  enqueue(job: SignInMailJob, options?: EnqueueOptions): Promise<void>;
+  enqueue(job: MailJob, options?: EnqueueOptions): Promise<void>;
   /** Resolves when every accepted job is sent or has failed for good. */
   idle(): Promise<void>;
   close(): Promise<void>;
 }
 
 export interface InProcessMailQueueOptions {
-  deliver: (job: SignInMailJob) => Promise<unknown>;
+  deliver: (job: MailJob) => Promise<unknown>;
   /** Retries after the first failure. @default 5 */
   retries?: number;
   /** @default exponential from 500 ms, capped at 30 s */
   backoffMs?: (attempt: number) => number;
   /** @default 4 */
   concurrency?: number;
-  onError?: (error: unknown, job: SignInMailJob, attempt: number, final: boolean) => void;
+  onError?: (error: unknown, job: MailJob, attempt: number, final: boolean) => void;
 }
 
 interface Waiting {
-  job: SignInMailJob;
+  job: MailJob;
   attempt: number;
   notBefore?: Promise<unknown>;
 }

@@ -3,14 +3,14 @@ import type { SecretBox } from '../auth/secret-box.ts';
 import type { RedisClient } from '../store/redis-connection.ts';
 import { MAIL_JOB_ASSOCIATED_DATA, type SealedMailJob } from './durable-mail-queue.ts';
 import { MAIL_QUEUE_NAME } from './mail-queue-keys.ts';
-import type { SignInMailJob } from './sign-in-mail-job.ts';
+import type { MailJob } from './mail-job.ts';
 
 export interface MailWorkerOptions {
   /** A blocking connection (maxRetriesPerRequest: null); BullMQ duplicates it for its blocking reads. The caller closes it. */
   connection: RedisClient;
   prefix: string;
   secretBox: SecretBox;
-  deliver: (job: SignInMailJob) => Promise<unknown>;
+  deliver: (job: MailJob) => Promise<unknown>;
   concurrency: number;
   /** Called for each failed attempt; `final` when no retry is left. */
   onFailure?: (error: Error, attempt: number, final: boolean) => void;
@@ -22,12 +22,12 @@ export interface MailWorker {
   close(): Promise<void>;
 }
 
-/** Takes sign-in mail off the durable queue and sends it; several workers in several processes can share one queue. */
+/** Takes mail off the durable queue and sends it; several workers in several processes can share one queue. */
 export function startMailWorker({ connection, prefix, secretBox, deliver, concurrency, onFailure = () => {}, onConnectionError = () => {} }: MailWorkerOptions): MailWorker {
   const worker = new Worker<SealedMailJob>(
     MAIL_QUEUE_NAME,
     async (job: Job<SealedMailJob>) => {
-      const mail = JSON.parse(secretBox.open(job.data.sealed, MAIL_JOB_ASSOCIATED_DATA)) as SignInMailJob;
+      const mail = JSON.parse(secretBox.open(job.data.sealed, MAIL_JOB_ASSOCIATED_DATA)) as MailJob;
       await deliver(mail);
     },
     {

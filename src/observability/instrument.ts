@@ -1,7 +1,7 @@
 import type Provider from 'oidc-provider';
 import type { SignInCodes } from '../auth/sign-in-codes.ts';
 import type { Logger } from '../logger.ts';
-import type { DeliverSignInMail } from '../mail/deliver-sign-in-mail.ts';
+import type { DeliverMail } from '../mail/deliver-mail.ts';
 import type { MailQueue } from '../mail/mail-queue.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -32,7 +32,7 @@ export function instrumentMailQueue(queue: MailQueue, metrics: Metrics): MailQue
 }
 
 /** Counts each delivery attempt's outcome; a failed attempt rethrows so the queue retries it. */
-export function instrumentDelivery(deliver: DeliverSignInMail, metrics: Metrics): DeliverSignInMail {
+export function instrumentDelivery(deliver: DeliverMail, metrics: Metrics): DeliverMail {
   return async (job) => {
     try {
       const outcome = await deliver(job);

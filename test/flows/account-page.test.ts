@@ -10,6 +10,9 @@ const running = useSesame();
 
 const isTotpPrompt = (page: Page) => /\/interaction\/[^/]+\/totp$/.test(page.url);
 
+/** The next security notice to `email` whose subject says `what`. */
+const noticeTo = (email: string, what: string) => running.smtp.waitForMail(email, { match: (mail) => mail.subject === `Sesame: ${what}` });
+
 /** Opens /account in `browser` and signs in with the emailed code; returns the page that follows. */
 async function signInToAccountPage(email: string, browser = new HttpBrowser(), start = `${running.sesame.url}/account`) {
   const { emailForm, page } = await signInWithCodeAt(running, start, email, browser);
@@ -74,6 +77,12 @@ describe('/account', () => {
     const firstCodes = recoveryCodesOn(await browser.navigate(`${running.sesame.url}/account/totp/enroll`, { form: { ...formFields(enrol.html, '/account/totp/enroll'), code: totpCode(secret) } }));
     const accountPage = await browser.navigate(`${running.sesame.url}/account`);
     const { csrf } = formFields(accountPage.html, '/account/sign-out');
+    // Each change to the second step is told to the mailbox, with when and from which browser.
+    const added = await noticeTo('careful@example.com', 'An authenticator app was set up for your account');
+    expect(added.text).toContain('From: Chrome on Linux');
+    expect(added.text).toMatch(/When: \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
+    expect(added.text).toContain(`${running.sesame.url}/account`);
+    expect(added.link).toBeUndefined();
 
     // This session proved only the email: a removal is sent through a step-up first, and nothing is removed.
     const early = await browser.request(`${running.sesame.url}/account/totp/remove`, { form: { csrf: csrf! } });
@@ -95,6 +104,7 @@ describe('/account', () => {
     const modules = secondFactorOf(running.sesame);
     expect(await modules.recoveryCodes.redeem(account.id, firstCodes[0]!)).toBe(false);
     expect(await modules.recoveryCodes.redeem(account.id, newCodes[0]!)).toBe(true);
+    expect((await noticeTo('careful@example.com', 'New recovery codes were issued for your account')).text).toContain('the codes you had before no longer work');
 
     // Still fresh: removal asks only for confirmation.
     const removal = await browser.navigate(`${running.sesame.url}/account/totp/remove`);
@@ -104,6 +114,9 @@ describe('/account', () => {
     expect(removed.html).toContain('The authenticator app was removed');
     expect((await running.sesame.accounts.findByEmail('careful@example.com'))!.totp).toBeUndefined();
     expect(await modules.recoveryCodes.remaining(account.id)).toBe(0);
+    expect((await noticeTo('careful@example.com', 'The authenticator app was removed from your account')).text).toContain('sign-ins need only your email again');
+    // The refused early removal sent nothing: three changes, three notices.
+    expect(running.smtp.messages.filter((mail) => mail.to === 'careful@example.com' && mail.link === undefined)).toHaveLength(3);
   });
 
   it('lists remembered browsers and forgets them', async () => {

@@ -114,6 +114,9 @@ describe('sign-in with an authenticator', () => {
     const claims = (await rp.handleCallback(await finishAtApp(first.browser, done), first.pending)).claims()!;
     expect(claims.acr).toBe(MFA);
     expect(claims.amr).toEqual(['email', 'recovery_code', 'mfa']);
+    // The holder hears of it by mail: a code fewer, and a sign-in without the authenticator.
+    const notice = await smtp.waitForMail('lost-phone@example.com', { match: (mail) => mail.subject === 'Sesame: A recovery code was used to sign in to your account' });
+    expect(notice.text).toContain('That code no longer works.');
 
     const second = await proveEmail({ rp, smtp }, 'lost-phone@example.com');
     const reused = await submitTotp(second.browser, second.page, { recovery_code: recoveryCodes[3]! });
@@ -206,6 +209,7 @@ describe('client policy', () => {
     expect(codesPage.status).toBe(200);
     const codes = [...codesPage.html.matchAll(/<li><code>([0-9a-z]{5}-[0-9a-z]{5})<\/code><\/li>/g)].map((m) => m[1]);
     expect(codes).toHaveLength(10);
+    await smtp.waitForMail('newcomer@example.com', { match: (mail) => mail.subject === 'Sesame: An authenticator app was set up for your account' });
     const continueUrl = /<a class="button primary" href="([^"]+)"/.exec(codesPage.html)![1]!;
     const done = await browser.navigate(new URL(continueUrl, sesame.url).href);
     const claims = (await strictRp.handleCallback(await finishAtApp(browser, done), pending)).claims()!;

@@ -17,7 +17,10 @@ export interface SmtpSink {
   port: number;
   url: string;
   messages: ReceivedMail[];
-  /** The next unclaimed mail to `to` (that `match` accepts, e.g. the one for a given sign-in). */
+  /**
+   * The next unclaimed mail to `to` that `match` accepts (e.g. the one for a given sign-in); by
+   * default the next sign-in mail, so that a security notice to the same address is not taken for one.
+   */
   waitForMail(to: string, options?: { timeoutMs?: number; match?: (mail: ReceivedMail) => boolean }): Promise<ReceivedMail>;
   pause(): Promise<void>;
   resume(): Promise<void>;
@@ -80,7 +83,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     port,
     url: `smtp://127.0.0.1:${port}`,
     messages,
-    waitForMail(to, { timeoutMs = 10_000, match = () => true } = {}) {
+    waitForMail(to, { timeoutMs = 10_000, match = isSignInMail } = {}) {
       const address = asciiAddress(to);
       return new Promise((resolve, reject) => {
         const check = () => {
@@ -111,6 +114,8 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     },
   };
 }
+
+const isSignInMail = (mail: ReceivedMail) => mail.link !== undefined;
 
 /** Mail clients may send an internationalised domain in Unicode or in punycode: compare in one form. */
 function asciiAddress(address: string): string {

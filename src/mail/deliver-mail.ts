@@ -1,0 +1,20 @@
+import type { Config } from '../config/config-schema.ts';
+import { VIEWS_DIR } from '../paths.ts';
+import type { Store } from '../store/store.ts';
+import { createSignInMailDelivery, type DeliveryOutcome } from './deliver-sign-in-mail.ts';
+import type { MailJob } from './mail-job.ts';
+import type { Mailer } from './mailer.ts';
+import { renderSecurityNotice } from './security-notice-email.ts';
+
+export type DeliverMail = (job: MailJob) => Promise<DeliveryOutcome>;
+
+/** What the mail worker does with a job of each kind. A failure to send throws (and is retried). */
+export function createMailDelivery({ config, store, mailer, now = Date.now }: { config: Readonly<Config>; store: Store; mailer: Mailer; now?: () => number }): DeliverMail {
+  const deliverSignInMail = createSignInMailDelivery({ config, store, mailer, now });
+  const accountUrl = `${config.issuer}/account`;
+  return async function deliverMail(job) {
+    if (job.kind === 'sign-in') return deliverSignInMail(job);
+    await mailer.send(await renderSecurityNotice({ appName: config.appName, accountUrl, job, viewsDir: VIEWS_DIR }));
+    return 'sent';
+  };
+}

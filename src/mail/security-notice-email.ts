@@ -1,0 +1,29 @@
+import { join } from 'node:path';
+import ejs from 'ejs';
+import type { MailMessage } from './mail-message.ts';
+import type { SecurityEvent, SecurityNoticeJob } from './security-notice-job.ts';
+
+/** Subject and first sentence of each notice: what happened, in the holder's words. */
+const WHAT_HAPPENED: Record<SecurityEvent, { subject: string; sentence: string }> = {
+  'totp-added': { subject: 'An authenticator app was set up for your account', sentence: 'An authenticator app was set up as the second step of your sign-ins, and new recovery codes were issued.' },
+  'totp-removed': { subject: 'The authenticator app was removed from your account', sentence: 'The authenticator app was removed from your account: sign-ins need only your email again, and your recovery codes and remembered browsers no longer work.' },
+  'recovery-codes-renewed': { subject: 'New recovery codes were issued for your account', sentence: 'New recovery codes were issued for your account; the codes you had before no longer work.' },
+  'recovery-code-used': { subject: 'A recovery code was used to sign in to your account', sentence: 'A recovery code was used instead of your authenticator app to sign in to your account. That code no longer works.' },
+};
+
+/** Renders a notice of a change to how an account is protected, HTML and text. */
+export async function renderSecurityNotice({ appName, accountUrl, job, viewsDir }: { appName: string; accountUrl: string; job: SecurityNoticeJob; viewsDir: string }): Promise<MailMessage> {
+  const { subject, sentence } = WHAT_HAPPENED[job.event];
+  const locals = {
+    appName,
+    accountUrl,
+    sentence,
+    device: job.device,
+    atUtc: `${new Date(job.at).toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+  };
+  const [html, text] = await Promise.all([
+    ejs.renderFile(join(viewsDir, 'mail/security-notice.html.ejs'), locals, { cache: true }),
+    ejs.renderFile(join(viewsDir, 'mail/security-notice.txt.ejs'), locals, { cache: true, escape: (s: unknown) => String(s) }),
+  ]);
+  return { to: job.to, subject: `${appName}: ${subject}`, html, text };
+}

@@ -1,0 +1,17 @@
+/**
+ * What changed about how an account is protected. NIST SP 800-63B asks that the subscriber be told
+ * of such binding events through a channel of its own, so that a change they did not make does
+ * not go unnoticed: the mailbox is that channel.
+ */
+export type SecurityEvent = 'totp-added' | 'totp-removed' | 'recovery-codes-renewed' | 'recovery-code-used';
+
+/** A mail to the account holder about one such change, queued where the change was made. */
+export interface SecurityNoticeJob {
+  kind: 'security-notice';
+  to: string;
+  event: SecurityEvent;
+  /** ISO 8601: when it happened. */
+  at: string;
+  /** "Chrome on Linux": the browser that made the change, so the holder can tell if it was theirs. */
+  device: string;
+}
