@@ -17,6 +17,7 @@ import type { Config } from './config/config-schema.ts';
 import { createDevRouter } from './dev/dev-router.ts';
 import { CookieKeys } from './http/cookie-keys.ts';
 import { createCsrf } from './http/csrf.ts';
+import { rejectOtherMethods } from './http/method-not-allowed.ts';
 import { createPublishedDocuments, type PublishedDocuments } from './http/published-documents.ts';
 import { createErrorHandler } from './http/error-handler.ts';
 import { createHttpsOnly } from './http/https-only.ts';
@@ -148,6 +149,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
 
   const interactions = createInteractionRouter({ config, provider, accounts, signInCodes, approvals, secondFactor, mailQueue, notices, csrf, rateLimits, limits: signInLimits(config), lockout, logger, scopes });
   app.use(interactions.routes());
+  app.use(rejectOtherMethods(interactions));
   const account = createAccountRouter({
     config,
     accounts,
@@ -157,6 +159,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
     exchangeCode: createCodeExchange({ config, clientId: ACCOUNT_CLIENT_ID, redirectUri: `${config.issuer}/account/callback`, signingKeys: () => signingKeys }),
   });
   app.use(account.routes());
+  app.use(rejectOtherMethods(account));
   if (config.devTools) app.use(createDevRouter({ config, devOutbox }).routes());
   const published = createPublishedDocuments({ hsts, trustProxy: config.trustProxy });
   app.use(published.capture);

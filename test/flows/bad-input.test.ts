@@ -92,6 +92,21 @@ describe('bad input gets a clear 4xx, never a 5xx', () => {
     expect(await json.json()).toMatchObject({ error: 'not_found' });
   });
 
+  it('answers a method a page does not take with 405 and Allow, as a page or JSON', async () => {
+    const { browser, uid } = await openEmailForm();
+    for (const [method, path, allow] of [['PUT', `/interaction/${uid}/email`, 'POST'], ['DELETE', `/interaction/${uid}/check`, 'HEAD, GET'], ['PATCH', '/account', 'HEAD, GET']] as const) {
+      const page = await browser.request(`${running.sesame.url}${path}`, { method });
+      expect([method, path, page.status, page.headers.get('allow')]).toEqual([method, path, 405, allow]);
+      expect(await page.text()).toContain(`This page does not take ${method} requests.`);
+    }
+    const json = await browser.request(`${running.sesame.url}/interaction/${uid}/email`, { method: 'PUT', headers: { accept: 'application/json' } });
+    expect([json.status, await json.json()]).toEqual([405, expect.objectContaining({ error: 'method_not_allowed' })]);
+    const options = await browser.request(`${running.sesame.url}/interaction/${uid}/email`, { method: 'OPTIONS' });
+    expect([options.status, options.headers.get('allow')]).toEqual([200, 'POST']);
+    // A path no router knows is still simply not found, whatever the method.
+    expect((await browser.request(`${running.sesame.url}/nowhere`, { method: 'PUT' })).status).toBe(404);
+  });
+
   it('a stale or forged resume of a sign-in that names a client is a 4xx page, not a crash', async () => {
     // Found by the hostile-input suite: oidc-provider 9.13.3 threw a TypeError here (500) while
     // trying to fall back to the client's only redirect_uri; see allowOmittingSingleRegisteredRedirectUri.
