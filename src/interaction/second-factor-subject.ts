@@ -32,8 +32,14 @@ export function loadSecondFactorSubject({ provider, accounts, secondFactor }: Pi
     if (interaction.prompt.name === 'login') {
       kind = 'sign-in';
       const pending = await secondFactor.pending.find(interaction.uid);
-      accountId = pending?.accountId;
-      consentGiven = pending?.consentGiven === true;
+      if (!pending) {
+        // The sign-in is alive but its email is not proven yet (a bookmark, the back button): its
+        // current step, not an "expired" page.
+        ctx.status = 303;
+        return ctx.redirect(`/interaction/${interaction.uid}`);
+      }
+      accountId = pending.accountId;
+      consentGiven = pending.consentGiven === true;
     } else if (interaction.prompt.name === MFA_PROMPT) {
       kind = 'step-up';
       accountId = interaction.session?.accountId;

@@ -107,6 +107,15 @@ describe('bad input gets a clear 4xx, never a 5xx', () => {
     expect((await browser.request(`${running.sesame.url}/nowhere`, { method: 'PUT' })).status).toBe(404);
   });
 
+  it('the authenticator step opened before the email is proven sends the browser to the email step', async () => {
+    const { browser, uid } = await openEmailForm();
+    for (const path of ['totp', 'totp/enroll']) {
+      const early = await browser.request(`${running.sesame.url}/interaction/${uid}/${path}`);
+      expect([path, early.status, early.headers.get('location')]).toEqual([path, 303, `/interaction/${uid}`]);
+    }
+    expect((await browser.navigate(`${running.sesame.url}/interaction/${uid}/totp`)).html).toContain('name="email"');
+  });
+
   it('a stale or forged resume of a sign-in that names a client is a 4xx page, not a crash', async () => {
     // Found by the hostile-input suite: oidc-provider 9.13.3 threw a TypeError here (500) while
     // trying to fall back to the client's only redirect_uri; see allowOmittingSingleRegisteredRedirectUri.
