@@ -91,8 +91,8 @@ export function createTotpEnrollment({ store, accounts, secretBox, replayGuard, 
       let secret = typeof pending === 'object' ? pending.secret : undefined;
       if (secret === undefined) {
         secret = newTotpSecret();
-        const pending: PendingEnrollment = { sealed: secretBox.seal(secret, totpSecretAssociatedData(account.id)), shownTo: shownToHash(shownTo) };
-        await store.set(totpEnrollmentKey(account.id), pending, ttlSeconds);
+        const fresh: PendingEnrollment = { sealed: secretBox.seal(secret, totpSecretAssociatedData(account.id)), shownTo: shownToHash(shownTo) };
+        await store.set(totpEnrollmentKey(account.id), fresh, ttlSeconds);
       }
       const uri = totpKeyUri({ secret, issuer, accountName: account.email });
       return { secret, uri, qrSvg: await totpQrSvg(uri) };
