@@ -1,5 +1,5 @@
 import type { Store } from '../store/store.ts';
-import { rateLimitKey } from '../store/keys.ts';
+import { rateLimitKey, rateLimitShareKey } from '../store/keys.ts';
 import { hmacSha256 } from './secrets.ts';
 
 /** A named budget: at most `limit` hits per `windowSeconds` for one subject (an IP, an email, an account). */
@@ -14,6 +14,12 @@ export type RateLimitDecision = { allowed: true; remaining: number } | { allowed
 export interface RateLimiter {
   /** Counts one hit and decides. Over the limit, hits keep counting, so hammering never frees a slot. */
   hit(limit: RateLimit, subject: string): Promise<RateLimitDecision>;
+  /**
+   * A budget shared by many clients, of which each gets a share: counts one hit on the client's
+   * share and, while the share lasts, on the total. A client past its share is refused without
+   * using up what the others draw on, so one client alone cannot exhaust the total.
+   */
+  hitShare(share: RateLimit, client: string, total: RateLimit, subject: string): Promise<RateLimitDecision>;
   /** Forgets the subject's hits in the current window, e.g. after the person proved who they are. */
   reset(limit: RateLimit, subject: string): Promise<void>;
 }
@@ -37,14 +43,30 @@ export function createRateLimiter({ store, hmacKey, now = Date.now }: RateLimite
     const start = Math.floor(now() / windowMs) * windowMs;
     return { start, endsInSeconds: Math.max(1, Math.ceil((start + windowMs - now()) / 1000)) };
   };
-  const keyFor = (limit: RateLimit, subject: string, windowStart: number) =>
-    rateLimitKey(limit.name, hmacSha256(hmacKey, `rate:${limit.name}`, subject), windowStart);
+  const hashOf = (limit: RateLimit, subject: string) => hmacSha256(hmacKey, `rate:${limit.name}`, subject);
+  const keyFor = (limit: RateLimit, subject: string, windowStart: number) => rateLimitKey(limit.name, hashOf(limit, subject), windowStart);
 
   return {
     async hit(limit, subject) {
       const { start, endsInSeconds } = windowOf(limit);
       const count = await store.increment(keyFor(limit, subject, start), endsInSeconds);
       return count <= limit.limit ? { allowed: true, remaining: limit.limit - count } : { allowed: false, retryAfterSeconds: endsInSeconds };
+    },
+    async hitShare(share, client, total, subject) {
+      const shareWindow = windowOf(share);
+      const totalWindow = windowOf(total);
+      const subjectHash = hashOf(total, subject);
+      const counts = await store.incrementShare(
+        rateLimitShareKey(total.name, subjectHash, share.name, hashOf(share, client), shareWindow.start),
+        shareWindow.endsInSeconds,
+        share.limit,
+        rateLimitKey(total.name, subjectHash, totalWindow.start),
+        totalWindow.endsInSeconds,
+      );
+      let retryAfterSeconds = 0;
+      if (counts.share > share.limit) retryAfterSeconds = shareWindow.endsInSeconds;
+      if (counts.total > total.limit) retryAfterSeconds = Math.max(retryAfterSeconds, totalWindow.endsInSeconds);
+      return retryAfterSeconds === 0 ? { allowed: true, remaining: Math.min(share.limit - counts.share, total.limit - counts.total) } : { allowed: false, retryAfterSeconds };
     },
     async reset(limit, subject) {
       const { start } = windowOf(limit);

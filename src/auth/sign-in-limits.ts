@@ -5,6 +5,7 @@ import type { RateLimit } from './rate-limiter.ts';
 
 export interface SignInLimits {
   signInMailPerAddress: RateLimit;
+  signInMailPerAddressFromOneIp: RateLimit;
   signInMailPerIp: RateLimit;
   codeEntriesPerIp: RateLimit;
 }
@@ -16,6 +17,7 @@ export interface SignInLimits {
 export function signInLimits({ rateLimits }: Pick<Config, 'rateLimits'>): SignInLimits {
   return {
     signInMailPerAddress: { name: 'sign-in-mail-address', ...rateLimits.signInMailPerAddress },
+    signInMailPerAddressFromOneIp: { name: 'ip', ...rateLimits.signInMailPerAddressFromOneIp },
     signInMailPerIp: { name: 'sign-in-mail-ip', ...rateLimits.signInMailPerIp },
     codeEntriesPerIp: { name: 'code-entries-ip', ...rateLimits.codeEntriesPerIp },
   };

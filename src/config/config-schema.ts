@@ -98,8 +98,16 @@ export interface Config {
   };
   maxBodyBytes: number;
   rateLimits: {
-    /** Sign-in mails per normalised address, whether or not it has an account. */
+    /**
+     * Sign-in mails per normalised address, whether or not it has an account, from all client IPs
+     * together: the ceiling against mail bombing.
+     */
     signInMailPerAddress: RateLimitSetting;
+    /**
+     * Each client IP's share of an address's sign-in mails. A client past its share is refused
+     * without using up the address's budget, so one client alone cannot stop someone's mail.
+     */
+    signInMailPerAddressFromOneIp: RateLimitSetting;
     /** Sign-in mails requested from one client IP (an IPv6 /64). */
     signInMailPerIp: RateLimitSetting;
     /** Codes typed from one client IP, right or wrong. */
@@ -278,7 +286,7 @@ export function validateConfig(config: Config, problems = new ProblemList()): Re
     if (!isIntIn(setting?.limit, 1, 1_000_000)) problems.add(`rateLimits.${name}.limit`, `must be an integer 1..1000000 (got ${setting?.limit})`);
     if (!isIntIn(setting?.windowSeconds, 1, 86400)) problems.add(`rateLimits.${name}.windowSeconds`, `must be an integer 1..86400 (got ${setting?.windowSeconds})`);
   }
-  for (const name of ['signInMailPerAddress', 'signInMailPerIp', 'codeEntriesPerIp'] as const) {
+  for (const name of ['signInMailPerAddress', 'signInMailPerAddressFromOneIp', 'signInMailPerIp', 'codeEntriesPerIp'] as const) {
     if (!config.rateLimits?.[name]) problems.add(`rateLimits.${name}`, 'must be set ({ "limit": n, "windowSeconds": s })');
   }
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {

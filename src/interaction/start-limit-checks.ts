@@ -11,15 +11,23 @@ export const CODE_ENTRIES_LIMITED = 'Too many codes were entered from your netwo
 // Redis in the same batch as the interaction. The route's handler awaits the outcome.
 
 /**
- * POST /email: counts the mail against the address's and the IP's budgets, and reads whether the
- * address is locked out of codes, for every valid address alike.
+ * POST /email: counts the mail against the IP's budget and the address's (of which each IP gets
+ * a share: one client asking again and again for someone else's mail spends its share, not the
+ * owner's), and reads whether the address is locked out of codes, for every valid address alike.
  */
 export function startSignInMailChecks({ rateLimits, limits, lockout }: Pick<InteractionDeps, 'rateLimits' | 'limits' | 'lockout'>) {
   return function signInMailChecks(ctx: Context, next: Next) {
     const parsed = parseEmailAddress(ctx.state.form?.email);
     if (parsed.ok) {
+      const ip = clientIpSubject(ctx);
       const checks: Promise<[void, boolean]> = Promise.all([
-        rateLimits.enforce([[limits.signInMailPerIp, clientIpSubject(ctx)], [limits.signInMailPerAddress, parsed.email]], SIGN_IN_MAIL_LIMITED),
+        rateLimits.enforce(
+          [
+            [limits.signInMailPerIp, ip],
+            { share: limits.signInMailPerAddressFromOneIp, client: ip, of: limits.signInMailPerAddress, subject: parsed.email },
+          ],
+          SIGN_IN_MAIL_LIMITED,
+        ),
         lockout.isLocked(parsed.email),
       ]);
       checks.catch(() => {}); // awaited by the handler; a route that ends earlier must not leave it unhandled

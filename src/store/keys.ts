@@ -19,6 +19,9 @@ export const accountListKey = () => 'accounts';
 
 // Subjects are HMACs (see auth/rate-limiter.ts, auth/lockout.ts): no email or IP appears in a key.
 export const rateLimitKey = (limitName: string, subjectHash: string, windowStart: number) => `rate:{${limitName}:${subjectHash}}:${windowStart}`;
+/** One client's share of a budget: under the budget's own hash tag, so both count in one script. */
+export const rateLimitShareKey = (limitName: string, subjectHash: string, shareName: string, shareSubjectHash: string, windowStart: number) =>
+  `rate:{${limitName}:${subjectHash}}:${shareName}:${shareSubjectHash}:${windowStart}`;
 export const lockoutKey = (subjectHash: string) => `lockout:{${subjectHash}}`;
 
 // The second factor. The TOTP step claims and recovery codes keep their keys beside their modules

@@ -41,6 +41,18 @@ export function createMemoryStore({ now = Date.now, sweepIntervalMs = 60_000 }: 
     return entry;
   }
 
+  const countOf = (key: string) => {
+    const entry = live(key);
+    const stored = entry === undefined ? 0 : (JSON.parse(entry.json) as unknown);
+    return typeof stored === 'number' ? stored : 0;
+  };
+  // Synchronous, so the two counts of incrementShare are one step, as the script is on Redis.
+  const countUp = (key: string, ttlSeconds: number) => {
+    const count = countOf(key) + 1;
+    entries.set(key, { json: String(count), expiresAt: live(key)?.expiresAt ?? expiryFor(ttlSeconds) });
+    return count;
+  };
+
   function read<T>(key: string): T | undefined {
     const entry = live(key);
     return entry === undefined ? undefined : (JSON.parse(entry.json) as T);
@@ -89,11 +101,13 @@ export function createMemoryStore({ now = Date.now, sweepIntervalMs = 60_000 }: 
     },
     async increment(key, ttlSeconds) {
       assertTtl(ttlSeconds);
-      const entry = live(key);
-      const stored = entry === undefined ? 0 : (JSON.parse(entry.json) as unknown);
-      const count = (typeof stored === 'number' ? stored : 0) + 1;
-      entries.set(key, { json: String(count), expiresAt: entry?.expiresAt ?? expiryFor(ttlSeconds) });
-      return count;
+      return countUp(key, ttlSeconds);
+    },
+    async incrementShare(shareKey, shareTtlSeconds, shareLimit, totalKey, totalTtlSeconds) {
+      assertTtl(shareTtlSeconds);
+      assertTtl(totalTtlSeconds);
+      const share = countUp(shareKey, shareTtlSeconds);
+      return { share, total: share <= shareLimit ? countUp(totalKey, totalTtlSeconds) : countOf(totalKey) };
     },
     async ttlSeconds(key) {
       const index = indexes.get(key);

@@ -24,6 +24,19 @@ local count = redis.call('INCR', KEYS[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[1], 'NX')
 return count`;
 
+// One slot (the caller's keys share a hash tag): the total counts only hits within the share.
+const INCREMENT_SHARE = `
+local share = redis.call('INCR', KEYS[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[1], 'NX')
+local total
+if share <= tonumber(ARGV[2]) then
+  total = redis.call('INCR', KEYS[2])
+  redis.call('PEXPIRE', KEYS[2], ARGV[3], 'NX')
+else
+  total = tonumber(redis.call('GET', KEYS[2]) or '0')
+end
+return {share, total}`;
+
 // The index must outlive its longest member: a TTL is set when it has none and only ever extended.
 const ADD_TO_INDEX = `
 redis.call('SADD', KEYS[1], ARGV[1])
@@ -41,6 +54,7 @@ return 1`;
 export function createRedisStore(redis: Redis | Cluster, { prefix = 'sesame:' }: RedisStoreOptions = {}): Store {
   const k = (key: string) => prefix + key;
   const increment = script(redis, 'sesameIncrement', 1, INCREMENT);
+  const incrementShare = script(redis, 'sesameIncrementShare', 2, INCREMENT_SHARE);
   const addToIndex = script(redis, 'sesameAddToIndex', 1, ADD_TO_INDEX);
   const markOnce = script(redis, 'sesameMarkOnce', 2, MARK_ONCE);
   const parse = <T>(raw: string | null): T | undefined => (raw === null ? undefined : (JSON.parse(raw) as T));
@@ -94,6 +108,12 @@ export function createRedisStore(redis: Redis | Cluster, { prefix = 'sesame:' }:
     async increment(key, ttlSeconds) {
       assertTtl(ttlSeconds);
       return Number(await increment(k(key), Math.ceil(ttlSeconds * 1000)));
+    },
+    async incrementShare(shareKey, shareTtlSeconds, shareLimit, totalKey, totalTtlSeconds) {
+      assertTtl(shareTtlSeconds);
+      assertTtl(totalTtlSeconds);
+      const [share, total] = (await incrementShare(k(shareKey), k(totalKey), Math.ceil(shareTtlSeconds * 1000), shareLimit, Math.ceil(totalTtlSeconds * 1000))) as [number, number];
+      return { share: Number(share), total: Number(total) };
     },
     async ttlSeconds(key) {
       const ms = await redis.pttl(k(key));

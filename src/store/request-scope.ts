@@ -163,6 +163,11 @@ export function createRequestScopedStore(inner: Store): { store: Store; scopes: 
       forget(key);
       return direct(() => inner.increment(key, ttlSeconds));
     },
+    async incrementShare(shareKey, shareTtlSeconds, shareLimit, totalKey, totalTtlSeconds) {
+      forget(shareKey);
+      forget(totalKey);
+      return direct(() => inner.incrementShare(shareKey, shareTtlSeconds, shareLimit, totalKey, totalTtlSeconds));
+    },
     async ttlSeconds(key) {
       return direct(() => inner.ttlSeconds(key));
     },

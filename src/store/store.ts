@@ -30,6 +30,13 @@ export interface Store {
   delete(...keys: string[]): Promise<void>;
   /** Atomic counter; the TTL starts at the first increment and is not extended by later ones. */
   increment(key: string, ttlSeconds: number): Promise<number>;
+  /**
+   * One client's share of a shared budget: counts a hit on `shareKey` and, only while that count
+   * is within `shareLimit`, on `totalKey` too, in one atomic step; both as `increment` does. So a
+   * client past its share stops using up the total that others draw on. The keys must share a
+   * Redis Cluster hash slot. Returns both counts (the total's as it stands when not counted).
+   */
+  incrementShare(shareKey: string, shareTtlSeconds: number, shareLimit: number, totalKey: string, totalTtlSeconds: number): Promise<{ share: number; total: number }>;
   /** Remaining lifetime in seconds; undefined when the key is missing, Infinity when it never expires. */
   ttlSeconds(key: string): Promise<number | undefined>;
   /** Set membership index; the index lives at least as long as its longest-lived member. */

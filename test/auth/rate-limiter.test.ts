@@ -36,6 +36,26 @@ describe.each(bothStores('rate-limiter'))('rate limiter on %s', (_name, makeStor
     expect((await limiter.hit(THREE_PER_MINUTE, 'a@example.com')).allowed).toBe(false);
   });
 
+  it('a share: each client gets its share of the total, and a client past its share uses up none of it', async () => {
+    const { limiter } = await setup();
+    const share: RateLimit = { name: 'ip', limit: 2, windowSeconds: 60 };
+    const total: RateLimit = { name: 'address', limit: 3, windowSeconds: 120 };
+    expect(await limiter.hitShare(share, 'ip-1', total, 'a@example.com')).toEqual({ allowed: true, remaining: 1 });
+    expect(await limiter.hitShare(share, 'ip-1', total, 'a@example.com')).toEqual({ allowed: true, remaining: 0 });
+    for (let i = 0; i < 10; i++) {
+      const refused = await limiter.hitShare(share, 'ip-1', total, 'a@example.com');
+      expect(refused.allowed).toBe(false);
+      if (!refused.allowed) expect(refused.retryAfterSeconds).toBeLessThanOrEqual(60);
+    }
+    // The total has one left, and another client gets it; after that the total refuses everyone.
+    expect((await limiter.hitShare(share, 'ip-2', total, 'a@example.com')).allowed).toBe(true);
+    const full = await limiter.hitShare(share, 'ip-3', total, 'a@example.com');
+    expect(full.allowed).toBe(false);
+    if (!full.allowed) expect(full.retryAfterSeconds).toBeLessThanOrEqual(120);
+    // Another subject's total is its own.
+    expect((await limiter.hitShare(share, 'ip-1', total, 'b@example.com')).allowed).toBe(true);
+  });
+
   it('holds under concurrency: of 20 parallel hits exactly the limit pass', async () => {
     const { limiter } = await setup();
     const decisions = await Promise.all(Array.from({ length: 20 }, () => limiter.hit(THREE_PER_MINUTE, 'race@example.com')));

@@ -172,6 +172,39 @@ export function storeContract(name: string, makeStore: () => Promise<StoreUnderT
       });
     });
 
+    describe('incrementShare', () => {
+      // One hash tag for a total and its shares, as the store's callers must give them (Redis Cluster).
+      const budget = () => {
+        const tag = randomUUID();
+        return { total: `budget:{${tag}}`, share: (client: string) => `budget:{${tag}}:${client}` };
+      };
+      it('counts the total only while the share is within its limit', async () => {
+        const { total, share } = budget();
+        const counts = [];
+        for (let i = 0; i < 5; i++) counts.push(await store.incrementShare(share('a'), 60, 3, total, 60));
+        expect(counts).toEqual([{ share: 1, total: 1 }, { share: 2, total: 2 }, { share: 3, total: 3 }, { share: 4, total: 3 }, { share: 5, total: 3 }]);
+        // Another client's share counts on into the same total.
+        expect(await store.incrementShare(share('b'), 60, 3, total, 60)).toEqual({ share: 1, total: 4 });
+        expect(await store.increment(total, 60)).toBe(5);
+      });
+      it('starts each TTL at its first count', async () => {
+        const { total, share } = budget();
+        await store.incrementShare(share('a'), 100, 5, total, 200);
+        await store.incrementShare(share('a'), 1000, 5, total, 2000);
+        const [shareTtl, totalTtl] = [(await store.ttlSeconds(share('a')))!, (await store.ttlSeconds(total))!];
+        expect(shareTtl).toBeGreaterThan(90);
+        expect(shareTtl).toBeLessThanOrEqual(100);
+        expect(totalTtl).toBeGreaterThan(190);
+        expect(totalTtl).toBeLessThanOrEqual(200);
+      });
+      it('of 20 concurrent hits past a share of 5, counts exactly 5 in the total', async () => {
+        const { total, share } = budget();
+        const results = await Promise.all(Array.from({ length: 20 }, () => store.incrementShare(share('a'), 60, 5, total, 60)));
+        expect(results.map((r) => r.share).sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+        expect(await store.increment(total, 60)).toBe(6);
+      });
+    });
+
     describe('ttlSeconds', () => {
       it('is undefined when missing, Infinity without TTL, about N with one', async () => {
         expect(await store.ttlSeconds(key('nothing'))).toBeUndefined();

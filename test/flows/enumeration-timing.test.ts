@@ -61,7 +61,7 @@ async function start(signup: Config['signup']) {
   const sesame = await startSesame({
     redisUrl: redis.url,
     smtpUrl: smtp.url,
-    config: { signup, rateLimits: { ...rateLimits, signInMailPerAddress: generous, signInMailPerIp: generous } },
+    config: { signup, rateLimits: { ...rateLimits, signInMailPerAddress: generous, signInMailPerAddressFromOneIp: generous, signInMailPerIp: generous } },
   });
   started.push(sesame);
   return sesame;

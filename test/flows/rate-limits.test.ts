@@ -11,8 +11,8 @@ import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
 import { testConfig } from '../helpers/test-config.ts';
 
-// Every instance here runs with the shipped limits (config/default.json): 5 mails per address and
-// 30 per IP per 15 minutes, 60 code entries per IP. Requests come from 127.0.0.1 unless a trusted
+// Every instance here runs with the shipped limits (config/default.json): 5 mails per address from
+// one IP, 20 per address in all and 30 per IP per 15 minutes, 60 code entries per IP. Requests come from 127.0.0.1 unless a trusted
 // proxy says otherwise.
 
 let redis: StartedRedis;
@@ -202,6 +202,20 @@ describe('authenticator codes', () => {
 
 describe('TRUST_PROXY=true', () => {
   beforeAll(() => clearOfWindowStart(), 30_000);
+
+  it('one client asking for someone else\'s mail spends its own share of the address, not the owner\'s', async () => {
+    const target = await start({ signup: 'closed', trustProxy: true });
+    const signIn = await openSignIn(target);
+    const from = (ip: string) => ({ 'x-forwarded-for': ip });
+    for (let i = 0; i < 5; i++) expect((await signIn.askForMail('targeted@example.com', from('203.0.113.66'))).status).toBe(303);
+    // Past its share, and however often it tries, this client is refused...
+    for (let i = 0; i < 20; i++) expect((await signIn.askForMail('targeted@example.com', from('203.0.113.66'))).status).toBe(429);
+    // ...while the owner, from their own network, still gets mail: the refused tries used up nothing.
+    expect((await signIn.askForMail('targeted@example.com', from('198.51.100.20'))).status).toBe(303);
+    // Many clients together still meet the address's ceiling (20 per 15 minutes) against mail bombing.
+    for (let i = 0; i < 14; i++) expect((await signIn.askForMail('targeted@example.com', from(`192.0.2.${i + 1}`))).status).toBe(303);
+    expect((await signIn.askForMail('targeted@example.com', from('192.0.2.200'))).status).toBe(429);
+  });
 
   it('counts the address the proxy appended, not one the client wrote', async () => {
     const target = await start({ signup: 'closed', trustProxy: true });
