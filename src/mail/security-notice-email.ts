@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import ejs from 'ejs';
-import type { MailMessage } from './mail-message.ts';
+import { utcMinute, type MailMessage } from './mail-message.ts';
 import type { SecurityEvent, SecurityNoticeJob } from './security-notice-job.ts';
 
 /** Subject and first sentence of each notice: what happened, in the holder's words. */
@@ -19,7 +19,7 @@ export async function renderSecurityNotice({ appName, accountUrl, job, viewsDir 
     accountUrl,
     sentence,
     device: job.device,
-    atUtc: `${new Date(job.at).toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    atUtc: utcMinute(new Date(job.at)),
   };
   const [html, text] = await Promise.all([
     ejs.renderFile(join(viewsDir, 'mail/security-notice.html.ejs'), locals, { cache: true }),

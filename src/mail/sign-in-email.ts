@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import ejs from 'ejs';
-import type { MailMessage } from './mail-message.ts';
+import { utcMinute, type MailMessage } from './mail-message.ts';
 import type { SignInMailJob } from './sign-in-mail-job.ts';
 
 /**
@@ -19,7 +19,7 @@ export async function renderSignInEmail({ appName, job, viewsDir, codesOff = fal
     codesOff,
     code: codesOff ? '' : job.code,
     codeGrouped: codesOff ? '' : job.code.length === 6 ? `${job.code.slice(0, 3)} ${job.code.slice(3)}` : job.code,
-    expiresAtUtc: `${expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    expiresAtUtc: utcMinute(expiresAt),
     minutesLeft,
   };
   const [html, text] = await Promise.all([

@@ -41,15 +41,15 @@ export function createMemoryStore({ now = Date.now, sweepIntervalMs = 60_000 }: 
     return entry;
   }
 
-  const countOf = (key: string) => {
-    const entry = live(key);
+  const countIn = (entry: Entry | undefined) => {
     const stored = entry === undefined ? 0 : (JSON.parse(entry.json) as unknown);
     return typeof stored === 'number' ? stored : 0;
   };
   // Synchronous, so the two counts of incrementShare are one step, as the script is on Redis.
   const countUp = (key: string, ttlSeconds: number) => {
-    const count = countOf(key) + 1;
-    entries.set(key, { json: String(count), expiresAt: live(key)?.expiresAt ?? expiryFor(ttlSeconds) });
+    const entry = live(key);
+    const count = countIn(entry) + 1;
+    entries.set(key, { json: String(count), expiresAt: entry?.expiresAt ?? expiryFor(ttlSeconds) });
     return count;
   };
 
@@ -107,7 +107,7 @@ export function createMemoryStore({ now = Date.now, sweepIntervalMs = 60_000 }: 
       assertTtl(shareTtlSeconds);
       assertTtl(totalTtlSeconds);
       const share = countUp(shareKey, shareTtlSeconds);
-      return { share, total: share <= shareLimit ? countUp(totalKey, totalTtlSeconds) : countOf(totalKey) };
+      return { share, total: share <= shareLimit ? countUp(totalKey, totalTtlSeconds) : countIn(live(totalKey)) };
     },
     async ttlSeconds(key) {
       const index = indexes.get(key);
