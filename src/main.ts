@@ -24,6 +24,7 @@ async function main(role: ProcessRole) {
 
   const sesame = await createSesame({ config, logger, role });
   const server = createServer(sesame.handler);
+  server.on('clientError', sesame.answerClientError);
   server.listen(config.port, () => {
     const what = role === 'worker' ? 'Sesame mail worker is running' : `Sesame is listening: ${config.issuer}${config.devTools ? ` (try ${config.issuer}/demo)` : ''}`;
     logger.info({ issuer: config.issuer, port: config.port, role, mailWorker: role === 'worker' || config.mailQueue.worker === 'on' }, what);

@@ -5,6 +5,8 @@ import { createApp, metricsAccessFor } from './app.ts';
 import { deriveSecretBox } from './auth/derived-secret-box.ts';
 import type { Config } from './config/config-schema.ts';
 import { usesRedis } from './config/config-schema.ts';
+import { createClientErrorAnswer } from './http/client-errors.ts';
+import { createPageTemplates } from './http/page-templates.ts';
 import { assignRequestId } from './http/request-id.ts';
 import type { Logger } from './logger.ts';
 import { createMailDelivery } from './mail/deliver-mail.ts';
@@ -23,6 +25,7 @@ import { loadSigningKeys } from './signing-keys/shared-signing-keys.ts';
 import { checkClientRegistrations } from './oidc/check-clients.ts';
 import { createStoreWithClient } from './store/create-store.ts';
 import { createRedisClient, type RedisClient } from './store/redis-connection.ts';
+import { VIEWS_DIR } from './paths.ts';
 import type { Store } from './store/store.ts';
 
 /**
@@ -35,6 +38,8 @@ export interface Sesame {
   app: Koa;
   /** The node:http request handler (for the web role: discovery and JWKS from memory, the rest through Koa). */
   handler: (req: IncomingMessage, res: ServerResponse) => void;
+  /** The node:http `clientError` listener: an error page for requests the HTTP parser refused. */
+  answerClientError: ReturnType<typeof createClientErrorAnswer>;
   /** The oidc-provider instance (web role only). */
   provider: Provider | undefined;
   store: Store;
@@ -148,7 +153,13 @@ export async function createSesame({ config, logger, role = 'web' }: CreateSesam
     handler = app.callback();
   }
 
-  return { app, handler, provider, store, metrics, readiness, devOutbox, mailIdle: () => mailQueue?.idle() ?? Promise.resolve(), close };
+  const errorPage = createPageTemplates({ viewsDir: VIEWS_DIR, keepCompiled: config.nodeEnv !== 'development' }).engineSource;
+  const answerClientError = createClientErrorAnswer({
+    logger,
+    renderErrorPage: (locals) => errorPage.ejs(`${VIEWS_DIR}/error.ejs`, { appName: config.appName, ...locals }),
+  });
+
+  return { app, handler, answerClientError, provider, store, metrics, readiness, devOutbox, mailIdle: () => mailQueue?.idle() ?? Promise.resolve(), close };
 }
 
 /** Connects a client before the port opens (a wrong address fails start-up, not the first sign-in) and registers its closing. */

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { describe, expect, it } from '@jest/globals';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
 import { startRelyingParty } from '../helpers/relying-party.ts';
@@ -188,5 +189,41 @@ describe('wrong codes', () => {
     const page = await browser.navigate(`${running.sesame.url}/interaction/${uid}/code`, { form: { csrf: csrf!, code: spaced } });
     const tokens = await running.rp.handleCallback(await finishAtApp(browser, page), pending);
     expect(tokens.claims()!.email).toBe('shape@example.com');
+  });
+});
+
+/** Writes raw bytes to Sesame's port and reads everything until it closes the connection. */
+function rawExchange(url: string, bytes: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(bytes));
+    let received = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (received += chunk));
+    socket.on('end', () => resolve(received));
+    socket.on('error', reject);
+  });
+}
+
+describe('requests the HTTP parser refuses', () => {
+  it('too many cookies get a 431 page that says what to do, not a blank page', async () => {
+    const answer = await rawExchange(running.sesame.url, `GET /account HTTP/1.1\r\nHost: x\r\nCookie: big=${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(answer).toMatch(/^HTTP\/1\.1 431 /);
+    expect(answer).toMatch(/\r\nConnection: close\r\n/i);
+    expect(answer).toMatch(/\r\nContent-Type: text\/html; charset=utf-8\r\n/i);
+    expect(answer).toMatch(/\r\nX-Content-Type-Options: nosniff\r\n/i);
+    expect(answer).toContain('Clear this site’s cookies');
+    expect(answer).toContain('request_header_fields_too_large');
+    // The bytes received are never echoed back.
+    expect(answer).not.toContain('aaaaaaaaaa');
+    const [head, body] = answer.split('\r\n\r\n');
+    expect(Number(/Content-Length: (\d+)/i.exec(head!)![1])).toBe(Buffer.byteLength(body!));
+  });
+
+  it('bytes that are not HTTP get a 400 page', async () => {
+    const answer = await rawExchange(running.sesame.url, 'HELLO <script>alert(1)</script>\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).toContain('malformed_request');
+    expect(answer).not.toContain('<script>alert');
   });
 });

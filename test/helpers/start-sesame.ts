@@ -58,6 +58,7 @@ export async function startSesame({ redisUrl, redis, smtpUrl, keyPrefix, issuer,
     throw error;
   });
   server.on('request', sesame.handler);
+  server.on('clientError', sesame.answerClientError);
 
   return {
     url,
