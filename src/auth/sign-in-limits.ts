@@ -6,6 +6,8 @@ import type { RateLimit } from './rate-limiter.ts';
 export interface SignInLimits {
   signInMailPerAddress: RateLimit;
   signInMailPerAddressFromOneIp: RateLimit;
+  /** A browser that signed in as the address before: its own budget, past the address's ceiling. */
+  signInMailPerAddressFromKnownBrowser: RateLimit;
   signInMailPerIp: RateLimit;
   codeEntriesPerIp: RateLimit;
 }
@@ -18,6 +20,7 @@ export function signInLimits({ rateLimits }: Pick<Config, 'rateLimits'>): SignIn
   return {
     signInMailPerAddress: { name: 'sign-in-mail-address', ...rateLimits.signInMailPerAddress },
     signInMailPerAddressFromOneIp: { name: 'ip', ...rateLimits.signInMailPerAddressFromOneIp },
+    signInMailPerAddressFromKnownBrowser: { name: 'sign-in-mail-known-browser', ...rateLimits.signInMailPerAddressFromOneIp },
     signInMailPerIp: { name: 'sign-in-mail-ip', ...rateLimits.signInMailPerIp },
     codeEntriesPerIp: { name: 'code-entries-ip', ...rateLimits.codeEntriesPerIp },
   };

@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import { secondFactorStep, clientSecondFactorSettings } from '../auth/mfa-policy.ts';
 import { readDeviceCookie } from '../http/device-cookie.ts';
 import { HttpError } from '../http/errors.ts';
+import { rememberKnownAddress } from '../http/known-address-cookie.ts';
 import { ACR_EMAIL, AMR_EMAIL } from '../oidc/acr.ts';
 import { appRequestsMfa } from '../oidc/mfa-request.ts';
 import { carryAccount } from '../oidc/carried-records.ts';
@@ -18,6 +19,7 @@ import type { Interaction } from './load-interaction.ts';
  * that, so no session ever exists with just the first factor (oidc-provider #661).
  */
 export function createFinishLogin({ provider, accounts, config, logger, secondFactor, lockout }: Pick<InteractionDeps, 'provider' | 'accounts' | 'config' | 'logger' | 'secondFactor' | 'lockout'>) {
+  const secureCookies = new URL(config.issuer).protocol === 'https:';
   /**
    * `consentGiven`: the page whose button led here showed what the app will receive
    * (interaction/sharing-notice.ts), so no consent page follows (oidc/implied-grant.ts).
@@ -37,6 +39,9 @@ export function createFinishLogin({ provider, accounts, config, logger, secondFa
     } else if (!account.emailVerifiedAt) {
       account = await accounts.markVerified(account);
     }
+    // Proven in this browser: its next mail request for this address is not held to the ceiling
+    // that others may have spent.
+    rememberKnownAddress(ctx, config.hmacKey, email, { secure: secureCookies });
 
     // Static clients live in memory: reading the app's policy costs no round trip, and for a
     // person without an authenticator neither does the decision (the account is already read).

@@ -1,7 +1,9 @@
 import type { Context, Next } from 'koa';
 import { parseEmailAddress } from '../auth/email-address.ts';
 import { clientIpSubject } from '../http/client-ip.ts';
+import { browserKnowsAddress } from '../http/known-address-cookie.ts';
 import { accountEmailKey } from '../store/keys.ts';
+import type { RateLimitHit } from '../http/rate-limit.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 
 export const SIGN_IN_MAIL_LIMITED = 'Too many sign-in emails were asked for, so no new one was sent. A link or code you already received keeps working until it expires.';
@@ -14,20 +16,20 @@ export const CODE_ENTRIES_LIMITED = 'Too many codes were entered from your netwo
  * POST /email: counts the mail against the IP's budget and the address's (of which each IP gets
  * a share: one client asking again and again for someone else's mail spends its share, not the
  * owner's), and reads whether the address is locked out of codes, for every valid address alike.
+ * Clients on many networks can still spend the whole address budget together; a browser that
+ * signed in as the address before (http/known-address-cookie.ts) has a budget of its own instead,
+ * so they cannot keep the owner out.
  */
-export function startSignInMailChecks({ rateLimits, limits, lockout }: Pick<InteractionDeps, 'rateLimits' | 'limits' | 'lockout'>) {
+export function startSignInMailChecks({ rateLimits, limits, lockout, config }: Pick<InteractionDeps, 'rateLimits' | 'limits' | 'lockout' | 'config'>) {
   return function signInMailChecks(ctx: Context, next: Next) {
     const parsed = parseEmailAddress(ctx.state.form?.email);
     if (parsed.ok) {
       const ip = clientIpSubject(ctx);
+      const addressBudget: RateLimitHit = browserKnowsAddress(ctx, config.hmacKey, parsed.email)
+        ? [limits.signInMailPerAddressFromKnownBrowser, parsed.email]
+        : { share: limits.signInMailPerAddressFromOneIp, client: ip, of: limits.signInMailPerAddress, subject: parsed.email };
       const checks: Promise<[void, boolean]> = Promise.all([
-        rateLimits.enforce(
-          [
-            [limits.signInMailPerIp, ip],
-            { share: limits.signInMailPerAddressFromOneIp, client: ip, of: limits.signInMailPerAddress, subject: parsed.email },
-          ],
-          SIGN_IN_MAIL_LIMITED,
-        ),
+        rateLimits.enforce([[limits.signInMailPerIp, ip], addressBudget], SIGN_IN_MAIL_LIMITED),
         lockout.isLocked(parsed.email),
       ]);
       checks.catch(() => {}); // awaited by the handler; a route that ends earlier must not leave it unhandled

@@ -6,7 +6,7 @@ import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
 import { deleteSesameKeys, startRedis, uniquePrefix, type StartedRedis } from '../helpers/redis.ts';
 import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
 import { accountWithTotp, submitTotp, totpCode, wrongTotpCode } from '../helpers/second-factor.ts';
-import { finishAtApp, requestSignInMail } from '../helpers/sign-in.ts';
+import { finishAtApp, requestSignInMail, signInWithCodeAt } from '../helpers/sign-in.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
 import { testConfig } from '../helpers/test-config.ts';
@@ -51,8 +51,8 @@ async function start(config: Partial<Config>, keyPrefix?: string) {
 }
 
 /** One sign-in page, kept open: its email form can be sent again and again ("send a new code"). */
-async function openSignIn({ sesame, rp }: { sesame: RunningSesame; rp: RelyingParty }, browser = new HttpBrowser()) {
-  const pending = await rp.startAuthorization();
+async function openSignIn({ sesame, rp }: { sesame: RunningSesame; rp: RelyingParty }, browser = new HttpBrowser(), params: Record<string, string> = {}) {
+  const pending = await rp.startAuthorization(params);
   const page = await browser.navigate(pending.url);
   const uid = page.url.split('/').pop()!;
   const fields = formFields(page.html, '/email');
@@ -215,6 +215,35 @@ describe('TRUST_PROXY=true', () => {
     // Many clients together still meet the address's ceiling (20 per 15 minutes) against mail bombing.
     for (let i = 0; i < 14; i++) expect((await signIn.askForMail('targeted@example.com', from(`192.0.2.${i + 1}`))).status).toBe(303);
     expect((await signIn.askForMail('targeted@example.com', from('192.0.2.200'))).status).toBe(429);
+  });
+
+  it('a browser that signed in as the address before gets mail past a ceiling that many networks spent', async () => {
+    const target = await start({ trustProxy: true });
+    const from = (ip: string) => ({ 'x-forwarded-for': ip });
+    // The owner signs in once in this browser (from 127.0.0.1: no proxy header).
+    const owners = new HttpBrowser();
+    const { page } = await signInWithCodeAt({ smtp }, (await target.rp.startAuthorization()).url, 'owner@example.com', owners);
+    expect(page.leftTo).toBeDefined();
+    expect(owners.cookieNames()).toContain('sesame_known');
+    // Clients on four networks spend the rest of the address's 20, each within its share.
+    const attacker = await openSignIn(target);
+    for (let i = 0; i < 19; i++) expect((await attacker.askForMail('owner@example.com', from(`192.0.2.${Math.floor(i / 5) + 1}`))).status).toBe(303);
+    expect((await attacker.askForMail('owner@example.com', from('192.0.2.99'))).status).toBe(429);
+    // The owner in a browser that never signed in is held to the ceiling like anyone else...
+    expect((await (await openSignIn(target)).askForMail('owner@example.com')).status).toBe(429);
+    // ...but the browser they signed in with before is not, and the mail goes out (an app asking
+    // for a fresh sign-in, or the session gone: either way the email step again).
+    await target.sesame.mailIdle();
+    const before = mailsTo('owner@example.com');
+    const again = await openSignIn(target, owners, { prompt: 'login' });
+    expect((await again.askForMail('owner@example.com')).status).toBe(303);
+    await target.sesame.mailIdle();
+    expect(mailsTo('owner@example.com')).toBe(before + 1);
+    // It has a budget of its own (5 per 15 minutes), and it is for that address only.
+    for (let i = 0; i < 4; i++) expect((await again.askForMail('owner@example.com')).status).toBe(303);
+    expect((await again.askForMail('owner@example.com')).status).toBe(429);
+    for (let i = 0; i < 20; i++) expect((await attacker.askForMail('other@example.com', from(`198.51.100.${Math.floor(i / 5) + 1}`))).status).toBe(303);
+    expect((await again.askForMail('other@example.com')).status).toBe(429);
   });
 
   it('counts the address the proxy appended, not one the client wrote', async () => {
