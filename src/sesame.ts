@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import Koa from 'koa';
 import type Provider from 'oidc-provider';
 import { createApp, metricsAccessFor } from './app.ts';
-import { deriveSecretBox } from './auth/derived-secret-box.ts';
 import type { Config } from './config/config-schema.ts';
 import { usesRedis } from './config/config-schema.ts';
 import { createClientErrorAnswer } from './http/client-errors.ts';
@@ -11,8 +10,7 @@ import { assignRequestId } from './http/request-id.ts';
 import type { Logger } from './logger.ts';
 import { createMailDelivery } from './mail/deliver-mail.ts';
 import { createDevOutbox, type DevOutbox } from './mail/dev-outbox.ts';
-import { createDurableMailQueue } from './mail/durable-mail-queue.ts';
-import { mailQueuePrefix } from './mail/mail-queue-keys.ts';
+import { createDurableMailQueue, mailQueueLocation } from './mail/durable-mail-queue.ts';
 import { createInProcessMailQueue, type MailQueue } from './mail/mail-queue.ts';
 import { startMailWorker, type MailWorker } from './mail/mail-worker.ts';
 import { createSmtpMailer, type Mailer } from './mail/mailer.ts';
@@ -82,9 +80,7 @@ export async function createSesame({ config, logger, role = 'web' }: CreateSesam
   let worker: MailWorker | undefined;
   const sendsMail = role === 'worker' || config.mailQueue.worker === 'on';
   if (redis) {
-    // Codes and links are stored only as HMACs elsewhere: the queued mail is sealed under a key derived from the same secret.
-    const secretBox = deriveSecretBox([config.hmacKey], 'sesame mail queue v1');
-    const prefix = mailQueuePrefix(config.redis.keyPrefix);
+    const { prefix, secretBox } = mailQueueLocation(config);
     if (role === 'web') {
       // The store's own fail-fast connection: a sign-in's mail is queued in the same pipeline as
       // the request's writes (src/store/request-scope.ts defers it to that batch).

@@ -6,7 +6,9 @@ import { ConfigError, loadConfig } from '../config/load-config.ts';
 import { createLogger } from '../logger.ts';
 import { createKeySetStore, keyRotationPolicy } from '../signing-keys/key-set-store.ts';
 import { signingKeysBox } from '../signing-keys/shared-signing-keys.ts';
-import { createStore } from '../store/create-store.ts';
+import { createDurableMailQueue, mailQueueLocation } from '../mail/durable-mail-queue.ts';
+import { createSecurityNotices } from '../mail/security-notices.ts';
+import { createStoreWithClient } from '../store/create-store.ts';
 import { KEYS_USAGE, runKeysCommand } from './key-commands.ts';
 import { runUserCommand, USER_USAGE } from './user-commands.ts';
 
@@ -35,7 +37,9 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
-  const store = await createStore(config, createLogger({ level: 'silent' }), 'sesame:cli');
+  const { store, redis } = await createStoreWithClient(config, createLogger({ level: 'silent' }), 'sesame:cli');
+  // Notices go on the durable queue that every Sesame worker sends from: the CLI sends no mail itself.
+  const mailQueue = createDurableMailQueue({ connection: redis!, ...mailQueueLocation(config), attempts: config.mailQueue.attempts, backoffMs: config.mailQueue.backoffMs });
   try {
     const accounts = createAccounts({ store });
     const secondFactor = createSecondFactor({ config, store, accounts });
@@ -46,6 +50,7 @@ async function main(argv: string[]): Promise<number> {
             accounts,
             removeSecondFactor: secondFactor.remove,
             lockouts: { signInCodes: createSignInLockout({ store, config }), secondFactor: secondFactor.lockout },
+            notices: createSecurityNotices({ mailQueue }),
           });
     if (!result.ok) {
       process.stderr.write(`${result.message}\n`);
@@ -54,6 +59,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify(result.output, null, 2)}\n`);
     return 0;
   } finally {
+    await mailQueue.close();
     await store.close();
   }
 }

@@ -2,6 +2,10 @@ import type { Account, Accounts } from '../accounts/accounts.ts';
 import { parseEmailAddress } from '../auth/email-address.ts';
 import type { RemoveSecondFactor } from '../auth/second-factor-removal.ts';
 import type { Lockout } from '../auth/lockout.ts';
+import type { SecurityNotices } from '../mail/security-notices.ts';
+
+/** Who made a change, as the account holder's notice names it. */
+export const ADMINISTRATOR_DEVICE = 'your administrator, from the command line';
 
 /** What a command produced: JSON for stdout on success, a one-line message for stderr on failure. */
 export type CommandResult = { ok: true; output: unknown } | { ok: false; exitCode: 1 | 2; message: string };
@@ -23,7 +27,7 @@ const failure = (message: string): CommandResult => ({ ok: false, exitCode: 1, m
 /** The account commands, free of process and I/O concerns so tests can drive them directly too. */
 export async function runUserCommand(
   args: readonly string[],
-  { accounts, removeSecondFactor, lockouts }: { accounts: Accounts; removeSecondFactor: RemoveSecondFactor; lockouts: { signInCodes: Lockout; secondFactor: Lockout } },
+  { accounts, removeSecondFactor, lockouts, notices }: { accounts: Accounts; removeSecondFactor: RemoveSecondFactor; lockouts: { signInCodes: Lockout; secondFactor: Lockout }; notices: Pick<SecurityNotices, 'notify'> },
 ): Promise<CommandResult> {
   const [command, ...rest] = args;
   if (command === 'list') {
@@ -61,6 +65,9 @@ export async function runUserCommand(
       const { hadTotp, forgottenDevices } = await removeSecondFactor(account.id);
       // A lost phone may still hold signed-in browsers and apps: they end too.
       await accounts.signOutEverywhere(account.id);
+      // The holder hears of it, as of every change to how the account is protected: a request made
+      // to the administrator in someone else's name would otherwise go unnoticed.
+      if (hadTotp || forgottenDevices > 0) await notices.notify(account, 'second-factor-reset', ADMINISTRATOR_DEVICE);
       return { ok: true, output: { reset: describe((await accounts.findById(account.id)) ?? account), removedAuthenticator: hadTotp, forgottenBrowsers: forgottenDevices } };
     }
     case 'sign-out': {

@@ -1,9 +1,11 @@
 import { Queue } from 'bullmq';
+import { deriveSecretBox } from '../auth/derived-secret-box.ts';
 import type { SecretBox } from '../auth/secret-box.ts';
+import type { Config } from '../config/config-schema.ts';
 import type { RedisClient } from '../store/redis-connection.ts';
 import { asStoreError } from '../store/store-unavailable.ts';
 import type { MailQueue } from './mail-queue.ts';
-import { MAIL_QUEUE_NAME } from './mail-queue-keys.ts';
+import { MAIL_QUEUE_NAME, mailQueuePrefix } from './mail-queue-keys.ts';
 import type { MailJob } from './mail-job.ts';
 
 /** The job as it rests in Redis: sealed, because a sign-in mail holds a live link and code. */
@@ -12,6 +14,15 @@ export interface SealedMailJob {
 }
 
 export const MAIL_JOB_ASSOCIATED_DATA = 'sign-in-mail-job';
+
+/**
+ * Where the queue lives in Redis and the key its jobs are sealed with, from the configuration: the
+ * web processes, the workers and the CLI must agree on both. Codes and links are stored only as
+ * HMACs elsewhere, so the seal is derived from the same secret (rotating HMAC_KEY strands queued mail).
+ */
+export function mailQueueLocation(config: Pick<Config, 'hmacKey' | 'redis'>): { prefix: string; secretBox: SecretBox } {
+  return { prefix: mailQueuePrefix(config.redis.keyPrefix), secretBox: deriveSecretBox([config.hmacKey], 'sesame mail queue v1') };
+}
 
 export interface DurableMailQueueOptions {
   /** A fail-fast connection (an enqueue is on the request path); the caller owns and closes it. */

@@ -9,7 +9,11 @@ const WHAT_HAPPENED: Record<SecurityEvent, { subject: string; sentence: string }
   'totp-removed': { subject: 'The authenticator app was removed from your account', sentence: 'The authenticator app was removed from your account: sign-ins need only your email again, and your recovery codes and remembered browsers no longer work.' },
   'recovery-codes-renewed': { subject: 'New recovery codes were issued for your account', sentence: 'New recovery codes were issued for your account; the codes you had before no longer work.' },
   'recovery-code-used': { subject: 'A recovery code was used to sign in to your account', sentence: 'A recovery code was used instead of your authenticator app to sign in to your account. That code no longer works.' },
+  'second-factor-reset': { subject: 'Your administrator removed the authenticator app from your account', sentence: 'Your administrator removed the authenticator app, the recovery codes and the remembered browsers from your account, and signed you out everywhere: sign-ins need only your email again.' },
 };
+
+/** Events an administrator causes (npm run cli): the holder did not make the change themselves. */
+const BY_ADMINISTRATOR: ReadonlySet<SecurityEvent> = new Set(['second-factor-reset']);
 
 /** Renders a notice of a change to how an account is protected, HTML and text. */
 export async function renderSecurityNotice({ appName, accountUrl, job, viewsDir }: { appName: string; accountUrl: string; job: SecurityNoticeJob; viewsDir: string }): Promise<MailMessage> {
@@ -18,6 +22,7 @@ export async function renderSecurityNotice({ appName, accountUrl, job, viewsDir 
     appName,
     accountUrl,
     sentence,
+    byAdministrator: BY_ADMINISTRATOR.has(job.event),
     device: job.device,
     atUtc: utcMinute(new Date(job.at)),
   };

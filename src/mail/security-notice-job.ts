@@ -3,7 +3,7 @@
  * of such binding events through a channel of its own, so that a change they did not make does
  * not go unnoticed: the mailbox is that channel.
  */
-export type SecurityEvent = 'totp-added' | 'totp-removed' | 'recovery-codes-renewed' | 'recovery-code-used';
+export type SecurityEvent = 'totp-added' | 'totp-removed' | 'recovery-codes-renewed' | 'recovery-code-used' | 'second-factor-reset';
 
 /** A mail to the account holder about one such change, queued where the change was made. */
 export interface SecurityNoticeJob {
@@ -12,6 +12,6 @@ export interface SecurityNoticeJob {
   event: SecurityEvent;
   /** ISO 8601: when it happened. */
   at: string;
-  /** "Chrome on Linux": the browser that made the change, so the holder can tell if it was theirs. */
+  /** "Chrome on Linux": the browser that made the change, so the holder can tell if it was theirs (or the administrator's command line). */
   device: string;
 }

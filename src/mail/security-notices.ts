@@ -6,11 +6,14 @@ import type { SecurityEvent } from './security-notice-job.ts';
 
 /** Tells an account holder, by mail, of a change to how their account is protected. */
 export function createSecurityNotices({ mailQueue, now = Date.now }: { mailQueue: MailQueue; now?: () => number }) {
+  /** `device`: who made the change, in the holder's words ("Firefox on Linux"). */
+  async function notify(account: Account, event: SecurityEvent, device: string): Promise<void> {
+    await mailQueue.enqueue({ kind: 'security-notice', to: account.email, event, at: new Date(now()).toISOString(), device });
+  }
   return {
-    /** Queued with the request's last writes (app.ts), so the change and its notice go together. */
-    async send(ctx: Context, account: Account, event: SecurityEvent): Promise<void> {
-      await mailQueue.enqueue({ kind: 'security-notice', to: account.email, event, at: new Date(now()).toISOString(), device: summariseUserAgent(ctx.get('user-agent')) });
-    },
+    notify,
+    /** A change made in a browser. Queued with the request's last writes (app.ts), so the change and its notice go together. */
+    send: (ctx: Context, account: Account, event: SecurityEvent) => notify(account, event, summariseUserAgent(ctx.get('user-agent'))),
   };
 }
 

@@ -177,11 +177,21 @@ describe('npm run cli -- user ...', () => {
     expect((await sesame.accounts.findById(account.id))!.signedOutAt).toBeGreaterThan(Date.now() - 60_000);
     expect(await modules.recoveryCodes.redeem(account.id, recoveryCodes[0]!)).toBe(false);
     expect(await modules.devices.isRemembered(account.id, browserId)).toBe(false);
+    // The holder is told, through the queue the server's worker sends from, and who did it.
+    const notice = await smtp.waitForMail('lost-phone@example.com', { match: (mail) => mail.subject === 'Sesame: Your administrator removed the authenticator app from your account' });
+    expect(notice.text).toContain('From: your administrator, from the command line');
+    expect(notice.text).toContain('If you did not, tell your administrator at once');
+    expect(notice.text).not.toContain('they have been able to read your email');
 
     // The person signs in with their email alone again.
     const rp = await startRelyingParty(sesame.url);
     const { tokens } = await signInWithCode({ rp, smtp }, 'lost-phone@example.com');
     expect(tokens.claims()).toMatchObject({ sub: account.id, acr: 'urn:sesame:acr:email', amr: ['email'] });
+
+    // Nothing left to reset: no second notice.
+    expect((await cli(['user', 'reset-mfa', 'lost-phone@example.com'])).code).toBe(0);
+    await sesame.mailIdle();
+    expect(smtp.messages.filter((mail) => mail.to === 'lost-phone@example.com' && mail.subject.includes('administrator'))).toHaveLength(1);
 
     const missing = await cli(['user', 'reset-mfa', 'nobody@example.com']);
     expect(missing.code).toBe(1);
