@@ -21,6 +21,7 @@ import { rejectOtherMethods } from './http/method-not-allowed.ts';
 import { createPublishedDocuments, type PublishedDocuments } from './http/published-documents.ts';
 import { createErrorHandler } from './http/error-handler.ts';
 import { createHttpsOnly } from './http/https-only.ts';
+import { createIssuerHostPin } from './http/issuer-host.ts';
 import { createPageTemplates } from './http/page-templates.ts';
 import { createRateLimitGuard } from './http/rate-limit.ts';
 import { assignRequestId } from './http/request-id.ts';
@@ -182,7 +183,9 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
 
   const callback = app.callback();
   const apiCallback = api.callback();
+  const pinHostToIssuer = createIssuerHostPin(config.issuer);
   const handler = (req: IncomingMessage, res: ServerResponse) => {
+    pinHostToIssuer(req);
     if (published.serve(req, res)) countPublishedDocument(metrics, req);
     else if (isProviderApiRequest(req)) void apiCallback(req, res);
     else void callback(req, res);

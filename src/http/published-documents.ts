@@ -79,6 +79,7 @@ export function createPublishedDocuments({ hsts, trustProxy }: { hsts: boolean; 
         // Public documents, readable by single-page apps of any origin (as the provider answers).
         'Access-Control-Allow-Origin': '*',
         'X-Content-Type-Options': 'nosniff',
+        'X-Frame-Options': 'DENY',
         'Content-Security-Policy': DATA_CSP,
         'Referrer-Policy': 'no-referrer',
       };

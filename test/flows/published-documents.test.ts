@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { get } from 'node:http';
 import { publicSigningKeys } from '../../src/config/signing-keys.ts';
 import { startRelyingParty } from '../helpers/relying-party.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
@@ -23,6 +24,7 @@ describe.each([
     expect(second.headers.get('content-type')).toBe(type);
     expect(second.headers.get('access-control-allow-origin')).toBe('*');
     expect(second.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(second.headers.get('x-frame-options')).toBe('DENY');
     expect(second.headers.get('cache-control')).toBe('public, max-age=60');
 
     const revalidated = await fetch(running.sesame.url + path, { headers: { 'if-none-match': second.headers.get('etag')! } });
@@ -61,4 +63,37 @@ it('counts the answers served from memory in the metrics, by path', async () => 
   await fetch(`${running.sesame.url}/jwks`);
   await fetch(`${running.sesame.url}/jwks`);
   expect(await count()).toBe(before + 2);
+});
+
+/** A GET with headers fetch() would not send as written (Host). */
+function getWith(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    get(url, { headers }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode!, body }));
+    }).on('error', reject);
+  });
+}
+
+describe('behind a trusted proxy, a request cannot choose the host the documents name', () => {
+  // Its own instance: the first discovery request after start is the one that gets cached.
+  const proxied = useSesame({ client: false, config: { trustProxy: true } });
+
+  it('discovery names the issuer\'s endpoints whatever Host, X-Forwarded-Host or X-Forwarded-Proto said, for the asker and everyone after', async () => {
+    const issuer = proxied.sesame.url;
+    const endpointsOf = (body: string) => {
+      const document = JSON.parse(body) as Record<string, unknown>;
+      return ['authorization_endpoint', 'token_endpoint', 'jwks_uri', 'userinfo_endpoint', 'end_session_endpoint'].map((name) => new URL(String(document[name])).origin);
+    };
+    const poisoned = await getWith(`${issuer}/.well-known/openid-configuration`, { host: 'evil.example', 'x-forwarded-host': 'evil.example:9999', 'x-forwarded-proto': 'https' });
+    expect(poisoned.status).toBe(200);
+    expect(endpointsOf(poisoned.body)).toEqual(Array(5).fill(issuer));
+    const next = await fetch(`${issuer}/.well-known/openid-configuration`);
+    expect(next.headers.get('x-request-id')).toBeNull(); // from the cache
+    expect(endpointsOf(await next.text())).toEqual(Array(5).fill(issuer));
+    const rp = await startRelyingParty(issuer);
+    expect(new URL(rp.config.serverMetadata().token_endpoint!).origin).toBe(issuer);
+  });
 });
