@@ -5,7 +5,7 @@ import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { ACCOUNT_CLIENT_ID } from './account/account-client.ts';
 import { createAccountRouter } from './account/account-router.ts';
-import { createAccountSessions } from './account/account-session.ts';
+import { clearAccountSessionCookie, createAccountSessions } from './account/account-session.ts';
 import { createCodeExchange } from './account/exchange-code.ts';
 import { createAccounts } from './accounts/accounts.ts';
 import { createLoginApprovals } from './auth/login-approvals.ts';
@@ -36,6 +36,7 @@ import { createSwappableProvider } from './oidc/swappable-provider.ts';
 import { createFindAccount } from './oidc/find-account.ts';
 import { createMfaPrompt } from './oidc/mfa-prompt.ts';
 import { prefetchAuthorizationRecords } from './oidc/prefetch-session.ts';
+import { refuseOtherMethodsAtBrowserEndpoints } from './oidc/browser-only-endpoints.ts';
 import { isProviderApiRequest } from './oidc/provider-api-paths.ts';
 import { relatedRecordKeys } from './oidc/related-records.ts';
 import { createStoreAdapterClass } from './oidc/store-adapter.ts';
@@ -113,6 +114,11 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   const buildProvider = (keys: Config['jwks']) => {
     const built = createProvider(config, hooks, keys);
     observeProvider(built, { metrics, logger });
+    // "Yes, sign me out" ends every session of Sesame in this browser, the account page's too
+    // ("No" only signs out of the one app).
+    built.on('end_session.success', (ctx: Koa.Context & { oidc?: { params?: { logout?: unknown } } }) => {
+      if (ctx.oidc?.params?.logout) clearAccountSessionCookie(ctx);
+    });
     return built;
   };
   const swappable = createSwappableProvider(buildProvider(jwks));
@@ -165,6 +171,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   const published = createPublishedDocuments({ hsts, trustProxy: config.trustProxy });
   app.use(published.capture);
   app.use(prefetchAuthorizationRecords(scopes));
+  app.use(refuseOtherMethodsAtBrowserEndpoints);
   app.use(swappable.middleware);
 
   // Programs calling token, introspection, revocation and userinfo (oidc/provider-api-paths.ts):

@@ -18,6 +18,14 @@ export interface AccountSession {
   issuedAt: number;
 }
 
+/**
+ * Ends the account page's session in this browser. Also called when the person signs out of
+ * Sesame itself (app.ts): a shared computer's next user must not find the account page open.
+ */
+export function clearAccountSessionCookie(ctx: Pick<Context, 'cookies'>) {
+  ctx.cookies.set(ACCOUNT_COOKIE, null, { signed: true, path: '/account', overwrite: true });
+}
+
 export class AccountSessionEnded extends HttpError {
   constructor() {
     super(401, 'account_session_ended', 'You are signed out of this page', 'Your session on the account page has ended. Open your account page again to sign in.');
@@ -42,9 +50,6 @@ export function createAccountSessions({ config, accounts, csrf }: { config: Read
     }
   }
 
-  function clear(ctx: Context) {
-    ctx.cookies.set(ACCOUNT_COOKIE, null, { signed: true, path: '/account', overwrite: true });
-  }
 
   return {
     write(ctx: Context, session: AccountSession) {
@@ -52,7 +57,7 @@ export function createAccountSessions({ config, accounts, csrf }: { config: Read
       ctx.cookies.set(ACCOUNT_COOKIE, value, { signed: true, httpOnly: true, sameSite: 'lax', secure, path: '/account', maxAge: lifetimeSeconds * 1000, overwrite: true });
     },
 
-    clear,
+    clear: clearAccountSessionCookie,
 
     /** Second-factor checked within accountArea.freshSecondFactorSeconds. */
     isFresh(session: AccountSession): boolean {
@@ -69,7 +74,7 @@ export function createAccountSessions({ config, accounts, csrf }: { config: Read
         const found: Account | undefined = session && (await accounts.findById(session.accountId));
         const account = found && !signedOutSince(found, session!.issuedAt) ? found : undefined;
         if (!session || !account) {
-          if (session) clear(ctx);
+          if (session) clearAccountSessionCookie(ctx);
           if (forForm) throw new AccountSessionEnded();
           return ctx.redirect(`/account/sign-in?next=${encodeURIComponent(ctx.path)}`);
         }

@@ -117,7 +117,12 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
           await renderPage(ctx, 'logout', { form, clientName: ctx.oidc.client && clientDisplayName(ctx.oidc.client.clientName ?? ctx.oidc.client.clientId) });
         },
         async postLogoutSuccessSource(ctx) {
-          await renderPage(ctx, 'logged-out', { clientName: ctx.oidc.client && clientDisplayName(ctx.oidc.client.clientName ?? ctx.oidc.client.clientId) });
+          // The library sets no status here: without this the page went out as Koa's default 404.
+          ctx.status = 200;
+          // The library names the app only when the person chose "No, stay signed in": then only
+          // that app's sign-in ended, and Sesame's session in this browser goes on.
+          const client = ctx.oidc.client;
+          await renderPage(ctx, 'logged-out', { clientName: client && clientDisplayName(client.clientName ?? client.clientId), stillSignedIn: client !== undefined });
         },
       },
     },
@@ -137,10 +142,11 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
       return (client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin);
     },
     async renderError(ctx, out) {
+      const signingOut = ctx.oidc?.route?.startsWith('end_session') === true;
       await renderPage(ctx, 'error', {
         // 503: Redis is unreachable (store/store-unavailable.ts); the request itself was fine.
-        title: ctx.status === 503 ? 'Temporarily unavailable' : 'This sign-in request cannot be completed',
-        message: describeOidcError(out.error, out.error_description),
+        title: ctx.status === 503 ? 'Temporarily unavailable' : signingOut ? 'This sign-out did not work' : 'This sign-in request cannot be completed',
+        message: signingOut && ctx.status !== 503 ? describeSignOutError(out.error_description) : describeOidcError(out.error, out.error_description),
         code: out.error,
         requestId: ctx.state.requestId,
       });
@@ -151,6 +157,18 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
       introspectionSigningAlgValues: ['RS256', 'ES256', 'PS256'],
     },
   };
+}
+
+/** What the library says when an app's logout request or its confirmation fails, for the person who clicked. */
+function describeSignOutError(description: string | undefined): string {
+  switch (description) {
+    case 'could not find logout details':
+      return 'This sign-out page was already used, or it is out of date. If you still want to sign out, go back to the app and sign out again.';
+    case 'post_logout_redirect_uri not registered':
+      return 'The app asked to send you back to an address it has not registered, so nothing was done. You are still signed in.';
+    default:
+      return `The app sent a sign-out request that cannot be processed (${description ?? 'invalid request'}), so nothing was done. You are still signed in.`;
+  }
 }
 
 function describeOidcError(code: string | undefined, description: string | undefined): string {

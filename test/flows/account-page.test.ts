@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { buildEndSessionUrl } from 'openid-client';
 import { totpQrSvg } from '../../src/auth/totp-qr.ts';
 import { decodeEntities, formFields, HttpBrowser, type Page } from '../helpers/http-browser.ts';
 import { accountWithTotp, secondFactorOf, submitTotp, totpCode } from '../helpers/second-factor.ts';
@@ -140,6 +141,52 @@ describe('/account', () => {
     const signedOut = await browser.navigate(`${running.sesame.url}/account/sign-out`, { form: formFields(page.html, '/account/sign-out') });
     expect(signedOut.html).toContain('Yes, sign me out');
     expect(browser.cookieNames()).not.toContain('sesame_account');
+    const done = await browser.navigate(`${running.sesame.url}/session/end/confirm`, { form: { ...formFields(signedOut.html, '/session/end/confirm'), logout: 'yes' } });
+    expect(done.url).toBe(`${running.sesame.url}/session/end/success`);
+    expect(done.status).toBe(200);
+    expect(done.html).toContain('You are signed out');
+    // The same confirmation sent again (a second click, the back button) says what happened, in words.
+    const again = await browser.navigate(`${running.sesame.url}/session/end/confirm`, { form: { ...formFields(signedOut.html, '/session/end/confirm'), logout: 'yes' } });
+    expect(again.status).toBe(400);
+    expect(again.html).toContain('This sign-out did not work');
+    expect(again.html).toContain('This sign-out page was already used');
+  });
+
+  it('a logout request naming an unregistered return address is refused in words, and nothing is done', async () => {
+    const { browser } = await signInToAccountPage('unregistered-return@example.com');
+    const refused = await browser.navigate(`${running.sesame.url}/session/end?client_id=test-app&post_logout_redirect_uri=${encodeURIComponent('https://evil.example/')}`);
+    expect(refused.status).toBe(400);
+    expect(refused.html).toContain('This sign-out did not work');
+    expect(refused.html).toContain('has not registered, so nothing was done');
+    expect((await browser.navigate(`${running.sesame.url}/account`)).html).toContain('id="account-email">unregistered-return@example.com<');
+  });
+
+  it('signing out of Sesame from an app ends the account page\'s session in that browser too', async () => {
+    const { browser } = await signInToAccountPage('shared-computer@example.com');
+    // The same browser signs in to an app (single sign-on: no email), then leaves through the app's logout.
+    const pending = await running.rp.startAuthorization();
+    const tokens = await running.rp.handleCallback(await finishAtApp(browser, await browser.navigate(pending.url)), pending);
+    const logout = await browser.navigate(buildEndSessionUrl(running.rp.config, { id_token_hint: tokens.id_token! }).href);
+    expect(logout.html).toContain('Yes, sign me out');
+    const done = await browser.navigate(`${running.sesame.url}/session/end/confirm`, { form: { ...formFields(logout.html, '/session/end/confirm'), logout: 'yes' } });
+    expect(done.status).toBe(200);
+    expect(done.html).toContain('You signed out of Sesame on this browser');
+    // The next person at this computer finds the account page asking for an email.
+    const account = await browser.navigate(`${running.sesame.url}/account`);
+    expect(account.url).toMatch(/\/interaction\/[^/]+$/);
+    expect(account.html).not.toContain('shared-computer@example.com');
+  });
+
+  it('"No, stay signed in" signs out of the app only, and says so', async () => {
+    const { browser } = await signInToAccountPage('staying@example.com');
+    const pending = await running.rp.startAuthorization();
+    const tokens = await running.rp.handleCallback(await finishAtApp(browser, await browser.navigate(pending.url)), pending);
+    const logout = await browser.navigate(buildEndSessionUrl(running.rp.config, { id_token_hint: tokens.id_token! }).href);
+    const done = await browser.navigate(`${running.sesame.url}/session/end/confirm`, { form: formFields(logout.html, '/session/end/confirm') });
+    expect(done.status).toBe(200);
+    expect(done.html).toContain('You are still signed in to Sesame on this browser');
+    expect(done.html).not.toContain('You are signed out</h1>');
+    expect((await browser.navigate(`${running.sesame.url}/account`)).html).toContain('id="account-email">staying@example.com<');
   });
 });
 

@@ -108,6 +108,15 @@ describe('bad input gets a clear 4xx, never a 5xx', () => {
     expect((await browser.request(`${running.sesame.url}/nowhere`, { method: 'PUT' })).status).toBe(404);
   });
 
+  it('POST to the authorization or logout endpoint is a 405 that says to send the browser with GET', async () => {
+    const browser = new HttpBrowser();
+    for (const path of ['/auth', '/session/end']) {
+      const page = await browser.request(`${running.sesame.url}${path}`, { form: { client_id: 'test-app' } });
+      expect([path, page.status, page.headers.get('allow')]).toEqual([path, 405, 'GET, HEAD']);
+      expect(await page.text()).toContain('Send the browser here with GET');
+    }
+  });
+
   it('the authenticator step opened before the email is proven sends the browser to the email step', async () => {
     const { browser, uid } = await openEmailForm();
     for (const path of ['totp', 'totp/enroll']) {
