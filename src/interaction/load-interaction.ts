@@ -28,3 +28,17 @@ export async function interactionOfThisBrowser(provider: Provider, ctx: Context)
     return undefined;
   }
 }
+
+/**
+ * After loadInteraction, on the pages of a step: once the login is done (the authenticator was
+ * just set up and the recovery codes page is open, say) a reload, the back button or a second tab
+ * sends the browser on to the app, instead of showing a step that no longer applies.
+ */
+export async function continueFinishedSignIn(ctx: Context, next: Next) {
+  const interaction: Interaction = ctx.state.interaction;
+  if (interaction.result?.login && interaction.returnTo) {
+    ctx.status = 303;
+    return ctx.redirect(interaction.returnTo);
+  }
+  return next();
+}

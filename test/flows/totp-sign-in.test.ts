@@ -211,7 +211,15 @@ describe('client policy', () => {
     expect(codes).toHaveLength(10);
     await smtp.waitForMail('newcomer@example.com', { match: (mail) => mail.subject === 'Sesame: An authenticator app was set up for your account' });
     const continueUrl = /<a class="button primary" href="([^"]+)"/.exec(codesPage.html)![1]!;
-    const done = await browser.navigate(new URL(continueUrl, sesame.url).href);
+    // Reloading a step, going back to it, or sending the enrolment again, instead of pressing
+    // Continue: the sign-in is done, so each one goes on to the app rather than showing a step again.
+    for (const step of ['', '/totp/enroll', '/totp']) {
+      const response = await browser.request(`${sesame.url}/interaction/${page.url.split('/').at(-3)}${step}`);
+      expect([step, response.status, response.headers.get('location')]).toEqual([step, 303, new URL(continueUrl, sesame.url).href]);
+    }
+    const resent = await browser.navigate(page.url, { form: { csrf: csrf!, code: totpCode(secret) } });
+    expect(resent.html).not.toContain('name="email"');
+    const done = resent.leftTo ? resent : await browser.navigate(new URL(continueUrl, sesame.url).href);
     const claims = (await strictRp.handleCallback(await finishAtApp(browser, done), pending)).claims()!;
     expect(claims).toMatchObject({ acr: MFA, amr: ['email', 'otp', 'mfa'], email: 'newcomer@example.com' });
     expect((await sesame.accounts.findByEmail('newcomer@example.com'))!.totp).toBeDefined();
