@@ -59,6 +59,9 @@ export function createAccountSessions({ config, accounts, csrf }: { config: Read
 
     clear: clearAccountSessionCookie,
 
+    /** Whether this browser holds an account session that has not run out (the account is checked by require()). */
+    isSignedIn: (ctx: Context) => read(ctx) !== undefined,
+
     /** Second-factor checked within accountArea.freshSecondFactorSeconds. */
     isFresh(session: AccountSession): boolean {
       return session.acr === ACR_MFA && Date.now() / 1000 - session.authTime <= config.accountArea.freshSecondFactorSeconds;

@@ -18,6 +18,10 @@ interface Flow {
   next: string;
 }
 
+// Sign-ins started in other tabs of the same browser keep their own flow: each callback takes the
+// one its state names. The newest few are kept; an older one's callback says it expired.
+const FLOWS_KEPT = 3;
+
 /**
  * GET /account/sign-in?next=…&fresh=1 — sends the browser through the ordinary /auth flow as the
  * built-in account app (PKCE, state, nonce). `fresh=1` asks for a fresh authenticator check:
@@ -29,15 +33,7 @@ export function createStartAccountSignIn({ config }: Pick<AccountDeps, 'config'>
   return function startAccountSignIn(ctx: Context) {
     const next = typeof ctx.query.next === 'string' && NEXT_PAGES.has(ctx.query.next) ? ctx.query.next : '/account';
     const flow: Flow = { verifier: randomToken(), state: randomToken(16), nonce: randomToken(16), next };
-    ctx.cookies.set(FLOW_COOKIE, Buffer.from(JSON.stringify(flow)).toString('base64url'), {
-      signed: true,
-      httpOnly: true,
-      sameSite: 'lax',
-      secure,
-      path: '/account',
-      maxAge: config.ttl.interactionSeconds * 1000,
-      overwrite: true,
-    });
+    writeFlows(ctx, [flow, ...readFlows(ctx)].slice(0, FLOWS_KEPT), { secure, maxAgeMs: config.ttl.interactionSeconds * 1000 });
     const url = new URL('/auth', config.issuer);
     url.search = new URLSearchParams({
       client_id: ACCOUNT_CLIENT_ID,
@@ -55,14 +51,19 @@ export function createStartAccountSignIn({ config }: Pick<AccountDeps, 'config'>
 }
 
 /** GET /account/callback — back from /auth: redeem the code, start the account page's session. */
-export function createFinishAccountSignIn({ sessions, exchangeCode }: Pick<AccountDeps, 'sessions' | 'exchangeCode'>) {
+export function createFinishAccountSignIn({ config, sessions, exchangeCode }: Pick<AccountDeps, 'config' | 'sessions' | 'exchangeCode'>) {
+  const secure = new URL(config.issuer).protocol === 'https:';
   return async function finishAccountSignIn(ctx: Context) {
-    const flow = readFlow(ctx);
-    ctx.cookies.set(FLOW_COOKIE, null, { signed: true, path: '/account', overwrite: true });
+    const flows = readFlows(ctx);
+    const flow = typeof ctx.query.state === 'string' ? flows.find((kept) => kept.state === ctx.query.state) : undefined;
+    const others = flows.filter((kept) => kept !== flow);
+    writeFlows(ctx, others, { secure, maxAgeMs: config.ttl.interactionSeconds * 1000 });
     if (typeof ctx.query.error === 'string') {
+      // "Cancel" on an authenticator check asked for by a page of a session that goes on: back to it.
+      if (ctx.query.error === 'access_denied' && sessions.isSignedIn(ctx)) return ctx.redirect('/account');
       throw new HttpError(400, 'sign_in_cancelled', 'Not signed in', 'The sign-in to your account page did not finish. Open your account page again to try once more.');
     }
-    if (!flow || typeof ctx.query.state !== 'string' || ctx.query.state !== flow.state || typeof ctx.query.code !== 'string') {
+    if (!flow || typeof ctx.query.code !== 'string') {
       throw new HttpError(400, 'invalid_request', 'Sign-in expired', 'That sign-in to your account page has expired. Open your account page again.');
     }
     const idToken = await exchangeCode(ctx, { code: ctx.query.code, verifier: flow.verifier, nonce: flow.nonce });
@@ -71,12 +72,18 @@ export function createFinishAccountSignIn({ sessions, exchangeCode }: Pick<Accou
   };
 }
 
-function readFlow(ctx: Context): Flow | undefined {
+function readFlows(ctx: Context): Flow[] {
   try {
     const raw = ctx.cookies.get(FLOW_COOKIE, { signed: true });
-    const flow = raw ? (JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Flow) : undefined;
-    return flow && NEXT_PAGES.has(flow.next) && typeof flow.verifier === 'string' ? flow : undefined;
+    const flows: unknown = raw ? JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) : [];
+    if (!Array.isArray(flows)) return [];
+    return flows.filter((flow: Partial<Flow>): flow is Flow => typeof flow?.next === 'string' && NEXT_PAGES.has(flow.next) && typeof flow.verifier === 'string' && typeof flow.state === 'string' && typeof flow.nonce === 'string').slice(0, FLOWS_KEPT);
   } catch {
-    return undefined;
+    return [];
   }
+}
+
+function writeFlows(ctx: Context, flows: Flow[], { secure, maxAgeMs }: { secure: boolean; maxAgeMs: number }) {
+  if (flows.length === 0) return ctx.cookies.set(FLOW_COOKIE, null, { signed: true, path: '/account', overwrite: true });
+  ctx.cookies.set(FLOW_COOKIE, Buffer.from(JSON.stringify(flows)).toString('base64url'), { signed: true, httpOnly: true, sameSite: 'lax', secure, path: '/account', maxAge: maxAgeMs, overwrite: true });
 }

@@ -120,6 +120,29 @@ describe('/account', () => {
     expect(running.smtp.messages.filter((mail) => mail.to === 'careful@example.com' && mail.link === undefined)).toHaveLength(3);
   });
 
+  it('"Cancel" on the authenticator check a page asked for goes back to the account page, still signed in', async () => {
+    const { browser } = await signInToAccountPage('changed-mind@example.com');
+    const enrol = await browser.navigate(`${running.sesame.url}/account/totp/enroll`);
+    await browser.navigate(`${running.sesame.url}/account/totp/enroll`, { form: { ...formFields(enrol.html, '/account/totp/enroll'), code: totpCode(secretOn(enrol)) } });
+    const prompt = await browser.navigate(`${running.sesame.url}/account/recovery-codes`);
+    expect(isTotpPrompt(prompt)).toBe(true);
+    const cancelled = await browser.navigate(`${running.sesame.url}${/action="([^"]*\/abort)"/.exec(prompt.html)![1]!}`, { form: formFields(prompt.html, '/abort') });
+    expect([cancelled.url, cancelled.status]).toEqual([`${running.sesame.url}/account`, 200]);
+    expect(cancelled.html).toContain('id="account-email">changed-mind@example.com<');
+  });
+
+  it('two sign-ins started in two tabs of one browser: the one finished first signs in', async () => {
+    const browser = new HttpBrowser();
+    const first = await browser.navigate(`${running.sesame.url}/account`);
+    const second = await browser.navigate(`${running.sesame.url}/account`);
+    expect(second.url).not.toBe(first.url);
+    const check = await browser.navigate(`${first.url}/email`, { form: { ...formFields(first.html, '/email'), email: 'two-tabs@example.com' } });
+    const mail = await running.smtp.waitForMail('two-tabs@example.com');
+    const page = await browser.navigate(`${first.url}/code`, { form: { ...formFields(check.html, '/code'), code: mail.code! } });
+    expect([page.url, page.status]).toEqual([`${running.sesame.url}/account`, 200]);
+    expect(page.html).toContain('id="account-email">two-tabs@example.com<');
+  });
+
   it('lists remembered browsers and forgets them', async () => {
     const { secret, account } = await accountWithTotp(running.sesame, 'devices@example.com');
     const { browser, page } = await signInToAccountPage('devices@example.com');
