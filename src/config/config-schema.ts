@@ -13,7 +13,8 @@ export interface ClientRegistration {
   client_id: string;
   client_secret?: string;
   client_name?: string;
-  redirect_uris: string[];
+  /** Required, unless `response_types` is [] (a machine client). */
+  redirect_uris?: string[];
   post_logout_redirect_uris?: string[];
   grant_types?: string[];
   response_types?: string[];
@@ -342,8 +343,12 @@ function validateClients(clients: unknown, problems: ProblemList) {
     if (typeof c.client_id !== 'string' || c.client_id === '') problems.add(`${where}.client_id`, 'must be a non-empty string');
     else if (seen.has(c.client_id)) problems.add(`${where}.client_id`, `"${c.client_id}" is registered twice`);
     else seen.add(c.client_id);
-    if (!Array.isArray(c.redirect_uris) || c.redirect_uris.length === 0 || !c.redirect_uris.every((u) => typeof u === 'string')) {
-      problems.add(`${where}.redirect_uris`, 'must be a non-empty array of URLs');
+    // A machine client (response_types: [], grant_types: ["client_credentials"]) sends no browser anywhere.
+    const signsPeopleIn = !(Array.isArray(c.response_types) && c.response_types.length === 0);
+    if (signsPeopleIn && (!Array.isArray(c.redirect_uris) || c.redirect_uris.length === 0)) {
+      problems.add(`${where}.redirect_uris`, 'must be a non-empty array of URLs (a machine client without one sets "response_types": [])');
+    } else if (c.redirect_uris !== undefined && (!Array.isArray(c.redirect_uris) || !c.redirect_uris.every((u) => typeof u === 'string'))) {
+      problems.add(`${where}.redirect_uris`, 'must be an array of URLs');
     }
     if (typeof c.client_id === 'string' && RESERVED_CLIENT_IDS.includes(c.client_id)) problems.add(`${where}.client_id`, `"${c.client_id}" is reserved for Sesame's own pages`);
     if (c.first_party !== undefined && typeof c.first_party !== 'boolean') problems.add(`${where}.first_party`, 'must be true or false');

@@ -133,6 +133,17 @@ describe('bad values', () => {
     expect(policy).not.toContain('CLIENTS_FILE[1].mfa');
     expect(policy).toContain('CLIENTS_FILE[2].client_id: "sesame-account" is reserved');
 
+    // A machine client needs no redirect_uris; an app that signs people in does, and they must be strings.
+    writeFileSync(join(root, 'machines.json'), JSON.stringify([
+      { client_id: 'm', client_secret: 'm'.repeat(32), grant_types: ['client_credentials'], response_types: [] },
+      { client_id: 'n', client_secret: 'n'.repeat(32), grant_types: ['client_credentials'] },
+      { client_id: 'o', redirect_uris: [7] },
+    ]));
+    const machines = problemsOf({ CLIENTS_FILE: join(root, 'machines.json') }).join('\n');
+    expect(machines).not.toContain('CLIENTS_FILE[0]');
+    expect(machines).toContain('CLIENTS_FILE[1].redirect_uris: must be a non-empty array of URLs (a machine client without one sets "response_types": [])');
+    expect(machines).toContain('CLIENTS_FILE[2].redirect_uris: must be an array of URLs');
+
     writeFileSync(join(root, 'broken.json'), '[{');
     expect(problemsOf({ CLIENTS_FILE: join(root, 'broken.json') }).join('\n')).toMatch(/^CLIENTS_FILE: .*is not valid JSON/m);
     expect(problemsOf({ CLIENTS_FILE: join(root, 'missing.json') }).join('\n')).toMatch(/^CLIENTS_FILE: file not found/m);

@@ -101,12 +101,14 @@ describe('machine clients', () => {
     expect(introspection.sub).toBeUndefined();
   });
 
-  it('cannot use the authorization-code flow it is not registered for', async () => {
+  it('is registered without redirect_uris, and cannot use the authorization-code flow', async () => {
+    expect(MACHINE_CLIENT.redirect_uris).toBeUndefined();
     const machineRp = await startRelyingParty(running.sesame.url, MACHINE_CLIENT);
-    const page = await new HttpBrowser().navigate((await machineRp.startAuthorization()).url);
-    // The registered redirect_uri hears of the refusal, as RFC 6749 §4.1.2.1 wants; no sign-in page is shown.
-    expect(new URL(page.leftTo!).origin + new URL(page.leftTo!).pathname).toBe(MACHINE_CLIENT.redirect_uris[0]);
-    const refusal = new URL(page.leftTo!).searchParams;
-    expect([refusal.get('error'), refusal.get('error_description')]).toEqual(['invalid_request', 'requested response_type is not allowed for this client']);
+    const pending = await machineRp.startAuthorization({ redirect_uri: 'https://app.example/callback' });
+    const page = await new HttpBrowser().navigate(pending.url);
+    // No registered address to send the browser to: an error page at Sesame, and no sign-in page.
+    expect(page.leftTo).toBeUndefined();
+    expect(page.status).toBe(400);
+    expect(page.html).not.toContain('name="email"');
   });
 });

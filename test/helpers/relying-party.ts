@@ -13,7 +13,8 @@ export interface PendingAuthorization {
 export async function startRelyingParty(issuer: string, registration: ClientRegistration = TEST_CLIENT) {
   const auth = registration.token_endpoint_auth_method === 'none' ? client.None() : client.ClientSecretBasic(registration.client_secret);
   const config = await client.discovery(new URL(issuer), registration.client_id, undefined, auth, { execute: [client.allowInsecureRequests] });
-  const redirectUri = registration.redirect_uris[0]!;
+  // A machine client has none: it never sends a browser anywhere.
+  const redirectUri = registration.redirect_uris?.[0] ?? '';
 
   return {
     config,

@@ -38,7 +38,6 @@ export const FIRST_PARTY_CLIENT: ClientRegistration = {
 export const MACHINE_CLIENT: ClientRegistration = {
   client_id: 'machine',
   client_secret: 'machine-secret-0123456789abcdef0123456789ab',
-  redirect_uris: ['http://127.0.0.1:9/unused'],
   grant_types: ['client_credentials'],
   response_types: [],
   token_endpoint_auth_method: 'client_secret_basic',

@@ -272,7 +272,7 @@ async function send(route: Route, input: HostileRequest) {
 
 /** Stack frames, source paths and JS error names: what a leaked exception looks like. */
 const INTERNALS = /\bat (?:async )?[\w$.<>[\] ]*\(?(?:file:\/\/|node:|\/)[^\s)]*:\d+:\d+\)?|node_modules\/|\/src\/[\w/-]+\.ts\b|\b(?:Type|Reference|Syntax|Range)Error\b/;
-const REGISTERED_TARGETS = [TEST_CLIENT, FIRST_PARTY_CLIENT, MACHINE_CLIENT].flatMap((c) => [...c.redirect_uris, ...(c.post_logout_redirect_uris ?? [])]);
+const REGISTERED_TARGETS = [TEST_CLIENT, FIRST_PARTY_CLIENT, MACHINE_CLIENT].flatMap((c) => [...(c.redirect_uris ?? []), ...(c.post_logout_redirect_uris ?? [])]);
 
 function judge(route: Route, { response, text, path }: { response: Response; text: string; path: string }) {
   const name = `${route.method} ${route.path}`;
