@@ -17,9 +17,14 @@ import { runUserCommand, USER_USAGE } from './user-commands.ts';
 // Exit codes: 0 done, 1 the command failed (no such account...), 2 usage or configuration.
 async function main(argv: string[]): Promise<number> {
   const [group, ...args] = argv;
+  // Help asked for anywhere (`user --help`, `user show --help`): the usage on stdout, nothing run.
+  if (argv.some((arg) => arg === '--help' || arg === '-h')) {
+    process.stdout.write(`${group === 'user' ? USER_USAGE : group === 'keys' ? KEYS_USAGE : `${USER_USAGE}\n${KEYS_USAGE}`}\n`);
+    return 0;
+  }
   if (group !== 'user' && group !== 'keys') {
-    process.stderr.write(`${group === undefined || group === '--help' ? '' : `Unknown command group "${group}".\n`}${USER_USAGE}\n${KEYS_USAGE}\n`);
-    return group === '--help' ? 0 : 2;
+    process.stderr.write(`${group === undefined ? '' : `Unknown command group "${group}".\n`}${USER_USAGE}\n${KEYS_USAGE}\n`);
+    return 2;
   }
 
   let config;

@@ -151,6 +151,13 @@ describe('npm run cli -- user ...', () => {
     expect(noAddress.code).toBe(2);
     expect(noAddress.stderr).toContain('user unlock takes exactly one EMAIL');
 
+    // Help, asked for anywhere, is not a mistake: usage on stdout, exit 0, nothing run.
+    for (const args of [['--help'], ['user', '--help'], ['user', 'show', '--help'], ['keys', '-h']]) {
+      const help = await cli(args, { REDIS_URL: undefined });
+      expect([args, help.code, help.stderr]).toEqual([args, 0, '']);
+      expect(help.stdout).toContain('Usage: npm run cli');
+    }
+
     const noRedis = await cli(['user', 'list'], { REDIS_URL: undefined });
     expect(noRedis.code).toBe(2);
     expect(noRedis.stderr).toContain('REDIS_URL is not set');
