@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { get } from 'node:http';
+import { connect } from 'node:net';
 import { publicSigningKeys } from '../../src/config/signing-keys.ts';
 import { startRelyingParty } from '../helpers/relying-party.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
@@ -95,5 +96,27 @@ describe('behind a trusted proxy, a request cannot choose the host the documents
     expect(endpointsOf(await next.text())).toEqual(Array(5).fill(issuer));
     const rp = await startRelyingParty(issuer);
     expect(new URL(rp.config.serverMetadata().token_endpoint!).origin).toBe(issuer);
+  });
+});
+
+describe('a request line that names a whole URL', () => {
+  const direct = useSesame({ client: false });
+
+  it('cannot choose the host either: only its path counts', async () => {
+    const issuer = direct.sesame.url;
+    const { port } = new URL(issuer);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.write('GET http://evil.example:9999/.well-known/openid-configuration HTTP/1.1\r\nHost: evil.example:9999\r\nConnection: close\r\n\r\n'));
+      let received = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => (received += chunk));
+      socket.on('end', () => resolve(received));
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    expect(answer).not.toContain('evil.example');
+    const next = await fetch(`${issuer}/.well-known/openid-configuration`);
+    const document = (await next.json()) as Record<string, string>;
+    expect([document.authorization_endpoint, document.jwks_uri]).toEqual([`${issuer}/auth`, `${issuer}/jwks`]);
   });
 });
