@@ -68,6 +68,15 @@ export function createSignInCodes({ store, hmacKey, ttlSeconds = 600, codeLength
   if (!(ttlSeconds > 0)) throw new TypeError('ttlSeconds must be positive');
   if (hmacKey.length < 16) throw new TypeError('hmacKey is too short');
   const hash = (purpose: 'code' | 'link', uid: string, value: string) => hmacSha256(hmacKey, `${purpose}:${uid}`, value);
+  /**
+   * Puts back a record taken by a redemption it was not for, for the rest of its lifetime; only
+   * if nothing newer took its place meanwhile (a resend must never be undone). Reports "expired".
+   */
+  const putBack = async (key: string, taken: StoredSignIn): Promise<{ ok: false; reason: 'expired' }> => {
+    const secondsLeft = Math.ceil((taken.expiresAt - now()) / 1000);
+    if (secondsLeft > 0) await store.setIfAbsent(key, taken, secondsLeft);
+    return { ok: false, reason: 'expired' };
+  };
 
   return {
     async issue(interactionUid: string, email: string, requestedFrom: string): Promise<IssuedSignIn> {
@@ -110,7 +119,8 @@ export function createSignInCodes({ store, hmacKey, ttlSeconds = 600, codeLength
         // Counted and taken in one batch (one round trip); an answer over the cap is still refused.
         const [attempts, taken] = await Promise.all([store.increment(attemptsKey, ttlSeconds), store.take<StoredSignIn>(key)]);
         if (attempts > maxWrongAttempts) return { ok: false, reason: 'too-many-attempts' };
-        if (!taken || taken.issueId !== record.issueId || taken.expiresAt <= now()) return { ok: false, reason: 'expired' };
+        if (!taken || taken.expiresAt <= now()) return { ok: false, reason: 'expired' };
+        if (taken.issueId !== record.issueId) return putBack(key, taken);
         return { ok: true, email: taken.email };
       }
       // A wrong code, or any code while the address is locked: the same answer, the same work.
@@ -140,13 +150,14 @@ export function createSignInCodes({ store, hmacKey, ttlSeconds = 600, codeLength
       const key = signInCodeKey(interactionUid);
       const record = await store.get<StoredSignIn>(key);
       if (!record || !constantTimeEqual(hash('link', interactionUid, linkToken), record.linkHash)) return { ok: false, reason: 'expired' };
-      // Of concurrent redeemers exactly one takes the record. One replaced by a newer issue in
-      // between is not this one: the taker puts nothing back and reports it expired.
+      // Of concurrent redeemers exactly one takes the record, and what it took is checked again:
+      // the read above may be older than a newer issue, or than a wrong number that burnt the link
+      // (a request that read before that put-back must not get a number compared after it).
       const taken = await store.take<StoredSignIn>(key);
-      if (!taken || taken.issueId !== record.issueId || taken.expiresAt <= now()) return { ok: false, reason: 'expired' };
+      if (!taken || taken.expiresAt <= now()) return { ok: false, reason: 'expired' };
+      if (taken.issueId !== record.issueId || !constantTimeEqual(hash('link', interactionUid, linkToken), taken.linkHash)) return putBack(key, taken);
       if (matchNumber !== undefined && matchNumber !== taken.matchNumber) {
-        const secondsLeft = Math.ceil((taken.expiresAt - now()) / 1000);
-        await store.set(key, { ...taken, linkHash: '' } satisfies StoredSignIn, secondsLeft);
+        await putBack(key, { ...taken, linkHash: '' });
         return { ok: false, reason: 'wrong-number' };
       }
       return { ok: true, email: taken.email };

@@ -91,6 +91,51 @@ describe('sign-in codes', () => {
     expect(await codes.redeemCode('uid2', code2)).toEqual({ ok: true, email: 'b@example.com' });
   });
 
+  it('a redemption that read the record before a wrong number burnt the link gets no number compared after it', async () => {
+    const inner = createMemoryStore();
+    // The second take is slow (another instance, a busy event loop): both reads happen first.
+    let releaseSecond!: () => void;
+    const secondMayTake = new Promise<void>((resolve) => (releaseSecond = resolve));
+    let takes = 0;
+    const store: typeof inner = { ...inner, take: async <T>(key: string) => { if (++takes === 2) await secondMayTake; return inner.take<T>(key); } };
+    const codes = createSignInCodes({ store, hmacKey: KEY });
+    const { code, linkToken, matchNumber } = await codes.issue('uid1', 'victim@example.com', 'x');
+    const first = codes.redeemLink('uid1', linkToken, matchNumber === 10 ? 11 : 10);
+    const second = codes.redeemLink('uid1', linkToken, matchNumber);
+    expect(await first).toEqual({ ok: false, reason: 'wrong-number' });
+    releaseSecond();
+    expect(await second).toEqual({ ok: false, reason: 'expired' });
+    // What the second one took went back: the code still works in the tab where the sign-in began.
+    expect(await codes.redeemCode('uid1', code)).toEqual({ ok: true, email: 'victim@example.com' });
+  });
+
+  it('a redemption that took a newer issue puts it back, and a put-back never undoes a resend', async () => {
+    const inner = createMemoryStore();
+    let afterRead: (() => Promise<unknown>) | undefined;
+    let afterTake: (() => Promise<unknown>) | undefined;
+    const store: typeof inner = {
+      ...inner,
+      get: async <T>(key: string) => { const value = await inner.get<T>(key); const hook = afterRead; afterRead = undefined; await hook?.(); return value; },
+      take: async <T>(key: string) => { const value = await inner.take<T>(key); const hook = afterTake; afterTake = undefined; await hook?.(); return value; },
+    };
+    const codes = createSignInCodes({ store, hmacKey: KEY });
+
+    // "Send a new code" lands between a redemption's read and its take: the new issue is not taken away.
+    const old = await codes.issue('uid1', 'a@example.com', 'x');
+    let fresh!: Awaited<ReturnType<typeof codes.issue>>;
+    afterRead = async () => (fresh = await codes.issue('uid1', 'a@example.com', 'x'));
+    expect(await codes.redeemCode('uid1', old.code)).toEqual({ ok: false, reason: 'expired' });
+    expect(await codes.redeemCode('uid1', fresh.code)).toEqual({ ok: true, email: 'a@example.com' });
+
+    // ...nor between a wrong number's take and its put-back of the burnt record.
+    const first = await codes.issue('uid2', 'b@example.com', 'x');
+    let resent!: Awaited<ReturnType<typeof codes.issue>>;
+    afterTake = async () => (resent = await codes.issue('uid2', 'b@example.com', 'x'));
+    expect(await codes.redeemLink('uid2', first.linkToken, first.matchNumber === 10 ? 11 : 10)).toEqual({ ok: false, reason: 'wrong-number' });
+    expect(await codes.peekLink('uid2', resent.linkToken)).toBeDefined();
+    expect(await codes.redeemLink('uid2', resent.linkToken, resent.matchNumber)).toEqual({ ok: true, email: 'b@example.com' });
+  });
+
   it('refuses misuse at construction', () => {
     const store = createMemoryStore();
     expect(() => createSignInCodes({ store, hmacKey: KEY, ttlSeconds: -1 })).toThrow(TypeError);
