@@ -53,9 +53,17 @@ const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; base-uri
  * broken one), and logs the kind of error, never the bytes received (they may hold cookies).
  */
 export function createClientErrorAnswer({ renderErrorPage, logger }: { renderErrorPage: RenderErrorPage; logger: Logger }) {
+  // The parser may complain again about every further chunk of a connection it already refused.
+  const answered = new WeakSet<Socket>();
+  // A response already on its way on this connection (pipelined requests, a streamed answer):
+  // a page written now would land inside it.
+  const responseUnderWay = (socket: Socket) => (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
+
   return function answerClientError(error: Error & { code?: string }, socket: Socket) {
-    // A client that hung up, or a socket already answered: nobody to tell.
-    if (error.code === 'ECONNRESET' || !socket.writable) {
+    if (answered.has(socket)) return;
+    answered.add(socket);
+    // A client that hung up, a socket no longer writable, or one mid-answer: only closing is safe.
+    if (error.code === 'ECONNRESET' || !socket.writable || responseUnderWay(socket)) {
       socket.destroy();
       return;
     }
@@ -64,7 +72,7 @@ export function createClientErrorAnswer({ renderErrorPage, logger }: { renderErr
     renderErrorPage({ title: answer.title, message: answer.message, code: answer.code })
       .catch(() => `<!doctype html><title>${answer.title}</title><h1>${answer.title}</h1><p>${answer.message}</p>`)
       .then((html) => {
-        if (!socket.writable) return socket.destroy();
+        if (!socket.writable || responseUnderWay(socket)) return socket.destroy();
         const body = Buffer.from(html, 'utf8');
         const head = [
           `HTTP/1.1 ${answer.status} ${answer.reason}`,

@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createServer, type Server } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import { createClientErrorAnswer } from '../../src/http/client-errors.ts';
+import type { Logger } from '../../src/logger.ts';
+
+let server: Server;
+let port: number;
+let logLines = 0;
+
+beforeAll(async () => {
+  const logger = { info: () => void logLines++ } as unknown as Logger;
+  // Rendering takes a moment, as a template does: bytes keep arriving meanwhile.
+  const answer = createClientErrorAnswer({ logger, renderErrorPage: async ({ title }) => new Promise((resolve) => setTimeout(() => resolve(`<h1>${title}</h1>`), 20)) });
+  // A response that streams: its headers leave at once, its end 50 ms later.
+  server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain', 'transfer-encoding': 'chunked' });
+    res.write('part1 ');
+    setTimeout(() => res.end('part2'), 50);
+  });
+  server.on('clientError', answer);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as AddressInfo).port;
+});
+
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+/** Writes each chunk `gapMs` apart on one connection; resolves with all that came back once it closes. */
+function exchange(chunks: string[], gapMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => chunks.forEach((chunk, i) => setTimeout(() => socket.writable && socket.write(chunk), i * gapMs)));
+    let received = '';
+    socket.on('data', (data) => (received += data.toString('latin1')));
+    socket.on('close', () => resolve(received));
+    socket.on('error', reject);
+  });
+}
+
+describe('answering what the HTTP parser refused', () => {
+  it('never writes a page into a response already on its way: the connection is closed instead', async () => {
+    const received = await exchange(['GET / HTTP/1.1\r\nHost: x\r\n\r\n', '\x00\x01garbage\r\n\r\n'], 10);
+    expect(received).toMatch(/^HTTP\/1\.1 200 /);
+    expect(received.match(/HTTP\/1\.1 /g)).toHaveLength(1);
+  });
+
+  it('answers and logs once per connection, however many more bytes follow', async () => {
+    logLines = 0;
+    const received = await exchange(['BAD\x00 / HTTP/1.1\r\n\r\n', 'more\r\n', 'more\r\n', 'more\r\n'], 1);
+    expect(received.match(/HTTP\/1\.1 400 /g)).toHaveLength(1);
+    expect(logLines).toBe(1);
+  });
+});
