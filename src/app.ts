@@ -22,6 +22,7 @@ import { createPublishedDocuments, type PublishedDocuments } from './http/publis
 import { createErrorHandler } from './http/error-handler.ts';
 import { createHttpsOnly } from './http/https-only.ts';
 import { createIssuerHostPin } from './http/issuer-host.ts';
+import { forgetKnownAddresses } from './http/known-address-cookie.ts';
 import { createPageTemplates } from './http/page-templates.ts';
 import { createRateLimitGuard } from './http/rate-limit.ts';
 import { assignRequestId } from './http/request-id.ts';
@@ -114,10 +115,12 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   const buildProvider = (keys: Config['jwks']) => {
     const built = createProvider(config, hooks, keys);
     observeProvider(built, { metrics, logger });
-    // "Yes, sign me out" ends every session of Sesame in this browser, the account page's too
-    // ("No" only signs out of the one app).
+    // "Yes, sign me out" ends every session of Sesame in this browser, the account page's too,
+    // and forgets which addresses signed in here ("No" only signs out of the one app).
     built.on('end_session.success', (ctx: Koa.Context & { oidc?: { params?: { logout?: unknown } } }) => {
-      if (ctx.oidc?.params?.logout) clearAccountSessionCookie(ctx);
+      if (!ctx.oidc?.params?.logout) return;
+      clearAccountSessionCookie(ctx);
+      forgetKnownAddresses(ctx);
     });
     return built;
   };

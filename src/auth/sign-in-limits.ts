@@ -6,7 +6,7 @@ import type { RateLimit } from './rate-limiter.ts';
 export interface SignInLimits {
   signInMailPerAddress: RateLimit;
   signInMailPerAddressFromOneIp: RateLimit;
-  /** A browser that signed in as the address before: its own budget, past the address's ceiling. */
+  /** Browsers that signed in as the address before, per network: their own budget, past the address's ceiling. */
   signInMailPerAddressFromKnownBrowser: RateLimit;
   signInMailPerIp: RateLimit;
   codeEntriesPerIp: RateLimit;

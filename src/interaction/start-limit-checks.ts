@@ -18,7 +18,8 @@ export const CODE_ENTRIES_LIMITED = 'Too many codes were entered from your netwo
  * owner's), and reads whether the address is locked out of codes, for every valid address alike.
  * Clients on many networks can still spend the whole address budget together; a browser that
  * signed in as the address before (http/known-address-cookie.ts) has a budget of its own instead,
- * so they cannot keep the owner out.
+ * per network (one shared computer elsewhere cannot spend the owner's), so they cannot keep the
+ * owner out.
  */
 export function startSignInMailChecks({ rateLimits, limits, lockout, config }: Pick<InteractionDeps, 'rateLimits' | 'limits' | 'lockout' | 'config'>) {
   return function signInMailChecks(ctx: Context, next: Next) {
@@ -26,7 +27,7 @@ export function startSignInMailChecks({ rateLimits, limits, lockout, config }: P
     if (parsed.ok) {
       const ip = clientIpSubject(ctx);
       const addressBudget: RateLimitHit = browserKnowsAddress(ctx, config.hmacKey, parsed.email)
-        ? [limits.signInMailPerAddressFromKnownBrowser, parsed.email]
+        ? [limits.signInMailPerAddressFromKnownBrowser, `${parsed.email}\n${ip}`]
         : { share: limits.signInMailPerAddressFromOneIp, client: ip, of: limits.signInMailPerAddress, subject: parsed.email };
       const checks: Promise<[void, boolean]> = Promise.all([
         rateLimits.enforce([[limits.signInMailPerIp, ip], addressBudget], SIGN_IN_MAIL_LIMITED),

@@ -191,9 +191,12 @@ describe('/account', () => {
     const tokens = await running.rp.handleCallback(await finishAtApp(browser, await browser.navigate(pending.url)), pending);
     const logout = await browser.navigate(buildEndSessionUrl(running.rp.config, { id_token_hint: tokens.id_token! }).href);
     expect(logout.html).toContain('Yes, sign me out');
+    expect(browser.cookieNames()).toContain('sesame_known');
     const done = await browser.navigate(`${running.sesame.url}/session/end/confirm`, { form: { ...formFields(logout.html, '/session/end/confirm'), logout: 'yes' } });
     expect(done.status).toBe(200);
     expect(done.html).toContain('You signed out of Sesame on this browser');
+    // Nor does it learn which addresses signed in here.
+    expect(browser.cookieNames()).not.toContain('sesame_known');
     // The next person at this computer finds the account page asking for an email.
     const account = await browser.navigate(`${running.sesame.url}/account`);
     expect(account.url).toMatch(/\/interaction\/[^/]+$/);

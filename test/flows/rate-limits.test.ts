@@ -220,14 +220,16 @@ describe('TRUST_PROXY=true', () => {
   it('a browser that signed in as the address before gets mail past a ceiling that many networks spent', async () => {
     const target = await start({ trustProxy: true });
     const from = (ip: string) => ({ 'x-forwarded-for': ip });
-    // The owner signs in once in this browser (from 127.0.0.1: no proxy header).
+    // The owner signs in once in this browser (from 127.0.0.1: no proxy header), and once at work.
     const owners = new HttpBrowser();
     const { page } = await signInWithCodeAt({ smtp }, (await target.rp.startAuthorization()).url, 'owner@example.com', owners);
     expect(page.leftTo).toBeDefined();
     expect(owners.cookieNames()).toContain('sesame_known');
+    const atWork = new HttpBrowser(undefined, from('203.0.113.50'));
+    await signInWithCodeAt({ smtp }, (await target.rp.startAuthorization()).url, 'owner@example.com', atWork);
     // Clients on four networks spend the rest of the address's 20, each within its share.
     const attacker = await openSignIn(target);
-    for (let i = 0; i < 19; i++) expect((await attacker.askForMail('owner@example.com', from(`192.0.2.${Math.floor(i / 5) + 1}`))).status).toBe(303);
+    for (let i = 0; i < 18; i++) expect((await attacker.askForMail('owner@example.com', from(`192.0.2.${Math.floor(i / 5) + 1}`))).status).toBe(303);
     expect((await attacker.askForMail('owner@example.com', from('192.0.2.99'))).status).toBe(429);
     // The owner in a browser that never signed in is held to the ceiling like anyone else...
     expect((await (await openSignIn(target)).askForMail('owner@example.com')).status).toBe(429);
@@ -239,9 +241,12 @@ describe('TRUST_PROXY=true', () => {
     expect((await again.askForMail('owner@example.com')).status).toBe(303);
     await target.sesame.mailIdle();
     expect(mailsTo('owner@example.com')).toBe(before + 1);
-    // It has a budget of its own (5 per 15 minutes), and it is for that address only.
+    // It has a budget of its own (5 per 15 minutes on its network), and it is for that address only.
     for (let i = 0; i < 4; i++) expect((await again.askForMail('owner@example.com')).status).toBe(303);
     expect((await again.askForMail('owner@example.com')).status).toBe(429);
+    // A browser of the owner's on another network was not held to it.
+    const fromWork = await openSignIn(target, atWork, { prompt: 'login' });
+    expect((await fromWork.askForMail('owner@example.com')).status).toBe(303);
     for (let i = 0; i < 20; i++) expect((await attacker.askForMail('other@example.com', from(`198.51.100.${Math.floor(i / 5) + 1}`))).status).toBe(303);
     expect((await again.askForMail('other@example.com')).status).toBe(429);
   });
