@@ -4,7 +4,7 @@ import type { Store } from '../store/store.ts';
 import { createSignInMailDelivery, type DeliveryOutcome } from './deliver-sign-in-mail.ts';
 import type { MailJob } from './mail-job.ts';
 import type { Mailer } from './mailer.ts';
-import { renderSecurityNotice } from './security-notice-email.ts';
+import { isKnownSecurityEvent, renderSecurityNotice } from './security-notice-email.ts';
 
 export type DeliverMail = (job: MailJob) => Promise<DeliveryOutcome>;
 
@@ -14,6 +14,10 @@ export function createMailDelivery({ config, store, mailer, now = Date.now }: { 
   const accountUrl = `${config.issuer}/account`;
   return async function deliverMail(job) {
     if (job.kind === 'sign-in') return deliverSignInMail(job);
+    // Jobs outlive the process that queued them: in a rolling upgrade a newer web process may
+    // queue a kind, or a notice of an event, that this worker does not know. Dropped and counted,
+    // not retried into a garbled mail.
+    if (job.kind !== 'security-notice' || !isKnownSecurityEvent(job.event)) return 'unknown-kind';
     await mailer.send(await renderSecurityNotice({ appName: config.appName, accountUrl, job, viewsDir: VIEWS_DIR }));
     return 'sent';
   };

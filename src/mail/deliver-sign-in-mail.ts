@@ -7,7 +7,8 @@ import { renderSignInEmail } from './sign-in-email.ts';
 import type { SignInMailJob } from './sign-in-mail-job.ts';
 
 /** What became of one job: sent, or deliberately not sent. A failure to send throws (and is retried). */
-export type DeliveryOutcome = 'sent' | 'no-account' | 'expired';
+/** `unknown-kind`: a job this version cannot read (queued by a newer one during a rolling upgrade). */
+export type DeliveryOutcome = 'sent' | 'no-account' | 'expired' | 'unknown-kind';
 
 export type DeliverSignInMail = (job: SignInMailJob) => Promise<DeliveryOutcome>;
 
@@ -20,7 +21,8 @@ export type DeliverSignInMail = (job: SignInMailJob) => Promise<DeliveryOutcome>
 export function createSignInMailDelivery({ config, store, mailer, now = Date.now }: { config: Readonly<Config>; store: Store; mailer: Mailer; now?: () => number }): DeliverSignInMail {
   const accounts = createAccounts({ store });
   return async function deliverSignInMail(job) {
-    if (Date.parse(job.expiresAt) <= now()) return 'expired';
+    // Not `<=`: a job without a readable expiry must not be sent as if it never expired.
+    if (!(Date.parse(job.expiresAt) > now())) return 'expired';
     if (config.signup === 'closed' && !(await accounts.findByEmail(job.to))) return 'no-account';
     await mailer.send(await renderSignInEmail({ appName: config.appName, job, viewsDir: VIEWS_DIR, codesOff: job.codesOff === true }));
     return 'sent';

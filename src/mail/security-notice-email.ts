@@ -12,6 +12,8 @@ const WHAT_HAPPENED: Record<SecurityEvent, { subject: string; sentence: string }
   'second-factor-reset': { subject: 'Your administrator removed the authenticator app from your account', sentence: 'Your administrator removed the authenticator app, the recovery codes and the remembered browsers from your account, and signed you out everywhere: sign-ins need only your email again.' },
 };
 
+export const isKnownSecurityEvent = (event: unknown): event is SecurityEvent => typeof event === 'string' && Object.hasOwn(WHAT_HAPPENED, event);
+
 /** Events an administrator causes (npm run cli): the holder did not make the change themselves. */
 const BY_ADMINISTRATOR: ReadonlySet<SecurityEvent> = new Set(['second-factor-reset']);
 

@@ -37,7 +37,7 @@ export function instrumentDelivery(deliver: DeliverMail, metrics: Metrics): Deli
     try {
       const outcome = await deliver(job);
       if (outcome === 'sent') metrics.mailsSent.inc();
-      else metrics.mailsSkipped.inc({ reason: outcome === 'no-account' ? 'no_account' : 'expired' });
+      else metrics.mailsSkipped.inc({ reason: outcome.replaceAll('-', '_') });
       return outcome;
     } catch (error) {
       metrics.mailSendFailures.inc();

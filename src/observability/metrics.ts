@@ -58,7 +58,7 @@ export function createMetrics() {
   const mailsSent = new Counter({ name: 'sesame_mails_sent_total', help: 'Sign-in mails handed to the SMTP relay.', registers: [registry] });
   const mailsSkipped = new Counter({
     name: 'sesame_mails_skipped_total',
-    help: 'Queued sign-in mails deliberately not sent: no_account (closed sign-up) or expired (the link died while SMTP was down).',
+    help: 'Queued mails deliberately not sent: no_account (closed sign-up), expired (the link died while SMTP was down) or unknown_kind (queued by a newer version during a rolling upgrade).',
     labelNames: ['reason'] as const,
     registers: [registry],
   });
