@@ -4,6 +4,7 @@ import type Provider from 'oidc-provider';
 import { createApp, metricsAccessFor } from './app.ts';
 import type { Config } from './config/config-schema.ts';
 import { usesRedis } from './config/config-schema.ts';
+import { createSettingsCheck } from './config/settings-check.ts';
 import { createClientErrorAnswer } from './http/client-errors.ts';
 import { createPageTemplates } from './http/page-templates.ts';
 import { assignRequestId } from './http/request-id.ts';
@@ -132,6 +133,7 @@ export async function createSesame({ config, logger, role = 'web' }: CreateSesam
   let handler: Sesame['handler'];
   let provider: Provider | undefined;
   if (role === 'web') {
+    if (redis) await createSettingsCheck(store, config.hmacKey).record();
     const signingKeys = await loadSigningKeys({ config, store, logger });
     const web = createApp({ config, store, mailQueue: mailQueue!, logger, metrics, readiness, devOutbox, jwks: signingKeys.jwks });
     ({ app, provider, handler } = web);

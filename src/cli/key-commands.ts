@@ -1,6 +1,6 @@
 import type { SecretBox } from '../auth/secret-box.ts';
 import { generateSigningKey, generateSigningKeys, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../config/signing-keys.ts';
-import { addKey, describeKeySet, keySetFromJwks, promoteKey, retireKey, type KeyRotationPolicy, type KeySet, type KeySetChange } from '../signing-keys/key-set.ts';
+import { addKey, describeKeySet, keySetFromJwks, promoteKey, providerJwks, retireKey, type KeyRotationPolicy, type KeySet, type KeySetChange } from '../signing-keys/key-set.ts';
 import type { KeySetStore } from '../signing-keys/key-set-store.ts';
 import type { CommandResult } from './user-commands.ts';
 
@@ -74,6 +74,12 @@ export async function runKeysCommand(args: readonly string[], deps: KeysCommandD
     for (let attempt = 0; attempt < 5; attempt++) {
       const keySet = await keySets.load();
       if (!keySet) return failure('There is no shared key set yet: start Sesame once, or run `keys init`.');
+      // A key sealed under keys the servers do not hold would stop every server at its next start.
+      try {
+        providerJwks(keySet, box);
+      } catch (error) {
+        return { ok: false, exitCode: 2, message: `ENCRYPTION_KEYS cannot open the key set kept in Redis (${(error as Error).message}): run the CLI with the servers' settings (npm run cli reads .env, as npm start does). Nothing was changed.` };
+      }
       const result = apply(keySet);
       if (!result.ok) return failure(result.problem);
       if ((await keySets.save(result.keySet)) === 'saved') {

@@ -3,6 +3,7 @@ import { createSecondFactor } from '../auth/second-factor.ts';
 import { usesRedis } from '../config/config-schema.ts';
 import { createSignInLockout } from '../auth/sign-in-limits.ts';
 import { ConfigError, loadConfig } from '../config/load-config.ts';
+import { createSettingsCheck } from '../config/settings-check.ts';
 import { createLogger } from '../logger.ts';
 import { createKeySetStore, keyRotationPolicy } from '../signing-keys/key-set-store.ts';
 import { signingKeysBox } from '../signing-keys/shared-signing-keys.ts';
@@ -28,8 +29,9 @@ async function main(argv: string[]): Promise<number> {
   }
 
   let config;
+  const fallbacks: string[] = [];
   try {
-    config = loadConfig({ env: process.env });
+    config = loadConfig({ env: process.env, onFallback: (message) => fallbacks.push(message) });
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
@@ -42,7 +44,16 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
+  // Said out loud: development secrets against a Redis that servers with their own use are wrong.
+  // (The dev outbox is the server's business: the CLI sends no mail.)
+  for (const message of fallbacks.filter((line) => !line.startsWith('mail:'))) process.stderr.write(`sesame cli: development fallback: ${message}\n`);
+
   const { store, redis } = await createStoreWithClient(config, createLogger({ level: 'silent' }), 'sesame:cli');
+  if ((await createSettingsCheck(store, config.hmacKey).compare()) === 'different') {
+    await store.close();
+    process.stderr.write('HMAC_KEY is not the one the Sesame servers on this Redis use: run the CLI with the servers\' settings (npm run cli reads .env, as npm start does). Nothing was changed.\n');
+    return 2;
+  }
   // Notices go on the durable queue that every Sesame worker sends from: the CLI sends no mail itself.
   const mailQueue = createDurableMailQueue({ connection: redis!, ...mailQueueLocation(config), attempts: config.mailQueue.attempts, backoffMs: config.mailQueue.backoffMs });
   try {

@@ -16,6 +16,8 @@ export const signInApprovalKey = (interactionUid: string) => `sign-in:{${interac
 export const accountKey = (accountId: string) => `account:{${accountId}}`;
 export const accountEmailKey = (email: string) => `account-email:{${email}}`;
 export const accountListKey = () => 'accounts';
+/** A keyed hash that tells an admin CLI whether it has the servers' HMAC_KEY (config/settings-check.ts). */
+export const settingsCheckKey = () => 'settings-check';
 
 // Subjects are HMACs (see auth/rate-limiter.ts, auth/lockout.ts): no email or IP appears in a key.
 export const rateLimitKey = (limitName: string, subjectHash: string, windowStart: number) => `rate:{${limitName}:${subjectHash}}:${windowStart}`;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -161,6 +162,20 @@ describe('npm run cli -- user ...', () => {
     const noRedis = await cli(['user', 'list'], { REDIS_URL: undefined });
     expect(noRedis.code).toBe(2);
     expect(noRedis.stderr).toContain('REDIS_URL is not set');
+  });
+
+  it('npm run cli reads .env from where it runs, as npm start does', async () => {
+    // The cli script's own node flags, with its entry made absolute, run in the operator's directory.
+    const [, ...flags] = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts.cli!.split(' ');
+    const args = flags.map((flag) => (flag.endsWith('.ts') ? join(process.cwd(), flag) : flag));
+    writeFileSync(join(dir, '.env'), Object.entries(env).filter(([name]) => name !== 'PATH').map(([name, value]) => `${name}=${value}`).join('\n'));
+    try {
+      const result = spawnSync(process.execPath, [...args, 'user', 'add', 'from-dotenv@example.com'], { cwd: dir, env: { PATH: env.PATH! }, encoding: 'utf8' });
+      expect([result.status, result.stderr]).toEqual([0, '']);
+      expect(await sesame.accounts.findByEmail('from-dotenv@example.com')).toBeDefined();
+    } finally {
+      rmSync(join(dir, '.env'));
+    }
   });
 
   it('names the setting when the configuration is invalid', async () => {

@@ -150,4 +150,19 @@ describe('signing key rotation across instances', () => {
     expect(inProcess.ok && listed.keys).toEqual(inProcess.ok && inProcess.keys);
     expect(output.stdout).not.toMatch(/"(d|p|q|dp|dq|qi|sealed)"/);
   });
+
+  it('npm run cli refuses to change the key set with settings other than the servers\'', async () => {
+    const { config } = instances[0]!;
+    const env = { PATH: process.env.PATH ?? '', NODE_ENV: 'test', REDIS_URL: redis.url, REDIS_KEY_PREFIX: prefix, COOKIE_KEYS: config.cookieKeys[0]!, HMAC_KEY: config.hmacKey };
+    const before = await keysCommand('list');
+    // Another ENCRYPTION_KEYS (a shell without the servers' .env): a key sealed under it would stop every server at its next start.
+    const sealedElsewhere = await runCli(['keys', 'add', 'ES256'], { env: { ...env, ENCRYPTION_KEYS: `other:${randomBytes(32).toString('base64url')}` } });
+    expect(sealedElsewhere.code).toBe(2);
+    expect(sealedElsewhere.stderr).toContain('ENCRYPTION_KEYS cannot open the key set kept in Redis');
+    // Another HMAC_KEY: refused before any command runs.
+    const otherHmac = await runCli(['keys', 'add', 'ES256'], { env: { ...env, ENCRYPTION_KEYS: config.encryptionKeys, HMAC_KEY: randomBytes(32).toString('base64url') } });
+    expect(otherHmac.code).toBe(2);
+    expect(otherHmac.stderr).toContain('HMAC_KEY is not the one the Sesame servers on this Redis use');
+    expect(await keysCommand('list')).toEqual(before);
+  });
 });
