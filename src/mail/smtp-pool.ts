@@ -48,12 +48,14 @@ export function createSmtpPool({ host, port, secure, auth, maxConnections = 4, m
     const pooled: Pooled = { smtp, messages: 0, closed: false };
     return new Promise((resolve, reject) => {
       let settled = false;
+      // Settled before discarding: closing the connection ends it at once, and that "closed"
+      // must not stand in for the cause (refused, unknown host, wrong password).
       const fail = (error: Error) => {
-        discard(pooled);
         if (!settled) {
           settled = true;
           reject(error);
         }
+        discard(pooled);
       };
       // After the connection is handed out, errors reach the send in flight through its callback;
       // an idle connection that the server (or the idle timeout) ends is simply dropped.
@@ -66,10 +68,7 @@ export function createSmtpPool({ host, port, secure, auth, maxConnections = 4, m
           return resolve(pooled);
         }
         smtp.login(auth, (loginError) => {
-          if (loginError) {
-            smtp.close();
-            return fail(loginError);
-          }
+          if (loginError) return fail(loginError);
           settled = true;
           resolve(pooled);
         });
