@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config/load-config.ts';
 import { makeShippedConfigDir, productionEnvironment } from '../helpers/shipped-config-dir.ts';
@@ -82,5 +82,18 @@ describe('secrets of the operations side', () => {
     expect(config.jwks.keys).toEqual([]);
     expect(problemsOf(production({ JWKS_FILE: join(root, 'nope.json') }))).toContain('JWKS_FILE: file not found');
     expect(problemsOf(production({ JWKS_FILE: undefined, REDIS_URL: undefined }))).toContain('JWKS_FILE: file not found');
+  });
+
+  it('.env.example copied as it is sets nothing that stops production with Redis (secrets, URLs and apps filled in)', () => {
+    const setByExample = Object.fromEntries(
+      readFileSync('.env.example', 'utf8')
+        .split('\n')
+        .filter((line) => /^[A-Z_]+=/.test(line))
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    );
+    // What an operator must fill in (secrets, URLs, issuer, proxy, their apps) as production() has it; the rest as the example sets it.
+    const env = { ...setByExample, ...production({ JWKS_FILE: undefined }) };
+    expect(Object.keys(setByExample).filter((name) => !(name in production({ JWKS_FILE: undefined }))).length).toBeGreaterThan(5);
+    expect(() => loadConfig({ env, rootDir: root })).not.toThrow();
   });
 });
