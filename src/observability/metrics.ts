@@ -64,7 +64,7 @@ export function createMetrics() {
   });
   const mailSendFailures = new Counter({ name: 'sesame_mail_send_failures_total', help: 'Failed delivery attempts (each is retried until the last).', registers: [registry] });
   const mailsFailed = new Counter({ name: 'sesame_mails_failed_total', help: 'Sign-in mails given up after their last attempt.', registers: [registry] });
-  const mailTransportUp = new Gauge({ name: 'sesame_mail_transport_up', help: '1 when the last readiness check reached the mail transport, else 0.', registers: [registry] });
+  const mailTransportUp = new Gauge({ name: 'sesame_mail_transport_up', help: '1 when the last check (at start, then at /readyz probes) reached the mail transport, else 0. Absent where this process sends no mail.', registers: [registry] });
 
   return {
     registry,

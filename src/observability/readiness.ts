@@ -47,6 +47,11 @@ export function createReadiness({ store, mailTransport, mailRequired, mailCheckS
     }
   }
 
+  // sesame_mail_transport_up says what a check found: checked once at start rather than read as
+  // "down" until the first probe, and absent from a process that sends no mail at all.
+  if (mailTransport) queueMicrotask(() => void checkMail());
+  else metrics.registry.removeSingleMetric('sesame_mail_transport_up');
+
   function checkMail(): Promise<CheckState> {
     if (!mailTransport) return Promise.resolve('not-checked');
     if (mailResult && now() - mailResult.checkedAt < mailCheckSeconds * 1000) return Promise.resolve(mailResult.state);

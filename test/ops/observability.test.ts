@@ -4,6 +4,7 @@ import { metricsAccessFor } from '../../src/app.ts';
 import { createLogger } from '../../src/logger.ts';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
 import { requestSignInMail, signInWithCode, signInWithLink } from '../helpers/sign-in.ts';
+import { startSesame } from '../helpers/start-sesame.ts';
 import { testConfig } from '../helpers/test-config.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
@@ -60,6 +61,23 @@ describe('/healthz and /readyz', () => {
     }
     expect(((await (await fetch(`${running.sesame.url}/readyz`)).json()) as { checks: { mail: string } }).checks.mail).toBe('up');
     expect(sample(await scrape(), 'sesame_mail_transport_up')).toBe(1);
+  });
+});
+
+describe('sesame_mail_transport_up', () => {
+  it('is checked at start, not "down" until the first probe, and absent where the process sends no mail', async () => {
+    const scrapeOf = async (url: string) => (await fetch(`${url}/metrics`)).text();
+    const sends = await startSesame({ redisUrl: running.redis.url, smtpUrl: running.smtp.url });
+    const queuesOnly = await startSesame({ redisUrl: running.redis.url, smtpUrl: running.smtp.url, config: { mailQueue: { ...running.sesame.config.mailQueue, worker: 'off' } } });
+    try {
+      let text = await scrapeOf(sends.url);
+      for (let tries = 0; tries < 50 && sample(text, 'sesame_mail_transport_up') !== 1; tries++) text = await new Promise((resolve) => setTimeout(() => resolve(scrapeOf(sends.url)), 20));
+      expect(sample(text, 'sesame_mail_transport_up')).toBe(1);
+      expect(await scrapeOf(queuesOnly.url)).not.toContain('sesame_mail_transport_up');
+    } finally {
+      await sends.close();
+      await queuesOnly.close();
+    }
   });
 });
 
