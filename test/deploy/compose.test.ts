@@ -73,9 +73,12 @@ describe('docker-compose.yml', () => {
   });
 
   it('is wired through the configuration contract: every variable is documented, and the result passes validation in production', () => {
+    // What the compose file decides itself; every other setting is passed through from .env.
+    const decidedHere = ['NODE_ENV', 'PORT', 'REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS', 'REDIS_SENTINEL_NAME', 'REDIS_USERNAME', 'REDIS_PASSWORD', 'JWKS_FILE'];
     for (const name of ['sesame', 'keys', 'worker']) {
       const environment = services[name]!.environment!;
       for (const variable of Object.keys(environment)) expect([name, variable, ENV_VAR_NAMES.has(variable)]).toEqual([name, variable, true]);
+      expect([name, [...ENV_VAR_NAMES].filter((variable) => !(variable in environment) && !decidedHere.includes(variable))]).toEqual([name, []]);
       // An image's working directory: the config files and nothing else (no development .sesame/).
       const rootDir = makeShippedConfigDir('compose-root');
       const config = loadConfig({ env: environment, rootDir });
