@@ -25,6 +25,14 @@ async function main(role: ProcessRole) {
   const sesame = await createSesame({ config, logger, role });
   const server = createServer(sesame.handler);
   server.on('clientError', sesame.answerClientError);
+  // Only listening can fail here (the port taken, or not ours to open): say which, close what
+  // createSesame opened, and exit, rather than die on an unhandled 'error' with a stack trace.
+  server.once('error', async (error: NodeJS.ErrnoException) => {
+    const why = error.code === 'EADDRINUSE' ? 'is already in use' : error.code === 'EACCES' ? 'needs privileges this process does not have' : `cannot be opened (${error.message})`;
+    logger.error({ port: config.port, code: error.code }, `cannot listen: port ${config.port} ${why}. Set PORT to a free port.`);
+    await sesame.close();
+    process.exit(1);
+  });
   server.listen(config.port, () => {
     const what = role === 'worker' ? 'Sesame mail worker is running' : `Sesame is listening: ${config.issuer}${config.devTools ? ` (try ${config.issuer}/demo)` : ''}`;
     logger.info({ issuer: config.issuer, port: config.port, role, mailWorker: role === 'worker' || config.mailQueue.worker === 'on' }, what);

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
+import { resolve } from 'node:path';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
 import { freePort, startRedis, uniquePrefix, type StartedRedis } from '../helpers/redis.ts';
 import { startRelyingParty } from '../helpers/relying-party.ts';
@@ -37,6 +39,26 @@ async function start(role?: 'worker', extra: Record<string, string> = {}): Promi
   running.push(sesame);
   return { sesame, url };
 }
+
+describe('start-up', () => {
+  it('a port already in use is one clear log line and exit 1, not a stack trace', async () => {
+    const port = await freePort();
+    const holder = createServer().listen(port, '0.0.0.0');
+    await new Promise((resolve) => holder.once('listening', resolve));
+    try {
+      const child = spawn(process.execPath, ['--experimental-strip-types', '--disable-warning=ExperimentalWarning', resolve('src/main.ts')], { cwd: dir, env: { ...env, PORT: String(port), ISSUER: `http://127.0.0.1:${port}` } });
+      let output = '';
+      child.stdout.on('data', (chunk) => (output += chunk));
+      child.stderr.on('data', (chunk) => (output += chunk));
+      const code = await new Promise((resolveExit) => child.once('exit', resolveExit));
+      expect(code).toBe(1);
+      expect(output).toContain(`cannot listen: port ${port} is already in use`);
+      expect(output).not.toMatch(/Unhandled 'error' event|\n\s+at /);
+    } finally {
+      holder.close();
+    }
+  });
+});
 
 describe('mail that is never lost', () => {
   it('delivers a mail queued by a process that was killed, from a worker started afterwards (npm run worker)', async () => {
