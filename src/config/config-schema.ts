@@ -263,7 +263,7 @@ export function validateConfig(config: Config, problems = new ProblemList()): Re
     if (!isIntIn(seconds, 1, 10 * 365 * 86400)) problems.add(`ttl.${name}`, `must be a positive integer (got ${seconds})`);
   }
   if (config.ttl.interactionSeconds < code.ttlSeconds) {
-    problems.add('ttl.interactionSeconds', `must be at least SIGN_IN_CODE_TTL_SECONDS (${code.ttlSeconds}): a link must not outlive its sign-in`);
+    problems.add('ttl.interactionSeconds', `(${config.ttl.interactionSeconds}, config/default.json) must be at least SIGN_IN_CODE_TTL_SECONDS (${code.ttlSeconds}): a link must not outlive its sign-in. Raise it too, or choose a shorter SIGN_IN_CODE_TTL_SECONDS`);
   }
   if (config.ttl.grantSeconds < config.ttl.refreshTokenSeconds) {
     problems.add('ttl.grantSeconds', 'must be at least ttl.refreshTokenSeconds: the grant caps every refresh token');

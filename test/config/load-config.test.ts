@@ -107,6 +107,11 @@ describe('bad values', () => {
     expect(text).toMatch(/^rateLimits\.codeEntriesPerIp: must be set/m);
   });
 
+  it('a link lifetime longer than the sign-in\'s says which setting to raise with it', () => {
+    expect(problemsOf({ SIGN_IN_CODE_TTL_SECONDS: '3600' }).join('\n')).toContain('ttl.interactionSeconds: (1800, config/default.json) must be at least SIGN_IN_CODE_TTL_SECONDS (3600): a link must not outlive its sign-in. Raise it too');
+    expect(() => problemsOf({ SIGN_IN_CODE_TTL_SECONDS: '1800' })).toThrow('expected a ConfigError');
+  });
+
   it('never prints a secret from a URL', () => {
     const text = problemsOf({ REDIS_URL: 'http://admin:hunter2hunter2@redis:6379' }).join('\n');
     expect(text).toContain('REDIS_URL');
