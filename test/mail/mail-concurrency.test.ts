@@ -15,7 +15,8 @@ const MAILS = 11;
  * overlap there: it counts the connections and the messages in flight at the same moment.
  */
 async function startSlowRelay(holdMs: number) {
-  let connections = 0;
+  // Connections that carried mail (not, say, the readiness check's, which only says hello).
+  const mailConnections = new Set<string>();
   let inFlight = 0;
   let mostInFlight = 0;
   let received = 0;
@@ -23,8 +24,8 @@ async function startSlowRelay(holdMs: number) {
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
-    onConnect(_session, callback) {
-      connections++;
+    onMailFrom(_address, session, callback) {
+      mailConnections.add(session.id);
       callback();
     },
     onData(stream, _session, callback) {
@@ -43,7 +44,7 @@ async function startSlowRelay(holdMs: number) {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`,
-    connections: () => connections,
+    connections: () => mailConnections.size,
     mostInFlight: () => mostInFlight,
     received: () => received,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
