@@ -1,4 +1,5 @@
 import type { MailJob } from './mail-job.ts';
+import { isPermanentRejection } from './permanent-rejection.ts';
 
 export interface EnqueueOptions {
   /**
@@ -77,7 +78,7 @@ export function createInProcessMailQueue({
     try {
       await deliver(job);
     } catch (error) {
-      const final = closed || attempt > retries;
+      const final = closed || attempt > retries || isPermanentRejection(error);
       onError(error, job, attempt, final);
       if (final) return;
       const timer = setTimeout(() => {

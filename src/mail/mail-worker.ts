@@ -1,9 +1,10 @@
-import { Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { SecretBox } from '../auth/secret-box.ts';
 import type { RedisClient } from '../store/redis-connection.ts';
 import { MAIL_JOB_ASSOCIATED_DATA, type SealedMailJob } from './durable-mail-queue.ts';
 import { MAIL_QUEUE_NAME } from './mail-queue-keys.ts';
 import type { MailJob } from './mail-job.ts';
+import { isPermanentRejection } from './permanent-rejection.ts';
 
 export interface MailWorkerOptions {
   /** A blocking connection (maxRetriesPerRequest: null); BullMQ duplicates it for its blocking reads. The caller closes it. */
@@ -28,7 +29,13 @@ export function startMailWorker({ connection, prefix, secretBox, deliver, concur
     MAIL_QUEUE_NAME,
     async (job: Job<SealedMailJob>) => {
       const mail = JSON.parse(secretBox.open(job.data.sealed, MAIL_JOB_ASSOCIATED_DATA)) as MailJob;
-      await deliver(mail);
+      try {
+        await deliver(mail);
+      } catch (error) {
+        // BullMQ fails such a job at once, whatever attempts are left.
+        if (isPermanentRejection(error)) throw new UnrecoverableError((error as Error).message);
+        throw error;
+      }
     },
     {
       connection: connection as never,
@@ -42,7 +49,7 @@ export function startMailWorker({ connection, prefix, secretBox, deliver, concur
   worker.on('failed', (job, error) => {
     if (!job) return;
     const attempts = job.opts.attempts ?? 1;
-    onFailure(error, job.attemptsMade, job.attemptsMade >= attempts);
+    onFailure(error, job.attemptsMade, job.attemptsMade >= attempts || error instanceof UnrecoverableError);
   });
   worker.on('error', onConnectionError);
   return {

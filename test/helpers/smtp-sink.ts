@@ -22,6 +22,8 @@ export interface SmtpSink {
    * default the next sign-in mail, so that a security notice to the same address is not taken for one.
    */
   waitForMail(to: string, options?: { timeoutMs?: number; match?: (mail: ReceivedMail) => boolean }): Promise<ReceivedMail>;
+  /** From now on, refuses mail to `address` as a relay refuses an unknown mailbox: 550 to RCPT TO. */
+  refuse(address: string): void;
   pause(): Promise<void>;
   resume(): Promise<void>;
   stop(): Promise<void>;
@@ -41,6 +43,7 @@ export type Mailbox = Pick<SmtpSink, 'waitForMail'>;
 /** A real SMTP server in the test process; each received message is parsed and handed out once. */
 export async function startSmtpSink(): Promise<SmtpSink> {
   const messages: ReceivedMail[] = [];
+  const refused = new Set<string>();
   const handedOut = new Set<ReceivedMail>();
   const listeners = new Set<() => void>();
 
@@ -49,6 +52,10 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       authOptional: true,
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
+      onRcptTo(address, _session, callback) {
+        if (refused.has(asciiAddress(address.address))) return callback(Object.assign(new Error('5.1.1 No such user here'), { responseCode: 550 }));
+        callback();
+      },
       onData(stream, session, callback) {
         simpleParser(stream)
           .then((parsed) => {
@@ -101,6 +108,9 @@ export async function startSmtpSink(): Promise<SmtpSink> {
         }, timeoutMs);
         if (!check()) listeners.add(check);
       });
+    },
+    refuse(address) {
+      refused.add(asciiAddress(address));
     },
     async pause() {
       await close();

@@ -73,4 +73,20 @@ describe('sign-in mail through the durable queue', () => {
     // A sent mail leaves nothing in the queue.
     await until(async () => !(await rawQueueContents()).includes('sealed'), 'the sent job to be removed');
   });
+
+  // Last: the job it gives up stays in the queue (sealed) for a day, for inspection.
+  it('gives up at once on a mail the relay refuses for good (550 to the recipient), instead of retrying it for minutes', async () => {
+    const email = 'no-such-mailbox@example.com';
+    running.smtp.refuse(email);
+    const value = async (counter: { get(): Promise<{ values: { value: number }[] }> }) => (await counter.get()).values[0]?.value ?? 0;
+    const [failedBefore, attemptsBefore] = [await value(running.sesame.metrics.mailsFailed), await value(running.sesame.metrics.mailSendFailures)];
+    const browser = new HttpBrowser();
+    const emailPage = await browser.navigate((await running.rp.startAuthorization()).url);
+    const check = await browser.navigate(`${emailPage.url}/email`, { form: { ...formFields(emailPage.html, '/email'), email } });
+    expect(check.url).toMatch(/\/check$/);
+    await until(async () => (await value(running.sesame.metrics.mailsFailed)) === failedBefore + 1, 'the mail given up');
+    // One attempt, not the ten a passing failure gets.
+    expect(await value(running.sesame.metrics.mailSendFailures)).toBe(attemptsBefore + 1);
+    expect(running.smtp.messages.filter((mail) => mail.to === email)).toEqual([]);
+  });
 });

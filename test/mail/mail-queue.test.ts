@@ -24,6 +24,26 @@ describe('in-process mail queue', () => {
     await queue.close();
   });
 
+  it('retries a passing failure, and gives up at once on a permanent refusal of the recipient or the message', async () => {
+    const attempts: { to: string; attempt: number; final: boolean }[] = [];
+    const refusals: Record<string, Error> = {
+      'gone@example.com': Object.assign(new Error('550 5.1.1 No such user'), { responseCode: 550, command: 'RCPT TO' }),
+      'busy@example.com': Object.assign(new Error('451 4.3.0 Try again later'), { responseCode: 451, command: 'RCPT TO' }),
+      'sender@example.com': Object.assign(new Error('553 sender rejected'), { responseCode: 553, command: 'MAIL FROM' }),
+    };
+    const queue = createInProcessMailQueue({
+      deliver: async (j) => { throw refusals[j.to]!; },
+      retries: 2,
+      backoffMs: () => 1,
+      onError: (_error, j, attempt, final) => void attempts.push({ to: j.to, attempt, final }),
+    });
+    for (const to of Object.keys(refusals)) await queue.enqueue(job(to));
+    await queue.idle();
+    const finalAttempt = (to: string) => attempts.filter((a) => a.to === to).find((a) => a.final)?.attempt;
+    expect(Object.keys(refusals).map((to) => [to, finalAttempt(to)])).toEqual([['gone@example.com', 1], ['busy@example.com', 3], ['sender@example.com', 3]]);
+    await queue.close();
+  });
+
   it('a notBefore that fails still lets the job go out', async () => {
     const delivered: string[] = [];
     const queue = createInProcessMailQueue({ deliver: async (j) => void delivered.push(j.to) });

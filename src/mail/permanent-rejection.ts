@@ -1,0 +1,10 @@
+/**
+ * A relay's 5xx to the recipient or to the message itself (RFC 5321 §4.2.1: "permanent negative
+ * completion"): the same mail sent again can only be refused again, so it is not retried. A 5xx to
+ * the sender or to the login is retried all the same: that is the relay's configuration or ours,
+ * which an operator can fix while the mail waits.
+ */
+export function isPermanentRejection(error: unknown): boolean {
+  const { responseCode, command } = (error ?? {}) as { responseCode?: unknown; command?: unknown };
+  return typeof responseCode === 'number' && responseCode >= 500 && responseCode < 600 && (command === 'RCPT TO' || command === 'DATA');
+}
