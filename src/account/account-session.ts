@@ -50,7 +50,6 @@ export function createAccountSessions({ config, accounts, csrf }: { config: Read
     }
   }
 
-
   return {
     write(ctx: Context, session: AccountSession) {
       const value = Buffer.from(JSON.stringify(session)).toString('base64url');

@@ -3,10 +3,11 @@ import type { IncomingMessage } from 'node:http';
 /**
  * oidc-provider builds every URL it publishes or redirects to (discovery's endpoints, jwks_uri,
  * the audience it expects in client assertions) from the request's URL and host, and Koa takes
- * that host from X-Forwarded-Host when TRUST_PROXY is on. Whoever sends a request would choose it, and a
- * document answered for them can be kept by Sesame's own cache (published-documents.ts) or a CDN
- * and then given to everyone: endpoints on an attacker's host, where apps send their secrets and
- * codes. Sesame has one public name, the issuer's: every request is read as addressed to it.
+ * that host from X-Forwarded-Host when TRUST_PROXY is on. Whoever sends a request would choose
+ * it, and a document answered for them can be kept by Sesame's own cache (published-documents.ts)
+ * or a CDN and then given to everyone: endpoints on an attacker's host, where apps send their
+ * secrets and codes. Sesame has one public name, the issuer's: every request is read as addressed
+ * to it.
  */
 export function createIssuerHostPin(issuer: string) {
   const { host, protocol } = new URL(issuer);
