@@ -28,6 +28,8 @@ export interface ClientRegistration {
   mfa?: ClientMfaPolicy;
   /** false: "remember this browser" is neither offered nor honoured for this app. @default true */
   remember_device?: boolean;
+  /** true: each refresh replaces the refresh token (always so for public clients). @default false for confidential clients */
+  rotate_refresh_tokens?: boolean;
   [metadata: string]: unknown;
 }
 
@@ -355,6 +357,8 @@ function validateClients(clients: unknown, problems: ProblemList) {
     if (c.mfa !== undefined && !CLIENT_MFA_POLICIES.includes(c.mfa as ClientMfaPolicy)) problems.add(`${where}.mfa`, `must be "off", "optional" or "required" (got ${JSON.stringify(c.mfa)})`);
     if (c.remember_device !== undefined && typeof c.remember_device !== 'boolean') problems.add(`${where}.remember_device`, 'must be true or false');
     if (c.consent_page !== undefined && typeof c.consent_page !== 'boolean') problems.add(`${where}.consent_page`, 'must be true or false');
+    if (c.rotate_refresh_tokens !== undefined && typeof c.rotate_refresh_tokens !== 'boolean') problems.add(`${where}.rotate_refresh_tokens`, 'must be true or false');
+    else if (c.rotate_refresh_tokens === false && c.token_endpoint_auth_method === 'none') problems.add(`${where}.rotate_refresh_tokens`, 'cannot be false for a public client: rotation is what catches a stolen refresh token (RFC 9700 §4.14.2)');
     if (c.token_endpoint_auth_method !== 'none' && c.client_secret !== undefined && (typeof c.client_secret !== 'string' || c.client_secret.length < 32)) {
       problems.add(`${where}.client_secret`, 'must be a string of at least 32 characters');
     }

@@ -63,6 +63,12 @@ export function observeProvider(provider: Provider, { metrics, logger }: { metri
     const consent = result?.consent as { givenWithSignIn?: boolean } | undefined;
     if (result?.login && (!consent || consent.givenWithSignIn === true)) metrics.signInsCompleted.inc({ amr: (result.login.amr ?? []).join('+') || 'none' });
   });
+  // Why an app's tokens stopped working, for the operator: a code or rotated refresh token used
+  // twice (route token) revokes its whole grant, as do sign-out and the revocation endpoint.
+  provider.on('grant.revoked', (ctx: { oidc?: { route?: string; client?: { clientId: string } }; state?: { requestId?: string } }) => {
+    const route = ctx.oidc?.route;
+    logger.info({ requestId: ctx.state?.requestId, route, clientId: ctx.oidc?.client?.clientId }, route === 'token' ? 'grant revoked: a code or refresh token was used twice' : 'grant revoked');
+  });
   provider.on('server_error', (ctx: { state?: { requestId?: string }; path?: string }, error: Error) => {
     logger.error({ err: error, requestId: ctx.state?.requestId, path: ctx.path }, 'oidc-provider server error');
   });

@@ -7,6 +7,7 @@ import { clientDisplayName } from '../interaction/client-name.ts';
 import { ACR_EMAIL, ACR_MFA } from './acr.ts';
 import { loadExistingGrant } from './implied-grant.ts';
 import { sessionAccountGone } from './session-account-gone.ts';
+import { rotatesRefreshTokens } from './refresh-token-rotation.ts';
 
 export interface ProviderHooks {
   adapter: NonNullable<Configuration['adapter']>;
@@ -39,7 +40,7 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
       require_auth_time: true,
     },
     extraClientMetadata: {
-      properties: ['first_party', 'consent_page', 'resource_server', 'mfa', 'remember_device'],
+      properties: ['first_party', 'consent_page', 'resource_server', 'mfa', 'remember_device', 'rotate_refresh_tokens'],
       validator(_ctx, key, value) {
         if (value === undefined) return;
         if (key === 'mfa') {
@@ -77,7 +78,7 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
     // (/auth/:uid?client_id=… without its cookie) made authorization_error_handler.js call
     // oneRedirectUriClients with ctx.oidc.params undefined, a TypeError and a 500.
     allowOmittingSingleRegisteredRedirectUri: false,
-    rotateRefreshToken: true,
+    rotateRefreshToken: rotatesRefreshTokens,
     ttl: {
       AccessToken: config.ttl.accessTokenSeconds,
       AuthorizationCode: config.ttl.authorizationCodeSeconds,

@@ -130,6 +130,8 @@ describe('bad values', () => {
       { client_id: 'b', redirect_uris: ['https://b.example/cb'], mfa: 'always' },
       { client_id: 'c', redirect_uris: ['https://c.example/cb'], mfa: 'required', remember_device: 'no', consent_page: 'yes' },
       { client_id: 'sesame-account', redirect_uris: ['https://d.example/cb'] },
+      { client_id: 'e', redirect_uris: ['https://e.example/cb'], token_endpoint_auth_method: 'none', rotate_refresh_tokens: false },
+      { client_id: 'f', redirect_uris: ['https://f.example/cb'], rotate_refresh_tokens: 'yes' },
     ]));
     const policy = problemsOf({ CLIENTS_FILE: join(root, 'policy.json') }).join('\n');
     expect(policy).toContain('CLIENTS_FILE[0].mfa: must be "off", "optional" or "required" (got "always")');
@@ -137,6 +139,8 @@ describe('bad values', () => {
     expect(policy).toContain('CLIENTS_FILE[1].consent_page: must be true or false');
     expect(policy).not.toContain('CLIENTS_FILE[1].mfa');
     expect(policy).toContain('CLIENTS_FILE[2].client_id: "sesame-account" is reserved');
+    expect(policy).toContain('CLIENTS_FILE[3].rotate_refresh_tokens: cannot be false for a public client');
+    expect(policy).toContain('CLIENTS_FILE[4].rotate_refresh_tokens: must be true or false');
 
     // A machine client needs no redirect_uris; an app that signs people in does, and they must be strings.
     writeFileSync(join(root, 'machines.json'), JSON.stringify([

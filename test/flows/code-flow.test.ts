@@ -3,7 +3,7 @@ import * as client from 'openid-client';
 import { decodeJwt } from 'jose';
 import { startRelyingParty } from '../helpers/relying-party.ts';
 import { signInWithCode, signInWithLink } from '../helpers/sign-in.ts';
-import { MACHINE_CLIENT } from '../helpers/test-config.ts';
+import { FIRST_PARTY_CLIENT, MACHINE_CLIENT } from '../helpers/test-config.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 import { HttpBrowser } from '../helpers/http-browser.ts';
 
@@ -39,6 +39,15 @@ describe('authorization-code flow with PKCE, signed in by email code', () => {
     expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
     expect(refreshed.access_token).not.toBe(tokens.access_token);
     await expect(client.refreshTokenGrant(running.rp.config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('a public client\'s refresh tokens rotate though it registered nothing about it', async () => {
+    const spa = await startRelyingParty(running.sesame.url, FIRST_PARTY_CLIENT);
+    expect(FIRST_PARTY_CLIENT.rotate_refresh_tokens).toBeUndefined();
+    const { tokens } = await signInWithCode({ rp: spa, smtp: running.smtp, authorizationParams: { scope: 'openid email offline_access', prompt: 'consent' } }, 'spa-refresh@example.com');
+    const refreshed = await client.refreshTokenGrant(spa.config, tokens.refresh_token!);
+    expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
+    await expect(client.refreshTokenGrant(spa.config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
   it('introspects an active token, revokes it, then introspection says inactive', async () => {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import * as client from 'openid-client';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
-import { finishAtApp, requestSignInMail } from '../helpers/sign-in.ts';
-import { testConfig } from '../helpers/test-config.ts';
+import { startRelyingParty } from '../helpers/relying-party.ts';
+import { finishAtApp, requestSignInMail, signInWithCode } from '../helpers/sign-in.ts';
+import { SERVER_APP_CLIENT, testConfig } from '../helpers/test-config.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
 // Fifty parallel entries of one code come from one test client: the per-IP budget for code
@@ -71,6 +72,16 @@ describe('concurrent double redemption: exactly one wins', () => {
     const rotated = (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof client.refreshTokenGrant>>>).value;
     await expect(client.refreshTokenGrant(running.rp.config, rotated.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
     expect((await client.tokenIntrospection(running.rp.config, rotated.access_token)).active).toBe(false);
+  });
+
+  it('a server-side app (refresh tokens not rotated) refreshing in several processes at once keeps its grant', async () => {
+    const serverApp = await startRelyingParty(running.sesame.url, SERVER_APP_CLIENT);
+    const { tokens } = await signInWithCode({ rp: serverApp, smtp: running.smtp, authorizationParams: { scope: 'openid email offline_access', prompt: 'consent' } }, 'many-processes@example.com');
+    const outcomes = await Promise.all(Array.from({ length: PARALLEL }, () => client.refreshTokenGrant(serverApp.config, tokens.refresh_token!)));
+    // Every one succeeds, and the refresh token stays what it was: nothing for a later refresh to trip over.
+    expect(new Set(outcomes.map((outcome) => outcome.refresh_token))).toEqual(new Set([tokens.refresh_token]));
+    for (const outcome of outcomes) expect((await client.tokenIntrospection(serverApp.config, outcome.access_token)).active).toBe(true);
+    expect((await client.refreshTokenGrant(serverApp.config, tokens.refresh_token!)).access_token).toBeDefined();
   });
 
   it('a code reused after a successful exchange revokes what it issued', async () => {

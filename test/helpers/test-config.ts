@@ -22,6 +22,20 @@ export const TEST_CLIENT: ClientRegistration = {
   response_types: ['code'],
   token_endpoint_auth_method: 'client_secret_basic',
   scope: 'openid email profile offline_access',
+  // Opted in: most refresh tests here are about rotation and its reuse detection.
+  rotate_refresh_tokens: true,
+};
+
+/** A server-side app as registered by default: confidential, its refresh tokens not rotated. */
+export const SERVER_APP_CLIENT: ClientRegistration = {
+  client_id: 'server-app',
+  client_secret: 'server-app-secret-0123456789abcdef012345678',
+  client_name: 'Server App',
+  redirect_uris: ['http://127.0.0.1:9/server-callback'],
+  grant_types: ['authorization_code', 'refresh_token'],
+  response_types: ['code'],
+  token_endpoint_auth_method: 'client_secret_basic',
+  scope: 'openid email offline_access',
 };
 
 export const FIRST_PARTY_CLIENT: ClientRegistration = {
@@ -52,7 +66,7 @@ export function testConfig(overrides: Partial<Config> & { issuer: string }): Rea
     appName: 'Sesame',
     redis: { url: undefined, keyPrefix: 'unused:' },
     mail: { smtpUrl: undefined, from: 'Sesame <no-reply@sesame.test>' },
-    clients: [TEST_CLIENT, FIRST_PARTY_CLIENT, MACHINE_CLIENT],
+    clients: [TEST_CLIENT, SERVER_APP_CLIENT, FIRST_PARTY_CLIENT, MACHINE_CLIENT],
     signup: 'open',
     cookieKeys: [randomBytes(32).toString('base64url')],
     hmacKey: randomBytes(32).toString('base64url'),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { Writable } from 'node:stream';
+import * as client from 'openid-client';
 import { metricsAccessFor } from '../../src/app.ts';
 import { createLogger } from '../../src/logger.ts';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
@@ -137,6 +138,15 @@ describe('request logs', () => {
     const line = logLines.find((l) => l.msg === 'request' && l.requestId === requestId);
     expect(line).toMatchObject({ level: 30, service: 'sesame', method: 'GET', path: '/healthz', route: '/healthz', status: 200 });
     expect(typeof line!.durationMs).toBe('number');
+  });
+
+  it('says why an app\'s tokens stopped working: a refresh token used twice revoked the grant', async () => {
+    const { tokens } = await signInWithCode({ ...running, authorizationParams: { scope: 'openid email offline_access', prompt: 'consent' } }, 'reused-refresh@example.com');
+    await client.refreshTokenGrant(running.rp.config, tokens.refresh_token!);
+    await expect(client.refreshTokenGrant(running.rp.config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    const line = logLines.find((l) => l.msg === 'grant revoked: a code or refresh token was used twice');
+    expect(line).toMatchObject({ level: 30, route: 'token', clientId: 'test-app' });
+    expect(rawLog).not.toContain(tokens.refresh_token!);
   });
 
   it('never logs a link token, a code, a cookie or a query string', async () => {
