@@ -115,8 +115,8 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   const buildProvider = (keys: Config['jwks']) => {
     const built = createProvider(config, hooks, keys);
     observeProvider(built, { metrics, logger });
-    // "Yes, sign me out" ends every session of Sesame in this browser, the account page's too,
-    // and forgets which addresses signed in here ("No" only signs out of the one app).
+    // "Sign out of Sesame on this browser" ends every session of Sesame in this browser, the account page's too,
+    // and forgets which addresses signed in here ("Only sign out of <app>" ends just that app's).
     built.on('end_session.success', (ctx: Koa.Context & { oidc?: { params?: { logout?: unknown } } }) => {
       if (!ctx.oidc?.params?.logout) return;
       clearAccountSessionCookie(ctx);

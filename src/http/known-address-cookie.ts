@@ -39,7 +39,7 @@ export function rememberKnownAddress(ctx: WithCookies, hmacKey: string, email: s
   ctx.cookies.set(KNOWN_ADDRESS_COOKIE, proofs.join('.'), { signed: true, httpOnly: true, sameSite: 'lax', secure, path: '/interaction', maxAge: DAYS * 86_400_000, overwrite: true });
 }
 
-/** "Yes, sign me out": the next person at this browser learns nothing of the addresses used in it. */
+/** Signing out of Sesame on this browser: the next person at this browser learns nothing of the addresses used in it. */
 export function forgetKnownAddresses(ctx: WithCookies) {
   ctx.cookies.set(KNOWN_ADDRESS_COOKIE, null, { signed: true, path: '/interaction', overwrite: true });
 }

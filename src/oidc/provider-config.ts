@@ -120,7 +120,7 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
         async postLogoutSuccessSource(ctx) {
           // The library sets no status here: without this the page went out as Koa's default 404.
           ctx.status = 200;
-          // The library names the app only when the person chose "No, stay signed in": then only
+          // The library names the app only when the person chose "Only sign out of <app>": then only
           // that app's sign-in ended, and Sesame's session in this browser goes on.
           const client = ctx.oidc.client;
           await renderPage(ctx, 'logged-out', { clientName: client && clientDisplayName(client.clientName ?? client.clientId), stillSignedIn: client !== undefined });

@@ -162,7 +162,7 @@ describe('/account', () => {
   it('signs out of the page and offers to sign out of Sesame', async () => {
     const { browser, page } = await signInToAccountPage('leaving@example.com');
     const signedOut = await browser.navigate(`${running.sesame.url}/account/sign-out`, { form: formFields(page.html, '/account/sign-out') });
-    expect(signedOut.html).toContain('Yes, sign me out');
+    expect(signedOut.html).toContain('Sign out of Sesame on this browser');
     expect(browser.cookieNames()).not.toContain('sesame_account');
     const done = await browser.navigate(`${running.sesame.url}/session/end/confirm`, { form: { ...formFields(signedOut.html, '/session/end/confirm'), logout: 'yes' } });
     expect(done.url).toBe(`${running.sesame.url}/session/end/success`);
@@ -190,7 +190,7 @@ describe('/account', () => {
     const pending = await running.rp.startAuthorization();
     const tokens = await running.rp.handleCallback(await finishAtApp(browser, await browser.navigate(pending.url)), pending);
     const logout = await browser.navigate(buildEndSessionUrl(running.rp.config, { id_token_hint: tokens.id_token! }).href);
-    expect(logout.html).toContain('Yes, sign me out');
+    expect(logout.html).toContain('Sign out of Sesame on this browser');
     expect(browser.cookieNames()).toContain('sesame_known');
     const done = await browser.navigate(`${running.sesame.url}/session/end/confirm`, { form: { ...formFields(logout.html, '/session/end/confirm'), logout: 'yes' } });
     expect(done.status).toBe(200);
@@ -203,16 +203,24 @@ describe('/account', () => {
     expect(account.html).not.toContain('shared-computer@example.com');
   });
 
-  it('"No, stay signed in" signs out of the app only, and says so', async () => {
+  it('"Only sign out of the app" signs out of the app only, and says so, with a way to sign out of Sesame too', async () => {
     const { browser } = await signInToAccountPage('staying@example.com');
     const pending = await running.rp.startAuthorization();
     const tokens = await running.rp.handleCallback(await finishAtApp(browser, await browser.navigate(pending.url)), pending);
     const logout = await browser.navigate(buildEndSessionUrl(running.rp.config, { id_token_hint: tokens.id_token! }).href);
+    expect(logout.html).toContain('Only sign out of Test App');
     const done = await browser.navigate(`${running.sesame.url}/session/end/confirm`, { form: formFields(logout.html, '/session/end/confirm') });
     expect(done.status).toBe(200);
     expect(done.html).toContain('You are still signed in to Sesame on this browser');
     expect(done.html).not.toContain('You are signed out</h1>');
     expect((await browser.navigate(`${running.sesame.url}/account`)).html).toContain('id="account-email">staying@example.com<');
+    // The page's way to sign out of Sesame too asks once more, without naming an app.
+    const again = await browser.navigate(`${running.sesame.url}${/href="(\/session\/end)"/.exec(done.html)![1]!}`);
+    expect(again.html).toContain('Sign out of Sesame on this browser');
+    expect(again.html).toContain('Stay signed in');
+    const out = await browser.navigate(`${running.sesame.url}/session/end/confirm`, { form: { ...formFields(again.html, '/session/end/confirm'), logout: 'yes' } });
+    expect(out.html).toContain('You are signed out');
+    expect((await browser.navigate(`${running.sesame.url}/account`)).url).toMatch(/\/interaction\/[^/]+$/);
   });
 });
 

@@ -85,7 +85,7 @@ describe('authorization-code flow with PKCE, signed in by email code', () => {
     const endSession = client.buildEndSessionUrl(running.rp.config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: 'http://127.0.0.1:9/signed-out', state: 'bye' });
     const confirm = await browser.navigate(endSession.href);
     expect(confirm.status).toBe(200);
-    expect(confirm.html).toContain('Yes, sign me out');
+    expect(confirm.html).toContain('Sign out of Sesame on this browser');
     const xsrf = /name="xsrf" value="([^"]+)"/.exec(confirm.html)![1]!;
     const action = /action="([^"]+)"/.exec(confirm.html)![1]!;
     const done = await browser.navigate(new URL(action, running.sesame.url).href, { form: { xsrf, logout: 'yes' } });

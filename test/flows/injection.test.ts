@@ -50,7 +50,7 @@ describe('no HTML injection into pages', () => {
     expectInert(consent.page.html);
     expect(consent.page.html).toContain('Evil &lt;img');
     const logout = await consent.browser.navigate(`${running.sesame.url}/session/end?client_id=hostile-app`);
-    expect(logout.html).toContain('Yes, sign me out');
+    expect(logout.html).toContain('Sign out of Sesame on this browser');
     expectInert(logout.html);
   });
 

@@ -36,7 +36,7 @@ async function everyPage(): Promise<Fetched[]> {
   unknownClient.searchParams.set('client_id', 'nobody');
   keep('oidc-provider error page (renderError)', await new HttpBrowser().navigate(unknownClient.href));
   const logout = await signIn.browser.navigate(`${running.sesame.url}/session/end?client_id=test-app`);
-  expect(logout.html).toContain('Yes, sign me out');
+  expect(logout.html).toContain('Sign out of Sesame on this browser');
   keep('oidc-provider logout confirmation', logout);
   const xsrf = /name="xsrf" value="([^"]+)"/.exec(logout.html)![1]!;
   keep('oidc-provider signed-out page', await signIn.browser.navigate(`${running.sesame.url}/session/end/confirm`, { form: { xsrf, logout: 'yes' } }));
