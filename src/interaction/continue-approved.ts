@@ -7,8 +7,11 @@ import type { Interaction } from './load-interaction.ts';
 export function createContinueApproved({ approvals }: Pick<InteractionDeps, 'approvals'>, finishLogin: FinishLogin) {
   return async function continueApproved(ctx: Context) {
     const approval = await approvals.take(ctx.params.uid!);
-    // Not confirmed yet (the no-script button was pressed early): back to waiting.
-    if (!approval) return ctx.redirect(`/interaction/${ctx.params.uid}/check`);
+    // Not confirmed yet (the no-script button was pressed early): back to waiting, saying so.
+    if (!approval) {
+      ctx.status = 303;
+      return ctx.redirect(`/interaction/${ctx.params.uid}/check?notice=not-confirmed`);
+    }
     const interaction: Interaction = ctx.state.interaction;
     // Approved on another device, and this tab may continue by itself: consent is asked on its own page.
     return finishLogin(ctx, interaction, approval.email, { consentGiven: false });

@@ -18,8 +18,21 @@ export function createOpenLink({ provider, signInCodes }: Pick<InteractionDeps, 
   return async function openLink(ctx: Context) {
     const token = typeof ctx.query.t === 'string' ? ctx.query.t : '';
     const pending = LINK_TOKEN_SHAPE.test(token) ? await signInCodes.peekLink(ctx.params.uid!, token) : undefined;
-    if (!pending) throw new SignInExpired('This sign-in link has expired or was already used. Links work once and for a few minutes: request a new one from the app.');
     const interaction = await interactionOfThisBrowser(provider, ctx);
+    if (!pending) {
+      // In the browser where this sign-in still waits, with a newer email out: not "ended".
+      if (interaction && (await signInCodes.pending(interaction.uid))) {
+        ctx.status = 400;
+        ctx.set('Cache-Control', 'no-store');
+        return ctx.render('error', {
+          title: 'A newer email replaced this link',
+          message: 'Your sign-in is still waiting: use the link or the code in the newest email we sent you.',
+          code: 'link_replaced',
+          backUrl: `/interaction/${interaction.uid}/check`,
+        });
+      }
+      throw new SignInExpired('This sign-in link has expired or was already used. Links work once and for a few minutes: request a new one from the app.');
+    }
     const sameBrowser = interaction !== undefined;
     ctx.set('Cache-Control', 'no-store');
     await ctx.render('link-confirm', {

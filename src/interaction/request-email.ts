@@ -42,6 +42,7 @@ export function createRequestEmail({ provider, signInCodes, mailQueue, config }:
       expiresAt: issued.expiresAt.toISOString(),
     }, { notBefore: answered });
     ctx.status = 303;
-    ctx.redirect(`/interaction/${interaction.uid}/check`);
+    // "Send a new link and code" (the check page's form says so): the page tells that the earlier mails stopped working.
+    ctx.redirect(`/interaction/${interaction.uid}/check${form.resend === '1' ? '?notice=resent' : ''}`);
   };
 }

@@ -14,7 +14,18 @@ export interface CheckEmailLocals {
   approved?: boolean;
   /** What the app will receive, shown beside the code form's button: signing in allows it. */
   sharing: Sharing | undefined;
+  /** Said once, after the step that led back here (see CHECK_PAGE_NOTICES). */
+  notice?: CheckPageNotice;
 }
+
+/**
+ * Why the browser was sent back to "check your email", named in its address (`?notice=`): a new
+ * mail went out and the earlier ones stopped working, or "I confirmed the link on another device"
+ * was pressed before that happened.
+ */
+export const CHECK_PAGE_NOTICES = ['resent', 'not-confirmed'] as const;
+export type CheckPageNotice = (typeof CHECK_PAGE_NOTICES)[number];
+const isNotice = (value: unknown): value is CheckPageNotice => CHECK_PAGE_NOTICES.includes(value as CheckPageNotice);
 
 /** Renders "check your email": the code form, the resend form and the waiting notice. */
 export async function renderCheckEmail(ctx: Context, locals: CheckEmailLocals) {
@@ -32,6 +43,7 @@ export function createShowCheckEmail({ provider, signInCodes, approvals }: Pick<
       return ctx.render('approved-continue', { clientName });
     }
     const sharing = await sharingAskedWithSignIn(provider, interaction);
-    await renderCheckEmail(ctx, { clientName, email: pending.email, matchNumber: pending.matchNumber, expiresAt: pending.expiresAt, error: undefined, sharing });
+    const notice = isNotice(ctx.query.notice) ? ctx.query.notice : undefined;
+    await renderCheckEmail(ctx, { clientName, email: pending.email, matchNumber: pending.matchNumber, expiresAt: pending.expiresAt, error: undefined, sharing, notice });
   };
 }

@@ -6,7 +6,7 @@ import { accountEmailKey } from '../store/keys.ts';
 import type { RateLimitHit } from '../http/rate-limit.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 
-export const SIGN_IN_MAIL_LIMITED = 'Too many sign-in emails were asked for, so no new one was sent. A link or code you already received keeps working until it expires.';
+export const SIGN_IN_MAIL_LIMITED = 'Too many sign-in emails were asked for, so no new one was sent. The link and code in the newest email you received keep working until they expire.';
 export const CODE_ENTRIES_LIMITED = 'Too many codes were entered from your network.';
 
 // These run right before readInteractionRecords, without waiting: what they count and read goes to

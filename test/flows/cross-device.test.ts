@@ -80,6 +80,14 @@ describe('magic link opened on another device', () => {
     expect(approved.html).toContain('Sign-in approved');
   });
 
+  it('"I confirmed the link on another device" pressed too early says it is not confirmed yet', async () => {
+    const { browser, uid, checkPage } = await requestSignInMail(running, 'too-early@example.com');
+    const number = /id="match-number">(\d+)</.exec(checkPage.html)![1]!;
+    const page = await browser.navigate(`${running.sesame.url}/interaction/${uid}/continue`, { form: formFields(checkPage.html, '/continue') });
+    expect(page.url).toBe(`${running.sesame.url}/interaction/${uid}/check?notice=not-confirmed`);
+    expect(page.html).toContain(`Not confirmed yet: open the link on your other device and type ${number} there.`);
+  });
+
   it('the code typed into the original tab works while the link waits unopened', async () => {
     const { browser, uid, pending, mail, checkPage } = await requestSignInMail(running, 'typist@example.com');
     const page = await browser.navigate(`${running.sesame.url}/interaction/${uid}/code`, { form: { ...formFields(checkPage.html, '/code'), code: mail.code! } });

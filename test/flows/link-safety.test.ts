@@ -66,10 +66,18 @@ describe('magic links survive mail scanners and work once', () => {
     const { browser, uid, mail: first, checkPage } = await requestSignInMail(running, 'resend@example.com');
     const resend = await browser.navigate(`${running.sesame.url}/interaction/${uid}/email`, { form: { ...formFields(checkPage.html, `${uid}/email`) } });
     expect(resend.status).toBe(200);
+    // The page says that a new mail went out and what became of the earlier ones.
+    expect(resend.html).toContain('The link and code in earlier emails no longer work');
     const second = await running.smtp.waitForMail('resend@example.com');
     expect(second.code).not.toBe(first.code);
     const old = await new HttpBrowser().navigate(first.link!);
     expect(old.status).toBe(400);
+    // In the browser where the sign-in waits, the old link says it was replaced, and leads back.
+    const replaced = await browser.navigate(first.link!);
+    expect(replaced.status).toBe(400);
+    expect(replaced.html).toContain('A newer email replaced this link');
+    expect(replaced.html).toContain(`href="/interaction/${uid}/check"`);
+    expect(replaced.html).not.toContain('This sign-in has ended');
     const wrong = await browser.navigate(`${running.sesame.url}/interaction/${uid}/code`, { form: { csrf: formFields(checkPage.html, '/code').csrf!, code: first.code! } });
     expect(wrong.status).toBe(400);
     expect(wrong.html).toContain('not right');
