@@ -122,6 +122,9 @@ describe('sign-in with an authenticator', () => {
     const reused = await submitTotp(second.browser, second.page, { recovery_code: recoveryCodes[3]! });
     expect(reused.status).toBe(400);
     expect(reused.html).toContain('That recovery code is not right, or it was already used.');
+    // Focus goes to the field whose error the page shows, so a screen reader reads it out.
+    expect(/<input[^>]*id="recovery-code"[^>]*>/.exec(reused.html)![0]).toContain('autofocus');
+    expect(/<input[^>]*id="code"[^>]*>/.exec(reused.html)![0]).not.toContain('autofocus');
     const malformed = await submitTotp(second.browser, second.page, { recovery_code: 'not-a-code' });
     expect(malformed.status).toBe(400);
     expect(malformed.html).toContain('Enter one of your recovery codes');
@@ -202,6 +205,7 @@ describe('client policy', () => {
     const { csrf } = formFields(page.html, '/totp/enroll');
     const wrong = await browser.navigate(page.url, { form: { csrf: csrf!, code: wrongTotpCode(secret) } });
     expect(wrong.status).toBe(400);
+    expect(/<input[^>]*id="code"[^>]*>/.exec(wrong.html)![0]).toContain('autofocus');
     expect(wrong.html).toContain('That code does not match');
     expect(/id="totp-secret">([A-Z2-7 ]+)</.exec(wrong.html)![1]!.replace(/ /g, '')).toBe(secret);
 
