@@ -50,7 +50,8 @@ export function createVerifyTotp({ provider, secondFactor, notices, config, logg
         case 'not-enrolled':
           return ctx.redirect(`/interaction/${interaction.uid}/totp/enroll`);
         case 'wrong': {
-          const left = result.attemptsLeft === 0 ? 'No tries left for now.' : `${result.attemptsLeft} ${result.attemptsLeft === 1 ? 'try' : 'tries'} left.`;
+          // At 0 the next code is refused unread: say so now, not after one more try.
+          const left = result.attemptsLeft === 0 ? `That was the last try for now: go back to ${subject.clientName} and start again in a while.` : `${result.attemptsLeft} ${result.attemptsLeft === 1 ? 'try' : 'tries'} left.`;
           return answer.kind === 'totp'
             ? again(400, `That code is not right. ${left}`, 'totp')
             : again(400, `That recovery code is not right, or it was already used. ${left}`, 'recovery-code');
