@@ -11,7 +11,7 @@ async function renderEnrollment(ctx: Context, { secondFactor }: Pick<AccountDeps
   if (!offer) return ctx.redirect('/account');
   await renderTotpEnrollPage(ctx, offer, {
     heading: 'Set up an authenticator app',
-    intro: 'Apps that ask for a second step will then want a code from your phone after the email, and you can protect every sign-in with it.',
+    intro: 'Once it is on, your sign-ins ask for a code from your phone after the email (except at apps whose administrator turned the second step off).',
     formAction: '/account/totp/enroll',
     backUrl: '/account',
     error,

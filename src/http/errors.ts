@@ -68,7 +68,7 @@ export class ServiceUnavailable extends HttpError {
 export class RateLimited extends HttpError {
   readonly retryAfterSeconds: number;
   constructor(retryAfterSeconds: number, message: string) {
-    super(429, 'rate_limited', 'Please wait a moment', `${message} ${describeWait(retryAfterSeconds)}`, { 'Retry-After': String(retryAfterSeconds) });
+    super(429, 'rate_limited', 'Please wait before trying again', `${message} ${describeWait(retryAfterSeconds)}`, { 'Retry-After': String(retryAfterSeconds) });
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }

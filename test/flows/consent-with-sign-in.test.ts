@@ -18,7 +18,7 @@ describe('consent asked on the sign-in page itself', () => {
   it('the code page says what the app will receive; the code then allows it, straight back to the app', async () => {
     const signIn = await requestSignInMail({ ...running, authorizationParams: { scope: 'openid email offline_access', prompt: 'consent' } }, 'consent-code@example.com');
     expect(signIn.checkPage.html).toContain('Signing in lets Test App:');
-    expect(sharedItems(signIn.checkPage.html)).toEqual(['know that it is you (a stable, anonymous identifier)', 'see your email address', 'stay signed in when you are not using it']);
+    expect(sharedItems(signIn.checkPage.html)).toEqual(['know that it is you (an identifier of your account that does not change)', 'see your email address', 'keep access while you are not using it']);
 
     const done = await signIn.browser.navigate(`${signIn.origin}/interaction/${signIn.uid}/code`, { form: { ...formFields(signIn.checkPage.html, '/code'), code: signIn.mail.code! } });
     expect(done.leftTo).toMatch(CALLBACK);
@@ -78,7 +78,7 @@ describe('consent asked on the sign-in page itself', () => {
 
   it('asking for more later shows the consent page with only what is new; refusing it sends access_denied', async () => {
     const { browser, page, uid } = await reachConsentPage(running, 'consent-more@example.com');
-    expect(sharedItems(page.html)).toEqual(['know that it is you (a stable, anonymous identifier)', 'see your basic profile']);
+    expect(sharedItems(page.html)).toEqual(['know that it is you (an identifier of your account that does not change)', 'see your basic profile']);
     const refused = await browser.navigate(`${running.sesame.url}/interaction/${uid}/consent`, { form: { ...formFields(page.html, '/consent'), decision: 'deny' } });
     expect(new URL(refused.leftTo!).searchParams.get('error')).toBe('access_denied');
     // Allowed this time, and the grant covers it from then on: the next request goes straight through.
