@@ -29,7 +29,10 @@ const isNotice = (value: unknown): value is CheckPageNotice => CHECK_PAGE_NOTICE
 
 /** Renders "check your email": the code form, the resend form and the waiting notice. */
 export async function renderCheckEmail(ctx: Context, locals: CheckEmailLocals) {
-  await ctx.render('check-email', locals);
+  // "For the next 9 minutes" reads the same everywhere; the clock time is in UTC until the page's
+  // script shows it in the reader's own time zone.
+  const minutesLeft = Math.max(1, Math.round((locals.expiresAt.getTime() - Date.now()) / 60_000));
+  await ctx.render('check-email', { ...locals, minutesLeft });
 }
 
 /** GET /interaction/:uid/check */

@@ -25,6 +25,11 @@ describe('headless Chromium through the real pages', () => {
     await page.getByLabel('Email address').fill('chromium@example.com');
     await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
     await expect(page.getByRole('heading', { name: 'Check your email' }).isVisible()).resolves.toBe(true);
+    // How long the code works, and until when in the reader's own time zone (the server writes UTC).
+    await expect(page.getByText(/for the next 10 minutes/).isVisible()).resolves.toBe(true);
+    const until = page.locator('time[data-local-time]');
+    const expected = await until.evaluate((element) => new Date(element.getAttribute('datetime')!).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }));
+    expect(await until.textContent()).toBe(expected);
 
     const mail = await running.smtp.waitForMail('chromium@example.com');
     await page.getByLabel('Code from the email').fill(mail.code!);

@@ -1,3 +1,12 @@
+// The moment the link and code expire, in the reader's own time zone (the page says it in UTC).
+(function () {
+  var times = document.querySelectorAll('time[data-local-time]');
+  for (var i = 0; i < times.length; i++) {
+    var at = new Date(times[i].getAttribute('datetime'));
+    if (!isNaN(at.getTime())) times[i].textContent = at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  }
+})();
+
 // The waiting tab: when the link is confirmed on another device, continue without a click.
 // Without JavaScript the "I confirmed the link" button does the same.
 (function () {
