@@ -14,6 +14,8 @@ interface StoredSignIn {
   matchNumber: number;
   /** "Chrome on Linux": shown on the link's confirmation page so a person recognises their own request. */
   requestedFrom: string;
+  /** The app being signed in to, for that page on another device, which does not hold the sign-in. */
+  clientName?: string;
   issuedAt: number;
   expiresAt: number;
 }
@@ -38,6 +40,7 @@ export interface PendingSignIn {
   email: string;
   matchNumber: number;
   requestedFrom: string;
+  clientName?: string;
   expiresAt: Date;
 }
 
@@ -79,7 +82,7 @@ export function createSignInCodes({ store, hmacKey, ttlSeconds = 600, codeLength
   };
 
   return {
-    async issue(interactionUid: string, email: string, requestedFrom: string): Promise<IssuedSignIn> {
+    async issue(interactionUid: string, email: string, requestedFrom: string, clientName?: string): Promise<IssuedSignIn> {
       const code = randomDigits(codeLength);
       const linkToken = randomToken();
       const matchNumber = randomInt(10, 100);
@@ -91,6 +94,7 @@ export function createSignInCodes({ store, hmacKey, ttlSeconds = 600, codeLength
         linkHash: hash('link', interactionUid, linkToken),
         matchNumber,
         requestedFrom,
+        ...(clientName ? { clientName } : {}),
         issuedAt,
         expiresAt: issuedAt + ttlSeconds * 1000,
       };
@@ -175,5 +179,6 @@ const toPending = (record: StoredSignIn): PendingSignIn => ({
   email: record.email,
   matchNumber: record.matchNumber,
   requestedFrom: record.requestedFrom,
+  ...(record.clientName ? { clientName: record.clientName } : {}),
   expiresAt: new Date(record.expiresAt),
 });

@@ -36,7 +36,8 @@ export function createOpenLink({ provider, signInCodes }: Pick<InteractionDeps, 
     const sameBrowser = interaction !== undefined;
     ctx.set('Cache-Control', 'no-store');
     await ctx.render('link-confirm', {
-      clientName: interaction ? await clientNameOf(provider, interaction.params.client_id) : undefined,
+      // On another device the app is named from the pending sign-in: that browser holds no interaction.
+      clientName: interaction ? await clientNameOf(provider, interaction.params.client_id) : pending.clientName,
       sharing: interaction ? await sharingAskedWithSignIn(provider, interaction) : undefined,
       email: pending.email,
       requestedFrom: pending.requestedFrom,

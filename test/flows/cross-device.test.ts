@@ -21,6 +21,7 @@ describe('magic link opened on another device', () => {
     const confirm = await phone.navigate(mail.link!);
     expect(confirm.status).toBe(200);
     expect(confirm.html).toContain('Linux'); // the requesting device, so a person recognises it
+    expect(confirm.html).toContain('Someone asked to sign in to <strong>Test App</strong> as'); // and the app
     // Typed, not picked from a few: a guess is right once in 90.
     expect(confirm.html).toMatch(/<input id="match-number" name="number"[^>]*inputmode="numeric"/);
     // Nothing on the page carries the number: no choices to pick from, no value filled in. (The
