@@ -1,4 +1,5 @@
 import type Provider from 'oidc-provider';
+import { SCOPES_THAT_SHARE_NOTHING } from '../oidc/implied-grant.ts';
 import type { Interaction } from './load-interaction.ts';
 
 /** What an app will receive about the person: the consent page's list, and the sign-in pages' notice. */
@@ -22,7 +23,7 @@ export async function sharingAskedWithSignIn(provider: Provider, interaction: In
   const client = await provider.Client.find(String(interaction.params.client_id));
   if (!client || client.metadata().first_party === true || client.metadata().consent_page === true) return undefined;
   const scope = typeof interaction.params.scope === 'string' ? interaction.params.scope : '';
-  return { scopes: scope.split(' ').filter((s) => s !== '' && s !== 'openid'), claims: requestedClaims(interaction.params.claims) };
+  return { scopes: scope.split(' ').filter((s) => s !== '' && s !== 'openid' && !SCOPES_THAT_SHARE_NOTHING.has(s)), claims: requestedClaims(interaction.params.claims) };
 }
 
 /** Claim names of an authorization request's `claims` parameter (oidc-provider validated it at /auth). */

@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import { displayText } from '../http/display-text.ts';
+import { SCOPES_THAT_SHARE_NOTHING } from '../oidc/implied-grant.ts';
 import { MFA_PROMPT } from '../oidc/mfa-request.ts';
 import { clientNameOf } from './client-name.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
@@ -21,7 +22,7 @@ export function createShowPrompt({ provider, signInCodes }: Pick<InteractionDeps
     if (interaction.prompt.name === MFA_PROMPT) return ctx.redirect(`/interaction/${interaction.uid}/totp`);
     if (interaction.prompt.name === 'consent') {
       const details = interaction.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
-      const scopes = (details.missingOIDCScope ?? []).filter((scope) => scope !== 'openid');
+      const scopes = (details.missingOIDCScope ?? []).filter((scope) => scope !== 'openid' && !SCOPES_THAT_SHARE_NOTHING.has(scope));
       return ctx.render('consent', { clientName, sharing: { scopes, claims: details.missingOIDCClaims ?? [] } satisfies Sharing });
     }
     // A prompt Sesame does not know means a configuration error, not a user error.

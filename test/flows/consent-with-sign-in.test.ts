@@ -78,16 +78,21 @@ describe('consent asked on the sign-in page itself', () => {
 
   it('asking for more later shows the consent page with only what is new; refusing it sends access_denied', async () => {
     const { browser, page, uid } = await reachConsentPage(running, 'consent-more@example.com');
-    expect(sharedItems(page.html)).toEqual(['know that it is you (an identifier of your account that does not change)', 'see your basic profile']);
+    expect(sharedItems(page.html)).toEqual(['know that it is you (an identifier of your account that does not change)', 'see your email address']);
     const refused = await browser.navigate(`${running.sesame.url}/interaction/${uid}/consent`, { form: { ...formFields(page.html, '/consent'), decision: 'deny' } });
     expect(new URL(refused.leftTo!).searchParams.get('error')).toBe('access_denied');
     // Allowed this time, and the grant covers it from then on: the next request goes straight through.
-    const again = await running.rp.startAuthorization({ scope: 'openid email profile' });
+    const again = await running.rp.startAuthorization({ scope: 'openid email' });
     const consent = await browser.navigate(again.url);
     const consentUid = /\/interaction\/([^/]+)\/consent"/.exec(consent.html)![1]!;
     const allowed = await browser.navigate(`${running.sesame.url}/interaction/${consentUid}/consent`, { form: { ...formFields(consent.html, '/consent'), decision: 'allow' } });
     expect(allowed.leftTo).toMatch(CALLBACK);
-    expect((await browser.navigate((await running.rp.startAuthorization({ scope: 'openid email profile' })).url)).leftTo).toMatch(CALLBACK);
+    expect((await browser.navigate((await running.rp.startAuthorization({ scope: 'openid email' })).url)).leftTo).toMatch(CALLBACK);
+    // `profile` releases nothing (Sesame keeps no profile): asking for it too brings no consent page back.
+    const withProfile = await running.rp.startAuthorization({ scope: 'openid email profile' });
+    const straight = await browser.navigate(withProfile.url);
+    expect(straight.leftTo).toMatch(CALLBACK);
+    expect((await running.rp.handleCallback(straight.leftTo!, withProfile)).claims()!.name).toBeUndefined();
   });
 
   it('a first-party app: no list on the code page, and no consent page', async () => {

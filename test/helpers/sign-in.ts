@@ -44,12 +44,12 @@ export async function signInWithCode(context: SignInContext, email: string) {
 
 /**
  * The consent page, reached as people reach it now that the sign-in page asks for consent itself:
- * signed in to the app already, the same browser comes back asking for more (`profile`).
- * Returns the browser and the consent page, whose form is not answered yet.
+ * signed in to the app already (with `openid` alone), the same browser comes back asking for more
+ * (`email`). Returns the browser and the consent page, whose form is not answered yet.
  */
 export async function reachConsentPage(context: SignInContext, email: string) {
-  const { browser } = await signInWithCode(context, email);
-  const pending = await context.rp.startAuthorization({ scope: 'openid email profile' });
+  const { browser } = await signInWithCode({ ...context, authorizationParams: { scope: 'openid' } }, email);
+  const pending = await context.rp.startAuthorization({ scope: 'openid email' });
   const page = await browser.navigate(pending.url);
   if (!/\/consent"/.test(page.html)) throw new Error(`expected the consent page, got ${page.status} ${page.url}`);
   const uid = /\/interaction\/([^/]+)\/consent"/.exec(page.html)![1]!;
