@@ -4,6 +4,7 @@ import type { Config } from '../config/config-schema.ts';
 import { requireCsrfForm, type Csrf, type CsrfScope } from '../http/csrf.ts';
 import { HttpError } from '../http/errors.ts';
 import { ACR_MFA } from '../oidc/acr.ts';
+import { cookiesAreSecure } from '../http/secure-cookies.ts';
 
 export const ACCOUNT_COOKIE = 'sesame_account';
 
@@ -33,7 +34,7 @@ export class AccountSessionEnded extends HttpError {
 }
 
 export function createAccountSessions({ config, accounts, csrf }: { config: Readonly<Config>; accounts: Pick<Accounts, 'findById'>; csrf: Csrf }) {
-  const secure = new URL(config.issuer).protocol === 'https:';
+  const secure = cookiesAreSecure(config.issuer);
   const lifetimeSeconds = config.accountArea.sessionSeconds;
   const csrfScope = (session: AccountSession): CsrfScope => ({ accountSession: session.sid });
 

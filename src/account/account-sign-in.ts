@@ -6,6 +6,7 @@ import { ACR_MFA } from '../oidc/acr.ts';
 import { MFA_PROMPT } from '../oidc/mfa-request.ts';
 import { ACCOUNT_CLIENT_ID } from './account-client.ts';
 import type { AccountDeps } from './account-deps.ts';
+import { cookiesAreSecure } from '../http/secure-cookies.ts';
 
 const FLOW_COOKIE = 'sesame_account_flow';
 /** Where a finished sign-in may land: fixed paths only, so `next` can never redirect elsewhere. */
@@ -29,11 +30,10 @@ const FLOWS_KEPT = 3;
  * new email when a session exists.
  */
 export function createStartAccountSignIn({ config }: Pick<AccountDeps, 'config'>) {
-  const secure = new URL(config.issuer).protocol === 'https:';
   return function startAccountSignIn(ctx: Context) {
     const next = typeof ctx.query.next === 'string' && NEXT_PAGES.has(ctx.query.next) ? ctx.query.next : '/account';
     const flow: Flow = { verifier: randomToken(), state: randomToken(16), nonce: randomToken(16), next };
-    writeFlows(ctx, [flow, ...readFlows(ctx)].slice(0, FLOWS_KEPT), { secure, maxAgeMs: config.ttl.interactionSeconds * 1000 });
+    writeFlows(ctx, [flow, ...readFlows(ctx)].slice(0, FLOWS_KEPT), config);
     const url = new URL('/auth', config.issuer);
     url.search = new URLSearchParams({
       client_id: ACCOUNT_CLIENT_ID,
@@ -52,12 +52,11 @@ export function createStartAccountSignIn({ config }: Pick<AccountDeps, 'config'>
 
 /** GET /account/callback — back from /auth: redeem the code, start the account page's session. */
 export function createFinishAccountSignIn({ config, sessions, exchangeCode }: Pick<AccountDeps, 'config' | 'sessions' | 'exchangeCode'>) {
-  const secure = new URL(config.issuer).protocol === 'https:';
   return async function finishAccountSignIn(ctx: Context) {
     const flows = readFlows(ctx);
     const flow = typeof ctx.query.state === 'string' ? flows.find((kept) => kept.state === ctx.query.state) : undefined;
     const others = flows.filter((kept) => kept !== flow);
-    writeFlows(ctx, others, { secure, maxAgeMs: config.ttl.interactionSeconds * 1000 });
+    writeFlows(ctx, others, config);
     if (typeof ctx.query.error === 'string') {
       // "Cancel" on an authenticator check asked for by a page of a session that goes on: back to it.
       if (ctx.query.error === 'access_denied' && sessions.isSignedIn(ctx)) return ctx.redirect('/account');
@@ -83,7 +82,9 @@ function readFlows(ctx: Context): Flow[] {
   }
 }
 
-function writeFlows(ctx: Context, flows: Flow[], { secure, maxAgeMs }: { secure: boolean; maxAgeMs: number }) {
+/** Kept as long as a sign-in may take. */
+function writeFlows(ctx: Context, flows: Flow[], config: AccountDeps['config']) {
   if (flows.length === 0) return ctx.cookies.set(FLOW_COOKIE, null, { signed: true, path: '/account', overwrite: true });
-  ctx.cookies.set(FLOW_COOKIE, Buffer.from(JSON.stringify(flows)).toString('base64url'), { signed: true, httpOnly: true, sameSite: 'lax', secure, path: '/account', maxAge: maxAgeMs, overwrite: true });
+  const value = Buffer.from(JSON.stringify(flows)).toString('base64url');
+  ctx.cookies.set(FLOW_COOKIE, value, { signed: true, httpOnly: true, sameSite: 'lax', secure: cookiesAreSecure(config.issuer), path: '/account', maxAge: config.ttl.interactionSeconds * 1000, overwrite: true });
 }

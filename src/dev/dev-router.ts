@@ -6,6 +6,7 @@ import type { Config } from '../config/config-schema.ts';
 import { HttpError } from '../http/errors.ts';
 import type { DevOutbox } from '../mail/dev-outbox.ts';
 import { DEMO_CLIENT_ID } from './demo-client.ts';
+import { cookiesAreSecure } from '../http/secure-cookies.ts';
 
 const DEMO_COOKIE = 'sesame_demo';
 
@@ -16,7 +17,7 @@ const DEMO_COOKIE = 'sesame_demo';
 export function createDevRouter({ config, devOutbox }: { config: Readonly<Config>; devOutbox: DevOutbox | undefined }) {
   const router = new Router();
   const redirectUri = `${config.issuer}/demo/callback`;
-  const secureCookies = new URL(config.issuer).protocol === 'https:';
+  const secureCookies = cookiesAreSecure(config.issuer);
 
   router.get('/dev/outbox', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');

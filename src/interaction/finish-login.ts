@@ -9,6 +9,7 @@ import { carryAccount } from '../oidc/carried-records.ts';
 import { consentGivenWithSignIn } from '../oidc/implied-grant.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import type { Interaction } from './load-interaction.ts';
+import { cookiesAreSecure } from '../http/secure-cookies.ts';
 
 /**
  * Called once the email is proven (code, link, or cross-device approval), in the browser that
@@ -19,7 +20,7 @@ import type { Interaction } from './load-interaction.ts';
  * that, so no session ever exists with just the first factor (oidc-provider #661).
  */
 export function createFinishLogin({ provider, accounts, config, logger, secondFactor, lockout }: Pick<InteractionDeps, 'provider' | 'accounts' | 'config' | 'logger' | 'secondFactor' | 'lockout'>) {
-  const secureCookies = new URL(config.issuer).protocol === 'https:';
+  const secureCookies = cookiesAreSecure(config.issuer);
   /**
    * `consentGiven`: the page whose button led here showed what the app will receive
    * (interaction/sharing-notice.ts), so no consent page follows (oidc/implied-grant.ts).

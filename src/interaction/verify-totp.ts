@@ -10,6 +10,7 @@ import type { Interaction } from './load-interaction.ts';
 import type { SecondFactorSubject } from './second-factor-subject.ts';
 import { CODE_ENTRIES_LIMITED } from './start-limit-checks.ts';
 import { rememberOffered, renderTotpPage } from './show-totp.ts';
+import { cookiesAreSecure } from '../http/secure-cookies.ts';
 
 /**
  * POST /interaction/:uid/totp — an authenticator code (`code`) or a recovery code (`recovery_code`).
@@ -17,7 +18,7 @@ import { rememberOffered, renderTotpPage } from './show-totp.ts';
  * the account, and the lockout, and like an emailed code against the client IP's budget.
  */
 export function createVerifyTotp({ provider, secondFactor, notices, config, logger, rateLimits, limits }: Pick<InteractionDeps, 'provider' | 'secondFactor' | 'notices' | 'config' | 'logger' | 'rateLimits' | 'limits'>) {
-  const secureCookies = new URL(config.issuer).protocol === 'https:';
+  const secureCookies = cookiesAreSecure(config.issuer);
 
   return async function verifyTotp(ctx: Context) {
     const interaction: Interaction = ctx.state.interaction;

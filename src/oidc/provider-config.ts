@@ -8,6 +8,7 @@ import { ACR_EMAIL, ACR_MFA } from './acr.ts';
 import { loadExistingGrant } from './implied-grant.ts';
 import { sessionAccountGone } from './session-account-gone.ts';
 import { rotatesRefreshTokens } from './refresh-token-rotation.ts';
+import { cookiesAreSecure } from '../http/secure-cookies.ts';
 
 export interface ProviderHooks {
   adapter: NonNullable<Configuration['adapter']>;
@@ -21,7 +22,7 @@ export interface ProviderHooks {
 
 /** oidc-provider configuration derived from Sesame's Config; no I/O here. */
 export function providerConfig(config: Readonly<Config>, { adapter, findAccount, renderPage, mfaPrompt, cookieKeys }: ProviderHooks): Configuration {
-  const secureCookies = new URL(config.issuer).protocol === 'https:';
+  const secureCookies = cookiesAreSecure(config.issuer);
   const cookieOptions = { httpOnly: true, sameSite: 'lax' as const, secure: secureCookies };
   const policy = interactionPolicy.base();
   const login = policy.get('login')!;

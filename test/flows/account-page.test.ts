@@ -21,6 +21,13 @@ async function signInToAccountPage(email: string, browser = new HttpBrowser(), s
   return { browser, page };
 }
 
+/** In a browser signed in to the account page: signs in to the test app (single sign-on, no email), then opens its logout. */
+async function signInToAppThenLogOut(browser: HttpBrowser) {
+  const pending = await running.rp.startAuthorization();
+  const tokens = await running.rp.handleCallback(await finishAtApp(browser, await browser.navigate(pending.url)), pending);
+  return browser.navigate(buildEndSessionUrl(running.rp.config, { id_token_hint: tokens.id_token! }).href);
+}
+
 const secretOn = (page: Page) => /id="totp-secret">([A-Z2-7 ]+)</.exec(page.html)![1]!.replace(/ /g, '');
 const recoveryCodesOn = (page: Page) => [...page.html.matchAll(/<li><code>([0-9a-z]{5}-[0-9a-z]{5})<\/code><\/li>/g)].map((m) => m[1]!);
 
@@ -187,9 +194,7 @@ describe('/account', () => {
   it('signing out of Sesame from an app ends the account page\'s session in that browser too', async () => {
     const { browser } = await signInToAccountPage('shared-computer@example.com');
     // The same browser signs in to an app (single sign-on: no email), then leaves through the app's logout.
-    const pending = await running.rp.startAuthorization();
-    const tokens = await running.rp.handleCallback(await finishAtApp(browser, await browser.navigate(pending.url)), pending);
-    const logout = await browser.navigate(buildEndSessionUrl(running.rp.config, { id_token_hint: tokens.id_token! }).href);
+    const logout = await signInToAppThenLogOut(browser);
     expect(logout.html).toContain('Sign out of Sesame on this browser');
     expect(browser.cookieNames()).toContain('sesame_known');
     const done = await browser.navigate(`${running.sesame.url}/session/end/confirm`, { form: { ...formFields(logout.html, '/session/end/confirm'), logout: 'yes' } });
@@ -205,9 +210,7 @@ describe('/account', () => {
 
   it('"Only sign out of the app" signs out of the app only, and says so, with a way to sign out of Sesame too', async () => {
     const { browser } = await signInToAccountPage('staying@example.com');
-    const pending = await running.rp.startAuthorization();
-    const tokens = await running.rp.handleCallback(await finishAtApp(browser, await browser.navigate(pending.url)), pending);
-    const logout = await browser.navigate(buildEndSessionUrl(running.rp.config, { id_token_hint: tokens.id_token! }).href);
+    const logout = await signInToAppThenLogOut(browser);
     expect(logout.html).toContain('Only sign out of Test App');
     const done = await browser.navigate(`${running.sesame.url}/session/end/confirm`, { form: formFields(logout.html, '/session/end/confirm') });
     expect(done.status).toBe(200);
