@@ -69,7 +69,24 @@ export function observeProvider(provider: Provider, { metrics, logger }: { metri
     const route = ctx.oidc?.route;
     logger.info({ requestId: ctx.state?.requestId, route, clientId: ctx.oidc?.client?.clientId }, route === 'token' ? 'grant revoked: a code or refresh token was used twice' : 'grant revoked');
   });
+  // An app that missed the notice still holds its own session for this person: the operator should know which.
+  type BackchannelContext = { state?: { requestId?: string } };
+  type BackchannelClient = { clientId: string };
+  provider.on('backchannel.success', (ctx: BackchannelContext, client: BackchannelClient) => {
+    metrics.backchannelLogouts.inc({ client_id: client.clientId, result: 'delivered' });
+    logger.info({ requestId: ctx.state?.requestId, clientId: client.clientId }, 'back-channel logout delivered');
+  });
+  provider.on('backchannel.error', (ctx: BackchannelContext, error: Error, client: BackchannelClient) => {
+    metrics.backchannelLogouts.inc({ client_id: client.clientId, result: 'failed' });
+    logger.warn({ requestId: ctx.state?.requestId, clientId: client.clientId, reason: describeFailure(error) }, 'back-channel logout failed: the app may still show this person as signed in');
+  });
   provider.on('server_error', (ctx: { state?: { requestId?: string }; path?: string }, error: Error) => {
     logger.error({ err: error, requestId: ctx.state?.requestId, path: ctx.path }, 'oidc-provider server error');
   });
+}
+
+// fetch's own message is "fetch failed" whatever went wrong; the cause says what (ECONNREFUSED, a timeout).
+function describeFailure(error: Error): string {
+  const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
+  return cause ? `${error.message}: ${cause.code ?? cause.message ?? String(cause)}` : error.message;
 }

@@ -65,6 +65,12 @@ export function createMetrics() {
   const mailSendFailures = new Counter({ name: 'sesame_mail_send_failures_total', help: 'Failed delivery attempts (each is retried until the last).', registers: [registry] });
   const mailsFailed = new Counter({ name: 'sesame_mails_failed_total', help: 'Sign-in mails given up after their last attempt.', registers: [registry] });
   const mailTransportUp = new Gauge({ name: 'sesame_mail_transport_up', help: '1 when the last check (at start, then at /readyz probes) reached the mail transport, else 0. Absent where this process sends no mail.', registers: [registry] });
+  const backchannelLogouts = new Counter({
+    name: 'sesame_backchannel_logouts_total',
+    help: 'Back-channel logout notices sent to apps when someone signed out, by app and result (delivered: the app answered 200 or 204; failed: any other answer, an error or no answer within 2.5 s).',
+    labelNames: ['client_id', 'result'] as const,
+    registers: [registry],
+  });
 
   return {
     registry,
@@ -80,6 +86,7 @@ export function createMetrics() {
     mailSendFailures,
     mailsFailed,
     mailTransportUp,
+    backchannelLogouts,
     async render(): Promise<{ contentType: string; body: string }> {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },

@@ -9,6 +9,7 @@ import { loadExistingGrant } from './implied-grant.ts';
 import { sessionAccountGone } from './session-account-gone.ts';
 import { rotatesRefreshTokens } from './refresh-token-rotation.ts';
 import { cookiesAreSecure } from '../http/secure-cookies.ts';
+import { registeredOutboundFetch } from './registered-outbound-fetch.ts';
 
 export interface ProviderHooks {
   adapter: NonNullable<Configuration['adapter']>;
@@ -113,6 +114,11 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
       userinfo: { enabled: true },
       clientCredentials: { enabled: true },
       claimsParameter: { enabled: true },
+      // Signing out of Sesame tells every app of the session that registered a
+      // `backchannel_logout_uri` (OpenID Connect Back-Channel Logout 1.0); "only sign out of <app>"
+      // tells that app alone. The library waits for the apps' answers (2.5 s at most) before the
+      // signed-out page.
+      backchannelLogout: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
         async logoutSource(ctx, form) {
@@ -153,6 +159,7 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
         requestId: ctx.state.requestId,
       });
     },
+    fetch: registeredOutboundFetch(config.clients),
     enabledJWA: {
       idTokenSigningAlgValues: ['RS256', 'ES256', 'PS256'],
       userinfoSigningAlgValues: ['RS256', 'ES256', 'PS256'],

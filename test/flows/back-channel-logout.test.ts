@@ -1,0 +1,152 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { buildEndSessionUrl } from 'openid-client';
+import type { ClientRegistration } from '../../src/config/config-schema.ts';
+import { createLogger } from '../../src/logger.ts';
+import { finishAtApp, signInWithCode } from '../helpers/sign-in.ts';
+import { formFields, type HttpBrowser } from '../helpers/http-browser.ts';
+import { startRelyingParty } from '../helpers/relying-party.ts';
+import { FIRST_PARTY_CLIENT, MACHINE_CLIENT, SERVER_APP_CLIENT, TEST_CLIENT } from '../helpers/test-config.ts';
+import { useSesame } from '../helpers/use-sesame.ts';
+
+// The apps' back-channel endpoints: one server on a loopback port (a private address, as an app
+// beside Sesame in a compose network would be), answering each path with the status it is told.
+interface Notice {
+  path: string;
+  contentType: string | undefined;
+  logoutToken: string | null;
+}
+const notices: Notice[] = [];
+const answers = new Map<string, number>();
+const receiver = createServer((request: IncomingMessage, response) => {
+  let body = '';
+  request.on('data', (chunk) => (body += chunk));
+  request.on('end', () => {
+    const path = request.url ?? '';
+    notices.push({ path, contentType: request.headers['content-type'], logoutToken: new URLSearchParams(body).get('logout_token') });
+    response.statusCode = answers.get(path) ?? 200;
+    response.end();
+  });
+});
+await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+afterAll(() => new Promise<void>((resolve) => receiver.close(() => resolve())));
+
+const NOTIFIED_APP: ClientRegistration = {
+  ...TEST_CLIENT,
+  backchannel_logout_uri: `${receiverUrl}/notified-app/logout`,
+  backchannel_logout_session_required: true,
+};
+const OTHER_APP: ClientRegistration = {
+  ...SERVER_APP_CLIENT,
+  backchannel_logout_uri: `${receiverUrl}/other-app/logout`,
+};
+
+const logLines: Record<string, unknown>[] = [];
+const destination = new Writable({
+  write(chunk, _encoding, done) {
+    for (const line of String(chunk).split('\n').filter(Boolean)) logLines.push(JSON.parse(line));
+    done();
+  },
+});
+const METRICS_TOKEN = 'metrics-token-0123456789abcdef0123456789';
+const running = useSesame({
+  client: NOTIFIED_APP,
+  logger: createLogger({ level: 'info', destination }),
+  config: { clients: [NOTIFIED_APP, OTHER_APP, FIRST_PARTY_CLIENT, MACHINE_CLIENT], metrics: { token: METRICS_TOKEN } },
+});
+
+async function signInToBothApps(email: string) {
+  const { tokens, browser } = await signInWithCode(running, email);
+  // The same browser, single sign-on: the second app gets a session without a new email.
+  const otherApp = await startRelyingParty(running.sesame.url, OTHER_APP);
+  const pending = await otherApp.startAuthorization();
+  const otherTokens = await otherApp.handleCallback(await finishAtApp(browser, await browser.navigate(pending.url)), pending);
+  return { browser, idToken: tokens.claims()!, rawIdToken: tokens.id_token!, otherIdToken: otherTokens.claims()! };
+}
+
+async function logOut(browser: HttpBrowser, idTokenHint: string, { everywhere }: { everywhere: boolean }) {
+  const page = await browser.navigate(buildEndSessionUrl(running.rp.config, { id_token_hint: idTokenHint }).href);
+  const fields = formFields(page.html, '/session/end/confirm');
+  return browser.navigate(`${running.sesame.url}/session/end/confirm`, { form: everywhere ? { ...fields, logout: 'yes' } : fields });
+}
+
+const jwks = () => createRemoteJWKSet(new URL(`${running.sesame.url}/jwks`));
+const noticesFor = (app: string) => notices.filter((n) => n.path === `/${app}/logout`);
+
+describe('back-channel logout (OpenID Connect Back-Channel Logout 1.0)', () => {
+  it('is advertised in discovery', async () => {
+    const discovery = (await (await fetch(`${running.sesame.url}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    expect(discovery.backchannel_logout_supported).toBe(true);
+    expect(discovery.backchannel_logout_session_supported).toBe(true);
+  });
+
+  it('signing out of Sesame sends each app of the session a signed logout token naming the person (and the session, where the app asked for it)', async () => {
+    notices.length = 0;
+    const { browser, idToken, rawIdToken, otherIdToken } = await signInToBothApps('leaving-everywhere@example.com');
+    // An app that asked for the session id finds it in its ID token, to match the notice against.
+    expect(typeof idToken.sid).toBe('string');
+    expect(otherIdToken.sid).toBeUndefined();
+
+    const done = await logOut(browser, rawIdToken, { everywhere: true });
+    expect(done.status).toBe(200);
+    expect(done.html).toContain('You signed out of Sesame on this browser');
+
+    const [notified] = noticesFor('notified-app');
+    const [other] = noticesFor('other-app');
+    expect(noticesFor('notified-app')).toHaveLength(1);
+    expect(noticesFor('other-app')).toHaveLength(1);
+    expect(notified!.contentType).toBe('application/x-www-form-urlencoded');
+
+    // What an app checks (spec §2.6): signature from the JWKS, issuer, audience, the event, no nonce.
+    const { payload, protectedHeader } = await jwtVerify(notified!.logoutToken!, jwks(), { issuer: running.sesame.url, audience: NOTIFIED_APP.client_id, typ: 'logout+jwt' });
+    expect(protectedHeader.alg).toBe(decodeProtectedHeader(rawIdToken).alg);
+    expect(payload.sub).toBe(idToken.sub);
+    expect(payload.sid).toBe(idToken.sid);
+    expect(payload.events).toEqual({ 'http://schemas.openid.net/event/backchannel-logout': {} });
+    expect(payload.nonce).toBeUndefined();
+    expect(typeof payload.jti).toBe('string');
+    expect(typeof payload.iat).toBe('number');
+
+    const { payload: otherPayload } = await jwtVerify(other!.logoutToken!, jwks(), { issuer: running.sesame.url, audience: OTHER_APP.client_id, typ: 'logout+jwt' });
+    expect(otherPayload.sub).toBe(otherIdToken.sub);
+    // That app did not ask for the session id, and its ID token carried none.
+    expect(otherPayload.sid).toBeUndefined();
+    expect(otherPayload.jti).not.toBe(payload.jti);
+  });
+
+  it('"Only sign out of <app>" tells that app alone', async () => {
+    notices.length = 0;
+    const { browser, rawIdToken } = await signInToBothApps('leaving-one-app@example.com');
+    const done = await logOut(browser, rawIdToken, { everywhere: false });
+    expect(done.html).toContain('You are still signed in to Sesame on this browser');
+    expect(noticesFor('notified-app')).toHaveLength(1);
+    expect(noticesFor('other-app')).toHaveLength(0);
+  });
+
+  it('an app that refuses or cannot be reached does not stop the sign-out; the operator hears which app missed it', async () => {
+    notices.length = 0;
+    answers.set('/notified-app/logout', 500);
+    try {
+      const { browser, rawIdToken } = await signInToBothApps('app-down@example.com');
+      const done = await logOut(browser, rawIdToken, { everywhere: true });
+      expect(done.status).toBe(200);
+      expect(done.html).toContain('You signed out of Sesame on this browser');
+      // The session is gone all the same: the next sign-in asks for an email.
+      const pending = await running.rp.startAuthorization();
+      expect((await browser.navigate(pending.url)).html).toContain('name="email"');
+    } finally {
+      answers.delete('/notified-app/logout');
+    }
+    expect(noticesFor('other-app')).toHaveLength(1);
+    const failure = logLines.find((line) => line.msg === 'back-channel logout failed: the app may still show this person as signed in');
+    expect(failure).toMatchObject({ clientId: NOTIFIED_APP.client_id, reason: expect.stringContaining('500') });
+    expect(logLines.some((line) => line.msg === 'back-channel logout delivered' && line.clientId === OTHER_APP.client_id)).toBe(true);
+    const metrics = await (await fetch(`${running.sesame.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+    expect(metrics).toMatch(/sesame_backchannel_logouts_total\{client_id="test-app",result="failed"\} [1-9]/);
+    expect(metrics).toMatch(/sesame_backchannel_logouts_total\{client_id="server-app",result="delivered"\} [1-9]/);
+  });
+});
