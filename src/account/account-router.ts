@@ -3,6 +3,7 @@ import type { Context, Next } from 'koa';
 import { createConfirmAccountEnrollment, createShowAccountEnrollment } from './account-totp-enrollment.ts';
 import type { AccountDeps } from './account-deps.ts';
 import { createFinishAccountSignIn, createStartAccountSignIn } from './account-sign-in.ts';
+import { createConfirmAccountDeletion, createDeleteAccount, createShowAccountDeleted, requireFreshSecondFactorIfAny } from './delete-account.ts';
 import { createForgetDevices } from './forget-devices.ts';
 import { createConfirmTotpRemoval, createRemoveTotp } from './remove-totp.ts';
 import { createConfirmRecoveryCodes, createRenewRecoveryCodes } from './renew-recovery-codes.ts';
@@ -12,8 +13,8 @@ import { createAccountSignOut } from './sign-out.ts';
 
 /**
  * /account: a person's own page, signed in through /auth like any app. Every form carries a CSRF
- * token bound to the page's session; removing the authenticator and renewing recovery codes also
- * need a second-factor check from the last few minutes.
+ * token bound to the page's session; removing the authenticator, renewing recovery codes and
+ * deleting an account that has an authenticator also need a second-factor check from the last few minutes.
  */
 export function createAccountRouter(deps: AccountDeps) {
   const { sessions } = deps;
@@ -39,5 +40,8 @@ export function createAccountRouter(deps: AccountDeps) {
   router.post('/recovery-codes', formSession, form, fresh, createRenewRecoveryCodes(deps));
   router.post('/devices/forget', formSession, form, createForgetDevices(deps));
   router.post('/sign-out', formSession, form, createAccountSignOut(deps));
+  router.get('/delete', page, requireFreshSecondFactorIfAny(fresh), createConfirmAccountDeletion());
+  router.post('/delete', formSession, form, requireFreshSecondFactorIfAny(fresh), createDeleteAccount(deps));
+  router.get('/deleted', createShowAccountDeleted(deps));
   return router;
 }

@@ -9,6 +9,7 @@ const WHAT_HAPPENED: Record<SecurityEvent, { subject: string; sentence: string }
   'totp-removed': { subject: 'The authenticator app was removed from your account', sentence: 'The authenticator app was removed from your account: sign-ins need only your email again, and your recovery codes and remembered browsers no longer work.' },
   'recovery-codes-renewed': { subject: 'New recovery codes were issued for your account', sentence: 'New recovery codes were issued for your account; the codes you had before no longer work.' },
   'recovery-code-used': { subject: 'A recovery code was used to sign in to your account', sentence: 'A recovery code was used instead of your authenticator app to sign in to your account. That code no longer works.' },
+  'account-deleted': { subject: 'Your account was deleted', sentence: 'Your account was deleted: apps can no longer sign you in with it, and every browser signed in as you was signed out.' },
   'second-factor-reset': { subject: 'Your administrator removed the authenticator app from your account', sentence: 'Your administrator removed the authenticator app, the recovery codes and the remembered browsers from your account, and signed you out everywhere: sign-ins need only your email again.' },
 };
 
@@ -25,6 +26,8 @@ export async function renderSecurityNotice({ appName, accountUrl, job, viewsDir 
     accountUrl,
     sentence,
     byAdministrator: BY_ADMINISTRATOR.has(job.event),
+    // No account is left to check: the advice is about the mailbox alone.
+    accountGone: job.event === 'account-deleted',
     device: job.device,
     atUtc: utcMinute(new Date(job.at)),
   };

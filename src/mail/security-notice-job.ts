@@ -3,7 +3,7 @@
  * of such binding events through a channel of its own, so that a change they did not make does
  * not go unnoticed: the mailbox is that channel.
  */
-export type SecurityEvent = 'totp-added' | 'totp-removed' | 'recovery-codes-renewed' | 'recovery-code-used' | 'second-factor-reset';
+export type SecurityEvent = 'totp-added' | 'totp-removed' | 'recovery-codes-renewed' | 'recovery-code-used' | 'second-factor-reset' | 'account-deleted';
 
 /** A mail to the account holder about one such change, queued where the change was made. */
 export interface SecurityNoticeJob {

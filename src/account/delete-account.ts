@@ -1,0 +1,62 @@
+import type { Context, Next } from 'koa';
+import type { Account } from '../accounts/accounts.ts';
+import type { AccountDeps } from './account-deps.ts';
+
+/** Why the confirmation page is shown again; fixed texts, so the query string cannot put words on the page. */
+const PROBLEMS: Record<string, string> = {
+  mismatch: 'That is not the email address of this account. Type it exactly as shown to delete the account.',
+};
+
+/**
+ * Deleting an account that has an authenticator needs a second-factor check from the last few
+ * minutes, like removing the authenticator: both undo its protection. Without one, the page's own
+ * session (an email proven at most accountArea.sessionSeconds ago) is the proof.
+ */
+export function requireFreshSecondFactorIfAny(requireFresh: (ctx: Context, next: Next) => Promise<unknown>) {
+  return function freshIfAny(ctx: Context, next: Next) {
+    const account: Account = ctx.state.account;
+    return account.totp ? requireFresh(ctx, next) : next();
+  };
+}
+
+/** GET /account/delete — what deleting means, and the address to type as confirmation. */
+export function createConfirmAccountDeletion() {
+  return async function confirmAccountDeletion(ctx: Context) {
+    const account: Account = ctx.state.account;
+    const problem = typeof ctx.query.problem === 'string' ? PROBLEMS[ctx.query.problem] : undefined;
+    if (problem) ctx.status = 400;
+    await ctx.render('account-delete', { email: account.email, error: problem });
+  };
+}
+
+/**
+ * POST /account/delete — deletes the account, its authenticator, recovery codes and remembered
+ * browsers (as `user remove` does), mails a notice to the address, and ends this page's session.
+ * The apps' tokens stop working and every browser signed in as it is asked for an email next time
+ * (the account is looked up on each use). The address may sign up again afterwards, as a new
+ * account with a new `sub`.
+ */
+export function createDeleteAccount({ accounts, secondFactor, notices, sessions }: Pick<AccountDeps, 'accounts' | 'secondFactor' | 'notices' | 'sessions'>) {
+  return async function deleteAccount(ctx: Context) {
+    const account: Account = ctx.state.account;
+    const form: Record<string, string> = ctx.state.form;
+    // Typed, not ticked: deleting is the one change on this page that cannot be undone.
+    if ((form.email ?? '').trim().toLowerCase() !== account.email.toLowerCase()) {
+      ctx.status = 303;
+      return ctx.redirect('/account/delete?problem=mismatch');
+    }
+    await secondFactor.remove(account.id);
+    await accounts.remove(account.email);
+    await notices.send(ctx, account, 'account-deleted');
+    sessions.clear(ctx);
+    ctx.status = 303;
+    ctx.redirect('/account/deleted');
+  };
+}
+
+/** GET /account/deleted — needs no session: the account it belonged to is gone. */
+export function createShowAccountDeleted({ config }: Pick<AccountDeps, 'config'>) {
+  return async function showAccountDeleted(ctx: Context) {
+    await ctx.render('account-deleted', { signupOpen: config.signup === 'open' });
+  };
+}

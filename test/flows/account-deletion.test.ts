@@ -1,0 +1,103 @@
+import { describe, expect, it } from '@jest/globals';
+import * as client from 'openid-client';
+import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
+import { accountWithTotp, secondFactorOf, submitTotp, totpCode } from '../helpers/second-factor.ts';
+import { finishAtApp, signInWithCode, signInWithCodeAt } from '../helpers/sign-in.ts';
+import { useSesame } from '../helpers/use-sesame.ts';
+
+const running = useSesame();
+
+const noticeTo = (email: string, what: string) => running.smtp.waitForMail(email, { match: (mail) => mail.subject === `Sesame: ${what}` });
+
+describe('deleting one\'s own account on /account', () => {
+  it('asks for the address typed out, deletes the account, ends its tokens and sessions, and tells the mailbox', async () => {
+    const email = 'leaving-for-good@example.com';
+    // Signed in to an app with a refresh token, and to the account page in the same browser.
+    const { tokens, browser } = await signInWithCode({ ...running, authorizationParams: { scope: 'openid email offline_access', prompt: 'consent' } }, email);
+    const sub = tokens.claims()!.sub;
+    // Single sign-on: the account page asks for no new email.
+    const accountPage = await browser.navigate(`${running.sesame.url}/account`);
+    expect(accountPage.url).toBe(`${running.sesame.url}/account`);
+    expect(accountPage.html).toContain('href="/account/delete"');
+
+    const confirm = await browser.navigate(`${running.sesame.url}/account/delete`);
+    expect(confirm.status).toBe(200);
+    expect(confirm.html).toContain('Delete your account?');
+    expect(confirm.html).toContain(email);
+
+    // Another address (or none) deletes nothing, and the page says why, at a GET address.
+    for (const typed of ['someone-else@example.com', '']) {
+      const refused = await browser.navigate(`${running.sesame.url}/account/delete`, { form: { ...formFields(confirm.html, '/account/delete'), email: typed } });
+      expect(refused.url).toBe(`${running.sesame.url}/account/delete?problem=mismatch`);
+      expect(refused.status).toBe(400);
+      expect(refused.html).toContain('That is not the email address of this account');
+      expect(refused.html).toContain('aria-invalid="true"');
+    }
+    expect(await running.sesame.accounts.findByEmail(email)).toBeDefined();
+
+    // Typed as people type it: spaces around, other capitals.
+    const deleted = await browser.navigate(`${running.sesame.url}/account/delete`, { form: { ...formFields(confirm.html, '/account/delete'), email: ` ${email.toUpperCase()} ` } });
+    expect(deleted.url).toBe(`${running.sesame.url}/account/deleted`);
+    expect(deleted.html).toContain('Your account is deleted');
+    expect(deleted.html).toContain('starts a new, empty account');
+    expect(await running.sesame.accounts.findByEmail(email)).toBeUndefined();
+    expect(browser.cookieNames()).not.toContain('sesame_account');
+
+    const notice = await noticeTo(email, 'Your account was deleted');
+    expect(notice.text).toContain('From: Chrome on Linux');
+    expect(notice.text).toContain('Secure\nyour mailbox');
+    expect(notice.text).not.toContain('/account');
+
+    // The app's tokens stop working.
+    await expect(client.fetchUserInfo(running.rp.config, tokens.access_token, sub)).rejects.toMatchObject({ status: 401 });
+    expect((await client.tokenIntrospection(running.rp.config, tokens.access_token)).active).toBe(false);
+    await expect(client.refreshTokenGrant(running.rp.config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    // The browser is asked for an email again; the same address now signs up as someone new.
+    const pending = await running.rp.startAuthorization();
+    const { emailForm, page } = await signInWithCodeAt(running, pending.url, email, browser);
+    expect(emailForm.html).toContain('name="email"');
+    // oidc-provider ends the old session (another account's) with a form the browser submits by itself, then resumes.
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(page.html)![1]!;
+    const resumed = await browser.navigate(`${running.sesame.url}/session/end/confirm`, { form: { xsrf, logout: 'yes' } });
+    const again = await running.rp.handleCallback(await finishAtApp(browser, resumed), pending);
+    expect(again.claims()!.sub).not.toBe(sub);
+  });
+
+  it('needs a fresh authenticator check when the account has one, and takes the authenticator\'s records with it', async () => {
+    const email = 'leaving-with-totp@example.com';
+    // Signed in to the page with the email alone; the authenticator is set up after (in another browser, say).
+    const { browser } = await signInWithCodeAt(running, `${running.sesame.url}/account`, email);
+    const { account, secret, recoveryCodes } = await accountWithTotp(running.sesame, email);
+    const accountPage = await browser.navigate(`${running.sesame.url}/account`);
+    const { csrf } = formFields(accountPage.html, '/account/sign-out');
+    // This session never passed the authenticator: a deletion is turned to a step-up first, and nothing is deleted.
+    const early = await browser.request(`${running.sesame.url}/account/delete`, { form: { csrf: csrf!, email } });
+    expect(early.status).toBe(302);
+    expect(early.headers.get('location')).toBe('/account/sign-in?next=%2Faccount%2Fdelete&fresh=1');
+    expect(await running.sesame.accounts.findByEmail(email)).toBeDefined();
+
+    // The step-up asks only for the authenticator and lands back on the confirmation page.
+    const stepUp = await browser.navigate(`${running.sesame.url}/account/delete`);
+    expect(stepUp.url).toMatch(/\/interaction\/[^/]+\/totp$/);
+    const confirm = await submitTotp(browser, stepUp, { code: totpCode(secret, 1) });
+    expect(confirm.url).toBe(`${running.sesame.url}/account/delete`);
+    const deleted = await browser.navigate(confirm.url, { form: { ...formFields(confirm.html, '/account/delete'), email } });
+    expect(deleted.url).toBe(`${running.sesame.url}/account/deleted`);
+    expect(await running.sesame.accounts.findByEmail(email)).toBeUndefined();
+    const modules = secondFactorOf(running.sesame);
+    expect(await modules.recoveryCodes.remaining(account.id)).toBe(0);
+    expect(await modules.recoveryCodes.redeem(account.id, recoveryCodes[0]!)).toBe(false);
+  });
+
+  it('is not reachable without the page\'s session, and its form needs the CSRF token', async () => {
+    const signedOut = await new HttpBrowser().request(`${running.sesame.url}/account/delete`);
+    expect(signedOut.status).toBe(302);
+    expect(signedOut.headers.get('location')).toMatch(/^\/account\/sign-in/);
+
+    const email = 'forged-deletion@example.com';
+    const { browser } = await signInWithCodeAt(running, `${running.sesame.url}/account`, email);
+    const forged = await browser.request(`${running.sesame.url}/account/delete`, { form: { email } });
+    expect(forged.status).toBe(403);
+    expect(await running.sesame.accounts.findByEmail(email)).toBeDefined();
+  });
+});
