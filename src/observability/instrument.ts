@@ -64,10 +64,13 @@ export function observeProvider(provider: Provider, { metrics, logger }: { metri
     if (result?.login && (!consent || consent.givenWithSignIn === true)) metrics.signInsCompleted.inc({ amr: (result.login.amr ?? []).join('+') || 'none' });
   });
   // Why an app's tokens stopped working, for the operator: a code or rotated refresh token used
-  // twice (route token) revokes its whole grant, as do sign-out and the revocation endpoint.
-  provider.on('grant.revoked', (ctx: { oidc?: { route?: string; client?: { clientId: string } }; state?: { requestId?: string } }) => {
+  // twice (route token) revokes its whole grant, as do sign-out and the revocation endpoint. The
+  // event names only the grant; the request's client owns it at the token and revocation
+  // endpoints, but a sign-out revokes every app's grant from a request that names one app.
+  provider.on('grant.revoked', (ctx: { oidc?: { route?: string; client?: { clientId: string } }; state?: { requestId?: string } }, grantId: string) => {
     const route = ctx.oidc?.route;
-    logger.info({ requestId: ctx.state?.requestId, route, clientId: ctx.oidc?.client?.clientId }, route === 'token' ? 'grant revoked: a code or refresh token was used twice' : 'grant revoked');
+    const clientId = route === 'token' || route === 'revocation' ? ctx.oidc?.client?.clientId : undefined;
+    logger.info({ requestId: ctx.state?.requestId, route, grantId, clientId }, route === 'token' ? 'grant revoked: a code or refresh token was used twice' : 'grant revoked');
   });
   // An app that missed the notice still holds its own session for this person: the operator should know which.
   type BackchannelContext = { state?: { requestId?: string } };

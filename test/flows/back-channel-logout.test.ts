@@ -91,6 +91,7 @@ describe('back-channel logout (OpenID Connect Back-Channel Logout 1.0)', () => {
     expect(typeof idToken.sid).toBe('string');
     expect(otherIdToken.sid).toBeUndefined();
 
+    const logBefore = logLines.length;
     const done = await logOut(browser, rawIdToken, { everywhere: true });
     expect(done.status).toBe(200);
     expect(done.html).toContain('You signed out of Sesame on this browser');
@@ -116,6 +117,12 @@ describe('back-channel logout (OpenID Connect Back-Channel Logout 1.0)', () => {
     // That app did not ask for the session id, and its ID token carried none.
     expect(otherPayload.sid).toBeUndefined();
     expect(otherPayload.jti).not.toBe(payload.jti);
+
+    // The log names each revoked grant, and no app as its owner: the request named only one of the two.
+    const revoked = logLines.filter((line) => line.msg === 'grant revoked' && line.route === 'end_session_confirm' && logLines.indexOf(line) >= logBefore);
+    expect(revoked).toHaveLength(2);
+    expect(new Set(revoked.map((line) => line.grantId)).size).toBe(2);
+    expect(revoked.every((line) => typeof line.grantId === 'string' && line.clientId === undefined)).toBe(true);
   });
 
   it('"Only sign out of <app>" tells that app alone', async () => {
