@@ -12,6 +12,8 @@ export const signInCodeKey = (interactionUid: string) => `sign-in:{${interaction
 export const signInAttemptsKey = (interactionUid: string, issueId: string) =>
   `sign-in:{${interactionUid}}:attempts:${issueId}`;
 export const signInApprovalKey = (interactionUid: string) => `sign-in:{${interactionUid}}:approval`;
+/** The address of a sign-in whose code died, to fill in the email form again (auth/retry-address.ts). */
+export const signInRetryAddressKey = (interactionUid: string) => `sign-in:{${interactionUid}}:retry-address`;
 
 export const accountKey = (accountId: string) => `account:{${accountId}}`;
 export const accountEmailKey = (email: string) => `account-email:{${email}}`;
