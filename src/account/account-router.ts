@@ -8,6 +8,7 @@ import { createConfirmTotpRemoval, createRemoveTotp } from './remove-totp.ts';
 import { createConfirmRecoveryCodes, createRenewRecoveryCodes } from './renew-recovery-codes.ts';
 import { requireFreshSecondFactor } from './require-fresh-second-factor.ts';
 import { createShowAccount } from './show-account.ts';
+import { continueAfterNewRecoveryCodes, createShowNewRecoveryCodes } from './show-recovery-codes.ts';
 import { createAccountSignOut } from './sign-out.ts';
 
 /**
@@ -37,6 +38,8 @@ export function createAccountRouter(deps: AccountDeps) {
   router.post('/totp/remove', formSession, form, fresh, createRemoveTotp(deps));
   router.get('/recovery-codes', page, fresh, createConfirmRecoveryCodes());
   router.post('/recovery-codes', formSession, form, fresh, createRenewRecoveryCodes(deps));
+  router.get('/recovery-codes/new', page, createShowNewRecoveryCodes(deps));
+  router.post('/recovery-codes/new', formSession, form, continueAfterNewRecoveryCodes);
   router.post('/devices/forget', formSession, form, createForgetDevices(deps));
   router.post('/sign-out', formSession, form, createAccountSignOut(deps));
   return router;

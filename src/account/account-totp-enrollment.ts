@@ -3,6 +3,7 @@ import type { Account } from '../accounts/accounts.ts';
 import { enrollmentErrorOf, enrollmentPageWithError, enteredTotpCode, renderTotpEnrollPage } from '../interaction/totp-enrollment-pages.ts';
 import type { AccountDeps } from './account-deps.ts';
 import type { AccountSession } from './account-session.ts';
+import { recoveryCodesHolder } from './show-recovery-codes.ts';
 
 const SET_UP_PAGE = '/account/totp/enroll';
 
@@ -24,9 +25,9 @@ export function createShowAccountEnrollment({ secondFactor }: Pick<AccountDeps, 
 }
 
 /**
- * POST /account/totp/enroll — confirms with the first code, then shows the recovery codes once; a
- * code that does not confirm it leads back to the set-up page, which says why (Post/Redirect/Get:
- * reload and Back ask nothing again).
+ * POST /account/totp/enroll — confirms with the first code, then sends the browser to the page
+ * that shows the recovery codes once; a code that does not confirm it leads back to the set-up
+ * page, which says why (Post/Redirect/Get: reload and Back ask nothing again).
  */
 export function createConfirmAccountEnrollment(deps: Pick<AccountDeps, 'secondFactor' | 'notices'>) {
   return async function confirmAccountEnrollment(ctx: Context) {
@@ -41,7 +42,7 @@ export function createConfirmAccountEnrollment(deps: Pick<AccountDeps, 'secondFa
       return ctx.redirect(enrollmentPageWithError(SET_UP_PAGE, confirmed.reason));
     }
     await deps.notices.send(ctx, account, 'totp-added');
-    ctx.status = 200;
-    await ctx.render('recovery-codes', { codes: confirmed.recoveryCodes, continueUrl: '/account', continueLabel: 'Back to your account', fresh: true });
+    await deps.secondFactor.recoveryCodesToShow.keep(account.id, recoveryCodesHolder(session), { codes: confirmed.recoveryCodes, reason: 'set-up', email: account.email });
+    ctx.redirect('/account/recovery-codes/new');
   };
 }

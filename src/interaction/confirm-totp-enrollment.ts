@@ -7,8 +7,9 @@ import { enrollmentPageWithError, enteredTotpCode } from './totp-enrollment-page
 
 /**
  * POST /interaction/:uid/totp/enroll — the first code from the new authenticator. It activates the
- * authenticator, completes the sign-in with both factors, and shows the recovery codes once, with
- * a link on to the app. A code that does not confirm it leads back to the set-up page, which says why.
+ * authenticator and completes the sign-in with both factors; the browser then goes to the page
+ * that shows the recovery codes once (show-recovery-codes.ts) before it continues to the app.
+ * A code that does not confirm it leads back to the set-up page, which says why.
  */
 export function createConfirmTotpEnrollment({ provider, secondFactor, notices }: Pick<InteractionDeps, 'provider' | 'secondFactor' | 'notices'>) {
   return async function confirmTotpEnrollment(ctx: Context) {
@@ -26,8 +27,10 @@ export function createConfirmTotpEnrollment({ provider, secondFactor, notices }:
     }
     await notices.send(ctx, subject.account, 'totp-added');
     if (subject.kind === 'sign-in') await secondFactor.pending.forget(interaction.uid);
-    const returnTo = await completeSecondFactor(provider, ctx, interaction, subject, 'otp');
-    ctx.status = 200;
-    await ctx.render('recovery-codes', { codes: confirmed.recoveryCodes, continueUrl: returnTo, continueLabel: `Continue to ${subject.clientName}`, fresh: true });
+    await secondFactor.recoveryCodesToShow.keep(subject.account.id, `interaction:${interaction.uid}`, { codes: confirmed.recoveryCodes, reason: 'set-up', email: subject.account.email });
+    // Where the browser goes after the codes: oidc-provider keeps it with the interaction (returnTo).
+    await completeSecondFactor(provider, ctx, interaction, subject, 'otp');
+    ctx.status = 303;
+    ctx.redirect(`/interaction/${interaction.uid}/recovery-codes`);
   };
 }

@@ -16,6 +16,7 @@ import { createRestartSignIn } from './restart-sign-in.ts';
 import { loadSecondFactorSubject } from './second-factor-subject.ts';
 import { createShowCheckEmail } from './show-check-email.ts';
 import { createShowPrompt } from './show-prompt.ts';
+import { continueAfterRecoveryCodes, createShowSignInRecoveryCodes } from './show-recovery-codes.ts';
 import { createShowTotp } from './show-totp.ts';
 import { createShowTotpEnrollment } from './show-totp-enrollment.ts';
 import { createVerifyCode } from './verify-code.ts';
@@ -65,6 +66,8 @@ export function createInteractionRouter(deps: InteractionDeps) {
   router.post('/totp', form, read, any, secondFactorSubject, createVerifyTotp(deps));
   router.get('/totp/enroll', read, any, continueFinishedSignIn, secondFactorSubject, createShowTotpEnrollment(deps));
   router.post('/totp/enroll', form, read, any, secondFactorSubject, createConfirmTotpEnrollment(deps));
+  router.get('/recovery-codes', read, createShowSignInRecoveryCodes(deps));
+  router.post('/recovery-codes', form, read, any, continueAfterRecoveryCodes);
   router.post('/consent', form, read, consent, createConfirmConsent(deps));
   router.post('/abort', form, read, any, createAbortSignIn(deps));
   return router;

@@ -33,6 +33,8 @@ export const lockoutKey = (subjectHash: string) => `lockout:{${subjectHash}}`;
 /** "Email proven for account X": waits for the second factor of one sign-in. */
 export const secondFactorPendingKey = (interactionUid: string) => `sign-in:{${interactionUid}}:second-factor`;
 export const totpEnrollmentKey = (accountId: string) => `totp-enrollment:{${accountId}}`;
+/** Fresh recovery codes, sealed, until the page that shows them once is opened (auth/recovery-codes-to-show.ts). */
+export const recoveryCodesToShowKey = (accountId: string, holderHash: string) => `recovery-codes-to-show:{${accountId}}:${holderHash}`;
 export const rememberedDeviceKey = (accountId: string, handle: string) => `device:{${accountId}}:${handle}`;
 export const rememberedDeviceIndexKey = (accountId: string) => `devices:{${accountId}}`;
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { createLockout } from '../../src/auth/lockout.ts';
 import type { ClientRegistration } from '../../src/config/config-schema.ts';
-import { formFields, HttpBrowser, type Page } from '../helpers/http-browser.ts';
+import { decodeEntities, formFields, HttpBrowser, type Page } from '../helpers/http-browser.ts';
 import { startRedis, uniquePrefix, type StartedRedis } from '../helpers/redis.ts';
 import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
 import { accountWithTotp, secondFactorOf, submitTotp, totpCode, wrongTotpCode } from '../helpers/second-factor.ts';
@@ -213,11 +213,15 @@ describe('client policy', () => {
     expect(/id="totp-secret">([A-Z2-7 ]+)</.exec(wrong.html)![1]!.replace(/ /g, '')).toBe(secret);
 
     const codesPage = await browser.navigate(page.url, { form: { csrf: csrf!, code: totpCode(secret) } });
-    expect(codesPage.status).toBe(200);
+    expect([codesPage.status, codesPage.url]).toEqual([200, page.url.replace(/\/totp\/enroll$/, '/recovery-codes')]);
     const codes = [...codesPage.html.matchAll(/<li><code>([0-9a-z]{5}-[0-9a-z]{5})<\/code><\/li>/g)].map((m) => m[1]);
     expect(codes).toHaveLength(10);
     await smtp.waitForMail('newcomer@example.com', { match: (mail) => mail.subject === 'Sesame: An authenticator app was set up for your account' });
-    const continueUrl = /<a class="button primary" href="([^"]+)"/.exec(codesPage.html)![1]!;
+    // Shown once: the same page again says so, and offers the way on to the app.
+    const reloaded = await browser.navigate(codesPage.url);
+    expect(reloaded.html).toContain('Your recovery codes are not shown again');
+    for (const code of codes) expect(reloaded.html).not.toContain(code);
+    const continueUrl = decodeEntities(/<a class="button primary" href="([^"]+)"/.exec(reloaded.html)![1]!);
     // Reloading a step, going back to it, or sending the enrolment again, instead of pressing
     // Continue: the sign-in is done, so each one goes on to the app rather than showing a step again.
     for (const step of ['', '/totp/enroll', '/totp']) {

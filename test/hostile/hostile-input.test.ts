@@ -38,6 +38,8 @@ const ROUTES: readonly { method: 'GET' | 'POST'; path: string; fields?: Record<s
   { method: 'POST', path: '/interaction/:uid/totp', fields: { recovery_code: 'abcde-fghij' } },
   { method: 'GET', path: '/interaction/:uid/totp/enroll' },
   { method: 'POST', path: '/interaction/:uid/totp/enroll', fields: { code: '123456' } },
+  { method: 'GET', path: '/interaction/:uid/recovery-codes' },
+  { method: 'POST', path: '/interaction/:uid/recovery-codes', fields: { saved: 'yes' } },
   // The account page (src/account/account-router.ts), with a signed-in account session
   { method: 'GET', path: '/account' },
   { method: 'GET', path: '/account/sign-in', fields: { next: '/account/totp/enroll', fresh: '1' } },
@@ -48,6 +50,8 @@ const ROUTES: readonly { method: 'GET' | 'POST'; path: string; fields?: Record<s
   { method: 'POST', path: '/account/totp/remove' },
   { method: 'GET', path: '/account/recovery-codes' },
   { method: 'POST', path: '/account/recovery-codes' },
+  { method: 'GET', path: '/account/recovery-codes/new' },
+  { method: 'POST', path: '/account/recovery-codes/new', fields: { saved: 'yes' } },
   { method: 'POST', path: '/account/devices/forget', fields: { device: 'x' } },
   { method: 'POST', path: '/account/sign-out' },
   // oidc-provider's endpoints
