@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
+import { seeOtherPage } from '../http/see-other-page.ts';
 import { createConfirmAccountEnrollment, createShowAccountEnrollment } from './account-totp-enrollment.ts';
 import type { AccountDeps } from './account-deps.ts';
 import { createFinishAccountSignIn, createStartAccountSignIn } from './account-sign-in.ts';
@@ -42,5 +43,8 @@ export function createAccountRouter(deps: AccountDeps) {
   router.post('/recovery-codes/new', formSession, form, continueAfterNewRecoveryCodes);
   router.post('/devices/forget', formSession, form, createForgetDevices(deps));
   router.post('/sign-out', formSession, form, createAccountSignOut(deps));
+  // A form's address opened with GET (a reload after a failed redirect, a bookmark): the account
+  // page, where those forms are, never the action itself.
+  for (const action of ['/devices/forget', '/sign-out']) router.get(action, seeOtherPage(() => '/account'));
   return router;
 }

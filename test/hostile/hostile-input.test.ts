@@ -40,6 +40,13 @@ const ROUTES: readonly { method: 'GET' | 'POST'; path: string; fields?: Record<s
   { method: 'POST', path: '/interaction/:uid/totp/enroll', fields: { code: '123456' } },
   { method: 'GET', path: '/interaction/:uid/recovery-codes' },
   { method: 'POST', path: '/interaction/:uid/recovery-codes', fields: { saved: 'yes' } },
+  // A form's address opened with GET: a redirect to its page
+  { method: 'GET', path: '/interaction/:uid/email' },
+  { method: 'GET', path: '/interaction/:uid/code' },
+  { method: 'GET', path: '/interaction/:uid/continue' },
+  { method: 'GET', path: '/interaction/:uid/restart' },
+  { method: 'GET', path: '/interaction/:uid/consent' },
+  { method: 'GET', path: '/interaction/:uid/abort' },
   // The account page (src/account/account-router.ts), with a signed-in account session
   { method: 'GET', path: '/account' },
   { method: 'GET', path: '/account/sign-in', fields: { next: '/account/totp/enroll', fresh: '1' } },
@@ -53,7 +60,9 @@ const ROUTES: readonly { method: 'GET' | 'POST'; path: string; fields?: Record<s
   { method: 'GET', path: '/account/recovery-codes/new' },
   { method: 'POST', path: '/account/recovery-codes/new', fields: { saved: 'yes' } },
   { method: 'POST', path: '/account/devices/forget', fields: { device: 'x' } },
+  { method: 'GET', path: '/account/devices/forget' },
   { method: 'POST', path: '/account/sign-out' },
+  { method: 'GET', path: '/account/sign-out' },
   // oidc-provider's endpoints
   { method: 'GET', path: '/auth', fields: AUTHORIZE },
   { method: 'POST', path: '/auth', fields: AUTHORIZE },
