@@ -9,6 +9,7 @@ import { clearAccountSessionCookie, createAccountSessions } from './account/acco
 import { createCodeExchange } from './account/exchange-code.ts';
 import { createAccounts } from './accounts/accounts.ts';
 import { createLoginApprovals } from './auth/login-approvals.ts';
+import { createRetryAddresses } from './auth/retry-address.ts';
 import { createSecondFactor } from './auth/second-factor.ts';
 import { createRateLimiter } from './auth/rate-limiter.ts';
 import { createSignInCodes } from './auth/sign-in-codes.ts';
@@ -96,6 +97,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
     lockout,
   }), metrics);
   const approvals = createLoginApprovals({ store, ttlSeconds: config.signInCode.ttlSeconds });
+  const retryAddresses = createRetryAddresses({ store, ttlSeconds: config.signInCode.ttlSeconds });
   const secondFactor = createSecondFactor({ config, store, accounts, onLocked: (streak) => metrics.lockouts.inc({ streak }) });
   const csrf = createCsrf({ hmacKey: config.hmacKey, issuer: config.issuer });
 
@@ -157,7 +159,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   // everything a person or an app reaches through the TLS proxy.
   app.use(httpsOnly);
 
-  const interactions = createInteractionRouter({ config, provider, accounts, signInCodes, approvals, secondFactor, mailQueue, notices, csrf, rateLimits, limits: signInLimits(config), lockout, logger, scopes });
+  const interactions = createInteractionRouter({ config, provider, accounts, signInCodes, approvals, retryAddresses, secondFactor, mailQueue, notices, csrf, rateLimits, limits: signInLimits(config), lockout, logger, scopes });
   app.use(interactions.routes());
   app.use(rejectOtherMethods(interactions));
   const account = createAccountRouter({

@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
+import { seeOtherPage } from '../http/see-other-page.ts';
 import { createConfirmAccountEnrollment, createShowAccountEnrollment } from './account-totp-enrollment.ts';
 import type { AccountDeps } from './account-deps.ts';
 import { createFinishAccountSignIn, createStartAccountSignIn } from './account-sign-in.ts';
@@ -9,6 +10,7 @@ import { createConfirmTotpRemoval, createRemoveTotp } from './remove-totp.ts';
 import { createConfirmRecoveryCodes, createRenewRecoveryCodes } from './renew-recovery-codes.ts';
 import { requireFreshSecondFactor } from './require-fresh-second-factor.ts';
 import { createShowAccount } from './show-account.ts';
+import { continueAfterNewRecoveryCodes, createShowNewRecoveryCodes } from './show-recovery-codes.ts';
 import { createAccountSignOut } from './sign-out.ts';
 
 /**
@@ -38,10 +40,15 @@ export function createAccountRouter(deps: AccountDeps) {
   router.post('/totp/remove', formSession, form, fresh, createRemoveTotp(deps));
   router.get('/recovery-codes', page, fresh, createConfirmRecoveryCodes());
   router.post('/recovery-codes', formSession, form, fresh, createRenewRecoveryCodes(deps));
+  router.get('/recovery-codes/new', page, createShowNewRecoveryCodes(deps));
+  router.post('/recovery-codes/new', formSession, form, continueAfterNewRecoveryCodes);
   router.post('/devices/forget', formSession, form, createForgetDevices(deps));
   router.post('/sign-out', formSession, form, createAccountSignOut(deps));
   router.get('/delete', page, requireFreshSecondFactorIfAny(fresh), createConfirmAccountDeletion());
   router.post('/delete', formSession, form, requireFreshSecondFactorIfAny(fresh), createDeleteAccount(deps));
   router.get('/deleted', createShowAccountDeleted(deps));
+  // A form's address opened with GET (a reload after a failed redirect, a bookmark): the account
+  // page, where those forms are, never the action itself.
+  for (const action of ['/devices/forget', '/sign-out']) router.get(action, seeOtherPage(() => '/account'));
   return router;
 }

@@ -1,6 +1,8 @@
 import type { Context } from 'koa';
 import type { Account } from '../accounts/accounts.ts';
 import type { AccountDeps } from './account-deps.ts';
+import type { AccountSession } from './account-session.ts';
+import { recoveryCodesHolder } from './show-recovery-codes.ts';
 
 /** GET /account/recovery-codes — asks before replacing the set (after a fresh second-factor check). */
 export function createConfirmRecoveryCodes() {
@@ -15,12 +17,15 @@ export function createConfirmRecoveryCodes() {
   };
 }
 
-/** POST /account/recovery-codes — replaces the set and shows the new codes once. */
+/** POST /account/recovery-codes — replaces the set; the page it leads to shows the new codes once. */
 export function createRenewRecoveryCodes({ secondFactor, notices }: Pick<AccountDeps, 'secondFactor' | 'notices'>) {
   return async function renewRecoveryCodes(ctx: Context) {
     const account: Account = ctx.state.account;
+    const session: AccountSession = ctx.state.accountSession;
     const codes = await secondFactor.enrollment.issueRecoveryCodes(account.id);
     await notices.send(ctx, account, 'recovery-codes-renewed');
-    await ctx.render('recovery-codes', { codes, continueUrl: '/account', continueLabel: 'Back to your account', fresh: false });
+    await secondFactor.recoveryCodesToShow.keep(account.id, recoveryCodesHolder(session), { codes, reason: 'renewed', email: account.email });
+    ctx.status = 303;
+    ctx.redirect('/account/recovery-codes/new');
   };
 }

@@ -3,8 +3,10 @@ import type { Config } from '../config/config-schema.ts';
 import type { Store } from '../store/store.ts';
 import { createLockout, type LockoutOptions } from './lockout.ts';
 import { createPendingSecondFactors } from './pending-second-factor.ts';
+import { purposeSecretBox } from './derived-secret-box.ts';
 import { createRateLimiter } from './rate-limiter.ts';
 import { createRecoveryCodeStore } from './recovery-codes.ts';
+import { createRecoveryCodesToShow } from './recovery-codes-to-show.ts';
 import { createRememberedDevices } from './remembered-devices.ts';
 import { createSecondFactorCheck } from './second-factor-check.ts';
 import { createSecondFactorRemoval } from './second-factor-removal.ts';
@@ -14,7 +16,8 @@ import { createTotpEnrollment } from './totp-enrollment.ts';
 
 /** Wires the second-factor modules from configuration; used by the app and by the CLI. */
 export function createSecondFactor({ config, store, accounts, onLocked }: { config: Readonly<Config>; store: Store; accounts: Accounts; /** Metrics: a lockout began. */ onLocked?: LockoutOptions['onLocked'] }) {
-  const secretBox = createSecretBox({ keys: parseEncryptionKeys(config.encryptionKeys) });
+  const encryptionKeys = parseEncryptionKeys(config.encryptionKeys);
+  const secretBox = createSecretBox({ keys: encryptionKeys });
   const replayGuard = createTotpReplayGuard({ store });
   const recoveryCodes = createRecoveryCodeStore({ store, hmacKey: config.hmacKey });
   const devices = createRememberedDevices({ store, hmacKey: config.hmacKey, days: config.secondFactor.rememberDeviceDays });
@@ -50,6 +53,9 @@ export function createSecondFactor({ config, store, accounts, onLocked }: { conf
     check,
     devices,
     recoveryCodes,
+    // Long enough for a slow redirect or a retry after a network error; a page left open longer
+    // says the codes are not shown again, and new ones are a click away on the account page.
+    recoveryCodesToShow: createRecoveryCodesToShow({ store, secretBox: purposeSecretBox(encryptionKeys, 'recovery-codes-to-show'), ttlSeconds: 600 }),
     /** The authenticator's consecutive-failure streak (its subject is the email address). */
     lockout,
     pending: createPendingSecondFactors({ store }),

@@ -3,33 +3,34 @@ import { completeSecondFactor } from './complete-second-factor.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import type { Interaction } from './load-interaction.ts';
 import type { SecondFactorSubject } from './second-factor-subject.ts';
-import { renderSignInEnrollment } from './show-totp-enrollment.ts';
-import { enrollmentProblem, enteredTotpCode } from './totp-enrollment-pages.ts';
+import { enrollmentPageWithError, enteredTotpCode } from './totp-enrollment-pages.ts';
 
 /**
  * POST /interaction/:uid/totp/enroll — the first code from the new authenticator. It activates the
- * authenticator, completes the sign-in with both factors, and shows the recovery codes once, with
- * a link on to the app.
+ * authenticator and completes the sign-in with both factors; the browser then goes to the page
+ * that shows the recovery codes once (show-recovery-codes.ts) before it continues to the app.
+ * A code that does not confirm it leads back to the set-up page, which says why.
  */
 export function createConfirmTotpEnrollment({ provider, secondFactor, notices }: Pick<InteractionDeps, 'provider' | 'secondFactor' | 'notices'>) {
   return async function confirmTotpEnrollment(ctx: Context) {
     const interaction: Interaction = ctx.state.interaction;
     const subject: SecondFactorSubject = ctx.state.secondFactorSubject;
     const form: Record<string, string> = ctx.state.form;
+    const setUpPage = `/interaction/${interaction.uid}/totp/enroll`;
     const code = enteredTotpCode(form.code);
-    if (code === undefined) {
-      ctx.status = 400;
-      return renderSignInEnrollment(ctx, { secondFactor }, 'Enter the 6-digit code your authenticator app shows for this account.');
-    }
+    ctx.status = 303;
+    if (code === undefined) return ctx.redirect(enrollmentPageWithError(setUpPage, 'code-shape'));
     const confirmed = await secondFactor.enrollment.confirm(subject.account, `interaction:${interaction.uid}`, code);
     if (!confirmed.ok) {
       if (confirmed.reason === 'already-enrolled') return ctx.redirect(`/interaction/${interaction.uid}/totp`);
-      ctx.status = 400;
-      return renderSignInEnrollment(ctx, { secondFactor }, enrollmentProblem(confirmed.reason));
+      return ctx.redirect(enrollmentPageWithError(setUpPage, confirmed.reason));
     }
     await notices.send(ctx, subject.account, 'totp-added');
     if (subject.kind === 'sign-in') await secondFactor.pending.forget(interaction.uid);
-    const returnTo = await completeSecondFactor(provider, ctx, interaction, subject, 'otp');
-    await ctx.render('recovery-codes', { codes: confirmed.recoveryCodes, continueUrl: returnTo, continueLabel: `Continue to ${subject.clientName}`, fresh: true });
+    await secondFactor.recoveryCodesToShow.keep(subject.account.id, `interaction:${interaction.uid}`, { codes: confirmed.recoveryCodes, reason: 'set-up', email: subject.account.email });
+    // Where the browser goes after the codes: oidc-provider keeps it with the interaction (returnTo).
+    await completeSecondFactor(provider, ctx, interaction, subject, 'otp');
+    ctx.status = 303;
+    ctx.redirect(`/interaction/${interaction.uid}/recovery-codes`);
   };
 }

@@ -2,6 +2,7 @@ import type Provider from 'oidc-provider';
 import type { Accounts } from '../accounts/accounts.ts';
 import type { Lockout } from '../auth/lockout.ts';
 import type { LoginApprovals } from '../auth/login-approvals.ts';
+import type { RetryAddresses } from '../auth/retry-address.ts';
 import type { SecondFactor } from '../auth/second-factor.ts';
 import type { SignInLimits } from '../auth/sign-in-limits.ts';
 import type { SignInCodes } from '../auth/sign-in-codes.ts';
@@ -20,6 +21,8 @@ export interface InteractionDeps {
   accounts: Accounts;
   signInCodes: SignInCodes;
   approvals: LoginApprovals;
+  /** The address of a sign-in whose code died, for the email form that follows. */
+  retryAddresses: RetryAddresses;
   secondFactor: SecondFactor;
   mailQueue: MailQueue;
   notices: SecurityNotices;

@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { requireCsrfForm } from '../http/csrf.ts';
+import { seeOtherPage } from '../http/see-other-page.ts';
 import { createAbortSignIn } from './abort-sign-in.ts';
 import { createConfirmConsent } from './confirm-consent.ts';
 import { createConfirmLink } from './confirm-link.ts';
@@ -16,6 +17,7 @@ import { createRestartSignIn } from './restart-sign-in.ts';
 import { loadSecondFactorSubject } from './second-factor-subject.ts';
 import { createShowCheckEmail } from './show-check-email.ts';
 import { createShowPrompt } from './show-prompt.ts';
+import { continueAfterRecoveryCodes, createShowSignInRecoveryCodes } from './show-recovery-codes.ts';
 import { createShowTotp } from './show-totp.ts';
 import { createShowTotpEnrollment } from './show-totp-enrollment.ts';
 import { createVerifyCode } from './verify-code.ts';
@@ -42,6 +44,7 @@ export function createInteractionRouter(deps: InteractionDeps) {
   const secondFactorSubject = loadSecondFactorSubject(deps);
   // Each route reads its records in one batch, after its form is parsed (so a route's counters can join).
   const read = readInteractionRecords(deps.scopes);
+  const seePage = (page: string) => seeOtherPage((ctx) => `/interaction/${ctx.params.uid}${page}`);
 
   const router = new Router({ prefix: '/interaction/:uid' });
   router.use(async function interactionPage(ctx: Context, next: Next) {
@@ -65,7 +68,15 @@ export function createInteractionRouter(deps: InteractionDeps) {
   router.post('/totp', form, read, any, secondFactorSubject, createVerifyTotp(deps));
   router.get('/totp/enroll', read, any, continueFinishedSignIn, secondFactorSubject, createShowTotpEnrollment(deps));
   router.post('/totp/enroll', form, read, any, secondFactorSubject, createConfirmTotpEnrollment(deps));
+  router.get('/recovery-codes', read, createShowSignInRecoveryCodes(deps));
+  router.post('/recovery-codes', form, read, any, continueAfterRecoveryCodes);
   router.post('/consent', form, read, consent, createConfirmConsent(deps));
   router.post('/abort', form, read, any, createAbortSignIn(deps));
+
+  // A form's address opened with GET (a reload after a redirect that failed, a bookmark, the
+  // history): the page the form belongs to, never the form's action (a GET changes nothing).
+  for (const [action, page] of [['/email', ''], ['/code', '/check'], ['/continue', '/check'], ['/restart', ''], ['/consent', ''], ['/abort', '']] as const) {
+    router.get(action, seePage(page));
+  }
   return router;
 }

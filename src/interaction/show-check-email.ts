@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import { queryCount, queryKey } from '../http/outcome-query.ts';
 import { clientNameOf } from './client-name.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import type { Interaction } from './load-interaction.ts';
@@ -27,6 +28,28 @@ export const CHECK_PAGE_NOTICES = ['resent', 'not-confirmed'] as const;
 export type CheckPageNotice = (typeof CHECK_PAGE_NOTICES)[number];
 const isNotice = (value: unknown): value is CheckPageNotice => CHECK_PAGE_NOTICES.includes(value as CheckPageNotice);
 
+/** Why a code typed into the check page was not accepted (verify-code.ts redirects back with `?error=`). */
+export const CHECK_PAGE_ERRORS = ['code-shape', 'wrong-code'] as const;
+export type CheckPageError = (typeof CHECK_PAGE_ERRORS)[number];
+
+/**
+ * The check page's error, from its address: a key, and for a wrong code the tries left as the
+ * redemption counted them (a reload shows the same and spends none; a made-up number in range
+ * misleads only whoever made the address).
+ */
+function checkPageError(ctx: Context, { codeLength, maxWrongAttempts }: { codeLength: number; maxWrongAttempts: number }): string | undefined {
+  switch (queryKey(ctx, 'error', CHECK_PAGE_ERRORS)) {
+    case 'code-shape':
+      return `Enter the ${codeLength}-digit code from the email.`;
+    case 'wrong-code': {
+      const left = queryCount(ctx, 'left', { min: 1, max: maxWrongAttempts - 1 });
+      return left === undefined ? 'That code is not right.' : `That code is not right. ${left} ${left === 1 ? 'try' : 'tries'} left.`;
+    }
+    case undefined:
+      return undefined;
+  }
+}
+
 /** Renders "check your email": the code form, the resend form and the waiting notice. */
 export async function renderCheckEmail(ctx: Context, locals: CheckEmailLocals) {
   // "For the next 9 minutes" reads the same everywhere; the clock time is in UTC until the page's
@@ -36,7 +59,8 @@ export async function renderCheckEmail(ctx: Context, locals: CheckEmailLocals) {
 }
 
 /** GET /interaction/:uid/check */
-export function createShowCheckEmail({ provider, signInCodes, approvals }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'approvals'>) {
+export function createShowCheckEmail({ provider, signInCodes, approvals, config }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'approvals' | 'config'>) {
+  const errorLimits = { codeLength: config.signInCode.length, maxWrongAttempts: config.signInCode.maxWrongAttempts };
   return async function showCheckEmail(ctx: Context) {
     const interaction: Interaction = ctx.state.interaction;
     const pending = await signInCodes.pending(interaction.uid);
@@ -47,6 +71,7 @@ export function createShowCheckEmail({ provider, signInCodes, approvals }: Pick<
     }
     const sharing = await sharingAskedWithSignIn(provider, interaction);
     const notice = isNotice(ctx.query.notice) ? ctx.query.notice : undefined;
-    await renderCheckEmail(ctx, { clientName, email: pending.email, matchNumber: pending.matchNumber, expiresAt: pending.expiresAt, error: undefined, sharing, notice });
+    const error = checkPageError(ctx, errorLimits);
+    await renderCheckEmail(ctx, { clientName, email: pending.email, matchNumber: pending.matchNumber, expiresAt: pending.expiresAt, error, sharing, notice });
   };
 }

@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import { displayText } from '../http/display-text.ts';
+import { queryKey } from '../http/outcome-query.ts';
 import { SCOPES_THAT_SHARE_NOTHING } from '../oidc/implied-grant.ts';
 import { MFA_PROMPT } from '../oidc/mfa-request.ts';
 import { clientNameOf } from './client-name.ts';
@@ -7,8 +8,17 @@ import type { InteractionDeps } from './interaction-deps.ts';
 import type { Interaction } from './load-interaction.ts';
 import type { Sharing } from './sharing-notice.ts';
 
+/** Why the email form is shown again (verify-code.ts redirects here with `?error=`): the code no longer works. */
+export const EMAIL_PAGE_ERRORS = ['code-expired', 'code-spent'] as const;
+export type EmailPageError = (typeof EMAIL_PAGE_ERRORS)[number];
+
+const EMAIL_PAGE_MESSAGES: Record<EmailPageError, string> = {
+  'code-expired': 'That code has expired. Enter your email address to get a new one.',
+  'code-spent': 'Too many wrong codes: that code no longer works. Enter your email address to get a new one.',
+};
+
 /** GET /interaction/:uid — the email form, the waiting page once a mail went out, the step-up prompt, or consent. */
-export function createShowPrompt({ provider, signInCodes }: Pick<InteractionDeps, 'provider' | 'signInCodes'>) {
+export function createShowPrompt({ provider, signInCodes, retryAddresses }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'retryAddresses'>) {
   return async function showPrompt(ctx: Context) {
     const interaction: Interaction = ctx.state.interaction;
     const clientName = await clientNameOf(provider, interaction.params.client_id);
@@ -16,7 +26,10 @@ export function createShowPrompt({ provider, signInCodes }: Pick<InteractionDeps
       if (await signInCodes.pending(interaction.uid)) return ctx.redirect(`/interaction/${interaction.uid}/check`);
       // login_hint comes from the app's URL: plain text, one line, escaped by the template.
       const hint = typeof interaction.params.login_hint === 'string' ? displayText(interaction.params.login_hint, 254) : '';
-      return ctx.render('email', { clientName, email: hint, error: undefined });
+      const error = queryKey(ctx, 'error', EMAIL_PAGE_ERRORS);
+      // Only after a code died: the address it was for, kept by the server (one read, on this path only).
+      const retryAddress = error ? await retryAddresses.find(interaction.uid) : undefined;
+      return ctx.render('email', { clientName, email: retryAddress ?? hint, error: error && EMAIL_PAGE_MESSAGES[error] });
     }
     // An existing session that needs its second factor (the page sends people without one to set it up).
     if (interaction.prompt.name === MFA_PROMPT) return ctx.redirect(`/interaction/${interaction.uid}/totp`);

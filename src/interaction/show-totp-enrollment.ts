@@ -1,26 +1,21 @@
 import type { Context } from 'koa';
 import type { InteractionDeps } from './interaction-deps.ts';
 import type { SecondFactorSubject } from './second-factor-subject.ts';
-import { renderTotpEnrollPage } from './totp-enrollment-pages.ts';
+import { enrollmentErrorOf, renderTotpEnrollPage } from './totp-enrollment-pages.ts';
 
-/** The sign-in variant of the enrolment page: the app requires a second step this account lacks. */
-export async function renderSignInEnrollment(ctx: Context, { secondFactor }: Pick<InteractionDeps, 'secondFactor'>, error?: string) {
-  const subject: SecondFactorSubject = ctx.state.secondFactorSubject;
-  const offer = await secondFactor.enrollment.begin(subject.account, `interaction:${ctx.params.uid!}`);
-  if (!offer) return ctx.redirect(`/interaction/${ctx.params.uid}/totp`);
-  await renderTotpEnrollPage(ctx, offer, {
-    heading: 'Set up an authenticator app',
-    intro: `${subject.clientName} asks for a second step when you sign in: a code from an authenticator app on your phone, such as Google Authenticator, 1Password, Authy or Aegis.`,
-    formAction: `/interaction/${ctx.params.uid}/totp/enroll`,
-    cancelAction: `/interaction/${ctx.params.uid}/abort`,
-    cancelLabel: `Cancel and go back to ${subject.clientName}`,
-    error,
-  });
-}
-
-/** GET /interaction/:uid/totp/enroll */
-export function createShowTotpEnrollment(deps: Pick<InteractionDeps, 'secondFactor'>) {
+/** GET /interaction/:uid/totp/enroll — the app requires a second step this account lacks. */
+export function createShowTotpEnrollment({ secondFactor }: Pick<InteractionDeps, 'secondFactor'>) {
   return async function showTotpEnrollment(ctx: Context) {
-    await renderSignInEnrollment(ctx, deps);
+    const subject: SecondFactorSubject = ctx.state.secondFactorSubject;
+    const offer = await secondFactor.enrollment.begin(subject.account, `interaction:${ctx.params.uid!}`);
+    if (!offer) return ctx.redirect(`/interaction/${ctx.params.uid}/totp`);
+    await renderTotpEnrollPage(ctx, offer, {
+      heading: 'Set up an authenticator app',
+      intro: `${subject.clientName} asks for a second step when you sign in: a code from an authenticator app on your phone, such as Google Authenticator, 1Password, Authy or Aegis.`,
+      formAction: `/interaction/${ctx.params.uid}/totp/enroll`,
+      cancelAction: `/interaction/${ctx.params.uid}/abort`,
+      cancelLabel: `Cancel and go back to ${subject.clientName}`,
+      error: enrollmentErrorOf(ctx),
+    });
   };
 }

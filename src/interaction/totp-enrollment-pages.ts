@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import type { TotpConfirmation, TotpEnrollmentOffer } from '../auth/totp-enrollment.ts';
+import { queryKey, withOutcome } from '../http/outcome-query.ts';
 
 /** What views/totp-enroll.ejs needs, for the sign-in and the /account variants alike. */
 export interface TotpEnrollPageLocals {
@@ -31,8 +32,24 @@ export function enteredTotpCode(value: string | undefined): string | undefined {
   return /^\d{6}$/.test(code) ? code : undefined;
 }
 
+/** Why the first code did not confirm the authenticator; the set-up page's `?error=` (Post/Redirect/Get). */
+export const ENROLLMENT_ERRORS = ['code-shape', 'wrong', 'replayed', 'expired', 'replaced'] as const;
+export type EnrollmentError = (typeof ENROLLMENT_ERRORS)[number];
+
+/** Where the set-up form's POST sends the browser when the code did not confirm it: its own page, saying why. */
+export function enrollmentPageWithError(path: string, error: EnrollmentError): string {
+  return withOutcome(path, { error });
+}
+
+/** The set-up page's error message, from its address. */
+export function enrollmentErrorOf(ctx: Context): string | undefined {
+  const error = queryKey(ctx, 'error', ENROLLMENT_ERRORS);
+  if (error === 'code-shape') return 'Enter the 6-digit code your authenticator app shows for this account.';
+  return error && enrollmentProblem(error);
+}
+
 /** What to tell a person whose first code did not confirm the authenticator. */
-export function enrollmentProblem(reason: Exclude<TotpConfirmation, { ok: true }>['reason']): string {
+function enrollmentProblem(reason: Exclude<TotpConfirmation, { ok: true }>['reason']): string {
   switch (reason) {
     case 'wrong':
       return 'That code does not match. Check that your app added this account, and that your phone’s clock is set automatically.';

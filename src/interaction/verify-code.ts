@@ -1,19 +1,24 @@
 import type { Context } from 'koa';
+import { withOutcome } from '../http/outcome-query.ts';
 import { accountEmailKey, accountKey } from '../store/keys.ts';
-import { clientNameOf } from './client-name.ts';
 import type { FinishLogin } from './finish-login.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import type { Interaction } from './load-interaction.ts';
 import { sharingAskedWithSignIn } from './sharing-notice.ts';
-import { renderCheckEmail } from './show-check-email.ts';
+import type { CheckPageError } from './show-check-email.ts';
+import type { EmailPageError } from './show-prompt.ts';
 
 /**
  * POST /interaction/:uid/code — the code typed into the original tab. Guessing is capped three
  * ways: per issued code (signInCode.maxWrongAttempts), per client IP (a rate limit) and per
  * address across sign-ins (the lockout inside signInCodes).
+ *
+ * A code that is not accepted is answered with a redirect to a page that says why (Post/Redirect/
+ * Get), so that reloading it asks nothing again and spends no try: the check page while the code
+ * still works, the email form once it does not. The right code goes on exactly as before.
  */
 export function createVerifyCode(
-  { provider, signInCodes, config, lockout, scopes }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'config' | 'lockout' | 'scopes'>,
+  { provider, signInCodes, config, lockout, scopes, retryAddresses }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'config' | 'lockout' | 'scopes' | 'retryAddresses'>,
   finishLogin: FinishLogin,
 ) {
   const codeShape = new RegExp(`^\\d{${config.signInCode.length}}$`);
@@ -29,33 +34,28 @@ export function createVerifyCode(
     // read (start-limit-checks.ts), for the address the form named; read them now if it named another.
     if (pending) scopes.warm([lockout.stateKey(pending.email), accountEmailKey(pending.email)]);
     await (ctx.state.codeEntryLimit as Promise<void>);
-    const clientName = await clientNameOf(provider, interaction.params.client_id);
-    // What the code page listed beside its button (undefined: it asked for no consent).
-    const sharing = await sharingAskedWithSignIn(provider, interaction);
 
-    const again = async (error: string) => {
-      ctx.status = 400;
-      if (!pending) return ctx.render('email', { clientName, email: '', error });
-      await renderCheckEmail(ctx, { clientName, email: pending.email, matchNumber: pending.matchNumber, expiresAt: pending.expiresAt, error, sharing });
+    const toCheckPage = (error: CheckPageError, attemptsLeft?: number) => {
+      ctx.status = 303;
+      ctx.redirect(withOutcome(`/interaction/${interaction.uid}/check`, { error, left: attemptsLeft }));
+    };
+    const toEmailForm = async (error: EmailPageError, email: string | undefined) => {
+      // The form fills the address in again from the store: it must not ride in the URL.
+      if (email !== undefined) await retryAddresses.remember(interaction.uid, email);
+      ctx.status = 303;
+      ctx.redirect(withOutcome(`/interaction/${interaction.uid}`, { error }));
     };
 
-    if (!pending) return again('That code has expired. Enter your email address to get a new one.');
-    if (!codeShape.test(code)) return again(`Enter the ${config.signInCode.length}-digit code from the email.`);
+    if (!pending) return toEmailForm('code-expired', undefined);
+    if (!codeShape.test(code)) return toCheckPage('code-shape');
 
     // A right code signs in next: start reading the account in the redemption's batch.
     const [accountId] = await scopes.prefetch([accountEmailKey(pending.email)]);
     if (typeof accountId === 'string') scopes.warm([accountKey(accountId)]);
     const result = await signInCodes.redeemCode(interaction.uid, code);
     // Where the code form showed what the app will receive beside its button, consent is given with it.
-    if (result.ok) return finishLogin(ctx, interaction, result.email, { consentGiven: sharing !== undefined });
-    if (result.reason === 'wrong') {
-      return again(`That code is not right. ${result.attemptsLeft} ${result.attemptsLeft === 1 ? 'try' : 'tries'} left.`);
-    }
-    ctx.status = 400;
-    const message =
-      result.reason === 'too-many-attempts'
-        ? 'Too many wrong codes: that code no longer works. Enter your email address to get a new one.'
-        : 'That code has expired. Enter your email address to get a new one.';
-    return ctx.render('email', { clientName, email: pending.email, error: message });
+    if (result.ok) return finishLogin(ctx, interaction, result.email, { consentGiven: (await sharingAskedWithSignIn(provider, interaction)) !== undefined });
+    if (result.reason === 'wrong') return toCheckPage('wrong-code', result.attemptsLeft);
+    return toEmailForm(result.reason === 'too-many-attempts' ? 'code-spent' : 'code-expired', pending.email);
   };
 }

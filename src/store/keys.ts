@@ -12,6 +12,8 @@ export const signInCodeKey = (interactionUid: string) => `sign-in:{${interaction
 export const signInAttemptsKey = (interactionUid: string, issueId: string) =>
   `sign-in:{${interactionUid}}:attempts:${issueId}`;
 export const signInApprovalKey = (interactionUid: string) => `sign-in:{${interactionUid}}:approval`;
+/** The address of a sign-in whose code died, to fill in the email form again (auth/retry-address.ts). */
+export const signInRetryAddressKey = (interactionUid: string) => `sign-in:{${interactionUid}}:retry-address`;
 
 export const accountKey = (accountId: string) => `account:{${accountId}}`;
 export const accountEmailKey = (email: string) => `account-email:{${email}}`;
@@ -31,6 +33,8 @@ export const lockoutKey = (subjectHash: string) => `lockout:{${subjectHash}}`;
 /** "Email proven for account X": waits for the second factor of one sign-in. */
 export const secondFactorPendingKey = (interactionUid: string) => `sign-in:{${interactionUid}}:second-factor`;
 export const totpEnrollmentKey = (accountId: string) => `totp-enrollment:{${accountId}}`;
+/** Fresh recovery codes, sealed, until the page that shows them once is opened (auth/recovery-codes-to-show.ts). */
+export const recoveryCodesToShowKey = (accountId: string, holderHash: string) => `recovery-codes-to-show:{${accountId}}:${holderHash}`;
 export const rememberedDeviceKey = (accountId: string, handle: string) => `device:{${accountId}}:${handle}`;
 export const rememberedDeviceIndexKey = (accountId: string) => `devices:{${accountId}}`;
 

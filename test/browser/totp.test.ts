@@ -46,7 +46,8 @@ describe('headless Chromium: an authenticator app, end to end', () => {
     await page.getByRole('button', { name: 'Confirm and turn on' }).click();
     await expect(page.getByRole('heading', { name: 'Your authenticator app is set up' }).isVisible()).resolves.toBe(true);
     expect(await page.locator('#recovery-codes li').count()).toBe(10);
-    await page.getByRole('link', { name: 'Back to your account' }).click();
+    await page.getByLabel('I have saved these codes somewhere safe').check();
+    await page.getByRole('button', { name: 'Back to your account' }).click();
     await expect(page.getByText('Recovery codes left:').isVisible()).resolves.toBe(true);
     expect(errors).toEqual([]);
     await setup.close();

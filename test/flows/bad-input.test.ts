@@ -95,7 +95,7 @@ describe('bad input gets a clear 4xx, never a 5xx', () => {
 
   it('answers a method a page does not take with 405 and Allow, as a page or JSON', async () => {
     const { browser, uid } = await openEmailForm();
-    for (const [method, path, allow] of [['PUT', `/interaction/${uid}/email`, 'POST'], ['DELETE', `/interaction/${uid}/check`, 'HEAD, GET'], ['PATCH', '/account', 'HEAD, GET']] as const) {
+    for (const [method, path, allow] of [['PUT', `/interaction/${uid}/email`, 'POST, HEAD, GET'], ['DELETE', `/interaction/${uid}/check`, 'HEAD, GET'], ['PATCH', '/account', 'HEAD, GET']] as const) {
       const page = await browser.request(`${running.sesame.url}${path}`, { method });
       expect([method, path, page.status, page.headers.get('allow')]).toEqual([method, path, 405, allow]);
       expect(await page.text()).toContain(`This page does not take ${method} requests.`);
@@ -103,7 +103,7 @@ describe('bad input gets a clear 4xx, never a 5xx', () => {
     const json = await browser.request(`${running.sesame.url}/interaction/${uid}/email`, { method: 'PUT', headers: { accept: 'application/json' } });
     expect([json.status, await json.json()]).toEqual([405, expect.objectContaining({ error: 'method_not_allowed' })]);
     const options = await browser.request(`${running.sesame.url}/interaction/${uid}/email`, { method: 'OPTIONS' });
-    expect([options.status, options.headers.get('allow')]).toEqual([200, 'POST']);
+    expect([options.status, options.headers.get('allow')]).toEqual([200, 'POST, HEAD, GET']);
     // A path no router knows is still simply not found, whatever the method.
     expect((await browser.request(`${running.sesame.url}/nowhere`, { method: 'PUT' })).status).toBe(404);
   });
@@ -176,13 +176,16 @@ describe('wrong codes', () => {
     const wrong = mail.code === '000000' ? '111111' : '000000';
     for (let i = 1; i <= 4; i++) {
       const page = await browser.navigate(`${running.sesame.url}/interaction/${uid}/code`, { form: { csrf: csrf!, code: wrong } });
-      expect(page.status).toBe(400);
+      expect(page.url).toBe(`${running.sesame.url}/interaction/${uid}/check?error=wrong-code&left=${5 - i}`);
       expect(page.html).toContain(`${5 - i} tr`);
     }
     const fifth = await browser.navigate(`${running.sesame.url}/interaction/${uid}/code`, { form: { csrf: csrf!, code: wrong } });
+    expect(fifth.url).toBe(`${running.sesame.url}/interaction/${uid}?error=code-spent`);
     expect(fifth.html).toContain('Too many wrong codes');
+    // The email form is filled in with the address again (kept by the server, not in the URL).
+    expect(/<input[^>]*id="email"[^>]*>/.exec(fifth.html)![0]).toContain('value="guesser@example.com"');
     const right = await browser.navigate(`${running.sesame.url}/interaction/${uid}/code`, { form: { csrf: csrf!, code: mail.code! } });
-    expect(right.status).toBe(400);
+    expect(right.url).toBe(`${running.sesame.url}/interaction/${uid}?error=code-expired`);
     expect(right.leftTo).toBeUndefined();
   });
 
@@ -191,7 +194,7 @@ describe('wrong codes', () => {
     const { csrf } = formFields(checkPage.html, '/code');
     for (const code of ['', '12', 'abcdef', '1'.repeat(64)]) {
       const page = await browser.navigate(`${running.sesame.url}/interaction/${uid}/code`, { form: { csrf: csrf!, code } });
-      expect(page.status).toBe(400);
+      expect(page.url).toBe(`${running.sesame.url}/interaction/${uid}/check?error=code-shape`);
       expect(page.html).toContain('Enter the 6-digit code');
     }
     const spaced = `${mail.code!.slice(0, 3)} ${mail.code!.slice(3)}`;

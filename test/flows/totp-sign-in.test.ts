@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { createLockout } from '../../src/auth/lockout.ts';
 import type { ClientRegistration } from '../../src/config/config-schema.ts';
-import { formFields, HttpBrowser, type Page } from '../helpers/http-browser.ts';
+import { decodeEntities, formFields, HttpBrowser, type Page } from '../helpers/http-browser.ts';
 import { startRedis, uniquePrefix, type StartedRedis } from '../helpers/redis.ts';
 import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
 import { accountWithTotp, secondFactorOf, submitTotp, totpCode, wrongTotpCode } from '../helpers/second-factor.ts';
@@ -97,10 +97,10 @@ describe('sign-in with an authenticator', () => {
     const { secret } = await accountWithTotp(sesame, 'typo@example.com');
     const { pending, browser, page } = await proveEmail({ rp, smtp }, 'typo@example.com');
     const malformed = await submitTotp(browser, page, { code: '12345' });
-    expect(malformed.status).toBe(400);
+    expect([malformed.status, malformed.url]).toEqual([200, `${page.url}?error=shape`]);
     expect(malformed.html).toContain('Enter the 6-digit code');
     const wrong = await submitTotp(browser, page, { code: wrongTotpCode(secret) });
-    expect(wrong.status).toBe(400);
+    expect([wrong.status, wrong.url]).toEqual([200, `${page.url}?error=wrong&left=2`]);
     expect(wrong.html).toContain('That code is not right. 2 tries left.');
     const spaced = totpCode(secret);
     const done = await submitTotp(browser, page, { code: `${spaced.slice(0, 3)} ${spaced.slice(3)}` });
@@ -120,13 +120,13 @@ describe('sign-in with an authenticator', () => {
 
     const second = await proveEmail({ rp, smtp }, 'lost-phone@example.com');
     const reused = await submitTotp(second.browser, second.page, { recovery_code: recoveryCodes[3]! });
-    expect(reused.status).toBe(400);
+    expect(reused.url).toMatch(/\/totp\?error=wrong&field=recovery-code&left=\d$/);
     expect(reused.html).toContain('That recovery code is not right, or it was already used.');
     // Focus goes to the field whose error the page shows, so a screen reader reads it out.
     expect(/<input[^>]*id="recovery-code"[^>]*>/.exec(reused.html)![0]).toContain('autofocus');
     expect(/<input[^>]*id="code"[^>]*>/.exec(reused.html)![0]).not.toContain('autofocus');
     const malformed = await submitTotp(second.browser, second.page, { recovery_code: 'not-a-code' });
-    expect(malformed.status).toBe(400);
+    expect(malformed.url).toBe(`${second.page.url}?error=shape&field=recovery-code`);
     expect(malformed.html).toContain('Enter one of your recovery codes');
   });
 
@@ -139,7 +139,7 @@ describe('sign-in with an authenticator', () => {
     // Same instance, another sign-in.
     const again = await proveEmail({ rp, smtp }, 'replay@example.com');
     const replayed = await submitTotp(again.browser, again.page, { code });
-    expect(replayed.status).toBe(400);
+    expect(replayed.url).toBe(`${again.page.url}?error=used`);
     expect(replayed.html).toContain('That code was already used');
 
     // The other instance: its own sign-in, the same code.
@@ -147,7 +147,7 @@ describe('sign-in with an authenticator', () => {
     const elsewhere = await proveEmail({ rp: twinRp, smtp }, 'replay@example.com');
     expect(isTotpPrompt(elsewhere.page)).toBe(true);
     const replayedElsewhere = await submitTotp(elsewhere.browser, elsewhere.page, { code });
-    expect(replayedElsewhere.status).toBe(400);
+    expect(replayedElsewhere.url).toBe(`${elsewhere.page.url}?error=used`);
     expect(replayedElsewhere.html).toContain('That code was already used');
   });
 
@@ -159,7 +159,10 @@ describe('sign-in with an authenticator', () => {
     const responses = await Promise.all(
       [here, there].map(({ browser, page }) => browser.request(page.url, { form: { csrf: formFields(page.html, '/totp').csrf!, code } })),
     );
-    expect(responses.map((r) => r.status).sort()).toEqual([303, 400]);
+    // Both are redirects: one on to the app, the other back to its prompt, which says the code was used.
+    const locations = responses.map((r) => r.headers.get('location')!);
+    expect(locations.filter((location) => location.endsWith('/totp?error=used'))).toHaveLength(1);
+    expect(locations.filter((location) => location.includes('/auth/'))).toHaveLength(1);
   });
 
   it('limits wrong codes per sign-in, then locks the second factor after consecutive failures until unlocked', async () => {
@@ -170,7 +173,7 @@ describe('sign-in with an authenticator', () => {
       expect((await submitTotp(first.browser, first.page, { code: wrong })).html).toContain(left);
     }
     const spent = await submitTotp(first.browser, first.page, { code: totpCode(secret) });
-    expect(spent.status).toBe(429);
+    expect(spent.url).toBe(`${first.page.url}?error=spent`);
     expect(spent.html).toContain('Too many wrong codes for this sign-in');
 
     // Three more wrong codes in a new sign-in make six in a row: the lockout's ceiling here.
@@ -178,11 +181,11 @@ describe('sign-in with an authenticator', () => {
     await submitTotp(second.browser, second.page, { code: wrong });
     await submitTotp(second.browser, second.page, { recovery_code: 'zzzzz-zzzzz' });
     const locked = await submitTotp(second.browser, second.page, { code: wrong });
-    expect(locked.status).toBe(403);
+    expect(locked.url).toBe(`${second.page.url}?error=locked`);
     expect(locked.html).toContain('locked');
     const third = await proveEmail({ rp, smtp }, 'guesser@example.com');
     const stillLocked = await submitTotp(third.browser, third.page, { code: totpCode(secret) });
-    expect(stillLocked.status).toBe(403);
+    expect(stillLocked.url).toBe(`${third.page.url}?error=locked`);
 
     // The operator's unlock (subject: the email address) clears it; the right code works again.
     await createLockout({ store: sesame.store, hmacKey: sesame.config.hmacKey }).unlock('guesser@example.com');
@@ -204,17 +207,21 @@ describe('client policy', () => {
 
     const { csrf } = formFields(page.html, '/totp/enroll');
     const wrong = await browser.navigate(page.url, { form: { csrf: csrf!, code: wrongTotpCode(secret) } });
-    expect(wrong.status).toBe(400);
+    expect([wrong.status, wrong.url]).toEqual([200, `${page.url}?error=wrong`]);
     expect(/<input[^>]*id="code"[^>]*>/.exec(wrong.html)![0]).toContain('autofocus');
     expect(wrong.html).toContain('That code does not match');
     expect(/id="totp-secret">([A-Z2-7 ]+)</.exec(wrong.html)![1]!.replace(/ /g, '')).toBe(secret);
 
     const codesPage = await browser.navigate(page.url, { form: { csrf: csrf!, code: totpCode(secret) } });
-    expect(codesPage.status).toBe(200);
+    expect([codesPage.status, codesPage.url]).toEqual([200, page.url.replace(/\/totp\/enroll$/, '/recovery-codes')]);
     const codes = [...codesPage.html.matchAll(/<li><code>([0-9a-z]{5}-[0-9a-z]{5})<\/code><\/li>/g)].map((m) => m[1]);
     expect(codes).toHaveLength(10);
     await smtp.waitForMail('newcomer@example.com', { match: (mail) => mail.subject === 'Sesame: An authenticator app was set up for your account' });
-    const continueUrl = /<a class="button primary" href="([^"]+)"/.exec(codesPage.html)![1]!;
+    // Shown once: the same page again says so, and offers the way on to the app.
+    const reloaded = await browser.navigate(codesPage.url);
+    expect(reloaded.html).toContain('Your recovery codes are not shown again');
+    for (const code of codes) expect(reloaded.html).not.toContain(code);
+    const continueUrl = decodeEntities(/<a class="button primary" href="([^"]+)"/.exec(reloaded.html)![1]!);
     // Reloading a step, going back to it, or sending the enrolment again, instead of pressing
     // Continue: the sign-in is done, so each one goes on to the app rather than showing a step again.
     for (const step of ['', '/totp/enroll', '/totp']) {
@@ -383,7 +390,7 @@ describe('bad input on the authenticator pages', () => {
     expect((await browser.request(page.url, { form: { code: '123456' } })).status).toBe(403);
     for (const code of ['', 'abcdef', '1234567', '１２３４５６']) {
       const again = await browser.navigate(page.url, { form: { csrf: csrf!, code } });
-      expect(again.status).toBe(400);
+      expect(again.url).toBe(`${page.url}?error=code-shape`);
       expect(again.html).toContain('Enter the 6-digit code');
     }
     const json = await browser.request(page.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"code":"123456"}' });

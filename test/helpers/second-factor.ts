@@ -47,6 +47,6 @@ export function secondFactorOf(sesame: RunningSesame) {
 /** Submits the authenticator prompt at `totpPage` and follows redirects. */
 export async function submitTotp(browser: HttpBrowser, totpPage: Page, fields: { code?: string; recovery_code?: string; remember?: 'yes' }) {
   const { csrf } = formFields(totpPage.html, '/totp');
-  const url = totpPage.url.replace(/\/totp(\/enroll)?$/, '/totp');
+  const url = totpPage.url.replace(/\?.*$/, '').replace(/\/totp(\/enroll)?$/, '/totp');
   return browser.navigate(url, { form: { csrf: csrf!, ...fields } as Record<string, string> });
 }
