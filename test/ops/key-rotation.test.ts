@@ -32,12 +32,13 @@ beforeAll(async () => {
   smtp = await startSmtpSink();
   proxy = await startRoundRobinProxy();
   const base = testConfig({ issuer: proxy.url });
-  // Short clocks: instances reload every second, ID tokens live one second.
+  // Short clocks: instances reload every second, ID tokens live five seconds (long enough that the
+  // refusal to retire a key still in use is seen on a loaded machine, short enough to wait out).
   const shared = {
     cookieKeys: [randomBytes(32).toString('base64url')],
     hmacKey: randomBytes(32).toString('base64url'),
     signingKeys: { reloadIntervalSeconds: 1, promoteAfterSeconds: 0 },
-    ttl: { ...base.ttl, idTokenSeconds: 1 },
+    ttl: { ...base.ttl, idTokenSeconds: 5 },
   };
   instances = await Promise.all([0, 1].map(() => startSesame({ redisUrl: redis.url, smtpUrl: smtp.url, keyPrefix: prefix, issuer: proxy.url, config: shared })));
   proxy.setBackends(instances.map((instance) => instance.url));
