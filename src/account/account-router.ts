@@ -4,11 +4,11 @@ import { seeOtherPage } from '../http/see-other-page.ts';
 import { createConfirmAccountEnrollment, createShowAccountEnrollment } from './account-totp-enrollment.ts';
 import type { AccountDeps } from './account-deps.ts';
 import { createFinishAccountSignIn, createStartAccountSignIn } from './account-sign-in.ts';
-import { createConfirmAccountDeletion, createDeleteAccount, createShowAccountDeleted, requireFreshSecondFactorIfAny } from './delete-account.ts';
+import { createConfirmAccountDeletion, createDeleteAccount, createShowAccountDeleted } from './delete-account.ts';
 import { createForgetDevices } from './forget-devices.ts';
 import { createConfirmTotpRemoval, createRemoveTotp } from './remove-totp.ts';
 import { createConfirmRecoveryCodes, createRenewRecoveryCodes } from './renew-recovery-codes.ts';
-import { requireFreshSecondFactor } from './require-fresh-second-factor.ts';
+import { requireFreshSecondFactor, requireRecentSignIn } from './require-fresh-second-factor.ts';
 import { createShowAccount } from './show-account.ts';
 import { continueAfterNewRecoveryCodes, createShowNewRecoveryCodes } from './show-recovery-codes.ts';
 import { createAccountSignOut } from './sign-out.ts';
@@ -24,6 +24,7 @@ export function createAccountRouter(deps: AccountDeps) {
   const formSession = sessions.require({ forForm: true });
   const form = sessions.readForm();
   const fresh = requireFreshSecondFactor(deps);
+  const recent = requireRecentSignIn(deps);
 
   const router = new Router({ prefix: '/account' });
   router.use(async function accountPage(ctx: Context, next: Next) {
@@ -34,8 +35,8 @@ export function createAccountRouter(deps: AccountDeps) {
   router.get('/', page, createShowAccount(deps));
   router.get('/sign-in', createStartAccountSignIn(deps));
   router.get('/callback', createFinishAccountSignIn(deps));
-  router.get('/totp/enroll', page, createShowAccountEnrollment(deps));
-  router.post('/totp/enroll', formSession, form, createConfirmAccountEnrollment(deps));
+  router.get('/totp/enroll', page, recent, createShowAccountEnrollment(deps));
+  router.post('/totp/enroll', formSession, form, recent, createConfirmAccountEnrollment(deps));
   router.get('/totp/remove', page, fresh, createConfirmTotpRemoval());
   router.post('/totp/remove', formSession, form, fresh, createRemoveTotp(deps));
   router.get('/recovery-codes', page, fresh, createConfirmRecoveryCodes());
@@ -44,8 +45,8 @@ export function createAccountRouter(deps: AccountDeps) {
   router.post('/recovery-codes/new', formSession, form, continueAfterNewRecoveryCodes);
   router.post('/devices/forget', formSession, form, createForgetDevices(deps));
   router.post('/sign-out', formSession, form, createAccountSignOut(deps));
-  router.get('/delete', page, requireFreshSecondFactorIfAny(fresh), createConfirmAccountDeletion());
-  router.post('/delete', formSession, form, requireFreshSecondFactorIfAny(fresh), createDeleteAccount(deps));
+  router.get('/delete', page, recent, createConfirmAccountDeletion());
+  router.post('/delete', formSession, form, recent, createDeleteAccount(deps));
   router.get('/deleted', createShowAccountDeleted(deps));
   // A form's address opened with GET (a reload after a failed redirect, a bookmark): the account
   // page, where those forms are, never the action itself.

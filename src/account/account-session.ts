@@ -62,6 +62,14 @@ export function createAccountSessions({ config, accounts, csrf }: { config: Read
     /** Whether this browser holds an account session that has not run out (the account is checked by require()). */
     isSignedIn: (ctx: Context) => read(ctx) !== undefined,
 
+    /**
+     * Signed in (the email proven, or the authenticator passed) within
+     * accountArea.freshSecondFactorSeconds: not an older single sign-on session reused.
+     */
+    isRecentSignIn(session: AccountSession): boolean {
+      return Date.now() / 1000 - session.authTime <= config.accountArea.freshSecondFactorSeconds;
+    },
+
     /** Second-factor checked within accountArea.freshSecondFactorSeconds. */
     isFresh(session: AccountSession): boolean {
       return session.acr === ACR_MFA && Date.now() / 1000 - session.authTime <= config.accountArea.freshSecondFactorSeconds;

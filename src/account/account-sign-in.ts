@@ -27,7 +27,7 @@ const FLOWS_KEPT = 3;
  * GET /account/sign-in?next=…&fresh=1 — sends the browser through the ordinary /auth flow as the
  * built-in account app (PKCE, state, nonce). `fresh=1` asks for a fresh authenticator check:
  * the MFA acr with prompt=mfa, which re-prompts even a multi-factor session, but never asks for a
- * new email when a session exists.
+ * new email when a session exists. `fresh=email` asks for the email again (prompt=login).
  */
 export function createStartAccountSignIn({ config }: Pick<AccountDeps, 'config'>) {
   return function startAccountSignIn(ctx: Context) {
@@ -45,6 +45,8 @@ export function createStartAccountSignIn({ config }: Pick<AccountDeps, 'config'>
       code_challenge: createHash('sha256').update(flow.verifier).digest('base64url'),
       code_challenge_method: 'S256',
       ...(ctx.query.fresh === '1' ? { acr_values: ACR_MFA, prompt: MFA_PROMPT } : {}),
+      // The email proven again, whatever the browser's session: see requireRecentSignIn.
+      ...(ctx.query.fresh === 'email' ? { prompt: 'login' } : {}),
     }).toString();
     ctx.redirect(url.pathname + url.search);
   };

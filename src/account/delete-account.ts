@@ -1,29 +1,20 @@
-import type { Context, Next } from 'koa';
+import type { Context } from 'koa';
 import type { Account } from '../accounts/accounts.ts';
+import { queryKey } from '../http/outcome-query.ts';
 import type { AccountDeps } from './account-deps.ts';
 
 /** Why the confirmation page is shown again; fixed texts, so the query string cannot put words on the page. */
-const PROBLEMS: Record<string, string> = {
+const PROBLEMS = {
   mismatch: 'That is not the email address of this account. Type it exactly as shown to delete the account.',
-};
-
-/**
- * Deleting an account that has an authenticator needs a second-factor check from the last few
- * minutes, like removing the authenticator: both undo its protection. Without one, the page's own
- * session (an email proven at most accountArea.sessionSeconds ago) is the proof.
- */
-export function requireFreshSecondFactorIfAny(requireFresh: (ctx: Context, next: Next) => Promise<unknown>) {
-  return function freshIfAny(ctx: Context, next: Next) {
-    const account: Account = ctx.state.account;
-    return account.totp ? requireFresh(ctx, next) : next();
-  };
-}
+} as const;
+const PROBLEM_KEYS = Object.keys(PROBLEMS) as (keyof typeof PROBLEMS)[];
 
 /** GET /account/delete — what deleting means, and the address to type as confirmation. */
 export function createConfirmAccountDeletion() {
   return async function confirmAccountDeletion(ctx: Context) {
     const account: Account = ctx.state.account;
-    const problem = typeof ctx.query.problem === 'string' ? PROBLEMS[ctx.query.problem] : undefined;
+    const key = queryKey(ctx, 'problem', PROBLEM_KEYS);
+    const problem = key && PROBLEMS[key];
     if (problem) ctx.status = 400;
     await ctx.render('account-delete', { email: account.email, error: problem });
   };

@@ -17,3 +17,21 @@ export function requireFreshSecondFactor({ sessions }: Pick<AccountDeps, 'sessio
     return next();
   };
 }
+
+/**
+ * For changes that cannot be undone or that lock the owner out (deleting the account, setting up
+ * an authenticator): whoever is at the browser must have signed in within
+ * accountArea.freshSecondFactorSeconds. The account page signs in by single sign-on, so its
+ * session may stand on an email proven days ago at a browser left unattended. An account with an
+ * authenticator needs a fresh authenticator check (as above); one without proves its email again.
+ */
+export function requireRecentSignIn({ sessions }: Pick<AccountDeps, 'sessions'>) {
+  const freshSecondFactor = requireFreshSecondFactor({ sessions });
+  return async function requireRecent(ctx: Context, next: Next) {
+    const account: Account = ctx.state.account;
+    if (account.totp) return freshSecondFactor(ctx, next);
+    const session: AccountSession = ctx.state.accountSession;
+    if (!sessions.isRecentSignIn(session)) return ctx.redirect(`/account/sign-in?next=${encodeURIComponent(ctx.path)}&fresh=email`);
+    return next();
+  };
+}

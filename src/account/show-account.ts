@@ -25,7 +25,7 @@ export function createShowAccount({ secondFactor }: Pick<AccountDeps, 'secondFac
       totp: account.totp,
       recoveryCodesLeft,
       devices: devices.map((device) => ({ ...device, current: device.handle === thisHandle })),
-      notice: typeof ctx.query.done === 'string' ? NOTICES[ctx.query.done] : undefined,
+      notice: typeof ctx.query.done === 'string' && Object.hasOwn(NOTICES, ctx.query.done) ? NOTICES[ctx.query.done] : undefined,
     });
   };
 }

@@ -62,7 +62,8 @@ export function createAccounts({ store }: { store: Store }) {
 
   async function markVerified(account: Account): Promise<Account> {
     const updated = { ...account, emailVerifiedAt: new Date().toISOString() };
-    await store.set(accountKey(account.id), updated);
+    // Never writes back an account deleted since it was read (account page, `user remove`).
+    await store.replace(accountKey(account.id), updated);
     return updated;
   }
 
@@ -71,7 +72,7 @@ export function createAccounts({ store }: { store: Store }) {
     const account = await findById(accountId);
     if (!account) return undefined;
     const updated = change(account);
-    await store.set(accountKey(accountId), updated);
+    await store.replace(accountKey(accountId), updated);
     return updated;
   }
 

@@ -9,7 +9,7 @@ const WHAT_HAPPENED: Record<SecurityEvent, { subject: string; sentence: string }
   'totp-removed': { subject: 'The authenticator app was removed from your account', sentence: 'The authenticator app was removed from your account: sign-ins need only your email again, and your recovery codes and remembered browsers no longer work.' },
   'recovery-codes-renewed': { subject: 'New recovery codes were issued for your account', sentence: 'New recovery codes were issued for your account; the codes you had before no longer work.' },
   'recovery-code-used': { subject: 'A recovery code was used to sign in to your account', sentence: 'A recovery code was used instead of your authenticator app to sign in to your account. That code no longer works.' },
-  'account-deleted': { subject: 'Your account was deleted', sentence: 'Your account was deleted: apps can no longer sign you in with it, and every browser signed in as you was signed out.' },
+  'account-deleted': { subject: 'Your account was deleted', sentence: 'Your account was deleted: apps can no longer sign you in with it, and no browser is signed in as you any more.' },
   'second-factor-reset': { subject: 'Your administrator removed the authenticator app from your account', sentence: 'Your administrator removed the authenticator app, the recovery codes and the remembered browsers from your account, and signed you out everywhere: sign-ins need only your email again.' },
 };
 

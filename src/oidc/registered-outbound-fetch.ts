@@ -12,7 +12,7 @@ const OUTBOUND_FIELDS = ['backchannel_logout_uri', 'jwks_uri', 'sector_identifie
  * from the operator, and a self-hosted app's back-channel logout address is usually exactly that
  * (the app beside Sesame in the same compose network or cluster, `http://app:3000/...`). So the
  * guard here is the other way round: every address the operator wrote down may be called, wherever
- * it is, and nothing else, whatever a request says.
+ * it is, and nothing else, whatever a request says, redirects included.
  */
 export function registeredOutboundFetch(clients: readonly ClientRegistration[]): NonNullable<Configuration['fetch']> {
   const allowed = new Set<string>();
@@ -25,8 +25,10 @@ export function registeredOutboundFetch(clients: readonly ClientRegistration[]):
   return async (url, options) => {
     const address = new URL(String(url)).href;
     if (!allowed.has(address)) throw new Error(`refused to call ${address}: no registered client names it`);
-    // Without the library's dispatcher, which refuses private addresses; its timeout stays.
+    // Without the library's dispatcher, which refuses private addresses; its timeout stays. A
+    // redirect is never followed: it would lead to an address nobody registered (the library asks
+    // for 'manual' where it reads a redirect as a failure, and leaves key fetches to follow).
     const { dispatcher: _dispatcher, ...rest } = options as RequestInit & { dispatcher?: unknown };
-    return fetch(address, rest);
+    return fetch(address, { ...rest, redirect: rest.redirect === 'manual' ? 'manual' : 'error' });
   };
 }

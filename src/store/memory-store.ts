@@ -83,6 +83,9 @@ export function createMemoryStore({ now = Date.now, sweepIntervalMs = 60_000 }: 
     async setJson(key, json, ttlSeconds) {
       write(key, json, ttlSeconds);
     },
+    async replace(key, value, ttlSeconds) {
+      if (live(key)) write(key, JSON.stringify(value), ttlSeconds);
+    },
     async setIfAbsent(key, value, ttlSeconds) {
       if (live(key)) return false;
       write(key, JSON.stringify(value), ttlSeconds);

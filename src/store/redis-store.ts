@@ -91,6 +91,12 @@ export function createRedisStore(redis: Redis | Cluster, { prefix = 'sesame:' }:
       if (ttlSeconds === undefined) await redis.set(k(key), json);
       else await redis.set(k(key), json, 'PX', Math.ceil(ttlSeconds * 1000));
     },
+    async replace(key, value, ttlSeconds) {
+      assertTtl(ttlSeconds);
+      const json = JSON.stringify(value);
+      if (ttlSeconds === undefined) await redis.set(k(key), json, 'XX');
+      else await redis.set(k(key), json, 'PX', Math.ceil(ttlSeconds * 1000), 'XX');
+    },
     async setIfAbsent(key, value, ttlSeconds) {
       assertTtl(ttlSeconds);
       const json = JSON.stringify(value);

@@ -46,6 +46,7 @@ export interface RequestScopes {
 
 type Write =
   | { op: 'set'; key: string; json: string; ttlSeconds: number | undefined }
+  | { op: 'replace'; key: string; value: unknown; ttlSeconds: number | undefined }
   | { op: 'delete'; keys: string[] }
   | { op: 'addToIndex'; indexKey: string; member: string; ttlSeconds: number | undefined }
   | { op: 'removeFromIndex'; indexKey: string; member: string };
@@ -75,6 +76,8 @@ export function createRequestScopedStore(inner: Store): { store: Store; scopes: 
       switch (write.op) {
         case 'set':
           return inner.setJson(write.key, write.json, write.ttlSeconds);
+        case 'replace':
+          return inner.replace(write.key, write.value, write.ttlSeconds);
         case 'delete':
           return inner.delete(...write.keys);
         case 'addToIndex':
@@ -130,6 +133,13 @@ export function createRequestScopedStore(inner: Store): { store: Store; scopes: 
       assertJsonText(json);
       scope.writes.push({ op: 'set', key, json, ttlSeconds });
       scope.known.set(key, Promise.resolve(json));
+    },
+    async replace(key, value, ttlSeconds) {
+      const scope = storage.getStore();
+      if (!scope) return inner.replace(key, value, ttlSeconds);
+      assertTtl(ttlSeconds);
+      scope.writes.push({ op: 'replace', key, value, ttlSeconds });
+      scope.known.set(key, Promise.resolve(JSON.stringify(value)));
     },
     async delete(...keys) {
       const scope = storage.getStore();

@@ -23,6 +23,12 @@ export interface Store {
   getManyJson(keys: readonly string[]): Promise<(string | undefined)[]>;
   /** `json` must be valid JSON text (the caller made it with JSON.stringify). */
   setJson(key: string, json: string, ttlSeconds?: number): Promise<void>;
+  /**
+   * Writes only where the key still exists: a record deleted meanwhile (an account removed while
+   * another request was changing it) stays deleted instead of being written back. Buffered in a
+   * request like `set`, so it costs no round trip of its own.
+   */
+  replace(key: string, value: unknown, ttlSeconds?: number): Promise<void>;
   /** Returns false when the key already exists (nothing written). */
   setIfAbsent(key: string, value: unknown, ttlSeconds?: number): Promise<boolean>;
   /** Read and delete in one atomic step: of concurrent callers, exactly one gets the value. */

@@ -115,6 +115,28 @@ export function storeContract(name: string, makeStore: () => Promise<StoreUnderT
       });
     });
 
+    describe('replace', () => {
+      it('writes over a record that exists, with its own TTL', async () => {
+        const k = key('xx');
+        await store.set(k, { version: 1 });
+        await store.replace(k, { version: 2 }, 60);
+        expect(await store.get(k)).toEqual({ version: 2 });
+        expect(await store.ttlSeconds(k)).toBeLessThanOrEqual(60);
+        await store.replace(k, { version: 3 });
+        expect(await store.ttlSeconds(k)).toBe(Infinity);
+      });
+      it('writes nothing where the record is gone, or never was', async () => {
+        const deleted = key('xx-deleted');
+        await store.set(deleted, 'there');
+        await store.delete(deleted);
+        await store.replace(deleted, 'back again');
+        expect(await store.get(deleted)).toBeUndefined();
+        const never = key('xx-never');
+        await store.replace(never, 'new', 60);
+        expect(await store.get(never)).toBeUndefined();
+      });
+    });
+
     describe('take', () => {
       it('returns the value once, then undefined', async () => {
         const k = key('take');

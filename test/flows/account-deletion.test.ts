@@ -1,8 +1,9 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import * as client from 'openid-client';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
 import { accountWithTotp, secondFactorOf, submitTotp, totpCode } from '../helpers/second-factor.ts';
 import { finishAtApp, signInWithCode, signInWithCodeAt } from '../helpers/sign-in.ts';
+import { accountKey } from '../../src/store/keys.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
 const running = useSesame();
@@ -45,7 +46,7 @@ describe('deleting one\'s own account on /account', () => {
 
     const notice = await noticeTo(email, 'Your account was deleted');
     expect(notice.text).toContain('From: Chrome on Linux');
-    expect(notice.text).toContain('Secure\nyour mailbox');
+    expect(notice.text).toContain('at a browser\nwhere you were signed in');
     expect(notice.text).not.toContain('/account');
 
     // The app's tokens stop working.
@@ -87,6 +88,67 @@ describe('deleting one\'s own account on /account', () => {
     const modules = secondFactorOf(running.sesame);
     expect(await modules.recoveryCodes.remaining(account.id)).toBe(0);
     expect(await modules.recoveryCodes.redeem(account.id, recoveryCodes[0]!)).toBe(false);
+  });
+
+  it('a browser whose sign-in is older than 5 minutes proves the email again first (deleting, or setting up an authenticator)', async () => {
+    const email = 'unattended-browser@example.com';
+    const { browser } = await signInWithCode(running, email);
+    const accountPage = await browser.navigate(`${running.sesame.url}/account`);
+    expect(accountPage.url).toBe(`${running.sesame.url}/account`);
+    const { csrf } = formFields(accountPage.html, '/account/sign-out');
+    // Six minutes on, the browser is still signed in (single sign-on lasts days), but that proves
+    // only that someone was at it then. Sesame runs in this process, so its clock moves too.
+    const realNow = Date.now.bind(Date);
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + 6 * 60_000);
+    try {
+      for (const page of ['/account/delete', '/account/totp/enroll']) {
+        const asked = await browser.request(`${running.sesame.url}${page}`);
+        expect(asked.status).toBe(302);
+        expect(asked.headers.get('location')).toBe(`/account/sign-in?next=${encodeURIComponent(page)}&fresh=email`);
+      }
+      const early = await browser.request(`${running.sesame.url}/account/delete`, { form: { csrf: csrf!, email } });
+      expect(early.status).toBe(302);
+      expect(await running.sesame.accounts.findByEmail(email)).toBeDefined();
+
+      // The email again (prompt=login: the session alone does not do), then the page that asked.
+      const { emailForm, page } = await signInWithCodeAt(running, `${running.sesame.url}/account/delete`, email, browser);
+      expect(emailForm.html).toContain('name="email"');
+      expect(page.url).toBe(`${running.sesame.url}/account/delete`);
+      expect(page.html).toContain('Delete your account?');
+      const deleted = await browser.navigate(`${running.sesame.url}/account/delete`, { form: { ...formFields(page.html, '/account/delete'), email } });
+      expect(deleted.url).toBe(`${running.sesame.url}/account/deleted`);
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
+  it('shows only its own words: an address naming something else shows none', async () => {
+    const { browser } = await signInWithCodeAt(running, `${running.sesame.url}/account`, 'own-words@example.com');
+    for (const url of ['/account/delete?problem=constructor', '/account/delete?problem=__proto__', '/account?done=toString', '/account?done=constructor']) {
+      const page = await browser.navigate(`${running.sesame.url}${url}`);
+      expect(page.status).toBe(200);
+      expect(page.html).not.toContain('role="alert"');
+      expect(page.html).not.toMatch(/native code|\[object Object\]/);
+    }
+  });
+
+  it('stays deleted when another browser changes the account at the same moment (the change is not written back)', async () => {
+    const secretOn = (html: string) => /id="totp-secret">([A-Z2-7 ]+)</.exec(html)![1]!.replace(/ /g, '');
+    for (let round = 0; round < 5; round++) {
+      const email = `raced-deletion-${round}@example.com`;
+      // Browser B, signed in to the account page, is setting up an authenticator; browser A deletes.
+      const { browser: b } = await signInWithCodeAt(running, `${running.sesame.url}/account`, email);
+      const { browser: a } = await signInWithCodeAt(running, `${running.sesame.url}/account`, email);
+      const id = (await running.sesame.accounts.findByEmail(email))!.id;
+      const enrol = await b.navigate(`${running.sesame.url}/account/totp/enroll`);
+      const confirm = await a.navigate(`${running.sesame.url}/account/delete`);
+      await Promise.all([
+        a.request(`${running.sesame.url}/account/delete`, { form: { ...formFields(confirm.html, '/account/delete'), email } }),
+        b.request(`${running.sesame.url}/account/totp/enroll`, { form: { ...formFields(enrol.html, '/account/totp/enroll'), code: totpCode(secretOn(enrol.html)) } }),
+      ]);
+      expect(await running.sesame.store.get(accountKey(id))).toBeUndefined();
+      expect(await running.sesame.accounts.findByEmail(email)).toBeUndefined();
+    }
   });
 
   it('is not reachable without the page\'s session, and its form needs the CSRF token', async () => {

@@ -9,6 +9,10 @@ const received: string[] = [];
 beforeAll(async () => {
   server = createServer((request, response) => {
     received.push(request.url ?? '');
+    if (request.url === '/moved-keys.json') {
+      response.writeHead(302, { location: '/internal-admin?secret=1' });
+      return response.end();
+    }
     response.end('ok');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -32,6 +36,16 @@ describe('registeredOutboundFetch', () => {
       await expect(fetchFor(other, {})).rejects.toThrow(/no registered client names it/);
     }
     expect(received).toHaveLength(2);
+  });
+
+  it('never follows a redirect from a registered address to one nobody registered', async () => {
+    const fetchFor = registeredOutboundFetch([{ client_id: 'keys', jwks_uri: `${origin}/moved-keys.json` }]);
+    received.length = 0;
+    // A key fetch (the library leaves redirects to fetch's default) fails instead of following.
+    await expect(fetchFor(`${origin}/moved-keys.json`, {})).rejects.toThrow();
+    // Where the library asks to see the redirect itself (back-channel logout), it gets the 302.
+    expect((await fetchFor(`${origin}/moved-keys.json`, { redirect: 'manual' })).status).toBe(302);
+    expect(received).toEqual(['/moved-keys.json', '/moved-keys.json']);
   });
 
   it('ignores registrations without an address, and malformed ones', async () => {
