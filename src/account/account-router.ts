@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { seeOtherPage } from '../http/see-other-page.ts';
+import { setNextStepAfterError } from '../http/next-step.ts';
 import { createConfirmAccountEnrollment, createShowAccountEnrollment } from './account-totp-enrollment.ts';
 import type { AccountDeps } from './account-deps.ts';
 import { createFinishAccountSignIn, createStartAccountSignIn } from './account-sign-in.ts';
@@ -29,6 +30,8 @@ export function createAccountRouter(deps: AccountDeps) {
   const router = new Router({ prefix: '/account' });
   router.use(async function accountPage(ctx: Context, next: Next) {
     ctx.set('Cache-Control', 'no-store');
+    // Whatever went wrong (an ended session, a stale form, a cancelled sign-in), the page is there to go back to.
+    setNextStepAfterError(ctx, { href: '/account', label: 'Back to your account page' });
     return next();
   });
 

@@ -11,6 +11,7 @@ export function createConfirmTotpRemoval() {
       explanation: 'Sign-ins will need only your email again (apps that require a second step will ask you to set one up). Your recovery codes and remembered browsers stop working too.',
       action: '/account/totp/remove',
       button: 'Remove authenticator app',
+      danger: true,
     });
   };
 }

@@ -7,6 +7,8 @@ export function demoClient(issuer: string): ClientRegistration {
   return {
     client_id: DEMO_CLIENT_ID,
     client_name: 'Sesame demo app',
+    // Its home: pages that end one of its sign-ins or sign-outs lead back here (interaction/app-address.ts).
+    client_uri: `${issuer}/demo`,
     redirect_uris: [`${issuer}/demo/callback`],
     post_logout_redirect_uris: [`${issuer}/demo`],
     grant_types: ['authorization_code', 'refresh_token'],

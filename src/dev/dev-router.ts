@@ -9,6 +9,7 @@ import { DEMO_CLIENT_ID } from './demo-client.ts';
 import { cookiesAreSecure } from '../http/secure-cookies.ts';
 
 const DEMO_COOKIE = 'sesame_demo';
+const BACK_TO_DEMO = { href: '/demo', label: 'Back to the demo app' };
 
 /**
  * Development only: /dev/outbox shows the mail Sesame would have sent, and /demo is a tiny
@@ -62,7 +63,7 @@ export function createDevRouter({ config, devOutbox }: { config: Readonly<Config
       return ctx.render('demo', { result: { error, description: typeof ctx.query.error_description === 'string' ? ctx.query.error_description : '' } });
     }
     if (!saved || ctx.query.state !== saved.state || typeof ctx.query.code !== 'string') {
-      throw new HttpError(400, 'invalid_request', 'Demo sign-in expired', 'Start the demo sign-in again from /demo.');
+      throw new HttpError(400, 'invalid_request', 'Demo sign-in expired', 'Start the demo sign-in again.', {}, { nextStep: BACK_TO_DEMO });
     }
     const response = await fetch(new URL('/token', config.issuer), {
       method: 'POST',
@@ -75,7 +76,7 @@ export function createDevRouter({ config, devOutbox }: { config: Readonly<Config
     }
     const jwks = (await (await fetch(new URL('/jwks', config.issuer))).json()) as Parameters<typeof createLocalJWKSet>[0];
     const { payload } = await jwtVerify(tokens.id_token, createLocalJWKSet(jwks), { issuer: config.issuer, audience: DEMO_CLIENT_ID });
-    if (payload.nonce !== saved.nonce) throw new HttpError(400, 'invalid_request', 'Demo sign-in failed', 'The ID token nonce does not match.');
+    if (payload.nonce !== saved.nonce) throw new HttpError(400, 'invalid_request', 'Demo sign-in failed', 'The ID token nonce does not match.', {}, { nextStep: BACK_TO_DEMO });
     const logout = new URL('/session/end', config.issuer);
     logout.search = new URLSearchParams({ id_token_hint: tokens.id_token, post_logout_redirect_uri: `${config.issuer}/demo`, client_id: DEMO_CLIENT_ID }).toString();
     await ctx.render('demo', { result: { claims: payload, logoutUrl: logout.href } });

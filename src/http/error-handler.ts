@@ -2,7 +2,8 @@ import type { Context, Next } from 'koa';
 import { errors as oidcErrors } from 'oidc-provider';
 import type { Logger } from '../logger.ts';
 import { isRedisUnavailable } from '../store/store-unavailable.ts';
-import { HttpError, NotFound, RateLimited, ServiceUnavailable, SignInExpired } from './errors.ts';
+import { HttpError, NotFound, ServiceUnavailable, SignInExpired } from './errors.ts';
+import { nextStepAfterError } from './next-step.ts';
 import { wantsJson } from './wants-json.ts';
 
 /**
@@ -29,10 +30,10 @@ export function createErrorHandler({ logger, jsonOnly = false }: { logger: Logge
         ctx.body = { error: error.code, error_description: message, request_id: ctx.state.requestId };
         return;
       }
-      // After a rate limit the sign-in itself is still alive: offer the way back to it. The uid
-      // was checked against UID in interaction/router.ts, so this is always a path on this site.
-      const backUrl = error instanceof RateLimited && typeof ctx.state.uid === 'string' ? `/interaction/${ctx.state.uid}` : undefined;
-      await ctx.render('error', { title: error.expose ? error.title : 'Something went wrong', message, code: error.code, requestId: ctx.state.requestId, backUrl });
+      // No dead end: back to the page the route belongs to when it outlives the error (this
+      // browser's sign-in, the account page), unless the error is that the sign-in is gone.
+      const nextStep = error.nextStep ?? (error instanceof SignInExpired ? undefined : nextStepAfterError(ctx));
+      await ctx.render('error', { title: error.expose ? error.title : 'Something went wrong', message, code: error.code, requestId: ctx.state.requestId, nextStep });
       ctx.status = error.status;
     }
   };

@@ -1,3 +1,5 @@
+import type { NextStep } from './next-step.ts';
+
 /**
  * An error the user may see. `expose` follows Koa: only errors below 500 show their message;
  * anything else renders "Something went wrong" and a request id.
@@ -9,8 +11,10 @@ export class HttpError extends Error {
   /** Heading of the error page. */
   readonly title: string;
   readonly headers: Record<string, string>;
+  /** Where the error page leads on, when the place that threw knows better than the route (http/next-step.ts). */
+  readonly nextStep: NextStep | undefined;
 
-  constructor(status: number, code: string, title: string, message: string, headers: Record<string, string> = {}, { expose = status < 500 }: { expose?: boolean } = {}) {
+  constructor(status: number, code: string, title: string, message: string, headers: Record<string, string> = {}, { expose = status < 500, nextStep }: { expose?: boolean; nextStep?: NextStep } = {}) {
     super(message);
     this.name = new.target.name;
     this.status = status;
@@ -18,6 +22,7 @@ export class HttpError extends Error {
     this.title = title;
     this.expose = expose;
     this.headers = headers;
+    this.nextStep = nextStep;
   }
 }
 
@@ -45,9 +50,28 @@ export class CsrfRejected extends HttpError {
   }
 }
 
+/**
+ * The sign-in this page or form belongs to is gone. Its page cannot be the next step, so the error
+ * page leads on only to `nextStep` (the sign-in page when this browser's sign-in is in fact still
+ * there), else to the account page.
+ */
 export class SignInExpired extends HttpError {
-  constructor(message = 'This sign-in has expired or was already completed. Go back to the app and start again.') {
-    super(400, 'sign_in_expired', 'This sign-in has ended', message);
+  constructor(message = 'This sign-in has expired or was already completed. Go back to the app and start again.', nextStep?: NextStep) {
+    super(400, 'sign_in_expired', 'This sign-in has ended', message, {}, { nextStep });
+  }
+}
+
+/** A used or expired link, opened in the browser whose sign-in goes on: not "ended", and back to it. */
+export class LinkNoLongerWorks extends HttpError {
+  constructor(currentStep: NextStep) {
+    super(400, 'link_no_longer_works', 'This link no longer works', 'This sign-in link was already used, or it has expired. Your sign-in is still open: go back to it to continue, or to get a new link.', {}, { nextStep: currentStep });
+  }
+}
+
+/** A page or form of a step the sign-in has moved past (the back button, a second tab): the sign-in goes on. */
+export class StepAlreadyDone extends HttpError {
+  constructor(signInPage: NextStep) {
+    super(400, 'step_already_done', 'This step is already done', 'Your sign-in has moved on to its next step.', {}, { nextStep: signInPage });
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
-import { HttpError, SignInExpired } from '../http/errors.ts';
+import { HttpError, LinkNoLongerWorks, SignInExpired } from '../http/errors.ts';
+import { currentStepOf } from './current-step.ts';
 import type { FinishLogin } from './finish-login.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import { interactionOfThisBrowser } from './load-interaction.ts';
@@ -11,7 +12,7 @@ import { sharingAskedWithSignIn } from './sharing-notice.ts';
  * the sign-in finishes here; anywhere else it only records an approval that the waiting tab takes,
  * because a link opened elsewhere must never sign that other browser into the app.
  */
-export function createConfirmLink({ provider, signInCodes, approvals }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'approvals'>, finishLogin: FinishLogin) {
+export function createConfirmLink({ provider, signInCodes, approvals, secondFactor }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'approvals' | 'secondFactor'>, finishLogin: FinishLogin) {
   return async function confirmLink(ctx: Context) {
     const uid = ctx.params.uid!;
     const form: Record<string, string> = ctx.state.form;
@@ -21,14 +22,17 @@ export function createConfirmLink({ provider, signInCodes, approvals }: Pick<Int
     const interaction = await interactionOfThisBrowser(provider, ctx);
     if (interaction) {
       const result = await signInCodes.redeemLink(uid, token);
-      if (!result.ok) throw new SignInExpired('This sign-in link has expired or was already used. Request a new one.');
+      if (!result.ok) throw new LinkNoLongerWorks(await currentStepOf({ secondFactor }, interaction));
       // Where the confirmation page showed what the app will receive beside its button, consent is given with it.
       return finishLogin(ctx, interaction, result.email, { consentGiven: (await sharingAskedWithSignIn(provider, interaction)) !== undefined });
     }
 
     const typed = (form.number ?? '').trim();
     const chosen = /^\d{2}$/.test(typed) ? Number(typed) : undefined;
-    if (chosen === undefined) throw new HttpError(400, 'invalid_request', 'Type the number', 'Type the two-digit number that the sign-in page on your other device shows, then open the link from the email again.');
+    if (chosen === undefined) {
+      // The token has the shape of one (checked above), so the way back is a path of this site.
+      throw new HttpError(400, 'invalid_request', 'Type the number', 'Type the two-digit number that the sign-in page on your other device shows.', {}, { nextStep: { href: `/interaction/${uid}/link?t=${token}`, label: 'Back to the confirmation' } });
+    }
     const result = await signInCodes.redeemLink(uid, token, chosen);
     if (!result.ok) {
       if (result.reason === 'wrong-number') {

@@ -1,19 +1,21 @@
 import type { Context, Next } from 'koa';
 import type Provider from 'oidc-provider';
-import { SignInExpired } from '../http/errors.ts';
+import { SignInExpired, StepAlreadyDone } from '../http/errors.ts';
+import { backToSignIn } from '../http/next-step.ts';
 
 export type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 
 /**
  * Loads the interaction this browser holds (its cookie is scoped to /interaction/:uid) into
  * ctx.state.interaction. A missing cookie, an expired interaction or a uid that is not this
- * browser's all end the same way: a page that says the sign-in is over.
+ * browser's all end the same way: a page that says the sign-in is over. A step the sign-in has
+ * moved past leads on to the step it is at.
  */
 export function loadInteraction(provider: Provider, expectedPrompt?: 'login' | 'consent') {
   return async function requireInteraction(ctx: Context, next: Next) {
     const interaction = await provider.interactionDetails(ctx.req, ctx.res);
     if (interaction.uid !== ctx.params.uid) throw new SignInExpired();
-    if (expectedPrompt && interaction.prompt.name !== expectedPrompt) throw new SignInExpired('This step of the sign-in is already done. Go back to the app and start again.');
+    if (expectedPrompt && interaction.prompt.name !== expectedPrompt) throw new StepAlreadyDone(backToSignIn(interaction.uid, 'Continue signing in'));
     ctx.state.interaction = interaction;
     return next();
   };

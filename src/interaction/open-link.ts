@@ -1,6 +1,8 @@
 import type { Context } from 'koa';
-import { SignInExpired } from '../http/errors.ts';
+import { LinkNoLongerWorks, SignInExpired } from '../http/errors.ts';
+import type { NextStep } from '../http/next-step.ts';
 import { clientNameOf } from './client-name.ts';
+import { currentStepOf } from './current-step.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import { interactionOfThisBrowser } from './load-interaction.ts';
 import { sharingAskedWithSignIn } from './sharing-notice.ts';
@@ -14,7 +16,7 @@ export const LINK_TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
  * must also type the number the waiting tab shows, so nobody approves a sign-in they did not start.
  * The number is in no mail: whoever reads the mail has not thereby seen the tab.
  */
-export function createOpenLink({ provider, signInCodes }: Pick<InteractionDeps, 'provider' | 'signInCodes'>) {
+export function createOpenLink({ provider, signInCodes, secondFactor }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'secondFactor'>) {
   return async function openLink(ctx: Context) {
     const token = typeof ctx.query.t === 'string' ? ctx.query.t : '';
     const pending = LINK_TOKEN_SHAPE.test(token) ? await signInCodes.peekLink(ctx.params.uid!, token) : undefined;
@@ -28,9 +30,12 @@ export function createOpenLink({ provider, signInCodes }: Pick<InteractionDeps, 
           title: 'A newer email replaced this link',
           message: 'Your sign-in is still waiting: use the link or the code in the newest email we sent you.',
           code: 'link_replaced',
-          backUrl: `/interaction/${interaction.uid}/check`,
+          nextStep: { href: `/interaction/${interaction.uid}/check`, label: 'Back to the sign-in page' } satisfies NextStep,
         });
       }
+      // This browser's sign-in goes on (its code was used and the authenticator is next, or the
+      // code expired and a new one can be asked for): back to it, not "ended".
+      if (interaction) throw new LinkNoLongerWorks(await currentStepOf({ secondFactor }, interaction));
       throw new SignInExpired('This sign-in link has expired or was already used. Links work once and for a few minutes: request a new one from the app.');
     }
     const sameBrowser = interaction !== undefined;

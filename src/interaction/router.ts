@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { requireCsrfForm } from '../http/csrf.ts';
 import { seeOtherPage } from '../http/see-other-page.ts';
+import { backToSignIn, setNextStepAfterError } from '../http/next-step.ts';
 import { createAbortSignIn } from './abort-sign-in.ts';
 import { createConfirmConsent } from './confirm-consent.ts';
 import { createConfirmLink } from './confirm-link.ts';
@@ -52,6 +53,10 @@ export function createInteractionRouter(deps: InteractionDeps) {
     ctx.set('Cache-Control', 'no-store');
     ctx.state.uid = ctx.params.uid;
     ctx.state.csrfToken = csrf.tokenFor({ interaction: ctx.params.uid! });
+    // An error on a page of the sign-in leads back to it. Not on the link's pages: they are opened
+    // on other devices too, which have no sign-in page to go back to (open-link and confirm-link
+    // name their own next steps).
+    if (ctx.path !== `/interaction/${ctx.params.uid}/link`) setNextStepAfterError(ctx, backToSignIn(ctx.params.uid!));
     return next();
   });
 

@@ -1,7 +1,8 @@
 import type { Context, Next } from 'koa';
 import type { Account } from '../accounts/accounts.ts';
 import { clientSecondFactorSettings, type ClientSecondFactorSettings } from '../auth/mfa-policy.ts';
-import { SignInExpired } from '../http/errors.ts';
+import { SignInExpired, StepAlreadyDone } from '../http/errors.ts';
+import { backToSignIn } from '../http/next-step.ts';
 import { MFA_PROMPT } from '../oidc/mfa-request.ts';
 import { clientNameOf } from './client-name.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
@@ -44,7 +45,7 @@ export function loadSecondFactorSubject({ provider, accounts, secondFactor }: Pi
       kind = 'step-up';
       accountId = interaction.session?.accountId;
     } else {
-      throw new SignInExpired('This step of the sign-in is already done. Go back to the app and start again.');
+      throw new StepAlreadyDone(backToSignIn(interaction.uid, 'Continue signing in'));
     }
     const account = accountId === undefined ? undefined : await accounts.findById(accountId);
     if (!account) throw new SignInExpired('This sign-in has expired or was already completed. Go back to the app and start again.');

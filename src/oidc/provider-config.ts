@@ -1,8 +1,10 @@
-import { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { errors as oidcErrors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { accountClient } from '../account/account-client.ts';
 import { CLIENT_MFA_POLICIES, type ClientMfaPolicy, type Config } from '../config/config-schema.ts';
 import { demoClient } from '../dev/demo-client.ts';
 import type { CookieKeys } from '../http/cookie-keys.ts';
+import { SignInExpired } from '../http/errors.ts';
+import { backToApp } from '../interaction/app-address.ts';
 import { clientDisplayName } from '../interaction/client-name.ts';
 import { ACR_EMAIL, ACR_MFA } from './acr.ts';
 import { loadExistingGrant } from './implied-grant.ts';
@@ -130,7 +132,7 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
           // The library names the app only when the person chose "Only sign out of <app>": then only
           // that app's sign-in ended, and Sesame's session in this browser goes on.
           const client = ctx.oidc.client;
-          await renderPage(ctx, 'logged-out', { clientName: client && clientDisplayName(client.clientName ?? client.clientId), stillSignedIn: client !== undefined });
+          await renderPage(ctx, 'logged-out', { clientName: client && clientDisplayName(client.clientName ?? client.clientId), stillSignedIn: client !== undefined, backToApp: backToApp(client, { homeOnly: true }) });
         },
       },
     },
@@ -149,14 +151,19 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
       if (ctx.oidc.route !== 'userinfo' && client.clientAuthMethod !== 'none') return false;
       return (client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin);
     },
-    async renderError(ctx, out) {
+    async renderError(ctx, out, error) {
       const signingOut = ctx.oidc?.route?.startsWith('end_session') === true;
+      // Resuming a sign-in this browser no longer holds (/auth/:uid: the back button after it
+      // finished, a second tab): the same page as for the interaction's own pages.
+      const ended = error instanceof oidcErrors.SessionNotFound && !signingOut ? new SignInExpired() : undefined;
       await renderPage(ctx, 'error', {
         // 503: Redis is unreachable (store/store-unavailable.ts); the request itself was fine.
-        title: ctx.status === 503 ? 'Temporarily unavailable' : signingOut ? 'This sign-out did not work' : 'This sign-in request cannot be completed',
-        message: signingOut && ctx.status !== 503 ? describeSignOutError(out.error_description) : describeOidcError(out.error, out.error_description),
+        title: ctx.status === 503 ? 'Temporarily unavailable' : signingOut ? 'This sign-out did not work' : ended ? ended.title : 'This sign-in request cannot be completed',
+        message: signingOut && ctx.status !== 503 ? describeSignOutError(out.error_description) : ended ? ended.message : describeOidcError(out.error, out.error_description),
         code: out.error,
         requestId: ctx.state.requestId,
+        // The app, when the request named a registered one; else the error page offers the account page.
+        nextStep: backToApp(ctx.oidc?.client),
       });
     },
     fetch: registeredOutboundFetch(config.clients),

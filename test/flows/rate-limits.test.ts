@@ -68,7 +68,8 @@ async function openSignIn({ sesame, rp }: { sesame: RunningSesame; rp: RelyingPa
 /** What an observer can compare between two answers: status, header names, Retry-After, the page. */
 async function observable(response: Response, ...secrets: string[]) {
   // The wait is counted in seconds and may tick between two requests: compared separately.
-  let body = (await response.text()).replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, 'REQUEST-ID').replace(/about \d+ minutes/, 'about N minutes');
+  // Every page carries a script with this response's CSP nonce: the same page, another nonce.
+  let body = (await response.text()).replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, 'REQUEST-ID').replace(/about \d+ minutes/, 'about N minutes').replace(/nonce="[^"]+"/g, 'nonce="N"');
   for (const secret of secrets) body = body.replaceAll(secret, 'X');
   return {
     status: response.status,

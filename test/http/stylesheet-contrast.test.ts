@@ -30,6 +30,9 @@ describe.each([['light', light], ['dark', dark]])('the %s colour scheme', (_name
     ['button text on buttons', 'accent-ink', 'accent', 4.5],
     ['links on cards', 'accent', 'card', 4.5],
     ['errors on their background', 'danger', 'danger-bg', 4.5],
+    ['text on destructive buttons', 'danger-ink', 'danger', 4.5],
+    // Outlined destructive links are danger text on the card; solid buttons need their edge at 3:1 there.
+    ['destructive actions on cards', 'danger', 'card', 4.5],
     ['the focus ring on cards', 'focus', 'card', 3],
     ['the focus ring on the page', 'focus', 'bg', 3],
     ['the edges of form fields', 'field', 'card', 3],
