@@ -8,6 +8,7 @@ const NOTICES: Record<string, string> = {
   'totp-removed': 'The authenticator app was removed, with its recovery codes and remembered browsers.',
   'device-forgotten': 'That browser will be asked for a code again at its next sign-in.',
   'devices-forgotten': 'Every browser will be asked for a code again at its next sign-in.',
+  'email-changed': 'Your email address was changed: sign in with the new one from now on. Apps get it the next time they ask for your details.',
 };
 
 /** GET /account — the email, the authenticator and its recovery codes, and remembered browsers. */
