@@ -1,11 +1,12 @@
 import type { Context, Next } from 'koa';
 import type { Account } from '../accounts/accounts.ts';
+import { fixedText } from '../http/fixed-text.ts';
 import type { AccountDeps } from './account-deps.ts';
 
 /** Why the confirmation page is shown again; fixed texts, so the query string cannot put words on the page. */
-const PROBLEMS: Record<string, string> = {
+const PROBLEMS = {
   mismatch: 'That is not the email address of this account. Type it exactly as shown to delete the account.',
-};
+} as const;
 
 /**
  * Deleting an account that has an authenticator needs a second-factor check from the last few
@@ -23,7 +24,7 @@ export function requireFreshSecondFactorIfAny(requireFresh: (ctx: Context, next:
 export function createConfirmAccountDeletion() {
   return async function confirmAccountDeletion(ctx: Context) {
     const account: Account = ctx.state.account;
-    const problem = typeof ctx.query.problem === 'string' ? PROBLEMS[ctx.query.problem] : undefined;
+    const problem = fixedText(PROBLEMS, ctx.query.problem);
     if (problem) ctx.status = 400;
     await ctx.render('account-delete', { email: account.email, error: problem });
   };
