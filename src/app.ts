@@ -8,6 +8,7 @@ import { createAccountRouter } from './account/account-router.ts';
 import { clearAccountSessionCookie, createAccountSessions } from './account/account-session.ts';
 import { createCodeExchange } from './account/exchange-code.ts';
 import { createAccounts } from './accounts/accounts.ts';
+import { createEmailChangeCodes } from './auth/email-change-codes.ts';
 import { createLoginApprovals } from './auth/login-approvals.ts';
 import { createRetryAddresses } from './auth/retry-address.ts';
 import { createSecondFactor } from './auth/second-factor.ts';
@@ -169,6 +170,16 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
     notices,
     sessions: createAccountSessions({ config, accounts, csrf }),
     exchangeCode: createCodeExchange({ config, clientId: ACCOUNT_CLIENT_ID, redirectUri: `${config.issuer}/account/callback`, signingKeys: () => signingKeys }),
+    emailChanges: createEmailChangeCodes({
+      store,
+      hmacKey: config.hmacKey,
+      ttlSeconds: config.accountArea.emailChangeCodeSeconds,
+      codeLength: config.signInCode.length,
+      maxWrongAttempts: config.accountArea.emailChangeMaxWrongAttempts,
+    }),
+    mailQueue,
+    rateLimits,
+    lockout,
   });
   app.use(account.routes());
   app.use(rejectOtherMethods(account));

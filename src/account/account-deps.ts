@@ -1,6 +1,10 @@
 import type { Accounts } from '../accounts/accounts.ts';
+import type { EmailChangeCodes } from '../auth/email-change-codes.ts';
+import type { Lockout } from '../auth/lockout.ts';
 import type { SecondFactor } from '../auth/second-factor.ts';
 import type { Config } from '../config/config-schema.ts';
+import type { RateLimitGuard } from '../http/rate-limit.ts';
+import type { MailQueue } from '../mail/mail-queue.ts';
 import type { SecurityNotices } from '../mail/security-notices.ts';
 import type { AccountSessions } from './account-session.ts';
 import type { createCodeExchange } from './exchange-code.ts';
@@ -13,4 +17,10 @@ export interface AccountDeps {
   notices: SecurityNotices;
   sessions: AccountSessions;
   exchangeCode: ReturnType<typeof createCodeExchange>;
+  /** The codes that confirm a change of address (auth/email-change-codes.ts). */
+  emailChanges: EmailChangeCodes;
+  mailQueue: MailQueue;
+  rateLimits: RateLimitGuard;
+  /** The lockout of wrong codes, keyed by address (auth/sign-in-limits.ts); `unlock` clears every streak. */
+  lockout: Lockout;
 }

@@ -2,12 +2,15 @@ import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { seeOtherPage } from '../http/see-other-page.ts';
 import { setNextStepAfterError } from '../http/next-step.ts';
+import { emailChangeLimits } from '../auth/email-change-limits.ts';
 import { createConfirmAccountEnrollment, createShowAccountEnrollment } from './account-totp-enrollment.ts';
 import type { AccountDeps } from './account-deps.ts';
 import { createFinishAccountSignIn, createStartAccountSignIn } from './account-sign-in.ts';
+import { createConfirmEmailChange, createShowEmailChangeCode } from './confirm-email-change.ts';
 import { createConfirmAccountDeletion, createDeleteAccount, createShowAccountDeleted } from './delete-account.ts';
 import { createForgetDevices } from './forget-devices.ts';
 import { createConfirmTotpRemoval, createRemoveTotp } from './remove-totp.ts';
+import { createRequestEmailChange, createShowEmailChange } from './request-email-change.ts';
 import { createConfirmRecoveryCodes, createRenewRecoveryCodes } from './renew-recovery-codes.ts';
 import { requireFreshSecondFactor, requireRecentSignIn } from './require-fresh-second-factor.ts';
 import { createShowAccount } from './show-account.ts';
@@ -16,8 +19,9 @@ import { createAccountSignOut } from './sign-out.ts';
 
 /**
  * /account: a person's own page, signed in through /auth like any app. Every form carries a CSRF
- * token bound to the page's session; removing the authenticator, renewing recovery codes and
- * deleting an account that has an authenticator also need a second-factor check from the last few minutes.
+ * token bound to the page's session; removing the authenticator, renewing recovery codes, and
+ * changing the address of or deleting an account that has an authenticator also need a
+ * second-factor check from the last few minutes.
  */
 export function createAccountRouter(deps: AccountDeps) {
   const { sessions } = deps;
@@ -26,6 +30,7 @@ export function createAccountRouter(deps: AccountDeps) {
   const form = sessions.readForm();
   const fresh = requireFreshSecondFactor(deps);
   const recent = requireRecentSignIn(deps);
+  const limits = emailChangeLimits(deps.config);
 
   const router = new Router({ prefix: '/account' });
   router.use(async function accountPage(ctx: Context, next: Next) {
@@ -48,6 +53,12 @@ export function createAccountRouter(deps: AccountDeps) {
   router.post('/recovery-codes/new', formSession, form, continueAfterNewRecoveryCodes);
   router.post('/devices/forget', formSession, form, createForgetDevices(deps));
   router.post('/sign-out', formSession, form, createAccountSignOut(deps));
+  // Moving the account to another address hands it to whoever reads that mailbox: asked for like
+  // a deletion (a recent sign-in); the code from the new mailbox is the proof that completes it.
+  router.get('/email', page, recent, createShowEmailChange());
+  router.post('/email', formSession, form, recent, createRequestEmailChange({ ...deps, limits }));
+  router.get('/email/confirm', page, createShowEmailChangeCode(deps));
+  router.post('/email/confirm', formSession, form, createConfirmEmailChange({ ...deps, limits }));
   router.get('/delete', page, recent, createConfirmAccountDeletion());
   router.post('/delete', formSession, form, recent, createDeleteAccount(deps));
   router.get('/deleted', createShowAccountDeleted(deps));

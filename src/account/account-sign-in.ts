@@ -10,7 +10,7 @@ import { cookiesAreSecure } from '../http/secure-cookies.ts';
 
 const FLOW_COOKIE = 'sesame_account_flow';
 /** Where a finished sign-in may land: fixed paths only, so `next` can never redirect elsewhere. */
-const NEXT_PAGES = new Set(['/account', '/account/totp/enroll', '/account/totp/remove', '/account/recovery-codes', '/account/delete']);
+const NEXT_PAGES = new Set(['/account', '/account/totp/enroll', '/account/totp/remove', '/account/recovery-codes', '/account/email', '/account/email/confirm', '/account/delete']);
 
 interface Flow {
   verifier: string;

@@ -1,20 +1,18 @@
 import type { Context } from 'koa';
 import type { Account } from '../accounts/accounts.ts';
-import { queryKey } from '../http/outcome-query.ts';
+import { fixedText } from '../http/fixed-text.ts';
 import type { AccountDeps } from './account-deps.ts';
 
 /** Why the confirmation page is shown again; fixed texts, so the query string cannot put words on the page. */
 const PROBLEMS = {
   mismatch: 'That is not the email address of this account. Type it exactly as shown to delete the account.',
 } as const;
-const PROBLEM_KEYS = Object.keys(PROBLEMS) as (keyof typeof PROBLEMS)[];
 
 /** GET /account/delete — what deleting means, and the address to type as confirmation. */
 export function createConfirmAccountDeletion() {
   return async function confirmAccountDeletion(ctx: Context) {
     const account: Account = ctx.state.account;
-    const key = queryKey(ctx, 'problem', PROBLEM_KEYS);
-    const problem = key && PROBLEMS[key];
+    const problem = fixedText(PROBLEMS, ctx.query.problem);
     if (problem) ctx.status = 400;
     await ctx.render('account-delete', { email: account.email, error: problem });
   };

@@ -1,14 +1,16 @@
 import type { Context } from 'koa';
 import type { Account } from '../accounts/accounts.ts';
 import { readDeviceCookie } from '../http/device-cookie.ts';
+import { fixedText } from '../http/fixed-text.ts';
 import type { AccountDeps } from './account-deps.ts';
 
 /** Confirmation notes after a redirect; fixed texts, so the query string cannot put words on the page. */
-const NOTICES: Record<string, string> = {
+const NOTICES = {
   'totp-removed': 'The authenticator app was removed, with its recovery codes and remembered browsers.',
   'device-forgotten': 'That browser will be asked for a code again at its next sign-in.',
   'devices-forgotten': 'Every browser will be asked for a code again at its next sign-in.',
-};
+  'email-changed': 'Your email address was changed: sign in with the new one from now on. Apps get it the next time they ask for your details.',
+} as const;
 
 /** GET /account — the email, the authenticator and its recovery codes, and remembered browsers. */
 export function createShowAccount({ secondFactor }: Pick<AccountDeps, 'secondFactor'>) {
@@ -25,7 +27,7 @@ export function createShowAccount({ secondFactor }: Pick<AccountDeps, 'secondFac
       totp: account.totp,
       recoveryCodesLeft,
       devices: devices.map((device) => ({ ...device, current: device.handle === thisHandle })),
-      notice: typeof ctx.query.done === 'string' && Object.hasOwn(NOTICES, ctx.query.done) ? NOTICES[ctx.query.done] : undefined,
+      notice: fixedText(NOTICES, ctx.query.done),
     });
   };
 }

@@ -33,6 +33,9 @@ export function signedOutSince(account: Account, epochSeconds: number | undefine
   return account.signedOutAt !== undefined && (epochSeconds === undefined || epochSeconds < Math.floor(account.signedOutAt / 1000));
 }
 
+/** How a change of address ended: `taken` when another account holds the new one, `stale` when the account or its address changed meanwhile. */
+export type EmailChange = { ok: true; previous: Account; account: Account } | { ok: false; reason: 'taken' | 'stale' };
+
 /** Accounts keyed by a random id (the `sub`), findable by normalised email. */
 export function createAccounts({ store }: { store: Store }) {
   async function findById(id: string): Promise<Account | undefined> {
@@ -60,6 +63,32 @@ export function createAccounts({ store }: { store: Store }) {
     return { account, created: true };
   }
 
+  /**
+   * Moves the account to another proven address, keeping its id (the `sub`) and everything keyed
+   * by it. The two address keys live in different Cluster slots, so no one command can swap them.
+   * The new address is claimed first with setIfAbsent, the step that also makes concurrent
+   * sign-ups converge in create(): of this change, a sign-up of that address and another
+   * account's change to it exactly one wins, and an address never leads to two accounts. Then the
+   * old address is released, and last the record names the new one. A crash between the steps
+   * leaves the new address leading here while the record still names the old one, which is what
+   * the next request for the same change expects: it finishes the move (the claim is found to be
+   * this account's own).
+   */
+  async function changeEmail(accountId: string, from: string, to: string): Promise<EmailChange> {
+    const account = await findById(accountId);
+    if (!account || account.email !== from || from === to) return { ok: false, reason: 'stale' };
+    const newKey = accountEmailKey(to);
+    const claimed = (await store.setIfAbsent(newKey, accountId)) || (await store.get<string>(newKey)) === accountId;
+    if (!claimed) return { ok: false, reason: 'taken' };
+    // Only while it still leads here: after a half-finished move someone may have signed up with it.
+    const oldKey = accountEmailKey(from);
+    if ((await store.get<string>(oldKey)) === accountId) await store.delete(oldKey);
+    const updated: Account = { ...account, email: to, emailVerifiedAt: new Date().toISOString() };
+    // Where the account was removed meanwhile, it stays removed.
+    await store.replace(accountKey(accountId), updated);
+    return { ok: true, previous: account, account: updated };
+  }
+
   async function markVerified(account: Account): Promise<Account> {
     const updated = { ...account, emailVerifiedAt: new Date().toISOString() };
     // Never writes back an account deleted since it was read (account page, `user remove`).
@@ -80,6 +109,7 @@ export function createAccounts({ store }: { store: Store }) {
     findById,
     findByEmail,
     create,
+    changeEmail,
     markVerified,
     async setTotp(accountId: string, totp: TotpEnrolment): Promise<Account | undefined> {
       return update(accountId, (account) => ({ ...account, totp }));

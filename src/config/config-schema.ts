@@ -98,6 +98,10 @@ export interface Config {
     sessionSeconds: number;
     /** Removing the authenticator or new recovery codes need a second-factor check this recent. */
     freshSecondFactorSeconds: number;
+    /** Lifetime of the code mailed to a new address to confirm a change of address. */
+    emailChangeCodeSeconds: number;
+    /** Wrong entries one such code survives. */
+    emailChangeMaxWrongAttempts: number;
   };
   maxBodyBytes: number;
   rateLimits: {
@@ -115,6 +119,10 @@ export interface Config {
     signInMailPerIp: RateLimitSetting;
     /** Codes typed from one client IP, right or wrong. */
     codeEntriesPerIp: RateLimitSetting;
+    /** Requests to move one account to another address (each mails a code to the new one). */
+    emailChangePerAccount: RateLimitSetting;
+    /** Requests to move any account to another address, from one client IP. */
+    emailChangePerIp: RateLimitSetting;
   };
   /** Behind a reverse proxy: read the client IP and https from X-Forwarded-For/-Proto (one hop). */
   trustProxy: boolean;
@@ -284,12 +292,14 @@ export function validateConfig(config: Config, problems = new ProblemList()): Re
   const area = config.accountArea;
   if (!isIntIn(area.sessionSeconds, 60, 86400)) problems.add('accountArea.sessionSeconds', `must be an integer 60..86400 (got ${area.sessionSeconds})`);
   if (!isIntIn(area.freshSecondFactorSeconds, 30, 3600)) problems.add('accountArea.freshSecondFactorSeconds', `must be an integer 30..3600 (got ${area.freshSecondFactorSeconds})`);
+  if (!isIntIn(area.emailChangeCodeSeconds, 60, 3600)) problems.add('accountArea.emailChangeCodeSeconds', `must be an integer 60..3600 (got ${area.emailChangeCodeSeconds})`);
+  if (!isIntIn(area.emailChangeMaxWrongAttempts, 1, 10)) problems.add('accountArea.emailChangeMaxWrongAttempts', `must be an integer 1..10 (got ${area.emailChangeMaxWrongAttempts})`);
   if (!isIntIn(config.maxBodyBytes, 1024, 1024 * 1024)) problems.add('maxBodyBytes', `must be an integer 1024..1048576 (got ${config.maxBodyBytes})`);
   for (const [name, setting] of Object.entries(config.rateLimits ?? {})) {
     if (!isIntIn(setting?.limit, 1, 1_000_000)) problems.add(`rateLimits.${name}.limit`, `must be an integer 1..1000000 (got ${setting?.limit})`);
     if (!isIntIn(setting?.windowSeconds, 1, 86400)) problems.add(`rateLimits.${name}.windowSeconds`, `must be an integer 1..86400 (got ${setting?.windowSeconds})`);
   }
-  for (const name of ['signInMailPerAddress', 'signInMailPerAddressFromOneIp', 'signInMailPerIp', 'codeEntriesPerIp'] as const) {
+  for (const name of ['signInMailPerAddress', 'signInMailPerAddressFromOneIp', 'signInMailPerIp', 'codeEntriesPerIp', 'emailChangePerAccount', 'emailChangePerIp'] as const) {
     if (!config.rateLimits?.[name]) problems.add(`rateLimits.${name}`, 'must be set ({ "limit": n, "windowSeconds": s })');
   }
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {

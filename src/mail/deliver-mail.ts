@@ -1,6 +1,7 @@
 import type { Config } from '../config/config-schema.ts';
 import { VIEWS_DIR } from '../paths.ts';
 import type { Store } from '../store/store.ts';
+import { createEmailChangeMailDelivery } from './deliver-email-change-mail.ts';
 import { createSignInMailDelivery, type DeliveryOutcome } from './deliver-sign-in-mail.ts';
 import type { MailJob } from './mail-job.ts';
 import type { Mailer } from './mailer.ts';
@@ -11,9 +12,11 @@ export type DeliverMail = (job: MailJob) => Promise<DeliveryOutcome>;
 /** What the mail worker does with a job of each kind. A failure to send throws (and is retried). */
 export function createMailDelivery({ config, store, mailer, now = Date.now }: { config: Readonly<Config>; store: Store; mailer: Mailer; now?: () => number }): DeliverMail {
   const deliverSignInMail = createSignInMailDelivery({ config, store, mailer, now });
+  const deliverEmailChangeMail = createEmailChangeMailDelivery({ config, store, mailer, now });
   const accountUrl = `${config.issuer}/account`;
   return async function deliverMail(job) {
     if (job.kind === 'sign-in') return deliverSignInMail(job);
+    if (job.kind === 'email-change') return deliverEmailChangeMail(job);
     // Jobs outlive the process that queued them: in a rolling upgrade a newer web process may
     // queue a kind, or a notice of an event, that this worker does not know. Dropped and counted,
     // not retried into a garbled mail.

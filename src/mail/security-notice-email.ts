@@ -4,13 +4,17 @@ import { utcMinute, type MailMessage } from './mail-message.ts';
 import type { SecurityEvent, SecurityNoticeJob } from './security-notice-job.ts';
 
 /** Subject and first sentence of each notice: what happened, in the holder's words. */
-const WHAT_HAPPENED: Record<SecurityEvent, { subject: string; sentence: string }> = {
+const WHAT_HAPPENED: Record<SecurityEvent, { subject: string; sentence: string | ((job: SecurityNoticeJob) => string) }> = {
   'totp-added': { subject: 'An authenticator app was set up for your account', sentence: 'An authenticator app was set up as the second step of your sign-ins, and new recovery codes were issued.' },
   'totp-removed': { subject: 'The authenticator app was removed from your account', sentence: 'The authenticator app was removed from your account: sign-ins need only your email again, and your recovery codes and remembered browsers no longer work.' },
   'recovery-codes-renewed': { subject: 'New recovery codes were issued for your account', sentence: 'New recovery codes were issued for your account; the codes you had before no longer work.' },
   'recovery-code-used': { subject: 'A recovery code was used to sign in to your account', sentence: 'A recovery code was used instead of your authenticator app to sign in to your account. That code no longer works.' },
   'account-deleted': { subject: 'Your account was deleted', sentence: 'Your account was deleted: apps can no longer sign you in with it, and no browser is signed in as you any more.' },
   'second-factor-reset': { subject: 'Your administrator removed the authenticator app from your account', sentence: 'Your administrator removed the authenticator app, the recovery codes and the remembered browsers from your account, and signed you out everywhere: sign-ins need only your email again.' },
+  // The new address is named: if the change was not the holder's, it is what they and their
+  // administrator need to find the account. The old mailbox held the account until this change.
+  'email-changed': { subject: 'Your account now signs in with another address', sentence: (job) => `Your account was moved to another email address${job.otherAddress ? `, ${job.otherAddress}` : ''}: this address no longer signs you in to it.` },
+  'email-now-sign-in-address': { subject: 'This is now the address your account signs in with', sentence: (job) => `This address is now the one your account signs in with${job.otherAddress ? `, instead of ${job.otherAddress}` : ''}. Your authenticator app, recovery codes and remembered browsers stay as they were.` },
 };
 
 export const isKnownSecurityEvent = (event: unknown): event is SecurityEvent => typeof event === 'string' && Object.hasOwn(WHAT_HAPPENED, event);
@@ -24,10 +28,12 @@ export async function renderSecurityNotice({ appName, accountUrl, job, viewsDir 
   const locals = {
     appName,
     accountUrl,
-    sentence,
+    sentence: typeof sentence === 'function' ? sentence(job) : sentence,
     byAdministrator: BY_ADMINISTRATOR.has(job.event),
     // No account is left to check: the advice is about the mailbox alone.
     accountGone: job.event === 'account-deleted',
+    // This address can no longer open the account page: the advice is the administrator.
+    accountMoved: job.event === 'email-changed',
     device: job.device,
     atUtc: utcMinute(new Date(job.at)),
   };

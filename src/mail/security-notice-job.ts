@@ -3,7 +3,17 @@
  * of such binding events through a channel of its own, so that a change they did not make does
  * not go unnoticed: the mailbox is that channel.
  */
-export type SecurityEvent = 'totp-added' | 'totp-removed' | 'recovery-codes-renewed' | 'recovery-code-used' | 'second-factor-reset' | 'account-deleted';
+export type SecurityEvent =
+  | 'totp-added'
+  | 'totp-removed'
+  | 'recovery-codes-renewed'
+  | 'recovery-code-used'
+  | 'second-factor-reset'
+  | 'account-deleted'
+  /** To the address the account left: it no longer signs in to the account. */
+  | 'email-changed'
+  /** To the address the account moved to: it signs in now. */
+  | 'email-now-sign-in-address';
 
 /** A mail to the account holder about one such change, queued where the change was made. */
 export interface SecurityNoticeJob {
@@ -14,4 +24,6 @@ export interface SecurityNoticeJob {
   at: string;
   /** "Chrome on Linux": the browser that made the change, so the holder can tell if it was theirs (or the administrator's command line). */
   device: string;
+  /** For a change of address: the account's other address (the new one for the old, the old one for the new). */
+  otherAddress?: string;
 }

@@ -6,14 +6,14 @@ import type { SecurityEvent } from './security-notice-job.ts';
 
 /** Tells an account holder, by mail, of a change to how their account is protected. */
 export function createSecurityNotices({ mailQueue, now = Date.now }: { mailQueue: MailQueue; now?: () => number }) {
-  /** `device`: who made the change, in the holder's words ("Firefox on Linux"). */
-  async function notify(account: Account, event: SecurityEvent, device: string): Promise<void> {
-    await mailQueue.enqueue({ kind: 'security-notice', to: account.email, event, at: new Date(now()).toISOString(), device });
+  /** `device`: who made the change, in the holder's words ("Firefox on Linux"). `otherAddress`: see SecurityNoticeJob. */
+  async function notify(account: Account, event: SecurityEvent, device: string, { otherAddress }: { otherAddress?: string } = {}): Promise<void> {
+    await mailQueue.enqueue({ kind: 'security-notice', to: account.email, event, at: new Date(now()).toISOString(), device, ...(otherAddress ? { otherAddress } : {}) });
   }
   return {
     notify,
     /** A change made in a browser. Queued with the request's last writes (app.ts), so the change and its notice go together. */
-    send: (ctx: Context, account: Account, event: SecurityEvent) => notify(account, event, summariseUserAgent(ctx.get('user-agent'))),
+    send: (ctx: Context, account: Account, event: SecurityEvent, details?: { otherAddress?: string }) => notify(account, event, summariseUserAgent(ctx.get('user-agent')), details),
   };
 }
 

@@ -18,6 +18,14 @@ export const signInRetryAddressKey = (interactionUid: string) => `sign-in:{${int
 export const accountKey = (accountId: string) => `account:{${accountId}}`;
 export const accountEmailKey = (email: string) => `account-email:{${email}}`;
 export const accountListKey = () => 'accounts';
+/**
+ * A pending change of an account's address (account/request-email-change.ts) and its wrong-code
+ * counter: under the account's own {accountId} tag, beside the account record. The two address
+ * keys a change moves between (accountEmailKey) are in other slots, so the change never needs a
+ * command that spans them (accounts.ts changeEmail).
+ */
+export const emailChangeKey = (accountId: string) => `email-change:{${accountId}}`;
+export const emailChangeAttemptsKey = (accountId: string, issueId: string) => `email-change:{${accountId}}:attempts:${issueId}`;
 /** A keyed hash that tells an admin CLI whether it has the servers' HMAC_KEY (config/settings-check.ts). */
 export const settingsCheckKey = () => 'settings-check';
 

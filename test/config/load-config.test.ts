@@ -98,9 +98,13 @@ describe('bad values', () => {
     writeFileSync(join(root, 'config/default.json'), JSON.stringify({
       ...defaults,
       signInCode: { ...defaults.signInCode, maxConsecutiveFailures: 101, lockoutSeconds: 5 },
-      rateLimits: { ...defaults.rateLimits, signInMailPerIp: { limit: 0, windowSeconds: 900 }, codeEntriesPerIp: undefined },
+      rateLimits: { ...defaults.rateLimits, signInMailPerIp: { limit: 0, windowSeconds: 900 }, codeEntriesPerIp: undefined, emailChangePerIp: undefined },
+      accountArea: { ...defaults.accountArea, emailChangeCodeSeconds: 5, emailChangeMaxWrongAttempts: 0 },
     }));
     const text = problemsOf({}).join('\n');
+    expect(text).toMatch(/^rateLimits\.emailChangePerIp: must be set/m);
+    expect(text).toMatch(/^accountArea\.emailChangeCodeSeconds: must be an integer 60\.\.3600 \(got 5\)/m);
+    expect(text).toMatch(/^accountArea\.emailChangeMaxWrongAttempts: must be an integer 1\.\.10 \(got 0\)/m);
     expect(text).toMatch(/^signInCode\.maxConsecutiveFailures: must be an integer 1\.\.100/m);
     expect(text).toMatch(/^signInCode\.lockoutSeconds: /m);
     expect(text).toMatch(/^rateLimits\.signInMailPerIp\.limit: /m);

@@ -35,6 +35,10 @@ describe('deleting one\'s own account on /account', () => {
       expect(refused.html).toContain('aria-invalid="true"');
     }
     expect(await running.sesame.accounts.findByEmail(email)).toBeDefined();
+    // A name the table does not hold shows no text, not even one inherited from Object.prototype.
+    const unknown = await browser.navigate(`${running.sesame.url}/account/delete?problem=constructor`);
+    expect(unknown.status).toBe(200);
+    expect(unknown.html).not.toContain('role="alert"');
 
     // Typed as people type it: spaces around, other capitals.
     const deleted = await browser.navigate(`${running.sesame.url}/account/delete`, { form: { ...formFields(confirm.html, '/account/delete'), email: ` ${email.toUpperCase()} ` } });

@@ -33,10 +33,12 @@ const recoveryCodesOn = (page: Page) => [...page.html.matchAll(/<li><code>([0-9a
 
 describe('/account', () => {
   it('is signed in to through /auth like any app, passwordless', async () => {
-    const { page } = await signInToAccountPage('owner@example.com');
+    const { page, browser } = await signInToAccountPage('owner@example.com');
     expect(page.url).toBe(`${running.sesame.url}/account`);
     expect(page.html).toContain('id="account-email">owner@example.com<');
     expect(page.html).toContain('Set up an authenticator app');
+    // Its notes are fixed texts: a name the table does not hold shows none, not even Object.prototype's.
+    for (const done of ['constructor', 'toString', 'nonsense']) expect((await browser.navigate(`${running.sesame.url}/account?done=${done}`)).html).not.toContain('class="notice"');
   });
 
   it('enrols an authenticator from the page (QR, key, otpauth URI), and the next sign-in at an app asks for its code', async () => {

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Config } from '../../src/config/config-schema.ts';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
+import { clearOfWindowStart } from '../helpers/rate-limit-window.ts';
 import { deleteSesameKeys, startRedis, uniquePrefix, type StartedRedis } from '../helpers/redis.ts';
 import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
 import { accountWithTotp, submitTotp, totpCode, wrongTotpCode } from '../helpers/second-factor.ts';
@@ -34,15 +35,6 @@ afterAll(async () => {
   await smtp?.stop();
   await redis?.stop();
 });
-
-/**
- * The limits count in fixed windows that start at multiples of their length (auth/rate-limiter.ts):
- * a test that counts up to a limit must not straddle a window's start, or its count begins again.
- */
-async function clearOfWindowStart(windowSeconds = 900, neededSeconds = 15) {
-  const left = windowSeconds * 1000 - (Date.now() % (windowSeconds * 1000));
-  if (left < neededSeconds * 1000) await new Promise((resolve) => setTimeout(resolve, left + 100));
-}
 
 async function start(config: Partial<Config>, keyPrefix?: string) {
   const sesame = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url, keyPrefix, config });

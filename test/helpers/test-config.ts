@@ -95,7 +95,7 @@ export function testConfig(overrides: Partial<Config> & { issuer: string }): Rea
       maxConsecutiveFailures: 20,
       lockoutSeconds: 86400,
     },
-    accountArea: { sessionSeconds: 900, freshSecondFactorSeconds: 300 },
+    accountArea: { sessionSeconds: 900, freshSecondFactorSeconds: 300, emailChangeCodeSeconds: 600, emailChangeMaxWrongAttempts: 5 },
     maxBodyBytes: 16384,
     rateLimits: shippedDefaults.rateLimits,
     trustProxy: false,

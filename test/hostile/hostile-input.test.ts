@@ -61,6 +61,10 @@ const ROUTES: readonly { method: 'GET' | 'POST'; path: string; fields?: Record<s
   { method: 'POST', path: '/account/recovery-codes/new', fields: { saved: 'yes' } },
   { method: 'POST', path: '/account/devices/forget', fields: { device: 'x' } },
   { method: 'GET', path: '/account/devices/forget' },
+  { method: 'GET', path: '/account/email', fields: { problem: 'same' } },
+  { method: 'POST', path: '/account/email', fields: { email: 'moved@example.com' } },
+  { method: 'GET', path: '/account/email/confirm', fields: { problem: 'wrong' } },
+  { method: 'POST', path: '/account/email/confirm', fields: { code: '123456' } },
   { method: 'POST', path: '/account/sign-out' },
   { method: 'GET', path: '/account/sign-out' },
   { method: 'GET', path: '/account/delete', fields: { problem: 'mismatch' } },
@@ -110,7 +114,7 @@ const statuses = new Map<string, Map<number, number>>();
 // what is tested here is that nothing breaks (rate-limits.test.ts tests the limits).
 const { rateLimits } = testConfig({ issuer: 'http://unused' });
 const generous = { limit: 100_000, windowSeconds: 900 };
-const limits: Config['rateLimits'] = { signInMailPerAddress: generous, signInMailPerAddressFromOneIp: generous, signInMailPerIp: generous, codeEntriesPerIp: generous };
+const limits: Config['rateLimits'] = { signInMailPerAddress: generous, signInMailPerAddressFromOneIp: generous, signInMailPerIp: generous, codeEntriesPerIp: generous, emailChangePerAccount: generous, emailChangePerIp: generous };
 const running = useSesame({ config: { devTools: true, rateLimits: limits } });
 
 beforeAll(() => {

@@ -6,7 +6,8 @@ import { storeContract } from '../contract/store.contract.ts';
 import { startRedisCluster, type StartedCluster } from '../helpers/redis-cluster.ts';
 import { deleteKeysWithPrefix, deleteSesameKeys, uniquePrefix } from '../helpers/redis.ts';
 import { startRelyingParty } from '../helpers/relying-party.ts';
-import { signInWithCode, signInWithLink } from '../helpers/sign-in.ts';
+import { emailChangeCodeTo, enterEmailChangeCode, requestEmailChange } from '../helpers/email-change.ts';
+import { signInWithCode, signInWithCodeAt, signInWithLink } from '../helpers/sign-in.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
 
@@ -71,6 +72,16 @@ describe('Sesame on a Redis Cluster', () => {
     // Revoking the grant deletes keys of many hash tags (grant index, tokens): one command each.
     await tokenRevocation(rp.config, refreshed.refresh_token!);
     await expect(refreshTokenGrant(rp.config, refreshed.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('moves an account to another address: the two address keys live in different slots, and no command spans them', async () => {
+    const { browser } = await signInWithCodeAt({ smtp }, `${sesame.url}/account`, 'cluster-mover@example.com');
+    const { page } = await requestEmailChange(sesame.url, browser, 'cluster-moved@example.com');
+    const mail = await emailChangeCodeTo(smtp, 'cluster-moved@example.com');
+    const done = await enterEmailChangeCode(sesame.url, browser, page, mail.code!);
+    expect(done.url).toBe(`${sesame.url}/account?done=email-changed`);
+    expect(await sesame.accounts.findByEmail('cluster-mover@example.com')).toBeUndefined();
+    expect(await sesame.accounts.findByEmail('cluster-moved@example.com')).toMatchObject({ email: 'cluster-moved@example.com' });
   });
 
   it('spreads its keys over the masters (one hash tag per record, not one for everything)', async () => {

@@ -1,0 +1,70 @@
+import type { Context } from 'koa';
+import type { Account } from '../accounts/accounts.ts';
+import type { EmailChangeLimits } from '../auth/email-change-limits.ts';
+import { clientIpSubject } from '../http/client-ip.ts';
+import { fixedText } from '../http/fixed-text.ts';
+import { CODE_ENTRIES_LIMITED } from '../interaction/start-limit-checks.ts';
+import { utcMinute } from '../mail/mail-message.ts';
+import type { AccountDeps } from './account-deps.ts';
+import { showEmailChangeProblem } from './request-email-change.ts';
+
+/** Why the code form is shown again; fixed texts. Problems that need a new code go to the address form. */
+const PROBLEMS = {
+  wrong: 'That code is not right. Check the newest message to your new address and try again.',
+  'code-shape': 'Enter the code from the message to your new address: only its digits.',
+} as const;
+
+function showCodeProblem(ctx: Context, problem: keyof typeof PROBLEMS) {
+  ctx.status = 303;
+  ctx.redirect(`/account/email/confirm?problem=${problem}`);
+}
+
+/** GET /account/email/confirm — where the code from the new mailbox goes, while one is pending. */
+export function createShowEmailChangeCode({ config, emailChanges }: Pick<AccountDeps, 'config' | 'emailChanges'>) {
+  return async function showEmailChangeCode(ctx: Context) {
+    const account: Account = ctx.state.account;
+    const pending = await emailChanges.pending(account.id);
+    if (!pending) return ctx.redirect('/account/email');
+    const problem = fixedText(PROBLEMS, ctx.query.problem);
+    if (problem) ctx.status = 400;
+    await ctx.render('account-email-confirm', {
+      to: pending.to,
+      codeLength: config.signInCode.length,
+      expiresAtUtc: utcMinute(pending.expiresAt),
+      minutesLeft: Math.max(1, Math.round((pending.expiresAt.getTime() - Date.now()) / 60_000)),
+      error: problem,
+    });
+  };
+}
+
+/**
+ * POST /account/email/confirm — the right code moves the account to the new address (same `sub`,
+ * authenticator, recovery codes and remembered browsers), and both mailboxes hear of it. Guessing
+ * is capped per code (accountArea.emailChangeMaxWrongAttempts), per client IP (the sign-in routes'
+ * code-entry budget) and per account (each new code needs a request, which is rate-limited).
+ */
+export function createConfirmEmailChange({ config, accounts, emailChanges, notices, rateLimits, lockout, limits }: Pick<AccountDeps, 'config' | 'accounts' | 'emailChanges' | 'notices' | 'rateLimits' | 'lockout'> & { limits: EmailChangeLimits }) {
+  const codeShape = new RegExp(`^\\d{${config.signInCode.length}}$`);
+  return async function confirmEmailChange(ctx: Context) {
+    const account: Account = ctx.state.account;
+    await rateLimits.enforce([[limits.codeEntriesPerIp, clientIpSubject(ctx)]], CODE_ENTRIES_LIMITED);
+    // People copy "123 456" or "123-456" from the mail: keep only the digits.
+    const code = String(ctx.state.form.code ?? '').slice(0, 64).replace(/[\s-]/g, '');
+    if (!codeShape.test(code)) return showCodeProblem(ctx, 'code-shape');
+    const result = await emailChanges.redeem(account.id, code);
+    if (!result.ok) return result.reason === 'wrong' ? showCodeProblem(ctx, 'wrong') : showEmailChangeProblem(ctx, result.reason);
+    // The code proved the mailbox; whether the address is still free is decided here, atomically.
+    // Taken (by a sign-up meanwhile, or all along: then no mail held this code and it was guessed):
+    // one generic answer, and no account is merged or touched.
+    const changed = await accounts.changeEmail(account.id, result.from, result.to);
+    if (!changed.ok) return showEmailChangeProblem(ctx, changed.reason === 'taken' ? 'unavailable' : 'expired');
+    // Locks are keyed by address. The new one starts fresh: whatever streaks of wrong codes it
+    // has were counted against no account of its holder's (it had none), and its holder just proved
+    // it. The old address keeps its own, which no longer concern this account (README "The account page").
+    await lockout.unlock(result.to);
+    await notices.send(ctx, changed.previous, 'email-changed', { otherAddress: result.to });
+    await notices.send(ctx, changed.account, 'email-now-sign-in-address', { otherAddress: result.from });
+    ctx.status = 303;
+    ctx.redirect('/account?done=email-changed');
+  };
+}

@@ -1,0 +1,62 @@
+import { finished } from 'node:stream/promises';
+import type { Context } from 'koa';
+import type { Account } from '../accounts/accounts.ts';
+import { parseEmailAddress } from '../auth/email-address.ts';
+import type { EmailChangeLimits } from '../auth/email-change-limits.ts';
+import { clientIpSubject } from '../http/client-ip.ts';
+import { fixedText } from '../http/fixed-text.ts';
+import type { AccountDeps } from './account-deps.ts';
+
+/**
+ * Why the address form is shown again; fixed texts, so the query string cannot put words on the
+ * page. The confirmation step sends its dead ends here too: each needs a new code.
+ */
+const PROBLEMS = {
+  malformed: 'That is not an email address we can send to. Enter it like name@example.com.',
+  same: 'That is the address you sign in with now. Enter the new one.',
+  expired: 'That code has expired, or a newer one replaced it. Enter the new address again for a new code.',
+  'too-many-attempts': 'Too many wrong codes: that code no longer works. Enter the new address again for a new code.',
+  unavailable: 'Your account could not be moved to that address, and nothing was changed. You can try another address.',
+} as const;
+type EmailChangeProblem = keyof typeof PROBLEMS;
+
+export const EMAIL_CHANGE_LIMITED = 'Too many changes of address were asked for, so no new code was sent. The code in the newest message keeps working until it expires.';
+
+/** Sends the browser to the address form with one of PROBLEMS (post/redirect/get). */
+export function showEmailChangeProblem(ctx: Context, problem: EmailChangeProblem) {
+  ctx.status = 303;
+  ctx.redirect(`/account/email?problem=${problem}`);
+}
+
+/** GET /account/email — the form for the new address. */
+export function createShowEmailChange() {
+  return async function showEmailChange(ctx: Context) {
+    const account: Account = ctx.state.account;
+    const problem = fixedText(PROBLEMS, ctx.query.problem);
+    if (problem) ctx.status = 400;
+    await ctx.render('account-email', { email: account.email, error: problem });
+  };
+}
+
+/**
+ * POST /account/email — mails a code to the new address; the change waits for it. The same work
+ * for every address: nothing on this path asks whether the new address belongs to another account
+ * (the mail worker does, off the request path), so the answer and its timing cannot tell.
+ */
+export function createRequestEmailChange({ emailChanges, mailQueue, rateLimits, limits }: Pick<AccountDeps, 'emailChanges' | 'mailQueue' | 'rateLimits'> & { limits: EmailChangeLimits }) {
+  return async function requestEmailChange(ctx: Context) {
+    const account: Account = ctx.state.account;
+    const parsed = parseEmailAddress(ctx.state.form.email);
+    if (!parsed.ok) return showEmailChangeProblem(ctx, 'malformed');
+    if (parsed.email === account.email) return showEmailChangeProblem(ctx, 'same');
+    // Counted before issuing: a refused request must not replace the code of the last mail.
+    await rateLimits.enforce([[limits.requestsPerAccount, account.id], [limits.requestsPerIp, clientIpSubject(ctx)]], EMAIL_CHANGE_LIMITED);
+    const issued = await emailChanges.issue(account.id, { from: account.email, to: parsed.email });
+    // Delivered once this answer has left (EnqueueOptions.notBefore): the worker's lookup of the
+    // address must not show in this answer's timing.
+    const answered = finished(ctx.res).catch(() => undefined);
+    await mailQueue.enqueue({ kind: 'email-change', to: parsed.email, accountId: account.id, code: issued.code, expiresAt: issued.expiresAt.toISOString() }, { notBefore: answered });
+    ctx.status = 303;
+    ctx.redirect('/account/email/confirm');
+  };
+}
