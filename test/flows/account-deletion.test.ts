@@ -94,7 +94,7 @@ describe('deleting one\'s own account on /account', () => {
     expect(await modules.recoveryCodes.redeem(account.id, recoveryCodes[0]!)).toBe(false);
   });
 
-  it('a browser whose sign-in is older than 5 minutes proves the email again first (deleting, or setting up an authenticator)', async () => {
+  it('a browser whose sign-in is older than 5 minutes proves the email again first (deleting, setting up an authenticator, changing the address)', async () => {
     const email = 'unattended-browser@example.com';
     const { browser } = await signInWithCode(running, email);
     const accountPage = await browser.navigate(`${running.sesame.url}/account`);
@@ -105,7 +105,7 @@ describe('deleting one\'s own account on /account', () => {
     const realNow = Date.now.bind(Date);
     const clock = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + 6 * 60_000);
     try {
-      for (const page of ['/account/delete', '/account/totp/enroll']) {
+      for (const page of ['/account/delete', '/account/totp/enroll', '/account/email']) {
         const asked = await browser.request(`${running.sesame.url}${page}`);
         expect(asked.status).toBe(302);
         expect(asked.headers.get('location')).toBe(`/account/sign-in?next=${encodeURIComponent(page)}&fresh=email`);
