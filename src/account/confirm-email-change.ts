@@ -6,6 +6,7 @@ import { fixedText } from '../http/fixed-text.ts';
 import { CODE_ENTRIES_LIMITED } from '../interaction/start-limit-checks.ts';
 import { utcMinute } from '../mail/mail-message.ts';
 import type { AccountDeps } from './account-deps.ts';
+import type { AccountSession } from './account-session.ts';
 import { showEmailChangeProblem } from './request-email-change.ts';
 
 /** Why the code form is shown again; fixed texts. Problems that need a new code go to the address form. */
@@ -43,7 +44,7 @@ export function createShowEmailChangeCode({ config, emailChanges }: Pick<Account
  * is capped per code (accountArea.emailChangeMaxWrongAttempts), per client IP (the sign-in routes'
  * code-entry budget) and per account (each new code needs a request, which is rate-limited).
  */
-export function createConfirmEmailChange({ config, accounts, emailChanges, notices, rateLimits, lockout, limits }: Pick<AccountDeps, 'config' | 'accounts' | 'emailChanges' | 'notices' | 'rateLimits' | 'lockout'> & { limits: EmailChangeLimits }) {
+export function createConfirmEmailChange({ config, accounts, emailChanges, notices, rateLimits, lockout, sessions, limits }: Pick<AccountDeps, 'config' | 'accounts' | 'emailChanges' | 'notices' | 'rateLimits' | 'lockout' | 'sessions'> & { limits: EmailChangeLimits }) {
   const codeShape = new RegExp(`^\\d{${config.signInCode.length}}$`);
   return async function confirmEmailChange(ctx: Context) {
     const account: Account = ctx.state.account;
@@ -51,17 +52,31 @@ export function createConfirmEmailChange({ config, accounts, emailChanges, notic
     // People copy "123 456" or "123-456" from the mail: keep only the digits.
     const code = String(ctx.state.form.code ?? '').slice(0, 64).replace(/[\s-]/g, '');
     if (!codeShape.test(code)) return showCodeProblem(ctx, 'code-shape');
+    // A guess at a change code is a guess at the new address, from whichever account: it counts
+    // against that address's streak of wrong codes, as a sign-in code would, and a locked address
+    // takes no code (answered as a wrong one, which tells nothing). Without this, accounts and IPs
+    // in numbers could go on guessing codes for an address nobody has yet.
+    const pending = await emailChanges.pending(account.id);
+    if (pending && (await lockout.isLocked(pending.to))) return showCodeProblem(ctx, 'wrong');
     const result = await emailChanges.redeem(account.id, code);
-    if (!result.ok) return result.reason === 'wrong' ? showCodeProblem(ctx, 'wrong') : showEmailChangeProblem(ctx, result.reason);
+    if (!result.ok) {
+      if (result.reason === 'wrong' && pending) await lockout.recordFailure(pending.to);
+      return result.reason === 'wrong' ? showCodeProblem(ctx, 'wrong') : showEmailChangeProblem(ctx, result.reason);
+    }
     // The code proved the mailbox; whether the address is still free is decided here, atomically.
     // Taken (by a sign-up meanwhile, or all along: then no mail held this code and it was guessed):
     // one generic answer, and no account is merged or touched.
     const changed = await accounts.changeEmail(account.id, result.from, result.to);
     if (!changed.ok) return showEmailChangeProblem(ctx, changed.reason === 'taken' ? 'unavailable' : 'expired');
-    // Locks are keyed by address. The new one starts fresh: whatever streaks of wrong codes it
-    // has were counted against no account of its holder's (it had none), and its holder just proved
-    // it. The old address keeps its own, which no longer concern this account (README "The account page").
-    await lockout.unlock(result.to);
+    // Locks are keyed by address: the right code ends the new address's streak of wrong codes, as a
+    // right sign-in code does; the old address keeps its own (README "The account page").
+    await lockout.recordSuccess(result.to);
+    // The account has moved because its owner wanted it elsewhere, often because the old mailbox is
+    // lost or read by someone else: whatever was signed in with it (browsers, apps' tokens) ends.
+    // This page's session goes on, begun again now.
+    await accounts.signOutEverywhere(account.id);
+    const session: AccountSession = ctx.state.accountSession;
+    sessions.write(ctx, { ...session, issuedAt: Math.floor(Date.now() / 1000) });
     await notices.send(ctx, changed.previous, 'email-changed', { otherAddress: result.to });
     await notices.send(ctx, changed.account, 'email-now-sign-in-address', { otherAddress: result.from });
     ctx.status = 303;

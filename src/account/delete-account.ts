@@ -35,7 +35,7 @@ export function createDeleteAccount({ accounts, secondFactor, notices, sessions 
       return ctx.redirect('/account/delete?problem=mismatch');
     }
     await secondFactor.remove(account.id);
-    await accounts.remove(account.email);
+    await accounts.removeAccount(account);
     await notices.send(ctx, account, 'account-deleted');
     sessions.clear(ctx);
     ctx.status = 303;

@@ -50,7 +50,8 @@ export function createRequestEmailChange({ emailChanges, mailQueue, rateLimits, 
     if (!parsed.ok) return showEmailChangeProblem(ctx, 'malformed');
     if (parsed.email === account.email) return showEmailChangeProblem(ctx, 'same');
     // Counted before issuing: a refused request must not replace the code of the last mail.
-    await rateLimits.enforce([[limits.requestsPerAccount, account.id], [limits.requestsPerIp, clientIpSubject(ctx)]], EMAIL_CHANGE_LIMITED);
+    // The recipient's budget says nothing about whether the address has an account: every address has one.
+    await rateLimits.enforce([[limits.requestsPerAccount, account.id], [limits.requestsPerIp, clientIpSubject(ctx)], [limits.requestsPerRecipient, parsed.email]], EMAIL_CHANGE_LIMITED);
     const issued = await emailChanges.issue(account.id, { from: account.email, to: parsed.email });
     // Delivered once this answer has left (EnqueueOptions.notBefore): the worker's lookup of the
     // address must not show in this answer's timing.

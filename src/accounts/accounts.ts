@@ -47,17 +47,38 @@ export function createAccounts({ store }: { store: Store }) {
     return id === undefined ? undefined : findById(id);
   }
 
+  /**
+   * An address key that leads to no account (its account was removed while a change of address
+   * claimed the key) is released, so the address can sign up again instead of failing forever.
+   * Taken back only while it still names that account: a sign-up that claimed it since keeps it.
+   */
+  async function releaseIfOrphaned(email: string): Promise<void> {
+    const key = accountEmailKey(email);
+    const id = await store.get<string>(key);
+    if (id === undefined || (await findById(id))) return;
+    const taken = await store.take<string>(key);
+    if (taken !== undefined && taken !== id) await store.setIfAbsent(key, taken);
+  }
+
   /** Creates the account unless one holds the address; concurrent calls converge on one account. */
   async function create(email: string, { verified }: { verified: boolean }): Promise<{ account: Account; created: boolean }> {
     const now = new Date().toISOString();
     const account: Account = { id: randomUUID(), email, createdAt: now, ...(verified ? { emailVerifiedAt: now } : {}) };
     // Record first, then claim the address: a crash in between leaves an orphan record, never an address pointing nowhere.
     await store.set(accountKey(account.id), account);
-    if (!(await store.setIfAbsent(accountEmailKey(email), account.id))) {
-      await store.delete(accountKey(account.id));
+    let claimed = await store.setIfAbsent(accountEmailKey(email), account.id);
+    if (!claimed) {
       const existing = await findByEmail(email);
-      if (existing) return { account: existing, created: false };
-      throw new Error('account address was claimed and removed concurrently; try again');
+      if (existing) {
+        await store.delete(accountKey(account.id));
+        return { account: existing, created: false };
+      }
+      await releaseIfOrphaned(email);
+      claimed = await store.setIfAbsent(accountEmailKey(email), account.id);
+      if (!claimed) {
+        await store.delete(accountKey(account.id));
+        throw new Error('account address was claimed and removed concurrently; try again');
+      }
     }
     await store.addToIndex(accountListKey(), account.id);
     return { account, created: true };
@@ -105,6 +126,18 @@ export function createAccounts({ store }: { store: Store }) {
     return updated;
   }
 
+  /**
+   * Deletes the account by its id, whatever address it has now (a change of address may have
+   * moved it since `account` was read), and the address keys that lead to it.
+   */
+  async function removeAccount(account: Account): Promise<void> {
+    const current = await findById(account.id);
+    const addresses = [...new Set([account.email, ...(current ? [current.email] : [])])];
+    const leads = await Promise.all(addresses.map((email) => store.get<string>(accountEmailKey(email))));
+    await store.delete(accountKey(account.id), ...addresses.filter((_, i) => leads[i] === account.id).map(accountEmailKey));
+    await store.removeFromIndex(accountListKey(), account.id);
+  }
+
   return {
     findById,
     findByEmail,
@@ -129,10 +162,10 @@ export function createAccounts({ store }: { store: Store }) {
     async remove(email: string): Promise<Account | undefined> {
       const account = await findByEmail(email);
       if (!account) return undefined;
-      await store.delete(accountEmailKey(email), accountKey(account.id));
-      await store.removeFromIndex(accountListKey(), account.id);
+      await removeAccount(account);
       return account;
     },
+    removeAccount,
   };
 }
 

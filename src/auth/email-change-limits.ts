@@ -6,6 +6,8 @@ export interface EmailChangeLimits {
   /** Codes mailed for one account: each request sends a mail to an address of the person's choosing. */
   requestsPerAccount: RateLimit;
   requestsPerIp: RateLimit;
+  /** Mails to one new address, whichever accounts ask: five accounts must not mail-bomb it 25 times. */
+  requestsPerRecipient: RateLimit;
   /** The sign-in routes' budget: a code typed on the account page is a guess like any other. */
   codeEntriesPerIp: RateLimit;
 }
@@ -15,6 +17,7 @@ export function emailChangeLimits(config: Pick<Config, 'rateLimits'>): EmailChan
   return {
     requestsPerAccount: { name: 'email-change-account', ...config.rateLimits.emailChangePerAccount },
     requestsPerIp: { name: 'email-change-ip', ...config.rateLimits.emailChangePerIp },
+    requestsPerRecipient: { name: 'email-change-recipient', ...config.rateLimits.emailChangePerRecipient },
     codeEntriesPerIp: signInLimits(config).codeEntriesPerIp,
   };
 }

@@ -123,6 +123,8 @@ export interface Config {
     emailChangePerAccount: RateLimitSetting;
     /** Requests to move any account to another address, from one client IP. */
     emailChangePerIp: RateLimitSetting;
+    /** Change-of-address mails to one address, from every account together: nobody's mailbox is a target. */
+    emailChangePerRecipient: RateLimitSetting;
   };
   /** Behind a reverse proxy: read the client IP and https from X-Forwarded-For/-Proto (one hop). */
   trustProxy: boolean;
@@ -299,7 +301,7 @@ export function validateConfig(config: Config, problems = new ProblemList()): Re
     if (!isIntIn(setting?.limit, 1, 1_000_000)) problems.add(`rateLimits.${name}.limit`, `must be an integer 1..1000000 (got ${setting?.limit})`);
     if (!isIntIn(setting?.windowSeconds, 1, 86400)) problems.add(`rateLimits.${name}.windowSeconds`, `must be an integer 1..86400 (got ${setting?.windowSeconds})`);
   }
-  for (const name of ['signInMailPerAddress', 'signInMailPerAddressFromOneIp', 'signInMailPerIp', 'codeEntriesPerIp', 'emailChangePerAccount', 'emailChangePerIp'] as const) {
+  for (const name of ['signInMailPerAddress', 'signInMailPerAddressFromOneIp', 'signInMailPerIp', 'codeEntriesPerIp', 'emailChangePerAccount', 'emailChangePerIp', 'emailChangePerRecipient'] as const) {
     if (!config.rateLimits?.[name]) problems.add(`rateLimits.${name}`, 'must be set ({ "limit": n, "windowSeconds": s })');
   }
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {

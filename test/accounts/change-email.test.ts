@@ -94,4 +94,24 @@ describe.each(bothStores('change-email'))('moving an account to another address 
     expect(await accounts.findByEmail('released@example.com')).toEqual(newcomer);
     expect(await accounts.findByEmail('released-new@example.com')).toMatchObject({ id: released.id, email: 'released-new@example.com' });
   });
+
+  it('an address left leading to a removed account (a change racing a removal) is free again, not broken', async () => {
+    const { store, accounts } = await setup();
+    await store.set(accountEmailKey('orphaned@example.com'), 'an-account-that-is-gone');
+    expect(await accounts.findByEmail('orphaned@example.com')).toBeUndefined();
+    const { account, created } = await accounts.create('orphaned@example.com', { verified: true });
+    expect(created).toBe(true);
+    expect(await accounts.findByEmail('orphaned@example.com')).toMatchObject({ id: account.id });
+  });
+
+  it('removes an account by its id, whatever address it moved to since it was read', async () => {
+    const { accounts } = await setup();
+    const { account: asRead } = await accounts.create('moving@example.com', { verified: true });
+    expect((await accounts.changeEmail(asRead.id, 'moving@example.com', 'moved@example.com')).ok).toBe(true);
+    await accounts.removeAccount(asRead);
+    expect(await accounts.findById(asRead.id)).toBeUndefined();
+    expect(await accounts.findByEmail('moved@example.com')).toBeUndefined();
+    expect(await accounts.findByEmail('moving@example.com')).toBeUndefined();
+    expect(await accounts.list()).toEqual([]);
+  });
 });

@@ -28,6 +28,9 @@ async function changeEmail(running: SesameUnderTest, browser: HttpBrowser, newEm
   return enterEmailChangeCode(running.sesame.url, browser, page, mail.code!);
 }
 
+// Sessions and tokens carry whole seconds, and a sign-out spares what began in its own second.
+const nextSecond = () => new Promise((resolve) => setTimeout(resolve, 1005 - (Date.now() % 1000)));
+
 /** A 6-digit code that is not `code`. */
 const otherThan = (code: string) => (code === '000000' ? '000001' : '000000');
 
@@ -60,6 +63,7 @@ describe('changing the address on /account', () => {
 
     const mail = await emailChangeCodeTo(running.smtp, after);
     expect(mail.code).toMatch(/^\d{6}$/);
+    await nextSecond();
     const done = await enterEmailChangeCode(running.sesame.url, browser, confirm, `${mail.code!.slice(0, 3)} ${mail.code!.slice(3)}`);
     expect(done.url).toBe(`${running.sesame.url}/account?done=email-changed`);
     expect(done.html).toContain(`id="account-email">${after}<`);
@@ -77,14 +81,18 @@ describe('changing the address on /account', () => {
     const welcome = await noticeTo(running, after, 'This is now the address your account signs in with');
     expect(welcome.text).toContain(`instead of ${before}`);
 
-    // The app's userinfo, and the ID token of its next refresh, carry the new address.
-    expect(await client.fetchUserInfo(running.rp.config, tokens.access_token, sub)).toMatchObject({ sub, email: after, email_verified: true });
-    const refreshed = await client.refreshTokenGrant(running.rp.config, tokens.refresh_token!);
-    expect(refreshed.claims()).toMatchObject({ sub, email: after, email_verified: true });
+    // What was signed in before the move ends (the old mailbox may be why it moved): the app's
+    // tokens, and this browser's Sesame session; the account page, where the change was made, goes on.
+    await expect(client.fetchUserInfo(running.rp.config, tokens.access_token, sub)).rejects.toMatchObject({ status: 401 });
+    await expect(client.refreshTokenGrant(running.rp.config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect((await browser.navigate(`${running.sesame.url}/account`)).html).toContain(`id="account-email">${after}<`);
+    const pending = await running.rp.startAuthorization();
+    expect((await browser.navigate(pending.url)).html).toContain('name="email"');
 
-    // The new address signs in to the same account; the old one, with open sign-up, to a new one.
+    // The new address signs in to the same account, and the app sees it; the old one, with open sign-up, to a new one.
     const { tokens: viaNew } = await signInWithCode(running, after);
-    expect(viaNew.claims()).toMatchObject({ sub, email: after });
+    expect(viaNew.claims()).toMatchObject({ sub, email: after, email_verified: true });
+    expect(await client.fetchUserInfo(running.rp.config, viaNew.access_token, sub)).toMatchObject({ sub, email: after, email_verified: true });
     const { tokens: viaOld } = await signInWithCode(running, before);
     expect(viaOld.claims()!.sub).not.toBe(sub);
     expect(viaOld.claims()!.email).toBe(before);
@@ -227,19 +235,33 @@ describe('changing the address on /account', () => {
     expect(await running.sesame.accounts.findByEmail(email)).toMatchObject({ id: mover.id });
   });
 
-  it('locks stay with their address: the old one keeps its lock, the new one starts without one', async () => {
+  it('a locked address cannot be moved to, and wrong change codes count against it; the old address keeps its own lock', async () => {
     const [before, after] = ['locked-old@example.com', 'locked-new@example.com'];
     const browser = await signInToAccountPage(running, before);
     const sub = (await running.sesame.accounts.findByEmail(before))!.id;
-    // Both addresses past 100 wrong sign-in codes in a row.
     const lockout = createSignInLockout({ store: running.sesame.store, config: running.sesame.config });
-    for (const address of [before, after]) await running.sesame.store.set(lockout.stateKey(address), running.sesame.config.signInCode.maxConsecutiveFailures, 3600);
+    const { maxConsecutiveFailures } = running.sesame.config.signInCode;
+    // The old address past 100 wrong codes in a row; the new one a wrong code short of it.
+    await running.sesame.store.set(lockout.stateKey(before), maxConsecutiveFailures, 3600);
+    await running.sesame.store.set(lockout.stateKey(after), maxConsecutiveFailures - 1, 3600);
+    const { page: confirm } = await requestEmailChange(running.sesame.url, browser, after);
+    const { code } = await emailChangeCodeTo(running.smtp, after);
+
+    // A wrong change code is a wrong code for that address, whichever account typed it: now locked.
+    const wrong = await enterEmailChangeCode(running.sesame.url, browser, confirm, otherThan(code!));
+    expect(wrong.url).toBe(`${running.sesame.url}/account/email/confirm?problem=wrong`);
     expect(await lockout.isLocked(after)).toBe(true);
-    const done = await changeEmail(running, browser, after);
+    // Locked, it takes no code, not even the right one, and says no more than for a wrong one.
+    const refused = await enterEmailChangeCode(running.sesame.url, browser, confirm, code!);
+    expect(refused.url).toBe(`${running.sesame.url}/account/email/confirm?problem=wrong`);
+    expect((await running.sesame.accounts.findById(sub))!.email).toBe(before);
+
+    // Once the lock is lifted (user unlock), the right code moves the account, and ends the streak.
+    await lockout.unlock(after);
+    const done = await enterEmailChangeCode(running.sesame.url, browser, confirm, code!);
     expect(done.url).toBe(`${running.sesame.url}/account?done=email-changed`);
     expect(await lockout.isLocked(after)).toBe(false);
     expect(await lockout.isLocked(before)).toBe(true);
-    // So the emailed code signs in with the new address at once.
     const { tokens } = await signInWithCode(running, after);
     expect(tokens.claims()!.sub).toBe(sub);
   });
@@ -350,5 +372,24 @@ describe('rate limits on changing the address (shipped: 5 per account, 10 per cl
     const { response } = await requestEmailChange(running.sesame.url, browser, 'neighbour-5@example.com');
     expect(response.status).toBe(429);
     expect(response.headers.get('retry-after')).toMatch(/^\d+$/);
+  });
+});
+
+describe('a budget per recipient (shipped: 5 change-of-address mails per address per 15 minutes)', () => {
+  const running = useSesame({ config: { rateLimits: { ...rateLimits, emailChangePerIp: { limit: 1000, windowSeconds: 900 } } } });
+  beforeAll(() => clearOfWindowStart(), 30_000);
+
+  it('refuses a sixth mail to one new address, whichever accounts ask (nobody\'s mailbox is a target)', async () => {
+    const target = 'popular-target@example.com';
+    expect(running.sesame.config.rateLimits.emailChangePerRecipient.limit).toBe(5);
+    // Each from an account of its own (and this file's one IP has room): only the address's budget stops it.
+    const answers: number[] = [];
+    for (let i = 1; i <= 6; i++) {
+      const browser = await signInToAccountPage(running, `sender-${i}@example.com`);
+      answers.push((await requestEmailChange(running.sesame.url, browser, target)).response.status);
+    }
+    expect(answers).toEqual([303, 303, 303, 303, 303, 429]);
+    await running.sesame.mailIdle();
+    expect(running.smtp.messages.filter((mail) => mail.to === target)).toHaveLength(5);
   });
 });

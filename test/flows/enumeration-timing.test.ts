@@ -65,7 +65,7 @@ async function start(signup: Config['signup']) {
     smtpUrl: smtp.url,
     config: {
       signup,
-      rateLimits: { ...rateLimits, signInMailPerAddress: generous, signInMailPerAddressFromOneIp: generous, signInMailPerIp: generous, emailChangePerAccount: generous, emailChangePerIp: generous },
+      rateLimits: { ...rateLimits, signInMailPerAddress: generous, signInMailPerAddressFromOneIp: generous, signInMailPerIp: generous, emailChangePerAccount: generous, emailChangePerIp: generous, emailChangePerRecipient: generous },
     },
   });
   started.push(sesame);
