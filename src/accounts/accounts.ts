@@ -76,7 +76,10 @@ export function createAccounts({ store }: { store: Store }) {
       await releaseIfOrphaned(email);
       claimed = await store.setIfAbsent(accountEmailKey(email), account.id);
       if (!claimed) {
+        // Another sign-up released and claimed it first: converge on that account.
         await store.delete(accountKey(account.id));
+        const winner = await findByEmail(email);
+        if (winner) return { account: winner, created: false };
         throw new Error('account address was claimed and removed concurrently; try again');
       }
     }

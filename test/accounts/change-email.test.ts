@@ -104,6 +104,15 @@ describe.each(bothStores('change-email'))('moving an account to another address 
     expect(await accounts.findByEmail('orphaned@example.com')).toMatchObject({ id: account.id });
   });
 
+  it('sign-ups racing for an orphaned address converge on one account', async () => {
+    const { store, accounts } = await setup();
+    await store.set(accountEmailKey('contested@example.com'), 'an-account-that-is-gone');
+    const results = await Promise.all(Array.from({ length: 5 }, () => accounts.create('contested@example.com', { verified: true })));
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.account.id)).size).toBe(1);
+    expect((await accounts.list()).map((a) => a.email)).toEqual(['contested@example.com']);
+  });
+
   it('removes an account by its id, whatever address it moved to since it was read', async () => {
     const { accounts } = await setup();
     const { account: asRead } = await accounts.create('moving@example.com', { verified: true });
