@@ -19,9 +19,10 @@ import { createAccountSignOut } from './sign-out.ts';
 
 /**
  * /account: a person's own page, signed in through /auth like any app. Every form carries a CSRF
- * token bound to the page's session; removing the authenticator, renewing recovery codes, and
- * changing the address of or deleting an account that has an authenticator also need a
- * second-factor check from the last few minutes.
+ * token bound to the page's session; removing the authenticator and renewing recovery codes also
+ * need a second-factor check from the last few minutes, and setting up an authenticator, changing
+ * the address and deleting the account a recent sign-in (the authenticator where there is one,
+ * else the email).
  */
 export function createAccountRouter(deps: AccountDeps) {
   const { sessions } = deps;

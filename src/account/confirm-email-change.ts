@@ -42,7 +42,8 @@ export function createShowEmailChangeCode({ config, emailChanges }: Pick<Account
  * POST /account/email/confirm — the right code moves the account to the new address (same `sub`,
  * authenticator, recovery codes and remembered browsers), and both mailboxes hear of it. Guessing
  * is capped per code (accountArea.emailChangeMaxWrongAttempts), per client IP (the sign-in routes'
- * code-entry budget) and per account (each new code needs a request, which is rate-limited).
+ * code-entry budget), per account (each new code needs a request, which is rate-limited) and per
+ * new address (its lockout streak; mails to it have a budget of their own).
  */
 export function createConfirmEmailChange({ config, accounts, emailChanges, notices, rateLimits, lockout, sessions, limits }: Pick<AccountDeps, 'config' | 'accounts' | 'emailChanges' | 'notices' | 'rateLimits' | 'lockout' | 'sessions'> & { limits: EmailChangeLimits }) {
   const codeShape = new RegExp(`^\\d{${config.signInCode.length}}$`);

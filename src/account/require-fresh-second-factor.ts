@@ -19,8 +19,8 @@ export function requireFreshSecondFactor({ sessions }: Pick<AccountDeps, 'sessio
 }
 
 /**
- * For changes that cannot be undone or that lock the owner out (deleting the account, setting up
- * an authenticator): whoever is at the browser must have signed in within
+ * For changes that cannot be undone or that lock the owner out (deleting the account, changing its
+ * address, setting up an authenticator): whoever is at the browser must have signed in within
  * accountArea.freshSecondFactorSeconds. The account page signs in by single sign-on, so its
  * session may stand on an email proven days ago at a browser left unattended. An account with an
  * authenticator needs a fresh authenticator check (as above); one without proves its email again.

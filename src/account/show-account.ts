@@ -9,7 +9,7 @@ const NOTICES = {
   'totp-removed': 'The authenticator app was removed, with its recovery codes and remembered browsers.',
   'device-forgotten': 'That browser will be asked for a code again at its next sign-in.',
   'devices-forgotten': 'Every browser will be asked for a code again at its next sign-in.',
-  'email-changed': 'Your email address was changed: sign in with the new one from now on. Apps get it the next time they ask for your details.',
+  'email-changed': 'Your email address was changed: sign in with the new one from now on. You were signed out everywhere else; apps get the new address when you next sign in to them.',
 } as const;
 
 /** GET /account — the email, the authenticator and its recovery codes, and remembered browsers. */

@@ -14,7 +14,7 @@ export interface Account {
    */
   totp?: TotpEnrolment;
   /**
-   * Epoch milliseconds of the last "sign out everywhere" (`user sign-out`, `user reset-mfa`):
+   * Epoch milliseconds of the last "sign out everywhere" (`user sign-out`, `user reset-mfa`, a change of address):
    * sessions signed in and tokens first issued before it are no longer honoured (oidc/find-account.ts).
    */
   signedOutAt?: number;

@@ -96,7 +96,7 @@ export interface Config {
   accountArea: {
     /** Lifetime of the /account page's own session cookie. */
     sessionSeconds: number;
-    /** Removing the authenticator or new recovery codes need a second-factor check this recent. */
+    /** How recent a sign-in must be to set up an authenticator, change the address or delete the account, and a second-factor check to remove the authenticator or renew recovery codes. */
     freshSecondFactorSeconds: number;
     /** Lifetime of the code mailed to a new address to confirm a change of address. */
     emailChangeCodeSeconds: number;

@@ -54,16 +54,16 @@ export function createMetrics() {
     labelNames: ['streak'] as const,
     registers: [registry],
   });
-  const mailsQueued = new Counter({ name: 'sesame_mails_queued_total', help: 'Sign-in mails accepted by the mail queue.', registers: [registry] });
-  const mailsSent = new Counter({ name: 'sesame_mails_sent_total', help: 'Sign-in mails handed to the SMTP relay.', registers: [registry] });
+  const mailsQueued = new Counter({ name: 'sesame_mails_queued_total', help: 'Mails accepted by the mail queue (sign-in mails, security notices, change-of-address codes).', registers: [registry] });
+  const mailsSent = new Counter({ name: 'sesame_mails_sent_total', help: 'Mails handed to the SMTP relay.', registers: [registry] });
   const mailsSkipped = new Counter({
     name: 'sesame_mails_skipped_total',
-    help: 'Queued mails deliberately not sent: no_account (closed sign-up), expired (the link died while SMTP was down) or unknown_kind (queued by a newer version during a rolling upgrade).',
+    help: 'Queued mails deliberately not sent: no_account (closed sign-up, or the account is gone), expired (the link died while SMTP was down) or unknown_kind (queued by a newer version during a rolling upgrade).',
     labelNames: ['reason'] as const,
     registers: [registry],
   });
   const mailSendFailures = new Counter({ name: 'sesame_mail_send_failures_total', help: 'Failed delivery attempts (each is retried until the last).', registers: [registry] });
-  const mailsFailed = new Counter({ name: 'sesame_mails_failed_total', help: 'Sign-in mails given up after their last attempt.', registers: [registry] });
+  const mailsFailed = new Counter({ name: 'sesame_mails_failed_total', help: 'Mails given up after their last attempt.', registers: [registry] });
   const mailTransportUp = new Gauge({ name: 'sesame_mail_transport_up', help: '1 when the last check (at start, then at /readyz probes) reached the mail transport, else 0. Absent where this process sends no mail.', registers: [registry] });
   const backchannelLogouts = new Counter({
     name: 'sesame_backchannel_logouts_total',

@@ -45,6 +45,8 @@ describe('deleting one\'s own account on /account', () => {
     expect(deleted.url).toBe(`${running.sesame.url}/account/deleted`);
     expect(deleted.html).toContain('Your account is deleted');
     expect(deleted.html).toContain('starts a new, empty account');
+    // Not a dead end: a way to sign in again (as a new account).
+    expect(deleted.html).toContain('<a href="/account">Sign in again</a>');
     expect(await running.sesame.accounts.findByEmail(email)).toBeUndefined();
     expect(browser.cookieNames()).not.toContain('sesame_account');
 
