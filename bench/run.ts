@@ -399,12 +399,16 @@ class CpuMeter {
     this.redisPid = redisPid;
   }
 
+  private threadsAtStart: Map<string, CpuUse> | undefined;
+
   start() {
+    if (process.env.BENCH_THREADS && !this.running) this.threadsAtStart = cpuUseByThreadName(this.servers);
     this.running ??= { server: cpuUse(this.servers), redis: cpuUse([this.redisPid]), cores: coreTicks(), fromUs: monotonicUs() };
   }
 
   stop() {
     if (!this.running) return;
+    if (this.threadsAtStart) logThreadUse(this.scenario, this.threadsAtStart, cpuUseByThreadName(this.servers));
     const server = cpuUse(this.servers);
     const redis = cpuUse([this.redisPid]);
     this.serverMs += server.ms - this.running.server.ms;
@@ -470,6 +474,37 @@ function cpuUse(pids: readonly number[]): CpuUse {
     }
   }
   return { ms: ns / 1e6, timeslices };
+}
+
+/**
+ * The server's CPU by thread name (BENCH_THREADS=1): the event loop (MainThread), V8's helpers
+ * (V8Worker: garbage collection and compilation) and libuv's pool. Tells whether a difference
+ * in CPU per operation is the code that runs or the garbage it leaves.
+ */
+function cpuUseByThreadName(pids: readonly number[]): Map<string, CpuUse> {
+  const byName = new Map<string, CpuUse>();
+  for (const pid of pids) {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const [runNs, , slices] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ');
+        const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+        const sum = byName.get(name) ?? { ms: 0, timeslices: 0 };
+        byName.set(name, { ms: sum.ms + Number(runNs) / 1e6, timeslices: sum.timeslices + Number(slices) });
+      } catch {
+        // the thread ended between the listing and the read
+      }
+    }
+  }
+  return byName;
+}
+
+function logThreadUse(scenario: string, before: Map<string, CpuUse>, after: Map<string, CpuUse>) {
+  const parts = [...after].flatMap(([name, { ms, timeslices }]) => {
+    const from = before.get(name) ?? { ms: 0, timeslices: 0 };
+    const wakeUps = timeslices - from.timeslices;
+    return wakeUps === 0 ? [] : [`${name} ${(ms - from.ms).toFixed(0)} ms in ${wakeUps} wake-ups`];
+  });
+  log(`  threads of ${scenario}: ${parts.join(', ')}`);
 }
 
 function rssMiB(pid: number): number {
