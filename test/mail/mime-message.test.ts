@@ -78,6 +78,19 @@ describe('encodeQuotedPrintable', () => {
       { numRuns: 200 },
     );
   });
+
+  it('round-trips any text, with lines of at most 76 characters (names, accents and emoji in a mail)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: 'grapheme', maxLength: 200 }), async (text) => {
+        const encoded = encodeQuotedPrintable(text);
+        for (const line of encoded.split('\r\n')) expect(line.length).toBeLessThanOrEqual(76);
+        expect(encoded).toMatch(/^[\t\r\n\x20-\x7e]*$/);
+        const parsed = await simpleParser(composeMimeMessage(from, { ...message, text: `${text}\n` }));
+        expect(parsed.text).toBe(`${text}\n`.replace(/\r\n?/g, '\n'));
+      }),
+      { numRuns: 200 },
+    );
+  });
 });
 
 describe('parseMailbox', () => {
