@@ -31,7 +31,7 @@ export interface SecondFactorCheckOptions {
   limits: Pick<Config['secondFactor'], 'maxAttemptsPerSignIn' | 'accountAttempts'>;
   /** Lifetime of one sign-in (the interaction): the window of its attempt budget. */
   signInSeconds: number;
-  /** @default Date.now */
+  /** @default the process clock, read at each check (Date.now(), never a copy taken at start-up) */
   now?: () => number;
 }
 
@@ -40,7 +40,7 @@ export interface SecondFactorCheckOptions {
  * comparison (so parallel guesses cannot exceed a budget) against two budgets, this sign-in's and
  * the account's, and every wrong one also against the consecutive-failure lockout, the hard ceiling.
  */
-export function createSecondFactorCheck({ accounts, secretBox, replayGuard, recoveryCodes, rateLimiter, lockout, limits, signInSeconds, now = Date.now }: SecondFactorCheckOptions) {
+export function createSecondFactorCheck({ accounts, secretBox, replayGuard, recoveryCodes, rateLimiter, lockout, limits, signInSeconds, now = () => Date.now() }: SecondFactorCheckOptions) {
   const perSignIn: RateLimit = { name: 'second-factor-sign-in', limit: limits.maxAttemptsPerSignIn, windowSeconds: signInSeconds };
   const perAccount: RateLimit = { name: 'second-factor-account', limit: limits.accountAttempts.limit, windowSeconds: limits.accountAttempts.windowSeconds };
 

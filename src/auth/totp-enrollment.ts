@@ -47,7 +47,7 @@ export interface TotpEnrollmentOptions {
   issuer: string;
   /** How long a shown secret waits for its first code. */
   ttlSeconds: number;
-  /** @default Date.now */
+  /** @default the process clock, read at each check (Date.now(), never a copy taken at start-up) */
   now?: () => number;
 }
 
@@ -62,7 +62,7 @@ export interface TotpEnrollmentOptions {
  * person whose secret was replaced is told to start over instead of ending up with an
  * authenticator another session knows.
  */
-export function createTotpEnrollment({ store, accounts, secretBox, replayGuard, recoveryCodes, issuer, ttlSeconds, now = Date.now }: TotpEnrollmentOptions) {
+export function createTotpEnrollment({ store, accounts, secretBox, replayGuard, recoveryCodes, issuer, ttlSeconds, now = () => Date.now() }: TotpEnrollmentOptions) {
   /** The secret waiting for `shownTo`; 'replaced' when another page's secret waits instead. */
   async function pendingSecret(account: Account, shownTo: string): Promise<{ secret: string; sealed: string } | 'replaced' | undefined> {
     const pending = await store.get<PendingEnrollment | string>(totpEnrollmentKey(account.id));

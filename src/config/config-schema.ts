@@ -96,7 +96,7 @@ export interface Config {
   accountArea: {
     /** Lifetime of the /account page's own session cookie. */
     sessionSeconds: number;
-    /** How recent a sign-in must be to set up an authenticator, change the address or delete the account, and a second-factor check to remove the authenticator or renew recovery codes. */
+    /** How recent a sign-in must be to set up an authenticator (on the account page or in a sign-in's step-up), change the address or delete the account, and a second-factor check to remove the authenticator or renew recovery codes. */
     freshSecondFactorSeconds: number;
     /** Lifetime of the code mailed to a new address to confirm a change of address. */
     emailChangeCodeSeconds: number;

@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import { displayText } from '../http/display-text.ts';
 import { queryKey } from '../http/outcome-query.ts';
+import { ENROLMENT_NEEDS_RECENT_SIGN_IN } from '../oidc/enrolment-needs-recent-sign-in.ts';
 import { SCOPES_THAT_SHARE_NOTHING } from '../oidc/implied-grant.ts';
 import { MFA_PROMPT } from '../oidc/mfa-request.ts';
 import { clientNameOf } from './client-name.ts';
@@ -29,7 +30,11 @@ export function createShowPrompt({ provider, signInCodes, retryAddresses }: Pick
       const error = queryKey(ctx, 'error', EMAIL_PAGE_ERRORS);
       // Only after a code died: the address it was for, kept by the server (one read, on this path only).
       const retryAddress = error ? await retryAddresses.find(interaction.uid) : undefined;
-      return ctx.render('email', { clientName, email: retryAddress ?? hint, error: error && EMAIL_PAGE_MESSAGES[error] });
+      // A step-up that would set up an authenticator on an old session: say why the email comes first.
+      const notice = interaction.prompt.reasons.includes(ENROLMENT_NEEDS_RECENT_SIGN_IN)
+        ? `${clientName} asks for an authenticator app. Before you set one up, confirm it’s you with your email.`
+        : undefined;
+      return ctx.render('email', { clientName, email: retryAddress ?? hint, error: error && EMAIL_PAGE_MESSAGES[error], notice });
     }
     // An existing session that needs its second factor (the page sends people without one to set it up).
     if (interaction.prompt.name === MFA_PROMPT) return ctx.redirect(`/interaction/${interaction.uid}/totp`);

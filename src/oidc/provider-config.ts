@@ -9,6 +9,7 @@ import { clientDisplayName } from '../interaction/client-name.ts';
 import { ACR_EMAIL, ACR_MFA } from './acr.ts';
 import { loadExistingGrant } from './implied-grant.ts';
 import { sessionAccountGone } from './session-account-gone.ts';
+import { enrolmentNeedsRecentSignIn } from './enrolment-needs-recent-sign-in.ts';
 import { rotatesRefreshTokens } from './refresh-token-rotation.ts';
 import { cookiesAreSecure } from '../http/secure-cookies.ts';
 import { registeredOutboundFetch } from './registered-outbound-fetch.ts';
@@ -29,7 +30,7 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
   const cookieOptions = { httpOnly: true, sameSite: 'lax' as const, secure: secureCookies };
   const policy = interactionPolicy.base();
   const login = policy.get('login')!;
-  login.checks.splice(login.checks.findIndex((check) => check.reason === 'no_session') + 1, 0, sessionAccountGone);
+  login.checks.splice(login.checks.findIndex((check) => check.reason === 'no_session') + 1, 0, sessionAccountGone, enrolmentNeedsRecentSignIn(config.accountArea.freshSecondFactorSeconds));
   policy.add(mfaPrompt, policy.findIndex((prompt) => prompt.name === 'login') + 1);
 
   return {
