@@ -7,11 +7,13 @@ export const TOTP_DIGITS = 6;
 const SECRET_BYTES = 20;
 /**
  * A step's code is accepted from the start of the step before it to the end of the step after
- * it (90 s), so a claim must outlive that; the extra step absorbs clock skew between processes.
+ * it (90 s), so the last claimed step must be remembered that long; the extra step absorbs clock
+ * skew between processes.
  */
 const CLAIM_TTL_SECONDS = 4 * TOTP_PERIOD_SECONDS;
 
-export const totpStepKey = (accountId: string, step: number) => `totp-step:{${accountId}}:${step}`;
+/** The latest time step used by the account: only a later one is accepted (see claimStep). */
+export const totpLastStepKey = (accountId: string) => `totp-last-step:{${accountId}}`;
 
 /** Base32, 160 bits: the RFC 4226 recommended length and what authenticator apps expect. */
 export function newTotpSecret(): string {
@@ -61,7 +63,12 @@ export function findTotpStep(secret: string, code: string, nowMs: number = Date.
 }
 
 export interface TotpReplayGuard {
-  /** True only for the first claim of this step for this account, across all processes sharing the store. */
+  /**
+   * True only for a step later than every step this account used before, across all processes
+   * sharing the store. Later, not merely unused: a code seen over someone's shoulder from the
+   * step before stays valid for a while, and must not work once the owner has signed in with a
+   * newer one (RFC 6238 §5.2; NIST SP 800-63B §5.1.4.2).
+   */
   claimStep(accountId: string, step: number): Promise<boolean>;
 }
 
@@ -69,8 +76,8 @@ export function createTotpReplayGuard({ store }: { store: Store }): TotpReplayGu
   return {
     async claimStep(accountId, step) {
       if (!Number.isSafeInteger(step) || step < 0) throw new TypeError(`TOTP step must be a non-negative integer (got ${step})`);
-      // SET NX is the atomic part: of concurrent sign-ins with the same code, exactly one wins.
-      return store.setIfAbsent(totpStepKey(accountId, step), 1, CLAIM_TTL_SECONDS);
+      // One atomic compare-and-raise: of concurrent sign-ins with the same code, exactly one wins.
+      return store.raiseTo(totpLastStepKey(accountId), step, CLAIM_TTL_SECONDS);
     },
   };
 }

@@ -1,4 +1,4 @@
-import { assertJsonText, type MarkOnceResult, type Store } from './store.ts';
+import { assertInteger, assertJsonText, assertTtl, type MarkOnceResult, type Store } from './store.ts';
 
 interface Entry {
   /** JSON text, as Redis would hold it: every read parses a copy of its own. */
@@ -112,6 +112,14 @@ export function createMemoryStore({ now = Date.now, sweepIntervalMs = 60_000 }: 
       const share = countUp(shareKey, shareTtlSeconds);
       return { share, total: share <= shareLimit ? countUp(totalKey, totalTtlSeconds) : countIn(live(totalKey)) };
     },
+    async raiseTo(key, value, ttlSeconds) {
+      assertInteger(value);
+      assertTtl(ttlSeconds);
+      const stored = read<unknown>(key);
+      if (typeof stored === 'number' && stored >= value) return false;
+      write(key, JSON.stringify(value), ttlSeconds);
+      return true;
+    },
     async ttlSeconds(key) {
       const index = indexes.get(key);
       const entry = live(key) ?? (index && index.expiresAt > now() ? { expiresAt: index.expiresAt } : undefined);
@@ -146,10 +154,4 @@ export function createMemoryStore({ now = Date.now, sweepIntervalMs = 60_000 }: 
       clearInterval(sweep);
     },
   };
-}
-
-function assertTtl(ttlSeconds: number | undefined) {
-  if (ttlSeconds !== undefined && !(Number.isFinite(ttlSeconds) && ttlSeconds > 0)) {
-    throw new TypeError(`ttlSeconds must be a positive number (got ${ttlSeconds})`);
-  }
 }

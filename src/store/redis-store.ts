@@ -1,5 +1,5 @@
 import { Cluster, type Redis } from 'ioredis';
-import { assertJsonText, type MarkOnceResult, type Store } from './store.ts';
+import { assertInteger, assertJsonText, assertTtl, type MarkOnceResult, type Store } from './store.ts';
 import { asStoreError } from './store-unavailable.ts';
 
 export interface RedisStoreOptions {
@@ -37,6 +37,13 @@ else
 end
 return {share, total}`;
 
+// Compared as numbers: a string compare would put step 9 after step 10.
+const RAISE_TO = `
+local current = redis.call('GET', KEYS[1])
+if current and tonumber(current) and tonumber(current) >= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1`;
+
 // The index must outlive its longest member: a TTL is set when it has none and only ever extended.
 const ADD_TO_INDEX = `
 redis.call('SADD', KEYS[1], ARGV[1])
@@ -55,6 +62,7 @@ export function createRedisStore(redis: Redis | Cluster, { prefix = 'sesame:' }:
   const k = (key: string) => prefix + key;
   const increment = script(redis, 'sesameIncrement', 1, INCREMENT);
   const incrementShare = script(redis, 'sesameIncrementShare', 2, INCREMENT_SHARE);
+  const raiseTo = script(redis, 'sesameRaiseTo', 1, RAISE_TO);
   const addToIndex = script(redis, 'sesameAddToIndex', 1, ADD_TO_INDEX);
   const markOnce = script(redis, 'sesameMarkOnce', 2, MARK_ONCE);
   const parse = <T>(raw: string | null): T | undefined => (raw === null ? undefined : (JSON.parse(raw) as T));
@@ -121,6 +129,11 @@ export function createRedisStore(redis: Redis | Cluster, { prefix = 'sesame:' }:
       const [share, total] = (await incrementShare(k(shareKey), k(totalKey), Math.ceil(shareTtlSeconds * 1000), shareLimit, Math.ceil(totalTtlSeconds * 1000))) as [number, number];
       return { share: Number(share), total: Number(total) };
     },
+    async raiseTo(key, value, ttlSeconds) {
+      assertInteger(value);
+      assertTtl(ttlSeconds);
+      return Number(await raiseTo(k(key), value, Math.ceil(ttlSeconds * 1000))) === 1;
+    },
     async ttlSeconds(key) {
       const ms = await redis.pttl(k(key));
       if (ms === -2) return undefined;
@@ -184,10 +197,4 @@ function withOutagesAsStoreUnavailable(store: Store): Store {
     });
   }
   return wrapped as unknown as Store;
-}
-
-function assertTtl(ttlSeconds: number | undefined) {
-  if (ttlSeconds !== undefined && !(Number.isFinite(ttlSeconds) && ttlSeconds > 0)) {
-    throw new TypeError(`ttlSeconds must be a positive number (got ${ttlSeconds})`);
-  }
 }

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Context, Next } from 'koa';
-import { assertJsonText, type MarkOnceResult, type Store } from './store.ts';
+import { assertJsonText, assertTtl, type MarkOnceResult, type Store } from './store.ts';
 
 /**
  * One HTTP request as a unit of work on the Store.
@@ -11,7 +11,7 @@ import { assertJsonText, type MarkOnceResult, type Store } from './store.ts';
  * - `get` is read once and then answered from memory (later calls see this request's own writes);
  * - plain writes (`set`, `delete`, index changes) are buffered and sent together, in order, when the
  *   request ends and before its response leaves, so they cost one round trip however many there are;
- * - every operation that decides something (`take`, `setIfAbsent`, `increment`, `markOnce`) and
+ * - every operation that decides something (`take`, `setIfAbsent`, `increment`, `raiseTo`, `markOnce`) and
  *   every read that buffered writes could change goes to the store at once, in the same batch as
  *   the buffered writes before it: single-use secrets, rate limits and replay guards keep their
  *   atomicity across processes.
@@ -178,6 +178,10 @@ export function createRequestScopedStore(inner: Store): { store: Store; scopes: 
       forget(totalKey);
       return direct(() => inner.incrementShare(shareKey, shareTtlSeconds, shareLimit, totalKey, totalTtlSeconds));
     },
+    async raiseTo(key, value, ttlSeconds) {
+      forget(key);
+      return direct(() => inner.raiseTo(key, value, ttlSeconds));
+    },
     async ttlSeconds(key) {
       return direct(() => inner.ttlSeconds(key));
     },
@@ -262,10 +266,4 @@ export function createRequestScopedStore(inner: Store): { store: Store; scopes: 
     run,
   };
   return { store, scopes };
-}
-
-function assertTtl(ttlSeconds: number | undefined) {
-  if (ttlSeconds !== undefined && !(Number.isFinite(ttlSeconds) && ttlSeconds > 0)) {
-    throw new TypeError(`ttlSeconds must be a positive number (got ${ttlSeconds})`);
-  }
 }

@@ -6,7 +6,7 @@
  *
  * Inside an HTTP request every module sees this interface through the request scope
  * (`request-scope.ts`): a plain `set`/`delete` reaches Redis when the request ends, just before its
- * response, while `take`, `setIfAbsent`, `increment` and `markOnce` act at once. Anything that
+ * response, while `take`, `setIfAbsent`, `increment`, `raiseTo` and `markOnce` act at once. Anything that
  * must be visible to another process mid-request therefore goes through one of those.
  */
 export interface Store {
@@ -43,6 +43,12 @@ export interface Store {
    * Redis Cluster hash slot. Returns both counts (the total's as it stands when not counted).
    */
   incrementShare(shareKey: string, shareTtlSeconds: number, shareLimit: number, totalKey: string, totalTtlSeconds: number): Promise<{ share: number; total: number }>;
+  /**
+   * Writes the integer `value` only where it is greater than the integer stored (or nothing is),
+   * in one atomic step, with a fresh TTL; returns whether it wrote. Of concurrent callers with the
+   * same value, exactly one writes. The basis of "each use later than the last" (TOTP time steps).
+   */
+  raiseTo(key: string, value: number, ttlSeconds: number): Promise<boolean>;
   /** Remaining lifetime in seconds; undefined when the key is missing, Infinity when it never expires. */
   ttlSeconds(key: string): Promise<number | undefined>;
   /** Set membership index; the index lives at least as long as its longest-lived member. */
@@ -64,4 +70,15 @@ export type MarkOnceResult = 'marked' | 'already-marked' | 'missing';
 /** What `setJson` writes must be text: JSON.stringify of undefined or of a function gives none. */
 export function assertJsonText(json: unknown): asserts json is string {
   if (typeof json !== 'string') throw new TypeError('the value has no JSON form (undefined or a function)');
+}
+
+export function assertTtl(ttlSeconds: number | undefined) {
+  if (ttlSeconds !== undefined && !(Number.isFinite(ttlSeconds) && ttlSeconds > 0)) {
+    throw new TypeError(`ttlSeconds must be a positive number (got ${ttlSeconds})`);
+  }
+}
+
+/** raiseTo compares integers: a fraction or NaN would compare as nothing the caller meant. */
+export function assertInteger(value: number) {
+  if (!Number.isSafeInteger(value)) throw new TypeError(`the value must be an integer (got ${value})`);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { generateSync } from 'otplib';
-import { createTotpReplayGuard, findTotpStep, newTotpSecret, totpKeyUri, totpStepKey } from '../../src/auth/totp.ts';
+import { createTotpReplayGuard, findTotpStep, newTotpSecret, totpKeyUri, totpLastStepKey } from '../../src/auth/totp.ts';
 import { totpQrSvg } from '../../src/auth/totp-qr.ts';
 import { bothStores, useStore } from '../helpers/both-stores.ts';
 
@@ -110,6 +110,13 @@ describe.each(bothStores('totp'))('TOTP replay guard on the %s store', (_name, m
     expect(await g.claimStep('acct-2', STEP)).toBe(true);
   });
 
+  it('refuses an earlier step once a later one was used: an old code seen over a shoulder stops working', async () => {
+    const g = guard();
+    expect(await g.claimStep('acct-order', STEP + 1)).toBe(true);
+    expect(await g.claimStep('acct-order', STEP)).toBe(false);
+    expect(await g.claimStep('acct-order', STEP + 2)).toBe(true);
+  });
+
   it('is shared between guard instances (processes)', async () => {
     expect(await guard().claimStep('acct-3', STEP)).toBe(true);
     expect(await guard().claimStep('acct-3', STEP)).toBe(false);
@@ -122,7 +129,7 @@ describe.each(bothStores('totp'))('TOTP replay guard on the %s store', (_name, m
 
   it('remembers a claim for longer than the 90 s a code stays acceptable', async () => {
     await guard().claimStep('acct-ttl', STEP);
-    const ttl = await subject.store!.ttlSeconds(totpStepKey('acct-ttl', STEP));
+    const ttl = await subject.store!.ttlSeconds(totpLastStepKey('acct-ttl'));
     expect(ttl).toBeGreaterThan(90);
     expect(ttl).toBeLessThan(Infinity);
   });

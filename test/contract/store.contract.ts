@@ -227,6 +227,40 @@ export function storeContract(name: string, makeStore: () => Promise<StoreUnderT
       });
     });
 
+    describe('raiseTo', () => {
+      it('writes only a greater integer, compared as numbers, and says whether it wrote', async () => {
+        const k = key('raise');
+        expect(await store.raiseTo(k, 9, 60)).toBe(true);
+        expect(await store.raiseTo(k, 9, 60)).toBe(false);
+        expect(await store.raiseTo(k, 8, 60)).toBe(false);
+        // 10 after 9: a string compare would refuse it.
+        expect(await store.raiseTo(k, 10, 60)).toBe(true);
+        expect(await store.get(k)).toBe(10);
+      });
+      it('gives each write a fresh TTL, and counts from nothing again once expired', async () => {
+        const k = key('raise-ttl');
+        await store.raiseTo(k, 1, 100);
+        await store.raiseTo(k, 2, 1000);
+        expect(await store.ttlSeconds(k)).toBeGreaterThan(900);
+        const short = key('raise-short');
+        await store.raiseTo(short, 5, 0.05);
+        await new Promise((resolve) => setTimeout(resolve, 120));
+        expect(await store.raiseTo(short, 1, 60)).toBe(true);
+      });
+      it('refuses a value that is not an integer', async () => {
+        await expect(store.raiseTo(key('raise-bad'), 1.5, 60)).rejects.toThrow(TypeError);
+        await expect(store.raiseTo(key('raise-bad'), Number.NaN, 60)).rejects.toThrow(TypeError);
+      });
+      it('of 20 concurrent raises to one value exactly one writes; of values 1..20, the highest stays', async () => {
+        const same = key('raise-race');
+        const results = await Promise.all(Array.from({ length: 20 }, () => store.raiseTo(same, 7, 60)));
+        expect(results.filter(Boolean)).toHaveLength(1);
+        const mixed = key('raise-mixed');
+        await Promise.all(Array.from({ length: 20 }, (_, i) => store.raiseTo(mixed, i + 1, 60)));
+        expect(await store.get(mixed)).toBe(20);
+      });
+    });
+
     describe('ttlSeconds', () => {
       it('is undefined when missing, Infinity without TTL, about N with one', async () => {
         expect(await store.ttlSeconds(key('nothing'))).toBeUndefined();

@@ -399,7 +399,7 @@ describe('bad input on the authenticator pages', () => {
 });
 
 // Keys of the second factor (keys.ts, totp.ts, recovery-codes.ts) and of its rate limits.
-const SECOND_FACTOR_KEY = /:second-factor|device:\{|devices:\{|totp-step:|totp-enrollment:|recovery|rate:\{second-factor/;
+const SECOND_FACTOR_KEY = /:second-factor|device:\{|devices:\{|totp-last-step:|totp-enrollment:|recovery|rate:\{second-factor/;
 
 describe('Redis round trips of a person without an authenticator', () => {
   it('a sign-in touches no second-factor key, and a reused session reads only the account', async () => {
