@@ -1,5 +1,5 @@
 import type { Context, Next } from 'koa';
-import type { Account } from '../accounts/accounts.ts';
+import { signedOutSince, type Account } from '../accounts/accounts.ts';
 import { clientSecondFactorSettings, type ClientSecondFactorSettings } from '../auth/mfa-policy.ts';
 import { SignInExpired, StepAlreadyDone } from '../http/errors.ts';
 import { backToSignIn } from '../http/next-step.ts';
@@ -49,6 +49,11 @@ export function loadSecondFactorSubject({ provider, accounts, secondFactor }: Pi
     }
     const account = accountId === undefined ? undefined : await accounts.findById(accountId);
     if (!account) throw new SignInExpired('This sign-in has expired or was already completed. Go back to the app and start again.');
+    // A step-up stands on the session it began with. A sign-out everywhere since then ended that
+    // session; finishing would hand the library a new login and bring it back.
+    if (kind === 'step-up' && signedOutSince(account, interaction.iat)) {
+      throw new SignInExpired('You were signed out everywhere since this sign-in began. Go back to the app and sign in again.');
+    }
     const client = await provider.Client.find(String(interaction.params.client_id));
     ctx.state.secondFactorSubject = {
       account,
