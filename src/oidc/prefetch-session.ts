@@ -10,7 +10,7 @@ const RESUME = /^\/auth\/([A-Za-z0-9_-]{1,64})$/;
 
 /**
  * Before oidc-provider handles an authorization request, start reading what it will ask for first:
- * the browser's session (named by the `_session` cookie) and, when the request resumes an
+ * the browser's session (named by its session cookie) and, when the request resumes an
  * interaction (/auth/:uid), that interaction. The provider checks the cookie's signature itself
  * before it uses the session; reading a record early only changes when it arrives.
  */

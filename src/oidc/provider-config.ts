@@ -9,6 +9,7 @@ import { clientDisplayName } from '../interaction/client-name.ts';
 import { ACR_EMAIL, ACR_MFA } from './acr.ts';
 import { loadExistingGrant } from './implied-grant.ts';
 import { sessionAccountGone } from './session-account-gone.ts';
+import { sessionCookieName } from './session-cookie.ts';
 import { enrolmentNeedsRecentSignIn } from './enrolment-needs-recent-sign-in.ts';
 import { rotatesRefreshTokens } from './refresh-token-rotation.ts';
 import { cookiesAreSecure } from '../http/secure-cookies.ts';
@@ -62,6 +63,9 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
       // while cross-site POSTs and embedded frames never carry it.
       long: cookieOptions,
       short: cookieOptions,
+      // The interaction cookies keep their names: they are scoped to /interaction/:uid and
+      // /auth/:uid, and `__Host-` requires Path=/.
+      names: { session: sessionCookieName(secureCookies), interaction: '_interaction', resume: '_interaction_resume' },
     },
     scopes: ['openid', 'email', 'profile', 'offline_access'],
     claims: {

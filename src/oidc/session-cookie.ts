@@ -5,13 +5,28 @@ import { oidcRecordKey, oidcSessionUidKey } from '../store/keys.ts';
 
 const SESSION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
+const HOST_ONLY_SESSION_COOKIE = '__Host-sesame-session';
+const PLAIN_SESSION_COOKIE = '_session';
+
 /**
- * The session named by this browser's `_session` cookie, for reading it early. Unverified on
+ * The name of the browser's Sesame session cookie. On an https issuer it carries the `__Host-`
+ * prefix: the browser then takes it only with Secure, Path=/ and no Domain, so a site on a sibling
+ * subdomain (app.example.com beside id.example.com) cannot plant its own signed-in session in a
+ * visitor's browser (session fixation, login CSRF). The prefix needs Secure, so a plain-http
+ * issuer (local development) keeps the library's name.
+ */
+export function sessionCookieName(secureCookies: boolean): string {
+  return secureCookies ? HOST_ONLY_SESSION_COOKIE : PLAIN_SESSION_COOKIE;
+}
+
+/**
+ * The session named by this browser's session cookie, for reading it early. Unverified on
  * purpose: oidc-provider checks the cookie's signature before it uses the session, and reading a
- * record early only changes when it arrives.
+ * record early only changes when it arrives (so trying both names costs nothing but a wasted read
+ * of a cookie left over from before a move to https).
  */
 export function sessionOfCookie(ctx: Context): { id: string; key: string } | undefined {
-  const id = ctx.cookies.get('_session', { signed: false });
+  const id = ctx.cookies.get(HOST_ONLY_SESSION_COOKIE, { signed: false }) ?? ctx.cookies.get(PLAIN_SESSION_COOKIE, { signed: false });
   return id && SESSION_ID.test(id) ? { id, key: oidcRecordKey('Session', id) } : undefined;
 }
 

@@ -245,6 +245,40 @@ describe('cookies', () => {
     }
   });
 
+  it('with an https issuer, the session cookie is host-only (__Host-: Secure, Path=/, no Domain) and single sign-on works with it', async () => {
+    const issuer = 'https://id.sesame.test';
+    const tls = await startSesame({ redisUrl: running.redis.url, smtpUrl: running.smtp.url, config: { issuer, trustProxy: true } });
+    try {
+      const browser = new HttpBrowser(undefined, { 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.10' });
+      // Sesame names its public https address in every Location; the test reaches it at its socket.
+      const local = (response: Response) => new URL(new URL(response.headers.get('location')!, issuer).pathname + new URL(response.headers.get('location')!, issuer).search, tls.url).href;
+      const asForm = { origin: issuer };
+      const auth = await browser.request(`${tls.url}/auth?${authorizationParams()}`);
+      const emailPage = await browser.request(local(auth));
+      const uid = new URL(local(auth)).pathname.split('/').pop()!;
+      const email = 'host-only@example.com';
+      const sent = await browser.request(`${tls.url}/interaction/${uid}/email`, { form: { ...formFields(await emailPage.text(), '/email'), email }, headers: asForm });
+      const check = await browser.request(local(sent));
+      const mail = await running.smtp.waitForMail(email);
+      const coded = await browser.request(`${tls.url}/interaction/${uid}/code`, { form: { ...formFields(await check.text(), '/code'), code: mail.code! }, headers: asForm });
+      const resumed = await browser.request(local(coded));
+      const cookies = cookiesOf(resumed);
+      expect([...cookies.keys()]).toEqual(expect.arrayContaining(['__Host-sesame-session', '__Host-sesame-session.sig']));
+      expect([...cookies.keys()]).not.toContain('_session');
+      for (const name of ['__Host-sesame-session', '__Host-sesame-session.sig']) {
+        const attributes = cookies.get(name)!;
+        expect([name, attributes]).toEqual([name, expect.arrayContaining(['secure', 'httponly', 'samesite=lax', 'path=/'])]);
+        expect(attributes.some((attribute) => attribute.startsWith('domain='))).toBe(false);
+      }
+      // The next authorization in this browser needs no email: the renamed cookie is the session.
+      const again = await browser.request(`${tls.url}/auth?${authorizationParams()}`);
+      expect(again.status).toBe(303);
+      expect(again.headers.get('location')).toMatch(/^http:\/\/127\.0\.0\.1:9\/callback\?code=/);
+    } finally {
+      await tls.close();
+    }
+  });
+
   it('a request that did not come through TLS is sent to the https issuer, never served (and never a 5xx)', async () => {
     const tls = await startSesame({ redisUrl: running.redis.url, smtpUrl: running.smtp.url, config: { nodeEnv: 'production', issuer: 'https://id.sesame.test', trustProxy: true } });
     try {
