@@ -19,7 +19,7 @@ const EMAIL_PAGE_MESSAGES: Record<EmailPageError, string> = {
 };
 
 /** GET /interaction/:uid — the email form, the waiting page once a mail went out, the step-up prompt, or consent. */
-export function createShowPrompt({ provider, signInCodes, retryAddresses }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'retryAddresses'>) {
+export function createShowPrompt({ provider, signInCodes, retryAddresses, accounts }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'retryAddresses' | 'accounts'>) {
   return async function showPrompt(ctx: Context) {
     const interaction: Interaction = ctx.state.interaction;
     const clientName = await clientNameOf(provider, interaction.params.client_id);
@@ -30,11 +30,13 @@ export function createShowPrompt({ provider, signInCodes, retryAddresses }: Pick
       const error = queryKey(ctx, 'error', EMAIL_PAGE_ERRORS);
       // Only after a code died: the address it was for, kept by the server (one read, on this path only).
       const retryAddress = error ? await retryAddresses.find(interaction.uid) : undefined;
-      // A step-up that would set up an authenticator on an old session: say why the email comes first.
-      const notice = interaction.prompt.reasons.includes(ENROLMENT_NEEDS_RECENT_SIGN_IN)
-        ? `${clientName} asks for an authenticator app. Before you set one up, confirm it’s you with your email.`
-        : undefined;
-      return ctx.render('email', { clientName, email: retryAddress ?? hint, error: error && EMAIL_PAGE_MESSAGES[error], notice });
+      // A step-up that would set up an authenticator on an old session: say why the email comes
+      // first, and fill in the session's own address (its account page shows it to this browser
+      // already), so proving it again is one press.
+      const reconfirming = interaction.prompt.reasons.includes(ENROLMENT_NEEDS_RECENT_SIGN_IN);
+      const notice = reconfirming ? `${clientName} asks for an authenticator app. Before you set one up, confirm it’s you with your email.` : undefined;
+      const sessionAddress = reconfirming && !retryAddress && interaction.session?.accountId ? (await accounts.findById(interaction.session.accountId))?.email : undefined;
+      return ctx.render('email', { clientName, email: retryAddress ?? sessionAddress ?? hint, error: error && EMAIL_PAGE_MESSAGES[error], notice });
     }
     // An existing session that needs its second factor (the page sends people without one to set it up).
     if (interaction.prompt.name === MFA_PROMPT) return ctx.redirect(`/interaction/${interaction.uid}/totp`);

@@ -49,6 +49,8 @@ describe('setting up an authenticator from a step-up of an old session', () => {
     const page = await browser.navigate(pending.url);
     expect(isEmailForm(page)).toBe(true);
     expect(page.html).toContain('asks for an authenticator app. Before you set one up, confirm it’s you with your email.');
+    // The session's own address is filled in: proving it again is one press.
+    expect(/<input id="email"[^>]*>/.exec(page.html)![0]).toContain(`value="${email}"`);
     expect((await running.sesame.accounts.findByEmail(email))!.totp).toBeUndefined();
 
     const enrol = await proveEmailAgain(browser, page, email);
