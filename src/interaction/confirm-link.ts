@@ -3,6 +3,7 @@ import { HttpError, LinkNoLongerWorks, SignInExpired } from '../http/errors.ts';
 import { currentStepOf } from './current-step.ts';
 import type { FinishLogin } from './finish-login.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
+import { showApprovedAfterRedirect } from './link-approved-page.ts';
 import { interactionOfThisBrowser } from './load-interaction.ts';
 import { LINK_TOKEN_SHAPE } from './open-link.ts';
 import { sharingAskedWithSignIn } from './sharing-notice.ts';
@@ -12,7 +13,7 @@ import { sharingAskedWithSignIn } from './sharing-notice.ts';
  * the sign-in finishes here; anywhere else it only records an approval that the waiting tab takes,
  * because a link opened elsewhere must never sign that other browser into the app.
  */
-export function createConfirmLink({ provider, signInCodes, approvals, secondFactor }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'approvals' | 'secondFactor'>, finishLogin: FinishLogin) {
+export function createConfirmLink({ provider, signInCodes, approvals, secondFactor, config }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'approvals' | 'secondFactor' | 'config'>, finishLogin: FinishLogin) {
   return async function confirmLink(ctx: Context) {
     const uid = ctx.params.uid!;
     const form: Record<string, string> = ctx.state.form;
@@ -41,6 +42,6 @@ export function createConfirmLink({ provider, signInCodes, approvals, secondFact
       throw new SignInExpired('This sign-in link has expired or was already used. Request a new one.');
     }
     await approvals.record(uid, result.email);
-    await ctx.render('link-approved', { email: result.email });
+    showApprovedAfterRedirect(ctx, config, uid, result.email);
   };
 }

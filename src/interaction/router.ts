@@ -6,6 +6,7 @@ import { backToSignIn, setNextStepAfterError } from '../http/next-step.ts';
 import { createAbortSignIn } from './abort-sign-in.ts';
 import { createConfirmConsent } from './confirm-consent.ts';
 import { createConfirmLink } from './confirm-link.ts';
+import { showLinkApproved } from './link-approved-page.ts';
 import { createConfirmTotpEnrollment } from './confirm-totp-enrollment.ts';
 import { createContinueApproved } from './continue-approved.ts';
 import { createFinishLogin } from './finish-login.ts';
@@ -56,7 +57,7 @@ export function createInteractionRouter(deps: InteractionDeps) {
     // An error on a page of the sign-in leads back to it. Not on the link's pages: they are opened
     // on other devices too, which have no sign-in page to go back to (open-link and confirm-link
     // name their own next steps).
-    if (ctx.path !== `/interaction/${ctx.params.uid}/link`) setNextStepAfterError(ctx, backToSignIn(ctx.params.uid!));
+    if (!ctx.path.startsWith(`/interaction/${ctx.params.uid}/link`)) setNextStepAfterError(ctx, backToSignIn(ctx.params.uid!));
     return next();
   });
 
@@ -66,6 +67,7 @@ export function createInteractionRouter(deps: InteractionDeps) {
   router.post('/code', form, startCodeEntryChecks(deps), read, login, createVerifyCode(deps, finishLogin));
   router.get('/link', read, createOpenLink(deps));
   router.post('/link', form, read, createConfirmLink(deps, finishLogin));
+  router.get('/link/approved', showLinkApproved);
   router.get('/status', read, login, createPollApproval(deps));
   router.post('/continue', form, read, login, createContinueApproved(deps, finishLogin));
   router.post('/restart', form, read, login, createRestartSignIn(deps));

@@ -34,8 +34,18 @@ describe('magic link opened on another device', () => {
     const approved = await phone.navigate(`${running.sesame.url}/interaction/${uid}/link`, { form: { ...formFields(confirm.html, '/link'), number: shownNumber } });
     expect(approved.status).toBe(200);
     expect(approved.html).toContain('Sign-in approved');
+    expect(approved.html).toContain('traveller@example.com');
     expect(approved.leftTo).toBeUndefined();
     expect(phone.cookieNames()).not.toContain('_session');
+    // The page has its own address: a reload shows it again, not "this link has expired".
+    expect(approved.url).toBe(`${running.sesame.url}/interaction/${uid}/link/approved`);
+    const reloaded = await phone.navigate(approved.url);
+    expect([reloaded.status, reloaded.html.includes('Sign-in approved'), reloaded.html.includes('traveller@example.com')]).toEqual([200, true, true]);
+    // Only to the browser that approved: anyone else at that address learns nothing.
+    const stranger = await new HttpBrowser().navigate(approved.url);
+    expect(stranger.status).toBe(400);
+    expect(stranger.html).not.toContain('traveller@example.com');
+    expect(stranger.html).not.toContain('Sign-in approved');
 
     expect((await status()).status).toBe('approved');
     const check = await laptop.navigate(`${running.sesame.url}/interaction/${uid}/check`);
