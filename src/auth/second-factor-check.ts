@@ -18,7 +18,12 @@ export type SecondFactorResult =
   /** `scope` says which budget ran out: this sign-in's, or the account's for a while. */
   | { ok: false; reason: 'too-many-attempts'; scope: 'sign-in' | 'account'; retryAfterSeconds: number }
   | { ok: false; reason: 'locked' }
-  | { ok: false; reason: 'not-enrolled' };
+  | { ok: false; reason: 'not-enrolled' }
+  /**
+   * The authenticator's secret cannot be opened with the configured ENCRYPTION_KEYS (its key was
+   * removed while still in use): no code can be checked, and it is no guess of the person's.
+   */
+  | { ok: false; reason: 'secret-unreadable' };
 
 export interface SecondFactorCheckOptions {
   accounts: Accounts;
@@ -44,9 +49,14 @@ export function createSecondFactorCheck({ accounts, secretBox, replayGuard, reco
   const perSignIn: RateLimit = { name: 'second-factor-sign-in', limit: limits.maxAttemptsPerSignIn, windowSeconds: signInSeconds };
   const perAccount: RateLimit = { name: 'second-factor-account', limit: limits.accountAttempts.limit, windowSeconds: limits.accountAttempts.windowSeconds };
 
-  async function verifyTotp(account: Account, code: string): Promise<'ok' | 'wrong' | 'replayed'> {
+  async function verifyTotp(account: Account, code: string): Promise<'ok' | 'wrong' | 'replayed' | 'secret-unreadable'> {
     const sealed = account.totp!.sealedSecret;
-    const secret = secretBox.open(sealed, totpSecretAssociatedData(account.id));
+    let secret: string;
+    try {
+      secret = secretBox.open(sealed, totpSecretAssociatedData(account.id));
+    } catch {
+      return 'secret-unreadable';
+    }
     const step = findTotpStep(secret, code, now());
     if (step === undefined) return 'wrong';
     if (!(await replayGuard.claimStep(account.id, step))) return 'replayed';
@@ -79,6 +89,7 @@ export function createSecondFactorCheck({ accounts, secretBox, replayGuard, reco
       }
       // A replayed code is the person's own double submit, not a guess: it does not feed the lockout.
       if (outcome === 'replayed') return { ok: false, reason: 'replayed' };
+      if (outcome === 'secret-unreadable') return { ok: false, reason: 'secret-unreadable' };
       if (await lockout.recordFailure(account.email)) return { ok: false, reason: 'locked' };
       return { ok: false, reason: 'wrong', attemptsLeft: Math.min(signInBudget.remaining, accountBudget.remaining) };
     },

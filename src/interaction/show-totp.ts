@@ -16,7 +16,7 @@ export function rememberOffered(ctx: Context, { secondFactor }: Pick<Interaction
 }
 
 /** Why an answer to the prompt was not accepted (verify-totp.ts redirects back with `?error=`). */
-export const TOTP_PAGE_ERRORS = ['shape', 'wrong', 'used', 'spent', 'account-spent', 'locked'] as const;
+export const TOTP_PAGE_ERRORS = ['shape', 'wrong', 'used', 'spent', 'account-spent', 'locked', 'unavailable'] as const;
 export type TotpPageError = (typeof TOTP_PAGE_ERRORS)[number];
 /** Which of the two forms the error belongs to: `?field=recovery-code`, else the authenticator code. */
 export type TotpPageField = 'totp' | 'recovery-code';
@@ -60,6 +60,8 @@ function outcomeMessage(ctx: Context, { config }: Pick<InteractionDeps, 'config'
     }
     case 'locked':
       return { errorFor, error: 'Too many wrong codes in a row: the second step of this account is locked. Try again tomorrow, or ask the administrator to unlock it.' };
+    case 'unavailable':
+      return { errorFor, error: 'Codes from your authenticator app cannot be checked at the moment. Use one of your recovery codes below, or ask the administrator of this service.' };
   }
 }
 

@@ -62,6 +62,9 @@ export function createVerifyTotp({ provider, secondFactor, notices, config, logg
           return result.scope === 'sign-in'
             ? again({ error: 'spent', field })
             : again({ error: 'account-spent', field, waitMinutes: Math.max(1, Math.ceil(result.retryAfterSeconds / 60)) });
+        case 'secret-unreadable':
+          logger.error({ accountId: subject.account.id }, 'authenticator secret cannot be opened: the ENCRYPTION_KEYS key it was sealed with is gone (put it back, or npm run cli -- user reset-mfa EMAIL)');
+          return again({ error: 'unavailable', field });
         case 'locked':
           logger.warn({ accountId: subject.account.id }, 'second factor locked: too many wrong codes in a row (npm run cli -- user unlock EMAIL)');
           return again({ error: 'locked', field });
