@@ -72,6 +72,8 @@ const destination = new Writable({
 const dir = mkdtempSync(join(tmpdir(), 'sesame-account-wide-logout-'));
 writeFileSync(join(dir, 'clients.json'), JSON.stringify(CLIENTS));
 afterAll(async () => {
+  // The apps' calls keep their connections alive: close them, or the server would wait for them.
+  receiver.closeAllConnections();
   await new Promise<void>((resolve) => receiver.close(() => resolve()));
   rmSync(dir, { recursive: true, force: true });
 });
