@@ -36,6 +36,7 @@ import type { DevOutbox } from './mail/dev-outbox.ts';
 import type { MailQueue } from './mail/mail-queue.ts';
 import { createProvider } from './oidc/create-provider.ts';
 import { createSwappableProvider } from './oidc/swappable-provider.ts';
+import { createEndAccountSessions } from './oidc/end-account-sessions.ts';
 import { createFindAccount } from './oidc/find-account.ts';
 import { createMfaPrompt } from './oidc/mfa-prompt.ts';
 import { prefetchAuthorizationRecords } from './oidc/prefetch-session.ts';
@@ -166,6 +167,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   const account = createAccountRouter({
     config,
     accounts,
+    endAccountSessions: createEndAccountSessions({ store, provider }),
     secondFactor,
     notices,
     sessions: createAccountSessions({ config, accounts, csrf }),

@@ -5,6 +5,7 @@ import type { SecondFactor } from '../auth/second-factor.ts';
 import type { Config } from '../config/config-schema.ts';
 import type { RateLimitGuard } from '../http/rate-limit.ts';
 import type { MailQueue } from '../mail/mail-queue.ts';
+import type { EndAccountSessions } from '../oidc/end-account-sessions.ts';
 import type { SecurityNotices } from '../mail/security-notices.ts';
 import type { AccountSessions } from './account-session.ts';
 import type { createCodeExchange } from './exchange-code.ts';
@@ -13,6 +14,8 @@ import type { createCodeExchange } from './exchange-code.ts';
 export interface AccountDeps {
   config: Readonly<Config>;
   accounts: Accounts;
+  /** Ends the account's browser sessions and tells their apps (oidc/end-account-sessions.ts). */
+  endAccountSessions: EndAccountSessions;
   secondFactor: SecondFactor;
   notices: SecurityNotices;
   sessions: AccountSessions;

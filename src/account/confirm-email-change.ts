@@ -45,7 +45,7 @@ export function createShowEmailChangeCode({ config, emailChanges }: Pick<Account
  * code-entry budget), per account (each new code needs a request, which is rate-limited) and per
  * new address (its lockout streak; mails to it have a budget of their own).
  */
-export function createConfirmEmailChange({ config, accounts, emailChanges, notices, rateLimits, lockout, sessions, limits }: Pick<AccountDeps, 'config' | 'accounts' | 'emailChanges' | 'notices' | 'rateLimits' | 'lockout' | 'sessions'> & { limits: EmailChangeLimits }) {
+export function createConfirmEmailChange({ config, accounts, endAccountSessions, emailChanges, notices, rateLimits, lockout, sessions, limits }: Pick<AccountDeps, 'config' | 'accounts' | 'endAccountSessions' | 'emailChanges' | 'notices' | 'rateLimits' | 'lockout' | 'sessions'> & { limits: EmailChangeLimits }) {
   const codeShape = new RegExp(`^\\d{${config.signInCode.length}}$`);
   return async function confirmEmailChange(ctx: Context) {
     const account: Account = ctx.state.account;
@@ -73,9 +73,10 @@ export function createConfirmEmailChange({ config, accounts, emailChanges, notic
     // right sign-in code does; the old address keeps its own (README "The account page").
     await lockout.recordSuccess(result.to);
     // The account has moved because its owner wanted it elsewhere, often because the old mailbox is
-    // lost or read by someone else: whatever was signed in with it (browsers, apps' tokens) ends.
-    // This page's session goes on, begun again now.
+    // lost or read by someone else: whatever was signed in with it (browsers, apps' tokens) ends,
+    // and the apps of those browsers are told. This page's session goes on, begun again now.
     await accounts.signOutEverywhere(account.id);
+    await endAccountSessions(account.id, { ctx });
     const session: AccountSession = ctx.state.accountSession;
     sessions.write(ctx, { ...session, issuedAt: Math.floor(Date.now() / 1000) });
     await notices.send(ctx, changed.previous, 'email-changed', { otherAddress: result.to });

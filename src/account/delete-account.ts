@@ -21,11 +21,11 @@ export function createConfirmAccountDeletion() {
 /**
  * POST /account/delete — deletes the account, its authenticator, recovery codes and remembered
  * browsers (as `user remove` does), mails a notice to the address, and ends this page's session.
- * The apps' tokens stop working and every browser signed in as it is asked for an email next time
- * (the account is looked up on each use). The address may sign up again afterwards, as a new
- * account with a new `sub`.
+ * The apps' tokens stop working (the account is looked up on each use), every browser session of
+ * the account ends, and the apps of those sessions that registered a `backchannel_logout_uri` are
+ * told. The address may sign up again afterwards, as a new account with a new `sub`.
  */
-export function createDeleteAccount({ accounts, secondFactor, notices, sessions }: Pick<AccountDeps, 'accounts' | 'secondFactor' | 'notices' | 'sessions'>) {
+export function createDeleteAccount({ accounts, endAccountSessions, secondFactor, notices, sessions }: Pick<AccountDeps, 'accounts' | 'endAccountSessions' | 'secondFactor' | 'notices' | 'sessions'>) {
   return async function deleteAccount(ctx: Context) {
     const account: Account = ctx.state.account;
     const form: Record<string, string> = ctx.state.form;
@@ -36,6 +36,7 @@ export function createDeleteAccount({ accounts, secondFactor, notices, sessions 
     }
     await secondFactor.remove(account.id);
     await accounts.removeAccount(account);
+    await endAccountSessions(account.id, { ctx });
     await notices.send(ctx, account, 'account-deleted');
     sessions.clear(ctx);
     ctx.status = 303;

@@ -10,10 +10,11 @@ import { signingKeysBox } from '../signing-keys/shared-signing-keys.ts';
 import { createDurableMailQueue, mailQueueLocation } from '../mail/durable-mail-queue.ts';
 import { createSecurityNotices } from '../mail/security-notices.ts';
 import { createStoreWithClient } from '../store/create-store.ts';
+import { createCliEndAccountSessions } from './cli-end-account-sessions.ts';
 import { KEYS_USAGE, runKeysCommand } from './key-commands.ts';
 import { runUserCommand, USER_USAGE } from './user-commands.ts';
 
-// `npm run cli -- user add|show|list|remove|reset-mfa|unlock EMAIL` and `npm run cli -- keys list|init|add|promote|retire`:
+// `npm run cli -- user add|show|list|remove|reset-mfa|sign-out|unlock EMAIL` and `npm run cli -- keys list|init|add|promote|retire`:
 // JSON on stdout, one clear line on stderr.
 // Exit codes: 0 done, 1 the command failed (no such account...), 2 usage or configuration.
 async function main(argv: string[]): Promise<number> {
@@ -64,6 +65,7 @@ async function main(argv: string[]): Promise<number> {
         ? await runKeysCommand(args, { keySets: createKeySetStore(store), box: signingKeysBox(config), policy: keyRotationPolicy(config), seedJwks: config.jwks })
         : await runUserCommand(args, {
             accounts,
+            endAccountSessions: createCliEndAccountSessions({ config, store, accounts, secondFactor }),
             removeSecondFactor: secondFactor.remove,
             lockouts: { signInCodes: createSignInLockout({ store, config }), secondFactor: secondFactor.lockout },
             notices: createSecurityNotices({ mailQueue }),

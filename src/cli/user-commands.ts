@@ -3,6 +3,7 @@ import { parseEmailAddress } from '../auth/email-address.ts';
 import type { RemoveSecondFactor } from '../auth/second-factor-removal.ts';
 import type { Lockout } from '../auth/lockout.ts';
 import type { SecurityNotices } from '../mail/security-notices.ts';
+import type { BackChannelOutcome, EndAccountSessions } from '../oidc/end-account-sessions.ts';
 
 /** Who made a change, as the account holder's notice names it. */
 export const ADMINISTRATOR_DEVICE = 'your administrator, from the command line';
@@ -14,11 +15,13 @@ export const USER_USAGE = `Usage: npm run cli -- user <command>
   user add EMAIL      create an account (its email is marked verified on first sign-in)
   user show EMAIL     print one account
   user list           print every account
-  user remove EMAIL   delete an account; it can no longer sign in or be found by its tokens
+  user remove EMAIL   delete an account; it can no longer sign in or be found by its tokens,
+                      its browser sessions end and their apps are told (back-channel logout)
   user reset-mfa EMAIL  remove the authenticator app, recovery codes and remembered browsers
                       (for a person who lost their phone and codes), and sign out everywhere;
                       they sign in with email again
-  user sign-out EMAIL end every session and token of the account (every browser, every app)
+  user sign-out EMAIL end every session and token of the account (every browser, every app);
+                      apps with a backchannel_logout_uri get a logout token
   user unlock EMAIL   lift the locks after too many wrong codes (email codes and authenticator codes)`;
 
 const usage = (message: string): CommandResult => ({ ok: false, exitCode: 2, message: `${message}\n${USER_USAGE}` });
@@ -27,8 +30,23 @@ const failure = (message: string): CommandResult => ({ ok: false, exitCode: 1, m
 /** The account commands, free of process and I/O concerns so tests can drive them directly too. */
 export async function runUserCommand(
   args: readonly string[],
-  { accounts, removeSecondFactor, lockouts, notices }: { accounts: Accounts; removeSecondFactor: RemoveSecondFactor; lockouts: { signInCodes: Lockout; secondFactor: Lockout }; notices: Pick<SecurityNotices, 'notify'> },
+  { accounts, endAccountSessions, removeSecondFactor, lockouts, notices }: { accounts: Accounts; endAccountSessions: EndAccountSessions; removeSecondFactor: RemoveSecondFactor; lockouts: { signInCodes: Lockout; secondFactor: Lockout }; notices: Pick<SecurityNotices, 'notify'> },
 ): Promise<CommandResult> {
+  /**
+   * Ends the account's browser sessions and waits for its apps' answers to the logout tokens
+   * (2.5 s at most each), so the operator reads in the output which apps were told.
+   */
+  async function endSessions(accountId: string, done: string): Promise<{ ok: true; output: { sessionsEnded: number; backChannelLogouts: BackChannelOutcome[] } } | (CommandResult & { ok: false })> {
+    try {
+      const { sessionsEnded, delivered } = await endAccountSessions(accountId);
+      return { ok: true, output: { sessionsEnded, backChannelLogouts: await delivered } };
+    } catch (error) {
+      // What is done stays done (and the account's stamp already refuses its sessions and tokens):
+      // the operator learns what is missing, and running the command again retries it.
+      return { ok: false, exitCode: 1, message: `${done}, but its browser sessions were not ended and no app was told: ${(error as Error).message}` };
+    }
+  }
+
   const [command, ...rest] = args;
   if (command === 'list') {
     if (rest.length > 0) return usage('user list takes no arguments.');
@@ -57,7 +75,8 @@ export async function runUserCommand(
       // Its recovery codes and remembered browsers go too, rather than linger unreachable.
       await removeSecondFactor(account.id);
       await accounts.remove(email);
-      return { ok: true, output: { removed: describe(account) } };
+      const ended = await endSessions(account.id, `The account of ${email} was removed`);
+      return ended.ok ? { ok: true, output: { removed: describe(account), ...ended.output } } : ended;
     }
     case 'reset-mfa': {
       const account = await accounts.findByEmail(email);
@@ -65,16 +84,20 @@ export async function runUserCommand(
       const { hadTotp, forgottenDevices } = await removeSecondFactor(account.id);
       // A lost phone may still hold signed-in browsers and apps: they end too.
       await accounts.signOutEverywhere(account.id);
+      const ended = await endSessions(account.id, `The second factor of ${email} was reset and every token and session refused`);
       // The holder hears of it, as of every change to how the account is protected: a request made
       // to the administrator in someone else's name would otherwise go unnoticed.
       if (hadTotp || forgottenDevices > 0) await notices.notify(account, 'second-factor-reset', ADMINISTRATOR_DEVICE);
-      return { ok: true, output: { reset: describe((await accounts.findById(account.id)) ?? account), removedAuthenticator: hadTotp, forgottenBrowsers: forgottenDevices } };
+      if (!ended.ok) return ended;
+      return { ok: true, output: { reset: describe((await accounts.findById(account.id)) ?? account), removedAuthenticator: hadTotp, forgottenBrowsers: forgottenDevices, ...ended.output } };
     }
     case 'sign-out': {
       const account = await accounts.findByEmail(email);
       if (!account) return failure(`No account for ${email}.`);
       const signedOut = await accounts.signOutEverywhere(account.id);
-      return { ok: true, output: { signedOut: describe(signedOut ?? account), at: new Date(signedOut?.signedOutAt ?? Date.now()).toISOString() } };
+      const ended = await endSessions(account.id, `Every token and session of ${email} is refused from now on`);
+      if (!ended.ok) return ended;
+      return { ok: true, output: { signedOut: describe(signedOut ?? account), at: new Date(signedOut?.signedOutAt ?? Date.now()).toISOString(), ...ended.output } };
     }
     case 'unlock': {
       // The lock belongs to the address, not to an account: it works (and answers) the same

@@ -73,15 +73,17 @@ export function observeProvider(provider: Provider, { metrics, logger }: { metri
     logger.info({ requestId: ctx.state?.requestId, route, grantId, clientId }, route === 'token' ? 'grant revoked: a code or refresh token was used twice' : 'grant revoked');
   });
   // An app that missed the notice still holds its own session for this person: the operator should know which.
-  type BackchannelContext = { state?: { requestId?: string } };
+  // Also emitted by a sign-out everywhere (oidc/end-account-sessions.ts), after its request has
+  // answered or from the CLI, where there is no request at all: ctx may be undefined.
+  type BackchannelContext = { state?: { requestId?: string } } | undefined;
   type BackchannelClient = { clientId: string };
   provider.on('backchannel.success', (ctx: BackchannelContext, client: BackchannelClient) => {
     metrics.backchannelLogouts.inc({ client_id: client.clientId, result: 'delivered' });
-    logger.info({ requestId: ctx.state?.requestId, clientId: client.clientId }, 'back-channel logout delivered');
+    logger.info({ requestId: ctx?.state?.requestId, clientId: client.clientId }, 'back-channel logout delivered');
   });
   provider.on('backchannel.error', (ctx: BackchannelContext, error: Error, client: BackchannelClient) => {
     metrics.backchannelLogouts.inc({ client_id: client.clientId, result: 'failed' });
-    logger.warn({ requestId: ctx.state?.requestId, clientId: client.clientId, reason: describeFailure(error) }, 'back-channel logout failed: the app may still show this person as signed in');
+    logger.warn({ requestId: ctx?.state?.requestId, clientId: client.clientId, reason: describeFailure(error) }, 'back-channel logout failed: the app may still show this person as signed in');
   });
   provider.on('server_error', (ctx: { state?: { requestId?: string }; path?: string }, error: Error) => {
     logger.error({ err: error, requestId: ctx.state?.requestId, path: ctx.path }, 'oidc-provider server error');

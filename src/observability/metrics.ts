@@ -67,7 +67,7 @@ export function createMetrics() {
   const mailTransportUp = new Gauge({ name: 'sesame_mail_transport_up', help: '1 when the last check (at start, then at /readyz probes) reached the mail transport, else 0. Absent where this process sends no mail.', registers: [registry] });
   const backchannelLogouts = new Counter({
     name: 'sesame_backchannel_logouts_total',
-    help: 'Back-channel logout notices sent to apps when someone signed out, by app and result (delivered: the app answered 200 or 204; failed: any other answer, an error or no answer within 2.5 s).',
+    help: 'Back-channel logout notices sent to apps when someone signed out, or an account was signed out everywhere or deleted on the account page, by app and result (delivered: the app answered 200 or 204; failed: any other answer, an error or no answer within 2.5 s).',
     labelNames: ['client_id', 'result'] as const,
     registers: [registry],
   });

@@ -76,6 +76,17 @@ export async function loadSigningKeys({ config, store, logger, now = Date.now }:
   };
 }
 
+/**
+ * The keys the servers sign with, for a process that must never change them (the CLI signing
+ * logout tokens): the shared set in Redis, else JWKS_FILE, else undefined. Unlike loadSigningKeys
+ * it writes nothing: no seeding, no restoring.
+ */
+export async function readSigningKeys({ config, store }: { config: Readonly<Config>; store: Store }): Promise<Jwks | undefined> {
+  const keySet = usesRedis(config.redis) ? await createKeySetStore(store).load() : undefined;
+  if (keySet) return checkedJwks(keySet, signingKeysBox(config));
+  return config.jwks.keys.length > 0 ? config.jwks : undefined;
+}
+
 /** The set's JWKS, or a clear error: ENCRYPTION_KEYS without its sealing key, or no RSA key to sign RS256 with. */
 function checkedJwks(keySet: KeySet, box: SecretBox): Jwks {
   let jwks: Jwks;

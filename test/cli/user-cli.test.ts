@@ -13,7 +13,7 @@ import { formFields } from '../helpers/http-browser.ts';
 import { requestSignInMail, signInWithCode } from '../helpers/sign-in.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
-import { testConfig } from '../helpers/test-config.ts';
+import { TEST_ENCRYPTION_KEYS, testConfig } from '../helpers/test-config.ts';
 
 let redis: StartedRedis;
 let smtp: SmtpSink;
@@ -42,7 +42,8 @@ beforeAll(async () => {
     REDIS_KEY_PREFIX: prefix,
     COOKIE_KEYS: randomBytes(32).toString('base64url'),
     HMAC_KEY: randomBytes(32).toString('base64url'),
-    ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64url')}`,
+    // The servers' own (testConfig's): the CLI opens the shared signing keys with them to sign logout tokens.
+    ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
     JWKS_FILE: join(dir, 'jwks.json'),
   };
   // The CLI and this Sesame share one key prefix and HMAC key, as an operator's CLI and server share one Redis and one configuration.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { createStoreAdapterClass } from '../../src/oidc/store-adapter.ts';
+import { oidcAccountSessionsKey } from '../../src/store/keys.ts';
 import { bothStores, useStore } from '../helpers/both-stores.ts';
 
 describe.each(bothStores('adapter'))('oidc-provider adapter on the %s store', (_name, makeStore) => {
@@ -14,6 +15,23 @@ describe.each(bothStores('adapter'))('oidc-provider adapter on the %s store', (_
     await sessions.destroy('s1');
     expect(await sessions.find('s1')).toBeUndefined();
     expect(await sessions.findByUid('u1')).toBeUndefined();
+  });
+
+  it('keeps the ids of an account\'s signed-in sessions, for a sign-out everywhere, as long as the sessions live', async () => {
+    const sessions = adapter('Session');
+    const index = oidcAccountSessionsKey('acc-1');
+    // Not yet signed in: nobody's session.
+    await sessions.upsert('s-anon', { uid: 'u-anon' }, 60);
+    await sessions.upsert('s-a', { accountId: 'acc-1', uid: 'u-a' }, 600);
+    await sessions.upsert('s-b', { accountId: 'acc-1', uid: 'u-b' }, 60);
+    await sessions.upsert('s-other', { accountId: 'acc-2', uid: 'u-other' }, 60);
+    expect((await subject.store!.readIndex(index)).sort()).toEqual(['s-a', 's-b']);
+    expect(await subject.store!.ttlSeconds(index)).toBeGreaterThan(590);
+    // A new id for the same browser (oidc-provider's resetIdentifier at sign-in): destroy the old, save the new.
+    await sessions.destroy('s-b');
+    await sessions.upsert('s-b2', { accountId: 'acc-1', uid: 'u-b' }, 60);
+    expect((await subject.store!.readIndex(index)).sort()).toEqual(['s-a', 's-b2']);
+    expect(await subject.store!.readIndex(oidcAccountSessionsKey('acc-2'))).toEqual(['s-other']);
   });
 
   it('consume() marks once: the second and any concurrent consume throw invalid_grant', async () => {

@@ -1,0 +1,44 @@
+import type { Accounts } from '../accounts/accounts.ts';
+import type { SecondFactor } from '../auth/second-factor.ts';
+import type { Config } from '../config/config-schema.ts';
+import { CookieKeys } from '../http/cookie-keys.ts';
+import { createProvider } from '../oidc/create-provider.ts';
+import { createEndAccountSessions, type EndAccountSessions } from '../oidc/end-account-sessions.ts';
+import { createFindAccount } from '../oidc/find-account.ts';
+import { createMfaPrompt } from '../oidc/mfa-prompt.ts';
+import { createStoreAdapterClass } from '../oidc/store-adapter.ts';
+import { readSigningKeys } from '../signing-keys/shared-signing-keys.ts';
+import { oidcAccountSessionsKey } from '../store/keys.ts';
+import type { Store } from '../store/store.ts';
+
+/**
+ * endAccountSessions for the CLI: the same oidc-provider configuration the servers run (clients,
+ * signing keys, registered-address fetch), built only when an account with sessions is signed
+ * out, so that `user list` and the like never read the keys. The keys are read, never written
+ * (readSigningKeys): the CLI must not seed or restore the servers' key set.
+ */
+export function createCliEndAccountSessions({ config, store, accounts, secondFactor }: { config: Readonly<Config>; store: Store; accounts: Accounts; secondFactor: SecondFactor }): EndAccountSessions {
+  let built: EndAccountSessions | undefined;
+  return async (accountId, options) => {
+    // An account signed in nowhere needs no provider, nor its keys.
+    if (!built && (await store.readIndex(oidcAccountSessionsKey(accountId))).length === 0) return { sessionsEnded: 0, noticesSent: 0, delivered: Promise.resolve([]) };
+    if (!built) {
+      const jwks = await readSigningKeys({ config, store });
+      if (!jwks) throw new Error('cannot sign logout tokens: no signing keys in Redis and JWKS_FILE is not set');
+      const provider = createProvider(
+        config,
+        {
+          adapter: createStoreAdapterClass(store),
+          findAccount: createFindAccount(accounts),
+          // The CLI renders no page and reads no cookie; the provider only needs them to be built.
+          renderPage: async () => {},
+          mfaPrompt: createMfaPrompt({ devices: secondFactor.devices }),
+          cookieKeys: new CookieKeys(config.cookieKeys),
+        },
+        jwks,
+      );
+      built = createEndAccountSessions({ store, provider });
+    }
+    return built(accountId, options);
+  };
+}

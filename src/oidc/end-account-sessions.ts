@@ -1,0 +1,98 @@
+import type Provider from 'oidc-provider';
+import { errors, type Client, type Session } from 'oidc-provider';
+import { oidcAccountSessionsKey } from '../store/keys.ts';
+import type { Store } from '../store/store.ts';
+
+/** What became of one app's logout token: `delivered` when it answered 200 or 204 within 2.5 s. */
+export type BackChannelOutcome = { clientId: string; result: 'delivered' } | { clientId: string; result: 'failed'; reason: string };
+
+export interface EndedSessions {
+  /** How many of the account's browser sessions were ended. */
+  sessionsEnded: number;
+  /** How many logout tokens are on their way (one per app per session, for apps with a `backchannel_logout_uri`). */
+  noticesSent: number;
+  /**
+   * Settles when every app has answered, failed or timed out (the library's 2.5 s); never rejects.
+   * A request does not wait for it: an app's slow endpoint must not hold up the person's page.
+   */
+  delivered: Promise<BackChannelOutcome[]>;
+}
+
+export type EndAccountSessions = (accountId: string, options?: { ctx?: unknown }) => Promise<EndedSessions>;
+
+// Client#backchannelLogout is the library's (lib/models/client.js), but its types leave it out.
+type NotifiableClient = Client & { backchannelLogout(sub: string, sid: string | undefined): Promise<void> };
+
+/**
+ * Ends every browser session of an account, as a sign-out of Sesame in each of those browsers
+ * would, and tells the apps (OpenID Connect Back-Channel Logout 1.0): for each session, each app
+ * that signed in through it and registered a `backchannel_logout_uri` gets a logout token with the
+ * session's `sid` for that app. The tokens are the library's own (Client#backchannelLogout, as its
+ * end_session action sends them), through the same registered-address fetch, and reported through
+ * the same `backchannel.success` / `backchannel.error` events.
+ *
+ * Used by every account-wide sign-out (a change of address, `user sign-out`, `user reset-mfa`) and
+ * by deleting an account. The store work is done when this resolves; only the calls to the apps
+ * go on after it (`delivered`).
+ *
+ * The grants are left to the caller's own rule: the account's stamp (`signedOutAt`, or its removal)
+ * already refuses every token issued before it, offline_access ones included.
+ */
+export function createEndAccountSessions({ store, provider }: { store: Store; provider: Provider }): EndAccountSessions {
+  return async function endAccountSessions(accountId, { ctx } = {}) {
+    const indexKey = oidcAccountSessionsKey(accountId);
+    const ids = await store.readIndex(indexKey);
+    const found = await Promise.all(ids.map((id) => provider.Session.find(id)));
+    const notices: { client: NotifiableClient; sid: string | undefined }[] = [];
+    let sessionsEnded = 0;
+    await Promise.all(
+      ids.map(async (id, i) => {
+        const session = found[i] as Session | undefined;
+        // Expired, or since signed in as someone else in that browser (the library then ends the
+        // old session first, but a stale entry costs nothing to drop): not this account's any more.
+        if (!session || session.accountId !== accountId) {
+          await store.removeFromIndex(indexKey, id);
+          return;
+        }
+        for (const clientId of Object.keys(session.authorizations ?? {})) {
+          const client = (await clientFor(provider, clientId)) as NotifiableClient | undefined;
+          if (client?.backchannelLogoutUri) notices.push({ client, sid: session.sidFor(client.clientId) });
+        }
+        // Also drops it from the index (store-adapter.ts destroy).
+        await session.destroy();
+        sessionsEnded++;
+      }),
+    );
+    // Nobody awaits this in a request: a listener's throw must not become an unhandled rejection.
+    const emit = (...args: Parameters<Provider['emit']>) => {
+      try {
+        provider.emit(...args);
+      } catch {}
+    };
+    const delivered = Promise.all(
+      notices.map(({ client, sid }) =>
+        client.backchannelLogout(accountId, sid).then(
+          (): BackChannelOutcome => {
+            emit('backchannel.success', ctx, client, accountId, sid);
+            return { clientId: client.clientId, result: 'delivered' };
+          },
+          (error: Error): BackChannelOutcome => {
+            emit('backchannel.error', ctx, error, client, accountId, sid);
+            return { clientId: client.clientId, result: 'failed', reason: error.message };
+          },
+        ),
+      ),
+    );
+    return { sessionsEnded, noticesSent: notices.length, delivered };
+  };
+}
+
+/** The app, or undefined where it is no longer registered (as the library's end_session does). */
+async function clientFor(provider: Provider, clientId: string): Promise<Client | undefined> {
+  try {
+    return await provider.Client.find(clientId);
+  } catch (error) {
+    if (error instanceof errors.InvalidClient) return undefined;
+    throw error;
+  }
+}
