@@ -22,9 +22,16 @@ export function createRenewRecoveryCodes({ secondFactor, notices }: Pick<Account
   return async function renewRecoveryCodes(ctx: Context) {
     const account: Account = ctx.state.account;
     const session: AccountSession = ctx.state.accountSession;
+    // Pressed in two tabs at once: one new set, shown once, rather than two pages of codes of
+    // which only one would work. The other press goes to the page that shows the codes.
+    if (!(await secondFactor.recoveryCodes.claimRenewal(account.id))) {
+      ctx.status = 303;
+      return ctx.redirect('/account/recovery-codes/new');
+    }
     const codes = await secondFactor.enrollment.issueRecoveryCodes(account.id);
     await notices.send(ctx, account, 'recovery-codes-renewed');
     await secondFactor.recoveryCodesToShow.keep(account.id, recoveryCodesHolder(session), { codes, reason: 'renewed', email: account.email });
+    await secondFactor.recoveryCodes.endRenewal(account.id);
     ctx.status = 303;
     ctx.redirect('/account/recovery-codes/new');
   };

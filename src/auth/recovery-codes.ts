@@ -10,6 +10,9 @@ const CANONICAL = /^[0-9ABCDEFGHJKMNPQRSTVWXYZ]{10}$/;
 // The record and its codes share the {accountId} hash tag so getMany works on Redis Cluster.
 export const recoverySetKey = (accountId: string) => `recovery-set:{${accountId}}`;
 export const recoveryCodeKey = (accountId: string, generation: string, hash: string) => `recovery:{${accountId}}:${generation}:${hash}`;
+const renewalKey = (accountId: string) => `recovery-set:{${accountId}}:renewing`;
+/** Only if a renewal's request dies before it lets go: a request ends well within this. */
+const RENEWAL_CLAIM_SECONDS = 30;
 
 interface RecoverySet {
   /** Part of every code key, so codes of a replaced set can never be redeemed, even if deleting them failed. */
@@ -56,6 +59,13 @@ export interface RecoveryCodeStore {
   remaining(accountId: string): Promise<number>;
   /** Removes the set, e.g. when the second factor is turned off. */
   clear(accountId: string): Promise<void>;
+  /**
+   * True for one of several renewals of an account's set at the same moment (two tabs pressed at
+   * once): each would show its own codes, and only the last one written would work. The winner
+   * lets go with endRenewal once its set is written.
+   */
+  claimRenewal(accountId: string): Promise<boolean>;
+  endRenewal(accountId: string): Promise<void>;
 }
 
 /**
@@ -99,6 +109,15 @@ export function createRecoveryCodeStore({ store, hmacKey }: { store: Store; hmac
     async clear(accountId) {
       const set = await store.take<RecoverySet>(recoverySetKey(accountId));
       await deleteSet(accountId, set);
+    },
+
+    claimRenewal(accountId) {
+      return store.setIfAbsent(renewalKey(accountId), 1, RENEWAL_CLAIM_SECONDS);
+    },
+
+    async endRenewal(accountId) {
+      // In a request, buffered behind the set's own writes: the claim holds until they are sent.
+      await store.delete(renewalKey(accountId));
     },
   };
 }

@@ -129,6 +129,30 @@ describe('/account', () => {
     expect(running.smtp.messages.filter((mail) => mail.to === 'careful@example.com' && mail.link === undefined)).toHaveLength(3);
   });
 
+  it('new recovery codes asked for in two tabs at once: one new set, and the codes shown are the ones that work', async () => {
+    const email = 'renewed-twice@example.com';
+    const { browser } = await signInToAccountPage(email);
+    const enrol = await browser.navigate(`${running.sesame.url}/account/totp/enroll`);
+    const secret = secretOn(enrol);
+    recoveryCodesOn(await browser.navigate(`${running.sesame.url}/account/totp/enroll`, { form: { ...formFields(enrol.html, '/account/totp/enroll'), code: totpCode(secret) } }));
+    const confirm = await submitTotp(browser, await browser.navigate(`${running.sesame.url}/account/recovery-codes`), { code: totpCode(secret, 1) });
+    expect(confirm.url).toBe(`${running.sesame.url}/account/recovery-codes`);
+    const form = formFields(confirm.html, '/account/recovery-codes');
+
+    const presses = await Promise.all([0, 1].map(() => browser.request(`${running.sesame.url}/account/recovery-codes`, { form })));
+    expect(presses.map((press) => [press.status, press.headers.get('location')])).toEqual([
+      [303, '/account/recovery-codes/new'],
+      [303, '/account/recovery-codes/new'],
+    ]);
+    const shown = recoveryCodesOn(await browser.navigate(`${running.sesame.url}/account/recovery-codes/new`));
+    const account = (await running.sesame.accounts.findByEmail(email))!;
+    expect(await secondFactorOf(running.sesame).recoveryCodes.redeem(account.id, shown[0]!)).toBe(true);
+    // One renewal, so one notice to the mailbox.
+    await noticeTo(email, 'New recovery codes were issued for your account');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(running.smtp.messages.filter((mail) => mail.to === email && mail.subject === 'Sesame: New recovery codes were issued for your account')).toHaveLength(1);
+  });
+
   it('"Cancel" on the authenticator check a page asked for goes back to the account page, still signed in', async () => {
     const { browser } = await signInToAccountPage('changed-mind@example.com');
     const enrol = await browser.navigate(`${running.sesame.url}/account/totp/enroll`);
