@@ -133,7 +133,7 @@ export async function createSesame({ config, logger, role = 'web' }: CreateSesam
   let handler: Sesame['handler'];
   let provider: Provider | undefined;
   if (role === 'web') {
-    if (redis) await createSettingsCheck(store, config.hmacKey).record();
+    if (redis) await createSettingsCheck(store, config).record();
     const signingKeys = await loadSigningKeys({ config, store, logger });
     const web = createApp({ config, store, mailQueue: mailQueue!, logger, metrics, readiness, devOutbox, jwks: signingKeys.jwks });
     ({ app, provider, handler } = web);

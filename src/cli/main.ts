@@ -50,9 +50,11 @@ async function main(argv: string[]): Promise<number> {
   for (const message of fallbacks.filter((line) => !line.startsWith('mail:'))) process.stderr.write(`sesame cli: development fallback: ${message}\n`);
 
   const { store, redis } = await createStoreWithClient(config, createLogger({ level: 'silent' }), 'sesame:cli');
-  if ((await createSettingsCheck(store, config.hmacKey).compare()) === 'different') {
+  const differences = await createSettingsCheck(store, config).differences();
+  if (differences.length > 0) {
     await store.close();
-    process.stderr.write('HMAC_KEY is not the one the Sesame servers on this Redis use: run the CLI with the servers\' settings (npm run cli reads .env, as npm start does). Nothing was changed.\n');
+    const names = differences.join(' and ');
+    process.stderr.write(`${names} ${differences.length > 1 ? 'are' : 'is'} not what the Sesame servers on this Redis use: run the CLI with the servers' settings (npm run cli reads .env, as npm start does). Nothing was changed.\n`);
     return 2;
   }
   // Notices go on the durable queue that every Sesame worker sends from: the CLI sends no mail itself.

@@ -34,6 +34,8 @@ export const emailChangeKey = (accountId: string) => `email-change:{${accountId}
 export const emailChangeAttemptsKey = (accountId: string, issueId: string) => `email-change:{${accountId}}:attempts:${issueId}`;
 /** A keyed hash that tells an admin CLI whether it has the servers' HMAC_KEY (config/settings-check.ts). */
 export const settingsCheckKey = () => 'settings-check';
+/** The servers' ISSUER, beside it: what the CLI sends in their name must carry it. */
+export const settingsCheckIssuerKey = () => 'settings-check:issuer';
 
 // Subjects are HMACs (see auth/rate-limiter.ts, auth/lockout.ts): no email or IP appears in a key.
 export const rateLimitKey = (limitName: string, subjectHash: string, windowStart: number) => `rate:{${limitName}:${subjectHash}}:${windowStart}`;

@@ -53,6 +53,8 @@ beforeAll(async () => {
     keyPrefix: prefix,
     config: { signup: 'closed', hmacKey: env.HMAC_KEY!, signInCode: { ...testConfig({ issuer: 'http://unused' }).signInCode, maxConsecutiveFailures: LOCK_AFTER } },
   });
+  // The servers' public address: the CLI's notices and logout tokens carry it.
+  env.ISSUER = sesame.config.issuer;
 });
 
 afterAll(async () => {
