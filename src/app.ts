@@ -167,7 +167,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   const account = createAccountRouter({
     config,
     accounts,
-    endAccountSessions: createEndAccountSessions({ store, provider }),
+    endAccountSessions: createEndAccountSessions({ store, provider, sessionSeconds: config.ttl.sessionSeconds }),
     secondFactor,
     notices,
     sessions: createAccountSessions({ config, accounts, csrf }),

@@ -8,7 +8,7 @@ import { createFindAccount } from '../oidc/find-account.ts';
 import { createMfaPrompt } from '../oidc/mfa-prompt.ts';
 import { createStoreAdapterClass } from '../oidc/store-adapter.ts';
 import { readSigningKeys } from '../signing-keys/shared-signing-keys.ts';
-import { oidcAccountSessionsKey } from '../store/keys.ts';
+import { accountSessionsIndex } from '../oidc/account-sessions-index.ts';
 import type { Store } from '../store/store.ts';
 
 /**
@@ -21,7 +21,7 @@ export function createCliEndAccountSessions({ config, store, accounts, secondFac
   let built: EndAccountSessions | undefined;
   return async (accountId, options) => {
     // An account signed in nowhere needs no provider, nor its keys.
-    if (!built && (await store.readIndex(oidcAccountSessionsKey(accountId))).length === 0) return { sessionsEnded: 0, noticesSent: 0, delivered: Promise.resolve([]) };
+    if (!built && (await accountSessionsIndex(store, { sessionSeconds: config.ttl.sessionSeconds }).read(accountId)).length === 0) return { sessionsEnded: 0, noticesSent: 0, delivered: Promise.resolve([]) };
     if (!built) {
       const jwks = await readSigningKeys({ config, store });
       if (!jwks) throw new Error('cannot sign logout tokens: no signing keys in Redis and JWKS_FILE is not set');
@@ -37,7 +37,7 @@ export function createCliEndAccountSessions({ config, store, accounts, secondFac
         },
         jwks,
       );
-      built = createEndAccountSessions({ store, provider });
+      built = createEndAccountSessions({ store, provider, sessionSeconds: config.ttl.sessionSeconds });
     }
     return built(accountId, options);
   };

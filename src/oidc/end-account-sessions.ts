@@ -1,7 +1,7 @@
 import type Provider from 'oidc-provider';
 import { errors, type Client, type Session } from 'oidc-provider';
-import { oidcAccountSessionsKey } from '../store/keys.ts';
 import type { Store } from '../store/store.ts';
+import { accountSessionsIndex } from './account-sessions-index.ts';
 
 /** What became of one app's logout token: `delivered` when it answered 200 or 204 within 2.5 s. */
 export type BackChannelOutcome = { clientId: string; result: 'delivered' } | { clientId: string; result: 'failed'; reason: string };
@@ -38,31 +38,28 @@ type NotifiableClient = Client & { backchannelLogout(sub: string, sid: string | 
  * The grants are left to the caller's own rule: the account's stamp (`signedOutAt`, or its removal)
  * already refuses every token issued before it, offline_access ones included.
  */
-export function createEndAccountSessions({ store, provider }: { store: Store; provider: Provider }): EndAccountSessions {
+export function createEndAccountSessions({ store, provider, sessionSeconds }: { store: Store; provider: Provider; sessionSeconds: number }): EndAccountSessions {
+  const index = accountSessionsIndex(store, { sessionSeconds });
   return async function endAccountSessions(accountId, { ctx } = {}) {
-    const indexKey = oidcAccountSessionsKey(accountId);
-    const ids = await store.readIndex(indexKey);
+    const ids = await index.read(accountId);
     const found = await Promise.all(ids.map((id) => provider.Session.find(id)));
     const notices: { client: NotifiableClient; sid: string | undefined }[] = [];
     let sessionsEnded = 0;
     await Promise.all(
       ids.map(async (id, i) => {
         const session = found[i] as Session | undefined;
-        // Expired, or since signed in as someone else in that browser (the library then ends the
-        // old session first, but a stale entry costs nothing to drop): not this account's any more.
-        if (!session || session.accountId !== accountId) {
-          await store.removeFromIndex(indexKey, id);
-          return;
-        }
+        // Expired, or since signed in as someone else in that browser: not this account's any more.
+        if (!session || session.accountId !== accountId) return;
         for (const clientId of Object.keys(session.authorizations ?? {})) {
           const client = (await clientFor(provider, clientId)) as NotifiableClient | undefined;
           if (client?.backchannelLogoutUri) notices.push({ client, sid: session.sidFor(client.clientId) });
         }
-        // Also drops it from the index (store-adapter.ts destroy).
         await session.destroy();
         sessionsEnded++;
       }),
     );
+    // Every entry read, on every day it was saved: ended now, or ended before.
+    await index.forget(accountId, ids);
     // Nobody awaits this in a request: a listener's throw must not become an unhandled rejection.
     const emit = (...args: Parameters<Provider['emit']>) => {
       try {

@@ -1,7 +1,8 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import type { Store } from '../store/store.ts';
-import { oidcAccountSessionsKey, oidcConsumedKey, oidcGrantIndexKey, oidcRecordKey, oidcSessionUidKey, oidcUserCodeKey } from '../store/keys.ts';
+import { addToAccountSessions, removeFromAccountSessions } from './account-sessions-index.ts';
+import { oidcConsumedKey, oidcGrantIndexKey, oidcRecordKey, oidcSessionUidKey, oidcUserCodeKey } from '../store/keys.ts';
 
 // Models whose records carry a grantId and must die with their grant (lib/helpers/revoke.js).
 const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode']);
@@ -41,7 +42,7 @@ export function createStoreAdapterClass(store: Store, { onFound = () => {} }: St
       if (payload.uid && this.model === 'Session') indexWrites.push(store.set(oidcSessionUidKey(payload.uid), { ...payload, jti: id }, ttl));
       // A signed-in session, findable by its account for a sign-out everywhere. In a request this is
       // buffered with the record's own write: no round trip of its own on the sign-in path.
-      if (this.model === 'Session' && payload.accountId) indexWrites.push(store.addToIndex(oidcAccountSessionsKey(payload.accountId), id, ttl));
+      if (this.model === 'Session' && payload.accountId) indexWrites.push(addToAccountSessions(store, payload.accountId, id, ttl));
       if (payload.userCode) indexWrites.push(store.set(oidcUserCodeKey(payload.userCode), id, ttl));
       await Promise.all(indexWrites);
       await store.set(key, payload, ttl);
@@ -90,7 +91,7 @@ export function createStoreAdapterClass(store: Store, { onFound = () => {} }: St
         const session = await store.get<AdapterPayload>(key);
         const copy = session?.uid ? await store.get<AdapterPayload>(oidcSessionUidKey(session.uid)) : undefined;
         if (copy?.jti === id) await store.delete(oidcSessionUidKey(session!.uid!));
-        if (session?.accountId) await store.removeFromIndex(oidcAccountSessionsKey(session.accountId), id);
+        if (session?.accountId) await removeFromAccountSessions(store, session.accountId, id);
       }
       await store.delete(...(CONSUMABLE.has(this.model) ? [key, oidcConsumedKey(this.model, id)] : [key]));
     }

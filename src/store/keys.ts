@@ -8,11 +8,10 @@ export const oidcGrantIndexKey = (grantId: string) => `oidc:grant:{${grantId}}`;
 export const oidcSessionUidKey = (uid: string) => `oidc:session-uid:{${uid}}`;
 export const oidcUserCodeKey = (userCode: string) => `oidc:user-code:{${userCode}}`;
 /**
- * The ids of an account's signed-in browser sessions (oidc/store-adapter.ts keeps it), so that a
- * sign-out everywhere can tell each app of each session (oidc/end-account-sessions.ts). Under the
- * account's own {accountId} tag; every command on it touches it alone.
+ * The ids of an account's signed-in browser sessions saved on one day (days since the epoch; see
+ * oidc/account-sessions-index.ts). Under the account's own {accountId} tag.
  */
-export const oidcAccountSessionsKey = (accountId: string) => `oidc:account-sessions:{${accountId}}`;
+export const oidcAccountSessionsKey = (accountId: string, day: number) => `oidc:account-sessions:{${accountId}}:${day}`;
 
 export const signInCodeKey = (interactionUid: string) => `sign-in:{${interactionUid}}`;
 export const signInAttemptsKey = (interactionUid: string, issueId: string) =>

@@ -9,7 +9,8 @@ import { Writable } from 'node:stream';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { ClientRegistration } from '../../src/config/config-schema.ts';
 import { createLogger } from '../../src/logger.ts';
-import { oidcAccountSessionsKey, oidcRecordKey } from '../../src/store/keys.ts';
+import { accountSessionsIndex } from '../../src/oidc/account-sessions-index.ts';
+import { oidcRecordKey } from '../../src/store/keys.ts';
 import { emailChangeCodeTo, enterEmailChangeCode, requestEmailChange } from '../helpers/email-change.ts';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
 import { startRelyingParty } from '../helpers/relying-party.ts';
@@ -140,10 +141,13 @@ async function expectAppsTold({ claims, sub }: { claims: Record<string, Record<s
   ]);
 }
 
+/** The account's index of signed-in sessions, as a sign-out everywhere reads it. */
+const sessionsOfAccount = (accountId: string) => accountSessionsIndex(running.sesame.store, { sessionSeconds: running.sesame.config.ttl.sessionSeconds }).read(accountId);
+
 /** The browser's session record is gone, and so is the account's index of sessions. */
 async function expectSessionEnded(sessionId: string, sub: string) {
   expect(await running.sesame.store.get(oidcRecordKey('Session', sessionId))).toBeUndefined();
-  expect(await running.sesame.store.readIndex(oidcAccountSessionsKey(sub))).toEqual([]);
+  expect(await sessionsOfAccount(sub)).toEqual([]);
 }
 
 /** The CLI's report of the apps it told, in a stable order. */
@@ -163,7 +167,7 @@ describe('account-wide sign-outs tell the apps (OpenID Connect Back-Channel Logo
     const signedIn = await signInToEveryApp('moving-on@example.com');
     const { browser } = signedIn;
     const sessionId = sessionIdOf(browser);
-    expect(await running.sesame.store.readIndex(oidcAccountSessionsKey(signedIn.sub))).toEqual([sessionId]);
+    expect(await sessionsOfAccount(signedIn.sub)).toEqual([sessionId]);
     // Single sign-on to the account page, then the change.
     expect((await browser.navigate(`${running.sesame.url}/account`)).url).toBe(`${running.sesame.url}/account`);
     const { page: confirm } = await requestEmailChange(running.sesame.url, browser, 'moved-on@example.org');
@@ -236,7 +240,7 @@ describe('account-wide sign-outs tell the apps (OpenID Connect Back-Channel Logo
     // A second browser, signed in to one app only.
     const second = await signInWithCode({ ...running, browser: new HttpBrowser() }, email);
     const sessionIds = [sessionIdOf(first.browser), sessionIdOf(second.browser)];
-    expect((await running.sesame.store.readIndex(oidcAccountSessionsKey(first.sub))).sort()).toEqual([...sessionIds].sort());
+    expect((await sessionsOfAccount(first.sub)).sort()).toEqual([...sessionIds].sort());
     const logFrom = reset();
 
     const result = await cli(['user', 'sign-out', email]);

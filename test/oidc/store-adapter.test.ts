@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { createStoreAdapterClass } from '../../src/oidc/store-adapter.ts';
+import { accountSessionsIndex, addToAccountSessions } from '../../src/oidc/account-sessions-index.ts';
 import { oidcAccountSessionsKey } from '../../src/store/keys.ts';
 import { bothStores, useStore } from '../helpers/both-stores.ts';
 
@@ -19,19 +20,37 @@ describe.each(bothStores('adapter'))('oidc-provider adapter on the %s store', (_
 
   it('keeps the ids of an account\'s signed-in sessions, for a sign-out everywhere, as long as the sessions live', async () => {
     const sessions = adapter('Session');
-    const index = oidcAccountSessionsKey('acc-1');
+    const index = accountSessionsIndex(subject.store!, { sessionSeconds: 600 });
     // Not yet signed in: nobody's session.
     await sessions.upsert('s-anon', { uid: 'u-anon' }, 60);
     await sessions.upsert('s-a', { accountId: 'acc-1', uid: 'u-a' }, 600);
     await sessions.upsert('s-b', { accountId: 'acc-1', uid: 'u-b' }, 60);
     await sessions.upsert('s-other', { accountId: 'acc-2', uid: 'u-other' }, 60);
-    expect((await subject.store!.readIndex(index)).sort()).toEqual(['s-a', 's-b']);
-    expect(await subject.store!.ttlSeconds(index)).toBeGreaterThan(590);
+    expect((await index.read('acc-1')).sort()).toEqual(['s-a', 's-b']);
+    const today = oidcAccountSessionsKey('acc-1', Math.floor(Date.now() / 86_400_000));
+    expect(await subject.store!.ttlSeconds(today)).toBeGreaterThan(590);
     // A new id for the same browser (oidc-provider's resetIdentifier at sign-in): destroy the old, save the new.
     await sessions.destroy('s-b');
     await sessions.upsert('s-b2', { accountId: 'acc-1', uid: 'u-b' }, 60);
-    expect((await subject.store!.readIndex(index)).sort()).toEqual(['s-a', 's-b2']);
-    expect(await subject.store!.readIndex(oidcAccountSessionsKey('acc-2'))).toEqual(['s-other']);
+    expect((await index.read('acc-1')).sort()).toEqual(['s-a', 's-b2']);
+    expect(await index.read('acc-2')).toEqual(['s-other']);
+    await index.forget('acc-1', ['s-a', 's-b2']);
+    expect(await index.read('acc-1')).toEqual([]);
+  });
+
+  it('keeps a day\'s sessions in a set of that day, gone with them: an account that signs in all the time does not grow it without end', async () => {
+    const DAY = 86_400_000;
+    const day = Math.floor(Date.now() / DAY);
+    // Sessions of a day long ago (saved then with their lifetime): that day's set is what holds them.
+    const longAgo = (day - 40) * DAY;
+    await addToAccountSessions(subject.store!, 'acc-busy', 's-old', 0.05, longAgo);
+    await addToAccountSessions(subject.store!, 'acc-busy', 's-new', 600);
+    // Read on the day itself, it is there; the set expires with its session.
+    expect(await accountSessionsIndex(subject.store!, { sessionSeconds: 86_400, now: () => longAgo }).read('acc-busy')).toEqual(['s-old']);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(await subject.store!.readIndex(oidcAccountSessionsKey('acc-busy', day - 40))).toEqual([]);
+    // Today's reader looks back only as far as a session can live (one day here, so today and yesterday).
+    expect(await accountSessionsIndex(subject.store!, { sessionSeconds: 86_400 }).read('acc-busy')).toEqual(['s-new']);
   });
 
   it('consume() marks once: the second and any concurrent consume throw invalid_grant', async () => {
