@@ -115,6 +115,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
     findAccount: createFindAccount(accounts),
     renderPage,
     mfaPrompt: createMfaPrompt({ devices: secondFactor.devices }),
+    backChannelLogouts: mailQueue,
   };
   const buildProvider = (keys: Config['jwks']) => {
     const built = createProvider(config, hooks, keys);

@@ -15,7 +15,7 @@ import { createDurableMailQueue, mailQueueLocation } from './mail/durable-mail-q
 import { createInProcessMailQueue, type MailQueue } from './mail/mail-queue.ts';
 import { startMailWorker, type MailWorker } from './mail/mail-worker.ts';
 import { createSmtpMailer, type Mailer } from './mail/mailer.ts';
-import { instrumentDelivery } from './observability/instrument.ts';
+import { instrumentDelivery, reportDeliveryFailure } from './observability/instrument.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { createRequestObserver } from './observability/observe-requests.ts';
 import { createOpsRouter } from './observability/ops-router.ts';
@@ -71,11 +71,8 @@ export async function createSesame({ config, logger, role = 'web' }: CreateSesam
   const devOutbox = config.mail.smtpUrl ? undefined : createDevOutbox({ log: (mail) => logger.info({ to: mail.to, subject: mail.subject, text: mail.text }, 'dev outbox: mail') });
   // One SMTP connection per mail in flight: a slot of the worker never waits for another's connection.
   const mailer: Mailer = devOutbox ?? createSmtpMailer({ smtpUrl: config.mail.smtpUrl!, from: config.mail.from, maxConnections: config.mailQueue.concurrency });
-  const deliver = instrumentDelivery(createMailDelivery({ config, store, mailer }), metrics);
-  const onMailFailure = (error: unknown, attempt: number, final: boolean) => {
-    if (final) metrics.mailsFailed.inc();
-    logger[final ? 'error' : 'warn']({ err: (error as Error).message, attempt }, final ? 'sign-in mail failed for good' : 'sign-in mail failed, will retry');
-  };
+  const deliver = instrumentDelivery(createMailDelivery({ config, store, mailer }), metrics, logger);
+  const onDeliveryFailure = reportDeliveryFailure({ metrics, logger });
 
   let mailQueue: MailQueue | undefined;
   let worker: MailWorker | undefined;
@@ -96,7 +93,7 @@ export async function createSesame({ config, logger, role = 'web' }: CreateSesam
         secretBox,
         deliver,
         concurrency: config.mailQueue.concurrency,
-        onFailure: onMailFailure,
+        onFailure: onDeliveryFailure,
         onConnectionError: (error) => logger.debug({ err: error.message }, 'mail worker: redis connection error'),
       });
     }
@@ -106,7 +103,7 @@ export async function createSesame({ config, logger, role = 'web' }: CreateSesam
       retries: config.mailQueue.attempts - 1,
       backoffMs: (attempt) => Math.min(config.mailQueue.backoffMs * 2 ** (attempt - 1), 60_000),
       concurrency: config.mailQueue.concurrency,
-      onError: (error, _job, attempt, final) => onMailFailure(error, attempt, final),
+      onError: onDeliveryFailure,
     });
   }
 

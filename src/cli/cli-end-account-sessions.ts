@@ -1,6 +1,7 @@
 import type { Accounts } from '../accounts/accounts.ts';
 import type { SecondFactor } from '../auth/second-factor.ts';
 import type { Config } from '../config/config-schema.ts';
+import type { MailQueue } from '../mail/mail-queue.ts';
 import { CookieKeys } from '../http/cookie-keys.ts';
 import { createProvider } from '../oidc/create-provider.ts';
 import { createEndAccountSessions, type EndAccountSessions } from '../oidc/end-account-sessions.ts';
@@ -15,13 +16,14 @@ import type { Store } from '../store/store.ts';
  * endAccountSessions for the CLI: the same oidc-provider configuration the servers run (clients,
  * signing keys, registered-address fetch), built only when an account with sessions is signed
  * out, so that `user list` and the like never read the keys. The keys are read, never written
- * (readSigningKeys): the CLI must not seed or restore the servers' key set.
+ * (readSigningKeys): the CLI must not seed or restore the servers' key set. The logout tokens go
+ * on the servers' durable queue, as the CLI's security notices do.
  */
-export function createCliEndAccountSessions({ config, store, accounts, secondFactor }: { config: Readonly<Config>; store: Store; accounts: Accounts; secondFactor: SecondFactor }): EndAccountSessions {
+export function createCliEndAccountSessions({ config, store, accounts, secondFactor, mailQueue }: { config: Readonly<Config>; store: Store; accounts: Accounts; secondFactor: SecondFactor; mailQueue: MailQueue }): EndAccountSessions {
   let built: EndAccountSessions | undefined;
   return async (accountId, options) => {
     // An account signed in nowhere needs no provider, nor its keys.
-    if (!built && (await accountSessionsIndex(store, { sessionSeconds: config.ttl.sessionSeconds }).read(accountId)).length === 0) return { sessionsEnded: 0, noticesSent: 0, delivered: Promise.resolve([]) };
+    if (!built && (await accountSessionsIndex(store, { sessionSeconds: config.ttl.sessionSeconds }).read(accountId)).length === 0) return { sessionsEnded: 0, backChannelLogouts: [] };
     if (!built) {
       const jwks = await readSigningKeys({ config, store });
       if (!jwks) throw new Error('cannot sign logout tokens: no signing keys in Redis and JWKS_FILE is not set');
@@ -34,6 +36,8 @@ export function createCliEndAccountSessions({ config, store, accounts, secondFac
           renderPage: async () => {},
           mfaPrompt: createMfaPrompt({ devices: secondFactor.devices }),
           cookieKeys: new CookieKeys(config.cookieKeys),
+          // The servers' workers send them, count them and retry them: the CLI only queues.
+          backChannelLogouts: mailQueue,
         },
         jwks,
       );

@@ -57,7 +57,8 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${names} ${differences.length > 1 ? 'are' : 'is'} not what the Sesame servers on this Redis use: run the CLI with the servers' settings (npm run cli reads .env, as npm start does). Nothing was changed.\n`);
     return 2;
   }
-  // Notices go on the durable queue that every Sesame worker sends from: the CLI sends no mail itself.
+  // Notices and logout tokens go on the durable queue that every Sesame worker sends from: the CLI
+  // sends no mail and calls no app itself.
   const mailQueue = createDurableMailQueue({ connection: redis!, ...mailQueueLocation(config), attempts: config.mailQueue.attempts, backoffMs: config.mailQueue.backoffMs });
   try {
     const accounts = createAccounts({ store });
@@ -67,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
         ? await runKeysCommand(args, { keySets: createKeySetStore(store), box: signingKeysBox(config), policy: keyRotationPolicy(config), seedJwks: config.jwks })
         : await runUserCommand(args, {
             accounts,
-            endAccountSessions: createCliEndAccountSessions({ config, store, accounts, secondFactor }),
+            endAccountSessions: createCliEndAccountSessions({ config, store, accounts, secondFactor, mailQueue }),
             removeSecondFactor: secondFactor.remove,
             lockouts: { signInCodes: createSignInLockout({ store, config }), secondFactor: secondFactor.lockout },
             notices: createSecurityNotices({ mailQueue }),

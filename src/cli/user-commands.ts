@@ -3,7 +3,7 @@ import { parseEmailAddress } from '../auth/email-address.ts';
 import type { RemoveSecondFactor } from '../auth/second-factor-removal.ts';
 import type { Lockout } from '../auth/lockout.ts';
 import type { SecurityNotices } from '../mail/security-notices.ts';
-import type { BackChannelOutcome, EndAccountSessions } from '../oidc/end-account-sessions.ts';
+import type { BackChannelNotice, EndAccountSessions } from '../oidc/end-account-sessions.ts';
 
 /** Who made a change, as the account holder's notice names it. */
 export const ADMINISTRATOR_DEVICE = 'your administrator, from the command line';
@@ -22,6 +22,7 @@ export const USER_USAGE = `Usage: npm run cli -- user <command>
                       they sign in with email again
   user sign-out EMAIL end every session and token of the account (every browser, every app);
                       apps with a backchannel_logout_uri get a logout token
+                      (queued: the servers' mail workers send it)
   user unlock EMAIL   lift the locks after too many wrong codes (email codes and authenticator codes)`;
 
 const usage = (message: string): CommandResult => ({ ok: false, exitCode: 2, message: `${message}\n${USER_USAGE}` });
@@ -36,10 +37,10 @@ export async function runUserCommand(
    * Ends the account's browser sessions and waits for its apps' answers to the logout tokens
    * (2.5 s at most each), so the operator reads in the output which apps were told.
    */
-  async function endSessions(accountId: string, done: string): Promise<{ ok: true; output: { sessionsEnded: number; backChannelLogouts: BackChannelOutcome[] } } | (CommandResult & { ok: false })> {
+  async function endSessions(accountId: string, done: string): Promise<{ ok: true; output: { sessionsEnded: number; backChannelLogouts: BackChannelNotice[] } } | (CommandResult & { ok: false })> {
     try {
-      const { sessionsEnded, delivered } = await endAccountSessions(accountId);
-      return { ok: true, output: { sessionsEnded, backChannelLogouts: await delivered } };
+      const { sessionsEnded, backChannelLogouts } = await endAccountSessions(accountId);
+      return { ok: true, output: { sessionsEnded, backChannelLogouts } };
     } catch (error) {
       // What is done stays done (and the account's stamp already refuses its sessions and tokens):
       // the operator learns what is missing, and running the command again retries it.

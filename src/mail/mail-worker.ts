@@ -13,8 +13,8 @@ export interface MailWorkerOptions {
   secretBox: SecretBox;
   deliver: (job: MailJob) => Promise<unknown>;
   concurrency: number;
-  /** Called for each failed attempt; `final` when no retry is left. */
-  onFailure?: (error: Error, attempt: number, final: boolean) => void;
+  /** Called for each failed attempt; `final` when no retry is left. `job` is undefined where it could not be read. */
+  onFailure?: (error: Error, job: MailJob | undefined, attempt: number, final: boolean) => void;
   onConnectionError?: (error: Error) => void;
 }
 
@@ -25,10 +25,11 @@ export interface MailWorker {
 
 /** Takes mail off the durable queue and sends it; several workers in several processes can share one queue. */
 export function startMailWorker({ connection, prefix, secretBox, deliver, concurrency, onFailure = () => {}, onConnectionError = () => {} }: MailWorkerOptions): MailWorker {
+  const open = (job: Job<SealedMailJob>) => JSON.parse(secretBox.open(job.data.sealed, MAIL_JOB_ASSOCIATED_DATA)) as MailJob;
   const worker = new Worker<SealedMailJob>(
     MAIL_QUEUE_NAME,
     async (job: Job<SealedMailJob>) => {
-      const mail = JSON.parse(secretBox.open(job.data.sealed, MAIL_JOB_ASSOCIATED_DATA)) as MailJob;
+      const mail = open(job);
       try {
         await deliver(mail);
       } catch (error) {
@@ -49,7 +50,11 @@ export function startMailWorker({ connection, prefix, secretBox, deliver, concur
   worker.on('failed', (job, error) => {
     if (!job) return;
     const attempts = job.opts.attempts ?? 1;
-    onFailure(error, job.attemptsMade, job.attemptsMade >= attempts || error instanceof UnrecoverableError);
+    let mail: MailJob | undefined;
+    try {
+      mail = open(job);
+    } catch {}
+    onFailure(error, mail, job.attemptsMade, job.attemptsMade >= attempts || error instanceof UnrecoverableError);
   });
   worker.on('error', onConnectionError);
   return {

@@ -2,6 +2,7 @@ import type Provider from 'oidc-provider';
 import type { SignInCodes } from '../auth/sign-in-codes.ts';
 import type { Logger } from '../logger.ts';
 import type { DeliverMail } from '../mail/deliver-mail.ts';
+import type { MailJob } from '../mail/mail-job.ts';
 import type { MailQueue } from '../mail/mail-queue.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -20,29 +21,51 @@ export function instrumentSignInCodes(signInCodes: SignInCodes, metrics: Metrics
   };
 }
 
-/** Counts mails accepted by the queue. */
+/** Counts mails accepted by the queue (logout tokens are counted by the provider's events, below). */
 export function instrumentMailQueue(queue: MailQueue, metrics: Metrics): MailQueue {
   return {
     ...queue,
     async enqueue(job, options) {
       await queue.enqueue(job, options);
-      metrics.mailsQueued.inc();
+      if (job.kind !== 'backchannel-logout') metrics.mailsQueued.inc();
     },
   };
 }
 
-/** Counts each delivery attempt's outcome; a failed attempt rethrows so the queue retries it. */
-export function instrumentDelivery(deliver: DeliverMail, metrics: Metrics): DeliverMail {
+/**
+ * Counts each delivery attempt's outcome; a failed attempt rethrows so the queue retries it. A
+ * logout token that reached its app is logged too: the operator looks for the app that missed one.
+ */
+export function instrumentDelivery(deliver: DeliverMail, metrics: Metrics, logger: Logger): DeliverMail {
   return async (job) => {
     try {
       const outcome = await deliver(job);
-      if (outcome === 'sent') metrics.mailsSent.inc();
+      if (job.kind === 'backchannel-logout') {
+        const delivered = outcome === 'delivered';
+        metrics.backchannelLogouts.inc({ client_id: job.clientId, result: delivered ? 'delivered' : 'dropped' });
+        logger.info({ clientId: job.clientId }, delivered ? 'back-channel logout delivered' : 'back-channel logout dropped: the app or its back-channel address is no longer registered');
+      } else if (outcome === 'sent') metrics.mailsSent.inc();
       else metrics.mailsSkipped.inc({ reason: outcome.replaceAll('-', '_') });
       return outcome;
     } catch (error) {
-      metrics.mailSendFailures.inc();
+      if (job.kind !== 'backchannel-logout') metrics.mailSendFailures.inc();
       throw error;
     }
+  };
+}
+
+/** What the queue reports of a failed attempt: logged, and counted when no attempt is left. */
+export function reportDeliveryFailure({ metrics, logger }: { metrics: Metrics; logger: Logger }) {
+  return (error: unknown, job: MailJob | undefined, attempt: number, final: boolean) => {
+    if (job?.kind === 'backchannel-logout') {
+      if (final) metrics.backchannelLogouts.inc({ client_id: job.clientId, result: 'failed' });
+      const line = { clientId: job.clientId, attempt, reason: describeFailure(error as Error) };
+      if (final) logger.warn(line, 'back-channel logout failed: the app may still show this person as signed in');
+      else logger.info(line, 'back-channel logout failed, will retry');
+      return;
+    }
+    if (final) metrics.mailsFailed.inc();
+    logger[final ? 'error' : 'warn']({ err: (error as Error).message, attempt }, final ? 'sign-in mail failed for good' : 'sign-in mail failed, will retry');
   };
 }
 
@@ -72,18 +95,20 @@ export function observeProvider(provider: Provider, { metrics, logger }: { metri
     const clientId = route === 'token' || route === 'revocation' ? ctx.oidc?.client?.clientId : undefined;
     logger.info({ requestId: ctx.state?.requestId, route, grantId, clientId }, route === 'token' ? 'grant revoked: a code or refresh token was used twice' : 'grant revoked');
   });
-  // An app that missed the notice still holds its own session for this person: the operator should know which.
-  // Also emitted by a sign-out everywhere (oidc/end-account-sessions.ts), after its request has
-  // answered or from the CLI, where there is no request at all: ctx may be undefined.
+  // Sign-outs queue a logout token per app (oidc/queued-back-channel-logout.ts); the mail worker
+  // reports what became of each (instrumentDelivery, reportDeliveryFailure). Also emitted by a
+  // sign-out everywhere (oidc/end-account-sessions.ts), from the CLI too, where there is no
+  // request at all: ctx may be undefined.
   type BackchannelContext = { state?: { requestId?: string } } | undefined;
   type BackchannelClient = { clientId: string };
   provider.on('backchannel.success', (ctx: BackchannelContext, client: BackchannelClient) => {
-    metrics.backchannelLogouts.inc({ client_id: client.clientId, result: 'delivered' });
-    logger.info({ requestId: ctx?.state?.requestId, clientId: client.clientId }, 'back-channel logout delivered');
+    metrics.backchannelLogouts.inc({ client_id: client.clientId, result: 'queued' });
+    logger.info({ requestId: ctx?.state?.requestId, clientId: client.clientId }, 'back-channel logout queued');
   });
+  // An app that missed the notice still holds its own session for this person: the operator should know which.
   provider.on('backchannel.error', (ctx: BackchannelContext, error: Error, client: BackchannelClient) => {
     metrics.backchannelLogouts.inc({ client_id: client.clientId, result: 'failed' });
-    logger.warn({ requestId: ctx?.state?.requestId, clientId: client.clientId, reason: describeFailure(error) }, 'back-channel logout failed: the app may still show this person as signed in');
+    logger.warn({ requestId: ctx?.state?.requestId, clientId: client.clientId, reason: describeFailure(error) }, 'back-channel logout could not be queued: the app may still show this person as signed in');
   });
   provider.on('server_error', (ctx: { state?: { requestId?: string }; path?: string }, error: Error) => {
     logger.error({ err: error, requestId: ctx.state?.requestId, path: ctx.path }, 'oidc-provider server error');

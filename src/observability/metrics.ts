@@ -67,7 +67,7 @@ export function createMetrics() {
   const mailTransportUp = new Gauge({ name: 'sesame_mail_transport_up', help: '1 when the last check (at start, then at /readyz probes) reached the mail transport, else 0. Absent where this process sends no mail.', registers: [registry] });
   const backchannelLogouts = new Counter({
     name: 'sesame_backchannel_logouts_total',
-    help: 'Back-channel logout notices sent to apps when someone signed out, or an account was signed out everywhere or deleted on the account page, by app and result (delivered: the app answered 200 or 204; failed: any other answer, an error or no answer within 2.5 s).',
+    help: 'Back-channel logout tokens for apps whose users signed out (in the browser, everywhere, or with their account deleted), by app and result: queued (on the durable queue, when the sign-out happened), delivered (the app answered 200 or 204), failed (given up: the app refused it with a 4xx, or was unreachable until its attempts or the token ran out; or it could not be queued), dropped (the app was no longer registered when its turn came).',
     labelNames: ['client_id', 'result'] as const,
     registers: [registry],
   });

@@ -2,6 +2,7 @@ import Provider, { type Configuration } from 'oidc-provider';
 import type { Config } from '../config/config-schema.ts';
 import type { ProviderHooks } from './provider-config.ts';
 import { providerConfig } from './provider-config.ts';
+import { queueBackChannelLogouts } from './queued-back-channel-logout.ts';
 import { withInProcessSigning } from '../signing-keys/in-process-signing-key.ts';
 
 /** `jwks`: the keys to sign with, when they come from the shared key set rather than JWKS_FILE. */
@@ -11,5 +12,6 @@ export function createProvider(config: Readonly<Config>, hooks: ProviderHooks, j
   // cookies, and Secure cookies need it to see https from X-Forwarded-Proto behind a TLS proxy.
   provider.proxy = config.trustProxy;
   provider.maxIpsCount = 1;
+  queueBackChannelLogouts(provider, hooks.backChannelLogouts);
   return provider;
 }

@@ -3,37 +3,32 @@ import { errors, type Client, type Session } from 'oidc-provider';
 import type { Store } from '../store/store.ts';
 import { accountSessionsIndex } from './account-sessions-index.ts';
 
-/** What became of one app's logout token: `delivered` when it answered 200 or 204 within 2.5 s. */
-export type BackChannelOutcome = { clientId: string; result: 'delivered' } | { clientId: string; result: 'failed'; reason: string };
+/** What became of one app's logout token here: on the durable queue, for the mail worker to send (and retry). */
+export type BackChannelNotice = { clientId: string; result: 'queued' } | { clientId: string; result: 'failed'; reason: string };
 
 export interface EndedSessions {
   /** How many of the account's browser sessions were ended. */
   sessionsEnded: number;
-  /** How many logout tokens are on their way (one per app per session, for apps with a `backchannel_logout_uri`). */
-  noticesSent: number;
-  /**
-   * Settles when every app has answered, failed or timed out (the library's 2.5 s); never rejects.
-   * A request does not wait for it: an app's slow endpoint must not hold up the person's page.
-   */
-  delivered: Promise<BackChannelOutcome[]>;
+  /** One per app per session, for apps with a `backchannel_logout_uri`. */
+  backChannelLogouts: BackChannelNotice[];
 }
 
 export type EndAccountSessions = (accountId: string, options?: { ctx?: unknown }) => Promise<EndedSessions>;
 
-// Client#backchannelLogout is the library's (lib/models/client.js), but its types leave it out.
+// Client#backchannelLogout (oidc/queued-back-channel-logout.ts puts the token on the queue); the library's types leave it out.
 type NotifiableClient = Client & { backchannelLogout(sub: string, sid: string | undefined): Promise<void> };
 
 /**
  * Ends every browser session of an account, as a sign-out of Sesame in each of those browsers
  * would, and tells the apps (OpenID Connect Back-Channel Logout 1.0): for each session, each app
  * that signed in through it and registered a `backchannel_logout_uri` gets a logout token with the
- * session's `sid` for that app. The tokens are the library's own (Client#backchannelLogout, as its
- * end_session action sends them), through the same registered-address fetch, and reported through
- * the same `backchannel.success` / `backchannel.error` events.
+ * session's `sid` for that app. The tokens are the ones the library's end_session action makes
+ * (Client#backchannelLogout), queued the same way (the mail worker sends them, retrying an app that
+ * is down), and reported through the same `backchannel.success` / `backchannel.error` events.
  *
  * Used by every account-wide sign-out (a change of address, `user sign-out`, `user reset-mfa`) and
- * by deleting an account. The store work is done when this resolves; only the calls to the apps
- * go on after it (`delivered`).
+ * by deleting an account. When this resolves the sessions are gone and the tokens queued; nothing
+ * here waits for an app.
  *
  * The grants are left to the caller's own rule: the account's stamp (`signedOutAt`, or its removal)
  * already refuses every token issued before it, offline_access ones included.
@@ -60,27 +55,27 @@ export function createEndAccountSessions({ store, provider, sessionSeconds }: { 
     );
     // Every entry read, on every day it was saved: ended now, or ended before.
     await index.forget(accountId, ids);
-    // Nobody awaits this in a request: a listener's throw must not become an unhandled rejection.
+    // A listener's throw must not undo a sign-out that already happened.
     const emit = (...args: Parameters<Provider['emit']>) => {
       try {
         provider.emit(...args);
       } catch {}
     };
-    const delivered = Promise.all(
+    const backChannelLogouts = await Promise.all(
       notices.map(({ client, sid }) =>
         client.backchannelLogout(accountId, sid).then(
-          (): BackChannelOutcome => {
+          (): BackChannelNotice => {
             emit('backchannel.success', ctx, client, accountId, sid);
-            return { clientId: client.clientId, result: 'delivered' };
+            return { clientId: client.clientId, result: 'queued' };
           },
-          (error: Error): BackChannelOutcome => {
+          (error: Error): BackChannelNotice => {
             emit('backchannel.error', ctx, error, client, accountId, sid);
             return { clientId: client.clientId, result: 'failed', reason: error.message };
           },
         ),
       ),
     );
-    return { sessionsEnded, noticesSent: notices.length, delivered };
+    return { sessionsEnded, backChannelLogouts };
   };
 }
 

@@ -5,6 +5,7 @@ import { demoClient } from '../dev/demo-client.ts';
 import type { CookieKeys } from '../http/cookie-keys.ts';
 import { SignInExpired } from '../http/errors.ts';
 import { backToApp } from '../interaction/app-address.ts';
+import type { MailQueue } from '../mail/mail-queue.ts';
 import { clientDisplayName } from '../interaction/client-name.ts';
 import { ACR_EMAIL, ACR_MFA } from './acr.ts';
 import { loadExistingGrant } from './implied-grant.ts';
@@ -23,6 +24,8 @@ export interface ProviderHooks {
   mfaPrompt: interactionPolicy.Prompt;
   /** Signs the provider's cookies; the same object signs Koa's (app.keys), so both read each other's. */
   cookieKeys: CookieKeys;
+  /** Where logout tokens for the apps go (oidc/queued-back-channel-logout.ts): the durable queue the mail worker sends from. */
+  backChannelLogouts: Pick<MailQueue, 'enqueue'>;
 }
 
 /** oidc-provider configuration derived from Sesame's Config; no I/O here. */

@@ -13,7 +13,9 @@ import { FIRST_PARTY_CLIENT, MACHINE_CLIENT, SERVER_APP_CLIENT, TEST_CLIENT } fr
 import { useSesame } from '../helpers/use-sesame.ts';
 
 // The apps' back-channel endpoints: one server on a loopback port (a private address, as an app
-// beside Sesame in a compose network would be), answering each path with the status it is told.
+// beside Sesame in a compose network would be), answering each path with the status it is told:
+// `answers` for every call, `failFirst` for the next few calls only. While `hold` is set, answers
+// wait for it.
 interface Notice {
   path: string;
   contentType: string | undefined;
@@ -21,19 +23,31 @@ interface Notice {
 }
 const notices: Notice[] = [];
 const answers = new Map<string, number>();
+const failFirst = new Map<string, { times: number; status: number }>();
+let hold: Promise<void> | undefined;
 const receiver = createServer((request: IncomingMessage, response) => {
   let body = '';
   request.on('data', (chunk) => (body += chunk));
-  request.on('end', () => {
+  request.on('end', async () => {
     const path = request.url ?? '';
     notices.push({ path, contentType: request.headers['content-type'], logoutToken: new URLSearchParams(body).get('logout_token') });
-    response.statusCode = answers.get(path) ?? 200;
+    await hold;
+    const failing = failFirst.get(path);
+    if (failing && failing.times > 0) {
+      failing.times--;
+      response.statusCode = failing.status;
+    } else {
+      response.statusCode = answers.get(path) ?? 200;
+    }
     response.end();
   });
 });
 await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
 const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-afterAll(() => new Promise<void>((resolve) => receiver.close(() => resolve())));
+afterAll(async () => {
+  receiver.closeAllConnections();
+  await new Promise<void>((resolve) => receiver.close(() => resolve()));
+});
 
 const NOTIFIED_APP: ClientRegistration = {
   ...TEST_CLIENT,
@@ -95,6 +109,7 @@ describe('back-channel logout (OpenID Connect Back-Channel Logout 1.0)', () => {
     const done = await logOut(browser, rawIdToken, { everywhere: true });
     expect(done.status).toBe(200);
     expect(done.html).toContain('You signed out of Sesame on this browser');
+    await running.sesame.mailIdle();
 
     const [notified] = noticesFor('notified-app');
     const [other] = noticesFor('other-app');
@@ -130,30 +145,84 @@ describe('back-channel logout (OpenID Connect Back-Channel Logout 1.0)', () => {
     const { browser, rawIdToken } = await signInToBothApps('leaving-one-app@example.com');
     const done = await logOut(browser, rawIdToken, { everywhere: false });
     expect(done.html).toContain('You are still signed in to Sesame on this browser');
+    await running.sesame.mailIdle();
     expect(noticesFor('notified-app')).toHaveLength(1);
     expect(noticesFor('other-app')).toHaveLength(0);
   });
 
-  it('an app that refuses or cannot be reached does not stop the sign-out; the operator hears which app missed it', async () => {
+  it('the sign-out page does not wait for the apps: their tokens are queued, and sent once it has answered', async () => {
     notices.length = 0;
-    answers.set('/notified-app/logout', 500);
+    const { browser, rawIdToken } = await signInToBothApps('not-waiting@example.com');
+    let release = () => {};
+    hold = new Promise((resolve) => (release = resolve));
     try {
-      const { browser, rawIdToken } = await signInToBothApps('app-down@example.com');
+      // Neither app answers until the page is back.
+      const done = await logOut(browser, rawIdToken, { everywhere: true });
+      expect(done.html).toContain('You signed out of Sesame on this browser');
+    } finally {
+      hold = undefined;
+      release();
+    }
+    await running.sesame.mailIdle();
+    expect(noticesFor('notified-app')).toHaveLength(1);
+    expect(noticesFor('other-app')).toHaveLength(1);
+  });
+
+  it('an app that is down when someone signs out gets the same token again until it answers; the operator sees the retries', async () => {
+    notices.length = 0;
+    const logBefore = logLines.length;
+    failFirst.set('/notified-app/logout', { times: 2, status: 503 });
+    try {
+      const { browser, rawIdToken } = await signInToBothApps('app-down-for-a-while@example.com');
+      const done = await logOut(browser, rawIdToken, { everywhere: true });
+      expect(done.html).toContain('You signed out of Sesame on this browser');
+      // The session is gone at once: the next sign-in asks for an email.
+      const pending = await running.rp.startAuthorization();
+      expect((await browser.navigate(pending.url)).html).toContain('name="email"');
+      await running.sesame.mailIdle();
+    } finally {
+      failFirst.delete('/notified-app/logout');
+    }
+    // Two refusals, then the third attempt: one token, sent three times (an app that got it twice sees the same jti).
+    const tokens = noticesFor('notified-app').map((notice) => notice.logoutToken);
+    expect(tokens).toHaveLength(3);
+    expect(new Set(tokens).size).toBe(1);
+    await jwtVerify(tokens[0]!, jwks(), { issuer: running.sesame.url, audience: NOTIFIED_APP.client_id, typ: 'logout+jwt' });
+    expect(noticesFor('other-app')).toHaveLength(1);
+    const lines = logLines.slice(logBefore).filter((line) => String(line.msg).startsWith('back-channel logout'));
+    expect(lines.filter((line) => line.clientId === NOTIFIED_APP.client_id).map((line) => [line.msg, line.attempt])).toEqual([
+      ['back-channel logout queued', undefined],
+      ['back-channel logout failed, will retry', 1],
+      ['back-channel logout failed, will retry', 2],
+      ['back-channel logout delivered', undefined],
+    ]);
+    expect(lines.find((line) => line.msg === 'back-channel logout failed, will retry')).toMatchObject({ reason: expect.stringContaining('503') });
+  });
+
+  it('an app that refuses the token is not asked again, and does not stop the sign-out; the operator hears which app missed it', async () => {
+    notices.length = 0;
+    const logBefore = logLines.length;
+    answers.set('/notified-app/logout', 400);
+    try {
+      const { browser, rawIdToken } = await signInToBothApps('app-refuses@example.com');
       const done = await logOut(browser, rawIdToken, { everywhere: true });
       expect(done.status).toBe(200);
       expect(done.html).toContain('You signed out of Sesame on this browser');
-      // The session is gone all the same: the next sign-in asks for an email.
-      const pending = await running.rp.startAuthorization();
-      expect((await browser.navigate(pending.url)).html).toContain('name="email"');
+      await running.sesame.mailIdle();
     } finally {
       answers.delete('/notified-app/logout');
     }
+    // A 400 says the app could not validate it: the same token again would be refused again.
+    expect(noticesFor('notified-app')).toHaveLength(1);
     expect(noticesFor('other-app')).toHaveLength(1);
-    const failure = logLines.find((line) => line.msg === 'back-channel logout failed: the app may still show this person as signed in');
-    expect(failure).toMatchObject({ clientId: NOTIFIED_APP.client_id, reason: expect.stringContaining('500') });
-    expect(logLines.some((line) => line.msg === 'back-channel logout delivered' && line.clientId === OTHER_APP.client_id)).toBe(true);
+    const failure = logLines.slice(logBefore).find((line) => line.msg === 'back-channel logout failed: the app may still show this person as signed in');
+    expect(failure).toMatchObject({ clientId: NOTIFIED_APP.client_id, attempt: 1, reason: expect.stringContaining('400') });
+    expect(logLines.slice(logBefore).some((line) => line.msg === 'back-channel logout delivered' && line.clientId === OTHER_APP.client_id)).toBe(true);
     const metrics = await (await fetch(`${running.sesame.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
     expect(metrics).toMatch(/sesame_backchannel_logouts_total\{client_id="test-app",result="failed"\} [1-9]/);
+    expect(metrics).toMatch(/sesame_backchannel_logouts_total\{client_id="test-app",result="queued"\} [1-9]/);
     expect(metrics).toMatch(/sesame_backchannel_logouts_total\{client_id="server-app",result="delivered"\} [1-9]/);
+    // Logout tokens are not mail: the mail counters did not move for them.
+    expect(metrics).not.toMatch(/sesame_mail_send_failures_total [1-9]/);
   });
 });

@@ -1,14 +1,17 @@
 import { describe, expect, it } from '@jest/globals';
 import { createInProcessMailQueue } from '../../src/mail/mail-queue.ts';
+import type { MailJob } from '../../src/mail/mail-job.ts';
+import { PermanentFailure } from '../../src/mail/permanent-rejection.ts';
 import type { SignInMailJob } from '../../src/mail/sign-in-mail-job.ts';
 
 const job = (to: string): SignInMailJob => ({ kind: 'sign-in', to, clientName: 'App', link: 'http://x/interaction/u/link?t=x', code: '123456', expiresAt: new Date().toISOString() });
+const to = (j: MailJob) => (j as SignInMailJob).to;
 const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 describe('in-process mail queue', () => {
   it('does not start a job before its notBefore settles (the answer that queued it has left), and idle() waits for it', async () => {
     const delivered: string[] = [];
-    const queue = createInProcessMailQueue({ deliver: async (j) => void delivered.push(j.to) });
+    const queue = createInProcessMailQueue({ deliver: async (j) => void delivered.push(to(j)) });
     let answerLeft!: () => void;
     await queue.enqueue(job('held@example.com'), { notBefore: new Promise<void>((resolve) => (answerLeft = resolve)) });
     await queue.enqueue(job('free@example.com'));
@@ -30,23 +33,25 @@ describe('in-process mail queue', () => {
       'gone@example.com': Object.assign(new Error('550 5.1.1 No such user'), { responseCode: 550, command: 'RCPT TO' }),
       'busy@example.com': Object.assign(new Error('451 4.3.0 Try again later'), { responseCode: 451, command: 'RCPT TO' }),
       'sender@example.com': Object.assign(new Error('553 sender rejected'), { responseCode: 553, command: 'MAIL FROM' }),
+      // What a delivery throws when it knows trying again cannot help (an app refusing a logout token).
+      'refused@example.com': new PermanentFailure('expected 200 OK, got: 400 Bad Request'),
     };
     const queue = createInProcessMailQueue({
-      deliver: async (j) => { throw refusals[j.to]!; },
+      deliver: async (j) => { throw refusals[to(j)]!; },
       retries: 2,
       backoffMs: () => 1,
-      onError: (_error, j, attempt, final) => void attempts.push({ to: j.to, attempt, final }),
+      onError: (_error, j, attempt, final) => void attempts.push({ to: to(j), attempt, final }),
     });
     for (const to of Object.keys(refusals)) await queue.enqueue(job(to));
     await queue.idle();
     const finalAttempt = (to: string) => attempts.filter((a) => a.to === to).find((a) => a.final)?.attempt;
-    expect(Object.keys(refusals).map((to) => [to, finalAttempt(to)])).toEqual([['gone@example.com', 1], ['busy@example.com', 3], ['sender@example.com', 3]]);
+    expect(Object.keys(refusals).map((to) => [to, finalAttempt(to)])).toEqual([['gone@example.com', 1], ['busy@example.com', 3], ['sender@example.com', 3], ['refused@example.com', 1]]);
     await queue.close();
   });
 
   it('a notBefore that fails still lets the job go out', async () => {
     const delivered: string[] = [];
-    const queue = createInProcessMailQueue({ deliver: async (j) => void delivered.push(j.to) });
+    const queue = createInProcessMailQueue({ deliver: async (j) => void delivered.push(to(j)) });
     await queue.enqueue(job('after-error@example.com'), { notBefore: Promise.reject(new Error('connection reset')) });
     await queue.idle();
     expect(delivered).toEqual(['after-error@example.com']);

@@ -1,0 +1,50 @@
+import { STATUS_CODES } from 'node:http';
+import type { Configuration } from 'oidc-provider';
+import type { ClientRegistration } from '../config/config-schema.ts';
+import { PermanentFailure } from '../mail/permanent-rejection.ts';
+import type { BackChannelLogoutJob } from './back-channel-logout-job.ts';
+import { registeredOutboundFetch } from './registered-outbound-fetch.ts';
+
+/** `delivered`: the app answered 200 or 204. `app-gone`: the app, or its back-channel address, is no longer registered. */
+export type BackChannelOutcome = 'delivered' | 'app-gone';
+
+// Answers that may change if asked again later; any other 4xx, and any 3xx, will not.
+const RETRYABLE_CLIENT_ERRORS = new Set([408, 425, 429]);
+
+/**
+ * Posts a queued logout token to the app, at the address registered for it now (an app removed
+ * from the clients file since is not called). A refusal the app would repeat (a 4xx: it could not
+ * validate the token; a redirect, never followed) fails at once; no answer, a 5xx, a timeout or a
+ * refused connection is retried by the queue until the token expires.
+ */
+export function createBackChannelLogoutDelivery({
+  clients,
+  now = Date.now,
+  timeoutMs = 5000,
+  fetch = registeredOutboundFetch(clients),
+}: {
+  clients: readonly ClientRegistration[];
+  now?: () => number;
+  timeoutMs?: number;
+  fetch?: NonNullable<Configuration['fetch']>;
+}) {
+  return async function deliverBackChannelLogout(job: BackChannelLogoutJob): Promise<BackChannelOutcome> {
+    const address = clients.find((client) => client.client_id === job.clientId)?.backchannel_logout_uri;
+    if (typeof address !== 'string') return 'app-gone';
+    if (job.expiresAt * 1000 <= now()) throw new PermanentFailure('the logout token expired before the app accepted it');
+    const response = await fetch(new URL(address), {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ logout_token: job.logoutToken }),
+      signal: AbortSignal.timeout(timeoutMs),
+    } as RequestInit);
+    // The body is not read: free the connection.
+    await response.body?.cancel().catch(() => undefined);
+    const { status } = response;
+    if (status === 200 || status === 204) return 'delivered';
+    const message = `expected 200 OK from ${address}, got: ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd();
+    if (status < 500 && !RETRYABLE_CLIENT_ERRORS.has(status)) throw new PermanentFailure(message);
+    throw new Error(message);
+  };
+}
