@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import type { Account } from '../accounts/accounts.ts';
 import type { EmailChangeLimits } from '../auth/email-change-limits.ts';
 import { clientIpSubject } from '../http/client-ip.ts';
-import { fixedText } from '../http/fixed-text.ts';
+import { queryText } from '../http/outcome-query.ts';
 import { CODE_ENTRIES_LIMITED } from '../interaction/start-limit-checks.ts';
 import { utcMinute } from '../mail/mail-message.ts';
 import type { AccountDeps } from './account-deps.ts';
@@ -26,7 +26,7 @@ export function createShowEmailChangeCode({ config, emailChanges }: Pick<Account
     const account: Account = ctx.state.account;
     const pending = await emailChanges.pending(account.id);
     if (!pending) return ctx.redirect('/account/email');
-    const problem = fixedText(PROBLEMS, ctx.query.problem);
+    const problem = queryText(ctx, 'problem', PROBLEMS);
     if (problem) ctx.status = 400;
     await ctx.render('account-email-confirm', {
       to: pending.to,

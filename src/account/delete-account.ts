@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import type { Account } from '../accounts/accounts.ts';
-import { fixedText } from '../http/fixed-text.ts';
+import { queryText } from '../http/outcome-query.ts';
 import type { AccountDeps } from './account-deps.ts';
 
 /** Why the confirmation page is shown again; fixed texts, so the query string cannot put words on the page. */
@@ -12,7 +12,7 @@ const PROBLEMS = {
 export function createConfirmAccountDeletion() {
   return async function confirmAccountDeletion(ctx: Context) {
     const account: Account = ctx.state.account;
-    const problem = fixedText(PROBLEMS, ctx.query.problem);
+    const problem = queryText(ctx, 'problem', PROBLEMS);
     if (problem) ctx.status = 400;
     await ctx.render('account-delete', { email: account.email, error: problem });
   };

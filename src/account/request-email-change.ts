@@ -4,7 +4,7 @@ import type { Account } from '../accounts/accounts.ts';
 import { parseEmailAddress } from '../auth/email-address.ts';
 import type { EmailChangeLimits } from '../auth/email-change-limits.ts';
 import { clientIpSubject } from '../http/client-ip.ts';
-import { fixedText } from '../http/fixed-text.ts';
+import { queryText } from '../http/outcome-query.ts';
 import type { AccountDeps } from './account-deps.ts';
 
 /**
@@ -32,7 +32,7 @@ export function showEmailChangeProblem(ctx: Context, problem: EmailChangeProblem
 export function createShowEmailChange() {
   return async function showEmailChange(ctx: Context) {
     const account: Account = ctx.state.account;
-    const problem = fixedText(PROBLEMS, ctx.query.problem);
+    const problem = queryText(ctx, 'problem', PROBLEMS);
     if (problem) ctx.status = 400;
     await ctx.render('account-email', { email: account.email, error: problem });
   };

@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import type { Account } from '../accounts/accounts.ts';
 import { readDeviceCookie } from '../http/device-cookie.ts';
-import { fixedText } from '../http/fixed-text.ts';
+import { queryText } from '../http/outcome-query.ts';
 import type { AccountDeps } from './account-deps.ts';
 
 /** Confirmation notes after a redirect; fixed texts, so the query string cannot put words on the page. */
@@ -27,7 +27,7 @@ export function createShowAccount({ secondFactor }: Pick<AccountDeps, 'secondFac
       totp: account.totp,
       recoveryCodesLeft,
       devices: devices.map((device) => ({ ...device, current: device.handle === thisHandle })),
-      notice: fixedText(NOTICES, ctx.query.done),
+      notice: queryText(ctx, 'done', NOTICES),
     });
   };
 }

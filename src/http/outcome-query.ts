@@ -19,6 +19,16 @@ export function queryKey<K extends string>(ctx: Context, name: string, keys: rea
   return typeof value === 'string' && (keys as readonly string[]).includes(value) ? (value as K) : undefined;
 }
 
+/**
+ * The text the query parameter `name` names in the page's table of fixed texts (`?problem=same`),
+ * else undefined: the page says only what its table says. Own keys only, so that
+ * `?problem=constructor` does not find Object.prototype's.
+ */
+export function queryText(ctx: Context, name: string, texts: Readonly<Record<string, string>>): string | undefined {
+  const key = queryKey(ctx, name, Object.keys(texts));
+  return key === undefined ? undefined : texts[key];
+}
+
 /** The query parameter `name` as an integer within min..max, else undefined. */
 export function queryCount(ctx: Context, name: string, { min, max }: { min: number; max: number }): number | undefined {
   const value = ctx.query[name];
