@@ -5,7 +5,7 @@ import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { ACCOUNT_CLIENT_ID } from './account/account-client.ts';
 import { createAccountRouter } from './account/account-router.ts';
-import { clearAccountSessionCookie, createAccountSessions } from './account/account-session.ts';
+import { createAccountSessions } from './account/account-session.ts';
 import { createCodeExchange } from './account/exchange-code.ts';
 import { createAccounts } from './accounts/accounts.ts';
 import { createEmailChangeCodes } from './auth/email-change-codes.ts';
@@ -25,6 +25,7 @@ import { createErrorHandler } from './http/error-handler.ts';
 import { createHttpsOnly } from './http/https-only.ts';
 import { createIssuerHostPin } from './http/issuer-host.ts';
 import { forgetKnownAddresses } from './http/known-address-cookie.ts';
+import { cookiesAreSecure } from './http/secure-cookies.ts';
 import { createPageTemplates } from './http/page-templates.ts';
 import { createRateLimitGuard } from './http/rate-limit.ts';
 import { assignRequestId } from './http/request-id.ts';
@@ -117,6 +118,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
     mfaPrompt: createMfaPrompt({ devices: secondFactor.devices }),
     backChannelLogouts: mailQueue,
   };
+  const accountSessions = createAccountSessions({ config, accounts, csrf });
   const buildProvider = (keys: Config['jwks']) => {
     const built = createProvider(config, hooks, keys);
     observeProvider(built, { metrics, logger });
@@ -124,8 +126,8 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
     // and forgets which addresses signed in here ("Only sign out of <app>" ends just that app's).
     built.on('end_session.success', (ctx: Koa.Context & { oidc?: { params?: { logout?: unknown } } }) => {
       if (!ctx.oidc?.params?.logout) return;
-      clearAccountSessionCookie(ctx);
-      forgetKnownAddresses(ctx);
+      accountSessions.clear(ctx);
+      forgetKnownAddresses(ctx, { secure: cookiesAreSecure(config.issuer) });
     });
     return built;
   };
@@ -171,7 +173,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
     endAccountSessions: createEndAccountSessions({ store, provider, sessionSeconds: config.ttl.sessionSeconds }),
     secondFactor,
     notices,
-    sessions: createAccountSessions({ config, accounts, csrf }),
+    sessions: accountSessions,
     exchangeCode: createCodeExchange({ config, clientId: ACCOUNT_CLIENT_ID, redirectUri: `${config.issuer}/account/callback`, signingKeys: () => signingKeys }),
     emailChanges: createEmailChangeCodes({
       store,

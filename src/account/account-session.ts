@@ -5,8 +5,15 @@ import { requireCsrfForm, type Csrf, type CsrfScope } from '../http/csrf.ts';
 import { HttpError } from '../http/errors.ts';
 import { ACR_MFA } from '../oidc/acr.ts';
 import { cookiesAreSecure } from '../http/secure-cookies.ts';
+import { signedCookie, type SignedCookie } from '../http/signed-cookie.ts';
 
-export const ACCOUNT_COOKIE = 'sesame_account';
+/**
+ * The account page's session cookie. Host-only on https: one planted by a sibling subdomain would
+ * open the planter's account page in the visitor's browser.
+ */
+export function accountSessionCookie(config: Pick<Config, 'issuer'>): SignedCookie {
+  return signedCookie({ name: 'sesame_account', path: '/account', secure: cookiesAreSecure(config.issuer), hostOnly: true });
+}
 
 /** The account page's own short session, from the ID token Sesame issued to it. Signed, not secret. */
 export interface AccountSession {
@@ -19,14 +26,6 @@ export interface AccountSession {
   issuedAt: number;
 }
 
-/**
- * Ends the account page's session in this browser. Also called when the person signs out of
- * Sesame itself (app.ts): a shared computer's next user must not find the account page open.
- */
-export function clearAccountSessionCookie(ctx: Pick<Context, 'cookies'>) {
-  ctx.cookies.set(ACCOUNT_COOKIE, null, { signed: true, path: '/account', overwrite: true });
-}
-
 export class AccountSessionEnded extends HttpError {
   constructor() {
     super(401, 'account_session_ended', 'You are signed out of this page', 'Your session on the account page has ended. Open your account page again to sign in.');
@@ -34,12 +33,12 @@ export class AccountSessionEnded extends HttpError {
 }
 
 export function createAccountSessions({ config, accounts, csrf }: { config: Readonly<Config>; accounts: Pick<Accounts, 'findById'>; csrf: Csrf }) {
-  const secure = cookiesAreSecure(config.issuer);
+  const cookie = accountSessionCookie(config);
   const lifetimeSeconds = config.accountArea.sessionSeconds;
   const csrfScope = (session: AccountSession): CsrfScope => ({ accountSession: session.sid });
 
   function read(ctx: Context): AccountSession | undefined {
-    const raw = ctx.cookies.get(ACCOUNT_COOKIE, { signed: true });
+    const raw = cookie.read(ctx);
     if (!raw) return undefined;
     try {
       const session = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as AccountSession;
@@ -54,10 +53,14 @@ export function createAccountSessions({ config, accounts, csrf }: { config: Read
   return {
     write(ctx: Context, session: AccountSession) {
       const value = Buffer.from(JSON.stringify(session)).toString('base64url');
-      ctx.cookies.set(ACCOUNT_COOKIE, value, { signed: true, httpOnly: true, sameSite: 'lax', secure, path: '/account', maxAge: lifetimeSeconds * 1000, overwrite: true });
+      cookie.write(ctx, value, { maxAgeSeconds: lifetimeSeconds });
     },
 
-    clear: clearAccountSessionCookie,
+    /**
+     * Ends the account page's session in this browser. Also called when the person signs out of
+     * Sesame itself (app.ts): a shared computer's next user must not find the account page open.
+     */
+    clear: (ctx: Pick<Context, 'cookies'>) => cookie.clear(ctx),
 
     /** Whether this browser holds an account session that has not run out (the account is checked by require()). */
     isSignedIn: (ctx: Context) => read(ctx) !== undefined,
@@ -85,7 +88,7 @@ export function createAccountSessions({ config, accounts, csrf }: { config: Read
         const found: Account | undefined = session && (await accounts.findById(session.accountId));
         const account = found && !signedOutSince(found, session!.issuedAt) ? found : undefined;
         if (!session || !account) {
-          if (session) clearAccountSessionCookie(ctx);
+          if (session) cookie.clear(ctx);
           if (forForm) throw new AccountSessionEnded();
           return ctx.redirect(`/account/sign-in?next=${encodeURIComponent(ctx.path)}`);
         }

@@ -7,8 +7,10 @@ import { MFA_PROMPT } from '../oidc/mfa-request.ts';
 import { ACCOUNT_CLIENT_ID } from './account-client.ts';
 import type { AccountDeps } from './account-deps.ts';
 import { cookiesAreSecure } from '../http/secure-cookies.ts';
+import { signedCookie } from '../http/signed-cookie.ts';
 
-const FLOW_COOKIE = 'sesame_account_flow';
+/** The account page's sign-ins under way (PKCE verifier, state, nonce): host-only on https, as the session it leads to. */
+const flowCookie = (config: AccountDeps['config']) => signedCookie({ name: 'sesame_account_flow', path: '/account', secure: cookiesAreSecure(config.issuer), hostOnly: true });
 /** Where a finished sign-in may land: fixed paths only, so `next` can never redirect elsewhere. */
 const NEXT_PAGES = new Set(['/account', '/account/totp/enroll', '/account/totp/remove', '/account/recovery-codes', '/account/email', '/account/email/confirm', '/account/delete']);
 
@@ -33,7 +35,7 @@ export function createStartAccountSignIn({ config }: Pick<AccountDeps, 'config'>
   return function startAccountSignIn(ctx: Context) {
     const next = typeof ctx.query.next === 'string' && NEXT_PAGES.has(ctx.query.next) ? ctx.query.next : '/account';
     const flow: Flow = { verifier: randomToken(), state: randomToken(16), nonce: randomToken(16), next };
-    writeFlows(ctx, [flow, ...readFlows(ctx)].slice(0, FLOWS_KEPT), config);
+    writeFlows(ctx, [flow, ...readFlows(ctx, config)].slice(0, FLOWS_KEPT), config);
     const url = new URL('/auth', config.issuer);
     url.search = new URLSearchParams({
       client_id: ACCOUNT_CLIENT_ID,
@@ -55,7 +57,7 @@ export function createStartAccountSignIn({ config }: Pick<AccountDeps, 'config'>
 /** GET /account/callback — back from /auth: redeem the code, start the account page's session. */
 export function createFinishAccountSignIn({ config, sessions, exchangeCode }: Pick<AccountDeps, 'config' | 'sessions' | 'exchangeCode'>) {
   return async function finishAccountSignIn(ctx: Context) {
-    const flows = readFlows(ctx);
+    const flows = readFlows(ctx, config);
     const flow = typeof ctx.query.state === 'string' ? flows.find((kept) => kept.state === ctx.query.state) : undefined;
     const others = flows.filter((kept) => kept !== flow);
     writeFlows(ctx, others, config);
@@ -73,9 +75,9 @@ export function createFinishAccountSignIn({ config, sessions, exchangeCode }: Pi
   };
 }
 
-function readFlows(ctx: Context): Flow[] {
+function readFlows(ctx: Context, config: AccountDeps['config']): Flow[] {
   try {
-    const raw = ctx.cookies.get(FLOW_COOKIE, { signed: true });
+    const raw = flowCookie(config).read(ctx);
     const flows: unknown = raw ? JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) : [];
     if (!Array.isArray(flows)) return [];
     return flows.filter((flow: Partial<Flow>): flow is Flow => typeof flow?.next === 'string' && NEXT_PAGES.has(flow.next) && typeof flow.verifier === 'string' && typeof flow.state === 'string' && typeof flow.nonce === 'string').slice(0, FLOWS_KEPT);
@@ -86,7 +88,7 @@ function readFlows(ctx: Context): Flow[] {
 
 /** Kept as long as a sign-in may take. */
 function writeFlows(ctx: Context, flows: Flow[], config: AccountDeps['config']) {
-  if (flows.length === 0) return ctx.cookies.set(FLOW_COOKIE, null, { signed: true, path: '/account', overwrite: true });
-  const value = Buffer.from(JSON.stringify(flows)).toString('base64url');
-  ctx.cookies.set(FLOW_COOKIE, value, { signed: true, httpOnly: true, sameSite: 'lax', secure: cookiesAreSecure(config.issuer), path: '/account', maxAge: config.ttl.interactionSeconds * 1000, overwrite: true });
+  const cookie = flowCookie(config);
+  if (flows.length === 0) return cookie.clear(ctx);
+  cookie.write(ctx, Buffer.from(JSON.stringify(flows)).toString('base64url'), { maxAgeSeconds: config.ttl.interactionSeconds });
 }

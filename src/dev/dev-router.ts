@@ -7,8 +7,8 @@ import { HttpError } from '../http/errors.ts';
 import type { DevOutbox } from '../mail/dev-outbox.ts';
 import { DEMO_CLIENT_ID } from './demo-client.ts';
 import { cookiesAreSecure } from '../http/secure-cookies.ts';
+import { signedCookie, type SignedCookie } from '../http/signed-cookie.ts';
 
-const DEMO_COOKIE = 'sesame_demo';
 const BACK_TO_DEMO = { href: '/demo', label: 'Back to the demo app' };
 
 /**
@@ -18,7 +18,9 @@ const BACK_TO_DEMO = { href: '/demo', label: 'Back to the demo app' };
 export function createDevRouter({ config, devOutbox }: { config: Readonly<Config>; devOutbox: DevOutbox | undefined }) {
   const router = new Router();
   const redirectUri = `${config.issuer}/demo/callback`;
-  const secureCookies = cookiesAreSecure(config.issuer);
+  // Same rules as oidc-provider's cookies (oidc/provider-config.ts): Lax so it rides along on the
+  // top-level redirect back from /auth, Secure whenever the issuer is https.
+  const demoCookie = signedCookie({ name: 'sesame_demo', path: '/demo', secure: cookiesAreSecure(config.issuer) });
 
   router.get('/dev/outbox', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
@@ -37,9 +39,7 @@ export function createDevRouter({ config, devOutbox }: { config: Readonly<Config
     const verifier = randomBytes(32).toString('base64url');
     const state = randomBytes(16).toString('base64url');
     const nonce = randomBytes(16).toString('base64url');
-    // Same rules as oidc-provider's cookies (oidc/provider-config.ts): Lax so it rides along on the
-    // top-level redirect back from /auth, Secure whenever the issuer is https.
-    ctx.cookies.set(DEMO_COOKIE, JSON.stringify({ verifier, state, nonce }), { signed: true, httpOnly: true, sameSite: 'lax', secure: secureCookies, path: '/demo', maxAge: 15 * 60_000 });
+    demoCookie.write(ctx, JSON.stringify({ verifier, state, nonce }), { maxAgeSeconds: 15 * 60 });
     const url = new URL('/auth', config.issuer);
     url.search = new URLSearchParams({
       client_id: DEMO_CLIENT_ID,
@@ -55,8 +55,8 @@ export function createDevRouter({ config, devOutbox }: { config: Readonly<Config
   });
 
   router.get('/demo/callback', async (ctx: Context) => {
-    const saved = readDemoCookie(ctx);
-    ctx.cookies.set(DEMO_COOKIE, null, { path: '/demo' });
+    const saved = readDemoCookie(ctx, demoCookie);
+    demoCookie.clear(ctx);
     if (ctx.query.error !== undefined) {
       // Whatever came back (empty, repeated) is shown as an error, never mistaken for a success.
       const error = typeof ctx.query.error === 'string' && ctx.query.error !== '' ? ctx.query.error : 'unknown_error';
@@ -85,9 +85,9 @@ export function createDevRouter({ config, devOutbox }: { config: Readonly<Config
   return router;
 }
 
-function readDemoCookie(ctx: Context): { verifier: string; state: string; nonce: string } | undefined {
+function readDemoCookie(ctx: Context, demoCookie: SignedCookie): { verifier: string; state: string; nonce: string } | undefined {
   try {
-    const raw = ctx.cookies.get(DEMO_COOKIE, { signed: true });
+    const raw = demoCookie.read(ctx);
     return raw ? JSON.parse(raw) : undefined;
   } catch {
     return undefined;

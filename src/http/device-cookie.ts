@@ -1,7 +1,13 @@
 import type Cookies from 'cookies';
+import { signedCookie } from './signed-cookie.ts';
 
-/** The remembered-browser cookie: a random device id, signed with COOKIE_KEYS, sent to every path. */
-export const DEVICE_COOKIE = 'sesame_device';
+/**
+ * The remembered-browser cookie: a random device id, sent to every path (the policy check on /auth
+ * reads it too, for sessions that already exist). Not host-only: a planted one proves nothing,
+ * since the device must also be on record for the account signing in (auth/remembered-devices.ts),
+ * and a new name would make every remembered browser ask for its authenticator once more.
+ */
+const deviceCookie = (secure: boolean) => signedCookie({ name: 'sesame_device', path: '/', secure });
 
 // The interaction routes and oidc-provider's policy checks both read it, from Koa contexts.
 interface WithCookies {
@@ -9,10 +15,10 @@ interface WithCookies {
 }
 
 export function readDeviceCookie(ctx: WithCookies): string | undefined {
-  return ctx.cookies.get(DEVICE_COOKIE, { signed: true }) || undefined;
+  // Reading needs no attributes: the name is the same either way.
+  return deviceCookie(false).read(ctx);
 }
 
 export function writeDeviceCookie(ctx: WithCookies, deviceId: string, { days, secure }: { days: number; secure: boolean }) {
-  // Path '/': the policy check on /auth reads it too, for sessions that already exist.
-  ctx.cookies.set(DEVICE_COOKIE, deviceId, { signed: true, httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: days * 86_400_000, overwrite: true });
+  deviceCookie(secure).write(ctx, deviceId, { maxAgeSeconds: days * 86_400 });
 }

@@ -1,5 +1,6 @@
 import type Cookies from 'cookies';
 import { hmacSha256 } from '../auth/secrets.ts';
+import { signedCookie } from './signed-cookie.ts';
 
 /**
  * "This browser has signed in as this address before": keyed hashes of the last few addresses
@@ -8,7 +9,9 @@ import { hmacSha256 } from '../auth/secrets.ts';
  * ceiling, but they cannot get this cookie without reading the mailbox. The hashes are keyed with
  * HMAC_KEY, so the cookie does not reveal the addresses to whoever reads it.
  */
-export const KNOWN_ADDRESS_COOKIE = 'sesame_known';
+// Only the email step reads it: scoped to the interaction routes. Not host-only: planted proofs
+// would only let the planter's own addresses past their ceiling in the visitor's browser.
+const knownAddressCookie = (secure: boolean) => signedCookie({ name: 'sesame_known', path: '/interaction', secure });
 
 const KEPT = 5;
 const DAYS = 180;
@@ -22,7 +25,7 @@ interface WithCookies {
 const proofOf = (hmacKey: string, email: string) => hmacSha256(hmacKey, 'known-address', email).slice(0, PROOF_LENGTH);
 
 function readProofs(ctx: WithCookies): string[] {
-  const value = ctx.cookies.get(KNOWN_ADDRESS_COOKIE, { signed: true });
+  const value = knownAddressCookie(false).read(ctx);
   return value ? value.split('.').slice(0, KEPT) : [];
 }
 
@@ -35,11 +38,10 @@ export function browserKnowsAddress(ctx: WithCookies, hmacKey: string, email: st
 export function rememberKnownAddress(ctx: WithCookies, hmacKey: string, email: string, { secure }: { secure: boolean }) {
   const proof = proofOf(hmacKey, email);
   const proofs = [proof, ...readProofs(ctx).filter((kept) => kept !== proof)].slice(0, KEPT);
-  // Only the email step reads it: scoped to the interaction routes.
-  ctx.cookies.set(KNOWN_ADDRESS_COOKIE, proofs.join('.'), { signed: true, httpOnly: true, sameSite: 'lax', secure, path: '/interaction', maxAge: DAYS * 86_400_000, overwrite: true });
+  knownAddressCookie(secure).write(ctx, proofs.join('.'), { maxAgeSeconds: DAYS * 86_400 });
 }
 
 /** Signing out of Sesame on this browser: the next person at this browser learns nothing of the addresses used in it. */
-export function forgetKnownAddresses(ctx: WithCookies) {
-  ctx.cookies.set(KNOWN_ADDRESS_COOKIE, null, { signed: true, path: '/interaction', overwrite: true });
+export function forgetKnownAddresses(ctx: WithCookies, { secure }: { secure: boolean }) {
+  knownAddressCookie(secure).clear(ctx);
 }

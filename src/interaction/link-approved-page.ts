@@ -2,8 +2,10 @@ import type { Context } from 'koa';
 import type { Config } from '../config/config-schema.ts';
 import { SignInExpired } from '../http/errors.ts';
 import { cookiesAreSecure } from '../http/secure-cookies.ts';
+import { signedCookie } from '../http/signed-cookie.ts';
 
-const APPROVAL_COOKIE = 'sesame_approval';
+// Scoped to the one page that reads it (its path is given when it is set).
+const approvalCookie = (secure: boolean) => signedCookie({ name: 'sesame_approval', path: '/interaction', secure });
 /** Long enough to reload the page, or come back to it, while the other device finishes. */
 const SHOWN_FOR_SECONDS = 10 * 60;
 
@@ -17,22 +19,14 @@ const pagePath = (uid: string) => `/interaction/${uid}/link/approved`;
  */
 export function showApprovedAfterRedirect(ctx: Context, config: Readonly<Config>, uid: string, email: string) {
   const path = pagePath(uid);
-  ctx.cookies.set(APPROVAL_COOKIE, Buffer.from(email, 'utf8').toString('base64url'), {
-    signed: true,
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: cookiesAreSecure(config.issuer),
-    path,
-    maxAge: SHOWN_FOR_SECONDS * 1000,
-    overwrite: true,
-  });
+  approvalCookie(cookiesAreSecure(config.issuer)).write(ctx, Buffer.from(email, 'utf8').toString('base64url'), { maxAgeSeconds: SHOWN_FOR_SECONDS, path });
   ctx.status = 303;
   ctx.redirect(path);
 }
 
 /** GET /interaction/:uid/link/approved */
 export async function showLinkApproved(ctx: Context) {
-  const raw = ctx.cookies.get(APPROVAL_COOKIE, { signed: true });
+  const raw = approvalCookie(false).read(ctx);
   if (!raw) throw new SignInExpired('There is nothing to show here: this page belongs to the device that approved a sign-in. Go back to the app to sign in.');
   await ctx.render('link-approved', { email: Buffer.from(raw, 'base64url').toString('utf8') });
 }

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
+import { CookieKeys } from '../../src/http/cookie-keys.ts';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
 import { reachConsentPage, requestSignInMail, signInWithCodeAt } from '../helpers/sign-in.ts';
 import { accountWithTotp } from '../helpers/second-factor.ts';
@@ -245,7 +246,7 @@ describe('cookies', () => {
     }
   });
 
-  it('with an https issuer, the session cookie is host-only (__Host-: Secure, Path=/, no Domain) and single sign-on works with it', async () => {
+  it('with an https issuer, the session cookie and the account page\'s are host-only (__Host-: Secure, Path=/, no Domain) and single sign-on works with them', async () => {
     const issuer = 'https://id.sesame.test';
     const tls = await startSesame({ redisUrl: running.redis.url, smtpUrl: running.smtp.url, config: { issuer, trustProxy: true } });
     try {
@@ -274,6 +275,33 @@ describe('cookies', () => {
       const again = await browser.request(`${tls.url}/auth?${authorizationParams()}`);
       expect(again.status).toBe(303);
       expect(again.headers.get('location')).toMatch(/^http:\/\/127\.0\.0\.1:9\/callback\?code=/);
+
+      // The account page's cookies (its sign-in under way, then its session) are host-only too:
+      // one planted by a sibling subdomain would open the planter's account page here.
+      const startAccount = await browser.request(`${tls.url}/account/sign-in`);
+      const signedInToAccount = await browser.request(local(await browser.request(local(startAccount))));
+      expect(signedInToAccount.status).toBe(302);
+      expect(new URL(signedInToAccount.headers.get('location')!, issuer).pathname).toBe('/account');
+      const accountCookies = new Map([...cookiesOf(startAccount), ...cookiesOf(signedInToAccount)]);
+      for (const name of ['__Host-sesame_account_flow', '__Host-sesame_account_flow.sig', '__Host-sesame_account', '__Host-sesame_account.sig']) {
+        const attributes = accountCookies.get(name);
+        expect([name, attributes]).toEqual([name, expect.arrayContaining(['secure', 'httponly', 'samesite=lax', 'path=/'])]);
+        expect(attributes!.some((attribute) => attribute.startsWith('domain='))).toBe(false);
+      }
+      expect([...accountCookies.keys()].filter((name) => !name.startsWith('__Host-'))).toEqual([]);
+      expect((await browser.request(`${tls.url}/account`)).status).toBe(200);
+
+      // What a sibling subdomain could plant: a validly signed cookie under the name without the
+      // prefix (Domain=example... and Path=/account, which the browser would accept for it). Not read.
+      const value = /__Host-sesame_account=([^;]+)/.exec(signedInToAccount.headers.getSetCookie().join('\n'))![1]!;
+      const keys = new CookieKeys(tls.config.cookieKeys);
+      const planted = `sesame_account=${value}; sesame_account.sig=${keys.sign(`sesame_account=${value}`)}`;
+      const withPlanted = await fetch(`${tls.url}/account`, { redirect: 'manual', headers: { cookie: planted, 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.10' } });
+      expect(withPlanted.status).toBe(302);
+      expect(withPlanted.headers.get('location')).toMatch(/\/account\/sign-in\?next=%2Faccount$/);
+      // The same value under the host-only name is the session (so the refusal above is the name's).
+      const hostOnly = `__Host-sesame_account=${value}; __Host-sesame_account.sig=${keys.sign(`__Host-sesame_account=${value}`)}`;
+      expect((await fetch(`${tls.url}/account`, { redirect: 'manual', headers: { cookie: hostOnly, 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.10' } })).status).toBe(200);
     } finally {
       await tls.close();
     }
