@@ -65,15 +65,16 @@ describe('writeOncePerTick', () => {
 
   it('sends the commands of several callbacks of one turn (several requests) in one write', async () => {
     const { client, flushes } = await connect();
-    // Two timers due together run in the same timers phase, each with its own microtasks,
-    // as two requests read in the same poll phase do.
+    // Two callbacks queued together run in the same check phase, each with its own microtasks,
+    // as two requests read in the same poll phase do. (Not two zero timers: when the clock ticks
+    // between setting them, they fall due in different turns, and under load the turn comes late.)
     const replies = await new Promise<unknown[]>((resolve) => {
       const sent: Promise<unknown>[] = [];
-      setTimeout(() => sent.push(client.set(`${key}first`, '1')), 0);
-      setTimeout(() => {
+      setImmediate(() => sent.push(client.set(`${key}first`, '1')));
+      setImmediate(() => {
         sent.push(client.get(`${key}first`));
         resolve(Promise.all(sent));
-      }, 0);
+      });
     });
     expect(flushes()).toBe(1);
     expect(replies).toEqual(['OK', '1']);
