@@ -37,6 +37,7 @@ import type { DevOutbox } from './mail/dev-outbox.ts';
 import type { MailQueue } from './mail/mail-queue.ts';
 import { createProvider } from './oidc/create-provider.ts';
 import { createSwappableProvider } from './oidc/swappable-provider.ts';
+import { createBrowserSessions } from './oidc/browser-sessions.ts';
 import { createEndAccountSessions } from './oidc/end-account-sessions.ts';
 import { createFindAccount } from './oidc/find-account.ts';
 import { createMfaPrompt } from './oidc/mfa-prompt.ts';
@@ -171,6 +172,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
     config,
     accounts,
     endAccountSessions: createEndAccountSessions({ store, provider, sessionSeconds: config.ttl.sessionSeconds }),
+    browserSessions: createBrowserSessions({ store, provider, hmacKey: config.hmacKey, sessionSeconds: config.ttl.sessionSeconds }),
     secondFactor,
     notices,
     sessions: accountSessions,

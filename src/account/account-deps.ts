@@ -5,6 +5,7 @@ import type { SecondFactor } from '../auth/second-factor.ts';
 import type { Config } from '../config/config-schema.ts';
 import type { RateLimitGuard } from '../http/rate-limit.ts';
 import type { MailQueue } from '../mail/mail-queue.ts';
+import type { BrowserSessions } from '../oidc/browser-sessions.ts';
 import type { EndAccountSessions } from '../oidc/end-account-sessions.ts';
 import type { SecurityNotices } from '../mail/security-notices.ts';
 import type { AccountSessions } from './account-session.ts';
@@ -16,6 +17,8 @@ export interface AccountDeps {
   accounts: Accounts;
   /** Ends the account's browser sessions and tells their apps (oidc/end-account-sessions.ts). */
   endAccountSessions: EndAccountSessions;
+  /** The account's signed-in browsers, listed and signed out one by one (oidc/browser-sessions.ts). */
+  browserSessions: BrowserSessions;
   secondFactor: SecondFactor;
   notices: SecurityNotices;
   sessions: AccountSessions;

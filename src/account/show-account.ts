@@ -2,6 +2,9 @@ import type { Context } from 'koa';
 import type { Account } from '../accounts/accounts.ts';
 import { readDeviceCookie } from '../http/device-cookie.ts';
 import { queryText } from '../http/outcome-query.ts';
+import { cookiesAreSecure } from '../http/secure-cookies.ts';
+import { AMR_OTP, AMR_RECOVERY_CODE } from '../oidc/acr.ts';
+import { verifiedSessionIdOf } from '../oidc/session-cookie.ts';
 import type { AccountDeps } from './account-deps.ts';
 
 /** Confirmation notes after a redirect; fixed texts, so the query string cannot put words on the page. */
@@ -10,15 +13,27 @@ const NOTICES = {
   'device-forgotten': 'That browser will be asked for a code again at its next sign-in.',
   'devices-forgotten': 'Every browser will be asked for a code again at its next sign-in.',
   'email-changed': 'Your email address was changed: sign in with the new one from now on. You were signed out everywhere else; apps get the new address when you next sign in to them.',
+  'browser-signed-out': 'That browser is signed out, and so are the apps it signed in to.',
+  'browsers-signed-out': 'Every other browser is signed out, and so are the apps they signed in to.',
+  'browser-gone': 'That browser was already signed out.',
 } as const;
 
-/** GET /account — the email, the authenticator and its recovery codes, and remembered browsers. */
-export function createShowAccount({ secondFactor }: Pick<AccountDeps, 'secondFactor'>) {
+/** How a browser's latest sign-in was proven, from its `amr`. */
+function provenWith(amr: readonly string[]): string {
+  if (amr.includes(AMR_OTP)) return 'email and authenticator app';
+  if (amr.includes(AMR_RECOVERY_CODE)) return 'email and a recovery code';
+  return 'email';
+}
+
+/** GET /account — the email, the authenticator and its recovery codes, remembered browsers and signed-in browsers. */
+export function createShowAccount({ config, secondFactor, browserSessions }: Pick<AccountDeps, 'config' | 'secondFactor' | 'browserSessions'>) {
+  const secure = cookiesAreSecure(config.issuer);
   return async function showAccount(ctx: Context) {
     const account: Account = ctx.state.account;
-    const [recoveryCodesLeft, devices] = await Promise.all([
+    const [recoveryCodesLeft, devices, browsers] = await Promise.all([
       account.totp ? secondFactor.recoveryCodes.remaining(account.id) : Promise.resolve(0),
       secondFactor.devices.list(account.id),
+      browserSessions.list(account.id, verifiedSessionIdOf(ctx, secure)),
     ]);
     const thisDevice = readDeviceCookie(ctx);
     const thisHandle = secondFactor.devices.isDeviceId(thisDevice) ? secondFactor.devices.handleOf(thisDevice) : undefined;
@@ -27,6 +42,7 @@ export function createShowAccount({ secondFactor }: Pick<AccountDeps, 'secondFac
       totp: account.totp,
       recoveryCodesLeft,
       devices: devices.map((device) => ({ ...device, current: device.handle === thisHandle })),
+      browsers: browsers.map((browser) => ({ ...browser, provenWith: provenWith(browser.amr) })),
       notice: queryText(ctx, 'done', NOTICES),
     });
   };

@@ -90,10 +90,11 @@ export function observeProvider(provider: Provider, { metrics, logger }: { metri
   // twice (route token) revokes its whole grant, as do sign-out and the revocation endpoint. The
   // event names only the grant; the request's client owns it at the token and revocation
   // endpoints, but a sign-out revokes every app's grant from a request that names one app.
-  provider.on('grant.revoked', (ctx: { oidc?: { route?: string; client?: { clientId: string } }; state?: { requestId?: string } }, grantId: string) => {
-    const route = ctx.oidc?.route;
-    const clientId = route === 'token' || route === 'revocation' ? ctx.oidc?.client?.clientId : undefined;
-    logger.info({ requestId: ctx.state?.requestId, route, grantId, clientId }, route === 'token' ? 'grant revoked: a code or refresh token was used twice' : 'grant revoked');
+  // Also emitted by a sign-out of other browsers on the account page (oidc/end-account-sessions.ts).
+  provider.on('grant.revoked', (ctx: { oidc?: { route?: string; client?: { clientId: string } }; state?: { requestId?: string } } | undefined, grantId: string) => {
+    const route = ctx?.oidc?.route;
+    const clientId = route === 'token' || route === 'revocation' ? ctx?.oidc?.client?.clientId : undefined;
+    logger.info({ requestId: ctx?.state?.requestId, route, grantId, clientId }, route === 'token' ? 'grant revoked: a code or refresh token was used twice' : 'grant revoked');
   });
   // Sign-outs queue a logout token per app (oidc/queued-back-channel-logout.ts); the mail worker
   // reports what became of each (instrumentDelivery, reportDeliveryFailure). Also emitted by a

@@ -37,46 +37,69 @@ export function createEndAccountSessions({ store, provider, sessionSeconds }: { 
   const index = accountSessionsIndex(store, { sessionSeconds });
   return async function endAccountSessions(accountId, { ctx } = {}) {
     const ids = await index.read(accountId);
-    const found = await Promise.all(ids.map((id) => provider.Session.find(id)));
-    const notices: { client: NotifiableClient; sid: string | undefined }[] = [];
-    let sessionsEnded = 0;
-    await Promise.all(
-      ids.map(async (id, i) => {
-        const session = found[i] as Session | undefined;
-        // Expired, or since signed in as someone else in that browser: not this account's any more.
-        if (!session || session.accountId !== accountId) return;
-        for (const clientId of Object.keys(session.authorizations ?? {})) {
-          const client = (await clientFor(provider, clientId)) as NotifiableClient | undefined;
-          if (client?.backchannelLogoutUri) notices.push({ client, sid: session.sidFor(client.clientId) });
-        }
-        await session.destroy();
-        sessionsEnded++;
-      }),
-    );
+    const ended = await endBrowserSessions(provider, accountId, await liveSessionsOf(provider, accountId, ids), { ctx, revokeGrants: false });
     // Every entry read, on every day it was saved: ended now, or ended before.
     await index.forget(accountId, ids);
-    // A listener's throw must not undo a sign-out that already happened.
-    const emit = (...args: Parameters<Provider['emit']>) => {
-      try {
-        provider.emit(...args);
-      } catch {}
-    };
-    const backChannelLogouts = await Promise.all(
-      notices.map(({ client, sid }) =>
-        client.backchannelLogout(accountId, sid).then(
-          (): BackChannelNotice => {
-            emit('backchannel.success', ctx, client, accountId, sid);
-            return { clientId: client.clientId, result: 'queued' };
-          },
-          (error: Error): BackChannelNotice => {
-            emit('backchannel.error', ctx, error, client, accountId, sid);
-            return { clientId: client.clientId, result: 'failed', reason: error.message };
-          },
-        ),
-      ),
-    );
-    return { sessionsEnded, backChannelLogouts };
+    return ended;
   };
+}
+
+/** The sessions among `ids` that still exist and are still this account's. */
+export async function liveSessionsOf(provider: Provider, accountId: string, ids: readonly string[]): Promise<Session[]> {
+  const found = (await Promise.all(ids.map((id) => provider.Session.find(id)))) as (Session | undefined)[];
+  // Expired, or since signed in as someone else in that browser: not this account's any more.
+  return found.filter((session): session is Session => session !== undefined && session.accountId === accountId);
+}
+
+/**
+ * Ends these sessions of the account as "Sign out of Sesame" in each browser would: each app with
+ * a back-channel address that signed in through one gets a logout token (queued), and the session
+ * goes. `revokeGrants`: also what the apps got through them (their tokens), as the library's own
+ * sign-out does; an account-wide sign-out leaves that to the account's stamp, which refuses every
+ * token issued before it. The caller takes them out of the account's index.
+ */
+export async function endBrowserSessions(provider: Provider, accountId: string, sessions: readonly Session[], { ctx, revokeGrants }: { ctx?: unknown; revokeGrants: boolean }): Promise<EndedSessions> {
+  const notices: { client: NotifiableClient; sid: string | undefined }[] = [];
+  const grantIds: string[] = [];
+  await Promise.all(
+    sessions.map(async (session) => {
+      for (const [clientId, authorization] of Object.entries(session.authorizations ?? {})) {
+        if (revokeGrants && authorization.grantId) grantIds.push(authorization.grantId);
+        const client = (await clientFor(provider, clientId)) as NotifiableClient | undefined;
+        if (client?.backchannelLogoutUri) notices.push({ client, sid: session.sidFor(client.clientId) });
+      }
+      await session.destroy();
+    }),
+  );
+  // A listener's throw must not undo a sign-out that already happened.
+  const emit = (...args: Parameters<Provider['emit']>) => {
+    try {
+      provider.emit(...args);
+    } catch {}
+  };
+  await Promise.all(
+    grantIds.map(async (grantId) => {
+      // Every token and code of the grant (the store indexes them by grant), then the grant.
+      await provider.AccessToken.revokeByGrantId(grantId);
+      await (provider.Grant as unknown as { adapter: { destroy(id: string): Promise<void> } }).adapter.destroy(grantId);
+      emit('grant.revoked', ctx, grantId);
+    }),
+  );
+  const backChannelLogouts = await Promise.all(
+    notices.map(({ client, sid }) =>
+      client.backchannelLogout(accountId, sid).then(
+        (): BackChannelNotice => {
+          emit('backchannel.success', ctx, client, accountId, sid);
+          return { clientId: client.clientId, result: 'queued' };
+        },
+        (error: Error): BackChannelNotice => {
+          emit('backchannel.error', ctx, error, client, accountId, sid);
+          return { clientId: client.clientId, result: 'failed', reason: error.message };
+        },
+      ),
+    ),
+  );
+  return { sessionsEnded: sessions.length, backChannelLogouts };
 }
 
 /** The app, or undefined where it is no longer registered (as the library's end_session does). */

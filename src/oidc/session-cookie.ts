@@ -39,3 +39,12 @@ export function rememberSessionByUid(scopes: Pick<RequestScopes, 'remember'>, id
   const payload = session as AdapterPayload | undefined;
   if (payload?.uid) scopes.remember(oidcSessionUidKey(payload.uid), { ...payload, jti: id });
 }
+
+/**
+ * The id of this browser's Sesame session, from its session cookie, signature checked (Koa's keys
+ * are the provider's): which of the account's sessions is the one asking.
+ */
+export function verifiedSessionIdOf(ctx: Pick<Context, 'cookies'>, secureCookies: boolean): string | undefined {
+  const id = ctx.cookies.get(sessionCookieName(secureCookies), { signed: true });
+  return id && SESSION_ID.test(id) ? id : undefined;
+}

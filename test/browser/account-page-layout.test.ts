@@ -55,8 +55,8 @@ describe('headless Chromium: the account page on a phone and on a desktop, light
         expect([where, await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)]).toEqual([where, true]);
         // An inline element broken over lines has one client rect per line.
         const dates = await page.locator('main time').evaluateAll((times) => times.map((time) => [time.textContent, time.getClientRects().length]));
-        // Set up on; since and until of each of the two browsers.
-        expect([where, dates.length]).toEqual([where, 5]);
+        // Set up on; since and until of each of the two remembered browsers; when this browser signed in.
+        expect([where, dates.length]).toEqual([where, 6]);
         for (const [date, lines] of dates) expect([where, date, lines]).toEqual([where, date, 1]);
 
         const danger = rgb(await cssVariable(page, '--danger'));

@@ -1,0 +1,174 @@
+import { afterAll, describe, expect, it, jest } from '@jest/globals';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { jwtVerify, createRemoteJWKSet } from 'jose';
+import * as client from 'openid-client';
+import { hmacSha256 } from '../../src/auth/secrets.ts';
+import type { ClientRegistration } from '../../src/config/config-schema.ts';
+import { oidcRecordKey } from '../../src/store/keys.ts';
+import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
+import { startRelyingParty } from '../helpers/relying-party.ts';
+import { finishAtApp, signInWithCode } from '../helpers/sign-in.ts';
+import { SERVER_APP_CLIENT, TEST_CLIENT } from '../helpers/test-config.ts';
+import { useSesame } from '../helpers/use-sesame.ts';
+
+// "Where you are signed in" on /account: the account's browsers, each signed out on its own or
+// all but this one (OWASP ASVS V3.3.4).
+
+// The back-channel endpoint of the second app.
+const notices: string[] = [];
+const receiver = createServer((request: IncomingMessage, response) => {
+  let body = '';
+  request.on('data', (chunk) => (body += chunk));
+  request.on('end', () => {
+    notices.push(new URLSearchParams(body).get('logout_token') ?? '');
+    response.end();
+  });
+});
+await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+afterAll(async () => {
+  receiver.closeAllConnections();
+  await new Promise<void>((resolve) => receiver.close(() => resolve()));
+});
+const NOTIFIED_APP: ClientRegistration = {
+  ...SERVER_APP_CLIENT,
+  client_name: 'Team Wiki',
+  backchannel_logout_uri: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/logout`,
+  backchannel_logout_session_required: true,
+};
+
+const running = useSesame({ config: { clients: [TEST_CLIENT, NOTIFIED_APP] } });
+const withRefresh = { scope: 'openid email offline_access', prompt: 'consent' };
+
+/** The browser's Sesame session id (its `_session` cookie). */
+function sessionIdOf(browser: HttpBrowser): string {
+  return /(?:^|; )_session=([^;]+)/.exec(browser.cookieHeader(new URL(`${running.sesame.url}/`)))![1]!;
+}
+
+/** A browser signed in to the test app (with a refresh token), then to the wiki by single sign-on. */
+async function signedInBrowser(email: string) {
+  const { browser, tokens } = await signInWithCode({ ...running, authorizationParams: withRefresh }, email);
+  const wiki = await startRelyingParty(running.sesame.url, NOTIFIED_APP);
+  const pending = await wiki.startAuthorization();
+  const wikiTokens = await wiki.handleCallback(await finishAtApp(browser, await browser.navigate(pending.url)), pending);
+  return { browser, tokens, wikiSid: wikiTokens.claims()!.sid as string, sessionId: sessionIdOf(browser) };
+}
+
+/** The rows of the signed-in browsers table: [text of the row, the handle its form carries (none for this browser)]. */
+function browserRows(html: string): { text: string; handle: string | undefined }[] {
+  const table = /<table class="devices" id="signed-in-browsers">([\s\S]*?)<\/table>/.exec(html)![1]!;
+  return [...table.matchAll(/<tr>\s*<td>([\s\S]*?)<\/tr>/g)].map(([row]) => ({
+    text: row.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim(),
+    handle: /name="browser" value="([^"]+)"/.exec(row)?.[1],
+  }));
+}
+
+const refreshes = (refreshToken: string) => client.refreshTokenGrant(running.rp.config, refreshToken).then(() => 'works', (error: { error?: string }) => error.error);
+
+describe('where you are signed in (/account)', () => {
+  it('lists the account\'s browsers with their apps, this one first, and no other account\'s', async () => {
+    const email = 'two-laptops@example.com';
+    const other = await signedInBrowser(email);
+    await signedInBrowser('someone-else@example.com');
+    const { browser } = await signInWithCode(running, email);
+    const page = await browser.navigate(`${running.sesame.url}/account`);
+    expect(page.url).toBe(`${running.sesame.url}/account`);
+    const rows = browserRows(page.html);
+    expect(rows).toHaveLength(2);
+    expect(rows[0]!.text).toMatch(/\(this browser\) with email Test App, your Sesame account$/);
+    expect(rows[0]!.handle).toBeUndefined();
+    expect(rows[1]!.text).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d UTC with email Team Wiki, Test App Sign out$/);
+    expect(rows[1]!.handle).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // The handle is not the session id (the other browser's cookie): the page never shows that.
+    expect(page.html).not.toContain(other.sessionId);
+    expect(page.html).toContain('Sign out every other browser');
+  });
+
+  it('"Sign out every other browser": their sessions, apps\' tokens and grants end and their apps are told; this browser stays signed in', async () => {
+    const email = 'lost-laptop@example.com';
+    const lost = await signedInBrowser(email);
+    const here = await signedInBrowser(email);
+    const page = await here.browser.navigate(`${running.sesame.url}/account`);
+    notices.length = 0;
+    const done = await here.browser.navigate(`${running.sesame.url}/account/browsers/sign-out`, { form: { csrf: formFields(page.html, '/account/sign-out').csrf!, browser: 'others' } });
+    expect(done.url).toBe(`${running.sesame.url}/account?done=browsers-signed-out`);
+    expect(done.html).toContain('Every other browser is signed out');
+    expect(browserRows(done.html)).toHaveLength(1);
+
+    // The lost laptop: its session is gone (the next sign-in asks for an email), and so are the
+    // tokens its apps got (refresh refused); its back-channel app got a logout token for its session.
+    expect(await running.sesame.store.get(oidcRecordKey('Session', lost.sessionId))).toBeUndefined();
+    expect((await lost.browser.navigate((await running.rp.startAuthorization()).url)).html).toContain('name="email"');
+    expect(await refreshes(lost.tokens.refresh_token!)).toBe('invalid_grant');
+    await running.sesame.mailIdle();
+    expect(notices).toHaveLength(1);
+    const { payload } = await jwtVerify(notices[0]!, createRemoteJWKSet(new URL(`${running.sesame.url}/jwks`)), { issuer: running.sesame.url, audience: NOTIFIED_APP.client_id, typ: 'logout+jwt' });
+    expect(payload.sid).toBe(lost.wikiSid);
+
+    // This browser: still signed in, its tokens still work, and no notice went to its apps.
+    expect(await running.sesame.store.get(oidcRecordKey('Session', here.sessionId))).toBeDefined();
+    expect(await refreshes(here.tokens.refresh_token!)).toBe('works');
+    const pending = await running.rp.startAuthorization();
+    expect(await finishAtApp(here.browser, await here.browser.navigate(pending.url))).toMatch(/^http:\/\/127\.0\.0\.1:9\/callback\?code=/);
+  });
+
+  it('signs out one browser by its row, and only that one', async () => {
+    const email = 'three-browsers@example.com';
+    const first = await signedInBrowser(email);
+    const second = await signedInBrowser(email);
+    const { browser } = await signInWithCode(running, email);
+    const page = await browser.navigate(`${running.sesame.url}/account`);
+    const rows = browserRows(page.html);
+    expect(rows).toHaveLength(3);
+    // The second browser's row: its handle is a keyed hash of its session id.
+    const handle = hmacSha256(running.sesame.config.hmacKey, 'browser-session', second.sessionId);
+    expect(rows.map((row) => row.handle)).toContain(handle);
+    const done = await browser.navigate(`${running.sesame.url}/account/browsers/sign-out`, { form: { csrf: formFields(page.html, '/account/sign-out').csrf!, browser: handle } });
+    expect(done.url).toBe(`${running.sesame.url}/account?done=browser-signed-out`);
+    expect(browserRows(done.html)).toHaveLength(2);
+    expect(await running.sesame.store.get(oidcRecordKey('Session', second.sessionId))).toBeUndefined();
+    expect(await running.sesame.store.get(oidcRecordKey('Session', first.sessionId))).toBeDefined();
+    expect(await refreshes(second.tokens.refresh_token!)).toBe('invalid_grant');
+    expect(await refreshes(first.tokens.refresh_token!)).toBe('works');
+
+    // The same row again (another tab): nothing left to do, and the page says so.
+    const again = await browser.navigate(`${running.sesame.url}/account/browsers/sign-out`, { form: { csrf: formFields(page.html, '/account/sign-out').csrf!, browser: handle } });
+    expect(again.url).toBe(`${running.sesame.url}/account?done=browser-gone`);
+  });
+
+  it('refuses what is not a browser of the list, and a form without its CSRF token, without a 500', async () => {
+    const email = 'careful@example.com';
+    const stranger = await signedInBrowser('stranger@example.com');
+    const { browser } = await signInWithCode(running, email);
+    const page = await browser.navigate(`${running.sesame.url}/account`);
+    const csrf = formFields(page.html, '/account/sign-out').csrf!;
+    const bad = await browser.request(`${running.sesame.url}/account/browsers/sign-out`, { form: { csrf, browser: 'not-a-handle' } });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('Choose a browser from the list on your account page.');
+    const forged = await browser.request(`${running.sesame.url}/account/browsers/sign-out`, { form: { browser: 'others' } });
+    expect(forged.status).toBe(403);
+    // Another account's browser, named by its real handle: handles are only looked up among this
+    // account's own sessions, so nothing happens to the stranger.
+    const strangerHandle = hmacSha256(running.sesame.config.hmacKey, 'browser-session', stranger.sessionId);
+    const foreign = await browser.navigate(`${running.sesame.url}/account/browsers/sign-out`, { form: { csrf, browser: strangerHandle } });
+    expect(foreign.url).toBe(`${running.sesame.url}/account?done=browser-gone`);
+    expect(await running.sesame.store.get(oidcRecordKey('Session', stranger.sessionId))).toBeDefined();
+  });
+
+  it('a browser whose sign-in is older than 5 minutes proves the email again before it signs anyone out', async () => {
+    const email = 'unattended-laptop@example.com';
+    const elsewhere = await signedInBrowser(email);
+    const { browser } = await signInWithCode(running, email);
+    const page = await browser.navigate(`${running.sesame.url}/account`);
+    const realNow = Date.now.bind(Date);
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + 6 * 60_000);
+    try {
+      const asked = await browser.request(`${running.sesame.url}/account/browsers/sign-out`, { form: { csrf: formFields(page.html, '/account/sign-out').csrf!, browser: 'others' } });
+      expect(asked.status).toBe(302);
+      expect(asked.headers.get('location')).toBe(`/account/sign-in?next=${encodeURIComponent('/account/browsers/sign-out')}&fresh=email`);
+    } finally {
+      clock.mockRestore();
+    }
+    expect(await running.sesame.store.get(oidcRecordKey('Session', elsewhere.sessionId))).toBeDefined();
+  });
+});
