@@ -38,6 +38,7 @@ import type { MailQueue } from './mail/mail-queue.ts';
 import { createProvider } from './oidc/create-provider.ts';
 import { createSwappableProvider } from './oidc/swappable-provider.ts';
 import { createBrowserSessions } from './oidc/browser-sessions.ts';
+import { recordSessionDevices } from './oidc/session-devices.ts';
 import { createEndAccountSessions } from './oidc/end-account-sessions.ts';
 import { createFindAccount } from './oidc/find-account.ts';
 import { createMfaPrompt } from './oidc/mfa-prompt.ts';
@@ -123,6 +124,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   const buildProvider = (keys: Config['jwks']) => {
     const built = createProvider(config, hooks, keys);
     observeProvider(built, { metrics, logger });
+    built.use(recordSessionDevices({ store, sessionSeconds: config.ttl.sessionSeconds }));
     // "Sign out of Sesame on this browser" ends every session of Sesame in this browser, the account page's too,
     // and forgets which addresses signed in here ("Only sign out of <app>" ends just that app's).
     built.on('end_session.success', (ctx: Koa.Context & { oidc?: { params?: { logout?: unknown } } }) => {

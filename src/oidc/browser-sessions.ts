@@ -5,11 +5,14 @@ import { clientDisplayName } from '../interaction/client-name.ts';
 import type { Store } from '../store/store.ts';
 import { accountSessionsIndex } from './account-sessions-index.ts';
 import { endBrowserSessions, liveSessionsOf, type EndedSessions } from './end-account-sessions.ts';
+import { sessionDevices } from './session-devices.ts';
 
 /** One browser signed in to the account, as its owner sees it on the account page. */
 export interface BrowserSession {
   /** Names it in forms: a keyed hash of the session id, which is the browser's cookie (a bearer secret) and never leaves the server. */
   handle: string;
+  /** "Firefox on Linux", or undefined for a session signed in before Sesame kept this. */
+  device: string | undefined;
   /** The latest sign-in in that browser (an email proven, or a step-up). */
   signedInAt: Date;
   /** How it was proven: 'email', and 'otp' with an authenticator code. */
@@ -34,7 +37,7 @@ export function createBrowserSessions({ store, provider, hmacKey, sessionSeconds
   const handleOf = (sessionId: string) => hmacSha256(hmacKey, 'browser-session', sessionId);
   const liveSessions = async (accountId: string) => liveSessionsOf(provider, accountId, await index.read(accountId));
 
-  async function describe(session: Session, currentSessionId: string | undefined): Promise<BrowserSession> {
+  async function describe(session: Session, device: string | undefined, currentSessionId: string | undefined): Promise<BrowserSession> {
     const apps = await Promise.all(
       Object.keys(session.authorizations ?? {}).map(async (clientId) => {
         const client = await provider.Client.find(clientId);
@@ -44,6 +47,7 @@ export function createBrowserSessions({ store, provider, hmacKey, sessionSeconds
     );
     return {
       handle: handleOf(session.jti),
+      device,
       signedInAt: new Date((session.loginTs ?? session.iat ?? 0) * 1000),
       amr: session.amr ?? [],
       apps: apps.sort((a, b) => a.localeCompare(b)),
@@ -56,7 +60,9 @@ export function createBrowserSessions({ store, provider, hmacKey, sessionSeconds
 
     /** Newest sign-in first; the browser asking first of all. */
     async list(accountId: string, currentSessionId: string | undefined): Promise<BrowserSession[]> {
-      const sessions = await Promise.all((await liveSessions(accountId)).map((session) => describe(session, currentSessionId)));
+      const live = await liveSessions(accountId);
+      const devices = await sessionDevices(store, live.map((session) => session.jti));
+      const sessions = await Promise.all(live.map((session, i) => describe(session, devices[i], currentSessionId)));
       return sessions.sort((a, b) => Number(b.current) - Number(a.current) || b.signedInAt.getTime() - a.signedInAt.getTime());
     },
 

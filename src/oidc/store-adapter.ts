@@ -2,7 +2,7 @@ import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import type { Store } from '../store/store.ts';
 import { addToAccountSessions, removeFromAccountSessions } from './account-sessions-index.ts';
-import { oidcConsumedKey, oidcGrantIndexKey, oidcRecordKey, oidcSessionUidKey, oidcUserCodeKey } from '../store/keys.ts';
+import { oidcConsumedKey, oidcGrantIndexKey, oidcRecordKey, oidcSessionDeviceKey, oidcSessionUidKey, oidcUserCodeKey } from '../store/keys.ts';
 
 // Models whose records carry a grantId and must die with their grant (lib/helpers/revoke.js).
 const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode']);
@@ -93,7 +93,9 @@ export function createStoreAdapterClass(store: Store, { onFound = () => {} }: St
         if (copy?.jti === id) await store.delete(oidcSessionUidKey(session!.uid!));
         if (session?.accountId) await removeFromAccountSessions(store, session.accountId, id);
       }
-      await store.delete(...(CONSUMABLE.has(this.model) ? [key, oidcConsumedKey(this.model, id)] : [key]));
+      // A session's device label goes with it (same slot: one command).
+      const companions = CONSUMABLE.has(this.model) ? [oidcConsumedKey(this.model, id)] : this.model === 'Session' ? [oidcSessionDeviceKey(id)] : [];
+      await store.delete(key, ...companions);
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {

@@ -6,6 +6,8 @@ export const oidcRecordKey = (model: string, id: string) => `oidc:${model}:{${id
 export const oidcConsumedKey = (model: string, id: string) => `oidc:${model}:{${id}}:consumed`;
 export const oidcGrantIndexKey = (grantId: string) => `oidc:grant:{${grantId}}`;
 export const oidcSessionUidKey = (uid: string) => `oidc:session-uid:{${uid}}`;
+/** The browser a session signed in from ("Firefox on Linux"), beside the session's record, in its slot. */
+export const oidcSessionDeviceKey = (sessionId: string) => `oidc:Session:{${sessionId}}:device`;
 export const oidcUserCodeKey = (userCode: string) => `oidc:user-code:{${userCode}}`;
 /**
  * The ids of an account's signed-in browser sessions saved on one day (days since the epoch; see

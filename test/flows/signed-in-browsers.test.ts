@@ -5,7 +5,7 @@ import { jwtVerify, createRemoteJWKSet } from 'jose';
 import * as client from 'openid-client';
 import { hmacSha256 } from '../../src/auth/secrets.ts';
 import type { ClientRegistration } from '../../src/config/config-schema.ts';
-import { oidcRecordKey } from '../../src/store/keys.ts';
+import { oidcRecordKey, oidcSessionDeviceKey } from '../../src/store/keys.ts';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
 import { startRelyingParty } from '../helpers/relying-party.ts';
 import { finishAtApp, signInWithCode } from '../helpers/sign-in.ts';
@@ -46,8 +46,8 @@ function sessionIdOf(browser: HttpBrowser): string {
 }
 
 /** A browser signed in to the test app (with a refresh token), then to the wiki by single sign-on. */
-async function signedInBrowser(email: string) {
-  const { browser, tokens } = await signInWithCode({ ...running, authorizationParams: withRefresh }, email);
+async function signedInBrowser(email: string, browser = new HttpBrowser()) {
+  const { tokens } = await signInWithCode({ ...running, browser, authorizationParams: withRefresh }, email);
   const wiki = await startRelyingParty(running.sesame.url, NOTIFIED_APP);
   const pending = await wiki.startAuthorization();
   const wikiTokens = await wiki.handleCallback(await finishAtApp(browser, await browser.navigate(pending.url)), pending);
@@ -68,16 +68,16 @@ const refreshes = (refreshToken: string) => client.refreshTokenGrant(running.rp.
 describe('where you are signed in (/account)', () => {
   it('lists the account\'s browsers with their apps, this one first, and no other account\'s', async () => {
     const email = 'two-laptops@example.com';
-    const other = await signedInBrowser(email);
+    const other = await signedInBrowser(email, new HttpBrowser('Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0'));
     await signedInBrowser('someone-else@example.com');
     const { browser } = await signInWithCode(running, email);
     const page = await browser.navigate(`${running.sesame.url}/account`);
     expect(page.url).toBe(`${running.sesame.url}/account`);
     const rows = browserRows(page.html);
     expect(rows).toHaveLength(2);
-    expect(rows[0]!.text).toMatch(/\(this browser\) with email Test App, your Sesame account$/);
+    expect(rows[0]!.text).toMatch(/^Chrome on Linux \(this browser\) signed in \d{4}-\d\d-\d\d \d\d:\d\d UTC with email Test App, your Sesame account$/);
     expect(rows[0]!.handle).toBeUndefined();
-    expect(rows[1]!.text).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d UTC with email Team Wiki, Test App Sign out$/);
+    expect(rows[1]!.text).toMatch(/^Firefox on Windows signed in \d{4}-\d\d-\d\d \d\d:\d\d UTC with email Team Wiki, Test App Sign out$/);
     expect(rows[1]!.handle).toMatch(/^[A-Za-z0-9_-]{43}$/);
     // The handle is not the session id (the other browser's cookie): the page never shows that.
     expect(page.html).not.toContain(other.sessionId);
@@ -98,6 +98,9 @@ describe('where you are signed in (/account)', () => {
     // The lost laptop: its session is gone (the next sign-in asks for an email), and so are the
     // tokens its apps got (refresh refused); its back-channel app got a logout token for its session.
     expect(await running.sesame.store.get(oidcRecordKey('Session', lost.sessionId))).toBeUndefined();
+    // Its browser's label went with it; this browser's stays.
+    expect(await running.sesame.store.get(oidcSessionDeviceKey(lost.sessionId))).toBeUndefined();
+    expect(await running.sesame.store.get(oidcSessionDeviceKey(here.sessionId))).toBe('Chrome on Linux');
     expect((await lost.browser.navigate((await running.rp.startAuthorization()).url)).html).toContain('name="email"');
     expect(await refreshes(lost.tokens.refresh_token!)).toBe('invalid_grant');
     await running.sesame.mailIdle();
