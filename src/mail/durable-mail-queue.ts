@@ -39,6 +39,13 @@ export interface DurableMailQueueOptions {
 }
 
 /**
+ * Logout tokens wait behind every mail: BullMQ takes jobs without a priority before any with one.
+ * An account signed out everywhere can queue dozens of them, each up to 5 s against a slow app,
+ * and a sign-in mail must not wait for those. (Mail itself stays a plain job: the cheaper add.)
+ */
+const AFTER_THE_MAIL = { priority: 10 };
+
+/**
  * Mail on a BullMQ queue in Redis: accepted jobs survive a crash of this process and are
  * sent by whichever worker runs (this process or `npm run worker`), with exponential backoff.
  */
@@ -63,7 +70,7 @@ export function createDurableMailQueue({ connection, prefix, secretBox, attempts
   return {
     async enqueue(job: MailJob) {
       try {
-        await queue.add(job.kind, { sealed: secretBox.seal(JSON.stringify(job), MAIL_JOB_ASSOCIATED_DATA) });
+        await queue.add(job.kind, { sealed: secretBox.seal(JSON.stringify(job), MAIL_JOB_ASSOCIATED_DATA) }, job.kind === 'backchannel-logout' ? AFTER_THE_MAIL : undefined);
       } catch (error) {
         throw asStoreError(error);
       }
