@@ -39,6 +39,7 @@ import { createProvider } from './oidc/create-provider.ts';
 import { createSwappableProvider } from './oidc/swappable-provider.ts';
 import { createBrowserSessions } from './oidc/browser-sessions.ts';
 import { recordSessionDevices } from './oidc/session-devices.ts';
+import { isSessionSignedIn, signedInSessionOf } from './oidc/session-cookie.ts';
 import { createEndAccountSessions } from './oidc/end-account-sessions.ts';
 import { createFindAccount } from './oidc/find-account.ts';
 import { createMfaPrompt } from './oidc/mfa-prompt.ts';
@@ -120,7 +121,8 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
     mfaPrompt: createMfaPrompt({ devices: secondFactor.devices }),
     backChannelLogouts: mailQueue,
   };
-  const accountSessions = createAccountSessions({ config, accounts, csrf });
+  const secureCookies = cookiesAreSecure(config.issuer);
+  const accountSessions = createAccountSessions({ config, accounts, csrf, isSessionSignedIn: (uid, accountId) => isSessionSignedIn(store, uid, accountId) });
   const buildProvider = (keys: Config['jwks']) => {
     const built = createProvider(config, hooks, keys);
     observeProvider(built, { metrics, logger });
@@ -130,7 +132,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
     built.on('end_session.success', (ctx: Koa.Context & { oidc?: { params?: { logout?: unknown } } }) => {
       if (!ctx.oidc?.params?.logout) return;
       accountSessions.clear(ctx);
-      forgetKnownAddresses(ctx, { secure: cookiesAreSecure(config.issuer) });
+      forgetKnownAddresses(ctx, { secure: secureCookies });
     });
     return built;
   };
@@ -175,6 +177,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
     accounts,
     endAccountSessions: createEndAccountSessions({ store, provider, sessionSeconds: config.ttl.sessionSeconds }),
     browserSessions: createBrowserSessions({ store, provider, hmacKey: config.hmacKey, sessionSeconds: config.ttl.sessionSeconds }),
+    signedInSessionOf: (ctx) => signedInSessionOf(store, ctx, secureCookies),
     secondFactor,
     notices,
     sessions: accountSessions,

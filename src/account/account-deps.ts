@@ -1,3 +1,4 @@
+import type { Context } from 'koa';
 import type { Accounts } from '../accounts/accounts.ts';
 import type { EmailChangeCodes } from '../auth/email-change-codes.ts';
 import type { Lockout } from '../auth/lockout.ts';
@@ -19,6 +20,8 @@ export interface AccountDeps {
   endAccountSessions: EndAccountSessions;
   /** The account's signed-in browsers, listed and signed out one by one (oidc/browser-sessions.ts). */
   browserSessions: BrowserSessions;
+  /** This browser's signed-in Sesame session (oidc/session-cookie.ts), which the page's own session is tied to. */
+  signedInSessionOf: (ctx: Context) => Promise<{ uid: string; accountId: string } | undefined>;
   secondFactor: SecondFactor;
   notices: SecurityNotices;
   sessions: AccountSessions;

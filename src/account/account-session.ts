@@ -21,6 +21,13 @@ export interface AccountSession {
   /** Random per sign-in: binds the CSRF tokens of the account forms to this session. */
   sid: string;
   acr: string;
+  /**
+   * The uid of the Sesame session of the browser it was signed in from: the page's session ends
+   * with that one, so a browser signed out from another (or signed out of Sesame) loses its
+   * account page too. Absent where the page outlives its browser's session on purpose (a change
+   * of address ends every session but goes on on this page), and in sessions from before.
+   */
+  sessionUid?: string;
   /** When the person last authenticated (the ID token's auth_time), epoch seconds. */
   authTime: number;
   issuedAt: number;
@@ -32,7 +39,18 @@ export class AccountSessionEnded extends HttpError {
   }
 }
 
-export function createAccountSessions({ config, accounts, csrf }: { config: Readonly<Config>; accounts: Pick<Accounts, 'findById'>; csrf: Csrf }) {
+export function createAccountSessions({
+  config,
+  accounts,
+  csrf,
+  isSessionSignedIn,
+}: {
+  config: Readonly<Config>;
+  accounts: Pick<Accounts, 'findById'>;
+  csrf: Csrf;
+  /** Whether the browser's Sesame session with this uid is still signed in as the account (oidc/session-cookie.ts). */
+  isSessionSignedIn: (uid: string, accountId: string) => Promise<boolean>;
+}) {
   const cookie = accountSessionCookie(config);
   const lifetimeSeconds = config.accountArea.sessionSeconds;
   const csrfScope = (session: AccountSession): CsrfScope => ({ accountSession: session.sid });
@@ -85,8 +103,10 @@ export function createAccountSessions({ config, accounts, csrf }: { config: Read
     require({ forForm }: { forForm: boolean }) {
       return async function requireAccountSession(ctx: Context, next: Next) {
         const session = read(ctx);
-        const found: Account | undefined = session && (await accounts.findById(session.accountId));
-        const account = found && !signedOutSince(found, session!.issuedAt) ? found : undefined;
+        const [found, browserSignedIn] = session
+          ? await Promise.all([accounts.findById(session.accountId), session.sessionUid === undefined || isSessionSignedIn(session.sessionUid, session.accountId)])
+          : [undefined, false];
+        const account = found && browserSignedIn && !signedOutSince(found, session!.issuedAt) ? found : undefined;
         if (!session || !account) {
           if (session) cookie.clear(ctx);
           if (forForm) throw new AccountSessionEnded();

@@ -55,7 +55,7 @@ export function createStartAccountSignIn({ config }: Pick<AccountDeps, 'config'>
 }
 
 /** GET /account/callback — back from /auth: redeem the code, start the account page's session. */
-export function createFinishAccountSignIn({ config, sessions, exchangeCode }: Pick<AccountDeps, 'config' | 'sessions' | 'exchangeCode'>) {
+export function createFinishAccountSignIn({ config, sessions, exchangeCode, signedInSessionOf }: Pick<AccountDeps, 'config' | 'sessions' | 'exchangeCode' | 'signedInSessionOf'>) {
   return async function finishAccountSignIn(ctx: Context) {
     const flows = readFlows(ctx, config);
     const flow = typeof ctx.query.state === 'string' ? flows.find((kept) => kept.state === ctx.query.state) : undefined;
@@ -70,7 +70,10 @@ export function createFinishAccountSignIn({ config, sessions, exchangeCode }: Pi
       throw new HttpError(400, 'invalid_request', 'Sign-in expired', 'That sign-in to your account page has expired. Open your account page again.');
     }
     const idToken = await exchangeCode(ctx, { code: ctx.query.code, verifier: flow.verifier, nonce: flow.nonce });
-    sessions.write(ctx, { accountId: idToken.sub, sid: randomToken(16), acr: idToken.acr, authTime: idToken.auth_time, issuedAt: Math.floor(Date.now() / 1000) });
+    // The Sesame session that just signed in to the page: the page's session is tied to it.
+    const browserSession = await signedInSessionOf(ctx);
+    if (browserSession?.accountId !== idToken.sub) throw new HttpError(400, 'invalid_request', 'Sign-in expired', 'That sign-in to your account page has ended. Open your account page again.');
+    sessions.write(ctx, { accountId: idToken.sub, sid: randomToken(16), acr: idToken.acr, authTime: idToken.auth_time, issuedAt: Math.floor(Date.now() / 1000), sessionUid: browserSession.uid });
     ctx.redirect(flow.next);
   };
 }

@@ -77,7 +77,8 @@ export function createConfirmEmailChange({ config, accounts, endAccountSessions,
     // and the apps of those browsers are told. This page's session goes on, begun again now.
     await accounts.signOutEverywhere(account.id);
     await endAccountSessions(account.id, { ctx });
-    const session: AccountSession = ctx.state.accountSession;
+    // No longer tied to this browser's Sesame session, which just ended with the others.
+    const { sessionUid: _ended, ...session }: AccountSession = ctx.state.accountSession;
     sessions.write(ctx, { ...session, issuedAt: Math.floor(Date.now() / 1000) });
     await notices.send(ctx, changed.previous, 'email-changed', { otherAddress: result.to });
     await notices.send(ctx, changed.account, 'email-now-sign-in-address', { otherAddress: result.from });

@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import type { AdapterPayload } from 'oidc-provider';
 import type { RequestScopes } from '../store/request-scope.ts';
+import type { Store } from '../store/store.ts';
 import { oidcRecordKey, oidcSessionUidKey } from '../store/keys.ts';
 
 const SESSION_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -47,4 +48,20 @@ export function rememberSessionByUid(scopes: Pick<RequestScopes, 'remember'>, id
 export function verifiedSessionIdOf(ctx: Pick<Context, 'cookies'>, secureCookies: boolean): string | undefined {
   const id = ctx.cookies.get(sessionCookieName(secureCookies), { signed: true });
   return id && SESSION_ID.test(id) ? id : undefined;
+}
+
+/**
+ * This browser's signed-in Sesame session, from its cookie (signature checked) and its record: its
+ * uid, which outlives the new ids the library gives a session at each sign-in, and its account.
+ */
+export async function signedInSessionOf(store: Store, ctx: Pick<Context, 'cookies'>, secureCookies: boolean): Promise<{ uid: string; accountId: string } | undefined> {
+  const id = verifiedSessionIdOf(ctx, secureCookies);
+  const session = id ? await store.get<AdapterPayload>(oidcRecordKey('Session', id)) : undefined;
+  return session?.uid && session.accountId ? { uid: session.uid, accountId: session.accountId } : undefined;
+}
+
+/** Whether the Sesame session with this uid is still signed in as `accountId` (the store adapter keeps it under its uid too, and deletes that with it). */
+export async function isSessionSignedIn(store: Store, uid: string, accountId: string): Promise<boolean> {
+  const session = await store.get<AdapterPayload>(oidcSessionUidKey(uid));
+  return session?.accountId === accountId;
 }

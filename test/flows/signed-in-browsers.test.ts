@@ -87,6 +87,8 @@ describe('where you are signed in (/account)', () => {
   it('"Sign out every other browser": their sessions, apps\' tokens and grants end and their apps are told; this browser stays signed in', async () => {
     const email = 'lost-laptop@example.com';
     const lost = await signedInBrowser(email);
+    // The lost laptop had its account page open too.
+    expect((await lost.browser.navigate(`${running.sesame.url}/account`)).url).toBe(`${running.sesame.url}/account`);
     const here = await signedInBrowser(email);
     const page = await here.browser.navigate(`${running.sesame.url}/account`);
     notices.length = 0;
@@ -103,6 +105,10 @@ describe('where you are signed in (/account)', () => {
     expect(await running.sesame.store.get(oidcSessionDeviceKey(here.sessionId))).toBe('Chrome on Linux');
     expect((await lost.browser.navigate((await running.rp.startAuthorization()).url)).html).toContain('name="email"');
     expect(await refreshes(lost.tokens.refresh_token!)).toBe('invalid_grant');
+    // Its account page ended with its session, though its own cookie had minutes left.
+    const lostAccount = await lost.browser.request(`${running.sesame.url}/account`);
+    expect(lostAccount.status).toBe(302);
+    expect(lostAccount.headers.get('location')).toBe('/account/sign-in?next=%2Faccount');
     await running.sesame.mailIdle();
     expect(notices).toHaveLength(1);
     const { payload } = await jwtVerify(notices[0]!, createRemoteJWKSet(new URL(`${running.sesame.url}/jwks`)), { issuer: running.sesame.url, audience: NOTIFIED_APP.client_id, typ: 'logout+jwt' });
