@@ -39,6 +39,7 @@ import { createProvider } from './oidc/create-provider.ts';
 import { createSwappableProvider } from './oidc/swappable-provider.ts';
 import { createBrowserSessions } from './oidc/browser-sessions.ts';
 import { recordSessionDevices } from './oidc/session-devices.ts';
+import { registeredClients } from './oidc/provider-config.ts';
 import { isSessionSignedIn, signedInSessionOf } from './oidc/session-cookie.ts';
 import { createEndAccountSessions } from './oidc/end-account-sessions.ts';
 import { createFindAccount } from './oidc/find-account.ts';
@@ -176,7 +177,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
     config,
     accounts,
     endAccountSessions: createEndAccountSessions({ store, provider, sessionSeconds: config.ttl.sessionSeconds }),
-    browserSessions: createBrowserSessions({ store, provider, hmacKey: config.hmacKey, sessionSeconds: config.ttl.sessionSeconds }),
+    browserSessions: createBrowserSessions({ store, provider, hmacKey: config.hmacKey, sessionSeconds: config.ttl.sessionSeconds, clients: registeredClients(config) }),
     signedInSessionOf: (ctx) => signedInSessionOf(store, ctx, secureCookies),
     secondFactor,
     notices,

@@ -9,6 +9,8 @@ import { createKeySetStore, keyRotationPolicy } from '../signing-keys/key-set-st
 import { signingKeysBox } from '../signing-keys/shared-signing-keys.ts';
 import { createDurableMailQueue, mailQueueLocation } from '../mail/durable-mail-queue.ts';
 import { createSecurityNotices } from '../mail/security-notices.ts';
+import { createBrowserSessionList } from '../oidc/browser-sessions.ts';
+import { registeredClients } from '../oidc/provider-config.ts';
 import { createStoreWithClient } from '../store/create-store.ts';
 import { createCliEndAccountSessions } from './cli-end-account-sessions.ts';
 import { KEYS_USAGE, runKeysCommand } from './key-commands.ts';
@@ -69,6 +71,7 @@ async function main(argv: string[]): Promise<number> {
         : await runUserCommand(args, {
             accounts,
             endAccountSessions: createCliEndAccountSessions({ config, store, accounts, secondFactor, mailQueue }),
+            browserSessions: createBrowserSessionList({ store, hmacKey: config.hmacKey, sessionSeconds: config.ttl.sessionSeconds, clients: registeredClients(config) }),
             removeSecondFactor: secondFactor.remove,
             lockouts: { signInCodes: createSignInLockout({ store, config }), secondFactor: secondFactor.lockout },
             notices: createSecurityNotices({ mailQueue }),

@@ -3,6 +3,7 @@ import { parseEmailAddress } from '../auth/email-address.ts';
 import type { RemoveSecondFactor } from '../auth/second-factor-removal.ts';
 import type { Lockout } from '../auth/lockout.ts';
 import type { SecurityNotices } from '../mail/security-notices.ts';
+import type { BrowserSessionList } from '../oidc/browser-sessions.ts';
 import type { BackChannelNotice, EndAccountSessions } from '../oidc/end-account-sessions.ts';
 
 /** Who made a change, as the account holder's notice names it. */
@@ -13,7 +14,7 @@ export type CommandResult = { ok: true; output: unknown } | { ok: false; exitCod
 
 export const USER_USAGE = `Usage: npm run cli -- user <command>
   user add EMAIL      create an account (its email is marked verified on first sign-in)
-  user show EMAIL     print one account
+  user show EMAIL     print one account, and the browsers signed in to it (when, how, which apps)
   user list           print every account
   user remove EMAIL   delete an account; it can no longer sign in or be found by its tokens,
                       its browser sessions end and their apps are told (back-channel logout)
@@ -31,7 +32,21 @@ const failure = (message: string): CommandResult => ({ ok: false, exitCode: 1, m
 /** The account commands, free of process and I/O concerns so tests can drive them directly too. */
 export async function runUserCommand(
   args: readonly string[],
-  { accounts, endAccountSessions, removeSecondFactor, lockouts, notices }: { accounts: Accounts; endAccountSessions: EndAccountSessions; removeSecondFactor: RemoveSecondFactor; lockouts: { signInCodes: Lockout; secondFactor: Lockout }; notices: Pick<SecurityNotices, 'notify'> },
+  {
+    accounts,
+    endAccountSessions,
+    browserSessions,
+    removeSecondFactor,
+    lockouts,
+    notices,
+  }: {
+    accounts: Accounts;
+    endAccountSessions: EndAccountSessions;
+    browserSessions: Pick<BrowserSessionList, 'list'>;
+    removeSecondFactor: RemoveSecondFactor;
+    lockouts: { signInCodes: Lockout; secondFactor: Lockout };
+    notices: Pick<SecurityNotices, 'notify'>;
+  },
 ): Promise<CommandResult> {
   /**
    * Ends the account's browser sessions and waits for its apps' answers to the logout tokens
@@ -68,7 +83,15 @@ export async function runUserCommand(
     }
     case 'show': {
       const account = await accounts.findByEmail(email);
-      return account ? { ok: true, output: describe(account) } : failure(`No account for ${email}.`);
+      if (!account) return failure(`No account for ${email}.`);
+      // Where it is signed in, as its owner sees it on /account: for "was that me?" questions.
+      const signedIn = (await browserSessions.list(account.id)).map((browser) => ({
+        browser: browser.device ?? 'unknown',
+        signedInAt: browser.signedInAt.toISOString(),
+        amr: browser.amr,
+        apps: browser.apps,
+      }));
+      return { ok: true, output: { ...describe(account), signedIn } };
     }
     case 'remove': {
       const account = await accounts.findByEmail(email);

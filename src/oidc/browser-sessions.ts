@@ -1,7 +1,9 @@
 import type Provider from 'oidc-provider';
-import type { Session } from 'oidc-provider';
+import type { AdapterPayload } from 'oidc-provider';
 import { hmacSha256 } from '../auth/secrets.ts';
+import type { ClientRegistration } from '../config/config-schema.ts';
 import { clientDisplayName } from '../interaction/client-name.ts';
+import { oidcRecordKey } from '../store/keys.ts';
 import type { Store } from '../store/store.ts';
 import { accountSessionsIndex } from './account-sessions-index.ts';
 import { endBrowserSessions, liveSessionsOf, type EndedSessions } from './end-account-sessions.ts';
@@ -26,45 +28,58 @@ export interface BrowserSession {
 const HANDLE = /^[A-Za-z0-9_-]{43}$/;
 
 /**
- * The account's signed-in browsers, for the account page: listed from the account's index of
- * sessions (account-sessions-index.ts), and signed out one at a time or all but the one asking
- * (OWASP ASVS V3.3.4). Signing a browser out is what "Sign out of Sesame on this browser" does
- * there: the session ends, its apps' grants and tokens are revoked, and apps with a back-channel
- * address are told (queued).
+ * The account's signed-in browsers as its owner (the account page) or the administrator (`user
+ * show`) sees them: read from the account's index of sessions (account-sessions-index.ts) and the
+ * session records themselves, without oidc-provider, so the CLI needs no signing keys for it.
  */
-export function createBrowserSessions({ store, provider, hmacKey, sessionSeconds }: { store: Store; provider: Provider; hmacKey: string; sessionSeconds: number }) {
+export function createBrowserSessionList({ store, hmacKey, sessionSeconds, clients }: { store: Store; hmacKey: string; sessionSeconds: number; clients: readonly ClientRegistration[] }) {
   const index = accountSessionsIndex(store, { sessionSeconds });
+  // An app removed from the clients file since: its id, which is what the operator knows it by.
+  const names = new Map(clients.map((client) => [client.client_id, clientDisplayName(typeof client.client_name === 'string' ? client.client_name : client.client_id)]));
+  const appName = (clientId: string) => names.get(clientId) ?? clientDisplayName(clientId);
   const handleOf = (sessionId: string) => hmacSha256(hmacKey, 'browser-session', sessionId);
-  const liveSessions = async (accountId: string) => liveSessionsOf(provider, accountId, await index.read(accountId));
+  return {
+    /** Names a session in forms: a keyed hash of its id, which is the browser's cookie and never leaves the server. */
+    handleOf,
 
-  async function describe(session: Session, device: string | undefined, currentSessionId: string | undefined): Promise<BrowserSession> {
-    const apps = await Promise.all(
-      Object.keys(session.authorizations ?? {}).map(async (clientId) => {
-        const client = await provider.Client.find(clientId);
-        // An app removed from the clients file since: its id, which is what the operator knows it by.
-        return clientDisplayName(client?.clientName ?? clientId);
-      }),
-    );
-    return {
-      handle: handleOf(session.jti),
-      device,
-      signedInAt: new Date((session.loginTs ?? session.iat ?? 0) * 1000),
-      amr: session.amr ?? [],
-      apps: apps.sort((a, b) => a.localeCompare(b)),
-      current: session.jti === currentSessionId,
-    };
-  }
+    /** Newest sign-in first; the browser asking (`currentSessionId`) first of all. */
+    async list(accountId: string, currentSessionId?: string): Promise<BrowserSession[]> {
+      const ids = await index.read(accountId);
+      const records = await store.getMany<AdapterPayload>(ids.map((id) => oidcRecordKey('Session', id)));
+      const nowSeconds = Date.now() / 1000;
+      // Expired, or since signed in as someone else in that browser: not this account's any more.
+      const live = ids.flatMap((id, i) => {
+        const record = records[i];
+        return record?.accountId === accountId && !(typeof record.exp === 'number' && record.exp <= nowSeconds) ? [{ id, record }] : [];
+      });
+      const devices = await sessionDevices(store, live.map(({ id }) => id));
+      const sessions = live.map(({ id, record }, i): BrowserSession => ({
+        handle: handleOf(id),
+        device: devices[i],
+        signedInAt: new Date(((record.loginTs as number | undefined) ?? record.iat ?? 0) * 1000),
+        amr: (record.amr as string[] | undefined) ?? [],
+        apps: Object.keys((record.authorizations as Record<string, unknown> | undefined) ?? {}).map(appName).sort((a, b) => a.localeCompare(b)),
+        current: id === currentSessionId,
+      }));
+      return sessions.sort((a, b) => Number(b.current) - Number(a.current) || b.signedInAt.getTime() - a.signedInAt.getTime());
+    },
+  };
+}
+
+/**
+ * The account page's "Where you are signed in": the list above, and signing browsers out one at a
+ * time or all but the one asking (OWASP ASVS V3.3.4). Signing a browser out is what "Sign out of
+ * Sesame on this browser" does there: the session ends, its apps' grants and tokens are revoked,
+ * and apps with a back-channel address are told (queued).
+ */
+export function createBrowserSessions({ store, provider, hmacKey, sessionSeconds, clients }: { store: Store; provider: Provider; hmacKey: string; sessionSeconds: number; clients: readonly ClientRegistration[] }) {
+  const index = accountSessionsIndex(store, { sessionSeconds });
+  const listing = createBrowserSessionList({ store, hmacKey, sessionSeconds, clients });
 
   return {
     isHandle: (value: unknown): value is string => typeof value === 'string' && HANDLE.test(value),
 
-    /** Newest sign-in first; the browser asking first of all. */
-    async list(accountId: string, currentSessionId: string | undefined): Promise<BrowserSession[]> {
-      const live = await liveSessions(accountId);
-      const devices = await sessionDevices(store, live.map((session) => session.jti));
-      const sessions = await Promise.all(live.map((session, i) => describe(session, devices[i], currentSessionId)));
-      return sessions.sort((a, b) => Number(b.current) - Number(a.current) || b.signedInAt.getTime() - a.signedInAt.getTime());
-    },
+    list: (accountId: string, currentSessionId: string | undefined) => listing.list(accountId, currentSessionId),
 
     /**
      * Signs out the browser `handle` names, or with 'others' every browser but the one asking.
@@ -72,7 +87,8 @@ export function createBrowserSessions({ store, provider, hmacKey, sessionSeconds
      * own sessions, so another person's cannot be named.
      */
     async signOut(accountId: string, which: string | 'others', currentSessionId: string | undefined, { ctx }: { ctx?: unknown } = {}): Promise<EndedSessions> {
-      const chosen = (await liveSessions(accountId)).filter((session) => session.jti !== currentSessionId && (which === 'others' || handleOf(session.jti) === which));
+      const live = await liveSessionsOf(provider, accountId, await index.read(accountId));
+      const chosen = live.filter((session) => session.jti !== currentSessionId && (which === 'others' || listing.handleOf(session.jti) === which));
       const ended = await endBrowserSessions(provider, accountId, chosen, { ctx, revokeGrants: true });
       await index.forget(accountId, chosen.map((session) => session.jti));
       return ended;
@@ -80,4 +96,5 @@ export function createBrowserSessions({ store, provider, hmacKey, sessionSeconds
   };
 }
 
+export type BrowserSessionList = ReturnType<typeof createBrowserSessionList>;
 export type BrowserSessions = ReturnType<typeof createBrowserSessions>;

@@ -1,6 +1,6 @@
 import { errors as oidcErrors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { accountClient } from '../account/account-client.ts';
-import { CLIENT_MFA_POLICIES, type ClientMfaPolicy, type Config } from '../config/config-schema.ts';
+import { CLIENT_MFA_POLICIES, type ClientMfaPolicy, type ClientRegistration, type Config } from '../config/config-schema.ts';
 import { demoClient } from '../dev/demo-client.ts';
 import type { CookieKeys } from '../http/cookie-keys.ts';
 import { SignInExpired } from '../http/errors.ts';
@@ -28,6 +28,11 @@ export interface ProviderHooks {
   backChannelLogouts: Pick<MailQueue, 'enqueue'>;
 }
 
+/** Every app the provider knows: the clients file's, the account page, and in development the demo app. */
+export function registeredClients(config: Pick<Config, 'clients' | 'issuer' | 'appName' | 'devTools'>): ClientRegistration[] {
+  return [...config.clients, accountClient(config.issuer, config.appName), ...(config.devTools ? [demoClient(config.issuer)] : [])];
+}
+
 /** oidc-provider configuration derived from Sesame's Config; no I/O here. */
 export function providerConfig(config: Readonly<Config>, { adapter, findAccount, renderPage, mfaPrompt, cookieKeys }: ProviderHooks): Configuration {
   const secureCookies = cookiesAreSecure(config.issuer);
@@ -40,7 +45,7 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
   return {
     adapter,
     findAccount,
-    clients: [...config.clients, accountClient(config.issuer, config.appName), ...(config.devTools ? [demoClient(config.issuer)] : [])].map((client) => ({ ...client })) as Configuration['clients'],
+    clients: registeredClients(config).map((client) => ({ ...client })) as Configuration['clients'],
     clientDefaults: {
       grant_types: ['authorization_code'],
       response_types: ['code'],

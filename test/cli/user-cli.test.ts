@@ -83,7 +83,12 @@ describe('npm run cli -- user ...', () => {
 
     const shown = await cli(['user', 'show', 'grace@example.com']);
     expect(shown.code).toBe(0);
-    expect(JSON.parse(shown.stdout)).toMatchObject({ id: account.id, emailVerified: true });
+    const output = JSON.parse(shown.stdout);
+    expect(output).toMatchObject({ id: account.id, emailVerified: true });
+    // Where the account is signed in: the one browser above, with the app it signed in to (named
+    // from the CLI's own clients file, or by its id where that file does not list it).
+    expect(output.signedIn).toEqual([{ browser: 'Chrome on Linux', signedInAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), amr: ['email'], apps: [expect.any(String)] }]);
+    expect(Date.now() - Date.parse(output.signedIn[0].signedInAt)).toBeLessThan(60_000);
   });
 
   it('lists accounts as a JSON array sorted by email', async () => {
