@@ -26,16 +26,27 @@ export interface MailWorker {
 /** Takes mail off the durable queue and sends it; several workers in several processes can share one queue. */
 export function startMailWorker({ connection, prefix, secretBox, deliver, concurrency, onFailure = () => {}, onConnectionError = () => {} }: MailWorkerOptions): MailWorker {
   const open = (job: Job<SealedMailJob>) => JSON.parse(secretBox.open(job.data.sealed, MAIL_JOB_ASSOCIATED_DATA)) as MailJob;
+  // Failures of the processor below are reported by it, while the job is still active, so that
+  // whoever waits for the queue to be idle finds them reported (the 'failed' event comes only
+  // after Redis has moved the job). The event still reports the rest: a job that stalled too often.
+  const reported = new WeakSet<Error>();
   const worker = new Worker<SealedMailJob>(
     MAIL_QUEUE_NAME,
     async (job: Job<SealedMailJob>) => {
-      const mail = open(job);
+      const attempt = job.attemptsMade + 1;
+      const attempts = job.opts.attempts ?? 1;
+      let mail: MailJob | undefined;
       try {
+        mail = open(job);
         await deliver(mail);
-      } catch (error) {
+      } catch (caught) {
+        const error = caught instanceof Error ? caught : new Error(String(caught));
+        const permanent = isPermanentRejection(error);
+        onFailure(error, mail, attempt, permanent || attempt >= attempts);
         // BullMQ fails such a job at once, whatever attempts are left.
-        if (isPermanentRejection(error)) throw new UnrecoverableError((error as Error).message);
-        throw error;
+        const thrown = permanent ? new UnrecoverableError(error.message) : error;
+        reported.add(thrown);
+        throw thrown;
       }
     },
     {
@@ -48,13 +59,12 @@ export function startMailWorker({ connection, prefix, secretBox, deliver, concur
     },
   );
   worker.on('failed', (job, error) => {
-    if (!job) return;
-    const attempts = job.opts.attempts ?? 1;
+    if (!job || reported.has(error)) return;
     let mail: MailJob | undefined;
     try {
       mail = open(job);
     } catch {}
-    onFailure(error, mail, job.attemptsMade, job.attemptsMade >= attempts || error instanceof UnrecoverableError);
+    onFailure(error, mail, job.attemptsMade, job.attemptsMade >= (job.opts.attempts ?? 1));
   });
   worker.on('error', onConnectionError);
   return {
