@@ -2,13 +2,26 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 
 export type CodeFailureReason = 'wrong' | 'expired' | 'too-many-attempts';
 
+// Node's process metrics (CPU, memory, event-loop delay, garbage collection) describe the process,
+// not one Sesame in it, and prom-client's collectors for them (a GC observer, an event-loop delay
+// monitor) cannot be stopped: one registry of them per process, made when first asked for, rather
+// than a new set per instance that outlives its Sesame (as in a test process that starts many).
+let processRegistry: Registry | undefined;
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
 /**
  * Sesame's Prometheus metrics, on a registry of their own (two instances in one test process must
- * not share counters). Labels are bounded sets: route templates, never raw paths.
+ * not share counters), served together with the process's. Labels are bounded sets: route
+ * templates, never raw paths.
  */
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
 
   const httpRequestDuration = new Histogram({
     name: 'sesame_http_request_duration_seconds',
@@ -88,7 +101,9 @@ export function createMetrics() {
     mailTransportUp,
     backchannelLogouts,
     async render(): Promise<{ contentType: string; body: string }> {
-      return { contentType: registry.contentType, body: await registry.metrics() };
+      // Merged at each scrape: this registry changes after start (readiness drops a gauge).
+      const scraped = Registry.merge([processMetrics(), registry]);
+      return { contentType: scraped.contentType, body: await scraped.metrics() };
     },
   };
 }
