@@ -177,7 +177,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
     config,
     accounts,
     endAccountSessions: createEndAccountSessions({ store, provider, sessionSeconds: config.ttl.sessionSeconds }),
-    browserSessions: createBrowserSessions({ store, provider, hmacKey: config.hmacKey, sessionSeconds: config.ttl.sessionSeconds, clients: registeredClients(config) }),
+    browserSessions: createBrowserSessions({ store, provider, accounts, hmacKey: config.hmacKey, sessionSeconds: config.ttl.sessionSeconds, clients: registeredClients(config) }),
     signedInSessionOf: (ctx) => signedInSessionOf(store, ctx, secureCookies),
     secondFactor,
     notices,

@@ -1,5 +1,5 @@
 import type { Context, Next } from 'koa';
-import { signedOutSince, type Account, type Accounts } from '../accounts/accounts.ts';
+import { sessionEnded, signedOutSince, type Account, type Accounts } from '../accounts/accounts.ts';
 import type { Config } from '../config/config-schema.ts';
 import { requireCsrfForm, type Csrf, type CsrfScope } from '../http/csrf.ts';
 import { HttpError } from '../http/errors.ts';
@@ -106,7 +106,7 @@ export function createAccountSessions({
         const [found, browserSignedIn] = session
           ? await Promise.all([accounts.findById(session.accountId), session.sessionUid === undefined || isSessionSignedIn(session.sessionUid, session.accountId)])
           : [undefined, false];
-        const account = found && browserSignedIn && !signedOutSince(found, session!.issuedAt) ? found : undefined;
+        const account = found && browserSignedIn && !signedOutSince(found, session!.issuedAt) && !sessionEnded(found, session!.sessionUid) ? found : undefined;
         if (!session || !account) {
           if (session) cookie.clear(ctx);
           if (forForm) throw new AccountSessionEnded();

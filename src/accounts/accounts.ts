@@ -18,6 +18,13 @@ export interface Account {
    * sessions signed in and tokens first issued before it are no longer honoured (oidc/find-account.ts).
    */
   signedOutAt?: number;
+  /**
+   * Browser sessions signed out from another browser ("Where you are signed in"), by uid, with
+   * when (epoch milliseconds), for as long as such a session could live. A request of that browser
+   * in flight at that moment saves its session again when it ends; this keeps such a session from
+   * being honoured (oidc/find-account.ts), as signedOutAt does for every session of the account.
+   */
+  endedSessions?: Record<string, number>;
 }
 
 export interface TotpEnrolment {
@@ -31,6 +38,11 @@ export function signedOutSince(account: Account, epochSeconds: number | undefine
   // Sessions and tokens carry whole seconds: one that began within the second of the sign-out
   // counts as after it, so a person signing in right after an admin's reset is not turned away.
   return account.signedOutAt !== undefined && (epochSeconds === undefined || epochSeconds < Math.floor(account.signedOutAt / 1000));
+}
+
+/** Whether the browser session with this uid was signed out from another browser (`endedSessions`). */
+export function sessionEnded(account: Account, sessionUid: string | undefined): boolean {
+  return sessionUid !== undefined && account.endedSessions !== undefined && Object.hasOwn(account.endedSessions, sessionUid);
 }
 
 /** How a change of address ended: `taken` when another account holds the new one, `stale` when the account or its address changed meanwhile. */
@@ -153,6 +165,14 @@ export function createAccounts({ store }: { store: Store }) {
     /** Ends every session and token of the account that exists now; the next sign-in starts afresh. */
     async signOutEverywhere(accountId: string): Promise<Account | undefined> {
       return update(accountId, (account) => ({ ...account, signedOutAt: Date.now() }));
+    },
+    /** Records these browser sessions as signed out (`endedSessions`), forgetting entries older than `keepSeconds`. */
+    async endSessions(accountId: string, sessionUids: readonly string[], { keepSeconds }: { keepSeconds: number }): Promise<Account | undefined> {
+      const now = Date.now();
+      return update(accountId, (account) => {
+        const kept = Object.entries(account.endedSessions ?? {}).filter(([, at]) => now - at < keepSeconds * 1000);
+        return { ...account, endedSessions: Object.fromEntries([...kept, ...sessionUids.map((uid) => [uid, now] as const)]) };
+      });
     },
     async clearTotp(accountId: string): Promise<Account | undefined> {
       return update(accountId, ({ totp: _removed, ...account }) => account);

@@ -1,5 +1,6 @@
 import type Provider from 'oidc-provider';
 import type { AdapterPayload } from 'oidc-provider';
+import type { Accounts } from '../accounts/accounts.ts';
 import { hmacSha256 } from '../auth/secrets.ts';
 import type { ClientRegistration } from '../config/config-schema.ts';
 import { clientDisplayName } from '../interaction/client-name.ts';
@@ -72,7 +73,21 @@ export function createBrowserSessionList({ store, hmacKey, sessionSeconds, clien
  * Sesame on this browser" does there: the session ends, its apps' grants and tokens are revoked,
  * and apps with a back-channel address are told (queued).
  */
-export function createBrowserSessions({ store, provider, hmacKey, sessionSeconds, clients }: { store: Store; provider: Provider; hmacKey: string; sessionSeconds: number; clients: readonly ClientRegistration[] }) {
+export function createBrowserSessions({
+  store,
+  provider,
+  accounts,
+  hmacKey,
+  sessionSeconds,
+  clients,
+}: {
+  store: Store;
+  provider: Provider;
+  accounts: Pick<Accounts, 'endSessions'>;
+  hmacKey: string;
+  sessionSeconds: number;
+  clients: readonly ClientRegistration[];
+}) {
   const index = accountSessionsIndex(store, { sessionSeconds });
   const listing = createBrowserSessionList({ store, hmacKey, sessionSeconds, clients });
 
@@ -89,6 +104,9 @@ export function createBrowserSessions({ store, provider, hmacKey, sessionSeconds
     async signOut(accountId: string, which: string | 'others', currentSessionId: string | undefined, { ctx }: { ctx?: unknown } = {}): Promise<EndedSessions> {
       const live = await liveSessionsOf(provider, accountId, await index.read(accountId));
       const chosen = live.filter((session) => session.jti !== currentSessionId && (which === 'others' || listing.handleOf(session.jti) === which));
+      // First on the account, which every use of a session reads: a request of such a browser in
+      // flight now may save its session again after it is destroyed below.
+      if (chosen.length > 0) await accounts.endSessions(accountId, chosen.map((session) => session.uid), { keepSeconds: sessionSeconds });
       const ended = await endBrowserSessions(provider, accountId, chosen, { ctx, revokeGrants: true });
       await index.forget(accountId, chosen.map((session) => session.jti));
       return ended;

@@ -1,5 +1,5 @@
 import type { Account as OidcAccount, FindAccount } from 'oidc-provider';
-import { signedOutSince, type Accounts } from '../accounts/accounts.ts';
+import { sessionEnded, signedOutSince, type Accounts } from '../accounts/accounts.ts';
 
 /** What findAccount hands oidc-provider: its claims, plus what the step-up policy needs to know. */
 export interface SesameOidcAccount extends OidcAccount {
@@ -20,6 +20,9 @@ export function createFindAccount(accounts: Accounts): FindAccount {
     // and asks the browser to sign in again (oidc/session-account-gone.ts).
     const began = token ? ((token as { iiat?: number }).iiat ?? token.iat) : ctx.oidc?.session?.loginTs;
     if (signedOutSince(account, began)) return undefined;
+    // That browser was signed out from another one: its session, saved again by a request that was
+    // in flight then, is not honoured either.
+    if (!token && sessionEnded(account, ctx.oidc?.session?.uid)) return undefined;
     return {
       accountId: account.id,
       totpEnrolled: account.totp !== undefined,

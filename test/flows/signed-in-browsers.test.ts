@@ -5,7 +5,7 @@ import { jwtVerify, createRemoteJWKSet } from 'jose';
 import * as client from 'openid-client';
 import { hmacSha256 } from '../../src/auth/secrets.ts';
 import type { ClientRegistration } from '../../src/config/config-schema.ts';
-import { oidcRecordKey, oidcSessionDeviceKey } from '../../src/store/keys.ts';
+import { oidcRecordKey, oidcSessionDeviceKey, oidcSessionUidKey } from '../../src/store/keys.ts';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
 import { startRelyingParty } from '../helpers/relying-party.ts';
 import { finishAtApp, signInWithCode } from '../helpers/sign-in.ts';
@@ -117,6 +117,31 @@ describe('where you are signed in (/account)', () => {
     // This browser: still signed in, its tokens still work, and no notice went to its apps.
     expect(await running.sesame.store.get(oidcRecordKey('Session', here.sessionId))).toBeDefined();
     expect(await refreshes(here.tokens.refresh_token!)).toBe('works');
+    const pending = await running.rp.startAuthorization();
+    expect(await finishAtApp(here.browser, await here.browser.navigate(pending.url))).toMatch(/^http:\/\/127\.0\.0\.1:9\/callback\?code=/);
+  });
+
+  it('a signed-out browser whose request was in flight, and so saved its session again, is still signed out', async () => {
+    const email = 'racing-laptop@example.com';
+    const lost = await signedInBrowser(email);
+    const here = await signedInBrowser(email);
+    // What a request of the lost laptop holds while it runs: its session, read before the sign-out.
+    const sessionKey = oidcRecordKey('Session', lost.sessionId);
+    const inFlight = await running.sesame.store.get<{ uid: string }>(sessionKey);
+    const uidKey = oidcSessionUidKey(inFlight!.uid);
+    const inFlightCopy = await running.sesame.store.get(uidKey);
+    const page = await here.browser.navigate(`${running.sesame.url}/account`);
+    const done = await here.browser.navigate(`${running.sesame.url}/account/browsers/sign-out`, { form: { csrf: formFields(page.html, '/account/sign-out').csrf!, browser: 'others' } });
+    expect(done.url).toBe(`${running.sesame.url}/account?done=browsers-signed-out`);
+    expect(await running.sesame.store.get(sessionKey)).toBeUndefined();
+    // That request ends after the sign-out and saves the session it read, as oidc-provider does.
+    await running.sesame.store.set(sessionKey, inFlight, 3600);
+    await running.sesame.store.set(uidKey, inFlightCopy, 3600);
+    // The laptop is asked for an email all the same, and its account page does not open.
+    expect((await lost.browser.navigate((await running.rp.startAuthorization()).url)).html).toContain('name="email"');
+    const account = await lost.browser.request(`${running.sesame.url}/account`);
+    expect(account.status).toBe(302);
+    // The browser that signed it out is not affected.
     const pending = await running.rp.startAuthorization();
     expect(await finishAtApp(here.browser, await here.browser.navigate(pending.url))).toMatch(/^http:\/\/127\.0\.0\.1:9\/callback\?code=/);
   });
