@@ -82,6 +82,12 @@ describe('npm start with nothing configured', () => {
     const page = await (await fetch(`${issuer}/dev/outbox`)).text();
     expect(decodeEntities(page)).toContain(`href="${mail.link}"`);
     expect(page).toContain('newcomer@example.com');
+
+    // The account page on the in-memory store, by single sign-on, lists this browser.
+    const account = await browser.navigate(`${issuer}/account`);
+    expect(account.url).toBe(`${issuer}/account`);
+    expect(account.html).toContain('Where you are signed in');
+    expect(account.html).toMatch(/Chrome on Linux <strong>\(this browser\)<\/strong>/);
   });
 
   it('shuts down cleanly on SIGTERM', async () => {
