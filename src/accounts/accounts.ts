@@ -132,13 +132,22 @@ export function createAccounts({ store }: { store: Store }) {
     return updated;
   }
 
-  /** Read-modify-write of one record; undefined when the account is gone. */
+  /**
+   * Read-modify-write of one record; undefined when the account is gone. Written only over what
+   * was read (replaceIfUnchanged), else read again: two changes at once (the account page signing
+   * a browser out while the administrator resets the authenticator) must not lose either.
+   */
   async function update(accountId: string, change: (account: Account) => Account): Promise<Account | undefined> {
-    const account = await findById(accountId);
-    if (!account) return undefined;
-    const updated = change(account);
-    await store.replace(accountKey(accountId), updated);
-    return updated;
+    const key = accountKey(accountId);
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const json = await store.getJson(key);
+      if (json === undefined) return undefined;
+      const updated = change(JSON.parse(json) as Account);
+      const outcome = await store.replaceIfUnchanged(key, json, updated);
+      if (outcome === 'written') return updated;
+      if (outcome === 'missing') return undefined;
+    }
+    throw new Error(`account ${accountId} kept changing while it was being updated`);
   }
 
   /**

@@ -86,6 +86,13 @@ export function createMemoryStore({ now = Date.now, sweepIntervalMs = 60_000 }: 
     async replace(key, value, ttlSeconds) {
       if (live(key)) write(key, JSON.stringify(value), ttlSeconds);
     },
+    async replaceIfUnchanged(key, expectedJson, value) {
+      const entry = live(key);
+      if (!entry) return 'missing';
+      if (entry.json !== expectedJson) return 'changed';
+      entry.json = JSON.stringify(value);
+      return 'written';
+    },
     async setIfAbsent(key, value, ttlSeconds) {
       if (live(key)) return false;
       write(key, JSON.stringify(value), ttlSeconds);

@@ -44,6 +44,14 @@ if current and tonumber(current) and tonumber(current) >= tonumber(ARGV[1]) then
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1`;
 
+const REPLACE_IF_UNCHANGED = `
+local current = redis.call('GET', KEYS[1])
+if not current then return 0 end
+if current ~= ARGV[1] then return 1 end
+redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
+return 2`;
+const REPLACE_OUTCOMES = ['missing', 'changed', 'written'] as const;
+
 // The index must outlive its longest member: a TTL is set when it has none and only ever extended.
 const ADD_TO_INDEX = `
 redis.call('SADD', KEYS[1], ARGV[1])
@@ -63,6 +71,7 @@ export function createRedisStore(redis: Redis | Cluster, { prefix = 'sesame:' }:
   const increment = script(redis, 'sesameIncrement', 1, INCREMENT);
   const incrementShare = script(redis, 'sesameIncrementShare', 2, INCREMENT_SHARE);
   const raiseTo = script(redis, 'sesameRaiseTo', 1, RAISE_TO);
+  const replaceIfUnchanged = script(redis, 'sesameReplaceIfUnchanged', 1, REPLACE_IF_UNCHANGED);
   const addToIndex = script(redis, 'sesameAddToIndex', 1, ADD_TO_INDEX);
   const markOnce = script(redis, 'sesameMarkOnce', 2, MARK_ONCE);
   const parse = <T>(raw: string | null): T | undefined => (raw === null ? undefined : (JSON.parse(raw) as T));
@@ -104,6 +113,9 @@ export function createRedisStore(redis: Redis | Cluster, { prefix = 'sesame:' }:
       const json = JSON.stringify(value);
       if (ttlSeconds === undefined) await redis.set(k(key), json, 'XX');
       else await redis.set(k(key), json, 'PX', Math.ceil(ttlSeconds * 1000), 'XX');
+    },
+    async replaceIfUnchanged(key, expectedJson, value) {
+      return REPLACE_OUTCOMES[Number(await replaceIfUnchanged(k(key), expectedJson, JSON.stringify(value)))]!;
     },
     async setIfAbsent(key, value, ttlSeconds) {
       assertTtl(ttlSeconds);

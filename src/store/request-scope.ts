@@ -11,7 +11,7 @@ import { assertJsonText, assertTtl, type MarkOnceResult, type Store } from './st
  * - `get` is read once and then answered from memory (later calls see this request's own writes);
  * - plain writes (`set`, `delete`, index changes) are buffered and sent together, in order, when the
  *   request ends and before its response leaves, so they cost one round trip however many there are;
- * - every operation that decides something (`take`, `setIfAbsent`, `increment`, `raiseTo`, `markOnce`) and
+ * - every operation that decides something (`take`, `setIfAbsent`, `replaceIfUnchanged`, `increment`, `raiseTo`, `markOnce`) and
  *   every read that buffered writes could change goes to the store at once, in the same batch as
  *   the buffered writes before it: single-use secrets, rate limits and replay guards keep their
  *   atomicity across processes.
@@ -158,6 +158,13 @@ export function createRequestScopedStore(inner: Store): { store: Store; scopes: 
       const scope = storage.getStore();
       if (!scope) return inner.removeFromIndex(indexKey, member);
       scope.writes.push({ op: 'removeFromIndex', indexKey, member });
+    },
+    async replaceIfUnchanged(key, expectedJson, value) {
+      const outcome = await direct(() => inner.replaceIfUnchanged(key, expectedJson, value));
+      // What this request knew of the key was stale unless the write went through.
+      if (outcome === 'written') storage.getStore()?.known.set(key, Promise.resolve(JSON.stringify(value)));
+      else forget(key);
+      return outcome;
     },
     async setIfAbsent(key, value, ttlSeconds) {
       const written = await direct(() => inner.setIfAbsent(key, value, ttlSeconds));

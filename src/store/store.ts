@@ -6,7 +6,7 @@
  *
  * Inside an HTTP request every module sees this interface through the request scope
  * (`request-scope.ts`): a plain `set`/`delete` reaches Redis when the request ends, just before its
- * response, while `take`, `setIfAbsent`, `increment`, `raiseTo` and `markOnce` act at once. Anything that
+ * response, while `take`, `setIfAbsent`, `replaceIfUnchanged`, `increment`, `raiseTo` and `markOnce` act at once. Anything that
  * must be visible to another process mid-request therefore goes through one of those.
  */
 export interface Store {
@@ -29,6 +29,13 @@ export interface Store {
    * request like `set`, so it costs no round trip of its own.
    */
   replace(key: string, value: unknown, ttlSeconds?: number): Promise<void>;
+  /**
+   * Writes `value` only where the key still holds exactly `expectedJson` (the text `getJson` gave),
+   * in one atomic step, keeping the key's TTL: a read-modify-write that cannot lose a change made
+   * in between (`changed`: read again and retry) nor bring back a deleted record (`missing`).
+   * Acts at once inside a request.
+   */
+  replaceIfUnchanged(key: string, expectedJson: string, value: unknown): Promise<'written' | 'changed' | 'missing'>;
   /** Returns false when the key already exists (nothing written). */
   setIfAbsent(key: string, value: unknown, ttlSeconds?: number): Promise<boolean>;
   /** Read and delete in one atomic step: of concurrent callers, exactly one gets the value. */

@@ -227,6 +227,34 @@ export function storeContract(name: string, makeStore: () => Promise<StoreUnderT
       });
     });
 
+    describe('replaceIfUnchanged', () => {
+      it('writes only over the text that was read, says why not otherwise, and keeps the TTL', async () => {
+        const k = key('cas');
+        await store.set(k, { n: 1 }, 100);
+        const read = (await store.getJson(k))!;
+        expect(await store.replaceIfUnchanged(k, read, { n: 2 })).toBe('written');
+        expect(await store.get(k)).toEqual({ n: 2 });
+        expect(await store.ttlSeconds(k)).toBeGreaterThan(90);
+        // What was read before that write is stale now.
+        expect(await store.replaceIfUnchanged(k, read, { n: 3 })).toBe('changed');
+        expect(await store.get(k)).toEqual({ n: 2 });
+        expect(await store.replaceIfUnchanged(key('cas-missing'), read, { n: 4 })).toBe('missing');
+        expect(await store.get(key('cas-missing'))).toBeUndefined();
+        const forever = key('cas-forever');
+        await store.set(forever, 1);
+        expect(await store.replaceIfUnchanged(forever, '1', 2)).toBe('written');
+        expect(await store.ttlSeconds(forever)).toBe(Infinity);
+      });
+      it('of 10 concurrent writers over the same read, exactly one writes', async () => {
+        const k = key('cas-race');
+        await store.set(k, 0);
+        const read = (await store.getJson(k))!;
+        const outcomes = await Promise.all(Array.from({ length: 10 }, (_, i) => store.replaceIfUnchanged(k, read, i + 1)));
+        expect(outcomes.filter((outcome) => outcome === 'written')).toHaveLength(1);
+        expect(outcomes.filter((outcome) => outcome === 'changed')).toHaveLength(9);
+      });
+    });
+
     describe('raiseTo', () => {
       it('writes only a greater integer, compared as numbers, and says whether it wrote', async () => {
         const k = key('raise');

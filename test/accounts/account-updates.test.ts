@@ -1,0 +1,47 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { createAccounts } from '../../src/accounts/accounts.ts';
+import { bothStores } from '../helpers/both-stores.ts';
+
+describe.each(bothStores('account-updates'))('changes to one account at the same time on %s', (_name, makeStore) => {
+  let cleanup: (() => Promise<void>) | undefined;
+  afterEach(async () => cleanup?.());
+  const setup = async () => {
+    const made = await makeStore();
+    cleanup = made.cleanup;
+    return createAccounts({ store: made.store });
+  };
+
+  it('none is lost: an authenticator set up, browsers signed out and a sign-out everywhere, all at once', async () => {
+    const accounts = await setup();
+    const { account } = await accounts.create('busy@example.com', { verified: true });
+    const totp = { sealedSecret: 'sealed', enrolledAt: '2026-12-02T00:00:00.000Z' };
+    // Each reads the record, then writes it back changed: a plain write would keep only the last.
+    await Promise.all([
+      accounts.setTotp(account.id, totp),
+      accounts.endSessions(account.id, ['laptop-uid'], { keepSeconds: 3600 }),
+      accounts.endSessions(account.id, ['phone-uid'], { keepSeconds: 3600 }),
+      accounts.signOutEverywhere(account.id),
+    ]);
+    const after = (await accounts.findById(account.id))!;
+    expect(after.totp).toEqual(totp);
+    expect(Object.keys(after.endedSessions ?? {}).sort()).toEqual(['laptop-uid', 'phone-uid']);
+    expect(after.signedOutAt).toEqual(expect.any(Number));
+  });
+
+  it('does not bring back an account removed meanwhile', async () => {
+    const accounts = await setup();
+    const { account } = await accounts.create('gone@example.com', { verified: true });
+    await accounts.remove('gone@example.com');
+    expect(await accounts.setTotp(account.id, { sealedSecret: 's', enrolledAt: '2026-12-02T00:00:00.000Z' })).toBeUndefined();
+    expect(await accounts.findById(account.id)).toBeUndefined();
+  });
+
+  it('forgets ended sessions older than a session can live', async () => {
+    const accounts = await setup();
+    const { account } = await accounts.create('tidy@example.com', { verified: true });
+    await accounts.endSessions(account.id, ['old-uid'], { keepSeconds: 0.05 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await accounts.endSessions(account.id, ['new-uid'], { keepSeconds: 0.05 });
+    expect(Object.keys((await accounts.findById(account.id))!.endedSessions ?? {})).toEqual(['new-uid']);
+  });
+});
