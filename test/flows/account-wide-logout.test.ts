@@ -1,8 +1,6 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -18,38 +16,21 @@ import { runCli } from '../helpers/run-cli.ts';
 import { accountWithTotp } from '../helpers/second-factor.ts';
 import { finishAtApp, signInWithCode } from '../helpers/sign-in.ts';
 import { SERVER_APP_CLIENT, TEST_CLIENT, TEST_ENCRYPTION_KEYS } from '../helpers/test-config.ts';
+import { startLogoutReceiver } from '../helpers/logout-receiver.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
 // Sign-outs of a whole account (a change of address, deletion, `user sign-out`, `user reset-mfa`)
 // tell the apps of the account's browser sessions, as a sign-out in the browser does
 // (test/flows/back-channel-logout.test.ts).
 
-// The apps' back-channel endpoints, on one loopback server. While `hold` is set, answers wait for it.
-interface Notice {
-  path: string;
-  logoutToken: string | null;
-}
-const notices: Notice[] = [];
-const answers = new Map<string, number>();
-let hold: Promise<void> | undefined;
-const receiver = createServer((request: IncomingMessage, response) => {
-  let body = '';
-  request.on('data', (chunk) => (body += chunk));
-  request.on('end', async () => {
-    const path = request.url ?? '';
-    notices.push({ path, logoutToken: new URLSearchParams(body).get('logout_token') });
-    await hold;
-    response.statusCode = answers.get(path) ?? 200;
-    response.end();
-  });
-});
-await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+// The apps' back-channel endpoints, on one loopback server (test/helpers/logout-receiver.ts).
+const receiver = await startLogoutReceiver();
+const { notices, answers } = receiver;
 
 // Asks for the session id in its logout tokens.
-const NOTIFIED_APP: ClientRegistration = { ...TEST_CLIENT, backchannel_logout_uri: `${receiverUrl}/notified-app/logout`, backchannel_logout_session_required: true };
+const NOTIFIED_APP: ClientRegistration = { ...TEST_CLIENT, backchannel_logout_uri: `${receiver.url}/notified-app/logout`, backchannel_logout_session_required: true };
 // Its endpoint refuses every token (400): given up at once, not retried.
-const FAILING_APP: ClientRegistration = { ...SERVER_APP_CLIENT, backchannel_logout_uri: `${receiverUrl}/failing-app/logout`, backchannel_logout_session_required: true };
+const FAILING_APP: ClientRegistration = { ...SERVER_APP_CLIENT, backchannel_logout_uri: `${receiver.url}/failing-app/logout`, backchannel_logout_session_required: true };
 answers.set('/failing-app/logout', 400);
 // Registered no back-channel address: nothing to call.
 const QUIET_APP: ClientRegistration = {
@@ -72,16 +53,11 @@ const destination = new Writable({
 // The CLI's clients file: the same registrations as the servers'.
 const dir = mkdtempSync(join(tmpdir(), 'sesame-account-wide-logout-'));
 writeFileSync(join(dir, 'clients.json'), JSON.stringify(CLIENTS));
-afterAll(async () => {
-  // The apps' calls keep their connections alive: close them, or the server would wait for them.
-  receiver.closeAllConnections();
-  await new Promise<void>((resolve) => receiver.close(() => resolve()));
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const running = useSesame({ client: NOTIFIED_APP, logger: createLogger({ level: 'info', destination }), config: { clients: CLIENTS } });
 
-const noticesFor = (app: string) => notices.filter((n) => n.path === `/${app}/logout`);
+const noticesFor = (app: string) => receiver.noticesFor(`/${app}/logout`);
 
 /** Signs in to the three apps in one browser (single sign-on after the first); returns each app's ID token claims. */
 async function signInToEveryApp(email: string, browser = new HttpBrowser()) {
@@ -176,14 +152,12 @@ describe('account-wide sign-outs tell the apps (OpenID Connect Back-Channel Logo
     const mail = await emailChangeCodeTo(running.smtp, 'moved-on@example.org');
     const logFrom = reset();
     // The apps' endpoints do not answer until the page is back: it must not wait for them.
-    let release = () => {};
-    hold = new Promise((resolve) => (release = resolve));
+    const release = receiver.hold();
     try {
       const done = await enterEmailChangeCode(running.sesame.url, browser, confirm, mail.code!);
       expect(done.url).toBe(`${running.sesame.url}/account?done=email-changed`);
       expect(done.html).toContain('Your email address was changed');
     } finally {
-      hold = undefined;
       release();
     }
     await running.sesame.mailIdle();

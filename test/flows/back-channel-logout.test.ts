@@ -1,6 +1,4 @@
-import { afterAll, describe, expect, it } from '@jest/globals';
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from '@jest/globals';
 import { Writable } from 'node:stream';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { buildEndSessionUrl } from 'openid-client';
@@ -10,53 +8,21 @@ import { finishAtApp, signInWithCode } from '../helpers/sign-in.ts';
 import { formFields, type HttpBrowser } from '../helpers/http-browser.ts';
 import { startRelyingParty } from '../helpers/relying-party.ts';
 import { FIRST_PARTY_CLIENT, MACHINE_CLIENT, SERVER_APP_CLIENT, TEST_CLIENT } from '../helpers/test-config.ts';
+import { startLogoutReceiver } from '../helpers/logout-receiver.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
-// The apps' back-channel endpoints: one server on a loopback port (a private address, as an app
-// beside Sesame in a compose network would be), answering each path with the status it is told:
-// `answers` for every call, `failFirst` for the next few calls only. While `hold` is set, answers
-// wait for it.
-interface Notice {
-  path: string;
-  contentType: string | undefined;
-  logoutToken: string | null;
-}
-const notices: Notice[] = [];
-const answers = new Map<string, number>();
-const failFirst = new Map<string, { times: number; status: number }>();
-let hold: Promise<void> | undefined;
-const receiver = createServer((request: IncomingMessage, response) => {
-  let body = '';
-  request.on('data', (chunk) => (body += chunk));
-  request.on('end', async () => {
-    const path = request.url ?? '';
-    notices.push({ path, contentType: request.headers['content-type'], logoutToken: new URLSearchParams(body).get('logout_token') });
-    await hold;
-    const failing = failFirst.get(path);
-    if (failing && failing.times > 0) {
-      failing.times--;
-      response.statusCode = failing.status;
-    } else {
-      response.statusCode = answers.get(path) ?? 200;
-    }
-    response.end();
-  });
-});
-await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-afterAll(async () => {
-  receiver.closeAllConnections();
-  await new Promise<void>((resolve) => receiver.close(() => resolve()));
-});
+// The apps' back-channel endpoints, on one loopback server (test/helpers/logout-receiver.ts).
+const receiver = await startLogoutReceiver();
+const { notices, answers, failFirst } = receiver;
 
 const NOTIFIED_APP: ClientRegistration = {
   ...TEST_CLIENT,
-  backchannel_logout_uri: `${receiverUrl}/notified-app/logout`,
+  backchannel_logout_uri: `${receiver.url}/notified-app/logout`,
   backchannel_logout_session_required: true,
 };
 const OTHER_APP: ClientRegistration = {
   ...SERVER_APP_CLIENT,
-  backchannel_logout_uri: `${receiverUrl}/other-app/logout`,
+  backchannel_logout_uri: `${receiver.url}/other-app/logout`,
 };
 
 const logLines: Record<string, unknown>[] = [];
@@ -89,7 +55,7 @@ async function logOut(browser: HttpBrowser, idTokenHint: string, { everywhere }:
 }
 
 const jwks = () => createRemoteJWKSet(new URL(`${running.sesame.url}/jwks`));
-const noticesFor = (app: string) => notices.filter((n) => n.path === `/${app}/logout`);
+const noticesFor = (app: string) => receiver.noticesFor(`/${app}/logout`);
 
 describe('back-channel logout (OpenID Connect Back-Channel Logout 1.0)', () => {
   it('is advertised in discovery', async () => {
@@ -153,14 +119,12 @@ describe('back-channel logout (OpenID Connect Back-Channel Logout 1.0)', () => {
   it('the sign-out page does not wait for the apps: their tokens are queued, and sent once it has answered', async () => {
     notices.length = 0;
     const { browser, rawIdToken } = await signInToBothApps('not-waiting@example.com');
-    let release = () => {};
-    hold = new Promise((resolve) => (release = resolve));
+    const release = receiver.hold();
     try {
       // Neither app answers until the page is back.
       const done = await logOut(browser, rawIdToken, { everywhere: true });
       expect(done.html).toContain('You signed out of Sesame on this browser');
     } finally {
-      hold = undefined;
       release();
     }
     await running.sesame.mailIdle();

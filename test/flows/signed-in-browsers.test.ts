@@ -1,6 +1,4 @@
-import { afterAll, describe, expect, it, jest } from '@jest/globals';
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { describe, expect, it, jest } from '@jest/globals';
 import { jwtVerify, createRemoteJWKSet } from 'jose';
 import * as client from 'openid-client';
 import { hmacSha256 } from '../../src/auth/secrets.ts';
@@ -10,30 +8,19 @@ import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
 import { startRelyingParty } from '../helpers/relying-party.ts';
 import { finishAtApp, signInWithCode } from '../helpers/sign-in.ts';
 import { SERVER_APP_CLIENT, TEST_CLIENT } from '../helpers/test-config.ts';
+import { startLogoutReceiver } from '../helpers/logout-receiver.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
 // "Where you are signed in" on /account: the account's browsers, each signed out on its own or
 // all but this one (OWASP ASVS V3.3.4).
 
-// The back-channel endpoint of the second app.
-const notices: string[] = [];
-const receiver = createServer((request: IncomingMessage, response) => {
-  let body = '';
-  request.on('data', (chunk) => (body += chunk));
-  request.on('end', () => {
-    notices.push(new URLSearchParams(body).get('logout_token') ?? '');
-    response.end();
-  });
-});
-await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-afterAll(async () => {
-  receiver.closeAllConnections();
-  await new Promise<void>((resolve) => receiver.close(() => resolve()));
-});
+// The back-channel endpoint of the second app (test/helpers/logout-receiver.ts).
+const receiver = await startLogoutReceiver();
+const notices = receiver.notices;
 const NOTIFIED_APP: ClientRegistration = {
   ...SERVER_APP_CLIENT,
   client_name: 'Team Wiki',
-  backchannel_logout_uri: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/logout`,
+  backchannel_logout_uri: `${receiver.url}/logout`,
   backchannel_logout_session_required: true,
 };
 
@@ -62,6 +49,10 @@ function browserRows(html: string): { text: string; handle: string | undefined }
     handle: /name="browser" value="([^"]+)"/.exec(row)?.[1],
   }));
 }
+
+/** Presses a "Sign out" of the signed-in browsers table (`which`: a row's handle, or "others") on the account page `html`. */
+const signOutBrowsers = (browser: HttpBrowser, html: string, which: string) =>
+  browser.navigate(`${running.sesame.url}/account/browsers/sign-out`, { form: { csrf: formFields(html, '/account/sign-out').csrf!, browser: which } });
 
 const refreshes = (refreshToken: string) => client.refreshTokenGrant(running.rp.config, refreshToken).then(() => 'works', (error: { error?: string }) => error.error);
 
@@ -92,7 +83,7 @@ describe('where you are signed in (/account)', () => {
     const here = await signedInBrowser(email);
     const page = await here.browser.navigate(`${running.sesame.url}/account`);
     notices.length = 0;
-    const done = await here.browser.navigate(`${running.sesame.url}/account/browsers/sign-out`, { form: { csrf: formFields(page.html, '/account/sign-out').csrf!, browser: 'others' } });
+    const done = await signOutBrowsers(here.browser, page.html, 'others');
     expect(done.url).toBe(`${running.sesame.url}/account?done=browsers-signed-out`);
     expect(done.html).toContain('Every other browser is signed out');
     expect(browserRows(done.html)).toHaveLength(1);
@@ -111,7 +102,7 @@ describe('where you are signed in (/account)', () => {
     expect(lostAccount.headers.get('location')).toBe('/account/sign-in?next=%2Faccount');
     await running.sesame.mailIdle();
     expect(notices).toHaveLength(1);
-    const { payload } = await jwtVerify(notices[0]!, createRemoteJWKSet(new URL(`${running.sesame.url}/jwks`)), { issuer: running.sesame.url, audience: NOTIFIED_APP.client_id, typ: 'logout+jwt' });
+    const { payload } = await jwtVerify(notices[0]!.logoutToken!, createRemoteJWKSet(new URL(`${running.sesame.url}/jwks`)), { issuer: running.sesame.url, audience: NOTIFIED_APP.client_id, typ: 'logout+jwt' });
     expect(payload.sid).toBe(lost.wikiSid);
 
     // This browser: still signed in, its tokens still work, and no notice went to its apps.
@@ -131,7 +122,7 @@ describe('where you are signed in (/account)', () => {
     const uidKey = oidcSessionUidKey(inFlight!.uid);
     const inFlightCopy = await running.sesame.store.get(uidKey);
     const page = await here.browser.navigate(`${running.sesame.url}/account`);
-    const done = await here.browser.navigate(`${running.sesame.url}/account/browsers/sign-out`, { form: { csrf: formFields(page.html, '/account/sign-out').csrf!, browser: 'others' } });
+    const done = await signOutBrowsers(here.browser, page.html, 'others');
     expect(done.url).toBe(`${running.sesame.url}/account?done=browsers-signed-out`);
     expect(await running.sesame.store.get(sessionKey)).toBeUndefined();
     // That request ends after the sign-out and saves the session it read, as oidc-provider does.
@@ -157,7 +148,7 @@ describe('where you are signed in (/account)', () => {
     // The second browser's row: its handle is a keyed hash of its session id.
     const handle = hmacSha256(running.sesame.config.hmacKey, 'browser-session', second.sessionId);
     expect(rows.map((row) => row.handle)).toContain(handle);
-    const done = await browser.navigate(`${running.sesame.url}/account/browsers/sign-out`, { form: { csrf: formFields(page.html, '/account/sign-out').csrf!, browser: handle } });
+    const done = await signOutBrowsers(browser, page.html, handle);
     expect(done.url).toBe(`${running.sesame.url}/account?done=browser-signed-out`);
     expect(browserRows(done.html)).toHaveLength(2);
     expect(await running.sesame.store.get(oidcRecordKey('Session', second.sessionId))).toBeUndefined();
@@ -166,7 +157,7 @@ describe('where you are signed in (/account)', () => {
     expect(await refreshes(first.tokens.refresh_token!)).toBe('works');
 
     // The same row again (another tab): nothing left to do, and the page says so.
-    const again = await browser.navigate(`${running.sesame.url}/account/browsers/sign-out`, { form: { csrf: formFields(page.html, '/account/sign-out').csrf!, browser: handle } });
+    const again = await signOutBrowsers(browser, page.html, handle);
     expect(again.url).toBe(`${running.sesame.url}/account?done=browser-gone`);
   });
 
@@ -184,7 +175,7 @@ describe('where you are signed in (/account)', () => {
     // Another account's browser, named by its real handle: handles are only looked up among this
     // account's own sessions, so nothing happens to the stranger.
     const strangerHandle = hmacSha256(running.sesame.config.hmacKey, 'browser-session', stranger.sessionId);
-    const foreign = await browser.navigate(`${running.sesame.url}/account/browsers/sign-out`, { form: { csrf, browser: strangerHandle } });
+    const foreign = await signOutBrowsers(browser, page.html, strangerHandle);
     expect(foreign.url).toBe(`${running.sesame.url}/account?done=browser-gone`);
     expect(await running.sesame.store.get(oidcRecordKey('Session', stranger.sessionId))).toBeDefined();
   });
