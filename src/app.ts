@@ -37,6 +37,7 @@ import type { DevOutbox } from './mail/dev-outbox.ts';
 import type { MailQueue } from './mail/mail-queue.ts';
 import { createProvider } from './oidc/create-provider.ts';
 import { createSwappableProvider } from './oidc/swappable-provider.ts';
+import { createAppsWithAccess } from './oidc/apps-with-access.ts';
 import { createBrowserSessions } from './oidc/browser-sessions.ts';
 import { recordSessionDevices } from './oidc/session-devices.ts';
 import { registeredClients } from './oidc/provider-config.ts';
@@ -178,6 +179,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
     accounts,
     endAccountSessions: createEndAccountSessions({ store, provider, sessionSeconds: config.ttl.sessionSeconds }),
     browserSessions: createBrowserSessions({ store, provider, accounts, hmacKey: config.hmacKey, sessionSeconds: config.ttl.sessionSeconds, clients: registeredClients(config) }),
+    appsWithAccess: createAppsWithAccess({ store, provider, accounts, sessionSeconds: config.ttl.sessionSeconds, grantSeconds: config.ttl.grantSeconds, clients: registeredClients(config) }),
     signedInSessionOf: (ctx) => signedInSessionOf(store, ctx, secureCookies),
     secondFactor,
     notices,

@@ -6,6 +6,7 @@ import type { SecondFactor } from '../auth/second-factor.ts';
 import type { Config } from '../config/config-schema.ts';
 import type { RateLimitGuard } from '../http/rate-limit.ts';
 import type { MailQueue } from '../mail/mail-queue.ts';
+import type { AppsWithAccess } from '../oidc/apps-with-access.ts';
 import type { BrowserSessions } from '../oidc/browser-sessions.ts';
 import type { EndAccountSessions } from '../oidc/end-account-sessions.ts';
 import type { SecurityNotices } from '../mail/security-notices.ts';
@@ -20,6 +21,8 @@ export interface AccountDeps {
   endAccountSessions: EndAccountSessions;
   /** The account's signed-in browsers, listed and signed out one by one (oidc/browser-sessions.ts). */
   browserSessions: BrowserSessions;
+  /** The apps that can act for the account, and removing one's access (oidc/apps-with-access.ts). */
+  appsWithAccess: AppsWithAccess;
   /** This browser's signed-in Sesame session (oidc/session-cookie.ts), which the page's own session is tied to. */
   signedInSessionOf: (ctx: Context) => Promise<{ uid: string; accountId: string } | undefined>;
   secondFactor: SecondFactor;

@@ -17,6 +17,7 @@ import { createShowAccount } from './show-account.ts';
 import { continueAfterNewRecoveryCodes, createShowNewRecoveryCodes } from './show-recovery-codes.ts';
 import { createAccountSignOut } from './sign-out.ts';
 import { createSignOutBrowsers } from './sign-out-browsers.ts';
+import { createRemoveAppAccess } from './remove-app-access.ts';
 
 /**
  * /account: a person's own page, signed in through /auth like any app. Every form carries a CSRF
@@ -55,6 +56,7 @@ export function createAccountRouter(deps: AccountDeps) {
   router.post('/recovery-codes/new', formSession, form, continueAfterNewRecoveryCodes);
   router.post('/devices/forget', formSession, form, createForgetDevices(deps));
   router.post('/browsers/sign-out', formSession, form, recent, createSignOutBrowsers(deps));
+  router.post('/apps/remove', formSession, form, createRemoveAppAccess(deps));
   router.post('/sign-out', formSession, form, createAccountSignOut(deps));
   // Moving the account to another address hands it to whoever reads that mailbox: asked for like
   // a deletion (a recent sign-in); the code from the new mailbox is the proof that completes it.
@@ -67,6 +69,6 @@ export function createAccountRouter(deps: AccountDeps) {
   router.get('/deleted', createShowAccountDeleted(deps));
   // A form's address opened with GET (a reload after a failed redirect, a bookmark): the account
   // page, where those forms are, never the action itself.
-  for (const action of ['/devices/forget', '/browsers/sign-out', '/sign-out']) router.get(action, seeOtherPage(() => '/account'));
+  for (const action of ['/devices/forget', '/browsers/sign-out', '/apps/remove', '/sign-out']) router.get(action, seeOtherPage(() => '/account'));
   return router;
 }

@@ -16,6 +16,8 @@ const NOTICES = {
   'browser-signed-out': 'That browser is signed out, and so are the apps it signed in to.',
   'browsers-signed-out': 'Every other browser is signed out, and so are the apps they signed in to.',
   'browser-gone': 'That browser was already signed out.',
+  'app-access-removed': 'That app no longer has access: what it held was revoked, and it signs you in afresh if you use it again.',
+  'app-had-no-access': 'That app had no access left.',
 } as const;
 
 /** How a browser's latest sign-in was proven, from its `amr`. */
@@ -25,15 +27,16 @@ function provenWith(amr: readonly string[]): string {
   return 'email';
 }
 
-/** GET /account — the email, the authenticator and its recovery codes, remembered browsers and signed-in browsers. */
-export function createShowAccount({ config, secondFactor, browserSessions }: Pick<AccountDeps, 'config' | 'secondFactor' | 'browserSessions'>) {
+/** GET /account — the email, the authenticator and its recovery codes, remembered browsers, signed-in browsers and apps with access. */
+export function createShowAccount({ config, secondFactor, browserSessions, appsWithAccess }: Pick<AccountDeps, 'config' | 'secondFactor' | 'browserSessions' | 'appsWithAccess'>) {
   const secure = cookiesAreSecure(config.issuer);
   return async function showAccount(ctx: Context) {
     const account: Account = ctx.state.account;
-    const [recoveryCodesLeft, devices, browsers] = await Promise.all([
+    const [recoveryCodesLeft, devices, browsers, apps] = await Promise.all([
       account.totp ? secondFactor.recoveryCodes.remaining(account.id) : Promise.resolve(0),
       secondFactor.devices.list(account.id),
       browserSessions.list(account.id, verifiedSessionIdOf(ctx, secure)),
+      appsWithAccess.list(account.id),
     ]);
     const thisDevice = readDeviceCookie(ctx);
     const thisHandle = secondFactor.devices.isDeviceId(thisDevice) ? secondFactor.devices.handleOf(thisDevice) : undefined;
@@ -43,6 +46,7 @@ export function createShowAccount({ config, secondFactor, browserSessions }: Pic
       recoveryCodesLeft,
       devices: devices.map((device) => ({ ...device, current: device.handle === thisHandle })),
       browsers: browsers.map((browser) => ({ ...browser, provenWith: provenWith(browser.amr) })),
+      apps,
       notice: queryText(ctx, 'done', NOTICES),
     });
   };

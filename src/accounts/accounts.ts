@@ -25,6 +25,13 @@ export interface Account {
    * being honoured (oidc/find-account.ts), as signedOutAt does for every session of the account.
    */
   endedSessions?: Record<string, number>;
+  /**
+   * Apps whose access the person removed on the account page ("Apps with access"), by client id,
+   * with when (epoch milliseconds), for as long as one of their grants could live: what such an app
+   * was given before then is no longer honoured (oidc/find-account.ts), even a token that no index
+   * found, as `signedOutAt` does for every app.
+   */
+  appAccessRemoved?: Record<string, number>;
 }
 
 export interface TotpEnrolment {
@@ -38,6 +45,13 @@ export function signedOutSince(account: Account, epochSeconds: number | undefine
   // Sessions and tokens carry whole seconds: one that began within the second of the sign-out
   // counts as after it, so a person signing in right after an admin's reset is not turned away.
   return account.signedOutAt !== undefined && (epochSeconds === undefined || epochSeconds < Math.floor(account.signedOutAt / 1000));
+}
+
+/** Whether a token of app `clientId` whose chain began at `epochSeconds` was given before the person removed that app's access. */
+export function appAccessRemovedSince(account: Account, clientId: string, epochSeconds: number | undefined): boolean {
+  const removedAt = account.appAccessRemoved !== undefined && Object.hasOwn(account.appAccessRemoved, clientId) ? account.appAccessRemoved[clientId] : undefined;
+  // Whole seconds, as signedOutSince: a sign-in to the app right after the removal is honoured.
+  return removedAt !== undefined && (epochSeconds === undefined || epochSeconds < Math.floor(removedAt / 1000));
 }
 
 /** Whether the browser session with this uid was signed out from another browser (`endedSessions`). */
@@ -181,6 +195,14 @@ export function createAccounts({ store }: { store: Store }) {
       return update(accountId, (account) => {
         const kept = Object.entries(account.endedSessions ?? {}).filter(([, at]) => now - at < keepSeconds * 1000);
         return { ...account, endedSessions: Object.fromEntries([...kept, ...sessionUids.map((uid) => [uid, now] as const)]) };
+      });
+    },
+    /** Records that the app's access was removed now (`appAccessRemoved`), forgetting entries older than `keepSeconds`. */
+    async removeAppAccess(accountId: string, clientId: string, { keepSeconds }: { keepSeconds: number }): Promise<Account | undefined> {
+      const now = Date.now();
+      return update(accountId, (account) => {
+        const kept = Object.entries(account.appAccessRemoved ?? {}).filter(([id, at]) => id !== clientId && now - at < keepSeconds * 1000);
+        return { ...account, appAccessRemoved: Object.fromEntries([...kept, [clientId, now] as const]) };
       });
     },
     async clearTotp(accountId: string): Promise<Account | undefined> {

@@ -9,6 +9,7 @@ import { createKeySetStore, keyRotationPolicy } from '../signing-keys/key-set-st
 import { signingKeysBox } from '../signing-keys/shared-signing-keys.ts';
 import { createDurableMailQueue, mailQueueLocation } from '../mail/durable-mail-queue.ts';
 import { createSecurityNotices } from '../mail/security-notices.ts';
+import { createAppsWithAccessList } from '../oidc/apps-with-access.ts';
 import { createBrowserSessionList } from '../oidc/browser-sessions.ts';
 import { registeredClients } from '../oidc/provider-config.ts';
 import { createStoreWithClient } from '../store/create-store.ts';
@@ -72,6 +73,7 @@ async function main(argv: string[]): Promise<number> {
             accounts,
             endAccountSessions: createCliEndAccountSessions({ config, store, accounts, secondFactor, mailQueue }),
             browserSessions: createBrowserSessionList({ store, hmacKey: config.hmacKey, sessionSeconds: config.ttl.sessionSeconds, clients: registeredClients(config) }),
+            appsWithAccess: createAppsWithAccessList({ store, sessionSeconds: config.ttl.sessionSeconds, grantSeconds: config.ttl.grantSeconds, clients: registeredClients(config) }),
             removeSecondFactor: secondFactor.remove,
             lockouts: { signInCodes: createSignInLockout({ store, config }), secondFactor: secondFactor.lockout },
             notices: createSecurityNotices({ mailQueue }),

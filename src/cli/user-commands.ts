@@ -3,6 +3,7 @@ import { parseEmailAddress } from '../auth/email-address.ts';
 import type { RemoveSecondFactor } from '../auth/second-factor-removal.ts';
 import type { Lockout } from '../auth/lockout.ts';
 import type { SecurityNotices } from '../mail/security-notices.ts';
+import type { AppsWithAccessList } from '../oidc/apps-with-access.ts';
 import type { BrowserSessionList } from '../oidc/browser-sessions.ts';
 import type { BackChannelNotice, EndAccountSessions } from '../oidc/end-account-sessions.ts';
 
@@ -36,6 +37,7 @@ export async function runUserCommand(
     accounts,
     endAccountSessions,
     browserSessions,
+    appsWithAccess,
     removeSecondFactor,
     lockouts,
     notices,
@@ -43,6 +45,7 @@ export async function runUserCommand(
     accounts: Accounts;
     endAccountSessions: EndAccountSessions;
     browserSessions: Pick<BrowserSessionList, 'list'>;
+    appsWithAccess: Pick<AppsWithAccessList, 'list'>;
     removeSecondFactor: RemoveSecondFactor;
     lockouts: { signInCodes: Lockout; secondFactor: Lockout };
     notices: Pick<SecurityNotices, 'notify'>;
@@ -91,7 +94,9 @@ export async function runUserCommand(
         amr: browser.amr,
         apps: browser.apps,
       }));
-      return { ok: true, output: { ...describe(account), signedIn } };
+      // The apps that can act for it now, and whether on their own (a refresh token).
+      const apps = (await appsWithAccess.list(account.id)).map((app) => ({ clientId: app.clientId, scope: ['openid', ...app.scopes].join(' '), browsers: app.browsers, offline: app.offline, since: app.since.toISOString() }));
+      return { ok: true, output: { ...describe(account), signedIn, apps } };
     }
     case 'remove': {
       const account = await accounts.findByEmail(email);

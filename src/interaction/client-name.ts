@@ -1,4 +1,5 @@
 import type Provider from 'oidc-provider';
+import type { ClientRegistration } from '../config/config-schema.ts';
 import { displayText } from '../http/display-text.ts';
 
 /**
@@ -15,4 +16,14 @@ export async function clientNameOf(provider: Provider, clientId: unknown): Promi
 export function clientDisplayName(name: string | undefined): string {
   const text = displayText(name ?? '', 80);
   return text === '' ? 'the app' : text;
+}
+
+/**
+ * Display names of the registered apps, for lists read from storage without the provider (the
+ * account page, `user show`). An app removed from the clients file since: its id, which is what
+ * the operator knows it by.
+ */
+export function appNamesOf(clients: readonly ClientRegistration[]): (clientId: string) => string {
+  const names = new Map(clients.map((client) => [client.client_id, clientDisplayName(typeof client.client_name === 'string' ? client.client_name : client.client_id)]));
+  return (clientId) => names.get(clientId) ?? clientDisplayName(clientId);
 }

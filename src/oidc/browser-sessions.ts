@@ -3,7 +3,7 @@ import type { AdapterPayload } from 'oidc-provider';
 import type { Accounts } from '../accounts/accounts.ts';
 import { hmacSha256 } from '../auth/secrets.ts';
 import type { ClientRegistration } from '../config/config-schema.ts';
-import { clientDisplayName } from '../interaction/client-name.ts';
+import { appNamesOf } from '../interaction/client-name.ts';
 import { oidcRecordKey } from '../store/keys.ts';
 import type { Store } from '../store/store.ts';
 import { accountSessionsIndex } from './account-sessions-index.ts';
@@ -35,9 +35,7 @@ const HANDLE = /^[A-Za-z0-9_-]{43}$/;
  */
 export function createBrowserSessionList({ store, hmacKey, sessionSeconds, clients }: { store: Store; hmacKey: string; sessionSeconds: number; clients: readonly ClientRegistration[] }) {
   const index = accountSessionsIndex(store, { sessionSeconds });
-  // An app removed from the clients file since: its id, which is what the operator knows it by.
-  const names = new Map(clients.map((client) => [client.client_id, clientDisplayName(typeof client.client_name === 'string' ? client.client_name : client.client_id)]));
-  const appName = (clientId: string) => names.get(clientId) ?? clientDisplayName(clientId);
+  const appName = appNamesOf(clients);
   const handleOf = (sessionId: string) => hmacSha256(hmacKey, 'browser-session', sessionId);
   return {
     /** Names a session in forms: a keyed hash of its id, which is the browser's cookie and never leaves the server. */

@@ -16,7 +16,7 @@ export interface EndedSessions {
 export type EndAccountSessions = (accountId: string, options?: { ctx?: unknown }) => Promise<EndedSessions>;
 
 // Client#backchannelLogout (oidc/queued-back-channel-logout.ts puts the token on the queue); the library's types leave it out.
-type NotifiableClient = Client & { backchannelLogout(sub: string, sid: string | undefined): Promise<void> };
+export type NotifiableClient = Client & { backchannelLogout(sub: string, sid: string | undefined): Promise<void> };
 
 /**
  * Ends every browser session of an account, as a sign-out of Sesame in each of those browsers
@@ -58,52 +58,62 @@ export async function liveSessionsOf(provider: Provider, accountId: string, ids:
  * sign-out does; an account-wide sign-out leaves that to the account's stamp, which refuses every
  * token issued before it. The caller takes them out of the account's index.
  */
-export async function endBrowserSessions(provider: Provider, accountId: string, sessions: readonly Session[], { ctx, revokeGrants }: { ctx?: unknown; revokeGrants: boolean }): Promise<EndedSessions> {
+export async function endBrowserSessions(provider: Provider, accountId: string, sessions: readonly Session[], { ctx, revokeGrants: alsoGrants }: { ctx?: unknown; revokeGrants: boolean }): Promise<EndedSessions> {
   const notices: { client: NotifiableClient; sid: string | undefined }[] = [];
   const grantIds: string[] = [];
   await Promise.all(
     sessions.map(async (session) => {
       for (const [clientId, authorization] of Object.entries(session.authorizations ?? {})) {
-        if (revokeGrants && authorization.grantId) grantIds.push(authorization.grantId);
+        if (alsoGrants && authorization.grantId) grantIds.push(authorization.grantId);
         const client = (await clientFor(provider, clientId)) as NotifiableClient | undefined;
         if (client?.backchannelLogoutUri) notices.push({ client, sid: session.sidFor(client.clientId) });
       }
       await session.destroy();
     }),
   );
-  // A listener's throw must not undo a sign-out that already happened.
-  const emit = (...args: Parameters<Provider['emit']>) => {
-    try {
-      provider.emit(...args);
-    } catch {}
-  };
+  await revokeGrants(provider, grantIds, { ctx });
+  const backChannelLogouts = await sendLogoutTokens(provider, accountId, notices, { ctx });
+  return { sessionsEnded: sessions.length, backChannelLogouts };
+}
+
+// A listener's throw must not undo a sign-out that already happened.
+function emitSafely(provider: Provider, ...args: Parameters<Provider['emit']>) {
+  try {
+    provider.emit(...args);
+  } catch {}
+}
+
+/** Revokes these grants as the library's own sign-out does: every token and code of each (the store indexes them by grant), then the grant. */
+export async function revokeGrants(provider: Provider, grantIds: readonly string[], { ctx }: { ctx?: unknown }): Promise<void> {
   await Promise.all(
     grantIds.map(async (grantId) => {
-      // Every token and code of the grant (the store indexes them by grant), then the grant.
       await provider.AccessToken.revokeByGrantId(grantId);
       await (provider.Grant as unknown as { adapter: { destroy(id: string): Promise<void> } }).adapter.destroy(grantId);
-      emit('grant.revoked', ctx, grantId);
+      emitSafely(provider, 'grant.revoked', ctx, grantId);
     }),
   );
-  const backChannelLogouts = await Promise.all(
+}
+
+/** Queues each app's logout token for its session `sid` (the mail worker sends them), reported through `backchannel.success` / `backchannel.error`. */
+export function sendLogoutTokens(provider: Provider, accountId: string, notices: readonly { client: NotifiableClient; sid: string | undefined }[], { ctx }: { ctx?: unknown }): Promise<BackChannelNotice[]> {
+  return Promise.all(
     notices.map(({ client, sid }) =>
       client.backchannelLogout(accountId, sid).then(
         (): BackChannelNotice => {
-          emit('backchannel.success', ctx, client, accountId, sid);
+          emitSafely(provider, 'backchannel.success', ctx, client, accountId, sid);
           return { clientId: client.clientId, result: 'queued' };
         },
         (error: Error): BackChannelNotice => {
-          emit('backchannel.error', ctx, error, client, accountId, sid);
+          emitSafely(provider, 'backchannel.error', ctx, error, client, accountId, sid);
           return { clientId: client.clientId, result: 'failed', reason: error.message };
         },
       ),
     ),
   );
-  return { sessionsEnded: sessions.length, backChannelLogouts };
 }
 
 /** The app, or undefined where it is no longer registered (as the library's end_session does). */
-async function clientFor(provider: Provider, clientId: string): Promise<Client | undefined> {
+export async function clientFor(provider: Provider, clientId: string): Promise<Client | undefined> {
   try {
     return await provider.Client.find(clientId);
   } catch (error) {

@@ -1,5 +1,5 @@
 import type { Account as OidcAccount, FindAccount } from 'oidc-provider';
-import { sessionEnded, signedOutSince, type Accounts } from '../accounts/accounts.ts';
+import { appAccessRemovedSince, sessionEnded, signedOutSince, type Accounts } from '../accounts/accounts.ts';
 
 /** What findAccount hands oidc-provider: its claims, plus what the step-up policy needs to know. */
 export interface SesameOidcAccount extends OidcAccount {
@@ -20,6 +20,8 @@ export function createFindAccount(accounts: Accounts): FindAccount {
     // and asks the browser to sign in again (oidc/session-account-gone.ts).
     const began = token ? ((token as { iiat?: number }).iiat ?? token.iat) : ctx.oidc?.session?.loginTs;
     if (signedOutSince(account, began)) return undefined;
+    // The person removed this app's access since it was given (the account page's "Apps with access").
+    if (token?.clientId && appAccessRemovedSince(account, token.clientId, began)) return undefined;
     // That browser was signed out from another one: its session, saved again by a request that was
     // in flight then, is not honoured either.
     if (!token && sessionEnded(account, ctx.oidc?.session?.uid)) return undefined;

@@ -1,6 +1,7 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import type { Store } from '../store/store.ts';
+import { addToAccountOfflineGrants, grantsOfflineAccess } from './account-offline-grants-index.ts';
 import { addToAccountSessions, removeFromAccountSessions } from './account-sessions-index.ts';
 import { oidcConsumedKey, oidcGrantIndexKey, oidcRecordKey, oidcSessionDeviceKey, oidcSessionUidKey, oidcUserCodeKey } from '../store/keys.ts';
 
@@ -43,6 +44,9 @@ export function createStoreAdapterClass(store: Store, { onFound = () => {} }: St
       // A signed-in session, findable by its account for a sign-out everywhere. In a request this is
       // buffered with the record's own write: no round trip of its own on the sign-in path.
       if (this.model === 'Session' && payload.accountId) indexWrites.push(addToAccountSessions(store, payload.accountId, id, ttl));
+      // A grant whose app may keep a refresh token beyond the session, findable by its account for
+      // the account page's "Apps with access". Saved at sign-in when it changes, not per refresh.
+      if (this.model === 'Grant' && payload.accountId && grantsOfflineAccess(payload)) indexWrites.push(addToAccountOfflineGrants(store, payload.accountId, id, ttl));
       if (payload.userCode) indexWrites.push(store.set(oidcUserCodeKey(payload.userCode), id, ttl));
       await Promise.all(indexWrites);
       await store.set(key, payload, ttl);

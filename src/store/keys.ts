@@ -3,6 +3,9 @@
 // counter) share it, so they land in one slot.
 
 export const oidcRecordKey = (model: string, id: string) => `oidc:${model}:{${id}}`;
+/** What oidcRecordKey(model, id) begins with, and the id back from such a key (the grant index holds record keys). */
+export const oidcRecordKeyPrefix = (model: string) => `oidc:${model}:{`;
+export const oidcRecordIdOf = (model: string, key: string) => key.slice(oidcRecordKeyPrefix(model).length, -1);
 export const oidcConsumedKey = (model: string, id: string) => `oidc:${model}:{${id}}:consumed`;
 export const oidcGrantIndexKey = (grantId: string) => `oidc:grant:{${grantId}}`;
 export const oidcSessionUidKey = (uid: string) => `oidc:session-uid:{${uid}}`;
@@ -14,6 +17,11 @@ export const oidcUserCodeKey = (userCode: string) => `oidc:user-code:{${userCode
  * oidc/account-sessions-index.ts). Under the account's own {accountId} tag.
  */
 export const oidcAccountSessionsKey = (accountId: string, day: number) => `oidc:account-sessions:{${accountId}}:${day}`;
+/**
+ * The ids of an account's grants with offline access made in one period (oidc/account-offline-grants-index.ts):
+ * what lets the account page list an app that holds a refresh token after its browser session ended.
+ */
+export const oidcAccountOfflineGrantsKey = (accountId: string, period: number) => `oidc:account-offline-grants:{${accountId}}:${period}`;
 
 export const signInCodeKey = (interactionUid: string) => `sign-in:{${interactionUid}}`;
 export const signInAttemptsKey = (interactionUid: string, issueId: string) =>

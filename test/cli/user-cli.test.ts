@@ -13,7 +13,7 @@ import { formFields } from '../helpers/http-browser.ts';
 import { requestSignInMail, signInWithCode } from '../helpers/sign-in.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
-import { TEST_ENCRYPTION_KEYS, testConfig } from '../helpers/test-config.ts';
+import { TEST_CLIENT, TEST_ENCRYPTION_KEYS, testConfig } from '../helpers/test-config.ts';
 
 let redis: StartedRedis;
 let smtp: SmtpSink;
@@ -89,6 +89,8 @@ describe('npm run cli -- user ...', () => {
     // from the CLI's own clients file, or by its id where that file does not list it).
     expect(output.signedIn).toEqual([{ browser: 'Chrome on Linux', signedInAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), amr: ['email'], apps: [expect.any(String)] }]);
     expect(Date.now() - Date.parse(output.signedIn[0].signedInAt)).toBeLessThan(60_000);
+    // The apps that can act for it: that app, through the browser, with no refresh token.
+    expect(output.apps).toEqual([{ clientId: TEST_CLIENT.client_id, scope: 'openid email', browsers: 1, offline: false, since: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) }]);
   });
 
   it('lists accounts as a JSON array sorted by email', async () => {

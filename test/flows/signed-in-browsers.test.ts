@@ -4,9 +4,8 @@ import * as client from 'openid-client';
 import { hmacSha256 } from '../../src/auth/secrets.ts';
 import type { ClientRegistration } from '../../src/config/config-schema.ts';
 import { oidcRecordKey, oidcSessionDeviceKey, oidcSessionUidKey } from '../../src/store/keys.ts';
-import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
-import { startRelyingParty } from '../helpers/relying-party.ts';
-import { finishAtApp, signInWithCode } from '../helpers/sign-in.ts';
+import { formFields, HttpBrowser, tableRows } from '../helpers/http-browser.ts';
+import { finishAtApp, signInToTwoApps, signInWithCode } from '../helpers/sign-in.ts';
 import { SERVER_APP_CLIENT, TEST_CLIENT } from '../helpers/test-config.ts';
 import { startLogoutReceiver } from '../helpers/logout-receiver.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
@@ -25,30 +24,14 @@ const NOTIFIED_APP: ClientRegistration = {
 };
 
 const running = useSesame({ config: { clients: [TEST_CLIENT, NOTIFIED_APP] } });
-const withRefresh = { scope: 'openid email offline_access', prompt: 'consent' };
-
-/** The browser's Sesame session id (its `_session` cookie). */
-function sessionIdOf(browser: HttpBrowser): string {
-  return /(?:^|; )_session=([^;]+)/.exec(browser.cookieHeader(new URL(`${running.sesame.url}/`)))![1]!;
-}
-
 /** A browser signed in to the test app (with a refresh token), then to the wiki by single sign-on. */
 async function signedInBrowser(email: string, browser = new HttpBrowser()) {
-  const { tokens } = await signInWithCode({ ...running, browser, authorizationParams: withRefresh }, email);
-  const wiki = await startRelyingParty(running.sesame.url, NOTIFIED_APP);
-  const pending = await wiki.startAuthorization();
-  const wikiTokens = await wiki.handleCallback(await finishAtApp(browser, await browser.navigate(pending.url)), pending);
-  return { browser, tokens, wikiSid: wikiTokens.claims()!.sid as string, sessionId: sessionIdOf(browser) };
+  const { tokens, secondSid, sessionId } = await signInToTwoApps({ ...running, browser, issuer: running.sesame.url }, NOTIFIED_APP, email);
+  return { browser, tokens, wikiSid: secondSid, sessionId };
 }
 
 /** The rows of the signed-in browsers table: [text of the row, the handle its form carries (none for this browser)]. */
-function browserRows(html: string): { text: string; handle: string | undefined }[] {
-  const table = /<table class="devices" id="signed-in-browsers">([\s\S]*?)<\/table>/.exec(html)![1]!;
-  return [...table.matchAll(/<tr>\s*<td>([\s\S]*?)<\/tr>/g)].map(([row]) => ({
-    text: row.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim(),
-    handle: /name="browser" value="([^"]+)"/.exec(row)?.[1],
-  }));
-}
+const browserRows = (html: string) => tableRows(html, 'signed-in-browsers', 'browser').map(({ text, value }) => ({ text, handle: value }));
 
 /** Presses a "Sign out" of the signed-in browsers table (`which`: a row's handle, or "others") on the account page `html`. */
 const signOutBrowsers = (browser: HttpBrowser, html: string, which: string) =>

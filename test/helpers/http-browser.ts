@@ -107,6 +107,16 @@ export function formFields(html: string, actionSuffix: string): Record<string, s
   return fields;
 }
 
+/** The body rows of the table `id` on a page: each row's text, and the value of the first hidden `field` its form carries (none where it has no such form). */
+export function tableRows(html: string, id: string, field: string): { text: string; value: string | undefined }[] {
+  const table = new RegExp(`<table[^>]*id="${id}">([\\s\\S]*?)</table>`).exec(html);
+  if (!table) throw new Error(`no table with id ${id}`);
+  return [...table[1]!.matchAll(/<tr>\s*<td>([\s\S]*?)<\/tr>/g)].map(([row]) => ({
+    text: decodeEntities(row.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim()),
+    value: new RegExp(`name="${field}" value="([^"]+)"`).exec(row)?.[1],
+  }));
+}
+
 export function decodeEntities(text: string): string {
   return text.replace(/&#34;|&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }

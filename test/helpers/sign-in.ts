@@ -1,5 +1,6 @@
 import { HttpBrowser, formFields, type Page } from './http-browser.ts';
-import type { RelyingParty } from './relying-party.ts';
+import type { ClientRegistration } from '../../src/config/config-schema.ts';
+import { startRelyingParty, type RelyingParty } from './relying-party.ts';
 import type { Mailbox } from './smtp-sink.ts';
 
 export interface SignInContext {
@@ -79,4 +80,22 @@ export async function signInWithCodeAt({ smtp }: { smtp: Mailbox }, start: strin
   const mail = await smtp.waitForMail(email);
   const page = await browser.navigate(`${origin}/interaction/${uid}/code`, { form: { ...formFields(check.html, '/code'), code: mail.code! } });
   return { browser, emailForm, page };
+}
+
+/** The browser's Sesame session id (its `_session` cookie). */
+export function sessionIdOf(browser: HttpBrowser, issuer: string): string {
+  return /(?:^|; )_session=([^;]+)/.exec(browser.cookieHeader(new URL(`${issuer}/`)))![1]!;
+}
+
+/**
+ * A browser signed in to the context's app with a refresh token (`offline_access`), then to
+ * `second` by single sign-on: returns both apps' tokens, the second app's `sid` and the browser's
+ * session id.
+ */
+export async function signInToTwoApps(context: SignInContext & { issuer: string }, second: ClientRegistration, email: string) {
+  const { tokens, browser } = await signInWithCode({ ...context, authorizationParams: { scope: 'openid email offline_access', prompt: 'consent' } }, email);
+  const app = await startRelyingParty(context.issuer, second);
+  const pending = await app.startAuthorization();
+  const secondTokens = await app.handleCallback(await finishAtApp(browser, await browser.navigate(pending.url)), pending);
+  return { browser, tokens, secondApp: app, secondTokens, secondSid: secondTokens.claims()!.sid as string, sessionId: sessionIdOf(browser, context.issuer) };
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { createStoreAdapterClass } from '../../src/oidc/store-adapter.ts';
 import { accountSessionsIndex, addToAccountSessions } from '../../src/oidc/account-sessions-index.ts';
-import { oidcAccountSessionsKey } from '../../src/store/keys.ts';
+import { accountOfflineGrantsIndex } from '../../src/oidc/account-offline-grants-index.ts';
+import { oidcAccountOfflineGrantsKey, oidcAccountSessionsKey } from '../../src/store/keys.ts';
 import { bothStores, useStore } from '../helpers/both-stores.ts';
 
 describe.each(bothStores('adapter'))('oidc-provider adapter on the %s store', (_name, makeStore) => {
@@ -51,6 +52,19 @@ describe.each(bothStores('adapter'))('oidc-provider adapter on the %s store', (_
     expect(await subject.store!.readIndex(oidcAccountSessionsKey('acc-busy', day - 40))).toEqual([]);
     // Today's reader looks back only as far as a session can live (one day here, so today and yesterday).
     expect(await accountSessionsIndex(subject.store!, { sessionSeconds: 86_400 }).read('acc-busy')).toEqual(['s-new']);
+  });
+
+  it('keeps the ids of an account\'s grants that give offline access, for "Apps with access", and no others', async () => {
+    const grants = adapter('Grant');
+    await grants.upsert('g-offline', { accountId: 'acc-apps', clientId: 'app', openid: { scope: 'openid email offline_access' } }, 600);
+    await grants.upsert('g-online', { accountId: 'acc-apps', clientId: 'app', openid: { scope: 'openid email' } }, 600);
+    await grants.upsert('g-other', { accountId: 'acc-other', clientId: 'app', openid: { scope: 'openid offline_access' } }, 600);
+    const index = accountOfflineGrantsIndex(subject.store!, { grantSeconds: 365 * 86_400 });
+    expect(await index.read('acc-apps')).toEqual(['g-offline']);
+    expect(await index.read('acc-other')).toEqual(['g-other']);
+    // The period's set lives as long as the grant saved into it.
+    const period = Math.floor(Date.now() / 1000 / (30 * 86_400));
+    expect(await subject.store!.ttlSeconds(oidcAccountOfflineGrantsKey('acc-apps', period))).toBeGreaterThan(590);
   });
 
   it('consume() marks once: the second and any concurrent consume throw invalid_grant', async () => {

@@ -1,0 +1,167 @@
+import type Provider from 'oidc-provider';
+import type { AdapterPayload, Session } from 'oidc-provider';
+import { ACCOUNT_CLIENT_ID } from '../account/account-client.ts';
+import type { Accounts } from '../accounts/accounts.ts';
+import type { ClientRegistration } from '../config/config-schema.ts';
+import { appNamesOf } from '../interaction/client-name.ts';
+import { oidcConsumedKey, oidcGrantIndexKey, oidcRecordIdOf, oidcRecordKey, oidcRecordKeyPrefix } from '../store/keys.ts';
+import type { Store } from '../store/store.ts';
+import { accountOfflineGrantsIndex } from './account-offline-grants-index.ts';
+import { accountSessionsIndex } from './account-sessions-index.ts';
+import { clientFor, liveSessionsOf, revokeGrants, sendLogoutTokens, type NotifiableClient } from './end-account-sessions.ts';
+import { SCOPES_THAT_SHARE_NOTHING } from './implied-grant.ts';
+
+/** One app that can act for the account now, as its owner sees it on the account page. */
+export interface AppWithAccess {
+  clientId: string;
+  name: string;
+  /** What it was given beyond knowing it is you (`openid`): `email`, and `offline_access` while it holds a refresh token. */
+  scopes: string[];
+  /** Claims it asked for one by one (the `claims` parameter). */
+  claims: string[];
+  /** How many browsers signed in now have signed in to it. */
+  browsers: number;
+  /** It holds a refresh token: it keeps access while the person is away, after those browsers sign out or expire. */
+  offline: boolean;
+  /** When the earliest access it holds now was given. */
+  since: Date;
+}
+
+interface GrantRecord {
+  accountId?: string;
+  clientId?: string;
+  openid?: { scope?: string; claims?: string[] };
+  iat?: number;
+  exp?: number;
+}
+
+/**
+ * "Apps with access" on the account page: every app that can act for the account now, found
+ * through the account's signed-in browsers (their apps' grants) and its grants with offline
+ * access (which outlive their browser: account-offline-grants-index.ts). Read from storage without
+ * oidc-provider, so the CLI can list them too. An offline grant whose refresh tokens are all gone
+ * (expired, revoked) gives no access and is forgotten from the index.
+ */
+export function createAppsWithAccessList({ store, sessionSeconds, grantSeconds, clients }: { store: Store; sessionSeconds: number; grantSeconds: number; clients: readonly ClientRegistration[] }) {
+  const sessionsIndex = accountSessionsIndex(store, { sessionSeconds });
+  const offlineIndex = accountOfflineGrantsIndex(store, { grantSeconds });
+  const appName = appNamesOf(clients);
+
+  /** Whether any refresh token of the grant still exists and is not used up (a rotated one is consumed). */
+  async function holdsRefreshToken(grantId: string): Promise<boolean> {
+    const tokenKeys = (await store.readIndex(oidcGrantIndexKey(grantId))).filter((key) => key.startsWith(oidcRecordKeyPrefix('RefreshToken')));
+    if (tokenKeys.length === 0) return false;
+    const consumedKeys = tokenKeys.map((key) => oidcConsumedKey('RefreshToken', oidcRecordIdOf('RefreshToken', key)));
+    const [records, consumed] = await Promise.all([store.getManyJson(tokenKeys), store.getManyJson(consumedKeys)]);
+    return records.some((record, i) => record !== undefined && consumed[i] === undefined);
+  }
+
+  /** Grant id → the client ids and session count it is reached through; and the live grants by id. */
+  async function grantsOf(accountId: string) {
+    const [sessionIds, offlineIds] = await Promise.all([sessionsIndex.read(accountId), offlineIndex.read(accountId)]);
+    const sessions = await store.getMany<AdapterPayload>(sessionIds.map((id) => oidcRecordKey('Session', id)));
+    const nowSeconds = Date.now() / 1000;
+    const browsersByGrant = new Map<string, number>();
+    for (const session of sessions) {
+      if (session?.accountId !== accountId || (typeof session.exp === 'number' && session.exp <= nowSeconds)) continue;
+      for (const authorization of Object.values((session.authorizations as Record<string, { grantId?: string }> | undefined) ?? {})) {
+        if (authorization.grantId) browsersByGrant.set(authorization.grantId, (browsersByGrant.get(authorization.grantId) ?? 0) + 1);
+      }
+    }
+    const grantIds = [...new Set([...browsersByGrant.keys(), ...offlineIds])];
+    const records = await store.getMany<GrantRecord>(grantIds.map((id) => oidcRecordKey('Grant', id)));
+    const live = grantIds.flatMap((id, i) => {
+      const grant = records[i];
+      const alive = grant?.accountId === accountId && typeof grant.clientId === 'string' && !(typeof grant.exp === 'number' && grant.exp <= nowSeconds);
+      return alive ? [{ id, grant: grant as GrantRecord & { clientId: string }, browsers: browsersByGrant.get(id) ?? 0 }] : [];
+    });
+    // Only a refresh token lets an app act without a browser signed in: check the grants that may hold one.
+    const offline = await Promise.all(live.map(({ id, grant }) => ((grant.openid?.scope ?? '').split(' ').includes('offline_access') ? holdsRefreshToken(id) : false)));
+    const ended = offlineIds.filter((id) => !live.some((entry, i) => entry.id === id && offline[i]));
+    if (ended.length > 0) await offlineIndex.forget(accountId, ended);
+    return live.map((entry, i) => ({ ...entry, offline: offline[i]! })).filter((entry) => entry.browsers > 0 || entry.offline);
+  }
+
+  return {
+    grantsOf,
+
+    /** By name. */
+    async list(accountId: string): Promise<AppWithAccess[]> {
+      const apps = new Map<string, AppWithAccess>();
+      for (const { grant, browsers, offline } of await grantsOf(accountId)) {
+        // The account page itself: Sesame, not an app acting for the person.
+        if (grant.clientId === ACCOUNT_CLIENT_ID) continue;
+        const app = apps.get(grant.clientId) ?? { clientId: grant.clientId, name: appName(grant.clientId), scopes: [], claims: [], browsers: 0, offline: false, since: new Date((grant.iat ?? 0) * 1000) };
+        const scopes = (grant.openid?.scope ?? '').split(' ').filter((scope) => scope !== '' && scope !== 'openid' && !SCOPES_THAT_SHARE_NOTHING.has(scope));
+        app.scopes = [...new Set([...app.scopes, ...scopes])].sort();
+        app.claims = [...new Set([...app.claims, ...(grant.openid?.claims ?? [])])].sort();
+        app.browsers += browsers;
+        app.offline ||= offline;
+        if ((grant.iat ?? 0) * 1000 < app.since.getTime()) app.since = new Date((grant.iat ?? 0) * 1000);
+        apps.set(grant.clientId, app);
+      }
+      // Offline access granted but no refresh token held (never issued, or expired): nothing to show.
+      for (const app of apps.values()) if (!app.offline) app.scopes = app.scopes.filter((scope) => scope !== 'offline_access');
+      return [...apps.values()].sort((a, b) => a.name.localeCompare(b.name));
+    },
+  };
+}
+
+/**
+ * The list above, and "Remove access": what one app was given ends, as if it had never been
+ * signed in to. The account records the removal first (find-account.ts then refuses every token
+ * the app got before it, even one no index finds, and a request in flight cannot bring one back),
+ * the grants and their tokens are revoked, the browsers signed in to the app forget it (so it must
+ * ask for consent again), and an app with a back-channel address is told for each of those
+ * sessions, so it ends its own.
+ */
+export function createAppsWithAccess({
+  store,
+  provider,
+  accounts,
+  sessionSeconds,
+  grantSeconds,
+  clients,
+}: {
+  store: Store;
+  provider: Provider;
+  accounts: Pick<Accounts, 'removeAppAccess'>;
+  sessionSeconds: number;
+  grantSeconds: number;
+  clients: readonly ClientRegistration[];
+}) {
+  const listing = createAppsWithAccessList({ store, sessionSeconds, grantSeconds, clients });
+  const sessionsIndex = accountSessionsIndex(store, { sessionSeconds });
+  const offlineIndex = accountOfflineGrantsIndex(store, { grantSeconds });
+  const registered = new Set(clients.map((client) => client.client_id).filter((clientId) => clientId !== ACCOUNT_CLIENT_ID));
+
+  return {
+    list: listing.list,
+
+    /** Only a registered app can be named: any other is refused by the provider already, and the account keeps no note of arbitrary text. */
+    isRegisteredApp: (value: unknown): value is string => typeof value === 'string' && registered.has(value),
+
+    /** How many of the account's grants of the app were revoked (0: it had none left). */
+    async removeAccess(accountId: string, clientId: string, { ctx }: { ctx?: unknown } = {}): Promise<{ grantsRevoked: number }> {
+      await accounts.removeAppAccess(accountId, clientId, { keepSeconds: grantSeconds });
+      const grantIds = (await listing.grantsOf(accountId)).filter(({ grant }) => grant.clientId === clientId).map(({ id }) => id);
+      const sessions = (await liveSessionsOf(provider, accountId, await sessionsIndex.read(accountId))).filter((session) => session.authorizations?.[clientId] !== undefined);
+      const client = (await clientFor(provider, clientId)) as NotifiableClient | undefined;
+      const notices = client?.backchannelLogoutUri ? sessions.map((session) => ({ client, sid: session.sidFor(clientId) })) : [];
+      await Promise.all(sessions.map((session) => forgetApp(session, clientId)));
+      await revokeGrants(provider, grantIds, { ctx });
+      await offlineIndex.forget(accountId, grantIds);
+      await sendLogoutTokens(provider, accountId, notices, { ctx });
+      return { grantsRevoked: grantIds.length };
+    },
+  };
+}
+
+/** The browser keeps its sign-in to Sesame, but no longer counts as signed in to the app. */
+async function forgetApp(session: Session, clientId: string): Promise<void> {
+  delete session.authorizations![clientId];
+  await session.save(Math.max(1, session.remainingTTL));
+}
+
+export type AppsWithAccessList = ReturnType<typeof createAppsWithAccessList>;
+export type AppsWithAccess = ReturnType<typeof createAppsWithAccess>;

@@ -1,0 +1,140 @@
+import { describe, expect, it } from '@jest/globals';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import * as client from 'openid-client';
+import type { ClientRegistration } from '../../src/config/config-schema.ts';
+import { oidcAccountOfflineGrantsKey, oidcRecordKey } from '../../src/store/keys.ts';
+import { formFields, HttpBrowser, tableRows } from '../helpers/http-browser.ts';
+import { startLogoutReceiver } from '../helpers/logout-receiver.ts';
+import { finishAtApp, signInToTwoApps, signInWithCode } from '../helpers/sign-in.ts';
+import { SERVER_APP_CLIENT, TEST_CLIENT } from '../helpers/test-config.ts';
+import { useSesame } from '../helpers/use-sesame.ts';
+
+// "Apps with access" on /account: the apps that can act for the account now, through a signed-in
+// browser or on their own with a refresh token, and removing one app's access.
+
+const receiver = await startLogoutReceiver();
+const WIKI: ClientRegistration = {
+  ...SERVER_APP_CLIENT,
+  client_name: 'Team Wiki',
+  backchannel_logout_uri: `${receiver.url}/logout`,
+  backchannel_logout_session_required: true,
+};
+
+const running = useSesame({ config: { clients: [TEST_CLIENT, WIKI] } });
+
+/** A browser signed in to Test App (with a refresh token) and to the wiki (without). */
+const signedIn = (email: string) => signInToTwoApps({ ...running, browser: new HttpBrowser(), issuer: running.sesame.url }, WIKI, email);
+
+const appRows = (html: string) => tableRows(html, 'apps-with-access', 'app');
+
+/** Presses "Remove access" for `app` on the account page `html`. */
+const removeAccess = (browser: HttpBrowser, html: string, app: string) =>
+  browser.navigate(`${running.sesame.url}/account/apps/remove`, { form: { csrf: formFields(html, '/account/sign-out').csrf!, app } });
+
+const refreshes = (refreshToken: string) => client.refreshTokenGrant(running.rp.config, refreshToken).then(() => 'works', (error: { error?: string }) => error.error);
+const userinfoStatus = (accessToken: string) => fetch(`${running.sesame.url}/me`, { headers: { authorization: `Bearer ${accessToken}` } }).then((response) => response.status);
+const introspects = async (token: string) => (await client.tokenIntrospection(running.rp.config, token)).active;
+
+describe('apps with access (/account)', () => {
+  it('lists each app with what it was given and how: not the account page itself, nor another account\'s apps', async () => {
+    await signedIn('someone-else@example.com');
+    const { browser } = await signedIn('two-apps@example.com');
+    const page = await browser.navigate(`${running.sesame.url}/account`);
+    const rows = appRows(page.html);
+    expect(rows.map((row) => row.value)).toEqual([WIKI.client_id, TEST_CLIENT.client_id]);
+    expect(rows[0]!.text).toMatch(/^Team Wiki since \d{4}-\d\d-\d\d ?, signed in on one browser know that it is you .* see your email address Remove access$/);
+    expect(rows[0]!.text).not.toContain('keep access');
+    expect(rows[1]!.text).toMatch(/^Test App since \d{4}-\d\d-\d\d ?, signed in on one browser know that it is you .* see your email address keep access while you are not using it Remove access$/);
+    expect(page.html).not.toContain(`value="sesame-account"`);
+  });
+
+  it('an app with a refresh token stays listed after its browser session ended, until the token is gone', async () => {
+    const email = 'offline@example.com';
+    const away = await signedIn(email);
+    const accountId = (await running.sesame.accounts.findByEmail(email))!.id;
+    const offlineGrants = () => running.sesame.store.readIndex(oidcAccountOfflineGrantsKey(accountId, Math.floor(Date.now() / 1000 / (30 * 86_400))));
+    expect(await offlineGrants()).toHaveLength(1);
+    // The browser's session expires (nothing destroys an expired session: its record is just gone).
+    await running.sesame.store.delete(oidcRecordKey('Session', away.sessionId));
+    const { browser } = await signInWithCode(running, email);
+    const page = await browser.navigate(`${running.sesame.url}/account`);
+    // Test App still holds a refresh token; the wiki held only what came through that browser.
+    const rows = appRows(page.html);
+    expect(rows.map((row) => row.value)).toEqual([TEST_CLIENT.client_id]);
+    expect(rows[0]!.text).toMatch(/^Test App since .* signed in on one browser .*keep access while you are not using it/);
+    // The app revokes its refresh token itself: nothing it holds outlives a browser any more.
+    await client.tokenRevocation(running.rp.config, away.tokens.refresh_token!);
+    const later = await browser.navigate(`${running.sesame.url}/account`);
+    expect(appRows(later.html).map((row) => row.text)).toEqual([expect.not.stringContaining('keep access')]);
+    // That grant was forgotten from the account's index of offline grants.
+    expect(await offlineGrants()).toEqual([]);
+  });
+
+  it('"Remove access": the app\'s tokens stop working, it is told and forgotten by the browser, other apps keep theirs', async () => {
+    const email = 'remove-wiki@example.com';
+    const here = await signedIn(email);
+    const page = await here.browser.navigate(`${running.sesame.url}/account`);
+    receiver.notices.length = 0;
+    const done = await removeAccess(here.browser, page.html, WIKI.client_id);
+    expect(done.url).toBe(`${running.sesame.url}/account?done=app-access-removed`);
+    expect(done.html).toContain('That app no longer has access');
+    expect(appRows(done.html).map((row) => row.value)).toEqual([TEST_CLIENT.client_id]);
+    // The wiki's tokens: refused everywhere.
+    expect(await userinfoStatus(here.secondTokens.access_token)).toBe(401);
+    expect((await client.tokenIntrospection(here.secondApp.config, here.secondTokens.access_token)).active).toBe(false);
+    // It was told, for the session it signed in through, and the browser no longer counts it.
+    await running.sesame.mailIdle();
+    expect(receiver.notices).toHaveLength(1);
+    const { payload } = await jwtVerify(receiver.notices[0]!.logoutToken!, createRemoteJWKSet(new URL(`${running.sesame.url}/jwks`)), { issuer: running.sesame.url, audience: WIKI.client_id, typ: 'logout+jwt' });
+    expect(payload.sid).toBe(here.secondSid);
+    expect(tableRows(done.html, 'signed-in-browsers', 'browser')[0]!.text).not.toContain('Team Wiki');
+    // Used again, it asks for consent again: nothing it was given is left.
+    const pending = await here.secondApp.startAuthorization();
+    expect((await here.browser.navigate(pending.url)).html).toMatch(/\/consent"/);
+    // Test App's tokens are untouched.
+    expect(await userinfoStatus(here.tokens.access_token)).toBe(200);
+    expect(await refreshes(here.tokens.refresh_token!)).toBe('works');
+  });
+
+  it('what the app held is refused even where a request in flight wrote it back after the removal', async () => {
+    const email = 'remove-test-app@example.com';
+    const here = await signedIn(email);
+    const accessKey = oidcRecordKey('AccessToken', here.tokens.access_token);
+    const refreshKey = oidcRecordKey('RefreshToken', here.tokens.refresh_token!);
+    const grantKey = oidcRecordKey('Grant', (await running.sesame.store.get<{ grantId: string }>(accessKey))!.grantId);
+    const held = await running.sesame.store.getMany([accessKey, refreshKey, grantKey]);
+    expect(held).toEqual([expect.anything(), expect.anything(), expect.anything()]);
+    // Tokens carry whole seconds, and one issued within the second of the removal is honoured.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const page = await here.browser.navigate(`${running.sesame.url}/account`);
+    const done = await removeAccess(here.browser, page.html, TEST_CLIENT.client_id);
+    expect(done.url).toBe(`${running.sesame.url}/account?done=app-access-removed`);
+    expect(await running.sesame.store.getMany([accessKey, refreshKey, grantKey])).toEqual([undefined, undefined, undefined]);
+    // The same button again (another tab): nothing left, and the page says so.
+    const again = await removeAccess(here.browser, page.html, TEST_CLIENT.client_id);
+    expect(again.url).toBe(`${running.sesame.url}/account?done=app-had-no-access`);
+    // A request of the app that was running then saves what it read: its token, refresh token and grant.
+    await Promise.all([accessKey, refreshKey, grantKey].map((key, i) => running.sesame.store.set(key, held[i], 3600)));
+    expect(await userinfoStatus(here.tokens.access_token)).toBe(401);
+    expect(await refreshes(here.tokens.refresh_token!)).toBe('invalid_grant');
+    expect(await introspects(here.tokens.access_token)).toBe(false);
+    // Signing in to it afresh works, with new tokens.
+    const pending = await running.rp.startAuthorization();
+    const tokens = await running.rp.handleCallback(await finishAtApp(here.browser, await here.browser.navigate(pending.url)), pending);
+    expect(await userinfoStatus(tokens.access_token)).toBe(200);
+  });
+
+  it('refuses what is not an app of the list, the account page itself, and a form without its CSRF token, without a 500', async () => {
+    const { browser } = await signedIn('careful-apps@example.com');
+    const page = await browser.navigate(`${running.sesame.url}/account`);
+    const csrf = formFields(page.html, '/account/sign-out').csrf!;
+    for (const app of ['not-an-app', 'sesame-account', '']) {
+      const bad = await browser.request(`${running.sesame.url}/account/apps/remove`, { form: { csrf, app } });
+      expect(bad.status).toBe(400);
+      expect(await bad.text()).toContain('Choose an app from the list on your account page.');
+    }
+    const forged = await browser.request(`${running.sesame.url}/account/apps/remove`, { form: { app: TEST_CLIENT.client_id } });
+    expect(forged.status).toBe(403);
+    expect(appRows((await browser.navigate(`${running.sesame.url}/account`)).html)).toHaveLength(2);
+  });
+});
