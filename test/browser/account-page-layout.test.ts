@@ -5,7 +5,8 @@ import { accountWithTotp, secondFactorOf, totpCode } from '../helpers/second-fac
 import { useSesame } from '../helpers/use-sesame.ts';
 
 let browser: Browser;
-const running = useSesame({ client: false });
+// The demo app (development tools) is an app to sign in to first, so that "Apps with access" has a row.
+const running = useSesame({ client: false, config: { devTools: true } });
 beforeAll(async () => {
   browser = await launchChromium();
 });
@@ -34,7 +35,8 @@ describe('headless Chromium: the account page on a phone and on a desktop, light
 
     const context = await browser.newContext({ viewport: { width: 360, height: 740 }, userAgent: ANDROID_CHROME });
     const page = await context.newPage();
-    await page.goto(`${running.sesame.url}/account`);
+    await page.goto(`${running.sesame.url}/demo`);
+    await page.getByRole('link', { name: /Sign in with/ }).click();
     await page.getByLabel('Email address').fill(email);
     await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
     const mail = await running.smtp.waitForMail(email);
@@ -44,7 +46,10 @@ describe('headless Chromium: the account page on a phone and on a desktop, light
     await page.getByLabel('6-digit code').fill(totpCode(secret));
     await page.getByLabel(/Don’t ask again on this browser/).check();
     await page.getByRole('button', { name: 'Continue' }).click();
+    await page.waitForURL(/\/demo/);
+    await page.goto(`${running.sesame.url}/account`);
     await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    await page.getByRole('button', { name: /Remove access of Sesame demo app/ }).waitFor();
 
     for (const viewport of [{ width: 360, height: 740 }, { width: 1280, height: 900 }]) {
       for (const colorScheme of ['light', 'dark'] as const) {
@@ -55,8 +60,8 @@ describe('headless Chromium: the account page on a phone and on a desktop, light
         expect([where, await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)]).toEqual([where, true]);
         // An inline element broken over lines has one client rect per line.
         const dates = await page.locator('main time').evaluateAll((times) => times.map((time) => [time.textContent, time.getClientRects().length]));
-        // Set up on; since and until of each of the two remembered browsers; when this browser signed in.
-        expect([where, dates.length]).toEqual([where, 6]);
+        // Set up on; since and until of each of the two remembered browsers; when this browser signed in; since when the demo app has access.
+        expect([where, dates.length]).toEqual([where, 7]);
         for (const [date, lines] of dates) expect([where, date, lines]).toEqual([where, date, 1]);
 
         const danger = rgb(await cssVariable(page, '--danger'));
