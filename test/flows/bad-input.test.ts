@@ -1,6 +1,6 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
 import { startRelyingParty } from '../helpers/relying-party.ts';
 import { finishAtApp, requestSignInMail } from '../helpers/sign-in.ts';
@@ -132,6 +132,20 @@ describe('bad input gets a clear 4xx, never a 5xx', () => {
     ]);
     const json = await requestWith('TRACE', `${running.sesame.url}/account`, { accept: 'application/json' });
     expect(JSON.parse(json.body)).toMatchObject({ error: 'method_not_allowed', error_description: 'This page does not take TRACE requests.' });
+  });
+
+  it('a resource indicator is refused with invalid_target, and prints no "you MUST change it" warning', async () => {
+    // The library's default refusal warns on stderr once per process, outside the JSON log: anyone
+    // adding `resource=` to a request made it look as if Sesame were misconfigured.
+    const warn = jest.spyOn(console, 'warn');
+    try {
+      const { url } = await running.rp.startAuthorization({ resource: 'https://api.example/' });
+      const response = await fetch(url, { redirect: 'manual' });
+      expect(new URL(response.headers.get('location')!).searchParams.get('error')).toBe('invalid_target');
+      expect(warn.mock.calls.map((args) => String(args[0])).filter((line) => line.includes('oidc-provider'))).toEqual([]);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('POST to the authorization or logout endpoint is a 405 that says to send the browser with GET', async () => {
