@@ -19,6 +19,17 @@ export function rejectOtherMethods(router: Router) {
     });
     if (ctx.status === downstreamStatus || (ctx.status !== 405 && ctx.status !== 501)) return;
     const allow = ctx.response.get('Allow');
-    throw new HttpError(ctx.status, ctx.status === 405 ? 'method_not_allowed' : 'not_implemented', 'That request did not work', `This page does not take ${ctx.method} requests.`, allow ? { Allow: allow } : {});
+    // allowedMethods answers 501 for any method outside its list (TRACE, PROPFIND, ...), and does
+    // so on every path, known or not, since it sees a matched-routes list even when it is empty.
+    // Node's parser lets through only methods it knows, so none is "unrecognized" (the case 501 is
+    // for): on a path of this router it is one more method the page does not take (405); on any
+    // other path the answer stays the one from further down, "not found". Either way a scanner's
+    // probe is a client error, not a 5xx in the metrics and an error with a stack in the log.
+    if (allow === '') {
+      ctx.remove('Allow');
+      ctx.status = downstreamStatus!;
+      return;
+    }
+    throw new HttpError(405, 'method_not_allowed', 'That request did not work', `This page does not take ${ctx.method} requests.`, { Allow: allow });
   };
 }

@@ -129,6 +129,16 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
       userinfo: { enabled: true },
       clientCredentials: { enabled: true },
       claimsParameter: { enabled: true },
+      // Sesame's access tokens are for its own userinfo only: no `resource` (RFC 8707) names a
+      // server of Sesame's, so every one is refused with invalid_target, as the library's default
+      // does too, but that default also prints "you MUST change it" on stderr, outside the JSON
+      // log, for anyone who adds `resource=` to a request.
+      resourceIndicators: {
+        enabled: true,
+        async getResourceServerInfo() {
+          throw new oidcErrors.InvalidTarget();
+        },
+      },
       // Signing out of Sesame tells every app of the session that registered a
       // `backchannel_logout_uri` (OpenID Connect Back-Channel Logout 1.0); "only sign out of <app>"
       // tells that app alone. The library waits for the apps' answers (2.5 s at most) before the

@@ -1,5 +1,6 @@
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
 import { startRelyingParty } from '../helpers/relying-party.ts';
 import { finishAtApp, requestSignInMail } from '../helpers/sign-in.ts';
@@ -108,6 +109,45 @@ describe('bad input gets a clear 4xx, never a 5xx', () => {
     expect((await browser.request(`${running.sesame.url}/nowhere`, { method: 'PUT' })).status).toBe(404);
   });
 
+  it('a method outside the routers\' list (TRACE, PROPFIND: scanners send them) is a 405 on a page and a 404 elsewhere, never a 5xx', async () => {
+    const { uid } = await openEmailForm();
+    const answers: [string, string, number, string | undefined][] = [];
+    for (const method of ['TRACE', 'PROPFIND']) {
+      for (const path of [`/interaction/${uid}/email`, '/account', '/nowhere', '/jwks', '/static/sesame.css']) {
+        const { status, headers } = await requestWith(method, `${running.sesame.url}${path}`);
+        answers.push([method, path, status, headers.allow]);
+      }
+    }
+    expect(answers).toEqual([
+      ['TRACE', `/interaction/${uid}/email`, 405, 'POST, HEAD, GET'],
+      ['TRACE', '/account', 405, 'HEAD, GET'],
+      ['TRACE', '/nowhere', 404, undefined],
+      ['TRACE', '/jwks', 404, undefined],
+      ['TRACE', '/static/sesame.css', 404, undefined],
+      ['PROPFIND', `/interaction/${uid}/email`, 405, 'POST, HEAD, GET'],
+      ['PROPFIND', '/account', 405, 'HEAD, GET'],
+      ['PROPFIND', '/nowhere', 404, undefined],
+      ['PROPFIND', '/jwks', 404, undefined],
+      ['PROPFIND', '/static/sesame.css', 404, undefined],
+    ]);
+    const json = await requestWith('TRACE', `${running.sesame.url}/account`, { accept: 'application/json' });
+    expect(JSON.parse(json.body)).toMatchObject({ error: 'method_not_allowed', error_description: 'This page does not take TRACE requests.' });
+  });
+
+  it('a resource indicator is refused with invalid_target, and prints no "you MUST change it" warning', async () => {
+    // The library's default refusal warns on stderr once per process, outside the JSON log: anyone
+    // adding `resource=` to a request made it look as if Sesame were misconfigured.
+    const warn = jest.spyOn(console, 'warn');
+    try {
+      const { url } = await running.rp.startAuthorization({ resource: 'https://api.example/' });
+      const response = await fetch(url, { redirect: 'manual' });
+      expect(new URL(response.headers.get('location')!).searchParams.get('error')).toBe('invalid_target');
+      expect(warn.mock.calls.map((args) => String(args[0])).filter((line) => line.includes('oidc-provider'))).toEqual([]);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it('POST to the authorization or logout endpoint is a 405 that says to send the browser with GET', async () => {
     const browser = new HttpBrowser();
     for (const path of ['/auth', '/session/end']) {
@@ -203,6 +243,20 @@ describe('wrong codes', () => {
     expect(tokens.claims()!.email).toBe('shape@example.com');
   });
 });
+
+/** One request with any method (fetch refuses TRACE), answered in full. */
+function requestWith(method: string, url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const sent = httpRequest(url, { method, headers }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body }));
+    });
+    sent.on('error', reject);
+    sent.end();
+  });
+}
 
 /** Writes raw bytes to Sesame's port and reads everything until it closes the connection. */
 function rawExchange(url: string, bytes: string): Promise<string> {
