@@ -1,5 +1,5 @@
-import { createServer } from 'node:http';
 import { ConfigError, loadConfig } from './config/load-config.ts';
+import { createHttpServer } from './http/http-server.ts';
 import { createLogger } from './logger.ts';
 import { createSesame, type ProcessRole } from './sesame.ts';
 
@@ -23,7 +23,8 @@ async function main(role: ProcessRole) {
   if (role === 'web' && config.nodeEnv === 'production' && !config.metrics.token) logger.warn('/metrics is off: set METRICS_TOKEN to scrape it');
 
   const sesame = await createSesame({ config, logger, role });
-  const server = createServer(sesame.handler);
+  const server = createHttpServer();
+  server.on('request', sesame.handler);
   server.on('clientError', sesame.answerClientError);
   // Only listening can fail here (the port taken, or not ours to open): say which, close what
   // createSesame opened, and exit, rather than die on an unhandled 'error' with a stack trace.

@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { createHttpServer } from '../../src/http/http-server.ts';
 import type { AddressInfo } from 'node:net';
 import type Provider from 'oidc-provider';
 import { createAccounts } from '../../src/accounts/accounts.ts';
@@ -42,7 +43,7 @@ export interface StartSesameOptions {
  * on an ephemeral port with its own Redis key prefix and a real SMTP sink.
  */
 export async function startSesame({ redisUrl, redis, smtpUrl, keyPrefix, issuer, config: overrides = {}, logger = createLogger({ level: 'silent' }) }: StartSesameOptions): Promise<RunningSesame> {
-  const server = createServer();
+  const server = createHttpServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const prefix = keyPrefix ?? uniquePrefix('e2e');
