@@ -139,11 +139,15 @@ export function createAccounts({ store }: { store: Store }) {
     return { ok: true, previous: account, account: updated };
   }
 
-  async function markVerified(account: Account): Promise<Account> {
-    const updated = { ...account, emailVerifiedAt: new Date().toISOString() };
-    // Never writes back an account deleted since it was read (account page, `user remove`).
-    await store.replace(accountKey(account.id), updated);
-    return updated;
+  /**
+   * The first proven sign-in of an account an administrator added. Through `update`, as every other
+   * change: a `user sign-out` or `reset-mfa` landing between this request's read and its write must
+   * not be undone. One round trip, once in an account's life. Undefined when the account was
+   * deleted meanwhile (it stays deleted).
+   */
+  async function markVerified(account: Account): Promise<Account | undefined> {
+    const verifiedAt = new Date().toISOString();
+    return update(account.id, (current) => ({ ...current, emailVerifiedAt: current.emailVerifiedAt ?? verifiedAt }));
   }
 
   /**

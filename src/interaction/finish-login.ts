@@ -38,7 +38,10 @@ export function createFinishLogin({ provider, accounts, config, logger, secondFa
       account = (await accounts.create(email, { verified: true })).account;
       logger.info({ accountId: account.id }, 'account created on first verified sign-in');
     } else if (!account.emailVerifiedAt) {
-      account = await accounts.markVerified(account);
+      const verified = await accounts.markVerified(account);
+      // Removed by its administrator in the moment between: not signed in to what no longer exists.
+      if (!verified) throw new HttpError(409, 'account_removed', 'This account was just removed', 'Your account was removed while you were signing in. Go back to the app and sign in again.');
+      account = verified;
     }
     // Proven in this browser: its next mail request for this address is not held to the ceiling
     // that others may have spent.

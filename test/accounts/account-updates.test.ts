@@ -36,6 +36,35 @@ describe.each(bothStores('account-updates'))('changes to one account at the same
     expect(await accounts.findById(account.id)).toBeUndefined();
   });
 
+  it('the first sign-in of an account an administrator added does not undo a sign-out everywhere that landed after its read, nor bring back a removed account', async () => {
+    const accounts = await setup();
+    const { account: read } = await accounts.create('invited@example.com', { verified: false });
+    await accounts.signOutEverywhere(read.id);
+    await accounts.removeAppAccess(read.id, 'some-app', { keepSeconds: 3600 });
+    const verified = await accounts.markVerified(read);
+    expect(verified?.emailVerifiedAt).toEqual(expect.any(String));
+    const after = (await accounts.findById(read.id))!;
+    expect(after.emailVerifiedAt).toBe(verified!.emailVerifiedAt);
+    expect(after.signedOutAt).toEqual(expect.any(Number));
+    expect(Object.keys(after.appAccessRemoved ?? {})).toEqual(['some-app']);
+    await accounts.remove('invited@example.com');
+    expect(await accounts.markVerified(read)).toBeUndefined();
+    expect(await accounts.findById(read.id)).toBeUndefined();
+  });
+
+  it('keeps one removal per app, the latest, and forgets those older than a grant can live', async () => {
+    const accounts = await setup();
+    const { account } = await accounts.create('apps@example.com', { verified: true });
+    await accounts.removeAppAccess(account.id, 'old-app', { keepSeconds: 0.05 });
+    await accounts.removeAppAccess(account.id, 'app', { keepSeconds: 3600 });
+    const first = (await accounts.findById(account.id))!.appAccessRemoved!.app!;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await accounts.removeAppAccess(account.id, 'app', { keepSeconds: 0.05 });
+    const removed = (await accounts.findById(account.id))!.appAccessRemoved!;
+    expect(Object.keys(removed)).toEqual(['app']);
+    expect(removed.app).toBeGreaterThan(first);
+  });
+
   it('forgets ended sessions older than a session can live', async () => {
     const accounts = await setup();
     const { account } = await accounts.create('tidy@example.com', { verified: true });
