@@ -1,7 +1,8 @@
 import Provider, { type Configuration } from 'oidc-provider';
 import type { Config } from '../config/config-schema.ts';
 import type { ProviderHooks } from './provider-config.ts';
-import { providerConfig } from './provider-config.ts';
+import { errorExplanationSettings, providerConfig } from './provider-config.ts';
+import { explainErrorsToApps } from './explain-errors.ts';
 import { queueBackChannelLogouts } from './queued-back-channel-logout.ts';
 import { withInProcessSigning } from '../signing-keys/in-process-signing-key.ts';
 
@@ -13,5 +14,7 @@ export function createProvider(config: Readonly<Config>, hooks: ProviderHooks, j
   provider.proxy = config.trustProxy;
   provider.maxIpsCount = 1;
   queueBackChannelLogouts(provider, hooks.backChannelLogouts);
+  // The apps' mistakes in Sesame's words, in the answers the library sends them (oidc/error-explanations.ts).
+  provider.use(explainErrorsToApps(provider, errorExplanationSettings(config, hooks.mfaPrompt)));
   return provider;
 }

@@ -15,6 +15,8 @@ import { enrolmentNeedsRecentSignIn } from './enrolment-needs-recent-sign-in.ts'
 import { rotatesRefreshTokens } from './refresh-token-rotation.ts';
 import { cookiesAreSecure } from '../http/secure-cookies.ts';
 import { registeredOutboundFetch } from './registered-outbound-fetch.ts';
+import { explainAuthorizationError, explainSignOutError, type ExplanationSettings } from './error-explanations.ts';
+import { errorFacts } from './explain-errors.ts';
 
 export interface ProviderHooks {
   adapter: NonNullable<Configuration['adapter']>;
@@ -33,14 +35,26 @@ export function registeredClients(config: Pick<Config, 'clients' | 'issuer' | 'a
   return [...config.clients, accountClient(config.issuer, config.appName), ...(config.devTools ? [demoClient(config.issuer)] : [])];
 }
 
-/** oidc-provider configuration derived from Sesame's Config; no I/O here. */
-export function providerConfig(config: Readonly<Config>, { adapter, findAccount, renderPage, mfaPrompt, cookieKeys }: ProviderHooks): Configuration {
-  const secureCookies = cookiesAreSecure(config.issuer);
-  const cookieOptions = { httpOnly: true, sameSite: 'lax' as const, secure: secureCookies };
+/** The interaction policy: the library's login and consent, Sesame's checks in login, and the step-up prompt between them. */
+function sesamePolicy(config: Readonly<Config>, mfaPrompt: interactionPolicy.Prompt) {
   const policy = interactionPolicy.base();
   const login = policy.get('login')!;
   login.checks.splice(login.checks.findIndex((check) => check.reason === 'no_session') + 1, 0, sessionAccountGone, enrolmentNeedsRecentSignIn(config.accountArea.freshSecondFactorSeconds));
   policy.add(mfaPrompt, policy.findIndex((prompt) => prompt.name === 'login') + 1);
+  return policy;
+}
+
+/** What the explanations of the apps' mistakes (oidc/error-explanations.ts) name: the prompt values taken, the code lifetime. */
+export function errorExplanationSettings(config: Readonly<Config>, mfaPrompt: interactionPolicy.Prompt): ExplanationSettings {
+  return { prompts: ['none', ...sesamePolicy(config, mfaPrompt).map((prompt) => prompt.name)], authorizationCodeSeconds: config.ttl.authorizationCodeSeconds };
+}
+
+/** oidc-provider configuration derived from Sesame's Config; no I/O here. */
+export function providerConfig(config: Readonly<Config>, { adapter, findAccount, renderPage, mfaPrompt, cookieKeys }: ProviderHooks): Configuration {
+  const secureCookies = cookiesAreSecure(config.issuer);
+  const cookieOptions = { httpOnly: true, sameSite: 'lax' as const, secure: secureCookies };
+  const policy = sesamePolicy(config, mfaPrompt);
+  const explanations = errorExplanationSettings(config, mfaPrompt);
 
   return {
     adapter,
@@ -176,14 +190,21 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
     },
     async renderError(ctx, out, error) {
       const signingOut = ctx.oidc?.route?.startsWith('end_session') === true;
+      const unavailable = ctx.status === 503;
       // Resuming a sign-in this browser no longer holds (/auth/:uid: the back button after it
       // finished, a second tab): the same page as for the interaction's own pages.
       const ended = error instanceof oidcErrors.SessionNotFound && !signingOut ? new SignInExpired() : undefined;
+      // The app's mistake, in words for its developer, below the words for the person it sent here.
+      const explainable = !unavailable && !ended && out.error !== 'server_error';
+      const facts = errorFacts(ctx, { ...(error as object), error: out.error, error_description: out.error_description });
+      const explained = explainable ? (signingOut ? explainSignOutError(facts) : explainAuthorizationError(facts, explanations)) : undefined;
+      const code = explained?.error ?? out.error;
       await renderPage(ctx, 'error', {
         // 503: Redis is unreachable (store/store-unavailable.ts); the request itself was fine.
-        title: ctx.status === 503 ? 'Temporarily unavailable' : signingOut ? 'This sign-out did not work' : ended ? ended.title : 'This sign-in request cannot be completed',
-        message: signingOut && ctx.status !== 503 ? describeSignOutError(out.error_description) : ended ? ended.message : describeOidcError(out.error, out.error_description),
-        code: out.error,
+        title: unavailable ? 'Temporarily unavailable' : signingOut ? 'This sign-out did not work' : ended ? ended.title : 'This sign-in request cannot be completed',
+        message: unavailable ? (out.error_description ?? 'Please try again in a moment.') : signingOut ? describeSignOutError(out.error_description) : ended ? ended.message : describeOidcError(code),
+        developerDetail: explainable ? (explained?.description ?? out.error_description) : undefined,
+        code,
         requestId: ctx.state.requestId,
         // The app, when the request named a registered one; else the error page offers the account page.
         nextStep: backToApp(ctx.oidc?.client),
@@ -198,7 +219,7 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
   };
 }
 
-/** What the library says when an app's logout request or its confirmation fails, for the person who clicked. */
+/** What the library says when an app's logout request or its confirmation fails, for the person who clicked (the developer's detail is shown below it). */
 function describeSignOutError(description: string | undefined): string {
   switch (description) {
     case 'could not find logout details':
@@ -206,17 +227,18 @@ function describeSignOutError(description: string | undefined): string {
     case 'post_logout_redirect_uri not registered':
       return 'The app asked to send you back to an address it has not registered, so nothing was done. You are still signed in.';
     default:
-      return `The app sent a sign-out request that cannot be processed (${description ?? 'invalid request'}), so nothing was done. You are still signed in.`;
+      return 'The app that sent you here made a mistake in its sign-out request, so nothing was done. You are still signed in.';
   }
 }
 
-function describeOidcError(code: string | undefined, description: string | undefined): string {
+/** An app's failed sign-in request, for the person it sent here: what happened and what to do. */
+function describeOidcError(code: string | undefined): string {
   switch (code) {
     case 'invalid_client':
       return 'The app that sent you here is not registered with this sign-in service. Contact the app’s support.';
     case 'invalid_redirect_uri':
-      return 'The app asked to send you back to an address it has not registered, so this sign-in was stopped to protect you.';
+      return 'The app asked to send you back to an address it has not registered, so this sign-in was stopped to protect you. Go back to the app and let its support know.';
     default:
-      return description ?? 'The app sent a request that cannot be processed.';
+      return 'The app that sent you here made a mistake in its sign-in request, so the sign-in cannot go on. Go back to the app and try again; if the same thing happens, let the app’s support know (the detail below is for them).';
   }
 }

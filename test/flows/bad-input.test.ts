@@ -1,9 +1,10 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { describe, expect, it, jest } from '@jest/globals';
-import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
+import { decodeEntities, formFields, HttpBrowser } from '../helpers/http-browser.ts';
 import { startRelyingParty } from '../helpers/relying-party.ts';
 import { finishAtApp, requestSignInMail } from '../helpers/sign-in.ts';
+import { TEST_CLIENT } from '../helpers/test-config.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
 const running = useSesame();
@@ -206,6 +207,173 @@ describe('bad input gets a clear 4xx, never a 5xx', () => {
     url.searchParams.delete('code_challenge_method');
     const page = await new HttpBrowser().navigate(url.href);
     expect(page.leftTo).toMatch(/error=invalid_request/);
+  });
+});
+
+/** The app's authorization URL with some parameters replaced (undefined: left out). */
+async function authorizationUrl(params: Record<string, string | undefined>, rp = running.rp) {
+  const url = new URL((await rp.startAuthorization()).url);
+  for (const [name, value] of Object.entries(params)) {
+    if (value === undefined) url.searchParams.delete(name);
+    else url.searchParams.set(name, value);
+  }
+  return url;
+}
+
+/** The error the authorization endpoint sent back to the app's redirect_uri, from the query or the fragment. */
+async function errorAtApp(params: Record<string, string | undefined>, rp = running.rp) {
+  const url = await authorizationUrl(params, rp);
+  const response = await new HttpBrowser().request(url.href);
+  expect(response.status).toBe(303);
+  const location = new URL(response.headers.get('location')!);
+  expect(location.href.startsWith(rp.redirectUri)).toBe(true);
+  const fields = location.searchParams.has('error') ? location.searchParams : new URLSearchParams(location.hash.slice(1));
+  return { error: fields.get('error'), description: fields.get('error_description') ?? '', state: fields.get('state'), sentState: url.searchParams.get('state') };
+}
+
+/** Sesame's error page: the person's message, and the detail for the app's developer (decoded). */
+async function errorPage(url: string) {
+  const page = await new HttpBrowser().navigate(url);
+  expect(page.leftTo).toBeUndefined();
+  const text = (pattern: RegExp) => decodeEntities(pattern.exec(page.html)?.[1] ?? '');
+  return { status: page.status, html: page.html, message: text(/role="alert">([^<]*)</), detail: text(/For the app’s developer: ([^<]*)</), code: text(/Error code <code>([^<]*)</) };
+}
+
+/** An authorization code for the test app, not yet exchanged, and what the app kept to exchange it. */
+async function unredeemedCode(email: string) {
+  const { pending, uid, browser, checkPage, mail, origin } = await requestSignInMail(running, email);
+  const page = await browser.navigate(`${origin}/interaction/${uid}/code`, { form: { ...formFields(checkPage.html, '/code'), code: mail.code! } });
+  return { code: new URL(await finishAtApp(browser, page)).searchParams.get('code')!, verifier: pending.verifier };
+}
+
+/** POST /token as a program does (no Accept: text/html), with the test app's HTTP Basic credentials unless `headers` says otherwise. */
+async function tokenRequest(form: Record<string, string>, headers: Record<string, string> = { authorization: `Basic ${Buffer.from(`${TEST_CLIENT.client_id}:${TEST_CLIENT.client_secret}`).toString('base64')}` }) {
+  const response = await fetch(`${running.sesame.url}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(form) });
+  return { status: response.status, ...((await response.json()) as { error: string; error_description: string }) };
+}
+
+describe('an app’s mistakes in its authorization request are explained to its developer', () => {
+  it('a scope without openid is invalid_scope saying that scope must include openid, at the app (query and form_post)', async () => {
+    // oidc-provider's words were "openid scope must be requested for clients with require_auth_time".
+    const withoutOpenid = await errorAtApp({ scope: 'email profile' });
+    expect(withoutOpenid).toMatchObject({ error: 'invalid_scope', state: withoutOpenid.sentState });
+    expect(withoutOpenid.description).toMatch(/^scope must include openid \(got 'email profile'\)/);
+    expect(withoutOpenid.description).not.toContain('require_auth_time');
+    // No scope at all: a required parameter is missing.
+    const missing = await errorAtApp({ scope: undefined });
+    expect(missing.error).toBe('invalid_request');
+    expect(missing.description).toMatch(/^scope is missing: send scope=openid/);
+    // form_post: the same words in the self-submitting form, to the registered redirect_uri.
+    const response = await new HttpBrowser().request((await authorizationUrl({ scope: 'email', response_mode: 'form_post' })).href);
+    const html = await response.text();
+    expect(response.status).toBe(400);
+    expect(html).toContain(`action="${running.rp.redirectUri}"`);
+    expect(html).toContain('<input type="hidden" name="error" value="invalid_scope"/>');
+    expect(html).toContain('<input type="hidden" name="error_description" value="scope must include openid (got &#39;email&#39;)');
+    // With a redirect_uri that is not registered nothing goes to it: the page, as for any request.
+    const page = await errorPage((await authorizationUrl({ scope: 'email', redirect_uri: 'https://evil.example/cb' })).href);
+    expect([page.status, page.code]).toEqual([400, 'invalid_redirect_uri']);
+  });
+
+  it('PKCE mistakes say what to send', async () => {
+    const { FIRST_PARTY_CLIENT } = await import('../helpers/test-config.ts');
+    const spa = await startRelyingParty(running.sesame.url, FIRST_PARTY_CLIENT);
+    const missing = await errorAtApp({ code_challenge: undefined, code_challenge_method: undefined }, spa);
+    expect(missing.error).toBe('invalid_request');
+    expect(missing.description).toMatch(/^code_challenge is missing: this app is a public client \(token_endpoint_auth_method none\), so it must use PKCE: send code_challenge = BASE64URL\(SHA-256\(code_verifier\)\) with code_challenge_method=S256/);
+    const plain = await errorAtApp({ code_challenge_method: 'plain' }, spa);
+    expect(plain.description).toBe("code_challenge_method must be S256 (got 'plain'): Sesame supports no other method");
+    const noMethod = await errorAtApp({ code_challenge_method: undefined }, spa);
+    expect(noMethod.description).toMatch(/^code_challenge_method is missing: send code_challenge_method=S256/);
+  });
+
+  it('unsupported values are named, with the values Sesame takes', async () => {
+    expect(await errorAtApp({ prompt: 'select_account' })).toMatchObject({ error: 'invalid_request', description: "prompt 'select_account' is not supported: Sesame takes none, login, mfa and consent (none alone)" });
+    expect(await errorAtApp({ prompt: 'login create' })).toMatchObject({ description: expect.stringMatching(/^prompt 'create' is not supported/) });
+    expect(await errorAtApp({ max_age: '-1' })).toMatchObject({ error: 'invalid_request', description: "max_age must be a whole number of seconds, 0 or more (got '-1')" });
+    expect(await errorAtApp({ response_mode: 'jwt' })).toMatchObject({ error: 'unsupported_response_mode', description: "response_mode 'jwt' is not supported: use query (the default for response_type=code), form_post or fragment" });
+    // An implicit-flow response_type: the error goes in the fragment, as RFC 6749 section 4.2.2.1 has it.
+    expect(await errorAtApp({ response_type: 'id_token token' })).toMatchObject({ error: 'unsupported_response_type', description: expect.stringMatching(/^response_type must be code \(got 'id_token token'\)/) });
+    expect(await errorAtApp({ request: 'eyJhbGciOiJub25lIn0.e30.' })).toMatchObject({ error: 'request_not_supported', description: expect.stringContaining('send the parameters in the query string') });
+    expect(await errorAtApp({ id_token_hint: 'not-a-token' })).toMatchObject({ error: 'invalid_request', description: expect.stringMatching(/^id_token_hint is not an ID token this Sesame issued to this app/) });
+    // The value sent is quoted as ASCII without double quotes (RFC 6749 section 4.1.2.1).
+    expect(await errorAtApp({ prompt: 'bad"\\ñ' })).toMatchObject({ description: expect.stringMatching(/^prompt 'bad\?\?\?' is not supported/) });
+  });
+
+  it('a scope the app did not register is named, with the scope it did', async () => {
+    const { SERVER_APP_CLIENT } = await import('../helpers/test-config.ts');
+    const serverApp = await startRelyingParty(running.sesame.url, SERVER_APP_CLIENT);
+    expect(await errorAtApp({ scope: 'openid profile' }, serverApp)).toMatchObject({ error: 'invalid_scope', description: "scope 'profile' is not registered for this app, whose scope is 'openid email offline_access': ask only for those, or add it to the app's scope in the clients file" });
+  });
+
+  it('the error page tells the person the app made a mistake, and the developer what it was', async () => {
+    const noClient = await errorPage((await authorizationUrl({ client_id: undefined })).href);
+    expect([noClient.status, noClient.code]).toEqual([400, 'invalid_request']);
+    expect(noClient.message).toMatch(/^The app that sent you here made a mistake in its sign-in request/);
+    expect(noClient.detail).toBe("missing required parameter 'client_id'");
+    const unknown = await errorPage((await authorizationUrl({ client_id: 'wiki<b>"' })).href);
+    expect(unknown.message).toContain('not registered');
+    expect(unknown.detail).toBe("client_id 'wiki<b>?' is not registered with this Sesame: check it against the clients file (CLIENTS_FILE)");
+    expect(unknown.html).not.toContain('wiki<b>');
+  });
+
+  it.each([
+    ['a trailing slash', 'http://127.0.0.1:9/callback/', 'it differs from a registered one only by a trailing slash'],
+    ['https for http', 'https://127.0.0.1:9/callback', 'it uses https where the registered one uses http'],
+    ['another port', 'http://127.0.0.1:3000/callback', 'it uses a different port from the registered one (an app that listens on a different loopback port'],
+    ['localhost for 127.0.0.1', 'http://localhost:9/callback', 'it names the loopback host as localhost where the registered one says 127.0.0.1'],
+    ['another address', 'https://evil.example/callback', undefined],
+  ])('a redirect_uri with %s is refused on the page, which names the slip', async (_label, redirectUri, slip) => {
+    const page = await errorPage((await authorizationUrl({ redirect_uri: redirectUri })).href);
+    expect([page.status, page.code]).toEqual([400, 'invalid_redirect_uri']);
+    expect(page.message).toContain('has not registered');
+    expect(page.detail).toMatch(new RegExp(`^redirect_uri '${redirectUri.replace(/[.?/]/g, '\\$&')}' is not registered for client_id 'test-app': it must equal one of the app's redirect_uris character for character`));
+    if (slip) expect(page.detail).toContain(`, and ${slip}`);
+    else expect(page.detail).not.toContain(', and');
+  });
+});
+
+describe('an app’s mistakes at the token endpoint are explained to its developer', () => {
+  it('each way an authorization code can fail says which it is', async () => {
+    const redirectUri = TEST_CLIENT.redirect_uris![0]!;
+    // oidc-provider's words for all of these were "grant request is invalid".
+    const first = await unredeemedCode('token-mistakes-1@example.com');
+    expect(await tokenRequest({ grant_type: 'authorization_code', code: first.code, redirect_uri: redirectUri, code_verifier: 'x'.repeat(43) })).toMatchObject({ status: 400, error: 'invalid_grant', error_description: expect.stringMatching(/^code_verifier does not match the code_challenge of the authorization request/) });
+    const second = await unredeemedCode('token-mistakes-2@example.com');
+    expect(await tokenRequest({ grant_type: 'authorization_code', code: second.code, redirect_uri: redirectUri })).toMatchObject({ error: 'invalid_grant', error_description: expect.stringMatching(/^code_verifier is missing/) });
+    const third = await unredeemedCode('token-mistakes-3@example.com');
+    expect(await tokenRequest({ grant_type: 'authorization_code', code: third.code, redirect_uri: `${redirectUri}/`, code_verifier: third.verifier })).toMatchObject({ error: 'invalid_grant', error_description: `redirect_uri '${redirectUri}/' is not the one the authorization request sent: send the same redirect_uri to both endpoints` });
+    const fourth = await unredeemedCode('token-mistakes-4@example.com');
+    const exchange = { grant_type: 'authorization_code', code: fourth.code, redirect_uri: redirectUri, code_verifier: fourth.verifier };
+    expect((await tokenRequest(exchange)).status).toBe(200);
+    expect(await tokenRequest(exchange)).toMatchObject({ error: 'invalid_grant', error_description: expect.stringMatching(/^the authorization code was already used: a code works once/) });
+    expect(await tokenRequest({ ...exchange, code: 'no-such-code' })).toMatchObject({ error: 'invalid_grant', error_description: expect.stringMatching(/^the authorization code is not valid: it is unknown, has expired \(a code lasts 60 seconds\) or was revoked/) });
+    expect(await tokenRequest({ grant_type: 'refresh_token', refresh_token: 'no-such-token' })).toMatchObject({ error: 'invalid_grant', error_description: expect.stringMatching(/^the refresh token is not valid/) });
+  });
+
+  it('client authentication failures say what is wrong with it', async () => {
+    const form = { grant_type: 'authorization_code', code: 'x', redirect_uri: TEST_CLIENT.redirect_uris![0]!, code_verifier: 'x'.repeat(43) };
+    const basic = (id: string, secret: string) => ({ authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}` });
+    expect(await tokenRequest(form, basic(TEST_CLIENT.client_id, 'wrong'))).toMatchObject({ status: 401, error: 'invalid_client', error_description: "client authentication failed: the client_secret is not this app's" });
+    expect(await tokenRequest(form, basic('no-such-app', 'wrong'))).toMatchObject({ status: 401, error: 'invalid_client', error_description: 'client authentication failed: no app is registered with this client_id' });
+    // A confidential app that sends its client_id without the secret (as a public client would).
+    expect(await tokenRequest({ ...form, client_id: TEST_CLIENT.client_id }, {})).toMatchObject({
+      status: 401,
+      error: 'invalid_client',
+      error_description: "client authentication failed: this app is registered with token_endpoint_auth_method 'client_secret_basic', so send its client_id and client_secret (HTTP Basic, or the client_id and client_secret form fields)",
+    });
+  });
+});
+
+describe('an app’s mistakes in its sign-out request are explained to its developer', () => {
+  it('an unregistered post_logout_redirect_uri or client_id is named below the message for the person', async () => {
+    const unregistered = await errorPage(`${running.sesame.url}/session/end?client_id=test-app&post_logout_redirect_uri=${encodeURIComponent('http://127.0.0.1:9/signed-out/')}`);
+    expect([unregistered.status, unregistered.message]).toEqual([400, 'The app asked to send you back to an address it has not registered, so nothing was done. You are still signed in.']);
+    expect(unregistered.detail).toBe("post_logout_redirect_uri 'http://127.0.0.1:9/signed-out/' is not registered for client_id 'test-app': it must equal one of the app's post_logout_redirect_uris character for character, and it differs from a registered one only by a trailing slash");
+    const unknown = await errorPage(`${running.sesame.url}/session/end?client_id=no-such-app`);
+    expect([unknown.status, unknown.code]).toEqual([400, 'invalid_client']);
+    expect(unknown.message).toBe('The app that sent you here made a mistake in its sign-out request, so nothing was done. You are still signed in.');
+    expect(unknown.detail).toBe("client_id 'no-such-app' is not registered with this Sesame");
   });
 });
 
