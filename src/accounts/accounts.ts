@@ -133,9 +133,11 @@ export function createAccounts({ store }: { store: Store }) {
     // Only while it still leads here: after a half-finished move someone may have signed up with it.
     const oldKey = accountEmailKey(from);
     if ((await store.get<string>(oldKey)) === accountId) await store.delete(oldKey);
-    const updated: Account = { ...account, email: to, emailVerifiedAt: new Date().toISOString() };
-    // Where the account was removed meanwhile, it stays removed.
-    await store.replace(accountKey(accountId), updated);
+    const verifiedAt = new Date().toISOString();
+    // Over the record as it is now (a sign-out everywhere landing meanwhile is kept); where the
+    // account was removed meanwhile, it stays removed.
+    const updated = await update(accountId, (current) => ({ ...current, email: to, emailVerifiedAt: verifiedAt }));
+    if (!updated) return { ok: false, reason: 'stale' };
     return { ok: true, previous: account, account: updated };
   }
 

@@ -25,7 +25,11 @@ export const USER_USAGE = `Usage: npm run cli -- user <command>
   user sign-out EMAIL end every session and token of the account (every browser, every app);
                       apps with a backchannel_logout_uri get a logout token
                       (queued: the servers' mail workers send it)
-  user unlock EMAIL   lift the locks after too many wrong codes (email codes and authenticator codes)`;
+  user unlock EMAIL   lift the locks after too many wrong codes (email codes and authenticator codes)
+  user change-email EMAIL NEW_EMAIL
+                      move the account to another address (the same id, so apps keep their data),
+                      for a person who can no longer read the old mailbox; signs out everywhere
+                      and tells both addresses`;
 
 const usage = (message: string): CommandResult => ({ ok: false, exitCode: 2, message: `${message}\n${USER_USAGE}` });
 const failure = (message: string): CommandResult => ({ ok: false, exitCode: 1, message });
@@ -71,6 +75,7 @@ export async function runUserCommand(
     if (rest.length > 0) return usage('user list takes no arguments.');
     return { ok: true, output: (await accounts.list()).map(describe) };
   }
+  if (command === 'change-email') return changeEmail(rest);
   if (command !== 'add' && command !== 'show' && command !== 'remove' && command !== 'reset-mfa' && command !== 'sign-out' && command !== 'unlock') {
     return usage(command === undefined ? 'Missing command.' : `Unknown command "user ${command}".`);
   }
@@ -78,6 +83,35 @@ export async function runUserCommand(
   const parsed = parseEmailAddress(rest[0]);
   if (!parsed.ok) return failure(`"${rest[0]}" is not a usable email address: ${parsed.problem}`);
   const { email } = parsed;
+
+  /**
+   * `user change-email EMAIL NEW_EMAIL`: what the account page's change of address does, for an
+   * owner who cannot use it (the old mailbox is gone, so they cannot sign in to ask): the same
+   * move (accounts.changeEmail: the id, and so every app's `sub`, stays), the same sign-out
+   * everywhere, and both addresses are told, in words that say the administrator did it.
+   */
+  async function changeEmail(args: readonly string[]): Promise<CommandResult> {
+    if (args.length !== 2) return usage('user change-email takes EMAIL and NEW_EMAIL.');
+    const addresses: string[] = [];
+    for (const arg of args) {
+      const parsed = parseEmailAddress(arg);
+      if (!parsed.ok) return failure(`"${arg}" is not a usable email address: ${parsed.problem}`);
+      addresses.push(parsed.email);
+    }
+    const [old, next] = addresses as [string, string];
+    if (old === next) return failure(`${old} is already the account's address.`);
+    const account = await accounts.findByEmail(old);
+    if (!account) return failure(`No account for ${old}.`);
+    const moved = await accounts.changeEmail(account.id, old, next);
+    if (!moved.ok) return failure(moved.reason === 'taken' ? `${next} already has an account of its own; nothing was changed.` : `The account of ${old} changed while it was being moved; nothing was changed. Run the command again.`);
+    // Whoever held the old mailbox may still be signed in with it: everything signed in ends.
+    await accounts.signOutEverywhere(account.id);
+    const ended = await endSessions(account.id, `The account was moved from ${old} to ${next}`);
+    await notices.notify(moved.previous, 'email-changed-by-administrator', ADMINISTRATOR_DEVICE, { otherAddress: next });
+    await notices.notify(moved.account, 'email-now-sign-in-address-by-administrator', ADMINISTRATOR_DEVICE, { otherAddress: old });
+    if (!ended.ok) return ended;
+    return { ok: true, output: { moved: describe((await accounts.findById(account.id)) ?? moved.account), from: old, ...ended.output } };
+  }
 
   switch (command) {
     case 'add': {

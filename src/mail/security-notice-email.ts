@@ -15,12 +15,25 @@ const WHAT_HAPPENED: Record<SecurityEvent, { subject: string; sentence: string |
   // administrator need to find the account. The old mailbox held the account until this change.
   'email-changed': { subject: 'Your account now signs in with another address', sentence: (job) => `Your account was moved to another email address${job.otherAddress ? `, ${job.otherAddress}` : ''}: this address no longer signs you in to it.` },
   'email-now-sign-in-address': { subject: 'This is now the address your account signs in with', sentence: (job) => `This address is now the one your account signs in with${job.otherAddress ? `, instead of ${job.otherAddress}` : ''}. Your authenticator app, recovery codes and remembered browsers stay as they were.` },
+  'email-changed-by-administrator': { subject: 'Your administrator moved your account to another address', sentence: (job) => `Your administrator moved your account to another email address${job.otherAddress ? `, ${job.otherAddress}` : ''}, and signed you out everywhere: this address no longer signs you in to it.` },
+  'email-now-sign-in-address-by-administrator': { subject: 'Your administrator made this the address your account signs in with', sentence: (job) => `Your administrator made this address the one your account signs in with${job.otherAddress ? `, instead of ${job.otherAddress}` : ''}, and signed you out everywhere. Your authenticator app, recovery codes and remembered browsers stay as they were.` },
 };
 
 export const isKnownSecurityEvent = (event: unknown): event is SecurityEvent => typeof event === 'string' && Object.hasOwn(WHAT_HAPPENED, event);
 
-/** Events an administrator causes (npm run cli): the holder did not make the change themselves. */
-const BY_ADMINISTRATOR: ReadonlySet<SecurityEvent> = new Set(['second-factor-reset']);
+/**
+ * What the notice advises below what happened. Events an administrator causes (npm run cli): the
+ * holder did not make the change themselves, so "if this was you" does not fit. A moved account:
+ * this address can no longer open the account page. A deleted one: no account is left to check.
+ */
+type Advice = 'second-factor-reset' | 'moved-by-administrator' | 'account-moved' | 'account-gone' | 'check-account';
+const ADVICE: Partial<Record<SecurityEvent, Advice>> = {
+  'second-factor-reset': 'second-factor-reset',
+  'email-changed-by-administrator': 'moved-by-administrator',
+  'email-now-sign-in-address-by-administrator': 'moved-by-administrator',
+  'email-changed': 'account-moved',
+  'account-deleted': 'account-gone',
+};
 
 /** Renders a notice of a change to how an account is protected, HTML and text. */
 export async function renderSecurityNotice({ appName, accountUrl, job, viewsDir }: { appName: string; accountUrl: string; job: SecurityNoticeJob; viewsDir: string }): Promise<MailMessage> {
@@ -29,11 +42,7 @@ export async function renderSecurityNotice({ appName, accountUrl, job, viewsDir 
     appName,
     accountUrl,
     sentence: typeof sentence === 'function' ? sentence(job) : sentence,
-    byAdministrator: BY_ADMINISTRATOR.has(job.event),
-    // No account is left to check: the advice is about the mailbox alone.
-    accountGone: job.event === 'account-deleted',
-    // This address can no longer open the account page: the advice is the administrator.
-    accountMoved: job.event === 'email-changed',
+    advice: ADVICE[job.event] ?? 'check-account',
     device: job.device,
     atUtc: utcMinute(new Date(job.at)),
   };

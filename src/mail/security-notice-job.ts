@@ -13,7 +13,10 @@ export type SecurityEvent =
   /** To the address the account left: it no longer signs in to the account. */
   | 'email-changed'
   /** To the address the account moved to: it signs in now. */
-  | 'email-now-sign-in-address';
+  | 'email-now-sign-in-address'
+  /** The same two, when the administrator moved the account (`user change-email`). */
+  | 'email-changed-by-administrator'
+  | 'email-now-sign-in-address-by-administrator';
 
 /** A mail to the account holder about one such change, queued where the change was made. */
 export interface SecurityNoticeJob {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
+import * as client from 'openid-client';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -228,6 +229,54 @@ describe('npm run cli -- user ...', () => {
     const missing = await cli(['user', 'reset-mfa', 'nobody@example.com']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('No account for nobody@example.com');
+  });
+
+  it('change-email moves an account whose old mailbox is gone: same id, signed out everywhere, both addresses told', async () => {
+    const rp = await startRelyingParty(sesame.url);
+    await sesame.accounts.create('old-name@example.com', { verified: true });
+    const { tokens } = await signInWithCode({ rp, smtp, authorizationParams: { scope: 'openid email offline_access', prompt: 'consent' } }, 'old-name@example.com');
+    const sub = tokens.claims()!.sub;
+    await sesame.accounts.create('someone-else@example.com', { verified: true });
+    // Tokens carry whole seconds: those of the sign-in above must be from before the command's second.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+
+    const moved = await cli(['user', 'change-email', 'Old-Name@example.com', ' New-Name@Example.com']);
+    expect(moved.code).toBe(0);
+    expect(JSON.parse(moved.stdout)).toMatchObject({ moved: { id: sub, email: 'new-name@example.com', emailVerified: true }, from: 'old-name@example.com', sessionsEnded: 1 });
+    expect(await sesame.accounts.findByEmail('old-name@example.com')).toBeUndefined();
+    // What the old address signed in with ends.
+    expect(await client.refreshTokenGrant(rp.config, tokens.refresh_token!).then(() => 'works', (error: { error?: string }) => error.error)).toBe('invalid_grant');
+    // Both mailboxes hear of it, in words that say the administrator did it.
+    for (const [to, subject, other] of [
+      ['old-name@example.com', 'Sesame: Your administrator moved your account to another address', 'new-name@example.com'],
+      ['new-name@example.com', 'Sesame: Your administrator made this the address your account signs in with', 'old-name@example.com'],
+    ] as const) {
+      const notice = await smtp.waitForMail(to, { match: (mail) => mail.subject === subject });
+      expect(notice.text).toContain(other);
+      expect(notice.text).toContain('From: your administrator, from the command line');
+      expect(notice.text).toContain('If you did not, tell your administrator at once.');
+      expect(notice.text).not.toContain('If this was you');
+    }
+    // The new address signs in to the same account: every app keeps its `sub`.
+    const again = await signInWithCode({ rp, smtp }, 'new-name@example.com');
+    expect(again.tokens.claims()).toMatchObject({ sub, email: 'new-name@example.com', email_verified: true });
+
+    // An address that has an account of its own, an unknown account, and the usage.
+    const taken = await cli(['user', 'change-email', 'new-name@example.com', 'someone-else@example.com']);
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toContain('someone-else@example.com already has an account of its own; nothing was changed.');
+    expect((await sesame.accounts.findByEmail('new-name@example.com'))!.id).toBe(sub);
+    const missing = await cli(['user', 'change-email', 'nobody@example.com', 'free@example.com']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('No account for nobody@example.com');
+    const same = await cli(['user', 'change-email', 'new-name@example.com', 'New-Name@example.com']);
+    expect(same.code).toBe(1);
+    const bad = await cli(['user', 'change-email', 'new-name@example.com', 'not an address']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('"not an address" is not a usable email address');
+    const short = await cli(['user', 'change-email', 'new-name@example.com']);
+    expect(short.code).toBe(2);
+    expect(short.stderr).toContain('user change-email takes EMAIL and NEW_EMAIL.');
   });
 
   it('sign-out ends every session and token of an account', async () => {
