@@ -1,3 +1,4 @@
+import type Koa from 'koa';
 import type { Server } from 'node:http';
 import { createHttpServer } from '../../src/http/http-server.ts';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +21,8 @@ export interface RunningSesame {
   metrics: Metrics;
   accounts: ReturnType<typeof createAccounts>;
   server: Server;
+  /** The Koa app, for tests that read its routers (test/hostile/hostile-input.test.ts). */
+  app: Koa;
   /** Resolves when every queued sign-in mail is sent (or has failed for good). */
   mailIdle(): Promise<void>;
   close(): Promise<void>;
@@ -69,6 +72,7 @@ export async function startSesame({ redisUrl, redis, smtpUrl, keyPrefix, issuer,
     metrics: sesame.metrics,
     accounts: createAccounts({ store: sesame.store }),
     server,
+    app: sesame.app,
     mailIdle: () => sesame.mailIdle(),
     async close() {
       server.closeAllConnections();

@@ -29,6 +29,7 @@ const ROUTES: readonly { method: 'GET' | 'POST'; path: string; fields?: Record<s
   { method: 'GET', path: '/interaction/:uid/link', fields: { t: 'x'.repeat(43) } },
   { method: 'POST', path: '/interaction/:uid/link', fields: { t: 'x'.repeat(43), number: '42' } },
   { method: 'GET', path: '/interaction/:uid/status' },
+  { method: 'GET', path: '/interaction/:uid/link/approved' },
   { method: 'POST', path: '/interaction/:uid/continue' },
   { method: 'POST', path: '/interaction/:uid/restart' },
   { method: 'POST', path: '/interaction/:uid/consent', fields: { decision: 'allow' } },
@@ -61,6 +62,10 @@ const ROUTES: readonly { method: 'GET' | 'POST'; path: string; fields?: Record<s
   { method: 'POST', path: '/account/recovery-codes/new', fields: { saved: 'yes' } },
   { method: 'POST', path: '/account/devices/forget', fields: { device: 'x' } },
   { method: 'GET', path: '/account/devices/forget' },
+  { method: 'POST', path: '/account/browsers/sign-out', fields: { browser: 'others' } },
+  { method: 'GET', path: '/account/browsers/sign-out' },
+  { method: 'POST', path: '/account/apps/remove', fields: { app: 'test-app' } },
+  { method: 'GET', path: '/account/apps/remove' },
   { method: 'GET', path: '/account/email', fields: { problem: 'same' } },
   { method: 'POST', path: '/account/email', fields: { email: 'moved@example.com' } },
   { method: 'GET', path: '/account/email/confirm', fields: { problem: 'wrong' } },
@@ -317,6 +322,17 @@ describe('hostile input at every route', () => {
     for (const endpoint of ['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'introspection_endpoint', 'revocation_endpoint', 'end_session_endpoint', 'jwks_uri', 'pushed_authorization_request_endpoint']) {
       expect([endpoint, paths.has(new URL(discovery[endpoint] as string).pathname)]).toEqual([endpoint, true]);
     }
+  });
+
+  it('the route table covers every page and form of the sign-in and the account page', () => {
+    // Each mounted @koa/router's dispatch function carries its router (and so its routes).
+    type Layer = { path: string; methods: string[] };
+    const routers = (running.sesame.app.middleware as unknown as { router?: { stack: Layer[] } }[]).flatMap((middleware) => middleware.router?.stack ?? []);
+    const mounted = routers.flatMap((layer) => layer.methods.filter((method) => method === 'GET' || method === 'POST').map((method) => `${method} ${layer.path}`));
+    const ours = mounted.filter((route) => /^(GET|POST) \/(interaction|account)\//.test(route) || /^GET \/account$/.test(route));
+    expect(ours.length).toBeGreaterThan(30);
+    const listed = new Set(ROUTES.map((route) => `${route.method} ${route.path}`));
+    expect(ours.filter((route) => !listed.has(route))).toEqual([]);
   });
 
   it.each(ROUTES.map((route) => [`${route.method} ${route.path}`, route] as const))('%s: no 5xx, no hang, no leak, no off-site redirect', async (_name, route) => {
