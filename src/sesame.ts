@@ -79,11 +79,13 @@ export async function createSesame({ config, logger, role = 'web' }: CreateSesam
   const sendsMail = role === 'worker' || config.mailQueue.worker === 'on';
   if (redis) {
     const { prefix, secretBox } = mailQueueLocation(config);
-    if (role === 'web') {
-      // The store's own fail-fast connection: a sign-in's mail is queued in the same pipeline as
-      // the request's writes (src/store/request-scope.ts defers it to that batch).
-      mailQueue = createDurableMailQueue({ connection: storeClient!, prefix, secretBox, attempts: config.mailQueue.attempts, backoffMs: config.mailQueue.backoffMs });
-    }
+    // The store's own fail-fast connection: a sign-in's mail is queued in the same pipeline as
+    // the request's writes (src/store/request-scope.ts defers it to that batch). A worker only
+    // reads how many jobs wait, for its metrics.
+    const durable = createDurableMailQueue({ connection: storeClient!, prefix, secretBox, attempts: config.mailQueue.attempts, backoffMs: config.mailQueue.backoffMs });
+    if (role === 'web') mailQueue = durable;
+    else closers.push(() => durable.close());
+    metrics.watchMailQueue(durable.jobCounts);
     if (sendsMail) {
       // The scripts that take and finish jobs share writes under load, as the store's commands do.
       const connection = await connect(createRedisClient(config.redis, { policy: 'blocking', connectionName: `sesame:${role}:mail-worker`, batching: 'single-node' }), closers);
@@ -105,6 +107,7 @@ export async function createSesame({ config, logger, role = 'web' }: CreateSesam
       concurrency: config.mailQueue.concurrency,
       onError: onDeliveryFailure,
     });
+    metrics.watchMailQueue(mailQueue.jobCounts);
   }
 
   const readiness = createReadiness({

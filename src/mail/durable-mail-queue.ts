@@ -49,7 +49,7 @@ const AFTER_THE_MAIL = { priority: 10 };
  * Mail on a BullMQ queue in Redis: accepted jobs survive a crash of this process and are
  * sent by whichever worker runs (this process or `npm run worker`), with exponential backoff.
  */
-export function createDurableMailQueue({ connection, prefix, secretBox, attempts, backoffMs, keepFailedSeconds = 86_400 }: DurableMailQueueOptions): MailQueue & { jobCounts(): Promise<Record<string, number>> } {
+export function createDurableMailQueue({ connection, prefix, secretBox, attempts, backoffMs, keepFailedSeconds = 86_400 }: DurableMailQueueOptions): MailQueue {
   const queue = new Queue<SealedMailJob>(MAIL_QUEUE_NAME, {
     connection: connection as never,
     prefix,
@@ -65,7 +65,7 @@ export function createDurableMailQueue({ connection, prefix, secretBox, attempts
   queue.on('error', () => {}); // connection errors surface on enqueue (and in the store's log line)
 
   const pendingStates = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children'] as const;
-  const jobCounts = () => queue.getJobCounts(...pendingStates, 'failed');
+  const countsByBullState = () => queue.getJobCounts(...pendingStates, 'failed');
 
   return {
     async enqueue(job: MailJob) {
@@ -77,12 +77,19 @@ export function createDurableMailQueue({ connection, prefix, secretBox, attempts
     },
     async idle() {
       for (;;) {
-        const counts = await jobCounts();
+        const counts = await countsByBullState();
         if (pendingStates.every((state) => (counts[state] ?? 0) === 0)) return;
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     },
-    jobCounts,
+    async jobCounts() {
+      const counts = await countsByBullState().catch((error: unknown) => {
+        throw asStoreError(error);
+      });
+      const count = (state: string) => counts[state] ?? 0;
+      // Logout tokens wait behind mail as prioritized jobs; a job with children never occurs here.
+      return { waiting: count('waiting') + count('prioritized') + count('waiting-children'), active: count('active'), delayed: count('delayed'), failed: count('failed') };
+    },
     async close() {
       await queue.close();
     },

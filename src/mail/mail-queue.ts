@@ -16,8 +16,16 @@ export interface MailQueue {
   enqueue(job: MailJob, options?: EnqueueOptions): Promise<void>;
   /** Resolves when every accepted job is sent or has failed for good. */
   idle(): Promise<void>;
+  /** How many jobs are in each state now (the metrics' `sesame_mail_queue_jobs`). */
+  jobCounts(): Promise<MailJobCounts>;
   close(): Promise<void>;
 }
+
+/**
+ * waiting: to be sent as soon as a worker is free; active: being sent; delayed: waiting to be
+ * tried again after a failure; failed: given up (the durable queue keeps them a day).
+ */
+export type MailJobCounts = Record<'waiting' | 'active' | 'delayed' | 'failed', number>;
 
 export interface InProcessMailQueueOptions {
   deliver: (job: MailJob) => Promise<unknown>;
@@ -100,6 +108,10 @@ export function createInProcessMailQueue({
     },
     idle() {
       return isIdle() ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve));
+    },
+    // A job given up is only reported (onError): this queue keeps none.
+    async jobCounts() {
+      return { waiting: waiting.length, active: running, delayed: timers.size, failed: 0 };
     },
     async close() {
       closed = true;

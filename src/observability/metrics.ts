@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { MailJobCounts } from '../mail/mail-queue.ts';
 
 export type CodeFailureReason = 'wrong' | 'expired' | 'too-many-attempts';
 
@@ -78,6 +79,25 @@ export function createMetrics() {
   const mailSendFailures = new Counter({ name: 'sesame_mail_send_failures_total', help: 'Failed delivery attempts (each is retried until the last).', registers: [registry] });
   const mailsFailed = new Counter({ name: 'sesame_mails_failed_total', help: 'Mails given up after their last attempt.', registers: [registry] });
   const mailTransportUp = new Gauge({ name: 'sesame_mail_transport_up', help: '1 when the last check (at start, then at /readyz probes) reached the mail transport, else 0. Absent where this process sends no mail.', registers: [registry] });
+  // Read from the queue at each scrape (one command on Redis), so a backlog shows however it came
+  // about: the relay down, a worker stopped, a burst. Bounded, so a scrape never hangs on Redis.
+  let countMailJobs: (() => Promise<MailJobCounts>) | undefined;
+  new Gauge({
+    name: 'sesame_mail_queue_jobs',
+    help: 'Jobs on the mail queue now, by state: waiting (to be sent as soon as a worker is free), active (being sent), delayed (to be tried again after a failure), failed (given up; the durable queue keeps them a day). The durable queue is shared, so every process on one Redis reports the same numbers. Absent when the queue cannot be read.',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      if (!countMailJobs) return;
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, 1000, undefined)));
+      const counts = await Promise.race([countMailJobs().catch(() => undefined), timedOut]);
+      clearTimeout(timer);
+      if (!counts) return;
+      for (const [state, count] of Object.entries(counts)) this.set({ state }, count);
+    },
+  });
   const backchannelLogouts = new Counter({
     name: 'sesame_backchannel_logouts_total',
     help: 'Back-channel logout tokens for apps whose users signed out (in the browser, everywhere, or with their account deleted), by app and result: queued (on the durable queue, when the sign-out happened), delivered (the app answered 200 or 204), failed (given up: the app refused it with a 4xx, or was unreachable until its attempts or the token ran out; or it could not be queued), dropped (the app was no longer registered when its turn came).',
@@ -100,6 +120,10 @@ export function createMetrics() {
     mailsFailed,
     mailTransportUp,
     backchannelLogouts,
+    /** Where `sesame_mail_queue_jobs` reads from: this process's mail queue. */
+    watchMailQueue(counts: () => Promise<MailJobCounts>) {
+      countMailJobs = counts;
+    },
     async render(): Promise<{ contentType: string; body: string }> {
       // Merged at each scrape: this registry changes after start (readiness drops a gauge).
       const scraped = Registry.merge([processMetrics(), registry]);

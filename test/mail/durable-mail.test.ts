@@ -35,6 +35,13 @@ async function until(condition: () => boolean | Promise<boolean>, what: string, 
   }
 }
 
+/** `sesame_mail_queue_jobs` by state, as Prometheus scrapes it from /metrics. */
+async function queueGauge(): Promise<Record<string, number>> {
+  const text = await (await fetch(`${running.sesame.url}/metrics`)).text();
+  return Object.fromEntries([...text.matchAll(/^sesame_mail_queue_jobs\{state="(\w+)"\} (\d+)$/gm)].map(([, state, count]) => [state!, Number(count)]));
+}
+const backlog = (gauge: Record<string, number>) => (gauge.waiting ?? 0) + (gauge.active ?? 0) + (gauge.delayed ?? 0);
+
 describe('sign-in mail through the durable queue', () => {
   it('answers at once while SMTP is down, keeps the mail sealed in Redis, and sends it when SMTP returns', async () => {
     const email = 'smtp-outage@example.com';
@@ -55,6 +62,8 @@ describe('sign-in mail through the durable queue', () => {
       await until(async () => ((await running.sesame.metrics.mailSendFailures.get()).values[0]?.value ?? 0) > failuresBefore, 'a failed delivery attempt');
       stored = await rawQueueContents();
       expect(stored).toContain('sealed');
+      // The backlog shows on /metrics, for an alert to see (config/prometheus-alerts.yml).
+      expect(backlog(await queueGauge())).toBe(1);
     } finally {
       await running.smtp.resume();
     }
@@ -72,6 +81,7 @@ describe('sign-in mail through the durable queue', () => {
     expect(tokens.claims()!.email).toBe(email);
     // A sent mail leaves nothing in the queue.
     await until(async () => !(await rawQueueContents()).includes('sealed'), 'the sent job to be removed');
+    expect(await queueGauge()).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0 });
   });
 
   // Last: the job it gives up stays in the queue (sealed) for a day, for inspection.
@@ -88,5 +98,7 @@ describe('sign-in mail through the durable queue', () => {
     // One attempt, not the ten a passing failure gets.
     expect(await value(running.sesame.metrics.mailSendFailures)).toBe(attemptsBefore + 1);
     expect(running.smtp.messages.filter((mail) => mail.to === email)).toEqual([]);
+    // Kept, and counted, among the failed.
+    expect(await queueGauge()).toMatchObject({ failed: 1, waiting: 0, delayed: 0 });
   });
 });

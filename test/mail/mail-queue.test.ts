@@ -17,6 +17,8 @@ describe('in-process mail queue', () => {
     await queue.enqueue(job('free@example.com'));
     await tick();
     expect(delivered).toEqual(['free@example.com']);
+    // The held one is taken and waits for its answer: what /metrics reports as active.
+    expect(await queue.jobCounts()).toEqual({ waiting: 0, active: 1, delayed: 0, failed: 0 });
     let idle = false;
     void queue.idle().then(() => (idle = true));
     await tick();
@@ -24,6 +26,7 @@ describe('in-process mail queue', () => {
     answerLeft();
     await queue.idle();
     expect(delivered).toEqual(['free@example.com', 'held@example.com']);
+    expect(await queue.jobCounts()).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0 });
     await queue.close();
   });
 
