@@ -154,7 +154,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   app.use(observeRequest);
   // Compiled templates are kept outside development, where edits should show on reload.
   const templates = createPageTemplates({ viewsDir: VIEWS_DIR, keepCompiled: config.nodeEnv !== 'development' });
-  app.use(views(VIEWS_DIR, { extension: 'ejs', engineSource: templates.engineSource, options: { appName: config.appName } }));
+  app.use(views(VIEWS_DIR, { extension: 'ejs', engineSource: templates.engineSource, options: { appName: config.appName, support: config.support } }));
   app.use(templates.fullTemplateNames);
   app.use(createErrorHandler({ logger }));
   app.use(scopes.middleware);
@@ -163,6 +163,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   app.use(createSecurityHeaders({ hsts }));
   app.use(async (ctx, next) => {
     ctx.state.appName = config.appName;
+    ctx.state.support = config.support;
     await next();
   });
   app.use(createStaticFiles(`${VIEWS_DIR}/static`));

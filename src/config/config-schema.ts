@@ -1,5 +1,6 @@
 import { parseEncryptionKeys } from '../auth/secret-box.ts';
 import { parseMailbox } from '../mail/mime-message.ts';
+import { isSafeSupportContact, type SupportContact } from './support-contact.ts';
 
 export type NodeEnv = 'development' | 'test' | 'production';
 export type SignupPolicy = 'open' | 'closed';
@@ -44,6 +45,8 @@ export interface Config {
   port: number;
   issuer: string;
   appName: string;
+  /** SUPPORT_CONTACT: named on every page and in every mail where people are told to ask for help; unset, nowhere. */
+  support: SupportContact | undefined;
   redis: RedisConfig;
   mail: { smtpUrl: string | undefined; from: string };
   mailQueue: MailQueueConfig;
@@ -283,6 +286,8 @@ export function validateConfig(config: Config, problems = new ProblemList()): Re
   if (config.appName.trim() === '' || config.appName.length > 64 || config.appName.includes(':')) {
     problems.add('APP_NAME', 'must be 1-64 characters without ":" (it is the issuer name in authenticator apps)');
   }
+  // loadConfig parsed SUPPORT_CONTACT already; this holds a configuration built in code to the same rule.
+  if (config.support !== undefined && !isSafeSupportContact(config.support)) problems.add('SUPPORT_CONTACT', 'must link to mailto: an address or an https:// URL');
   const second = config.secondFactor;
   if (!isIntIn(second.rememberDeviceDays, 0, 365)) problems.add('secondFactor.rememberDeviceDays', `must be an integer 0..365 (got ${second.rememberDeviceDays})`);
   if (!isIntIn(second.enrollmentSeconds, 60, 3600)) problems.add('secondFactor.enrollmentSeconds', `must be an integer 60..3600 (got ${second.enrollmentSeconds})`);

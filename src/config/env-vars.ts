@@ -17,6 +17,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'PORT', defaultValue: '3000', description: 'HTTP port to listen on.' },
   { name: 'ISSUER', example: 'https://id.example.com', description: 'Public base URL of Sesame, its OpenID issuer identifier. Default http://localhost:$PORT.' },
   { name: 'APP_NAME', defaultValue: 'Sesame', description: 'Display name on pages, in mail and in authenticator apps.' },
+  { name: 'SUPPORT_CONTACT', example: 'it-help@example.com', description: 'Where people get help: an email address or an https:// URL, linked in every page footer, on error pages and in every mail. Unset: no contact is shown.' },
   { name: 'REDIS_URL', example: 'redis://localhost:6379', description: 'redis:// or rediss:// URL. Unset: in-memory store (one process only, lost on restart; not in production).' },
   { name: 'REDIS_CLUSTER_NODES', example: 'redis-1:6379,redis-2:6379,redis-3:6379', description: 'Redis Cluster instead of REDIS_URL: comma-separated host:port of some cluster nodes (the rest are discovered).' },
   { name: 'REDIS_SENTINELS', example: 'sentinel-1:26379,sentinel-2:26379,sentinel-3:26379', description: 'Redis Sentinel instead of REDIS_URL: comma-separated host:port of the sentinels; needs REDIS_SENTINEL_NAME.' },

@@ -5,6 +5,7 @@ import type { ClientRegistration, Config, HostPort, LogLevel, MailQueueConfig, N
 import { ConfigError, isLoopback, ProblemList, usesRedis, validateConfig } from './config-schema.ts';
 import { ENV_VAR_NAMES, ENV_VARS } from './env-vars.ts';
 import { generateSigningKeys } from './signing-keys.ts';
+import { parseSupportContact, type SupportContact } from './support-contact.ts';
 
 export interface LoadConfigOptions {
   env: Record<string, string | undefined>;
@@ -77,6 +78,7 @@ export function loadConfig({ env, rootDir = process.cwd(), onFallback = () => {}
     port,
     issuer,
     appName: read('APP_NAME') || d.appName,
+    support: readSupportContact(read('SUPPORT_CONTACT'), problems),
     redis,
     mail: { smtpUrl: read('SMTP_URL') || undefined, from: read('MAIL_FROM') || `${read('APP_NAME') || d.appName} <no-reply@${hostnameOf(issuer)}>` },
     mailQueue: { ...d.mailQueue, worker: (read('MAIL_WORKER') || 'on') as MailQueueConfig['worker'] },
@@ -134,6 +136,17 @@ function readRedis(read: (name: string) => string | undefined, problems: Problem
   if (username) redis.username = username;
   if (password) redis.password = password;
   return redis;
+}
+
+/** SUPPORT_CONTACT, parsed once so that no page or mail builds a link from the raw setting. Unset or empty: none. */
+function readSupportContact(raw: string | undefined, problems: ProblemList): SupportContact | undefined {
+  if (!raw) return undefined;
+  try {
+    return parseSupportContact(raw);
+  } catch (error) {
+    problems.add('SUPPORT_CONTACT', (error as Error).message);
+    return undefined;
+  }
 }
 
 /** "host:port,host:port" (an IPv6 host in brackets: "[::1]:7000"). */

@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import { secondFactorStep, clientSecondFactorSettings } from '../auth/mfa-policy.ts';
+import { supportContactInParentheses } from '../config/support-contact.ts';
 import { readDeviceCookie } from '../http/device-cookie.ts';
 import { HttpError } from '../http/errors.ts';
 import { rememberKnownAddress } from '../http/known-address-cookie.ts';
@@ -33,7 +34,7 @@ export function createFinishLogin({ provider, accounts, config, logger, secondFa
     let account = await accounts.findByEmail(email);
     if (!account) {
       if (config.signup === 'closed') {
-        throw new HttpError(403, 'access_denied', 'You can’t sign in here', 'This service only lets in people who have been invited. Ask its administrator for access.');
+        throw new HttpError(403, 'access_denied', 'You can’t sign in here', `This service only lets in people who have been invited. Ask its administrator${supportContactInParentheses(config.support)} for access.`);
       }
       account = (await accounts.create(email, { verified: true })).account;
       logger.info({ accountId: account.id }, 'account created on first verified sign-in');

@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import { supportContactInParentheses } from '../config/support-contact.ts';
 import { queryCount, queryKey } from '../http/outcome-query.ts';
 import { appRequestsMfa } from '../oidc/mfa-request.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
@@ -59,9 +60,9 @@ function outcomeMessage(ctx: Context, { config }: Pick<InteractionDeps, 'config'
       return { errorFor, error: `Too many wrong codes. Wait ${minutes === undefined ? 'a while' : `${minutes} minute${minutes === 1 ? '' : 's'}`} and try again.` };
     }
     case 'locked':
-      return { errorFor, error: 'Too many wrong codes in a row: the second step of this account is locked. Try again tomorrow, or ask the administrator to unlock it.' };
+      return { errorFor, error: `Too many wrong codes in a row: the second step of this account is locked. Try again tomorrow, or ask the administrator${supportContactInParentheses(config.support)} to unlock it.` };
     case 'unavailable':
-      return { errorFor, error: 'Codes from your authenticator app cannot be checked at the moment. Use one of your recovery codes below, or ask the administrator of this service.' };
+      return { errorFor, error: `Codes from your authenticator app cannot be checked at the moment. Use one of your recovery codes below, or ask the administrator of this service${supportContactInParentheses(config.support)}.` };
   }
 }
 

@@ -22,7 +22,7 @@ export function createEmailChangeMailDelivery({ config, store, mailer, now = Dat
     const [requester, holder] = await Promise.all([accounts.findById(job.accountId), accounts.findByEmail(job.to)]);
     if (!requester) return 'no-account';
     const addressTaken = holder !== undefined && holder.id !== job.accountId;
-    await mailer.send(await renderEmailChangeEmail({ appName: config.appName, accountUrl, job, viewsDir: VIEWS_DIR, addressTaken }));
+    await mailer.send(await renderEmailChangeEmail({ appName: config.appName, support: config.support, accountUrl, job, viewsDir: VIEWS_DIR, addressTaken }));
     return 'sent';
   };
 }

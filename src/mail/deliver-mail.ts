@@ -24,7 +24,7 @@ export function createMailDelivery({ config, store, mailer, now = Date.now }: { 
     // queue a kind, or a notice of an event, that this worker does not know. Dropped and counted,
     // not retried into a garbled mail.
     if (job.kind !== 'security-notice' || !isKnownSecurityEvent(job.event)) return 'unknown-kind';
-    await mailer.send(await renderSecurityNotice({ appName: config.appName, accountUrl, job, viewsDir: VIEWS_DIR }));
+    await mailer.send(await renderSecurityNotice({ appName: config.appName, support: config.support, accountUrl, job, viewsDir: VIEWS_DIR }));
     return 'sent';
   };
 }

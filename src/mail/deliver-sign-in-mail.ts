@@ -24,7 +24,7 @@ export function createSignInMailDelivery({ config, store, mailer, now = Date.now
     // Not `<=`: a job without a readable expiry must not be sent as if it never expired.
     if (!(Date.parse(job.expiresAt) > now())) return 'expired';
     if (config.signup === 'closed' && !(await accounts.findByEmail(job.to))) return 'no-account';
-    await mailer.send(await renderSignInEmail({ appName: config.appName, job, viewsDir: VIEWS_DIR, codesOff: job.codesOff === true }));
+    await mailer.send(await renderSignInEmail({ appName: config.appName, support: config.support, job, viewsDir: VIEWS_DIR, codesOff: job.codesOff === true }));
     return 'sent';
   };
 }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import ejs from 'ejs';
+import type { SupportContact } from '../config/support-contact.ts';
 import { utcMinute, type MailMessage } from './mail-message.ts';
 import type { EmailChangeMailJob } from './email-change-mail-job.ts';
 
@@ -9,10 +10,12 @@ import type { EmailChangeMailJob } from './email-change-mail-job.ts';
  * code). Only this mailbox learns which; the page that asked looks the same either way. The code
  * stays out of the subject, as in the sign-in mail.
  */
-export async function renderEmailChangeEmail({ appName, accountUrl, job, viewsDir, addressTaken }: { appName: string; accountUrl: string; job: EmailChangeMailJob; viewsDir: string; addressTaken: boolean }): Promise<MailMessage> {
+export async function renderEmailChangeEmail({ appName, support, accountUrl, job, viewsDir, addressTaken }: { appName: string; support?: SupportContact; accountUrl: string; job: EmailChangeMailJob; viewsDir: string; addressTaken: boolean }): Promise<MailMessage> {
   const expiresAt = new Date(job.expiresAt);
   const locals = {
     appName,
+    // SUPPORT_CONTACT's closing line; undefined leaves it out.
+    support,
     accountUrl,
     addressTaken,
     code: addressTaken ? '' : job.code,

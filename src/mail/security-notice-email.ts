@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import ejs from 'ejs';
+import type { SupportContact } from '../config/support-contact.ts';
 import { utcMinute, type MailMessage } from './mail-message.ts';
 import type { SecurityEvent, SecurityNoticeJob } from './security-notice-job.ts';
 
@@ -36,10 +37,12 @@ const ADVICE: Partial<Record<SecurityEvent, Advice>> = {
 };
 
 /** Renders a notice of a change to how an account is protected, HTML and text. */
-export async function renderSecurityNotice({ appName, accountUrl, job, viewsDir }: { appName: string; accountUrl: string; job: SecurityNoticeJob; viewsDir: string }): Promise<MailMessage> {
+export async function renderSecurityNotice({ appName, support, accountUrl, job, viewsDir }: { appName: string; support?: SupportContact; accountUrl: string; job: SecurityNoticeJob; viewsDir: string }): Promise<MailMessage> {
   const { subject, sentence } = WHAT_HAPPENED[job.event];
   const locals = {
     appName,
+    // SUPPORT_CONTACT's closing line; undefined leaves it out.
+    support,
     accountUrl,
     sentence: typeof sentence === 'function' ? sentence(job) : sentence,
     advice: ADVICE[job.event] ?? 'check-account',

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import ejs from 'ejs';
+import type { SupportContact } from '../config/support-contact.ts';
 import { utcMinute, type MailMessage } from './mail-message.ts';
 import type { SignInMailJob } from './sign-in-mail-job.ts';
 
@@ -7,11 +8,13 @@ import type { SignInMailJob } from './sign-in-mail-job.ts';
  * Renders the sign-in mail, HTML and text. The code stays out of the subject: lock screens and
  * notification previews show subjects to whoever stands nearby.
  */
-export async function renderSignInEmail({ appName, job, viewsDir, codesOff = false }: { appName: string; job: SignInMailJob; viewsDir: string; codesOff?: boolean }): Promise<MailMessage> {
+export async function renderSignInEmail({ appName, support, job, viewsDir, codesOff = false }: { appName: string; support?: SupportContact; job: SignInMailJob; viewsDir: string; codesOff?: boolean }): Promise<MailMessage> {
   const expiresAt = new Date(job.expiresAt);
   const minutesLeft = Math.max(1, Math.round((expiresAt.getTime() - Date.now()) / 60_000));
   const locals = {
     appName,
+    // SUPPORT_CONTACT's closing line; undefined leaves it out.
+    support,
     clientName: job.clientName,
     link: job.link,
     // Locked out (auth/sign-in-limits.ts): the mail leaves the code out and says why; only this

@@ -7,6 +7,7 @@ import { ConfigError, loadConfig, SHIPPED_EXAMPLE_CLIENT_SECRETS } from '../../s
 import { renderEnvExample, renderReadmeTable } from '../../src/config/render-env-docs.ts';
 import { generateSigningKeys } from '../../src/config/signing-keys.ts';
 import { makeShippedConfigDir, productionEnvironment } from '../helpers/shipped-config-dir.ts';
+import { testConfig } from '../helpers/test-config.ts';
 
 let root: string;
 const secret = () => randomBytes(32).toString('base64url');
@@ -160,6 +161,61 @@ describe('bad values', () => {
     writeFileSync(join(root, 'broken.json'), '[{');
     expect(problemsOf({ CLIENTS_FILE: join(root, 'broken.json') }).join('\n')).toMatch(/^CLIENTS_FILE: .*is not valid JSON/m);
     expect(problemsOf({ CLIENTS_FILE: join(root, 'missing.json') }).join('\n')).toMatch(/^CLIENTS_FILE: file not found/m);
+  });
+});
+
+describe('SUPPORT_CONTACT', () => {
+  const supportOf = (value: string) => loadConfig({ env: { SUPPORT_CONTACT: value }, rootDir: root }).support;
+
+  it('takes an email address or an https:// URL, and keeps the link and what pages and mail show apart', () => {
+    expect(supportOf('it-help@example.com')).toEqual({ href: 'mailto:it-help@example.com', label: 'it-help@example.com', plainText: 'it-help@example.com' });
+    expect(supportOf('mailto:IT.Help+id@Example.co.uk')).toEqual({ href: 'mailto:IT.Help+id@Example.co.uk', label: 'IT.Help+id@Example.co.uk', plainText: 'IT.Help+id@Example.co.uk' });
+    expect(supportOf('https://help.example.com/it/sesame?from=id#contact')).toEqual({ href: 'https://help.example.com/it/sesame?from=id#contact', label: 'help.example.com/it/sesame', plainText: 'https://help.example.com/it/sesame?from=id#contact' });
+    expect(supportOf('HTTPS://Help.Example.com')).toEqual({ href: 'https://help.example.com/', label: 'help.example.com', plainText: 'https://help.example.com/' });
+    // http:// only where ISSUER may use it.
+    expect(supportOf('http://localhost:8080/help')).toEqual({ href: 'http://localhost:8080/help', label: 'localhost:8080/help', plainText: 'http://localhost:8080/help' });
+    expect(supportOf('http://127.0.0.1/help')?.href).toBe('http://127.0.0.1/help');
+  });
+
+  it('unset or empty (docker-compose passes it through empty), shows no contact', () => {
+    expect(loadConfig({ env: {}, rootDir: root }).support).toBeUndefined();
+    expect(supportOf('')).toBeUndefined();
+  });
+
+  it.each([
+    ['javascript:alert(1)', /or an https:\/\/ URL/],
+    ['JavaScript:alert(1)//it-help@example.com', /plain email address/],
+    ['data:text/html,<script>alert(1)</script>', /angle brackets/],
+    ['data:text/html;base64,PHNjcmlwdD4=', /or an https:\/\/ URL/],
+    ['/help', /or an https:\/\/ URL/],
+    ['//help.example.com/it', /or an https:\/\/ URL/],
+    ['help.example.com', /or an https:\/\/ URL/],
+    ['ftp://files.example.com/help', /or an https:\/\/ URL/],
+    ['http://help.example.com/it', /must be https:\/\/ \(http:\/\/ only for localhost or 127\.0\.0\.1\)/],
+    ['https://admin:secret@help.example.com/', /user name or password/],
+    ['https://', /absolute https:\/\/ URL/],
+    ['it help@example.com', /spaces, quotes/],
+    [' it-help@example.com', /spaces, quotes/],
+    ['https://help.example.com/\tit', /spaces, quotes/],
+    ['it-help@example.com\n', /spaces, quotes/],
+    ['"it-help"@example.com', /spaces, quotes/],
+    ["https://help.example.com/it'onmouseover=alert(1)", /spaces, quotes/],
+    ['https://help.example.com/"><script>', /spaces, quotes/],
+    ['it-help@example', /plain email address/],
+    ['mailto:it-help@example.com?subject=hi', /plain email address/],
+    ['it-help@example.com,boss@example.com', /plain email address/],
+    [`https://help.example.com/${'a'.repeat(200)}`, /must be at most 200 characters \(got 225\)/],
+  ])('refuses %j, naming SUPPORT_CONTACT', (value, reason) => {
+    const problems = problemsOf({ SUPPORT_CONTACT: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^SUPPORT_CONTACT: /);
+    expect(problems[0]).toMatch(reason);
+  });
+
+  it('a contact built in code is held to the same rule', () => {
+    const unsafe = { href: 'javascript:alert(1)', label: 'it-help@example.com', plainText: 'it-help@example.com' };
+    expect(() => testConfig({ issuer: 'http://localhost:3000', support: unsafe })).toThrow(/SUPPORT_CONTACT: must link to mailto: an address or an https:\/\/ URL/);
+    expect(testConfig({ issuer: 'http://localhost:3000', support: { href: 'mailto:it-help@example.com', label: 'it-help@example.com', plainText: 'it-help@example.com' } }).support?.href).toBe('mailto:it-help@example.com');
   });
 });
 

@@ -64,6 +64,7 @@ export function testConfig(overrides: Partial<Config> & { issuer: string }): Rea
     nodeEnv: 'test',
     port: 0,
     appName: 'Sesame',
+    support: undefined,
     redis: { url: undefined, keyPrefix: 'unused:' },
     mail: { smtpUrl: undefined, from: 'Sesame <no-reply@sesame.test>' },
     clients: [TEST_CLIENT, SERVER_APP_CLIENT, FIRST_PARTY_CLIENT, MACHINE_CLIENT],
