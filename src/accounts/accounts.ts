@@ -50,8 +50,10 @@ export function signedOutSince(account: Account, epochSeconds: number | undefine
 /** Whether a token of app `clientId` whose chain began at `epochSeconds` was given before the person removed that app's access. */
 export function appAccessRemovedSince(account: Account, clientId: string, epochSeconds: number | undefined): boolean {
   const removedAt = account.appAccessRemoved !== undefined && Object.hasOwn(account.appAccessRemoved, clientId) ? account.appAccessRemoved[clientId] : undefined;
-  // Whole seconds, as signedOutSince: a sign-in to the app right after the removal is honoured.
-  return removedAt !== undefined && (epochSeconds === undefined || epochSeconds < Math.floor(removedAt / 1000));
+  // Tokens carry whole seconds. Unlike signedOutSince, the second of the removal itself counts as
+  // before it: what a request of the app in flight then issued is refused, and a person signing in
+  // to the app again within that same second (hardly a person) is asked to once more.
+  return removedAt !== undefined && (epochSeconds === undefined || epochSeconds <= Math.floor(removedAt / 1000));
 }
 
 /** Whether the browser session with this uid was signed out from another browser (`endedSessions`). */
@@ -135,9 +137,14 @@ export function createAccounts({ store }: { store: Store }) {
     if ((await store.get<string>(oldKey)) === accountId) await store.delete(oldKey);
     const verifiedAt = new Date().toISOString();
     // Over the record as it is now (a sign-out everywhere landing meanwhile is kept); where the
-    // account was removed meanwhile, it stays removed.
-    const updated = await update(accountId, (current) => ({ ...current, email: to, emailVerifiedAt: verifiedAt }));
-    if (!updated) return { ok: false, reason: 'stale' };
+    // account was removed meanwhile, it stays removed. Where another change of address moved it
+    // elsewhere in between (the account page and `user change-email` at once), that one stands and
+    // this one lets go of the address it claimed, which would otherwise lead here too.
+    const updated = await update(accountId, (current) => (current.email === from || current.email === to ? { ...current, email: to, emailVerifiedAt: current.email === to ? current.emailVerifiedAt : verifiedAt } : undefined));
+    if (!updated || updated.email !== to) {
+      if ((await store.get<string>(newKey)) === accountId && updated) await store.delete(newKey);
+      return { ok: false, reason: 'stale' };
+    }
     return { ok: true, previous: account, account: updated };
   }
 
@@ -156,13 +163,18 @@ export function createAccounts({ store }: { store: Store }) {
    * Read-modify-write of one record; undefined when the account is gone. Written only over what
    * was read (replaceIfUnchanged), else read again: two changes at once (the account page signing
    * a browser out while the administrator resets the authenticator) must not lose either.
+   * `change` returns undefined where it no longer applies to the record as it is now; the record
+   * is then returned as it is, unwritten.
    */
-  async function update(accountId: string, change: (account: Account) => Account): Promise<Account | undefined> {
+  async function update(accountId: string, change: (account: Account) => Account | undefined): Promise<Account | undefined> {
     const key = accountKey(accountId);
     for (let attempt = 0; attempt < 10; attempt++) {
       const json = await store.getJson(key);
       if (json === undefined) return undefined;
-      const updated = change(JSON.parse(json) as Account);
+      const current = JSON.parse(json) as Account;
+      const updated = change(current);
+      // The change no longer applies to the record as it is now: nothing is written.
+      if (updated === undefined) return current;
       const outcome = await store.replaceIfUnchanged(key, json, updated);
       if (outcome === 'written') return updated;
       if (outcome === 'missing') return undefined;

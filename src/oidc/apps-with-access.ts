@@ -4,7 +4,7 @@ import { ACCOUNT_CLIENT_ID } from '../account/account-client.ts';
 import type { Accounts } from '../accounts/accounts.ts';
 import type { ClientRegistration } from '../config/config-schema.ts';
 import { appNamesOf } from '../interaction/client-name.ts';
-import { oidcConsumedKey, oidcGrantIndexKey, oidcRecordIdOf, oidcRecordKey, oidcRecordKeyPrefix } from '../store/keys.ts';
+import { oidcGrantIndexKey, oidcRecordKey, oidcRecordKeyPrefix } from '../store/keys.ts';
 import type { Store } from '../store/store.ts';
 import { accountOfflineGrantsIndex } from './account-offline-grants-index.ts';
 import { accountSessionsIndex } from './account-sessions-index.ts';
@@ -39,21 +39,38 @@ interface GrantRecord {
  * "Apps with access" on the account page: every app that can act for the account now, found
  * through the account's signed-in browsers (their apps' grants) and its grants with offline
  * access (which outlive their browser: account-offline-grants-index.ts). Read from storage without
- * oidc-provider, so the CLI can list them too. An offline grant whose refresh tokens are all gone
- * (expired, revoked) gives no access and is forgotten from the index.
+ * oidc-provider, so the CLI can list them too. An offline grant that has ended, or whose refresh
+ * tokens are all gone (expired, revoked) once its code could have been exchanged, gives no access
+ * and is forgotten from the index. Only apps registered now are listed: the provider refuses
+ * every token of an app removed from the clients file.
  */
-export function createAppsWithAccessList({ store, sessionSeconds, grantSeconds, clients }: { store: Store; sessionSeconds: number; grantSeconds: number; clients: readonly ClientRegistration[] }) {
+export function createAppsWithAccessList({
+  store,
+  sessionSeconds,
+  grantSeconds,
+  authorizationCodeSeconds,
+  clients,
+}: {
+  store: Store;
+  sessionSeconds: number;
+  grantSeconds: number;
+  authorizationCodeSeconds: number;
+  clients: readonly ClientRegistration[];
+}) {
   const sessionsIndex = accountSessionsIndex(store, { sessionSeconds });
   const offlineIndex = accountOfflineGrantsIndex(store, { grantSeconds });
   const appName = appNamesOf(clients);
+  const registered = new Set(clients.map((client) => client.client_id));
 
-  /** Whether any refresh token of the grant still exists and is not used up (a rotated one is consumed). */
+  /**
+   * Whether a refresh token of the grant still exists. A used one stays (marked consumed) until it
+   * expires, so a grant read while its token is being rotated, between the old one's use and the
+   * new one's save, still counts as holding one.
+   */
   async function holdsRefreshToken(grantId: string): Promise<boolean> {
     const tokenKeys = (await store.readIndex(oidcGrantIndexKey(grantId))).filter((key) => key.startsWith(oidcRecordKeyPrefix('RefreshToken')));
     if (tokenKeys.length === 0) return false;
-    const consumedKeys = tokenKeys.map((key) => oidcConsumedKey('RefreshToken', oidcRecordIdOf('RefreshToken', key)));
-    const [records, consumed] = await Promise.all([store.getManyJson(tokenKeys), store.getManyJson(consumedKeys)]);
-    return records.some((record, i) => record !== undefined && consumed[i] === undefined);
+    return (await store.getManyJson(tokenKeys)).some((record) => record !== undefined);
   }
 
   /** Grant id → the client ids and session count it is reached through; and the live grants by id. */
@@ -77,7 +94,13 @@ export function createAppsWithAccessList({ store, sessionSeconds, grantSeconds, 
     });
     // Only a refresh token lets an app act without a browser signed in: check the grants that may hold one.
     const offline = await Promise.all(live.map(({ id, grant }) => ((grant.openid?.scope ?? '').split(' ').includes('offline_access') ? holdsRefreshToken(id) : false)));
-    const ended = offlineIds.filter((id) => !live.some((entry, i) => entry.id === id && offline[i]));
+    // A grant just made at sign-in holds no refresh token until its app exchanges the code: it is
+    // forgotten only once that can no longer happen (with a minute's slack for clocks).
+    const settledBefore = nowSeconds - authorizationCodeSeconds - 60;
+    const ended = offlineIds.filter((id) => {
+      const i = live.findIndex((entry) => entry.id === id);
+      return i < 0 || (!offline[i] && (live[i]!.grant.iat ?? 0) < settledBefore);
+    });
     if (ended.length > 0) await offlineIndex.forget(accountId, ended);
     return live.map((entry, i) => ({ ...entry, offline: offline[i]! })).filter((entry) => entry.browsers > 0 || entry.offline);
   }
@@ -89,8 +112,8 @@ export function createAppsWithAccessList({ store, sessionSeconds, grantSeconds, 
     async list(accountId: string): Promise<AppWithAccess[]> {
       const apps = new Map<string, AppWithAccess>();
       for (const { grant, browsers, offline } of await grantsOf(accountId)) {
-        // The account page itself: Sesame, not an app acting for the person.
-        if (grant.clientId === ACCOUNT_CLIENT_ID) continue;
+        // The account page itself (Sesame, not an app acting for the person), and apps no longer registered.
+        if (grant.clientId === ACCOUNT_CLIENT_ID || !registered.has(grant.clientId)) continue;
         const app = apps.get(grant.clientId) ?? { clientId: grant.clientId, name: appName(grant.clientId), scopes: [], claims: [], browsers: 0, offline: false, since: new Date((grant.iat ?? 0) * 1000) };
         const scopes = (grant.openid?.scope ?? '').split(' ').filter((scope) => scope !== '' && scope !== 'openid' && !SCOPES_THAT_SHARE_NOTHING.has(scope));
         app.scopes = [...new Set([...app.scopes, ...scopes])].sort();
@@ -121,6 +144,7 @@ export function createAppsWithAccess({
   accounts,
   sessionSeconds,
   grantSeconds,
+  authorizationCodeSeconds,
   clients,
 }: {
   store: Store;
@@ -129,8 +153,9 @@ export function createAppsWithAccess({
   sessionSeconds: number;
   grantSeconds: number;
   clients: readonly ClientRegistration[];
+  authorizationCodeSeconds: number;
 }) {
-  const listing = createAppsWithAccessList({ store, sessionSeconds, grantSeconds, clients });
+  const listing = createAppsWithAccessList({ store, sessionSeconds, grantSeconds, authorizationCodeSeconds, clients });
   const sessionsIndex = accountSessionsIndex(store, { sessionSeconds });
   const offlineIndex = accountOfflineGrantsIndex(store, { grantSeconds });
   const registered = new Set(clients.map((client) => client.client_id).filter((clientId) => clientId !== ACCOUNT_CLIENT_ID));

@@ -51,13 +51,21 @@ export function createBrowserSessionList({ store, hmacKey, sessionSeconds, clien
         const record = records[i];
         return record?.accountId === accountId && !(typeof record.exp === 'number' && record.exp <= nowSeconds) ? [{ id, record }] : [];
       });
-      const devices = await sessionDevices(store, live.map(({ id }) => id));
+      // An app counts as signed in through a browser while the grant it got there lives: one whose
+      // access was removed (or revoked) may still be named by a session a request in flight saved back.
+      const authorizationsOf = (record: AdapterPayload) => Object.entries((record.authorizations as Record<string, { grantId?: string }> | undefined) ?? {});
+      const grantIds = [...new Set(live.flatMap(({ record }) => authorizationsOf(record).flatMap(([, { grantId }]) => (grantId ? [grantId] : []))))];
+      const [devices, grants] = await Promise.all([sessionDevices(store, live.map(({ id }) => id)), store.getManyJson(grantIds.map((id) => oidcRecordKey('Grant', id)))]);
+      const liveGrants = new Set(grantIds.filter((_, i) => grants[i] !== undefined));
       const sessions = live.map(({ id, record }, i): BrowserSession => ({
         handle: handleOf(id),
         device: devices[i],
         signedInAt: new Date(((record.loginTs as number | undefined) ?? record.iat ?? 0) * 1000),
         amr: (record.amr as string[] | undefined) ?? [],
-        apps: Object.keys((record.authorizations as Record<string, unknown> | undefined) ?? {}).map(appName).sort((a, b) => a.localeCompare(b)),
+        apps: authorizationsOf(record)
+          .filter(([, { grantId }]) => grantId !== undefined && liveGrants.has(grantId))
+          .map(([clientId]) => appName(clientId))
+          .sort((a, b) => a.localeCompare(b)),
         current: id === currentSessionId,
       }));
       return sessions.sort((a, b) => Number(b.current) - Number(a.current) || b.signedInAt.getTime() - a.signedInAt.getTime());

@@ -156,7 +156,10 @@ export function explainTokenError({ error, detail, params, client }: ProviderErr
     case 'refresh token already used':
       return { error, description: `the refresh token was already used: this app's refresh tokens rotate, each works once, and using one again ends the sign-in (RFC 9700 section 4.14.2); ${again}` };
     default:
-      if (/invalid \(referenced account not found\)$/.test(detail)) return { error, description: `the account this was issued for no longer exists; ${again}` };
+      // Sesame's findAccount finds no account for a token after a sign-out everywhere, a removal of
+      // this app's access or a change of address too, not only when the account is gone: an app
+      // must not read this as "delete the person's data".
+      if (/invalid \(referenced account not found\)$/.test(detail)) return { error, description: `this sign-in has ended (the person signed out everywhere, removed this app's access, or the account was changed or removed); ${again}` };
       return undefined;
   }
 }

@@ -69,15 +69,17 @@ export function errorFacts(ctx: Context | KoaContextWithOIDC, error: ProviderErr
 function explainInRedirect(ctx: KoaContextWithOIDC, error: ProviderError, explained: ExplainedError) {
   const location = ctx.response.get('Location');
   if (location) {
-    const url = URL.parse(location);
-    if (!url) return;
-    const inQuery = url.searchParams.has('error');
-    const fields = inQuery ? url.searchParams : new URLSearchParams(url.hash.slice(1));
-    if (fields.get('error') !== error.error) return;
-    fields.set('error', explained.error);
-    fields.set('error_description', explained.description);
-    if (!inQuery) url.hash = fields.toString();
-    ctx.redirect(url.href);
+    // Only the two fields change: the rest of the address (the app's registered redirect_uri with
+    // its own query, state, iss) goes back byte for byte, as the library wrote it.
+    const hashAt = location.indexOf('#');
+    const beforeHash = hashAt < 0 ? location : location.slice(0, hashAt);
+    const queryAt = beforeHash.indexOf('?');
+    const query = queryAt < 0 ? '' : beforeHash.slice(queryAt + 1);
+    const hash = hashAt < 0 ? '' : location.slice(hashAt + 1);
+    const inQuery = new URLSearchParams(query).get('error') === error.error;
+    if (!inQuery && new URLSearchParams(hash).get('error') !== error.error) return;
+    const replaced = withFields(inQuery ? query : hash, { error: explained.error, error_description: explained.description });
+    ctx.redirect(inQuery ? `${beforeHash.slice(0, queryAt)}?${replaced}${hashAt < 0 ? '' : location.slice(hashAt)}` : `${beforeHash}#${replaced}`);
     return;
   }
   // form_post: the library's self-submitting form, one hidden input per field.
@@ -93,6 +95,24 @@ function explainInRedirect(ctx: KoaContextWithOIDC, error: ProviderError, explai
     : ctx.body.replace(errorInput[0], () => `${errorInput[0]}\n${hidden('error_description', explained.description)}`);
   body = body.replace(input('error'), () => hidden('error', explained.error));
   ctx.body = body;
+}
+
+/** `fields` (a query or fragment) with these names' values replaced (or added), every other pair left as it was written. */
+function withFields(fields: string, values: Record<string, string>): string {
+  const pending = new Map(Object.entries(values));
+  const pairs = (fields === '' ? [] : fields.split('&')).map((pair) => {
+    const raw = pair.split('=', 1)[0]!.replace(/\+/g, ' ');
+    let name = raw;
+    try {
+      name = decodeURIComponent(raw);
+    } catch {} // a name that is not valid percent-encoding is none of ours: kept as written
+    const value = pending.get(name);
+    if (value === undefined) return pair;
+    pending.delete(name);
+    return `${name}=${encodeURIComponent(value)}`;
+  });
+  for (const [name, value] of pending) pairs.push(`${name}=${encodeURIComponent(value)}`);
+  return pairs.join('&');
 }
 
 function escapeAttribute(value: string): string {

@@ -3,9 +3,8 @@
 // counter) share it, so they land in one slot.
 
 export const oidcRecordKey = (model: string, id: string) => `oidc:${model}:{${id}}`;
-/** What oidcRecordKey(model, id) begins with, and the id back from such a key (the grant index holds record keys). */
+/** What oidcRecordKey(model, id) begins with (the grant index holds record keys). */
 export const oidcRecordKeyPrefix = (model: string) => `oidc:${model}:{`;
-export const oidcRecordIdOf = (model: string, key: string) => key.slice(oidcRecordKeyPrefix(model).length, -1);
 export const oidcConsumedKey = (model: string, id: string) => `oidc:${model}:{${id}}:consumed`;
 export const oidcGrantIndexKey = (grantId: string) => `oidc:grant:{${grantId}}`;
 export const oidcSessionUidKey = (uid: string) => `oidc:session-uid:{${uid}}`;

@@ -52,6 +52,21 @@ describe.each(bothStores('account-updates'))('changes to one account at the same
     expect(await accounts.findById(read.id)).toBeUndefined();
   });
 
+  it('two changes of address at once (the account page and user change-email): one stands, and only its address leads to the account', async () => {
+    const accounts = await setup();
+    const { account } = await accounts.create('old@example.com', { verified: true });
+    const results = await Promise.all([accounts.changeEmail(account.id, 'old@example.com', 'admin-chosen@example.com'), accounts.changeEmail(account.id, 'old@example.com', 'other@example.com')]);
+    const final = (await accounts.findById(account.id))!;
+    expect(results.filter((result) => result.ok)).toHaveLength(1);
+    expect(results.find((result) => !result.ok)).toEqual({ ok: false, reason: 'stale' });
+    const leadingHere = [];
+    for (const email of ['old@example.com', 'admin-chosen@example.com', 'other@example.com']) if ((await accounts.findByEmail(email))?.id === account.id) leadingHere.push(email);
+    expect(leadingHere).toEqual([final.email]);
+    // The same change again (a retry after a crash, or a second press) finds it done.
+    expect(await accounts.changeEmail(account.id, 'old@example.com', final.email)).toMatchObject({ ok: false, reason: 'stale' });
+    expect((await accounts.findByEmail(final.email))?.id).toBe(account.id);
+  });
+
   it('keeps one removal per app, the latest, and forgets those older than a grant can live', async () => {
     const accounts = await setup();
     const { account } = await accounts.create('apps@example.com', { verified: true });

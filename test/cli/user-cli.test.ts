@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import * as client from 'openid-client';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSigningKeys } from '../../src/config/signing-keys.ts';
@@ -35,7 +35,8 @@ beforeAll(async () => {
   mkdirSync(join(dir, 'config'));
   const defaults = JSON.parse(readFileSync('config/default.json', 'utf8'));
   writeFileSync(join(dir, 'config/default.json'), JSON.stringify({ ...defaults, signInCode: { ...defaults.signInCode, maxConsecutiveFailures: LOCK_AFTER } }));
-  cpSync('config/clients.json', join(dir, 'config/clients.json'));
+  // The servers' apps (testConfig's), as an operator's CLI and servers share one clients file.
+  writeFileSync(join(dir, 'config/clients.json'), JSON.stringify([...JSON.parse(readFileSync('config/clients.json', 'utf8')), TEST_CLIENT]));
   env = {
     PATH: process.env.PATH ?? '',
     NODE_ENV: 'test',

@@ -5,7 +5,7 @@ import type { ClientRegistration } from '../../src/config/config-schema.ts';
 import { oidcAccountOfflineGrantsKey, oidcRecordKey } from '../../src/store/keys.ts';
 import { formFields, HttpBrowser, tableRows } from '../helpers/http-browser.ts';
 import { startLogoutReceiver } from '../helpers/logout-receiver.ts';
-import { finishAtApp, signInToTwoApps, signInWithCode } from '../helpers/sign-in.ts';
+import { finishAtApp, requestSignInMail, sessionIdOf, signInToTwoApps, signInWithCode, signInWithCodeAt } from '../helpers/sign-in.ts';
 import { SERVER_APP_CLIENT, TEST_CLIENT } from '../helpers/test-config.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
@@ -118,10 +118,78 @@ describe('apps with access (/account)', () => {
     expect(await userinfoStatus(here.tokens.access_token)).toBe(401);
     expect(await refreshes(here.tokens.refresh_token!)).toBe('invalid_grant');
     expect(await introspects(here.tokens.access_token)).toBe(false);
-    // Signing in to it afresh works, with new tokens.
+    // What the app is told does not say the account is gone: an app could delete the person's data on that.
+    const refused = await fetch(`${running.sesame.url}/token`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${TEST_CLIENT.client_id}:${TEST_CLIENT.client_secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: here.tokens.refresh_token! }),
+    });
+    expect(await refused.json()).toEqual({ error: 'invalid_grant', error_description: expect.stringMatching(/^this sign-in has ended \(the person signed out everywhere, removed this app's access, or the account was changed or removed\)/) });
+    // Signing in to it afresh works, with new tokens (from the next second on: see the test of that second below).
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     const pending = await running.rp.startAuthorization();
     const tokens = await running.rp.handleCallback(await finishAtApp(here.browser, await here.browser.navigate(pending.url)), pending);
     expect(await userinfoStatus(tokens.access_token)).toBe(200);
+  });
+
+  it('an offline grant read by the list before its code was exchanged is listed once the app holds its refresh token', async () => {
+    const email = 'read-too-early@example.com';
+    // The account page, open in another browser (or an administrator running `user show`).
+    const { browser: accountBrowser } = await signInWithCodeAt(running, `${running.sesame.url}/account`, email);
+    // The app's sign-in with offline access up to its callback: the grant is saved, its code not yet exchanged.
+    const browser = new HttpBrowser();
+    const { pending, uid, mail, origin } = await requestSignInMail({ ...running, browser, authorizationParams: { scope: 'openid email offline_access', prompt: 'consent' } }, email);
+    const check = await browser.navigate(`${origin}/interaction/${uid}/check`);
+    const callback = await finishAtApp(browser, await browser.navigate(`${origin}/interaction/${uid}/code`, { form: { ...formFields(check.html, '/code'), code: mail.code! } }));
+    // The account page is read in that moment (no refresh token yet) ...
+    await accountBrowser.navigate(`${running.sesame.url}/account`);
+    const tokens = await running.rp.handleCallback(callback, pending);
+    // ... then the browser's session ends; the app keeps acting with its refresh token, and is listed.
+    await running.sesame.store.delete(oidcRecordKey('Session', sessionIdOf(browser, running.sesame.url)));
+    expect(await refreshes(tokens.refresh_token!)).toBe('works');
+    const rows = appRows((await accountBrowser.navigate(`${running.sesame.url}/account`)).html);
+    expect(rows.map((row) => [row.value, /keep access/.test(row.text)])).toContainEqual([TEST_CLIENT.client_id, true]);
+  });
+
+  it('a token issued within the second of the removal is refused, even with its grant written back', async () => {
+    const here = await signedIn('same-second@example.com');
+    const accessKey = oidcRecordKey('AccessToken', here.tokens.access_token);
+    const grantKey = oidcRecordKey('Grant', (await running.sesame.store.get<{ grantId: string }>(accessKey))!.grantId);
+    const [access, grant] = await running.sesame.store.getMany<Record<string, unknown>>([accessKey, grantKey]);
+    const page = await here.browser.navigate(`${running.sesame.url}/account`);
+    expect((await removeAccess(here.browser, page.html, TEST_CLIENT.client_id)).url).toContain('app-access-removed');
+    // A request in flight issues its token in that same second and writes the grant back.
+    const now = Math.floor(Date.now() / 1000);
+    await running.sesame.store.set(grantKey, grant, 3600);
+    await running.sesame.store.set(accessKey, { ...access, iat: now }, 3600);
+    expect(await userinfoStatus(here.tokens.access_token)).toBe(401);
+  });
+
+  it('a session saved back by a request in flight during the removal does not list the app under its browser again', async () => {
+    const here = await signedIn('session-race@example.com');
+    const sessionKey = oidcRecordKey('Session', here.sessionId);
+    // What a request of this browser loaded before the removal, and saves when it ends (as oidc-provider does).
+    const loaded = await running.sesame.store.get(sessionKey);
+    const page = await here.browser.navigate(`${running.sesame.url}/account`);
+    await removeAccess(here.browser, page.html, WIKI.client_id);
+    await running.sesame.store.set(sessionKey, loaded, 3600);
+    const later = await here.browser.navigate(`${running.sesame.url}/account`);
+    expect(tableRows(later.html, 'signed-in-browsers', 'browser')[0]!.text).toContain('Test App');
+    expect(tableRows(later.html, 'signed-in-browsers', 'browser')[0]!.text).not.toContain('Team Wiki');
+    expect(appRows(later.html).map((row) => row.value)).toEqual([TEST_CLIENT.client_id]);
+  });
+
+  it('an app no longer registered is not listed: the provider refuses its tokens already', async () => {
+    const here = await signedIn('retired-app@example.com');
+    const accountId = (await running.sesame.accounts.findByEmail('retired-app@example.com'))!.id;
+    // Test App's grant, as if its registration had since been removed from the clients file.
+    const accessKey = oidcRecordKey('AccessToken', here.tokens.access_token);
+    const grantKey = oidcRecordKey('Grant', (await running.sesame.store.get<{ grantId: string }>(accessKey))!.grantId);
+    const grant = (await running.sesame.store.get<Record<string, unknown>>(grantKey))!;
+    await running.sesame.store.set(grantKey, { ...grant, clientId: 'retired-app' }, 3600);
+    expect(grant.accountId).toBe(accountId);
+    const page = await here.browser.navigate(`${running.sesame.url}/account`);
+    expect(appRows(page.html).map((row) => row.value)).toEqual([WIKI.client_id]);
   });
 
   it('refuses what is not an app of the list, the account page itself, and a form without its CSRF token, without a 500', async () => {

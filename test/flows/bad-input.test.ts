@@ -4,10 +4,12 @@ import { describe, expect, it, jest } from '@jest/globals';
 import { decodeEntities, formFields, HttpBrowser } from '../helpers/http-browser.ts';
 import { startRelyingParty } from '../helpers/relying-party.ts';
 import { finishAtApp, requestSignInMail } from '../helpers/sign-in.ts';
-import { TEST_CLIENT } from '../helpers/test-config.ts';
+import { FIRST_PARTY_CLIENT, MACHINE_CLIENT, SERVER_APP_CLIENT, TEST_CLIENT } from '../helpers/test-config.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
-const running = useSesame();
+// An app whose registered redirect_uri has a query of its own, written as the operator wrote it.
+const QUERY_APP = { ...TEST_CLIENT, client_id: 'query-app', redirect_uris: ['http://127.0.0.1:9/cb?flag&tenant=a%20b'] };
+const running = useSesame({ config: { clients: [TEST_CLIENT, SERVER_APP_CLIENT, FIRST_PARTY_CLIENT, MACHINE_CLIENT, QUERY_APP] } });
 
 /** Opens the app's authorization and returns the email form page. */
 async function openEmailForm(browser = new HttpBrowser()) {
@@ -200,7 +202,6 @@ describe('bad input gets a clear 4xx, never a 5xx', () => {
   });
 
   it('a public client without PKCE is refused', async () => {
-    const { FIRST_PARTY_CLIENT } = await import('../helpers/test-config.ts');
     const spa = await startRelyingParty(running.sesame.url, FIRST_PARTY_CLIENT);
     const url = new URL((await spa.startAuthorization()).url);
     url.searchParams.delete('code_challenge');
@@ -275,8 +276,18 @@ describe('an app’s mistakes in its authorization request are explained to its 
     expect([page.status, page.code]).toEqual([400, 'invalid_redirect_uri']);
   });
 
+  it('only error and error_description change in the library\'s redirect: the rest stays as it wrote it, in place', async () => {
+    const app = await startRelyingParty(running.sesame.url, QUERY_APP);
+    const url = await authorizationUrl({ scope: 'email' }, app);
+    const response = await new HttpBrowser().request(url.href);
+    expect(response.status).toBe(303);
+    const location = response.headers.get('location')!;
+    // oidc-provider writes the registered query its own way (flag=, a+b), then error, error_description, state and iss.
+    expect(location).toMatch(/^http:\/\/127\.0\.0\.1:9\/cb\?flag=&tenant=a\+b&error=invalid_scope&error_description=scope%20must%20include%20openid[^&]*&state=([^&]+)&iss=http%3A%2F%2F127\.0\.0\.1%3A\d+$/);
+    expect(new URL(location).searchParams.get('state')).toBe(url.searchParams.get('state'));
+  });
+
   it('PKCE mistakes say what to send', async () => {
-    const { FIRST_PARTY_CLIENT } = await import('../helpers/test-config.ts');
     const spa = await startRelyingParty(running.sesame.url, FIRST_PARTY_CLIENT);
     const missing = await errorAtApp({ code_challenge: undefined, code_challenge_method: undefined }, spa);
     expect(missing.error).toBe('invalid_request');
