@@ -18,6 +18,7 @@ import { continueAfterNewRecoveryCodes, createShowNewRecoveryCodes } from './sho
 import { createAccountSignOut } from './sign-out.ts';
 import { createSignOutBrowsers } from './sign-out-browsers.ts';
 import { createRemoveAppAccess } from './remove-app-access.ts';
+import { createExportAccountData } from './export-account-data.ts';
 
 /**
  * /account: a person's own page, signed in through /auth like any app. Every form carries a CSRF
@@ -44,6 +45,7 @@ export function createAccountRouter(deps: AccountDeps) {
   });
 
   router.get('/', page, createShowAccount(deps));
+  router.get('/export', page, createExportAccountData(deps));
   router.get('/sign-in', createStartAccountSignIn(deps));
   router.get('/callback', createFinishAccountSignIn(deps));
   router.get('/totp/enroll', page, recent, createShowAccountEnrollment(deps));
