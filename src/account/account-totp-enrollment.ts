@@ -8,7 +8,7 @@ import { recoveryCodesHolder } from './show-recovery-codes.ts';
 const SET_UP_PAGE = '/account/totp/enroll';
 
 /** GET /account/totp/enroll */
-export function createShowAccountEnrollment({ secondFactor }: Pick<AccountDeps, 'secondFactor'>) {
+export function createShowAccountEnrollment({ secondFactor, config }: Pick<AccountDeps, 'secondFactor' | 'config'>) {
   return async function showAccountEnrollment(ctx: Context) {
     const account: Account = ctx.state.account;
     const session: AccountSession = ctx.state.accountSession;
@@ -19,7 +19,7 @@ export function createShowAccountEnrollment({ secondFactor }: Pick<AccountDeps, 
       intro: 'Once it is on, your sign-ins ask for a code from your phone after the email (except at apps whose administrator turned the second step off).',
       formAction: SET_UP_PAGE,
       backUrl: '/account',
-      error: enrollmentErrorOf(ctx),
+      error: enrollmentErrorOf(ctx, config.support),
     });
   };
 }

@@ -4,7 +4,7 @@ import type { SecondFactorSubject } from './second-factor-subject.ts';
 import { enrollmentErrorOf, renderTotpEnrollPage } from './totp-enrollment-pages.ts';
 
 /** GET /interaction/:uid/totp/enroll — the app requires a second step this account lacks. */
-export function createShowTotpEnrollment({ secondFactor }: Pick<InteractionDeps, 'secondFactor'>) {
+export function createShowTotpEnrollment({ secondFactor, config }: Pick<InteractionDeps, 'secondFactor' | 'config'>) {
   return async function showTotpEnrollment(ctx: Context) {
     const subject: SecondFactorSubject = ctx.state.secondFactorSubject;
     const offer = await secondFactor.enrollment.begin(subject.account, `interaction:${ctx.params.uid!}`);
@@ -15,7 +15,7 @@ export function createShowTotpEnrollment({ secondFactor }: Pick<InteractionDeps,
       formAction: `/interaction/${ctx.params.uid}/totp/enroll`,
       cancelAction: `/interaction/${ctx.params.uid}/abort`,
       cancelLabel: `Cancel and go back to ${subject.clientName}`,
-      error: enrollmentErrorOf(ctx),
+      error: enrollmentErrorOf(ctx, config.support),
     });
   };
 }

@@ -1,3 +1,4 @@
+import { supportContactInParentheses, type SupportContact } from '../config/support-contact.ts';
 import type { Context } from 'koa';
 import type { TotpConfirmation, TotpEnrollmentOffer } from '../auth/totp-enrollment.ts';
 import { queryKey, withOutcome } from '../http/outcome-query.ts';
@@ -41,15 +42,15 @@ export function enrollmentPageWithError(path: string, error: EnrollmentError): s
   return withOutcome(path, { error });
 }
 
-/** The set-up page's error message, from its address. */
-export function enrollmentErrorOf(ctx: Context): string | undefined {
+/** The set-up page's error message, from its address; `support`: who to tell (SUPPORT_CONTACT). */
+export function enrollmentErrorOf(ctx: Context, support: SupportContact | undefined): string | undefined {
   const error = queryKey(ctx, 'error', ENROLLMENT_ERRORS);
   if (error === 'code-shape') return 'Enter the 6-digit code your authenticator app shows for this account.';
-  return error && enrollmentProblem(error);
+  return error && enrollmentProblem(error, support);
 }
 
 /** What to tell a person whose first code did not confirm the authenticator. */
-function enrollmentProblem(reason: Exclude<TotpConfirmation, { ok: true }>['reason']): string {
+function enrollmentProblem(reason: Exclude<TotpConfirmation, { ok: true }>['reason'], support: SupportContact | undefined): string {
   switch (reason) {
     case 'wrong':
       return 'That code does not match. Check that your app added this account, and that your phone’s clock is set automatically.';
@@ -58,7 +59,7 @@ function enrollmentProblem(reason: Exclude<TotpConfirmation, { ok: true }>['reas
     case 'expired':
       return 'Setting up took too long, so here is a new code to scan. Remove the previous entry from your app.';
     case 'replaced':
-      return 'Setting up an authenticator app was started again on another page or device, so the code shown here stopped working. Here is a new one to scan; remove the previous entry from your app. If that was not you, someone else can sign in as you: tell your administrator.';
+      return `Setting up an authenticator app was started again on another page or device, so the code shown here stopped working. Here is a new one to scan; remove the previous entry from your app. If that was not you, someone else can sign in as you: tell your administrator${supportContactInParentheses(support)}.`;
     case 'already-enrolled':
       return 'An authenticator app is already set up for this account.';
   }

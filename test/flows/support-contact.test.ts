@@ -3,7 +3,7 @@ import { parseSupportContact } from '../../src/config/support-contact.ts';
 import { emailChangeCodeTo, requestEmailChange } from '../helpers/email-change.ts';
 import { formFields, HttpBrowser, type Page } from '../helpers/http-browser.ts';
 import { accountWithTotp, submitTotp } from '../helpers/second-factor.ts';
-import { requestSignInMail, signInWithCode, type SignInContext } from '../helpers/sign-in.ts';
+import { requestSignInMail, signInWithCode, signInWithCodeAt, type SignInContext } from '../helpers/sign-in.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
 // SUPPORT_CONTACT: who people ask for help, on every page, on error pages, where a page sends
@@ -61,6 +61,12 @@ describe('SUPPORT_CONTACT=it-help@example.com', () => {
     const notice = await noticeTo(running, 'lost-phone@example.com', 'A recovery code was used to sign in to your account');
     expect(notice.text).toContain('and tell your administrator.\n\nNeed help? Contact your administrator: it-help@example.com\n\nSesame');
     expect(notice.html).toContain(`Need help? Contact your administrator: ${mailLink}</p>`);
+  });
+
+  it('setting up an authenticator that someone else started again names it', async () => {
+    const { browser } = await signInWithCodeAt(running, `${running.sesame.url}/account`, 'set-up-twice@example.com');
+    const page = await browser.navigate(`${running.sesame.url}/account/totp/enroll?error=replaced`);
+    expect(page.html).toContain('If that was not you, someone else can sign in as you: tell your administrator (it-help@example.com).');
   });
 
   it('the mail confirming a new address ends with it, in its text and its HTML', async () => {
