@@ -43,16 +43,19 @@ export function loadConfig({ env, rootDir = process.cwd(), onFallback = () => {}
 
   const redis = readRedis(read, problems);
   const jwksSetting = read('JWKS_FILE');
-  const jwksFile = resolve(rootDir, jwksSetting || `${DEV_STATE_DIR}/jwks.json`);
+  // In production only JWKS_FILE names signing keys: a development key left in .sesame/ by an
+  // earlier `npm start` in the same checkout must never sign a production token (or seed the
+  // shared key set in Redis).
+  const jwksFile = jwksSetting ? resolve(rootDir, jwksSetting) : production ? undefined : resolve(rootDir, `${DEV_STATE_DIR}/jwks.json`);
   let jwks: Config['jwks'] = { keys: [] };
-  if (existsSync(jwksFile)) jwks = (readJson(jwksFile, 'JWKS_FILE', problems) ?? jwks) as Config['jwks'];
-  else if (generateMissing) {
+  if (jwksFile && existsSync(jwksFile)) jwks = (readJson(jwksFile, 'JWKS_FILE', problems) ?? jwks) as Config['jwks'];
+  else if (generateMissing && jwksFile) {
     jwks = generateSigningKeys();
     writeSecretFile(jwksFile, jwks);
     onFallback(`signing keys: generated ${jwksFile} (development only)`);
   } else if (jwksSetting || !usesRedis(redis)) {
     // With Redis and no JWKS_FILE the key set must already be in Redis (`npm run cli -- keys init`): checked at start-up.
-    problems.add('JWKS_FILE', `file not found: ${jwksFile}`);
+    problems.add('JWKS_FILE', jwksFile ? `file not found: ${jwksFile}` : 'must be set in production without Redis (with Redis, the key set lives there: npm run cli -- keys init)');
   }
 
   let cookieKeys = splitList(read('COOKIE_KEYS'));

@@ -52,7 +52,7 @@ export function createMetrics() {
   });
   const signInsCompleted = new Counter({
     name: 'sesame_sign_ins_completed_total',
-    help: 'Sign-ins handed to the app, by the methods used (amr): email, or email+otp with a second factor.',
+    help: 'Sign-ins handed to the app, by the methods used (the ID token\'s amr joined with +): email, or email+otp+mfa and email+recovery_code+mfa with a second factor.',
     labelNames: ['amr'] as const,
     registers: [registry],
   });

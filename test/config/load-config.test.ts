@@ -228,7 +228,7 @@ describe('production refuses every development fallback', () => {
 
   it('names each missing setting', () => {
     const text = problemsOf({ NODE_ENV: 'production', ISSUER: 'https://id.example.com' }).join('\n');
-    expect(text).toContain('JWKS_FILE: file not found');
+    expect(text).toContain('JWKS_FILE: must be set in production without Redis');
     expect(text).toContain('COOKIE_KEYS: must be set');
     expect(text).toContain('HMAC_KEY: must be set');
     expect(text).toContain('ENCRYPTION_KEYS: must be set');
@@ -259,6 +259,21 @@ describe('production refuses every development fallback', () => {
   it('refuses one secret used for two purposes', () => {
     const shared = secret();
     expect(problemsOf({ ...productionEnv(), COOKIE_KEYS: shared, HMAC_KEY: shared }).join('\n')).toContain('HMAC_KEY: must differ from every COOKIE_KEYS entry');
+  });
+
+  it('never signs with a development key left in .sesame/ by an earlier npm start in the same checkout', () => {
+    mkdirSync(join(root, '.sesame'), { recursive: true });
+    writeFileSync(join(root, '.sesame/jwks.json'), JSON.stringify(generateSigningKeys()));
+    try {
+      // With Redis and no JWKS_FILE: the key set in Redis (checked at start-up), not the file.
+      expect(loadConfig({ env: { ...productionEnv(), JWKS_FILE: '' }, rootDir: root }).jwks).toEqual({ keys: [] });
+      // Without Redis there is nothing else: refused, naming the setting, whatever .sesame/ holds.
+      expect(problemsOf({ ...productionEnv(), JWKS_FILE: '', REDIS_URL: '' }).join('\n')).toMatch(/^JWKS_FILE: must be set in production without Redis/m);
+      // Development still uses (and makes) it.
+      expect(loadConfig({ env: { NODE_ENV: 'development' }, rootDir: root }).jwks.keys.length).toBeGreaterThan(0);
+    } finally {
+      rmSync(join(root, '.sesame'), { recursive: true, force: true });
+    }
   });
 
   it.each([

@@ -81,7 +81,7 @@ describe('secrets of the operations side', () => {
     const config = loadConfig({ env: production({ JWKS_FILE: undefined }), rootDir: root });
     expect(config.jwks.keys).toEqual([]);
     expect(problemsOf(production({ JWKS_FILE: join(root, 'nope.json') }))).toContain('JWKS_FILE: file not found');
-    expect(problemsOf(production({ JWKS_FILE: undefined, REDIS_URL: undefined }))).toContain('JWKS_FILE: file not found');
+    expect(problemsOf(production({ JWKS_FILE: undefined, REDIS_URL: undefined }))).toContain('JWKS_FILE: must be set in production without Redis (with Redis, the key set lives there: npm run cli -- keys init)');
   });
 
   it('.env.example copied as it is sets nothing that stops production with Redis (secrets, URLs and apps filled in)', () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Config } from '../../src/config/config-schema.ts';
+import { emailChangeCodeTo, enterEmailChangeCode, requestEmailChange } from '../helpers/email-change.ts';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
 import { clearOfWindowStart } from '../helpers/rate-limit-window.ts';
 import { deleteSesameKeys, startRedis, uniquePrefix, type StartedRedis } from '../helpers/redis.ts';
@@ -190,6 +191,28 @@ describe('authenticator codes', () => {
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(await refused.text()).toContain('Too many codes were entered from your network');
+  });
+});
+
+describe('change-of-address codes', () => {
+  beforeAll(() => clearOfWindowStart(), 30_000);
+
+  it('count against the same per-IP budget as sign-in codes, before they are checked', async () => {
+    const { rateLimits } = testConfig({ issuer: 'http://unused' });
+    const target = await start({ rateLimits: { ...rateLimits, codeEntriesPerIp: { limit: 3, windowSeconds: 900 } } });
+    const { sesame } = target;
+    // Entry 1: the code that signs in to the account page.
+    const { browser } = await signInWithCodeAt({ smtp }, `${sesame.url}/account`, 'moving@example.com');
+    const { page: confirm } = await requestEmailChange(sesame.url, browser, 'moved-away@example.com');
+    const mail = await emailChangeCodeTo(smtp, 'moved-away@example.com');
+    const wrong = mail.code === '000000' ? '111111' : '000000';
+    // Entries 2 and 3: wrong change codes, answered as such.
+    for (let i = 0; i < 2; i++) expect((await enterEmailChangeCode(sesame.url, browser, confirm, wrong)).html).toContain('That code is not right.');
+    // Entry 4 is over the budget: refused unread, even though it is right, and the account has not moved.
+    const refused = await browser.request(`${sesame.url}/account/email/confirm`, { form: { ...formFields(confirm.html, '/account/email/confirm'), code: mail.code! } });
+    expect(refused.status).toBe(429);
+    expect(await refused.text()).toContain('Too many codes were entered from your network');
+    expect((await target.sesame.accounts.findByEmail('moving@example.com'))?.email).toBe('moving@example.com');
   });
 });
 
