@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { ClientRegistration } from '../../src/config/config-schema.ts';
+import { formFields } from '../helpers/http-browser.ts';
 import { finishAtApp, signInWithCodeAt } from '../helpers/sign-in.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
@@ -21,6 +22,7 @@ function authlibClient(alg: 'RS256' | 'ES256'): ClientRegistration {
     client_secret: `authlib-${alg.toLowerCase()}-secret-0123456789abcdef0123456789`,
     client_name: `authlib ${alg}`,
     redirect_uris: [`http://127.0.0.1:9/authlib-${alg.toLowerCase()}/callback`],
+    post_logout_redirect_uris: [`http://127.0.0.1:9/authlib-${alg.toLowerCase()}/signed-out`],
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',
@@ -45,11 +47,13 @@ interface AuthlibOutcome {
   has_refresh_token: boolean;
   userinfo: Record<string, unknown>;
   refresh: { new_access_token: boolean; userinfo: Record<string, unknown> };
+  logout_url: string;
+  logout_state: string;
 }
 
 /** Starts authlib_rp.py for `client`; resolves with its authorization URL and a function that hands it the callback. */
 async function startAuthlibApp(issuer: string, client: ClientRegistration, alg: string) {
-  const child = spawn(PYTHON, [SCRIPT, issuer, client.client_id, client.client_secret!, client.redirect_uris![0]!, alg], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(PYTHON, [SCRIPT, issuer, client.client_id, client.client_secret!, client.redirect_uris![0]!, alg, client.post_logout_redirect_uris![0]!], { stdio: ['pipe', 'pipe', 'pipe'] });
   children.add(child);
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -79,7 +83,7 @@ async function startAuthlibApp(issuer: string, client: ClientRegistration, alg: 
 }
 
 describe('Python authlib as the app', () => {
-  it.each(['RS256', 'ES256'] as const)('signs in with PKCE, validates the %s ID token, reads userinfo and refreshes', async (alg) => {
+  it.each(['RS256', 'ES256'] as const)('signs in with PKCE, validates the %s ID token, reads userinfo, refreshes and signs out', async (alg) => {
     const client = CLIENTS[alg];
     const email = `authlib-${alg.toLowerCase()}@example.com`;
     const app = await startAuthlibApp(running.sesame.url, client, alg);
@@ -109,5 +113,14 @@ describe('Python authlib as the app', () => {
     expect(outcome.has_refresh_token).toBe(true);
     expect(outcome.userinfo).toEqual({ sub: account!.id, email, email_verified: true });
     expect(outcome.refresh).toEqual({ new_access_token: true, userinfo: { sub: account!.id, email, email_verified: true } });
+
+    // The end_session_endpoint URL the app built, with the ID token authlib validated as the hint.
+    const confirm = await browser.navigate(outcome.logout_url);
+    expect([confirm.status, confirm.html]).toEqual([200, expect.stringContaining(`Only sign out of ${client.client_name}`)]);
+    const action = /action="([^"]*\/session\/end\/confirm)"/.exec(confirm.html)![1]!;
+    const done = await browser.navigate(new URL(action, running.sesame.url).href, { form: { ...formFields(confirm.html, '/session/end/confirm'), logout: 'yes' } });
+    expect(done.leftTo).toBe(`${client.post_logout_redirect_uris![0]}?state=${outcome.logout_state}`);
+    const again = await browser.navigate(app.authorizationUrl);
+    expect(again.html).toContain('name="email"');
   });
 });

@@ -1,13 +1,14 @@
 """A relying party built on Python's authlib (Debian's python3-authlib), driven by
 test/interop/authlib.test.ts.
 
-    authlib_rp.py ISSUER CLIENT_ID CLIENT_SECRET REDIRECT_URI ID_TOKEN_ALG
+    authlib_rp.py ISSUER CLIENT_ID CLIENT_SECRET REDIRECT_URI ID_TOKEN_ALG POST_LOGOUT_REDIRECT_URI
 
 Reads Sesame's discovery, writes {"authorization_url": ...} as one line of JSON, waits for the
 URL the browser was sent back to (one line on stdin), then exchanges the code, validates the ID
 token with authlib (signature against jwks_uri, iss, aud, nonce, exp, and the algorithm the client
-registered), calls userinfo, refreshes, and writes the outcome as one line of JSON. Any failure
-leaves with a message on stderr and a non-zero status.
+registered), calls userinfo, refreshes, and writes the outcome as one line of JSON, with the
+end_session_endpoint URL to sign out (authlib has no helper for RP-initiated logout: an app builds
+it). Any failure leaves with a message on stderr and a non-zero status.
 
 Only what an app would do with authlib itself: no part of Sesame is imported or assumed beyond
 discovery.
@@ -20,6 +21,7 @@ import sys
 try:
     import requests
     from authlib.common.security import generate_token
+    from authlib.common.urls import add_params_to_uri
     from authlib.integrations.requests_client import OAuth2Session
     from authlib.jose import JsonWebKey, JsonWebToken
     from authlib.oidc.core import CodeIDToken
@@ -29,7 +31,7 @@ except ImportError as error:
     sys.exit(3)
 
 
-def main(issuer, client_id, client_secret, redirect_uri, id_token_alg):
+def main(issuer, client_id, client_secret, redirect_uri, id_token_alg, post_logout_redirect_uri):
     # The tests speak plain HTTP on 127.0.0.1; authlib allows http:// only for localhost otherwise.
     os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
     discovery = requests.get(f"{issuer}/.well-known/openid-configuration", timeout=5)
@@ -84,6 +86,16 @@ def main(issuer, client_id, client_secret, redirect_uri, id_token_alg):
     userinfo_after_refresh = session.get(metadata["userinfo_endpoint"], timeout=5)
     userinfo_after_refresh.raise_for_status()
 
+    logout_state = generate_token(20)
+    logout_url = add_params_to_uri(
+        metadata["end_session_endpoint"],
+        [
+            ("id_token_hint", token["id_token"]),
+            ("post_logout_redirect_uri", post_logout_redirect_uri),
+            ("state", logout_state),
+        ],
+    )
+
     emit(
         {
             "id_token_header": claims.header,
@@ -96,6 +108,8 @@ def main(issuer, client_id, client_secret, redirect_uri, id_token_alg):
                 "new_access_token": refreshed["access_token"] != first_access_token,
                 "userinfo": userinfo_after_refresh.json(),
             },
+            "logout_url": logout_url,
+            "logout_state": logout_state,
         }
     )
 
@@ -106,7 +120,7 @@ def emit(value):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 6:
+    if len(sys.argv) != 7:
         sys.stderr.write(__doc__)
         sys.exit(2)
     try:
