@@ -12,7 +12,7 @@ import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
 // headless Chromium as the person's browser: the module sends a request that is not a browser's
 // navigation (Node's fetch says Sec-Fetch-Mode: cors) a 401 instead of to Sesame.
 // Apache's port is chosen first: Sesame must know the client's redirect URI when it starts, and
-// Apache Sesame's discovery URL.
+// Apache must know Sesame's discovery URL.
 
 let redis: StartedRedis;
 let smtp: SmtpSink;
