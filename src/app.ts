@@ -180,7 +180,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
     accounts,
     endAccountSessions: createEndAccountSessions({ store, provider, sessionSeconds: config.ttl.sessionSeconds }),
     browserSessions: createBrowserSessions({ store, provider, accounts, hmacKey: config.hmacKey, sessionSeconds: config.ttl.sessionSeconds, clients: registeredClients(config) }),
-    appsWithAccess: createAppsWithAccess({ store, provider, accounts, sessionSeconds: config.ttl.sessionSeconds, grantSeconds: config.ttl.grantSeconds, authorizationCodeSeconds: config.ttl.authorizationCodeSeconds, clients: registeredClients(config) }),
+    appsWithAccess: createAppsWithAccess({ store, provider, accounts, sessionSeconds: config.ttl.sessionSeconds, grantSeconds: config.ttl.grantSeconds, clients: registeredClients(config) }),
     signedInSessionOf: (ctx) => signedInSessionOf(store, ctx, secureCookies),
     secondFactor,
     notices,

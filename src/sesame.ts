@@ -61,6 +61,7 @@ export interface CreateSesameOptions {
 /** Wires one Sesame process from its configuration: store, mail queue and worker, app. Listening is the caller's. */
 export async function createSesame({ config, logger, role = 'web' }: CreateSesameOptions): Promise<Sesame> {
   const metrics = createMetrics();
+  metrics.startSeriesAtZero({ backChannelClientIds: config.clients.filter((client) => typeof client.backchannel_logout_uri === 'string').map((client) => client.client_id) });
   const redis = usesRedis(config.redis);
   if (role === 'worker' && (!redis || !config.mail.smtpUrl)) {
     throw new Error('the mail worker needs Redis (the queue) and SMTP_URL (the relay): set both');
@@ -154,7 +155,7 @@ export async function createSesame({ config, logger, role = 'web' }: CreateSesam
   const errorPage = createPageTemplates({ viewsDir: VIEWS_DIR, keepCompiled: config.nodeEnv !== 'development' }).engineSource;
   const answerClientError = createClientErrorAnswer({
     logger,
-    renderErrorPage: (locals) => errorPage.ejs(`${VIEWS_DIR}/error.ejs`, { appName: config.appName, ...locals }),
+    renderErrorPage: (locals) => errorPage.ejs(`${VIEWS_DIR}/error.ejs`, { appName: config.appName, support: config.support, ...locals }),
   });
 
   return { app, handler, answerClientError, provider, store, metrics, readiness, devOutbox, mailIdle: () => mailQueue?.idle() ?? Promise.resolve(), close };

@@ -45,7 +45,6 @@ export function createAccountRouter(deps: AccountDeps) {
   });
 
   router.get('/', page, createShowAccount(deps));
-  router.get('/export', page, createExportAccountData(deps));
   router.get('/sign-in', createStartAccountSignIn(deps));
   router.get('/callback', createFinishAccountSignIn(deps));
   router.get('/totp/enroll', page, recent, createShowAccountEnrollment(deps));
@@ -59,6 +58,7 @@ export function createAccountRouter(deps: AccountDeps) {
   router.post('/devices/forget', formSession, form, createForgetDevices(deps));
   router.post('/browsers/sign-out', formSession, form, recent, createSignOutBrowsers(deps));
   router.post('/apps/remove', formSession, form, createRemoveAppAccess(deps));
+  router.post('/export', formSession, form, createExportAccountData(deps));
   router.post('/sign-out', formSession, form, createAccountSignOut(deps));
   // Moving the account to another address hands it to whoever reads that mailbox: asked for like
   // a deletion (a recent sign-in); the code from the new mailbox is the proof that completes it.
@@ -71,6 +71,6 @@ export function createAccountRouter(deps: AccountDeps) {
   router.get('/deleted', createShowAccountDeleted(deps));
   // A form's address opened with GET (a reload after a failed redirect, a bookmark): the account
   // page, where those forms are, never the action itself.
-  for (const action of ['/devices/forget', '/browsers/sign-out', '/apps/remove', '/sign-out']) router.get(action, seeOtherPage(() => '/account'));
+  for (const action of ['/devices/forget', '/browsers/sign-out', '/apps/remove', '/export', '/sign-out']) router.get(action, seeOtherPage(() => '/account'));
   return router;
 }

@@ -5,11 +5,14 @@ import { verifiedSessionIdOf } from '../oidc/session-cookie.ts';
 import type { AccountDeps } from './account-deps.ts';
 
 /**
- * GET /account/export — everything Sesame keeps about the person, as one JSON file they can keep
+ * POST /account/export — everything Sesame keeps about the person, as one JSON file they can keep
  * or hand on (GDPR articles 15 and 20: access and portability), without asking the administrator.
  * The same facts as the account page, in full: the account, its authenticator (when it was set up,
  * never its secret), remembered browsers, signed-in browsers and the apps with access. No secret
  * leaves: no authenticator secret or recovery code, no session id, no handle a form could use.
+ * A form with the page's CSRF token, not a link: the cookies go with a top-level GET from any
+ * site (SameSite=Lax), and another site must not be able to drop the file into the downloads of
+ * whoever is at the browser.
  */
 export function createExportAccountData({ config, secondFactor, browserSessions, appsWithAccess }: Pick<AccountDeps, 'config' | 'secondFactor' | 'browserSessions' | 'appsWithAccess'>) {
   const secure = cookiesAreSecure(config.issuer);

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Store } from '../store/store.ts';
-import { accountEmailKey, accountKey, accountListKey } from '../store/keys.ts';
+import { accountEmailKey, accountKey, accountListKey, emailChangeLockKey } from '../store/keys.ts';
+
+// Longer than any move of an address takes (a few round trips), short enough that a process dying mid-move holds nothing long.
+const EMAIL_CHANGE_LOCK_SECONDS = 30;
 
 export interface Account {
   id: string;
@@ -125,8 +128,27 @@ export function createAccounts({ store }: { store: Store }) {
    * leaves the new address leading here while the record still names the old one, which is what
    * the next request for the same change expects: it finishes the move (the claim is found to be
    * this account's own).
+   *
+   * One change of address of an account at a time (a lock beside the account record, for as long
+   * as a move can take): the account page's and `user change-email` at once, or a change held up
+   * while others came and went, would otherwise interleave their claims and releases and leave an
+   * address leading to the account that does not name it, or none leading to the one it names.
+   * The one that finds the lock taken is `stale`: asked again, it finds the move done or redoes it.
    */
   async function changeEmail(accountId: string, from: string, to: string): Promise<EmailChange> {
+    const lockKey = emailChangeLockKey(accountId);
+    const holder = randomUUID();
+    if (!(await store.setIfAbsent(lockKey, holder, EMAIL_CHANGE_LOCK_SECONDS))) return { ok: false, reason: 'stale' };
+    try {
+      return await moveAddress(accountId, from, to);
+    } finally {
+      // Ours to release only: one that outlived its lifetime may have been taken by the next change.
+      const held = await store.take<string>(lockKey);
+      if (held !== undefined && held !== holder) await store.setIfAbsent(lockKey, held, EMAIL_CHANGE_LOCK_SECONDS);
+    }
+  }
+
+  async function moveAddress(accountId: string, from: string, to: string): Promise<EmailChange> {
     const account = await findById(accountId);
     if (!account || account.email !== from || from === to) return { ok: false, reason: 'stale' };
     const newKey = accountEmailKey(to);
@@ -137,9 +159,8 @@ export function createAccounts({ store }: { store: Store }) {
     if ((await store.get<string>(oldKey)) === accountId) await store.delete(oldKey);
     const verifiedAt = new Date().toISOString();
     // Over the record as it is now (a sign-out everywhere landing meanwhile is kept); where the
-    // account was removed meanwhile, it stays removed. Where another change of address moved it
-    // elsewhere in between (the account page and `user change-email` at once), that one stands and
-    // this one lets go of the address it claimed, which would otherwise lead here too.
+    // account was removed meanwhile, it stays removed. Should its address have changed all the same
+    // (a change that outlived the lock), that one stands and this one lets go of its claim.
     const updated = await update(accountId, (current) => (current.email === from || current.email === to ? { ...current, email: to, emailVerifiedAt: current.email === to ? current.emailVerifiedAt : verifiedAt } : undefined));
     if (!updated || updated.email !== to) {
       if ((await store.get<string>(newKey)) === accountId && updated) await store.delete(newKey);

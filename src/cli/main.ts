@@ -73,7 +73,7 @@ async function main(argv: string[]): Promise<number> {
             accounts,
             endAccountSessions: createCliEndAccountSessions({ config, store, accounts, secondFactor, mailQueue }),
             browserSessions: createBrowserSessionList({ store, hmacKey: config.hmacKey, sessionSeconds: config.ttl.sessionSeconds, clients: registeredClients(config) }),
-            appsWithAccess: createAppsWithAccessList({ store, sessionSeconds: config.ttl.sessionSeconds, grantSeconds: config.ttl.grantSeconds, authorizationCodeSeconds: config.ttl.authorizationCodeSeconds, clients: registeredClients(config) }),
+            appsWithAccess: createAppsWithAccessList({ store, sessionSeconds: config.ttl.sessionSeconds, grantSeconds: config.ttl.grantSeconds, clients: registeredClients(config) }),
             removeSecondFactor: secondFactor.remove,
             lockouts: { signInCodes: createSignInLockout({ store, config }), secondFactor: secondFactor.lockout },
             notices: createSecurityNotices({ mailQueue }),

@@ -120,6 +120,15 @@ export function createMetrics() {
     mailsFailed,
     mailTransportUp,
     backchannelLogouts,
+    /**
+     * Labelled counters exist from the start at 0 for every label value known up front, so that the
+     * first increase after a restart is an increase (a series that first appears at 1 shows none to
+     * `increase()`, and an alert on it would miss the first refused logout token or lockout).
+     */
+    startSeriesAtZero({ backChannelClientIds }: { backChannelClientIds: readonly string[] }) {
+      for (const streak of ['sign-in', 'second-factor']) lockouts.inc({ streak }, 0);
+      for (const client_id of backChannelClientIds) for (const result of ['queued', 'delivered', 'failed', 'dropped']) backchannelLogouts.inc({ client_id, result }, 0);
+    },
     /** Where `sesame_mail_queue_jobs` reads from: this process's mail queue. */
     watchMailQueue(counts: () => Promise<MailJobCounts>) {
       countMailJobs = counts;

@@ -39,22 +39,21 @@ interface GrantRecord {
  * "Apps with access" on the account page: every app that can act for the account now, found
  * through the account's signed-in browsers (their apps' grants) and its grants with offline
  * access (which outlive their browser: account-offline-grants-index.ts). Read from storage without
- * oidc-provider, so the CLI can list them too. An offline grant that has ended, or whose refresh
- * tokens are all gone (expired, revoked) once its code could have been exchanged, gives no access
- * and is forgotten from the index. Only apps registered now are listed: the provider refuses
- * every token of an app removed from the clients file.
+ * oidc-provider, so the CLI can list them too. An offline grant that has ended is forgotten from the
+ * index; one that lives but holds no refresh token now stays in it (its app may be about to
+ * exchange a code for one: a grant is indexed only when saved, and a grant given offline access
+ * later keeps its first `iat`), and goes with its period's set. Only apps registered now are
+ * listed: the provider refuses every token of an app removed from the clients file.
  */
 export function createAppsWithAccessList({
   store,
   sessionSeconds,
   grantSeconds,
-  authorizationCodeSeconds,
   clients,
 }: {
   store: Store;
   sessionSeconds: number;
   grantSeconds: number;
-  authorizationCodeSeconds: number;
   clients: readonly ClientRegistration[];
 }) {
   const sessionsIndex = accountSessionsIndex(store, { sessionSeconds });
@@ -94,13 +93,9 @@ export function createAppsWithAccessList({
     });
     // Only a refresh token lets an app act without a browser signed in: check the grants that may hold one.
     const offline = await Promise.all(live.map(({ id, grant }) => ((grant.openid?.scope ?? '').split(' ').includes('offline_access') ? holdsRefreshToken(id) : false)));
-    // A grant just made at sign-in holds no refresh token until its app exchanges the code: it is
-    // forgotten only once that can no longer happen (with a minute's slack for clocks).
-    const settledBefore = nowSeconds - authorizationCodeSeconds - 60;
-    const ended = offlineIds.filter((id) => {
-      const i = live.findIndex((entry) => entry.id === id);
-      return i < 0 || (!offline[i] && (live[i]!.grant.iat ?? 0) < settledBefore);
-    });
+    // Only what has ended. (The adapter writes a grant's index entry just before its record, in one
+    // batch: a list read between the two would forget a grant being made; a window of one command.)
+    const ended = offlineIds.filter((id) => !live.some((entry) => entry.id === id));
     if (ended.length > 0) await offlineIndex.forget(accountId, ended);
     return live.map((entry, i) => ({ ...entry, offline: offline[i]! })).filter((entry) => entry.browsers > 0 || entry.offline);
   }
@@ -144,7 +139,6 @@ export function createAppsWithAccess({
   accounts,
   sessionSeconds,
   grantSeconds,
-  authorizationCodeSeconds,
   clients,
 }: {
   store: Store;
@@ -153,9 +147,8 @@ export function createAppsWithAccess({
   sessionSeconds: number;
   grantSeconds: number;
   clients: readonly ClientRegistration[];
-  authorizationCodeSeconds: number;
 }) {
-  const listing = createAppsWithAccessList({ store, sessionSeconds, grantSeconds, authorizationCodeSeconds, clients });
+  const listing = createAppsWithAccessList({ store, sessionSeconds, grantSeconds, clients });
   const sessionsIndex = accountSessionsIndex(store, { sessionSeconds });
   const offlineIndex = accountOfflineGrantsIndex(store, { grantSeconds });
   const registered = new Set(clients.map((client) => client.client_id).filter((clientId) => clientId !== ACCOUNT_CLIENT_ID));

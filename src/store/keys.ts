@@ -39,6 +39,8 @@ export const accountListKey = () => 'accounts';
  * command that spans them (accounts.ts changeEmail).
  */
 export const emailChangeKey = (accountId: string) => `email-change:{${accountId}}`;
+/** Held while the account's address is being moved (accounts.ts changeEmail): one move at a time. */
+export const emailChangeLockKey = (accountId: string) => `email-change:{${accountId}}:moving`;
 export const emailChangeAttemptsKey = (accountId: string, issueId: string) => `email-change:{${accountId}}:attempts:${issueId}`;
 /** A keyed hash that tells an admin CLI whether it has the servers' HMAC_KEY (config/settings-check.ts). */
 export const settingsCheckKey = () => 'settings-check';

@@ -67,6 +67,45 @@ describe.each(bothStores('account-updates'))('changes to one account at the same
     expect((await accounts.findByEmail(final.email))?.id).toBe(account.id);
   });
 
+  it('one change of address at a time: others while one is held up are refused, and every address leads where the record says', async () => {
+    const made = await makeStore();
+    cleanup = made.cleanup;
+    const plain = createAccounts({ store: made.store });
+    const { account } = await plain.create('a@example.com', { verified: true });
+    // A change held up just before it writes the record (the store's read of it waits).
+    let reached!: () => void;
+    let release!: () => void;
+    const atWrite = new Promise<void>((resolve) => (reached = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let held = false;
+    const slow = createAccounts({
+      store: new Proxy(made.store, {
+        get(target, prop) {
+          const value = Reflect.get(target, prop, target) as unknown;
+          if (prop !== 'getJson' || held) return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+          return async (key: string) => {
+            held = true;
+            reached();
+            await released;
+            return target.getJson(key);
+          };
+        },
+      }),
+    });
+    const first = slow.changeEmail(account.id, 'a@example.com', 'b@example.com');
+    await atWrite;
+    // Meanwhile: the same account moved elsewhere, and back, and on from there (the review's interleavings).
+    expect(await plain.changeEmail(account.id, 'a@example.com', 'c@example.com')).toEqual({ ok: false, reason: 'stale' });
+    expect(await plain.changeEmail(account.id, 'c@example.com', 'b@example.com')).toEqual({ ok: false, reason: 'stale' });
+    release();
+    expect(await first).toMatchObject({ ok: true });
+    const leading = [];
+    for (const email of ['a@example.com', 'b@example.com', 'c@example.com']) if ((await plain.findByEmail(email))?.id === account.id) leading.push(email);
+    expect([(await plain.findById(account.id))!.email, leading]).toEqual(['b@example.com', ['b@example.com']]);
+    // Done, the next change goes through.
+    expect(await plain.changeEmail(account.id, 'b@example.com', 'c@example.com')).toMatchObject({ ok: true });
+  });
+
   it('keeps one removal per app, the latest, and forgets those older than a grant can live', async () => {
     const accounts = await setup();
     const { account } = await accounts.create('apps@example.com', { verified: true });

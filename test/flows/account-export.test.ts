@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ClientRegistration } from '../../src/config/config-schema.ts';
-import { HttpBrowser } from '../helpers/http-browser.ts';
+import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
 import { signInToTwoApps } from '../helpers/sign-in.ts';
 import { SERVER_APP_CLIENT, TEST_CLIENT } from '../helpers/test-config.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
@@ -16,11 +16,12 @@ describe('downloading your data (/account/export)', () => {
     const { browser, tokens, sessionId } = await signInToTwoApps({ ...running, browser: new HttpBrowser(), issuer: running.sesame.url }, WIKI, email);
     const sub = tokens.claims()!.sub;
     // The account page opens by single sign-on in the browser that signed in to the apps.
-    expect((await browser.navigate(`${running.sesame.url}/account`)).html).toContain('href="/account/export"');
+    const page = await browser.navigate(`${running.sesame.url}/account`);
+    const csrf = formFields(page.html, '/account/export').csrf!;
     // Then an authenticator, as the account page sets one up: its secret sealed on the account record.
     await running.sesame.accounts.setTotp(sub, { sealedSecret: 'v1.sealed-secret-that-must-not-leave', enrolledAt: '2026-12-01T10:00:00.000Z' });
 
-    const response = await browser.request(`${running.sesame.url}/account/export`);
+    const response = await browser.request(`${running.sesame.url}/account/export`, { form: { csrf } });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(response.headers.get('content-disposition')).toMatch(/^attachment; filename="Sesame-account-\d{4}-\d\d-\d\d\.json"$/);
@@ -42,9 +43,20 @@ describe('downloading your data (/account/export)', () => {
     for (const secret of ['sealed-secret-that-must-not-leave', sessionId, tokens.refresh_token!, tokens.access_token]) expect(text).not.toContain(secret);
   });
 
-  it('asks a browser that is not signed in to sign in first, the download named as where to go next', async () => {
-    const response = await new HttpBrowser().request(`${running.sesame.url}/account/export`);
-    expect(response.status).toBe(302);
-    expect(response.headers.get('location')).toBe('/account/sign-in?next=%2Faccount%2Fexport');
+  it('is a form with the page\'s CSRF token: another site cannot make a signed-in browser download the file', async () => {
+    const { browser } = await signInToTwoApps({ ...running, browser: new HttpBrowser(), issuer: running.sesame.url }, WIKI, 'export-cross-site@example.com');
+    await browser.navigate(`${running.sesame.url}/account`);
+    // A link or a form from another site: a GET leads to the account page, a POST without the token is refused.
+    const linked = await browser.request(`${running.sesame.url}/account/export`, { headers: { 'sec-fetch-site': 'cross-site' } });
+    expect([linked.status, linked.headers.get('location'), linked.headers.get('content-disposition')]).toEqual([303, '/account', null]);
+    const posted = await browser.request(`${running.sesame.url}/account/export`, { form: {}, headers: { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' } });
+    expect(posted.status).toBe(403);
+    expect(posted.headers.get('content-disposition')).toBeNull();
+  });
+
+  it('gives nothing to a browser without an account-page session', async () => {
+    const response = await new HttpBrowser().request(`${running.sesame.url}/account/export`, { form: { csrf: 'x' } });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('content-disposition')).toBeNull();
   });
 });

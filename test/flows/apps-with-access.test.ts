@@ -151,6 +151,28 @@ describe('apps with access (/account)', () => {
     expect(rows.map((row) => [row.value, /keep access/.test(row.text)])).toContainEqual([TEST_CLIENT.client_id, true]);
   });
 
+  it('an app that adds offline access to an older grant is listed once it holds its refresh token, though the list read it before the code was exchanged', async () => {
+    const email = 'offline-later@example.com';
+    const { browser: accountBrowser } = await signInWithCodeAt(running, `${running.sesame.url}/account`, email);
+    // First the app asks only for the email: a grant without offline access.
+    const { browser, tokens: first } = await signInWithCode(running, email);
+    const grantKey = oidcRecordKey('Grant', (await running.sesame.store.get<{ grantId: string }>(oidcRecordKey('AccessToken', first.access_token)))!.grantId);
+    // Minutes pass: the grant's iat is well behind.
+    const grant = (await running.sesame.store.get<Record<string, unknown>>(grantKey))!;
+    await running.sesame.store.set(grantKey, { ...grant, iat: Math.floor(Date.now() / 1000) - 600 }, 3600);
+    // Then it asks for offline access in the same browser: the consent page adds it to that grant.
+    const pending = await running.rp.startAuthorization({ scope: 'openid email offline_access', prompt: 'consent' });
+    const callback = await finishAtApp(browser, await browser.navigate(pending.url));
+    // The account page is read in that moment (no refresh token yet) ...
+    await accountBrowser.navigate(`${running.sesame.url}/account`);
+    const tokens = await running.rp.handleCallback(callback, pending);
+    // ... then the browser's session ends; the app keeps acting with its refresh token, and is listed.
+    await running.sesame.store.delete(oidcRecordKey('Session', sessionIdOf(browser, running.sesame.url)));
+    expect(await refreshes(tokens.refresh_token!)).toBe('works');
+    const rows = appRows((await accountBrowser.navigate(`${running.sesame.url}/account`)).html);
+    expect(rows.map((row) => [row.value, /keep access/.test(row.text)])).toContainEqual([TEST_CLIENT.client_id, true]);
+  });
+
   it('a token issued within the second of the removal is refused, even with its grant written back', async () => {
     const here = await signedIn('same-second@example.com');
     const accessKey = oidcRecordKey('AccessToken', here.tokens.access_token);
@@ -158,10 +180,11 @@ describe('apps with access (/account)', () => {
     const [access, grant] = await running.sesame.store.getMany<Record<string, unknown>>([accessKey, grantKey]);
     const page = await here.browser.navigate(`${running.sesame.url}/account`);
     expect((await removeAccess(here.browser, page.html, TEST_CLIENT.client_id)).url).toContain('app-access-removed');
-    // A request in flight issues its token in that same second and writes the grant back.
-    const now = Math.floor(Date.now() / 1000);
+    // A request in flight issues its token in that same second (the one the removal was recorded in) and writes the grant back.
+    const account = (await running.sesame.accounts.findByEmail('same-second@example.com'))!;
+    const removedSecond = Math.floor(account.appAccessRemoved![TEST_CLIENT.client_id]! / 1000);
     await running.sesame.store.set(grantKey, grant, 3600);
-    await running.sesame.store.set(accessKey, { ...access, iat: now }, 3600);
+    await running.sesame.store.set(accessKey, { ...access, iat: removedSecond }, 3600);
     expect(await userinfoStatus(here.tokens.access_token)).toBe(401);
   });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { connect } from 'node:net';
 import { parseSupportContact } from '../../src/config/support-contact.ts';
 import { emailChangeCodeTo, requestEmailChange } from '../helpers/email-change.ts';
 import { formFields, HttpBrowser, type Page } from '../helpers/http-browser.ts';
@@ -40,6 +41,18 @@ describe('SUPPORT_CONTACT=it-help@example.com', () => {
     expect(page.status).toBe(404);
     expect(page.html).toContain(`<p>If the problem persists, contact ${link} and give them the error code below.</p>`);
     expect(footerOf(page)).toContain(link);
+  });
+
+  it('the page for a request the HTTP parser refused (431: too many cookies, which only the person can clear) names it too', async () => {
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(new URL(running.sesame.url).port), '127.0.0.1', () => socket.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ${'a'.repeat(20_000)}\r\n\r\n`));
+      let data = '';
+      socket.on('data', (chunk) => (data += chunk.toString()));
+      socket.on('close', () => resolve(data));
+      socket.on('error', reject);
+    });
+    expect(raw.split('\r\n')[0]).toBe('HTTP/1.1 431 Request Header Fields Too Large');
+    expect(raw).toContain(`<p>If the problem persists, contact ${link} and give them the error code below.</p>`);
   });
 
   it('the sign-in mail ends with it, in its text and its HTML', async () => {

@@ -50,6 +50,7 @@ const ROUTES: readonly { method: 'GET' | 'POST'; path: string; fields?: Record<s
   { method: 'GET', path: '/interaction/:uid/abort' },
   // The account page (src/account/account-router.ts), with a signed-in account session
   { method: 'GET', path: '/account' },
+  { method: 'POST', path: '/account/export' },
   { method: 'GET', path: '/account/export' },
   { method: 'GET', path: '/account/sign-in', fields: { next: '/account/totp/enroll', fresh: '1' } },
   { method: 'GET', path: '/account/callback', fields: { code: 'x', state: 'y' } },

@@ -6,7 +6,7 @@ import { createLogger } from '../../src/logger.ts';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
 import { requestSignInMail, signInWithCode, signInWithLink } from '../helpers/sign-in.ts';
 import { startSesame } from '../helpers/start-sesame.ts';
-import { testConfig } from '../helpers/test-config.ts';
+import { SERVER_APP_CLIENT, TEST_CLIENT, testConfig } from '../helpers/test-config.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
 const METRICS_TOKEN = 'metrics-token-0123456789abcdef0123456789';
@@ -21,7 +21,11 @@ const destination = new Writable({
 });
 const running = useSesame({
   logger: createLogger({ level: 'info', destination }),
-  config: { metrics: { token: METRICS_TOKEN }, readinessMailCheckSeconds: 0 },
+  config: {
+    metrics: { token: METRICS_TOKEN },
+    readinessMailCheckSeconds: 0,
+    clients: [TEST_CLIENT, { ...SERVER_APP_CLIENT, client_id: 'notified-app', backchannel_logout_uri: 'http://127.0.0.1:9/logout' }],
+  },
 });
 
 async function scrape(): Promise<string> {
@@ -116,6 +120,15 @@ describe('/metrics', () => {
     expect(delta('sesame_sign_in_code_failures_total', '{reason="wrong"}')).toBe(1);
     expect(after).toMatch(/^sesame_mails_failed_total 0$/m);
     expect(after).toMatch(/^process_resident_memory_bytes /m);
+  });
+
+  it('has its labelled counters from the start at 0, so that an alert sees the first increase after a restart', async () => {
+    const text = await scrape();
+    for (const line of ['sesame_lockouts_total{streak="sign-in"} 0', 'sesame_lockouts_total{streak="second-factor"} 0', 'sesame_backchannel_logouts_total{client_id="notified-app",result="failed"} 0', 'sesame_backchannel_logouts_total{client_id="notified-app",result="delivered"} 0']) {
+      expect(text.split('\n')).toContain(line);
+    }
+    // Only apps that registered a back-channel address.
+    expect(text).not.toContain(`client_id="${TEST_CLIENT.client_id}"`);
   });
 
   it('keeps HTTP latency per route template, never per raw path', async () => {
