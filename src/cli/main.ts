@@ -9,6 +9,7 @@ import { createKeySetStore, keyRotationPolicy } from '../signing-keys/key-set-st
 import { signingKeysBox } from '../signing-keys/shared-signing-keys.ts';
 import { createDurableMailQueue, mailQueueLocation } from '../mail/durable-mail-queue.ts';
 import { createSecurityNotices } from '../mail/security-notices.ts';
+import { collectAccountData } from '../accounts/account-data.ts';
 import { createAppsWithAccessList } from '../oidc/apps-with-access.ts';
 import { createBrowserSessionList } from '../oidc/browser-sessions.ts';
 import { registeredClients } from '../oidc/provider-config.ts';
@@ -66,14 +67,17 @@ async function main(argv: string[]): Promise<number> {
   try {
     const accounts = createAccounts({ store });
     const secondFactor = createSecondFactor({ config, store, accounts });
+    const browserSessionList = createBrowserSessionList({ store, hmacKey: config.hmacKey, sessionSeconds: config.ttl.sessionSeconds, clients: registeredClients(config) });
+    const appsWithAccessList = createAppsWithAccessList({ store, sessionSeconds: config.ttl.sessionSeconds, grantSeconds: config.ttl.grantSeconds, clients: registeredClients(config) });
     const result =
       group === 'keys'
         ? await runKeysCommand(args, { keySets: createKeySetStore(store), box: signingKeysBox(config), policy: keyRotationPolicy(config), seedJwks: config.jwks })
         : await runUserCommand(args, {
             accounts,
             endAccountSessions: createCliEndAccountSessions({ config, store, accounts, secondFactor, mailQueue }),
-            browserSessions: createBrowserSessionList({ store, hmacKey: config.hmacKey, sessionSeconds: config.ttl.sessionSeconds, clients: registeredClients(config) }),
-            appsWithAccess: createAppsWithAccessList({ store, sessionSeconds: config.ttl.sessionSeconds, grantSeconds: config.ttl.grantSeconds, clients: registeredClients(config) }),
+            browserSessions: browserSessionList,
+            appsWithAccess: appsWithAccessList,
+            collectData: (account) => collectAccountData(account, { secondFactor, browserSessions: browserSessionList, appsWithAccess: appsWithAccessList }, { issuer: config.issuer }),
             removeSecondFactor: secondFactor.remove,
             lockouts: { signInCodes: createSignInLockout({ store, config }), secondFactor: secondFactor.lockout },
             notices: createSecurityNotices({ mailQueue }),

@@ -16,6 +16,8 @@ export type CommandResult = { ok: true; output: unknown } | { ok: false; exitCod
 export const USER_USAGE = `Usage: npm run cli -- user <command>
   user add EMAIL      create an account (its email is marked verified on first sign-in)
   user show EMAIL     print one account, and the browsers signed in to it (when, how, which apps)
+  user export EMAIL   print everything kept about the account, as its owner's "Download your data"
+                      gives it (for a request to see one's data from someone who cannot sign in)
   user list           print every account
   user remove EMAIL   delete an account; it can no longer sign in or be found by its tokens,
                       its browser sessions end and their apps are told (back-channel logout)
@@ -42,6 +44,7 @@ export async function runUserCommand(
     endAccountSessions,
     browserSessions,
     appsWithAccess,
+    collectData,
     removeSecondFactor,
     lockouts,
     notices,
@@ -50,6 +53,8 @@ export async function runUserCommand(
     endAccountSessions: EndAccountSessions;
     browserSessions: Pick<BrowserSessionList, 'list'>;
     appsWithAccess: Pick<AppsWithAccessList, 'list'>;
+    /** Everything kept about the account (accounts/account-data.ts). */
+    collectData: (account: Account) => Promise<unknown>;
     removeSecondFactor: RemoveSecondFactor;
     lockouts: { signInCodes: Lockout; secondFactor: Lockout };
     notices: Pick<SecurityNotices, 'notify'>;
@@ -76,7 +81,7 @@ export async function runUserCommand(
     return { ok: true, output: (await accounts.list()).map(describe) };
   }
   if (command === 'change-email') return changeEmail(rest);
-  if (command !== 'add' && command !== 'show' && command !== 'remove' && command !== 'reset-mfa' && command !== 'sign-out' && command !== 'unlock') {
+  if (command !== 'add' && command !== 'show' && command !== 'export' && command !== 'remove' && command !== 'reset-mfa' && command !== 'sign-out' && command !== 'unlock') {
     return usage(command === undefined ? 'Missing command.' : `Unknown command "user ${command}".`);
   }
   if (rest.length !== 1) return usage(`user ${command} takes exactly one EMAIL.`);
@@ -131,6 +136,11 @@ export async function runUserCommand(
       // The apps that can act for it now, and whether on their own (a refresh token).
       const apps = (await appsWithAccess.list(account.id)).map((app) => ({ clientId: app.clientId, scope: ['openid', ...app.scopes].join(' '), browsers: app.browsers, offline: app.offline, since: app.since.toISOString() }));
       return { ok: true, output: { ...describe(account), signedIn, apps } };
+    }
+    case 'export': {
+      const account = await accounts.findByEmail(email);
+      if (!account) return failure(`No account for ${email}.`);
+      return { ok: true, output: await collectData(account) };
     }
     case 'remove': {
       const account = await accounts.findByEmail(email);

@@ -93,6 +93,19 @@ describe('npm run cli -- user ...', () => {
     expect(Date.now() - Date.parse(output.signedIn[0].signedInAt)).toBeLessThan(60_000);
     // The apps that can act for it: that app, through the browser, with no refresh token.
     expect(output.apps).toEqual([{ clientId: TEST_CLIENT.client_id, scope: 'openid email', browsers: 1, offline: false, since: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) }]);
+
+    // Everything kept about it, as the owner's "Download your data" gives it.
+    const exported = await cli(['user', 'export', 'grace@example.com']);
+    expect(exported.code).toBe(0);
+    expect(JSON.parse(exported.stdout)).toMatchObject({
+      issuer: sesame.url,
+      account: { id: account.id, email: 'grace@example.com', emailVerifiedAt: expect.any(String), authenticatorApp: null },
+      rememberedBrowsers: [],
+      signedInBrowsers: [{ browser: 'Chrome on Linux', provenWith: ['email'], thisBrowser: false }],
+      appsWithAccess: [{ clientId: TEST_CLIENT.client_id, scope: 'openid email', signedInBrowsers: 1, offlineAccess: false }],
+    });
+    const unknown = await cli(['user', 'export', 'nobody@example.com']);
+    expect([unknown.code, unknown.stderr]).toEqual([1, expect.stringContaining('No account for nobody@example.com')]);
   });
 
   it('lists accounts as a JSON array sorted by email', async () => {
