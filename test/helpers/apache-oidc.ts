@@ -29,6 +29,8 @@ export interface ApacheOidcOptions {
   scope?: string;
   /** OIDCAuthRequestParams, e.g. "prompt=consent". */
   authRequestParams?: string;
+  /** OIDCResponseMode; the module's default is query. */
+  responseMode?: 'query' | 'form_post';
 }
 
 export interface RunningApacheOidc {
@@ -62,7 +64,7 @@ export function requireApacheOidc(): void {
 }
 
 /** Starts Apache with mod_auth_openidc for `client`; resolves once it accepts connections. */
-export async function startApacheOidc({ port, issuer, client, scope = 'openid email', authRequestParams }: ApacheOidcOptions): Promise<RunningApacheOidc> {
+export async function startApacheOidc({ port, issuer, client, scope = 'openid email', authRequestParams, responseMode }: ApacheOidcOptions): Promise<RunningApacheOidc> {
   requireApacheOidc();
   const dir = mkdtempSync(join(tmpdir(), 'sesame-apache-'));
   // Started as root, Apache runs its workers as `User`, who must read the page it serves.
@@ -103,6 +105,7 @@ export async function startApacheOidc({ port, issuer, client, scope = 'openid em
     'OIDCPKCEMethod S256',
     `OIDCScope "${scope}"`,
     ...(authRequestParams ? [`OIDCAuthRequestParams ${authRequestParams}`] : []),
+    ...(responseMode ? [`OIDCResponseMode ${responseMode}`] : []),
     'OIDCInfoHook iat access_token access_token_expires id_token userinfo refresh_token',
     '',
     '<Location /protected>',

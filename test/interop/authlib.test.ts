@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { ClientRegistration } from '../../src/config/config-schema.ts';
-import { formFields } from '../helpers/http-browser.ts';
+import { HttpBrowser, formFields } from '../helpers/http-browser.ts';
 import { finishAtApp, signInWithCodeAt } from '../helpers/sign-in.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
@@ -46,14 +46,19 @@ interface AuthlibOutcome {
   scope: string;
   has_refresh_token: boolean;
   userinfo: Record<string, unknown>;
-  refresh: { new_access_token: boolean; userinfo: Record<string, unknown> };
+  /** null when no refresh token came (offline_access is granted only with prompt=consent). */
+  refresh: { new_access_token: boolean; userinfo: Record<string, unknown> } | null;
   logout_url: string;
   logout_state: string;
 }
 
-/** Starts authlib_rp.py for `client`; resolves with its authorization URL and a function that hands it the callback. */
-async function startAuthlibApp(issuer: string, client: ClientRegistration, alg: string) {
-  const child = spawn(PYTHON, [SCRIPT, issuer, client.client_id, client.client_secret!, client.redirect_uris![0]!, alg, client.post_logout_redirect_uris![0]!], { stdio: ['pipe', 'pipe', 'pipe'] });
+/**
+ * Starts authlib_rp.py for `client`, with `authParams` added to its authorization request;
+ * resolves with its authorization URL and a function that hands it the callback URL (with
+ * response_mode=form_post: the body the browser posted).
+ */
+async function startAuthlibApp(issuer: string, client: ClientRegistration, alg: string, authParams: Record<string, string> = {}) {
+  const child = spawn(PYTHON, [SCRIPT, issuer, client.client_id, client.client_secret!, client.redirect_uris![0]!, alg, client.post_logout_redirect_uris![0]!, JSON.stringify(authParams)], { stdio: ['pipe', 'pipe', 'pipe'] });
   children.add(child);
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -122,5 +127,88 @@ describe('Python authlib as the app', () => {
     expect(done.leftTo).toBe(`${client.post_logout_redirect_uris![0]}?state=${outcome.logout_state}`);
     const again = await browser.navigate(app.authorizationUrl);
     expect(again.html).toContain('name="email"');
+  });
+});
+
+describe('Python authlib as the app: a fresh sign-in on request, and form_post', () => {
+  const client = CLIENTS.RS256;
+
+  /** Signs `browser` in through an authlib app with the emailed code; returns the ID token authlib validated. */
+  async function signIn(browser: HttpBrowser, email: string) {
+    const app = await startAuthlibApp(running.sesame.url, client, 'RS256');
+    const { page } = await signInWithCodeAt(running, app.authorizationUrl, email, browser);
+    return (await app.finish(await finishAtApp(browser, page))).id_token;
+  }
+
+  /** Waits until the clock has passed the second `authTime` names (auth_time has whole seconds). */
+  async function afterSecondOf(authTime: unknown) {
+    while (Date.now() / 1000 < (authTime as number) + 1) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+
+  /**
+   * Opens `app`'s authorization URL in a browser signed in to Sesame, expects the email form (no
+   * single sign-on), signs in again there and hands authlib the callback.
+   */
+  async function signInAgain(browser: HttpBrowser, app: Awaited<ReturnType<typeof startAuthlibApp>>, email: string) {
+    const emailForm = await browser.navigate(app.authorizationUrl);
+    // Single sign-on would leave for the app's callback (or its consent page) here instead.
+    expect([emailForm.leftTo, /\/interaction\/[^/]+$/.test(emailForm.url), emailForm.html]).toEqual([undefined, true, expect.stringContaining('name="email"')]);
+    const check = await browser.navigate(`${emailForm.url}/email`, { form: { ...formFields(emailForm.html, '/email'), email } });
+    const mail = await running.smtp.waitForMail(email);
+    const page = await browser.navigate(`${emailForm.url}/code`, { form: { ...formFields(check.html, '/code'), code: mail.code! } });
+    return app.finish(await finishAtApp(browser, page));
+  }
+
+  it('prompt=login asks a signed-in browser for the email again, and the new ID token has a newer auth_time', async () => {
+    const email = 'authlib-prompt-login@example.com';
+    const browser = new HttpBrowser();
+    const first = await signIn(browser, email);
+
+    // Without prompt=login the same browser is signed in by single sign-on, with the same auth_time.
+    const quiet = await startAuthlibApp(running.sesame.url, client, 'RS256', { prompt: 'none' });
+    const sso = await browser.navigate(quiet.authorizationUrl);
+    expect(sso.leftTo?.startsWith(`${client.redirect_uris![0]}?code=`)).toBe(true);
+    expect((await quiet.finish(sso.leftTo!)).id_token.auth_time).toBe(first.auth_time);
+
+    await afterSecondOf(first.auth_time);
+    const app = await startAuthlibApp(running.sesame.url, client, 'RS256', { prompt: 'login' });
+    expect(new URL(app.authorizationUrl).searchParams.get('prompt')).toBe('login');
+    const outcome = await signInAgain(browser, app, email);
+    expect(outcome.id_token).toMatchObject({ sub: first.sub, email });
+    expect(outcome.id_token.auth_time).toBeGreaterThan(first.auth_time as number);
+  });
+
+  it('max_age=0 on a sign-in a second old asks for the email again; authlib requires auth_time and the age is checked', async () => {
+    const email = 'authlib-max-age@example.com';
+    const browser = new HttpBrowser();
+    const first = await signIn(browser, email);
+
+    await afterSecondOf(first.auth_time);
+    const app = await startAuthlibApp(running.sesame.url, client, 'RS256', { max_age: '0' });
+    expect(new URL(app.authorizationUrl).searchParams.get('max_age')).toBe('0');
+    const outcome = await signInAgain(browser, app, email);
+    expect(outcome.id_token).toMatchObject({ sub: first.sub, email });
+    expect(outcome.id_token.auth_time).toBeGreaterThan(first.auth_time as number);
+  });
+
+  it('response_mode=form_post answers with a self-submitting form to the redirect_uri, whose fields authlib exchanges', async () => {
+    const email = 'authlib-form-post@example.com';
+    const app = await startAuthlibApp(running.sesame.url, client, 'RS256', { response_mode: 'form_post' });
+    const { page } = await signInWithCodeAt(running, app.authorizationUrl, email);
+
+    // No redirect to the app: a page whose form posts itself there, as a browser would submit it.
+    expect([page.leftTo, page.status]).toEqual([undefined, 200]);
+    const form = /<form[^>]*>/.exec(page.html)![0];
+    expect([/method="post"/i.test(form), /action="([^"]*)"/.exec(form)![1]]).toEqual([true, client.redirect_uris![0]]);
+    expect(page.html).toMatch(/<script>[^<]*submit\(\)/);
+    const fields = formFields(page.html, client.redirect_uris![0]!);
+    expect(Object.keys(fields).sort()).toEqual(['code', 'iss', 'state']);
+    expect(fields.iss).toBe(running.sesame.url);
+    expect(fields.state).toBe(new URL(app.authorizationUrl).searchParams.get('state'));
+
+    const outcome = await app.finish(new URLSearchParams(fields).toString());
+    const account = await running.sesame.accounts.findByEmail(email);
+    expect(outcome.id_token).toMatchObject({ iss: running.sesame.url, aud: client.client_id, sub: account!.id, email });
+    expect(outcome.refresh).toEqual({ new_access_token: true, userinfo: { sub: account!.id, email, email_verified: true } });
   });
 });

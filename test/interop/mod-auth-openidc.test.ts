@@ -13,22 +13,26 @@ import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
 // navigation (Node's fetch says Sec-Fetch-Mode: cors) a 401 instead of to Sesame.
 // Apache's port is chosen first: Sesame must know the client's redirect URI when it starts, and
 // Apache must know Sesame's discovery URL.
+// A second Apache, for the same client, answers with OIDCResponseMode form_post.
 
 let redis: StartedRedis;
 let smtp: SmtpSink;
 let sesame: RunningSesame;
 let apache: RunningApacheOidc;
+/** A second Apache for the same client, with OIDCResponseMode form_post. */
+let formPostApache: RunningApacheOidc;
 let client: ClientRegistration;
 let browser: Browser;
 
 beforeAll(async () => {
   requireApacheOidc();
   const port = await freePort();
+  const formPostPort = await freePort();
   client = {
     client_id: 'apache-app',
     client_secret: 'apache-app-secret-0123456789abcdef0123456789',
     client_name: 'Apache app',
-    redirect_uris: [apacheRedirectUri(port)],
+    redirect_uris: [apacheRedirectUri(port), apacheRedirectUri(formPostPort)],
     post_logout_redirect_uris: [apacheSignedOutUrl(port)],
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
@@ -42,12 +46,14 @@ beforeAll(async () => {
   smtp = await startSmtpSink();
   sesame = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url, config: { clients: [client] } });
   apache = await startApacheOidc({ port, issuer: sesame.url, client, scope: 'openid email offline_access', authRequestParams: 'prompt=consent' });
+  formPostApache = await startApacheOidc({ port: formPostPort, issuer: sesame.url, client, responseMode: 'form_post' });
   browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
   await apache?.stop();
+  await formPostApache?.stop();
   await sesame?.close();
   await smtp?.stop();
   await redis?.stop();
@@ -67,16 +73,16 @@ async function moduleSession(page: Page): Promise<ModuleSession> {
   return (await response!.json()) as ModuleSession;
 }
 
-/** Opens the protected page, which sends the browser to Sesame, and signs in there with the emailed code. */
-async function signInThroughApache(page: Page, email: string) {
-  await page.goto(apache.protectedUrl);
+/** Opens the protected page of `app`, which sends the browser to Sesame, and signs in there with the emailed code. */
+async function signInThroughApache(page: Page, email: string, app = apache) {
+  await page.goto(app.protectedUrl);
   expect(page.url().startsWith(`${sesame.url}/interaction/`)).toBe(true);
   await page.getByLabel('Email address').fill(email);
   await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
   const mail = await smtp.waitForMail(email);
   await page.getByLabel('Code from the email').fill(mail.code!);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await page.waitForURL(apache.protectedUrl);
+  await page.waitForURL(app.protectedUrl);
 }
 
 describe('Apache mod_auth_openidc as the app', () => {
@@ -195,6 +201,27 @@ describe('Apache mod_auth_openidc as the app', () => {
     await page.goto(apache.protectedUrl);
     expect(page.url().startsWith(`${sesame.url}/interaction/`)).toBe(true);
     await expect(page.getByLabel('Email address').isVisible()).resolves.toBe(true);
+    await context.close();
+  });
+
+  it('signs in with OIDCResponseMode form_post: Sesame\'s page posts code, state and iss to the module', async () => {
+    const email = 'apache-form-post@example.com';
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const asked: URL[] = [];
+    const posted: { method: string; form: URLSearchParams }[] = [];
+    page.on('request', (request) => {
+      if (request.url().startsWith(`${sesame.url}/auth?`)) asked.push(new URL(request.url()));
+      if (request.url().startsWith(formPostApache.redirectUri)) posted.push({ method: request.method(), form: new URLSearchParams(request.postData() ?? '') });
+    });
+
+    await signInThroughApache(page, email, formPostApache);
+
+    expect(asked.map((url) => url.searchParams.get('response_mode'))).toEqual(['form_post']);
+    // The browser reached the module's callback by a POST of the form, not by a redirect.
+    expect(posted.map(({ method, form }) => [method, [...form.keys()].sort(), form.get('iss')])).toEqual([['POST', ['code', 'iss', 'state'], sesame.url]]);
+    const shown = await page.goto(formPostApache.protectedUrl);
+    expect([shown!.status(), await shown!.text(), shown!.headers().oidc_claim_email]).toEqual([200, 'signed in\n', email]);
     await context.close();
   });
 });
