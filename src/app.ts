@@ -118,7 +118,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   const hooks = {
     cookieKeys,
     adapter: createStoreAdapterClass(store, { onFound: (model, payload) => scopes.warm(relatedRecordKeys(model, payload)) }),
-    findAccount: createFindAccount(accounts),
+    findAccount: createFindAccount(accounts, { clients: config.clients }),
     renderPage,
     mfaPrompt: createMfaPrompt({ devices: secondFactor.devices }),
     backChannelLogouts: mailQueue,

@@ -31,6 +31,8 @@ export interface ClientRegistration {
   remember_device?: boolean;
   /** true: each refresh replaces the refresh token (always so for public clients). @default false for confidential clients */
   rotate_refresh_tokens?: boolean;
+  /** ISO 8601 instant: every token of this app first issued before it is refused (oidc/client-token-cutoff.ts). */
+  tokens_not_before?: string;
   [metadata: string]: unknown;
 }
 
@@ -374,6 +376,9 @@ function validateClients(clients: unknown, problems: ProblemList) {
     if (c.mfa !== undefined && !CLIENT_MFA_POLICIES.includes(c.mfa as ClientMfaPolicy)) problems.add(`${where}.mfa`, `must be "off", "optional" or "required" (got ${JSON.stringify(c.mfa)})`);
     if (c.remember_device !== undefined && typeof c.remember_device !== 'boolean') problems.add(`${where}.remember_device`, 'must be true or false');
     if (c.consent_page !== undefined && typeof c.consent_page !== 'boolean') problems.add(`${where}.consent_page`, 'must be true or false');
+    if (c.tokens_not_before !== undefined && !(typeof c.tokens_not_before === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(c.tokens_not_before) && Number.isFinite(Date.parse(c.tokens_not_before)))) {
+      problems.add(`${where}.tokens_not_before`, `must be an ISO 8601 instant with its time zone, such as "2026-12-02T10:00:00Z" (got ${JSON.stringify(c.tokens_not_before)})`);
+    }
     if (c.rotate_refresh_tokens !== undefined && typeof c.rotate_refresh_tokens !== 'boolean') problems.add(`${where}.rotate_refresh_tokens`, 'must be true or false');
     else if (c.rotate_refresh_tokens === false && c.token_endpoint_auth_method === 'none') problems.add(`${where}.rotate_refresh_tokens`, 'cannot be false for a public client: rotation is what catches a stolen refresh token (RFC 9700 §4.14.2)');
     if (c.token_endpoint_auth_method !== 'none' && c.client_secret !== undefined && (typeof c.client_secret !== 'string' || c.client_secret.length < 32)) {

@@ -1,4 +1,6 @@
 import type { Account as OidcAccount, FindAccount } from 'oidc-provider';
+import type { ClientRegistration } from '../config/config-schema.ts';
+import { clientTokenCutoffs, issuedBeforeCutoff } from './client-token-cutoff.ts';
 import { appAccessRemovedSince, sessionEnded, signedOutSince, type Accounts } from '../accounts/accounts.ts';
 
 /** What findAccount hands oidc-provider: its claims, plus what the step-up policy needs to know. */
@@ -11,8 +13,11 @@ export interface SesameOidcAccount extends OidcAccount {
 }
 
 /** Maps a Sesame account to the claims oidc-provider hands out per granted scope. */
-export function createFindAccount(accounts: Accounts): FindAccount {
+export function createFindAccount(accounts: Accounts, { clients = [] }: { clients?: readonly ClientRegistration[] } = {}): FindAccount {
+  const tokenCutoffOf = clientTokenCutoffs(clients);
   return async (ctx, sub, token): Promise<SesameOidcAccount | undefined> => {
+    // The app's tokens from before its operator's cutoff (a leaked secret): refused for everyone, before any read.
+    if (token && issuedBeforeCutoff(tokenCutoffOf(token.clientId), (token as { iiat?: number }).iiat ?? token.iat)) return undefined;
     const account = await accounts.findById(sub);
     if (!account) return undefined;
     // Signed out everywhere since: a token (a rotated refresh token by its chain's first issue) or

@@ -15,6 +15,7 @@ import { enrolmentNeedsRecentSignIn } from './enrolment-needs-recent-sign-in.ts'
 import { rotatesRefreshTokens } from './refresh-token-rotation.ts';
 import { cookiesAreSecure } from '../http/secure-cookies.ts';
 import { registeredOutboundFetch } from './registered-outbound-fetch.ts';
+import { clientTokenCutoffs, issuedBeforeCutoff } from './client-token-cutoff.ts';
 import { explainAuthorizationError, explainSignOutError, type ExplanationSettings } from './error-explanations.ts';
 import { errorFacts } from './explain-errors.ts';
 
@@ -55,6 +56,7 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
   const cookieOptions = { httpOnly: true, sameSite: 'lax' as const, secure: secureCookies };
   const policy = sesamePolicy(config, mfaPrompt);
   const explanations = errorExplanationSettings(config, mfaPrompt);
+  const tokenCutoffOf = clientTokenCutoffs(config.clients);
 
   return {
     adapter,
@@ -68,10 +70,13 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
       require_auth_time: true,
     },
     extraClientMetadata: {
-      properties: ['first_party', 'consent_page', 'resource_server', 'mfa', 'remember_device', 'rotate_refresh_tokens'],
+      properties: ['first_party', 'consent_page', 'resource_server', 'mfa', 'remember_device', 'rotate_refresh_tokens', 'tokens_not_before'],
       validator(_ctx, key, value) {
         if (value === undefined) return;
-        if (key === 'mfa') {
+        if (key === 'tokens_not_before') {
+          // Checked in full with the clients file (config-schema.ts).
+          if (typeof value !== 'string') throw new TypeError('tokens_not_before must be an ISO 8601 instant');
+        } else if (key === 'mfa') {
           if (!CLIENT_MFA_POLICIES.includes(value as ClientMfaPolicy)) throw new TypeError('mfa must be "off", "optional" or "required"');
         } else if (typeof value !== 'boolean') {
           throw new TypeError(`${key} must be a boolean`);
@@ -136,7 +141,8 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
           if (token.clientId !== client.clientId && client.metadata().resource_server !== true) return false;
           // Userinfo and the token endpoint refuse a token whose account was removed; so does this
           // (the library does not look the account up here). Read with the token, so no extra trip.
-          if (!('accountId' in token) || !token.accountId) return true;
+          // A machine's token (client_credentials) has no account: only its app's cutoff applies.
+          if (!('accountId' in token) || !token.accountId) return !issuedBeforeCutoff(tokenCutoffOf(token.clientId), token.iat);
           return (await findAccount(ctx, token.accountId, token)) !== undefined;
         },
       },

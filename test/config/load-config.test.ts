@@ -137,6 +137,8 @@ describe('bad values', () => {
       { client_id: 'sesame-account', redirect_uris: ['https://d.example/cb'] },
       { client_id: 'e', redirect_uris: ['https://e.example/cb'], token_endpoint_auth_method: 'none', rotate_refresh_tokens: false },
       { client_id: 'f', redirect_uris: ['https://f.example/cb'], rotate_refresh_tokens: 'yes' },
+      { client_id: 'g', redirect_uris: ['https://g.example/cb'], tokens_not_before: '2026-12-02 10:00' },
+      { client_id: 'h', redirect_uris: ['https://h.example/cb'], tokens_not_before: '2026-12-02T10:00:00Z' },
     ]));
     const policy = problemsOf({ CLIENTS_FILE: join(root, 'policy.json') }).join('\n');
     expect(policy).toContain('CLIENTS_FILE[0].mfa: must be "off", "optional" or "required" (got "always")');
@@ -146,6 +148,8 @@ describe('bad values', () => {
     expect(policy).toContain('CLIENTS_FILE[2].client_id: "sesame-account" is reserved');
     expect(policy).toContain('CLIENTS_FILE[3].rotate_refresh_tokens: cannot be false for a public client');
     expect(policy).toContain('CLIENTS_FILE[4].rotate_refresh_tokens: must be true or false');
+    expect(policy).toContain('CLIENTS_FILE[5].tokens_not_before: must be an ISO 8601 instant with its time zone, such as "2026-12-02T10:00:00Z" (got "2026-12-02 10:00")');
+    expect(policy).not.toContain('CLIENTS_FILE[6]');
 
     // A machine client needs no redirect_uris; an app that signs people in does, and they must be strings.
     writeFileSync(join(root, 'machines.json'), JSON.stringify([
