@@ -59,7 +59,8 @@ export function createAppsWithAccessList({
   const sessionsIndex = accountSessionsIndex(store, { sessionSeconds });
   const offlineIndex = accountOfflineGrantsIndex(store, { grantSeconds });
   const appName = appNamesOf(clients);
-  const registered = new Set(clients.map((client) => client.client_id));
+  // The account page itself is Sesame, not an app acting for the person; an app no longer registered has no access.
+  const listed = new Set(clients.map((client) => client.client_id).filter((clientId) => clientId !== ACCOUNT_CLIENT_ID));
 
   /**
    * Whether a refresh token of the grant still exists. A used one stays (marked consumed) until it
@@ -72,7 +73,7 @@ export function createAppsWithAccessList({
     return (await store.getManyJson(tokenKeys)).some((record) => record !== undefined);
   }
 
-  /** Grant id → the client ids and session count it is reached through; and the live grants by id. */
+  /** The account's live grants that give access now: each with how many signed-in browsers reach it, and whether it holds a refresh token. */
   async function grantsOf(accountId: string) {
     const [sessionIds, offlineIds] = await Promise.all([sessionsIndex.read(accountId), offlineIndex.read(accountId)]);
     const sessions = await store.getMany<AdapterPayload>(sessionIds.map((id) => oidcRecordKey('Session', id)));
@@ -102,13 +103,14 @@ export function createAppsWithAccessList({
 
   return {
     grantsOf,
+    /** Whether the app can be listed (and so named in a form): registered, and not the account page. */
+    isListedApp: (value: unknown): value is string => typeof value === 'string' && listed.has(value),
 
     /** By name. */
     async list(accountId: string): Promise<AppWithAccess[]> {
       const apps = new Map<string, AppWithAccess>();
       for (const { grant, browsers, offline } of await grantsOf(accountId)) {
-        // The account page itself (Sesame, not an app acting for the person), and apps no longer registered.
-        if (grant.clientId === ACCOUNT_CLIENT_ID || !registered.has(grant.clientId)) continue;
+        if (!listed.has(grant.clientId)) continue;
         const app = apps.get(grant.clientId) ?? { clientId: grant.clientId, name: appName(grant.clientId), scopes: [], claims: [], browsers: 0, offline: false, since: new Date((grant.iat ?? 0) * 1000) };
         const scopes = (grant.openid?.scope ?? '').split(' ').filter((scope) => scope !== '' && scope !== 'openid' && !SCOPES_THAT_SHARE_NOTHING.has(scope));
         app.scopes = [...new Set([...app.scopes, ...scopes])].sort();
@@ -151,13 +153,12 @@ export function createAppsWithAccess({
   const listing = createAppsWithAccessList({ store, sessionSeconds, grantSeconds, clients });
   const sessionsIndex = accountSessionsIndex(store, { sessionSeconds });
   const offlineIndex = accountOfflineGrantsIndex(store, { grantSeconds });
-  const registered = new Set(clients.map((client) => client.client_id).filter((clientId) => clientId !== ACCOUNT_CLIENT_ID));
 
   return {
     list: listing.list,
 
     /** Only a registered app can be named: any other is refused by the provider already, and the account keeps no note of arbitrary text. */
-    isRegisteredApp: (value: unknown): value is string => typeof value === 'string' && registered.has(value),
+    isRegisteredApp: listing.isListedApp,
 
     /** How many of the account's grants of the app were revoked (0: it had none left). */
     async removeAccess(accountId: string, clientId: string, { ctx }: { ctx?: unknown } = {}): Promise<{ grantsRevoked: number }> {

@@ -16,14 +16,15 @@ export interface SesameOidcAccount extends OidcAccount {
 export function createFindAccount(accounts: Accounts, { clients = [] }: { clients?: readonly ClientRegistration[] } = {}): FindAccount {
   const tokenCutoffOf = clientTokenCutoffs(clients);
   return async (ctx, sub, token): Promise<SesameOidcAccount | undefined> => {
+    // When what is being honoured began: a token (a rotated refresh token by its chain's first
+    // issue), or the browser's session.
+    const began = token ? ((token as { iiat?: number }).iiat ?? token.iat) : ctx.oidc?.session?.loginTs;
     // The app's tokens from before its operator's cutoff (a leaked secret): refused for everyone, before any read.
-    if (token && issuedBeforeCutoff(tokenCutoffOf(token.clientId), (token as { iiat?: number }).iiat ?? token.iat)) return undefined;
+    if (token && issuedBeforeCutoff(tokenCutoffOf(token.clientId), began)) return undefined;
     const account = await accounts.findById(sub);
     if (!account) return undefined;
-    // Signed out everywhere since: a token (a rotated refresh token by its chain's first issue) or
-    // the browser's session from before then finds no account, so the library refuses the token
-    // and asks the browser to sign in again (oidc/session-account-gone.ts).
-    const began = token ? ((token as { iiat?: number }).iiat ?? token.iat) : ctx.oidc?.session?.loginTs;
+    // Signed out everywhere since: the token or session finds no account, so the library refuses
+    // the token and asks the browser to sign in again (oidc/session-account-gone.ts).
     if (signedOutSince(account, began)) return undefined;
     // The person removed this app's access since it was given (the account page's "Apps with access").
     if (token?.clientId && appAccessRemovedSince(account, token.clientId, began)) return undefined;

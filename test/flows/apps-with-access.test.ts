@@ -7,6 +7,7 @@ import { formFields, HttpBrowser, tableRows } from '../helpers/http-browser.ts';
 import { startLogoutReceiver } from '../helpers/logout-receiver.ts';
 import { finishAtApp, requestSignInMail, sessionIdOf, signInToTwoApps, signInWithCode, signInWithCodeAt } from '../helpers/sign-in.ts';
 import { SERVER_APP_CLIENT, TEST_CLIENT } from '../helpers/test-config.ts';
+import type { PendingAuthorization } from '../helpers/relying-party.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
 // "Apps with access" on /account: the apps that can act for the account now, through a signed-in
@@ -34,6 +35,20 @@ const removeAccess = (browser: HttpBrowser, html: string, app: string) =>
 const refreshes = (refreshToken: string) => client.refreshTokenGrant(running.rp.config, refreshToken).then(() => 'works', (error: { error?: string }) => error.error);
 const userinfoStatus = (accessToken: string) => fetch(`${running.sesame.url}/me`, { headers: { authorization: `Bearer ${accessToken}` } }).then((response) => response.status);
 const introspects = async (token: string) => (await client.tokenIntrospection(running.rp.config, token)).active;
+
+/**
+ * The account page is read (in `accountBrowser`) while the app's code is not yet exchanged, so no
+ * refresh token exists; then the app exchanges it and the browser's session ends. The app keeps
+ * acting with its refresh token, and the list must show it, as acting on its own.
+ */
+async function expectListedThoughReadEarly(accountBrowser: HttpBrowser, browser: HttpBrowser, callback: string, pending: PendingAuthorization) {
+  await accountBrowser.navigate(`${running.sesame.url}/account`);
+  const tokens = await running.rp.handleCallback(callback, pending);
+  await running.sesame.store.delete(oidcRecordKey('Session', sessionIdOf(browser, running.sesame.url)));
+  expect(await refreshes(tokens.refresh_token!)).toBe('works');
+  const rows = appRows((await accountBrowser.navigate(`${running.sesame.url}/account`)).html);
+  expect(rows.map((row) => [row.value, /keep access/.test(row.text)])).toContainEqual([TEST_CLIENT.client_id, true]);
+}
 
 describe('apps with access (/account)', () => {
   it('lists each app with what it was given and how: not the account page itself, nor another account\'s apps', async () => {
@@ -141,14 +156,7 @@ describe('apps with access (/account)', () => {
     const { pending, uid, mail, origin } = await requestSignInMail({ ...running, browser, authorizationParams: { scope: 'openid email offline_access', prompt: 'consent' } }, email);
     const check = await browser.navigate(`${origin}/interaction/${uid}/check`);
     const callback = await finishAtApp(browser, await browser.navigate(`${origin}/interaction/${uid}/code`, { form: { ...formFields(check.html, '/code'), code: mail.code! } }));
-    // The account page is read in that moment (no refresh token yet) ...
-    await accountBrowser.navigate(`${running.sesame.url}/account`);
-    const tokens = await running.rp.handleCallback(callback, pending);
-    // ... then the browser's session ends; the app keeps acting with its refresh token, and is listed.
-    await running.sesame.store.delete(oidcRecordKey('Session', sessionIdOf(browser, running.sesame.url)));
-    expect(await refreshes(tokens.refresh_token!)).toBe('works');
-    const rows = appRows((await accountBrowser.navigate(`${running.sesame.url}/account`)).html);
-    expect(rows.map((row) => [row.value, /keep access/.test(row.text)])).toContainEqual([TEST_CLIENT.client_id, true]);
+    await expectListedThoughReadEarly(accountBrowser, browser, callback, pending);
   });
 
   it('an app that adds offline access to an older grant is listed once it holds its refresh token, though the list read it before the code was exchanged', async () => {
@@ -163,14 +171,7 @@ describe('apps with access (/account)', () => {
     // Then it asks for offline access in the same browser: the consent page adds it to that grant.
     const pending = await running.rp.startAuthorization({ scope: 'openid email offline_access', prompt: 'consent' });
     const callback = await finishAtApp(browser, await browser.navigate(pending.url));
-    // The account page is read in that moment (no refresh token yet) ...
-    await accountBrowser.navigate(`${running.sesame.url}/account`);
-    const tokens = await running.rp.handleCallback(callback, pending);
-    // ... then the browser's session ends; the app keeps acting with its refresh token, and is listed.
-    await running.sesame.store.delete(oidcRecordKey('Session', sessionIdOf(browser, running.sesame.url)));
-    expect(await refreshes(tokens.refresh_token!)).toBe('works');
-    const rows = appRows((await accountBrowser.navigate(`${running.sesame.url}/account`)).html);
-    expect(rows.map((row) => [row.value, /keep access/.test(row.text)])).toContainEqual([TEST_CLIENT.client_id, true]);
+    await expectListedThoughReadEarly(accountBrowser, browser, callback, pending);
   });
 
   it('a token issued within the second of the removal is refused, even with its grant written back', async () => {
