@@ -62,7 +62,7 @@ export function createAccountRouter(deps: AccountDeps) {
   router.post('/sign-out', formSession, form, createAccountSignOut(deps));
   // Moving the account to another address hands it to whoever reads that mailbox: asked for like
   // a deletion (a recent sign-in); the code from the new mailbox is the proof that completes it.
-  router.get('/email', page, recent, createShowEmailChange());
+  router.get('/email', page, recent, createShowEmailChange(deps));
   router.post('/email', formSession, form, recent, createRequestEmailChange({ ...deps, limits }));
   router.get('/email/confirm', page, createShowEmailChangeCode(deps));
   router.post('/email/confirm', formSession, form, createConfirmEmailChange({ ...deps, limits }));

@@ -1,6 +1,7 @@
 import { finished } from 'node:stream/promises';
 import type { Context } from 'koa';
 import type { Account } from '../accounts/accounts.ts';
+import { describeSignupDomains, mayMoveAccountTo } from '../accounts/signup-policy.ts';
 import { parseEmailAddress } from '../auth/email-address.ts';
 import type { EmailChangeLimits } from '../auth/email-change-limits.ts';
 import { clientIpSubject } from '../http/client-ip.ts';
@@ -17,6 +18,8 @@ const PROBLEMS = {
   expired: 'That code has expired, or a newer one replaced it. Enter the new address again for a new code.',
   'too-many-attempts': 'Too many wrong codes: that code no longer works. Enter the new address again for a new code.',
   unavailable: 'Your account could not be moved to that address, and nothing was changed. You can try another address.',
+  // Worded with the domains when shown (SIGNUP_DOMAINS).
+  'outside-domains': 'Accounts here use addresses at ',
 } as const;
 type EmailChangeProblem = keyof typeof PROBLEMS;
 
@@ -29,10 +32,11 @@ export function showEmailChangeProblem(ctx: Context, problem: EmailChangeProblem
 }
 
 /** GET /account/email — the form for the new address. */
-export function createShowEmailChange() {
+export function createShowEmailChange({ config }: Pick<AccountDeps, 'config'>) {
+  const problems = { ...PROBLEMS, 'outside-domains': `${PROBLEMS['outside-domains']}${describeSignupDomains(config.signupDomains)}: enter one of those.` };
   return async function showEmailChange(ctx: Context) {
     const account: Account = ctx.state.account;
-    const problem = queryText(ctx, 'problem', PROBLEMS);
+    const problem = queryText(ctx, 'problem', problems);
     if (problem) ctx.status = 400;
     await ctx.render('account-email', { email: account.email, error: problem });
   };
@@ -43,12 +47,14 @@ export function createShowEmailChange() {
  * for every address: nothing on this path asks whether the new address belongs to another account
  * (the mail worker does, off the request path), so the answer and its timing cannot tell.
  */
-export function createRequestEmailChange({ emailChanges, mailQueue, rateLimits, limits }: Pick<AccountDeps, 'emailChanges' | 'mailQueue' | 'rateLimits'> & { limits: EmailChangeLimits }) {
+export function createRequestEmailChange({ config, emailChanges, mailQueue, rateLimits, limits }: Pick<AccountDeps, 'config' | 'emailChanges' | 'mailQueue' | 'rateLimits'> & { limits: EmailChangeLimits }) {
   return async function requestEmailChange(ctx: Context) {
     const account: Account = ctx.state.account;
     const parsed = parseEmailAddress(ctx.state.form.email);
     if (!parsed.ok) return showEmailChangeProblem(ctx, 'malformed');
     if (parsed.email === account.email) return showEmailChangeProblem(ctx, 'same');
+    // A rule about domains, the same for every address there: it says nothing about who has an account.
+    if (!mayMoveAccountTo(config, parsed.email)) return showEmailChangeProblem(ctx, 'outside-domains');
     // Counted before issuing: a refused request must not replace the code of the last mail.
     // The recipient's budget says nothing about whether the address has an account: every address has one.
     await rateLimits.enforce([[limits.requestsPerAccount, account.id], [limits.requestsPerIp, clientIpSubject(ctx)], [limits.requestsPerRecipient, parsed.email]], EMAIL_CHANGE_LIMITED);

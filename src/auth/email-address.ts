@@ -26,16 +26,24 @@ export function parseEmailAddress(input: unknown): EmailParse {
     return { ok: false, problem: 'Enter an email address like name@example.com.' };
   }
   const local = trimmed.slice(0, at).toLowerCase();
-  const domainInput = trimmed.slice(at + 1).toLowerCase().replace(/\.$/, '');
+  const domainInput = trimmed.slice(at + 1);
   if (local.length > MAX_LOCAL || !DOT_ATOM.test(local)) {
     return { ok: false, problem: 'The part before the @ is not a valid mailbox name.' };
   }
-  const domain = domainToASCII(domainInput);
-  const labels = domain.split('.');
-  if (domain === '' || labels.length < 2 || !labels.every((label) => LABEL.test(label)) || /^\d+$/.test(labels.at(-1)!)) {
-    return { ok: false, problem: 'The part after the @ is not a valid domain.' };
-  }
+  const domain = parseMailDomain(domainInput);
+  if (domain === undefined) return { ok: false, problem: 'The part after the @ is not a valid domain.' };
   const email = `${local}@${domain}`;
   if (email.length > MAX_TOTAL) return { ok: false, problem: 'That email address is too long.' };
   return { ok: true, email };
+}
+
+/**
+ * A mail domain as addresses carry it after parseEmailAddress: lower case, an internationalised
+ * name in its ASCII form, no trailing dot; undefined when no mail server would accept it.
+ */
+export function parseMailDomain(input: string): string | undefined {
+  const domain = domainToASCII(input.toLowerCase().replace(/\.$/, ''));
+  const labels = domain.split('.');
+  if (domain === '' || labels.length < 2 || !labels.every((label) => LABEL.test(label)) || /^\d+$/.test(labels.at(-1)!)) return undefined;
+  return domain;
 }

@@ -1,5 +1,6 @@
 import { parseEncryptionKeys } from '../auth/secret-box.ts';
 import { parseMailbox } from '../mail/mime-message.ts';
+import { parseMailDomain } from '../auth/email-address.ts';
 import { isSafeSupportContact, type SupportContact } from './support-contact.ts';
 
 export type NodeEnv = 'development' | 'test' | 'production';
@@ -54,6 +55,8 @@ export interface Config {
   mailQueue: MailQueueConfig;
   clients: ClientRegistration[];
   signup: SignupPolicy;
+  /** SIGNUP_DOMAINS, normalised as addresses are (accounts/signup-policy.ts); empty: any domain. */
+  signupDomains: readonly string[];
   cookieKeys: string[];
   hmacKey: string;
   /** `id:base64url,...` AES-256-GCM keys for TOTP secrets at rest; the first seals, all open. */
@@ -233,6 +236,8 @@ export function validateConfig(config: Config, problems = new ProblemList()): Re
     problems.add('MAIL_FROM', (error as Error).message);
   }
   if (!['open', 'closed'].includes(config.signup)) problems.add('SIGNUP', `must be open or closed (got "${config.signup}")`);
+  if (config.signupDomains.length > 0 && config.signup !== 'open') problems.add('SIGNUP_DOMAINS', 'needs SIGNUP=open: with closed sign-up nobody gets a new account, at any domain');
+  if (config.signupDomains.some((domain) => parseMailDomain(domain) !== domain)) problems.add('SIGNUP_DOMAINS', 'must be mail domains like example.com, in lower case and ASCII');
   if (config.cookieKeys.length === 0) problems.add('COOKIE_KEYS', 'must be set (comma-separated secrets of 32+ characters)');
   config.cookieKeys.forEach((key, i) => {
     if (key.length < MIN_SECRET_LENGTH) problems.add('COOKIE_KEYS', `key ${i + 1} must be at least ${MIN_SECRET_LENGTH} characters (got ${key.length})`);

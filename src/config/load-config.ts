@@ -5,6 +5,7 @@ import type { ClientRegistration, Config, HostPort, LogLevel, MailQueueConfig, N
 import { ConfigError, isLoopback, ProblemList, usesRedis, validateConfig } from './config-schema.ts';
 import { ENV_VAR_NAMES, ENV_VARS } from './env-vars.ts';
 import { generateSigningKeys } from './signing-keys.ts';
+import { parseSignupDomains } from '../accounts/signup-policy.ts';
 import { parseSupportContact, type SupportContact } from './support-contact.ts';
 
 export interface LoadConfigOptions {
@@ -87,6 +88,7 @@ export function loadConfig({ env, rootDir = process.cwd(), onFallback = () => {}
     mailQueue: { ...d.mailQueue, worker: (read('MAIL_WORKER') || 'on') as MailQueueConfig['worker'] },
     clients,
     signup: (read('SIGNUP') || 'open') as SignupPolicy,
+    signupDomains: readSignupDomains(read('SIGNUP_DOMAINS'), problems),
     cookieKeys,
     hmacKey,
     encryptionKeys,
@@ -149,6 +151,15 @@ function readSupportContact(raw: string | undefined, problems: ProblemList): Sup
   } catch (error) {
     problems.add('SUPPORT_CONTACT', (error as Error).message);
     return undefined;
+  }
+}
+
+function readSignupDomains(raw: string | undefined, problems: ProblemList): string[] {
+  try {
+    return parseSignupDomains(raw);
+  } catch (error) {
+    problems.add('SIGNUP_DOMAINS', (error as Error).message);
+    return [];
   }
 }
 

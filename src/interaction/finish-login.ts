@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import { describeSignupDomains, maySignUp } from '../accounts/signup-policy.ts';
 import { secondFactorStep, clientSecondFactorSettings } from '../auth/mfa-policy.ts';
 import { supportContactInParentheses } from '../config/support-contact.ts';
 import { readDeviceCookie } from '../http/device-cookie.ts';
@@ -33,8 +34,9 @@ export function createFinishLogin({ provider, accounts, config, logger, secondFa
     await lockout.recordSuccess(email);
     let account = await accounts.findByEmail(email);
     if (!account) {
-      if (config.signup === 'closed') {
-        throw new HttpError(403, 'access_denied', 'You can’t sign in here', `This service only lets in people who have been invited. Ask its administrator${supportContactInParentheses(config.support)} for access.`);
+      if (!maySignUp(config, email)) {
+        const whoGetsIn = config.signup === 'open' ? `people with an address at ${describeSignupDomains(config.signupDomains)}, and people who have been invited` : 'people who have been invited';
+        throw new HttpError(403, 'access_denied', 'You can’t sign in here', `This service only lets in ${whoGetsIn}. Ask its administrator${supportContactInParentheses(config.support)} for access.`);
       }
       account = (await accounts.create(email, { verified: true })).account;
       logger.info({ accountId: account.id }, 'account created on first verified sign-in');

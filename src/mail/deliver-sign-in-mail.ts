@@ -1,4 +1,5 @@
 import { createAccounts } from '../accounts/accounts.ts';
+import { maySignUp } from '../accounts/signup-policy.ts';
 import type { Config } from '../config/config-schema.ts';
 import { VIEWS_DIR } from '../paths.ts';
 import type { Store } from '../store/store.ts';
@@ -13,8 +14,8 @@ export type DeliveryOutcome = 'sent' | 'no-account' | 'expired' | 'unknown-kind'
 export type DeliverSignInMail = (job: SignInMailJob) => Promise<DeliveryOutcome>;
 
 /**
- * The mail worker's decision, off the request path: with closed sign-up an address without an
- * account gets no mail (the HTTP answer was the same either way). A job for an address locked out
+ * The mail worker's decision, off the request path: an address without an account that may not
+ * sign up (SIGNUP=closed, or outside SIGNUP_DOMAINS) gets no mail (the HTTP answer was the same either way). A job for an address locked out
  * of codes carries none, and its mail says why. A mail whose link and code have expired while the relay was
  * down is dropped too: it could only confuse.
  */
@@ -23,7 +24,7 @@ export function createSignInMailDelivery({ config, store, mailer, now = Date.now
   return async function deliverSignInMail(job) {
     // Not `<=`: a job without a readable expiry must not be sent as if it never expired.
     if (!(Date.parse(job.expiresAt) > now())) return 'expired';
-    if (config.signup === 'closed' && !(await accounts.findByEmail(job.to))) return 'no-account';
+    if (!maySignUp(config, job.to) && !(await accounts.findByEmail(job.to))) return 'no-account';
     await mailer.send(await renderSignInEmail({ appName: config.appName, support: config.support, job, viewsDir: VIEWS_DIR, codesOff: job.codesOff === true }));
     return 'sent';
   };

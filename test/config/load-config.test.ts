@@ -94,6 +94,16 @@ describe('bad values', () => {
     }
   });
 
+  it('reads SIGNUP_DOMAINS as addresses are read, and refuses what is not a plain domain', () => {
+    const config = loadConfig({ env: { SIGNUP_DOMAINS: ' Example.COM, bücher.example ,example.com' }, rootDir: root });
+    expect(config.signupDomains).toEqual(['example.com', 'xn--bcher-kva.example']);
+    expect(loadConfig({ env: {}, rootDir: root }).signupDomains).toEqual([]);
+    expect(problemsOf({ SIGNUP_DOMAINS: '@example.com' }).join('\n')).toMatch(/^SIGNUP_DOMAINS: lists domains without "@" \(got "@example.com": write "example.com"\)/m);
+    expect(problemsOf({ SIGNUP_DOMAINS: '*.example.com' }).join('\n')).toMatch(/^SIGNUP_DOMAINS: lists exact domains; subdomains are not included/m);
+    expect(problemsOf({ SIGNUP_DOMAINS: 'example.com,localhost' }).join('\n')).toMatch(/^SIGNUP_DOMAINS: must be mail domains like example.com, comma-separated \(got "localhost"\)/m);
+    expect(problemsOf({ SIGNUP: 'closed', SIGNUP_DOMAINS: 'example.com' }).join('\n')).toMatch(/^SIGNUP_DOMAINS: needs SIGNUP=open/m);
+  });
+
   it('refuses a lockout above NIST SP 800-63B\'s 100 and malformed rate limits, naming each', () => {
     const defaults = JSON.parse(readFileSync(join(root, 'config/default.json'), 'utf8'));
     writeFileSync(join(root, 'config/default.json'), JSON.stringify({

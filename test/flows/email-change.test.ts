@@ -346,6 +346,25 @@ describe('changing the address with SIGNUP=closed', () => {
   });
 });
 
+describe('changing the address with SIGNUP_DOMAINS=example.com', () => {
+  const running = useSesame({ config: { signup: 'open', signupDomains: ['example.com'] } });
+
+  it('keeps the account at the listed domains: another domain is refused with the rule, and no code is sent', async () => {
+    const browser = await signInToAccountPage(running, 'staying@example.com');
+    const form = await browser.navigate(`${running.sesame.url}/account/email`);
+    expect(form.html).toContain('Accounts here use addresses at example.com.');
+    const { response, page } = await requestEmailChange(running.sesame.url, browser, 'private@elsewhere.net');
+    expect(response.status).toBe(303);
+    expect(page.status).toBe(400);
+    expect(page.html).toContain('Accounts here use addresses at example.com: enter one of those.');
+    await running.sesame.mailIdle();
+    expect(running.smtp.messages.filter((mail) => mail.to === 'private@elsewhere.net')).toHaveLength(0);
+
+    const done = await changeEmail(running, browser, 'staying.renamed@example.com');
+    expect(done.url).toBe(`${running.sesame.url}/account?done=email-changed`);
+  });
+});
+
 describe('rate limits on changing the address (shipped: 5 per account, 10 per client IP, per 15 minutes)', () => {
   const running = useSesame();
   beforeAll(() => clearOfWindowStart(), 30_000);

@@ -70,3 +70,50 @@ describe('SIGNUP=open', () => {
     expect(tokens.claims()!.email_verified).toBe(true);
   });
 });
+
+describe('SIGNUP=open with SIGNUP_DOMAINS=example.com,example.org', () => {
+  const running = useSesame({ config: { signup: 'open', signupDomains: ['example.com', 'example.org'] } });
+
+  it('names the domains on the email form, and after an account is deleted', async () => {
+    const page = await new HttpBrowser().navigate((await running.rp.startAuthorization()).url);
+    expect(page.html).toContain('First time here? Use your address at example.com or example.org.');
+    const deleted = await new HttpBrowser().navigate(`${running.sesame.url}/account/deleted`);
+    expect(deleted.html).toContain('Signing in later with an address at example.com or example.org starts a new, empty account.');
+  });
+
+  it('gives an address at another domain the same answer as one at a listed domain, and sends it no mail', async () => {
+    const inside = await emailAnswer(running.sesame, running.rp, 'colleague@example.org');
+    const outside = await emailAnswer(running.sesame, running.rp, 'someone@elsewhere.net');
+    expect(outside.status).toBe(inside.status);
+    expect(outside.location).toBe(inside.location);
+    expect(outside.headerNames).toEqual(inside.headerNames);
+    expect(outside.page.replace(/someone@elsewhere\.net/g, 'X')).toBe(inside.page.replace(/colleague@example\.org/g, 'X'));
+
+    await running.smtp.waitForMail('colleague@example.org');
+    await running.sesame.mailIdle();
+    expect(running.smtp.messages.filter((m) => m.to === 'someone@elsewhere.net')).toHaveLength(0);
+  });
+
+  it('creates an account for a new address at a listed domain, whatever its case', async () => {
+    const { tokens } = await signInWithCode(running, 'First.Timer@EXAMPLE.COM');
+    const account = await running.sesame.accounts.findByEmail('first.timer@example.com');
+    expect(tokens.claims()).toMatchObject({ sub: account!.id, email: 'first.timer@example.com', email_verified: true });
+  });
+
+  it('lets an account at another domain, added by the administrator, sign in', async () => {
+    const { account } = await running.sesame.accounts.create('contractor@partner.net', { verified: false });
+    const { tokens } = await signInWithCode(running, 'contractor@partner.net');
+    expect(tokens.claims()).toMatchObject({ sub: account.id, email_verified: true });
+  });
+
+  it('does not make an account at another domain whose account went away during the sign-in, and says who gets in', async () => {
+    // The one way to prove an outside address without an account: it had one when the mail went out.
+    const { account } = await running.sesame.accounts.create('leaving@partner.net', { verified: true });
+    const { browser, uid, mail, origin } = await requestSignInMail(running, 'leaving@partner.net');
+    await running.sesame.accounts.removeAccount(account);
+    const page = await browser.navigate(`${origin}/interaction/${uid}/code`, { form: { ...formFields((await browser.navigate(`${origin}/interaction/${uid}/check`)).html, '/code'), code: mail.code! } });
+    expect(page.status).toBe(403);
+    expect(page.html).toContain('This service only lets in people with an address at example.com or example.org, and people who have been invited.');
+    expect(await running.sesame.accounts.findByEmail('leaving@partner.net')).toBeUndefined();
+  });
+});

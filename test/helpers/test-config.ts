@@ -69,6 +69,7 @@ export function testConfig(overrides: Partial<Config> & { issuer: string }): Rea
     mail: { smtpUrl: undefined, from: 'Sesame <no-reply@sesame.test>' },
     clients: [TEST_CLIENT, SERVER_APP_CLIENT, FIRST_PARTY_CLIENT, MACHINE_CLIENT],
     signup: 'open',
+    signupDomains: [],
     cookieKeys: [randomBytes(32).toString('base64url')],
     hmacKey: randomBytes(32).toString('base64url'),
     encryptionKeys: TEST_ENCRYPTION_KEYS,

@@ -1,0 +1,50 @@
+import { parseMailDomain } from '../auth/email-address.ts';
+import type { Config } from '../config/config-schema.ts';
+
+export type SignupSettings = Pick<Config, 'signup' | 'signupDomains'>;
+
+/**
+ * Whether an address without an account gets one by proving its mailbox (SIGNUP, SIGNUP_DOMAINS).
+ * It is never asked on the request path of the email form: the answer there is the same for
+ * every address, and the mail worker decides whether anything is sent.
+ */
+export function maySignUp({ signup, signupDomains }: SignupSettings, email: string): boolean {
+  if (signup !== 'open') return false;
+  return signupDomains.length === 0 || signupDomains.includes(domainOf(email));
+}
+
+/**
+ * Whether an existing account may move to this address. With SIGNUP_DOMAINS, accounts stay within
+ * the domains (a person leaving the organisation must not take the account to a private mailbox);
+ * otherwise any address will do, whatever SIGNUP says: closed sign-up is about new people.
+ */
+export function mayMoveAccountTo({ signupDomains }: SignupSettings, email: string): boolean {
+  return signupDomains.length === 0 || signupDomains.includes(domainOf(email));
+}
+
+/** "example.com", "example.com or example.org", "a.com, b.com or c.com": for sentences on pages. */
+export function describeSignupDomains(domains: readonly string[]): string {
+  if (domains.length <= 1) return domains[0] ?? '';
+  return `${domains.slice(0, -1).join(', ')} or ${domains.at(-1)}`;
+}
+
+/**
+ * Reads SIGNUP_DOMAINS, comma-separated: each is normalised as addresses are (lower case, an
+ * internationalised name in ASCII), so that comparing with an address's domain is exact. Throws
+ * with the reason as its message.
+ */
+export function parseSignupDomains(raw: string | undefined): string[] {
+  const entries = (raw ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+  const domains: string[] = [];
+  for (const entry of entries) {
+    // A leading "@" or "*." is a common way to write "this domain": say what is meant instead of guessing.
+    if (entry.startsWith('@')) throw new Error(`lists domains without "@" (got "${entry}": write "${entry.slice(1)}")`);
+    if (entry.startsWith('*.')) throw new Error(`lists exact domains; subdomains are not included, name each one (got "${entry}")`);
+    const domain = parseMailDomain(entry);
+    if (domain === undefined) throw new Error(`must be mail domains like example.com, comma-separated (got "${entry}")`);
+    if (!domains.includes(domain)) domains.push(domain);
+  }
+  return domains;
+}
+
+const domainOf = (email: string) => email.slice(email.lastIndexOf('@') + 1);

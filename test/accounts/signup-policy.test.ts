@@ -1,0 +1,28 @@
+import { describe, expect, it } from '@jest/globals';
+import { describeSignupDomains, mayMoveAccountTo, maySignUp } from '../../src/accounts/signup-policy.ts';
+
+describe('who may sign up', () => {
+  it('open: any address; closed: none', () => {
+    expect(maySignUp({ signup: 'open', signupDomains: [] }, 'anyone@anywhere.net')).toBe(true);
+    expect(maySignUp({ signup: 'closed', signupDomains: [] }, 'anyone@example.com')).toBe(false);
+  });
+
+  it('open with domains: exactly those domains, not their subdomains nor look-alikes', () => {
+    const settings = { signup: 'open', signupDomains: ['example.com'] } as const;
+    expect(maySignUp(settings, 'a@example.com')).toBe(true);
+    for (const email of ['a@sub.example.com', 'a@example.com.evil.net', 'a@notexample.com', 'example.com@evil.net']) expect(maySignUp(settings, email)).toBe(false);
+  });
+
+  it('moves accounts only within the domains when they are set, whatever SIGNUP says', () => {
+    expect(mayMoveAccountTo({ signup: 'closed', signupDomains: [] }, 'a@anywhere.net')).toBe(true);
+    expect(mayMoveAccountTo({ signup: 'open', signupDomains: ['example.com'] }, 'a@anywhere.net')).toBe(false);
+    expect(mayMoveAccountTo({ signup: 'open', signupDomains: ['example.com'] }, 'a@example.com')).toBe(true);
+  });
+
+  it('names the domains in a sentence', () => {
+    expect(describeSignupDomains([])).toBe('');
+    expect(describeSignupDomains(['a.com'])).toBe('a.com');
+    expect(describeSignupDomains(['a.com', 'b.com'])).toBe('a.com or b.com');
+    expect(describeSignupDomains(['a.com', 'b.com', 'c.com'])).toBe('a.com, b.com or c.com');
+  });
+});
