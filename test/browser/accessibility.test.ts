@@ -152,5 +152,6 @@ describe('headless Chromium: every page passes axe-core\'s WCAG 2.1 AA checks', 
 
     await Promise.all([first.close(), second.close(), third.close(), tab.context().close()]);
     expect(found).toEqual({});
-  });
+    // About a second per page for axe's two runs on a slow day: 18 pages.
+  }, 120_000);
 });
