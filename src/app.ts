@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { describeSignupDomains } from './accounts/signup-policy.ts';
+import { domainsInWords } from './accounts/signup-policy.ts';
 import Koa from 'koa';
 import views from 'koa-views';
 import type Provider from 'oidc-provider';
@@ -155,7 +155,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   app.use(observeRequest);
   // Compiled templates are kept outside development, where edits should show on reload.
   const templates = createPageTemplates({ viewsDir: VIEWS_DIR, keepCompiled: config.nodeEnv !== 'development' });
-  app.use(views(VIEWS_DIR, { extension: 'ejs', engineSource: templates.engineSource, options: { appName: config.appName, support: config.support, newAccountDomains: describeSignupDomains(config.signupDomains) } }));
+  app.use(views(VIEWS_DIR, { extension: 'ejs', engineSource: templates.engineSource, options: { appName: config.appName, support: config.support, newAccountDomains: domainsInWords(config.signupDomains) } }));
   app.use(templates.fullTemplateNames);
   app.use(createErrorHandler({ logger }));
   app.use(scopes.middleware);

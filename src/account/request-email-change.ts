@@ -1,7 +1,7 @@
 import { finished } from 'node:stream/promises';
 import type { Context } from 'koa';
 import type { Account } from '../accounts/accounts.ts';
-import { describeSignupDomains, mayMoveAccountTo } from '../accounts/signup-policy.ts';
+import { domainsInWords, mayMoveAccountTo } from '../accounts/signup-policy.ts';
 import { parseEmailAddress } from '../auth/email-address.ts';
 import type { EmailChangeLimits } from '../auth/email-change-limits.ts';
 import { clientIpSubject } from '../http/client-ip.ts';
@@ -33,7 +33,7 @@ export function showEmailChangeProblem(ctx: Context, problem: EmailChangeProblem
 
 /** GET /account/email — the form for the new address. */
 export function createShowEmailChange({ config }: Pick<AccountDeps, 'config'>) {
-  const problems = { ...PROBLEMS, 'outside-domains': `${PROBLEMS['outside-domains']}${describeSignupDomains(config.signupDomains)}: enter one of those.` };
+  const problems = { ...PROBLEMS, 'outside-domains': `${PROBLEMS['outside-domains']}${domainsInWords(config.signupDomains)}: enter one of those.` };
   return async function showEmailChange(ctx: Context) {
     const account: Account = ctx.state.account;
     const problem = queryText(ctx, 'problem', problems);

@@ -23,7 +23,7 @@ export function mayMoveAccountTo({ signupDomains }: SignupSettings, email: strin
 }
 
 /** "example.com", "example.com or example.org", "a.com, b.com or c.com": for sentences on pages. */
-export function describeSignupDomains(domains: readonly string[]): string {
+export function domainsInWords(domains: readonly string[]): string {
   if (domains.length <= 1) return domains[0] ?? '';
   return `${domains.slice(0, -1).join(', ')} or ${domains.at(-1)}`;
 }

@@ -1,6 +1,7 @@
 import { parseEncryptionKeys } from '../auth/secret-box.ts';
 import { parseMailbox } from '../mail/mime-message.ts';
 import { parseMailDomain } from '../auth/email-address.ts';
+import { allowedEmailDomainsProblem } from '../oidc/app-email-domains.ts';
 import { isSafeSupportContact, type SupportContact } from './support-contact.ts';
 
 export type NodeEnv = 'development' | 'test' | 'production';
@@ -34,6 +35,8 @@ export interface ClientRegistration {
   rotate_refresh_tokens?: boolean;
   /** ISO 8601 instant: every token of this app first issued before it is refused (oidc/client-token-cutoff.ts). */
   tokens_not_before?: string;
+  /** Only accounts with an address at these domains sign in to this app (oidc/app-email-domains.ts). */
+  allowed_email_domains?: string[];
   [metadata: string]: unknown;
 }
 
@@ -384,6 +387,8 @@ function validateClients(clients: unknown, problems: ProblemList) {
     if (c.tokens_not_before !== undefined && !(typeof c.tokens_not_before === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(c.tokens_not_before) && Number.isFinite(Date.parse(c.tokens_not_before)))) {
       problems.add(`${where}.tokens_not_before`, `must be an ISO 8601 instant with its time zone, such as "2026-12-02T10:00:00Z" (got ${JSON.stringify(c.tokens_not_before)})`);
     }
+    const domainsProblem = allowedEmailDomainsProblem(c.allowed_email_domains);
+    if (domainsProblem) problems.add(`${where}.allowed_email_domains`, domainsProblem);
     if (c.rotate_refresh_tokens !== undefined && typeof c.rotate_refresh_tokens !== 'boolean') problems.add(`${where}.rotate_refresh_tokens`, 'must be true or false');
     else if (c.rotate_refresh_tokens === false && c.token_endpoint_auth_method === 'none') problems.add(`${where}.rotate_refresh_tokens`, 'cannot be false for a public client: rotation is what catches a stolen refresh token (RFC 9700 §4.14.2)');
     if (c.token_endpoint_auth_method !== 'none' && c.client_secret !== undefined && (typeof c.client_secret !== 'string' || c.client_secret.length < 32)) {

@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { describeSignupDomains, maySignUp } from '../accounts/signup-policy.ts';
+import { domainsInWords, maySignUp } from '../accounts/signup-policy.ts';
 import { secondFactorStep, clientSecondFactorSettings } from '../auth/mfa-policy.ts';
 import { supportContactInParentheses } from '../config/support-contact.ts';
 import { readDeviceCookie } from '../http/device-cookie.ts';
@@ -9,6 +9,8 @@ import { ACR_EMAIL, AMR_EMAIL } from '../oidc/acr.ts';
 import { appRequestsMfa } from '../oidc/mfa-request.ts';
 import { carryAccount } from '../oidc/carried-records.ts';
 import { consentGivenWithSignIn } from '../oidc/implied-grant.ts';
+import { addressAllowedForInteraction, appDomainsText } from './app-domains.ts';
+import { clientNameOf } from './client-name.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import type { Interaction } from './load-interaction.ts';
 import { cookiesAreSecure } from '../http/secure-cookies.ts';
@@ -32,10 +34,16 @@ export function createFinishLogin({ provider, accounts, config, logger, secondFa
     // count). The authenticator's streak is separate (auth/lockout.ts) and stays as it is. A
     // buffered write in the request scope: no round trip of its own.
     await lockout.recordSuccess(email);
+    // The email form refuses such an address before any mail; this holds for a sign-in begun before
+    // the app's registration changed, and before an account is made for it.
+    if (!(await addressAllowedForInteraction(provider, interaction, email))) {
+      const clientName = await clientNameOf(provider, interaction.params.client_id);
+      throw new HttpError(403, 'access_denied', 'You can’t sign in here', `${clientName} is only for addresses at ${await appDomainsText(provider, interaction)}. Go back and sign in with one of those.`);
+    }
     let account = await accounts.findByEmail(email);
     if (!account) {
       if (!maySignUp(config, email)) {
-        const whoGetsIn = config.signup === 'open' ? `people with an address at ${describeSignupDomains(config.signupDomains)}, and people who have been invited` : 'people who have been invited';
+        const whoGetsIn = config.signup === 'open' ? `people with an address at ${domainsInWords(config.signupDomains)}, and people who have been invited` : 'people who have been invited';
         throw new HttpError(403, 'access_denied', 'You can’t sign in here', `This service only lets in ${whoGetsIn}. Ask its administrator${supportContactInParentheses(config.support)} for access.`);
       }
       account = (await accounts.create(email, { verified: true })).account;

@@ -2,6 +2,7 @@ import { finished } from 'node:stream/promises';
 import type { Context } from 'koa';
 import { parseEmailAddress } from '../auth/email-address.ts';
 import { summariseUserAgent } from '../auth/device-summary.ts';
+import { addressAllowedForInteraction, appDomainsText } from './app-domains.ts';
 import { clientNameOf } from './client-name.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import type { Interaction } from './load-interaction.ts';
@@ -20,7 +21,13 @@ export function createRequestEmail({ provider, signInCodes, mailQueue, config }:
     const clientName = await clientNameOf(provider, interaction.params.client_id);
     if (!parsed.ok) {
       ctx.status = 400;
-      return ctx.render('email', { clientName, email: (form.email ?? '').slice(0, 254), error: parsed.problem });
+      return ctx.render('email', { clientName, email: (form.email ?? '').slice(0, 254), error: parsed.problem, appDomains: await appDomainsText(provider, interaction) });
+    }
+    // A rule about the domain, the same for every address there: no mail, and nothing about accounts said.
+    const appDomains = await appDomainsText(provider, interaction);
+    if (appDomains && !(await addressAllowedForInteraction(provider, interaction, parsed.email))) {
+      ctx.status = 400;
+      return ctx.render('email', { clientName, email: parsed.email, error: `${clientName} is only for addresses at ${appDomains}.`, appDomains });
     }
     // Counted before issuing (start-limit-checks.ts, with the interaction's read): a refused request
     // must not replace the code of the last mail. Whether the address is locked out of codes was

@@ -4,6 +4,8 @@ import { queryKey } from '../http/outcome-query.ts';
 import { ENROLMENT_NEEDS_RECENT_SIGN_IN } from '../oidc/enrolment-needs-recent-sign-in.ts';
 import { SCOPES_THAT_SHARE_NOTHING } from '../oidc/implied-grant.ts';
 import { MFA_PROMPT } from '../oidc/mfa-request.ts';
+import { ADDRESS_OUTSIDE_APP_DOMAINS } from '../oidc/address-outside-app-domains.ts';
+import { appDomainsText } from './app-domains.ts';
 import { clientNameOf } from './client-name.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import type { Interaction } from './load-interaction.ts';
@@ -34,9 +36,16 @@ export function createShowPrompt({ provider, signInCodes, retryAddresses, accoun
       // first, and fill in the session's own address (its account page shows it to this browser
       // already), so proving it again is one press.
       const reconfirming = interaction.prompt.reasons.includes(ENROLMENT_NEEDS_RECENT_SIGN_IN);
-      const notice = reconfirming ? `${clientName} asks for an authenticator app. Before you set one up, confirm it’s you with your email.` : undefined;
+      const appDomains = await appDomainsText(provider, interaction);
+      // Signed in already, with an address this app does not take: say so, rather than ask out of the blue.
+      const outsideApp = interaction.prompt.reasons.includes(ADDRESS_OUTSIDE_APP_DOMAINS) && interaction.session?.accountId ? (await accounts.findById(interaction.session.accountId))?.email : undefined;
+      const notice = reconfirming
+        ? `${clientName} asks for an authenticator app. Before you set one up, confirm it’s you with your email.`
+        : outsideApp
+          ? `You are signed in as ${outsideApp}, and ${clientName} is only for addresses at ${appDomains}. Sign in with one of those.`
+          : undefined;
       const sessionAddress = reconfirming && !retryAddress && interaction.session?.accountId ? (await accounts.findById(interaction.session.accountId))?.email : undefined;
-      return ctx.render('email', { clientName, email: retryAddress ?? sessionAddress ?? hint, error: error && EMAIL_PAGE_MESSAGES[error], notice });
+      return ctx.render('email', { clientName, email: retryAddress ?? sessionAddress ?? hint, error: error && EMAIL_PAGE_MESSAGES[error], notice, appDomains });
     }
     // An existing session that needs its second factor (the page sends people without one to set it up).
     if (interaction.prompt.name === MFA_PROMPT) return ctx.redirect(`/interaction/${interaction.uid}/totp`);

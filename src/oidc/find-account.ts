@@ -1,5 +1,6 @@
 import type { Account as OidcAccount, FindAccount } from 'oidc-provider';
 import type { ClientRegistration } from '../config/config-schema.ts';
+import { appEmailDomainsByClient } from './app-email-domains.ts';
 import { clientTokenCutoffs, issuedBeforeCutoff } from './client-token-cutoff.ts';
 import { appAccessRemovedSince, sessionEnded, signedOutSince, type Accounts } from '../accounts/accounts.ts';
 
@@ -10,11 +11,14 @@ export interface SesameOidcAccount extends OidcAccount {
    * so the mfa prompt learns from this whether an authenticator is set up without another read.
    */
   totpEnrolled: boolean;
+  /** For the apps registered with allowed_email_domains (oidc/address-outside-app-domains.ts). */
+  email: string;
 }
 
 /** Maps a Sesame account to the claims oidc-provider hands out per granted scope. */
 export function createFindAccount(accounts: Accounts, { clients = [] }: { clients?: readonly ClientRegistration[] } = {}): FindAccount {
   const tokenCutoffOf = clientTokenCutoffs(clients);
+  const appDomainsOf = appEmailDomainsByClient(clients);
   return async (ctx, sub, token): Promise<SesameOidcAccount | undefined> => {
     // When what is being honoured began: a token (a rotated refresh token by its chain's first
     // issue), or the browser's session.
@@ -31,9 +35,14 @@ export function createFindAccount(accounts: Accounts, { clients = [] }: { client
     // That browser was signed out from another one: its session, saved again by a request that was
     // in flight then, is not honoured either.
     if (!token && sessionEnded(account, ctx.oidc?.session?.uid)) return undefined;
+    // The account moved to an address the app does not take (a browser is asked again instead,
+    // by the login prompt, so that its session serves the other apps as before).
+    const appDomains = appDomainsOf(token?.clientId);
+    if (appDomains && !appDomains.includes(account.email.slice(account.email.lastIndexOf('@') + 1))) return undefined;
     return {
       accountId: account.id,
       totpEnrolled: account.totp !== undefined,
+      email: account.email,
       async claims() {
         return { sub: account.id, email: account.email, email_verified: account.emailVerifiedAt !== undefined };
       },

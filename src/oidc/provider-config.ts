@@ -10,6 +10,7 @@ import { clientDisplayName } from '../interaction/client-name.ts';
 import { ACR_EMAIL, ACR_MFA } from './acr.ts';
 import { loadExistingGrant } from './implied-grant.ts';
 import { sessionAccountGone } from './session-account-gone.ts';
+import { addressOutsideAppDomains } from './address-outside-app-domains.ts';
 import { sessionCookieName } from './session-cookie.ts';
 import { enrolmentNeedsRecentSignIn } from './enrolment-needs-recent-sign-in.ts';
 import { rotatesRefreshTokens } from './refresh-token-rotation.ts';
@@ -40,7 +41,7 @@ export function registeredClients(config: Pick<Config, 'clients' | 'issuer' | 'a
 function sesamePolicy(config: Readonly<Config>, mfaPrompt: interactionPolicy.Prompt) {
   const policy = interactionPolicy.base();
   const login = policy.get('login')!;
-  login.checks.splice(login.checks.findIndex((check) => check.reason === 'no_session') + 1, 0, sessionAccountGone, enrolmentNeedsRecentSignIn(config.accountArea.freshSecondFactorSeconds));
+  login.checks.splice(login.checks.findIndex((check) => check.reason === 'no_session') + 1, 0, sessionAccountGone, addressOutsideAppDomains, enrolmentNeedsRecentSignIn(config.accountArea.freshSecondFactorSeconds));
   policy.add(mfaPrompt, policy.findIndex((prompt) => prompt.name === 'login') + 1);
   return policy;
 }
@@ -70,12 +71,15 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
       require_auth_time: true,
     },
     extraClientMetadata: {
-      properties: ['first_party', 'consent_page', 'resource_server', 'mfa', 'remember_device', 'rotate_refresh_tokens', 'tokens_not_before'],
+      properties: ['first_party', 'consent_page', 'resource_server', 'mfa', 'remember_device', 'rotate_refresh_tokens', 'tokens_not_before', 'allowed_email_domains'],
       validator(_ctx, key, value) {
         if (value === undefined) return;
         if (key === 'tokens_not_before') {
           // Checked in full with the clients file (config-schema.ts).
           if (typeof value !== 'string') throw new TypeError('tokens_not_before must be an ISO 8601 instant');
+        } else if (key === 'allowed_email_domains') {
+          // Checked in full with the clients file (config-schema.ts).
+          if (!Array.isArray(value)) throw new TypeError('allowed_email_domains must be an array of domains');
         } else if (key === 'mfa') {
           if (!CLIENT_MFA_POLICIES.includes(value as ClientMfaPolicy)) throw new TypeError('mfa must be "off", "optional" or "required"');
         } else if (typeof value !== 'boolean') {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { describeSignupDomains, mayMoveAccountTo, maySignUp } from '../../src/accounts/signup-policy.ts';
+import { domainsInWords, mayMoveAccountTo, maySignUp } from '../../src/accounts/signup-policy.ts';
 
 describe('who may sign up', () => {
   it('open: any address; closed: none', () => {
@@ -20,9 +20,9 @@ describe('who may sign up', () => {
   });
 
   it('names the domains in a sentence', () => {
-    expect(describeSignupDomains([])).toBe('');
-    expect(describeSignupDomains(['a.com'])).toBe('a.com');
-    expect(describeSignupDomains(['a.com', 'b.com'])).toBe('a.com or b.com');
-    expect(describeSignupDomains(['a.com', 'b.com', 'c.com'])).toBe('a.com, b.com or c.com');
+    expect(domainsInWords([])).toBe('');
+    expect(domainsInWords(['a.com'])).toBe('a.com');
+    expect(domainsInWords(['a.com', 'b.com'])).toBe('a.com or b.com');
+    expect(domainsInWords(['a.com', 'b.com', 'c.com'])).toBe('a.com, b.com or c.com');
   });
 });

@@ -148,7 +148,11 @@ describe('bad values', () => {
       { client_id: 'e', redirect_uris: ['https://e.example/cb'], token_endpoint_auth_method: 'none', rotate_refresh_tokens: false },
       { client_id: 'f', redirect_uris: ['https://f.example/cb'], rotate_refresh_tokens: 'yes' },
       { client_id: 'g', redirect_uris: ['https://g.example/cb'], tokens_not_before: '2026-12-02 10:00' },
-      { client_id: 'h', redirect_uris: ['https://h.example/cb'], tokens_not_before: '2026-12-02T10:00:00Z' },
+      { client_id: 'h', redirect_uris: ['https://h.example/cb'], tokens_not_before: '2026-12-02T10:00:00Z', allowed_email_domains: ['corp.example'] },
+      { client_id: 'i', redirect_uris: ['https://i.example/cb'], allowed_email_domains: [] },
+      { client_id: 'j', redirect_uris: ['https://j.example/cb'], allowed_email_domains: ['Corp.Example'] },
+      { client_id: 'k', redirect_uris: ['https://k.example/cb'], allowed_email_domains: 'corp.example' },
+      { client_id: 'l', redirect_uris: ['https://l.example/cb'], allowed_email_domains: ['@corp.example'] },
     ]));
     const policy = problemsOf({ CLIENTS_FILE: join(root, 'policy.json') }).join('\n');
     expect(policy).toContain('CLIENTS_FILE[0].mfa: must be "off", "optional" or "required" (got "always")');
@@ -160,6 +164,10 @@ describe('bad values', () => {
     expect(policy).toContain('CLIENTS_FILE[4].rotate_refresh_tokens: must be true or false');
     expect(policy).toContain('CLIENTS_FILE[5].tokens_not_before: must be an ISO 8601 instant with its time zone, such as "2026-12-02T10:00:00Z" (got "2026-12-02 10:00")');
     expect(policy).not.toContain('CLIENTS_FILE[6]');
+    expect(policy).toContain('CLIENTS_FILE[7].allowed_email_domains: must be a non-empty array of mail domains, like ["example.com"] (got [])');
+    expect(policy).toContain('CLIENTS_FILE[8].allowed_email_domains: must list domains in lower case and ASCII, as addresses are stored: write "corp.example" (got "Corp.Example")');
+    expect(policy).toContain('CLIENTS_FILE[9].allowed_email_domains: must be a non-empty array of mail domains, like ["example.com"] (got "corp.example")');
+    expect(policy).toContain('CLIENTS_FILE[10].allowed_email_domains: must list mail domains like "example.com" (got "@corp.example")');
 
     // A machine client needs no redirect_uris; an app that signs people in does, and they must be strings.
     writeFileSync(join(root, 'machines.json'), JSON.stringify([

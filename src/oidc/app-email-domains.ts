@@ -1,0 +1,43 @@
+import { parseMailDomain } from '../auth/email-address.ts';
+import type { ClientRegistration } from '../config/config-schema.ts';
+
+/**
+ * An app registered with `allowed_email_domains` (an internal tool beside a public one) is only
+ * for addresses at those domains. Sign-up (SIGNUP_DOMAINS) decides who gets an account; this
+ * decides which accounts an app gets. It is a rule about domains, the same for every address
+ * there, so saying it on the email form tells nobody who has an account.
+ */
+type Metadata = Record<string, unknown> | undefined;
+
+/** The app's domains, or undefined for an app open to every account. */
+export function appEmailDomains(metadata: Metadata): readonly string[] | undefined {
+  const domains = metadata?.allowed_email_domains;
+  return Array.isArray(domains) && domains.length > 0 ? (domains as string[]) : undefined;
+}
+
+export function addressAllowedForApp(metadata: Metadata, email: string): boolean {
+  const domains = appEmailDomains(metadata);
+  return domains === undefined || domains.includes(email.slice(email.lastIndexOf('@') + 1));
+}
+
+/** For tokens, where the registration is looked up by client id (find-account.ts): undefined for an open app. */
+export function appEmailDomainsByClient(clients: readonly ClientRegistration[]): (clientId: string | undefined) => readonly string[] | undefined {
+  const byClient = new Map(clients.flatMap((client) => {
+    const domains = appEmailDomains(client);
+    return domains ? [[client.client_id, domains] as const] : [];
+  }));
+  return (clientId) => (clientId === undefined ? undefined : byClient.get(clientId));
+}
+
+/** The registration's problem with `allowed_email_domains`, or undefined when it is well-formed (or absent). */
+export function allowedEmailDomainsProblem(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length === 0) return `must be a non-empty array of mail domains, like ["example.com"] (got ${JSON.stringify(value)})`;
+  for (const entry of value) {
+    const domain = typeof entry === 'string' ? parseMailDomain(entry) : undefined;
+    if (domain === undefined) return `must list mail domains like "example.com" (got ${JSON.stringify(entry)})`;
+    // Compared with addresses as they are stored: say what to write rather than guess.
+    if (domain !== entry) return `must list domains in lower case and ASCII, as addresses are stored: write "${domain}" (got ${JSON.stringify(entry)})`;
+  }
+  return undefined;
+}

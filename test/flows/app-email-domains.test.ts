@@ -1,0 +1,70 @@
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import * as client from 'openid-client';
+import type { ClientRegistration } from '../../src/config/config-schema.ts';
+import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
+import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
+import { finishAtApp, signInWithCode, signInWithCodeAt } from '../helpers/sign-in.ts';
+import { SERVER_APP_CLIENT, TEST_CLIENT } from '../helpers/test-config.ts';
+import { useSesame } from '../helpers/use-sesame.ts';
+
+// An app registered with allowed_email_domains: an internal tool beside a public app, on one Sesame
+// whose sign-up is open to everyone.
+
+const STAFF_TOOL: ClientRegistration = { ...SERVER_APP_CLIENT, client_id: 'staff-tool', client_name: 'Staff Tool', allowed_email_domains: ['corp.example'] };
+
+const running = useSesame({ config: { clients: [TEST_CLIENT, STAFF_TOOL] } });
+let staffTool: RelyingParty;
+beforeAll(async () => {
+  staffTool = await startRelyingParty(running.sesame.url, STAFF_TOOL);
+});
+
+describe('an app only for addresses at its domains', () => {
+  it('says so on its email form, refuses another domain there before any mail, and signs in its own', async () => {
+    const browser = new HttpBrowser();
+    const form = await browser.navigate((await staffTool.startAuthorization()).url);
+    expect(form.html).toContain('Staff Tool is for addresses at corp.example.');
+    const uid = form.url.split('/').pop()!;
+    const refused = await browser.navigate(`${running.sesame.url}/interaction/${uid}/email`, { form: { ...formFields(form.html, '/email'), email: 'someone@home.example' } });
+    expect(refused.status).toBe(400);
+    expect(refused.html).toContain('Staff Tool is only for addresses at corp.example.');
+    await running.sesame.mailIdle();
+    expect(running.smtp.messages.filter((mail) => mail.to === 'someone@home.example')).toHaveLength(0);
+    expect(await running.sesame.accounts.findByEmail('someone@home.example')).toBeUndefined();
+
+    const { tokens } = await signInWithCode({ ...running, rp: staffTool }, 'engineer@corp.example');
+    expect(tokens.claims()).toMatchObject({ email: 'engineer@corp.example' });
+    // The public app is not affected by the staff tool's rule.
+    expect((await signInWithCode(running, 'someone@home.example')).tokens.claims()).toMatchObject({ email: 'someone@home.example' });
+  });
+
+  it('asks a browser signed in with another domain for an address at its own, and does not hand it the other account', async () => {
+    const { browser } = await signInWithCode(running, 'dual@home.example');
+    const pending = await staffTool.startAuthorization();
+    const { emailForm, page } = await signInWithCodeAt(running, pending.url, 'dual@corp.example', browser);
+    expect(emailForm.url).toMatch(/\/interaction\/[^/]+$/);
+    expect(emailForm.html).toContain('You are signed in as dual@home.example, and Staff Tool is only for addresses at corp.example. Sign in with one of those.');
+    // Another account than the session's: oidc-provider ends the old session first, with a form
+    // the browser submits by itself, then resumes.
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(page.html)?.[1];
+    const resumed = await browser.navigate(`${running.sesame.url}/session/end/confirm`, { form: { xsrf: xsrf!, logout: 'yes' } });
+    const tokens = await staffTool.handleCallback(await finishAtApp(browser, resumed), pending);
+    expect(tokens.claims()).toMatchObject({ email: 'dual@corp.example' });
+
+    // Signed in at the app's domain now: the next authorization goes through by single sign-on.
+    const again = await staffTool.startAuthorization();
+    const callback = await finishAtApp(browser, await browser.navigate(again.url));
+    expect((await staffTool.handleCallback(callback, again)).claims()).toMatchObject({ email: 'dual@corp.example' });
+  });
+
+  it('stops honouring the app\'s tokens once the account moves to another domain, and only that app\'s', async () => {
+    const { tokens: staffTokens, browser } = await signInWithCode({ ...running, rp: staffTool, authorizationParams: { scope: 'openid email offline_access', prompt: 'consent' } }, 'mover@corp.example');
+    const publicApp = await running.rp.startAuthorization();
+    const publicTokens = await running.rp.handleCallback(await finishAtApp(browser, await browser.navigate(publicApp.url)), publicApp);
+    const account = (await running.sesame.accounts.findByEmail('mover@corp.example'))!;
+    expect((await running.sesame.accounts.changeEmail(account.id, 'mover@corp.example', 'mover@home.example')).ok).toBe(true);
+
+    await expect(client.fetchUserInfo(staffTool.config, staffTokens.access_token, account.id)).rejects.toMatchObject({ status: 401 });
+    await expect(client.refreshTokenGrant(staffTool.config, staffTokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect(await client.fetchUserInfo(running.rp.config, publicTokens.access_token, account.id)).toMatchObject({ email: 'mover@home.example' });
+  });
+});
