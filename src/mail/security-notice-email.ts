@@ -41,7 +41,10 @@ export async function renderSecurityNotice({ appName, support, accountUrl, job, 
   const { subject, sentence } = WHAT_HAPPENED[job.event];
   const locals = {
     appName,
-    // SUPPORT_CONTACT's closing line; undefined leaves it out.
+    // SUPPORT_CONTACT, named where the notice says to tell the administrator. Every advice says
+    // so, which is why a notice ends without the closing line of the other mails: that sentence
+    // already says when to turn to it, and the contact twice in a few lines only repeats itself.
+    // Undefined leaves it out.
     support,
     accountUrl,
     sentence: typeof sentence === 'function' ? sentence(job) : sentence,

@@ -13,7 +13,8 @@ export async function renderSignInEmail({ appName, support, job, viewsDir, codes
   const minutesLeft = Math.max(1, Math.round((expiresAt.getTime() - Date.now()) / 60_000));
   const locals = {
     appName,
-    // SUPPORT_CONTACT's closing line; undefined leaves it out.
+    // SUPPORT_CONTACT's closing line, or, in the text of a codes-off mail, where it says the
+    // administrator can switch codes back on (once, not twice). Undefined leaves it out.
     support,
     clientName: job.clientName,
     link: job.link,

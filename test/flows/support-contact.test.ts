@@ -7,8 +7,9 @@ import { accountWithTotp, submitTotp } from '../helpers/second-factor.ts';
 import { requestSignInMail, signInWithCode, signInWithCodeAt, type SignInContext } from '../helpers/sign-in.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
-// SUPPORT_CONTACT: who people ask for help, on every page, on error pages, where a page sends
-// them to their administrator, and at the end of every mail. Unset, all of it stays as it was.
+// SUPPORT_CONTACT: who people ask for help, on every page, on error pages, where a page or a
+// security notice sends them to their administrator, and at the end of the other mail. Unset, all
+// of it stays as it was.
 
 const footerOf = (page: Page) => /<footer class="site">([\s\S]*?)<\/footer>/.exec(page.html)?.[1];
 const noticeTo = (context: SignInContext, email: string, what: string) => context.smtp.waitForMail(email, { match: (mail) => mail.subject === `Sesame: ${what}` });
@@ -61,7 +62,7 @@ describe('SUPPORT_CONTACT=it-help@example.com', () => {
     expect(mail.html).toContain(`Need help? Contact your administrator: ${mailLink}</p>`);
   });
 
-  it('the authenticator prompt names it where it sends people to the administrator, and a security notice ends with it', async () => {
+  it('the authenticator prompt names it where it sends people to the administrator, and so does a security notice', async () => {
     const { recoveryCodes } = await accountWithTotp(running.sesame, 'lost-phone@example.com');
     const { browser, page } = await proveEmail(running, 'lost-phone@example.com');
     expect(page.html).toContain(`No recovery codes either? Ask the administrator of Sesame (${link}) to reset your second step.`);
@@ -72,8 +73,9 @@ describe('SUPPORT_CONTACT=it-help@example.com', () => {
 
     await submitTotp(browser, page, { recovery_code: recoveryCodes[0]! });
     const notice = await noticeTo(running, 'lost-phone@example.com', 'A recovery code was used to sign in to your account');
-    expect(notice.text).toContain('and tell your administrator.\n\nNeed help? Contact your administrator: it-help@example.com\n\nSesame');
-    expect(notice.html).toContain(`Need help? Contact your administrator: ${mailLink}</p>`);
+    expect(notice.text).toContain('and tell your administrator (it-help@example.com).\n\nSesame');
+    expect(notice.html).toContain(`and tell your administrator (${mailLink}).</p>`);
+    expect(notice.html).not.toContain('Need help?');
   });
 
   it('setting up an authenticator that someone else started again names it', async () => {
@@ -120,8 +122,8 @@ describe('SUPPORT_CONTACT=https://help.example.com/it, with SIGNUP=closed', () =
     expect(deleted.html).toContain(`To use Sesame again, ask your administrator (${link}) for a new account.`);
 
     const notice = await noticeTo(running, email, 'Your account was deleted');
-    expect(notice.text).toContain('Need help? Contact your administrator: https://help.example.com/it\n');
-    expect(notice.html).toContain('Need help? Contact your administrator: <a href="https://help.example.com/it" style="color:#0b5fff;">help.example.com/it</a></p>');
+    expect(notice.text).toContain('(change its password, check its forwarding rules), and tell your administrator (https://help.example.com/it).\n');
+    expect(notice.html).toContain('and tell your administrator (<a href="https://help.example.com/it" style="color:#0b5fff;">help.example.com/it</a>).</p>');
   });
 });
 
