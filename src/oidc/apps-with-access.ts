@@ -50,14 +50,17 @@ export function createAppsWithAccessList({
   sessionSeconds,
   grantSeconds,
   clients,
+  now = () => Date.now(),
 }: {
   store: Store;
   sessionSeconds: number;
   grantSeconds: number;
   clients: readonly ClientRegistration[];
+  /** @default Date.now */
+  now?: () => number;
 }) {
-  const sessionsIndex = accountSessionsIndex(store, { sessionSeconds });
-  const offlineIndex = accountOfflineGrantsIndex(store, { grantSeconds });
+  const sessionsIndex = accountSessionsIndex(store, { sessionSeconds, now });
+  const offlineIndex = accountOfflineGrantsIndex(store, { grantSeconds, now });
   const appName = appNamesOf(clients);
   // The account page itself is Sesame, not an app acting for the person; an app no longer registered has no access.
   const listed = new Set(clients.map((client) => client.client_id).filter((clientId) => clientId !== ACCOUNT_CLIENT_ID));
@@ -77,7 +80,7 @@ export function createAppsWithAccessList({
   async function grantsOf(accountId: string) {
     const [sessionIds, offlineIds] = await Promise.all([sessionsIndex.read(accountId), offlineIndex.read(accountId)]);
     const sessions = await store.getMany<AdapterPayload>(sessionIds.map((id) => oidcRecordKey('Session', id)));
-    const nowSeconds = Date.now() / 1000;
+    const nowSeconds = now() / 1000;
     const browsersByGrant = new Map<string, number>();
     for (const session of sessions) {
       if (session?.accountId !== accountId || (typeof session.exp === 'number' && session.exp <= nowSeconds)) continue;
