@@ -40,7 +40,8 @@ interface GrantRecord {
  * through the account's signed-in browsers (their apps' grants) and its grants with offline
  * access (which outlive their browser: account-offline-grants-index.ts). Read from storage without
  * oidc-provider, so the CLI can list them too. An offline grant that has ended is forgotten from the
- * index; one that lives but holds no refresh token now stays in it (its app may be about to
+ * index (one whose record is gone, once it has been gone for longer than a grant being made can
+ * lack it); one that lives but holds no refresh token now stays in it (its app may be about to
  * exchange a code for one: a grant is indexed only when saved, and a grant given offline access
  * later keeps its first `iat`), and goes with its period's set. Only apps registered now are
  * listed: the provider refuses every token of an app removed from the clients file.
@@ -50,14 +51,17 @@ export function createAppsWithAccessList({
   sessionSeconds,
   grantSeconds,
   clients,
+  now = () => Date.now(),
 }: {
   store: Store;
   sessionSeconds: number;
   grantSeconds: number;
   clients: readonly ClientRegistration[];
+  /** @default Date.now */
+  now?: () => number;
 }) {
-  const sessionsIndex = accountSessionsIndex(store, { sessionSeconds });
-  const offlineIndex = accountOfflineGrantsIndex(store, { grantSeconds });
+  const sessionsIndex = accountSessionsIndex(store, { sessionSeconds, now });
+  const offlineIndex = accountOfflineGrantsIndex(store, { grantSeconds, now });
   const appName = appNamesOf(clients);
   // The account page itself is Sesame, not an app acting for the person; an app no longer registered has no access.
   const listed = new Set(clients.map((client) => client.client_id).filter((clientId) => clientId !== ACCOUNT_CLIENT_ID));
@@ -77,7 +81,9 @@ export function createAppsWithAccessList({
   async function grantsOf(accountId: string) {
     const [sessionIds, offlineIds] = await Promise.all([sessionsIndex.read(accountId), offlineIndex.read(accountId)]);
     const sessions = await store.getMany<AdapterPayload>(sessionIds.map((id) => oidcRecordKey('Session', id)));
-    const nowSeconds = Date.now() / 1000;
+    // Taken before the grant records are read: forgetEnded weighs what they lacked against it.
+    const lookedUpAtMs = now();
+    const nowSeconds = lookedUpAtMs / 1000;
     const browsersByGrant = new Map<string, number>();
     for (const session of sessions) {
       if (session?.accountId !== accountId || (typeof session.exp === 'number' && session.exp <= nowSeconds)) continue;
@@ -94,10 +100,13 @@ export function createAppsWithAccessList({
     });
     // Only a refresh token lets an app act without a browser signed in: check the grants that may hold one.
     const offline = await Promise.all(live.map(({ id, grant }) => ((grant.openid?.scope ?? '').split(' ').includes('offline_access') ? holdsRefreshToken(id) : false)));
-    // Only what has ended. (The adapter writes a grant's index entry just before its record, in one
-    // batch: a list read between the two would forget a grant being made; a window of one command.)
-    const ended = offlineIds.filter((id) => !live.some((entry) => entry.id === id));
-    if (ended.length > 0) await offlineIndex.forget(accountId, ended);
+    // Only what has ended. An entry without a record may be of a grant being made (the adapter
+    // writes the entry just before the record): forgetEnded waits until it cannot be.
+    const notLive = offlineIds.filter((id) => !live.some((entry) => entry.id === id));
+    if (notLive.length > 0) {
+      const found = (id: string) => records[grantIds.indexOf(id)] !== undefined;
+      await offlineIndex.forgetEnded(accountId, { ended: notLive.filter(found), missing: notLive.filter((id) => !found(id)), lookedUpAtMs });
+    }
     return live.map((entry, i) => ({ ...entry, offline: offline[i]! })).filter((entry) => entry.browsers > 0 || entry.offline);
   }
 

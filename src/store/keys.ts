@@ -21,6 +21,11 @@ export const oidcAccountSessionsKey = (accountId: string, day: number) => `oidc:
  * what lets the account page list an app that holds a refresh token after its browser session ended.
  */
 export const oidcAccountOfflineGrantsKey = (accountId: string, period: number) => `oidc:account-offline-grants:{${accountId}}:${period}`;
+/**
+ * When a reader of that index first found `grantId` in it with no grant record: beside the index,
+ * under the account's tag, so one read takes all of an account's.
+ */
+export const oidcAccountOfflineGrantMissingKey = (accountId: string, grantId: string) => `oidc:account-offline-grant-missing:{${accountId}}:${grantId}`;
 
 export const signInCodeKey = (interactionUid: string) => `sign-in:{${interactionUid}}`;
 export const signInAttemptsKey = (interactionUid: string, issueId: string) =>

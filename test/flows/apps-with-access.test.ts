@@ -2,7 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 import type { ClientRegistration } from '../../src/config/config-schema.ts';
-import { oidcAccountOfflineGrantsKey, oidcRecordKey } from '../../src/store/keys.ts';
+import { MISSING_GRANT_GRACE_SECONDS } from '../../src/oidc/account-offline-grants-index.ts';
+import { oidcAccountOfflineGrantMissingKey, oidcAccountOfflineGrantsKey, oidcRecordKey } from '../../src/store/keys.ts';
 import { formFields, HttpBrowser, tableRows } from '../helpers/http-browser.ts';
 import { startLogoutReceiver } from '../helpers/logout-receiver.ts';
 import { finishAtApp, requestSignInMail, sessionIdOf, signInToTwoApps, signInWithCode, signInWithCodeAt } from '../helpers/sign-in.ts';
@@ -69,6 +70,7 @@ describe('apps with access (/account)', () => {
     const accountId = (await running.sesame.accounts.findByEmail(email))!.id;
     const offlineGrants = () => running.sesame.store.readIndex(oidcAccountOfflineGrantsKey(accountId, Math.floor(Date.now() / 1000 / (30 * 86_400))));
     expect(await offlineGrants()).toHaveLength(1);
+    const grantId = (await offlineGrants())[0]!;
     // The browser's session expires (nothing destroys an expired session: its record is just gone).
     await running.sesame.store.delete(oidcRecordKey('Session', away.sessionId));
     const { browser } = await signInWithCode(running, email);
@@ -81,7 +83,15 @@ describe('apps with access (/account)', () => {
     await client.tokenRevocation(running.rp.config, away.tokens.refresh_token!);
     const later = await browser.navigate(`${running.sesame.url}/account`);
     expect(appRows(later.html).map((row) => row.text)).toEqual([expect.not.stringContaining('keep access')]);
-    // That grant was forgotten from the account's index of offline grants.
+    // That grant is forgotten from the account's index of offline grants once it has been gone
+    // for longer than a grant being made goes without its record (the list notes when it first
+    // found it gone: here that note is moved back by as long).
+    expect(await offlineGrants()).toEqual([grantId]);
+    const noteKey = oidcAccountOfflineGrantMissingKey(accountId, grantId);
+    const foundGoneAtMs = await running.sesame.store.get<number>(noteKey);
+    expect(foundGoneAtMs).toEqual(expect.any(Number));
+    await running.sesame.store.set(noteKey, foundGoneAtMs! - MISSING_GRANT_GRACE_SECONDS * 1000, 3600);
+    await browser.navigate(`${running.sesame.url}/account`);
     expect(await offlineGrants()).toEqual([]);
   });
 

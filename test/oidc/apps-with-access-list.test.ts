@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Cluster } from 'ioredis';
+import { accountOfflineGrantsIndex, addToAccountOfflineGrants, MISSING_GRANT_GRACE_SECONDS } from '../../src/oidc/account-offline-grants-index.ts';
+import { createAppsWithAccessList } from '../../src/oidc/apps-with-access.ts';
+import { createStoreAdapterClass } from '../../src/oidc/store-adapter.ts';
+import { oidcAccountOfflineGrantMissingKey, oidcRecordKey } from '../../src/store/keys.ts';
+import { createRedisClient } from '../../src/store/redis-connection.ts';
+import { createRedisStore } from '../../src/store/redis-store.ts';
+import { bothStores, useStore, type StoreFactory } from '../helpers/both-stores.ts';
+import { startRedisCluster, type StartedCluster } from '../helpers/redis-cluster.ts';
+import { deleteKeysWithPrefix, uniquePrefix } from '../helpers/redis.ts';
+import { TEST_CLIENT } from '../helpers/test-config.ts';
+
+// "Apps with access" reads an account's index of offline grants, then the grants' records, and
+// forgets the entries of grants that have ended. The adapter writes a grant's entry just before its
+// record (store-adapter.ts upsert), so a list can read the entry of a grant being made and find no
+// record yet. Here that moment is held open: the entry is written, the list read, then the record.
+
+let cluster: StartedCluster | undefined;
+beforeAll(async () => {
+  cluster = await startRedisCluster(3);
+});
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+// On a Cluster too: the index, its marks and the grant records live in different slots.
+const onCluster: StoreFactory = async () => {
+  const client = createRedisClient({ url: undefined, clusterNodes: cluster!.nodes, keyPrefix: '' }, { policy: 'fail-fast', connectionName: 'test:apps-list' }) as Cluster;
+  await client.connect();
+  const prefix = uniquePrefix('apps-list-cluster');
+  const store = createRedisStore(client, { prefix });
+  return {
+    store,
+    async cleanup() {
+      if (client.status === 'ready') await deleteKeysWithPrefix(client, prefix);
+      await store.close();
+    },
+  };
+};
+
+const GRANT_SECONDS = 365 * 86_400;
+
+describe.each([...bothStores('apps-list'), ['redis cluster', onCluster] as [string, StoreFactory]])('apps with access on the %s store', (_name, makeStore) => {
+  const subject = useStore(makeStore);
+  const listAt = (nowMs: number) =>
+    createAppsWithAccessList({ store: subject.store!, sessionSeconds: 3600, grantSeconds: GRANT_SECONDS, clients: [TEST_CLIENT], now: () => nowMs });
+  const list = () => listAt(Date.now());
+  const indexed = (accountId: string) => accountOfflineGrantsIndex(subject.store!, { grantSeconds: GRANT_SECONDS }).read(accountId);
+
+  /**
+   * The adapter's second write of a grant (its record: the first is its index entry), and the
+   * refresh token its app then gets for it.
+   */
+  async function writeGrantRecord(accountId: string, grantId: string, grant: Record<string, unknown> = {}) {
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const record = { accountId, clientId: TEST_CLIENT.client_id, openid: { scope: 'openid email offline_access' }, iat: nowSeconds, exp: nowSeconds + 3600, ...grant };
+    await subject.store!.set(oidcRecordKey('Grant', grantId), record, 3600);
+    await new (createStoreAdapterClass(subject.store!))('RefreshToken').upsert(`rt-${grantId}`, { accountId, clientId: TEST_CLIENT.client_id, grantId }, 3600);
+  }
+
+  it('a list read between a grant\'s index entry and its record keeps the entry: the app is listed, and found by "Remove access", once its record is written', async () => {
+    // The adapter's first write of a grant being made at sign-in; its record is not there yet.
+    await addToAccountOfflineGrants(subject.store!, 'acc-racing', 'g-being-made', 3600);
+    expect(await list().list('acc-racing')).toEqual([]);
+    expect(await indexed('acc-racing')).toEqual(['g-being-made']);
+    // Its second write: the record. The app then exchanges its code for a refresh token.
+    await writeGrantRecord('acc-racing', 'g-being-made');
+    expect((await list().list('acc-racing')).map((app) => [app.clientId, app.offline])).toEqual([[TEST_CLIENT.client_id, true]]);
+    expect((await list().grantsOf('acc-racing')).map((grant) => grant.id)).toEqual(['g-being-made']);
+  });
+
+  it('forgets an entry whose grant record is missing only once it was found missing a grace period before, then leaves nothing behind', async () => {
+    const firstRead = Date.now();
+    // A grant that ended (expired or revoked: its record is gone), or whose record was never written.
+    await addToAccountOfflineGrants(subject.store!, 'acc-dangling', 'g-gone', 3600);
+    await listAt(firstRead).grantsOf('acc-dangling');
+    await listAt(firstRead + (MISSING_GRANT_GRACE_SECONDS - 1) * 1000).grantsOf('acc-dangling');
+    expect(await indexed('acc-dangling')).toEqual(['g-gone']);
+    await listAt(firstRead + MISSING_GRANT_GRACE_SECONDS * 1000).grantsOf('acc-dangling');
+    expect(await indexed('acc-dangling')).toEqual([]);
+    expect(await subject.store!.get(oidcAccountOfflineGrantMissingKey('acc-dangling', 'g-gone'))).toBeUndefined();
+  });
+
+  it('a grant found missing while being made, then made, is listed however late the list is read', async () => {
+    const firstRead = Date.now();
+    await addToAccountOfflineGrants(subject.store!, 'acc-late', 'g-made', 3600);
+    await listAt(firstRead).grantsOf('acc-late');
+    await writeGrantRecord('acc-late', 'g-made');
+    expect((await listAt(firstRead + 2 * MISSING_GRANT_GRACE_SECONDS * 1000).grantsOf('acc-late')).map((grant) => grant.id)).toEqual(['g-made']);
+    expect(await indexed('acc-late')).toEqual(['g-made']);
+  });
+
+  it('forgets at once an entry whose grant record is there but has ended, or is another account\'s', async () => {
+    for (const grantId of ['g-expired', 'g-not-mine']) await addToAccountOfflineGrants(subject.store!, 'acc-ended', grantId, 3600);
+    await writeGrantRecord('acc-ended', 'g-expired', { exp: Math.floor(Date.now() / 1000) - 1 });
+    await writeGrantRecord('acc-ended', 'g-not-mine', { accountId: 'acc-someone-else' });
+    expect(await list().list('acc-ended')).toEqual([]);
+    expect(await indexed('acc-ended')).toEqual([]);
+  });
+});
