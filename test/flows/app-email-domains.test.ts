@@ -37,6 +37,26 @@ describe('an app only for addresses at its domains', () => {
     expect((await signInWithCode(running, 'someone@home.example')).tokens.claims()).toMatchObject({ email: 'someone@home.example' });
   });
 
+  it('does not count an address whose local part routes the mail elsewhere as at its domain, on the form or signed in already', async () => {
+    // Mail to "outsider%home.example@corp.example" through a relay that serves corp.example may be
+    // delivered to outsider@home.example (Postfix's allow_percent_hack is on by default): whoever
+    // proves that mailbox proves nothing about corp.example.
+    const routed = 'outsider%home.example@corp.example';
+    const browser = new HttpBrowser();
+    const form = await browser.navigate((await staffTool.startAuthorization()).url);
+    const uid = form.url.split('/').pop()!;
+    const refused = await browser.navigate(`${running.sesame.url}/interaction/${uid}/email`, { form: { ...formFields(form.html, '/email'), email: routed } });
+    expect(refused.status).toBe(400);
+    expect(refused.html).toContain('Staff Tool is only for addresses at corp.example.');
+
+    // Sign-up is open to every address through the public app: the account is made there, and the
+    // staff tool does not take it by single sign-on.
+    const { browser: signedIn } = await signInWithCode(running, routed);
+    const page = await signedIn.navigate((await staffTool.startAuthorization()).url);
+    expect(page.url).toMatch(/\/interaction\/[^/]+$/);
+    expect(page.html).toContain(`You are signed in as ${routed}, and Staff Tool is only for addresses at corp.example.`);
+  });
+
   it('asks a browser signed in with another domain for an address at its own, and does not hand it the other account', async () => {
     const { browser } = await signInWithCode(running, 'dual@home.example');
     const pending = await staffTool.startAuthorization();
