@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import type { Account } from '../accounts/accounts.ts';
+import { mayMoveAccountTo } from '../accounts/signup-policy.ts';
 import type { EmailChangeLimits } from '../auth/email-change-limits.ts';
 import { clientIpSubject } from '../http/client-ip.ts';
 import { queryText } from '../http/outcome-query.ts';
@@ -64,6 +65,9 @@ export function createConfirmEmailChange({ config, accounts, endAccountSessions,
       if (result.reason === 'wrong' && pending) await lockout.recordFailure(pending.to);
       return result.reason === 'wrong' ? showCodeProblem(ctx, 'wrong') : showEmailChangeProblem(ctx, result.reason);
     }
+    // Asked for before a restart set SIGNUP_DOMAINS: the rule holds when the move is made, not only
+    // when it was asked for (the code, now spent, lived 10 minutes).
+    if (!mayMoveAccountTo(config, result.to)) return showEmailChangeProblem(ctx, 'outside-domains');
     // The code proved the mailbox; whether the address is still free is decided here, atomically.
     // Taken (by a sign-up meanwhile, or all along: then no mail held this code and it was guessed):
     // one generic answer, and no account is merged or touched.

@@ -1,4 +1,4 @@
-import { parseMailDomain } from '../auth/email-address.ts';
+import { parseMailDomain, ruledMailDomain } from '../auth/email-address.ts';
 import type { Config } from '../config/config-schema.ts';
 
 export type SignupSettings = Pick<Config, 'signup' | 'signupDomains'>;
@@ -10,7 +10,7 @@ export type SignupSettings = Pick<Config, 'signup' | 'signupDomains'>;
  */
 export function maySignUp({ signup, signupDomains }: SignupSettings, email: string): boolean {
   if (signup !== 'open') return false;
-  return signupDomains.length === 0 || signupDomains.includes(domainOf(email));
+  return signupDomains.length === 0 || atDomains(signupDomains, email);
 }
 
 /**
@@ -19,7 +19,7 @@ export function maySignUp({ signup, signupDomains }: SignupSettings, email: stri
  * otherwise any address will do, whatever SIGNUP says: closed sign-up is about new people.
  */
 export function mayMoveAccountTo({ signupDomains }: SignupSettings, email: string): boolean {
-  return signupDomains.length === 0 || signupDomains.includes(domainOf(email));
+  return signupDomains.length === 0 || atDomains(signupDomains, email);
 }
 
 /** "example.com", "example.com or example.org", "a.com, b.com or c.com": for sentences on pages. */
@@ -47,4 +47,4 @@ export function parseSignupDomains(raw: string | undefined): string[] {
   return domains;
 }
 
-const domainOf = (email: string) => email.slice(email.lastIndexOf('@') + 1);
+const atDomains = (domains: readonly string[], email: string) => domains.includes(ruledMailDomain(email) ?? '');

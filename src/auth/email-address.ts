@@ -47,3 +47,16 @@ export function parseMailDomain(input: string): string | undefined {
   if (domain === '' || labels.length < 2 || !labels.every((label) => LABEL.test(label)) || /^\d+$/.test(labels.at(-1)!)) return undefined;
   return domain;
 }
+
+/**
+ * The domain a rule about domains may hold a normalised address to (SIGNUP_DOMAINS, an app's
+ * allowed_email_domains); undefined when its local part names another destination: the "%" hack
+ * ("someone%elsewhere.net@example.com", RFC 1123 §5.2.16) or a UUCP bang path
+ * ("elsewhere.net!someone@example.com"). Relays still follow both for the domains they serve
+ * (Postfix's allow_percent_hack and swap_bangpath are on by default, and Sesame's relay is often
+ * the organisation's own), so proving such a mailbox may prove one somewhere else entirely.
+ */
+export function ruledMailDomain(email: string): string | undefined {
+  const at = email.lastIndexOf('@');
+  return /[%!]/.test(email.slice(0, at)) ? undefined : email.slice(at + 1);
+}

@@ -32,13 +32,14 @@ export function createShowPrompt({ provider, signInCodes, retryAddresses, accoun
       const error = queryKey(ctx, 'error', EMAIL_PAGE_ERRORS);
       // Only after a code died: the address it was for, kept by the server (one read, on this path only).
       const retryAddress = error ? await retryAddresses.find(interaction.uid) : undefined;
-      // A step-up that would set up an authenticator on an old session: say why the email comes
-      // first, and fill in the session's own address (its account page shows it to this browser
-      // already), so proving it again is one press.
-      const reconfirming = interaction.prompt.reasons.includes(ENROLMENT_NEEDS_RECENT_SIGN_IN);
       const appDomains = await appDomainsText(provider, interaction);
       // Signed in already, with an address this app does not take: say so, rather than ask out of the blue.
       const outsideApp = interaction.prompt.reasons.includes(ADDRESS_OUTSIDE_APP_DOMAINS) && interaction.session?.accountId ? (await accounts.findById(interaction.session.accountId))?.email : undefined;
+      // A step-up that would set up an authenticator on an old session: say why the email comes
+      // first, and fill in the session's own address (its account page shows it to this browser
+      // already), so proving it again is one press. Not when that address is one this app refuses:
+      // another address is needed whatever its age, and the sign-in with it is recent anyway.
+      const reconfirming = !outsideApp && interaction.prompt.reasons.includes(ENROLMENT_NEEDS_RECENT_SIGN_IN);
       const notice = reconfirming
         ? `${clientName} asks for an authenticator app. Before you set one up, confirm it’s you with your email.`
         : outsideApp

@@ -1,4 +1,4 @@
-import { parseMailDomain } from '../auth/email-address.ts';
+import { parseMailDomain, ruledMailDomain } from '../auth/email-address.ts';
 import type { ClientRegistration } from '../config/config-schema.ts';
 
 /**
@@ -17,7 +17,12 @@ export function appEmailDomains(metadata: Metadata): readonly string[] | undefin
 
 export function addressAllowedForApp(metadata: Metadata, email: string): boolean {
   const domains = appEmailDomains(metadata);
-  return domains === undefined || domains.includes(email.slice(email.lastIndexOf('@') + 1));
+  return domains === undefined || addressAtDomains(domains, email);
+}
+
+/** Whether the address is at one of the domains: one whose mail may be routed elsewhere is at none (auth/email-address.ts). */
+export function addressAtDomains(domains: readonly string[], email: string): boolean {
+  return domains.includes(ruledMailDomain(email) ?? '');
 }
 
 /** For tokens, where the registration is looked up by client id (find-account.ts): undefined for an open app. */

@@ -1,6 +1,6 @@
 import type { Account as OidcAccount, FindAccount } from 'oidc-provider';
 import type { ClientRegistration } from '../config/config-schema.ts';
-import { appEmailDomainsByClient } from './app-email-domains.ts';
+import { addressAtDomains, appEmailDomainsByClient } from './app-email-domains.ts';
 import { clientTokenCutoffs, issuedBeforeCutoff } from './client-token-cutoff.ts';
 import { appAccessRemovedSince, sessionEnded, signedOutSince, type Accounts } from '../accounts/accounts.ts';
 
@@ -38,7 +38,7 @@ export function createFindAccount(accounts: Accounts, { clients = [] }: { client
     // The account moved to an address the app does not take (a browser is asked again instead,
     // by the login prompt, so that its session serves the other apps as before).
     const appDomains = appDomainsOf(token?.clientId);
-    if (appDomains && !appDomains.includes(account.email.slice(account.email.lastIndexOf('@') + 1))) return undefined;
+    if (appDomains && !addressAtDomains(appDomains, account.email)) return undefined;
     return {
       accountId: account.id,
       totpEnrolled: account.totp !== undefined,

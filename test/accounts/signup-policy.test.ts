@@ -13,6 +13,16 @@ describe('who may sign up', () => {
     for (const email of ['a@sub.example.com', 'a@example.com.evil.net', 'a@notexample.com', 'example.com@evil.net']) expect(maySignUp(settings, email)).toBe(false);
   });
 
+  it('does not count an address whose local part routes the mail elsewhere as at the domain (percent hack, bang path)', () => {
+    const settings = { signup: 'open', signupDomains: ['example.com'] } as const;
+    for (const email of ['someone%elsewhere.net@example.com', 'elsewhere.net!someone@example.com']) {
+      expect(maySignUp(settings, email)).toBe(false);
+      expect(mayMoveAccountTo(settings, email)).toBe(false);
+    }
+    // Without domains nothing is decided by them: such an address is any other address.
+    expect(maySignUp({ signup: 'open', signupDomains: [] }, 'someone%elsewhere.net@example.com')).toBe(true);
+  });
+
   it('moves accounts only within the domains when they are set, whatever SIGNUP says', () => {
     expect(mayMoveAccountTo({ signup: 'closed', signupDomains: [] }, 'a@anywhere.net')).toBe(true);
     expect(mayMoveAccountTo({ signup: 'open', signupDomains: ['example.com'] }, 'a@anywhere.net')).toBe(false);

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import * as client from 'openid-client';
 import type { ClientRegistration } from '../../src/config/config-schema.ts';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
@@ -12,10 +12,21 @@ import { useSesame } from '../helpers/use-sesame.ts';
 
 const STAFF_TOOL: ClientRegistration = { ...SERVER_APP_CLIENT, client_id: 'staff-tool', client_name: 'Staff Tool', allowed_email_domains: ['corp.example'] };
 
-const running = useSesame({ config: { clients: [TEST_CLIENT, STAFF_TOOL] } });
+// Internal tools often want the authenticator app too.
+const STRICT_STAFF_TOOL: ClientRegistration = { ...STAFF_TOOL, client_id: 'strict-staff-tool', client_name: 'Strict Staff Tool', mfa: 'required' };
+
+const running = useSesame({ config: { clients: [TEST_CLIENT, STAFF_TOOL, STRICT_STAFF_TOOL] } });
 let staffTool: RelyingParty;
+let strictStaffTool: RelyingParty;
 beforeAll(async () => {
   staffTool = await startRelyingParty(running.sesame.url, STAFF_TOOL);
+  strictStaffTool = await startRelyingParty(running.sesame.url, STRICT_STAFF_TOOL);
+});
+
+// Sesame runs in this process: moving Date.now ages the sessions it holds.
+const realNow = Date.now.bind(Date);
+afterEach(() => {
+  jest.restoreAllMocks();
 });
 
 describe('an app only for addresses at its domains', () => {
@@ -37,6 +48,26 @@ describe('an app only for addresses at its domains', () => {
     expect((await signInWithCode(running, 'someone@home.example')).tokens.claims()).toMatchObject({ email: 'someone@home.example' });
   });
 
+  it('does not count an address whose local part routes the mail elsewhere as at its domain, on the form or signed in already', async () => {
+    // Mail to "outsider%home.example@corp.example" through a relay that serves corp.example may be
+    // delivered to outsider@home.example (Postfix's allow_percent_hack is on by default): whoever
+    // proves that mailbox proves nothing about corp.example.
+    const routed = 'outsider%home.example@corp.example';
+    const browser = new HttpBrowser();
+    const form = await browser.navigate((await staffTool.startAuthorization()).url);
+    const uid = form.url.split('/').pop()!;
+    const refused = await browser.navigate(`${running.sesame.url}/interaction/${uid}/email`, { form: { ...formFields(form.html, '/email'), email: routed } });
+    expect(refused.status).toBe(400);
+    expect(refused.html).toContain('Staff Tool is only for addresses at corp.example.');
+
+    // Sign-up is open to every address through the public app: the account is made there, and the
+    // staff tool does not take it by single sign-on.
+    const { browser: signedIn } = await signInWithCode(running, routed);
+    const page = await signedIn.navigate((await staffTool.startAuthorization()).url);
+    expect(page.url).toMatch(/\/interaction\/[^/]+$/);
+    expect(page.html).toContain(`You are signed in as ${routed}, and Staff Tool is only for addresses at corp.example.`);
+  });
+
   it('asks a browser signed in with another domain for an address at its own, and does not hand it the other account', async () => {
     const { browser } = await signInWithCode(running, 'dual@home.example');
     const pending = await staffTool.startAuthorization();
@@ -54,6 +85,18 @@ describe('an app only for addresses at its domains', () => {
     const again = await staffTool.startAuthorization();
     const callback = await finishAtApp(browser, await browser.navigate(again.url));
     expect((await staffTool.handleCallback(callback, again)).claims()).toMatchObject({ email: 'dual@corp.example' });
+  });
+
+  it('says why it asks a browser signed in long ago at another domain, and does not fill in that address, where an authenticator would be set up', async () => {
+    // A session older than 5 minutes, without an authenticator, that an app with mfa "required"
+    // would step up: the email is asked for again in any case, but for this app's domain.
+    const { browser } = await signInWithCode(running, 'weeks-ago@home.example');
+    jest.spyOn(Date, 'now').mockImplementation(() => realNow() + 6 * 60_000);
+    const page = await browser.navigate((await strictStaffTool.startAuthorization()).url);
+    expect(page.url).toMatch(/\/interaction\/[^/]+$/);
+    expect(page.html).toContain('You are signed in as weeks-ago@home.example, and Strict Staff Tool is only for addresses at corp.example. Sign in with one of those.');
+    expect(page.html).not.toContain('Before you set one up, confirm it’s you with your email.');
+    expect(/<input id="email"[^>]*>/.exec(page.html)![0]).not.toContain('weeks-ago@home.example');
   });
 
   it('stops honouring the app\'s tokens once the account moves to another domain, and only that app\'s', async () => {

@@ -94,6 +94,21 @@ describe('SIGNUP=open with SIGNUP_DOMAINS=example.com,example.org', () => {
     expect(running.smtp.messages.filter((m) => m.to === 'someone@elsewhere.net')).toHaveLength(0);
   });
 
+  it('sends no mail to a new address at a listed domain whose local part routes the mail elsewhere', async () => {
+    // A relay serving example.org may deliver "someone%elsewhere.net@example.org" to
+    // someone@elsewhere.net (Postfix's allow_percent_hack and swap_bangpath are on by default), so
+    // its mailbox proves nothing about example.org. Same answer as any address, decided by the worker.
+    const inside = await emailAnswer(running.sesame, running.rp, 'router.check@example.org');
+    const routed = await emailAnswer(running.sesame, running.rp, 'someone%elsewhere.net@example.org');
+    expect(routed.status).toBe(inside.status);
+    expect(routed.location).toBe(inside.location);
+    expect(routed.page.replace(/someone%elsewhere\.net/g, 'X')).toBe(inside.page.replace(/router\.check/g, 'X'));
+
+    await running.smtp.waitForMail('router.check@example.org');
+    await running.sesame.mailIdle();
+    expect(running.smtp.messages.filter((m) => m.to === 'someone%elsewhere.net@example.org')).toHaveLength(0);
+  });
+
   it('creates an account for a new address at a listed domain, whatever its case', async () => {
     const { tokens } = await signInWithCode(running, 'First.Timer@EXAMPLE.COM');
     const account = await running.sesame.accounts.findByEmail('first.timer@example.com');
