@@ -33,7 +33,9 @@ export function showEmailChangeProblem(ctx: Context, problem: EmailChangeProblem
 
 /** GET /account/email — the form for the new address. */
 export function createShowEmailChange({ config }: Pick<AccountDeps, 'config'>) {
-  const problems = { ...PROBLEMS, 'outside-domains': `${PROBLEMS['outside-domains']}${domainsInWords(config.signupDomains)}: enter one of those.` };
+  // Without domains there is no such rule, and an address naming it shows nothing.
+  const { 'outside-domains': outsideDomains, ...always } = PROBLEMS;
+  const problems = config.signupDomains.length > 0 ? { ...always, 'outside-domains': `${outsideDomains}${domainsInWords(config.signupDomains)}: enter one of those.` } : always;
   return async function showEmailChange(ctx: Context) {
     const account: Account = ctx.state.account;
     const problem = queryText(ctx, 'problem', problems);

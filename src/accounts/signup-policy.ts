@@ -1,3 +1,4 @@
+import { domainToUnicode } from 'node:url';
 import { parseMailDomain, ruledMailDomain } from '../auth/email-address.ts';
 import type { Config } from '../config/config-schema.ts';
 
@@ -24,8 +25,10 @@ export function mayMoveAccountTo({ signupDomains }: SignupSettings, email: strin
 
 /** "example.com", "example.com or example.org", "a.com, b.com or c.com": for sentences on pages. */
 export function domainsInWords(domains: readonly string[]): string {
-  if (domains.length <= 1) return domains[0] ?? '';
-  return `${domains.slice(0, -1).join(', ')} or ${domains.at(-1)}`;
+  // People read an internationalised domain as they write it, not in its stored ASCII form.
+  const shown = domains.map((domain) => domainToUnicode(domain) || domain);
+  if (shown.length <= 1) return shown[0] ?? '';
+  return `${shown.slice(0, -1).join(', ')} or ${shown.at(-1)}`;
 }
 
 /**

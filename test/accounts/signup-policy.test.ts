@@ -34,5 +34,6 @@ describe('who may sign up', () => {
     expect(domainsInWords(['a.com'])).toBe('a.com');
     expect(domainsInWords(['a.com', 'b.com'])).toBe('a.com or b.com');
     expect(domainsInWords(['a.com', 'b.com', 'c.com'])).toBe('a.com, b.com or c.com');
+    expect(domainsInWords(['xn--bcher-kva.example'])).toBe('bücher.example');
   });
 });
