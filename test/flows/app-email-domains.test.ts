@@ -40,7 +40,6 @@ describe('an app only for addresses at its domains', () => {
     expect(refused.html).toContain('Staff Tool is only for addresses at corp.example.');
     await running.sesame.mailIdle();
     expect(running.smtp.messages.filter((mail) => mail.to === 'someone@home.example')).toHaveLength(0);
-    expect(await running.sesame.accounts.findByEmail('someone@home.example')).toBeUndefined();
 
     const { tokens } = await signInWithCode({ ...running, rp: staffTool }, 'engineer@corp.example');
     expect(tokens.claims()).toMatchObject({ email: 'engineer@corp.example' });
