@@ -224,6 +224,7 @@ describe('account-wide sign-outs tell the apps (OpenID Connect Back-Channel Logo
 
     const result = await cli(['user', 'sign-out', email]);
     expect([result.code, result.stderr]).toEqual([0, '']);
+    expect(result.audit).toEqual([{ level: 30, time: expect.any(Number), service: 'sesame', audit: true, event: 'account.signed_out_everywhere', accountId: first.sub, via: 'cli', command: 'user sign-out', operator: expect.any(String) }]);
     const output = JSON.parse(result.stdout);
     expect(output).toMatchObject({ signedOut: { id: first.sub }, sessionsEnded: 2 });
     // The CLI queues a token per app per session, and says so; the servers' mail worker sends them.
