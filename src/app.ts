@@ -10,6 +10,7 @@ import { createAccountSessions } from './account/account-session.ts';
 import { createCodeExchange } from './account/exchange-code.ts';
 import { createAccounts } from './accounts/accounts.ts';
 import { createEmailChangeCodes } from './auth/email-change-codes.ts';
+import type { LockoutStreak } from './auth/lockout.ts';
 import { createLoginApprovals } from './auth/login-approvals.ts';
 import { createRetryAddresses } from './auth/retry-address.ts';
 import { createSecondFactor } from './auth/second-factor.ts';
@@ -53,6 +54,7 @@ import { relatedRecordKeys } from './oidc/related-records.ts';
 import { createStoreAdapterClass } from './oidc/store-adapter.ts';
 import { VIEWS_DIR } from './paths.ts';
 import { createSecurityNotices } from './mail/security-notices.ts';
+import type { AuditLog } from './observability/audit-log.ts';
 import { instrumentMailQueue, instrumentSignInCodes, observeProvider } from './observability/instrument.ts';
 import type { Metrics } from './observability/metrics.ts';
 import { createRequestObserver, countPublishedDocument } from './observability/observe-requests.ts';
@@ -66,6 +68,7 @@ export interface AppDeps {
   store: Store;
   mailQueue: MailQueue;
   logger: Logger;
+  audit: AuditLog;
   metrics: Metrics;
   readiness: Readiness;
   /** Present in development when no SMTP server is configured. */
@@ -86,7 +89,7 @@ export interface SesameApp {
 }
 
 /** Builds the Koa app: middleware order, interaction routes, provider mount. No env, no I/O. */
-export function createApp({ config, store: sharedStore, mailQueue: queue, logger, metrics, readiness, devOutbox, jwks = config.jwks }: AppDeps): SesameApp {
+export function createApp({ config, store: sharedStore, mailQueue: queue, logger, audit, metrics, readiness, devOutbox, jwks = config.jwks }: AppDeps): SesameApp {
   // Everything below talks to the store through the request scope: one unit of work per request.
   const { store, scopes } = createRequestScopedStore(sharedStore);
   const accounts = createAccounts({ store });
@@ -95,7 +98,12 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   const mailQueue: MailQueue = { ...instrumented, enqueue: (job, options) => scopes.defer(() => instrumented.enqueue(job, options)) };
   const notices = createSecurityNotices({ mailQueue });
   // Every limit, lockout and code lives in the one Store: shared by all instances on one Redis.
-  const lockout = createSignInLockout({ store, config, onLocked: (streak) => metrics.lockouts.inc({ streak }) });
+  // Called by the failure that locks: inside its request, so the audit line names that request.
+  const onLocked = (streak: LockoutStreak, address: string) => {
+    metrics.lockouts.inc({ streak });
+    audit.record({ event: 'lockout.begun', streak, address });
+  };
+  const lockout = createSignInLockout({ store, config, onLocked });
   const rateLimits = createRateLimitGuard(createRateLimiter({ store, hmacKey: config.hmacKey }));
   const signInCodes = instrumentSignInCodes(createSignInCodes({
     store,
@@ -107,7 +115,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   }), metrics);
   const approvals = createLoginApprovals({ store, ttlSeconds: config.signInCode.ttlSeconds });
   const retryAddresses = createRetryAddresses({ store, ttlSeconds: config.signInCode.ttlSeconds });
-  const secondFactor = createSecondFactor({ config, store, accounts, onLocked: (streak) => metrics.lockouts.inc({ streak }) });
+  const secondFactor = createSecondFactor({ config, store, accounts, onLocked });
   const csrf = createCsrf({ hmacKey: config.hmacKey, issuer: config.issuer });
 
   const renderPage = async (ctx: KoaContextWithOIDC, view: string, locals: Record<string, unknown>) => {
@@ -128,12 +136,17 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   const accountSessions = createAccountSessions({ config, accounts, csrf, isSessionSignedIn: (uid, accountId) => isSessionSignedIn(store, uid, accountId) });
   const buildProvider = (keys: Config['jwks']) => {
     const built = createProvider(config, hooks, keys);
-    observeProvider(built, { metrics, logger });
+    observeProvider(built, { metrics, logger, audit });
     built.use(recordSessionDevices({ store, sessionSeconds: config.ttl.sessionSeconds }));
     // "Sign out of Sesame on this browser" ends every session of Sesame in this browser, the account page's too,
     // and forgets which addresses signed in here ("Only sign out of <app>" ends just that app's).
-    built.on('end_session.success', (ctx: Koa.Context & { oidc?: { params?: { logout?: unknown } } }) => {
-      if (!ctx.oidc?.params?.logout) return;
+    built.on('end_session.success', (ctx: Koa.Context & { oidc?: { params?: { logout?: unknown }; session?: { accountId?: string }; client?: { clientId: string } } }) => {
+      const accountId = ctx.oidc?.session?.accountId;
+      const allApps = Boolean(ctx.oidc?.params?.logout);
+      const clientId = ctx.oidc?.client?.clientId;
+      // Without either, the person chose to stay signed in: nothing ended.
+      if (accountId && (allApps || clientId)) audit.record({ event: 'session.signed_out', accountId, clientId, allApps });
+      if (!allApps) return;
       accountSessions.clear(ctx);
       forgetKnownAddresses(ctx, { secure: secureCookies });
     });
@@ -152,6 +165,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   const observeRequest = createRequestObserver({ logger, metrics });
   const httpsOnly = createHttpsOnly({ issuer: config.issuer });
   app.use(assignRequestId);
+  app.use(audit.trackRequests({ browser: true }));
   app.use(observeRequest);
   // Compiled templates are kept outside development, where edits should show on reload.
   const templates = createPageTemplates({ viewsDir: VIEWS_DIR, keepCompiled: config.nodeEnv !== 'development' });
@@ -173,7 +187,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   // everything a person or an app reaches through the TLS proxy.
   app.use(httpsOnly);
 
-  const interactions = createInteractionRouter({ config, provider, accounts, signInCodes, approvals, retryAddresses, secondFactor, mailQueue, notices, csrf, rateLimits, limits: signInLimits(config), lockout, logger, scopes });
+  const interactions = createInteractionRouter({ config, provider, accounts, signInCodes, approvals, retryAddresses, secondFactor, mailQueue, notices, csrf, rateLimits, limits: signInLimits(config), lockout, logger, audit, scopes });
   app.use(interactions.routes());
   app.use(rejectOtherMethods(interactions));
   const account = createAccountRouter({
@@ -197,6 +211,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
     mailQueue,
     rateLimits,
     lockout,
+    audit,
   });
   app.use(account.routes());
   app.use(rejectOtherMethods(account));
@@ -214,6 +229,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   const api = new Koa({ proxy: config.trustProxy, maxIpsCount: 1 });
   api.keys = app.keys;
   api.use(assignRequestId);
+  api.use(audit.trackRequests({ browser: false }));
   api.use(observeRequest);
   api.use(createErrorHandler({ logger, jsonOnly: true }));
   api.use(scopes.middleware);

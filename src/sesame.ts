@@ -15,6 +15,7 @@ import { createDurableMailQueue, mailQueueLocation } from './mail/durable-mail-q
 import { createInProcessMailQueue, type MailQueue } from './mail/mail-queue.ts';
 import { startMailWorker, type MailWorker } from './mail/mail-worker.ts';
 import { createSmtpMailer, type Mailer } from './mail/mailer.ts';
+import { createAuditLog } from './observability/audit-log.ts';
 import { instrumentDelivery, reportDeliveryFailure } from './observability/instrument.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { createRequestObserver } from './observability/observe-requests.ts';
@@ -73,7 +74,8 @@ export async function createSesame({ config, logger, role = 'web' }: CreateSesam
   // One SMTP connection per mail in flight: a slot of the worker never waits for another's connection.
   const mailer: Mailer = devOutbox ?? createSmtpMailer({ smtpUrl: config.mail.smtpUrl!, from: config.mail.from, maxConnections: config.mailQueue.concurrency });
   const deliver = instrumentDelivery(createMailDelivery({ config, store, mailer }), metrics, logger);
-  const onDeliveryFailure = reportDeliveryFailure({ metrics, logger });
+  const audit = createAuditLog({ logger, hmacKey: config.hmacKey, enabled: config.auditLog === 'on' });
+  const onDeliveryFailure = reportDeliveryFailure({ metrics, logger, audit: audit.withOrigin({ via: 'mail-worker' }) });
 
   let mailQueue: MailQueue | undefined;
   let worker: MailWorker | undefined;
@@ -136,7 +138,7 @@ export async function createSesame({ config, logger, role = 'web' }: CreateSesam
   if (role === 'web') {
     if (redis) await createSettingsCheck(store, config).record();
     const signingKeys = await loadSigningKeys({ config, store, logger });
-    const web = createApp({ config, store, mailQueue: mailQueue!, logger, metrics, readiness, devOutbox, jwks: signingKeys.jwks });
+    const web = createApp({ config, store, mailQueue: mailQueue!, logger, audit, metrics, readiness, devOutbox, jwks: signingKeys.jwks });
     ({ app, provider, handler } = web);
     await checkClientRegistrations(web.provider, config.clients).catch(async (error: unknown) => {
       await close();

@@ -6,6 +6,7 @@ import type { SecondFactor } from '../auth/second-factor.ts';
 import type { Config } from '../config/config-schema.ts';
 import type { RateLimitGuard } from '../http/rate-limit.ts';
 import type { MailQueue } from '../mail/mail-queue.ts';
+import type { AuditLog } from '../observability/audit-log.ts';
 import type { AppsWithAccess } from '../oidc/apps-with-access.ts';
 import type { BrowserSessions } from '../oidc/browser-sessions.ts';
 import type { EndAccountSessions } from '../oidc/end-account-sessions.ts';
@@ -35,4 +36,5 @@ export interface AccountDeps {
   rateLimits: RateLimitGuard;
   /** The lockout of wrong codes, keyed by address (auth/sign-in-limits.ts); `unlock` clears every streak. */
   lockout: Lockout;
+  audit: Pick<AuditLog, 'record'>;
 }

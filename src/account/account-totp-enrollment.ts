@@ -29,7 +29,7 @@ export function createShowAccountEnrollment({ secondFactor, config }: Pick<Accou
  * that shows the recovery codes once; a code that does not confirm it leads back to the set-up
  * page, which says why (Post/Redirect/Get: reload and Back ask nothing again).
  */
-export function createConfirmAccountEnrollment(deps: Pick<AccountDeps, 'secondFactor' | 'notices'>) {
+export function createConfirmAccountEnrollment(deps: Pick<AccountDeps, 'secondFactor' | 'notices' | 'audit'>) {
   return async function confirmAccountEnrollment(ctx: Context) {
     const account: Account = ctx.state.account;
     const session: AccountSession = ctx.state.accountSession;
@@ -42,6 +42,7 @@ export function createConfirmAccountEnrollment(deps: Pick<AccountDeps, 'secondFa
       return ctx.redirect(enrollmentPageWithError(SET_UP_PAGE, confirmed.reason));
     }
     await deps.notices.send(ctx, account, 'totp-added');
+    deps.audit.record({ event: 'second_factor.added', accountId: account.id });
     await deps.secondFactor.recoveryCodesToShow.keep(account.id, recoveryCodesHolder(session), { codes: confirmed.recoveryCodes, reason: 'set-up', email: account.email });
     ctx.redirect('/account/recovery-codes/new');
   };

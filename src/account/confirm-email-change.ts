@@ -46,7 +46,7 @@ export function createShowEmailChangeCode({ config, emailChanges }: Pick<Account
  * code-entry budget), per account (each new code needs a request, which is rate-limited) and per
  * new address (its lockout streak; mails to it have a budget of their own).
  */
-export function createConfirmEmailChange({ config, accounts, endAccountSessions, emailChanges, notices, rateLimits, lockout, sessions, limits }: Pick<AccountDeps, 'config' | 'accounts' | 'endAccountSessions' | 'emailChanges' | 'notices' | 'rateLimits' | 'lockout' | 'sessions'> & { limits: EmailChangeLimits }) {
+export function createConfirmEmailChange({ config, accounts, endAccountSessions, emailChanges, notices, rateLimits, lockout, sessions, audit, limits }: Pick<AccountDeps, 'config' | 'accounts' | 'endAccountSessions' | 'emailChanges' | 'notices' | 'rateLimits' | 'lockout' | 'sessions' | 'audit'> & { limits: EmailChangeLimits }) {
   const codeShape = new RegExp(`^\\d{${config.signInCode.length}}$`);
   return async function confirmEmailChange(ctx: Context) {
     const account: Account = ctx.state.account;
@@ -86,6 +86,7 @@ export function createConfirmEmailChange({ config, accounts, endAccountSessions,
     sessions.write(ctx, { ...session, issuedAt: Math.floor(Date.now() / 1000) });
     await notices.send(ctx, changed.previous, 'email-changed', { otherAddress: result.to });
     await notices.send(ctx, changed.account, 'email-now-sign-in-address', { otherAddress: result.from });
+    audit.record({ event: 'email.changed', accountId: account.id });
     ctx.status = 303;
     ctx.redirect('/account?done=email-changed');
   };

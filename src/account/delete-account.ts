@@ -25,7 +25,7 @@ export function createConfirmAccountDeletion() {
  * the account ends, and the apps of those sessions that registered a `backchannel_logout_uri` are
  * told. The address may sign up again afterwards, as a new account with a new `sub`.
  */
-export function createDeleteAccount({ accounts, endAccountSessions, secondFactor, notices, sessions }: Pick<AccountDeps, 'accounts' | 'endAccountSessions' | 'secondFactor' | 'notices' | 'sessions'>) {
+export function createDeleteAccount({ accounts, endAccountSessions, secondFactor, notices, sessions, audit }: Pick<AccountDeps, 'accounts' | 'endAccountSessions' | 'secondFactor' | 'notices' | 'sessions' | 'audit'>) {
   return async function deleteAccount(ctx: Context) {
     const account: Account = ctx.state.account;
     const form: Record<string, string> = ctx.state.form;
@@ -38,6 +38,7 @@ export function createDeleteAccount({ accounts, endAccountSessions, secondFactor
     await accounts.removeAccount(account);
     await endAccountSessions(account.id, { ctx });
     await notices.send(ctx, account, 'account-deleted');
+    audit.record({ event: 'account.deleted', accountId: account.id });
     sessions.clear(ctx);
     ctx.status = 303;
     ctx.redirect('/account/deleted');

@@ -12,7 +12,7 @@ import type { AccountDeps } from './account-deps.ts';
  * site (SameSite=Lax), and another site must not be able to drop the file into the downloads of
  * whoever is at the browser.
  */
-export function createExportAccountData({ config, secondFactor, browserSessions, appsWithAccess }: Pick<AccountDeps, 'config' | 'secondFactor' | 'browserSessions' | 'appsWithAccess'>) {
+export function createExportAccountData({ config, secondFactor, browserSessions, appsWithAccess, audit }: Pick<AccountDeps, 'config' | 'secondFactor' | 'browserSessions' | 'appsWithAccess' | 'audit'>) {
   const secure = cookiesAreSecure(config.issuer);
   return async function exportAccountData(ctx: Context) {
     const account: Account = ctx.state.account;
@@ -20,5 +20,6 @@ export function createExportAccountData({ config, secondFactor, browserSessions,
     ctx.set('Content-Disposition', `attachment; filename="${config.appName.replace(/[^A-Za-z0-9_-]+/g, '-')}-account-${data.exportedAt.slice(0, 10)}.json"`);
     ctx.type = 'application/json';
     ctx.body = `${JSON.stringify(data, null, 2)}\n`;
+    audit.record({ event: 'account.exported', accountId: account.id });
   };
 }

@@ -8,12 +8,13 @@ import type { AccountDeps } from './account-deps.ts';
  * a recent sign-in: it only takes access away, as forgetting a remembered browser does, and a
  * person who finds an app they do not trust should not be slowed down.
  */
-export function createRemoveAppAccess({ appsWithAccess }: Pick<AccountDeps, 'appsWithAccess'>) {
+export function createRemoveAppAccess({ appsWithAccess, audit }: Pick<AccountDeps, 'appsWithAccess' | 'audit'>) {
   return async function removeAppAccess(ctx: Context) {
     const account: Account = ctx.state.account;
     const app: unknown = ctx.state.form.app;
     if (!appsWithAccess.isRegisteredApp(app)) throw new InvalidRequest('Choose an app from the list on your account page.');
     const { grantsRevoked } = await appsWithAccess.removeAccess(account.id, app, { ctx });
+    audit.record({ event: 'app_access.removed', accountId: account.id, clientId: app, grantsRevoked });
     ctx.status = 303;
     // Removed in another tab already, or it expired: what was asked is done all the same.
     ctx.redirect(`/account?done=${grantsRevoked > 0 ? 'app-access-removed' : 'app-had-no-access'}`);

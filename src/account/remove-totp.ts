@@ -17,11 +17,12 @@ export function createConfirmTotpRemoval() {
 }
 
 /** POST /account/totp/remove */
-export function createRemoveTotp({ secondFactor, notices }: Pick<AccountDeps, 'secondFactor' | 'notices'>) {
+export function createRemoveTotp({ secondFactor, notices, audit }: Pick<AccountDeps, 'secondFactor' | 'notices' | 'audit'>) {
   return async function removeTotp(ctx: Context) {
     const account: Account = ctx.state.account;
     await secondFactor.remove(account.id);
     await notices.send(ctx, account, 'totp-removed');
+    audit.record({ event: 'second_factor.removed', accountId: account.id });
     ctx.status = 303;
     ctx.redirect('/account?done=totp-removed');
   };

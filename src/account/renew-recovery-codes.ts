@@ -18,7 +18,7 @@ export function createConfirmRecoveryCodes() {
 }
 
 /** POST /account/recovery-codes — replaces the set; the page it leads to shows the new codes once. */
-export function createRenewRecoveryCodes({ secondFactor, notices }: Pick<AccountDeps, 'secondFactor' | 'notices'>) {
+export function createRenewRecoveryCodes({ secondFactor, notices, audit }: Pick<AccountDeps, 'secondFactor' | 'notices' | 'audit'>) {
   return async function renewRecoveryCodes(ctx: Context) {
     const account: Account = ctx.state.account;
     const session: AccountSession = ctx.state.accountSession;
@@ -30,6 +30,7 @@ export function createRenewRecoveryCodes({ secondFactor, notices }: Pick<Account
     }
     const codes = await secondFactor.enrollment.issueRecoveryCodes(account.id);
     await notices.send(ctx, account, 'recovery-codes-renewed');
+    audit.record({ event: 'recovery_codes.renewed', accountId: account.id });
     await secondFactor.recoveryCodesToShow.keep(account.id, recoveryCodesHolder(session), { codes, reason: 'renewed', email: account.email });
     await secondFactor.recoveryCodes.endRenewal(account.id);
     ctx.status = 303;

@@ -11,13 +11,14 @@ import type { AccountDeps } from './account-deps.ts';
  * sign-in, as ASVS V3.3.4 asks: whoever is at an unattended browser must not be able to sign its
  * owner out everywhere else.
  */
-export function createSignOutBrowsers({ config, browserSessions }: Pick<AccountDeps, 'config' | 'browserSessions'>) {
+export function createSignOutBrowsers({ config, browserSessions, audit }: Pick<AccountDeps, 'config' | 'browserSessions' | 'audit'>) {
   const secure = cookiesAreSecure(config.issuer);
   return async function signOutBrowsers(ctx: Context) {
     const account: Account = ctx.state.account;
     const browser: string = ctx.state.form.browser ?? '';
     if (browser !== 'others' && !browserSessions.isHandle(browser)) throw new InvalidRequest('Choose a browser from the list on your account page.');
     const { sessionsEnded } = await browserSessions.signOut(account.id, browser, verifiedSessionIdOf(ctx, secure), { ctx });
+    audit.record({ event: 'browsers.signed_out', accountId: account.id, which: browser === 'others' ? 'others' : 'one', sessionsEnded });
     ctx.status = 303;
     // One already signed out (in another tab, or it expired) is not an error: it is what was asked.
     ctx.redirect(`/account?done=${browser === 'others' ? 'browsers-signed-out' : sessionsEnded > 0 ? 'browser-signed-out' : 'browser-gone'}`);

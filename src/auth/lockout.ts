@@ -19,8 +19,8 @@ export interface LockoutOptions {
   maxConsecutiveFailures?: number;
   /** How long a failure streak (and so a lock) is remembered without a new failure. @default 86400 */
   lockSeconds?: number;
-  /** Called once per lock, by the failure that locks the subject (metrics). */
-  onLocked?: (streak: LockoutStreak) => void;
+  /** Called once per lock, by the failure that locks the subject (metrics, audit log). */
+  onLocked?: (streak: LockoutStreak, subject: string) => void;
 }
 
 export interface Lockout {
@@ -57,7 +57,7 @@ export function createLockout({ store, hmacKey, streak = 'sign-in', maxConsecuti
     async recordFailure(subject) {
       // The TTL is set by the first failure of a streak; a streak older than lockSeconds is forgotten.
       const failures = await store.increment(keyFor(subject), lockSeconds);
-      if (failures === maxConsecutiveFailures) onLocked(streak);
+      if (failures === maxConsecutiveFailures) onLocked(streak, subject);
       return failures >= maxConsecutiveFailures;
     },
     async recordSuccess(subject) {

@@ -1,6 +1,7 @@
 import type { SecretBox } from '../auth/secret-box.ts';
 import { generateSigningKey, generateSigningKeys, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../config/signing-keys.ts';
 import { addKey, describeKeySet, keySetFromJwks, promoteKey, providerJwks, retireKey, type KeyRotationPolicy, type KeySet, type KeySetChange } from '../signing-keys/key-set.ts';
+import type { AuditEvent, AuditLog } from '../observability/audit-log.ts';
 import type { KeySetStore } from '../signing-keys/key-set-store.ts';
 import type { CommandResult } from './user-commands.ts';
 
@@ -18,6 +19,8 @@ export interface KeysCommandDeps {
   policy: KeyRotationPolicy;
   /** The JWKS_FILE, for `keys init` (may be empty). */
   seedJwks: { keys: Record<string, unknown>[] };
+  /** Each change saved is recorded; listing the keys (public, and no one's data) is not. */
+  audit: Pick<AuditLog, 'record'>;
   /** @default Date.now */
   now?: () => number;
 }
@@ -27,7 +30,7 @@ const failure = (message: string): CommandResult => ({ ok: false, exitCode: 1, m
 
 /** The signing-key commands, free of process concerns so tests can drive them with their own clock. */
 export async function runKeysCommand(args: readonly string[], deps: KeysCommandDeps): Promise<CommandResult> {
-  const { keySets, box, policy, seedJwks, now = Date.now } = deps;
+  const { keySets, box, policy, seedJwks, audit, now = Date.now } = deps;
   const [command, ...rest] = args;
   const force = rest.includes('--force');
   const operands = rest.filter((arg) => !arg.startsWith('--'));
@@ -50,6 +53,7 @@ export async function runKeysCommand(args: readonly string[], deps: KeysCommandD
       }
       const keySet = keySetFromJwks(seedJwks.keys.length > 0 ? seedJwks : generateSigningKeys(), box, now());
       if ((await keySets.save(keySet)) === 'conflict') return failure('Another process created the key set at the same moment; run keys list.');
+      audit.record({ event: 'signing_keys.created', kids: keySet.keys.map((key) => key.kid) });
       return { ok: true, output: { version: keySet.version, keys: describeKeySet(keySet, policy), created: true } };
     }
     case 'add': {
@@ -57,20 +61,20 @@ export async function runKeysCommand(args: readonly string[], deps: KeysCommandD
       const alg = (operands[0] ?? 'RS256') as SigningAlgorithm;
       if (!SIGNING_ALGORITHMS.includes(alg)) return usage(`Unknown algorithm "${operands[0]}": use ${SIGNING_ALGORITHMS.join(', ')}.`);
       const jwk = generateSigningKey(alg);
-      return change((keySet) => addKey(keySet, jwk, box, now()));
+      return change((keySet) => addKey(keySet, jwk, box, now()), { event: 'signing_key.added', kid: String(jwk.kid), alg });
     }
     case 'promote':
     case 'retire': {
       if (operands.length !== 1) return usage(`keys ${command} takes exactly one KID.`);
       const kid = operands[0]!;
-      return change((keySet) => (command === 'promote' ? promoteKey : retireKey)(keySet, kid, policy, now(), { force }));
+      return change((keySet) => (command === 'promote' ? promoteKey : retireKey)(keySet, kid, policy, now(), { force }), { event: command === 'promote' ? 'signing_key.promoted' : 'signing_key.retired', kid, forced: force });
     }
     default:
       return usage(command === undefined ? 'Missing command.' : `Unknown command "keys ${command}".`);
   }
 
   // Applies a change to the newest set; if another writer saved in between, applies it again to theirs.
-  async function change(apply: (keySet: KeySet) => KeySetChange): Promise<CommandResult> {
+  async function change(apply: (keySet: KeySet) => KeySetChange, saved: AuditEvent): Promise<CommandResult> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const keySet = await keySets.load();
       if (!keySet) return failure('There is no shared key set yet: start Sesame once, or run `keys init`.');
@@ -83,6 +87,7 @@ export async function runKeysCommand(args: readonly string[], deps: KeysCommandD
       const result = apply(keySet);
       if (!result.ok) return failure(result.problem);
       if ((await keySets.save(result.keySet)) === 'saved') {
+        audit.record(saved);
         return { ok: true, output: { version: result.keySet.version, keys: describeKeySet(result.keySet, policy), ...(result.warnings.length > 0 ? { warnings: result.warnings } : {}) } };
       }
     }

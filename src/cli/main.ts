@@ -1,3 +1,5 @@
+import { userInfo } from 'node:os';
+import { pino } from 'pino';
 import { createAccounts } from '../accounts/accounts.ts';
 import { createSecondFactor } from '../auth/second-factor.ts';
 import { usesRedis } from '../config/config-schema.ts';
@@ -5,6 +7,7 @@ import { createSignInLockout } from '../auth/sign-in-limits.ts';
 import { ConfigError, loadConfig } from '../config/load-config.ts';
 import { createSettingsCheck } from '../config/settings-check.ts';
 import { createLogger } from '../logger.ts';
+import { createAuditLog } from '../observability/audit-log.ts';
 import { createKeySetStore, keyRotationPolicy } from '../signing-keys/key-set-store.ts';
 import { signingKeysBox } from '../signing-keys/shared-signing-keys.ts';
 import { createDurableMailQueue, mailQueueLocation } from '../mail/durable-mail-queue.ts';
@@ -19,7 +22,7 @@ import { KEYS_USAGE, runKeysCommand } from './key-commands.ts';
 import { runUserCommand, USER_USAGE } from './user-commands.ts';
 
 // `npm run cli -- user add|show|list|remove|reset-mfa|sign-out|unlock EMAIL` and `npm run cli -- keys list|init|add|promote|retire`:
-// JSON on stdout, one clear line on stderr.
+// JSON on stdout, one clear line on stderr, and on stderr too an audit line for what was done.
 // Exit codes: 0 done, 1 the command failed (no such account...), 2 usage or configuration.
 async function main(argv: string[]): Promise<number> {
   const [group, ...args] = argv;
@@ -64,6 +67,10 @@ async function main(argv: string[]): Promise<number> {
   // Notices and logout tokens go on the durable queue that every Sesame worker sends from: the CLI
   // sends no mail and calls no app itself.
   const mailQueue = createDurableMailQueue({ connection: redis!, ...mailQueueLocation(config), attempts: config.mailQueue.attempts, backoffMs: config.mailQueue.backoffMs });
+  // stdout is the command's JSON, for scripts: the audit lines go to stderr. Synchronous, so none
+  // is lost to the exit. `command` is the two words only: the arguments are addresses.
+  const audit = createAuditLog({ logger: createLogger({ level: 'silent', destination: pino.destination({ fd: 2, sync: true }) }), hmacKey: config.hmacKey, enabled: config.auditLog === 'on' })
+    .withOrigin({ via: 'cli', command: `${group} ${args[0] ?? ''}`.trim(), ...operator() });
   try {
     const accounts = createAccounts({ store });
     const secondFactor = createSecondFactor({ config, store, accounts });
@@ -71,7 +78,7 @@ async function main(argv: string[]): Promise<number> {
     const appsWithAccessList = createAppsWithAccessList({ store, sessionSeconds: config.ttl.sessionSeconds, grantSeconds: config.ttl.grantSeconds, clients: registeredClients(config) });
     const result =
       group === 'keys'
-        ? await runKeysCommand(args, { keySets: createKeySetStore(store), box: signingKeysBox(config), policy: keyRotationPolicy(config), seedJwks: config.jwks })
+        ? await runKeysCommand(args, { keySets: createKeySetStore(store), box: signingKeysBox(config), policy: keyRotationPolicy(config), seedJwks: config.jwks, audit })
         : await runUserCommand(args, {
             accounts,
             endAccountSessions: createCliEndAccountSessions({ config, store, accounts, secondFactor, mailQueue }),
@@ -81,6 +88,7 @@ async function main(argv: string[]): Promise<number> {
             removeSecondFactor: secondFactor.remove,
             lockouts: { signInCodes: createSignInLockout({ store, config }), secondFactor: secondFactor.lockout },
             notices: createSecurityNotices({ mailQueue }),
+            audit,
           });
     if (!result.ok) {
       process.stderr.write(`${result.message}\n`);
@@ -91,6 +99,15 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await mailQueue.close();
     await store.close();
+  }
+}
+
+/** Who ran the command, as far as this machine knows: its user (a container's has no name to give). */
+function operator(): { operator?: string } {
+  try {
+    return { operator: userInfo().username };
+  } catch {
+    return {};
   }
 }
 

@@ -3,6 +3,7 @@ import { parseEmailAddress } from '../auth/email-address.ts';
 import type { RemoveSecondFactor } from '../auth/second-factor-removal.ts';
 import type { Lockout } from '../auth/lockout.ts';
 import type { SecurityNotices } from '../mail/security-notices.ts';
+import type { AuditLog } from '../observability/audit-log.ts';
 import type { AppsWithAccessList } from '../oidc/apps-with-access.ts';
 import type { BrowserSessionList } from '../oidc/browser-sessions.ts';
 import type { BackChannelNotice, EndAccountSessions } from '../oidc/end-account-sessions.ts';
@@ -48,6 +49,7 @@ export async function runUserCommand(
     removeSecondFactor,
     lockouts,
     notices,
+    audit,
   }: {
     accounts: Accounts;
     endAccountSessions: EndAccountSessions;
@@ -58,6 +60,8 @@ export async function runUserCommand(
     removeSecondFactor: RemoveSecondFactor;
     lockouts: { signInCodes: Lockout; secondFactor: Lockout };
     notices: Pick<SecurityNotices, 'notify'>;
+    /** Records what each command did or read, as it is done (a failure after it does not undo the record). */
+    audit: Pick<AuditLog, 'record'>;
   },
 ): Promise<CommandResult> {
   /**
@@ -78,7 +82,9 @@ export async function runUserCommand(
   const [command, ...rest] = args;
   if (command === 'list') {
     if (rest.length > 0) return usage('user list takes no arguments.');
-    return { ok: true, output: (await accounts.list()).map(describe) };
+    const listed = await accounts.list();
+    audit.record({ event: 'accounts.listed', count: listed.length });
+    return { ok: true, output: listed.map(describe) };
   }
   if (command === 'change-email') return changeEmail(rest);
   if (command !== 'add' && command !== 'show' && command !== 'export' && command !== 'remove' && command !== 'reset-mfa' && command !== 'sign-out' && command !== 'unlock') {
@@ -109,6 +115,7 @@ export async function runUserCommand(
     if (!account) return failure(`No account for ${old}.`);
     const moved = await accounts.changeEmail(account.id, old, next);
     if (!moved.ok) return failure(moved.reason === 'taken' ? `${next} already has an account of its own; nothing was changed.` : `The account of ${old} changed while it was being moved; nothing was changed. Run the command again.`);
+    audit.record({ event: 'email.changed', accountId: account.id });
     // Whoever held the old mailbox may still be signed in with it: everything signed in ends.
     await accounts.signOutEverywhere(account.id);
     const ended = await endSessions(account.id, `The account was moved from ${old} to ${next}`);
@@ -121,11 +128,13 @@ export async function runUserCommand(
   switch (command) {
     case 'add': {
       const { account, created } = await accounts.create(email, { verified: false });
+      if (created) audit.record({ event: 'account.created', accountId: account.id });
       return created ? { ok: true, output: describe(account) } : failure(`An account for ${email} already exists (id ${account.id}).`);
     }
     case 'show': {
       const account = await accounts.findByEmail(email);
       if (!account) return failure(`No account for ${email}.`);
+      audit.record({ event: 'account.viewed', accountId: account.id });
       // Where it is signed in, as its owner sees it on /account: for "was that me?" questions.
       const signedIn = (await browserSessions.list(account.id)).map((browser) => ({
         browser: browser.device ?? 'unknown',
@@ -140,6 +149,7 @@ export async function runUserCommand(
     case 'export': {
       const account = await accounts.findByEmail(email);
       if (!account) return failure(`No account for ${email}.`);
+      audit.record({ event: 'account.exported', accountId: account.id });
       return { ok: true, output: await collectData(account) };
     }
     case 'remove': {
@@ -148,6 +158,7 @@ export async function runUserCommand(
       // Its recovery codes and remembered browsers go too, rather than linger unreachable.
       await removeSecondFactor(account.id);
       await accounts.remove(email);
+      audit.record({ event: 'account.deleted', accountId: account.id });
       const ended = await endSessions(account.id, `The account of ${email} was removed`);
       return ended.ok ? { ok: true, output: { removed: describe(account), ...ended.output } } : ended;
     }
@@ -157,6 +168,7 @@ export async function runUserCommand(
       const { hadTotp, forgottenDevices } = await removeSecondFactor(account.id);
       // A lost phone may still hold signed-in browsers and apps: they end too.
       await accounts.signOutEverywhere(account.id);
+      audit.record({ event: 'second_factor.reset', accountId: account.id, removedAuthenticator: hadTotp, forgottenBrowsers: forgottenDevices });
       const ended = await endSessions(account.id, `The second factor of ${email} was reset and every token and session refused`);
       // The holder hears of it, as of every change to how the account is protected: a request made
       // to the administrator in someone else's name would otherwise go unnoticed.
@@ -168,6 +180,7 @@ export async function runUserCommand(
       const account = await accounts.findByEmail(email);
       if (!account) return failure(`No account for ${email}.`);
       const signedOut = await accounts.signOutEverywhere(account.id);
+      audit.record({ event: 'account.signed_out_everywhere', accountId: account.id });
       const ended = await endSessions(account.id, `Every token and session of ${email} is refused from now on`);
       if (!ended.ok) return ended;
       return { ok: true, output: { signedOut: describe(signedOut ?? account), at: new Date(signedOut?.signedOutAt ?? Date.now()).toISOString(), ...ended.output } };
@@ -178,6 +191,7 @@ export async function runUserCommand(
       const [signInCodes, secondFactor] = await Promise.all([lockouts.signInCodes.isLocked(email), lockouts.secondFactor.isLocked(email)]);
       // unlock() clears every streak of the address (auth/lockout.ts), the authenticator's too.
       await lockouts.signInCodes.unlock(email);
+      audit.record({ event: 'lockout.lifted', address: email, wasLocked: { signInCodes, secondFactor } });
       return { ok: true, output: { email, unlocked: true, wasLocked: { signInCodes, secondFactor } } };
     }
   }

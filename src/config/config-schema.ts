@@ -140,6 +140,8 @@ export interface Config {
   /** Behind a reverse proxy: read the client IP and https from X-Forwarded-For/-Proto (one hop). */
   trustProxy: boolean;
   logLevel: LogLevel;
+  /** on: security events are written as audit lines (observability/audit-log.ts) whatever logLevel says; off: not at all. */
+  auditLog: 'on' | 'off';
   /** Development conveniences: /dev/outbox and /demo. Never on in production. */
   devTools: boolean;
 }
@@ -322,6 +324,7 @@ export function validateConfig(config: Config, problems = new ProblemList()): Re
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.add('LOG_LEVEL', `must be one of fatal, error, warn, info, debug, trace, silent (got "${config.logLevel}")`);
   }
+  if (!['on', 'off'].includes(config.auditLog)) problems.add('AUDIT_LOG', `must be on or off (got "${config.auditLog}")`);
   validateClients(config.clients, problems);
 
   if (nodeEnv === 'production') {

@@ -38,7 +38,8 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'SIGN_IN_CODE_TTL_SECONDS', defaultValue: '600', description: 'Lifetime of the magic link and code in a sign-in mail: 60..3600, and at most the sign-in\'s own lifetime (config/default.json ttl.interactionSeconds, 1800 as shipped: raise both for more than 30 minutes).' },
   { name: 'TRUST_PROXY', defaultValue: 'false', description: 'true only behind a reverse proxy that sets X-Forwarded-For and X-Forwarded-Proto (one hop: the client is the last X-Forwarded-For entry). Required with an https ISSUER. false: both headers are ignored.' },
   { name: 'METRICS_TOKEN', example: 'change-me-to-32-or-more-random-characters', description: 'Bearer token (32+ characters) that /metrics requires. Unset: /metrics is open in development and test, and off in production.', secret: true },
-  { name: 'LOG_LEVEL', defaultValue: 'info', description: 'fatal, error, warn, info, debug, trace or silent.' },
+  { name: 'LOG_LEVEL', defaultValue: 'info', description: 'fatal, error, warn, info, debug, trace or silent. Audit lines are not affected (AUDIT_LOG).' },
+  { name: 'AUDIT_LOG', defaultValue: 'on', description: 'on: one JSON line with "audit":true per security event (sign-ins, lockouts, account changes, sign-outs, admin commands), at level info whatever LOG_LEVEL says; the CLI writes its own to stderr. off: none.' },
 ];
 
 export const ENV_VAR_NAMES: ReadonlySet<string> = new Set(ENV_VARS.map((v) => v.name));

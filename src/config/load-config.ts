@@ -108,6 +108,7 @@ export function loadConfig({ env, rootDir = process.cwd(), onFallback = () => {}
     rateLimits: d.rateLimits,
     trustProxy: parseBoolean(read('TRUST_PROXY'), false, 'TRUST_PROXY', problems),
     logLevel: (read('LOG_LEVEL') || 'info') as LogLevel,
+    auditLog: (read('AUDIT_LOG') || 'on') as Config['auditLog'],
     devTools: nodeEnv === 'development',
   };
   return validateConfig(config, problems);

@@ -13,11 +13,23 @@ export function clientIpSubject(ctx: Pick<Context, 'ip'>): string {
   return ipSubject(ctx.ip);
 }
 
+/**
+ * The client address as logs name it: the same `ctx.ip` (so TRUST_PROXY decides alike), whole
+ * (an IPv6 address is not cut to its /64), an IPv4-mapped IPv6 address written as IPv4.
+ */
+export function clientAddress(ctx: Pick<Context, 'ip'>): string {
+  return unmappedIPv4(ctx.ip) ?? ctx.ip;
+}
+
 export function ipSubject(ip: string): string {
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
-  if (mapped) return mapped[1]!;
+  const mapped = unmappedIPv4(ip);
+  if (mapped) return mapped;
   if (!isIPv6(ip)) return ip;
   return `${expandIPv6(ip).slice(0, 4).join(':')}::/64`;
+}
+
+function unmappedIPv4(ip: string): string | undefined {
+  return /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip)?.[1];
 }
 
 function expandIPv6(ip: string): string[] {

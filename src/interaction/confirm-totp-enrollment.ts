@@ -11,7 +11,7 @@ import { enrollmentPageWithError, enteredTotpCode } from './totp-enrollment-page
  * that shows the recovery codes once (show-recovery-codes.ts) before it continues to the app.
  * A code that does not confirm it leads back to the set-up page, which says why.
  */
-export function createConfirmTotpEnrollment({ provider, secondFactor, notices }: Pick<InteractionDeps, 'provider' | 'secondFactor' | 'notices'>) {
+export function createConfirmTotpEnrollment({ provider, secondFactor, notices, audit }: Pick<InteractionDeps, 'provider' | 'secondFactor' | 'notices' | 'audit'>) {
   return async function confirmTotpEnrollment(ctx: Context) {
     const interaction: Interaction = ctx.state.interaction;
     const subject: SecondFactorSubject = ctx.state.secondFactorSubject;
@@ -26,6 +26,7 @@ export function createConfirmTotpEnrollment({ provider, secondFactor, notices }:
       return ctx.redirect(enrollmentPageWithError(setUpPage, confirmed.reason));
     }
     await notices.send(ctx, subject.account, 'totp-added');
+    audit.record({ event: 'second_factor.added', accountId: subject.account.id, clientId: String(interaction.params.client_id) });
     if (subject.kind === 'sign-in') await secondFactor.pending.forget(interaction.uid);
     await secondFactor.recoveryCodesToShow.keep(subject.account.id, `interaction:${interaction.uid}`, { codes: confirmed.recoveryCodes, reason: 'set-up', email: subject.account.email });
     // Where the browser goes after the codes: oidc-provider keeps it with the interaction (returnTo).

@@ -23,7 +23,7 @@ import { cookiesAreSecure } from '../http/secure-cookies.ts';
  * and the browser goes to the authenticator prompt: oidc-provider hears of the login only after
  * that, so no session ever exists with just the first factor (oidc-provider #661).
  */
-export function createFinishLogin({ provider, accounts, config, logger, secondFactor, lockout }: Pick<InteractionDeps, 'provider' | 'accounts' | 'config' | 'logger' | 'secondFactor' | 'lockout'>) {
+export function createFinishLogin({ provider, accounts, config, logger, audit, secondFactor, lockout }: Pick<InteractionDeps, 'provider' | 'accounts' | 'config' | 'logger' | 'audit' | 'secondFactor' | 'lockout'>) {
   const secureCookies = cookiesAreSecure(config.issuer);
   /**
    * `consentGiven`: the page whose button led here showed what the app will receive
@@ -48,6 +48,7 @@ export function createFinishLogin({ provider, accounts, config, logger, secondFa
       }
       account = (await accounts.create(email, { verified: true })).account;
       logger.info({ accountId: account.id }, 'account created on first verified sign-in');
+      audit.record({ event: 'account.created', accountId: account.id, clientId: String(interaction.params.client_id) });
     } else if (!account.emailVerifiedAt) {
       const verified = await accounts.markVerified(account);
       // Removed by its administrator in the moment between: not signed in to what no longer exists.

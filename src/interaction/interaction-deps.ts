@@ -11,6 +11,7 @@ import type { Csrf } from '../http/csrf.ts';
 import type { RateLimitGuard } from '../http/rate-limit.ts';
 import type { Logger } from '../logger.ts';
 import type { MailQueue } from '../mail/mail-queue.ts';
+import type { AuditLog } from '../observability/audit-log.ts';
 import type { SecurityNotices } from '../mail/security-notices.ts';
 import type { RequestScopes } from '../store/request-scope.ts';
 
@@ -32,6 +33,7 @@ export interface InteractionDeps {
   /** Consecutive wrong codes per address; see auth/sign-in-limits.ts. */
   lockout: Lockout;
   logger: Logger;
+  audit: Pick<AuditLog, 'record'>;
   /** This request's unit of work on the store: early reads (src/store/request-scope.ts). */
   scopes: Pick<RequestScopes, 'prefetch' | 'warm' | 'remember'>;
 }

@@ -13,7 +13,7 @@ import type { Interaction } from './load-interaction.ts';
  * reveals nothing about the address: no account lookup happens on this path, and the per-address
  * limit counts every address alike.
  */
-export function createRequestEmail({ provider, signInCodes, mailQueue, config }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'mailQueue' | 'config'>) {
+export function createRequestEmail({ provider, signInCodes, mailQueue, config, audit }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'mailQueue' | 'config' | 'audit'>) {
   return async function requestEmail(ctx: Context) {
     const interaction: Interaction = ctx.state.interaction;
     const form: Record<string, string> = ctx.state.form;
@@ -48,6 +48,8 @@ export function createRequestEmail({ provider, signInCodes, mailQueue, config }:
       ...(codesOff ? { codesOff: true } : {}),
       expiresAt: issued.expiresAt.toISOString(),
     }, { notBefore: answered });
+    // The same line for every address: whether it has an account is not looked up here, nor told.
+    audit.record({ event: 'sign_in.mail_requested', clientId: String(interaction.params.client_id), address: parsed.email });
     ctx.status = 303;
     // "Send a new link and code" (the check page's form says so): the page tells that the earlier mails stopped working.
     ctx.redirect(`/interaction/${interaction.uid}/check${form.resend === '1' ? '?notice=resent' : ''}`);

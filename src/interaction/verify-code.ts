@@ -18,7 +18,7 @@ import type { EmailPageError } from './show-prompt.ts';
  * still works, the email form once it does not. The right code goes on exactly as before.
  */
 export function createVerifyCode(
-  { provider, signInCodes, config, lockout, scopes, retryAddresses }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'config' | 'lockout' | 'scopes' | 'retryAddresses'>,
+  { provider, signInCodes, config, lockout, scopes, retryAddresses, audit }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'config' | 'lockout' | 'scopes' | 'retryAddresses' | 'audit'>,
   finishLogin: FinishLogin,
 ) {
   const codeShape = new RegExp(`^\\d{${config.signInCode.length}}$`);
@@ -55,6 +55,7 @@ export function createVerifyCode(
     const result = await signInCodes.redeemCode(interaction.uid, code);
     // Where the code form showed what the app will receive beside its button, consent is given with it.
     if (result.ok) return finishLogin(ctx, interaction, result.email, { consentGiven: (await sharingAskedWithSignIn(provider, interaction)) !== undefined });
+    audit.record({ event: 'sign_in.code_rejected', clientId: String(interaction.params.client_id), address: pending.email, reason: result.reason });
     if (result.reason === 'wrong') return toCheckPage('wrong-code', result.attemptsLeft);
     return toEmailForm(result.reason === 'too-many-attempts' ? 'code-spent' : 'code-expired', pending.email);
   };

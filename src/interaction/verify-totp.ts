@@ -18,7 +18,7 @@ import { cookiesAreSecure } from '../http/secure-cookies.ts';
  * A malformed entry is answered without counting; every real attempt counts against this sign-in,
  * the account, and the lockout, and like an emailed code against the client IP's budget.
  */
-export function createVerifyTotp({ provider, secondFactor, notices, config, logger, rateLimits, limits }: Pick<InteractionDeps, 'provider' | 'secondFactor' | 'notices' | 'config' | 'logger' | 'rateLimits' | 'limits'>) {
+export function createVerifyTotp({ provider, secondFactor, notices, config, logger, audit, rateLimits, limits }: Pick<InteractionDeps, 'provider' | 'secondFactor' | 'notices' | 'config' | 'logger' | 'audit' | 'rateLimits' | 'limits'>) {
   const secureCookies = cookiesAreSecure(config.issuer);
 
   return async function verifyTotp(ctx: Context) {
@@ -50,7 +50,9 @@ export function createVerifyTotp({ provider, secondFactor, notices, config, logg
     // Before the code is looked at: over the budget, a guess must not be evaluated at all.
     await rateLimits.enforce([[limits.codeEntriesPerIp, clientIpSubject(ctx)]], CODE_ENTRIES_LIMITED);
     const result = await secondFactor.check.verify(subject.account, interaction.uid, answer);
+    const clientId = String(interaction.params.client_id);
     if (!result.ok) {
+      if (result.reason !== 'not-enrolled') audit.record({ event: 'second_factor.rejected', accountId: subject.account.id, clientId, factor: answer.kind === 'totp' ? 'totp' : 'recovery_code', reason: result.reason });
       switch (result.reason) {
         case 'not-enrolled':
           return ctx.redirect(`/interaction/${interaction.uid}/totp/enroll`);
@@ -79,7 +81,10 @@ export function createVerifyTotp({ provider, secondFactor, notices, config, logg
       writeDeviceCookie(ctx, deviceId, { days: secondFactor.devices.days, secure: secureCookies });
     }
     // One fewer code left, and a sign-in without the authenticator: the holder hears of both.
-    if (answer.kind === 'recovery-code') await notices.send(ctx, subject.account, 'recovery-code-used');
+    if (answer.kind === 'recovery-code') {
+      await notices.send(ctx, subject.account, 'recovery-code-used');
+      audit.record({ event: 'recovery_code.used', accountId: subject.account.id, clientId });
+    }
     if (subject.kind === 'sign-in') await secondFactor.pending.forget(interaction.uid);
     const returnTo = await completeSecondFactor(provider, ctx, interaction, subject, result.method);
     ctx.status = 303;

@@ -4,6 +4,7 @@ import type { Logger } from '../logger.ts';
 import type { DeliverMail } from '../mail/deliver-mail.ts';
 import type { MailJob } from '../mail/mail-job.ts';
 import type { MailQueue } from '../mail/mail-queue.ts';
+import type { AuditLog } from './audit-log.ts';
 import type { Metrics } from './metrics.ts';
 
 // Counting happens around the modules that do the work, not inside them: the auth and mail code
@@ -54,14 +55,15 @@ export function instrumentDelivery(deliver: DeliverMail, metrics: Metrics, logge
   };
 }
 
-/** What the queue reports of a failed attempt: logged, and counted when no attempt is left. */
-export function reportDeliveryFailure({ metrics, logger }: { metrics: Metrics; logger: Logger }) {
+/** What the queue reports of a failed attempt: logged, and counted (and audited) when no attempt is left. */
+export function reportDeliveryFailure({ metrics, logger, audit }: { metrics: Metrics; logger: Logger; audit: AuditLog }) {
   return (error: unknown, job: MailJob | undefined, attempt: number, final: boolean) => {
     if (job?.kind === 'backchannel-logout') {
-      if (final) metrics.backchannelLogouts.inc({ client_id: job.clientId, result: 'failed' });
       const line = { clientId: job.clientId, attempt, reason: describeFailure(error as Error) };
-      if (final) logger.warn(line, 'back-channel logout failed: the app may still show this person as signed in');
-      else logger.info(line, 'back-channel logout failed, will retry');
+      if (!final) return logger.info(line, 'back-channel logout failed, will retry');
+      metrics.backchannelLogouts.inc({ client_id: job.clientId, result: 'failed' });
+      logger.warn(line, 'back-channel logout failed: the app may still show this person as signed in');
+      audit.record({ event: 'backchannel_logout.failed', clientId: job.clientId, stage: 'delivery', reason: line.reason });
       return;
     }
     if (final) metrics.mailsFailed.inc();
@@ -74,27 +76,37 @@ export function reportDeliveryFailure({ metrics, logger }: { metrics: Metrics; l
  * oidc-provider, whichever route produced it: code, link, second factor), and oidc-provider's own
  * 500s, which it would otherwise swallow. Events, so the interaction routes carry no counting.
  */
-export function observeProvider(provider: Provider, { metrics, logger }: { metrics: Metrics; logger: Logger }) {
+export function observeProvider(provider: Provider, { metrics, logger, audit }: { metrics: Metrics; logger: Logger; audit: AuditLog }) {
   provider.on('interaction.started', (_ctx: unknown, prompt: { name: string }) => {
     if (prompt.name === 'login') metrics.signInsStarted.inc();
   });
   // Emitted when the browser comes back to /auth/:uid, after oidc-provider loaded the result. A
   // consent page's answer is merged with the login submitted before it: that login was counted
   // then. Consent given on the sign-in page itself arrives with its login (oidc/implied-grant.ts).
-  provider.on('interaction.ended', (ctx: { oidc?: { result?: { login?: { amr?: string[] }; consent?: unknown } } }) => {
+  type EndedInteraction = { oidc?: { result?: { login?: { accountId: string; amr?: string[]; acr?: string }; consent?: unknown }; client?: { clientId: string } } };
+  provider.on('interaction.ended', (ctx: EndedInteraction) => {
     const result = ctx.oidc?.result;
     const consent = result?.consent as { givenWithSignIn?: boolean } | undefined;
-    if (result?.login && (!consent || consent.givenWithSignIn === true)) metrics.signInsCompleted.inc({ amr: (result.login.amr ?? []).join('+') || 'none' });
+    if (!result?.login || (consent && consent.givenWithSignIn !== true)) return;
+    const amr = result.login.amr ?? [];
+    metrics.signInsCompleted.inc({ amr: amr.join('+') || 'none' });
+    audit.record({ event: 'sign_in.completed', accountId: result.login.accountId, clientId: ctx.oidc?.client?.clientId, amr, acr: result.login.acr });
   });
   // Why an app's tokens stopped working, for the operator: a code or rotated refresh token used
   // twice (route token) revokes its whole grant, as do sign-out and the revocation endpoint. The
   // event names only the grant; the request's client owns it at the token and revocation
   // endpoints, but a sign-out revokes every app's grant from a request that names one app.
   // Also emitted by a sign-out of other browsers on the account page (oidc/end-account-sessions.ts).
-  provider.on('grant.revoked', (ctx: { oidc?: { route?: string; client?: { clientId: string } }; state?: { requestId?: string } } | undefined, grantId: string) => {
+  type RevokingContext = { oidc?: { route?: string; client?: { clientId: string }; params?: { grant_type?: unknown }; entities?: { RefreshToken?: { accountId?: string } } }; state?: { requestId?: string } } | undefined;
+  provider.on('grant.revoked', (ctx: RevokingContext, grantId: string) => {
     const route = ctx?.oidc?.route;
     const clientId = route === 'token' || route === 'revocation' ? ctx?.oidc?.client?.clientId : undefined;
     logger.info({ requestId: ctx?.state?.requestId, route, grantId, clientId }, route === 'token' ? 'grant revoked: a code or refresh token was used twice' : 'grant revoked');
+    // A reused authorization code has not been read as an entity by then: its account is unnamed.
+    if (route === 'token') {
+      const grantType = ctx?.oidc?.params?.grant_type;
+      audit.record({ event: 'token.reuse_detected', clientId, accountId: ctx?.oidc?.entities?.RefreshToken?.accountId, grantType: typeof grantType === 'string' ? grantType : undefined });
+    }
   });
   // Sign-outs queue a logout token per app (oidc/queued-back-channel-logout.ts); the mail worker
   // reports what became of each (instrumentDelivery, reportDeliveryFailure). Also emitted by a
@@ -109,7 +121,9 @@ export function observeProvider(provider: Provider, { metrics, logger }: { metri
   // An app that missed the notice still holds its own session for this person: the operator should know which.
   provider.on('backchannel.error', (ctx: BackchannelContext, error: Error, client: BackchannelClient) => {
     metrics.backchannelLogouts.inc({ client_id: client.clientId, result: 'failed' });
-    logger.warn({ requestId: ctx?.state?.requestId, clientId: client.clientId, reason: describeFailure(error) }, 'back-channel logout could not be queued: the app may still show this person as signed in');
+    const reason = describeFailure(error);
+    logger.warn({ requestId: ctx?.state?.requestId, clientId: client.clientId, reason }, 'back-channel logout could not be queued: the app may still show this person as signed in');
+    audit.record({ event: 'backchannel_logout.failed', clientId: client.clientId, stage: 'queue', reason });
   });
   provider.on('server_error', (ctx: { state?: { requestId?: string }; path?: string }, error: Error) => {
     logger.error({ err: error, requestId: ctx.state?.requestId, path: ctx.path }, 'oidc-provider server error');

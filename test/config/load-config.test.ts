@@ -62,7 +62,8 @@ describe('development', () => {
 
   it('derives the issuer from PORT and reads .env-style values', () => {
     const config = loadConfig({ env: { PORT: '4100', SIGNUP: 'closed', TRUST_PROXY: 'true', APP_NAME: 'Acme ID' }, rootDir: root });
-    expect(config).toMatchObject({ port: 4100, issuer: 'http://localhost:4100', signup: 'closed', trustProxy: true, appName: 'Acme ID' });
+    expect(config).toMatchObject({ port: 4100, issuer: 'http://localhost:4100', signup: 'closed', trustProxy: true, appName: 'Acme ID', auditLog: 'on' });
+    expect(loadConfig({ env: { AUDIT_LOG: 'off' }, rootDir: root }).auditLog).toBe('off');
     expect(config.mail.from).toBe('Acme ID <no-reply@localhost>');
   });
 
@@ -82,6 +83,7 @@ describe('bad values', () => {
       SMTP_URL: 'mail.example.com',
       SIGNUP: 'maybe',
       LOG_LEVEL: 'loud',
+      AUDIT_LOG: 'maybe',
       TRUST_PROXY: 'perhaps',
       SIGN_IN_CODE_TTL_SECONDS: '5',
       COOKIE_KEYS: 'short',
@@ -89,7 +91,7 @@ describe('bad values', () => {
       MAIL_FROM: 'nobody',
     });
     const text = problems.join('\n');
-    for (const setting of ['PORT', 'ISSUER', 'REDIS_URL', 'SMTP_URL', 'SIGNUP', 'LOG_LEVEL', 'TRUST_PROXY', 'SIGN_IN_CODE_TTL_SECONDS', 'COOKIE_KEYS', 'HMAC_KEY', 'MAIL_FROM']) {
+    for (const setting of ['PORT', 'ISSUER', 'REDIS_URL', 'SMTP_URL', 'SIGNUP', 'LOG_LEVEL', 'AUDIT_LOG', 'TRUST_PROXY', 'SIGN_IN_CODE_TTL_SECONDS', 'COOKIE_KEYS', 'HMAC_KEY', 'MAIL_FROM']) {
       expect(text).toMatch(new RegExp(`^${setting}: `, 'm'));
     }
   });

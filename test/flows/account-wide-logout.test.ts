@@ -186,10 +186,13 @@ describe('account-wide sign-outs tell the apps (OpenID Connect Back-Channel Logo
     const logFrom = logLines.length;
     running.sesame.provider.emit('backchannel.success', undefined, { clientId: 'test-app' }, 'sub', 'sid');
     running.sesame.provider.emit('backchannel.error', undefined, new Error('Connection is closed.'), { clientId: 'server-app' }, 'sub', 'sid');
-    expect(logLines.slice(logFrom).map((line) => [line.msg, line.clientId, line.requestId])).toEqual([
+    const [operational, audit] = [logLines.slice(logFrom).filter((line) => line.audit !== true), logLines.slice(logFrom).filter((line) => line.audit === true)];
+    expect(operational.map((line) => [line.msg, line.clientId, line.requestId])).toEqual([
       ['back-channel logout queued', 'test-app', undefined],
       ['back-channel logout could not be queued: the app may still show this person as signed in', 'server-app', undefined],
     ]);
+    // No request to name: the line says what failed, and nothing about where from.
+    expect(audit).toEqual([{ level: 30, time: expect.any(Number), service: 'sesame', audit: true, event: 'backchannel_logout.failed', clientId: 'server-app', stage: 'queue', reason: 'Connection is closed.' }]);
   });
 
   /** The CLI as an operator runs it, in a process of its own, with the servers' settings. */
@@ -221,6 +224,7 @@ describe('account-wide sign-outs tell the apps (OpenID Connect Back-Channel Logo
 
     const result = await cli(['user', 'sign-out', email]);
     expect([result.code, result.stderr]).toEqual([0, '']);
+    expect(result.audit).toEqual([{ level: 30, time: expect.any(Number), service: 'sesame', audit: true, event: 'account.signed_out_everywhere', accountId: first.sub, via: 'cli', command: 'user sign-out', operator: expect.any(String) }]);
     const output = JSON.parse(result.stdout);
     expect(output).toMatchObject({ signedOut: { id: first.sub }, sessionsEnded: 2 });
     // The CLI queues a token per app per session, and says so; the servers' mail worker sends them.
@@ -244,6 +248,11 @@ describe('account-wide sign-outs tell the apps (OpenID Connect Back-Channel Logo
       ['back-channel logout delivered', 'test-app'],
       ['back-channel logout delivered', 'test-app'],
       ['back-channel logout failed: the app may still show this person as signed in', 'server-app'],
+    ]);
+    // The audit trail names the app that may still show this person as signed in: the mail
+    // worker's line, outside any request.
+    expect(logLines.slice(logFrom).filter((line) => line.audit === true)).toEqual([
+      { level: 30, time: expect.any(Number), service: 'sesame', audit: true, event: 'backchannel_logout.failed', clientId: FAILING_APP.client_id, stage: 'delivery', reason: expect.stringContaining('got: 400 Bad Request'), via: 'mail-worker' },
     ]);
     for (const id of sessionIds) await expectSessionEnded(id, first.sub);
 

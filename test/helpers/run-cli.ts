@@ -6,7 +6,10 @@ const CLI_ENTRY = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url
 export interface CliResult {
   code: number | null;
   stdout: string;
+  /** What the CLI says to the operator on stderr, without its audit lines. */
   stderr: string;
+  /** The audit lines it wrote to stderr, parsed (README "Audit log"). */
+  audit: Record<string, unknown>[];
 }
 
 /**
@@ -21,6 +24,19 @@ export function runCli(args: string[], { env, cwd }: { env: Record<string, strin
     child.stdout.on('data', (chunk) => (stdout += chunk));
     child.stderr.on('data', (chunk) => (stderr += chunk));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => resolve({ code, stdout, ...splitAuditLines(stderr) }));
   });
+}
+
+/** Separates the CLI's audit lines (JSON with `"audit":true`) from the rest of its stderr. */
+export function splitAuditLines(stderr: string): { stderr: string; audit: Record<string, unknown>[] } {
+  const audit: Record<string, unknown>[] = [];
+  const rest = stderr.split(/(?<=\n)/).filter((line) => {
+    if (!line.startsWith('{"level":')) return true;
+    const parsed = JSON.parse(line) as Record<string, unknown>;
+    if (parsed.audit !== true) return true;
+    audit.push(parsed);
+    return false;
+  });
+  return { stderr: rest.join(''), audit };
 }

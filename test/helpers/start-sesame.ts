@@ -1,5 +1,6 @@
 import type Koa from 'koa';
 import type { Server } from 'node:http';
+import { Writable } from 'node:stream';
 import { createHttpServer } from '../../src/http/http-server.ts';
 import type { AddressInfo } from 'node:net';
 import type Provider from 'oidc-provider';
@@ -41,11 +42,15 @@ export interface StartSesameOptions {
   logger?: Logger;
 }
 
+// Audit lines are written whatever the level (observability/audit-log.ts): a test that does not
+// read them must not have them on its output either.
+const discardedLines = new Writable({ write: (_chunk, _encoding, done) => done() });
+
 /**
  * Boots Sesame the way src/main.ts does (createSesame: Redis store, durable mail queue and worker)
  * on an ephemeral port with its own Redis key prefix and a real SMTP sink.
  */
-export async function startSesame({ redisUrl, redis, smtpUrl, keyPrefix, issuer, config: overrides = {}, logger = createLogger({ level: 'silent' }) }: StartSesameOptions): Promise<RunningSesame> {
+export async function startSesame({ redisUrl, redis, smtpUrl, keyPrefix, issuer, config: overrides = {}, logger = createLogger({ level: 'silent', destination: discardedLines }) }: StartSesameOptions): Promise<RunningSesame> {
   const server = createHttpServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -102,6 +102,7 @@ export function testConfig(overrides: Partial<Config> & { issuer: string }): Rea
     rateLimits: shippedDefaults.rateLimits,
     trustProxy: false,
     logLevel: 'silent',
+    auditLog: 'on',
     devTools: false,
     ...overrides,
   });

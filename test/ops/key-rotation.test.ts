@@ -46,7 +46,7 @@ beforeAll(async () => {
   // The app checks ID token signatures itself (openid-client leaves it to TLS by default).
   client.enableNonRepudiationChecks(rp.config);
   const { config, store } = instances[0]!;
-  keys = { keySets: createKeySetStore(store), box: signingKeysBox(config), policy: keyRotationPolicy(config), seedJwks: config.jwks };
+  keys = { keySets: createKeySetStore(store), box: signingKeysBox(config), policy: keyRotationPolicy(config), seedJwks: config.jwks, audit: { record() {} } };
 });
 
 afterAll(async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { deriveSecretBox } from '../../src/auth/derived-secret-box.ts';
 import { runKeysCommand, type KeysCommandDeps } from '../../src/cli/key-commands.ts';
+import type { AuditEvent } from '../../src/observability/audit-log.ts';
 import { generateSigningKey, generateSigningKeys } from '../../src/config/signing-keys.ts';
 import { addKey, keySetFromJwks, promoteKey, providerJwks, retireKey, type KeyRotationPolicy } from '../../src/signing-keys/key-set.ts';
 import { createKeySetStore } from '../../src/signing-keys/key-set-store.ts';
@@ -66,7 +67,7 @@ describe('the key set in the Store', () => {
     const seeded = keySetFromJwks(generateSigningKeys(), box, T0);
     expect(await keySets.save(seeded)).toBe('saved');
     expect(await keySets.save(seeded)).toBe('conflict');
-    const deps: KeysCommandDeps = { keySets, box, policy, seedJwks: { keys: [] }, now: () => minutes(1) };
+    const deps: KeysCommandDeps = { keySets, box, policy, seedJwks: { keys: [] }, audit: { record() {} }, now: () => minutes(1) };
     const [a, b] = await Promise.all([runKeysCommand(['add', 'RS256'], deps), runKeysCommand(['add', 'ES256'], deps)]);
     expect(a.ok && b.ok).toBe(true);
     const latest = (await keySets.load())!;
@@ -89,7 +90,8 @@ describe('the key set in the Store', () => {
 
   it('keys init creates a set once; --if-missing makes a second run harmless; bad usage exits 2', async () => {
     const store = createMemoryStore();
-    const deps: KeysCommandDeps = { keySets: createKeySetStore(store), box, policy, seedJwks: { keys: [] }, now: () => T0 };
+    const recorded: AuditEvent[] = [];
+    const deps: KeysCommandDeps = { keySets: createKeySetStore(store), box, policy, seedJwks: { keys: [] }, audit: { record: (event) => recorded.push(event) }, now: () => T0 };
     expect(await runKeysCommand(['list'], deps)).toMatchObject({ ok: false, exitCode: 1 });
     expect(await runKeysCommand(['init'], deps)).toMatchObject({ ok: true, output: { created: true } });
     expect(await runKeysCommand(['init'], deps)).toMatchObject({ ok: false, exitCode: 1 });
@@ -97,6 +99,8 @@ describe('the key set in the Store', () => {
     expect(await runKeysCommand(['add', 'HS256'], deps)).toMatchObject({ ok: false, exitCode: 2 });
     expect(await runKeysCommand(['promote'], deps)).toMatchObject({ ok: false, exitCode: 2 });
     expect(await runKeysCommand(['rotate'], deps)).toMatchObject({ ok: false, exitCode: 2 });
+    // The one change made is recorded; what changed nothing is not.
+    expect(recorded).toEqual([{ event: 'signing_keys.created', kids: (await createKeySetStore(store).load())!.keys.map((key) => key.kid) }]);
     await store.close();
   });
 });
