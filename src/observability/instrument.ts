@@ -92,6 +92,15 @@ export function observeProvider(provider: Provider, { metrics, logger, audit }: 
     metrics.signInsCompleted.inc({ amr: amr.join('+') || 'none' });
     audit.record({ event: 'sign_in.completed', accountId: result.login.accountId, clientId: ctx.oidc?.client?.clientId, amr, acr: result.login.acr });
   });
+  // An app given an authorization on the strength of the browser's Sesame session alone (single
+  // sign-on, nothing asked, or only consent): no login result, so sign_in.completed said nothing.
+  type AuthorizedContext = { oidc?: { result?: { login?: unknown }; session?: { accountId?: string }; client?: { clientId: string } } };
+  provider.on('authorization.success', (ctx: AuthorizedContext) => {
+    const accountId = ctx.oidc?.session?.accountId;
+    const clientId = ctx.oidc?.client?.clientId;
+    if (ctx.oidc?.result?.login || !accountId || !clientId) return;
+    audit.record({ event: 'sign_in.single_sign_on', accountId, clientId });
+  });
   // Why an app's tokens stopped working, for the operator: a code or rotated refresh token used
   // twice (route token) revokes its whole grant, as do sign-out and the revocation endpoint. The
   // event names only the grant; the request's client owns it at the token and revocation

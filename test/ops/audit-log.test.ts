@@ -85,6 +85,14 @@ describe('the audit log, at LOG_LEVEL=warn', () => {
     expectNoneOf(audit, [email, result.mail.code, result.mail.link, new URL(result.mail.link!).searchParams.get('t')!]);
   });
 
+  it('single sign-on to another app: one line for the app, none for a sign-in that did not happen', async () => {
+    const { tokens, browser } = await signInWithCode(running, 'sso@example.com');
+    // The test app again, by the browser's session alone; it was consented to at the sign-in.
+    const pending = await running.rp.startAuthorization();
+    const audit = await auditOf(async () => running.rp.handleCallback(await finishAtApp(browser, await browser.navigate(pending.url)), pending));
+    expect(audit).toEqual([{ ...fromTheBrowser, event: 'sign_in.single_sign_on', accountId: tokens.claims()!.sub, clientId: TEST_CLIENT.client_id }]);
+  });
+
   it('a mail asked for an address without an account reads as one asked for an address with one', async () => {
     const known = await auditOf(() => requestSignInMail(running, 'by-code@example.com'));
     const unknown = await auditOf(() => requestSignInMail(running, 'nobody-here@example.com'));
