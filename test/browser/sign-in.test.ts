@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Browser } from 'playwright-core';
+import type { Browser, Route } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
@@ -43,6 +43,41 @@ describe('headless Chromium through the real pages', () => {
     const claims = JSON.parse((await page.locator('#claims').textContent())!);
     expect(claims).toMatchObject({ email: 'chromium@example.com', email_verified: true, iss: running.sesame.url, aud: 'sesame-demo', amr: ['email'] });
     expect(scriptErrors).toEqual([]);
+    await context.close();
+  });
+
+  it('a status poll still on its way when the code is sent ends quietly, not as a failed request', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const consoleErrors: string[] = [];
+    page.on('console', (message) => message.type() === 'error' && consoleErrors.push(message.text()));
+    await page.goto(`${running.sesame.url}/demo/start`);
+    await page.getByLabel('Email address').fill('poll-race@example.com');
+    await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
+    // The page's first poll is held, and so is the code's POST once sent: the poll then gets the
+    // answer it would get once the code has ended the sign-in, while the page is still there.
+    let heldPoll!: (route: Route) => void;
+    const pollHeld = new Promise<Route>((resolve) => (heldPoll = resolve));
+    await page.route('**/interaction/*/status', (route) => heldPoll(route));
+    let releaseCode!: () => void;
+    const codeReleased = new Promise<void>((resolve) => (releaseCode = resolve));
+    await page.route('**/interaction/*/code', async (route) => {
+      await codeReleased;
+      await route.continue();
+    });
+    const poll = await pollHeld;
+    const mail = await running.smtp.waitForMail('poll-race@example.com');
+    await page.getByLabel('Code from the email').fill(mail.code!);
+    // Not awaited: the click's navigation waits for the held POST.
+    const clicked = page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.waitForRequest('**/interaction/*/code');
+    await poll.fulfill({ status: 400, contentType: 'application/json', body: '{"error":"invalid_request"}' }).catch(() => {});
+    // Time for a failed answer to reach the console, were it taken.
+    await page.waitForTimeout(200);
+    releaseCode();
+    await clicked;
+    await page.waitForURL(/\/demo\/callback/);
+    expect(consoleErrors).toEqual([]);
     await context.close();
   });
 

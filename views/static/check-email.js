@@ -17,10 +17,19 @@
   var url = waiting.getAttribute('data-status-url');
   var delay = 2000;
   var stopped = false;
+  var inFlight = null;
+  // Once a form here is sent (the code, a new mail, cancel), the sign-in moves on and this page's
+  // status can only be "not found": a poll still on its way would end as a failed request in the
+  // console. Stop polling, and call back the one in flight.
+  document.addEventListener('submit', function () {
+    stopped = true;
+    if (inFlight) inFlight.abort();
+  });
 
   function poll() {
     if (stopped) return;
-    fetch(url, { headers: { accept: 'application/json' }, credentials: 'same-origin', cache: 'no-store' })
+    inFlight = window.AbortController ? new AbortController() : null;
+    fetch(url, { headers: { accept: 'application/json' }, credentials: 'same-origin', cache: 'no-store', signal: inFlight ? inFlight.signal : undefined })
       .then(function (response) { return response.ok ? response.json() : { status: 'error' }; })
       .then(function (body) {
         if (body.status === 'approved') {
@@ -34,7 +43,7 @@
           setTimeout(poll, delay);
         }
       })
-      .catch(function () { delay = Math.min(delay * 2, 30000); setTimeout(poll, delay); });
+      .catch(function () { if (stopped) return; delay = Math.min(delay * 2, 30000); setTimeout(poll, delay); });
   }
   setTimeout(poll, delay);
 })();
