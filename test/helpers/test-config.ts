@@ -98,6 +98,8 @@ export function testConfig(overrides: Partial<Config> & { issuer: string }): Rea
       lockoutSeconds: 86400,
     },
     accountArea: { sessionSeconds: 900, freshSecondFactorSeconds: 300, emailChangeCodeSeconds: 600, emailChangeMaxWrongAttempts: 5 },
+    // Devices poll every second rather than the shipped five, so a device sign-in takes a test that long.
+    deviceFlow: { userCodeSeconds: 600, pollIntervalSeconds: 1 },
     maxBodyBytes: 16384,
     rateLimits: shippedDefaults.rateLimits,
     trustProxy: false,

@@ -121,7 +121,7 @@ const statuses = new Map<string, Map<number, number>>();
 // what is tested here is that nothing breaks (rate-limits.test.ts tests the limits).
 const { rateLimits } = testConfig({ issuer: 'http://unused' });
 const generous = { limit: 100_000, windowSeconds: 900 };
-const limits: Config['rateLimits'] = { signInMailPerAddress: generous, signInMailPerAddressFromOneIp: generous, signInMailPerIp: generous, codeEntriesPerIp: generous, emailChangePerAccount: generous, emailChangePerIp: generous, emailChangePerRecipient: generous };
+const limits: Config['rateLimits'] = { signInMailPerAddress: generous, signInMailPerAddressFromOneIp: generous, signInMailPerIp: generous, codeEntriesPerIp: generous, deviceCodeEntriesPerIp: generous, emailChangePerAccount: generous, emailChangePerIp: generous, emailChangePerRecipient: generous };
 const running = useSesame({ config: { devTools: true, rateLimits: limits } });
 
 beforeAll(() => {
