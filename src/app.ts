@@ -33,6 +33,7 @@ import { assignRequestId } from './http/request-id.ts';
 import { createDataSecurityHeaders, createSecurityHeaders } from './http/security-headers.ts';
 import { createStaticFiles } from './http/static-files.ts';
 import { createInteractionRouter } from './interaction/router.ts';
+import { paceDevicePolling } from './device-flow/poll-interval.ts';
 import type { Logger } from './logger.ts';
 import type { DevOutbox } from './mail/dev-outbox.ts';
 import type { MailQueue } from './mail/mail-queue.ts';
@@ -130,6 +131,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
     const built = createProvider(config, hooks, keys);
     observeProvider(built, { metrics, logger });
     built.use(recordSessionDevices({ store, sessionSeconds: config.ttl.sessionSeconds }));
+    built.use(paceDevicePolling({ store, pollIntervalSeconds: config.deviceFlow.pollIntervalSeconds }));
     // "Sign out of Sesame on this browser" ends every session of Sesame in this browser, the account page's too,
     // and forgets which addresses signed in here ("Only sign out of <app>" ends just that app's).
     built.on('end_session.success', (ctx: Koa.Context & { oidc?: { params?: { logout?: unknown } } }) => {

@@ -1,4 +1,5 @@
 import { displayText } from '../http/display-text.ts';
+import { DEVICE_CODE_GRANT_TYPE } from '../device-flow/poll-interval.ts';
 import { nearMissOf } from './redirect-uri-mismatch.ts';
 
 /**
@@ -124,6 +125,20 @@ function explainRedirectUri(params: ProviderErrorFacts['params'], client: Regist
     error: 'invalid_redirect_uri',
     description: `redirect_uri ${quoted(params.redirect_uri)} is not registered for client_id ${quoted(client.clientId)}: it must equal one of the app's redirect_uris character for character${nearMiss ? `, and ${nearMiss}` : ''}`,
   };
+}
+
+/** An error of the device authorization endpoint (RFC 8628 section 3.2, JSON). Undefined: the library's words stand. */
+export function explainDeviceAuthorizationError(facts: ProviderErrorFacts, settings: ExplanationSettings): ExplainedError | undefined {
+  const { error, description, detail, params, client } = facts;
+  if (error === 'invalid_client') return explainClientAuthentication(detail, client);
+  if (error !== 'invalid_request') return undefined;
+  // RFC 6749 section 5.2 (which RFC 8628 section 3.2 refers to) has a code for a client "not
+  // authorized to use this authorization grant type": unauthorized_client, where the library says
+  // invalid_request.
+  if (description === `${DEVICE_CODE_GRANT_TYPE} is not allowed for this client`) {
+    return { error: 'unauthorized_client', description: `client_id ${quoted(client?.clientId ?? params.client_id)} is not registered for the device flow: add "${DEVICE_CODE_GRANT_TYPE}" to its grant_types in the clients file` };
+  }
+  return explainInvalidAuthorizationRequest(description, params, client, settings);
 }
 
 /** An error of the token endpoint, and the client authentication of introspection and revocation (JSON). Undefined: the library's words stand. */
