@@ -33,6 +33,7 @@ import { assignRequestId } from './http/request-id.ts';
 import { createDataSecurityHeaders, createSecurityHeaders } from './http/security-headers.ts';
 import { createStaticFiles } from './http/static-files.ts';
 import { createInteractionRouter } from './interaction/router.ts';
+import { createDeviceFlowRouter } from './device-flow/router.ts';
 import { paceDevicePolling } from './device-flow/poll-interval.ts';
 import type { Logger } from './logger.ts';
 import type { DevOutbox } from './mail/dev-outbox.ts';
@@ -98,6 +99,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   // Every limit, lockout and code lives in the one Store: shared by all instances on one Redis.
   const lockout = createSignInLockout({ store, config, onLocked: (streak) => metrics.lockouts.inc({ streak }) });
   const rateLimits = createRateLimitGuard(createRateLimiter({ store, hmacKey: config.hmacKey }));
+  const limits = signInLimits(config);
   const signInCodes = instrumentSignInCodes(createSignInCodes({
     store,
     hmacKey: config.hmacKey,
@@ -175,7 +177,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   // everything a person or an app reaches through the TLS proxy.
   app.use(httpsOnly);
 
-  const interactions = createInteractionRouter({ config, provider, accounts, signInCodes, approvals, retryAddresses, secondFactor, mailQueue, notices, csrf, rateLimits, limits: signInLimits(config), lockout, logger, scopes });
+  const interactions = createInteractionRouter({ config, provider, accounts, signInCodes, approvals, retryAddresses, secondFactor, mailQueue, notices, csrf, rateLimits, limits, lockout, logger, scopes });
   app.use(interactions.routes());
   app.use(rejectOtherMethods(interactions));
   const account = createAccountRouter({
@@ -202,6 +204,9 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   });
   app.use(account.routes());
   app.use(rejectOtherMethods(account));
+  const deviceFlow = createDeviceFlowRouter({ rateLimits, perIp: limits.deviceCodeEntriesPerIp });
+  app.use(deviceFlow.routes());
+  app.use(rejectOtherMethods(deviceFlow));
   if (config.devTools) app.use(createDevRouter({ config, devOutbox }).routes());
   const published = createPublishedDocuments({ hsts, trustProxy: config.trustProxy });
   app.use(published.capture);

@@ -18,6 +18,7 @@ import { registeredOutboundFetch } from './registered-outbound-fetch.ts';
 import { clientTokenCutoffs, issuedBeforeCutoff } from './client-token-cutoff.ts';
 import { explainAuthorizationError, explainSignOutError, type ExplanationSettings } from './error-explanations.ts';
 import { errorFacts } from './explain-errors.ts';
+import { deviceFlowPages } from '../device-flow/device-pages.ts';
 import { USER_CODE_CHARSET, USER_CODE_MASK } from '../device-flow/user-codes.ts';
 
 export interface ProviderHooks {
@@ -152,7 +153,7 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
       clientCredentials: { enabled: true },
       // The device authorization grant (RFC 8628), for apps registered with its grant type: a TV
       // or a command-line tool shows a user code, its person signs in at /device on a phone or
-      // laptop; the device polls the token endpoint (device-flow/poll-interval.ts).
+      // laptop. The pages are Sesame's (device-flow/); the device polls the token endpoint.
       deviceFlow: {
         enabled: true,
         charset: USER_CODE_CHARSET,
@@ -160,6 +161,7 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
         // The library would keep the device's IP address and user agent with its code, to show on
         // the confirmation page: not kept, since a guessed code would show a stranger's address.
         deviceInfo: () => ({}),
+        ...deviceFlowPages(renderPage),
       },
       claimsParameter: { enabled: true },
       // Sesame's access tokens are for its own userinfo only: no `resource` (RFC 8707) names a
