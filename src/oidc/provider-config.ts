@@ -124,7 +124,10 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
       IdToken: config.ttl.idTokenSeconds,
       Interaction: config.ttl.interactionSeconds,
       RefreshToken: config.ttl.refreshTokenSeconds,
-      Session: config.ttl.sessionSeconds,
+      // A session that never signed in holds only a form's xsrf secret (the device page's, the
+      // sign-out confirmation's), and a GET of /device makes one for anyone: kept as long as a
+      // sign-in may take, not for the weeks of a signed-in session.
+      Session: (_ctx, session) => (session.accountId ? config.ttl.sessionSeconds : config.ttl.interactionSeconds),
       // Every refresh checks its grant's expiry: the grant must outlive the refresh tokens.
       Grant: config.ttl.grantSeconds,
       DeviceCode: config.deviceFlow.userCodeSeconds,

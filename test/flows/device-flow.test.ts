@@ -204,6 +204,19 @@ describe('device authorization grant', () => {
     expect((await enterUserCode(browser, '')).url).toBe(`${running.sesame.url}/device?error=no-code`);
   });
 
+  it('a visit to /device keeps its session (the form\'s secret) only as long as a sign-in, until someone signs in there', async () => {
+    const browser = new HttpBrowser();
+    await browser.navigate(`${running.sesame.url}/device`);
+    const key = oidcRecordKey('Session', sessionIdOf(browser, running.sesame.url));
+    expect(await running.sesame.store.ttlSeconds(key)).toBeLessThanOrEqual(running.sesame.config.ttl.interactionSeconds);
+    const device = await startDevice();
+    const polling = client.pollDeviceAuthorizationGrant(running.rp.config, device);
+    await signInByEmailCode(browser, await decide(browser, await enterUserCode(browser, device.user_code), 'confirm'), 'tv-session@example.com', running.smtp);
+    await polling;
+    const signedIn = oidcRecordKey('Session', sessionIdOf(browser, running.sesame.url));
+    expect(await running.sesame.store.ttlSeconds(signedIn)).toBeGreaterThan(running.sesame.config.ttl.sessionSeconds - 60);
+  });
+
   it('a form or a resume this browser\'s session does not hold leads back to the form, never to a 500', async () => {
     const device = await startDevice();
     const { xsrf } = formFields((await new HttpBrowser().navigate(`${running.sesame.url}/device`)).html, '/device');
