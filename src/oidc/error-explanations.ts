@@ -157,7 +157,11 @@ export function explainTokenError({ error, detail, params, client }: ProviderErr
     case 'authorization code redirect_uri mismatch':
       return { error, description: `redirect_uri ${quoted(params.redirect_uri)} is not the one the authorization request sent: send the same redirect_uri to both endpoints` };
     case 'client mismatch':
-      return { error, description: 'the authorization code or refresh token was issued to another client_id' };
+      return { error, description: 'the authorization code, device code or refresh token was issued to another client_id' };
+    case 'device code not found':
+      return { error, description: 'the device code is not valid: it is unknown, or expired more than an hour ago; start again at the device authorization endpoint' };
+    case 'device code already consumed':
+      return { error, description: 'the device code was already used: it gives tokens once, and using it again revokes the tokens it gave (as for an authorization code, RFC 6749 section 4.1.2); start again at the device authorization endpoint' };
     case 'code_verifier does not match code_challenge':
       return { error, description: 'code_verifier does not match the code_challenge of the authorization request: send the code_verifier that code_challenge was made from (S256), the one kept for this sign-in' };
     case 'code_verifier must be provided':

@@ -112,6 +112,11 @@ describe('device authorization grant', () => {
     const again = await enterUserCode(browser, device.user_code);
     expect(again.url).toBe(`${running.sesame.url}/device?error=used`);
     expect(decodeEntities(again.html)).toContain('That code was already used.');
+
+    // The device code gives tokens once: polled again, it is refused and what it gave is revoked.
+    expect(await pollOnce(device.device_code)).toMatchObject({ status: 400, body: { error: 'invalid_grant', error_description: expect.stringContaining('the device code was already used') } });
+    await expect(client.fetchUserInfo(running.rp.config, tokens.access_token, claims.sub)).rejects.toMatchObject({ status: 401 });
+    expect(await pollOnce('x'.repeat(43))).toMatchObject({ status: 400, body: { error: 'invalid_grant', error_description: expect.stringContaining('the device code is not valid') } });
   });
 
   it('a browser signed in already: the code and Allow are enough, no email; signing out there ends the tokens of a device without offline_access', async () => {
