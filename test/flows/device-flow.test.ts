@@ -143,6 +143,16 @@ describe('device authorization grant', () => {
     expect(await client.fetchUserInfo(running.rp.config, refreshed.access_token, offline.claims()!.sub)).toMatchObject({ email: 'tv-twice@example.com' });
   });
 
+  it('of 20 polls at once after Allow, exactly one gets the tokens', async () => {
+    const device = await startDevice();
+    const browser = new HttpBrowser();
+    const done = await signInByEmailCode(browser, await decide(browser, await enterUserCode(browser, device.user_code), 'confirm'), 'tv-race@example.com', running.smtp);
+    expect(done.url).toBe(`${running.sesame.url}/device/connected`);
+    const polls = await Promise.all(Array.from({ length: 20 }, () => pollOnce(device.device_code)));
+    expect(polls.filter((poll) => poll.status === 200)).toHaveLength(1);
+    expect(polls.filter((poll) => poll.status === 400 && poll.body.error === 'invalid_grant')).toHaveLength(19);
+  });
+
   it('the device is listed under "Apps with access" on /account, and "Remove access" ends its refresh token', async () => {
     const email = 'tv-removed@example.com';
     const device = await startDevice();
