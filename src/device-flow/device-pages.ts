@@ -39,8 +39,9 @@ const ERROR_OF_REFUSED_CODE: Readonly<Record<string, DeviceCodeError>> = {
  * oidc-provider's device pages in Sesame's own templates (views/device-*.ejs, with the usual head,
  * foot, nonce and headers), in place of its built-in markup. The library keeps the logic: it
  * looks the code up, checks its `xsrf` field against the secret it keeps in the browser's session,
- * and runs the sign-in. Every answer to a form is a redirect to a page of its own
- * (Post/Redirect/Get, as Sesame's other forms), so a reload never sends a code again.
+ * and runs the sign-in. A refused code and every outcome (connected, denied) is a redirect to a
+ * page of its own (Post/Redirect/Get, as Sesame's other forms), so a reload sends neither again;
+ * the confirmation is the answer to the right code itself.
  */
 export function deviceFlowPages(renderPage: ProviderHooks['renderPage']): Pick<DeviceFlowFeature, 'userCodeInputSource' | 'userCodeConfirmSource' | 'successSource'> {
   return {
