@@ -34,6 +34,8 @@ import { assignRequestId } from './http/request-id.ts';
 import { createDataSecurityHeaders, createSecurityHeaders } from './http/security-headers.ts';
 import { createStaticFiles } from './http/static-files.ts';
 import { createInteractionRouter } from './interaction/router.ts';
+import { createDeviceFlowRouter } from './device-flow/router.ts';
+import { paceDevicePolling } from './device-flow/poll-interval.ts';
 import type { Logger } from './logger.ts';
 import type { DevOutbox } from './mail/dev-outbox.ts';
 import type { MailQueue } from './mail/mail-queue.ts';
@@ -105,6 +107,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   };
   const lockout = createSignInLockout({ store, config, onLocked });
   const rateLimits = createRateLimitGuard(createRateLimiter({ store, hmacKey: config.hmacKey }));
+  const limits = signInLimits(config);
   const signInCodes = instrumentSignInCodes(createSignInCodes({
     store,
     hmacKey: config.hmacKey,
@@ -138,6 +141,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
     const built = createProvider(config, hooks, keys);
     observeProvider(built, { metrics, logger, audit });
     built.use(recordSessionDevices({ store, sessionSeconds: config.ttl.sessionSeconds }));
+    built.use(paceDevicePolling({ store, pollIntervalSeconds: config.deviceFlow.pollIntervalSeconds }));
     // "Sign out of Sesame on this browser" ends every session of Sesame in this browser, the account page's too,
     // and forgets which addresses signed in here ("Only sign out of <app>" ends just that app's).
     built.on('end_session.success', (ctx: Koa.Context & { oidc?: { params?: { logout?: unknown }; session?: { accountId?: string }; client?: { clientId: string } } }) => {
@@ -187,7 +191,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   // everything a person or an app reaches through the TLS proxy.
   app.use(httpsOnly);
 
-  const interactions = createInteractionRouter({ config, provider, accounts, signInCodes, approvals, retryAddresses, secondFactor, mailQueue, notices, csrf, rateLimits, limits: signInLimits(config), lockout, logger, audit, scopes });
+  const interactions = createInteractionRouter({ config, provider, accounts, signInCodes, approvals, retryAddresses, secondFactor, mailQueue, notices, csrf, rateLimits, limits, lockout, logger, audit, scopes });
   app.use(interactions.routes());
   app.use(rejectOtherMethods(interactions));
   const account = createAccountRouter({
@@ -215,6 +219,9 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   });
   app.use(account.routes());
   app.use(rejectOtherMethods(account));
+  const deviceFlow = createDeviceFlowRouter({ rateLimits, perIp: limits.deviceCodeEntriesPerIp });
+  app.use(deviceFlow.routes());
+  app.use(rejectOtherMethods(deviceFlow));
   if (config.devTools) app.use(createDevRouter({ config, devOutbox }).routes());
   const published = createPublishedDocuments({ hsts, trustProxy: config.trustProxy });
   app.use(published.capture);

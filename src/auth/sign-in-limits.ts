@@ -10,6 +10,8 @@ export interface SignInLimits {
   signInMailPerAddressFromKnownBrowser: RateLimit;
   signInMailPerIp: RateLimit;
   codeEntriesPerIp: RateLimit;
+  /** Device user codes entered at /device (device-flow/limit-code-entries.ts). */
+  deviceCodeEntriesPerIp: RateLimit;
 }
 
 /**
@@ -23,6 +25,7 @@ export function signInLimits({ rateLimits }: Pick<Config, 'rateLimits'>): SignIn
     signInMailPerAddressFromKnownBrowser: { name: 'sign-in-mail-known-browser', ...rateLimits.signInMailPerAddressFromOneIp },
     signInMailPerIp: { name: 'sign-in-mail-ip', ...rateLimits.signInMailPerIp },
     codeEntriesPerIp: { name: 'code-entries-ip', ...rateLimits.codeEntriesPerIp },
+    deviceCodeEntriesPerIp: { name: 'device-code-entries-ip', ...rateLimits.deviceCodeEntriesPerIp },
   };
 }
 

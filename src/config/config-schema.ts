@@ -114,6 +114,13 @@ export interface Config {
     /** Wrong entries one such code survives. */
     emailChangeMaxWrongAttempts: number;
   };
+  /** The device authorization grant (RFC 8628): signing in a TV or a command-line tool from a phone or laptop. */
+  deviceFlow: {
+    /** How long a device's user code (and its device code) can be used: typed, approved, polled. */
+    userCodeSeconds: number;
+    /** How often a device may poll the token endpoint (`interval`); faster polls get `slow_down`. */
+    pollIntervalSeconds: number;
+  };
   maxBodyBytes: number;
   rateLimits: {
     /**
@@ -130,6 +137,8 @@ export interface Config {
     signInMailPerIp: RateLimitSetting;
     /** Codes typed from one client IP, right or wrong. */
     codeEntriesPerIp: RateLimitSetting;
+    /** Device user codes entered at /device from one client IP, right or wrong (RFC 8628 §5.1: they are short enough to guess). */
+    deviceCodeEntriesPerIp: RateLimitSetting;
     /** Requests to move one account to another address (each mails a code to the new one). */
     emailChangePerAccount: RateLimitSetting;
     /** Requests to move any account to another address, from one client IP. */
@@ -313,12 +322,16 @@ export function validateConfig(config: Config, problems = new ProblemList()): Re
   if (!isIntIn(area.freshSecondFactorSeconds, 30, 3600)) problems.add('accountArea.freshSecondFactorSeconds', `must be an integer 30..3600 (got ${area.freshSecondFactorSeconds})`);
   if (!isIntIn(area.emailChangeCodeSeconds, 60, 3600)) problems.add('accountArea.emailChangeCodeSeconds', `must be an integer 60..3600 (got ${area.emailChangeCodeSeconds})`);
   if (!isIntIn(area.emailChangeMaxWrongAttempts, 1, 10)) problems.add('accountArea.emailChangeMaxWrongAttempts', `must be an integer 1..10 (got ${area.emailChangeMaxWrongAttempts})`);
+  const device = config.deviceFlow;
+  // RFC 8628 §5.1, §6.1: a user code is short enough to guess, so it must not live long.
+  if (!isIntIn(device?.userCodeSeconds, 60, 1800)) problems.add('deviceFlow.userCodeSeconds', `must be an integer 60..1800 (got ${device?.userCodeSeconds})`);
+  if (!isIntIn(device?.pollIntervalSeconds, 1, 60)) problems.add('deviceFlow.pollIntervalSeconds', `must be an integer 1..60 (got ${device?.pollIntervalSeconds})`);
   if (!isIntIn(config.maxBodyBytes, 1024, 1024 * 1024)) problems.add('maxBodyBytes', `must be an integer 1024..1048576 (got ${config.maxBodyBytes})`);
   for (const [name, setting] of Object.entries(config.rateLimits ?? {})) {
     if (!isIntIn(setting?.limit, 1, 1_000_000)) problems.add(`rateLimits.${name}.limit`, `must be an integer 1..1000000 (got ${setting?.limit})`);
     if (!isIntIn(setting?.windowSeconds, 1, 86400)) problems.add(`rateLimits.${name}.windowSeconds`, `must be an integer 1..86400 (got ${setting?.windowSeconds})`);
   }
-  for (const name of ['signInMailPerAddress', 'signInMailPerAddressFromOneIp', 'signInMailPerIp', 'codeEntriesPerIp', 'emailChangePerAccount', 'emailChangePerIp', 'emailChangePerRecipient'] as const) {
+  for (const name of ['signInMailPerAddress', 'signInMailPerAddressFromOneIp', 'signInMailPerIp', 'codeEntriesPerIp', 'deviceCodeEntriesPerIp', 'emailChangePerAccount', 'emailChangePerIp', 'emailChangePerRecipient'] as const) {
     if (!config.rateLimits?.[name]) problems.add(`rateLimits.${name}`, 'must be set ({ "limit": n, "windowSeconds": s })');
   }
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
@@ -375,10 +388,12 @@ function validateClients(clients: unknown, problems: ProblemList) {
     if (typeof c.client_id !== 'string' || c.client_id === '') problems.add(`${where}.client_id`, 'must be a non-empty string');
     else if (seen.has(c.client_id)) problems.add(`${where}.client_id`, `"${c.client_id}" is registered twice`);
     else seen.add(c.client_id);
-    // A machine client (response_types: [], grant_types: ["client_credentials"]) sends no browser anywhere.
-    const signsPeopleIn = !(Array.isArray(c.response_types) && c.response_types.length === 0);
-    if (signsPeopleIn && (!Array.isArray(c.redirect_uris) || c.redirect_uris.length === 0)) {
-      problems.add(`${where}.redirect_uris`, 'must be a non-empty array of URLs (a machine client without one sets "response_types": [])');
+    // A machine client (response_types: [], grant_types: ["client_credentials"]) sends no browser
+    // anywhere, nor does a device (grant_types: ["urn:ietf:params:oauth:grant-type:device_code"]):
+    // its person signs in at /device on another screen.
+    const redirectsBrowsers = !(Array.isArray(c.response_types) && c.response_types.length === 0);
+    if (redirectsBrowsers && (!Array.isArray(c.redirect_uris) || c.redirect_uris.length === 0)) {
+      problems.add(`${where}.redirect_uris`, 'must be a non-empty array of URLs (a machine or device client without one sets "response_types": [])');
     } else if (c.redirect_uris !== undefined && (!Array.isArray(c.redirect_uris) || !c.redirect_uris.every((u) => typeof u === 'string'))) {
       problems.add(`${where}.redirect_uris`, 'must be an array of URLs');
     }

@@ -104,6 +104,7 @@ export function loadConfig({ env, rootDir = process.cwd(), onFallback = () => {}
     ttl: d.ttl,
     secondFactor: d.secondFactor,
     accountArea: d.accountArea,
+    deviceFlow: d.deviceFlow,
     maxBodyBytes: d.maxBodyBytes,
     rateLimits: d.rateLimits,
     trustProxy: parseBoolean(read('TRUST_PROXY'), false, 'TRUST_PROXY', problems),
@@ -120,6 +121,7 @@ interface DefaultsFile {
   ttl: Config['ttl'];
   secondFactor: Config['secondFactor'];
   accountArea: Config['accountArea'];
+  deviceFlow: Config['deviceFlow'];
   maxBodyBytes: number;
   mailQueue: Omit<MailQueueConfig, 'worker'>;
   signingKeys: Config['signingKeys'];

@@ -20,10 +20,23 @@ const ALWAYS_SHARED = new Set(['sub', 'sid', 'auth_time', 'acr', 'amr', 'iss']);
  * app registered with `consent_page: true`, which is asked on the consent page after sign-in.
  */
 export async function sharingAskedWithSignIn(provider: Provider, interaction: Interaction): Promise<Sharing | undefined> {
+  // A device's sign-in (RFC 8628): the person allowed it on the device confirmation page, which
+  // showed what the app will receive (device-flow/device-pages.ts), before signing in.
+  if (isDeviceSignIn(interaction)) return undefined;
   const client = await provider.Client.find(String(interaction.params.client_id));
   if (!client || client.metadata().first_party === true || client.metadata().consent_page === true) return undefined;
-  const scope = typeof interaction.params.scope === 'string' ? interaction.params.scope : '';
-  return { scopes: scope.split(' ').filter((s) => s !== '' && s !== 'openid' && !SCOPES_THAT_SHARE_NOTHING.has(s)), claims: requestedClaims(interaction.params.claims) };
+  return sharingOf(interaction.params);
+}
+
+/** What an authorization request's parameters (scope, claims) ask for, in the terms the pages list. */
+export function sharingOf(params: Record<string, unknown>): Sharing {
+  const scope = typeof params.scope === 'string' ? params.scope : '';
+  return { scopes: scope.split(' ').filter((s) => s !== '' && s !== 'openid' && !SCOPES_THAT_SHARE_NOTHING.has(s)), claims: requestedClaims(params.claims) };
+}
+
+/** An interaction started by a device's user code at /device rather than by an app's /auth request. */
+function isDeviceSignIn(interaction: Interaction): boolean {
+  return typeof (interaction as { deviceCode?: unknown }).deviceCode === 'string';
 }
 
 /** Claim names of an authorization request's `claims` parameter (oidc-provider validated it at /auth). */

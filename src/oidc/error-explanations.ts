@@ -1,4 +1,5 @@
 import { displayText } from '../http/display-text.ts';
+import { DEVICE_CODE_GRANT_TYPE } from '../device-flow/poll-interval.ts';
 import { nearMissOf } from './redirect-uri-mismatch.ts';
 
 /**
@@ -126,6 +127,20 @@ function explainRedirectUri(params: ProviderErrorFacts['params'], client: Regist
   };
 }
 
+/** An error of the device authorization endpoint (RFC 8628 section 3.2, JSON). Undefined: the library's words stand. */
+export function explainDeviceAuthorizationError(facts: ProviderErrorFacts, settings: ExplanationSettings): ExplainedError | undefined {
+  const { error, description, detail, params, client } = facts;
+  if (error === 'invalid_client') return explainClientAuthentication(detail, client);
+  if (error !== 'invalid_request') return undefined;
+  // RFC 6749 section 5.2 (which RFC 8628 section 3.2 refers to) has a code for a client "not
+  // authorized to use this authorization grant type": unauthorized_client, where the library says
+  // invalid_request.
+  if (description === `${DEVICE_CODE_GRANT_TYPE} is not allowed for this client`) {
+    return { error: 'unauthorized_client', description: `client_id ${quoted(client?.clientId ?? params.client_id)} is not registered for the device flow: add "${DEVICE_CODE_GRANT_TYPE}" to its grant_types in the clients file` };
+  }
+  return explainInvalidAuthorizationRequest(description, params, client, settings);
+}
+
 /** An error of the token endpoint, and the client authentication of introspection and revocation (JSON). Undefined: the library's words stand. */
 export function explainTokenError({ error, detail, params, client }: ProviderErrorFacts, settings: ExplanationSettings): ExplainedError | undefined {
   if (error === 'invalid_client') return explainClientAuthentication(detail, client);
@@ -142,7 +157,11 @@ export function explainTokenError({ error, detail, params, client }: ProviderErr
     case 'authorization code redirect_uri mismatch':
       return { error, description: `redirect_uri ${quoted(params.redirect_uri)} is not the one the authorization request sent: send the same redirect_uri to both endpoints` };
     case 'client mismatch':
-      return { error, description: 'the authorization code or refresh token was issued to another client_id' };
+      return { error, description: 'the authorization code, device code or refresh token was issued to another client_id' };
+    case 'device code not found':
+      return { error, description: 'the device code is not valid: it is unknown, or expired more than an hour ago; start again at the device authorization endpoint' };
+    case 'device code already consumed':
+      return { error, description: 'the device code was already used: it gives tokens once, and using it again revokes the tokens it gave (as for an authorization code, RFC 6749 section 4.1.2); start again at the device authorization endpoint' };
     case 'code_verifier does not match code_challenge':
       return { error, description: 'code_verifier does not match the code_challenge of the authorization request: send the code_verifier that code_challenge was made from (S256), the one kept for this sign-in' };
     case 'code_verifier must be provided':

@@ -1,7 +1,7 @@
 import type { Context, Next } from 'koa';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { explainAuthorizationError, explainTokenError, type ExplainedError, type ExplanationSettings, type ProviderErrorFacts, type RegisteredClientFacts } from './error-explanations.ts';
+import { explainAuthorizationError, explainDeviceAuthorizationError, explainTokenError, type ExplainedError, type ExplanationSettings, type ProviderErrorFacts, type RegisteredClientFacts } from './error-explanations.ts';
 
 /** What oidc-provider's errors carry besides `error` and `error_description`. */
 interface ProviderError {
@@ -32,6 +32,7 @@ export function explainErrorsToApps(provider: Provider, settings: ExplanationSet
   provider.on('grant.error', remember);
   provider.on('introspection.error', remember);
   provider.on('revocation.error', remember);
+  provider.on('device_authorization.error', remember);
 
   return async function explainErrors(ctx: KoaContextWithOIDC, next: Next) {
     await next();
@@ -41,8 +42,8 @@ export function explainErrorsToApps(provider: Provider, settings: ExplanationSet
     if (route === 'authorization') {
       const explained = explainAuthorizationError(errorFacts(ctx, error), settings);
       if (explained) explainInRedirect(ctx, error, explained);
-    } else if (route === 'token' || route === 'introspection' || route === 'revocation') {
-      const explained = explainTokenError(errorFacts(ctx, error), settings);
+    } else if (route === 'token' || route === 'introspection' || route === 'revocation' || route === 'device_authorization') {
+      const explained = route === 'device_authorization' ? explainDeviceAuthorizationError(errorFacts(ctx, error), settings) : explainTokenError(errorFacts(ctx, error), settings);
       const body = ctx.body as { error?: string } | undefined;
       if (explained && body?.error === error.error) ctx.body = { ...body, error: explained.error, error_description: explained.description };
     }

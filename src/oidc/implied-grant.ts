@@ -18,8 +18,9 @@ export function consentGivenWithSignIn() {
  * oidc-provider's `loadExistingGrant`: the grant this authorization continues with. As the
  * library's own: the grant the consent step just gave, else the one the browser's session holds for
  * the app. A first-party app (it belongs to the operator) and an app whose consent was given on the
- * sign-in page (unless it is registered with `consent_page: true`) get the requested scopes and
- * claims added to it (a new grant when there is none), so no consent page follows.
+ * sign-in page or a device's confirmation page (unless it is registered with `consent_page: true`)
+ * get the requested scopes and claims added to it (a new grant when there is none), so no consent
+ * page follows.
  */
 export async function loadExistingGrant(ctx: KoaContextWithOIDC): Promise<Grant | undefined> {
   const { oidc } = ctx;
@@ -27,8 +28,12 @@ export async function loadExistingGrant(ctx: KoaContextWithOIDC): Promise<Grant 
   const grantId = result?.consent?.grantId || oidc.session!.grantIdFor(oidc.client!.clientId);
   const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
   const metadata = oidc.client!.metadata();
+  // A device's sign-in (RFC 8628) got here only through its confirmation page (code_verification
+  // with confirm, or the resume after the sign-in it started), which listed what the app will
+  // receive beside its Allow button (device-flow/device-pages.ts).
+  const allowedOnDevicePage = oidc.route === 'code_verification' || oidc.route === 'device_resume';
   // An app registered with consent_page: true is never consented to beside a sign-in button.
-  const implied = metadata.first_party === true || (result?.consent?.givenWithSignIn === true && metadata.consent_page !== true);
+  const implied = metadata.first_party === true || ((result?.consent?.givenWithSignIn === true || allowedOnDevicePage) && metadata.consent_page !== true);
   if (!implied || !oidc.session?.accountId) return withScopesThatShareNothing(oidc, existing);
 
   const grant = existing ?? new oidc.provider.Grant({ clientId: oidc.client!.clientId, accountId: oidc.session.accountId });

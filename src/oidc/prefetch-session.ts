@@ -6,17 +6,18 @@ import { relatedRecordKeys, sessionRelatedKeys } from './related-records.ts';
 import { rememberSessionByUid, sessionOfCookie } from './session-cookie.ts';
 import { rememberCarriedRecords } from './carried-records.ts';
 
-const RESUME = /^\/auth\/([A-Za-z0-9_-]{1,64})$/;
+// Where a sign-in resumes: /auth/:uid, or /device/:uid for one a device's user code started.
+const RESUME = /^\/(?:auth|device)\/([A-Za-z0-9_-]{1,64})$/;
 
 /**
  * Before oidc-provider handles an authorization request, start reading what it will ask for first:
  * the browser's session (named by its session cookie) and, when the request resumes an
- * interaction (/auth/:uid), that interaction. The provider checks the cookie's signature itself
- * before it uses the session; reading a record early only changes when it arrives.
+ * interaction (/auth/:uid, /device/:uid), that interaction. The provider checks the cookie's
+ * signature itself before it uses the session; reading a record early only changes when it arrives.
  */
 export function prefetchAuthorizationRecords(scopes: Pick<RequestScopes, 'prefetch' | 'warm' | 'remember'>) {
   return async function prefetchSession(ctx: Context, next: Next) {
-    if (ctx.method === 'GET' && ctx.path.startsWith('/auth')) {
+    if (ctx.method === 'GET' && (ctx.path === '/auth' || RESUME.test(ctx.path))) {
       const session = sessionOfCookie(ctx);
       const resume = RESUME.exec(ctx.path);
       // One batch, awaited here where the provider would wait for it anyway; then, in one more

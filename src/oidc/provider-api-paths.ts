@@ -1,10 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 
 /**
- * oidc-provider's endpoints that apps and resource servers call with a client credential or a
- * token, and that answer JSON (the library's default routes: Sesame does not move them).
+ * oidc-provider's endpoints that apps, devices and resource servers call with a client credential
+ * or a token, and that answer JSON (the library's default routes: Sesame does not move them).
  */
-const PROVIDER_API_PATHS = new Set(['/token', '/token/introspection', '/token/revocation', '/me']);
+const PROVIDER_API_PATHS = new Set(['/token', '/token/introspection', '/token/revocation', '/me', '/device/auth']);
 
 /**
  * A call to one of those endpoints by a program: it skips the page machinery (templates, CSP

@@ -19,6 +19,8 @@ import { registeredOutboundFetch } from './registered-outbound-fetch.ts';
 import { clientTokenCutoffs, issuedBeforeCutoff } from './client-token-cutoff.ts';
 import { explainAuthorizationError, explainSignOutError, type ExplanationSettings } from './error-explanations.ts';
 import { errorFacts } from './explain-errors.ts';
+import { deviceFlowPages } from '../device-flow/device-pages.ts';
+import { USER_CODE_CHARSET, USER_CODE_MASK } from '../device-flow/user-codes.ts';
 
 export interface ProviderHooks {
   adapter: NonNullable<Configuration['adapter']>;
@@ -126,9 +128,13 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
       IdToken: config.ttl.idTokenSeconds,
       Interaction: config.ttl.interactionSeconds,
       RefreshToken: config.ttl.refreshTokenSeconds,
-      Session: config.ttl.sessionSeconds,
+      // A session that never signed in holds only a form's xsrf secret (the device page's, the
+      // sign-out confirmation's), and a GET of /device makes one for anyone: kept as long as a
+      // sign-in may take, not for the weeks of a signed-in session.
+      Session: (_ctx, session) => (session.accountId ? config.ttl.sessionSeconds : config.ttl.interactionSeconds),
       // Every refresh checks its grant's expiry: the grant must outlive the refresh tokens.
       Grant: config.ttl.grantSeconds,
+      DeviceCode: config.deviceFlow.userCodeSeconds,
     },
     features: {
       devInteractions: { enabled: false },
@@ -152,6 +158,18 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
       },
       userinfo: { enabled: true },
       clientCredentials: { enabled: true },
+      // The device authorization grant (RFC 8628), for apps registered with its grant type: a TV
+      // or a command-line tool shows a user code, its person signs in at /device on a phone or
+      // laptop. The pages are Sesame's (device-flow/); the device polls the token endpoint.
+      deviceFlow: {
+        enabled: true,
+        charset: USER_CODE_CHARSET,
+        mask: USER_CODE_MASK,
+        // The library would keep the device's IP address and user agent with its code, to show on
+        // the confirmation page: not kept, since a guessed code would show a stranger's address.
+        deviceInfo: () => ({}),
+        ...deviceFlowPages(renderPage),
+      },
       claimsParameter: { enabled: true },
       // Sesame's access tokens are for its own userinfo only: no `resource` (RFC 8707) names a
       // server of Sesame's, so every one is refused with invalid_target, as the library's default

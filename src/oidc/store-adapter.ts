@@ -3,12 +3,20 @@ import { errors } from 'oidc-provider';
 import type { Store } from '../store/store.ts';
 import { addToAccountOfflineGrants, grantsOfflineAccess } from './account-offline-grants-index.ts';
 import { addToAccountSessions, removeFromAccountSessions } from './account-sessions-index.ts';
+import { isWellFormedUserCode } from '../device-flow/user-codes.ts';
 import { oidcConsumedKey, oidcGrantIndexKey, oidcRecordKey, oidcSessionDeviceKey, oidcSessionUidKey, oidcUserCodeKey } from '../store/keys.ts';
 
 // Models whose records carry a grantId and must die with their grant (lib/helpers/revoke.js).
 const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode']);
 // Models the library consume()s: single-use codes and rotating refresh tokens.
 const CONSUMABLE = new Set(['AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PushedAuthorizationRequest', 'PreAuthorizedCode']);
+/**
+ * How long a device code (and its user code) is kept after it expired. The library reads expired
+ * ones on purpose, to say so: the person who types the code at /device is told it expired rather
+ * than that it is wrong, and the device polling for it gets `expired_token` (RFC 8628 §3.5), not
+ * `invalid_grant`. Gone with the record the moment it expires, neither would ever be said.
+ */
+export const EXPIRED_DEVICE_CODE_KEPT_SECONDS = 3600;
 
 export interface StoreAdapterOptions {
   /**
@@ -36,7 +44,8 @@ export function createStoreAdapterClass(store: Store, { onFound = () => {} }: St
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number | undefined): Promise<void> {
       const key = oidcRecordKey(this.model, id);
-      const ttl = expiresIn && expiresIn > 0 ? expiresIn : undefined;
+      const lifetime = expiresIn && expiresIn > 0 ? expiresIn : undefined;
+      const ttl = lifetime !== undefined && this.model === 'DeviceCode' ? lifetime + EXPIRED_DEVICE_CODE_KEPT_SECONDS : lifetime;
       // Indexes first: a crash may leave a dangling index entry, never an unindexed token.
       const indexWrites: Promise<void>[] = [];
       if (GRANTABLE.has(this.model) && payload.grantId) indexWrites.push(store.addToIndex(oidcGrantIndexKey(payload.grantId), key, ttl));
@@ -69,6 +78,9 @@ export function createStoreAdapterClass(store: Store, { onFound = () => {} }: St
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      // Typed by anyone at /device (normalised by the library): what Sesame never issues is not
+      // looked up, so no arbitrary text becomes a key.
+      if (!isWellFormedUserCode(userCode)) return undefined;
       const id = await store.get<string>(oidcUserCodeKey(userCode));
       return id === undefined ? undefined : this.find(id);
     }

@@ -11,6 +11,8 @@ export const oidcSessionUidKey = (uid: string) => `oidc:session-uid:{${uid}}`;
 /** The browser a session signed in from ("Firefox on Linux"), beside the session's record, in its slot. */
 export const oidcSessionDeviceKey = (sessionId: string) => `oidc:Session:{${sessionId}}:device`;
 export const oidcUserCodeKey = (userCode: string) => `oidc:user-code:{${userCode}}`;
+/** The time slot of a device code's latest pending poll (device-flow/poll-interval.ts), beside the code's record, in its slot. */
+export const devicePollSlotKey = (deviceCode: string) => `oidc:DeviceCode:{${deviceCode}}:polled`;
 /**
  * The ids of an account's signed-in browser sessions saved on one day (days since the epoch; see
  * oidc/account-sessions-index.ts). Under the account's own {accountId} tag.

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.ts';
 import { totpCode } from '../helpers/second-factor.ts';
-import { SERVER_APP_CLIENT } from '../helpers/test-config.ts';
+import { DEVICE_CLIENT, SERVER_APP_CLIENT } from '../helpers/test-config.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
 // Every page a person meets, checked by axe-core (the engine behind Lighthouse's and most
@@ -16,7 +16,7 @@ const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core
 const CONSENTING_APP = { ...SERVER_APP_CLIENT, client_name: 'Team Wiki', consent_page: true };
 
 let browser: Browser;
-const running = useSesame({ config: { devTools: true, clients: [CONSENTING_APP] }, client: CONSENTING_APP });
+const running = useSesame({ config: { devTools: true, clients: [CONSENTING_APP, DEVICE_CLIENT] }, client: CONSENTING_APP });
 beforeAll(async () => {
   browser = await launchChromium();
 });
@@ -54,8 +54,14 @@ async function audit(page: Page, name: string, found: Record<string, string[]>) 
 
 const newContext = (): Promise<BrowserContext> => browser.newContext({ bypassCSP: true });
 
+/** A device's user code, as the device gets it (RFC 8628 device authorization request). */
+async function deviceUserCode(): Promise<string> {
+  const response = await fetch(`${running.sesame.url}/device/auth`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ client_id: DEVICE_CLIENT.client_id, scope: 'openid email' }) });
+  return ((await response.json()) as { user_code: string }).user_code;
+}
+
 describe('headless Chromium: every page passes axe-core\'s WCAG 2.1 AA checks', () => {
-  it('the sign-in, the second step, the consent page, the account pages, sign-out and the error page', async () => {
+  it('the sign-in, the second step, the consent page, the account pages, the device pages, sign-out and the error page', async () => {
     const found: Record<string, string[]> = {};
     const email = 'a11y@example.com';
 
@@ -79,6 +85,28 @@ describe('headless Chromium: every page passes axe-core\'s WCAG 2.1 AA checks', 
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('heading', { name: 'Your account' }).waitFor();
     await audit(page, 'account page', found);
+
+    // A device connected from this signed-in browser: the code form (and a wrong code), the
+    // confirmation, the device connected; then one that is not allowed.
+    for (const allow of [true, false]) {
+      const userCode = await deviceUserCode();
+      await page.goto(`${running.sesame.url}/device`);
+      if (allow) {
+        await audit(page, 'device code form', found);
+        await page.getByLabel('Code from your device').fill('bcdf ghjk');
+        await page.getByRole('button', { name: 'Continue' }).click();
+        await page.getByText('That code is not right.').waitFor();
+        await audit(page, 'device code form with an error', found);
+      }
+      await page.getByLabel('Code from your device').fill(userCode.toLowerCase());
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByRole('heading', { name: /^Connect Living Room TV/ }).waitFor();
+      if (allow) await audit(page, 'device confirmation', found);
+      await page.getByRole('button', { name: allow ? 'Allow' : 'Don’t allow', exact: true }).click();
+      await page.getByRole('heading', { name: allow ? 'Your device is connected' : 'The device was not connected' }).waitFor();
+      await audit(page, allow ? 'device connected' : 'device not connected', found);
+    }
+    await page.goto(`${running.sesame.url}/account`);
 
     // The authenticator: set-up, the recovery codes shown once, the account page with them.
     await page.getByRole('link', { name: 'Set up an authenticator app' }).click();
@@ -152,6 +180,6 @@ describe('headless Chromium: every page passes axe-core\'s WCAG 2.1 AA checks', 
 
     await Promise.all([first.close(), second.close(), third.close(), tab.context().close()]);
     expect(found).toEqual({});
-    // About a second per page for axe's two runs on a slow day: 18 pages.
-  }, 120_000);
+    // Some thirty pages, each audited twice (light and dark): a minute or two, past the suite's 30 s.
+  }, 180_000);
 });

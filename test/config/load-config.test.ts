@@ -111,10 +111,13 @@ describe('bad values', () => {
     writeFileSync(join(root, 'config/default.json'), JSON.stringify({
       ...defaults,
       signInCode: { ...defaults.signInCode, maxConsecutiveFailures: 101, lockoutSeconds: 5 },
-      rateLimits: { ...defaults.rateLimits, signInMailPerIp: { limit: 0, windowSeconds: 900 }, codeEntriesPerIp: undefined, emailChangePerIp: undefined },
+      rateLimits: { ...defaults.rateLimits, signInMailPerIp: { limit: 0, windowSeconds: 900 }, codeEntriesPerIp: undefined, deviceCodeEntriesPerIp: undefined, emailChangePerIp: undefined },
       accountArea: { ...defaults.accountArea, emailChangeCodeSeconds: 5, emailChangeMaxWrongAttempts: 0 },
+      deviceFlow: { userCodeSeconds: 7200, pollIntervalSeconds: 0 },
     }));
     const text = problemsOf({}).join('\n');
+    expect(text).toMatch(/^deviceFlow\.userCodeSeconds: must be an integer 60\.\.1800 \(got 7200\)/m);
+    expect(text).toMatch(/^deviceFlow\.pollIntervalSeconds: must be an integer 1\.\.60 \(got 0\)/m);
     expect(text).toMatch(/^rateLimits\.emailChangePerIp: must be set/m);
     expect(text).toMatch(/^accountArea\.emailChangeCodeSeconds: must be an integer 60\.\.3600 \(got 5\)/m);
     expect(text).toMatch(/^accountArea\.emailChangeMaxWrongAttempts: must be an integer 1\.\.10 \(got 0\)/m);
@@ -122,6 +125,7 @@ describe('bad values', () => {
     expect(text).toMatch(/^signInCode\.lockoutSeconds: /m);
     expect(text).toMatch(/^rateLimits\.signInMailPerIp\.limit: /m);
     expect(text).toMatch(/^rateLimits\.codeEntriesPerIp: must be set/m);
+    expect(text).toMatch(/^rateLimits\.deviceCodeEntriesPerIp: must be set/m);
   });
 
   it('a link lifetime longer than the sign-in\'s says which setting to raise with it', () => {
@@ -171,16 +175,21 @@ describe('bad values', () => {
     expect(policy).toContain('CLIENTS_FILE[9].allowed_email_domains: must be a non-empty array of mail domains, like ["example.com"] (got "corp.example")');
     expect(policy).toContain('CLIENTS_FILE[10].allowed_email_domains: must list mail domains like "example.com" (got "@corp.example")');
 
-    // A machine client needs no redirect_uris; an app that signs people in does, and they must be strings.
+    // A machine or device client needs no redirect_uris; an app that sends browsers to sign in does, and they must be strings.
+    const deviceGrant = 'urn:ietf:params:oauth:grant-type:device_code';
     writeFileSync(join(root, 'machines.json'), JSON.stringify([
       { client_id: 'm', client_secret: 'm'.repeat(32), grant_types: ['client_credentials'], response_types: [] },
       { client_id: 'n', client_secret: 'n'.repeat(32), grant_types: ['client_credentials'] },
       { client_id: 'o', redirect_uris: [7] },
+      { client_id: 'tv', grant_types: [deviceGrant, 'refresh_token'], response_types: [], token_endpoint_auth_method: 'none' },
+      { client_id: 'cli', grant_types: [deviceGrant], token_endpoint_auth_method: 'none' },
     ]));
     const machines = problemsOf({ CLIENTS_FILE: join(root, 'machines.json') }).join('\n');
     expect(machines).not.toContain('CLIENTS_FILE[0]');
-    expect(machines).toContain('CLIENTS_FILE[1].redirect_uris: must be a non-empty array of URLs (a machine client without one sets "response_types": [])');
+    expect(machines).toContain('CLIENTS_FILE[1].redirect_uris: must be a non-empty array of URLs (a machine or device client without one sets "response_types": [])');
     expect(machines).toContain('CLIENTS_FILE[2].redirect_uris: must be an array of URLs');
+    expect(machines).not.toContain('CLIENTS_FILE[3]');
+    expect(machines).toContain('CLIENTS_FILE[4].redirect_uris: must be a non-empty array of URLs (a machine or device client without one sets "response_types": [])');
 
     writeFileSync(join(root, 'broken.json'), '[{');
     expect(problemsOf({ CLIENTS_FILE: join(root, 'broken.json') }).join('\n')).toMatch(/^CLIENTS_FILE: .*is not valid JSON/m);

@@ -57,6 +57,16 @@ export const MACHINE_CLIENT: ClientRegistration = {
   token_endpoint_auth_method: 'client_secret_basic',
 };
 
+/** A device app (RFC 8628), as a TV or a command-line tool registers: public, no redirect_uris. Not among the defaults. */
+export const DEVICE_CLIENT: ClientRegistration = {
+  client_id: 'tv-app',
+  client_name: 'Living Room TV',
+  grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
+  response_types: [],
+  token_endpoint_auth_method: 'none',
+  scope: 'openid email offline_access',
+};
+
 /** A valid test Config: fresh secrets, keys generated once per test file. */
 export function testConfig(overrides: Partial<Config> & { issuer: string }): Readonly<Config> {
   cachedKeys ??= generateSigningKeys();
@@ -98,6 +108,8 @@ export function testConfig(overrides: Partial<Config> & { issuer: string }): Rea
       lockoutSeconds: 86400,
     },
     accountArea: { sessionSeconds: 900, freshSecondFactorSeconds: 300, emailChangeCodeSeconds: 600, emailChangeMaxWrongAttempts: 5 },
+    // Devices poll every second rather than the shipped five, so a device sign-in takes a test that long.
+    deviceFlow: { userCodeSeconds: 600, pollIntervalSeconds: 1 },
     maxBodyBytes: 16384,
     rateLimits: shippedDefaults.rateLimits,
     trustProxy: false,

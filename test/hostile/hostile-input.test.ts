@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import type { Config } from '../../src/config/config-schema.ts';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
 import { requestSignInMail, signInWithCode, signInWithCodeAt } from '../helpers/sign-in.ts';
-import { FIRST_PARTY_CLIENT, MACHINE_CLIENT, TEST_CLIENT, testConfig } from '../helpers/test-config.ts';
+import { DEVICE_CLIENT, FIRST_PARTY_CLIENT, MACHINE_CLIENT, SERVER_APP_CLIENT, TEST_CLIENT, testConfig } from '../helpers/test-config.ts';
 import { accountWithTotp, totpCode } from '../helpers/second-factor.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
@@ -14,6 +14,10 @@ import { useSesame } from '../helpers/use-sesame.ts';
 /** Fields a well-formed request to the provider's endpoints would carry; the generator starts from these and spoils them. */
 const AUTHORIZE = { client_id: 'test-app', response_type: 'code', scope: 'openid email', redirect_uri: 'http://127.0.0.1:9/callback', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', state: 's', nonce: 'n' };
 const CLIENT_AUTH = { client_id: 'test-app', client_secret: TEST_CLIENT.client_secret! };
+const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+/** Stand-ins in a route's fields for a live device's codes (startLiveDevice), filled in when sent. */
+const LIVE_USER_CODE = '<live user code>';
+const LIVE_DEVICE_CODE = '<live device code>';
 
 /**
  * Every route an attacker can reach, one line each. `:uid` becomes a live sign-in (with or without
@@ -77,7 +81,18 @@ const ROUTES: readonly { method: 'GET' | 'POST'; path: string; fields?: Record<s
   { method: 'GET', path: '/account/delete', fields: { problem: 'mismatch' } },
   { method: 'POST', path: '/account/delete', fields: { email: 'not-the-account@example.com' } },
   { method: 'GET', path: '/account/deleted' },
+  // The device pages (oidc-provider's routes in Sesame's templates, src/device-flow/), with a live
+  // device's user code and, for /device/:uid, the sign-in its Allow started
+  { method: 'GET', path: '/device', fields: { user_code: LIVE_USER_CODE } },
+  { method: 'POST', path: '/device', fields: { user_code: LIVE_USER_CODE } },
+  { method: 'POST', path: '/device', fields: { user_code: LIVE_USER_CODE, confirm: 'yes' } },
+  { method: 'POST', path: '/device', fields: { user_code: LIVE_USER_CODE, abort: 'yes' } },
+  { method: 'GET', path: '/device/:uid' },
+  { method: 'GET', path: '/device/connected' },
+  { method: 'GET', path: '/device/denied' },
   // oidc-provider's endpoints
+  { method: 'POST', path: '/device/auth', fields: { client_id: DEVICE_CLIENT.client_id, scope: 'openid email offline_access' } },
+  { method: 'POST', path: '/token', fields: { client_id: DEVICE_CLIENT.client_id, grant_type: DEVICE_GRANT, device_code: LIVE_DEVICE_CODE } },
   { method: 'GET', path: '/auth', fields: AUTHORIZE },
   { method: 'POST', path: '/auth', fields: AUTHORIZE },
   { method: 'GET', path: '/auth/:uid' },
@@ -114,15 +129,22 @@ const LIVE_SIGN_INS = 3;
 let live: { uid: string; browser: HttpBrowser; csrf: string; replay: Record<string, string> }[] = [];
 /** A signed-in account page: its cookies and CSRF token serve the /account routes. */
 let accountSession: { browser: HttpBrowser; csrf: string };
+/**
+ * A browser at /device: a device's user code not entered yet (and its device code), and the uid
+ * of the sign-in that Allow started for a second code, whose resume cookie the browser holds.
+ */
+let liveDevice: { browser: HttpBrowser; userCode: string; deviceCode: string; uid: string } | undefined;
 let secrets: string[] = [];
 const statuses = new Map<string, Map<number, number>>();
+/** Where POST /device sent its answers: the device pages answer every form with a redirect (Post/Redirect/Get). */
+const deviceFormAnswers = new Set<string>();
 
 // Limits generous enough that the flood below does not lock the final, regular sign-in out:
 // what is tested here is that nothing breaks (rate-limits.test.ts tests the limits).
 const { rateLimits } = testConfig({ issuer: 'http://unused' });
 const generous = { limit: 100_000, windowSeconds: 900 };
-const limits: Config['rateLimits'] = { signInMailPerAddress: generous, signInMailPerAddressFromOneIp: generous, signInMailPerIp: generous, codeEntriesPerIp: generous, emailChangePerAccount: generous, emailChangePerIp: generous, emailChangePerRecipient: generous };
-const running = useSesame({ config: { devTools: true, rateLimits: limits } });
+const limits: Config['rateLimits'] = { signInMailPerAddress: generous, signInMailPerAddressFromOneIp: generous, signInMailPerIp: generous, codeEntriesPerIp: generous, deviceCodeEntriesPerIp: generous, emailChangePerAccount: generous, emailChangePerIp: generous, emailChangePerRecipient: generous };
+const running = useSesame({ config: { devTools: true, rateLimits: limits, clients: [TEST_CLIENT, SERVER_APP_CLIENT, FIRST_PARTY_CLIENT, MACHINE_CLIENT, DEVICE_CLIENT] } });
 
 beforeAll(() => {
   expect(Object.keys(limits).sort()).toEqual(Object.keys(rateLimits).sort());
@@ -165,6 +187,28 @@ async function signInToAccountPage() {
   accountSession = { browser, csrf: formFields(page.html, '/account/sign-out').csrf! };
 }
 
+/** A device's codes, as the device gets them at /device/auth. */
+async function startDevice(): Promise<{ user_code: string; device_code: string }> {
+  const response = await fetch(`${running.sesame.url}/device/auth`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ client_id: DEVICE_CLIENT.client_id, scope: 'openid email' }) });
+  return (await response.json()) as { user_code: string; device_code: string };
+}
+
+/** A fresh live device (the previous route's requests may have entered, allowed or denied its code). */
+async function startLiveDevice() {
+  const browser = new HttpBrowser();
+  const [waiting, allowed] = [await startDevice(), await startDevice()];
+  const form = await browser.navigate(`${running.sesame.url}/device`);
+  const confirmation = await browser.navigate(`${running.sesame.url}/device`, { form: { ...formFields(form.html, '/device'), user_code: allowed.user_code } });
+  const emailForm = await browser.navigate(`${running.sesame.url}/device`, { form: { ...formFields(confirmation.html, '/device'), confirm: 'yes' } });
+  expect(emailForm.url).toMatch(/\/interaction\/[^/]+$/);
+  liveDevice = { browser, userCode: waiting.user_code, deviceCode: waiting.device_code, uid: emailForm.url.split('/').pop()! };
+}
+
+/** The device page's xsrf field as it is now: the library makes a new one at each page it shows. */
+async function currentDeviceXsrf(device: NonNullable<typeof liveDevice>): Promise<string> {
+  return formFields((await device.browser.navigate(`${running.sesame.url}/device`)).html, '/device').xsrf!;
+}
+
 afterAll(async () => {
   live = [];
   if (process.env.HOSTILE_STATS) process.stdout.write(`${JSON.stringify(Object.fromEntries([...statuses].map(([k, v]) => [k, Object.fromEntries(v)])))}\n`);
@@ -198,11 +242,11 @@ const spoilers = fc.record({
   dropValid: fc.boolean(),
 });
 
-/** The fields of one request: the route's well-formed ones, spoiled. */
-function fieldsFor(valid: Record<string, string>, { values, entries, repeat, dropValid }: { values: [number, string][]; entries: [string, string][]; repeat: boolean; dropValid: boolean }, csrf?: string): [string, string][] {
+/** The fields of one request: the route's well-formed ones, spoiled. `csrf` is the form's token, as `[field, value]`. */
+function fieldsFor(valid: Record<string, string>, { values, entries, repeat, dropValid }: { values: [number, string][]; entries: [string, string][]; repeat: boolean; dropValid: boolean }, csrf?: readonly [string, string]): [string, string][] {
   const base: [string, string][] = dropValid ? [] : Object.entries(valid);
   for (const [index, value] of values) if (base.length > 0) base[index % base.length]![1] = value;
-  if (csrf !== undefined) base.push(['csrf', csrf]);
+  if (csrf !== undefined) base.push([...csrf]);
   if (repeat) return [...base, ...entries];
   const replaced = new Map(base);
   for (const [key, value] of entries) replaced.set(key, value);
@@ -271,9 +315,12 @@ type Route = (typeof ROUTES)[number];
 
 async function send(route: Route, input: HostileRequest) {
   const signIn = live[input.sign]!;
-  const path = route.path.replace(':uid', input.uid.kind === 'live' ? signIn.uid : input.uid.raw);
+  // The device's pages (not /device/auth, which the device itself calls): the live device's browser, its code and sign-in.
+  const device = /^\/device(\/(?!auth$)|$)/.test(route.path) ? liveDevice : undefined;
+  const path = route.path.replace(':uid', input.uid.kind === 'live' ? (device?.uid ?? signIn.uid) : input.uid.raw);
+  const liveFields = Object.fromEntries(Object.entries(route.fields ?? {}).map(([name, value]) => [name, value === LIVE_USER_CODE ? liveDevice!.userCode : value === LIVE_DEVICE_CODE ? liveDevice!.deviceCode : value]));
   // GET routes get their fields in the query, POST routes in the body (and random query on top).
-  const query = route.method === 'GET' ? fieldsFor(route.fields ?? {}, input.query) : fieldsFor({}, input.query);
+  const query = route.method === 'GET' ? fieldsFor(liveFields, input.query) : fieldsFor({}, input.query);
   const url = `${running.sesame.url}${path}${query.length > 0 ? `?${encode(query)}` : ''}`;
   const requestHeaders: Record<string, string> = {};
   for (const [name, value] of Object.entries(input.headers)) {
@@ -281,12 +328,13 @@ async function send(route: Route, input: HostileRequest) {
     requestHeaders[name] = name === 'origin' && value === 'same' ? running.sesame.url : value;
   }
   const onAccountPage = route.path.startsWith('/account');
-  const csrf = onAccountPage ? accountSession.csrf : signIn.csrf;
-  if (input.cookies.kind === 'real') requestHeaders.cookie = onAccountPage ? accountSession.browser.cookieHeader(new URL(url)) : signIn.browser.cookieHeader(new URL(`${running.sesame.url}/interaction/${signIn.uid}/`));
+  // The device pages' form carries the library's xsrf field, not Sesame's csrf.
+  const csrf: readonly [string, string] = onAccountPage ? ['csrf', accountSession.csrf] : device ? ['xsrf', route.method === 'POST' ? await currentDeviceXsrf(device) : ''] : ['csrf', signIn.csrf];
+  if (input.cookies.kind === 'real') requestHeaders.cookie = onAccountPage || device ? (device?.browser ?? accountSession.browser).cookieHeader(new URL(url)) : signIn.browser.cookieHeader(new URL(`${running.sesame.url}/interaction/${signIn.uid}/`));
   if (input.cookies.kind === 'forged') requestHeaders.cookie = input.cookies.header;
   let payload: string | undefined;
   if (route.method === 'POST') {
-    if (input.body.kind === 'fields') payload = encode(fieldsFor(route.fields ?? {}, input.bodySpoilers, input.body.withCsrf ? csrf : undefined));
+    if (input.body.kind === 'fields') payload = encode(fieldsFor(liveFields, input.bodySpoilers, input.body.withCsrf ? csrf : undefined));
     if (input.body.kind === 'raw') payload = input.body.text;
     if (input.body.kind === 'replay') payload = new URLSearchParams(signIn.replay).toString();
     if (input.contentType !== undefined) requestHeaders['content-type'] = input.contentType;
@@ -310,6 +358,7 @@ function judge(route: Route, { response, text, path }: { response: Response; tex
   if (leak) throw new Error(`${where}: looks like internals leaked: ${JSON.stringify(leak[0])}`);
   for (const secret of secrets) if (text.includes(secret) || [...response.headers.values()].some((v) => v.includes(secret))) throw new Error(`${where}: a secret leaked`);
   const location = response.headers.get('location');
+  if (name === 'POST /device' && location !== null) deviceFormAnswers.add(location);
   if (location !== null) {
     const to = new URL(location, running.sesame.url);
     const registered = REGISTERED_TARGETS.some((uri) => to.href === uri || to.href.startsWith(`${uri}?`) || to.href.startsWith(`${uri}#`));
@@ -321,17 +370,17 @@ describe('hostile input at every route', () => {
   it('the route table covers the provider\'s endpoints as discovery names them', async () => {
     const discovery = (await (await fetch(`${running.sesame.url}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
     const paths = new Set(ROUTES.map((route) => route.path));
-    for (const endpoint of ['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'introspection_endpoint', 'revocation_endpoint', 'end_session_endpoint', 'jwks_uri', 'pushed_authorization_request_endpoint']) {
+    for (const endpoint of ['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'introspection_endpoint', 'revocation_endpoint', 'end_session_endpoint', 'jwks_uri', 'pushed_authorization_request_endpoint', 'device_authorization_endpoint']) {
       expect([endpoint, paths.has(new URL(discovery[endpoint] as string).pathname)]).toEqual([endpoint, true]);
     }
   });
 
-  it('the route table covers every page and form of the sign-in and the account page', () => {
+  it('the route table covers every page and form of the sign-in, the account page and the device pages', () => {
     // Each mounted @koa/router's dispatch function carries its router (and so its routes).
     type Layer = { path: string; methods: string[] };
     const routers = (running.sesame.app.middleware as unknown as { router?: { stack: Layer[] } }[]).flatMap((middleware) => middleware.router?.stack ?? []);
     const mounted = routers.flatMap((layer) => layer.methods.filter((method) => method === 'GET' || method === 'POST').map((method) => `${method} ${layer.path}`));
-    const ours = mounted.filter((route) => /^(GET|POST) \/(interaction|account)\//.test(route) || /^GET \/account$/.test(route));
+    const ours = mounted.filter((route) => /^(GET|POST) \/(interaction|account)\//.test(route) || /^GET \/account$/.test(route) || /^(GET|POST) \/device(\/|$)/.test(route));
     expect(ours.length).toBeGreaterThan(30);
     const listed = new Set(ROUTES.map((route) => `${route.method} ${route.path}`));
     expect(ours.filter((route) => !listed.has(route))).toEqual([]);
@@ -340,6 +389,7 @@ describe('hostile input at every route', () => {
   it.each(ROUTES.map((route) => [`${route.method} ${route.path}`, route] as const))('%s: no 5xx, no hang, no leak, no off-site redirect', async (_name, route) => {
     if (live.length === 0 || route.path.includes(':uid')) await startLiveSignIns();
     if (route.path.startsWith('/account')) await signInToAccountPage();
+    if (liveDevice === undefined || route.path.startsWith('/device') || Object.values(route.fields ?? {}).includes(LIVE_DEVICE_CODE)) await startLiveDevice();
     const run = await fc.check(
       fc.asyncProperty(request, async (input) => {
         judge(route, await send(route, input));
@@ -359,6 +409,8 @@ describe('hostile input at every route', () => {
     for (const route of ['POST /interaction/:uid/email', 'POST /interaction/:uid/code', 'GET /interaction/:uid/check', 'GET /interaction/:uid/status', 'POST /interaction/:uid/totp', 'GET /account', 'POST /account/totp/enroll']) {
       expect([route, reached(route, (s) => s === 200 || s === 303 || s === 400)]).toEqual([route, true]);
     }
+    // Codes looked up, which only a form with the session's current xsrf gets to.
+    expect([...deviceFormAnswers].filter((to) => to === '/device?error=wrong-code' || to === '/device?error=no-code')).not.toEqual([]);
     expect(reached('GET /auth', (s) => s === 303)).toBe(true);
     expect(reached('POST /token', (s) => s === 400)).toBe(true);
   });

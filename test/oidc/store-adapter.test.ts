@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { createStoreAdapterClass } from '../../src/oidc/store-adapter.ts';
+import { createStoreAdapterClass, EXPIRED_DEVICE_CODE_KEPT_SECONDS } from '../../src/oidc/store-adapter.ts';
 import { accountSessionsIndex, addToAccountSessions } from '../../src/oidc/account-sessions-index.ts';
 import { accountOfflineGrantsIndex } from '../../src/oidc/account-offline-grants-index.ts';
-import { oidcAccountOfflineGrantsKey, oidcAccountSessionsKey } from '../../src/store/keys.ts';
+import { oidcAccountOfflineGrantsKey, oidcAccountSessionsKey, oidcRecordKey, oidcUserCodeKey } from '../../src/store/keys.ts';
 import { bothStores, useStore } from '../helpers/both-stores.ts';
 
 describe.each(bothStores('adapter'))('oidc-provider adapter on the %s store', (_name, makeStore) => {
@@ -98,10 +98,28 @@ describe.each(bothStores('adapter'))('oidc-provider adapter on the %s store', (_
     expect(await access.find('at2')).toBeDefined();
   });
 
-  it('findByUserCode() finds device codes', async () => {
+  it('findByUserCode() finds device codes by the normalised user code the library stores', async () => {
     const devices = adapter('DeviceCode');
-    await devices.upsert('d1', { userCode: 'ABCD-EFGH' }, 60);
-    expect(await devices.findByUserCode('ABCD-EFGH')).toMatchObject({ userCode: 'ABCD-EFGH' });
+    await devices.upsert('d1', { userCode: 'BCDFGHJK' }, 60);
+    expect(await devices.findByUserCode('BCDFGHJK')).toMatchObject({ userCode: 'BCDFGHJK' });
+  });
+
+  it('findByUserCode() looks nothing up for a code Sesame never issues', async () => {
+    const devices = adapter('DeviceCode');
+    // Stored by hand under a shape outside the base-20 alphabet: typed, it is still not found.
+    await devices.upsert('d2', { userCode: 'ABCDEFGH' }, 60);
+    expect(await devices.findByUserCode('ABCDEFGH')).toBeUndefined();
+    expect(await devices.findByUserCode('BCDFGHJK'.repeat(100))).toBeUndefined();
+  });
+
+  it('keeps a device code an hour past its expiry, so that typing it or polling for it can be told it expired', async () => {
+    const devices = adapter('DeviceCode');
+    await devices.upsert('d3', { userCode: 'ZXWVTSRQ' }, 60);
+    expect(await subject.store!.ttlSeconds(oidcRecordKey('DeviceCode', 'd3'))).toBeGreaterThan(60 + EXPIRED_DEVICE_CODE_KEPT_SECONDS - 5);
+    expect(await subject.store!.ttlSeconds(oidcUserCodeKey('ZXWVTSRQ'))).toBeGreaterThan(60 + EXPIRED_DEVICE_CODE_KEPT_SECONDS - 5);
+    // Other models are kept exactly as long as the library says.
+    await adapter('AuthorizationCode').upsert('c1', {}, 60);
+    expect(await subject.store!.ttlSeconds(oidcRecordKey('AuthorizationCode', 'c1'))).toBeLessThanOrEqual(60);
   });
 
   it('a payload without expiry (e.g. a Grant without TTL) is kept', async () => {

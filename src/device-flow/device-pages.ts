@@ -1,0 +1,119 @@
+import { errors as oidcErrors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { clientDisplayName } from '../interaction/client-name.ts';
+import type { ProviderHooks } from '../oidc/provider-config.ts';
+import { sharingOf } from '../interaction/sharing-notice.ts';
+import { displayUserCode, normaliseUserCode } from './user-codes.ts';
+
+type DeviceFlowFeature = NonNullable<NonNullable<Configuration['features']>['deviceFlow']>;
+
+/** Where oidc-provider's device pages live (its routes.code_verification). */
+export const DEVICE_PAGE = '/device';
+/** The pages a device sign-in ends on: Sesame's own, outside the library (device-flow/router.ts). */
+export const DEVICE_CONNECTED_PAGE = '/device/connected';
+export const DEVICE_DENIED_PAGE = '/device/denied';
+
+/**
+ * Why the code form is shown again (`/device?error=…`): a fixed key and its text, never words from
+ * the request (http/outcome-query.ts).
+ */
+export const DEVICE_CODE_ERRORS = {
+  'no-code': 'Enter the code your device shows.',
+  'wrong-code': 'That code is not right. Check it against the one your device shows, and type it again.',
+  expired: 'That code has expired. Start again on your device to get a new code.',
+  used: 'That code was already used. Start again on your device to get a new code.',
+  'form-expired': 'This page was out of date. Enter the code again.',
+  ended: 'That sign-in has ended. Enter the code your device shows to start again.',
+  failed: 'That did not work. Enter the code your device shows to start again.',
+} as const;
+type DeviceCodeError = keyof typeof DEVICE_CODE_ERRORS;
+
+/** The library's re-render errors (lib/helpers/re_render_errors.js, not exported) by name, and what the form then says. */
+const ERROR_OF_REFUSED_CODE: Readonly<Record<string, DeviceCodeError>> = {
+  NoCodeError: 'no-code',
+  NotFoundError: 'wrong-code',
+  ExpiredError: 'expired',
+  AlreadyUsedError: 'used',
+};
+
+/**
+ * oidc-provider's device pages in Sesame's own templates (views/device-*.ejs, with the usual head,
+ * foot, nonce and headers), in place of its built-in markup. The library keeps the logic: it
+ * looks the code up, checks its `xsrf` field against the secret it keeps in the browser's session,
+ * and runs the sign-in. A refused code and every outcome (connected, denied) is a redirect to a
+ * page of its own (Post/Redirect/Get, as Sesame's other forms), so a reload sends neither again;
+ * the confirmation is the answer to the right code itself.
+ */
+export function deviceFlowPages(renderPage: ProviderHooks['renderPage']): Pick<DeviceFlowFeature, 'userCodeInputSource' | 'userCodeConfirmSource' | 'successSource'> {
+  return {
+    // GET /device (the form), and every error of the code's pages and of the sign-in's resume.
+    async userCodeInputSource(ctx, _form, out, err) {
+      if (err) {
+        leaveUnsavedSessionUnsaved(ctx);
+        const status = (err as { statusCode?: number }).statusCode ?? 500;
+        // Ours or the store's failure (503: Redis unreachable, store/store-unavailable.ts): the form
+        // again, saying so, with the status the library set.
+        if (status >= 500) {
+          const error = status === 503 ? 'Signing in is briefly unavailable. Please try again in a moment.' : 'Something went wrong on our side. Please try again.';
+          return renderPage(ctx, 'device-code', { xsrf: xsrfOf(ctx), userCode: '', error });
+        }
+        ctx.status = 303;
+        // Denied on the confirmation page, on the consent page, or "Cancel" during the sign-in.
+        if (err.name === 'AbortedError') return ctx.redirect(DEVICE_DENIED_PAGE);
+        return ctx.redirect(`${DEVICE_PAGE}?error=${refusalOf(err, out?.error)}`);
+      }
+      const error = errorKeyOf(ctx.query.error);
+      // The library sets no status on its pages: without this they went out as Koa's default 404.
+      ctx.status = 200;
+      return renderPage(ctx, 'device-code', { xsrf: xsrfOf(ctx), userCode: ctx.state.prefilledUserCode ?? '', error: error && DEVICE_CODE_ERRORS[error] });
+    },
+
+    // The code is right: which app, what it gets, and the warning against remote phishing (RFC 8628 §5.4).
+    async userCodeConfirmSource(ctx, _form, client, _deviceInfo, userCode) {
+      const params = (ctx.oidc.entities.DeviceCode?.params ?? {}) as Record<string, unknown>;
+      ctx.status = 200;
+      await renderPage(ctx, 'device-confirm', {
+        xsrf: xsrfOf(ctx),
+        userCode: displayUserCode(normaliseUserCode(userCode)),
+        clientName: clientDisplayName(client.clientName ?? client.clientId),
+        sharing: sharingOf(params),
+      });
+    },
+
+    async successSource(ctx) {
+      ctx.status = 303;
+      ctx.redirect(DEVICE_CONNECTED_PAGE);
+    },
+  };
+}
+
+/**
+ * Before it shows an error of these pages the library puts a fresh xsrf secret into the browser's
+ * session, after its session middleware has finished: a session that was never saved (a form
+ * posted without its session cookie, a resume opened in another browser) is then left changed,
+ * and the library's last step tries to update it in storage and throws (oidc-provider 9.13.3:
+ * "persist can only be called on previously persisted Sessions"), a 500. The answer to an error
+ * is a redirect to the form, which makes a secret of its own: this one is not needed.
+ */
+function leaveUnsavedSessionUnsaved(ctx: KoaContextWithOIDC) {
+  const session = ctx.oidc.session as { exp?: unknown; touched?: boolean } | undefined;
+  if (session && typeof session.exp !== 'number') session.touched = false;
+}
+
+/** The form's CSRF secret: the library keeps it in the browser's session and checks it on POST (lib/shared/xsrf.js). */
+function xsrfOf(ctx: KoaContextWithOIDC): string {
+  return (ctx.oidc.session?.state as { secret?: string } | undefined)?.secret ?? '';
+}
+
+function refusalOf(err: Error, error: string | undefined): DeviceCodeError {
+  const refused = ERROR_OF_REFUSED_CODE[err.name];
+  if (refused) return refused;
+  // The resume of a sign-in this browser no longer holds (its cookie gone, the back button).
+  if (err instanceof oidcErrors.SessionNotFound) return 'ended';
+  // The form's xsrf did not match the session's: a second tab, or a form older than the last one.
+  if (error === 'invalid_request') return 'form-expired';
+  return 'failed';
+}
+
+function errorKeyOf(value: unknown): DeviceCodeError | undefined {
+  return typeof value === 'string' && Object.hasOwn(DEVICE_CODE_ERRORS, value) ? (value as DeviceCodeError) : undefined;
+}

@@ -1,0 +1,319 @@
+import { describe, expect, it } from '@jest/globals';
+import * as client from 'openid-client';
+import { oidcRecordKey, oidcSessionDeviceKey } from '../../src/store/keys.ts';
+import { decodeEntities, formFields, HttpBrowser, tableRows, type Page } from '../helpers/http-browser.ts';
+import { clearOfWindowStart } from '../helpers/rate-limit-window.ts';
+import { accountWithTotp, submitTotp, totpCode } from '../helpers/second-factor.ts';
+import { sessionIdOf } from '../helpers/sign-in.ts';
+import type { Mailbox } from '../helpers/smtp-sink.ts';
+import { DEVICE_CLIENT, TEST_CLIENT, testConfig } from '../helpers/test-config.ts';
+import { useSesame } from '../helpers/use-sesame.ts';
+
+// The device authorization grant (RFC 8628): a TV or a command-line tool (openid-client's device
+// functions) gets a user code, a person types it at /device in a browser (HttpBrowser), signs in
+// there with the emailed code, allows the app, and the device's polling receives the tokens.
+
+const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+const USER_CODE = /^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/;
+
+// Every code entered counts against the one client IP of all these tests: the budget is tested below.
+const { rateLimits } = testConfig({ issuer: 'http://unused' });
+const running = useSesame({ config: { clients: [TEST_CLIENT, DEVICE_CLIENT], rateLimits: { ...rateLimits, deviceCodeEntriesPerIp: { limit: 1000, windowSeconds: 900 } } }, client: DEVICE_CLIENT });
+
+/** The code as a person might type it from the TV: lower case, a space for the dash. */
+const typedSloppily = (userCode: string) => ` ${userCode.toLowerCase().replace('-', ' ')} `;
+
+/** Opens /device and submits `typed`: the confirmation page, or wherever the form's answer leads. */
+async function enterUserCode(browser: HttpBrowser, typed: string): Promise<Page> {
+  const form = await browser.navigate(`${running.sesame.url}/device`);
+  expect(form.status).toBe(200);
+  return browser.navigate(`${running.sesame.url}/device`, { form: { ...formFields(form.html, '/device'), user_code: typed } });
+}
+
+/** Presses Allow or Don't allow on the confirmation page; follows redirects. */
+function decide(browser: HttpBrowser, confirmation: Page, decision: 'confirm' | 'abort'): Promise<Page> {
+  return browser.navigate(`${running.sesame.url}/device`, { form: { ...formFields(confirmation.html, '/device'), [decision]: 'yes' } });
+}
+
+/**
+ * The email form the sign-in started at: sends the code by mail and types it in; returns where
+ * that led, and the page the code was typed on (`checkPage`).
+ */
+async function signInByEmailCode(browser: HttpBrowser, emailForm: Page, email: string, smtp: Mailbox): Promise<Page & { checkPage: Page }> {
+  expect(emailForm.url).toMatch(/\/interaction\/[^/]+$/);
+  const uid = emailForm.url.split('/').pop()!;
+  const checkPage = await browser.navigate(`${running.sesame.url}/interaction/${uid}/email`, { form: { ...formFields(emailForm.html, '/email'), email } });
+  const mail = await smtp.waitForMail(email, { match: (m) => m.link?.includes(`/interaction/${uid}/`) ?? false });
+  const next = await browser.navigate(`${running.sesame.url}/interaction/${uid}/code`, { form: { ...formFields(checkPage.html, '/code'), code: mail.code! } });
+  return { ...next, checkPage };
+}
+
+const startDevice = (scope = 'openid email offline_access') => client.initiateDeviceAuthorization(running.rp.config, { scope });
+
+/** One poll of the token endpoint, as a device sends it: the JSON answer and its status. */
+async function pollOnce(deviceCode: string) {
+  const response = await fetch(`${running.sesame.url}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    body: new URLSearchParams({ grant_type: DEVICE_GRANT, device_code: deviceCode, client_id: DEVICE_CLIENT.client_id }),
+  });
+  return { status: response.status, type: response.headers.get('content-type'), body: (await response.json()) as Record<string, unknown> };
+}
+
+describe('device authorization grant', () => {
+  it('discovery advertises the device authorization endpoint and grant type', async () => {
+    const discovery = (await (await fetch(`${running.sesame.url}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    expect(discovery.device_authorization_endpoint).toBe(`${running.sesame.url}/device/auth`);
+    expect(discovery.grant_types_supported).toContain(DEVICE_GRANT);
+  });
+
+  it('a device signs in: the code typed in any case with spaces, the email code, Allow, and the polling gets tokens that work', async () => {
+    const device = await startDevice();
+    expect(device.user_code).toMatch(USER_CODE);
+    expect(device.verification_uri).toBe(`${running.sesame.url}/device`);
+    expect(device.interval).toBe(1);
+    expect(device.expires_in).toBeGreaterThan(590);
+    const polling = client.pollDeviceAuthorizationGrant(running.rp.config, device);
+
+    const browser = new HttpBrowser();
+    const form = await browser.navigate(`${running.sesame.url}/device`);
+    // Sesame's page: its layout, its CSP with a nonce, not the library's markup.
+    expect(form.html).toContain('<main id="main" class="card">');
+    expect(form.headers.get('content-security-policy')).toMatch(/script-src 'nonce-/);
+    expect(form.headers.get('cache-control')).toMatch(/no-store/);
+    const confirmation = await browser.navigate(`${running.sesame.url}/device`, { form: { ...formFields(form.html, '/device'), user_code: typedSloppily(device.user_code) } });
+    expect(confirmation.status).toBe(200);
+    const text = decodeEntities(confirmation.html);
+    expect(text).toContain('Connect Living Room TV on your device?');
+    expect(text).toContain(device.user_code);
+    expect(text).toContain('Only continue if you started this yourself, on a device that is in front of you now.');
+    expect(text).toContain('see your email address');
+    expect(text).toContain('keep access while you are not using it');
+
+    const email = 'tv-owner@example.com';
+    const emailForm = await decide(browser, confirmation, 'confirm');
+    const done = await signInByEmailCode(browser, emailForm, email, running.smtp);
+    // Allowed on the confirmation page: neither the code page nor a consent page asks again.
+    expect(done.checkPage.html).not.toContain('Signing in lets');
+    expect(done.url).toBe(`${running.sesame.url}/device/connected`);
+    expect(done.html).toContain('Your device is connected');
+    // The browser that signed in is named on the account page's "Where you are signed in".
+    expect(await running.sesame.store.get(oidcSessionDeviceKey(sessionIdOf(browser, running.sesame.url)))).toBe('Chrome on Linux');
+
+    const tokens = await polling;
+    const claims = tokens.claims()!;
+    const account = await running.sesame.accounts.findByEmail(email);
+    expect(claims).toMatchObject({ sub: account!.id, email, email_verified: true, aud: DEVICE_CLIENT.client_id, acr: 'urn:sesame:acr:email', amr: ['email'] });
+    expect(tokens.refresh_token).toBeDefined();
+    const userinfo = await client.fetchUserInfo(running.rp.config, tokens.access_token, claims.sub);
+    expect(userinfo).toMatchObject({ sub: account!.id, email });
+
+    // The code worked once: typed again, it is refused, and says why.
+    const again = await enterUserCode(browser, device.user_code);
+    expect(again.url).toBe(`${running.sesame.url}/device?error=used`);
+    expect(decodeEntities(again.html)).toContain('That code was already used.');
+
+    // The device code gives tokens once: polled again, it is refused and what it gave is revoked.
+    expect(await pollOnce(device.device_code)).toMatchObject({ status: 400, body: { error: 'invalid_grant', error_description: expect.stringContaining('the device code was already used') } });
+    await expect(client.fetchUserInfo(running.rp.config, tokens.access_token, claims.sub)).rejects.toMatchObject({ status: 401 });
+    expect(await pollOnce('x'.repeat(43))).toMatchObject({ status: 400, body: { error: 'invalid_grant', error_description: expect.stringContaining('the device code is not valid') } });
+  });
+
+  it('a browser signed in already: the code and Allow are enough, no email; signing out there ends the tokens of a device without offline_access', async () => {
+    const browser = new HttpBrowser();
+    const first = await startDevice();
+    const polling = client.pollDeviceAuthorizationGrant(running.rp.config, first);
+    await signInByEmailCode(browser, await decide(browser, await enterUserCode(browser, first.user_code), 'confirm'), 'tv-twice@example.com', running.smtp);
+    const offline = await polling;
+
+    const second = await startDevice('openid email');
+    const secondPolling = client.pollDeviceAuthorizationGrant(running.rp.config, second);
+    const done = await decide(browser, await enterUserCode(browser, second.user_code), 'confirm');
+    expect(done.url).toBe(`${running.sesame.url}/device/connected`);
+    const online = await secondPolling;
+    expect(online.claims()).toMatchObject({ email: 'tv-twice@example.com' });
+    expect(online.refresh_token).toBeUndefined();
+
+    // "Sign out of Sesame on this browser": the device that asked for offline_access keeps its
+    // refresh token; the other device's tokens were the browser session's, and end with it.
+    const confirm = await browser.navigate(`${running.sesame.url}/session/end`);
+    await browser.navigate(new URL(/action="([^"]+)"/.exec(confirm.html)![1]!, running.sesame.url).href, { form: { xsrf: /name="xsrf" value="([^"]+)"/.exec(confirm.html)![1]!, logout: 'yes' } });
+    await expect(client.fetchUserInfo(running.rp.config, online.access_token, online.claims()!.sub)).rejects.toMatchObject({ status: 401 });
+    const refreshed = await client.refreshTokenGrant(running.rp.config, offline.refresh_token!);
+    expect(await client.fetchUserInfo(running.rp.config, refreshed.access_token, offline.claims()!.sub)).toMatchObject({ email: 'tv-twice@example.com' });
+  });
+
+  it('of 20 polls at once after Allow, exactly one gets the tokens', async () => {
+    const device = await startDevice();
+    const browser = new HttpBrowser();
+    const done = await signInByEmailCode(browser, await decide(browser, await enterUserCode(browser, device.user_code), 'confirm'), 'tv-race@example.com', running.smtp);
+    expect(done.url).toBe(`${running.sesame.url}/device/connected`);
+    const polls = await Promise.all(Array.from({ length: 20 }, () => pollOnce(device.device_code)));
+    expect(polls.filter((poll) => poll.status === 200)).toHaveLength(1);
+    expect(polls.filter((poll) => poll.status === 400 && poll.body.error === 'invalid_grant')).toHaveLength(19);
+  });
+
+  it('the device is listed under "Apps with access" on /account, and "Remove access" ends its refresh token', async () => {
+    const email = 'tv-removed@example.com';
+    const device = await startDevice();
+    const polling = client.pollDeviceAuthorizationGrant(running.rp.config, device);
+    const browser = new HttpBrowser();
+    await signInByEmailCode(browser, await decide(browser, await enterUserCode(browser, device.user_code), 'confirm'), email, running.smtp);
+    const tokens = await polling;
+    // The same browser opens its account page by single sign-on.
+    const account = await browser.navigate(`${running.sesame.url}/account`);
+    expect(account.url).toBe(`${running.sesame.url}/account`);
+    expect(tableRows(account.html, 'apps-with-access', 'app').map((row) => row.value)).toContain(DEVICE_CLIENT.client_id);
+    const removed = await browser.navigate(`${running.sesame.url}/account/apps/remove`, { form: { csrf: formFields(account.html, '/account/sign-out').csrf!, app: DEVICE_CLIENT.client_id } });
+    expect(removed.url).toBe(`${running.sesame.url}/account?done=app-access-removed`);
+    expect(removed.html).not.toContain(`name="app" value="${DEVICE_CLIENT.client_id}"`);
+    await expect(client.refreshTokenGrant(running.rp.config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('a person with an authenticator signs the device in with the email code and then the authenticator', async () => {
+    const email = 'tv-totp@example.com';
+    const { secret, account } = await accountWithTotp(running.sesame, email);
+    const device = await startDevice();
+    const polling = client.pollDeviceAuthorizationGrant(running.rp.config, device);
+    const browser = new HttpBrowser();
+    const prompt = await signInByEmailCode(browser, await decide(browser, await enterUserCode(browser, device.user_code), 'confirm'), email, running.smtp);
+    expect(prompt.url).toMatch(/\/interaction\/[^/]+\/totp$/);
+    const done = await submitTotp(browser, prompt, { code: totpCode(secret) });
+    expect(done.url).toBe(`${running.sesame.url}/device/connected`);
+    expect((await polling).claims()).toMatchObject({ sub: account.id, acr: 'urn:sesame:acr:mfa', amr: ['email', 'otp', 'mfa'] });
+  });
+
+  it('"Don\'t allow" tells the device access_denied, and the page says the device was not connected', async () => {
+    const device = await startDevice();
+    const polling = client.pollDeviceAuthorizationGrant(running.rp.config, device).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    const browser = new HttpBrowser();
+    const denied = await decide(browser, await enterUserCode(browser, device.user_code), 'abort');
+    expect(denied.url).toBe(`${running.sesame.url}/device/denied`);
+    expect(denied.status).toBe(200);
+    expect(denied.html).toContain('The device was not connected');
+    expect(await polling).toMatchObject({ error: 'access_denied' });
+  });
+
+  it('cancelling the sign-in that Allow started also tells the device access_denied', async () => {
+    const device = await startDevice();
+    const browser = new HttpBrowser();
+    const emailForm = await decide(browser, await enterUserCode(browser, device.user_code), 'confirm');
+    const uid = emailForm.url.split('/').pop()!;
+    const denied = await browser.navigate(`${running.sesame.url}/interaction/${uid}/abort`, { form: { csrf: formFields(emailForm.html, '/abort').csrf! } });
+    expect(denied.url).toBe(`${running.sesame.url}/device/denied`);
+    expect(await pollOnce(device.device_code)).toMatchObject({ status: 400, body: { error: 'access_denied' } });
+  });
+
+  it('a code that is not right says so and leads back to the form', async () => {
+    const browser = new HttpBrowser();
+    const refused = await enterUserCode(browser, 'BCDF-GHJK');
+    expect(refused.url).toBe(`${running.sesame.url}/device?error=wrong-code`);
+    expect(refused.status).toBe(200);
+    expect(decodeEntities(refused.html)).toContain('That code is not right.');
+    expect(formFields(refused.html, '/device').xsrf).toMatch(/^[0-9a-f]{48}$/);
+    // Nothing that could be a code is looked up at all, and says the same.
+    expect((await enterUserCode(browser, '<script>alert(1)</script>')).url).toBe(`${running.sesame.url}/device?error=wrong-code`);
+    expect((await enterUserCode(browser, '')).url).toBe(`${running.sesame.url}/device?error=no-code`);
+  });
+
+  it('a visit to /device keeps its session (the form\'s secret) only as long as a sign-in, until someone signs in there', async () => {
+    const browser = new HttpBrowser();
+    await browser.navigate(`${running.sesame.url}/device`);
+    const key = oidcRecordKey('Session', sessionIdOf(browser, running.sesame.url));
+    expect(await running.sesame.store.ttlSeconds(key)).toBeLessThanOrEqual(running.sesame.config.ttl.interactionSeconds);
+    const device = await startDevice();
+    const polling = client.pollDeviceAuthorizationGrant(running.rp.config, device);
+    await signInByEmailCode(browser, await decide(browser, await enterUserCode(browser, device.user_code), 'confirm'), 'tv-session@example.com', running.smtp);
+    await polling;
+    const signedIn = oidcRecordKey('Session', sessionIdOf(browser, running.sesame.url));
+    expect(await running.sesame.store.ttlSeconds(signedIn)).toBeGreaterThan(running.sesame.config.ttl.sessionSeconds - 60);
+  });
+
+  it('a form or a resume this browser\'s session does not hold leads back to the form, never to a 500', async () => {
+    const device = await startDevice();
+    const { xsrf } = formFields((await new HttpBrowser().navigate(`${running.sesame.url}/device`)).html, '/device');
+    // Another browser's form (no session cookie here): the library would answer 500 (device-pages.ts).
+    const stranger = new HttpBrowser();
+    const posted = await stranger.request(`${running.sesame.url}/device`, { form: { xsrf: xsrf!, user_code: device.user_code } });
+    expect([posted.status, posted.headers.get('location')]).toEqual([303, '/device?error=form-expired']);
+    const resumed = await stranger.request(`${running.sesame.url}/device/${'x'.repeat(21)}`);
+    expect([resumed.status, resumed.headers.get('location')]).toEqual([303, '/device?error=ended']);
+    expect(decodeEntities((await stranger.navigate(`${running.sesame.url}/device?error=ended`)).html)).toContain('That sign-in has ended.');
+  });
+
+  it('an expired code says so at /device, and the device polling for it gets expired_token', async () => {
+    const device = await startDevice();
+    // Ten minutes on: the code's expiry moved into the past (the record outlives it: store-adapter.ts).
+    const key = oidcRecordKey('DeviceCode', device.device_code);
+    const record = (await running.sesame.store.get<Record<string, unknown>>(key))!;
+    await running.sesame.store.set(key, { ...record, exp: Math.floor(Date.now() / 1000) - 1 }, 3600);
+
+    const refused = await enterUserCode(new HttpBrowser(), typedSloppily(device.user_code));
+    expect(refused.url).toBe(`${running.sesame.url}/device?error=expired`);
+    expect(decodeEntities(refused.html)).toContain('That code has expired. Start again on your device to get a new code.');
+    const poll = await pollOnce(device.device_code);
+    expect(poll).toMatchObject({ status: 400, body: { error: 'expired_token' } });
+    expect(poll.type).toMatch(/^application\/json/);
+  });
+
+  it('a device polling faster than the interval is told slow_down (JSON), and authorization_pending once it waits', async () => {
+    const device = await startDevice();
+    const first = await pollOnce(device.device_code);
+    expect(first).toMatchObject({ status: 400, body: { error: 'authorization_pending' } });
+    expect(first.type).toMatch(/^application\/json/);
+    expect(await pollOnce(device.device_code)).toMatchObject({ status: 400, body: { error: 'slow_down' } });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(await pollOnce(device.device_code)).toMatchObject({ status: 400, body: { error: 'authorization_pending' } });
+  });
+
+  it('the link with the code in it fills the form in, and still waits for Continue and Allow', async () => {
+    const device = await startDevice();
+    const browser = new HttpBrowser();
+    const page = await browser.navigate(device.verification_uri_complete!);
+    expect(page.status).toBe(200);
+    expect(formFields(page.html, '/device').user_code).toBe(device.user_code);
+    // No self-submitting form: the library's would post the code from an inline script.
+    expect(page.html).not.toContain('document.forms[0].submit()');
+    // A code Sesame could not have issued is not put on the page.
+    const forged = await browser.navigate(`${running.sesame.url}/device?user_code=${encodeURIComponent('"><b>AEIOU')}`);
+    expect(formFields(forged.html, '/device').user_code).toBe('');
+  });
+
+  it('an app not registered for the device grant is refused at /device/auth, in JSON', async () => {
+    const response = await fetch(`${running.sesame.url}/device/auth`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${TEST_CLIENT.client_id}:${TEST_CLIENT.client_secret}`).toString('base64')}` },
+      body: new URLSearchParams({ scope: 'openid email' }),
+    });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    // A program's endpoint: none of the page machinery, the data policy (oidc/provider-api-paths.ts).
+    expect(response.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(await response.json()).toMatchObject({ error: 'unauthorized_client', error_description: expect.stringContaining(`add "${DEVICE_GRANT}" to its grant_types`) });
+  });
+});
+
+describe('guessing at user codes', () => {
+  const limited = useSesame({ config: { clients: [TEST_CLIENT, DEVICE_CLIENT], rateLimits: { ...rateLimits, deviceCodeEntriesPerIp: { limit: 3, windowSeconds: 900 } } }, client: DEVICE_CLIENT });
+
+  it('every code entered counts against the client IP, wrong ones included, until 429 with Retry-After', async () => {
+    await clearOfWindowStart();
+    const device = await client.initiateDeviceAuthorization(limited.rp.config, { scope: 'openid' });
+    const browser = new HttpBrowser();
+    const form = await browser.navigate(`${limited.sesame.url}/device`);
+    let fields = formFields(form.html, '/device');
+    for (const guess of ['BCDF-GHJK', 'BCDF-GHJL', 'BCDF-GHJM']) {
+      const refused = await browser.navigate(`${limited.sesame.url}/device`, { form: { ...fields, user_code: guess } });
+      expect(refused.url).toBe(`${limited.sesame.url}/device?error=wrong-code`);
+      fields = formFields(refused.html, '/device');
+    }
+    // The fourth entry is refused before anything is looked up, even the right code.
+    const blocked = await browser.request(`${limited.sesame.url}/device`, { form: { ...fields, user_code: device.user_code } });
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(decodeEntities(await blocked.text())).toContain('Too many device codes were entered from your network.');
+  });
+});
