@@ -2,6 +2,7 @@ import { errors as oidcErrors, type Configuration, type KoaContextWithOIDC } fro
 import { clientDisplayName } from '../interaction/client-name.ts';
 import type { ProviderHooks } from '../oidc/provider-config.ts';
 import { sharingOf } from '../interaction/sharing-notice.ts';
+import { DeviceCodeDecidedElsewhere } from '../oidc/store-adapter.ts';
 import { displayUserCode, normaliseUserCode } from './user-codes.ts';
 
 type DeviceFlowFeature = NonNullable<NonNullable<Configuration['features']>['deviceFlow']>;
@@ -107,6 +108,8 @@ function xsrfOf(ctx: KoaContextWithOIDC): string {
 function refusalOf(err: Error, error: string | undefined): DeviceCodeError {
   const refused = ERROR_OF_REFUSED_CODE[err.name];
   if (refused) return refused;
+  // Allowed or denied in another browser at the same moment: that decision stands.
+  if (err instanceof DeviceCodeDecidedElsewhere) return 'used';
   // The resume of a sign-in this browser no longer holds (its cookie gone, the back button).
   if (err instanceof oidcErrors.SessionNotFound) return 'ended';
   // The form's xsrf did not match the session's: a second tab, or a form older than the last one.

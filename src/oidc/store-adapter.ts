@@ -4,7 +4,7 @@ import type { Store } from '../store/store.ts';
 import { addToAccountOfflineGrants, grantsOfflineAccess } from './account-offline-grants-index.ts';
 import { addToAccountSessions, removeFromAccountSessions } from './account-sessions-index.ts';
 import { isWellFormedUserCode } from '../device-flow/user-codes.ts';
-import { oidcConsumedKey, oidcGrantIndexKey, oidcRecordKey, oidcSessionDeviceKey, oidcSessionUidKey, oidcUserCodeKey } from '../store/keys.ts';
+import { deviceCodeDecidedKey, oidcConsumedKey, oidcGrantIndexKey, oidcRecordKey, oidcSessionDeviceKey, oidcSessionUidKey, oidcUserCodeKey } from '../store/keys.ts';
 
 // Models whose records carry a grantId and must die with their grant (lib/helpers/revoke.js).
 const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode']);
@@ -17,6 +17,28 @@ const CONSUMABLE = new Set(['AuthorizationCode', 'RefreshToken', 'DeviceCode', '
  * `invalid_grant`. Gone with the record the moment it expires, neither would ever be said.
  */
 export const EXPIRED_DEVICE_CODE_KEPT_SECONDS = 3600;
+
+/**
+ * A device code's Allow or Don't allow that lost to another one sent at the same moment (see
+ * `decidesDeviceCode`). The device pages answer it as a code already used (device-flow/device-pages.ts).
+ */
+export class DeviceCodeDecidedElsewhere extends errors.InvalidRequest {
+  constructor() {
+    super('the device code was allowed or denied by another request');
+  }
+}
+
+/**
+ * Whether this write of a device code is the person's decision at /device: "Allow" marks it
+ * in flight, "Don't allow" gives it an error; later writes of the same sign-in carry the account
+ * or an error on top of the in-flight mark. oidc-provider checks that a code is undecided and then
+ * saves (lib/actions/code_verification.js): two decisions sent at once, from two browsers, both
+ * passed, each was told "connected" (or one "not connected"), and the device got whichever wrote last.
+ */
+function decidesDeviceCode(payload: AdapterPayload): boolean {
+  const { inFlight, error, accountId } = payload as { inFlight?: unknown; error?: unknown; accountId?: unknown };
+  return accountId === undefined && (inFlight === true) !== (error !== undefined);
+}
 
 export interface StoreAdapterOptions {
   /**
@@ -46,6 +68,11 @@ export function createStoreAdapterClass(store: Store, { onFound = () => {} }: St
       const key = oidcRecordKey(this.model, id);
       const lifetime = expiresIn && expiresIn > 0 ? expiresIn : undefined;
       const ttl = lifetime !== undefined && this.model === 'DeviceCode' ? lifetime + EXPIRED_DEVICE_CODE_KEPT_SECONDS : lifetime;
+      // A device code is decided once (Store.markOnce, at once, on every instance): the loser of
+      // two decisions sent together is refused before it writes anything.
+      if (this.model === 'DeviceCode' && decidesDeviceCode(payload) && (await store.markOnce(key, deviceCodeDecidedKey(id), Math.floor(Date.now() / 1000))) !== 'marked') {
+        throw new DeviceCodeDecidedElsewhere();
+      }
       // Indexes first: a crash may leave a dangling index entry, never an unindexed token.
       const indexWrites: Promise<void>[] = [];
       if (GRANTABLE.has(this.model) && payload.grantId) indexWrites.push(store.addToIndex(oidcGrantIndexKey(payload.grantId), key, ttl));

@@ -12,6 +12,8 @@ export const oidcSessionUidKey = (uid: string) => `oidc:session-uid:{${uid}}`;
 export const oidcSessionDeviceKey = (sessionId: string) => `oidc:Session:{${sessionId}}:device`;
 export const oidcUserCodeKey = (userCode: string) => `oidc:user-code:{${userCode}}`;
 /** The time slot of a device code's latest pending poll (device-flow/poll-interval.ts), beside the code's record, in its slot. */
+/** Marks a device code allowed or denied (oidc/store-adapter.ts): of two decisions sent at once, the first to set it wins. */
+export const deviceCodeDecidedKey = (deviceCode: string) => `oidc:DeviceCode:{${deviceCode}}:decided`;
 export const devicePollSlotKey = (deviceCode: string) => `oidc:DeviceCode:{${deviceCode}}:polled`;
 /**
  * The ids of an account's signed-in browser sessions saved on one day (days since the epoch; see

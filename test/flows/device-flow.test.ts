@@ -153,6 +153,32 @@ describe('device authorization grant', () => {
     expect(polls.filter((poll) => poll.status === 400 && poll.body.error === 'invalid_grant')).toHaveLength(19);
   });
 
+  it('one code allowed in two signed-in browsers at once connects the device for one of them, and tells the other it was used', async () => {
+    // Two browsers, each signed in to Sesame with its own account (through a device sign-in).
+    const signedIn = async (email: string) => {
+      const browser = new HttpBrowser();
+      const device = await startDevice();
+      const polling = client.pollDeviceAuthorizationGrant(running.rp.config, device);
+      await signInByEmailCode(browser, await decide(browser, await enterUserCode(browser, device.user_code), 'confirm'), email, running.smtp);
+      await polling;
+      return browser;
+    };
+    const browsers = { 'tv-first@example.com': await signedIn('tv-first@example.com'), 'tv-second@example.com': await signedIn('tv-second@example.com') };
+    for (const decision of ['confirm', 'abort'] as const) {
+      const device = await startDevice();
+      const confirmations = await Promise.all(Object.values(browsers).map((browser) => enterUserCode(browser, device.user_code)));
+      // Allow in the first browser, and at the same moment Allow (then Don't allow) in the second.
+      const [first, second] = await Promise.all([decide(browsers['tv-first@example.com'], confirmations[0]!, 'confirm'), decide(browsers['tv-second@example.com'], confirmations[1]!, decision)]);
+      const outcomes = [first.url, second.url].map((url) => url.replace(running.sesame.url, ''));
+      // Exactly one decision stands; the other browser is told the code was used.
+      expect([decision, outcomes.filter((url) => url === '/device?error=used')]).toEqual([decision, ['/device?error=used']]);
+      // The device gets what the page that did not say "used" told its person.
+      const result = await client.pollDeviceAuthorizationGrant(running.rp.config, device).then((tokens) => tokens.claims()!.email, (error: { error?: string }) => error.error);
+      const winner = outcomes[0] === '/device?error=used' ? { url: outcomes[1], email: 'tv-second@example.com' } : { url: outcomes[0], email: 'tv-first@example.com' };
+      expect([decision, result]).toEqual([decision, winner.url === '/device/denied' ? 'access_denied' : winner.email]);
+    }
+  });
+
   it('the device is listed under "Apps with access" on /account, and "Remove access" ends its refresh token', async () => {
     const email = 'tv-removed@example.com';
     const device = await startDevice();
