@@ -295,6 +295,21 @@ describe('device authorization grant', () => {
     expect(await pollOnce(device.device_code)).toMatchObject({ status: 400, body: { error: 'authorization_pending' } });
   });
 
+  it('a second poll right after the first is told slow_down wherever the two fall in time', async () => {
+    // The pace is measured from the last pending poll, not on a clock grid: two polls a few
+    // milliseconds apart on either side of a slot's edge (a multiple of 0.8 interval, the grid's
+    // slot) are as fast as any other two. A poll here takes a few milliseconds: one of these starts
+    // lands the two polls on both sides of an edge.
+    const slotMs = running.sesame.config.deviceFlow.pollIntervalSeconds * 800;
+    for (const before of [16, 12, 9, 6, 3]) {
+      const device = await startDevice();
+      await new Promise((resolve) => setTimeout(resolve, (2 * slotMs - (Date.now() % slotMs) - before) % slotMs));
+      const first = await pollOnce(device.device_code);
+      const second = await pollOnce(device.device_code);
+      expect([before, first.body.error, second.body.error]).toEqual([before, 'authorization_pending', 'slow_down']);
+    }
+  });
+
   it('the link with the code in it fills the form in, and still waits for Continue and Allow', async () => {
     const device = await startDevice();
     const browser = new HttpBrowser();
