@@ -36,6 +36,7 @@ import { createStaticFiles } from './http/static-files.ts';
 import { createInteractionRouter } from './interaction/router.ts';
 import { createDeviceFlowRouter } from './device-flow/router.ts';
 import { paceDevicePolling } from './device-flow/poll-interval.ts';
+import { recordDeviceDenials } from './device-flow/record-denials.ts';
 import type { Logger } from './logger.ts';
 import type { DevOutbox } from './mail/dev-outbox.ts';
 import type { MailQueue } from './mail/mail-queue.ts';
@@ -142,6 +143,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
     observeProvider(built, { metrics, logger, audit });
     built.use(recordSessionDevices({ store, sessionSeconds: config.ttl.sessionSeconds }));
     built.use(paceDevicePolling({ store, pollIntervalSeconds: config.deviceFlow.pollIntervalSeconds }));
+    built.use(recordDeviceDenials(audit));
     // "Sign out of Sesame on this browser" ends every session of Sesame in this browser, the account page's too,
     // and forgets which addresses signed in here ("Only sign out of <app>" ends just that app's).
     built.on('end_session.success', (ctx: Koa.Context & { oidc?: { params?: { logout?: unknown }; session?: { accountId?: string }; client?: { clientId: string } } }) => {

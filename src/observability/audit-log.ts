@@ -25,6 +25,7 @@ export type AuditEvent =
   | { event: 'second_factor.rejected'; accountId: string; clientId: string; factor: 'totp' | 'recovery_code'; reason: 'wrong' | 'replayed' | 'too-many-attempts' | 'locked' | 'secret-unreadable' }
   | { event: 'lockout.begun'; streak: LockoutStreak; address: string }
   | { event: 'recovery_code.used'; accountId: string; clientId: string }
+  | { event: 'device.denied'; clientId: string; accountId?: string }
   // The account: created, changed, deleted (the sign-in routes, /account, the CLI)
   | { event: 'account.created'; accountId: string; clientId?: string }
   | { event: 'second_factor.added'; accountId: string; clientId?: string }

@@ -9,7 +9,7 @@ import { accountWithTotp, submitTotp, totpCode, wrongTotpCode } from '../helpers
 import { finishAtApp, requestSignInMail, sessionIdOf, signInWithCode, signInWithCodeAt, signInWithLink } from '../helpers/sign-in.ts';
 import { startRelyingParty } from '../helpers/relying-party.ts';
 import { startSesame } from '../helpers/start-sesame.ts';
-import { TEST_CLIENT, testConfig } from '../helpers/test-config.ts';
+import { DEVICE_CLIENT, TEST_CLIENT, testConfig } from '../helpers/test-config.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
 // The audit trail of a real Sesame, read from its log stream. The logger is at warn, as an operator
@@ -26,7 +26,7 @@ const destination = new Writable({
 const LOCK_AFTER = 3;
 const running = useSesame({
   logger: createLogger({ level: 'warn', destination }),
-  config: { signInCode: { ...testConfig({ issuer: 'http://unused' }).signInCode, maxConsecutiveFailures: LOCK_AFTER } },
+  config: { clients: [TEST_CLIENT, DEVICE_CLIENT], signInCode: { ...testConfig({ issuer: 'http://unused' }).signInCode, maxConsecutiveFailures: LOCK_AFTER } },
 });
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -91,6 +91,33 @@ describe('the audit log, at LOG_LEVEL=warn', () => {
     const pending = await running.rp.startAuthorization();
     const audit = await auditOf(async () => running.rp.handleCallback(await finishAtApp(browser, await browser.navigate(pending.url)), pending));
     expect(audit).toEqual([{ ...fromTheBrowser, event: 'sign_in.single_sign_on', accountId: tokens.claims()!.sub, clientId: TEST_CLIENT.client_id }]);
+  });
+
+  it('a device refused at /device: "Don\'t allow", and "Cancel" during the sign-in "Allow" started, each write device.denied', async () => {
+    const device = await startRelyingParty(running.sesame.url, DEVICE_CLIENT);
+    const enterCode = async (browser: HttpBrowser) => {
+      const { user_code: userCode } = await client.initiateDeviceAuthorization(device.config, { scope: 'openid email' });
+      const form = await browser.navigate(`${running.sesame.url}/device`);
+      return browser.navigate(`${running.sesame.url}/device`, { form: { ...formFields(form.html, '/device'), user_code: userCode } });
+    };
+    const decide = (browser: HttpBrowser, confirmation: Page, decision: 'confirm' | 'abort') =>
+      browser.navigate(`${running.sesame.url}/device`, { form: { ...formFields(confirmation.html, '/device'), [decision]: 'yes' } });
+
+    // A browser not signed in presses "Don't allow".
+    const stranger = new HttpBrowser();
+    const denied = await auditOf(async () => decide(stranger, await enterCode(stranger), 'abort'));
+    expect(denied).toEqual([{ ...fromTheBrowser, event: 'device.denied', clientId: DEVICE_CLIENT.client_id }]);
+
+    // "Allow", then "Cancel" on the email form of the sign-in it started.
+    const emailForm = await decide(stranger, await enterCode(stranger), 'confirm');
+    const uid = emailForm.url.split('/').pop()!;
+    const cancelled = await auditOf(() => stranger.navigate(`${running.sesame.url}/interaction/${uid}/abort`, { form: { csrf: formFields(emailForm.html, '/abort').csrf! } }));
+    expect(cancelled).toEqual([{ ...fromTheBrowser, event: 'device.denied', clientId: DEVICE_CLIENT.client_id }]);
+
+    // A signed-in browser: the line names the account that refused.
+    const { tokens, browser } = await signInWithCode(running, 'tv-refuser@example.com');
+    const confirmation = await enterCode(browser);
+    expect(await auditOf(() => decide(browser, confirmation, 'abort'))).toEqual([{ ...fromTheBrowser, event: 'device.denied', clientId: DEVICE_CLIENT.client_id, accountId: tokens.claims()!.sub }]);
   });
 
   it('a mail asked for an address without an account reads as one asked for an address with one', async () => {
