@@ -358,3 +358,23 @@ describe('guessing at user codes', () => {
     expect(decodeEntities(await blocked.text())).toContain('Too many device codes were entered from your network.');
   });
 });
+
+describe('forms posted from other sites', () => {
+  const crossSite = useSesame({ config: { clients: [TEST_CLIENT, DEVICE_CLIENT], rateLimits: { ...rateLimits, deviceCodeEntriesPerIp: { limit: 3, windowSeconds: 900 } } }, client: DEVICE_CLIENT });
+
+  it('a form posted from another site (no session cookie: the library refuses it before any look-up) does not spend the network\'s budget', async () => {
+    await clearOfWindowStart();
+    const device = await client.initiateDeviceAuthorization(crossSite.rp.config, { scope: 'openid' });
+    // A page elsewhere makes its visitors' browsers post the form: the SameSite=Lax session cookie
+    // stays out of it, so its xsrf cannot match and nothing is looked up.
+    for (let i = 0; i < 5; i++) {
+      const forged = await new HttpBrowser().request(`${crossSite.sesame.url}/device`, { form: { xsrf: 'x', user_code: 'BCDF-GHJK' } });
+      expect([forged.status, forged.headers.get('location')]).toEqual([303, '/device?error=form-expired']);
+    }
+    // The people behind that address still have their entries.
+    const browser = new HttpBrowser();
+    const form = await browser.navigate(`${crossSite.sesame.url}/device`);
+    const confirmation = await browser.navigate(`${crossSite.sesame.url}/device`, { form: { ...formFields(form.html, '/device'), user_code: device.user_code } });
+    expect([confirmation.status, decodeEntities(confirmation.html)]).toEqual([200, expect.stringContaining('Connect Living Room TV on your device?')]);
+  });
+});
