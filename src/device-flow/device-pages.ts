@@ -1,5 +1,6 @@
 import { errors as oidcErrors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { clientDisplayName } from '../interaction/client-name.ts';
+import type { SesameOidcAccount } from '../oidc/find-account.ts';
 import type { ProviderHooks } from '../oidc/provider-config.ts';
 import { sharingOf } from '../interaction/sharing-notice.ts';
 import { DeviceCodeDecidedElsewhere } from '../oidc/store-adapter.ts';
@@ -44,7 +45,7 @@ const ERROR_OF_REFUSED_CODE: Readonly<Record<string, DeviceCodeError>> = {
  * page of its own (Post/Redirect/Get, as Sesame's other forms), so a reload sends neither again;
  * the confirmation is the answer to the right code itself.
  */
-export function deviceFlowPages(renderPage: ProviderHooks['renderPage']): Pick<DeviceFlowFeature, 'userCodeInputSource' | 'userCodeConfirmSource' | 'successSource'> {
+export function deviceFlowPages(renderPage: ProviderHooks['renderPage'], findAccount: ProviderHooks['findAccount']): Pick<DeviceFlowFeature, 'userCodeInputSource' | 'userCodeConfirmSource' | 'successSource'> {
   return {
     // GET /device (the form), and every error of the code's pages and of the sign-in's resume.
     async userCodeInputSource(ctx, _form, out, err) {
@@ -71,12 +72,18 @@ export function deviceFlowPages(renderPage: ProviderHooks['renderPage']): Pick<D
     // The code is right: which app, what it gets, and the warning against remote phishing (RFC 8628 §5.4).
     async userCodeConfirmSource(ctx, _form, client, _deviceInfo, userCode) {
       const params = (ctx.oidc.entities.DeviceCode?.params ?? {}) as Record<string, unknown>;
+      // A browser signed in to Sesame already: Allow hands the device this account at once, with
+      // no sign-in after it, so the page names it (a shared computer, someone else's session).
+      // Undefined for an account this app does not take: Allow then asks for another address.
+      const accountId = ctx.oidc.session?.accountId;
+      const account = accountId ? ((await findAccount(ctx, accountId)) as SesameOidcAccount | undefined) : undefined;
       ctx.status = 200;
       await renderPage(ctx, 'device-confirm', {
         xsrf: xsrfOf(ctx),
         userCode: displayUserCode(normaliseUserCode(userCode)),
         clientName: clientDisplayName(client.clientName ?? client.clientId),
         sharing: sharingOf(params),
+        signedInAs: account?.email ?? '',
       });
     },
 

@@ -168,7 +168,7 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
         // The library would keep the device's IP address and user agent with its code, to show on
         // the confirmation page: not kept, since a guessed code would show a stranger's address.
         deviceInfo: () => ({}),
-        ...deviceFlowPages(renderPage),
+        ...deviceFlowPages(renderPage, findAccount),
       },
       claimsParameter: { enabled: true },
       // Sesame's access tokens are for its own userinfo only: no `resource` (RFC 8707) names a

@@ -89,6 +89,8 @@ describe('device authorization grant', () => {
     expect(text).toContain('Only continue if you started this yourself, on a device that is in front of you now.');
     expect(text).toContain('see your email address');
     expect(text).toContain('keep access while you are not using it');
+    // Not signed in here yet: no account to name (the sign-in after Allow asks for one).
+    expect(text).not.toContain('You are signed in as');
 
     const email = 'tv-owner@example.com';
     const emailForm = await decide(browser, confirmation, 'confirm');
@@ -128,7 +130,10 @@ describe('device authorization grant', () => {
 
     const second = await startDevice('openid email');
     const secondPolling = client.pollDeviceAuthorizationGrant(running.rp.config, second);
-    const done = await decide(browser, await enterUserCode(browser, second.user_code), 'confirm');
+    // Allow gives the device this browser's account with no sign-in after it: the page names it.
+    const confirmation = await enterUserCode(browser, second.user_code);
+    expect(decodeEntities(confirmation.html)).toContain('You are signed in as <strong>tv-twice@example.com</strong>: if you allow it, the device gets this account.');
+    const done = await decide(browser, confirmation, 'confirm');
     expect(done.url).toBe(`${running.sesame.url}/device/connected`);
     const online = await secondPolling;
     expect(online.claims()).toMatchObject({ email: 'tv-twice@example.com' });
