@@ -1,0 +1,46 @@
+import { describe, expect, it } from '@jest/globals';
+import { emailHashOf } from '../../src/observability/audit-log.ts';
+import { useCliOperator } from '../helpers/cli-operator.ts';
+
+// The CLI's audit lines (README "Audit log"), in a file of their own: fifteen processes of the
+// CLI, each a few seconds to start, run beside user-cli.test.ts instead of after it.
+const operator = useCliOperator({ lockAfter: 5 });
+const cli = operator.cli;
+
+describe('npm run cli: the audit trail', () => {
+  it('records what each command did in an audit line on stderr: the account by its id, never an address', async () => {
+    const fromTheCli = (command: string) => ({ level: 30, time: expect.any(Number), service: 'sesame', audit: true, via: 'cli', command, operator: expect.any(String) });
+    const email = 'audited@example.com';
+    const added = await cli(['user', 'add', email]);
+    const accountId = JSON.parse(added.stdout).id as string;
+    expect(added.audit).toEqual([{ ...fromTheCli('user add'), event: 'account.created', accountId }]);
+    expect((await cli(['user', 'show', email])).audit).toEqual([{ ...fromTheCli('user show'), event: 'account.viewed', accountId }]);
+    expect((await cli(['user', 'export', email])).audit).toEqual([{ ...fromTheCli('user export'), event: 'account.exported', accountId }]);
+    const listed = await cli(['user', 'list']);
+    expect(listed.audit).toEqual([{ ...fromTheCli('user list'), event: 'accounts.listed', count: JSON.parse(listed.stdout).length }]);
+    // No account is looked up to unlock an address: it is named by its keyed hash, as at sign-in.
+    expect((await cli(['user', 'unlock', email])).audit).toEqual([
+      { ...fromTheCli('user unlock'), event: 'lockout.lifted', emailHash: emailHashOf(operator.env.HMAC_KEY!, email), wasLocked: { signInCodes: false, secondFactor: false } },
+    ]);
+    expect((await cli(['user', 'sign-out', email])).audit).toEqual([{ ...fromTheCli('user sign-out'), event: 'account.signed_out_everywhere', accountId }]);
+    expect((await cli(['user', 'reset-mfa', email])).audit).toEqual([{ ...fromTheCli('user reset-mfa'), event: 'second_factor.reset', accountId, removedAuthenticator: false, forgottenBrowsers: 0 }]);
+    const moved = 'audited-moved@example.com';
+    expect((await cli(['user', 'change-email', email, moved])).audit).toEqual([{ ...fromTheCli('user change-email'), event: 'email.changed', accountId }]);
+    const removed = await cli(['user', 'remove', moved]);
+    expect(removed.audit).toEqual([{ ...fromTheCli('user remove'), event: 'account.deleted', accountId }]);
+    // Nothing done, nothing recorded.
+    expect(await cli(['user', 'remove', moved])).toMatchObject({ code: 1, audit: [] });
+
+    // Signing keys: each change; listing them (public keys, no one's data) is not recorded.
+    const keyAdded = await cli(['keys', 'add', 'ES256']);
+    const kid = (JSON.parse(keyAdded.stdout).keys as { kid: string; state: string }[]).find((key) => key.state === 'next')!.kid;
+    expect(keyAdded.audit).toEqual([{ ...fromTheCli('keys add'), event: 'signing_key.added', kid, alg: 'ES256' }]);
+    expect((await cli(['keys', 'list'])).audit).toEqual([]);
+
+    // stdout stays the command's JSON; stderr, besides the audit lines, says nothing when all went well.
+    expect(removed.stderr).toBe('');
+    expect(JSON.parse(removed.stdout).removed.id).toBe(accountId);
+    expect(JSON.stringify([added, listed, removed].map((result) => result.audit))).not.toContain('@');
+    // Fifteen processes of the CLI, each a few seconds to start on a busy machine.
+  }, 120_000);
+});
