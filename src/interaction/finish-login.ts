@@ -9,8 +9,8 @@ import { ACR_EMAIL, AMR_EMAIL } from '../oidc/acr.ts';
 import { appRequestsMfa } from '../oidc/mfa-request.ts';
 import { carryAccount } from '../oidc/carried-records.ts';
 import { consentGivenWithSignIn } from '../oidc/implied-grant.ts';
-import { addressAllowedForInteraction, appDomainsText } from './app-domains.ts';
-import { clientNameOf } from './client-name.ts';
+import { addressAllowedForApp, appEmailDomains } from '../oidc/app-email-domains.ts';
+import { clientDisplayName } from './client-name.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import type { Interaction } from './load-interaction.ts';
 import { cookiesAreSecure } from '../http/secure-cookies.ts';
@@ -34,11 +34,14 @@ export function createFinishLogin({ provider, accounts, config, logger, audit, s
     // count). The authenticator's streak is separate (auth/lockout.ts) and stays as it is. A
     // buffered write in the request scope: no round trip of its own.
     await lockout.recordSuccess(email);
+    // Static clients live in memory: reading the app's policy costs no round trip, and for a
+    // person without an authenticator neither does the decision (the account is read below).
+    const client = await provider.Client.find(String(interaction.params.client_id));
     // The email form refuses such an address before any mail; this holds for a sign-in begun before
     // the app's registration changed, and before an account is made for it.
-    if (!(await addressAllowedForInteraction(provider, interaction, email))) {
-      const clientName = await clientNameOf(provider, interaction.params.client_id);
-      throw new HttpError(403, 'access_denied', 'You can’t sign in here', `${clientName} is only for addresses at ${await appDomainsText(provider, interaction)}. Go back and sign in with one of those.`);
+    if (!addressAllowedForApp(client?.metadata(), email)) {
+      const clientName = clientDisplayName(client?.clientName ?? client?.clientId);
+      throw new HttpError(403, 'access_denied', 'You can’t sign in here', `${clientName} is only for addresses at ${domainsInWords(appEmailDomains(client?.metadata()) ?? [])}. Go back and sign in with one of those.`);
     }
     let account = await accounts.findByEmail(email);
     if (!account) {
@@ -59,9 +62,6 @@ export function createFinishLogin({ provider, accounts, config, logger, audit, s
     // that others may have spent.
     rememberKnownAddress(ctx, config.hmacKey, email, { secure: secureCookies });
 
-    // Static clients live in memory: reading the app's policy costs no round trip, and for a
-    // person without an authenticator neither does the decision (the account is already read).
-    const client = await provider.Client.find(String(interaction.params.client_id));
     const accountId = account.id;
     const step = await secondFactorStep({
       client: clientSecondFactorSettings(client?.metadata() ?? {}),

@@ -19,12 +19,12 @@ export function createRequestEmail({ provider, signInCodes, mailQueue, config, a
     const form: Record<string, string> = ctx.state.form;
     const parsed = parseEmailAddress(form.email);
     const clientName = await clientNameOf(provider, interaction.params.client_id);
+    const appDomains = await appDomainsText(provider, interaction);
     if (!parsed.ok) {
       ctx.status = 400;
-      return ctx.render('email', { clientName, email: (form.email ?? '').slice(0, 254), error: parsed.problem, appDomains: await appDomainsText(provider, interaction) });
+      return ctx.render('email', { clientName, email: (form.email ?? '').slice(0, 254), error: parsed.problem, appDomains });
     }
     // A rule about the domain, the same for every address there: no mail, and nothing about accounts said.
-    const appDomains = await appDomainsText(provider, interaction);
     if (appDomains && !(await addressAllowedForInteraction(provider, interaction, parsed.email))) {
       ctx.status = 400;
       return ctx.render('email', { clientName, email: parsed.email, error: `${clientName} is only for addresses at ${appDomains}.`, appDomains });

@@ -1,67 +1,32 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { describe, expect, it } from '@jest/globals';
 import * as client from 'openid-client';
-import type { ClientRegistration, Config } from '../../src/config/config-schema.ts';
+import type { ClientRegistration } from '../../src/config/config-schema.ts';
 import { emailChangeCodeTo, enterEmailChangeCode, requestEmailChange } from '../helpers/email-change.ts';
 import { formFields } from '../helpers/http-browser.ts';
 import { startRelyingParty } from '../helpers/relying-party.ts';
-import { deleteSesameKeys, startRedis, uniquePrefix, type StartedRedis } from '../helpers/redis.ts';
-import { startRoundRobinProxy, type RoundRobinProxy } from '../helpers/round-robin-proxy.ts';
+import { useRestartableDeployment } from '../helpers/restartable-deployment.ts';
 import { requestSignInMail, signInWithCode, signInWithCodeAt } from '../helpers/sign-in.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
-import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
 import { SERVER_APP_CLIENT, TEST_CLIENT } from '../helpers/test-config.ts';
 
 // Who may have an account, and where, is read at start-up: an operator tightens it and restarts.
 // What was begun under the old settings must not finish against the new ones.
 
-let redis: StartedRedis;
-let smtp: SmtpSink;
-let proxy: RoundRobinProxy;
-const started: RunningSesame[] = [];
-const prefix = uniquePrefix('policy-restart');
-// What a deployment shares across a restart: Redis and its key prefix, the issuer, the secrets.
-const shared = { cookieKeys: [randomBytes(32).toString('base64url')], hmacKey: randomBytes(32).toString('base64url') };
-
-beforeAll(async () => {
-  redis = await startRedis();
-  smtp = await startSmtpSink();
-  proxy = await startRoundRobinProxy();
-});
-
-afterAll(async () => {
-  await proxy?.close();
-  for (const sesame of started) await sesame.close();
-  const admin = new Redis(redis.url);
-  await deleteSesameKeys(admin, prefix);
-  admin.disconnect();
-  await smtp?.stop();
-  await redis?.stop();
-});
-
-/** A Sesame with these settings, the only one from now on: the one before stops, its mail worker too (it would decide by its own settings). */
-async function restartWith(config: Partial<Config>) {
-  await started.pop()?.close();
-  const sesame = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url, keyPrefix: prefix, issuer: proxy.url, config: { ...shared, ...config } });
-  started.push(sesame);
-  proxy.setBackends([sesame.url]);
-  return sesame;
-}
+const deployment = useRestartableDeployment('policy-restart');
+const { restartWith } = deployment;
 
 describe('a change of address asked for before SIGNUP_DOMAINS was set', () => {
   it('is not made by its code once a restart set the domains: the account stays at its address', async () => {
     await restartWith({});
-    const { browser, page } = await signInWithCodeAt({ smtp }, `${proxy.url}/account`, 'leaving@example.com');
-    expect(page.url).toBe(`${proxy.url}/account`);
-    const { page: confirm } = await requestEmailChange(proxy.url, browser, 'private@elsewhere.net');
-    expect(confirm.url).toBe(`${proxy.url}/account/email/confirm`);
-    const { code } = await emailChangeCodeTo(smtp, 'private@elsewhere.net');
+    const { browser, page } = await signInWithCodeAt({ smtp: deployment.smtp }, `${deployment.proxy.url}/account`, 'leaving@example.com');
+    expect(page.url).toBe(`${deployment.proxy.url}/account`);
+    const { page: confirm } = await requestEmailChange(deployment.proxy.url, browser, 'private@elsewhere.net');
+    expect(confirm.url).toBe(`${deployment.proxy.url}/account/email/confirm`);
+    const { code } = await emailChangeCodeTo(deployment.smtp, 'private@elsewhere.net');
 
     const sesame = await restartWith({ signupDomains: ['example.com'] });
-    const done = await enterEmailChangeCode(proxy.url, browser, confirm, code!);
+    const done = await enterEmailChangeCode(deployment.proxy.url, browser, confirm, code!);
     expect(done.status).toBe(400);
-    expect(done.url).toBe(`${proxy.url}/account/email?problem=outside-domains`);
+    expect(done.url).toBe(`${deployment.proxy.url}/account/email?problem=outside-domains`);
     expect(done.html).toContain('Accounts here use addresses at example.com: enter one of those.');
     expect(await sesame.accounts.findByEmail('private@elsewhere.net')).toBeUndefined();
     expect(await sesame.accounts.findByEmail('leaving@example.com')).toBeDefined();
@@ -74,16 +39,16 @@ describe('an app whose registration gains allowed_email_domains', () => {
 
   it('from the restart on: refuses its tokens of accounts elsewhere, asks their browsers for another address, and finishes no sign-in begun with one', async () => {
     await restartWith({ clients: [TEST_CLIENT, tool] });
-    const before = await startRelyingParty(proxy.url, tool);
-    const visitor = await signInWithCode({ rp: before, smtp, authorizationParams: offline }, 'visitor@home.example');
-    const staff = await signInWithCode({ rp: before, smtp, authorizationParams: offline }, 'staff@corp.example');
+    const before = await startRelyingParty(deployment.proxy.url, tool);
+    const visitor = await signInWithCode({ rp: before, smtp: deployment.smtp, authorizationParams: offline }, 'visitor@home.example');
+    const staff = await signInWithCode({ rp: before, smtp: deployment.smtp, authorizationParams: offline }, 'staff@corp.example');
     // Begun before the restart, its mail already out.
-    const begun = await requestSignInMail({ rp: before, smtp }, 'late@home.example');
+    const begun = await requestSignInMail({ rp: before, smtp: deployment.smtp }, 'late@home.example');
 
     const sesame = await restartWith({ clients: [TEST_CLIENT, { ...tool, allowed_email_domains: ['corp.example'] }] });
-    const app = await startRelyingParty(proxy.url, tool);
+    const app = await startRelyingParty(deployment.proxy.url, tool);
     const refreshes = (token: string) => client.refreshTokenGrant(app.config, token).then(() => 'works', (error: { error?: string }) => error.error);
-    const userinfo = (token: string) => fetch(`${proxy.url}/me`, { headers: { authorization: `Bearer ${token}` } }).then((response) => response.status);
+    const userinfo = (token: string) => fetch(`${deployment.proxy.url}/me`, { headers: { authorization: `Bearer ${token}` } }).then((response) => response.status);
     expect(await refreshes(visitor.tokens.refresh_token!)).toBe('invalid_grant');
     expect(await userinfo(visitor.tokens.access_token)).toBe(401);
     expect((await client.tokenIntrospection(app.config, visitor.tokens.access_token)).active).toBe(false);
@@ -93,8 +58,8 @@ describe('an app whose registration gains allowed_email_domains', () => {
     const asked = await visitor.browser.navigate((await app.startAuthorization()).url);
     expect(asked.html).toContain('You are signed in as visitor@home.example, and Staff Tool is only for addresses at corp.example. Sign in with one of those.');
 
-    const check = await begun.browser.navigate(`${proxy.url}/interaction/${begun.uid}/check`);
-    const refused = await begun.browser.navigate(`${proxy.url}/interaction/${begun.uid}/code`, { form: { ...formFields(check.html, '/code'), code: begun.mail.code! } });
+    const check = await begun.browser.navigate(`${deployment.proxy.url}/interaction/${begun.uid}/check`);
+    const refused = await begun.browser.navigate(`${deployment.proxy.url}/interaction/${begun.uid}/code`, { form: { ...formFields(check.html, '/code'), code: begun.mail.code! } });
     expect(refused.status).toBe(403);
     expect(refused.html).toContain('Staff Tool is only for addresses at corp.example. Go back and sign in with one of those.');
     expect(await sesame.accounts.findByEmail('late@home.example')).toBeUndefined();
