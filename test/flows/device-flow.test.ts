@@ -1,11 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import * as client from 'openid-client';
 import { oidcRecordKey, oidcSessionDeviceKey } from '../../src/store/keys.ts';
-import { decodeEntities, formFields, HttpBrowser, tableRows, type Page } from '../helpers/http-browser.ts';
+import { decodeEntities, formFields, HttpBrowser, tableRows } from '../helpers/http-browser.ts';
 import { clearOfWindowStart } from '../helpers/rate-limit-window.ts';
+import { DEVICE_GRANT, deviceSignIn } from '../helpers/device-sign-in.ts';
 import { accountWithTotp, submitTotp, totpCode } from '../helpers/second-factor.ts';
 import { sessionIdOf } from '../helpers/sign-in.ts';
-import type { Mailbox } from '../helpers/smtp-sink.ts';
 import { DEVICE_CLIENT, TEST_CLIENT, testConfig } from '../helpers/test-config.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
@@ -13,7 +13,6 @@ import { useSesame } from '../helpers/use-sesame.ts';
 // functions) gets a user code, a person types it at /device in a browser (HttpBrowser), signs in
 // there with the emailed code, allows the app, and the device's polling receives the tokens.
 
-const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const USER_CODE = /^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/;
 
 // Every code entered counts against the one client IP of all these tests: the budget is tested below.
@@ -23,42 +22,9 @@ const running = useSesame({ config: { clients: [TEST_CLIENT, DEVICE_CLIENT], rat
 /** The code as a person might type it from the TV: lower case, a space for the dash. */
 const typedSloppily = (userCode: string) => ` ${userCode.toLowerCase().replace('-', ' ')} `;
 
-/** Opens /device and submits `typed`: the confirmation page, or wherever the form's answer leads. */
-async function enterUserCode(browser: HttpBrowser, typed: string): Promise<Page> {
-  const form = await browser.navigate(`${running.sesame.url}/device`);
-  expect(form.status).toBe(200);
-  return browser.navigate(`${running.sesame.url}/device`, { form: { ...formFields(form.html, '/device'), user_code: typed } });
-}
-
-/** Presses Allow or Don't allow on the confirmation page; follows redirects. */
-function decide(browser: HttpBrowser, confirmation: Page, decision: 'confirm' | 'abort'): Promise<Page> {
-  return browser.navigate(`${running.sesame.url}/device`, { form: { ...formFields(confirmation.html, '/device'), [decision]: 'yes' } });
-}
-
-/**
- * The email form the sign-in started at: sends the code by mail and types it in; returns where
- * that led, and the page the code was typed on (`checkPage`).
- */
-async function signInByEmailCode(browser: HttpBrowser, emailForm: Page, email: string, smtp: Mailbox): Promise<Page & { checkPage: Page }> {
-  expect(emailForm.url).toMatch(/\/interaction\/[^/]+$/);
-  const uid = emailForm.url.split('/').pop()!;
-  const checkPage = await browser.navigate(`${running.sesame.url}/interaction/${uid}/email`, { form: { ...formFields(emailForm.html, '/email'), email } });
-  const mail = await smtp.waitForMail(email, { match: (m) => m.link?.includes(`/interaction/${uid}/`) ?? false });
-  const next = await browser.navigate(`${running.sesame.url}/interaction/${uid}/code`, { form: { ...formFields(checkPage.html, '/code'), code: mail.code! } });
-  return { ...next, checkPage };
-}
+const { enterUserCode, decide, signInByEmailCode, pollOnce } = deviceSignIn(running);
 
 const startDevice = (scope = 'openid email offline_access') => client.initiateDeviceAuthorization(running.rp.config, { scope });
-
-/** One poll of the token endpoint, as a device sends it: the JSON answer and its status. */
-async function pollOnce(deviceCode: string) {
-  const response = await fetch(`${running.sesame.url}/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-    body: new URLSearchParams({ grant_type: DEVICE_GRANT, device_code: deviceCode, client_id: DEVICE_CLIENT.client_id }),
-  });
-  return { status: response.status, type: response.headers.get('content-type'), body: (await response.json()) as Record<string, unknown> };
-}
 
 describe('device authorization grant', () => {
   it('discovery advertises the device authorization endpoint and grant type', async () => {
@@ -94,7 +60,7 @@ describe('device authorization grant', () => {
 
     const email = 'tv-owner@example.com';
     const emailForm = await decide(browser, confirmation, 'confirm');
-    const done = await signInByEmailCode(browser, emailForm, email, running.smtp);
+    const done = await signInByEmailCode(browser, emailForm, email);
     // Allowed on the confirmation page: neither the code page nor a consent page asks again.
     expect(done.checkPage.html).not.toContain('Signing in lets');
     expect(done.url).toBe(`${running.sesame.url}/device/connected`);
@@ -125,7 +91,7 @@ describe('device authorization grant', () => {
     const browser = new HttpBrowser();
     const first = await startDevice();
     const polling = client.pollDeviceAuthorizationGrant(running.rp.config, first);
-    await signInByEmailCode(browser, await decide(browser, await enterUserCode(browser, first.user_code), 'confirm'), 'tv-twice@example.com', running.smtp);
+    await signInByEmailCode(browser, await decide(browser, await enterUserCode(browser, first.user_code), 'confirm'), 'tv-twice@example.com');
     const offline = await polling;
 
     const second = await startDevice('openid email');
@@ -151,7 +117,7 @@ describe('device authorization grant', () => {
   it('of 20 polls at once after Allow, exactly one gets the tokens', async () => {
     const device = await startDevice();
     const browser = new HttpBrowser();
-    const done = await signInByEmailCode(browser, await decide(browser, await enterUserCode(browser, device.user_code), 'confirm'), 'tv-race@example.com', running.smtp);
+    const done = await signInByEmailCode(browser, await decide(browser, await enterUserCode(browser, device.user_code), 'confirm'), 'tv-race@example.com');
     expect(done.url).toBe(`${running.sesame.url}/device/connected`);
     const polls = await Promise.all(Array.from({ length: 20 }, () => pollOnce(device.device_code)));
     expect(polls.filter((poll) => poll.status === 200)).toHaveLength(1);
@@ -164,7 +130,7 @@ describe('device authorization grant', () => {
       const browser = new HttpBrowser();
       const device = await startDevice();
       const polling = client.pollDeviceAuthorizationGrant(running.rp.config, device);
-      await signInByEmailCode(browser, await decide(browser, await enterUserCode(browser, device.user_code), 'confirm'), email, running.smtp);
+      await signInByEmailCode(browser, await decide(browser, await enterUserCode(browser, device.user_code), 'confirm'), email);
       await polling;
       return browser;
     };
@@ -189,7 +155,7 @@ describe('device authorization grant', () => {
     const device = await startDevice();
     const polling = client.pollDeviceAuthorizationGrant(running.rp.config, device);
     const browser = new HttpBrowser();
-    await signInByEmailCode(browser, await decide(browser, await enterUserCode(browser, device.user_code), 'confirm'), email, running.smtp);
+    await signInByEmailCode(browser, await decide(browser, await enterUserCode(browser, device.user_code), 'confirm'), email);
     const tokens = await polling;
     // The same browser opens its account page by single sign-on.
     const account = await browser.navigate(`${running.sesame.url}/account`);
@@ -207,7 +173,7 @@ describe('device authorization grant', () => {
     const device = await startDevice();
     const polling = client.pollDeviceAuthorizationGrant(running.rp.config, device);
     const browser = new HttpBrowser();
-    const prompt = await signInByEmailCode(browser, await decide(browser, await enterUserCode(browser, device.user_code), 'confirm'), email, running.smtp);
+    const prompt = await signInByEmailCode(browser, await decide(browser, await enterUserCode(browser, device.user_code), 'confirm'), email);
     expect(prompt.url).toMatch(/\/interaction\/[^/]+\/totp$/);
     const done = await submitTotp(browser, prompt, { code: totpCode(secret) });
     expect(done.url).toBe(`${running.sesame.url}/device/connected`);
@@ -257,7 +223,7 @@ describe('device authorization grant', () => {
     expect(await running.sesame.store.ttlSeconds(key)).toBeLessThanOrEqual(running.sesame.config.ttl.interactionSeconds);
     const device = await startDevice();
     const polling = client.pollDeviceAuthorizationGrant(running.rp.config, device);
-    await signInByEmailCode(browser, await decide(browser, await enterUserCode(browser, device.user_code), 'confirm'), 'tv-session@example.com', running.smtp);
+    await signInByEmailCode(browser, await decide(browser, await enterUserCode(browser, device.user_code), 'confirm'), 'tv-session@example.com');
     await polling;
     const signedIn = oidcRecordKey('Session', sessionIdOf(browser, running.sesame.url));
     expect(await running.sesame.store.ttlSeconds(signedIn)).toBeGreaterThan(running.sesame.config.ttl.sessionSeconds - 60);
