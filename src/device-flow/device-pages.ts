@@ -3,7 +3,7 @@ import { clientDisplayName } from '../interaction/client-name.ts';
 import type { SesameOidcAccount } from '../oidc/find-account.ts';
 import type { ProviderHooks } from '../oidc/provider-config.ts';
 import { sharingOf } from '../interaction/sharing-notice.ts';
-import { DeviceCodeDecidedElsewhere } from '../oidc/store-adapter.ts';
+import { DeviceCodeDecidedElsewhere, DeviceCodeRevoked } from '../oidc/store-adapter.ts';
 import { displayUserCode, normaliseUserCode } from './user-codes.ts';
 
 type DeviceFlowFeature = NonNullable<NonNullable<Configuration['features']>['deviceFlow']>;
@@ -117,6 +117,8 @@ function refusalOf(err: Error, error: string | undefined): DeviceCodeError {
   if (refused) return refused;
   // Allowed or denied in another browser at the same moment: that decision stands.
   if (err instanceof DeviceCodeDecidedElsewhere) return 'used';
+  // Allowed, and its grant revoked since (its record went with it, the user code stayed).
+  if (err instanceof DeviceCodeRevoked) return 'used';
   // The resume of a sign-in this browser no longer holds (its cookie gone, the back button).
   if (err instanceof oidcErrors.SessionNotFound) return 'ended';
   // The form's xsrf did not match the session's: a second tab, or a form older than the last one.

@@ -29,6 +29,19 @@ export class DeviceCodeDecidedElsewhere extends errors.InvalidRequest {
 }
 
 /**
+ * A user code whose device code is gone before the code's time ran out: the record went with its
+ * grant (revokeByGrantId: the device polled again after it had its tokens, its access was removed
+ * on /account, its account was removed), and only a code that was allowed has a grant. The
+ * library can only say "not found" of a missing record; the device pages answer this as a code
+ * already used (device-flow/device-pages.ts), which it was.
+ */
+export class DeviceCodeRevoked extends errors.InvalidRequest {
+  constructor() {
+    super('the device code was used, and its grant has been revoked');
+  }
+}
+
+/**
  * Whether this write of a device code is the person's decision at /device: "Allow" marks it
  * in flight, "Don't allow" gives it an error; later writes of the same sign-in carry the account
  * or an error on top of the in-flight mark. oidc-provider checks that a code is undecided and then
@@ -109,7 +122,12 @@ export function createStoreAdapterClass(store: Store, { onFound = () => {} }: St
       // looked up, so no arbitrary text becomes a key.
       if (!isWellFormedUserCode(userCode)) return undefined;
       const id = await store.get<string>(oidcUserCodeKey(userCode));
-      return id === undefined ? undefined : this.find(id);
+      if (id === undefined) return undefined;
+      // The user code's index entry is written before its record, with the same lifetime, on
+      // every save: it never outlives the record by expiring, only by the record's revocation.
+      const found = await this.find(id);
+      if (!found) throw new DeviceCodeRevoked();
+      return found;
     }
 
     async consume(id: string): Promise<void> {

@@ -84,6 +84,10 @@ describe('device authorization grant', () => {
     // The device code gives tokens once: polled again, it is refused and what it gave is revoked.
     expect(await pollOnce(device.device_code)).toMatchObject({ status: 400, body: { error: 'invalid_grant', error_description: expect.stringContaining('the device code was already used') } });
     await expect(client.fetchUserInfo(running.rp.config, tokens.access_token, claims.sub)).rejects.toMatchObject({ status: 401 });
+    // The revocation took the device code's record with the grant: typed again, the user code
+    // still reads as used, not as a code that is not right.
+    const afterRevocation = await enterUserCode(browser, device.user_code);
+    expect(afterRevocation.url).toBe(`${running.sesame.url}/device?error=used`);
     expect(await pollOnce('x'.repeat(43))).toMatchObject({ status: 400, body: { error: 'invalid_grant', error_description: expect.stringContaining('the device code is not valid') } });
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { createStoreAdapterClass, EXPIRED_DEVICE_CODE_KEPT_SECONDS } from '../../src/oidc/store-adapter.ts';
+import { createStoreAdapterClass, DeviceCodeRevoked, EXPIRED_DEVICE_CODE_KEPT_SECONDS } from '../../src/oidc/store-adapter.ts';
 import { accountSessionsIndex, addToAccountSessions } from '../../src/oidc/account-sessions-index.ts';
 import { accountOfflineGrantsIndex } from '../../src/oidc/account-offline-grants-index.ts';
 import { oidcAccountOfflineGrantsKey, oidcAccountSessionsKey, oidcRecordKey, oidcUserCodeKey } from '../../src/store/keys.ts';
@@ -102,6 +102,13 @@ describe.each(bothStores('adapter'))('oidc-provider adapter on the %s store', (_
     const devices = adapter('DeviceCode');
     await devices.upsert('d1', { userCode: 'BCDFGHJK' }, 60);
     expect(await devices.findByUserCode('BCDFGHJK')).toMatchObject({ userCode: 'BCDFGHJK' });
+  });
+
+  it('findByUserCode() of a device code revoked with its grant says so, rather than finding nothing', async () => {
+    const devices = adapter('DeviceCode');
+    await devices.upsert('d-revoked', { userCode: 'QRSTVWXZ', grantId: 'g-device', accountId: 'acc' }, 60);
+    await devices.revokeByGrantId('g-device');
+    await expect(devices.findByUserCode('QRSTVWXZ')).rejects.toBeInstanceOf(DeviceCodeRevoked);
   });
 
   it('findByUserCode() looks nothing up for a code Sesame never issues', async () => {
