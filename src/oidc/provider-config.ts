@@ -13,6 +13,7 @@ import { sessionAccountGone } from './session-account-gone.ts';
 import { addressOutsideAppDomains } from './address-outside-app-domains.ts';
 import { sessionCookieName } from './session-cookie.ts';
 import { enrolmentNeedsRecentSignIn } from './enrolment-needs-recent-sign-in.ts';
+import { nativeClientPromptOutsideDeviceFlow } from './native-client-prompt.ts';
 import { rotatesRefreshTokens } from './refresh-token-rotation.ts';
 import { cookiesAreSecure } from '../http/secure-cookies.ts';
 import { registeredOutboundFetch } from './registered-outbound-fetch.ts';
@@ -39,12 +40,20 @@ export function registeredClients(config: Pick<Config, 'clients' | 'issuer' | 'a
   return [...config.clients, accountClient(config.issuer, config.appName), ...(config.devTools ? [demoClient(config.issuer)] : [])];
 }
 
-/** The interaction policy: the library's login and consent, Sesame's checks in login, and the step-up prompt between them. */
+/**
+ * The interaction policy: the library's login and consent, Sesame's checks in login, the step-up
+ * prompt between them, and the consent's native-app check left out of the device flow.
+ */
 function sesamePolicy(config: Readonly<Config>, mfaPrompt: interactionPolicy.Prompt) {
   const policy = interactionPolicy.base();
   const login = policy.get('login')!;
   login.checks.splice(login.checks.findIndex((check) => check.reason === 'no_session') + 1, 0, sessionAccountGone, addressOutsideAppDomains, enrolmentNeedsRecentSignIn(config.accountArea.freshSecondFactorSeconds));
   policy.add(mfaPrompt, policy.findIndex((prompt) => prompt.name === 'login') + 1);
+  const consent = policy.get('consent')!;
+  const nativeCheck = consent.checks.findIndex((check) => check.reason === 'native_client_prompt');
+  // A release that renames the check fails at start-up here, not by asking native device apps twice.
+  if (nativeCheck === -1) throw new Error('oidc-provider\'s consent prompt has no native_client_prompt check');
+  consent.checks.splice(nativeCheck, 1, nativeClientPromptOutsideDeviceFlow(consent.checks[nativeCheck]!));
   return policy;
 }
 
