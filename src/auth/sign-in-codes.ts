@@ -16,6 +16,8 @@ interface StoredSignIn {
   requestedFrom: string;
   /** The app being signed in to, for that page on another device, which does not hold the sign-in. */
   clientName?: string;
+  /** A device's sign-in (RFC 8628), which that page says plainly: see SignInRequest.forDevice. */
+  forDevice?: true;
   issuedAt: number;
   expiresAt: number;
 }
@@ -41,7 +43,22 @@ export interface PendingSignIn {
   matchNumber: number;
   requestedFrom: string;
   clientName?: string;
+  forDevice?: true;
   expiresAt: Date;
+}
+
+/** What the link's confirmation page says of the sign-in, beside the address and the number. */
+export interface SignInRequest {
+  /** "Chrome on Linux": shown on the link's confirmation page so a person recognises their own request. */
+  requestedFrom: string;
+  /** The app being signed in to. */
+  clientName?: string;
+  /**
+   * The sign-in a device's "Allow" at /device started. Whoever pressed Allow may have typed
+   * someone else's address (RFC 8628 §5.4, remote phishing): the mail and the link's page say
+   * that this sign-in connects a device, to the person who never saw the device pages.
+   */
+  forDevice?: boolean;
 }
 
 export interface SignInCodesOptions {
@@ -82,7 +99,7 @@ export function createSignInCodes({ store, hmacKey, ttlSeconds = 600, codeLength
   };
 
   return {
-    async issue(interactionUid: string, email: string, requestedFrom: string, clientName?: string): Promise<IssuedSignIn> {
+    async issue(interactionUid: string, email: string, { requestedFrom, clientName, forDevice }: SignInRequest): Promise<IssuedSignIn> {
       const code = randomDigits(codeLength);
       const linkToken = randomToken();
       const matchNumber = randomInt(10, 100);
@@ -95,6 +112,7 @@ export function createSignInCodes({ store, hmacKey, ttlSeconds = 600, codeLength
         matchNumber,
         requestedFrom,
         ...(clientName ? { clientName } : {}),
+        ...(forDevice ? { forDevice: true as const } : {}),
         issuedAt,
         expiresAt: issuedAt + ttlSeconds * 1000,
       };
@@ -180,5 +198,6 @@ const toPending = (record: StoredSignIn): PendingSignIn => ({
   matchNumber: record.matchNumber,
   requestedFrom: record.requestedFrom,
   ...(record.clientName ? { clientName: record.clientName } : {}),
+  ...(record.forDevice ? { forDevice: true as const } : {}),
   expiresAt: new Date(record.expiresAt),
 });

@@ -46,6 +46,8 @@ export function createOpenLink({ provider, signInCodes, secondFactor }: Pick<Int
       sharing: interaction ? await sharingAskedWithSignIn(provider, interaction) : undefined,
       email: pending.email,
       requestedFrom: pending.requestedFrom,
+      // A device's sign-in: the page says so, to the person who may never have seen the device pages.
+      forDevice: pending.forDevice === true,
       token,
       sameBrowser,
     });

@@ -4,6 +4,7 @@ import { parseEmailAddress } from '../auth/email-address.ts';
 import { summariseUserAgent } from '../auth/device-summary.ts';
 import { addressAllowedForInteraction, appDomainsText } from './app-domains.ts';
 import { clientNameOf } from './client-name.ts';
+import { isDeviceSignIn } from './device-sign-in.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import type { Interaction } from './load-interaction.ts';
 
@@ -33,7 +34,8 @@ export function createRequestEmail({ provider, signInCodes, mailQueue, config, a
     // must not replace the code of the last mail. Whether the address is locked out of codes was
     // read alike for every address; a locked one's mail carries the link only.
     const [, codesOff] = await (ctx.state.signInMailChecks as Promise<[void, boolean]>);
-    const issued = await signInCodes.issue(interaction.uid, parsed.email, summariseUserAgent(ctx.get('user-agent')), clientName);
+    const forDevice = isDeviceSignIn(interaction);
+    const issued = await signInCodes.issue(interaction.uid, parsed.email, { requestedFrom: summariseUserAgent(ctx.get('user-agent')), clientName, forDevice });
     const link = new URL(`/interaction/${interaction.uid}/link`, config.issuer);
     link.searchParams.set('t', issued.linkToken);
     // Delivered once this answer has left (see EnqueueOptions.notBefore): the same timing for every address.
@@ -46,6 +48,7 @@ export function createRequestEmail({ provider, signInCodes, mailQueue, config, a
       // A locked address's code is not even queued: it would not be accepted anyway.
       code: codesOff ? '' : issued.code,
       ...(codesOff ? { codesOff: true } : {}),
+      ...(forDevice ? { forDevice: true } : {}),
       expiresAt: issued.expiresAt.toISOString(),
     }, { notBefore: answered });
     // The same line for every address: whether it has an account is not looked up here, nor told.

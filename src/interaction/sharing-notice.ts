@@ -1,5 +1,6 @@
 import type Provider from 'oidc-provider';
 import { SCOPES_THAT_SHARE_NOTHING } from '../oidc/implied-grant.ts';
+import { isDeviceSignIn } from './device-sign-in.ts';
 import type { Interaction } from './load-interaction.ts';
 
 /** What an app will receive about the person: the consent page's list, and the sign-in pages' notice. */
@@ -32,11 +33,6 @@ export async function sharingAskedWithSignIn(provider: Provider, interaction: In
 export function sharingOf(params: Record<string, unknown>): Sharing {
   const scope = typeof params.scope === 'string' ? params.scope : '';
   return { scopes: scope.split(' ').filter((s) => s !== '' && s !== 'openid' && !SCOPES_THAT_SHARE_NOTHING.has(s)), claims: requestedClaims(params.claims) };
-}
-
-/** An interaction started by a device's user code at /device rather than by an app's /auth request. */
-function isDeviceSignIn(interaction: Interaction): boolean {
-  return typeof (interaction as { deviceCode?: unknown }).deviceCode === 'string';
 }
 
 /** Claim names of an authorization request's `claims` parameter (oidc-provider validated it at /auth). */

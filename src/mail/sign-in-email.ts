@@ -22,6 +22,8 @@ export async function renderSignInEmail({ appName, support, job, viewsDir, codes
     // mailbox learns it, the sign-in page looks the same as for any address.
     codesOff,
     code: codesOff ? '' : job.code,
+    // A device's sign-in (RFC 8628 §5.4): the mail says so before its link and code.
+    forDevice: job.forDevice === true,
     codeGrouped: codesOff ? '' : job.code.length === 6 ? `${job.code.slice(0, 3)} ${job.code.slice(3)}` : job.code,
     expiresAtUtc: utcMinute(expiresAt),
     minutesLeft,

@@ -12,4 +12,10 @@ export interface SignInMailJob {
    * link only (`code` is empty). Decided when the code was issued, on the request path.
    */
   codesOff?: boolean;
+  /**
+   * The sign-in a device's "Allow" at /device started (RFC 8628): the mail says so, since whoever
+   * pressed Allow may have typed someone else's address (remote phishing, §5.4). Absent in jobs
+   * queued by a version before it: those mails read as before.
+   */
+  forDevice?: boolean;
 }

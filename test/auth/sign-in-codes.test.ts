@@ -15,7 +15,7 @@ function setup(overrides: { ttlSeconds?: number } = {}) {
 describe('sign-in codes', () => {
   it('stores only keyed hashes, never the code or link token', async () => {
     const { store, codes } = setup();
-    const issued = await codes.issue('uid1', 'a@example.com', 'Chrome on Linux');
+    const issued = await codes.issue('uid1', 'a@example.com', { requestedFrom: 'Chrome on Linux' });
     const stored = JSON.stringify(await store.get('sign-in:{uid1}'));
     expect(stored).not.toContain(issued.code);
     expect(stored).not.toContain(issued.linkToken);
@@ -25,14 +25,14 @@ describe('sign-in codes', () => {
 
   it('a code works once', async () => {
     const { codes } = setup();
-    const { code } = await codes.issue('uid1', 'a@example.com', 'x');
+    const { code } = await codes.issue('uid1', 'a@example.com', { requestedFrom: 'x' });
     expect(await codes.redeemCode('uid1', code)).toEqual({ ok: true, email: 'a@example.com' });
     expect(await codes.redeemCode('uid1', code)).toEqual({ ok: false, reason: 'expired' });
   });
 
   it('expires after its lifetime', async () => {
     const { codes, advance } = setup({ ttlSeconds: 600 });
-    const { code, linkToken } = await codes.issue('uid1', 'a@example.com', 'x');
+    const { code, linkToken } = await codes.issue('uid1', 'a@example.com', { requestedFrom: 'x' });
     advance(600_000);
     expect(await codes.redeemCode('uid1', code)).toEqual({ ok: false, reason: 'expired' });
     expect(await codes.peekLink('uid1', linkToken)).toBeUndefined();
@@ -40,15 +40,15 @@ describe('sign-in codes', () => {
 
   it('a code is bound to its interaction', async () => {
     const { codes } = setup();
-    const { code } = await codes.issue('uid1', 'a@example.com', 'x');
-    await codes.issue('uid2', 'b@example.com', 'x');
+    const { code } = await codes.issue('uid1', 'a@example.com', { requestedFrom: 'x' });
+    await codes.issue('uid2', 'b@example.com', { requestedFrom: 'x' });
     const result = await codes.redeemCode('uid2', code);
     expect(result.ok).toBe(false);
   });
 
   it('five wrong codes kill it', async () => {
     const { codes } = setup();
-    const { code } = await codes.issue('uid1', 'a@example.com', 'x');
+    const { code } = await codes.issue('uid1', 'a@example.com', { requestedFrom: 'x' });
     const wrong = code === '000000' ? '000001' : '000000';
     for (let left = 4; left >= 1; left--) expect(await codes.redeemCode('uid1', wrong)).toEqual({ ok: false, reason: 'wrong', attemptsLeft: left });
     expect(await codes.redeemCode('uid1', wrong)).toEqual({ ok: false, reason: 'too-many-attempts' });
@@ -57,23 +57,31 @@ describe('sign-in codes', () => {
 
   it('a new issue replaces the old link and code', async () => {
     const { codes } = setup();
-    const first = await codes.issue('uid1', 'a@example.com', 'x');
-    await codes.issue('uid1', 'a@example.com', 'x');
+    const first = await codes.issue('uid1', 'a@example.com', { requestedFrom: 'x' });
+    await codes.issue('uid1', 'a@example.com', { requestedFrom: 'x' });
     expect((await codes.redeemCode('uid1', first.code)).ok).toBe(false);
     expect(await codes.peekLink('uid1', first.linkToken)).toBeUndefined();
   });
 
   it('peekLink never consumes; redeemLink does, once', async () => {
     const { codes } = setup();
-    const { linkToken, matchNumber } = await codes.issue('uid1', 'a@example.com', 'Safari on iOS');
+    const { linkToken, matchNumber } = await codes.issue('uid1', 'a@example.com', { requestedFrom: 'Safari on iOS' });
     for (let i = 0; i < 3; i++) expect(await codes.peekLink('uid1', linkToken)).toMatchObject({ email: 'a@example.com', matchNumber, requestedFrom: 'Safari on iOS' });
     expect(await codes.redeemLink('uid1', linkToken, matchNumber)).toEqual({ ok: true, email: 'a@example.com' });
     expect(await codes.redeemLink('uid1', linkToken, matchNumber)).toEqual({ ok: false, reason: 'expired' });
   });
 
+  it('keeps whether the sign-in is a device\'s, for the link\'s page to say so', async () => {
+    const { codes } = setup();
+    const device = await codes.issue('uid-device', 'a@example.com', { requestedFrom: 'x', clientName: 'Living Room TV', forDevice: true });
+    const app = await codes.issue('uid-app', 'a@example.com', { requestedFrom: 'x', clientName: 'Test App', forDevice: false });
+    expect(await codes.peekLink('uid-device', device.linkToken)).toMatchObject({ clientName: 'Living Room TV', forDevice: true });
+    expect(await codes.peekLink('uid-app', app.linkToken)).not.toHaveProperty('forDevice');
+  });
+
   it('a wrong number burns the link but not the code, and of numbers sent at once only one is compared', async () => {
     const { codes } = setup();
-    const { linkToken } = await codes.issue('uid1', 'a@example.com', 'x');
+    const { linkToken } = await codes.issue('uid1', 'a@example.com', { requestedFrom: 'x' });
     const everyNumber = Array.from({ length: 90 }, (_, i) => i + 10);
     const results = await Promise.all(everyNumber.map((n) => codes.redeemLink('uid1', linkToken, n)));
     // One of them took the record and was compared: right (signed in) or wrong (link burnt).
@@ -81,7 +89,7 @@ describe('sign-in codes', () => {
     expect(compared).toHaveLength(1);
     expect(results.filter((r) => r.ok).length).toBeLessThanOrEqual(1);
 
-    const { code: code2, linkToken: link2, matchNumber: number2 } = await codes.issue('uid2', 'b@example.com', 'x');
+    const { code: code2, linkToken: link2, matchNumber: number2 } = await codes.issue('uid2', 'b@example.com', { requestedFrom: 'x' });
     const wrong = number2 === 10 ? 11 : 10;
     expect(await codes.redeemLink('uid2', link2, wrong)).toEqual({ ok: false, reason: 'wrong-number' });
     expect(await codes.peekLink('uid2', link2)).toBeUndefined();
@@ -99,7 +107,7 @@ describe('sign-in codes', () => {
     let takes = 0;
     const store: typeof inner = { ...inner, take: async <T>(key: string) => { if (++takes === 2) await secondMayTake; return inner.take<T>(key); } };
     const codes = createSignInCodes({ store, hmacKey: KEY });
-    const { code, linkToken, matchNumber } = await codes.issue('uid1', 'victim@example.com', 'x');
+    const { code, linkToken, matchNumber } = await codes.issue('uid1', 'victim@example.com', { requestedFrom: 'x' });
     const first = codes.redeemLink('uid1', linkToken, matchNumber === 10 ? 11 : 10);
     const second = codes.redeemLink('uid1', linkToken, matchNumber);
     expect(await first).toEqual({ ok: false, reason: 'wrong-number' });
@@ -121,16 +129,16 @@ describe('sign-in codes', () => {
     const codes = createSignInCodes({ store, hmacKey: KEY });
 
     // "Send a new code" lands between a redemption's read and its take: the new issue is not taken away.
-    const old = await codes.issue('uid1', 'a@example.com', 'x');
+    const old = await codes.issue('uid1', 'a@example.com', { requestedFrom: 'x' });
     let fresh!: Awaited<ReturnType<typeof codes.issue>>;
-    afterRead = async () => (fresh = await codes.issue('uid1', 'a@example.com', 'x'));
+    afterRead = async () => (fresh = await codes.issue('uid1', 'a@example.com', { requestedFrom: 'x' }));
     expect(await codes.redeemCode('uid1', old.code)).toEqual({ ok: false, reason: 'expired' });
     expect(await codes.redeemCode('uid1', fresh.code)).toEqual({ ok: true, email: 'a@example.com' });
 
     // ...nor between a wrong number's take and its put-back of the burnt record.
-    const first = await codes.issue('uid2', 'b@example.com', 'x');
+    const first = await codes.issue('uid2', 'b@example.com', { requestedFrom: 'x' });
     let resent!: Awaited<ReturnType<typeof codes.issue>>;
-    afterTake = async () => (resent = await codes.issue('uid2', 'b@example.com', 'x'));
+    afterTake = async () => (resent = await codes.issue('uid2', 'b@example.com', { requestedFrom: 'x' }));
     expect(await codes.redeemLink('uid2', first.linkToken, first.matchNumber === 10 ? 11 : 10)).toEqual({ ok: false, reason: 'wrong-number' });
     expect(await codes.peekLink('uid2', resent.linkToken)).toBeDefined();
     expect(await codes.redeemLink('uid2', resent.linkToken, resent.matchNumber)).toEqual({ ok: true, email: 'b@example.com' });
@@ -153,25 +161,25 @@ describe('sign-in codes with the per-address lockout', () => {
 
   it('counts wrong codes per address across sign-ins, and a locked address gets "wrong" even for the right code', async () => {
     const { codes, lockout } = setupLocked(7);
-    const first = await codes.issue('uid1', 'a@example.com', 'x');
+    const first = await codes.issue('uid1', 'a@example.com', { requestedFrom: 'x' });
     for (let i = 0; i < 5; i++) await codes.redeemCode('uid1', wrongFor(first.code));
     expect(await lockout.isLocked('a@example.com')).toBe(false);
-    const second = await codes.issue('uid2', 'a@example.com', 'x');
+    const second = await codes.issue('uid2', 'a@example.com', { requestedFrom: 'x' });
     await codes.redeemCode('uid2', wrongFor(second.code));
     expect(await codes.redeemCode('uid2', wrongFor(second.code))).toEqual({ ok: false, reason: 'wrong', attemptsLeft: 3 });
     expect(await lockout.isLocked('a@example.com')).toBe(true);
     // Exactly the answer a wrong code gets, with the attempt counted like one.
     expect(await codes.redeemCode('uid2', second.code)).toEqual({ ok: false, reason: 'wrong', attemptsLeft: 2 });
     // Another address is not affected, and the link (not guessable) still works for this one.
-    const other = await codes.issue('uid3', 'b@example.com', 'x');
+    const other = await codes.issue('uid3', 'b@example.com', { requestedFrom: 'x' });
     expect(await codes.redeemCode('uid3', other.code)).toEqual({ ok: true, email: 'b@example.com' });
-    const third = await codes.issue('uid4', 'a@example.com', 'x');
+    const third = await codes.issue('uid4', 'a@example.com', { requestedFrom: 'x' });
     expect(await codes.redeemLink('uid4', third.linkToken)).toEqual({ ok: true, email: 'a@example.com' });
   });
 
   it('the right code submitted many times at once signs in once and does not count towards the lock', async () => {
     const { codes, lockout } = setupLocked(3);
-    const { code } = await codes.issue('uid1', 'a@example.com', 'x');
+    const { code } = await codes.issue('uid1', 'a@example.com', { requestedFrom: 'x' });
     const results = await Promise.all(Array.from({ length: 20 }, () => codes.redeemCode('uid1', code)));
     expect(results.filter((r) => r.ok)).toHaveLength(1);
     expect(await lockout.isLocked('a@example.com')).toBe(false);
@@ -182,10 +190,10 @@ describe('sign-in codes with the per-address lockout', () => {
 
   it('parallel guesses spread over several sign-ins all count towards one lock', async () => {
     const { codes, lockout } = setupLocked(10);
-    const issued = await Promise.all(Array.from({ length: 4 }, (_, i) => codes.issue(`p${i}`, 'a@example.com', 'x')));
+    const issued = await Promise.all(Array.from({ length: 4 }, (_, i) => codes.issue(`p${i}`, 'a@example.com', { requestedFrom: 'x' })));
     await Promise.all(issued.flatMap((it, i) => Array.from({ length: 5 }, () => codes.redeemCode(`p${i}`, wrongFor(it.code)))));
     expect(await lockout.isLocked('a@example.com')).toBe(true);
-    const next = await codes.issue('p9', 'a@example.com', 'x');
+    const next = await codes.issue('p9', 'a@example.com', { requestedFrom: 'x' });
     expect((await codes.redeemCode('p9', next.code)).ok).toBe(false);
   });
 });

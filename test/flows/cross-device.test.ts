@@ -22,6 +22,8 @@ describe('magic link opened on another device', () => {
     expect(confirm.status).toBe(200);
     expect(confirm.html).toContain('Linux'); // the requesting device, so a person recognises it
     expect(confirm.html).toContain('Someone asked to sign in to <strong>Test App</strong> as'); // and the app
+    // An app's sign-in, not a device's: neither the page nor the mail warns of one (device-flow-sign-in.test.ts).
+    for (const part of [confirm.html, mail.text, mail.html]) expect(part).not.toContain('for a device or command-line tool');
     // Typed, not picked from a few: a guess is right once in 90.
     expect(confirm.html).toMatch(/<input id="match-number" name="number"[^>]*inputmode="numeric"/);
     // Nothing on the page carries the number: no choices to pick from, no value filled in. (The
