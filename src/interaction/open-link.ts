@@ -3,6 +3,7 @@ import { LinkNoLongerWorks, SignInExpired } from '../http/errors.ts';
 import type { NextStep } from '../http/next-step.ts';
 import { clientNameOf } from './client-name.ts';
 import { currentStepOf } from './current-step.ts';
+import { cancelLabelOf } from './device-sign-in.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import { interactionOfThisBrowser } from './load-interaction.ts';
 import { sharingAskedWithSignIn } from './sharing-notice.ts';
@@ -39,10 +40,13 @@ export function createOpenLink({ provider, signInCodes, secondFactor }: Pick<Int
       throw new SignInExpired('This sign-in link has expired or was already used. Links work once and for a few minutes: request a new one from the app.');
     }
     const sameBrowser = interaction !== undefined;
+    // On another device the app is named from the pending sign-in: that browser holds no interaction.
+    const clientName = interaction ? await clientNameOf(provider, interaction.params.client_id) : pending.clientName;
     ctx.set('Cache-Control', 'no-store');
     await ctx.render('link-confirm', {
-      // On another device the app is named from the pending sign-in: that browser holds no interaction.
-      clientName: interaction ? await clientNameOf(provider, interaction.params.client_id) : pending.clientName,
+      clientName,
+      // Only the same browser can cancel: its sign-in is the one the button ends.
+      cancelLabel: interaction && clientName !== undefined ? cancelLabelOf(interaction, clientName) : undefined,
       sharing: interaction ? await sharingAskedWithSignIn(provider, interaction) : undefined,
       email: pending.email,
       requestedFrom: pending.requestedFrom,

@@ -4,7 +4,7 @@ import { parseEmailAddress } from '../auth/email-address.ts';
 import { summariseUserAgent } from '../auth/device-summary.ts';
 import { addressAllowedForInteraction, appDomainsText } from './app-domains.ts';
 import { clientNameOf } from './client-name.ts';
-import { isDeviceSignIn } from './device-sign-in.ts';
+import { cancelLabelOf, isDeviceSignIn } from './device-sign-in.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import type { Interaction } from './load-interaction.ts';
 
@@ -21,14 +21,15 @@ export function createRequestEmail({ provider, signInCodes, mailQueue, config, a
     const parsed = parseEmailAddress(form.email);
     const clientName = await clientNameOf(provider, interaction.params.client_id);
     const appDomains = await appDomainsText(provider, interaction);
+    const cancelLabel = cancelLabelOf(interaction, clientName);
     if (!parsed.ok) {
       ctx.status = 400;
-      return ctx.render('email', { clientName, email: (form.email ?? '').slice(0, 254), error: parsed.problem, appDomains });
+      return ctx.render('email', { clientName, cancelLabel, email: (form.email ?? '').slice(0, 254), error: parsed.problem, appDomains });
     }
     // A rule about the domain, the same for every address there: no mail, and nothing about accounts said.
     if (appDomains && !(await addressAllowedForInteraction(provider, interaction, parsed.email))) {
       ctx.status = 400;
-      return ctx.render('email', { clientName, email: parsed.email, error: `${clientName} is only for addresses at ${appDomains}.`, appDomains });
+      return ctx.render('email', { clientName, cancelLabel, email: parsed.email, error: `${clientName} is only for addresses at ${appDomains}.`, appDomains });
     }
     // Counted before issuing (start-limit-checks.ts, with the interaction's read): a refused request
     // must not replace the code of the last mail. Whether the address is locked out of codes was

@@ -5,6 +5,7 @@ import { SignInExpired, StepAlreadyDone } from '../http/errors.ts';
 import { backToSignIn } from '../http/next-step.ts';
 import { MFA_PROMPT } from '../oidc/mfa-request.ts';
 import { clientNameOf } from './client-name.ts';
+import { cancelLabelOf } from './device-sign-in.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import type { Interaction } from './load-interaction.ts';
 
@@ -15,6 +16,8 @@ export interface SecondFactorSubject {
   kind: 'sign-in' | 'step-up';
   client: ClientSecondFactorSettings;
   clientName: string;
+  /** The "Cancel" button's words (interaction/device-sign-in.ts). */
+  cancelLabel: string;
   /** A sign-in whose email step also gave consent to the app: completing it says so (oidc/implied-grant.ts). */
   consentGiven: boolean;
 }
@@ -55,11 +58,13 @@ export function loadSecondFactorSubject({ provider, accounts, secondFactor }: Pi
       throw new SignInExpired('You were signed out everywhere since this sign-in began. Go back to the app and sign in again.');
     }
     const client = await provider.Client.find(String(interaction.params.client_id));
+    const clientName = await clientNameOf(provider, interaction.params.client_id);
     ctx.state.secondFactorSubject = {
       account,
       kind,
       client: clientSecondFactorSettings(client?.metadata() ?? {}),
-      clientName: await clientNameOf(provider, interaction.params.client_id),
+      clientName,
+      cancelLabel: cancelLabelOf(interaction, clientName),
       consentGiven,
     } satisfies SecondFactorSubject;
     return next();

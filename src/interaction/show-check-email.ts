@@ -1,12 +1,15 @@
 import type { Context } from 'koa';
 import { queryCount, queryKey } from '../http/outcome-query.ts';
 import { clientNameOf } from './client-name.ts';
+import { cancelLabelOf } from './device-sign-in.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import type { Interaction } from './load-interaction.ts';
 import { sharingAskedWithSignIn, type Sharing } from './sharing-notice.ts';
 
 export interface CheckEmailLocals {
   clientName: string;
+  /** The "Cancel" button's words (interaction/device-sign-in.ts). */
+  cancelLabel: string;
   email: string;
   matchNumber: number;
   expiresAt: Date;
@@ -72,6 +75,6 @@ export function createShowCheckEmail({ provider, signInCodes, approvals, config 
     const sharing = await sharingAskedWithSignIn(provider, interaction);
     const notice = isNotice(ctx.query.notice) ? ctx.query.notice : undefined;
     const error = checkPageError(ctx, errorLimits);
-    await renderCheckEmail(ctx, { clientName, email: pending.email, matchNumber: pending.matchNumber, expiresAt: pending.expiresAt, error, sharing, notice });
+    await renderCheckEmail(ctx, { clientName, cancelLabel: cancelLabelOf(interaction, clientName), email: pending.email, matchNumber: pending.matchNumber, expiresAt: pending.expiresAt, error, sharing, notice });
   };
 }

@@ -7,6 +7,7 @@ import { MFA_PROMPT } from '../oidc/mfa-request.ts';
 import { ADDRESS_OUTSIDE_APP_DOMAINS } from '../oidc/address-outside-app-domains.ts';
 import { appDomainsText } from './app-domains.ts';
 import { clientNameOf } from './client-name.ts';
+import { cancelLabelOf } from './device-sign-in.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import type { Interaction } from './load-interaction.ts';
 import type { Sharing } from './sharing-notice.ts';
@@ -46,7 +47,7 @@ export function createShowPrompt({ provider, signInCodes, retryAddresses, accoun
           ? `You are signed in as ${outsideApp}, and ${clientName} is only for addresses at ${appDomains}. Sign in with one of those.`
           : undefined;
       const sessionAddress = reconfirming && !retryAddress && interaction.session?.accountId ? (await accounts.findById(interaction.session.accountId))?.email : undefined;
-      return ctx.render('email', { clientName, email: retryAddress ?? sessionAddress ?? hint, error: error && EMAIL_PAGE_MESSAGES[error], notice, appDomains });
+      return ctx.render('email', { clientName, cancelLabel: cancelLabelOf(interaction, clientName), email: retryAddress ?? sessionAddress ?? hint, error: error && EMAIL_PAGE_MESSAGES[error], notice, appDomains });
     }
     // An existing session that needs its second factor (the page sends people without one to set it up).
     if (interaction.prompt.name === MFA_PROMPT) return ctx.redirect(`/interaction/${interaction.uid}/totp`);

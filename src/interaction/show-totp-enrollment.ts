@@ -14,7 +14,7 @@ export function createShowTotpEnrollment({ secondFactor, config }: Pick<Interact
       intro: `${subject.clientName} asks for a second step when you sign in: a code from an authenticator app on your phone, such as Google Authenticator, 1Password, Authy or Aegis.`,
       formAction: `/interaction/${ctx.params.uid}/totp/enroll`,
       cancelAction: `/interaction/${ctx.params.uid}/abort`,
-      cancelLabel: `Cancel and go back to ${subject.clientName}`,
+      cancelLabel: subject.cancelLabel,
       error: enrollmentErrorOf(ctx, config.support),
     });
   };

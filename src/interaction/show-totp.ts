@@ -72,6 +72,7 @@ export async function renderTotpPage(ctx: Context, { secondFactor, config }: Pic
   const outcome = outcomeMessage(ctx, { config });
   await ctx.render('totp', {
     clientName: subject.clientName,
+    cancelLabel: subject.cancelLabel,
     email: subject.account.email,
     stepUp: subject.kind === 'step-up',
     rememberDays: rememberOffered(ctx, { secondFactor }) ? secondFactor.devices.days : undefined,
