@@ -13,6 +13,7 @@ import { sessionAccountGone } from './session-account-gone.ts';
 import { addressOutsideAppDomains } from './address-outside-app-domains.ts';
 import { sessionCookieName } from './session-cookie.ts';
 import { enrolmentNeedsRecentSignIn } from './enrolment-needs-recent-sign-in.ts';
+import { deviceFreshSignIn } from './device-fresh-sign-in.ts';
 import { rotatesRefreshTokens } from './refresh-token-rotation.ts';
 import { cookiesAreSecure } from '../http/secure-cookies.ts';
 import { registeredOutboundFetch } from './registered-outbound-fetch.ts';
@@ -43,7 +44,7 @@ export function registeredClients(config: Pick<Config, 'clients' | 'issuer' | 'a
 function sesamePolicy(config: Readonly<Config>, mfaPrompt: interactionPolicy.Prompt) {
   const policy = interactionPolicy.base();
   const login = policy.get('login')!;
-  login.checks.splice(login.checks.findIndex((check) => check.reason === 'no_session') + 1, 0, sessionAccountGone, addressOutsideAppDomains, enrolmentNeedsRecentSignIn(config.accountArea.freshSecondFactorSeconds));
+  login.checks.splice(login.checks.findIndex((check) => check.reason === 'no_session') + 1, 0, sessionAccountGone, deviceFreshSignIn, addressOutsideAppDomains, enrolmentNeedsRecentSignIn(config.accountArea.freshSecondFactorSeconds));
   policy.add(mfaPrompt, policy.findIndex((prompt) => prompt.name === 'login') + 1);
   return policy;
 }
