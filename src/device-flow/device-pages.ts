@@ -4,6 +4,7 @@ import type { SesameOidcAccount } from '../oidc/find-account.ts';
 import type { ProviderHooks } from '../oidc/provider-config.ts';
 import { sharingOf } from '../interaction/sharing-notice.ts';
 import { DeviceCodeDecidedElsewhere, DeviceCodeRevoked } from '../oidc/store-adapter.ts';
+import { deviceAsksFreshSignIn } from '../oidc/device-fresh-sign-in.ts';
 import { displayUserCode, normaliseUserCode } from './user-codes.ts';
 
 type DeviceFlowFeature = NonNullable<NonNullable<Configuration['features']>['deviceFlow']>;
@@ -74,8 +75,9 @@ export function deviceFlowPages(renderPage: ProviderHooks['renderPage'], findAcc
       const params = (ctx.oidc.entities.DeviceCode?.params ?? {}) as Record<string, unknown>;
       // A browser signed in to Sesame already: Allow hands the device this account at once, with
       // no sign-in after it, so the page names it (a shared computer, someone else's session).
-      // Undefined for an account this app does not take: Allow then asks for another address.
-      const accountId = ctx.oidc.session?.accountId;
+      // Undefined for an account this app does not take, and when the device asked for a sign-in
+      // now (max_age=0): Allow then asks for an address.
+      const accountId = deviceAsksFreshSignIn(params) ? undefined : ctx.oidc.session?.accountId;
       const account = accountId ? ((await findAccount(ctx, accountId)) as SesameOidcAccount | undefined) : undefined;
       ctx.status = 200;
       await renderPage(ctx, 'device-confirm', {

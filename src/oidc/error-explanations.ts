@@ -239,7 +239,8 @@ function words(value: unknown): string[] {
   return typeof value === 'string' ? value.split(' ').filter(Boolean) : [];
 }
 
-function listed(values: readonly string[]): string {
+/** `a`, `a and b`, `a, b and c`. */
+export function listed(values: readonly string[]): string {
   if (values.length <= 1) return values.join('');
   return `${values.slice(0, -1).join(', ')} and ${values.at(-1)}`;
 }

@@ -14,6 +14,8 @@ import { addressOutsideAppDomains } from './address-outside-app-domains.ts';
 import { sessionCookieName } from './session-cookie.ts';
 import { enrolmentNeedsRecentSignIn } from './enrolment-needs-recent-sign-in.ts';
 import { nativeClientPromptOutsideDeviceFlow } from './native-client-prompt.ts';
+import { deviceFreshSignIn } from './device-fresh-sign-in.ts';
+import { claimsWithinClientScope } from './claims-within-client-scope.ts';
 import { rotatesRefreshTokens } from './refresh-token-rotation.ts';
 import { cookiesAreSecure } from '../http/secure-cookies.ts';
 import { registeredOutboundFetch } from './registered-outbound-fetch.ts';
@@ -35,6 +37,14 @@ export interface ProviderHooks {
   backChannelLogouts: Pick<MailQueue, 'enqueue'>;
 }
 
+/** The claims each scope releases. */
+const CLAIMS_BY_SCOPE = {
+  // acr, amr and auth_time always go to the ID token, so apps can see how the user signed in.
+  openid: ['sub', 'acr', 'amr', 'auth_time'],
+  email: ['email', 'email_verified'],
+  profile: [],
+};
+
 /** Every app the provider knows: the clients file's, the account page, and in development the demo app. */
 export function registeredClients(config: Pick<Config, 'clients' | 'issuer' | 'appName' | 'devTools'>): ClientRegistration[] {
   return [...config.clients, accountClient(config.issuer, config.appName), ...(config.devTools ? [demoClient(config.issuer)] : [])];
@@ -47,7 +57,7 @@ export function registeredClients(config: Pick<Config, 'clients' | 'issuer' | 'a
 function sesamePolicy(config: Readonly<Config>, mfaPrompt: interactionPolicy.Prompt) {
   const policy = interactionPolicy.base();
   const login = policy.get('login')!;
-  login.checks.splice(login.checks.findIndex((check) => check.reason === 'no_session') + 1, 0, sessionAccountGone, addressOutsideAppDomains, enrolmentNeedsRecentSignIn(config.accountArea.freshSecondFactorSeconds));
+  login.checks.splice(login.checks.findIndex((check) => check.reason === 'no_session') + 1, 0, sessionAccountGone, deviceFreshSignIn, addressOutsideAppDomains, enrolmentNeedsRecentSignIn(config.accountArea.freshSecondFactorSeconds));
   policy.add(mfaPrompt, policy.findIndex((prompt) => prompt.name === 'login') + 1);
   const consent = policy.get('consent')!;
   const nativeCheck = consent.checks.findIndex((check) => check.reason === 'native_client_prompt');
@@ -110,12 +120,7 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
       names: { session: sessionCookieName(secureCookies), interaction: '_interaction', resume: '_interaction_resume' },
     },
     scopes: ['openid', 'email', 'profile', 'offline_access'],
-    claims: {
-      // acr, amr and auth_time always go to the ID token, so apps can see how the user signed in.
-      openid: ['sub', 'acr', 'amr', 'auth_time'],
-      email: ['email', 'email_verified'],
-      profile: [],
-    },
+    claims: CLAIMS_BY_SCOPE,
     // Put scope claims (email) into the ID token too: many apps (Auth.js, mod_auth_openidc) read it only.
     conformIdTokenClaims: false,
     acrValues: [ACR_EMAIL, ACR_MFA],
@@ -179,7 +184,8 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
         deviceInfo: () => ({}),
         ...deviceFlowPages(renderPage, findAccount),
       },
-      claimsParameter: { enabled: true },
+      // Only claims of the scopes the app registered (oidc/claims-within-client-scope.ts).
+      claimsParameter: { enabled: true, assertClaimsParameter: claimsWithinClientScope(CLAIMS_BY_SCOPE) },
       // Sesame's access tokens are for its own userinfo only: no `resource` (RFC 8707) names a
       // server of Sesame's, so every one is refused with invalid_target, as the library's default
       // does too, but that default also prints "you MUST change it" on stderr, outside the JSON

@@ -19,6 +19,13 @@ const CONSUMABLE = new Set(['AuthorizationCode', 'RefreshToken', 'DeviceCode', '
 export const EXPIRED_DEVICE_CODE_KEPT_SECONDS = 3600;
 
 /**
+ * How long the first sighting of a DPoP proof's or a client assertion's jti is held (see
+ * `firstSighting`) until the library saves it with the lifetime it chose, a moment later in the
+ * same request.
+ */
+const REPLAY_CLAIM_SECONDS = 600;
+
+/**
  * A device code's Allow or Don't allow that lost to another one sent at the same moment (see
  * `decidesDeviceCode`). The device pages answer it as a code already used (device-flow/device-pages.ts).
  */
@@ -102,6 +109,7 @@ export function createStoreAdapterClass(store: Store, { onFound = () => {} }: St
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
+      if (this.model === 'ReplayDetection') return this.firstSighting(id);
       if (!CONSUMABLE.has(this.model)) return this.found(await store.get<AdapterPayload>(oidcRecordKey(this.model, id)));
       const [payload, consumed] = await store.getMany<unknown>([oidcRecordKey(this.model, id), oidcConsumedKey(this.model, id)]);
       if (!payload) return undefined;
@@ -110,6 +118,19 @@ export function createStoreAdapterClass(store: Store, { onFound = () => {} }: St
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
       return this.found(await store.get<AdapterPayload>(oidcSessionUidKey(uid)));
+    }
+
+    /**
+     * ReplayDetection: the library asks whether a DPoP proof's jti (RFC 9449 §11.1), or a client
+     * assertion's (RFC 7523 §3), was seen, and saves it when it was not: check, then write, so
+     * proofs sent at once all passed the check (3 or 4 of 20 copies of one proof were accepted).
+     * The look-up claims the jti itself, atomically on every instance: of concurrent look-ups only
+     * the first finds nothing; the others find it and the library refuses them as replays.
+     */
+    private async firstSighting(id: string): Promise<AdapterPayload | undefined> {
+      const now = Math.floor(Date.now() / 1000);
+      const seen: AdapterPayload = { jti: id, iat: now, exp: now + REPLAY_CLAIM_SECONDS };
+      return (await store.setIfAbsent(oidcRecordKey(this.model, id), seen, REPLAY_CLAIM_SECONDS)) ? undefined : seen;
     }
 
     private found(payload: AdapterPayload | undefined): AdapterPayload | undefined {

@@ -9,7 +9,10 @@ import { useSesame } from '../helpers/use-sesame.ts';
 
 // An app whose registered redirect_uri has a query of its own, written as the operator wrote it.
 const QUERY_APP = { ...TEST_CLIENT, client_id: 'query-app', redirect_uris: ['http://127.0.0.1:9/cb?flag&tenant=a%20b'] };
-const running = useSesame({ config: { clients: [TEST_CLIENT, SERVER_APP_CLIENT, FIRST_PARTY_CLIENT, MACHINE_CLIENT, QUERY_APP] } });
+// An app the operator keeps from people's addresses: its scope is openid alone (and it belongs to
+// the operator, so nobody is asked to consent to what it gets).
+const OPENID_ONLY_APP = { ...TEST_CLIENT, client_id: 'openid-only-app', redirect_uris: ['http://127.0.0.1:9/openid-only'], scope: 'openid', first_party: true };
+const running = useSesame({ config: { clients: [TEST_CLIENT, SERVER_APP_CLIENT, FIRST_PARTY_CLIENT, MACHINE_CLIENT, QUERY_APP, OPENID_ONLY_APP] } });
 
 /** Opens the app's authorization and returns the email form page. */
 async function openEmailForm(browser = new HttpBrowser()) {
@@ -315,6 +318,19 @@ describe('an app’s mistakes in its authorization request are explained to its 
     const { SERVER_APP_CLIENT } = await import('../helpers/test-config.ts');
     const serverApp = await startRelyingParty(running.sesame.url, SERVER_APP_CLIENT);
     expect(await errorAtApp({ scope: 'openid profile' }, serverApp)).toMatchObject({ error: 'invalid_scope', description: "scope 'profile' is not registered for this app, whose scope is 'openid email offline_access': ask only for those, or add it to the app's scope in the clients file" });
+  });
+
+  it('claims of a scope the app did not register are refused in the claims parameter too, naming them', async () => {
+    const openidOnly = await startRelyingParty(running.sesame.url, OPENID_ONLY_APP);
+    const emailClaims = JSON.stringify({ id_token: { email: { essential: true } }, userinfo: { email_verified: null } });
+    expect(await errorAtApp({ scope: 'openid', claims: emailClaims }, openidOnly)).toMatchObject({
+      error: 'invalid_request',
+      description: "claims asks for email and email_verified, which come with scope email, not registered for this app, whose scope is 'openid': ask only for claims of its scope, or add email to the app's scope in the clients file",
+    });
+    // Claims of its own scope, and names Sesame does not know (released to nobody), are still taken.
+    const ownClaims = JSON.stringify({ id_token: { auth_time: { essential: true }, acr: null, nickname: null } });
+    const page = await new HttpBrowser().navigate((await authorizationUrl({ scope: 'openid', claims: ownClaims }, openidOnly)).href);
+    expect(page.url).toMatch(/\/interaction\/[^/]+$/);
   });
 
   it('the error page tells the person the app made a mistake, and the developer what it was', async () => {

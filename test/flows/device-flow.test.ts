@@ -118,6 +118,28 @@ describe('device authorization grant', () => {
     expect(await client.fetchUserInfo(running.rp.config, refreshed.access_token, offline.claims()!.sub)).toMatchObject({ email: 'tv-twice@example.com' });
   });
 
+  it('a device that sends max_age=0 gets a sign-in now, also from a browser signed in already, and an auth_time that says so', async () => {
+    const browser = new HttpBrowser();
+    const first = await startDevice('openid email');
+    const polling = client.pollDeviceAuthorizationGrant(running.rp.config, first);
+    await signInByEmailCode(browser, await decide(browser, await enterUserCode(browser, first.user_code), 'confirm'), 'tv-fresh@example.com');
+    await polling;
+
+    const device = await client.initiateDeviceAuthorization(running.rp.config, { scope: 'openid email', max_age: '0' });
+    const devicePolling = client.pollDeviceAuthorizationGrant(running.rp.config, device);
+    const confirmation = await enterUserCode(browser, device.user_code);
+    // Allow does not hand over this browser's account: a sign-in follows, so the page names none.
+    expect(decodeEntities(confirmation.html)).not.toContain('You are signed in as');
+    const startedAt = Math.floor(Date.now() / 1000);
+    const emailForm = await decide(browser, confirmation, 'confirm');
+    expect(emailForm.url).toMatch(/\/interaction\/[^/]+$/);
+    const done = await signInByEmailCode(browser, emailForm, 'tv-fresh@example.com');
+    expect(done.url).toBe(`${running.sesame.url}/device/connected`);
+    const claims = (await devicePolling).claims()!;
+    expect(claims.email).toBe('tv-fresh@example.com');
+    expect(claims.auth_time).toBeGreaterThanOrEqual(startedAt);
+  });
+
   it('of 20 polls at once after Allow, exactly one gets the tokens', async () => {
     const device = await startDevice();
     const browser = new HttpBrowser();

@@ -79,6 +79,16 @@ describe.each(bothStores('adapter'))('oidc-provider adapter on the %s store', (_
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
   });
 
+  it('ReplayDetection: of concurrent look-ups of one jti exactly one finds nothing, and the library\'s save keeps it seen', async () => {
+    const seen = adapter('ReplayDetection');
+    const found = await Promise.all(Array.from({ length: 30 }, () => seen.find('jti-1')));
+    expect(found.filter((payload) => payload === undefined)).toHaveLength(1);
+    // What the library writes after a first sighting (ReplayDetection.unique), with its own lifetime.
+    await seen.upsert('jti-2', { jti: 'jti-2', iss: 'client' }, 300);
+    expect(await seen.find('jti-2')).toBeDefined();
+    expect(await subject.store!.ttlSeconds(oidcRecordKey('ReplayDetection', 'jti-2'))).toBeLessThanOrEqual(300);
+  });
+
   it('consume() of an expired or missing record fails instead of creating one', async () => {
     const codes = adapter('AuthorizationCode');
     await expect(codes.consume('never')).rejects.toMatchObject({ error: 'invalid_grant' });
