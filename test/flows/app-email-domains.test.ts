@@ -86,6 +86,19 @@ describe('an app only for addresses at its domains', () => {
     expect((await staffTool.handleCallback(callback, again)).claims()).toMatchObject({ email: 'dual@corp.example' });
   });
 
+  it('answers a silent sign-in (prompt=none) of a browser signed in at another domain as it answers one not signed in at all', async () => {
+    // The app learns that it must send the person to sign in, and nothing about the address or
+    // the rule: the same error_description as for any browser it cannot sign in silently.
+    const silentError = async (browser: HttpBrowser) => {
+      const callback = new URL((await browser.navigate((await staffTool.startAuthorization({ prompt: 'none' })).url)).leftTo!);
+      return [callback.searchParams.get('error'), callback.searchParams.get('error_description')];
+    };
+    const { browser } = await signInWithCode(running, 'silent@home.example');
+    const outside = await silentError(browser);
+    expect(outside[0]).toBe('login_required');
+    expect(outside).toEqual(await silentError(new HttpBrowser()));
+  });
+
   it('says why it asks a browser signed in long ago at another domain, and does not fill in that address, where an authenticator would be set up', async () => {
     // A session older than 5 minutes, without an authenticator, that an app with mfa "required"
     // would step up: the email is asked for again in any case, but for this app's domain.
