@@ -37,7 +37,9 @@ describe('an app only for addresses at its domains', () => {
     const uid = form.url.split('/').pop()!;
     const refused = await browser.navigate(`${running.sesame.url}/interaction/${uid}/email`, { form: { ...formFields(form.html, '/email'), email: 'someone@home.example' } });
     expect(refused.status).toBe(400);
-    expect(refused.html).toContain('Staff Tool is only for addresses at corp.example.');
+    // One message says the rule: the error, not the form's hint beside it.
+    expect(refused.html).toContain('Staff Tool is only for addresses at corp.example. Enter an address there.');
+    expect(refused.html).not.toContain('Staff Tool is for addresses at corp.example.');
     await running.sesame.mailIdle();
     expect(running.smtp.messages.filter((mail) => mail.to === 'someone@home.example')).toHaveLength(0);
 
@@ -65,6 +67,7 @@ describe('an app only for addresses at its domains', () => {
     const page = await signedIn.navigate((await staffTool.startAuthorization()).url);
     expect(page.url).toMatch(/\/interaction\/[^/]+$/);
     expect(page.html).toContain(`You are signed in as ${routed}, and Staff Tool is only for addresses at corp.example.`);
+    expect(page.html).not.toContain('Staff Tool is for addresses at corp.example.');
   });
 
   it('asks a browser signed in with another domain for an address at its own, and does not hand it the other account', async () => {
