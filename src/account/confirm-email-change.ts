@@ -67,7 +67,7 @@ export function createConfirmEmailChange({ config, accounts, endAccountSessions,
     }
     // Asked for before a restart set SIGNUP_DOMAINS: the rule holds when the move is made, not only
     // when it was asked for (the code, now spent, lived 10 minutes).
-    if (!mayMoveAccountTo(config, result.to)) return showEmailChangeProblem(ctx, 'outside-domains');
+    if (!mayMoveAccountTo(config, result)) return showEmailChangeProblem(ctx, 'outside-domains');
     // The code proved the mailbox; whether the address is still free is decided here, atomically.
     // Taken (by a sign-up meanwhile, or all along: then no mail held this code and it was guessed):
     // one generic answer, and no account is merged or touched.

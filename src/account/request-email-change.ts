@@ -1,7 +1,7 @@
 import { finished } from 'node:stream/promises';
 import type { Context } from 'koa';
 import type { Account } from '../accounts/accounts.ts';
-import { domainsInWords, mayMoveAccountTo } from '../accounts/signup-policy.ts';
+import { domainsInWords, mayMoveAccountTo, ownDomainOutsideSignupDomains } from '../accounts/signup-policy.ts';
 import { parseEmailAddress } from '../auth/email-address.ts';
 import type { EmailChangeLimits } from '../auth/email-change-limits.ts';
 import { clientIpSubject } from '../http/client-ip.ts';
@@ -33,14 +33,20 @@ export function showEmailChangeProblem(ctx: Context, problem: EmailChangeProblem
 
 /** GET /account/email — the form for the new address. */
 export function createShowEmailChange({ config }: Pick<AccountDeps, 'config'>) {
-  // Without domains there is no such rule, and an address naming it shows nothing.
   const { 'outside-domains': outsideDomains, ...always } = PROBLEMS;
-  const problems = config.signupDomains.length > 0 ? { ...always, 'outside-domains': `${outsideDomains}${domainsInWords(config.signupDomains)}: enter one of those.` } : always;
+  const signupDomains = domainsInWords(config.signupDomains);
   return async function showEmailChange(ctx: Context) {
     const account: Account = ctx.state.account;
-    const problem = queryText(ctx, 'problem', problems);
+    // Where this account may move (SIGNUP_DOMAINS, and a guest's own domain): the form's hint and
+    // the refusal's words. Without domains there is no such rule, and an address naming it shows nothing.
+    const ownDomain = ownDomainOutsideSignupDomains(config, account.email);
+    const rule = config.signupDomains.length > 0 ? `${outsideDomains}${signupDomains}${ownDomain ? `, and yours can also use one at ${domainsInWords([ownDomain])}` : ''}` : undefined;
+    const refusal = rule && `${rule}: enter one of those.`;
+    const problem = queryText(ctx, 'problem', refusal ? { ...always, 'outside-domains': refusal } : always);
     if (problem) ctx.status = 400;
-    await ctx.render('account-email', { email: account.email, error: problem });
+    // The rule said once: where the refusal says it, the hint does not stand beside it.
+    const hint = rule && problem !== refusal ? `${rule}.` : undefined;
+    await ctx.render('account-email', { email: account.email, error: problem, hint });
   };
 }
 
@@ -56,7 +62,7 @@ export function createRequestEmailChange({ config, emailChanges, mailQueue, rate
     if (!parsed.ok) return showEmailChangeProblem(ctx, 'malformed');
     if (parsed.email === account.email) return showEmailChangeProblem(ctx, 'same');
     // A rule about domains, the same for every address there: it says nothing about who has an account.
-    if (!mayMoveAccountTo(config, parsed.email)) return showEmailChangeProblem(ctx, 'outside-domains');
+    if (!mayMoveAccountTo(config, { from: account.email, to: parsed.email })) return showEmailChangeProblem(ctx, 'outside-domains');
     // Counted before issuing: a refused request must not replace the code of the last mail.
     // The recipient's budget says nothing about whether the address has an account: every address has one.
     await rateLimits.enforce([[limits.requestsPerAccount, account.id], [limits.requestsPerIp, clientIpSubject(ctx)], [limits.requestsPerRecipient, parsed.email]], EMAIL_CHANGE_LIMITED);

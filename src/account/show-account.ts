@@ -36,7 +36,7 @@ export function createShowAccount({ config, secondFactor, browserSessions, appsW
       account.totp ? secondFactor.recoveryCodes.remaining(account.id) : Promise.resolve(0),
       secondFactor.devices.list(account.id),
       browserSessions.list(account.id, verifiedSessionIdOf(ctx, secure)),
-      appsWithAccess.list(account.id),
+      appsWithAccess.list(account),
     ]);
     const thisDevice = readDeviceCookie(ctx);
     const thisHandle = secondFactor.devices.isDeviceId(thisDevice) ? secondFactor.devices.handleOf(thisDevice) : undefined;

@@ -21,7 +21,7 @@ export async function collectAccountData(account: Account, { secondFactor, brows
     account.totp ? secondFactor.recoveryCodes.remaining(account.id) : Promise.resolve(0),
     secondFactor.devices.list(account.id),
     browserSessions.list(account.id, currentSessionId),
-    appsWithAccess.list(account.id),
+    appsWithAccess.list(account),
   ]);
   return {
     exportedAt: new Date().toISOString(),

@@ -15,12 +15,26 @@ export function maySignUp({ signup, signupDomains }: SignupSettings, email: stri
 }
 
 /**
- * Whether an existing account may move to this address. With SIGNUP_DOMAINS, accounts stay within
- * the domains (a person leaving the organisation must not take the account to a private mailbox);
- * otherwise any address will do, whatever SIGNUP says: closed sign-up is about new people.
+ * Whether an existing account may move from its address to another. With SIGNUP_DOMAINS, accounts
+ * stay within the domains (a person leaving the organisation must not take the account to a
+ * private mailbox); an account elsewhere (a guest the administrator added) may also move within
+ * its own domain, which takes nothing out of the organisation that was not out already. Without
+ * SIGNUP_DOMAINS any address will do, whatever SIGNUP says: closed sign-up is about new people.
  */
-export function mayMoveAccountTo({ signupDomains }: SignupSettings, email: string): boolean {
-  return signupDomains.length === 0 || atDomains(signupDomains, email);
+export function mayMoveAccountTo(settings: SignupSettings, { from, to }: { from: string; to: string }): boolean {
+  if (settings.signupDomains.length === 0 || atDomains(settings.signupDomains, to)) return true;
+  const own = ownDomainOutsideSignupDomains(settings, from);
+  return own !== undefined && ruledMailDomain(to) === own;
+}
+
+/**
+ * The domain of an account's address when SIGNUP_DOMAINS is set and does not list it (a guest's),
+ * where the account may move as well; undefined otherwise, and for an address whose part before
+ * the @ routes mail on, which is at no domain (auth/email-address.ts).
+ */
+export function ownDomainOutsideSignupDomains({ signupDomains }: SignupSettings, email: string): string | undefined {
+  const own = ruledMailDomain(email);
+  return signupDomains.length > 0 && own !== undefined && !signupDomains.includes(own) ? own : undefined;
 }
 
 /** "example.com", "example.com or example.org", "a.com, b.com or c.com": for sentences on pages. */

@@ -143,7 +143,7 @@ export async function runUserCommand(
         apps: browser.apps,
       }));
       // The apps that can act for it now, and whether on their own (a refresh token).
-      const apps = (await appsWithAccess.list(account.id)).map((app) => ({ clientId: app.clientId, scope: ['openid', ...app.scopes].join(' '), browsers: app.browsers, offline: app.offline, since: app.since.toISOString() }));
+      const apps = (await appsWithAccess.list(account)).map((app) => ({ clientId: app.clientId, scope: ['openid', ...app.scopes].join(' '), browsers: app.browsers, offline: app.offline, since: app.since.toISOString() }));
       return { ok: true, output: { ...describe(account), signedIn, apps } };
     }
     case 'export': {

@@ -29,7 +29,7 @@ export function createRequestEmail({ provider, signInCodes, mailQueue, config, a
     // A rule about the domain, the same for every address there: no mail, and nothing about accounts said.
     if (appDomains && !(await addressAllowedForInteraction(provider, interaction, parsed.email))) {
       ctx.status = 400;
-      return ctx.render('email', { clientName, cancelLabel, email: parsed.email, error: `${clientName} is only for addresses at ${appDomains}.`, appDomains });
+      return ctx.render('email', { clientName, cancelLabel, email: parsed.email, error: `${clientName} is only for addresses at ${appDomains}. Enter an address there.`, appDomains, appDomainsSaid: true });
     }
     // Counted before issuing (start-limit-checks.ts, with the interaction's read): a refused request
     // must not replace the code of the last mail. Whether the address is locked out of codes was

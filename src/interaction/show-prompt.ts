@@ -47,7 +47,7 @@ export function createShowPrompt({ provider, signInCodes, retryAddresses, accoun
           ? `You are signed in as ${outsideApp}, and ${clientName} is only for addresses at ${appDomains}. Sign in with one of those.`
           : undefined;
       const sessionAddress = reconfirming && !retryAddress && interaction.session?.accountId ? (await accounts.findById(interaction.session.accountId))?.email : undefined;
-      return ctx.render('email', { clientName, cancelLabel: cancelLabelOf(interaction, clientName), email: retryAddress ?? sessionAddress ?? hint, error: error && EMAIL_PAGE_MESSAGES[error], notice, appDomains });
+      return ctx.render('email', { clientName, cancelLabel: cancelLabelOf(interaction, clientName), email: retryAddress ?? sessionAddress ?? hint, error: error && EMAIL_PAGE_MESSAGES[error], notice, appDomains, appDomainsSaid: outsideApp !== undefined });
     }
     // An existing session that needs its second factor (the page sends people without one to set it up).
     if (interaction.prompt.name === MFA_PROMPT) return ctx.redirect(`/interaction/${interaction.uid}/totp`);

@@ -1,13 +1,15 @@
 import type Provider from 'oidc-provider';
 import type { AdapterPayload, Session } from 'oidc-provider';
 import { ACCOUNT_CLIENT_ID } from '../account/account-client.ts';
-import type { Accounts } from '../accounts/accounts.ts';
+import type { Account, Accounts } from '../accounts/accounts.ts';
 import type { ClientRegistration } from '../config/config-schema.ts';
 import { appNamesOf } from '../interaction/client-name.ts';
 import { oidcGrantIndexKey, oidcRecordKey, oidcRecordKeyPrefix } from '../store/keys.ts';
 import type { Store } from '../store/store.ts';
 import { accountOfflineGrantsIndex } from './account-offline-grants-index.ts';
 import { accountSessionsIndex } from './account-sessions-index.ts';
+import { addressAtDomains, appEmailDomainsByClient } from './app-email-domains.ts';
+import { clientTokenCutoffs, issuedBeforeCutoff } from './client-token-cutoff.ts';
 import { clientFor, liveSessionsOf, revokeGrants, sendLogoutTokens, type NotifiableClient } from './end-account-sessions.ts';
 import { SCOPES_THAT_SHARE_NOTHING } from './implied-grant.ts';
 
@@ -44,7 +46,12 @@ interface GrantRecord {
  * lack it); one that lives but holds no refresh token now stays in it (its app may be about to
  * exchange a code for one: a grant is indexed only when saved, and a grant given offline access
  * later keeps its first `iat`), and goes with its period's set. Only apps registered now are
- * listed: the provider refuses every token of an app removed from the clients file.
+ * listed: the provider refuses every token of an app removed from the clients file. So is every
+ * token of an app whose `allowed_email_domains` leave out the account's address (find-account.ts),
+ * and its browsers are asked for another address: such an app is not listed either. Nor are
+ * refresh tokens from before the app's `tokens_not_before`, refused too: an app that held only
+ * those is listed only while a signed-in browser can still sign in to it. Both rules are read from
+ * the registrations, in memory: no round trip.
  */
 export function createAppsWithAccessList({
   store,
@@ -63,18 +70,21 @@ export function createAppsWithAccessList({
   const sessionsIndex = accountSessionsIndex(store, { sessionSeconds, now });
   const offlineIndex = accountOfflineGrantsIndex(store, { grantSeconds, now });
   const appName = appNamesOf(clients);
+  const appDomainsOf = appEmailDomainsByClient(clients);
+  const tokenCutoffOf = clientTokenCutoffs(clients);
   // The account page itself is Sesame, not an app acting for the person; an app no longer registered has no access.
   const listed = new Set(clients.map((client) => client.client_id).filter((clientId) => clientId !== ACCOUNT_CLIENT_ID));
 
   /**
-   * Whether a refresh token of the grant still exists. A used one stays (marked consumed) until it
-   * expires, so a grant read while its token is being rotated, between the old one's use and the
-   * new one's save, still counts as holding one.
+   * When the chain of each refresh token the grant holds began (its first issue, as find-account.ts
+   * weighs it against the app's cutoff); none when it holds none. A used one stays (marked
+   * consumed) until it expires, so a grant read while its token is being rotated, between the old
+   * one's use and the new one's save, still counts as holding one.
    */
-  async function holdsRefreshToken(grantId: string): Promise<boolean> {
+  async function refreshTokensBegan(grantId: string): Promise<(number | undefined)[]> {
     const tokenKeys = (await store.readIndex(oidcGrantIndexKey(grantId))).filter((key) => key.startsWith(oidcRecordKeyPrefix('RefreshToken')));
-    if (tokenKeys.length === 0) return false;
-    return (await store.getManyJson(tokenKeys)).some((record) => record !== undefined);
+    if (tokenKeys.length === 0) return [];
+    return (await store.getMany<{ iiat?: number; iat?: number }>(tokenKeys)).flatMap((record) => (record === undefined ? [] : [record.iiat ?? record.iat]));
   }
 
   /** The account's live grants that give access now: each with how many signed-in browsers reach it, and whether it holds a refresh token. */
@@ -99,7 +109,7 @@ export function createAppsWithAccessList({
       return alive ? [{ id, grant: grant as GrantRecord & { clientId: string }, browsers: browsersByGrant.get(id) ?? 0 }] : [];
     });
     // Only a refresh token lets an app act without a browser signed in: check the grants that may hold one.
-    const offline = await Promise.all(live.map(({ id, grant }) => ((grant.openid?.scope ?? '').split(' ').includes('offline_access') ? holdsRefreshToken(id) : false)));
+    const refreshTokens = await Promise.all(live.map(({ id, grant }) => ((grant.openid?.scope ?? '').split(' ').includes('offline_access') ? refreshTokensBegan(id) : [])));
     // Only what has ended. An entry without a record may be of a grant being made (the adapter
     // writes the entry just before the record): forgetEnded waits until it cannot be.
     const notLive = offlineIds.filter((id) => !live.some((entry) => entry.id === id));
@@ -107,7 +117,18 @@ export function createAppsWithAccessList({
       const found = (id: string) => records[grantIds.indexOf(id)] !== undefined;
       await offlineIndex.forgetEnded(accountId, { ended: notLive.filter(found), missing: notLive.filter((id) => !found(id)), lookedUpAtMs });
     }
-    return live.map((entry, i) => ({ ...entry, offline: offline[i]! })).filter((entry) => entry.browsers > 0 || entry.offline);
+    return live.map((entry, i) => ({ ...entry, refreshTokensBegan: refreshTokens[i]!, offline: refreshTokens[i]!.length > 0 })).filter((entry) => entry.browsers > 0 || entry.offline);
+  }
+
+  /**
+   * What of the grant the app can use now, by its registration: nothing at all where its domains
+   * leave out the address; refresh tokens only from its cutoff on.
+   */
+  function usable(account: Pick<Account, 'email'>, { grant, browsers, refreshTokensBegan }: Awaited<ReturnType<typeof grantsOf>>[number]) {
+    const domains = appDomainsOf(grant.clientId);
+    if (domains && !addressAtDomains(domains, account.email)) return { browsers: 0, offline: false };
+    const cutoff = tokenCutoffOf(grant.clientId);
+    return { browsers, offline: refreshTokensBegan.some((began) => !issuedBeforeCutoff(cutoff, began)) };
   }
 
   return {
@@ -116,10 +137,12 @@ export function createAppsWithAccessList({
     isListedApp: (value: unknown): value is string => typeof value === 'string' && listed.has(value),
 
     /** By name. */
-    async list(accountId: string): Promise<AppWithAccess[]> {
+    async list(account: Pick<Account, 'id' | 'email'>): Promise<AppWithAccess[]> {
       const apps = new Map<string, AppWithAccess>();
-      for (const { grant, browsers, offline } of await grantsOf(accountId)) {
-        if (!listed.has(grant.clientId)) continue;
+      for (const entry of await grantsOf(account.id)) {
+        const { grant } = entry;
+        const { browsers, offline } = usable(account, entry);
+        if (!listed.has(grant.clientId) || (browsers === 0 && !offline)) continue;
         const app = apps.get(grant.clientId) ?? { clientId: grant.clientId, name: appName(grant.clientId), scopes: [], claims: [], browsers: 0, offline: false, since: new Date((grant.iat ?? 0) * 1000) };
         const scopes = (grant.openid?.scope ?? '').split(' ').filter((scope) => scope !== '' && scope !== 'openid' && !SCOPES_THAT_SHARE_NOTHING.has(scope));
         app.scopes = [...new Set([...app.scopes, ...scopes])].sort();

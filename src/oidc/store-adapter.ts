@@ -86,8 +86,11 @@ export function createStoreAdapterClass(store: Store, { onFound = () => {} }: St
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number | undefined): Promise<void> {
       const key = oidcRecordKey(this.model, id);
-      const lifetime = expiresIn && expiresIn > 0 ? expiresIn : undefined;
-      const ttl = lifetime !== undefined && this.model === 'DeviceCode' ? lifetime + EXPIRED_DEVICE_CODE_KEPT_SECONDS : lifetime;
+      const ttl = expiresIn !== undefined && this.model === 'DeviceCode' ? expiresIn + EXPIRED_DEVICE_CODE_KEPT_SECONDS : expiresIn;
+      // Saved at or after its expiry (the library saves a token with what remains of its life,
+      // which may be nothing): it expires at once, as its lifetime says, and goes as a destroy
+      // does. Its payload's `exp` has passed, so the library would refuse it when found anyway.
+      if (ttl !== undefined && ttl <= 0) return this.destroy(id);
       // A device code is decided once (Store.markOnce, at once, on every instance): the loser of
       // two decisions sent together is refused before it writes anything.
       if (this.model === 'DeviceCode' && decidesDeviceCode(payload) && (await store.markOnce(key, deviceCodeDecidedKey(id), Math.floor(Date.now() / 1000))) !== 'marked') {

@@ -37,7 +37,9 @@ describe('an app only for addresses at its domains', () => {
     const uid = form.url.split('/').pop()!;
     const refused = await browser.navigate(`${running.sesame.url}/interaction/${uid}/email`, { form: { ...formFields(form.html, '/email'), email: 'someone@home.example' } });
     expect(refused.status).toBe(400);
-    expect(refused.html).toContain('Staff Tool is only for addresses at corp.example.');
+    // One message says the rule: the error, not the form's hint beside it.
+    expect(refused.html).toContain('Staff Tool is only for addresses at corp.example. Enter an address there.');
+    expect(refused.html).not.toContain('Staff Tool is for addresses at corp.example.');
     await running.sesame.mailIdle();
     expect(running.smtp.messages.filter((mail) => mail.to === 'someone@home.example')).toHaveLength(0);
 
@@ -65,6 +67,7 @@ describe('an app only for addresses at its domains', () => {
     const page = await signedIn.navigate((await staffTool.startAuthorization()).url);
     expect(page.url).toMatch(/\/interaction\/[^/]+$/);
     expect(page.html).toContain(`You are signed in as ${routed}, and Staff Tool is only for addresses at corp.example.`);
+    expect(page.html).not.toContain('Staff Tool is for addresses at corp.example.');
   });
 
   it('asks a browser signed in with another domain for an address at its own, and does not hand it the other account', async () => {
@@ -84,6 +87,19 @@ describe('an app only for addresses at its domains', () => {
     const again = await staffTool.startAuthorization();
     const callback = await finishAtApp(browser, await browser.navigate(again.url));
     expect((await staffTool.handleCallback(callback, again)).claims()).toMatchObject({ email: 'dual@corp.example' });
+  });
+
+  it('answers a silent sign-in (prompt=none) of a browser signed in at another domain as it answers one not signed in at all', async () => {
+    // The app learns that it must send the person to sign in, and nothing about the address or
+    // the rule: the same error_description as for any browser it cannot sign in silently.
+    const silentError = async (browser: HttpBrowser) => {
+      const callback = new URL((await browser.navigate((await staffTool.startAuthorization({ prompt: 'none' })).url)).leftTo!);
+      return [callback.searchParams.get('error'), callback.searchParams.get('error_description')];
+    };
+    const { browser } = await signInWithCode(running, 'silent@home.example');
+    const outside = await silentError(browser);
+    expect(outside[0]).toBe('login_required');
+    expect(outside).toEqual(await silentError(new HttpBrowser()));
   });
 
   it('says why it asks a browser signed in long ago at another domain, and does not fill in that address, where an authenticator would be set up', async () => {

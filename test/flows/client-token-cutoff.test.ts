@@ -1,8 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import * as client from 'openid-client';
+import { oidcRecordKey } from '../../src/store/keys.ts';
+import { formFields, HttpBrowser, tableRows } from '../helpers/http-browser.ts';
 import { startRelyingParty } from '../helpers/relying-party.ts';
 import { useRestartableDeployment } from '../helpers/restartable-deployment.ts';
-import { signInWithCode } from '../helpers/sign-in.ts';
+import { sessionIdOf, signInWithCode, signInWithCodeAt } from '../helpers/sign-in.ts';
 import { MACHINE_CLIENT, TEST_CLIENT } from '../helpers/test-config.ts';
 
 // tokens_not_before on an app's registration: after a leaked secret, the operator sets a new one
@@ -43,5 +45,38 @@ describe('tokens_not_before', () => {
     expect(await refreshes(fresh.tokens.refresh_token!)).toBe('works');
     const machineFresh = await client.clientCredentialsGrant(machineNow.config);
     expect((await client.tokenIntrospection(machineNow.config, machineFresh.access_token)).active).toBe(true);
+  });
+
+  it('"Apps with access" counts no refresh token from before it: the app is listed while a browser can sign in to it again, and "Remove access" still ends what it held', async () => {
+    await restartWith({ clients: [TEST_CLIENT] });
+    const app = await startRelyingParty(deployment.proxy.url);
+    const email = 'cutoff-listed@example.com';
+    const { browser, tokens } = await signInWithCode({ rp: app, smtp: deployment.smtp, authorizationParams: { scope: 'openid email offline_access', prompt: 'consent' } }, email);
+    /** The app's row on the account page of `viewer` (undefined: not listed). */
+    const appRow = async (viewer: HttpBrowser) => {
+      const page = await viewer.navigate(`${deployment.proxy.url}/account`);
+      expect(page.url).toBe(`${deployment.proxy.url}/account`);
+      const rows = page.html.includes('No app can act for you now.') ? [] : tableRows(page.html, 'apps-with-access', 'app');
+      return { page, row: rows.find((row) => row.value === TEST_CLIENT.client_id)?.text };
+    };
+    expect((await appRow(browser)).row).toMatch(/signed in on one browser .*keep access while you are not using it/);
+    await second();
+    const cutoff = new Date().toISOString();
+    await second();
+
+    const sesame = await restartWith({ clients: [{ ...TEST_CLIENT, tokens_not_before: cutoff }] });
+    // That browser signs in to the app again without a question, with tokens from now: it has access through it, and only through it.
+    const { row } = await appRow(browser);
+    expect(row).toMatch(/signed in on one browser/);
+    expect(row).not.toContain('keep access');
+    // Once that browser's session is gone, nothing the app holds works: it is not listed.
+    await sesame.store.delete(oidcRecordKey('Session', sessionIdOf(browser, deployment.proxy.url)));
+    const { browser: elsewhere } = await signInWithCodeAt({ smtp: deployment.smtp }, `${deployment.proxy.url}/account`, email, new HttpBrowser());
+    const { page, row: gone } = await appRow(elsewhere);
+    expect(gone).toBeUndefined();
+    // "Remove access" (a page open from before): the refresh token, refused already, goes too.
+    const removed = await elsewhere.navigate(`${deployment.proxy.url}/account/apps/remove`, { form: { csrf: formFields(page.html, '/account/sign-out').csrf!, app: TEST_CLIENT.client_id } });
+    expect(removed.url).toBe(`${deployment.proxy.url}/account?done=app-access-removed`);
+    expect(await sesame.store.get(oidcRecordKey('RefreshToken', tokens.refresh_token!))).toBeUndefined();
   });
 });

@@ -358,11 +358,28 @@ describe('changing the address with SIGNUP_DOMAINS=example.com', () => {
     expect(response.status).toBe(303);
     expect(page.status).toBe(400);
     expect(page.html).toContain('Accounts here use addresses at example.com: enter one of those.');
+    expect(page.html).not.toContain('Accounts here use addresses at example.com.');
     await running.sesame.mailIdle();
     expect(running.smtp.messages.filter((mail) => mail.to === 'private@elsewhere.net')).toHaveLength(0);
 
     const done = await changeEmail(running, browser, 'staying.renamed@example.com');
     expect(done.url).toBe(`${running.sesame.url}/account?done=email-changed`);
+  });
+
+  it('lets an invited guest at another domain move within its own domain, and nowhere else outside the listed ones', async () => {
+    await running.sesame.accounts.create('guest@contractor.net', { verified: true });
+    const browser = await signInToAccountPage(running, 'guest@contractor.net');
+    const form = await browser.navigate(`${running.sesame.url}/account/email`);
+    expect(form.html).toContain('Accounts here use addresses at example.com, and yours can also use one at contractor.net.');
+    const { page } = await requestEmailChange(running.sesame.url, browser, 'guest@private.net');
+    expect(page.status).toBe(400);
+    // The refusal says the rule, and the hint does not say it again beside it.
+    expect(page.html).toContain('Accounts here use addresses at example.com, and yours can also use one at contractor.net: enter one of those.');
+    expect(page.html).not.toContain('one at contractor.net.</p>');
+
+    const done = await changeEmail(running, browser, 'guest.renamed@contractor.net');
+    expect(done.url).toBe(`${running.sesame.url}/account?done=email-changed`);
+    expect(await running.sesame.accounts.findByEmail('guest.renamed@contractor.net')).toBeDefined();
   });
 });
 

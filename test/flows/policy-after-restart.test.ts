@@ -2,7 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import * as client from 'openid-client';
 import type { ClientRegistration } from '../../src/config/config-schema.ts';
 import { emailChangeCodeTo, enterEmailChangeCode, requestEmailChange } from '../helpers/email-change.ts';
-import { formFields } from '../helpers/http-browser.ts';
+import { formFields, tableRows } from '../helpers/http-browser.ts';
+import { oidcRecordKey } from '../../src/store/keys.ts';
 import { startRelyingParty } from '../helpers/relying-party.ts';
 import { useRestartableDeployment } from '../helpers/restartable-deployment.ts';
 import { requestSignInMail, signInWithCode, signInWithCodeAt } from '../helpers/sign-in.ts';
@@ -63,5 +64,27 @@ describe('an app whose registration gains allowed_email_domains', () => {
     expect(refused.status).toBe(403);
     expect(refused.html).toContain('Staff Tool is only for addresses at corp.example. Go back and sign in with one of those.');
     expect(await sesame.accounts.findByEmail('late@home.example')).toBeUndefined();
+  });
+
+  it('is no longer listed under "Apps with access" of accounts elsewhere, whose tokens it cannot use, and "Remove access" still ends what they gave it', async () => {
+    await restartWith({ clients: [TEST_CLIENT, tool] });
+    const before = await startRelyingParty(deployment.proxy.url, tool);
+    const visitor = await signInWithCode({ rp: before, smtp: deployment.smtp, authorizationParams: offline }, 'listed-visitor@home.example');
+    const staff = await signInWithCode({ rp: before, smtp: deployment.smtp, authorizationParams: offline }, 'listed-staff@corp.example');
+    const appsOn = async (browser: typeof visitor.browser) => {
+      const page = await browser.navigate(`${deployment.proxy.url}/account`);
+      expect(page.url).toBe(`${deployment.proxy.url}/account`);
+      return { page, apps: page.html.includes('No app can act for you now.') ? [] : tableRows(page.html, 'apps-with-access', 'app').map((row) => row.value) };
+    };
+    expect((await appsOn(visitor.browser)).apps).toEqual([tool.client_id]);
+
+    const sesame = await restartWith({ clients: [TEST_CLIENT, { ...tool, allowed_email_domains: ['corp.example'] }] });
+    const { page, apps } = await appsOn(visitor.browser);
+    expect(apps).toEqual([]);
+    expect((await appsOn(staff.browser)).apps).toEqual([tool.client_id]);
+    // The page still open from before the restart: its button ends what the app holds, though refused now.
+    const removed = await visitor.browser.navigate(`${deployment.proxy.url}/account/apps/remove`, { form: { csrf: formFields(page.html, '/account/sign-out').csrf!, app: tool.client_id } });
+    expect(removed.url).toBe(`${deployment.proxy.url}/account?done=app-access-removed`);
+    expect(await sesame.store.get(oidcRecordKey('RefreshToken', visitor.tokens.refresh_token!))).toBeUndefined();
   });
 });

@@ -139,6 +139,27 @@ describe.each(bothStores('adapter'))('oidc-provider adapter on the %s store', (_
     expect(await subject.store!.ttlSeconds(oidcRecordKey('AuthorizationCode', 'c1'))).toBeLessThanOrEqual(60);
   });
 
+  it('a save with no lifetime left (0 or less) expires at once: nothing of it stays, not even an earlier save', async () => {
+    const tokens = adapter('AccessToken');
+    await tokens.upsert('t-spent', { grantId: 'g-spent' }, 0);
+    await tokens.upsert('t-late', { grantId: 'g-spent' }, -5);
+    expect(await tokens.find('t-spent')).toBeUndefined();
+    expect(await tokens.find('t-late')).toBeUndefined();
+    // Saved again at its expiry: the earlier save, with its longer life, goes too.
+    const sessions = adapter('Session');
+    await sessions.upsert('s-spent', { accountId: 'acc-spent', uid: 'u-spent' }, 60);
+    await sessions.upsert('s-spent', { accountId: 'acc-spent', uid: 'u-spent' }, 0);
+    expect(await sessions.find('s-spent')).toBeUndefined();
+    expect(await sessions.findByUid('u-spent')).toBeUndefined();
+    expect(await subject.store!.ttlSeconds(oidcRecordKey('Session', 's-spent'))).toBeUndefined();
+    // A device code is kept for the rest of its hour past expiry, and no longer.
+    const devices = adapter('DeviceCode');
+    await devices.upsert('d-expired', { userCode: 'QRSTVWXZ' }, -60);
+    expect(await subject.store!.ttlSeconds(oidcRecordKey('DeviceCode', 'd-expired'))).toBeLessThanOrEqual(EXPIRED_DEVICE_CODE_KEPT_SECONDS - 60);
+    await devices.upsert('d-long-gone', { userCode: 'BCDFGHJK' }, -EXPIRED_DEVICE_CODE_KEPT_SECONDS);
+    expect(await devices.find('d-long-gone')).toBeUndefined();
+  });
+
   it('a payload without expiry (e.g. a Grant without TTL) is kept', async () => {
     const grants = adapter('Grant');
     await grants.upsert('g-forever', { accountId: 'a' }, undefined);
