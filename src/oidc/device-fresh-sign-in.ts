@@ -1,4 +1,5 @@
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
+import { loginCheck } from './silent-sign-in-answer.ts';
 
 const { Check } = interactionPolicy;
 
@@ -21,7 +22,7 @@ export function deviceAsksFreshSignIn(deviceCodeParams: Record<string, unknown> 
  * of Allow, with that old auth_time, though the device had asked for a sign-in now (OpenID Connect
  * Core §3.1.2.1). A login handed over in this very sign-in satisfies it.
  */
-export const deviceFreshSignIn = new Check('device_max_age_zero', 'the device asked for a sign-in now (max_age=0)', (ctx: KoaContextWithOIDC) => {
+export const deviceFreshSignIn = loginCheck('device_max_age_zero', (ctx: KoaContextWithOIDC) => {
   if (ctx.oidc.result?.login) return Check.NO_NEED_TO_PROMPT;
   return deviceAsksFreshSignIn(ctx.oidc.deviceCode?.params as Record<string, unknown> | undefined) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
 });

@@ -2,6 +2,7 @@ import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import { clientSecondFactorSettings } from '../auth/mfa-policy.ts';
 import type { SesameOidcAccount } from './find-account.ts';
 import { appRequestsMfa } from './mfa-request.ts';
+import { loginCheck } from './silent-sign-in-answer.ts';
 
 const { Check } = interactionPolicy;
 
@@ -17,7 +18,7 @@ export const ENROLMENT_NEEDS_RECENT_SIGN_IN = 'enrolment_needs_recent_sign_in';
  * for its code, which proves them by itself.
  */
 export function enrolmentNeedsRecentSignIn(recentSeconds: number) {
-  return new Check(ENROLMENT_NEEDS_RECENT_SIGN_IN, 'setting up an authenticator needs a recent sign-in', (ctx: KoaContextWithOIDC) => {
+  return loginCheck(ENROLMENT_NEEDS_RECENT_SIGN_IN, (ctx: KoaContextWithOIDC) => {
     const { session, client, params } = ctx.oidc;
     const account = ctx.oidc.account as SesameOidcAccount | undefined;
     if (!session?.accountId || !client || !account || account.totpEnrolled) return Check.NO_NEED_TO_PROMPT;

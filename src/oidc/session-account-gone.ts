@@ -1,4 +1,5 @@
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
+import { loginCheck } from './silent-sign-in-answer.ts';
 
 const { Check } = interactionPolicy;
 
@@ -7,6 +8,6 @@ const { Check } = interactionPolicy;
  * library counts any session with an accountId as logged in, and would carry on with an account
  * it cannot load (a 500). Here the person signs in again, as if they had no session.
  */
-export const sessionAccountGone = new Check('session_account_gone', 'the account of this session no longer exists', (ctx: KoaContextWithOIDC) =>
+export const sessionAccountGone = loginCheck('session_account_gone', (ctx: KoaContextWithOIDC) =>
   ctx.oidc.session?.accountId && !ctx.oidc.account ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT,
 );

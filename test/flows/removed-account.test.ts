@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import * as client from 'openid-client';
+import { HttpBrowser } from '../helpers/http-browser.ts';
 import { finishAtApp, signInWithCode, signInWithCodeAt } from '../helpers/sign-in.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
@@ -32,5 +33,17 @@ describe('an account removed while it is signed in (user remove)', () => {
     expect(again.claims()!.email).toBe('leaving@example.com');
 
     expect(await client.tokenIntrospection(running.rp.config, again.access_token)).toMatchObject({ active: true, sub: again.claims()!.sub });
+  });
+
+  it('an app\'s silent sign-in (prompt=none) in its browser is answered as one in a browser never signed in: the app does not learn that the account was removed', async () => {
+    const silentAnswer = async (browser: HttpBrowser) => {
+      const callback = new URL((await browser.navigate((await running.rp.startAuthorization({ prompt: 'none' })).url)).leftTo!);
+      return [callback.searchParams.get('error'), callback.searchParams.get('error_description')];
+    };
+    const { browser } = await signInWithCode(running, 'gone-quietly@example.com');
+    await running.sesame.accounts.remove('gone-quietly@example.com');
+    const answer = await silentAnswer(browser);
+    expect(answer[0]).toBe('login_required');
+    expect(answer).toEqual(await silentAnswer(new HttpBrowser()));
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { ClientRegistration } from '../../src/config/config-schema.ts';
-import { formFields, type HttpBrowser, type Page } from '../helpers/http-browser.ts';
+import { formFields, HttpBrowser, type Page } from '../helpers/http-browser.ts';
 import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
 import { accountWithTotp, submitTotp, totpCode } from '../helpers/second-factor.ts';
 import { finishAtApp, signInWithCode } from '../helpers/sign-in.ts';
@@ -41,6 +41,18 @@ async function proveEmailAgain(browser: HttpBrowser, emailForm: Page, email: str
 }
 
 describe('setting up an authenticator from a step-up of an old session', () => {
+  it('an app\'s silent step-up (prompt=none) of an old session is answered as a silent sign-in in a browser never signed in: the app does not learn that the account has no authenticator', async () => {
+    const silentAnswer = async (browser: HttpBrowser) => {
+      const callback = new URL((await browser.navigate((await running.rp.startAuthorization({ prompt: 'none', acr_values: MFA })).url)).leftTo!);
+      return [callback.searchParams.get('error'), callback.searchParams.get('error_description')];
+    };
+    const { browser } = await signInWithCode(running, 'silent-step-up@example.com');
+    minutesPass(6);
+    const answer = await silentAnswer(browser);
+    expect(answer[0]).toBe('login_required');
+    expect(answer).toEqual(await silentAnswer(new HttpBrowser()));
+  });
+
   it('acr_values on a session older than 5 minutes asks for the email first, says why, then sets up the authenticator', async () => {
     const email = 'left-open@example.com';
     const { browser, tokens } = await signInWithCode(running, email);
