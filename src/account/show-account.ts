@@ -35,7 +35,7 @@ export function createShowAccount({ config, secondFactor, browserSessions, appsW
     const [recoveryCodesLeft, devices, browsers, apps] = await Promise.all([
       account.totp ? secondFactor.recoveryCodes.remaining(account.id) : Promise.resolve(0),
       secondFactor.devices.list(account.id),
-      browserSessions.list(account.id, verifiedSessionIdOf(ctx, secure)),
+      browserSessions.list(account, verifiedSessionIdOf(ctx, secure)),
       appsWithAccess.list(account),
     ]);
     const thisDevice = readDeviceCookie(ctx);

@@ -20,7 +20,7 @@ export async function collectAccountData(account: Account, { secondFactor, brows
   const [recoveryCodesLeft, devices, browsers, apps] = await Promise.all([
     account.totp ? secondFactor.recoveryCodes.remaining(account.id) : Promise.resolve(0),
     secondFactor.devices.list(account.id),
-    browserSessions.list(account.id, currentSessionId),
+    browserSessions.list(account, currentSessionId),
     appsWithAccess.list(account),
   ]);
   return {

@@ -136,7 +136,7 @@ export async function runUserCommand(
       if (!account) return failure(`No account for ${email}.`);
       audit.record({ event: 'account.viewed', accountId: account.id });
       // Where it is signed in, as its owner sees it on /account: for "was that me?" questions.
-      const signedIn = (await browserSessions.list(account.id)).map((browser) => ({
+      const signedIn = (await browserSessions.list(account)).map((browser) => ({
         browser: browser.device ?? 'unknown',
         signedInAt: browser.signedInAt.toISOString(),
         amr: browser.amr,

@@ -1,12 +1,13 @@
 import type Provider from 'oidc-provider';
 import type { AdapterPayload } from 'oidc-provider';
-import type { Accounts } from '../accounts/accounts.ts';
+import type { Account, Accounts } from '../accounts/accounts.ts';
 import { hmacSha256 } from '../auth/secrets.ts';
 import type { ClientRegistration } from '../config/config-schema.ts';
 import { appNamesOf } from '../interaction/client-name.ts';
 import { oidcRecordKey } from '../store/keys.ts';
 import type { Store } from '../store/store.ts';
 import { accountSessionsIndex } from './account-sessions-index.ts';
+import { addressAllowedForApp } from './app-email-domains.ts';
 import { endBrowserSessions, liveSessionsOf, type EndedSessions } from './end-account-sessions.ts';
 import { sessionDevices } from './session-devices.ts';
 
@@ -36,13 +37,15 @@ const HANDLE = /^[A-Za-z0-9_-]{43}$/;
 export function createBrowserSessionList({ store, hmacKey, sessionSeconds, clients }: { store: Store; hmacKey: string; sessionSeconds: number; clients: readonly ClientRegistration[] }) {
   const index = accountSessionsIndex(store, { sessionSeconds });
   const appName = appNamesOf(clients);
+  const registrations = new Map(clients.map((client) => [client.client_id, client]));
   const handleOf = (sessionId: string) => hmacSha256(hmacKey, 'browser-session', sessionId);
   return {
     /** Names a session in forms: a keyed hash of its id, which is the browser's cookie and never leaves the server. */
     handleOf,
 
     /** Newest sign-in first; the browser asking (`currentSessionId`) first of all. */
-    async list(accountId: string, currentSessionId?: string): Promise<BrowserSession[]> {
+    async list(account: Pick<Account, 'id' | 'email'>, currentSessionId?: string): Promise<BrowserSession[]> {
+      const accountId = account.id;
       const ids = await index.read(accountId);
       const records = await store.getMany<AdapterPayload>(ids.map((id) => oidcRecordKey('Session', id)));
       const nowSeconds = Date.now() / 1000;
@@ -64,6 +67,9 @@ export function createBrowserSessionList({ store, hmacKey, sessionSeconds, clien
         amr: (record.amr as string[] | undefined) ?? [],
         apps: authorizationsOf(record)
           .filter(([, { grantId }]) => grantId !== undefined && liveGrants.has(grantId))
+          // As on Apps with access: an app whose allowed_email_domains leave out the address has
+          // its tokens refused and the browser asked for another address, so it is not signed in.
+          .filter(([clientId]) => addressAllowedForApp(registrations.get(clientId), account.email))
           .map(([clientId]) => appName(clientId))
           .sort((a, b) => a.localeCompare(b)),
         current: id === currentSessionId,
@@ -100,7 +106,7 @@ export function createBrowserSessions({
   return {
     isHandle: (value: unknown): value is string => typeof value === 'string' && HANDLE.test(value),
 
-    list: (accountId: string, currentSessionId: string | undefined) => listing.list(accountId, currentSessionId),
+    list: (account: Pick<Account, 'id' | 'email'>, currentSessionId: string | undefined) => listing.list(account, currentSessionId),
 
     /**
      * Signs out the browser `handle` names, or with 'others' every browser but the one asking.

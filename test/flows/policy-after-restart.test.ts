@@ -35,7 +35,7 @@ describe('a change of address asked for before SIGNUP_DOMAINS was set', () => {
 });
 
 describe('an app whose registration gains allowed_email_domains', () => {
-  const tool: ClientRegistration = { ...SERVER_APP_CLIENT, client_id: 'staff-tool', client_name: 'Staff Tool' };
+  const tool = { ...SERVER_APP_CLIENT, client_id: 'staff-tool', client_name: 'Staff Tool' } satisfies ClientRegistration;
   const offline = { scope: 'openid email offline_access', prompt: 'consent' };
 
   it('from the restart on: refuses its tokens of accounts elsewhere, asks their browsers for another address, and finishes no sign-in begun with one', async () => {
@@ -74,14 +74,23 @@ describe('an app whose registration gains allowed_email_domains', () => {
     const appsOn = async (browser: typeof visitor.browser) => {
       const page = await browser.navigate(`${deployment.proxy.url}/account`);
       expect(page.url).toBe(`${deployment.proxy.url}/account`);
-      return { page, apps: page.html.includes('No app can act for you now.') ? [] : tableRows(page.html, 'apps-with-access', 'app').map((row) => row.value) };
+      const browsers = tableRows(page.html, 'signed-in-browsers', 'browser').map((row) => row.text);
+      return { page, apps: page.html.includes('No app can act for you now.') ? [] : tableRows(page.html, 'apps-with-access', 'app').map((row) => row.value), browsers };
     };
-    expect((await appsOn(visitor.browser)).apps).toEqual([tool.client_id]);
+    const listedBefore = await appsOn(visitor.browser);
+    expect(listedBefore.apps).toEqual([tool.client_id]);
+    // "Where you are signed in" names the app under the browser that signed in to it.
+    expect(listedBefore.browsers).toEqual([expect.stringContaining(tool.client_name)]);
 
     const sesame = await restartWith({ clients: [TEST_CLIENT, { ...tool, allowed_email_domains: ['corp.example'] }] });
-    const { page, apps } = await appsOn(visitor.browser);
+    const { page, apps, browsers } = await appsOn(visitor.browser);
     expect(apps).toEqual([]);
-    expect((await appsOn(staff.browser)).apps).toEqual([tool.client_id]);
+    // Nor under the browser: the app's tokens are refused and the browser asked for another address.
+    expect(browsers).toHaveLength(1);
+    expect(browsers[0]).not.toContain(tool.client_name);
+    const staffPage = await appsOn(staff.browser);
+    expect(staffPage.apps).toEqual([tool.client_id]);
+    expect(staffPage.browsers).toEqual([expect.stringContaining(tool.client_name)]);
     // The page still open from before the restart: its button ends what the app holds, though refused now.
     const removed = await visitor.browser.navigate(`${deployment.proxy.url}/account/apps/remove`, { form: { csrf: formFields(page.html, '/account/sign-out').csrf!, app: tool.client_id } });
     expect(removed.url).toBe(`${deployment.proxy.url}/account?done=app-access-removed`);
