@@ -16,6 +16,8 @@ interface StoredSignIn {
   requestedFrom: string;
   /** The app being signed in to, for that page on another device, which does not hold the sign-in. */
   clientName?: string;
+  /** Its client_id, for the audit line of a wrong number entered there (not in records issued before it was kept). */
+  clientId?: string;
   issuedAt: number;
   expiresAt: number;
 }
@@ -34,7 +36,9 @@ export type CodeCheck =
 
 export type LinkCheck =
   | { ok: true; email: string }
-  | { ok: false; reason: 'expired' | 'wrong-number' };
+  | { ok: false; reason: 'expired' }
+  /** The sign-in the link was for: the device that guessed holds no interaction to name it. */
+  | { ok: false; reason: 'wrong-number'; email: string; clientId: string | undefined };
 
 export interface PendingSignIn {
   email: string;
@@ -82,7 +86,7 @@ export function createSignInCodes({ store, hmacKey, ttlSeconds = 600, codeLength
   };
 
   return {
-    async issue(interactionUid: string, email: string, requestedFrom: string, clientName?: string): Promise<IssuedSignIn> {
+    async issue(interactionUid: string, email: string, requestedFrom: string, app?: { clientId: string; clientName: string }): Promise<IssuedSignIn> {
       const code = randomDigits(codeLength);
       const linkToken = randomToken();
       const matchNumber = randomInt(10, 100);
@@ -94,7 +98,7 @@ export function createSignInCodes({ store, hmacKey, ttlSeconds = 600, codeLength
         linkHash: hash('link', interactionUid, linkToken),
         matchNumber,
         requestedFrom,
-        ...(clientName ? { clientName } : {}),
+        ...(app ? { clientId: app.clientId, ...(app.clientName ? { clientName: app.clientName } : {}) } : {}),
         issuedAt,
         expiresAt: issuedAt + ttlSeconds * 1000,
       };
@@ -162,7 +166,7 @@ export function createSignInCodes({ store, hmacKey, ttlSeconds = 600, codeLength
       if (taken.issueId !== record.issueId || !constantTimeEqual(hash('link', interactionUid, linkToken), taken.linkHash)) return putBack(key, taken);
       if (matchNumber !== undefined && matchNumber !== taken.matchNumber) {
         await putBack(key, { ...taken, linkHash: '' });
-        return { ok: false, reason: 'wrong-number' };
+        return { ok: false, reason: 'wrong-number', email: taken.email, clientId: taken.clientId };
       }
       return { ok: true, email: taken.email };
     },

@@ -33,7 +33,7 @@ export function createRequestEmail({ provider, signInCodes, mailQueue, config, a
     // must not replace the code of the last mail. Whether the address is locked out of codes was
     // read alike for every address; a locked one's mail carries the link only.
     const [, codesOff] = await (ctx.state.signInMailChecks as Promise<[void, boolean]>);
-    const issued = await signInCodes.issue(interaction.uid, parsed.email, summariseUserAgent(ctx.get('user-agent')), clientName);
+    const issued = await signInCodes.issue(interaction.uid, parsed.email, summariseUserAgent(ctx.get('user-agent')), { clientId: String(interaction.params.client_id), clientName });
     const link = new URL(`/interaction/${interaction.uid}/link`, config.issuer);
     link.searchParams.set('t', issued.linkToken);
     // Delivered once this answer has left (see EnqueueOptions.notBefore): the same timing for every address.

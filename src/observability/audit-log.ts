@@ -20,6 +20,7 @@ export type AuditEvent =
   // Sign-in (the interaction routes and oidc-provider's events)
   | { event: 'sign_in.mail_requested'; clientId: string; address: string }
   | { event: 'sign_in.code_rejected'; clientId: string; address: string; reason: 'wrong' | 'expired' | 'too-many-attempts' }
+  | { event: 'sign_in.link_number_rejected'; clientId: string | undefined; address: string }
   | { event: 'sign_in.completed'; accountId: string; clientId: string | undefined; amr: string[]; acr: string | undefined }
   | { event: 'sign_in.single_sign_on'; accountId: string; clientId: string }
   | { event: 'second_factor.rejected'; accountId: string; clientId: string; factor: 'totp' | 'recovery_code'; reason: 'wrong' | 'replayed' | 'too-many-attempts' | 'locked' | 'secret-unreadable' }

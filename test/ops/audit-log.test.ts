@@ -85,6 +85,21 @@ describe('the audit log, at LOG_LEVEL=warn', () => {
     expectNoneOf(audit, [email, result.mail.code, result.mail.link, new URL(result.mail.link!).searchParams.get('t')!]);
   });
 
+  it('a link confirmed on another device with the wrong number: one line, which holds neither number (nor any field but these)', async () => {
+    const email = 'phished@example.com';
+    const { uid, checkPage, mail } = await requestSignInMail(running, email);
+    const shown = /id="match-number">(\d+)</.exec(checkPage.html)![1]!;
+    const wrong = shown === '10' ? '11' : '10';
+    const phone = new HttpBrowser();
+    const confirm = await phone.navigate(mail.link!);
+    const audit = await auditOf(async () => {
+      const rejected = await phone.navigate(`${running.sesame.url}/interaction/${uid}/link`, { form: { ...formFields(confirm.html, '/link'), number: wrong } });
+      expect(rejected.status).toBe(400);
+    });
+    expect(audit).toEqual([{ ...fromTheBrowser, event: 'sign_in.link_number_rejected', clientId: TEST_CLIENT.client_id, emailHash: emailHash(email) }]);
+    expectNoneOf(audit, [email, mail.code, mail.link, new URL(mail.link!).searchParams.get('t')!]);
+  });
+
   it('single sign-on to another app: one line for the app, none for a sign-in that did not happen', async () => {
     const { tokens, browser } = await signInWithCode(running, 'sso@example.com');
     // The test app again, by the browser's session alone; it was consented to at the sign-in.
