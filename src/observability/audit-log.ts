@@ -13,8 +13,8 @@ import type { Logger } from '../logger.ts';
  *
  * No field carries a secret (a code, link, token, session id, cookie, authenticator secret or
  * recovery code), and none an email address: an account is named by its id; an address that is
- * not looked up as an account (a sign-in before the code is right, a lock) is passed in as
- * `address` and written only as `emailHash`, a keyed hash (see `emailHashOf`).
+ * not looked up as an account (a sign-in before the code is right, a lock, the new address of a
+ * change) is passed in as `address` and written only as `emailHash`, a keyed hash (see `emailHashOf`).
  */
 export type AuditEvent =
   // Sign-in (the interaction routes and oidc-provider's events)
@@ -34,6 +34,8 @@ export type AuditEvent =
   | { event: 'second_factor.reset'; accountId: string; removedAuthenticator: boolean; forgottenBrowsers: number }
   | { event: 'recovery_codes.renewed'; accountId: string }
   | { event: 'remembered_browser.forgotten'; accountId: string; which: 'one' | 'all' }
+  | { event: 'email_change.requested'; accountId: string; address: string }
+  | { event: 'email_change.code_rejected'; accountId: string; address: string | undefined; reason: 'wrong' | 'expired' | 'too-many-attempts' | 'locked' }
   | { event: 'email.changed'; accountId: string }
   | { event: 'account.deleted'; accountId: string }
   | { event: 'account.exported'; accountId: string }

@@ -250,13 +250,43 @@ describe('the audit log, at LOG_LEVEL=warn', () => {
       secrets.push(code);
       await enterEmailChangeCode(url, browser, page, code);
     });
-    expect(moved).toEqual([{ ...owner, event: 'email.changed' }]);
+    expect(moved).toEqual([{ ...owner, event: 'email_change.requested', emailHash: emailHash(newEmail) }, { ...owner, event: 'email.changed' }]);
 
     expect(await auditOf(async () => {
       const confirm = await browser.navigate(`${url}/account/delete`);
       await browser.navigate(`${url}/account/delete`, { form: { ...formOn(confirm, '/account/delete'), email: newEmail } });
     })).toEqual([{ ...owner, event: 'account.deleted' }]);
     expectNoneOf(lines.filter((line) => line.accountId === accountId), secrets);
+  });
+
+  it('a change of address asked for, then wrong codes until the new address locks: each line, the new address as a hash only', async () => {
+    const url = running.sesame.url;
+    const browser = new HttpBrowser();
+    const signIn = await auditOf(() => signInWithCodeAt(running, `${url}/account`, 'mover@example.com', browser));
+    const owner = { ...fromTheBrowser, accountId: signIn[1]!.accountId };
+    const newEmail = 'mover-new@example.com';
+    let page!: Page;
+    let code = '';
+    const requested = await auditOf(async () => {
+      page = (await requestEmailChange(url, browser, newEmail)).page;
+      code = (await emailChangeCodeTo(running.smtp, newEmail)).code!;
+    });
+    expect(requested).toEqual([{ ...owner, event: 'email_change.requested', emailHash: emailHash(newEmail) }]);
+
+    const wrong = code === '000000' ? '111111' : '000000';
+    const guesses = await auditOf(async () => {
+      for (let i = 0; i < LOCK_AFTER + 1; i++) page = await enterEmailChangeCode(url, browser, page, wrong);
+    });
+    const rejected = (reason: string) => ({ ...owner, event: 'email_change.code_rejected', emailHash: emailHash(newEmail), reason });
+    // The third wrong code locks the new address; the fourth is not compared at all.
+    expect(guesses).toEqual([
+      rejected('wrong'),
+      rejected('wrong'),
+      { ...fromTheBrowser, event: 'lockout.begun', streak: 'sign-in', emailHash: emailHash(newEmail) },
+      rejected('wrong'),
+      rejected('locked'),
+    ]);
+    expectNoneOf([...requested, ...guesses], ['mover@example.com', newEmail, code, wrong]);
   });
 
   it('signing out of Sesame, and of one app only', async () => {
