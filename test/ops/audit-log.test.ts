@@ -313,13 +313,30 @@ describe('the audit log, at LOG_LEVEL=warn', () => {
     expectNoneOf(audit, [tokens.refresh_token, refreshed.refresh_token, refreshed.access_token]);
   });
 
-  it('an authorization code used twice: the same, without the account, which the library has not read by then', async () => {
+  it('an authorization code used twice: the same, with the account the used code names', async () => {
     const { pending, uid, browser, checkPage, mail } = await requestSignInMail(running, 'exchanging@example.com');
     const callback = await finishAtApp(browser, await browser.navigate(`${running.sesame.url}/interaction/${uid}/code`, { form: { ...formFields(checkPage.html, '/code'), code: mail.code! } }));
-    await running.rp.handleCallback(callback, pending);
+    const tokens = await running.rp.handleCallback(callback, pending);
     const audit = await auditOf(() => running.rp.handleCallback(callback, pending).catch(() => undefined));
-    expect(audit).toEqual([{ ...fromTheApp, event: 'token.reuse_detected', clientId: TEST_CLIENT.client_id, grantType: 'authorization_code' }]);
+    expect(audit).toEqual([{ ...fromTheApp, event: 'token.reuse_detected', clientId: TEST_CLIENT.client_id, accountId: tokens.claims()!.sub, grantType: 'authorization_code' }]);
     expectNoneOf(audit, [new URL(callback).searchParams.get('code')!]);
+  });
+
+  it('a device code used twice: the same, with the account the device was given', async () => {
+    const { tokens: signedIn, browser } = await signInWithCode(running, 'tv-twice@example.com');
+    const device = await startRelyingParty(running.sesame.url, DEVICE_CLIENT);
+    const started = await client.initiateDeviceAuthorization(device.config, { scope: 'openid email' });
+    const form = await browser.navigate(`${running.sesame.url}/device`);
+    const confirmation = await browser.navigate(`${running.sesame.url}/device`, { form: { ...formFields(form.html, '/device'), user_code: started.user_code } });
+    await browser.navigate(`${running.sesame.url}/device`, { form: { ...formFields(confirmation.html, '/device'), confirm: 'yes' } });
+    await client.pollDeviceAuthorizationGrant(device.config, started);
+    const audit = await auditOf(() => fetch(`${running.sesame.url}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: started.device_code, client_id: DEVICE_CLIENT.client_id }),
+    }));
+    expect(audit).toEqual([{ ...fromTheApp, event: 'token.reuse_detected', clientId: DEVICE_CLIENT.client_id, accountId: signedIn.claims()!.sub, grantType: 'urn:ietf:params:oauth:grant-type:device_code' }]);
+    expectNoneOf(audit, [started.device_code, started.user_code]);
   });
 
   it('never holds an address that was typed', () => {
