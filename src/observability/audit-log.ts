@@ -44,6 +44,7 @@ export type AuditEvent =
   | { event: 'browsers.signed_out'; accountId: string; which: 'one' | 'others'; sessionsEnded: number }
   | { event: 'account.signed_out_everywhere'; accountId: string }
   | { event: 'app_access.removed'; accountId: string; clientId: string; grantsRevoked: number }
+  | { event: 'token.refreshed'; clientId: string; accountId: string }
   | { event: 'token.reuse_detected'; clientId: string | undefined; accountId: string | undefined; grantType: string | undefined }
   | { event: 'backchannel_logout.failed'; clientId: string; stage: 'queue' | 'delivery'; reason: string }
   // Only from the CLI

@@ -120,6 +120,17 @@ export function observeProvider(provider: Provider, { metrics, logger, audit }: 
       audit.record({ event: 'token.reuse_detected', clientId, accountId, grantType: typeof grantType === 'string' ? grantType : undefined });
     }
   });
+  // A refresh token used: which app, for whom, and (the line's origin) from where. A stolen refresh
+  // token shows as uses from an address the app does not use; where rotation would not catch it
+  // (a confidential client's token is not rotated), these lines are all there is. Codes exchanged
+  // are not written: the sign-in before them was. Every other grant type is left out here.
+  type GrantContext = { oidc?: { params?: { grant_type?: unknown }; client?: { clientId: string }; entities?: { RefreshToken?: { accountId?: string } } } };
+  provider.on('grant.success', (ctx: GrantContext) => {
+    if (ctx.oidc?.params?.grant_type !== 'refresh_token') return;
+    const clientId = ctx.oidc.client?.clientId;
+    const accountId = ctx.oidc.entities?.RefreshToken?.accountId;
+    if (clientId && accountId) audit.record({ event: 'token.refreshed', clientId, accountId });
+  });
   // Sign-outs queue a logout token per app (oidc/queued-back-channel-logout.ts); the mail worker
   // reports what became of each (instrumentDelivery, reportDeliveryFailure). Also emitted by a
   // sign-out everywhere (oidc/end-account-sessions.ts), from the CLI too, where there is no

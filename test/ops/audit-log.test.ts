@@ -305,9 +305,12 @@ describe('the audit log, at LOG_LEVEL=warn', () => {
   // At the token endpoint the user agent is the app's HTTP library: no browser is named.
   const { browser: _none, ...fromTheApp } = fromTheBrowser;
 
-  it('a refresh token used twice: its grant is revoked, and the line names the app and the account', async () => {
+  it('a refresh token used: a line for each use; used twice: its grant is revoked, and the line names the app and the account', async () => {
     const { tokens } = await signInWithCode({ ...running, authorizationParams: { scope: 'openid email offline_access', prompt: 'consent' } }, 'refreshing@example.com');
-    const refreshed = await client.refreshTokenGrant(running.rp.config, tokens.refresh_token!);
+    let refreshed!: client.TokenEndpointResponse;
+    const used = await auditOf(async () => (refreshed = await client.refreshTokenGrant(running.rp.config, tokens.refresh_token!)));
+    expect(used).toEqual([{ ...fromTheApp, event: 'token.refreshed', clientId: TEST_CLIENT.client_id, accountId: tokens.claims()!.sub }]);
+    expectNoneOf(used, [tokens.refresh_token, refreshed.refresh_token, refreshed.access_token]);
     const audit = await auditOf(() => client.refreshTokenGrant(running.rp.config, tokens.refresh_token!).catch(() => undefined));
     expect(audit).toEqual([{ ...fromTheApp, event: 'token.reuse_detected', clientId: TEST_CLIENT.client_id, accountId: tokens.claims()!.sub, grantType: 'refresh_token' }]);
     expectNoneOf(audit, [tokens.refresh_token, refreshed.refresh_token, refreshed.access_token]);
