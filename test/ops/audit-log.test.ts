@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import * as client from 'openid-client';
 import { createLogger } from '../../src/logger.ts';
@@ -391,5 +392,14 @@ describe('behind a proxy (TRUST_PROXY=true)', () => {
     } finally {
       await sesame.close();
     }
+  });
+});
+
+describe('the README', () => {
+  it('has a row of the audit-log table for every event Sesame can write', () => {
+    const events = [...readFileSync('src/observability/audit-log.ts', 'utf8').matchAll(/\{ event: '([a-z_.]+)'/g)].map((m) => m[1]!);
+    const rows = readFileSync('README.md', 'utf8').split('\n').filter((line) => line.startsWith('| `'));
+    expect(events.length).toBeGreaterThan(30);
+    expect(events.filter((event) => !rows.some((row) => row.split(' | ')[0]!.includes(`\`${event}\``)))).toEqual([]);
   });
 });
