@@ -54,6 +54,7 @@ import { prefetchAuthorizationRecords } from './oidc/prefetch-session.ts';
 import { refuseOtherMethodsAtBrowserEndpoints } from './oidc/browser-only-endpoints.ts';
 import { isProviderApiRequest } from './oidc/provider-api-paths.ts';
 import { relatedRecordKeys } from './oidc/related-records.ts';
+import { noteReplayedGrantSource } from './oidc/replayed-grant-source.ts';
 import { createStoreAdapterClass } from './oidc/store-adapter.ts';
 import { VIEWS_DIR } from './paths.ts';
 import { createSecurityNotices } from './mail/security-notices.ts';
@@ -130,7 +131,12 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   const cookieKeys = new CookieKeys(config.cookieKeys);
   const hooks = {
     cookieKeys,
-    adapter: createStoreAdapterClass(store, { onFound: (model, payload) => scopes.warm(relatedRecordKeys(model, payload)) }),
+    adapter: createStoreAdapterClass(store, {
+      onFound: (model, payload) => {
+        scopes.warm(relatedRecordKeys(model, payload));
+        noteReplayedGrantSource(payload);
+      },
+    }),
     findAccount: createFindAccount(accounts, { clients: config.clients }),
     renderPage,
     mfaPrompt: createMfaPrompt({ devices: secondFactor.devices }),

@@ -6,9 +6,12 @@ import { clientIpSubject } from '../http/client-ip.ts';
 import { queryText } from '../http/outcome-query.ts';
 import { CODE_ENTRIES_LIMITED } from '../interaction/start-limit-checks.ts';
 import { utcMinute } from '../mail/mail-message.ts';
+import type { AuditEvent } from '../observability/audit-log.ts';
 import type { AccountDeps } from './account-deps.ts';
 import type { AccountSession } from './account-session.ts';
 import { showEmailChangeProblem } from './request-email-change.ts';
+
+type CodeRejection = Extract<AuditEvent, { event: 'email_change.code_rejected' }>;
 
 /** Why the code form is shown again; fixed texts. Problems that need a new code go to the address form. */
 const PROBLEMS = {
@@ -59,10 +62,15 @@ export function createConfirmEmailChange({ config, accounts, endAccountSessions,
     // takes no code (answered as a wrong one, which tells nothing). Without this, accounts and IPs
     // in numbers could go on guessing codes for an address nobody has yet.
     const pending = await emailChanges.pending(account.id);
-    if (pending && (await lockout.isLocked(pending.to))) return showCodeProblem(ctx, 'wrong');
+    const rejected = (reason: CodeRejection['reason']) => audit.record({ event: 'email_change.code_rejected', accountId: account.id, address: pending?.to, reason });
+    if (pending && (await lockout.isLocked(pending.to))) {
+      rejected('locked');
+      return showCodeProblem(ctx, 'wrong');
+    }
     const result = await emailChanges.redeem(account.id, code);
     if (!result.ok) {
       if (result.reason === 'wrong' && pending) await lockout.recordFailure(pending.to);
+      rejected(result.reason);
       return result.reason === 'wrong' ? showCodeProblem(ctx, 'wrong') : showEmailChangeProblem(ctx, result.reason);
     }
     // Asked for before a restart set SIGNUP_DOMAINS: the rule holds when the move is made, not only

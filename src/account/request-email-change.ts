@@ -55,7 +55,7 @@ export function createShowEmailChange({ config }: Pick<AccountDeps, 'config'>) {
  * for every address: nothing on this path asks whether the new address belongs to another account
  * (the mail worker does, off the request path), so the answer and its timing cannot tell.
  */
-export function createRequestEmailChange({ config, emailChanges, mailQueue, rateLimits, limits }: Pick<AccountDeps, 'config' | 'emailChanges' | 'mailQueue' | 'rateLimits'> & { limits: EmailChangeLimits }) {
+export function createRequestEmailChange({ config, emailChanges, mailQueue, rateLimits, audit, limits }: Pick<AccountDeps, 'config' | 'emailChanges' | 'mailQueue' | 'rateLimits' | 'audit'> & { limits: EmailChangeLimits }) {
   return async function requestEmailChange(ctx: Context) {
     const account: Account = ctx.state.account;
     const parsed = parseEmailAddress(ctx.state.form.email);
@@ -71,6 +71,9 @@ export function createRequestEmailChange({ config, emailChanges, mailQueue, rate
     // address must not show in this answer's timing.
     const answered = finished(ctx.res).catch(() => undefined);
     await mailQueue.enqueue({ kind: 'email-change', to: parsed.email, accountId: account.id, code: issued.code, expiresAt: issued.expiresAt.toISOString() }, { notBefore: answered });
+    // The new address as a keyed hash, as on the sign-in form: it is not looked up here, and may be
+    // someone else's (a signed-in browser left open); the line is the same whoever holds it.
+    audit.record({ event: 'email_change.requested', accountId: account.id, address: parsed.email });
     ctx.status = 303;
     ctx.redirect('/account/email/confirm');
   };

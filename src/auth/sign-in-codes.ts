@@ -18,6 +18,8 @@ interface StoredSignIn {
   clientName?: string;
   /** A device's sign-in (RFC 8628), which that page says plainly: see SignInRequest.forDevice. */
   forDevice?: true;
+  /** Its client_id, for the audit line of a wrong number entered there (not in records issued before it was kept). */
+  clientId?: string;
   issuedAt: number;
   expiresAt: number;
 }
@@ -36,7 +38,9 @@ export type CodeCheck =
 
 export type LinkCheck =
   | { ok: true; email: string }
-  | { ok: false; reason: 'expired' | 'wrong-number' };
+  | { ok: false; reason: 'expired' }
+  /** The sign-in the link was for: the device that guessed holds no interaction to name it. */
+  | { ok: false; reason: 'wrong-number'; email: string; clientId: string | undefined };
 
 export interface PendingSignIn {
   email: string;
@@ -53,6 +57,8 @@ export interface SignInRequest {
   requestedFrom: string;
   /** The app being signed in to. */
   clientName?: string;
+  /** Its client_id, for the audit line of a wrong number entered on the link's page. */
+  clientId?: string;
   /**
    * The sign-in a device's "Allow" at /device started. Whoever pressed Allow may have typed
    * someone else's address (RFC 8628 §5.4, remote phishing): the mail and the link's page say
@@ -99,7 +105,7 @@ export function createSignInCodes({ store, hmacKey, ttlSeconds = 600, codeLength
   };
 
   return {
-    async issue(interactionUid: string, email: string, { requestedFrom, clientName, forDevice }: SignInRequest): Promise<IssuedSignIn> {
+    async issue(interactionUid: string, email: string, { requestedFrom, clientId, clientName, forDevice }: SignInRequest): Promise<IssuedSignIn> {
       const code = randomDigits(codeLength);
       const linkToken = randomToken();
       const matchNumber = randomInt(10, 100);
@@ -111,6 +117,7 @@ export function createSignInCodes({ store, hmacKey, ttlSeconds = 600, codeLength
         linkHash: hash('link', interactionUid, linkToken),
         matchNumber,
         requestedFrom,
+        ...(clientId ? { clientId } : {}),
         ...(clientName ? { clientName } : {}),
         ...(forDevice ? { forDevice: true as const } : {}),
         issuedAt,
@@ -180,7 +187,7 @@ export function createSignInCodes({ store, hmacKey, ttlSeconds = 600, codeLength
       if (taken.issueId !== record.issueId || !constantTimeEqual(hash('link', interactionUid, linkToken), taken.linkHash)) return putBack(key, taken);
       if (matchNumber !== undefined && matchNumber !== taken.matchNumber) {
         await putBack(key, { ...taken, linkHash: '' });
-        return { ok: false, reason: 'wrong-number' };
+        return { ok: false, reason: 'wrong-number', email: taken.email, clientId: taken.clientId };
       }
       return { ok: true, email: taken.email };
     },

@@ -13,7 +13,7 @@ import { sharingAskedWithSignIn } from './sharing-notice.ts';
  * the sign-in finishes here; anywhere else it only records an approval that the waiting tab takes,
  * because a link opened elsewhere must never sign that other browser into the app.
  */
-export function createConfirmLink({ provider, signInCodes, approvals, secondFactor, config }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'approvals' | 'secondFactor' | 'config'>, finishLogin: FinishLogin) {
+export function createConfirmLink({ provider, signInCodes, approvals, secondFactor, config, audit }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'approvals' | 'secondFactor' | 'config' | 'audit'>, finishLogin: FinishLogin) {
   return async function confirmLink(ctx: Context) {
     const uid = ctx.params.uid!;
     const form: Record<string, string> = ctx.state.form;
@@ -37,6 +37,9 @@ export function createConfirmLink({ provider, signInCodes, approvals, secondFact
     const result = await signInCodes.redeemLink(uid, token, chosen);
     if (!result.ok) {
       if (result.reason === 'wrong-number') {
+        // Whoever confirmed has not seen the waiting tab: a sign-in someone else began for this
+        // address, or a forwarded mail. Neither number is written (README "Audit log").
+        audit.record({ event: 'sign_in.link_number_rejected', clientId: result.clientId, address: result.email });
         throw new HttpError(400, 'wrong_number', 'The number did not match', 'For your safety this link no longer works. If you are signing in, type the code from the email on the device where you began; if you did not ask to sign in, you can ignore the email.');
       }
       throw new SignInExpired('This sign-in link has expired or was already used. Request a new one.');

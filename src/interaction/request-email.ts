@@ -36,7 +36,7 @@ export function createRequestEmail({ provider, signInCodes, mailQueue, config, a
     // read alike for every address; a locked one's mail carries the link only.
     const [, codesOff] = await (ctx.state.signInMailChecks as Promise<[void, boolean]>);
     const forDevice = isDeviceSignIn(interaction);
-    const issued = await signInCodes.issue(interaction.uid, parsed.email, { requestedFrom: summariseUserAgent(ctx.get('user-agent')), clientName, forDevice });
+    const issued = await signInCodes.issue(interaction.uid, parsed.email, { requestedFrom: summariseUserAgent(ctx.get('user-agent')), clientId: String(interaction.params.client_id), clientName, forDevice });
     const link = new URL(`/interaction/${interaction.uid}/link`, config.issuer);
     link.searchParams.set('t', issued.linkToken);
     // Delivered once this answer has left (see EnqueueOptions.notBefore): the same timing for every address.

@@ -13,13 +13,14 @@ import type { Logger } from '../logger.ts';
  *
  * No field carries a secret (a code, link, token, session id, cookie, authenticator secret or
  * recovery code), and none an email address: an account is named by its id; an address that is
- * not looked up as an account (a sign-in before the code is right, a lock) is passed in as
- * `address` and written only as `emailHash`, a keyed hash (see `emailHashOf`).
+ * not looked up as an account (a sign-in before the code is right, a lock, the new address of a
+ * change) is passed in as `address` and written only as `emailHash`, a keyed hash (see `emailHashOf`).
  */
 export type AuditEvent =
   // Sign-in (the interaction routes and oidc-provider's events)
   | { event: 'sign_in.mail_requested'; clientId: string; address: string }
   | { event: 'sign_in.code_rejected'; clientId: string; address: string; reason: 'wrong' | 'expired' | 'too-many-attempts' }
+  | { event: 'sign_in.link_number_rejected'; clientId: string | undefined; address: string }
   | { event: 'sign_in.completed'; accountId: string; clientId: string | undefined; amr: string[]; acr: string | undefined }
   | { event: 'sign_in.single_sign_on'; accountId: string; clientId: string }
   | { event: 'second_factor.rejected'; accountId: string; clientId: string; factor: 'totp' | 'recovery_code'; reason: 'wrong' | 'replayed' | 'too-many-attempts' | 'locked' | 'secret-unreadable' }
@@ -33,6 +34,8 @@ export type AuditEvent =
   | { event: 'second_factor.reset'; accountId: string; removedAuthenticator: boolean; forgottenBrowsers: number }
   | { event: 'recovery_codes.renewed'; accountId: string }
   | { event: 'remembered_browser.forgotten'; accountId: string; which: 'one' | 'all' }
+  | { event: 'email_change.requested'; accountId: string; address: string }
+  | { event: 'email_change.code_rejected'; accountId: string; address: string | undefined; reason: 'wrong' | 'expired' | 'too-many-attempts' | 'locked' }
   | { event: 'email.changed'; accountId: string }
   | { event: 'account.deleted'; accountId: string }
   | { event: 'account.exported'; accountId: string }
@@ -41,6 +44,7 @@ export type AuditEvent =
   | { event: 'browsers.signed_out'; accountId: string; which: 'one' | 'others'; sessionsEnded: number }
   | { event: 'account.signed_out_everywhere'; accountId: string }
   | { event: 'app_access.removed'; accountId: string; clientId: string; grantsRevoked: number }
+  | { event: 'token.refreshed'; clientId: string; accountId: string }
   | { event: 'token.reuse_detected'; clientId: string | undefined; accountId: string | undefined; grantType: string | undefined }
   | { event: 'backchannel_logout.failed'; clientId: string; stage: 'queue' | 'delivery'; reason: string }
   // Only from the CLI

@@ -4,6 +4,7 @@ import type { Logger } from '../logger.ts';
 import type { DeliverMail } from '../mail/deliver-mail.ts';
 import type { MailJob } from '../mail/mail-job.ts';
 import type { MailQueue } from '../mail/mail-queue.ts';
+import { accountOfReplayedGrantSource } from '../oidc/replayed-grant-source.ts';
 import type { AuditLog } from './audit-log.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -111,11 +112,24 @@ export function observeProvider(provider: Provider, { metrics, logger, audit }: 
     const route = ctx?.oidc?.route;
     const clientId = route === 'token' || route === 'revocation' ? ctx?.oidc?.client?.clientId : undefined;
     logger.info({ requestId: ctx?.state?.requestId, route, grantId, clientId }, route === 'token' ? 'grant revoked: a code or refresh token was used twice' : 'grant revoked');
-    // A reused authorization code has not been read as an entity by then: its account is unnamed.
+    // A reused refresh token is an entity by then; a reused authorization or device code is not,
+    // and the adapter noted its account when it found it used (oidc/replayed-grant-source.ts).
     if (route === 'token') {
       const grantType = ctx?.oidc?.params?.grant_type;
-      audit.record({ event: 'token.reuse_detected', clientId, accountId: ctx?.oidc?.entities?.RefreshToken?.accountId, grantType: typeof grantType === 'string' ? grantType : undefined });
+      const accountId = ctx?.oidc?.entities?.RefreshToken?.accountId ?? accountOfReplayedGrantSource(ctx);
+      audit.record({ event: 'token.reuse_detected', clientId, accountId, grantType: typeof grantType === 'string' ? grantType : undefined });
     }
+  });
+  // A refresh token used: which app, for whom, and (the line's origin) from where. A stolen refresh
+  // token shows as uses from an address the app does not use; where rotation would not catch it
+  // (a confidential client's token is not rotated), these lines are all there is. Codes exchanged
+  // are not written: the sign-in before them was. Every other grant type is left out here.
+  type GrantContext = { oidc?: { params?: { grant_type?: unknown }; client?: { clientId: string }; entities?: { RefreshToken?: { accountId?: string } } } };
+  provider.on('grant.success', (ctx: GrantContext) => {
+    if (ctx.oidc?.params?.grant_type !== 'refresh_token') return;
+    const clientId = ctx.oidc.client?.clientId;
+    const accountId = ctx.oidc.entities?.RefreshToken?.accountId;
+    if (clientId && accountId) audit.record({ event: 'token.refreshed', clientId, accountId });
   });
   // Sign-outs queue a logout token per app (oidc/queued-back-channel-logout.ts); the mail worker
   // reports what became of each (instrumentDelivery, reportDeliveryFailure). Also emitted by a

@@ -89,9 +89,10 @@ describe('sign-in codes', () => {
     expect(compared).toHaveLength(1);
     expect(results.filter((r) => r.ok).length).toBeLessThanOrEqual(1);
 
-    const { code: code2, linkToken: link2, matchNumber: number2 } = await codes.issue('uid2', 'b@example.com', { requestedFrom: 'x' });
+    const { code: code2, linkToken: link2, matchNumber: number2 } = await codes.issue('uid2', 'b@example.com', { requestedFrom: 'x', clientId: 'test-app', clientName: 'Test app' });
     const wrong = number2 === 10 ? 11 : 10;
-    expect(await codes.redeemLink('uid2', link2, wrong)).toEqual({ ok: false, reason: 'wrong-number' });
+    // Which sign-in it was, for the audit line of the device that guessed (it holds no interaction).
+    expect(await codes.redeemLink('uid2', link2, wrong)).toEqual({ ok: false, reason: 'wrong-number', email: 'b@example.com', clientId: 'test-app' });
     expect(await codes.peekLink('uid2', link2)).toBeUndefined();
     expect(await codes.redeemLink('uid2', link2, number2)).toEqual({ ok: false, reason: 'expired' });
     expect(await codes.redeemLink('uid2', link2)).toEqual({ ok: false, reason: 'expired' });
@@ -110,7 +111,7 @@ describe('sign-in codes', () => {
     const { code, linkToken, matchNumber } = await codes.issue('uid1', 'victim@example.com', { requestedFrom: 'x' });
     const first = codes.redeemLink('uid1', linkToken, matchNumber === 10 ? 11 : 10);
     const second = codes.redeemLink('uid1', linkToken, matchNumber);
-    expect(await first).toEqual({ ok: false, reason: 'wrong-number' });
+    expect(await first).toEqual({ ok: false, reason: 'wrong-number', email: 'victim@example.com', clientId: undefined });
     releaseSecond();
     expect(await second).toEqual({ ok: false, reason: 'expired' });
     // What the second one took went back: the code still works in the tab where the sign-in began.
@@ -139,7 +140,7 @@ describe('sign-in codes', () => {
     const first = await codes.issue('uid2', 'b@example.com', { requestedFrom: 'x' });
     let resent!: Awaited<ReturnType<typeof codes.issue>>;
     afterTake = async () => (resent = await codes.issue('uid2', 'b@example.com', { requestedFrom: 'x' }));
-    expect(await codes.redeemLink('uid2', first.linkToken, first.matchNumber === 10 ? 11 : 10)).toEqual({ ok: false, reason: 'wrong-number' });
+    expect(await codes.redeemLink('uid2', first.linkToken, first.matchNumber === 10 ? 11 : 10)).toEqual({ ok: false, reason: 'wrong-number', email: 'b@example.com', clientId: undefined });
     expect(await codes.peekLink('uid2', resent.linkToken)).toBeDefined();
     expect(await codes.redeemLink('uid2', resent.linkToken, resent.matchNumber)).toEqual({ ok: true, email: 'b@example.com' });
   });

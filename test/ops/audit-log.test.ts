@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import * as client from 'openid-client';
 import { createLogger } from '../../src/logger.ts';
@@ -83,6 +84,21 @@ describe('the audit log, at LOG_LEVEL=warn', () => {
     expect(eventsOf(audit)).toEqual(['sign_in.mail_requested', 'sign_in.completed']);
     expect(audit[1]).toEqual({ ...fromTheBrowser, event: 'sign_in.completed', accountId: result.tokens.claims()!.sub, clientId: TEST_CLIENT.client_id, amr: ['email'], acr: 'urn:sesame:acr:email' });
     expectNoneOf(audit, [email, result.mail.code, result.mail.link, new URL(result.mail.link!).searchParams.get('t')!]);
+  });
+
+  it('a link confirmed on another device with the wrong number: one line, which holds neither number (nor any field but these)', async () => {
+    const email = 'phished@example.com';
+    const { uid, checkPage, mail } = await requestSignInMail(running, email);
+    const shown = /id="match-number">(\d+)</.exec(checkPage.html)![1]!;
+    const wrong = shown === '10' ? '11' : '10';
+    const phone = new HttpBrowser();
+    const confirm = await phone.navigate(mail.link!);
+    const audit = await auditOf(async () => {
+      const rejected = await phone.navigate(`${running.sesame.url}/interaction/${uid}/link`, { form: { ...formFields(confirm.html, '/link'), number: wrong } });
+      expect(rejected.status).toBe(400);
+    });
+    expect(audit).toEqual([{ ...fromTheBrowser, event: 'sign_in.link_number_rejected', clientId: TEST_CLIENT.client_id, emailHash: emailHash(email) }]);
+    expectNoneOf(audit, [email, mail.code, mail.link, new URL(mail.link!).searchParams.get('t')!]);
   });
 
   it('single sign-on to another app: one line for the app, none for a sign-in that did not happen', async () => {
@@ -235,13 +251,43 @@ describe('the audit log, at LOG_LEVEL=warn', () => {
       secrets.push(code);
       await enterEmailChangeCode(url, browser, page, code);
     });
-    expect(moved).toEqual([{ ...owner, event: 'email.changed' }]);
+    expect(moved).toEqual([{ ...owner, event: 'email_change.requested', emailHash: emailHash(newEmail) }, { ...owner, event: 'email.changed' }]);
 
     expect(await auditOf(async () => {
       const confirm = await browser.navigate(`${url}/account/delete`);
       await browser.navigate(`${url}/account/delete`, { form: { ...formOn(confirm, '/account/delete'), email: newEmail } });
     })).toEqual([{ ...owner, event: 'account.deleted' }]);
     expectNoneOf(lines.filter((line) => line.accountId === accountId), secrets);
+  });
+
+  it('a change of address asked for, then wrong codes until the new address locks: each line, the new address as a hash only', async () => {
+    const url = running.sesame.url;
+    const browser = new HttpBrowser();
+    const signIn = await auditOf(() => signInWithCodeAt(running, `${url}/account`, 'mover@example.com', browser));
+    const owner = { ...fromTheBrowser, accountId: signIn[1]!.accountId };
+    const newEmail = 'mover-new@example.com';
+    let page!: Page;
+    let code = '';
+    const requested = await auditOf(async () => {
+      page = (await requestEmailChange(url, browser, newEmail)).page;
+      code = (await emailChangeCodeTo(running.smtp, newEmail)).code!;
+    });
+    expect(requested).toEqual([{ ...owner, event: 'email_change.requested', emailHash: emailHash(newEmail) }]);
+
+    const wrong = code === '000000' ? '111111' : '000000';
+    const guesses = await auditOf(async () => {
+      for (let i = 0; i < LOCK_AFTER + 1; i++) page = await enterEmailChangeCode(url, browser, page, wrong);
+    });
+    const rejected = (reason: string) => ({ ...owner, event: 'email_change.code_rejected', emailHash: emailHash(newEmail), reason });
+    // The third wrong code locks the new address; the fourth is not compared at all.
+    expect(guesses).toEqual([
+      rejected('wrong'),
+      rejected('wrong'),
+      { ...fromTheBrowser, event: 'lockout.begun', streak: 'sign-in', emailHash: emailHash(newEmail) },
+      rejected('wrong'),
+      rejected('locked'),
+    ]);
+    expectNoneOf([...requested, ...guesses], ['mover@example.com', newEmail, code, wrong]);
   });
 
   it('signing out of Sesame, and of one app only', async () => {
@@ -260,21 +306,41 @@ describe('the audit log, at LOG_LEVEL=warn', () => {
   // At the token endpoint the user agent is the app's HTTP library: no browser is named.
   const { browser: _none, ...fromTheApp } = fromTheBrowser;
 
-  it('a refresh token used twice: its grant is revoked, and the line names the app and the account', async () => {
+  it('a refresh token used: a line for each use; used twice: its grant is revoked, and the line names the app and the account', async () => {
     const { tokens } = await signInWithCode({ ...running, authorizationParams: { scope: 'openid email offline_access', prompt: 'consent' } }, 'refreshing@example.com');
-    const refreshed = await client.refreshTokenGrant(running.rp.config, tokens.refresh_token!);
+    let refreshed!: client.TokenEndpointResponse;
+    const used = await auditOf(async () => (refreshed = await client.refreshTokenGrant(running.rp.config, tokens.refresh_token!)));
+    expect(used).toEqual([{ ...fromTheApp, event: 'token.refreshed', clientId: TEST_CLIENT.client_id, accountId: tokens.claims()!.sub }]);
+    expectNoneOf(used, [tokens.refresh_token, refreshed.refresh_token, refreshed.access_token]);
     const audit = await auditOf(() => client.refreshTokenGrant(running.rp.config, tokens.refresh_token!).catch(() => undefined));
     expect(audit).toEqual([{ ...fromTheApp, event: 'token.reuse_detected', clientId: TEST_CLIENT.client_id, accountId: tokens.claims()!.sub, grantType: 'refresh_token' }]);
     expectNoneOf(audit, [tokens.refresh_token, refreshed.refresh_token, refreshed.access_token]);
   });
 
-  it('an authorization code used twice: the same, without the account, which the library has not read by then', async () => {
+  it('an authorization code used twice: the same, with the account the used code names', async () => {
     const { pending, uid, browser, checkPage, mail } = await requestSignInMail(running, 'exchanging@example.com');
     const callback = await finishAtApp(browser, await browser.navigate(`${running.sesame.url}/interaction/${uid}/code`, { form: { ...formFields(checkPage.html, '/code'), code: mail.code! } }));
-    await running.rp.handleCallback(callback, pending);
+    const tokens = await running.rp.handleCallback(callback, pending);
     const audit = await auditOf(() => running.rp.handleCallback(callback, pending).catch(() => undefined));
-    expect(audit).toEqual([{ ...fromTheApp, event: 'token.reuse_detected', clientId: TEST_CLIENT.client_id, grantType: 'authorization_code' }]);
+    expect(audit).toEqual([{ ...fromTheApp, event: 'token.reuse_detected', clientId: TEST_CLIENT.client_id, accountId: tokens.claims()!.sub, grantType: 'authorization_code' }]);
     expectNoneOf(audit, [new URL(callback).searchParams.get('code')!]);
+  });
+
+  it('a device code used twice: the same, with the account the device was given', async () => {
+    const { tokens: signedIn, browser } = await signInWithCode(running, 'tv-twice@example.com');
+    const device = await startRelyingParty(running.sesame.url, DEVICE_CLIENT);
+    const started = await client.initiateDeviceAuthorization(device.config, { scope: 'openid email' });
+    const form = await browser.navigate(`${running.sesame.url}/device`);
+    const confirmation = await browser.navigate(`${running.sesame.url}/device`, { form: { ...formFields(form.html, '/device'), user_code: started.user_code } });
+    await browser.navigate(`${running.sesame.url}/device`, { form: { ...formFields(confirmation.html, '/device'), confirm: 'yes' } });
+    await client.pollDeviceAuthorizationGrant(device.config, started);
+    const audit = await auditOf(() => fetch(`${running.sesame.url}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: started.device_code, client_id: DEVICE_CLIENT.client_id }),
+    }));
+    expect(audit).toEqual([{ ...fromTheApp, event: 'token.reuse_detected', clientId: DEVICE_CLIENT.client_id, accountId: signedIn.claims()!.sub, grantType: 'urn:ietf:params:oauth:grant-type:device_code' }]);
+    expectNoneOf(audit, [started.device_code, started.user_code]);
   });
 
   it('never holds an address that was typed', () => {
@@ -326,5 +392,14 @@ describe('behind a proxy (TRUST_PROXY=true)', () => {
     } finally {
       await sesame.close();
     }
+  });
+});
+
+describe('the README', () => {
+  it('has a row of the audit-log table for every event Sesame can write', () => {
+    const events = [...readFileSync('src/observability/audit-log.ts', 'utf8').matchAll(/\{ event: '([a-z_.]+)'/g)].map((m) => m[1]!);
+    const rows = readFileSync('README.md', 'utf8').split('\n').filter((line) => line.startsWith('| `'));
+    expect(events.length).toBeGreaterThan(30);
+    expect(events.filter((event) => !rows.some((row) => row.split(' | ')[0]!.includes(`\`${event}\``)))).toEqual([]);
   });
 });
