@@ -59,7 +59,7 @@ import { createStoreAdapterClass } from './oidc/store-adapter.ts';
 import { VIEWS_DIR } from './paths.ts';
 import { createSecurityNotices } from './mail/security-notices.ts';
 import type { AuditLog } from './observability/audit-log.ts';
-import { instrumentMailQueue, instrumentSignInCodes, observeProvider } from './observability/instrument.ts';
+import { instrumentMailQueue, instrumentSignInCodes, observeProvider, reportRaceRevocation } from './observability/instrument.ts';
 import type { Metrics } from './observability/metrics.ts';
 import { createRequestObserver, countPublishedDocument } from './observability/observe-requests.ts';
 import { createOpsRouter, type OpsRouterOptions } from './observability/ops-router.ts';
@@ -136,6 +136,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
         scopes.warm(relatedRecordKeys(model, payload));
         noteReplayedGrantSource(payload);
       },
+      onRaceRevoked: reportRaceRevocation({ logger, audit }),
     }),
     findAccount: createFindAccount(accounts, { clients: config.clients }),
     renderPage,

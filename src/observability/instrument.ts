@@ -1,4 +1,6 @@
 import type Provider from 'oidc-provider';
+import type { AdapterPayload } from 'oidc-provider';
+import { DEVICE_CODE_GRANT_TYPE } from '../device-flow/poll-interval.ts';
 import type { SignInCodes } from '../auth/sign-in-codes.ts';
 import type { Logger } from '../logger.ts';
 import type { DeliverMail } from '../mail/deliver-mail.ts';
@@ -157,4 +159,19 @@ export function observeProvider(provider: Provider, { metrics, logger, audit }: 
 function describeFailure(error: Error): string {
   const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
   return cause ? `${error.message}: ${cause.code ?? cause.message ?? String(cause)}` : error.message;
+}
+
+const GRANT_TYPE_OF_MODEL: Readonly<Record<string, string>> = { AuthorizationCode: 'authorization_code', RefreshToken: 'refresh_token', DeviceCode: DEVICE_CODE_GRANT_TYPE };
+
+/**
+ * The store adapter's onRaceRevoked: a code or refresh token used twice at once (a thief racing
+ * the app, or the app itself retrying) revokes its grant in the adapter, where the library's
+ * `grant.revoked` never fires; the operator gets the line a replay one after the other gives.
+ */
+export function reportRaceRevocation({ logger, audit }: { logger: Logger; audit: AuditLog }) {
+  return (model: string, record: AdapterPayload) => {
+    const clientId = typeof record.clientId === 'string' ? record.clientId : undefined;
+    logger.info({ grantId: record.grantId, clientId, model }, 'grant revoked: a code or refresh token was used twice at once');
+    audit.record({ event: 'token.reuse_detected', clientId, accountId: typeof record.accountId === 'string' ? record.accountId : undefined, grantType: GRANT_TYPE_OF_MODEL[model] });
+  };
 }

@@ -67,6 +67,12 @@ export interface StoreAdapterOptions {
    * instead of one round trip after another. See src/oidc/related-records.ts.
    */
   onFound?: (model: string, payload: AdapterPayload) => void;
+  /**
+   * Called when a code or refresh token used twice at once had its grant revoked here, by the
+   * loser of the race (`consume`): the library revokes a replay it sees itself and emits
+   * `grant.revoked`, but never learns of this one. `payload` is the record used twice.
+   */
+  onRaceRevoked?: (model: string, payload: AdapterPayload) => void;
 }
 
 /**
@@ -76,7 +82,7 @@ export interface StoreAdapterOptions {
  * A Session is also kept whole under its uid, so findByUid (every interaction and token request)
  * is one read rather than two.
  */
-export function createStoreAdapterClass(store: Store, { onFound = () => {} }: StoreAdapterOptions = {}) {
+export function createStoreAdapterClass(store: Store, { onFound = () => {}, onRaceRevoked = () => {} }: StoreAdapterOptions = {}) {
   return class StoreAdapter implements Adapter {
     readonly model: string;
 
@@ -162,8 +168,12 @@ export function createStoreAdapterClass(store: Store, { onFound = () => {} }: St
         // which the library answers by revoking the grant (RFC 6749 §4.1.2, RFC 9700 §4.14): so
         // does the loser of the race. Without the Grant record, what the winner issued is refused
         // wherever it is used, whichever of the two finished first.
-        const grantId = (await store.get<AdapterPayload>(key))?.grantId;
-        if (grantId) await Promise.all([this.revokeByGrantId(grantId), store.delete(oidcRecordKey('Grant', grantId))]);
+        const record = await store.get<AdapterPayload>(key);
+        const grantId = record?.grantId;
+        if (grantId) {
+          await Promise.all([this.revokeByGrantId(grantId), store.delete(oidcRecordKey('Grant', grantId))]);
+          onRaceRevoked(this.model, record!);
+        }
       }
       // The loser of a race (or a record that expired in between) must not get tokens.
       if (outcome !== 'marked') throw new errors.InvalidGrant(`${this.model} was already used or has expired`);

@@ -79,6 +79,22 @@ describe.each(bothStores('adapter'))('oidc-provider adapter on the %s store', (_
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
   });
 
+  it('consume() used twice at once: the loser revokes the grant and reports it (onRaceRevoked), with the record used twice', async () => {
+    const reported: [string, unknown][] = [];
+    const Adapter = createStoreAdapterClass(subject.store!, { onRaceRevoked: (model, payload) => reported.push([model, payload]) });
+    const tokens = new Adapter('RefreshToken');
+    await new Adapter('Grant').upsert('g-race', { accountId: 'acc-race', clientId: 'app' }, 60);
+    await tokens.upsert('rt-race', { grantId: 'g-race', accountId: 'acc-race', clientId: 'app' }, 60);
+    const outcomes = await Promise.allSettled([tokens.consume('rt-race'), tokens.consume('rt-race')]);
+    expect(outcomes.map((outcome) => outcome.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect(reported).toEqual([['RefreshToken', expect.objectContaining({ grantId: 'g-race', accountId: 'acc-race', clientId: 'app' })]]);
+    expect(await new Adapter('Grant').find('g-race')).toBeUndefined();
+    // One after the other, the library sees the token consumed and revokes it itself: not reported here.
+    await tokens.upsert('rt-later', { grantId: 'g-later', accountId: 'acc-race', clientId: 'app' }, 60);
+    await tokens.consume('rt-later');
+    expect(reported).toHaveLength(1);
+  });
+
   it('ReplayDetection: of concurrent look-ups of one jti exactly one finds nothing, and the library\'s save keeps it seen', async () => {
     const seen = adapter('ReplayDetection');
     const found = await Promise.all(Array.from({ length: 30 }, () => seen.find('jti-1')));
