@@ -11,6 +11,7 @@ import { startRelyingParty } from '../helpers/relying-party.ts';
 import { startSesame } from '../helpers/start-sesame.ts';
 import { DEVICE_CLIENT, TEST_CLIENT, testConfig } from '../helpers/test-config.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
+import { DEVICE_DECISION_ACTION } from '../../src/device-flow/device-pages.ts';
 
 // The audit trail of a real Sesame, read from its log stream. The logger is at warn, as an operator
 // who quiets the request lines sets LOG_LEVEL: the audit lines must come all the same.
@@ -101,7 +102,7 @@ describe('the audit log, at LOG_LEVEL=warn', () => {
       return browser.navigate(`${running.sesame.url}/device`, { form: { ...formFields(form.html, '/device'), user_code: userCode } });
     };
     const decide = (browser: HttpBrowser, confirmation: Page, decision: 'confirm' | 'abort') =>
-      browser.navigate(`${running.sesame.url}/device`, { form: { ...formFields(confirmation.html, '/device'), [decision]: 'yes' } });
+      browser.navigate(`${running.sesame.url}${DEVICE_DECISION_ACTION}`, { form: { ...formFields(confirmation.html, DEVICE_DECISION_ACTION), [decision]: 'yes' } });
 
     // A browser not signed in presses "Don't allow".
     const stranger = new HttpBrowser();
