@@ -35,7 +35,8 @@ export type CodeCheck =
   | { ok: false; reason: 'expired' | 'too-many-attempts' };
 
 export type LinkCheck =
-  | { ok: true; email: string }
+  /** `device`: a device's sign-in (SignInRequest.forDevice), with its app's name when known. */
+  | { ok: true; email: string; device?: { clientName?: string } }
   | { ok: false; reason: 'expired' | 'wrong-number' };
 
 export interface PendingSignIn {
@@ -182,7 +183,8 @@ export function createSignInCodes({ store, hmacKey, ttlSeconds = 600, codeLength
         await putBack(key, { ...taken, linkHash: '' });
         return { ok: false, reason: 'wrong-number' };
       }
-      return { ok: true, email: taken.email };
+      if (!taken.forDevice) return { ok: true, email: taken.email };
+      return { ok: true, email: taken.email, device: taken.clientName ? { clientName: taken.clientName } : {} };
     },
 
     async cancel(interactionUid: string) {

@@ -29,15 +29,26 @@ describe('the sign-in a device\'s Allow starts', () => {
   it('says in its mail, and on the link\'s page on another device, that it is for a device (remote phishing, RFC 8628 §5.4)', async () => {
     // Someone allows their own device at /device, and gives the victim's address to the sign-in.
     const attacker = new HttpBrowser();
-    const { mail } = await requestDeviceSignInMail(attacker, await deviceEmailForm(attacker), 'tv-victim@example.com');
+    const { uid, checkPage, mail } = await requestDeviceSignInMail(attacker, await deviceEmailForm(attacker), 'tv-victim@example.com');
+    // Already the subject, all a notification shows, says it is a device's.
+    expect(mail.subject).toBe('Connect Living Room TV on your device');
     expect(mail.text.replace(/\s+/g, ' ')).toContain(DEVICE_NOTICE);
     expect(decodeEntities(mail.html).replace(/\s+/g, ' ')).toContain(DEVICE_NOTICE);
 
     // The victim opens the link: the page that asks for the number says it too.
-    const confirm = await new HttpBrowser().navigate(mail.link!);
+    const phone = new HttpBrowser();
+    const confirm = await phone.navigate(mail.link!);
     expect(confirm.status).toBe(200);
     expect(confirm.html).toContain('Confirm a sign-in on another device');
     expect(decodeEntities(confirm.html).replace(/\s+/g, ' ')).toContain(DEVICE_NOTICE);
+
+    // Approved there (the number the waiting tab shows), the page says what was approved: a device's access.
+    const shownNumber = /id="match-number">(\d+)</.exec(checkPage.html)![1]!;
+    const approved = await phone.navigate(`${running.sesame.url}/interaction/${uid}/link`, { form: { ...formFields(confirm.html, '/link'), number: shownNumber } });
+    expect(approved.url).toMatch(/\/link\/approved$/);
+    expect(approved.html).toContain('<h1>Device sign-in approved</h1>');
+    const text = decodeEntities(approved.html.replace(/<[^>]+>/g, '')).replace(/\s+/g, ' ');
+    expect(text).toContain('Go back to the browser where you entered the device’s code: it continues as tv-victim@example.com by itself, and then Living Room TV on your device is connected to your account.');
   });
 
   it('offers to cancel without connecting the device, not to go back to an app: the email form, the check page, the link\'s page and the authenticator', async () => {
