@@ -35,6 +35,7 @@ import { createDataSecurityHeaders, createSecurityHeaders } from './http/securit
 import { createStaticFiles } from './http/static-files.ts';
 import { createInteractionRouter } from './interaction/router.ts';
 import { createDeviceFlowRouter } from './device-flow/router.ts';
+import { createLookedUpUserCodes } from './device-flow/looked-up-user-codes.ts';
 import { paceDevicePolling } from './device-flow/poll-interval.ts';
 import { recordDeviceDenials } from './device-flow/record-denials.ts';
 import type { Logger } from './logger.ts';
@@ -228,7 +229,8 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   });
   app.use(account.routes());
   app.use(rejectOtherMethods(account));
-  const deviceFlow = createDeviceFlowRouter({ rateLimits, perIp: limits.deviceCodeEntriesPerIp });
+  const lookedUpUserCodes = createLookedUpUserCodes({ store, ttlSeconds: config.deviceFlow.userCodeSeconds });
+  const deviceFlow = createDeviceFlowRouter({ rateLimits, perIp: limits.deviceCodeEntriesPerIp, lookedUpUserCodes });
   app.use(deviceFlow.routes());
   app.use(rejectOtherMethods(deviceFlow));
   if (config.devTools) app.use(createDevRouter({ config, devOutbox }).routes());

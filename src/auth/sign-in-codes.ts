@@ -37,7 +37,8 @@ export type CodeCheck =
   | { ok: false; reason: 'expired' | 'too-many-attempts' };
 
 export type LinkCheck =
-  | { ok: true; email: string }
+  /** `device`: a device's sign-in (SignInRequest.forDevice), with its app's name when known. */
+  | { ok: true; email: string; device?: { clientName?: string } }
   | { ok: false; reason: 'expired' }
   /** The sign-in the link was for: the device that guessed holds no interaction to name it. */
   | { ok: false; reason: 'wrong-number'; email: string; clientId: string | undefined };
@@ -189,7 +190,8 @@ export function createSignInCodes({ store, hmacKey, ttlSeconds = 600, codeLength
         await putBack(key, { ...taken, linkHash: '' });
         return { ok: false, reason: 'wrong-number', email: taken.email, clientId: taken.clientId };
       }
-      return { ok: true, email: taken.email };
+      if (!taken.forDevice) return { ok: true, email: taken.email };
+      return { ok: true, email: taken.email, device: taken.clientName ? { clientName: taken.clientName } : {} };
     },
 
     async cancel(interactionUid: string) {

@@ -14,6 +14,18 @@ export const DEVICE_PAGE = '/device';
 /** The pages a device sign-in ends on: Sesame's own, outside the library (device-flow/router.ts). */
 export const DEVICE_CONNECTED_PAGE = '/device/connected';
 export const DEVICE_DENIED_PAGE = '/device/denied';
+/**
+ * Where the confirmation page's "Allow" and "Don't allow" post: the library's /device, marked so
+ * that Sesame can tell a decision from a code entry before the library reads the form
+ * (device-flow/limit-code-entries.ts). The mark proves nothing: what it allows is checked.
+ */
+export const DEVICE_DECISION_ACTION = `${DEVICE_PAGE}?step=decision`;
+/** ctx.state key: the user code (normalised) whose confirmation page this request showed. */
+export const LOOKED_UP_USER_CODE = 'lookedUpUserCode';
+
+export function isDecisionForm(ctx: { querystring: string }): boolean {
+  return new URLSearchParams(ctx.querystring).get('step') === 'decision';
+}
 
 /**
  * Why the code form is shown again (`/device?error=…`): a fixed key and its text, never words from
@@ -72,7 +84,10 @@ export function deviceFlowPages(renderPage: ProviderHooks['renderPage'], findAcc
 
     // The code is right: which app, what it gets, and the warning against remote phishing (RFC 8628 §5.4).
     async userCodeConfirmSource(ctx, _form, client, _deviceInfo, userCode) {
-      const params = (ctx.oidc.entities.DeviceCode?.params ?? {}) as Record<string, unknown>;
+      const deviceCode = ctx.oidc.entities.DeviceCode;
+      const params = (deviceCode?.params ?? {}) as Record<string, unknown>;
+      // The entry was counted and the code found: the decision on this page need not count again.
+      ctx.state[LOOKED_UP_USER_CODE] = deviceCode?.userCode ?? normaliseUserCode(userCode);
       // A browser signed in to Sesame already: Allow hands the device this account at once, with
       // no sign-in after it, so the page names it (a shared computer, someone else's session).
       // Undefined for an account this app does not take, and when the device asked for a sign-in
@@ -82,6 +97,7 @@ export function deviceFlowPages(renderPage: ProviderHooks['renderPage'], findAcc
       ctx.status = 200;
       await renderPage(ctx, 'device-confirm', {
         xsrf: xsrfOf(ctx),
+        action: DEVICE_DECISION_ACTION,
         userCode: displayUserCode(normaliseUserCode(userCode)),
         clientName: clientDisplayName(client.clientName ?? client.clientId),
         sharing: sharingOf(params),

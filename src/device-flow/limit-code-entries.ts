@@ -1,8 +1,12 @@
 import type { Context, Next } from 'koa';
 import type { RateLimit } from '../auth/rate-limiter.ts';
 import { clientIpSubject } from '../http/client-ip.ts';
+import { RateLimited } from '../http/errors.ts';
 import type { RateLimitGuard } from '../http/rate-limit.ts';
 import { sessionOfCookie } from '../oidc/session-cookie.ts';
+import { withUncountedDecision } from './decision-lookup.ts';
+import { isDecisionForm, LOOKED_UP_USER_CODE } from './device-pages.ts';
+import type { LookedUpUserCodes } from './looked-up-user-codes.ts';
 
 export const DEVICE_CODE_ENTRIES_LIMITED = 'Too many device codes were entered from your network.';
 
@@ -11,16 +15,34 @@ export const DEVICE_CODE_ENTRIES_LIMITED = 'Too many device codes were entered f
  * a Sesame session counts against the client IP's budget before anything is looked up, right or
  * wrong, so guessing at other people's user codes (RFC 8628 §5.1) is capped however the guesses are spread over forms and sessions
  * (entering, confirming and denying all carry the code). Over the budget: 429 with Retry-After.
+ *
+ * One exception, so that an honest sign-in costs one entry and not two (a whole office or a
+ * carrier-grade NAT shares the budget): "Allow" or "Don't allow" on the confirmation page this
+ * browser was just shown, for the code it was shown for. That code was counted when it was
+ * entered, and found; the decision takes the browser's record of it (once), and the library may
+ * then look up that code alone (device-flow/decision-lookup.ts): another code put into the form is
+ * refused unread, and counted.
  */
-export function limitDeviceCodeEntries({ rateLimits, perIp }: { rateLimits: RateLimitGuard; perIp: RateLimit }) {
+export function limitDeviceCodeEntries({ rateLimits, perIp, lookedUpUserCodes }: { rateLimits: RateLimitGuard; perIp: RateLimit; lookedUpUserCodes: LookedUpUserCodes }) {
   return async function deviceCodeEntryLimit(ctx: Context, next: Next) {
     // Without the browser's session cookie the library refuses the form (its xsrf is checked
     // against a secret kept in that session) before any code is looked up: it guesses nothing, and
     // counting it let any site spend a network's budget with forms its visitors' browsers post
     // (the SameSite=Lax cookie stays out of those), as Sesame's own forms count only after their
     // CSRF check. A guesser sends its cookie, and is counted.
-    if (!sessionOfCookie(ctx)) return next();
-    await rateLimits.enforce([[perIp, clientIpSubject(ctx)]], DEVICE_CODE_ENTRIES_LIMITED);
-    return next();
+    const session = sessionOfCookie(ctx);
+    if (!session) return next();
+    const count = () => rateLimits.enforce([[perIp, clientIpSubject(ctx)]], DEVICE_CODE_ENTRIES_LIMITED);
+    const lookedUp = isDecisionForm(ctx) ? await lookedUpUserCodes.take(session.id) : undefined;
+    if (lookedUp) {
+      // Counted, not refused: the code it carries is not looked up either way.
+      const countOtherCode = () => count().catch((error: unknown) => { if (!(error instanceof RateLimited)) throw error; });
+      return withUncountedDecision({ userCode: lookedUp, countOtherCode }, next);
+    }
+    await count();
+    await next();
+    // The confirmation page was shown (device-flow/device-pages.ts): its decision comes next.
+    const found: unknown = ctx.state[LOOKED_UP_USER_CODE];
+    if (typeof found === 'string') await lookedUpUserCodes.remember(session.id, found);
   };
 }

@@ -5,6 +5,7 @@ import { setNextStepAfterError } from '../http/next-step.ts';
 import type { RateLimitGuard } from '../http/rate-limit.ts';
 import { DEVICE_CONNECTED_PAGE, DEVICE_DENIED_PAGE, DEVICE_PAGE } from './device-pages.ts';
 import { limitDeviceCodeEntries } from './limit-code-entries.ts';
+import type { LookedUpUserCodes } from './looked-up-user-codes.ts';
 import { prefillUserCode } from './prefill-user-code.ts';
 
 /**
@@ -12,10 +13,10 @@ import { prefillUserCode } from './prefill-user-code.ts';
  * itself (device-flow/device-pages.ts renders them); these run in front of it, and the pages a
  * device's sign-in ends on are Sesame's own.
  */
-export function createDeviceFlowRouter({ rateLimits, perIp }: { rateLimits: RateLimitGuard; perIp: RateLimit }) {
+export function createDeviceFlowRouter({ rateLimits, perIp, lookedUpUserCodes }: { rateLimits: RateLimitGuard; perIp: RateLimit; lookedUpUserCodes: LookedUpUserCodes }) {
   const router = new Router();
   router.get(DEVICE_PAGE, devicePage, prefillUserCode);
-  router.post(DEVICE_PAGE, devicePage, limitDeviceCodeEntries({ rateLimits, perIp }));
+  router.post(DEVICE_PAGE, devicePage, limitDeviceCodeEntries({ rateLimits, perIp, lookedUpUserCodes }));
   router.get(DEVICE_CONNECTED_PAGE, devicePage, (ctx: Context) => ctx.render('device-connected'));
   router.get(DEVICE_DENIED_PAGE, devicePage, (ctx: Context) => ctx.render('device-denied'));
   return router;

@@ -45,6 +45,6 @@ export function createConfirmLink({ provider, signInCodes, approvals, secondFact
       throw new SignInExpired('This sign-in link has expired or was already used. Request a new one.');
     }
     await approvals.record(uid, result.email);
-    showApprovedAfterRedirect(ctx, config, uid, result.email);
+    showApprovedAfterRedirect(ctx, config, uid, result.email, result.device);
   };
 }

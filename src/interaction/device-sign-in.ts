@@ -1,3 +1,6 @@
+import { DEVICE_PAGE } from '../device-flow/device-pages.ts';
+import { SignInExpired } from '../http/errors.ts';
+import type { NextStep } from '../http/next-step.ts';
 import type { Interaction } from './load-interaction.ts';
 
 /**
@@ -15,4 +18,29 @@ export function isDeviceSignIn(interaction: Interaction): boolean {
  */
 export function cancelLabelOf(interaction: Interaction, clientName: string): string {
   return isDeviceSignIn(interaction) ? 'Cancel and don’t connect the device' : `Cancel and go back to ${clientName}`;
+}
+
+/**
+ * What a device's sign-in that cannot go on tells the person to do. An app's says "go back to the
+ * app and start again"; a device has no page to go back to, and its user code is spent or about to
+ * be: the device starts again and shows a new code, which is entered at /device.
+ */
+export const START_AGAIN_ON_DEVICE = 'Start again on your device to get a new code.';
+
+/**
+ * The "This sign-in has ended" error of a sign-in: `appMessage` for an app's, and for a device's the
+ * same first sentence with the device's way to start again, leading on to /device, not to an app.
+ */
+export function signInEnded(interaction: Interaction, appMessage: string): SignInExpired {
+  if (!isDeviceSignIn(interaction)) return new SignInExpired(appMessage);
+  return new SignInExpired(`${firstSentenceOf(appMessage)} ${START_AGAIN_ON_DEVICE}`, enterNewCode());
+}
+
+/** Read at call time: device-flow/device-pages.ts imports this module too. */
+function enterNewCode(): NextStep {
+  return { href: DEVICE_PAGE, label: 'Enter a new code' };
+}
+
+function firstSentenceOf(message: string): string {
+  return /^[^.]*\./.exec(message)?.[0] ?? message;
 }

@@ -14,12 +14,13 @@ const pagePath = (uid: string) => `/interaction/${uid}/link/approved`;
 /**
  * After a link was confirmed on another device: the page that says so has an address of its own
  * (Post/Redirect/Get), so a reload shows it again instead of sending the spent link once more and
- * reading "expired". What it shows (the address that was approved) rides in a signed cookie scoped
- * to that page, so only the browser that approved sees it.
+ * reading "expired". What it shows (the address that was approved, and for a device's sign-in the
+ * device's app) rides in a signed cookie scoped to that page, so only the browser that approved
+ * sees it.
  */
-export function showApprovedAfterRedirect(ctx: Context, config: Readonly<Config>, uid: string, email: string) {
+export function showApprovedAfterRedirect(ctx: Context, config: Readonly<Config>, uid: string, email: string, device?: { clientName?: string }) {
   const path = pagePath(uid);
-  approvalCookie(cookiesAreSecure(config.issuer)).write(ctx, Buffer.from(email, 'utf8').toString('base64url'), { maxAgeSeconds: SHOWN_FOR_SECONDS, path });
+  approvalCookie(cookiesAreSecure(config.issuer)).write(ctx, approvalValue(email, device), { maxAgeSeconds: SHOWN_FOR_SECONDS, path });
   ctx.status = 303;
   ctx.redirect(path);
 }
@@ -28,5 +29,22 @@ export function showApprovedAfterRedirect(ctx: Context, config: Readonly<Config>
 export async function showLinkApproved(ctx: Context) {
   const raw = approvalCookie(false).read(ctx);
   if (!raw) throw new SignInExpired('There is nothing to show here: this page belongs to the device that approved a sign-in. Go back to the app to sign in.');
-  await ctx.render('link-approved', { email: Buffer.from(raw, 'base64url').toString('utf8') });
+  const { email, device } = readApprovalValue(raw);
+  await ctx.render('link-approved', { email, forDevice: device !== undefined, clientName: device?.clientName ?? '' });
+}
+
+// The cookie's value: the address in base64url, and for a device's sign-in a second part after a
+// dot (never in base64url): its app's name, empty when unknown. A value set before devices were
+// told apart has one part and reads as an app's, as it was.
+function approvalValue(email: string, device: { clientName?: string } | undefined): string {
+  const address = Buffer.from(email, 'utf8').toString('base64url');
+  return device ? `${address}.${Buffer.from(device.clientName ?? '', 'utf8').toString('base64url')}` : address;
+}
+
+function readApprovalValue(raw: string): { email: string; device?: { clientName?: string } } {
+  const [address = '', clientName] = raw.split('.');
+  const email = Buffer.from(address, 'base64url').toString('utf8');
+  if (clientName === undefined) return { email };
+  const name = Buffer.from(clientName, 'base64url').toString('utf8');
+  return { email, device: name ? { clientName: name } : {} };
 }

@@ -1,11 +1,11 @@
 import type { Context, Next } from 'koa';
 import { signedOutSince, type Account } from '../accounts/accounts.ts';
 import { clientSecondFactorSettings, type ClientSecondFactorSettings } from '../auth/mfa-policy.ts';
-import { SignInExpired, StepAlreadyDone } from '../http/errors.ts';
+import { StepAlreadyDone } from '../http/errors.ts';
 import { backToSignIn } from '../http/next-step.ts';
 import { MFA_PROMPT } from '../oidc/mfa-request.ts';
 import { clientNameOf } from './client-name.ts';
-import { cancelLabelOf } from './device-sign-in.ts';
+import { cancelLabelOf, isDeviceSignIn, signInEnded } from './device-sign-in.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import type { Interaction } from './load-interaction.ts';
 
@@ -18,6 +18,8 @@ export interface SecondFactorSubject {
   clientName: string;
   /** The "Cancel" button's words (interaction/device-sign-in.ts). */
   cancelLabel: string;
+  /** A device's sign-in (RFC 8628): it starts again on the device, not at the app. */
+  forDevice: boolean;
   /** A sign-in whose email step also gave consent to the app: completing it says so (oidc/implied-grant.ts). */
   consentGiven: boolean;
 }
@@ -51,11 +53,11 @@ export function loadSecondFactorSubject({ provider, accounts, secondFactor }: Pi
       throw new StepAlreadyDone(backToSignIn(interaction.uid, 'Continue signing in'));
     }
     const account = accountId === undefined ? undefined : await accounts.findById(accountId);
-    if (!account) throw new SignInExpired('This sign-in has expired or was already completed. Go back to the app and start again.');
+    if (!account) throw signInEnded(interaction, 'This sign-in has expired or was already completed. Go back to the app and start again.');
     // A step-up stands on the session it began with. A sign-out everywhere since then ended that
     // session; finishing would hand the library a new login and bring it back.
     if (kind === 'step-up' && signedOutSince(account, interaction.iat)) {
-      throw new SignInExpired('You were signed out everywhere since this sign-in began. Go back to the app and sign in again.');
+      throw signInEnded(interaction, 'You were signed out everywhere since this sign-in began. Go back to the app and sign in again.');
     }
     const client = await provider.Client.find(String(interaction.params.client_id));
     const clientName = await clientNameOf(provider, interaction.params.client_id);
@@ -65,6 +67,7 @@ export function loadSecondFactorSubject({ provider, accounts, secondFactor }: Pi
       client: clientSecondFactorSettings(client?.metadata() ?? {}),
       clientName,
       cancelLabel: cancelLabelOf(interaction, clientName),
+      forDevice: isDeviceSignIn(interaction),
       consentGiven,
     } satisfies SecondFactorSubject;
     return next();

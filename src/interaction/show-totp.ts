@@ -4,6 +4,7 @@ import { queryCount, queryKey } from '../http/outcome-query.ts';
 import { appRequestsMfa } from '../oidc/mfa-request.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import type { Interaction } from './load-interaction.ts';
+import { START_AGAIN_ON_DEVICE } from './device-sign-in.ts';
 import type { SecondFactorSubject } from './second-factor-subject.ts';
 
 /**
@@ -48,13 +49,14 @@ function outcomeMessage(ctx: Context, { config }: Pick<InteractionDeps, 'config'
     case 'wrong': {
       const left = queryCount(ctx, 'left', { min: 0, max: config.secondFactor.maxAttemptsPerSignIn });
       // At 0 the next code is refused unread: say so now, not after one more try.
-      const tries = left === undefined ? '' : left === 0 ? ` That was the last try for now: go back to ${subject.clientName} and start again in a while.` : ` ${left} ${left === 1 ? 'try' : 'tries'} left.`;
+      const lastTry = subject.forDevice ? ` That was the last try for now: in a while, start again on your device to get a new code.` : ` That was the last try for now: go back to ${subject.clientName} and start again in a while.`;
+      const tries = left === undefined ? '' : left === 0 ? lastTry : ` ${left} ${left === 1 ? 'try' : 'tries'} left.`;
       return { errorFor, error: `${errorFor === 'totp' ? 'That code is not right.' : 'That recovery code is not right, or it was already used.'}${tries}` };
     }
     case 'used':
       return { errorFor, error: 'That code was already used. Wait for your app to show the next one.' };
     case 'spent':
-      return { errorFor, error: `Too many wrong codes for this sign-in. Go back to ${subject.clientName} and start again.` };
+      return { errorFor, error: `Too many wrong codes for this sign-in. ${subject.forDevice ? START_AGAIN_ON_DEVICE : `Go back to ${subject.clientName} and start again.`}` };
     case 'account-spent': {
       const minutes = queryCount(ctx, 'wait', { min: 1, max: Math.ceil(config.secondFactor.accountAttempts.windowSeconds / 60) });
       return { errorFor, error: `Too many wrong codes. Wait ${minutes === undefined ? 'a while' : `${minutes} minute${minutes === 1 ? '' : 's'}`} and try again.` };

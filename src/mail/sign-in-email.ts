@@ -32,5 +32,14 @@ export async function renderSignInEmail({ appName, support, job, viewsDir, codes
     ejs.renderFile(join(viewsDir, 'mail/sign-in.html.ejs'), locals, { cache: true }),
     ejs.renderFile(join(viewsDir, 'mail/sign-in.txt.ejs'), locals, { cache: true, escape: (s: unknown) => String(s) }),
   ]);
-  return { to: job.to, subject: `Sign in to ${job.clientName}`, html, text };
+  return { to: job.to, subject: signInSubject(job), html, text };
+}
+
+/**
+ * A device's sign-in says so already in the subject, the first thing read (and all a notification
+ * shows): someone who pressed Allow at /device may have typed this address (RFC 8628 §5.4). A job
+ * queued by a version before it has no flag and reads as before.
+ */
+function signInSubject(job: SignInMailJob): string {
+  return job.forDevice === true ? `Connect ${job.clientName} on your device` : `Sign in to ${job.clientName}`;
 }

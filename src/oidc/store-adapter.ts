@@ -4,6 +4,7 @@ import type { Store } from '../store/store.ts';
 import { addToAccountOfflineGrants, grantsOfflineAccess } from './account-offline-grants-index.ts';
 import { addToAccountSessions, removeFromAccountSessions } from './account-sessions-index.ts';
 import { isWellFormedUserCode } from '../device-flow/user-codes.ts';
+import { mayLookUpUserCode } from '../device-flow/decision-lookup.ts';
 import { deviceCodeDecidedKey, oidcConsumedKey, oidcGrantIndexKey, oidcRecordKey, oidcSessionDeviceKey, oidcSessionUidKey, oidcUserCodeKey } from '../store/keys.ts';
 
 // Models whose records carry a grantId and must die with their grant (lib/helpers/revoke.js).
@@ -151,6 +152,8 @@ export function createStoreAdapterClass(store: Store, { onFound = () => {}, onRa
       // Typed by anyone at /device (normalised by the library): what Sesame never issues is not
       // looked up, so no arbitrary text becomes a key.
       if (!isWellFormedUserCode(userCode)) return undefined;
+      // A decision not counted as an entry looks up the code it was shown for, and no other.
+      if (!(await mayLookUpUserCode(userCode))) return undefined;
       const id = await store.get<string>(oidcUserCodeKey(userCode));
       if (id === undefined) return undefined;
       // The user code's index entry is written before its record, with the same lifetime, on

@@ -4,6 +4,7 @@ import { oidcRecordKey, oidcSessionDeviceKey } from '../../src/store/keys.ts';
 import { decodeEntities, formFields, HttpBrowser, tableRows } from '../helpers/http-browser.ts';
 import { clearOfWindowStart } from '../helpers/rate-limit-window.ts';
 import { DEVICE_GRANT, deviceSignIn } from '../helpers/device-sign-in.ts';
+import { DEVICE_DECISION_ACTION } from '../../src/device-flow/device-pages.ts';
 import { accountWithTotp, submitTotp, totpCode } from '../helpers/second-factor.ts';
 import { sessionIdOf } from '../helpers/sign-in.ts';
 import { DEVICE_CLIENT, TEST_CLIENT, testConfig } from '../helpers/test-config.ts';
@@ -353,6 +354,48 @@ describe('guessing at user codes', () => {
     expect(blocked.status).toBe(429);
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(decodeEntities(await blocked.text())).toContain('Too many device codes were entered from your network.');
+  });
+});
+
+describe('an honest sign-in costs one entry', () => {
+  const budget = useSesame({ config: { clients: [TEST_CLIENT, DEVICE_CLIENT], rateLimits: { ...rateLimits, deviceCodeEntriesPerIp: { limit: 2, windowSeconds: 900 } } }, client: DEVICE_CLIENT });
+  const steps = deviceSignIn(budget);
+
+  it('Allow and Don\'t allow on the confirmation this browser was just shown are not counted again: two devices within a budget of two', async () => {
+    await clearOfWindowStart();
+    const browser = new HttpBrowser();
+    for (const decision of ['abort', 'confirm'] as const) {
+      const device = await steps.startDeviceAs(DEVICE_CLIENT.client_id);
+      const confirmation = await steps.enterUserCode(browser, device.user_code);
+      expect(decodeEntities(confirmation.html)).toContain('Connect Living Room TV on your device?');
+      const outcome = await steps.decide(browser, confirmation, decision);
+      expect(outcome.url).toMatch(decision === 'abort' ? /\/device\/denied$/ : /\/interaction\/[^/]+$/);
+    }
+    // The budget is spent by the two entries: a third is refused.
+    const third = await steps.startDeviceAs(DEVICE_CLIENT.client_id);
+    const form = await browser.navigate(`${budget.sesame.url}/device`);
+    const blocked = await browser.request(`${budget.sesame.url}/device`, { form: { ...formFields(form.html, '/device'), user_code: third.user_code } });
+    expect(blocked.status).toBe(429);
+  });
+});
+
+describe('a decision not counted again holds for its own code only', () => {
+  const budget = useSesame({ config: { clients: [TEST_CLIENT, DEVICE_CLIENT], rateLimits: { ...rateLimits, deviceCodeEntriesPerIp: { limit: 2, windowSeconds: 900 } } }, client: DEVICE_CLIENT });
+  const steps = deviceSignIn(budget);
+
+  it('a decision carrying another code than the one this browser was shown is refused without a look-up, and counted; so is a second decision', async () => {
+    await clearOfWindowStart();
+    const [own, victim] = [await steps.startDeviceAs(DEVICE_CLIENT.client_id), await steps.startDeviceAs(DEVICE_CLIENT.client_id)];
+    const browser = new HttpBrowser();
+    const confirmation = await steps.enterUserCode(browser, own.user_code); // entry 1
+    const decisionForm = formFields(confirmation.html, DEVICE_DECISION_ACTION);
+    // The form sent again with someone else's (right) code in it: not looked up, so not allowed.
+    const swapped = await browser.navigate(`${budget.sesame.url}${DEVICE_DECISION_ACTION}`, { form: { ...decisionForm, user_code: victim.user_code, confirm: 'yes' } }); // entry 2
+    expect(swapped.url).toBe(`${budget.sesame.url}/device?error=wrong-code`);
+    expect(await steps.pollOnce(victim.device_code)).toMatchObject({ status: 400, body: { error: 'authorization_pending' } });
+    // The browser's one uncounted decision is spent: this one counts, and the budget is gone.
+    const again = await browser.request(`${budget.sesame.url}${DEVICE_DECISION_ACTION}`, { form: { ...formFields(swapped.html, '/device'), user_code: own.user_code, confirm: 'yes' } });
+    expect(again.status).toBe(429);
   });
 });
 

@@ -2,6 +2,7 @@ import { expect } from '@jest/globals';
 import { formFields, type HttpBrowser, type Page } from './http-browser.ts';
 import type { SesameUnderTest } from './use-sesame.ts';
 import { DEVICE_CLIENT } from './test-config.ts';
+import { DEVICE_DECISION_ACTION } from '../../src/device-flow/device-pages.ts';
 
 export const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
@@ -22,7 +23,7 @@ export function deviceSignIn(running: Pick<SesameUnderTest, 'sesame' | 'smtp'>) 
 
   /** Presses Allow or Don't allow on the confirmation page; follows redirects. */
   function decide(browser: HttpBrowser, confirmation: Page, decision: 'confirm' | 'abort'): Promise<Page> {
-    return browser.navigate(`${url()}/device`, { form: { ...formFields(confirmation.html, '/device'), [decision]: 'yes' } });
+    return browser.navigate(`${url()}${DEVICE_DECISION_ACTION}`, { form: { ...formFields(confirmation.html, DEVICE_DECISION_ACTION), [decision]: 'yes' } });
   }
 
   /** Submits the email form the sign-in started at: the "check your email" page, its uid and the mail. */

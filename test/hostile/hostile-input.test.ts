@@ -7,6 +7,7 @@ import { requestSignInMail, signInWithCode, signInWithCodeAt } from '../helpers/
 import { DEVICE_CLIENT, FIRST_PARTY_CLIENT, MACHINE_CLIENT, SERVER_APP_CLIENT, TEST_CLIENT, testConfig } from '../helpers/test-config.ts';
 import { accountWithTotp, totpCode } from '../helpers/second-factor.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
+import { DEVICE_DECISION_ACTION } from '../../src/device-flow/device-pages.ts';
 
 // Random and malicious requests at every route: no answer is a 5xx, none hangs, none shows a
 // stack trace or a secret, none redirects off-site; and a regular sign-in works afterwards.
@@ -199,7 +200,7 @@ async function startLiveDevice() {
   const [waiting, allowed] = [await startDevice(), await startDevice()];
   const form = await browser.navigate(`${running.sesame.url}/device`);
   const confirmation = await browser.navigate(`${running.sesame.url}/device`, { form: { ...formFields(form.html, '/device'), user_code: allowed.user_code } });
-  const emailForm = await browser.navigate(`${running.sesame.url}/device`, { form: { ...formFields(confirmation.html, '/device'), confirm: 'yes' } });
+  const emailForm = await browser.navigate(`${running.sesame.url}${DEVICE_DECISION_ACTION}`, { form: { ...formFields(confirmation.html, DEVICE_DECISION_ACTION), confirm: 'yes' } });
   expect(emailForm.url).toMatch(/\/interaction\/[^/]+$/);
   liveDevice = { browser, userCode: waiting.user_code, deviceCode: waiting.device_code, uid: emailForm.url.split('/').pop()! };
 }

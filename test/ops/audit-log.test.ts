@@ -12,6 +12,7 @@ import { startRelyingParty } from '../helpers/relying-party.ts';
 import { startSesame } from '../helpers/start-sesame.ts';
 import { DEVICE_CLIENT, TEST_CLIENT, testConfig } from '../helpers/test-config.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
+import { DEVICE_DECISION_ACTION } from '../../src/device-flow/device-pages.ts';
 
 // The audit trail of a real Sesame, read from its log stream. The logger is at warn, as an operator
 // who quiets the request lines sets LOG_LEVEL: the audit lines must come all the same.
@@ -117,7 +118,7 @@ describe('the audit log, at LOG_LEVEL=warn', () => {
       return browser.navigate(`${running.sesame.url}/device`, { form: { ...formFields(form.html, '/device'), user_code: userCode } });
     };
     const decide = (browser: HttpBrowser, confirmation: Page, decision: 'confirm' | 'abort') =>
-      browser.navigate(`${running.sesame.url}/device`, { form: { ...formFields(confirmation.html, '/device'), [decision]: 'yes' } });
+      browser.navigate(`${running.sesame.url}${DEVICE_DECISION_ACTION}`, { form: { ...formFields(confirmation.html, DEVICE_DECISION_ACTION), [decision]: 'yes' } });
 
     // A browser not signed in presses "Don't allow".
     const stranger = new HttpBrowser();
@@ -343,7 +344,7 @@ describe('the audit log, at LOG_LEVEL=warn', () => {
     const started = await client.initiateDeviceAuthorization(device.config, { scope: 'openid email' });
     const form = await browser.navigate(`${running.sesame.url}/device`);
     const confirmation = await browser.navigate(`${running.sesame.url}/device`, { form: { ...formFields(form.html, '/device'), user_code: started.user_code } });
-    await browser.navigate(`${running.sesame.url}/device`, { form: { ...formFields(confirmation.html, '/device'), confirm: 'yes' } });
+    await browser.navigate(`${running.sesame.url}${DEVICE_DECISION_ACTION}`, { form: { ...formFields(confirmation.html, DEVICE_DECISION_ACTION), confirm: 'yes' } });
     await client.pollDeviceAuthorizationGrant(device.config, started);
     const audit = await auditOf(() => fetch(`${running.sesame.url}/token`, {
       method: 'POST',
