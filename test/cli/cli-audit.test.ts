@@ -1,6 +1,10 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { emailHashOf } from '../../src/observability/audit-log.ts';
 import { useCliOperator } from '../helpers/cli-operator.ts';
+
+// Each CLI command here is a new Node process (type stripping and module loading: about a second
+// alone, several on a machine busy with the rest of the suite), and a test runs several in a row.
+jest.setTimeout(90_000);
 
 // The CLI's audit lines (README "Audit log"), in a file of their own: fifteen processes of the
 // CLI, each a few seconds to start, run beside user-cli.test.ts instead of after it.

@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import * as client from 'openid-client';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +10,10 @@ import { accountWithTotp, secondFactorOf } from '../helpers/second-factor.ts';
 import { formFields } from '../helpers/http-browser.ts';
 import { requestSignInMail, signInWithCode } from '../helpers/sign-in.ts';
 import { TEST_CLIENT } from '../helpers/test-config.ts';
+
+// Each CLI command here is a new Node process (type stripping and module loading: about a second
+// alone, several on a machine busy with the rest of the suite), and a test runs several in a row.
+jest.setTimeout(90_000);
 
 // Codes lock after 5 consecutive wrong ones here (100 in production), so one dead code locks.
 const LOCK_AFTER = 5;

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
@@ -14,6 +14,10 @@ import { signInWithCode, signInWithCodeAt } from '../helpers/sign-in.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
 import { testConfig } from '../helpers/test-config.ts';
+
+// Each CLI command here is a new Node process (type stripping and module loading: about a second
+// alone, several on a machine busy with the rest of the suite), and a test runs several in a row.
+jest.setTimeout(90_000);
 
 // Rotating the signing key under two running instances: add (published, not signing), promote
 // (signing), retire (gone once its tokens expired). An app verifies every ID token with
