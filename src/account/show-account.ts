@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import type { Account } from '../accounts/accounts.ts';
-import { readDeviceCookie } from '../http/device-cookie.ts';
+import { readDeviceIds } from '../http/device-cookie.ts';
 import { queryText } from '../http/outcome-query.ts';
 import { cookiesAreSecure } from '../http/secure-cookies.ts';
 import { AMR_OTP, AMR_RECOVERY_CODE } from '../oidc/acr.ts';
@@ -38,13 +38,12 @@ export function createShowAccount({ config, secondFactor, browserSessions, appsW
       browserSessions.list(account, verifiedSessionIdOf(ctx, secure)),
       appsWithAccess.list(account),
     ]);
-    const thisDevice = readDeviceCookie(ctx);
-    const thisHandle = secondFactor.devices.isDeviceId(thisDevice) ? secondFactor.devices.handleOf(thisDevice) : undefined;
+    const thisBrowser = new Set(readDeviceIds(ctx).filter(secondFactor.devices.isDeviceId).map(secondFactor.devices.handleOf));
     await ctx.render('account', {
       email: account.email,
       totp: account.totp,
       recoveryCodesLeft,
-      devices: devices.map((device) => ({ ...device, current: device.handle === thisHandle })),
+      devices: devices.map((device) => ({ ...device, current: thisBrowser.has(device.handle) })),
       browsers: browsers.map((browser) => ({ ...browser, provenWith: provenWith(browser.amr) })),
       apps,
       notice: queryText(ctx, 'done', NOTICES),

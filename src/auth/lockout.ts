@@ -29,6 +29,14 @@ export interface Lockout {
   stateKey(subject: string): string;
   /** Counts a failure; true when this failure locked the subject (or it was locked already). */
   recordFailure(subject: string): Promise<boolean>;
+  /**
+   * Counts an attempt whose secret was right, before it is honoured: true when it is within the
+   * ceiling. A check of isLocked made before the comparison does not hold under concurrency: of
+   * a burst of guesses sent while one try is left, every one would be compared, and a right one
+   * among them honoured. Counted first, as a failure until recordSuccess ends the streak, only
+   * the attempts within the ceiling can be. No lock is announced here: wrong guesses do that.
+   */
+  admitRightAttempt(subject: string): Promise<boolean>;
   /** A success ends the streak: only consecutive failures count. */
   recordSuccess(subject: string): Promise<void>;
   /** The operator's way out (`npm run cli -- user unlock EMAIL`): clears every streak of the subject. */
@@ -59,6 +67,9 @@ export function createLockout({ store, hmacKey, streak = 'sign-in', maxConsecuti
       const failures = await store.increment(keyFor(subject), lockSeconds);
       if (failures === maxConsecutiveFailures) onLocked(streak, subject);
       return failures >= maxConsecutiveFailures;
+    },
+    async admitRightAttempt(subject) {
+      return (await store.increment(keyFor(subject), lockSeconds)) <= maxConsecutiveFailures;
     },
     async recordSuccess(subject) {
       await store.delete(keyFor(subject));

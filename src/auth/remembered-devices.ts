@@ -28,9 +28,10 @@ export interface RememberedDevicesOptions {
 }
 
 /**
- * "Remember this browser": the browser keeps a random device id in a signed cookie, and Sesame
- * keeps a record per account and device. The cookie alone proves nothing: the record must exist
- * for that account, so forgetting a device (on /account, or `user reset-mfa`) takes effect at once.
+ * "Remember this browser": the browser keeps random device ids in a signed cookie, a new one for
+ * each account it remembers, and Sesame keeps a record per account and device. The cookie alone
+ * proves nothing: the record must exist for that account, so forgetting a device (on /account, or
+ * `user reset-mfa`) takes effect at once.
  */
 export function createRememberedDevices({ store, hmacKey, days, now = Date.now }: RememberedDevicesOptions) {
   const ttlSeconds = days * 86_400;
@@ -60,6 +61,11 @@ export function createRememberedDevices({ store, hmacKey, days, now = Date.now }
     isDeviceId: (value: unknown): value is string => typeof value === 'string' && DEVICE_ID.test(value),
     handleOf,
 
+    /**
+     * Records `deviceId` for the account. It must be an id minted for this very remembering
+     * (newDeviceId), never one the browser sent: a browser can be made to carry someone else's
+     * cookie (see http/device-cookie.ts), whose holder would then be remembered for this account.
+     */
     async remember(accountId: string, deviceId: string, label: string): Promise<void> {
       if (ttlSeconds <= 0) return;
       const handle = handleOf(deviceId);
@@ -68,9 +74,13 @@ export function createRememberedDevices({ store, hmacKey, days, now = Date.now }
       await store.set(rememberedDeviceKey(accountId, handle), { label, createdAt, expiresAt: createdAt + ttlSeconds * 1000 } satisfies StoredDevice, ttlSeconds);
     },
 
-    async isRemembered(accountId: string, deviceId: string | undefined): Promise<boolean> {
-      if (ttlSeconds <= 0 || deviceId === undefined || !DEVICE_ID.test(deviceId)) return false;
-      return (await store.get<StoredDevice>(rememberedDeviceKey(accountId, handleOf(deviceId)))) !== undefined;
+    /** `deviceIds`: one id, or every id the browser's cookie holds (http/device-cookie.ts). */
+    async isRemembered(accountId: string, deviceIds: string | readonly string[] | undefined): Promise<boolean> {
+      const ids = (typeof deviceIds === 'string' ? [deviceIds] : (deviceIds ?? [])).filter((id) => DEVICE_ID.test(id));
+      if (ttlSeconds <= 0 || ids.length === 0) return false;
+      // The account's records share its hash tag: one read for every id, also on Redis Cluster.
+      const records = await store.getMany<StoredDevice>(ids.map((id) => rememberedDeviceKey(accountId, handleOf(id))));
+      return records.some((record) => record !== undefined);
     },
 
     list,

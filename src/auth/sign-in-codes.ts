@@ -137,29 +137,38 @@ export function createSignInCodes({ store, hmacKey, ttlSeconds = 600, codeLength
     /**
      * Redeems a typed code. Every attempt is counted, right or wrong, and the count decides: of a
      * burst of parallel guesses no more than the cap get an answer, even when one of them is right.
+     * The same holds for the address's lockout: a right code is counted in its streak before it
+     * is honoured, so of guesses sent at once (over several sign-ins) no more than the tries the
+     * streak has left can sign in.
      */
     async redeemCode(interactionUid: string, code: string): Promise<CodeCheck> {
       const key = signInCodeKey(interactionUid);
       const record = await store.get<StoredSignIn>(key);
       if (!record) return { ok: false, reason: 'expired' };
       const attemptsKey = signInAttemptsKey(interactionUid, record.issueId);
+      const refusedAsWrong = async (attempts: number): Promise<CodeCheck> => {
+        if (attempts >= maxWrongAttempts) {
+          await store.delete(key);
+          return { ok: false, reason: 'too-many-attempts' };
+        }
+        return { ok: false, reason: 'wrong', attemptsLeft: maxWrongAttempts - attempts };
+      };
       // Read from the request's memory when the route prefetched it (interaction/router.ts).
       const lockedOut = lockout ? await lockout.isLocked(record.email) : false;
       if (!lockedOut && constantTimeEqual(hash('code', interactionUid, code), record.codeHash)) {
-        // Counted and taken in one batch (one round trip); an answer over the cap is still refused.
-        const [attempts, taken] = await Promise.all([store.increment(attemptsKey, ttlSeconds), store.take<StoredSignIn>(key)]);
+        // Counted (for this code and for the address) in one batch, before anything is taken.
+        const [attempts, admitted] = await Promise.all([store.increment(attemptsKey, ttlSeconds), lockout ? lockout.admitRightAttempt(record.email) : true]);
+        // Past the address's ceiling: the same answer and the same work as a wrong code.
+        if (!admitted) return refusedAsWrong(attempts);
         if (attempts > maxWrongAttempts) return { ok: false, reason: 'too-many-attempts' };
+        const taken = await store.take<StoredSignIn>(key);
         if (!taken || taken.expiresAt <= now()) return { ok: false, reason: 'expired' };
         if (taken.issueId !== record.issueId) return putBack(key, taken);
         return { ok: true, email: taken.email };
       }
       // A wrong code, or any code while the address is locked: the same answer, the same work.
       const [attempts] = await Promise.all([store.increment(attemptsKey, ttlSeconds), lockout?.recordFailure(record.email)]);
-      if (attempts >= maxWrongAttempts) {
-        await store.delete(key);
-        return { ok: false, reason: 'too-many-attempts' };
-      }
-      return { ok: false, reason: 'wrong', attemptsLeft: maxWrongAttempts - attempts };
+      return refusedAsWrong(attempts);
     },
 
     /** Checks a link token without redeeming it: a GET of the link must never consume it. */

@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import { domainsInWords, maySignUp } from '../accounts/signup-policy.ts';
 import { secondFactorStep, clientSecondFactorSettings } from '../auth/mfa-policy.ts';
 import { supportContactInParentheses } from '../config/support-contact.ts';
-import { readDeviceCookie } from '../http/device-cookie.ts';
+import { readDeviceIds } from '../http/device-cookie.ts';
 import { HttpError } from '../http/errors.ts';
 import { rememberKnownAddress } from '../http/known-address-cookie.ts';
 import { ACR_EMAIL, AMR_EMAIL } from '../oidc/acr.ts';
@@ -67,7 +67,7 @@ export function createFinishLogin({ provider, accounts, config, logger, audit, s
       client: clientSecondFactorSettings(client?.metadata() ?? {}),
       requestedByApp: appRequestsMfa(interaction.params),
       accountHasTotp: account.totp !== undefined,
-      deviceRemembered: () => secondFactor.devices.isRemembered(accountId, readDeviceCookie(ctx)),
+      deviceRemembered: () => secondFactor.devices.isRemembered(accountId, readDeviceIds(ctx)),
     });
 
     if (step !== 'none') {

@@ -3,7 +3,7 @@ import { summariseUserAgent } from '../auth/device-summary.ts';
 import { normalizeRecoveryCode } from '../auth/recovery-codes.ts';
 import type { SecondFactorAnswer } from '../auth/second-factor-check.ts';
 import { clientIpSubject } from '../http/client-ip.ts';
-import { readDeviceCookie, writeDeviceCookie } from '../http/device-cookie.ts';
+import { addDeviceId } from '../http/device-cookie.ts';
 import { withOutcome } from '../http/outcome-query.ts';
 import { completeSecondFactor } from './complete-second-factor.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
@@ -74,11 +74,10 @@ export function createVerifyTotp({ provider, secondFactor, notices, config, logg
     }
 
     if (form.remember === 'yes' && rememberOffered(ctx, { secondFactor })) {
-      const existing = readDeviceCookie(ctx);
-      // One id per browser, even when several accounts are remembered on it.
-      const deviceId = secondFactor.devices.isDeviceId(existing) ? existing : secondFactor.devices.newDeviceId();
+      // A new id for each account, never one the browser sent: it may carry someone else's (http/device-cookie.ts).
+      const deviceId = secondFactor.devices.newDeviceId();
       await secondFactor.devices.remember(subject.account.id, deviceId, summariseUserAgent(ctx.get('user-agent')));
-      writeDeviceCookie(ctx, deviceId, { days: secondFactor.devices.days, secure: secureCookies });
+      addDeviceId(ctx, deviceId, { days: secondFactor.devices.days, secure: secureCookies });
     }
     // One fewer code left, and a sign-in without the authenticator: the holder hears of both.
     if (answer.kind === 'recovery-code') {

@@ -1,7 +1,7 @@
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import { clientSecondFactorSettings, secondFactorStep } from '../auth/mfa-policy.ts';
 import type { RememberedDevices } from '../auth/remembered-devices.ts';
-import { readDeviceCookie } from '../http/device-cookie.ts';
+import { readDeviceIds } from '../http/device-cookie.ts';
 import { ACR_MFA } from './acr.ts';
 import type { SesameOidcAccount } from './find-account.ts';
 import { appRequestsMfa, MFA_PROMPT } from './mfa-request.ts';
@@ -39,7 +39,7 @@ export function createMfaPrompt({ devices }: { devices: Pick<RememberedDevices, 
         client: settings,
         requestedByApp: false,
         accountHasTotp: account.totpEnrolled,
-        deviceRemembered: () => devices.isRemembered(account.accountId, readDeviceCookie(ctx)),
+        deviceRemembered: () => devices.isRemembered(account.accountId, readDeviceIds(ctx)),
       });
       return step === 'none' ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
     }),

@@ -9,7 +9,7 @@ import { accountWithTotp, secondFactorOf, submitTotp, totpCode, wrongTotpCode } 
 import { finishAtApp, requestSignInMail, signInWithCode, type SignInContext } from '../helpers/sign-in.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
-import { FIRST_PARTY_CLIENT, TEST_CLIENT } from '../helpers/test-config.ts';
+import { FIRST_PARTY_CLIENT, TEST_CLIENT, testConfig } from '../helpers/test-config.ts';
 
 const MFA = 'urn:sesame:acr:mfa';
 const EMAIL_ACR = 'urn:sesame:acr:email';
@@ -37,11 +37,13 @@ beforeAll(async () => {
     config: {
       clients: [TEST_CLIENT, FIRST_PARTY_CLIENT, STRICT_CLIENT, RELAXED_CLIENT],
       secondFactor: { rememberDeviceDays: 30, enrollmentSeconds: 900, maxAttemptsPerSignIn: 3, accountAttempts: { limit: 12, windowSeconds: 900 }, maxConsecutiveFailures: 6, lockoutSeconds: 3600 },
+      // Every sign-in here comes from 127.0.0.1: more mails and codes than one client's budget.
+      rateLimits: { ...testConfig({ issuer: 'http://unused' }).rateLimits, signInMailPerIp: { limit: 60, windowSeconds: 900 }, codeEntriesPerIp: { limit: 120, windowSeconds: 900 } },
     },
   });
   // A second instance on the same Redis and secrets: scale-out, as behind a load balancer.
-  const { cookieKeys, hmacKey, encryptionKeys, clients, secondFactor } = sesame.config;
-  twin = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url, keyPrefix, config: { cookieKeys: [...cookieKeys], hmacKey, encryptionKeys, clients: clients.map((c) => ({ ...c })), secondFactor: { ...secondFactor } } });
+  const { cookieKeys, hmacKey, encryptionKeys, clients, secondFactor, rateLimits } = sesame.config;
+  twin = await startSesame({ redisUrl: redis.url, smtpUrl: smtp.url, keyPrefix, config: { cookieKeys: [...cookieKeys], hmacKey, encryptionKeys, clients: clients.map((c) => ({ ...c })), secondFactor: { ...secondFactor }, rateLimits: { ...rateLimits } } });
   rp = await startRelyingParty(sesame.url);
   strictRp = await startRelyingParty(sesame.url, STRICT_CLIENT);
   relaxedRp = await startRelyingParty(sesame.url, RELAXED_CLIENT);
@@ -348,6 +350,30 @@ describe('remember this browser', () => {
     const second = await proveEmail({ rp, smtp, browser: first.browser, authorizationParams: { prompt: 'login' } }, 'device-two@example.com');
     expect(isTotpPrompt(second.page)).toBe(true);
     expect(other.account.id).not.toBe(one.account.id);
+  });
+
+  it('a device cookie planted from another browser is never remembered for the visitor\'s account', async () => {
+    // The planter remembers its own browser for its own account: it now holds a signed device id.
+    const planter = await accountWithTotp(sesame, 'planter@example.com');
+    const own = await proveEmail({ rp, smtp }, 'planter@example.com');
+    await finishAtApp(own.browser, await submitTotp(own.browser, own.page, { code: totpCode(planter.secret), remember: 'yes' }));
+    // It sets that cookie in the visitor's browser (a site on a sibling subdomain can, with Domain=).
+    const visitorBrowser = new HttpBrowser();
+    for (const name of ['sesame_device', 'sesame_device.sig']) visitorBrowser.plantCookie(name, own.browser.cookieValue(name)!);
+    // The visitor signs in with their authenticator and asks this browser to be remembered.
+    const visitor = await accountWithTotp(sesame, 'planted@example.com');
+    const signIn = await proveEmail({ rp, smtp, browser: visitorBrowser }, 'planted@example.com');
+    await finishAtApp(visitorBrowser, await submitTotp(visitorBrowser, signIn.page, { code: totpCode(visitor.secret), remember: 'yes' }));
+    // The planter's browser is not remembered for the visitor: with the visitor's email alone it meets the authenticator.
+    const intruder = await proveEmail({ rp, smtp, browser: own.browser, authorizationParams: { prompt: 'login' } }, 'planted@example.com');
+    expect(isTotpPrompt(intruder.page)).toBe(true);
+    // The visitor's browser is remembered for the visitor, and still holds the planted id, which
+    // stays the planter's alone (each browser's ids are read as the next sign-in reads them).
+    const { devices } = secondFactorOf(sesame);
+    const idsOf = (browser: HttpBrowser) => browser.cookieValue('sesame_device')!.split('.');
+    expect(await devices.isRemembered(visitor.account.id, idsOf(visitorBrowser))).toBe(true);
+    expect(idsOf(visitorBrowser)).toContain(idsOf(own.browser)[0]);
+    expect(await devices.isRemembered(planter.account.id, idsOf(own.browser))).toBe(true);
   });
 });
 

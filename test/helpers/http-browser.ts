@@ -33,6 +33,20 @@ export class HttpBrowser {
     return this.cookies.map((c) => c.name);
   }
 
+  /** The value of a cookie this browser holds, whatever its path. */
+  cookieValue(name: string): string | undefined {
+    return this.cookies.find((c) => c.name === name)?.value;
+  }
+
+  /**
+   * Sets a cookie as another site could: a sibling subdomain (Domain=example.com), or a
+   * plain-http answer before HSTS. The value is copied from a browser that holds it.
+   */
+  plantCookie(name: string, value: string, path = '/') {
+    this.cookies = this.cookies.filter((c) => !(c.name === name && c.path === path));
+    this.cookies.push({ name, value, path });
+  }
+
   /** One request, no redirects followed. */
   async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string>; body?: string } = {}): Promise<Response> {
     const target = new URL(url);

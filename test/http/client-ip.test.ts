@@ -17,4 +17,13 @@ describe('the subject a client IP is counted as', () => {
     expect(ipSubject('::1')).toBe('0:0:0:0::/64');
     expect(ipSubject('2001:db8:1:3::1')).not.toBe(ipSubject('2001:db8:1:2::1'));
   });
+
+  it('leaves out a port that a proxy wrote beside the address, so every connection is one client', () => {
+    // Azure Application Gateway appends "ip:port" to X-Forwarded-For; a new port for each connection.
+    expect(ipSubject('203.0.113.7:51234')).toBe('203.0.113.7');
+    expect(ipSubject('203.0.113.7:443')).toBe(ipSubject('203.0.113.7'));
+    expect(ipSubject('[2001:db8:1:2::1]:51234')).toBe('2001:db8:1:2::/64');
+    expect(ipSubject('[2001:db8:1:2::1]')).toBe('2001:db8:1:2::/64');
+    expect(ipSubject('[::ffff:203.0.113.7]:443')).toBe('203.0.113.7');
+  });
 });
