@@ -2,6 +2,8 @@ import type { Account as OidcAccount, FindAccount } from 'oidc-provider';
 import type { ClientRegistration } from '../config/config-schema.ts';
 import { addressAtDomains, appEmailDomainsByClient } from './app-email-domains.ts';
 import { clientTokenCutoffs, issuedBeforeCutoff } from './client-token-cutoff.ts';
+import { CLAIMS_BY_SCOPE } from './claims-by-scope.ts';
+import { releasedWithinClientScope } from './claims-within-client-scope.ts';
 import { appAccessRemovedSince, sessionEnded, signedOutSince, type Accounts } from '../accounts/accounts.ts';
 
 /** What findAccount hands oidc-provider: its claims, plus what the step-up policy needs to know. */
@@ -19,6 +21,7 @@ export interface SesameOidcAccount extends OidcAccount {
 export function createFindAccount(accounts: Accounts, { clients = [] }: { clients?: readonly ClientRegistration[] } = {}): FindAccount {
   const tokenCutoffOf = clientTokenCutoffs(clients);
   const appDomainsOf = appEmailDomainsByClient(clients);
+  const withinClientScope = releasedWithinClientScope(CLAIMS_BY_SCOPE, clients);
   return async (ctx, sub, token): Promise<SesameOidcAccount | undefined> => {
     // When what is being honoured began: a token (a rotated refresh token by its chain's first
     // issue), or the browser's session.
@@ -43,8 +46,10 @@ export function createFindAccount(accounts: Accounts, { clients = [] }: { client
       accountId: account.id,
       totpEnrolled: account.totp !== undefined,
       email: account.email,
+      // Held to the scope the app registered: a token or grant saved with more (before the claims
+      // parameter was held to it too, or before the operator narrowed it) does not release it.
       async claims() {
-        return { sub: account.id, email: account.email, email_verified: account.emailVerifiedAt !== undefined };
+        return { sub: account.id, ...withinClientScope(token?.clientId ?? ctx.oidc?.client?.clientId, { email: account.email, email_verified: account.emailVerifiedAt !== undefined }) };
       },
     };
   };

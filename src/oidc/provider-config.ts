@@ -16,6 +16,7 @@ import { enrolmentNeedsRecentSignIn } from './enrolment-needs-recent-sign-in.ts'
 import { nativeClientPromptOutsideDeviceFlow } from './native-client-prompt.ts';
 import { deviceFreshSignIn } from './device-fresh-sign-in.ts';
 import { claimsWithinClientScope } from './claims-within-client-scope.ts';
+import { CLAIMS_BY_SCOPE } from './claims-by-scope.ts';
 import { rotatesRefreshTokens } from './refresh-token-rotation.ts';
 import { cookiesAreSecure } from '../http/secure-cookies.ts';
 import { registeredOutboundFetch } from './registered-outbound-fetch.ts';
@@ -36,14 +37,6 @@ export interface ProviderHooks {
   /** Where logout tokens for the apps go (oidc/queued-back-channel-logout.ts): the durable queue the mail worker sends from. */
   backChannelLogouts: Pick<MailQueue, 'enqueue'>;
 }
-
-/** The claims each scope releases. */
-const CLAIMS_BY_SCOPE = {
-  // acr, amr and auth_time always go to the ID token, so apps can see how the user signed in.
-  openid: ['sub', 'acr', 'amr', 'auth_time'],
-  email: ['email', 'email_verified'],
-  profile: [],
-};
 
 /** Every app the provider knows: the clients file's, the account page, and in development the demo app. */
 export function registeredClients(config: Pick<Config, 'clients' | 'issuer' | 'appName' | 'devTools'>): ClientRegistration[] {
