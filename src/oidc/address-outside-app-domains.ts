@@ -1,7 +1,7 @@
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import { addressAllowedForApp } from './app-email-domains.ts';
 import type { SesameOidcAccount } from './find-account.ts';
-import { loginCheck } from './silent-sign-in-answer.ts';
+import { loginCheck } from './login-check.ts';
 
 const { Check } = interactionPolicy;
 

@@ -2,7 +2,7 @@ import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import { clientSecondFactorSettings } from '../auth/mfa-policy.ts';
 import type { SesameOidcAccount } from './find-account.ts';
 import { appRequestsMfa } from './mfa-request.ts';
-import { loginCheck } from './silent-sign-in-answer.ts';
+import { loginCheck } from './login-check.ts';
 
 const { Check } = interactionPolicy;
 

@@ -1,5 +1,5 @@
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
-import { loginCheck } from './silent-sign-in-answer.ts';
+import { loginCheck } from './login-check.ts';
 
 const { Check } = interactionPolicy;
 

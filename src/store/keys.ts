@@ -13,9 +13,9 @@ export const oidcSessionDeviceKey = (sessionId: string) => `oidc:Session:{${sess
 export const oidcUserCodeKey = (userCode: string) => `oidc:user-code:{${userCode}}`;
 /** The user code a session's browser last looked up at /device and was shown the confirmation for (device-flow/looked-up-user-codes.ts), beside the session's record. */
 export const sessionLookedUpUserCodeKey = (sessionId: string) => `oidc:Session:{${sessionId}}:looked-up-user-code`;
-/** Present while a device code's last pending poll is too recent for another (device-flow/poll-interval.ts), beside the code's record, in its slot. */
 /** Marks a device code allowed or denied (oidc/store-adapter.ts): of two decisions sent at once, the first to set it wins. */
 export const deviceCodeDecidedKey = (deviceCode: string) => `oidc:DeviceCode:{${deviceCode}}:decided`;
+/** Present while a device code's last pending poll is too recent for another (device-flow/poll-interval.ts), beside the code's record, in its slot. */
 export const devicePollSlotKey = (deviceCode: string) => `oidc:DeviceCode:{${deviceCode}}:polled`;
 /**
  * The ids of an account's signed-in browser sessions saved on one day (days since the epoch; see
