@@ -26,34 +26,36 @@ export interface LockoutOptions {
   onLocked?: (streak: LockoutStreak, subject: string) => void;
 }
 
-/** A right secret's attempt, counted in the streak before it is honoured (Lockout.countRightAttempt). */
+/** An attempt counted in the streak before its secret is honoured (Lockout.countAttempt). */
 export interface CountedAttempt {
   /** Within the ceiling: the secret may be honoured. Past it, answer as for a wrong secret. */
   readonly withinCeiling: boolean;
   /**
-   * The secret is not honoured after all: the attempt stays in the streak as a failure. When it
-   * was the attempt that reached the ceiling, the lock is announced now (onLocked), as a wrong
-   * secret's would be: each lock is announced once, whichever attempt reached it. True when the
-   * subject is locked.
+   * The secret is not honoured (wrong, or right but past the ceiling, taken by a double submit,
+   * expired): the attempt stays in the streak as a failure. When it was the attempt that reached
+   * the ceiling, the lock is announced now (onLocked): each lock is announced once, whichever
+   * attempt reached it. True when the subject is locked.
    */
   failed(): boolean;
 }
+
+/** For a caller without a lockout: every attempt is within a ceiling nobody keeps. */
+export const UNCOUNTED_ATTEMPT: CountedAttempt = { withinCeiling: true, failed: () => false };
 
 export interface Lockout {
   isLocked(subject: string): Promise<boolean>;
   /** The store key isLocked reads, so a request can prefetch it with other reads (store/request-scope.ts). */
   stateKey(subject: string): string;
-  /** Counts a failure; true when this failure locked the subject (or it was locked already). */
+  /** Counts a failure (countAttempt settled as failed at once); true when the subject is locked. */
   recordFailure(subject: string): Promise<boolean>;
   /**
-   * Counts an attempt whose secret was right, before it is honoured. A check of isLocked made
-   * before the comparison does not hold under concurrency: of a burst of guesses sent while one
-   * try is left, every one would be compared, and a right one among them honoured. Counted first,
-   * as a failure until recordSuccess ends the streak, only the attempts within the ceiling can be.
-   * A right secret that is then not honoured after all (past the ceiling, taken by a double
-   * submit, expired) is a failure of the streak: the caller says so with `failed()`.
+   * Counts an attempt before its secret is honoured. A check of isLocked made before the
+   * comparison does not hold under concurrency: of a burst of guesses sent while one try is left,
+   * every one would be compared, and a right one among them honoured. Counted first, as a failure
+   * until recordSuccess ends the streak, only the attempts within the ceiling can be. An attempt
+   * that is not honoured (wrong, or right but refused after all) is settled with `failed()`.
    */
-  countRightAttempt(subject: string): Promise<CountedAttempt>;
+  countAttempt(subject: string): Promise<CountedAttempt>;
   /** A success ends the streak: only consecutive failures count. */
   recordSuccess(subject: string): Promise<void>;
   /** The operator's way out (`npm run cli -- user unlock EMAIL`): clears every streak of the subject. */
@@ -101,7 +103,7 @@ export function createLockout({ store, hmacKey, streak = 'sign-in', maxConsecuti
     async recordFailure(subject) {
       return (await countAttempt(subject)).failed();
     },
-    countRightAttempt: countAttempt,
+    countAttempt,
     async recordSuccess(subject) {
       await store.delete(keyFor(subject));
     },

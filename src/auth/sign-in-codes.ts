@@ -1,11 +1,8 @@
 import { randomInt } from 'node:crypto';
 import type { Store } from '../store/store.ts';
 import { signInAttemptsKey, signInCodeKey } from '../store/keys.ts';
-import type { CountedAttempt, Lockout } from './lockout.ts';
+import { UNCOUNTED_ATTEMPT, type Lockout } from './lockout.ts';
 import { constantTimeEqual, hmacSha256, randomDigits, randomToken } from './secrets.ts';
-
-/** Without a lockout every right code is within a ceiling nobody keeps. */
-const NOT_COUNTED: CountedAttempt = { withinCeiling: true, failed: () => false };
 
 /** What is stored per interaction: hashes only, never the code or link token themselves. */
 interface StoredSignIn {
@@ -160,7 +157,7 @@ export function createSignInCodes({ store, hmacKey, ttlSeconds = 600, codeLength
       const lockedOut = lockout ? await lockout.isLocked(record.email) : false;
       if (!lockedOut && constantTimeEqual(hash('code', interactionUid, code), record.codeHash)) {
         // Counted (for this code and for the address) in one batch, before anything is taken.
-        const [attempts, counted] = await Promise.all([store.increment(attemptsKey, ttlSeconds), lockout ? lockout.countRightAttempt(record.email) : NOT_COUNTED]);
+        const [attempts, counted] = await Promise.all([store.increment(attemptsKey, ttlSeconds), lockout ? lockout.countAttempt(record.email) : UNCOUNTED_ATTEMPT]);
         // Not honoured from here on: a failure of the address's streak, which may be the one that locks it.
         const notHonoured = (answer: CodeCheck): CodeCheck => {
           counted.failed();

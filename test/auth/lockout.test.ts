@@ -94,19 +94,19 @@ describe('lockout events', () => {
     const locked: string[] = [];
     const lockout = createLockout({ store, hmacKey: KEY, maxConsecutiveFailures: 2, onLocked: (_streak, subject) => locked.push(subject) });
     await lockout.recordFailure('a');
-    const honoured = await lockout.countRightAttempt('a');
+    const honoured = await lockout.countAttempt('a');
     expect(honoured.withinCeiling).toBe(true);
     await lockout.recordSuccess('a');
     expect(locked).toEqual([]);
 
     await lockout.recordFailure('a');
-    const lost = await lockout.countRightAttempt('a');
+    const lost = await lockout.countAttempt('a');
     expect(lost.withinCeiling).toBe(true);
     expect(lost.failed()).toBe(true);
     expect(lost.failed()).toBe(true);
     expect(locked).toEqual(['a']);
     // Past the ceiling: not within it, and the lock is not announced again.
-    const past = await lockout.countRightAttempt('a');
+    const past = await lockout.countAttempt('a');
     expect(past.withinCeiling).toBe(false);
     past.failed();
     await lockout.recordFailure('a');
