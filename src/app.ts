@@ -221,6 +221,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
       ttlSeconds: config.accountArea.emailChangeCodeSeconds,
       codeLength: config.signInCode.length,
       maxWrongAttempts: config.accountArea.emailChangeMaxWrongAttempts,
+      lockout,
     }),
     mailQueue,
     rateLimits,

@@ -1,17 +1,19 @@
 import type { Context } from 'koa';
 import type { Account } from '../accounts/accounts.ts';
-import { enrollmentErrorOf, enrollmentPageWithError, enteredTotpCode, renderTotpEnrollPage } from '../interaction/totp-enrollment-pages.ts';
+import { answerHeadWithoutSecret, enrollmentErrorOf, enrollmentPageWithError, enteredTotpCode, renderTotpEnrollPage } from '../interaction/totp-enrollment-pages.ts';
 import type { AccountDeps } from './account-deps.ts';
 import type { AccountSession } from './account-session.ts';
 import { recoveryCodesHolder } from './show-recovery-codes.ts';
 
 const SET_UP_PAGE = '/account/totp/enroll';
 
-/** GET /account/totp/enroll */
+/** GET (and HEAD) /account/totp/enroll */
 export function createShowAccountEnrollment({ secondFactor, config }: Pick<AccountDeps, 'secondFactor' | 'config'>) {
   return async function showAccountEnrollment(ctx: Context) {
     const account: Account = ctx.state.account;
     const session: AccountSession = ctx.state.accountSession;
+    // A HEAD shows nothing, so it makes no secret (a GET does, and shows it again on a reload).
+    if (ctx.method === 'HEAD' && !account.totp) return answerHeadWithoutSecret(ctx);
     const offer = await secondFactor.enrollment.begin(account, `account-session:${session.sid}`);
     if (!offer) return ctx.redirect('/account');
     await renderTotpEnrollPage(ctx, offer, {

@@ -47,7 +47,8 @@ export function createShowEmailChangeCode({ config, emailChanges }: Pick<Account
  * authenticator, recovery codes and remembered browsers), and both mailboxes hear of it. Guessing
  * is capped per code (accountArea.emailChangeMaxWrongAttempts), per client IP (the sign-in routes'
  * code-entry budget), per account (each new code needs a request, which is rate-limited) and per
- * new address (its lockout streak; mails to it have a budget of their own).
+ * new address (its lockout streak, which holds under concurrency; mails to it have a budget of
+ * their own).
  */
 export function createConfirmEmailChange({ config, accounts, endAccountSessions, emailChanges, notices, rateLimits, lockout, sessions, audit, limits }: Pick<AccountDeps, 'config' | 'accounts' | 'endAccountSessions' | 'emailChanges' | 'notices' | 'rateLimits' | 'lockout' | 'sessions' | 'audit'> & { limits: EmailChangeLimits }) {
   const codeShape = new RegExp(`^\\d{${config.signInCode.length}}$`);
@@ -58,9 +59,10 @@ export function createConfirmEmailChange({ config, accounts, endAccountSessions,
     const code = String(ctx.state.form.code ?? '').slice(0, 64).replace(/[\s-]/g, '');
     if (!codeShape.test(code)) return showCodeProblem(ctx, 'code-shape');
     // A guess at a change code is a guess at the new address, from whichever account: it counts
-    // against that address's streak of wrong codes, as a sign-in code would, and a locked address
-    // takes no code (answered as a wrong one, which tells nothing). Without this, accounts and IPs
-    // in numbers could go on guessing codes for an address nobody has yet.
+    // against that address's streak of wrong codes, as a sign-in code would (emailChanges.redeem
+    // counts it, a right code before it is honoured), and a locked address takes no code (answered
+    // as a wrong one, which tells nothing). Without this, accounts and IPs in numbers could go on
+    // guessing codes for an address nobody has yet.
     const pending = await emailChanges.pending(account.id);
     const rejected = (reason: CodeRejection['reason']) => audit.record({ event: 'email_change.code_rejected', accountId: account.id, address: pending?.to, reason });
     if (pending && (await lockout.isLocked(pending.to))) {
@@ -69,10 +71,15 @@ export function createConfirmEmailChange({ config, accounts, endAccountSessions,
     }
     const result = await emailChanges.redeem(account.id, code);
     if (!result.ok) {
-      if (result.reason === 'wrong' && pending) await lockout.recordFailure(pending.to);
       rejected(result.reason);
       return result.reason === 'wrong' ? showCodeProblem(ctx, 'wrong') : showEmailChangeProblem(ctx, result.reason);
     }
+    // Locks are keyed by address: the right code ends the new address's streak of wrong codes, as a
+    // right sign-in code does (finish-login, before the app's and sign-up rules are applied), whether
+    // or not the move can be made; the old address keeps its own (README "The account page"). The
+    // code was counted in that streak before it was honoured (auth/email-change-codes.ts): a move
+    // that fails below must not leave it there, where at the last try it would lock the address.
+    await lockout.recordSuccess(result.to);
     // Asked for before a restart set SIGNUP_DOMAINS: the rule holds when the move is made, not only
     // when it was asked for (the code, now spent, lived 10 minutes).
     if (!mayMoveAccountTo(config, result)) return showEmailChangeProblem(ctx, 'outside-domains');
@@ -81,9 +88,6 @@ export function createConfirmEmailChange({ config, accounts, endAccountSessions,
     // one generic answer, and no account is merged or touched.
     const changed = await accounts.changeEmail(account.id, result.from, result.to);
     if (!changed.ok) return showEmailChangeProblem(ctx, changed.reason === 'taken' ? 'unavailable' : 'expired');
-    // Locks are keyed by address: the right code ends the new address's streak of wrong codes, as a
-    // right sign-in code does; the old address keeps its own (README "The account page").
-    await lockout.recordSuccess(result.to);
     // The account has moved because its owner wanted it elsewhere, often because the old mailbox is
     // lost or read by someone else: whatever was signed in with it (browsers, apps' tokens) ends,
     // and the apps of those browsers are told. This page's session goes on, begun again now.

@@ -18,6 +18,13 @@ export function createLoginApprovals({ store, ttlSeconds }: { store: Store; ttlS
     async isApproved(interactionUid: string): Promise<boolean> {
       return (await store.get<LoginApproval>(signInApprovalKey(interactionUid))) !== undefined;
     },
+    /**
+     * The waiting tab gave up this sign-in ("Use a different email", Cancel): an approval already
+     * recorded must not let it continue as the address that was approved.
+     */
+    async forget(interactionUid: string) {
+      await store.delete(signInApprovalKey(interactionUid));
+    },
     /** Single use: of two tabs racing, one gets the approval. */
     async take(interactionUid: string): Promise<LoginApproval | undefined> {
       return store.take<LoginApproval>(signInApprovalKey(interactionUid));

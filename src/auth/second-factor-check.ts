@@ -43,29 +43,40 @@ export interface SecondFactorCheckOptions {
 /**
  * Checks an authenticator or recovery code for an account. Every attempt is counted before the
  * comparison (so parallel guesses cannot exceed a budget) against two budgets, this sign-in's and
- * the account's, and every wrong one also against the consecutive-failure lockout, the hard ceiling.
+ * the account's, and before it is honoured against the consecutive-failure lockout, the hard
+ * ceiling (so parallel answers cannot exceed it either).
  */
 export function createSecondFactorCheck({ accounts, secretBox, replayGuard, recoveryCodes, rateLimiter, lockout, limits, signInSeconds, now = () => Date.now() }: SecondFactorCheckOptions) {
   const perSignIn: RateLimit = { name: 'second-factor-sign-in', limit: limits.maxAttemptsPerSignIn, windowSeconds: signInSeconds };
   const perAccount: RateLimit = { name: 'second-factor-account', limit: limits.accountAttempts.limit, windowSeconds: limits.accountAttempts.windowSeconds };
 
-  async function verifyTotp(account: Account, code: string): Promise<'ok' | 'wrong' | 'replayed' | 'secret-unreadable'> {
+  /**
+   * Spends the answer if it is right: claims a TOTP code's time step (and re-seals the secret under
+   * the current key), or takes a recovery code (the take is its comparison). A wrong TOTP code is
+   * known before any store is asked.
+   */
+  function spend(account: Account, answer: SecondFactorAnswer): { secretUnreadable: true } | { spent: Promise<'ok' | 'wrong' | 'replayed'> } {
+    if (answer.kind === 'recovery-code') return { spent: recoveryCodes.redeem(account.id, answer.code).then((taken) => (taken ? 'ok' : 'wrong')) };
     const sealed = account.totp!.sealedSecret;
     let secret: string;
     try {
       secret = secretBox.open(sealed, totpSecretAssociatedData(account.id));
     } catch {
-      return 'secret-unreadable';
+      return { secretUnreadable: true };
     }
-    const step = findTotpStep(secret, code, now());
-    if (step === undefined) return 'wrong';
-    if (!(await replayGuard.claimStep(account.id, step))) return 'replayed';
-    // Key rotation: a secret still sealed under an older key is re-sealed under the current one,
-    // so the old key can be retired once every active account has signed in.
-    if (sealedKeyId(sealed) !== secretBox.sealingKeyId) {
-      await accounts.setTotp(account.id, { ...account.totp!, sealedSecret: secretBox.seal(secret, totpSecretAssociatedData(account.id)) });
-    }
-    return 'ok';
+    const step = findTotpStep(secret, answer.code, now());
+    if (step === undefined) return { spent: Promise.resolve('wrong') };
+    return {
+      spent: (async () => {
+        if (!(await replayGuard.claimStep(account.id, step))) return 'replayed';
+        // Key rotation: a secret still sealed under an older key is re-sealed under the current one,
+        // so the old key can be retired once every active account has signed in.
+        if (sealedKeyId(sealed) !== secretBox.sealingKeyId) {
+          await accounts.setTotp(account.id, { ...account.totp!, sealedSecret: secretBox.seal(secret, totpSecretAssociatedData(account.id)) });
+        }
+        return 'ok';
+      })(),
+    };
   }
 
   return {
@@ -81,16 +92,23 @@ export function createSecondFactorCheck({ accounts, secretBox, replayGuard, reco
       if (!signInBudget.allowed) return { ok: false, reason: 'too-many-attempts', scope: 'sign-in', retryAfterSeconds: signInBudget.retryAfterSeconds };
       if (!accountBudget.allowed) return { ok: false, reason: 'too-many-attempts', scope: 'account', retryAfterSeconds: accountBudget.retryAfterSeconds };
 
-      const outcome =
-        answer.kind === 'totp' ? await verifyTotp(account, answer.code) : (await recoveryCodes.redeem(account.id, answer.code)) ? 'ok' : 'wrong';
-      if (outcome === 'ok') {
+      const spending = spend(account, answer);
+      if ('secretUnreadable' in spending) return { ok: false, reason: 'secret-unreadable' };
+      // The lock read above does not hold under concurrency: of answers sent at once while one try
+      // is left, every one would be compared, and a right one among them honoured (the budgets are
+      // per window; the streak spans windows). So every answer is counted in the streak in the
+      // batch that spends it, and a right one is honoured only within the ceiling. Past it, its
+      // step or recovery code is spent all the same (the answer, "locked", tells nothing either way).
+      const [counted, outcome] = await Promise.all([lockout.countAttempt(account.email), spending.spent]);
+      if (outcome === 'ok' && counted.withinCeiling) {
         await Promise.all([lockout.recordSuccess(account.email), rateLimiter.reset(perAccount, account.id)]);
         return { ok: true, method: answer.kind === 'totp' ? AMR_OTP : AMR_RECOVERY_CODE };
       }
-      // A replayed code is the person's own double submit, not a guess: it does not feed the lockout.
+      // Not honoured: a failure of the streak, which may be the one that locks it.
+      if (counted.failed()) return { ok: false, reason: 'locked' };
+      // A replayed code is the person's own double submit, most likely: they wait for the next code.
+      // It was counted like any answer; the submission that won ends the streak with its success.
       if (outcome === 'replayed') return { ok: false, reason: 'replayed' };
-      if (outcome === 'secret-unreadable') return { ok: false, reason: 'secret-unreadable' };
-      if (await lockout.recordFailure(account.email)) return { ok: false, reason: 'locked' };
       return { ok: false, reason: 'wrong', attemptsLeft: Math.min(signInBudget.remaining, accountBudget.remaining) };
     },
   };

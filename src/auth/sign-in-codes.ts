@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { Store } from '../store/store.ts';
 import { signInAttemptsKey, signInCodeKey } from '../store/keys.ts';
-import type { Lockout } from './lockout.ts';
+import { UNCOUNTED_ATTEMPT, type Lockout } from './lockout.ts';
 import { constantTimeEqual, hmacSha256, randomDigits, randomToken } from './secrets.ts';
 
 /** What is stored per interaction: hashes only, never the code or link token themselves. */
@@ -157,13 +157,18 @@ export function createSignInCodes({ store, hmacKey, ttlSeconds = 600, codeLength
       const lockedOut = lockout ? await lockout.isLocked(record.email) : false;
       if (!lockedOut && constantTimeEqual(hash('code', interactionUid, code), record.codeHash)) {
         // Counted (for this code and for the address) in one batch, before anything is taken.
-        const [attempts, admitted] = await Promise.all([store.increment(attemptsKey, ttlSeconds), lockout ? lockout.admitRightAttempt(record.email) : true]);
+        const [attempts, counted] = await Promise.all([store.increment(attemptsKey, ttlSeconds), lockout ? lockout.countAttempt(record.email) : UNCOUNTED_ATTEMPT]);
+        // Not honoured from here on: a failure of the address's streak, which may be the one that locks it.
+        const notHonoured = (answer: CodeCheck): CodeCheck => {
+          counted.failed();
+          return answer;
+        };
         // Past the address's ceiling: the same answer and the same work as a wrong code.
-        if (!admitted) return refusedAsWrong(attempts);
-        if (attempts > maxWrongAttempts) return { ok: false, reason: 'too-many-attempts' };
+        if (!counted.withinCeiling) return notHonoured(await refusedAsWrong(attempts));
+        if (attempts > maxWrongAttempts) return notHonoured({ ok: false, reason: 'too-many-attempts' });
         const taken = await store.take<StoredSignIn>(key);
-        if (!taken || taken.expiresAt <= now()) return { ok: false, reason: 'expired' };
-        if (taken.issueId !== record.issueId) return putBack(key, taken);
+        if (!taken || taken.expiresAt <= now()) return notHonoured({ ok: false, reason: 'expired' });
+        if (taken.issueId !== record.issueId) return notHonoured(await putBack(key, taken));
         return { ok: true, email: taken.email };
       }
       // A wrong code, or any code while the address is locked: the same answer, the same work.

@@ -1,12 +1,15 @@
 import type { Context } from 'koa';
 import type { InteractionDeps } from './interaction-deps.ts';
 import type { SecondFactorSubject } from './second-factor-subject.ts';
-import { enrollmentErrorOf, renderTotpEnrollPage } from './totp-enrollment-pages.ts';
+import { answerHeadWithoutSecret, enrollmentErrorOf, renderTotpEnrollPage } from './totp-enrollment-pages.ts';
 
-/** GET /interaction/:uid/totp/enroll — the app requires a second step this account lacks. */
+/** GET (and HEAD) /interaction/:uid/totp/enroll — the app requires a second step this account lacks. */
 export function createShowTotpEnrollment({ secondFactor, config }: Pick<InteractionDeps, 'secondFactor' | 'config'>) {
   return async function showTotpEnrollment(ctx: Context) {
     const subject: SecondFactorSubject = ctx.state.secondFactorSubject;
+    // A GET makes the secret it shows: it takes this sign-in's cookie and proven email, and the
+    // same secret is shown again on a reload. A HEAD shows nothing, so it makes nothing.
+    if (ctx.method === 'HEAD' && !subject.account.totp) return answerHeadWithoutSecret(ctx);
     const offer = await secondFactor.enrollment.begin(subject.account, `interaction:${ctx.params.uid!}`);
     if (!offer) return ctx.redirect(`/interaction/${ctx.params.uid}/totp`);
     await renderTotpEnrollPage(ctx, offer, {

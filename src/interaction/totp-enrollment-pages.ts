@@ -27,6 +27,16 @@ export async function renderTotpEnrollPage(ctx: Context, offer: TotpEnrollmentOf
   });
 }
 
+/**
+ * A HEAD of a set-up page: GET's status and type, without the secret a GET makes. A HEAD must not
+ * change state, and its answer has no body to show a secret in; made anyway, it would replace the
+ * secret another page of the account is about to confirm (TotpEnrollment.begin).
+ */
+export function answerHeadWithoutSecret(ctx: Context) {
+  ctx.status = 200;
+  ctx.type = 'html';
+}
+
 /** The 6-digit code from a form field, or undefined when it cannot be one. */
 export function enteredTotpCode(value: string | undefined): string | undefined {
   const code = (value ?? '').slice(0, 64).replace(/\s/g, '');

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createEmailChangeCodes } from '../../src/auth/email-change-codes.ts';
+import { createLockout } from '../../src/auth/lockout.ts';
 import { emailChangeKey } from '../../src/store/keys.ts';
 import { bothStores } from '../helpers/both-stores.ts';
 
@@ -78,5 +79,43 @@ describe.each(bothStores('email-change-codes'))('email change codes on %s', (_na
     const results = await Promise.all(guesses.map((guess) => codes.redeem('acct-1', guess)));
     const answered = results.filter((result) => result.ok || result.reason === 'wrong');
     expect(answered.length).toBeLessThanOrEqual(5);
+  });
+});
+
+describe.each(bothStores('email-change-lockout'))('the new address\'s lockout under concurrency, on %s', (_name, makeStore) => {
+  let cleanup: (() => Promise<void>) | undefined;
+  afterEach(async () => cleanup?.());
+  const setup = async (maxConsecutiveFailures = 3) => {
+    const made = await makeStore();
+    cleanup = made.cleanup;
+    const announced: string[] = [];
+    const lockout = createLockout({ store: made.store, hmacKey: KEY, maxConsecutiveFailures, onLocked: (_streak, subject) => announced.push(subject) });
+    return { lockout, announced, codes: createEmailChangeCodes({ store: made.store, hmacKey: KEY, lockout }) };
+  };
+
+  it('with one try left, of right codes sent at once by many accounts for one address at most one is honoured', async () => {
+    const { lockout, codes } = await setup();
+    await lockout.recordFailure(CHANGE.to);
+    await lockout.recordFailure(CHANGE.to);
+    // Ten accounts (the per-account request limit does not bound them) each hold a code for the address.
+    const issued = await Promise.all(Array.from({ length: 10 }, (_, i) => codes.issue(`acct-${i}`, { from: `old-${i}@example.com`, to: CHANGE.to })));
+    const results = await Promise.all(issued.map((it, i) => codes.redeem(`acct-${i}`, it.code)));
+    expect(results.filter((result) => result.ok).length).toBeLessThanOrEqual(1);
+    // The others are answered as any guess past the ceiling is: a wrong code, their codes still pending.
+    expect(results.filter((result) => !result.ok).every((result) => !result.ok && result.reason === 'wrong')).toBe(true);
+  });
+
+  it('every wrong code counts against the new address, the one that kills the code too, and the lock is announced once', async () => {
+    const { lockout, announced, codes } = await setup(6);
+    const first = await codes.issue('acct-1', CHANGE);
+    for (let left = 4; left >= 1; left--) expect(await codes.redeem('acct-1', otherThan(first.code))).toMatchObject({ reason: 'wrong', attemptsLeft: left });
+    expect(await codes.redeem('acct-1', otherThan(first.code))).toEqual({ ok: false, reason: 'too-many-attempts' });
+    expect(await lockout.isLocked(CHANGE.to)).toBe(false);
+    const second = await codes.issue('acct-2', CHANGE);
+    expect(await codes.redeem('acct-2', otherThan(second.code))).toMatchObject({ reason: 'wrong' });
+    expect(await lockout.isLocked(CHANGE.to)).toBe(true);
+    // Past the ceiling the right code is refused as a wrong one, and announces nothing more.
+    expect(await codes.redeem('acct-2', second.code)).toMatchObject({ reason: 'wrong' });
+    expect(announced).toEqual([CHANGE.to]);
   });
 });

@@ -87,4 +87,30 @@ describe('lockout events', () => {
     expect(locked).toEqual(['second-factor', 'second-factor']);
     await store.close();
   });
+
+  it('reports a lock reached by a right secret that was not honoured, once; not one that was honoured', async () => {
+    const { createMemoryStore } = await import('../../src/store/memory-store.ts');
+    const store = createMemoryStore();
+    const locked: string[] = [];
+    const lockout = createLockout({ store, hmacKey: KEY, maxConsecutiveFailures: 2, onLocked: (_streak, subject) => locked.push(subject) });
+    await lockout.recordFailure('a');
+    const honoured = await lockout.countAttempt('a');
+    expect(honoured.withinCeiling).toBe(true);
+    await lockout.recordSuccess('a');
+    expect(locked).toEqual([]);
+
+    await lockout.recordFailure('a');
+    const lost = await lockout.countAttempt('a');
+    expect(lost.withinCeiling).toBe(true);
+    expect(lost.failed()).toBe(true);
+    expect(lost.failed()).toBe(true);
+    expect(locked).toEqual(['a']);
+    // Past the ceiling: not within it, and the lock is not announced again.
+    const past = await lockout.countAttempt('a');
+    expect(past.withinCeiling).toBe(false);
+    past.failed();
+    await lockout.recordFailure('a');
+    expect(locked).toEqual(['a']);
+    await store.close();
+  });
 });

@@ -220,3 +220,50 @@ describe.each(bothStores('sign-in-codes'))('the per-address lockout under concur
     }
   });
 });
+
+describe.each(bothStores('sign-in-codes-announce'))('the lock is announced once, whichever attempt reaches the ceiling, on %s', (_name, makeStore) => {
+  const wrongFor = (code: string) => (code === '000000' ? '000001' : '000000');
+  const setupAnnounced = async () => {
+    const { store, cleanup } = await makeStore();
+    let now = Date.now();
+    const announced: string[] = [];
+    const lockout = createLockout({ store, hmacKey: KEY, maxConsecutiveFailures: 3, onLocked: (_streak, subject) => announced.push(subject) });
+    const codes = createSignInCodes({ store, hmacKey: KEY, lockout, now: () => now });
+    await lockout.recordFailure('a@example.com');
+    await lockout.recordFailure('a@example.com');
+    return { lockout, codes, announced, cleanup, advance: (ms: number) => (now += ms) };
+  };
+
+  it('a right code not honoured at the last try (expired) locks the address and announces it, once', async () => {
+    const { lockout, codes, announced, cleanup, advance } = await setupAnnounced();
+    try {
+      const { code } = await codes.issue('late', 'a@example.com', { requestedFrom: 'x' });
+      // Still in the store, but past its lifetime by the clock that decides.
+      advance(600_000);
+      expect(await codes.redeemCode('late', code)).toEqual({ ok: false, reason: 'expired' });
+      expect(await lockout.isLocked('a@example.com')).toBe(true);
+      expect(announced).toEqual(['a@example.com']);
+      // The guesses after it find the lock: no second announcement.
+      const next = await codes.issue('next', 'a@example.com', { requestedFrom: 'x' });
+      await codes.redeemCode('next', wrongFor(next.code));
+      await codes.redeemCode('next', next.code);
+      expect(announced).toEqual(['a@example.com']);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('a right code honoured at the last try announces no lock: its sign-in ends the streak', async () => {
+    const { lockout, codes, announced, cleanup } = await setupAnnounced();
+    try {
+      const { code } = await codes.issue('honoured', 'a@example.com', { requestedFrom: 'x' });
+      expect(await codes.redeemCode('honoured', code)).toEqual({ ok: true, email: 'a@example.com' });
+      expect(announced).toEqual([]);
+      // The sign-in (finish-login) ends the streak.
+      await lockout.recordSuccess('a@example.com');
+      expect(await lockout.isLocked('a@example.com')).toBe(false);
+    } finally {
+      await cleanup();
+    }
+  });
+});

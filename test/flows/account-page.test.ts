@@ -80,6 +80,16 @@ describe('/account', () => {
     expect(recoveryCodesOn(codesPage)).toHaveLength(10);
   });
 
+  it('a HEAD of the set-up page makes no secret, so it replaces none another session is confirming', async () => {
+    const { browser: owner } = await signInToAccountPage('head-request@example.com');
+    const { browser: other } = await signInToAccountPage('head-request@example.com');
+    const ownersPage = await owner.navigate(`${running.sesame.url}/account/totp/enroll`);
+    const head = await other.request(`${running.sesame.url}/account/totp/enroll`, { method: 'HEAD' });
+    expect([head.status, head.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+    const codesPage = await owner.navigate(`${running.sesame.url}/account/totp/enroll`, { form: { ...formFields(ownersPage.html, '/account/totp/enroll'), code: totpCode(secretOn(ownersPage)) } });
+    expect(recoveryCodesOn(codesPage)).toHaveLength(10);
+  });
+
   it('renewing recovery codes and removing the authenticator need a fresh second-factor check', async () => {
     const { browser } = await signInToAccountPage('careful@example.com');
     const enrol = await browser.navigate(`${running.sesame.url}/account/totp/enroll`);

@@ -118,3 +118,38 @@ describe('magic link opened on another device', () => {
     expect(await stranger.json()).toMatchObject({ error: 'sign_in_expired' });
   });
 });
+
+describe('an approval from another device, after the waiting tab changed its mind', () => {
+  /** A sign-in whose link was confirmed on a phone: the waiting tab could now continue by itself. */
+  async function approvedOnPhone(email: string) {
+    const signIn = await requestSignInMail(running, email);
+    const shownNumber = /id="match-number">(\d+)</.exec(signIn.checkPage.html)![1]!;
+    const phone = new HttpBrowser(phoneUserAgent);
+    const confirm = await phone.navigate(signIn.mail.link!);
+    const approved = await phone.navigate(`${running.sesame.url}/interaction/${signIn.uid}/link`, { form: { ...formFields(confirm.html, '/link'), number: shownNumber } });
+    expect(approved.html).toContain('Sign-in approved');
+    const status = async () => (await (await signIn.browser.request(`${running.sesame.url}/interaction/${signIn.uid}/status`, { headers: { accept: 'application/json' } })).json()) as { status: string };
+    expect((await status()).status).toBe('approved');
+    return { ...signIn, status };
+  }
+
+  it('"Use a different email" forgets it: the tab cannot continue as the approved address', async () => {
+    const { browser, uid, checkPage, status } = await approvedOnPhone('changed-mind@example.com');
+    const restarted = await browser.navigate(`${running.sesame.url}/interaction/${uid}/restart`, { form: formFields(checkPage.html, '/restart') });
+    expect(restarted.html).toContain('name="email"');
+    expect((await status()).status).not.toBe('approved');
+    const next = await browser.navigate(`${running.sesame.url}/interaction/${uid}/continue`, { form: formFields(checkPage.html, '/continue') });
+    expect(next.leftTo).toBeUndefined();
+    expect(browser.cookieNames()).not.toContain('_session');
+  });
+
+  it('Cancel forgets it: the tab cannot continue as the approved address instead of cancelling', async () => {
+    const { browser, uid, checkPage, status } = await approvedOnPhone('cancelled@example.com');
+    const cancelled = await browser.request(`${running.sesame.url}/interaction/${uid}/abort`, { form: formFields(checkPage.html, '/abort') });
+    expect(cancelled.status).toBe(303);
+    expect((await status()).status).not.toBe('approved');
+    const next = await browser.navigate(`${running.sesame.url}/interaction/${uid}/continue`, { form: formFields(checkPage.html, '/continue') });
+    expect(next.leftTo).toBeUndefined();
+    expect(browser.cookieNames()).not.toContain('_session');
+  });
+});

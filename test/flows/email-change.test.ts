@@ -227,6 +227,10 @@ describe('changing the address on /account', () => {
     const { code } = await emailChangeCodeTo(running.smtp, 'contested@example.com');
     // Someone signs in with the address first (open sign-up: a new account).
     const { tokens } = await signInWithCode(running, 'contested@example.com');
+    // One wrong code short of the lock: the right code, counted there before it is honoured, must
+    // not leave the address locked when the move fails.
+    const lockout = createSignInLockout({ store: running.sesame.store, config: running.sesame.config });
+    await running.sesame.store.set(lockout.stateKey('contested@example.com'), running.sesame.config.signInCode.maxConsecutiveFailures - 1, 3600);
     const refused = await enterEmailChangeCode(running.sesame.url, browser, confirm, code!);
     expect(refused.url).toBe(`${running.sesame.url}/account/email?problem=unavailable`);
     expect(refused.status).toBe(400);
@@ -234,6 +238,7 @@ describe('changing the address on /account', () => {
     expect(await running.sesame.accounts.findByEmail('contested@example.com')).toMatchObject({ id: tokens.claims()!.sub });
     expect(await running.sesame.accounts.findById(mover.id)).toMatchObject({ email });
     expect(await running.sesame.accounts.findByEmail(email)).toMatchObject({ id: mover.id });
+    expect(await lockout.isLocked('contested@example.com')).toBe(false);
   });
 
   it('a locked address cannot be moved to, and wrong change codes count against it; the old address keeps its own lock', async () => {

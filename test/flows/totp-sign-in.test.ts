@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { createLockout } from '../../src/auth/lockout.ts';
 import type { ClientRegistration } from '../../src/config/config-schema.ts';
+import { totpEnrollmentKey } from '../../src/store/keys.ts';
 import { decodeEntities, formFields, HttpBrowser, type Page } from '../helpers/http-browser.ts';
 import { startRedis, uniquePrefix, type StartedRedis } from '../helpers/redis.ts';
 import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
@@ -198,6 +199,20 @@ describe('sign-in with an authenticator', () => {
 });
 
 describe('client policy', () => {
+  it('a HEAD of the sign-in\'s set-up page makes no secret; its GET does', async () => {
+    const { browser, page } = await proveEmail({ rp: strictRp, smtp }, 'head-first@example.com');
+    expect(page.url).toMatch(/\/totp\/enroll$/);
+    const { id } = (await sesame.accounts.findByEmail('head-first@example.com'))!;
+    // As before the page was first opened: no secret waits.
+    await sesame.store.delete(totpEnrollmentKey(id));
+    const head = await browser.request(page.url, { method: 'HEAD' });
+    expect([head.status, head.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+    expect(await sesame.store.get(totpEnrollmentKey(id))).toBeUndefined();
+    const shown = await browser.navigate(page.url);
+    expect(shown.html).toContain('Set up an authenticator app');
+    expect(await sesame.store.get(totpEnrollmentKey(id))).toBeDefined();
+  });
+
   it('mfa "required": a person without an authenticator sets one up during sign-in, sees recovery codes once, then continues', async () => {
     const { pending, browser, page } = await proveEmail({ rp: strictRp, smtp }, 'newcomer@example.com');
     expect(page.url).toMatch(/\/totp\/enroll$/);
