@@ -91,7 +91,7 @@ export async function createSesame({ config, logger, role = 'web' }: CreateSesam
     metrics.watchMailQueue(durable.jobCounts);
     if (sendsMail) {
       // The scripts that take and finish jobs share writes under load, as the store's commands do.
-      const connection = await connect(createRedisClient(config.redis, { policy: 'blocking', connectionName: `sesame:${role}:mail-worker`, batching: 'single-node' }), closers);
+      const connection = await closingOnFailure(() => connect(createRedisClient(config.redis, { policy: 'blocking', connectionName: `sesame:${role}:mail-worker`, batching: 'single-node' }), closers));
       worker = startMailWorker({
         connection,
         prefix,
@@ -132,18 +132,28 @@ export async function createSesame({ config, logger, role = 'web' }: CreateSesam
     for (const closer of closers.reverse()) await closer();
   }
 
+  /** A start that fails half-way closes what it had opened (connections, the worker, the relay's pool) before failing. */
+  async function closingOnFailure<T>(step: () => T | Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (error) {
+      await close();
+      throw error;
+    }
+  }
+
   let app: Koa;
   let handler: Sesame['handler'];
   let provider: Provider | undefined;
   if (role === 'web') {
-    if (redis) await createSettingsCheck(store, config).record();
-    const signingKeys = await loadSigningKeys({ config, store, logger });
-    const web = createApp({ config, store, mailQueue: mailQueue!, logger, audit, metrics, readiness, devOutbox, jwks: signingKeys.jwks });
-    ({ app, provider, handler } = web);
-    await checkClientRegistrations(web.provider, config.clients).catch(async (error: unknown) => {
-      await close();
-      throw error;
+    const { web, signingKeys } = await closingOnFailure(async () => {
+      if (redis) await createSettingsCheck(store, config).record();
+      const signingKeys = await loadSigningKeys({ config, store, logger });
+      const web = createApp({ config, store, mailQueue: mailQueue!, logger, audit, metrics, readiness, devOutbox, jwks: signingKeys.jwks });
+      await checkClientRegistrations(web.provider, config.clients);
+      return { web, signingKeys };
     });
+    ({ app, provider, handler } = web);
     const stopWatching = signingKeys.watch((jwks) => web.replaceSigningKeys(jwks));
     closers.push(async () => stopWatching());
   } else {
