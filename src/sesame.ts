@@ -176,7 +176,12 @@ export async function createSesame({ config, logger, role = 'web' }: CreateSesam
 /** Connects a client before the port opens (a wrong address fails start-up, not the first sign-in) and registers its closing. */
 async function connect(client: RedisClient, closers: (() => Promise<void>)[]): Promise<RedisClient> {
   client.on('error', () => {}); // logged once per outage by the store's connection
-  await client.connect();
+  // A client that failed to connect goes on trying, and connects once it can: stopped here, since
+  // the start it belongs to fails with this error.
+  await client.connect().catch((error: unknown) => {
+    client.disconnect();
+    throw error;
+  });
   closers.push(async () => {
     // QUIT lets pending replies arrive; with Redis unreachable it would wait for a reconnection that may never come.
     const quit = client.quit().catch(() => undefined);

@@ -41,6 +41,21 @@ it.each<[string, Partial<Config>, string]>([
   expect(activeHandles()).toBe(handlesBefore);
 });
 
+it('a start whose mail worker cannot connect (Redis full) closes that connection too, and the others', async () => {
+  // Room for this test's connection and the store's, none for the mail worker's.
+  await admin.config('SET', 'maxclients', '2');
+  try {
+    const handlesBefore = activeHandles();
+    await expect(startSesame({ redisUrl: redis.url, smtpUrl: smtp.url })).rejects.toThrow();
+    const deadline = Date.now() + 2000;
+    while (Date.now() < deadline && ((await otherClients()).length > 0 || activeHandles() !== handlesBefore)) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await otherClients()).toEqual([]);
+    expect(activeHandles()).toBe(handlesBefore);
+  } finally {
+    await admin.config('SET', 'maxclients', '10000');
+  }
+});
+
 /** CLIENT LIST lines of every connection but the test's own. */
 async function otherClients(): Promise<string[]> {
   const adminId = Number(await admin.client('ID'));
