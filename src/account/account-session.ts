@@ -1,5 +1,5 @@
 import type { Context, Next } from 'koa';
-import { sessionEnded, signedOutSince, type Account, type Accounts } from '../accounts/accounts.ts';
+import { detachedPageEnded, sessionEnded, signedOutSince, type Account, type Accounts } from '../accounts/accounts.ts';
 import type { Config } from '../config/config-schema.ts';
 import { requireCsrfForm, type Csrf, type CsrfScope } from '../http/csrf.ts';
 import { HttpError } from '../http/errors.ts';
@@ -25,7 +25,8 @@ export interface AccountSession {
    * The uid of the Sesame session of the browser it was signed in from: the page's session ends
    * with that one, so a browser signed out from another (or signed out of Sesame) loses its
    * account page too. Absent where the page outlives its browser's session on purpose (a change
-   * of address ends every session but goes on on this page), and in sessions from before.
+   * of address ends every session but goes on on this page), and in sessions from before: such a
+   * page ends with "Sign out every other browser" pressed elsewhere (`detachedPagesEnded`).
    */
   sessionUid?: string;
   /** When the person last authenticated (the ID token's auth_time), epoch seconds. */
@@ -106,7 +107,7 @@ export function createAccountSessions({
         const [found, browserSignedIn] = session
           ? await Promise.all([accounts.findById(session.accountId), session.sessionUid === undefined || isSessionSignedIn(session.sessionUid, session.accountId)])
           : [undefined, false];
-        const account = found && browserSignedIn && !signedOutSince(found, session!.issuedAt) && !sessionEnded(found, session!.sessionUid) ? found : undefined;
+        const account = found && browserSignedIn && !signedOutSince(found, session!.issuedAt) && !sessionEnded(found, session!.sessionUid) && !detachedPageEnded(found, session!) ? found : undefined;
         if (!session || !account) {
           if (session) cookie.clear(ctx);
           if (forForm) throw new AccountSessionEnded();

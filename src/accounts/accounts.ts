@@ -35,6 +35,13 @@ export interface Account {
    * found, as `signedOutAt` does for every app.
    */
   appAccessRemoved?: Record<string, number>;
+  /**
+   * The last "Sign out every other browser" (epoch milliseconds, and the account page's session
+   * that asked): account pages begun before it that are tied to no browser session (a change of
+   * address begins its page again without one, since it ends them all) end then too, as the pages
+   * tied to the sessions it ends do, but for the page that asked.
+   */
+  detachedPagesEnded?: { at: number; except: string };
 }
 
 export interface TotpEnrolment {
@@ -57,6 +64,17 @@ export function appAccessRemovedSince(account: Account, clientId: string, epochS
   // before it: what a request of the app in flight then issued is refused, and a person signing in
   // to the app again within that same second (hardly a person) is asked to once more.
   return removedAt !== undefined && (epochSeconds === undefined || epochSeconds <= Math.floor(removedAt / 1000));
+}
+
+/**
+ * Whether an account page tied to no browser session (`sessionUid` undefined), begun at `issuedAt`
+ * (epoch seconds), was ended by "Sign out every other browser" (`detachedPagesEnded`). As in
+ * appAccessRemovedSince, the second of the sign-out counts as before it: a page begun then was
+ * open when it was pressed.
+ */
+export function detachedPageEnded(account: Account, page: { sid: string; sessionUid?: string; issuedAt: number }): boolean {
+  const ended = account.detachedPagesEnded;
+  return page.sessionUid === undefined && ended !== undefined && page.sid !== ended.except && page.issuedAt <= Math.floor(ended.at / 1000);
 }
 
 /** Whether the browser session with this uid was signed out from another browser (`endedSessions`). */
@@ -235,6 +253,10 @@ export function createAccounts({ store }: { store: Store }) {
         const kept = Object.entries(account.endedSessions ?? {}).filter(([, at]) => now - at < keepSeconds * 1000);
         return { ...account, endedSessions: Object.fromEntries([...kept, ...sessionUids.map((uid) => [uid, now] as const)]) };
       });
+    },
+    /** Ends the account pages begun until now that are tied to no browser session, but for the page `except` (`detachedPagesEnded`). */
+    async endDetachedPages(accountId: string, { except }: { except: string }): Promise<Account | undefined> {
+      return update(accountId, (account) => ({ ...account, detachedPagesEnded: { at: Date.now(), except } }));
     },
     /** Records that the app's access was removed now (`appAccessRemoved`), forgetting entries older than `keepSeconds`. */
     async removeAppAccess(accountId: string, clientId: string, { keepSeconds }: { keepSeconds: number }): Promise<Account | undefined> {

@@ -19,6 +19,7 @@ import { registeredClients } from '../oidc/provider-config.ts';
 import { createStoreWithClient } from '../store/create-store.ts';
 import { createCliEndAccountSessions } from './cli-end-account-sessions.ts';
 import { KEYS_USAGE, runKeysCommand } from './key-commands.ts';
+import { unprintableArgument } from './unprintable-argument.ts';
 import { runUserCommand, USER_USAGE } from './user-commands.ts';
 
 // `npm run cli -- user add|show|list|remove|reset-mfa|sign-out|unlock EMAIL` and `npm run cli -- keys list|init|add|promote|retire`:
@@ -26,6 +27,13 @@ import { runUserCommand, USER_USAGE } from './user-commands.ts';
 // Exit codes: 0 done, 1 the command failed (no such account...), 2 usage or configuration.
 async function main(argv: string[]): Promise<number> {
   const [group, ...args] = argv;
+  // Before anything echoes an argument: a line break in one (an address a support script passes
+  // on from a request) would make a line of its own on stderr, a forged audit line among the real.
+  const unprintable = unprintableArgument(argv);
+  if (unprintable) {
+    process.stderr.write(`Argument ${unprintable.position} ("${unprintable.escaped}") holds a control or formatting character, which no address, command or key id has. Nothing was run.\n`);
+    return 2;
+  }
   // Help asked for anywhere (`user --help`, `user show --help`): the usage on stdout, nothing run.
   if (argv.some((arg) => arg === '--help' || arg === '-h')) {
     process.stdout.write(`${group === 'user' ? USER_USAGE : group === 'keys' ? KEYS_USAGE : `${USER_USAGE}\n${KEYS_USAGE}`}\n`);

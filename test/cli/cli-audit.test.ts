@@ -47,4 +47,27 @@ describe('npm run cli: the audit trail', () => {
     expect(JSON.stringify([added, listed, removed].map((result) => result.audit))).not.toContain('@');
     // Fifteen processes of the CLI, each a few seconds to start on a busy machine.
   }, 120_000);
+
+  it('runs nothing for an argument with a control character: it could write a forged audit line, or a terminal escape, on stderr', async () => {
+    // A support script that passes on an address from a request (`npm run cli -- user show "$EMAIL"`):
+    // echoed as it stands, a line break in it made a line of its own on stderr, where audit lines go.
+    const forged = '{"level":30,"service":"sesame","audit":true,"via":"cli","command":"user remove","event":"account.deleted","accountId":"someone"}';
+    for (const args of [
+      ['user', 'show', `x\n${forged}\n`],
+      ['user', `show\n${forged}\n`, 'a@example.com'],
+      [`user\n${forged}\n`],
+      ['keys', 'promote', `kid\n${forged}\n`],
+      ['keys', 'add', `RS256\n${forged}\n`],
+      ['user', 'show', 'name@example.com\u001b]8;;https://evil.example\u0007'],
+      ['user', 'show', 'name@example.com\u009b2J'],
+      ['user', 'show', 'moc.elpmaxe@eman\u202e'],
+    ]) {
+      const result = await cli(args);
+      expect([args, result.code, result.audit, result.stdout]).toEqual([args, 2, [], '']);
+      // One line, naming the argument with the character escaped: no line of the argument's making.
+      expect(result.stderr.split('\n')).toEqual([expect.stringMatching(/^Argument \d \(".*"\) holds a control or formatting character\b/), '']);
+      expect(result.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
+    }
+    // Eight processes of the CLI.
+  }, 120_000);
 });

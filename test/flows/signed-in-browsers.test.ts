@@ -5,7 +5,8 @@ import { hmacSha256 } from '../../src/auth/secrets.ts';
 import type { ClientRegistration } from '../../src/config/config-schema.ts';
 import { oidcRecordKey, oidcSessionDeviceKey, oidcSessionUidKey } from '../../src/store/keys.ts';
 import { formFields, HttpBrowser, tableRows } from '../helpers/http-browser.ts';
-import { finishAtApp, signInToTwoApps, signInWithCode } from '../helpers/sign-in.ts';
+import { emailChangeCodeTo, enterEmailChangeCode, requestEmailChange } from '../helpers/email-change.ts';
+import { finishAtApp, signInToTwoApps, signInWithCode, signInWithCodeAt } from '../helpers/sign-in.ts';
 import { SERVER_APP_CLIENT, TEST_CLIENT } from '../helpers/test-config.ts';
 import { startLogoutReceiver } from '../helpers/logout-receiver.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
@@ -93,6 +94,32 @@ describe('where you are signed in (/account)', () => {
     expect(await refreshes(here.tokens.refresh_token!)).toBe('works');
     const pending = await running.rp.startAuthorization();
     expect(await finishAtApp(here.browser, await here.browser.navigate(pending.url))).toMatch(/^http:\/\/127\.0\.0\.1:9\/callback\?code=/);
+  });
+
+  it('"Sign out every other browser" also ends an account page left open after a change of address, which outlived its browser\'s session', async () => {
+    const origin = running.sesame.url;
+    // A shared computer: the owner moves the account there, and walks away from the page.
+    const { browser: shared } = await signInWithCodeAt(running, `${origin}/account`, 'moving-out@example.com');
+    const { page: confirm } = await requestEmailChange(origin, shared, 'moved-in@example.com');
+    const moved = await enterEmailChangeCode(origin, shared, confirm, (await emailChangeCodeTo(running.smtp, 'moved-in@example.com')).code!);
+    expect(moved.url).toBe(`${origin}/account?done=email-changed`);
+    // Their phone, with the new address: the shared computer is not in the list (its Sesame session
+    // ended with the move), so the only way to reach it is every other browser.
+    const { browser: phone } = await signInWithCodeAt(running, `${origin}/account`, 'moved-in@example.com');
+    const page = await phone.navigate(`${origin}/account`);
+    expect(browserRows(page.html)).toHaveLength(1);
+    expect((await signOutBrowsers(phone, page.html, 'others')).url).toBe(`${origin}/account?done=browsers-signed-out`);
+    // The shared computer's page asks to sign in, as a page tied to an ended session does.
+    const left = await shared.request(`${origin}/account`);
+    expect([left.status, left.headers.get('location')]).toEqual([302, '/account/sign-in?next=%2Faccount']);
+    // The phone's page goes on.
+    expect((await phone.navigate(`${origin}/account`)).url).toBe(`${origin}/account`);
+
+    // A page left after a change of address that signs out every other browser itself keeps going.
+    const { page: again } = await requestEmailChange(origin, phone, 'moved-again@example.com');
+    const movedAgain = await enterEmailChangeCode(origin, phone, again, (await emailChangeCodeTo(running.smtp, 'moved-again@example.com')).code!);
+    expect((await signOutBrowsers(phone, movedAgain.html, 'others')).url).toBe(`${origin}/account?done=browsers-signed-out`);
+    expect((await phone.navigate(`${origin}/account`)).url).toBe(`${origin}/account`);
   });
 
   it('a signed-out browser whose request was in flight, and so saved its session again, is still signed out', async () => {
