@@ -187,8 +187,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   app.use(templates.fullTemplateNames);
   app.use(createErrorHandler({ logger }));
   app.use(scopes.middleware);
-  // Production behind TLS: not in development, where HSTS would pin localhost to https for a year.
-  const hsts = config.nodeEnv === 'production' && config.issuer.startsWith('https:');
+  const hsts = sendsHsts(config);
   app.use(createSecurityHeaders({ hsts }));
   app.use(async (ctx, next) => {
     ctx.state.appName = config.appName;
@@ -272,6 +271,11 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
     published.invalidate();
   };
   return { app, provider, handler, published, replaceSigningKeys };
+}
+
+/** Production behind TLS: not in development, where HSTS would pin localhost to https for a year. */
+export function sendsHsts(config: Readonly<Config>): boolean {
+  return config.nodeEnv === 'production' && config.issuer.startsWith('https:');
 }
 
 /** A token when one is configured; otherwise open, except in production, where it is off. */
