@@ -145,7 +145,13 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
     backChannelLogouts: mailQueue,
   };
   const secureCookies = cookiesAreSecure(config.issuer);
-  const accountSessions = createAccountSessions({ config, accounts, csrf, isSessionSignedIn: (uid, accountId) => isSessionSignedIn(store, uid, accountId) });
+  const accountSessions = createAccountSessions({
+    config,
+    accounts,
+    csrf,
+    isSessionSignedIn: (uid, accountId) => isSessionSignedIn(store, uid, accountId),
+    browserSignedInAccountOf: async (ctx) => (await signedInSessionOf(store, ctx, secureCookies))?.accountId,
+  });
   const buildProvider = (keys: Config['jwks']) => {
     const built = createProvider(config, hooks, keys);
     observeProvider(built, { metrics, logger, audit });
