@@ -145,7 +145,13 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
     backChannelLogouts: mailQueue,
   };
   const secureCookies = cookiesAreSecure(config.issuer);
-  const accountSessions = createAccountSessions({ config, accounts, csrf, isSessionSignedIn: (uid, accountId) => isSessionSignedIn(store, uid, accountId) });
+  const accountSessions = createAccountSessions({
+    config,
+    accounts,
+    csrf,
+    isSessionSignedIn: (uid, accountId) => isSessionSignedIn(store, uid, accountId),
+    browserSignedInAccountOf: async (ctx) => (await signedInSessionOf(store, ctx, secureCookies))?.accountId,
+  });
   const buildProvider = (keys: Config['jwks']) => {
     const built = createProvider(config, hooks, keys);
     observeProvider(built, { metrics, logger, audit });
@@ -187,8 +193,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   app.use(templates.fullTemplateNames);
   app.use(createErrorHandler({ logger }));
   app.use(scopes.middleware);
-  // Production behind TLS: not in development, where HSTS would pin localhost to https for a year.
-  const hsts = config.nodeEnv === 'production' && config.issuer.startsWith('https:');
+  const hsts = sendsHsts(config);
   app.use(createSecurityHeaders({ hsts }));
   app.use(async (ctx, next) => {
     ctx.state.appName = config.appName;
@@ -272,6 +277,11 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
     published.invalidate();
   };
   return { app, provider, handler, published, replaceSigningKeys };
+}
+
+/** Production behind TLS: not in development, where HSTS would pin localhost to https for a year. */
+export function sendsHsts(config: Readonly<Config>): boolean {
+  return config.nodeEnv === 'production' && config.issuer.startsWith('https:');
 }
 
 /** A token when one is configured; otherwise open, except in production, where it is off. */

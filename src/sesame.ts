@@ -1,13 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import Koa from 'koa';
+import type Koa from 'koa';
 import type Provider from 'oidc-provider';
-import { createApp, metricsAccessFor } from './app.ts';
+import { createApp } from './app.ts';
 import type { Config } from './config/config-schema.ts';
 import { usesRedis } from './config/config-schema.ts';
 import { createSettingsCheck } from './config/settings-check.ts';
 import { createClientErrorAnswer } from './http/client-errors.ts';
 import { createPageTemplates } from './http/page-templates.ts';
-import { assignRequestId } from './http/request-id.ts';
 import type { Logger } from './logger.ts';
 import { createMailDelivery } from './mail/deliver-mail.ts';
 import { createDevOutbox, type DevOutbox } from './mail/dev-outbox.ts';
@@ -18,9 +17,8 @@ import { createSmtpMailer, type Mailer } from './mail/mailer.ts';
 import { createAuditLog } from './observability/audit-log.ts';
 import { instrumentDelivery, reportDeliveryFailure } from './observability/instrument.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
-import { createRequestObserver } from './observability/observe-requests.ts';
-import { createOpsRouter } from './observability/ops-router.ts';
 import { createReadiness, type Readiness } from './observability/readiness.ts';
+import { createWorkerOpsApp } from './observability/worker-ops-app.ts';
 import { loadSigningKeys } from './signing-keys/shared-signing-keys.ts';
 import { checkClientRegistrations } from './oidc/check-clients.ts';
 import { createStoreWithClient } from './store/create-store.ts';
@@ -157,10 +155,7 @@ export async function createSesame({ config, logger, role = 'web' }: CreateSesam
     const stopWatching = signingKeys.watch((jwks) => web.replaceSigningKeys(jwks));
     closers.push(async () => stopWatching());
   } else {
-    app = new Koa({ proxy: config.trustProxy });
-    app.use(assignRequestId);
-    app.use(createRequestObserver({ logger, metrics }));
-    app.use(createOpsRouter({ readiness, metrics, metricsAccess: metricsAccessFor(config) }).routes());
+    app = createWorkerOpsApp({ config, logger, metrics, readiness });
     handler = app.callback();
   }
 

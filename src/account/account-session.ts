@@ -26,7 +26,8 @@ export interface AccountSession {
    * with that one, so a browser signed out from another (or signed out of Sesame) loses its
    * account page too. Absent where the page outlives its browser's session on purpose (a change
    * of address ends every session but goes on on this page), and in sessions from before: such a
-   * page ends with "Sign out every other browser" pressed elsewhere (`detachedPagesEnded`).
+   * page ends with "Sign out every other browser" pressed elsewhere (`detachedPagesEnded`), or
+   * once the browser is signed in to Sesame as another account.
    */
   sessionUid?: string;
   /** When the person last authenticated (the ID token's auth_time), epoch seconds. */
@@ -45,12 +46,15 @@ export function createAccountSessions({
   accounts,
   csrf,
   isSessionSignedIn,
+  browserSignedInAccountOf,
 }: {
   config: Readonly<Config>;
   accounts: Pick<Accounts, 'findById'>;
   csrf: Csrf;
   /** Whether the browser's Sesame session with this uid is still signed in as the account (oidc/session-cookie.ts). */
   isSessionSignedIn: (uid: string, accountId: string) => Promise<boolean>;
+  /** The account this browser's Sesame session is signed in as, from its cookie; undefined when none is (oidc/session-cookie.ts). */
+  browserSignedInAccountOf: (ctx: Context) => Promise<string | undefined>;
 }) {
   const cookie = accountSessionCookie(config);
   const lifetimeSeconds = config.accountArea.sessionSeconds;
@@ -67,6 +71,16 @@ export function createAccountSessions({
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * A page tied to no session (left open after a change of address) has no session whose end
+   * reaches it; it ends once someone else signs in to Sesame in this browser, who must not find
+   * the owner's account here. No session at all, or the owner's again, leaves it open.
+   */
+  async function noOtherAccountSignedIn(ctx: Context, accountId: string): Promise<boolean> {
+    const signedIn = await browserSignedInAccountOf(ctx);
+    return signedIn === undefined || signedIn === accountId;
   }
 
   return {
@@ -105,7 +119,7 @@ export function createAccountSessions({
       return async function requireAccountSession(ctx: Context, next: Next) {
         const session = read(ctx);
         const [found, browserSignedIn] = session
-          ? await Promise.all([accounts.findById(session.accountId), session.sessionUid === undefined || isSessionSignedIn(session.sessionUid, session.accountId)])
+          ? await Promise.all([accounts.findById(session.accountId), session.sessionUid === undefined ? noOtherAccountSignedIn(ctx, session.accountId) : isSessionSignedIn(session.sessionUid, session.accountId)])
           : [undefined, false];
         const account = found && browserSignedIn && !signedOutSince(found, session!.issuedAt) && !sessionEnded(found, session!.sessionUid) && !detachedPageEnded(found, session!) ? found : undefined;
         if (!session || !account) {

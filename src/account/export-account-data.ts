@@ -12,11 +12,11 @@ import type { AccountDeps } from './account-deps.ts';
  * site (SameSite=Lax), and another site must not be able to drop the file into the downloads of
  * whoever is at the browser.
  */
-export function createExportAccountData({ config, secondFactor, browserSessions, appsWithAccess, audit }: Pick<AccountDeps, 'config' | 'secondFactor' | 'browserSessions' | 'appsWithAccess' | 'audit'>) {
+export function createExportAccountData({ config, secondFactor, browserSessions, appsWithAccess, emailChanges, audit }: Pick<AccountDeps, 'config' | 'secondFactor' | 'browserSessions' | 'appsWithAccess' | 'emailChanges' | 'audit'>) {
   const secure = cookiesAreSecure(config.issuer);
   return async function exportAccountData(ctx: Context) {
     const account: Account = ctx.state.account;
-    const data = await collectAccountData(account, { secondFactor, browserSessions, appsWithAccess }, { issuer: config.issuer, currentSessionId: verifiedSessionIdOf(ctx, secure) });
+    const data = await collectAccountData(account, { secondFactor, browserSessions, appsWithAccess, emailChanges }, { issuer: config.issuer, currentSessionId: verifiedSessionIdOf(ctx, secure) });
     ctx.set('Content-Disposition', `attachment; filename="${config.appName.replace(/[^A-Za-z0-9_-]+/g, '-')}-account-${data.exportedAt.slice(0, 10)}.json"`);
     ctx.type = 'application/json';
     ctx.body = `${JSON.stringify(data, null, 2)}\n`;

@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import { pino } from 'pino';
 import { createAccounts } from '../accounts/accounts.ts';
+import { createEmailChangeCodes } from '../auth/email-change-codes.ts';
 import { createSecondFactor } from '../auth/second-factor.ts';
 import { usesRedis } from '../config/config-schema.ts';
 import { createSignInLockout } from '../auth/sign-in-limits.ts';
@@ -83,6 +84,8 @@ async function main(argv: string[]): Promise<number> {
     const accounts = createAccounts({ store });
     const secondFactor = createSecondFactor({ config, store, accounts });
     const browserSessionList = createBrowserSessionList({ store, hmacKey: config.hmacKey, sessionSeconds: config.ttl.sessionSeconds, clients: registeredClients(config) });
+    // Read only here (a change of address waiting for its code, for `user export`): the CLI issues none.
+    const emailChanges = createEmailChangeCodes({ store, hmacKey: config.hmacKey, ttlSeconds: config.accountArea.emailChangeCodeSeconds });
     const appsWithAccessList = createAppsWithAccessList({ store, sessionSeconds: config.ttl.sessionSeconds, grantSeconds: config.ttl.grantSeconds, clients: registeredClients(config) });
     const result =
       group === 'keys'
@@ -92,7 +95,7 @@ async function main(argv: string[]): Promise<number> {
             endAccountSessions: createCliEndAccountSessions({ config, store, accounts, secondFactor, mailQueue }),
             browserSessions: browserSessionList,
             appsWithAccess: appsWithAccessList,
-            collectData: (account) => collectAccountData(account, { secondFactor, browserSessions: browserSessionList, appsWithAccess: appsWithAccessList }, { issuer: config.issuer }),
+            collectData: (account) => collectAccountData(account, { secondFactor, browserSessions: browserSessionList, appsWithAccess: appsWithAccessList, emailChanges }, { issuer: config.issuer }),
             removeSecondFactor: secondFactor.remove,
             lockouts: { signInCodes: createSignInLockout({ store, config }), secondFactor: secondFactor.lockout },
             notices: createSecurityNotices({ mailQueue }),

@@ -50,7 +50,8 @@ export function createOpsRouter({ readiness, metrics, metricsAccess }: OpsRouter
 }
 
 function hasBearer(ctx: Context, token: string): boolean {
-  const match = /^Bearer ([^\s]+)$/.exec(ctx.get('authorization'));
+  // The scheme name is case-insensitive (RFC 9110 §11.1): `bearer` and `BEARER` are Bearer too.
+  const match = /^Bearer +([^\s]+)$/i.exec(ctx.get('authorization'));
   // Hashed first, so the comparison takes the same time whatever the length of the guess.
   const digest = (value: string) => createHash('sha256').update(value).digest('base64url');
   return match !== null && constantTimeEqual(digest(match[1]!), digest(token));

@@ -48,7 +48,7 @@ describe('npm run cli -- user ...', () => {
     expect(exported.code).toBe(0);
     expect(JSON.parse(exported.stdout)).toMatchObject({
       issuer: operator.sesame.url,
-      account: { id: account.id, email: 'grace@example.com', emailVerifiedAt: expect.any(String), authenticatorApp: null },
+      account: { id: account.id, email: 'grace@example.com', emailVerifiedAt: expect.any(String), authenticatorApp: null, pendingEmailChange: null },
       rememberedBrowsers: [],
       signedInBrowsers: [{ browser: 'Chrome on Linux', provenWith: ['email'], thisBrowser: false }],
       appsWithAccess: [{ clientId: TEST_CLIENT.client_id, scope: 'openid email', signedInBrowsers: 1, offlineAccess: false }],

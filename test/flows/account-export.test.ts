@@ -1,7 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ClientRegistration } from '../../src/config/config-schema.ts';
+import { emailChangeKey } from '../../src/store/keys.ts';
+import { emailChangeCodeTo, requestEmailChange } from '../helpers/email-change.ts';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
-import { signInToTwoApps } from '../helpers/sign-in.ts';
+import { signInToTwoApps, signInWithCodeAt } from '../helpers/sign-in.ts';
 import { SERVER_APP_CLIENT, TEST_CLIENT } from '../helpers/test-config.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
@@ -31,7 +33,7 @@ describe('downloading your data (/account/export)', () => {
     expect(data).toEqual({
       exportedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       issuer: running.sesame.url,
-      account: { id: sub, email, createdAt: expect.any(String), emailVerifiedAt: expect.any(String), authenticatorApp: { setUpAt: '2026-12-01T10:00:00.000Z', recoveryCodesLeft: 0 } },
+      account: { id: sub, email, createdAt: expect.any(String), emailVerifiedAt: expect.any(String), authenticatorApp: { setUpAt: '2026-12-01T10:00:00.000Z', recoveryCodesLeft: 0 }, pendingEmailChange: null },
       rememberedBrowsers: [],
       signedInBrowsers: [{ browser: 'Chrome on Linux', signedInAt: expect.any(String), provenWith: ['email'], apps: ['Team Wiki', 'Test App', 'your Sesame account'], thisBrowser: true }],
       appsWithAccess: [
@@ -41,6 +43,23 @@ describe('downloading your data (/account/export)', () => {
     });
     // No secret leaves: the sealed authenticator secret, the browser's session id (its cookie), the app's tokens.
     for (const secret of ['sealed-secret-that-must-not-leave', sessionId, tokens.refresh_token!, tokens.access_token]) expect(text).not.toContain(secret);
+  });
+
+  it('includes a change of address waiting for its code: the address asked for and until when, never the code or its hash', async () => {
+    const [email, newEmail] = ['export-moving@example.com', 'export-moved@example.org'];
+    const { page, browser } = await signInWithCodeAt(running, `${running.sesame.url}/account`, email);
+    expect(page.url).toBe(`${running.sesame.url}/account`);
+    const sub = (await running.sesame.accounts.findByEmail(email))!.id;
+    const asked = await requestEmailChange(running.sesame.url, browser, newEmail);
+    expect(asked.page.url).toBe(`${running.sesame.url}/account/email/confirm`);
+    const { code } = await emailChangeCodeTo(running.smtp, newEmail);
+    const stored = await running.sesame.store.get<{ codeHash: string; expiresAt: number }>(emailChangeKey(sub));
+
+    const account = await browser.navigate(`${running.sesame.url}/account`);
+    const response = await browser.request(`${running.sesame.url}/account/export`, { form: { csrf: formFields(account.html, '/account/export').csrf! } });
+    const text = await response.text();
+    expect(JSON.parse(text).account.pendingEmailChange).toEqual({ to: newEmail, until: new Date(stored!.expiresAt).toISOString() });
+    for (const secret of [code!, stored!.codeHash]) expect(text).not.toContain(secret);
   });
 
   it('is a form with the page\'s CSRF token: another site cannot make a signed-in browser download the file', async () => {

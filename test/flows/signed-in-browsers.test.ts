@@ -122,6 +122,30 @@ describe('where you are signed in (/account)', () => {
     expect((await phone.navigate(`${origin}/account`)).url).toBe(`${origin}/account`);
   });
 
+  it('an account page left open after a change of address ends once another account signs in to Sesame in that browser', async () => {
+    const origin = running.sesame.url;
+    // A shared computer: the owner moves the account there and walks away, the page still open.
+    const { browser: shared } = await signInWithCodeAt(running, `${origin}/account`, 'leaving-owner@example.com');
+    const { page: confirm } = await requestEmailChange(origin, shared, 'left-owner@example.com');
+    const moved = await enterEmailChangeCode(origin, shared, confirm, (await emailChangeCodeTo(running.smtp, 'left-owner@example.com')).code!);
+    expect(moved.url).toBe(`${origin}/account?done=email-changed`);
+    // With no Sesame session in the browser (the move ended it), the page goes on: it is the owner's.
+    expect((await shared.navigate(`${origin}/account`)).html).toContain('left-owner@example.com');
+
+    // The next person signs in to an app there: the browser's Sesame session is now theirs.
+    const pending = await running.rp.startAuthorization();
+    const { page } = await signInWithCodeAt(running, pending.url, 'next-person@example.com', shared);
+    await finishAtApp(shared, page);
+    // /account no longer shows the owner's account: it asks to sign in, as an ended page does...
+    const left = await shared.request(`${origin}/account`);
+    expect([left.status, left.headers.get('location')]).toEqual([302, '/account/sign-in?next=%2Faccount']);
+    // ...and signing in there opens the next person's own.
+    const theirs = await shared.navigate(`${origin}/account`);
+    expect(theirs.url).toBe(`${origin}/account`);
+    expect(theirs.html).toContain('next-person@example.com');
+    expect(theirs.html).not.toContain('left-owner@example.com');
+  });
+
   it('a signed-out browser whose request was in flight, and so saved its session again, is still signed out', async () => {
     const email = 'racing-laptop@example.com';
     const lost = await signedInBrowser(email);

@@ -90,6 +90,14 @@ describe('/metrics', () => {
   it('needs the bearer token', async () => {
     expect((await fetch(`${running.sesame.url}/metrics`)).status).toBe(401);
     expect((await fetch(`${running.sesame.url}/metrics`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    expect((await fetch(`${running.sesame.url}/metrics`, { headers: { authorization: `Basic ${METRICS_TOKEN}` } })).status).toBe(401);
+  });
+
+  it('takes the scheme name in any case (RFC 9110 §11.1), still only with the right token', async () => {
+    for (const scheme of ['bearer', 'BEARER', 'bEaReR']) {
+      expect((await fetch(`${running.sesame.url}/metrics`, { headers: { authorization: `${scheme} ${METRICS_TOKEN}` } })).status).toBe(200);
+      expect((await fetch(`${running.sesame.url}/metrics`, { headers: { authorization: `${scheme} wrong` } })).status).toBe(401);
+    }
   });
 
   it('is open in development and test without a token, and off in production', () => {
