@@ -201,7 +201,9 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
     await next();
   });
   app.use(createStaticFiles(`${VIEWS_DIR}/static`));
-  app.use(createOpsRouter({ readiness, metrics, metricsAccess: metricsAccessFor(config) }).routes());
+  const ops = createOpsRouter({ readiness, metrics, metricsAccess: metricsAccessFor(config) });
+  app.use(ops.routes());
+  app.use(rejectOtherMethods(ops));
   // After the probes, which the orchestrator sends to the process itself over plain HTTP; before
   // everything a person or an app reaches through the TLS proxy.
   app.use(httpsOnly);

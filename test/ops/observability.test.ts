@@ -48,6 +48,13 @@ describe('/healthz and /readyz', () => {
     expect(await response.json()).toEqual({ status: 'ok' });
   });
 
+  it('answers another method on a probe with 405 and Allow, as the mail worker\'s port does', async () => {
+    for (const path of ['/healthz', '/readyz', '/metrics']) {
+      const response = await fetch(`${running.sesame.url}${path}`, { method: 'POST' });
+      expect([path, response.status, response.headers.get('allow')]).toEqual([path, 405, expect.stringContaining('GET')]);
+    }
+  });
+
   it('/readyz checks Redis and verifies the SMTP relay', async () => {
     const response = await fetch(`${running.sesame.url}/readyz`);
     expect(response.status).toBe(200);
