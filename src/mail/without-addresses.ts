@@ -1,6 +1,7 @@
 // Anything with an @ between characters that cannot end an address in a relay's answer: the
-// recipient as Postfix (`<bob@example.com>: Recipient address rejected`), Exchange or Gmail name it.
-const ADDRESS_LIKE = /[^\s<>()[\]"',;:]+@[^\s<>()[\]"',;:]+/g;
+// recipient as Postfix (`<bob@example.com>: Recipient address rejected`) or others ('bob@…') name
+// it. An apostrophe may be part of a local part (o'brien@), not of a domain.
+const ADDRESS_LIKE = /[^\s<>()[\]",;:]+@[^\s<>()[\]"',;:]+/g;
 
 /**
  * A delivery failure's message as it may be kept: in the log, and in Redis where BullMQ keeps a
