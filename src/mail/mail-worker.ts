@@ -5,6 +5,7 @@ import { MAIL_JOB_ASSOCIATED_DATA, type SealedMailJob } from './durable-mail-que
 import { MAIL_QUEUE_NAME } from './mail-queue-keys.ts';
 import type { MailJob } from './mail-job.ts';
 import { isPermanentRejection } from './permanent-rejection.ts';
+import { withoutAddresses } from './without-addresses.ts';
 
 export interface MailWorkerOptions {
   /** A blocking connection (maxRetriesPerRequest: null); BullMQ duplicates it for its blocking reads. The caller closes it. */
@@ -43,8 +44,11 @@ export function startMailWorker({ connection, prefix, secretBox, deliver, concur
         const error = caught instanceof Error ? caught : new Error(String(caught));
         const permanent = isPermanentRejection(error);
         onFailure(error, mail, attempt, permanent || attempt >= attempts);
-        // BullMQ fails such a job at once, whatever attempts are left.
-        const thrown = permanent ? new UnrecoverableError(error.message) : error;
+        // BullMQ keeps what is thrown in clear (the job's failedReason and stack trace, its events
+        // stream): a copy without the addresses a relay's answer may name. An UnrecoverableError
+        // is failed at once, whatever attempts are left.
+        const kept = withoutAddresses(error.message);
+        const thrown = permanent ? new UnrecoverableError(kept) : new Error(kept);
         reported.add(thrown);
         throw thrown;
       }

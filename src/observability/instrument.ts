@@ -6,6 +6,7 @@ import type { Logger } from '../logger.ts';
 import type { DeliverMail } from '../mail/deliver-mail.ts';
 import type { MailJob } from '../mail/mail-job.ts';
 import type { MailQueue } from '../mail/mail-queue.ts';
+import { withoutAddresses } from '../mail/without-addresses.ts';
 import { accountOfReplayedGrantSource } from '../oidc/replayed-grant-source.ts';
 import type { AuditLog } from './audit-log.ts';
 import type { Metrics } from './metrics.ts';
@@ -70,7 +71,8 @@ export function reportDeliveryFailure({ metrics, logger, audit }: { metrics: Met
       return;
     }
     if (final) metrics.mailsFailed.inc();
-    logger[final ? 'error' : 'warn']({ err: (error as Error).message, attempt }, final ? 'sign-in mail failed for good' : 'sign-in mail failed, will retry');
+    // A relay's refusal often names the recipient; the log names no address.
+    logger[final ? 'error' : 'warn']({ err: withoutAddresses((error as Error).message), attempt }, final ? 'sign-in mail failed for good' : 'sign-in mail failed, will retry');
   };
 }
 

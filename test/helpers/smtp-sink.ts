@@ -22,7 +22,7 @@ export interface SmtpSink {
    * default the next sign-in mail, so that a security notice to the same address is not taken for one.
    */
   waitForMail(to: string, options?: { timeoutMs?: number; match?: (mail: ReceivedMail) => boolean }): Promise<ReceivedMail>;
-  /** From now on, refuses mail to `address` as a relay refuses an unknown mailbox: 550 to RCPT TO. */
+  /** From now on, refuses mail to `address` as a relay refuses an unknown mailbox: 550 to RCPT TO, naming the address as Postfix does. */
   refuse(address: string): void;
   pause(): Promise<void>;
   resume(): Promise<void>;
@@ -53,7 +53,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
       onRcptTo(address, _session, callback) {
-        if (refused.has(asciiAddress(address.address))) return callback(Object.assign(new Error('5.1.1 No such user here'), { responseCode: 550 }));
+        if (refused.has(asciiAddress(address.address))) return callback(Object.assign(new Error(`5.1.1 <${address.address}>: Recipient address rejected: User unknown in local recipient table`), { responseCode: 550 }));
         callback();
       },
       onData(stream, session, callback) {

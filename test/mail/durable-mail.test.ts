@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../src/logger.ts';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
 import { uniquePrefix } from '../helpers/redis.ts';
 import { finishAtApp } from '../helpers/sign-in.ts';
@@ -10,7 +12,10 @@ const prefix = uniquePrefix('durable-mail');
 // Registered before useSesame's: jest runs afterAll hooks in the order they were registered, and
 // this client must be gone before its Redis stops.
 afterAll(() => admin?.disconnect());
-const running = useSesame({ keyPrefix: prefix });
+// What the process logs of its mail, at warn as an operator may set it: failed attempts are warnings.
+const logLines: string[] = [];
+const logger = createLogger({ level: 'warn', destination: new Writable({ write: (chunk, _encoding, done) => (logLines.push(String(chunk)), done()) }) });
+const running = useSesame({ keyPrefix: prefix, logger });
 beforeAll(() => {
   admin = new Redis(running.redis.url);
 });
@@ -23,6 +28,11 @@ async function rawQueueContents(): Promise<string> {
     const type = await admin.type(key);
     if (type === 'hash') parts.push(JSON.stringify(await admin.hgetall(key)));
     else if (type === 'string') parts.push(String(await admin.get(key)));
+    // The events stream (BullMQ's 'failed' events carry the reason), the lists and sets of job ids.
+    else if (type === 'stream') parts.push(JSON.stringify(await admin.xrange(key, '-', '+')));
+    else if (type === 'list') parts.push(JSON.stringify(await admin.lrange(key, 0, -1)));
+    else if (type === 'zset') parts.push(JSON.stringify(await admin.zrange(key, '0', '-1')));
+    else if (type === 'set') parts.push(JSON.stringify(await admin.smembers(key)));
   }
   return parts.join('\n');
 }
@@ -100,5 +110,14 @@ describe('sign-in mail through the durable queue', () => {
     expect(running.smtp.messages.filter((mail) => mail.to === email)).toEqual([]);
     // Kept, and counted, among the failed.
     expect(await queueGauge()).toMatchObject({ failed: 1, waiting: 0, delayed: 0 });
+    // The relay's answer named the address (Postfix's "550 5.1.1 <address>: Recipient address
+    // rejected"): what is kept of the failure, in the job, in BullMQ's events and in the log, says
+    // what the relay answered without whom it was about. The job itself stays sealed.
+    const kept = await rawQueueContents();
+    expect(kept).toContain('550');
+    expect(kept).not.toContain(email);
+    const logged = logLines.join('');
+    expect(logged).toContain('550 5.1.1');
+    expect(logged).not.toContain(email);
   });
 });
