@@ -25,7 +25,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'REDIS_USERNAME', example: 'sesame', description: 'ACL user for REDIS_CLUSTER_NODES or the Sentinel-managed master (REDIS_URL carries its own).' },
   { name: 'REDIS_PASSWORD', example: 'change-me', description: 'Password for REDIS_CLUSTER_NODES or the Sentinel-managed master (REDIS_URL carries its own).', secret: true },
   { name: 'REDIS_KEY_PREFIX', defaultValue: 'sesame:', description: 'Prefix of every Redis key, so several deployments can share one Redis. No braces: they would become a Cluster hash tag.' },
-  { name: 'SMTP_URL', example: 'smtp://user:password@smtp.example.com:587', description: 'smtp:// or smtps:// URL of the mail relay. Unset: dev outbox at /dev/outbox (not in production).', secret: true },
+  { name: 'SMTP_URL', example: 'smtp://user:password@smtp.example.com:587', description: 'smtp:// or smtps:// URL of the mail relay. Unset: dev outbox at /dev/outbox (not in production; with a public https issuer only in the log).', secret: true },
   { name: 'MAIL_WORKER', defaultValue: 'on', description: 'on: this process also sends the queued mail. off: only queue it, for a separate `npm run worker` (needs Redis).' },
   { name: 'MAIL_FROM', example: 'Sesame <no-reply@example.com>', description: 'From header of sign-in mail: "Name <address>" or an address. Default "$APP_NAME <no-reply@ISSUER host>".' },
   { name: 'CLIENTS_FILE', defaultValue: 'config/clients.json', description: 'JSON array of relying-party registrations: standard client metadata plus first_party, consent_page, resource_server, mfa, remember_device, rotate_refresh_tokens, tokens_not_before and allowed_email_domains.' },

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { ClientRegistration, Config, HostPort, LogLevel, MailQueueConfig, NodeEnv, RedisConfig, SignupPolicy } from './config-schema.ts';
 import { ConfigError, isLoopback, ProblemList, usesRedis, validateConfig } from './config-schema.ts';
+import { devOutboxPageShown } from '../mail/dev-outbox.ts';
 import { ENV_VAR_NAMES, ENV_VARS } from './env-vars.ts';
 import { generateSigningKeys } from './signing-keys.ts';
 import { parseSignupDomains } from '../accounts/signup-policy.ts';
@@ -70,7 +71,9 @@ export function loadConfig({ env, rootDir = process.cwd(), onFallback = () => {}
     onFallback(`secrets: using development secrets from ${DEV_STATE_DIR}/secrets.json`);
   }
 
-  if (!read('SMTP_URL') && !production) onFallback('mail: dev outbox at /dev/outbox (SMTP_URL unset)');
+  if (!read('SMTP_URL') && !production) {
+    onFallback(devOutboxPageShown(issuer) ? 'mail: dev outbox at /dev/outbox (SMTP_URL unset)' : 'mail: dev outbox in this log only (SMTP_URL unset; no /dev/outbox page with a public https issuer, where anyone could read the sign-in links on it)');
+  }
   if (production) refuseExampleSecrets(read, problems);
   if (production && !isLoopback(URL.parse(issuer)?.hostname ?? 'localhost')) refuseShippedClientSecrets(clients, problems);
 

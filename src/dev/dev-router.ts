@@ -4,7 +4,7 @@ import { createLocalJWKSet, jwtVerify } from 'jose';
 import type { Context } from 'koa';
 import type { Config } from '../config/config-schema.ts';
 import { HttpError } from '../http/errors.ts';
-import type { DevOutbox } from '../mail/dev-outbox.ts';
+import { devOutboxPageShown, type DevOutbox } from '../mail/dev-outbox.ts';
 import { DEMO_CLIENT_ID } from './demo-client.ts';
 import { cookiesAreSecure } from '../http/secure-cookies.ts';
 import { signedCookie, type SignedCookie } from '../http/signed-cookie.ts';
@@ -22,14 +22,16 @@ export function createDevRouter({ config, devOutbox }: { config: Readonly<Config
   // top-level redirect back from /auth, Secure whenever the issuer is https.
   const demoCookie = signedCookie({ name: 'sesame_demo', path: '/demo', secure: cookiesAreSecure(config.issuer) });
 
-  router.get('/dev/outbox', async (ctx) => {
-    ctx.set('Cache-Control', 'no-store');
-    await ctx.render('dev-outbox', { messages: devOutbox?.messages() ?? [], configured: devOutbox !== undefined });
-  });
-  router.get('/dev/outbox.json', (ctx) => {
-    ctx.set('Cache-Control', 'no-store');
-    ctx.body = devOutbox?.messages() ?? [];
-  });
+  if (devOutboxPageShown(config.issuer)) {
+    router.get('/dev/outbox', async (ctx) => {
+      ctx.set('Cache-Control', 'no-store');
+      await ctx.render('dev-outbox', { messages: devOutbox?.messages() ?? [], configured: devOutbox !== undefined });
+    });
+    router.get('/dev/outbox.json', (ctx) => {
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = devOutbox?.messages() ?? [];
+    });
+  }
 
   router.get('/demo', async (ctx) => {
     await ctx.render('demo', { result: undefined });

@@ -246,6 +246,18 @@ describe('cookies', () => {
     }
   });
 
+  it('with a public https issuer and no SMTP_URL (a deployment started without NODE_ENV=production), the dev outbox page is not served: it would show everyone\'s sign-in links', async () => {
+    const deployed = await startSesame({ redisUrl: running.redis.url, smtpUrl: running.smtp.url, config: { issuer: 'https://id.sesame.test', trustProxy: true, devTools: true, mail: { smtpUrl: undefined, from: 'Sesame <no-reply@sesame.test>' } } });
+    try {
+      const browser = new HttpBrowser(undefined, { 'x-forwarded-proto': 'https' });
+      for (const path of ['/dev/outbox', '/dev/outbox.json']) expect([path, (await browser.request(`${deployed.url}${path}`)).status]).toEqual([path, 404]);
+      // The demo app stays: it shows only what its own visitor signs in with.
+      expect((await browser.request(`${deployed.url}/demo`)).status).toBe(200);
+    } finally {
+      await deployed.close();
+    }
+  });
+
   it('with an https issuer, the session cookie and the account page\'s are host-only (__Host-: Secure, Path=/, no Domain) and single sign-on works with them', async () => {
     const issuer = 'https://id.sesame.test';
     const tls = await startSesame({ redisUrl: running.redis.url, smtpUrl: running.smtp.url, config: { issuer, trustProxy: true } });
