@@ -103,7 +103,7 @@ export function createStoreAdapterClass(store: Store, { onFound = () => {}, onRa
         // A device code is decided once (Store.markOnce, at once, on every instance): the loser of
         // two decisions sent together is refused before it writes anything.
         if ((await store.markOnce(key, deviceCodeDecidedKey(id), Math.floor(Date.now() / 1000))) !== 'marked') throw new DeviceCodeDecidedElsewhere();
-        // "Allow, with another account" is kept with the decision, for the sign-in after it.
+        // "Allow with another account" is kept with the decision, for the sign-in after it.
         payload = withChoiceOfAccount(payload);
       }
       // Indexes first: a crash may leave a dangling index entry, never an unindexed token.
