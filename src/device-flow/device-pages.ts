@@ -5,6 +5,7 @@ import type { ProviderHooks } from '../oidc/provider-config.ts';
 import { sharingOf } from '../interaction/sharing-notice.ts';
 import { DeviceCodeDecidedElsewhere, DeviceCodeRevoked } from '../oidc/store-adapter.ts';
 import { deviceAsksFreshSignIn } from '../oidc/device-fresh-sign-in.ts';
+import { ANOTHER_ACCOUNT } from '../oidc/device-another-account.ts';
 import { displayUserCode, normaliseUserCode } from './user-codes.ts';
 
 type DeviceFlowFeature = NonNullable<NonNullable<Configuration['features']>['deviceFlow']>;
@@ -91,7 +92,9 @@ export function deviceFlowPages(renderPage: ProviderHooks['renderPage'], findAcc
       // A browser signed in to Sesame already: Allow hands the device this account at once, with
       // no sign-in after it, so the page names it (a shared computer, someone else's session).
       // Undefined for an account this app does not take, and when the device asked for a sign-in
-      // now (max_age=0): Allow then asks for an address.
+      // now (max_age=0): Allow then asks for an address. Named, it comes with a second Allow that
+      // asks for one all the same (oidc/device-another-account.ts): a shared computer, or a person
+      // with a work and a private account, gives the device another account without signing out first.
       const accountId = deviceAsksFreshSignIn(params) ? undefined : ctx.oidc.session?.accountId;
       const account = accountId ? ((await findAccount(ctx, accountId)) as SesameOidcAccount | undefined) : undefined;
       ctx.status = 200;
@@ -102,6 +105,7 @@ export function deviceFlowPages(renderPage: ProviderHooks['renderPage'], findAcc
         clientName: clientDisplayName(client.clientName ?? client.clientId),
         sharing: sharingOf(params),
         signedInAs: account?.email ?? '',
+        anotherAccount: ANOTHER_ACCOUNT,
       });
     },
 

@@ -5,6 +5,7 @@ import { ENROLMENT_NEEDS_RECENT_SIGN_IN } from '../oidc/enrolment-needs-recent-s
 import { SCOPES_THAT_SHARE_NOTHING } from '../oidc/implied-grant.ts';
 import { MFA_PROMPT } from '../oidc/mfa-request.ts';
 import { ADDRESS_OUTSIDE_APP_DOMAINS } from '../oidc/address-outside-app-domains.ts';
+import { DEVICE_ANOTHER_ACCOUNT } from '../oidc/device-another-account.ts';
 import { appDomainsText } from './app-domains.ts';
 import { clientNameOf } from './client-name.ts';
 import { cancelLabelOf } from './device-sign-in.ts';
@@ -40,12 +41,17 @@ export function createShowPrompt({ provider, signInCodes, retryAddresses, accoun
       // first, and fill in the session's own address (its account page shows it to this browser
       // already), so proving it again is one press. Not when that address is one this app refuses:
       // another address is needed whatever its age, and the sign-in with it is recent anyway.
-      const reconfirming = !outsideApp && interaction.prompt.reasons.includes(ENROLMENT_NEEDS_RECENT_SIGN_IN);
+      // "Allow with another account" at /device: an empty form (never the session's address), which
+      // says whose account the device gets and what becomes of the one signed in here.
+      const anotherAccount = interaction.prompt.reasons.includes(DEVICE_ANOTHER_ACCOUNT);
+      const reconfirming = !outsideApp && !anotherAccount && interaction.prompt.reasons.includes(ENROLMENT_NEEDS_RECENT_SIGN_IN);
       const notice = reconfirming
         ? `${clientName} asks for an authenticator app. Before you set one up, confirm it’s you with your email.`
         : outsideApp
           ? `You are signed in as ${outsideApp}, and ${clientName} is only for addresses at ${appDomains}. Sign in with one of those.`
-          : undefined;
+          : anotherAccount
+            ? `Sign in with the account ${clientName} on your device should get. If it is not the account this browser is signed in with, that one is signed out here.`
+            : undefined;
       const sessionAddress = reconfirming && !retryAddress && interaction.session?.accountId ? (await accounts.findById(interaction.session.accountId))?.email : undefined;
       return ctx.render('email', { clientName, cancelLabel: cancelLabelOf(interaction, clientName), email: retryAddress ?? sessionAddress ?? hint, error: error && EMAIL_PAGE_MESSAGES[error], notice, appDomains, appDomainsSaid: outsideApp !== undefined });
     }

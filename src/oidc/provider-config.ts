@@ -15,6 +15,7 @@ import { sessionCookieName } from './session-cookie.ts';
 import { enrolmentNeedsRecentSignIn } from './enrolment-needs-recent-sign-in.ts';
 import { nativeClientPromptOutsideDeviceFlow } from './native-client-prompt.ts';
 import { deviceFreshSignIn } from './device-fresh-sign-in.ts';
+import { deviceAnotherAccount } from './device-another-account.ts';
 import { claimsWithinClientScope } from './claims-within-client-scope.ts';
 import { CLAIMS_BY_SCOPE } from './claims-by-scope.ts';
 import { rotatesRefreshTokens } from './refresh-token-rotation.ts';
@@ -50,7 +51,7 @@ export function registeredClients(config: Pick<Config, 'clients' | 'issuer' | 'a
 function sesamePolicy(config: Readonly<Config>, mfaPrompt: interactionPolicy.Prompt) {
   const policy = interactionPolicy.base();
   const login = policy.get('login')!;
-  login.checks.splice(login.checks.findIndex((check) => check.reason === 'no_session') + 1, 0, sessionAccountGone, deviceFreshSignIn, addressOutsideAppDomains, enrolmentNeedsRecentSignIn(config.accountArea.freshSecondFactorSeconds));
+  login.checks.splice(login.checks.findIndex((check) => check.reason === 'no_session') + 1, 0, sessionAccountGone, deviceFreshSignIn, deviceAnotherAccount, addressOutsideAppDomains, enrolmentNeedsRecentSignIn(config.accountArea.freshSecondFactorSeconds));
   policy.add(mfaPrompt, policy.findIndex((prompt) => prompt.name === 'login') + 1);
   const consent = policy.get('consent')!;
   const nativeCheck = consent.checks.findIndex((check) => check.reason === 'native_client_prompt');

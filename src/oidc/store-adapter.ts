@@ -5,6 +5,7 @@ import { addToAccountOfflineGrants, grantsOfflineAccess } from './account-offlin
 import { addToAccountSessions, removeFromAccountSessions } from './account-sessions-index.ts';
 import { isWellFormedUserCode } from '../device-flow/user-codes.ts';
 import { mayLookUpUserCode } from '../device-flow/decision-lookup.ts';
+import { withChoiceOfAccount } from './device-another-account.ts';
 import { deviceCodeDecidedKey, oidcConsumedKey, oidcGrantIndexKey, oidcRecordKey, oidcSessionDeviceKey, oidcSessionUidKey, oidcUserCodeKey } from '../store/keys.ts';
 
 // Models whose records carry a grantId and must die with their grant (lib/helpers/revoke.js).
@@ -98,10 +99,12 @@ export function createStoreAdapterClass(store: Store, { onFound = () => {}, onRa
       // which may be nothing): it expires at once, as its lifetime says, and goes as a destroy
       // does. Its payload's `exp` has passed, so the library would refuse it when found anyway.
       if (ttl !== undefined && ttl <= 0) return this.destroy(id);
-      // A device code is decided once (Store.markOnce, at once, on every instance): the loser of
-      // two decisions sent together is refused before it writes anything.
-      if (this.model === 'DeviceCode' && decidesDeviceCode(payload) && (await store.markOnce(key, deviceCodeDecidedKey(id), Math.floor(Date.now() / 1000))) !== 'marked') {
-        throw new DeviceCodeDecidedElsewhere();
+      if (this.model === 'DeviceCode' && decidesDeviceCode(payload)) {
+        // A device code is decided once (Store.markOnce, at once, on every instance): the loser of
+        // two decisions sent together is refused before it writes anything.
+        if ((await store.markOnce(key, deviceCodeDecidedKey(id), Math.floor(Date.now() / 1000))) !== 'marked') throw new DeviceCodeDecidedElsewhere();
+        // "Allow with another account" is kept with the decision, for the sign-in after it.
+        payload = withChoiceOfAccount(payload);
       }
       // Indexes first: a crash may leave a dangling index entry, never an unindexed token.
       const indexWrites: Promise<void>[] = [];

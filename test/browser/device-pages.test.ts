@@ -13,10 +13,38 @@ afterAll(async () => {
   await browser?.close();
 });
 
-/** A device's user code, as the device gets it (RFC 8628 device authorization request). */
-async function deviceUserCode(): Promise<string> {
+/** A device's codes, as the device gets them (RFC 8628 device authorization request). */
+async function startDevice(): Promise<{ user_code: string; device_code: string }> {
   const response = await fetch(`${running.sesame.url}/device/auth`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ client_id: DEVICE_CLIENT.client_id, scope: 'openid email' }) });
-  return ((await response.json()) as { user_code: string }).user_code;
+  return (await response.json()) as { user_code: string; device_code: string };
+}
+
+/** A device's user code. */
+async function deviceUserCode(): Promise<string> {
+  return (await startDevice()).user_code;
+}
+
+/** The email the device's tokens name (one poll of the token endpoint, after the device is connected). */
+async function emailOfDevice(deviceCode: string): Promise<unknown> {
+  const response = await fetch(`${running.sesame.url}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: deviceCode, client_id: DEVICE_CLIENT.client_id }) });
+  const { id_token: idToken } = (await response.json()) as { id_token: string };
+  return (JSON.parse(Buffer.from(idToken.split('.')[1]!, 'base64url').toString()) as { email?: unknown }).email;
+}
+
+/** Enters the device's code at /device and presses `button` on the confirmation; with an email, signs in with the mailed code. */
+async function connectDevice(page: Page, userCode: string, button: string, email?: string) {
+  await page.goto(`${running.sesame.url}/device`);
+  await page.getByLabel('Code from your device').fill(userCode);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('button', { name: button, exact: true }).click();
+  if (email) {
+    await expect(page.getByLabel('Email address').inputValue()).resolves.toBe('');
+    await page.getByLabel('Email address').fill(email);
+    await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
+    await page.getByLabel('Code from the email').fill((await running.smtp.waitForMail(email)).code!);
+    await page.getByLabel('Code from the email').press('Enter');
+  }
+  await page.getByRole('heading', { name: 'Your device is connected' }).waitFor();
 }
 
 /** The colours a person sees a box in: its background and its text. */
@@ -42,6 +70,28 @@ describe('headless Chromium: the device pages as a person sees them', () => {
     const warningColours = await coloursOf(page, 'p:has(> strong:text("Only continue if you started this yourself"))');
     expect(warningColours.background).not.toBe(error.background);
     expect(warningColours.text).not.toBe(error.text);
+    await context.close();
+  });
+
+  it('"Allow with another account" in a browser signed in already: the other account signs in, the first one\'s session ends by the page\'s own form, and the device gets the other account', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const scriptErrors: string[] = [];
+    page.on('pageerror', (error) => scriptErrors.push(error.message));
+    page.on('console', (message) => message.type() === 'error' && scriptErrors.push(message.text()));
+    const first = await startDevice();
+    await connectDevice(page, first.user_code, 'Allow', 'chromium-first@example.com');
+    expect(await emailOfDevice(first.device_code)).toBe('chromium-first@example.com');
+
+    const second = await startDevice();
+    await connectDevice(page, second.user_code, 'Allow with another account', 'chromium-second@example.com');
+    expect(await emailOfDevice(second.device_code)).toBe('chromium-second@example.com');
+    // This browser is now signed in as the second account.
+    await page.goto(`${running.sesame.url}/device`);
+    await page.getByLabel('Code from your device').fill(await deviceUserCode());
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByText('You are signed in as chromium-second@example.com').waitFor();
+    expect(scriptErrors).toEqual([]);
     await context.close();
   });
 });

@@ -27,6 +27,15 @@ const { enterUserCode, decide, signInByEmailCode, pollOnce } = deviceSignIn(runn
 
 const startDevice = (scope = 'openid email offline_access') => client.initiateDeviceAuthorization(running.rp.config, { scope });
 
+/** A browser signed in to Sesame as `email`, by connecting a first device there (without offline_access), and that device's tokens. */
+async function browserSignedInAs(email: string) {
+  const browser = new HttpBrowser();
+  const first = await startDevice('openid email');
+  const polling = client.pollDeviceAuthorizationGrant(running.rp.config, first);
+  await signInByEmailCode(browser, await decide(browser, await enterUserCode(browser, first.user_code), 'confirm'), email);
+  return { browser, firstTokens: await polling };
+}
+
 describe('device authorization grant', () => {
   it('discovery advertises the device authorization endpoint and grant type', async () => {
     const discovery = (await (await fetch(`${running.sesame.url}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
@@ -120,11 +129,7 @@ describe('device authorization grant', () => {
   });
 
   it('a device that sends max_age=0 gets a sign-in now, also from a browser signed in already, and an auth_time that says so', async () => {
-    const browser = new HttpBrowser();
-    const first = await startDevice('openid email');
-    const polling = client.pollDeviceAuthorizationGrant(running.rp.config, first);
-    await signInByEmailCode(browser, await decide(browser, await enterUserCode(browser, first.user_code), 'confirm'), 'tv-fresh@example.com');
-    await polling;
+    const { browser } = await browserSignedInAs('tv-fresh@example.com');
 
     const device = await client.initiateDeviceAuthorization(running.rp.config, { scope: 'openid email', max_age: '0' });
     const devicePolling = client.pollDeviceAuthorizationGrant(running.rp.config, device);
@@ -139,6 +144,55 @@ describe('device authorization grant', () => {
     const claims = (await devicePolling).claims()!;
     expect(claims.email).toBe('tv-fresh@example.com');
     expect(claims.auth_time).toBeGreaterThanOrEqual(startedAt);
+  });
+
+  it('"Allow with another account" from a browser signed in already: an empty email form, the device gets the account proven there, and the first account is signed out of this browser', async () => {
+    const { browser, firstTokens } = await browserSignedInAs('tv-shared-first@example.com');
+    expect(firstTokens.claims()).toMatchObject({ email: 'tv-shared-first@example.com' });
+
+    const device = await startDevice('openid email');
+    const devicePolling = client.pollDeviceAuthorizationGrant(running.rp.config, device);
+    const confirmation = await enterUserCode(browser, device.user_code);
+    const text = decodeEntities(confirmation.html).replace(/\s+/g, ' ');
+    expect(text).toContain('To give it another account, choose “Allow with another account” and sign in with that one: tv-shared-first@example.com is then signed out of this browser.');
+    // The same form and action as Allow: only the button's value differs.
+    expect(confirmation.html).toMatch(/<button type="submit" name="confirm" value="another-account" class="secondary">Allow with another account<\/button>/);
+
+    const emailForm = await decide(browser, confirmation, 'another-account');
+    expect(emailForm.url).toMatch(/\/interaction\/[^/]+$/);
+    // Empty, not the session's address, and saying what happens to it.
+    expect(formFields(emailForm.html, '/email').email).toBe('');
+    expect(decodeEntities(emailForm.html)).toContain('Sign in with the account Living Room TV on your device should get. If it is not the account this browser is signed in with, that one is signed out here.');
+    expect(await pollOnce(device.device_code)).toMatchObject({ body: { error: 'authorization_pending' } });
+
+    // Another account signs in: oidc-provider ends the first one's session with a form the
+    // browser submits by itself, then resumes the device's sign-in in a new session.
+    const endFirst = await signInByEmailCode(browser, emailForm, 'tv-shared-second@example.com');
+    const done = await browser.navigate(`${running.sesame.url}/session/end/confirm`, { form: { ...formFields(endFirst.html, '/session/end/confirm'), logout: 'yes' } });
+    expect(done.url).toBe(`${running.sesame.url}/device/connected`);
+    const claims = (await devicePolling).claims()!;
+    expect(claims.email).toBe('tv-shared-second@example.com');
+    expect(claims.sub).toBe((await running.sesame.accounts.findByEmail('tv-shared-second@example.com'))!.id);
+    expect(claims.sub).not.toBe(firstTokens.claims()!.sub);
+
+    // The first account's session here ended, and with it the tokens of its device without
+    // offline_access; this browser is now signed in as the second account.
+    await expect(client.fetchUserInfo(running.rp.config, firstTokens.access_token, firstTokens.claims()!.sub)).rejects.toMatchObject({ status: 401 });
+    const next = await enterUserCode(browser, (await startDevice('openid email')).user_code);
+    expect(decodeEntities(next.html)).toContain('You are signed in as <strong>tv-shared-second@example.com</strong>');
+  });
+
+  it('"Allow with another account" is kept with the decision: opening the sign-in\'s resume before signing in asks again, and hands over no account', async () => {
+    const { browser } = await browserSignedInAs('tv-shared-resume@example.com');
+
+    const device = await startDevice('openid email');
+    const emailForm = await decide(browser, await enterUserCode(browser, device.user_code), 'another-account');
+    const uid = emailForm.url.split('/').pop()!;
+    // The resume cookie is this browser's: without the recorded choice, the session's account went.
+    const resumed = await browser.navigate(`${running.sesame.url}/device/${uid}`);
+    expect(resumed.url).toMatch(/\/interaction\/[^/]+$/);
+    expect(formFields(resumed.html, '/email').email).toBe('');
+    expect(await pollOnce(device.device_code)).toMatchObject({ body: { error: 'authorization_pending' } });
   });
 
   it('of 20 polls at once after Allow, exactly one gets the tokens', async () => {

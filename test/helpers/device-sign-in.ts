@@ -3,6 +3,7 @@ import { formFields, type HttpBrowser, type Page } from './http-browser.ts';
 import type { SesameUnderTest } from './use-sesame.ts';
 import { DEVICE_CLIENT } from './test-config.ts';
 import { DEVICE_DECISION_ACTION } from '../../src/device-flow/device-pages.ts';
+import { ANOTHER_ACCOUNT } from '../../src/oidc/device-another-account.ts';
 
 export const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
@@ -21,9 +22,10 @@ export function deviceSignIn(running: Pick<SesameUnderTest, 'sesame' | 'smtp'>) 
     return browser.navigate(`${url()}/device`, { form: { ...formFields(form.html, '/device'), user_code: typed } });
   }
 
-  /** Presses Allow or Don't allow on the confirmation page; follows redirects. */
-  function decide(browser: HttpBrowser, confirmation: Page, decision: 'confirm' | 'abort'): Promise<Page> {
-    return browser.navigate(`${url()}${DEVICE_DECISION_ACTION}`, { form: { ...formFields(confirmation.html, DEVICE_DECISION_ACTION), [decision]: 'yes' } });
+  /** Presses Allow, Allow with another account, or Don't allow on the confirmation page; follows redirects. */
+  function decide(browser: HttpBrowser, confirmation: Page, decision: 'confirm' | 'abort' | 'another-account'): Promise<Page> {
+    const button = decision === 'another-account' ? { confirm: ANOTHER_ACCOUNT } : { [decision]: 'yes' };
+    return browser.navigate(`${url()}${DEVICE_DECISION_ACTION}`, { form: { ...formFields(confirmation.html, DEVICE_DECISION_ACTION), ...button } });
   }
 
   /** Submits the email form the sign-in started at: the "check your email" page, its uid and the mail. */
