@@ -12,6 +12,7 @@ import { createMailDelivery } from './mail/deliver-mail.ts';
 import { createDevOutbox, type DevOutbox } from './mail/dev-outbox.ts';
 import { createDurableMailQueue, mailQueueLocation } from './mail/durable-mail-queue.ts';
 import { createInProcessMailQueue, type MailQueue } from './mail/mail-queue.ts';
+import { securityNoticeSchedule } from './mail/retry-schedule.ts';
 import { startMailWorker, type MailWorker } from './mail/mail-worker.ts';
 import { createSmtpMailer, type Mailer } from './mail/mailer.ts';
 import { createAuditLog } from './observability/audit-log.ts';
@@ -101,10 +102,13 @@ export async function createSesame({ config, logger, role = 'web' }: CreateSesam
       });
     }
   } else {
+    const noticeSchedule = securityNoticeSchedule(config.mailQueue.backoffMs);
     mailQueue = createInProcessMailQueue({
       deliver,
       retries: config.mailQueue.attempts - 1,
       backoffMs: (attempt) => Math.min(config.mailQueue.backoffMs * 2 ** (attempt - 1), 60_000),
+      // As on the durable queue: a security notice is tried for a day.
+      scheduleFor: (job) => (job.kind === 'security-notice' ? noticeSchedule : undefined),
       concurrency: config.mailQueue.concurrency,
       onError: onDeliveryFailure,
     });

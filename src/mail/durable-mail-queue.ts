@@ -7,6 +7,7 @@ import { asStoreError } from '../store/store-unavailable.ts';
 import type { MailQueue } from './mail-queue.ts';
 import { MAIL_QUEUE_NAME, mailQueuePrefix } from './mail-queue-keys.ts';
 import type { MailJob } from './mail-job.ts';
+import { SECURITY_NOTICE_BACKOFF, securityNoticeSchedule } from './retry-schedule.ts';
 
 /** The job as it rests in Redis: sealed, because a sign-in mail holds a live link and code. */
 export interface SealedMailJob {
@@ -30,9 +31,9 @@ export interface DurableMailQueueOptions {
   prefix: string;
   /** Seals each job: codes and links are stored only as HMACs everywhere else, so not in clear here either. */
   secretBox: SecretBox;
-  /** Delivery attempts before a mail is given up. */
+  /** Delivery attempts before a mail is given up (a security notice is tried for a day instead: src/mail/retry-schedule.ts). */
   attempts: number;
-  /** First retry delay; each next one doubles. */
+  /** First retry delay; each next one doubles (a security notice's up to 15 minutes). */
   backoffMs: number;
   /** How long a job that failed for good is kept for inspection. @default 86400 */
   keepFailedSeconds?: number;
@@ -44,6 +45,12 @@ export interface DurableMailQueueOptions {
  * and a sign-in mail must not wait for those. (Mail itself stays a plain job: the cheaper add.)
  */
 const AFTER_THE_MAIL = { priority: 10 };
+
+/**
+ * Sent with a retry schedule of its own: the worker's backoff strategy (src/mail/mail-worker.ts)
+ * caps the waits; a worker without it (older than this) cannot retry such a job.
+ */
+const securityNoticeOptions = (backoffMs: number) => ({ attempts: securityNoticeSchedule(backoffMs).attempts, backoff: { type: SECURITY_NOTICE_BACKOFF, delay: backoffMs } });
 
 /**
  * Mail on a BullMQ queue in Redis: accepted jobs survive a crash of this process and are
@@ -63,6 +70,7 @@ export function createDurableMailQueue({ connection, prefix, secretBox, attempts
     },
   });
   queue.on('error', () => {}); // connection errors surface on enqueue (and in the store's log line)
+  const optionsByKind: Partial<Record<MailJob['kind'], object>> = { 'backchannel-logout': AFTER_THE_MAIL, 'security-notice': securityNoticeOptions(backoffMs) };
 
   const pendingStates = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children'] as const;
   const countsByBullState = () => queue.getJobCounts(...pendingStates, 'failed');
@@ -70,7 +78,7 @@ export function createDurableMailQueue({ connection, prefix, secretBox, attempts
   return {
     async enqueue(job: MailJob) {
       try {
-        await queue.add(job.kind, { sealed: secretBox.seal(JSON.stringify(job), MAIL_JOB_ASSOCIATED_DATA) }, job.kind === 'backchannel-logout' ? AFTER_THE_MAIL : undefined);
+        await queue.add(job.kind, { sealed: secretBox.seal(JSON.stringify(job), MAIL_JOB_ASSOCIATED_DATA) }, optionsByKind[job.kind]);
       } catch (error) {
         throw asStoreError(error);
       }

@@ -1,5 +1,6 @@
 import type { MailJob } from './mail-job.ts';
 import { isPermanentRejection } from './permanent-rejection.ts';
+import type { RetrySchedule } from './retry-schedule.ts';
 
 export interface EnqueueOptions {
   /**
@@ -33,6 +34,8 @@ export interface InProcessMailQueueOptions {
   retries?: number;
   /** @default exponential from 500 ms, capped at 30 s */
   backoffMs?: (attempt: number) => number;
+  /** A schedule of its own for some jobs (security notices: src/mail/retry-schedule.ts); the two above for the rest. */
+  scheduleFor?: (job: MailJob) => RetrySchedule | undefined;
   /** @default 4 */
   concurrency?: number;
   onError?: (error: unknown, job: MailJob, attempt: number, final: boolean) => void;
@@ -52,9 +55,11 @@ export function createInProcessMailQueue({
   deliver,
   retries = 5,
   backoffMs = (attempt) => Math.min(500 * 2 ** (attempt - 1), 30_000),
+  scheduleFor = () => undefined,
   concurrency = 4,
   onError = () => {},
 }: InProcessMailQueueOptions): MailQueue {
+  const defaultSchedule: RetrySchedule = { attempts: retries + 1, delayMs: backoffMs };
   const waiting: Waiting[] = [];
   const timers = new Set<NodeJS.Timeout>();
   let running = 0;
@@ -86,7 +91,8 @@ export function createInProcessMailQueue({
     try {
       await deliver(job);
     } catch (error) {
-      const final = closed || attempt > retries || isPermanentRejection(error);
+      const schedule = scheduleFor(job) ?? defaultSchedule;
+      const final = closed || attempt >= schedule.attempts || isPermanentRejection(error);
       onError(error, job, attempt, final);
       if (final) return;
       const timer = setTimeout(() => {
@@ -94,7 +100,7 @@ export function createInProcessMailQueue({
         waiting.push({ job, attempt: attempt + 1 });
         pump();
         settleIdle();
-      }, backoffMs(attempt));
+      }, schedule.delayMs(attempt));
       timer.unref();
       timers.add(timer);
     }

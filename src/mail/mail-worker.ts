@@ -5,6 +5,7 @@ import { MAIL_JOB_ASSOCIATED_DATA, type SealedMailJob } from './durable-mail-que
 import { MAIL_QUEUE_NAME } from './mail-queue-keys.ts';
 import type { MailJob } from './mail-job.ts';
 import { isPermanentRejection } from './permanent-rejection.ts';
+import { SECURITY_NOTICE_BACKOFF, securityNoticeDelayMs } from './retry-schedule.ts';
 import { withoutAddresses } from './without-addresses.ts';
 
 export interface MailWorkerOptions {
@@ -22,6 +23,13 @@ export interface MailWorkerOptions {
 export interface MailWorker {
   /** Lets the job being sent finish, then stops taking jobs; what is left stays queued for the next worker. */
   close(): Promise<void>;
+}
+
+function noticeBackoff(attemptsMade: number, type?: string, _error?: Error, job?: { opts: { backoff?: number | { delay?: number } } }): number {
+  const backoff = job?.opts.backoff;
+  const firstDelayMs = typeof backoff === 'object' ? backoff.delay : undefined;
+  if (type !== SECURITY_NOTICE_BACKOFF || firstDelayMs === undefined) throw new Error(`unknown backoff ${type}`);
+  return securityNoticeDelayMs(firstDelayMs, attemptsMade);
 }
 
 /** Takes mail off the durable queue and sends it; several workers in several processes can share one queue. */
@@ -60,6 +68,8 @@ export function startMailWorker({ connection, prefix, secretBox, deliver, concur
       // A worker that died mid-send gives its job back after this long.
       lockDuration: 30_000,
       stalledInterval: 15_000,
+      // The one backoff type BullMQ does not know: a security notice's waits, capped (src/mail/retry-schedule.ts).
+      settings: { backoffStrategy: noticeBackoff },
     },
   );
   worker.on('failed', (job, error) => {

@@ -2,6 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { createInProcessMailQueue } from '../../src/mail/mail-queue.ts';
 import type { MailJob } from '../../src/mail/mail-job.ts';
 import { PermanentFailure } from '../../src/mail/permanent-rejection.ts';
+import { securityNoticeSchedule } from '../../src/mail/retry-schedule.ts';
+import type { SecurityNoticeJob } from '../../src/mail/security-notice-job.ts';
 import type { SignInMailJob } from '../../src/mail/sign-in-mail-job.ts';
 
 const job = (to: string): SignInMailJob => ({ kind: 'sign-in', to, clientName: 'App', link: 'http://x/interaction/u/link?t=x', code: '123456', expiresAt: new Date().toISOString() });
@@ -49,6 +51,35 @@ describe('in-process mail queue', () => {
     await queue.idle();
     const finalAttempt = (to: string) => attempts.filter((a) => a.to === to).find((a) => a.final)?.attempt;
     expect(Object.keys(refusals).map((to) => [to, finalAttempt(to)])).toEqual([['gone@example.com', 1], ['busy@example.com', 3], ['sender@example.com', 3], ['refused@example.com', 1]]);
+    await queue.close();
+  });
+
+  it('keeps trying a security notice through an outage that outlasts a sign-in mail\'s schedule, but not one the relay refuses for good', async () => {
+    const notice = (to: string): SecurityNoticeJob => ({ kind: 'security-notice', to, event: 'account-deleted', at: new Date().toISOString(), device: 'Firefox on Linux' });
+    const outageEnds = Date.now() + 300;
+    const attempts: { to: string; attempt: number; final: boolean }[] = [];
+    const delivered: string[] = [];
+    const queue = createInProcessMailQueue({
+      deliver: async (j) => {
+        if (to(j) === 'gone@example.com') throw Object.assign(new Error('550 5.1.1 No such user'), { responseCode: 550, command: 'RCPT TO' });
+        if (Date.now() < outageEnds) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:25'), { code: 'ECONNREFUSED' });
+        delivered.push(to(j));
+      },
+      // As src/sesame.ts wires it: a sign-in mail's 3 tries take 3 ms; a notice's schedule, a day.
+      retries: 2,
+      backoffMs: (attempt) => 2 ** (attempt - 1),
+      scheduleFor: (j) => (j.kind === 'security-notice' ? securityNoticeSchedule(1) : undefined),
+      onError: (_error, j, attempt, final) => void attempts.push({ to: to(j), attempt, final }),
+    });
+    await queue.enqueue(job('sign-in@example.com'));
+    await queue.enqueue(notice('notice@example.com'));
+    await queue.enqueue(notice('gone@example.com'));
+    await queue.idle();
+    const finalAttempt = (to: string) => attempts.filter((a) => a.to === to).find((a) => a.final)?.attempt;
+    expect(finalAttempt('sign-in@example.com')).toBe(3);
+    expect(finalAttempt('gone@example.com')).toBe(1);
+    expect(finalAttempt('notice@example.com')).toBeUndefined();
+    expect(delivered).toEqual(['notice@example.com']);
     await queue.close();
   });
 
