@@ -17,7 +17,7 @@ export interface LockoutOptions {
   streak?: LockoutStreak;
   /** Consecutive failures that lock the subject. NIST SP 800-63B §5.2.2 allows at most 100. @default 100 */
   maxConsecutiveFailures?: number;
-  /** How long a failure streak (and so a lock) is remembered without a new failure. @default 86400 */
+  /** How long a failure streak (and so a lock) is remembered, from its first failure (later failures do not extend it). @default 86400 */
   lockSeconds?: number;
   /**
    * Called once per lock, by the attempt counted at the ceiling once it is a failure: a wrong

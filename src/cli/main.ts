@@ -23,7 +23,7 @@ import { KEYS_USAGE, runKeysCommand } from './key-commands.ts';
 import { unprintableArgument } from './unprintable-argument.ts';
 import { runUserCommand, USER_USAGE } from './user-commands.ts';
 
-// `npm run cli -- user add|show|list|remove|reset-mfa|sign-out|unlock EMAIL` and `npm run cli -- keys list|init|add|promote|retire`:
+// `npm run cli -- user add|show|export|list|remove|reset-mfa|sign-out|unlock|change-email …` and `npm run cli -- keys list|init|add|promote|retire`:
 // JSON on stdout, one clear line on stderr, and on stderr too an audit line for what was done.
 // Exit codes: 0 done, 1 the command failed (no such account...), 2 usage or configuration.
 async function main(argv: string[]): Promise<number> {

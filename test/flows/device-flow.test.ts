@@ -154,7 +154,7 @@ describe('device authorization grant', () => {
     const devicePolling = client.pollDeviceAuthorizationGrant(running.rp.config, device);
     const confirmation = await enterUserCode(browser, device.user_code);
     const text = decodeEntities(confirmation.html).replace(/\s+/g, ' ');
-    expect(text).toContain('To give it another account, choose “Allow with another account” and sign in with that one: tv-shared-first@example.com is then signed out of this browser.');
+    expect(text).toContain('To give it another account, choose “Allow with another account” and sign in with that one: signing in with another address signs tv-shared-first@example.com out of this browser.');
     // The same form and action as Allow: only the button's value differs.
     expect(confirmation.html).toMatch(/<button type="submit" name="confirm" value="another-account" class="secondary">Allow with another account<\/button>/);
 
