@@ -21,17 +21,23 @@ export function addressAllowedForApp(metadata: Metadata, email: string): boolean
 }
 
 /** Whether the address is at one of the domains: one whose mail may be routed elsewhere is at none (auth/email-address.ts). */
-export function addressAtDomains(domains: readonly string[], email: string): boolean {
+function addressAtDomains(domains: readonly string[], email: string): boolean {
   return domains.includes(ruledMailDomain(email) ?? '');
 }
 
-/** For tokens, where the registration is looked up by client id (find-account.ts): undefined for an open app. */
-export function appEmailDomainsByClient(clients: readonly ClientRegistration[]): (clientId: string | undefined) => readonly string[] | undefined {
+/**
+ * Whether the app (by client id: tokens, grants, sessions) takes the address: an app without
+ * allowed_email_domains, or an unknown client id, takes every address.
+ */
+export function appTakesAddressByClient(clients: readonly ClientRegistration[]): (clientId: string | undefined, email: string) => boolean {
   const byClient = new Map(clients.flatMap((client) => {
     const domains = appEmailDomains(client);
     return domains ? [[client.client_id, domains] as const] : [];
   }));
-  return (clientId) => (clientId === undefined ? undefined : byClient.get(clientId));
+  return (clientId, email) => {
+    const domains = clientId === undefined ? undefined : byClient.get(clientId);
+    return domains === undefined || addressAtDomains(domains, email);
+  };
 }
 
 /** The registration's problem with `allowed_email_domains`, or undefined when it is well-formed (or absent). */

@@ -8,7 +8,7 @@ import { oidcGrantIndexKey, oidcRecordKey, oidcRecordKeyPrefix } from '../store/
 import type { Store } from '../store/store.ts';
 import { accountOfflineGrantsIndex } from './account-offline-grants-index.ts';
 import { accountSessionsIndex } from './account-sessions-index.ts';
-import { addressAtDomains, appEmailDomainsByClient } from './app-email-domains.ts';
+import { appTakesAddressByClient } from './app-email-domains.ts';
 import { clientTokenCutoffs, issuedBeforeCutoff } from './client-token-cutoff.ts';
 import { clientFor, liveSessionsOf, revokeGrants, sendLogoutTokens, type NotifiableClient } from './end-account-sessions.ts';
 import { SCOPES_THAT_SHARE_NOTHING } from './implied-grant.ts';
@@ -70,7 +70,7 @@ export function createAppsWithAccessList({
   const sessionsIndex = accountSessionsIndex(store, { sessionSeconds, now });
   const offlineIndex = accountOfflineGrantsIndex(store, { grantSeconds, now });
   const appName = appNamesOf(clients);
-  const appDomainsOf = appEmailDomainsByClient(clients);
+  const appTakesAddress = appTakesAddressByClient(clients);
   const tokenCutoffOf = clientTokenCutoffs(clients);
   // The account page itself is Sesame, not an app acting for the person; an app no longer registered has no access.
   const listed = new Set(clients.map((client) => client.client_id).filter((clientId) => clientId !== ACCOUNT_CLIENT_ID));
@@ -125,8 +125,7 @@ export function createAppsWithAccessList({
    * leave out the address; refresh tokens only from its cutoff on.
    */
   function usable(account: Pick<Account, 'email'>, { grant, browsers, refreshTokensBegan }: Awaited<ReturnType<typeof grantsOf>>[number]) {
-    const domains = appDomainsOf(grant.clientId);
-    if (domains && !addressAtDomains(domains, account.email)) return { browsers: 0, offline: false };
+    if (!appTakesAddress(grant.clientId, account.email)) return { browsers: 0, offline: false };
     const cutoff = tokenCutoffOf(grant.clientId);
     return { browsers, offline: refreshTokensBegan.some((began) => !issuedBeforeCutoff(cutoff, began)) };
   }

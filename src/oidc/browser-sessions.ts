@@ -7,7 +7,7 @@ import { appNamesOf } from '../interaction/client-name.ts';
 import { oidcRecordKey } from '../store/keys.ts';
 import type { Store } from '../store/store.ts';
 import { accountSessionsIndex } from './account-sessions-index.ts';
-import { addressAllowedForApp } from './app-email-domains.ts';
+import { appTakesAddressByClient } from './app-email-domains.ts';
 import { endBrowserSessions, liveSessionsOf, type EndedSessions } from './end-account-sessions.ts';
 import { sessionDevices } from './session-devices.ts';
 
@@ -37,7 +37,7 @@ const HANDLE = /^[A-Za-z0-9_-]{43}$/;
 export function createBrowserSessionList({ store, hmacKey, sessionSeconds, clients }: { store: Store; hmacKey: string; sessionSeconds: number; clients: readonly ClientRegistration[] }) {
   const index = accountSessionsIndex(store, { sessionSeconds });
   const appName = appNamesOf(clients);
-  const registrations = new Map(clients.map((client) => [client.client_id, client]));
+  const appTakesAddress = appTakesAddressByClient(clients);
   const handleOf = (sessionId: string) => hmacSha256(hmacKey, 'browser-session', sessionId);
   return {
     /** Names a session in forms: a keyed hash of its id, which is the browser's cookie and never leaves the server. */
@@ -69,7 +69,7 @@ export function createBrowserSessionList({ store, hmacKey, sessionSeconds, clien
           .filter(([, { grantId }]) => grantId !== undefined && liveGrants.has(grantId))
           // As on Apps with access: an app whose allowed_email_domains leave out the address has
           // its tokens refused and the browser asked for another address, so it is not signed in.
-          .filter(([clientId]) => addressAllowedForApp(registrations.get(clientId), account.email))
+          .filter(([clientId]) => appTakesAddress(clientId, account.email))
           .map(([clientId]) => appName(clientId))
           .sort((a, b) => a.localeCompare(b)),
         current: id === currentSessionId,

@@ -1,6 +1,6 @@
 import type { Account as OidcAccount, FindAccount } from 'oidc-provider';
 import type { ClientRegistration } from '../config/config-schema.ts';
-import { addressAtDomains, appEmailDomainsByClient } from './app-email-domains.ts';
+import { appTakesAddressByClient } from './app-email-domains.ts';
 import { clientTokenCutoffs, issuedBeforeCutoff } from './client-token-cutoff.ts';
 import { CLAIMS_BY_SCOPE } from './claims-by-scope.ts';
 import { releasedWithinClientScope } from './claims-within-client-scope.ts';
@@ -20,7 +20,7 @@ export interface SesameOidcAccount extends OidcAccount {
 /** Maps a Sesame account to the claims oidc-provider hands out per granted scope. */
 export function createFindAccount(accounts: Accounts, { clients = [] }: { clients?: readonly ClientRegistration[] } = {}): FindAccount {
   const tokenCutoffOf = clientTokenCutoffs(clients);
-  const appDomainsOf = appEmailDomainsByClient(clients);
+  const appTakesAddress = appTakesAddressByClient(clients);
   const withinClientScope = releasedWithinClientScope(CLAIMS_BY_SCOPE, clients);
   return async (ctx, sub, token): Promise<SesameOidcAccount | undefined> => {
     // When what is being honoured began: a token (a rotated refresh token by its chain's first
@@ -40,8 +40,7 @@ export function createFindAccount(accounts: Accounts, { clients = [] }: { client
     if (!token && sessionEnded(account, ctx.oidc?.session?.uid)) return undefined;
     // The account moved to an address the app does not take (a browser is asked again instead,
     // by the login prompt, so that its session serves the other apps as before).
-    const appDomains = appDomainsOf(token?.clientId);
-    if (appDomains && !addressAtDomains(appDomains, account.email)) return undefined;
+    if (!appTakesAddress(token?.clientId, account.email)) return undefined;
     return {
       accountId: account.id,
       totpEnrolled: account.totp !== undefined,
