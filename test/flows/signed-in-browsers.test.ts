@@ -98,11 +98,7 @@ describe('where you are signed in (/account)', () => {
 
   it('"Sign out every other browser" also ends an account page left open after a change of address, which outlived its browser\'s session', async () => {
     const origin = running.sesame.url;
-    // A shared computer: the owner moves the account there, and walks away from the page.
-    const { browser: shared } = await signInWithCodeAt(running, `${origin}/account`, 'moving-out@example.com');
-    const { page: confirm } = await requestEmailChange(origin, shared, 'moved-in@example.com');
-    const moved = await enterEmailChangeCode(origin, shared, confirm, (await emailChangeCodeTo(running.smtp, 'moved-in@example.com')).code!);
-    expect(moved.url).toBe(`${origin}/account?done=email-changed`);
+    const shared = await pageLeftOpenAfterMove('moving-out@example.com', 'moved-in@example.com');
     // Their phone, with the new address: the shared computer is not in the list (its Sesame session
     // ended with the move), so the only way to reach it is every other browser.
     const { browser: phone } = await signInWithCodeAt(running, `${origin}/account`, 'moved-in@example.com');
@@ -124,11 +120,7 @@ describe('where you are signed in (/account)', () => {
 
   it('an account page left open after a change of address ends once another account signs in to Sesame in that browser', async () => {
     const origin = running.sesame.url;
-    // A shared computer: the owner moves the account there and walks away, the page still open.
-    const { browser: shared } = await signInWithCodeAt(running, `${origin}/account`, 'leaving-owner@example.com');
-    const { page: confirm } = await requestEmailChange(origin, shared, 'left-owner@example.com');
-    const moved = await enterEmailChangeCode(origin, shared, confirm, (await emailChangeCodeTo(running.smtp, 'left-owner@example.com')).code!);
-    expect(moved.url).toBe(`${origin}/account?done=email-changed`);
+    const shared = await pageLeftOpenAfterMove('leaving-owner@example.com', 'left-owner@example.com');
     // With no Sesame session in the browser (the move ended it), the page goes on: it is the owner's.
     expect((await shared.navigate(`${origin}/account`)).html).toContain('left-owner@example.com');
 
@@ -231,3 +223,13 @@ describe('where you are signed in (/account)', () => {
     expect(await running.sesame.store.get(oidcRecordKey('Session', elsewhere.sessionId))).toBeDefined();
   });
 });
+
+/** A shared computer: the owner signs in to the account page, moves the account to `to` there and walks away, the page still open. */
+async function pageLeftOpenAfterMove(from: string, to: string) {
+  const origin = running.sesame.url;
+  const { browser } = await signInWithCodeAt(running, `${origin}/account`, from);
+  const { page: confirm } = await requestEmailChange(origin, browser, to);
+  const moved = await enterEmailChangeCode(origin, browser, confirm, (await emailChangeCodeTo(running.smtp, to)).code!);
+  expect(moved.url).toBe(`${origin}/account?done=email-changed`);
+  return browser;
+}
