@@ -418,6 +418,12 @@ function validateClients(clients: unknown, problems: ProblemList) {
 const isIntIn = (n: number | undefined, min: number, max: number): boolean => typeof n === 'number' && Number.isInteger(n) && n >= min && n <= max;
 export const isLoopback = (host: string) => host === 'localhost' || host === '127.0.0.1' || host === '[::1]';
 
+/** An https issuer at a name other than this machine's: what a deployment (or a tunnel to a laptop, as public) looks like. */
+export function isPublicHttpsIssuer(issuer: string): boolean {
+  const url = URL.parse(issuer);
+  return url !== null && url.protocol === 'https:' && !isLoopback(url.hostname);
+}
+
 function redact(url: string) {
   return url.replace(/\/\/[^@/]*@/, '//***@');
 }

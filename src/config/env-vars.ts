@@ -13,7 +13,7 @@ export interface EnvVar {
 }
 
 export const ENV_VARS: readonly EnvVar[] = [
-  { name: 'NODE_ENV', defaultValue: 'development', description: 'development, test or production. production refuses every development fallback.' },
+  { name: 'NODE_ENV', defaultValue: 'development', description: 'development, test or production. production refuses every development fallback. Unset with a public https ISSUER: refused (set it either way).' },
   { name: 'PORT', defaultValue: '3000', description: 'HTTP port to listen on.' },
   { name: 'ISSUER', example: 'https://id.example.com', description: 'Public base URL of Sesame, its OpenID issuer identifier. Default http://localhost:$PORT.' },
   { name: 'APP_NAME', defaultValue: 'Sesame', description: 'Display name on pages, in mail and in authenticator apps.' },

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { ClientRegistration, Config, HostPort, LogLevel, MailQueueConfig, NodeEnv, RedisConfig, SignupPolicy } from './config-schema.ts';
-import { ConfigError, isLoopback, ProblemList, usesRedis, validateConfig } from './config-schema.ts';
+import { ConfigError, isLoopback, isPublicHttpsIssuer, ProblemList, usesRedis, validateConfig } from './config-schema.ts';
 import { devOutboxPageShown } from '../mail/dev-outbox.ts';
 import { ENV_VAR_NAMES, ENV_VARS } from './env-vars.ts';
 import { generateSigningKeys } from './signing-keys.ts';
@@ -32,13 +32,21 @@ export function loadConfig({ env, rootDir = process.cwd(), onFallback = () => {}
     return env[name];
   };
   const defaults = readJson(resolve(rootDir, 'config/default.json'), 'config/default.json', problems) as DefaultsFile | undefined;
-  const nodeEnv = (read('NODE_ENV') || 'development') as NodeEnv;
+  const nodeEnvSetting = read('NODE_ENV');
+  const nodeEnv = (nodeEnvSetting || 'development') as NodeEnv;
   const production = nodeEnv === 'production';
   const generateMissing = nodeEnv === 'development';
 
   const port = parseInteger(read('PORT'), 3000, 'PORT', problems);
   const issuer = (read('ISSUER') || `http://localhost:${port}`).replace(/\/$/, '');
   const devState = resolve(rootDir, DEV_STATE_DIR);
+  // Development is the default so that a newcomer's `npm start` works with nothing set; a public
+  // https ISSUER is a deployment, where that default would quietly generate keys and secrets on
+  // local disk, register the demo app and accept the shipped example client secrets. Refused before any of it is written.
+  if (!nodeEnvSetting && isPublicHttpsIssuer(issuer)) {
+    problems.add('NODE_ENV', `unset, with the public ISSUER ${issuer}: set NODE_ENV=production for a deployment, or NODE_ENV=development to try development mode at this address`);
+    problems.throwIfAny();
+  }
 
   const clientsFile = resolve(rootDir, read('CLIENTS_FILE') || 'config/clients.json');
   const clients = (readJson(clientsFile, 'CLIENTS_FILE', problems) ?? []) as ClientRegistration[];

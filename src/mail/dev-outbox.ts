@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { MailMessage } from './mail-message.ts';
 import type { Mailer } from './mailer.ts';
-import { isLoopback } from '../config/config-schema.ts';
+import { isPublicHttpsIssuer } from '../config/config-schema.ts';
 
 export interface StoredMail extends MailMessage {
   id: string;
@@ -17,8 +17,7 @@ export type DevOutbox = Mailer & { messages(): StoredMail[] };
  * everyone's sign-in links to whoever opens the page. The mail is still in the log.
  */
 export function devOutboxPageShown(issuer: string): boolean {
-  const url = URL.parse(issuer);
-  return url !== null && (url.protocol === 'http:' || isLoopback(url.hostname));
+  return URL.canParse(issuer) && !isPublicHttpsIssuer(issuer);
 }
 
 /** Development stand-in for SMTP: keeps the newest mail in memory for /dev/outbox and logs each one. */

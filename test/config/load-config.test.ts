@@ -60,6 +60,14 @@ describe('development', () => {
     expect(after).toMatchObject({ ...before, encryptionKeys: config.encryptionKeys });
   });
 
+  it('refuses to guess development for a public https ISSUER (a deployment that forgot NODE_ENV), before writing anything', () => {
+    expect(problemsOf({ ISSUER: 'https://id.example.com' })).toEqual([expect.stringMatching(/^NODE_ENV: unset, with the public ISSUER https:\/\/id\.example\.com: set NODE_ENV=production .*or NODE_ENV=development/)]);
+    expect(existsSync(join(root, '.sesame'))).toBe(false);
+    // Said either way, it is the operator's choice; and this machine's own names, or plain http on a LAN, stay development by default.
+    expect(loadConfig({ env: { NODE_ENV: 'development', ISSUER: 'https://id.example.com', TRUST_PROXY: 'true' }, rootDir: root })).toMatchObject({ nodeEnv: 'development', devTools: true });
+    for (const issuer of ['https://localhost:3443', 'http://192.168.1.20:3000']) expect(loadConfig({ env: { ISSUER: issuer, TRUST_PROXY: 'true' }, rootDir: root })).toMatchObject({ nodeEnv: 'development', issuer });
+  });
+
   it('derives the issuer from PORT and reads .env-style values', () => {
     const config = loadConfig({ env: { PORT: '4100', SIGNUP: 'closed', TRUST_PROXY: 'true', APP_NAME: 'Acme ID' }, rootDir: root });
     expect(config).toMatchObject({ port: 4100, issuer: 'http://localhost:4100', signup: 'closed', trustProxy: true, appName: 'Acme ID', auditLog: 'on' });
