@@ -34,11 +34,16 @@ export function createDeleteAccount({ accounts, endAccountSessions, secondFactor
       ctx.status = 303;
       return ctx.redirect('/account/delete?problem=mismatch');
     }
-    await secondFactor.remove(account.id);
-    await accounts.removeAccount(account);
-    await endAccountSessions(account.id, { ctx });
-    await notices.send(ctx, account, 'account-deleted');
-    audit.record({ event: 'account.deleted', accountId: account.id });
+    // The record is claimed first, atomically: of two deletions at once (two browsers, a form sent
+    // twice) only the one that took it goes on, so the mailbox hears once and the audit log has one
+    // line. The other ends as if the account had been gone already: the same page.
+    if (await accounts.removeAccount(account)) {
+      // After the claim: the authenticator is never taken off an account that goes on existing.
+      await secondFactor.remove(account.id);
+      await endAccountSessions(account.id, { ctx });
+      await notices.send(ctx, account, 'account-deleted');
+      audit.record({ event: 'account.deleted', accountId: account.id });
+    }
     sessions.clear(ctx);
     ctx.status = 303;
     ctx.redirect('/account/deleted');

@@ -223,14 +223,21 @@ export function createAccounts({ store }: { store: Store }) {
 
   /**
    * Deletes the account by its id, whatever address it has now (a change of address may have
-   * moved it since `account` was read), and the address keys that lead to it.
+   * moved it since `account` was read), and the address keys that lead to it. The record is
+   * taken (read and deleted in one command), so of two removals at once (two browsers, the
+   * account page and `user remove`) exactly one gets it: that one returns the record as it was,
+   * and only it goes on to tell the mailbox and write the audit line; the other returns undefined,
+   * as for an account already gone.
    */
-  async function removeAccount(account: Account): Promise<void> {
-    const current = await findById(account.id);
-    const addresses = [...new Set([account.email, ...(current ? [current.email] : [])])];
+  async function removeAccount(account: Account): Promise<Account | undefined> {
+    const current = await store.take<Account>(accountKey(account.id));
+    if (!current) return undefined;
+    const addresses = [...new Set([account.email, current.email])];
     const leads = await Promise.all(addresses.map((email) => store.get<string>(accountEmailKey(email))));
-    await store.delete(accountKey(account.id), ...addresses.filter((_, i) => leads[i] === account.id).map(accountEmailKey));
+    const keys = addresses.filter((_, i) => leads[i] === account.id).map(accountEmailKey);
+    await store.delete(...keys);
     await store.removeFromIndex(accountListKey(), account.id);
+    return current;
   }
 
   return {
@@ -274,11 +281,11 @@ export function createAccounts({ store }: { store: Store }) {
       const accounts = await Promise.all(ids.map(findById));
       return accounts.filter((a): a is Account => a !== undefined).sort((a, b) => a.email.localeCompare(b.email));
     },
+    /** The account removed, or undefined when there was none (or another removal took it first). */
     async remove(email: string): Promise<Account | undefined> {
       const account = await findByEmail(email);
       if (!account) return undefined;
-      await removeAccount(account);
-      return account;
+      return removeAccount(account);
     },
     removeAccount,
   };

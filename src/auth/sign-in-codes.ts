@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { Store } from '../store/store.ts';
-import { signInAttemptsKey, signInCodeKey } from '../store/keys.ts';
+import { signInAttemptsKey, signInCodeKey, signInIssueKey } from '../store/keys.ts';
 import { UNCOUNTED_ATTEMPT, type Lockout } from './lockout.ts';
 import { constantTimeEqual, hmacSha256, randomDigits, randomToken } from './secrets.ts';
 
@@ -37,8 +37,11 @@ export type CodeCheck =
   | { ok: false; reason: 'expired' | 'too-many-attempts' };
 
 export type LinkCheck =
-  /** `device`: a device's sign-in (SignInRequest.forDevice), with its app's name when known. */
-  | { ok: true; email: string; device?: { clientName?: string } }
+  /**
+   * `device`: a device's sign-in (SignInRequest.forDevice), with its app's name when known.
+   * `issueId`: the issue the link belonged to, which an approval on another device carries.
+   */
+  | { ok: true; email: string; issueId: string; device?: { clientName?: string } }
   | { ok: false; reason: 'expired' }
   /** The sign-in the link was for: the device that guessed holds no interaction to name it. */
   | { ok: false; reason: 'wrong-number'; email: string; clientId: string | undefined };
@@ -90,6 +93,13 @@ export interface SignInCodesOptions {
  * The magic link and the typed code of one sign-in (one oidc-provider interaction). Both are
  * single-use, expire, are stored only as HMACs, and redeeming either kills both. Issuing again for
  * the same interaction replaces the previous pair.
+ *
+ * Each issue has an id, kept beside the pair as the issue the sign-in waits for (signInIssueKey)
+ * until the sign-in starts over (`cancel`) or issues again. It outlives the pair's redemption: a
+ * link confirmed on another device leaves an approval for the waiting tab, which counts only while
+ * its issue is still the one waited for (auth/login-approvals.ts). The confirmation takes the pair
+ * before it saves the approval, so "Use a different email" pressed in between found nothing to
+ * forget, and that approval, saved a moment later, let the tab continue as the first address.
  */
 export function createSignInCodes({ store, hmacKey, ttlSeconds = 600, codeLength = 6, maxWrongAttempts = 5, lockout, now = Date.now }: SignInCodesOptions) {
   if (!(ttlSeconds > 0)) throw new TypeError('ttlSeconds must be positive');
@@ -124,7 +134,9 @@ export function createSignInCodes({ store, hmacKey, ttlSeconds = 600, codeLength
         issuedAt,
         expiresAt: issuedAt + ttlSeconds * 1000,
       };
-      await store.set(signInCodeKey(interactionUid), record, ttlSeconds);
+      // Kept as long as an approval of this issue may be waiting to be taken: one given as the link
+      // expires lives as long again (LoginApprovals' lifetime is the link's).
+      await Promise.all([store.set(signInCodeKey(interactionUid), record, ttlSeconds), store.set(signInIssueKey(interactionUid), record.issueId, 2 * ttlSeconds)]);
       return { code, linkToken, matchNumber, expiresAt: new Date(record.expiresAt) };
     },
 
@@ -204,12 +216,13 @@ export function createSignInCodes({ store, hmacKey, ttlSeconds = 600, codeLength
         await putBack(key, { ...taken, linkHash: '' });
         return { ok: false, reason: 'wrong-number', email: taken.email, clientId: taken.clientId };
       }
-      if (!taken.forDevice) return { ok: true, email: taken.email };
-      return { ok: true, email: taken.email, device: taken.clientName ? { clientName: taken.clientName } : {} };
+      if (!taken.forDevice) return { ok: true, email: taken.email, issueId: taken.issueId };
+      return { ok: true, email: taken.email, issueId: taken.issueId, device: taken.clientName ? { clientName: taken.clientName } : {} };
     },
 
+    /** The sign-in starts over: the pair stops working, and no approval of it counts any more. */
     async cancel(interactionUid: string) {
-      await store.delete(signInCodeKey(interactionUid));
+      await store.delete(signInCodeKey(interactionUid), signInIssueKey(interactionUid));
     },
   };
 }

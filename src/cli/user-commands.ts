@@ -155,9 +155,11 @@ export async function runUserCommand(
     case 'remove': {
       const account = await accounts.findByEmail(email);
       if (!account) return failure(`No account for ${email}.`);
+      // Claimed first, atomically: a deletion on the account page at the same moment gets no
+      // record, and only one of the two tells the audit log (accounts.removeAccount).
+      if (!(await accounts.removeAccount(account))) return failure(`No account for ${email}.`);
       // Its recovery codes and remembered browsers go too, rather than linger unreachable.
       await removeSecondFactor(account.id);
-      await accounts.remove(email);
       audit.record({ event: 'account.deleted', accountId: account.id });
       const ended = await endSessions(account.id, `The account of ${email} was removed`);
       return ended.ok ? { ok: true, output: { removed: describe(account), ...ended.output } } : ended;

@@ -397,6 +397,13 @@ function validateClients(clients: unknown, problems: ProblemList) {
     } else if (c.redirect_uris !== undefined && (!Array.isArray(c.redirect_uris) || !c.redirect_uris.every((u) => typeof u === 'string'))) {
       problems.add(`${where}.redirect_uris`, 'must be an array of URLs');
     }
+    // Its tokens stand for no person and carry no scope (oidc/machine-token-scope.ts); the only
+    // scopes a client can register are the identity scopes, which a sign-in grants, so a machine
+    // that registers one expects what it will never get. An app that also signs people in keeps its scope.
+    const machineOnly = Array.isArray(c.grant_types) && c.grant_types.length > 0 && c.grant_types.every((grant) => grant === 'client_credentials');
+    if (machineOnly && c.scope !== undefined) {
+      problems.add(`${where}.scope`, `a machine client (grant_types ["client_credentials"]) gets tokens that stand for no person and carry no scope: remove "scope" (got ${JSON.stringify(c.scope)})`);
+    }
     if (typeof c.client_id === 'string' && RESERVED_CLIENT_IDS.includes(c.client_id)) problems.add(`${where}.client_id`, `"${c.client_id}" is reserved for Sesame's own pages`);
     if (c.first_party !== undefined && typeof c.first_party !== 'boolean') problems.add(`${where}.first_party`, 'must be true or false');
     if (c.mfa !== undefined && !CLIENT_MFA_POLICIES.includes(c.mfa as ClientMfaPolicy)) problems.add(`${where}.mfa`, `must be "off", "optional" or "required" (got ${JSON.stringify(c.mfa)})`);

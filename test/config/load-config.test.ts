@@ -191,6 +191,9 @@ describe('bad values', () => {
       { client_id: 'o', redirect_uris: [7] },
       { client_id: 'tv', grant_types: [deviceGrant, 'refresh_token'], response_types: [], token_endpoint_auth_method: 'none' },
       { client_id: 'cli', grant_types: [deviceGrant], token_endpoint_auth_method: 'none' },
+      // A machine's tokens stand for no person (oidc/machine-token-scope.ts): no identity scope to register.
+      { client_id: 'p', client_secret: 'p'.repeat(32), grant_types: ['client_credentials'], response_types: [], scope: 'openid email' },
+      { client_id: 'q', client_secret: 'q'.repeat(32), grant_types: ['authorization_code', 'client_credentials'], redirect_uris: ['https://q.example/cb'], scope: 'openid email' },
     ]));
     const machines = problemsOf({ CLIENTS_FILE: join(root, 'machines.json') }).join('\n');
     expect(machines).not.toContain('CLIENTS_FILE[0]');
@@ -198,6 +201,8 @@ describe('bad values', () => {
     expect(machines).toContain('CLIENTS_FILE[2].redirect_uris: must be an array of URLs');
     expect(machines).not.toContain('CLIENTS_FILE[3]');
     expect(machines).toContain('CLIENTS_FILE[4].redirect_uris: must be a non-empty array of URLs (a machine or device client without one sets "response_types": [])');
+    expect(machines).toContain('CLIENTS_FILE[5].scope: a machine client (grant_types ["client_credentials"]) gets tokens that stand for no person and carry no scope: remove "scope" (got "openid email")');
+    expect(machines).not.toContain('CLIENTS_FILE[6]');
 
     writeFileSync(join(root, 'broken.json'), '[{');
     expect(problemsOf({ CLIENTS_FILE: join(root, 'broken.json') }).join('\n')).toMatch(/^CLIENTS_FILE: .*is not valid JSON/m);

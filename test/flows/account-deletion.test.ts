@@ -1,12 +1,22 @@
 import { describe, expect, it, jest } from '@jest/globals';
+import { Writable } from 'node:stream';
 import * as client from 'openid-client';
+import { createLogger } from '../../src/logger.ts';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
 import { accountWithTotp, secondFactorOf, submitTotp, totpCode } from '../helpers/second-factor.ts';
 import { finishAtApp, signInWithCode, signInWithCodeAt } from '../helpers/sign-in.ts';
 import { accountKey } from '../../src/store/keys.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
-const running = useSesame();
+// Audit lines are written whatever the level (observability/audit-log.ts): only they are kept.
+const auditLines: Record<string, unknown>[] = [];
+const destination = new Writable({
+  write(chunk, _encoding, done) {
+    for (const line of String(chunk).split('\n').filter(Boolean)) auditLines.push(JSON.parse(line));
+    done();
+  },
+});
+const running = useSesame({ logger: createLogger({ level: 'silent', destination }) });
 
 const noticeTo = (email: string, what: string) => running.smtp.waitForMail(email, { match: (mail) => mail.subject === `Sesame: ${what}` });
 
@@ -154,6 +164,39 @@ describe('deleting one\'s own account on /account', () => {
       ]);
       expect(await running.sesame.store.get(accountKey(id))).toBeUndefined();
       expect(await running.sesame.accounts.findByEmail(email)).toBeUndefined();
+    }
+  });
+
+  it('deletes once when two browsers delete the account at the same moment: one notice, one audit line, and neither sees an error', async () => {
+    const deletedNotices = (email: string) => running.smtp.messages.filter((mail) => mail.to === email && mail.subject === 'Sesame: Your account was deleted');
+    for (let round = 0; round < 3; round++) {
+      const email = `deleted-twice-${round}@example.com`;
+      const { browser: a } = await signInWithCodeAt(running, `${running.sesame.url}/account`, email);
+      const { browser: b } = await signInWithCodeAt(running, `${running.sesame.url}/account`, email);
+      const id = (await running.sesame.accounts.findByEmail(email))!.id;
+      const [confirmA, confirmB] = await Promise.all([a.navigate(`${running.sesame.url}/account/delete`), b.navigate(`${running.sesame.url}/account/delete`)]);
+      const answers = await Promise.all([
+        a.navigate(`${running.sesame.url}/account/delete`, { form: { ...formFields(confirmA.html, '/account/delete'), email } }),
+        b.navigate(`${running.sesame.url}/account/delete`, { form: { ...formFields(confirmB.html, '/account/delete'), email } }),
+      ]);
+      // One deletes; the other finds the account gone, either already when it reads its session
+      // (the page for a session that ended) or when it comes to delete (the deleted page). Never an error.
+      const deletedPages = answers.filter((answer) => answer.url === `${running.sesame.url}/account/deleted`);
+      expect(deletedPages.length).toBeGreaterThanOrEqual(1);
+      for (const answer of deletedPages) {
+        expect(answer.status).toBe(200);
+        expect(answer.html).toContain('Your account is deleted');
+      }
+      for (const answer of answers.filter((page) => !deletedPages.includes(page))) {
+        expect(answer.status).toBe(401);
+        expect(answer.html).toContain('You are signed out of this page');
+      }
+      expect(await running.sesame.accounts.findByEmail(email)).toBeUndefined();
+      await noticeTo(email, 'Your account was deleted');
+      // A second notice would be on its way through the same queue: give it the time the first took and more.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(deletedNotices(email)).toHaveLength(1);
+      expect(auditLines.filter((line) => line.event === 'account.deleted' && line.accountId === id)).toHaveLength(1);
     }
   });
 

@@ -110,6 +110,29 @@ describe('machine clients', () => {
     expect(introspection.sub).toBeUndefined();
   });
 
+  // A machine's token has no person behind it: the identity scopes (openid, email, profile,
+  // offline_access) would tell a resource server that introspects it about one that is not there.
+  it.each(['openid', 'openid email', 'email', 'profile', 'offline_access'])('is refused a token for the scope "%s" (invalid_scope)', async (scope) => {
+    const machine = await client.discovery(new URL(running.sesame.url), MACHINE_CLIENT.client_id, undefined, client.ClientSecretBasic(MACHINE_CLIENT.client_secret), { execute: [client.allowInsecureRequests] });
+    const refused = await client.clientCredentialsGrant(machine, { scope }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(client.ResponseBodyError);
+    expect((refused as client.ResponseBodyError).error).toBe('invalid_scope');
+    expect((refused as client.ResponseBodyError).error_description).toContain('send the request without scope');
+  });
+
+  // Sesame defines no other scope: the library drops a word it does not know ("admin"), granted by nobody.
+  it.each([undefined, 'admin'])('gets a token without any scope when it asks for %s, and introspection reports none', async (scope) => {
+    const machine = await client.discovery(new URL(running.sesame.url), MACHINE_CLIENT.client_id, undefined, client.ClientSecretBasic(MACHINE_CLIENT.client_secret), { execute: [client.allowInsecureRequests] });
+    const tokens = await client.clientCredentialsGrant(machine, scope === undefined ? {} : { scope });
+    expect(tokens.scope).toBeUndefined();
+    const introspection = await client.tokenIntrospection(machine, tokens.access_token);
+    expect(introspection.active).toBe(true);
+    expect(introspection.scope).toBeUndefined();
+  });
+
   it('is registered without redirect_uris, and cannot use the authorization-code flow', async () => {
     expect(MACHINE_CLIENT.redirect_uris).toBeUndefined();
     const machineRp = await startRelyingParty(running.sesame.url, MACHINE_CLIENT);

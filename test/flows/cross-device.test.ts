@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
 import { finishAtApp, requestSignInMail } from '../helpers/sign-in.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
+import { signInApprovalKey } from '../../src/store/keys.ts';
 
 const running = useSesame();
 
@@ -139,6 +140,31 @@ describe('an approval from another device, after the waiting tab changed its min
     expect(restarted.html).toContain('name="email"');
     expect((await status()).status).not.toBe('approved');
     const next = await browser.navigate(`${running.sesame.url}/interaction/${uid}/continue`, { form: formFields(checkPage.html, '/continue') });
+    expect(next.leftTo).toBeUndefined();
+    expect(browser.cookieNames()).not.toContain('_session');
+  });
+
+  it('an approval saved just after "Use a different email" does not land: the tab waits for the new address', async () => {
+    const { browser, uid, checkPage, status } = await approvedOnPhone('first-thought@example.com');
+    // The phone's confirmation took the link before the restart, and its write of the approval is
+    // still on its way: the very record it saved, written again after the restart forgot it.
+    const key = signInApprovalKey(uid);
+    const [lateWrite, secondsLeft] = await Promise.all([running.sesame.store.getJson(key), running.sesame.store.ttlSeconds(key)]);
+    const restarted = await browser.navigate(`${running.sesame.url}/interaction/${uid}/restart`, { form: formFields(checkPage.html, '/restart') });
+    expect(restarted.html).toContain('name="email"');
+    // Landing before the new address is asked for, and again after it was.
+    await running.sesame.store.setJson(key, lateWrite!, secondsLeft);
+    expect((await status()).status).not.toBe('approved');
+    const emailForm = await browser.navigate(`${running.sesame.url}/interaction/${uid}`);
+    expect(emailForm.html).toContain('name="email"');
+    const secondCheck = await browser.navigate(`${running.sesame.url}/interaction/${uid}/email`, { form: { ...formFields(emailForm.html, '/email'), email: 'second-thought@example.com' } });
+    expect(secondCheck.html).toContain('second-thought@example.com');
+    await running.sesame.store.setJson(key, lateWrite!, secondsLeft);
+    expect((await status()).status).toBe('waiting');
+    const check = await browser.navigate(`${running.sesame.url}/interaction/${uid}/check`);
+    expect(check.html).toContain('second-thought@example.com');
+    expect(check.html).not.toContain('first-thought@example.com');
+    const next = await browser.navigate(`${running.sesame.url}/interaction/${uid}/continue`, { form: formFields(check.html, '/continue') });
     expect(next.leftTo).toBeUndefined();
     expect(browser.cookieNames()).not.toContain('_session');
   });
