@@ -47,6 +47,14 @@ async function connectDevice(page: Page, userCode: string, button: string, email
   await page.getByRole('heading', { name: 'Your device is connected' }).waitFor();
 }
 
+/** Script errors and CSP refusals, which Chromium reports on the console. */
+function watchScriptErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+  return errors;
+}
+
 /** The colours a person sees a box in: its background and its text. */
 function coloursOf(page: Page, selector: string) {
   return page.locator(selector).first().evaluate((element) => {
@@ -73,12 +81,34 @@ describe('headless Chromium: the device pages as a person sees them', () => {
     await context.close();
   });
 
+  it('a mistyped code comes back in the field, selected, so that the typo is fixed without typing it all again', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const scriptErrors = watchScriptErrors(page);
+    const userCode = await deviceUserCode();
+    // The last letter mistyped, in lower case with a space for the dash, as people type from a TV.
+    const last = userCode.at(-1)!;
+    const typo = `${userCode.slice(0, -1)}${last === 'B' ? 'C' : 'B'}`;
+    await page.goto(`${running.sesame.url}/device`);
+    const field = page.getByLabel('Code from your device');
+    await field.fill(typo.toLowerCase().replace('-', ' '));
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByText('That code is not right.').waitFor();
+    expect(await field.inputValue()).toBe(typo);
+    expect(await field.evaluate((input: HTMLInputElement) => [document.activeElement === input, input.selectionStart, input.selectionEnd])).toEqual([true, 0, typo.length]);
+    await field.press('End');
+    await field.press('Backspace');
+    await field.press(last);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: /^Connect Living Room TV/ }).waitFor();
+    expect(scriptErrors).toEqual([]);
+    await context.close();
+  });
+
   it('"Allow with another account" in a browser signed in already: the other account signs in, the first one\'s session ends by the page\'s own form, and the device gets the other account', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    const scriptErrors: string[] = [];
-    page.on('pageerror', (error) => scriptErrors.push(error.message));
-    page.on('console', (message) => message.type() === 'error' && scriptErrors.push(message.text()));
+    const scriptErrors = watchScriptErrors(page);
     const first = await startDevice();
     await connectDevice(page, first.user_code, 'Allow', 'chromium-first@example.com');
     expect(await emailOfDevice(first.device_code)).toBe('chromium-first@example.com');

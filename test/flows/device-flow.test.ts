@@ -297,6 +297,24 @@ describe('device authorization grant', () => {
     expect((await enterUserCode(browser, '')).url).toBe(`${running.sesame.url}/device?error=no-code`);
   });
 
+  it('a wrong code comes back in the field (normalised, escaped, at most twice a code\'s length), in this browser only, with the form\'s secret', async () => {
+    const browser = new HttpBrowser();
+    const refused = await enterUserCode(browser, ' bcdf ghjk ');
+    // The address says only why: what was typed is not in it (history, logs, a link to send on).
+    expect(refused.url).toBe(`${running.sesame.url}/device?error=wrong-code`);
+    expect(formFields(refused.html, '/device')).toEqual({ xsrf: expect.stringMatching(/^[0-9a-f]{48}$/), user_code: 'BCDF-GHJK' });
+    expect(refused.html).toMatch(/<input id="user_code"[^>]*aria-invalid="true"/);
+    // A letter short: as typed, in the code's groups.
+    expect(formFields((await enterUserCode(browser, 'bcdf-ghj')).html, '/device').user_code).toBe('BCDF-GHJ');
+    const hostile = await enterUserCode(browser, `"><script>alert(1)</script>${'x'.repeat(200)}`);
+    expect(hostile.url).toBe(`${running.sesame.url}/device?error=wrong-code`);
+    expect(hostile.html).not.toContain('<script>alert');
+    expect(formFields(hostile.html, '/device').user_code).toBe('SCRI-PTAL-ERT1-SCRI');
+    // Another browser at the same address, and this one opening the form afresh: an empty field.
+    expect(formFields((await new HttpBrowser().navigate(`${running.sesame.url}/device?error=wrong-code`)).html, '/device').user_code).toBe('');
+    expect(formFields((await browser.navigate(`${running.sesame.url}/device`)).html, '/device').user_code).toBe('');
+  });
+
   it('a visit to /device keeps its session (the form\'s secret) only as long as a sign-in, until someone signs in there', async () => {
     const browser = new HttpBrowser();
     await browser.navigate(`${running.sesame.url}/device`);
