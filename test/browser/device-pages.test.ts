@@ -47,6 +47,19 @@ async function connectDevice(page: Page, userCode: string, button: string, email
   await page.getByRole('heading', { name: 'Your device is connected' }).waitFor();
 }
 
+/** The accessible description Chromium computes for the one element of `role` named `name` (what a screen reader reads after its name). */
+async function accessibleDescriptionOf(page: Page, role: string, name: string): Promise<string> {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as { nodes: { ignored: boolean; role?: { value: string }; name?: { value: string }; description?: { value: string } }[] };
+    const matching = nodes.filter((node) => !node.ignored && node.role?.value === role && node.name?.value === name);
+    expect(matching).toHaveLength(1);
+    return (matching[0]!.description?.value ?? '').replace(/\s+/g, ' ');
+  } finally {
+    await cdp.detach();
+  }
+}
+
 /** Script errors and CSP refusals, which Chromium reports on the console. */
 function watchScriptErrors(page: Page): string[] {
   const errors: string[] = [];
@@ -78,6 +91,38 @@ describe('headless Chromium: the device pages as a person sees them', () => {
     const warningColours = await coloursOf(page, 'p:has(> strong:text("Only continue if you started this yourself"))');
     expect(warningColours.background).not.toBe(error.background);
     expect(warningColours.text).not.toBe(error.text);
+    await context.close();
+  });
+
+  it('the warnings against codes sent by someone else are no alerts (they are there when the page loads) and describe the button or field the decision is made with; a wrong code\'s error is an alert and describes the field', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    // A wrong code, the answer to the person's own form: an alert (announced at once), read with the field.
+    await page.goto(`${running.sesame.url}/device`);
+    await page.getByLabel('Code from your device').fill('bcdf ghjk');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByText('That code is not right.').waitFor();
+    expect(await page.getByRole('alert').allTextContents()).toEqual([expect.stringContaining('That code is not right.')]);
+    expect(await accessibleDescriptionOf(page, 'textbox', 'Code from your device')).toMatch(/^That code is not right\. .*Eight letters, like BCDF-GHJK\.$/);
+
+    // The confirmation: a warning that is part of the page, which "Allow" is described by.
+    const userCode = await deviceUserCode();
+    await page.getByLabel('Code from your device').fill(userCode);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: /^Connect Living Room TV/ }).waitFor();
+    expect(await page.getByRole('alert').count()).toBe(0);
+    expect(await accessibleDescriptionOf(page, 'button', 'Allow')).toMatch(/^Warning: Only continue if you started this yourself, on a device that is in front of you now\. If someone sent you this code/);
+
+    // The link of the sign-in that follows, opened in this browser: its Continue (focused on load) is described by the device's warning.
+    await page.getByRole('button', { name: 'Allow', exact: true }).click();
+    const email = 'chromium-warning@example.com';
+    await page.getByLabel('Email address').fill(email);
+    await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
+    await page.goto((await running.smtp.waitForMail(email)).link!);
+    await page.getByRole('button', { name: 'Continue' }).waitFor();
+    expect(await page.getByRole('alert').count()).toBe(0);
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Continue');
+    expect(await accessibleDescriptionOf(page, 'button', 'Continue')).toMatch(/^Warning: This sign-in is for a device or command-line tool \(Living Room TV\)\./);
     await context.close();
   });
 

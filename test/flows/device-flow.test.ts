@@ -156,7 +156,7 @@ describe('device authorization grant', () => {
     const text = decodeEntities(confirmation.html).replace(/\s+/g, ' ');
     expect(text).toContain('To give it another account, choose “Allow with another account” and sign in with that one: signing in with another address signs tv-shared-first@example.com out of this browser.');
     // The same form and action as Allow: only the button's value differs.
-    expect(confirmation.html).toMatch(/<button type="submit" name="confirm" value="another-account" class="secondary">Allow with another account<\/button>/);
+    expect(confirmation.html).toMatch(/<button type="submit" name="confirm" value="another-account" class="secondary" aria-describedby="device-warning">Allow with another account<\/button>/);
 
     const emailForm = await decide(browser, confirmation, 'another-account');
     expect(emailForm.url).toMatch(/\/interaction\/[^/]+$/);
