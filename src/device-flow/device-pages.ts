@@ -39,7 +39,8 @@ export const DEVICE_CODE_ERRORS = {
   expired: 'That code has expired. Start again on your device to get a new code.',
   used: 'That code was already used. Start again on your device to get a new code.',
   'form-expired': 'This page was out of date. Enter the code again.',
-  ended: 'That sign-in has ended. Enter the code your device shows to start again.',
+  // The resume of a sign-in that "Allow" started: Allow spent the code the device still shows.
+  ended: 'That sign-in has ended. Start again on your device to get a new code.',
   failed: 'That did not work. Enter the code your device shows to start again.',
 } as const;
 type DeviceCodeError = keyof typeof DEVICE_CODE_ERRORS;

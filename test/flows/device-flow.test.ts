@@ -340,6 +340,19 @@ describe('device authorization grant', () => {
     expect(decodeEntities((await stranger.navigate(`${running.sesame.url}/device?error=ended`)).html)).toContain('That sign-in has ended.');
   });
 
+  it('a sign-in whose resume this browser no longer holds says to start again on the device: the code it shows was spent by Allow', async () => {
+    const device = await startDevice();
+    const browser = new HttpBrowser();
+    const emailForm = await decide(browser, await enterUserCode(browser, device.user_code), 'confirm');
+    const uid = emailForm.url.split('/').pop()!;
+    // The resume opened without its cookie (another browser, or after the sign-in expired).
+    const ended = await new HttpBrowser().navigate(`${running.sesame.url}/device/${uid}`);
+    expect(ended.url).toBe(`${running.sesame.url}/device?error=ended`);
+    expect(decodeEntities(ended.html)).toContain('That sign-in has ended. Start again on your device to get a new code.');
+    // The code the device still shows is no way to start again: Allow spent it.
+    expect((await enterUserCode(browser, device.user_code)).url).toBe(`${running.sesame.url}/device?error=used`);
+  });
+
   it('an expired code says so at /device, and the device polling for it gets expired_token', async () => {
     const device = await startDevice();
     // Ten minutes on: the code's expiry moved into the past (the record outlives it: store-adapter.ts).
