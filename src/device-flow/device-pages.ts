@@ -7,6 +7,7 @@ import { DeviceCodeDecidedElsewhere, DeviceCodeRevoked } from '../oidc/store-ada
 import { deviceAsksFreshSignIn } from '../oidc/device-fresh-sign-in.ts';
 import { ANOTHER_ACCOUNT } from '../oidc/device-another-account.ts';
 import { displayUserCode, normaliseUserCode } from './user-codes.ts';
+import { keepWrongUserCode, wrongUserCodeOf } from './wrong-user-code.ts';
 
 type DeviceFlowFeature = NonNullable<NonNullable<Configuration['features']>['deviceFlow']>;
 
@@ -38,7 +39,8 @@ export const DEVICE_CODE_ERRORS = {
   expired: 'That code has expired. Start again on your device to get a new code.',
   used: 'That code was already used. Start again on your device to get a new code.',
   'form-expired': 'This page was out of date. Enter the code again.',
-  ended: 'That sign-in has ended. Enter the code your device shows to start again.',
+  // The resume of a sign-in that "Allow" started: Allow spent the code the device still shows.
+  ended: 'That sign-in has ended. Start again on your device to get a new code.',
   failed: 'That did not work. Enter the code your device shows to start again.',
 } as const;
 type DeviceCodeError = keyof typeof DEVICE_CODE_ERRORS;
@@ -59,7 +61,7 @@ const ERROR_OF_REFUSED_CODE: Readonly<Record<string, DeviceCodeError>> = {
  * page of its own (Post/Redirect/Get, as Sesame's other forms), so a reload sends neither again;
  * the confirmation is the answer to the right code itself.
  */
-export function deviceFlowPages(renderPage: ProviderHooks['renderPage'], findAccount: ProviderHooks['findAccount']): Pick<DeviceFlowFeature, 'userCodeInputSource' | 'userCodeConfirmSource' | 'successSource'> {
+export function deviceFlowPages(renderPage: ProviderHooks['renderPage'], findAccount: ProviderHooks['findAccount'], { secureCookies }: { secureCookies: boolean }): Pick<DeviceFlowFeature, 'userCodeInputSource' | 'userCodeConfirmSource' | 'successSource'> {
   return {
     // GET /device (the form), and every error of the code's pages and of the sign-in's resume.
     async userCodeInputSource(ctx, _form, out, err) {
@@ -75,12 +77,16 @@ export function deviceFlowPages(renderPage: ProviderHooks['renderPage'], findAcc
         ctx.status = 303;
         // Denied on the confirmation page, on the consent page, or "Cancel" during the sign-in.
         if (err.name === 'AbortedError') return ctx.redirect(DEVICE_DENIED_PAGE);
-        return ctx.redirect(`${DEVICE_PAGE}?error=${refusalOf(err, out?.error)}`);
+        const refusal = refusalOf(err, out?.error);
+        // The library hands back what was typed (re_render_errors.js): the form shows it again.
+        if (refusal === 'wrong-code') keepWrongUserCode(ctx, (err as { userCode?: unknown }).userCode, { secure: secureCookies });
+        return ctx.redirect(`${DEVICE_PAGE}?error=${refusal}`);
       }
       const error = errorKeyOf(ctx.query.error);
+      const userCode = (error === 'wrong-code' ? wrongUserCodeOf(ctx) : '') || (ctx.state.prefilledUserCode ?? '');
       // The library sets no status on its pages: without this they went out as Koa's default 404.
       ctx.status = 200;
-      return renderPage(ctx, 'device-code', { xsrf: xsrfOf(ctx), userCode: ctx.state.prefilledUserCode ?? '', error: error && DEVICE_CODE_ERRORS[error] });
+      return renderPage(ctx, 'device-code', { xsrf: xsrfOf(ctx), userCode, error: error && DEVICE_CODE_ERRORS[error] });
     },
 
     // The code is right: which app, what it gets, and the warning against remote phishing (RFC 8628 §5.4).

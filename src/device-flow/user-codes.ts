@@ -11,6 +11,8 @@ export const USER_CODE_CHARSET = 'base-20';
 export const USER_CODE_MASK = '****-****';
 
 const ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
+/** A group of the mask's length, or what is left: a code typed too long or too short keeps the groups. */
+const TYPED_GROUP = new RegExp(`.{1,${USER_CODE_MASK.indexOf('-')}}`, 'g');
 const WELL_FORMED = new RegExp(`^[${ALPHABET}]{${USER_CODE_MASK.split('*').length - 1}}$`);
 
 /**
@@ -31,4 +33,9 @@ export function isWellFormedUserCode(normalised: string): boolean {
 export function displayUserCode(normalised: string): string {
   const characters = [...normalised];
   return [...USER_CODE_MASK].map((slot) => (slot === '*' ? characters.shift() : slot)).join('');
+}
+
+/** A code as typed, normalised, which may be wrong or of another length: in the device's groups of four ("BCDF-GHJ"). */
+export function displayTypedUserCode(normalised: string): string {
+  return normalised.match(TYPED_GROUP)?.join('-') ?? '';
 }

@@ -32,7 +32,11 @@ export const START_AGAIN_ON_DEVICE = 'Start again on your device to get a new co
  * same first sentence with the device's way to start again, leading on to /device, not to an app.
  */
 export function signInEnded(interaction: Interaction, appMessage: string): SignInExpired {
-  if (!isDeviceSignIn(interaction)) return new SignInExpired(appMessage);
+  return isDeviceSignIn(interaction) ? deviceSignInEnded(appMessage) : new SignInExpired(appMessage);
+}
+
+/** The device's version of an app's "This sign-in has ended" message (`appMessage`). */
+export function deviceSignInEnded(appMessage: string): SignInExpired {
   return new SignInExpired(`${firstSentenceOf(appMessage)} ${START_AGAIN_ON_DEVICE}`, enterNewCode());
 }
 

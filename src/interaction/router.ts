@@ -9,6 +9,7 @@ import { createConfirmLink } from './confirm-link.ts';
 import { showLinkApproved } from './link-approved-page.ts';
 import { createConfirmTotpEnrollment } from './confirm-totp-enrollment.ts';
 import { createContinueApproved } from './continue-approved.ts';
+import { markDeviceSignIn, sayWhenDeviceSignInEnded } from './device-sign-in-mark.ts';
 import { createFinishLogin } from './finish-login.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import { continueFinishedSignIn, loadInteraction } from './load-interaction.ts';
@@ -60,8 +61,9 @@ export function createInteractionRouter(deps: InteractionDeps) {
     if (!ctx.path.startsWith(`/interaction/${ctx.params.uid}/link`)) setNextStepAfterError(ctx, backToSignIn(ctx.params.uid!));
     return next();
   });
+  router.use(sayWhenDeviceSignInEnded);
 
-  router.get('/', read, any, continueFinishedSignIn, createShowPrompt(deps));
+  router.get('/', read, any, markDeviceSignIn(deps), continueFinishedSignIn, createShowPrompt(deps));
   router.post('/email', form, startSignInMailChecks(deps), read, login, createRequestEmail(deps));
   router.get('/check', read, login, continueFinishedSignIn, createShowCheckEmail(deps));
   router.post('/code', form, startCodeEntryChecks(deps), read, login, createVerifyCode(deps, finishLogin));

@@ -179,7 +179,7 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
         // The library would keep the device's IP address and user agent with its code, to show on
         // the confirmation page: not kept, since a guessed code would show a stranger's address.
         deviceInfo: () => ({}),
-        ...deviceFlowPages(renderPage, findAccount),
+        ...deviceFlowPages(renderPage, findAccount, { secureCookies }),
       },
       // Only claims of the scopes the app registered (oidc/claims-within-client-scope.ts).
       claimsParameter: { enabled: true, assertClaimsParameter: claimsWithinClientScope(CLAIMS_BY_SCOPE) },

@@ -47,6 +47,27 @@ async function connectDevice(page: Page, userCode: string, button: string, email
   await page.getByRole('heading', { name: 'Your device is connected' }).waitFor();
 }
 
+/** The accessible description Chromium computes for the one element of `role` named `name` (what a screen reader reads after its name). */
+async function accessibleDescriptionOf(page: Page, role: string, name: string): Promise<string> {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as { nodes: { ignored: boolean; role?: { value: string }; name?: { value: string }; description?: { value: string } }[] };
+    const matching = nodes.filter((node) => !node.ignored && node.role?.value === role && node.name?.value === name);
+    expect(matching).toHaveLength(1);
+    return (matching[0]!.description?.value ?? '').replace(/\s+/g, ' ');
+  } finally {
+    await cdp.detach();
+  }
+}
+
+/** Script errors and CSP refusals, which Chromium reports on the console. */
+function watchScriptErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+  return errors;
+}
+
 /** The colours a person sees a box in: its background and its text. */
 function coloursOf(page: Page, selector: string) {
   return page.locator(selector).first().evaluate((element) => {
@@ -73,12 +94,66 @@ describe('headless Chromium: the device pages as a person sees them', () => {
     await context.close();
   });
 
+  it('the warnings against codes sent by someone else are no alerts (they are there when the page loads) and describe the button or field the decision is made with; a wrong code\'s error is an alert and describes the field', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    // A wrong code, the answer to the person's own form: an alert (announced at once), read with the field.
+    await page.goto(`${running.sesame.url}/device`);
+    await page.getByLabel('Code from your device').fill('bcdf ghjk');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByText('That code is not right.').waitFor();
+    expect(await page.getByRole('alert').allTextContents()).toEqual([expect.stringContaining('That code is not right.')]);
+    expect(await accessibleDescriptionOf(page, 'textbox', 'Code from your device')).toMatch(/^That code is not right\. .*Eight letters, like BCDF-GHJK\.$/);
+
+    // The confirmation: a warning that is part of the page, which "Allow" is described by.
+    const userCode = await deviceUserCode();
+    await page.getByLabel('Code from your device').fill(userCode);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: /^Connect Living Room TV/ }).waitFor();
+    expect(await page.getByRole('alert').count()).toBe(0);
+    expect(await accessibleDescriptionOf(page, 'button', 'Allow')).toMatch(/^Warning: Only continue if you started this yourself, on a device that is in front of you now\. If someone sent you this code/);
+
+    // The link of the sign-in that follows, opened in this browser: its Continue (focused on load) is described by the device's warning.
+    await page.getByRole('button', { name: 'Allow', exact: true }).click();
+    const email = 'chromium-warning@example.com';
+    await page.getByLabel('Email address').fill(email);
+    await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
+    await page.goto((await running.smtp.waitForMail(email)).link!);
+    await page.getByRole('button', { name: 'Continue' }).waitFor();
+    expect(await page.getByRole('alert').count()).toBe(0);
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Continue');
+    expect(await accessibleDescriptionOf(page, 'button', 'Continue')).toMatch(/^Warning: This sign-in is for a device or command-line tool \(Living Room TV\)\./);
+    await context.close();
+  });
+
+  it('a mistyped code comes back in the field, selected, so that the typo is fixed without typing it all again', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const scriptErrors = watchScriptErrors(page);
+    const userCode = await deviceUserCode();
+    // The last letter mistyped, in lower case with a space for the dash, as people type from a TV.
+    const last = userCode.at(-1)!;
+    const typo = `${userCode.slice(0, -1)}${last === 'B' ? 'C' : 'B'}`;
+    await page.goto(`${running.sesame.url}/device`);
+    const field = page.getByLabel('Code from your device');
+    await field.fill(typo.toLowerCase().replace('-', ' '));
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByText('That code is not right.').waitFor();
+    expect(await field.inputValue()).toBe(typo);
+    expect(await field.evaluate((input: HTMLInputElement) => [document.activeElement === input, input.selectionStart, input.selectionEnd])).toEqual([true, 0, typo.length]);
+    await field.press('End');
+    await field.press('Backspace');
+    await field.press(last);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: /^Connect Living Room TV/ }).waitFor();
+    expect(scriptErrors).toEqual([]);
+    await context.close();
+  });
+
   it('"Allow with another account" in a browser signed in already: the other account signs in, the first one\'s session ends by the page\'s own form, and the device gets the other account', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    const scriptErrors: string[] = [];
-    page.on('pageerror', (error) => scriptErrors.push(error.message));
-    page.on('console', (message) => message.type() === 'error' && scriptErrors.push(message.text()));
+    const scriptErrors = watchScriptErrors(page);
     const first = await startDevice();
     await connectDevice(page, first.user_code, 'Allow', 'chromium-first@example.com');
     expect(await emailOfDevice(first.device_code)).toBe('chromium-first@example.com');

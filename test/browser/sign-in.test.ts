@@ -105,4 +105,49 @@ describe('headless Chromium through the real pages', () => {
     await laptop.close();
     await phone.close();
   });
+
+  it('the waiting tab stops asking, and says so, once the sign-in was finished in another tab of the same browser', async () => {
+    // The link opened from the mail app in this browser: its tab finishes the sign-in, and the
+    // first tab's status is no longer there to ask about (a 400 each time, every 2 seconds, forever).
+    const context = await browser.newContext();
+    const waiting = await context.newPage();
+    await waiting.goto(`${running.sesame.url}/demo/start`);
+    await waiting.getByLabel('Email address').fill('other-tab@example.com');
+    await waiting.getByRole('button', { name: 'Email me a sign-in link' }).click();
+    await waiting.getByRole('heading', { name: 'Check your email' }).waitFor();
+    const polls: string[] = [];
+    waiting.on('request', (request) => { if (request.url().endsWith('/status')) polls.push(request.url()); });
+
+    const linkTab = await context.newPage();
+    await linkTab.goto((await running.smtp.waitForMail('other-tab@example.com')).link!);
+    await linkTab.getByRole('button', { name: 'Continue' }).click();
+    await linkTab.waitForURL(/\/demo\/callback/);
+
+    const status = waiting.getByRole('status').filter({ hasText: 'no longer waiting' });
+    await status.waitFor({ timeout: 10_000 });
+    expect(await status.textContent()).toBe('This page is no longer waiting: the sign-in went on in another tab or window, or it has expired.');
+    const asked = polls.length;
+    await waiting.waitForTimeout(5_000);
+    expect(polls).toHaveLength(asked);
+    await context.close();
+  }, 30_000);
+
+  it('the waiting tab asks less often while Sesame answers that it is unavailable, as after a network failure', async () => {
+    const context = await browser.newContext();
+    const waiting = await context.newPage();
+    const polls: number[] = [];
+    await waiting.route('**/interaction/*/status', async (route) => {
+      polls.push(Date.now());
+      await route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":"temporarily_unavailable"}' });
+    });
+    await waiting.goto(`${running.sesame.url}/demo/start`);
+    await waiting.getByLabel('Email address').fill('unavailable@example.com');
+    await waiting.getByRole('button', { name: 'Email me a sign-in link' }).click();
+    await waiting.getByRole('heading', { name: 'Check your email' }).waitFor();
+    // Every 2 seconds that would be five asks in 11 seconds; doubling the wait (2, 4, 8 s), two.
+    await waiting.waitForTimeout(11_000);
+    expect(polls.length).toBeGreaterThanOrEqual(1);
+    expect(polls.length).toBeLessThanOrEqual(3);
+    await context.close();
+  }, 30_000);
 });

@@ -1,5 +1,5 @@
 import { expect, it } from '@jest/globals';
-import { displayUserCode, isWellFormedUserCode, normaliseUserCode, USER_CODE_CHARSET, USER_CODE_MASK } from '../../src/device-flow/user-codes.ts';
+import { displayTypedUserCode, displayUserCode, isWellFormedUserCode, normaliseUserCode, USER_CODE_CHARSET, USER_CODE_MASK } from '../../src/device-flow/user-codes.ts';
 
 // The store adapter looks up only well-formed codes: every code oidc-provider makes with Sesame's
 // settings must be one, or people could not sign their devices in at all.
@@ -23,4 +23,9 @@ it('reads what a person types as the library does: any case, spaces and dashes i
   }
   // Vowels, digits and the wrong length are never issued.
   for (const typed of ['ABCD-EFGH', 'BCDF-GHJ1', 'BCDF-GHJ', 'BCDF-GHJKL', '', '<BCDF-GHJK>x']) expect(isWellFormedUserCode(normaliseUserCode(typed))).toBe(false);
+});
+
+it('shows a code typed wrong in the device\'s groups of four, whatever its length', () => {
+  expect([displayTypedUserCode('BCDFGHJK'), displayUserCode('BCDFGHJK')]).toEqual(['BCDF-GHJK', 'BCDF-GHJK']);
+  expect(['', 'BC', 'BCDF', 'BCDFG', 'BCDFGHJKL'].map(displayTypedUserCode)).toEqual(['', 'BC', 'BCDF', 'BCDF-G', 'BCDF-GHJK-L']);
 });

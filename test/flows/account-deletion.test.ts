@@ -43,7 +43,11 @@ describe('deleting one\'s own account on /account', () => {
       expect(refused.status).toBe(400);
       expect(refused.html).toContain('That is not the email address of this account');
       expect(refused.html).toContain('aria-invalid="true"');
+      // The field the error is about takes the focus, so a screen reader reads the error with it
+      // (views/partials/alert.ejs); the first visit does not jump into it.
+      expect(refused.html).toMatch(/<input id="email"[^>]*\sautofocus\s[^>]*aria-describedby="form-error"/);
     }
+    expect(confirm.html).not.toMatch(/\sautofocus\b/);
     expect(await running.sesame.accounts.findByEmail(email)).toBeDefined();
     // A name the table does not hold shows no text, not even one inherited from Object.prototype.
     const unknown = await browser.navigate(`${running.sesame.url}/account/delete?problem=constructor`);

@@ -3,6 +3,7 @@ import { deviceSignIn } from '../helpers/device-sign-in.ts';
 import { decodeEntities, formFields, HttpBrowser } from '../helpers/http-browser.ts';
 import { accountWithTotp, submitTotp, wrongTotpCode } from '../helpers/second-factor.ts';
 import type { ClientRegistration } from '../../src/config/config-schema.ts';
+import { oidcRecordKey } from '../../src/store/keys.ts';
 import { DEVICE_CLIENT, TEST_CLIENT, testConfig } from '../helpers/test-config.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
@@ -109,4 +110,44 @@ describe('a device\'s sign-in that cannot go on', () => {
     expect(text).not.toMatch(/go back to the app/i);
     expect(ended.html).toContain('<a class="button secondary" href="/device">Enter a new code</a>');
   });
+
+  it('an interaction that expired (its record and its cookie gone, as after its lifetime): start again on the device, not "go back to the app"', async () => {
+    const browser = new HttpBrowser();
+    const emailForm = await deviceEmailForm(browser);
+    const uid = emailForm.url.split('/').pop()!;
+    await expireInteraction(browser, uid);
+    // The email form sent after the interaction's lifetime, and the sign-in page opened again.
+    const sent = await browser.navigate(`${running.sesame.url}/interaction/${uid}/email`, { form: { ...formFields(emailForm.html, '/email'), email: 'tv-expired@example.com' } });
+    const reopened = await browser.navigate(emailForm.url);
+    for (const ended of [sent, reopened]) {
+      expect([ended.url, ended.status]).toEqual([ended.url, 400]);
+      const text = decodeEntities(ended.html);
+      expect(text).toContain('This sign-in has expired or was already completed. Start again on your device to get a new code.');
+      expect(text).not.toMatch(/go back to the app/i);
+      expect(ended.html).toContain('<a class="button secondary" href="/device">Enter a new code</a>');
+    }
+  });
+
+  it('an app\'s expired sign-in still says to go back to the app, even with a device sign-in\'s mark copied onto its address', async () => {
+    const device = new HttpBrowser();
+    const deviceUid = (await deviceEmailForm(device)).url.split('/').pop()!;
+    const browser = new HttpBrowser();
+    const emailForm = await browser.navigate(`${running.sesame.url}/account`);
+    const uid = emailForm.url.split('/').pop()!;
+    // Whatever marks a device's sign-in in the device's browser, planted on this sign-in's pages.
+    for (const name of device.cookieNames().filter((cookie) => !cookie.startsWith('_'))) browser.plantCookie(name, device.cookieValue(name)!, `/interaction/${uid}`);
+    expect(deviceUid).not.toBe(uid);
+    await expireInteraction(browser, uid);
+    const ended = await browser.navigate(emailForm.url);
+    expect(ended.status).toBe(400);
+    const text = decodeEntities(ended.html);
+    expect(text).toContain('This sign-in has expired or was already completed. Go back to the app and start again.');
+    expect(text).not.toContain('Start again on your device');
+  });
 });
+
+/** What the interaction's lifetime running out does: the store forgets it, and the browser its cookie (the same Max-Age). */
+async function expireInteraction(browser: HttpBrowser, uid: string) {
+  await running.sesame.store.delete(oidcRecordKey('Interaction', uid));
+  browser.expireCookie('_interaction');
+}

@@ -156,7 +156,7 @@ describe('device authorization grant', () => {
     const text = decodeEntities(confirmation.html).replace(/\s+/g, ' ');
     expect(text).toContain('To give it another account, choose “Allow with another account” and sign in with that one: signing in with another address signs tv-shared-first@example.com out of this browser.');
     // The same form and action as Allow: only the button's value differs.
-    expect(confirmation.html).toMatch(/<button type="submit" name="confirm" value="another-account" class="secondary">Allow with another account<\/button>/);
+    expect(confirmation.html).toMatch(/<button type="submit" name="confirm" value="another-account" class="secondary" aria-describedby="device-warning">Allow with another account<\/button>/);
 
     const emailForm = await decide(browser, confirmation, 'another-account');
     expect(emailForm.url).toMatch(/\/interaction\/[^/]+$/);
@@ -297,6 +297,24 @@ describe('device authorization grant', () => {
     expect((await enterUserCode(browser, '')).url).toBe(`${running.sesame.url}/device?error=no-code`);
   });
 
+  it('a wrong code comes back in the field (normalised, escaped, at most twice a code\'s length), in this browser only, with the form\'s secret', async () => {
+    const browser = new HttpBrowser();
+    const refused = await enterUserCode(browser, ' bcdf ghjk ');
+    // The address says only why: what was typed is not in it (history, logs, a link to send on).
+    expect(refused.url).toBe(`${running.sesame.url}/device?error=wrong-code`);
+    expect(formFields(refused.html, '/device')).toEqual({ xsrf: expect.stringMatching(/^[0-9a-f]{48}$/), user_code: 'BCDF-GHJK' });
+    expect(refused.html).toMatch(/<input id="user_code"[^>]*aria-invalid="true"/);
+    // A letter short: as typed, in the code's groups.
+    expect(formFields((await enterUserCode(browser, 'bcdf-ghj')).html, '/device').user_code).toBe('BCDF-GHJ');
+    const hostile = await enterUserCode(browser, `"><script>alert(1)</script>${'x'.repeat(200)}`);
+    expect(hostile.url).toBe(`${running.sesame.url}/device?error=wrong-code`);
+    expect(hostile.html).not.toContain('<script>alert');
+    expect(formFields(hostile.html, '/device').user_code).toBe('SCRI-PTAL-ERT1-SCRI');
+    // Another browser at the same address, and this one opening the form afresh: an empty field.
+    expect(formFields((await new HttpBrowser().navigate(`${running.sesame.url}/device?error=wrong-code`)).html, '/device').user_code).toBe('');
+    expect(formFields((await browser.navigate(`${running.sesame.url}/device`)).html, '/device').user_code).toBe('');
+  });
+
   it('a visit to /device keeps its session (the form\'s secret) only as long as a sign-in, until someone signs in there', async () => {
     const browser = new HttpBrowser();
     await browser.navigate(`${running.sesame.url}/device`);
@@ -320,6 +338,19 @@ describe('device authorization grant', () => {
     const resumed = await stranger.request(`${running.sesame.url}/device/${'x'.repeat(21)}`);
     expect([resumed.status, resumed.headers.get('location')]).toEqual([303, '/device?error=ended']);
     expect(decodeEntities((await stranger.navigate(`${running.sesame.url}/device?error=ended`)).html)).toContain('That sign-in has ended.');
+  });
+
+  it('a sign-in whose resume this browser no longer holds says to start again on the device: the code it shows was spent by Allow', async () => {
+    const device = await startDevice();
+    const browser = new HttpBrowser();
+    const emailForm = await decide(browser, await enterUserCode(browser, device.user_code), 'confirm');
+    const uid = emailForm.url.split('/').pop()!;
+    // The resume opened without its cookie (another browser, or after the sign-in expired).
+    const ended = await new HttpBrowser().navigate(`${running.sesame.url}/device/${uid}`);
+    expect(ended.url).toBe(`${running.sesame.url}/device?error=ended`);
+    expect(decodeEntities(ended.html)).toContain('That sign-in has ended. Start again on your device to get a new code.');
+    // The code the device still shows is no way to start again: Allow spent it.
+    expect((await enterUserCode(browser, device.user_code)).url).toBe(`${running.sesame.url}/device?error=used`);
   });
 
   it('an expired code says so at /device, and the device polling for it gets expired_token', async () => {

@@ -47,6 +47,11 @@ export class HttpBrowser {
     this.cookies.push({ name, value, path });
   }
 
+  /** Forgets a cookie (and its `.sig`) whatever its path, as a browser does once its Max-Age has run out. */
+  expireCookie(name: string) {
+    this.cookies = this.cookies.filter((c) => c.name !== name && c.name !== `${name}.sig`);
+  }
+
   /** One request, no redirects followed. */
   async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string>; body?: string } = {}): Promise<Response> {
     const target = new URL(url);

@@ -30,12 +30,22 @@
     if (stopped) return;
     inFlight = window.AbortController ? new AbortController() : null;
     fetch(url, { headers: { accept: 'application/json' }, credentials: 'same-origin', cache: 'no-store', signal: inFlight ? inFlight.signal : undefined })
-      .then(function (response) { return response.ok ? response.json() : { status: 'error' }; })
+      .then(function (response) {
+        if (response.ok) return response.json();
+        // The sign-in is not there to ask about: it went on in another tab (the link opened in this
+        // browser finishes it there), or it expired. Asking again would only fail again.
+        if (response.status === 400 || response.status === 404) return { status: 'gone' };
+        // Busy or unavailable (429, 5xx): ask again, less often, as after a network failure.
+        throw new Error('status ' + response.status);
+      })
       .then(function (body) {
         if (body.status === 'approved') {
           stopped = true;
           status.textContent = 'Confirmed. Signing you in…';
           form.submit();
+        } else if (body.status === 'gone') {
+          stopped = true;
+          status.textContent = 'This page is no longer waiting: the sign-in went on in another tab or window, or it has expired.';
         } else if (body.status === 'expired') {
           stopped = true;
           status.textContent = 'This link and code have expired or were used. Send a new one below.';
