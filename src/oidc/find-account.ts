@@ -13,6 +13,8 @@ export interface SesameOidcAccount extends OidcAccount {
    * so the mfa prompt learns from this whether an authenticator is set up without another read.
    */
   totpEnrolled: boolean;
+  /** Its `enrolledAt`: a remembered browser skips only the authenticator it was remembered past. */
+  totpEnrolledAt: string | undefined;
   /** For the apps registered with allowed_email_domains (oidc/address-outside-app-domains.ts). */
   email: string;
 }
@@ -44,6 +46,7 @@ export function createFindAccount(accounts: Accounts, { clients = [] }: { client
     return {
       accountId: account.id,
       totpEnrolled: account.totp !== undefined,
+      totpEnrolledAt: account.totp?.enrolledAt,
       email: account.email,
       // Held to the scope the app registered: a token or grant saved with more (before the claims
       // parameter was held to it too, or before the operator narrowed it) does not release it.
