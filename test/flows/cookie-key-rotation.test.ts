@@ -6,7 +6,7 @@ import { deleteSesameKeys, startRedis, uniquePrefix, type StartedRedis } from '.
 import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
 import { startRoundRobinProxy, type RoundRobinProxy } from '../helpers/round-robin-proxy.ts';
 import { accountWithTotp, submitTotp, totpCode } from '../helpers/second-factor.ts';
-import { finishAtApp, requestSignInMail, type SignInContext } from '../helpers/sign-in.ts';
+import { finishAtApp, requestSignInMail, signInWithCodeAt, type SignInContext } from '../helpers/sign-in.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 import { startSesame, type RunningSesame } from '../helpers/start-sesame.ts';
 
@@ -74,5 +74,24 @@ describe('cookie keys rotated by prepending a new one', () => {
     browser.restart();
     const third = await proveEmail({ rp, smtp, browser, authorizationParams: { prompt: 'login' } }, 'remembered@example.com');
     expect(isTotpPrompt(third.page)).toBe(false);
+  });
+
+  it('a Sesame session signed in before the rotation outlives a browser restart after the account page was opened', async () => {
+    proxy.setBackends([before.url]);
+    const { browser } = await signInWithCodeAt({ smtp }, `${proxy.url}/account`, 'session@example.com');
+
+    proxy.setBackends([after.url]);
+    // The account page reads the session cookie, signed with the old key, to tell this browser among the others.
+    const account = await browser.navigate(`${proxy.url}/account`);
+    expect(account.url).toBe(`${proxy.url}/account`);
+    expect(account.html).toContain('id="account-email">session@example.com<');
+
+    // The session cookie lasts as long as the session: after a restart, an app signs this browser in
+    // without a mail (its first time, so after the consent page).
+    browser.restart();
+    const pending = await rp.startAuthorization();
+    const page = await browser.navigate(pending.url);
+    expect(page.html).not.toContain('name="email"');
+    expect((await rp.handleCallback(await finishAtApp(browser, page), pending)).claims()!.email).toBe('session@example.com');
   });
 });
