@@ -60,9 +60,11 @@ export async function loadSigningKeys({ config, store, logger, now = Date.now }:
           } else if (version !== keySet!.version) {
             const next = await keySets.load();
             if (next && next.version !== keySet!.version) {
-              jwks = checkedJwks(next, box);
+              const nextJwks = checkedJwks(next, box);
+              // Taken as this instance's set only once it signs with it: a switch that failed is tried again next time.
+              onChange(nextJwks);
+              jwks = nextJwks;
               keySet = next;
-              onChange(jwks);
               logger.info({ version: next.version, keys: next.keys.map(({ kid, state }) => ({ kid, state })) }, 'signing keys: reloaded');
             }
           }

@@ -76,4 +76,24 @@ describe('the shared key set after Redis lost it', () => {
       expect(instance.jwks.keys.some((key) => key.kid === fileKid)).toBe(false);
     }
   });
+
+  it('an instance whose switch to a new set failed tries again at the next check, instead of keeping the old keys for good', async () => {
+    const config = testConfig({ issuer: 'http://127.0.0.1:9', redis: { url: redis.url, keyPrefix: redisStore.prefix }, signingKeys: { reloadIntervalSeconds: 1, promoteAfterSeconds: 0 } });
+    // A set of its own: the instances of the test before stop watching, and theirs goes.
+    for (const stop of stops.splice(0)) stop();
+    await deleteKeysWithPrefix(redisStore.redis, redisStore.prefix);
+    const keys = await loadSigningKeys({ config, store: redisStore.store, logger });
+    let signsWith = keys.jwks;
+    let failures = 1;
+    stops.push(keys.watch((jwks) => {
+      // As when building the provider for the new keys throws.
+      if (failures-- > 0) throw new Error('the provider could not be built');
+      signsWith = jwks;
+    }));
+    const deps: KeysCommandDeps = { keySets: createKeySetStore(redisStore.store), box: signingKeysBox(config), policy: keyRotationPolicy(config), seedJwks: config.jwks, audit: { record() {} } };
+    const added = await runKeysCommand(['add', 'RS256'], deps);
+    if (!added.ok) throw new Error(added.message);
+    const newKid = (added.output as { keys: { kid: string; state: string }[] }).keys.find((key) => key.state === 'next')!.kid;
+    await until(() => signsWith.keys.some((key) => key.kid === newKid), 'the instance publishes the added key after its failed first try');
+  });
 });
