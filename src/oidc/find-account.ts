@@ -39,7 +39,7 @@ export function createFindAccount(accounts: Accounts, { clients = [] }: { client
     if (token?.clientId && appAccessRemovedSince(account, token.clientId, began)) return undefined;
     // That browser was signed out from another one: its session, saved again by a request that was
     // in flight then, is not honoured either.
-    if (!token && sessionEnded(account, ctx.oidc?.session?.uid)) return undefined;
+    if (!token && sessionEnded(account, ctx.oidc?.session?.uid, began)) return undefined;
     // The account moved to an address the app does not take (a browser is asked again instead,
     // by the login prompt, so that its session serves the other apps as before).
     if (!appTakesAddress(token?.clientId, account.email)) return undefined;
