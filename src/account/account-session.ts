@@ -121,7 +121,7 @@ export function createAccountSessions({
         const [found, browserSignedIn] = session
           ? await Promise.all([accounts.findById(session.accountId), session.sessionUid === undefined ? noOtherAccountSignedIn(ctx, session.accountId) : isSessionSignedIn(session.sessionUid, session.accountId)])
           : [undefined, false];
-        const account = found && browserSignedIn && !signedOutSince(found, session!.issuedAt) && !sessionEnded(found, session!.sessionUid) && !detachedPageEnded(found, session!) ? found : undefined;
+        const account = found && browserSignedIn && !signedOutSince(found, session!.issuedAt) && !sessionEnded(found, session!.sessionUid, session!.issuedAt) && !detachedPageEnded(found, session!) ? found : undefined;
         if (!session || !account) {
           if (session) cookie.clear(ctx);
           if (forForm) throw new AccountSessionEnded();

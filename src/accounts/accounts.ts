@@ -77,9 +77,18 @@ export function detachedPageEnded(account: Account, page: { sid: string; session
   return page.sessionUid === undefined && ended !== undefined && page.sid !== ended.except && page.issuedAt <= Math.floor(ended.at / 1000);
 }
 
-/** Whether the browser session with this uid was signed out from another browser (`endedSessions`). */
-export function sessionEnded(account: Account, sessionUid: string | undefined): boolean {
-  return sessionUid !== undefined && account.endedSessions !== undefined && Object.hasOwn(account.endedSessions, sessionUid);
+/**
+ * Whether the browser session with this uid, signed in at `signedInAt` (epoch seconds: the session's
+ * loginTs, an account page's issue, a step-up's start), was signed out from another browser since
+ * (`endedSessions`). A session keeps its uid when someone signs in to it again: one saved again by a
+ * request in flight at the sign-out is refused until the email is proven in it anew, and then it is
+ * a sign-in after the sign-out, honoured. Whole seconds; unlike signedOutSince, the second of the
+ * sign-out counts as before it (as in appAccessRemovedSince): the session it ended was signed in
+ * then, or earlier, and one signed in again within that second is asked once more.
+ */
+export function sessionEnded(account: Account, sessionUid: string | undefined, signedInAt: number | undefined): boolean {
+  if (sessionUid === undefined || account.endedSessions === undefined || !Object.hasOwn(account.endedSessions, sessionUid)) return false;
+  return signedInAt === undefined || signedInAt <= Math.floor(account.endedSessions[sessionUid]! / 1000);
 }
 
 /** How a change of address ended: `taken` when another account holds the new one, `stale` when the account or its address changed meanwhile. */

@@ -9,6 +9,14 @@ interface StoredDevice {
   label: string;
   createdAt: number;
   expiresAt: number;
+  /**
+   * The authenticator it was remembered past (its `enrolledAt`): it skips that one only. Removing
+   * the authenticator forgets every remembered browser, but a sign-in that checked the old one
+   * while it was being removed (on another instance, or a moment before) writes its record after
+   * that: without this, such a browser would skip the authenticator set up next. Absent in records
+   * from before it was kept; those are honoured as they were.
+   */
+  enrolment?: string;
 }
 
 export interface RememberedDevice {
@@ -66,21 +74,21 @@ export function createRememberedDevices({ store, hmacKey, days, now = Date.now }
      * (newDeviceId), never one the browser sent: a browser can be made to carry someone else's
      * cookie (see http/device-cookie.ts), whose holder would then be remembered for this account.
      */
-    async remember(accountId: string, deviceId: string, label: string): Promise<void> {
+    async remember(accountId: string, deviceId: string, label: string, enrolment: string): Promise<void> {
       if (ttlSeconds <= 0) return;
       const handle = handleOf(deviceId);
       const createdAt = now();
       await store.addToIndex(rememberedDeviceIndexKey(accountId), handle, ttlSeconds);
-      await store.set(rememberedDeviceKey(accountId, handle), { label, createdAt, expiresAt: createdAt + ttlSeconds * 1000 } satisfies StoredDevice, ttlSeconds);
+      await store.set(rememberedDeviceKey(accountId, handle), { label, createdAt, expiresAt: createdAt + ttlSeconds * 1000, enrolment } satisfies StoredDevice, ttlSeconds);
     },
 
-    /** `deviceIds`: one id, or every id the browser's cookie holds (http/device-cookie.ts). */
-    async isRemembered(accountId: string, deviceIds: string | readonly string[] | undefined): Promise<boolean> {
+    /** `deviceIds`: one id, or every id the browser's cookie holds (http/device-cookie.ts); `enrolment`: the account's authenticator's `enrolledAt`. */
+    async isRemembered(accountId: string, deviceIds: string | readonly string[] | undefined, enrolment: string | undefined): Promise<boolean> {
       const ids = (typeof deviceIds === 'string' ? [deviceIds] : (deviceIds ?? [])).filter((id) => DEVICE_ID.test(id));
       if (ttlSeconds <= 0 || ids.length === 0) return false;
       // The account's records share its hash tag: one read for every id, also on Redis Cluster.
       const records = await store.getMany<StoredDevice>(ids.map((id) => rememberedDeviceKey(accountId, handleOf(id))));
-      return records.some((record) => record !== undefined);
+      return records.some((record) => record !== undefined && (record.enrolment === undefined || record.enrolment === enrolment));
     },
 
     list,

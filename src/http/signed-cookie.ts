@@ -30,6 +30,28 @@ export interface SignedCookie {
   clear(ctx: WithCookies, options?: { path?: string }): void;
 }
 
+/** The signature check of the keys Koa and oidc-provider were given (http/cookie-keys.ts). */
+interface SignatureKeys {
+  index(data: string, digest: string): number;
+}
+
+/**
+ * The value of a signed cookie whose signature any of COOKIE_KEYS made, else undefined. It writes
+ * nothing, where `cookies.get(name, { signed: true })` re-signs a cookie signed with an older key:
+ * that Set-Cookie carries none of the cookie's attributes (no Max-Age, Path=/, no Secure unless
+ * the request came over TLS, no SameSite), so after a rotation of COOKIE_KEYS the first read turned
+ * a remembered browser's 30-day signature into one that ends when the browser closes (and a
+ * __Host- cookie's, without Secure, into a header the browser drops). A cookie signed with an old
+ * key stays valid as it was set, while that key is listed; the next write signs it with the new one.
+ */
+export function verifiedCookieValue(ctx: WithCookies, name: string): string | undefined {
+  const value = ctx.cookies.get(name, { signed: false });
+  const signature = ctx.cookies.get(`${name}.sig`, { signed: false });
+  const keys = (ctx.cookies as unknown as { keys?: SignatureKeys }).keys;
+  if (!value || !signature || !keys) return undefined;
+  return keys.index(`${name}=${value}`, signature) >= 0 ? value : undefined;
+}
+
 /**
  * One of Sesame's own cookies: signed with COOKIE_KEYS (oidc-provider's and Sesame's signatures
  * read each other's), HttpOnly, SameSite=Lax (see SECURITY.md, Cookies), Secure on an https issuer.
@@ -41,7 +63,7 @@ export function signedCookie({ name, path, secure, hostOnly = false }: SignedCoo
   const pathFor = (options?: { path?: string }) => (prefixed ? '/' : (options?.path ?? attributes.path));
   return {
     name: cookieName,
-    read: (ctx) => ctx.cookies.get(cookieName, { signed: true }) || undefined,
+    read: (ctx) => verifiedCookieValue(ctx, cookieName),
     write(ctx, value, options) {
       ctx.cookies.set(cookieName, value, { ...attributes, path: pathFor(options), maxAge: options.maxAgeSeconds * 1000 });
     },

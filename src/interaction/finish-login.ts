@@ -67,7 +67,7 @@ export function createFinishLogin({ provider, accounts, config, logger, audit, s
       client: clientSecondFactorSettings(client?.metadata() ?? {}),
       requestedByApp: appRequestsMfa(interaction.params),
       accountHasTotp: account.totp !== undefined,
-      deviceRemembered: () => secondFactor.devices.isRemembered(accountId, readDeviceIds(ctx)),
+      deviceRemembered: () => secondFactor.devices.isRemembered(accountId, readDeviceIds(ctx), account.totp?.enrolledAt),
     });
 
     if (step !== 'none') {

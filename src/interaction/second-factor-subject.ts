@@ -1,5 +1,5 @@
 import type { Context, Next } from 'koa';
-import { signedOutSince, type Account } from '../accounts/accounts.ts';
+import { sessionEnded, signedOutSince, type Account } from '../accounts/accounts.ts';
 import { clientSecondFactorSettings, type ClientSecondFactorSettings } from '../auth/mfa-policy.ts';
 import { StepAlreadyDone } from '../http/errors.ts';
 import { backToSignIn } from '../http/next-step.ts';
@@ -58,6 +58,10 @@ export function loadSecondFactorSubject({ provider, accounts, secondFactor }: Pi
     // session; finishing would hand the library a new login and bring it back.
     if (kind === 'step-up' && signedOutSince(account, interaction.iat)) {
       throw signInEnded(interaction, 'You were signed out everywhere since this sign-in began. Go back to the app and sign in again.');
+    }
+    // Likewise a sign-out of this browser from another one (its session, saved again by a request in flight then, may still be there).
+    if (kind === 'step-up' && sessionEnded(account, interaction.session?.uid, interaction.iat)) {
+      throw signInEnded(interaction, 'This browser was signed out from another one since this sign-in began. Go back to the app and sign in again.');
     }
     const client = await provider.Client.find(String(interaction.params.client_id));
     const clientName = await clientNameOf(provider, interaction.params.client_id);

@@ -76,7 +76,7 @@ export function createVerifyTotp({ provider, secondFactor, notices, config, logg
     if (form.remember === 'yes' && rememberOffered(ctx, { secondFactor })) {
       // A new id for each account, never one the browser sent: it may carry someone else's (http/device-cookie.ts).
       const deviceId = secondFactor.devices.newDeviceId();
-      await secondFactor.devices.remember(subject.account.id, deviceId, summariseUserAgent(ctx.get('user-agent')));
+      await secondFactor.devices.remember(subject.account.id, deviceId, summariseUserAgent(ctx.get('user-agent')), subject.account.totp.enrolledAt);
       addDeviceId(ctx, deviceId, { days: secondFactor.devices.days, secure: secureCookies });
     }
     // One fewer code left, and a sign-in without the authenticator: the holder hears of both.

@@ -13,6 +13,8 @@ export interface SesameOidcAccount extends OidcAccount {
    * so the mfa prompt learns from this whether an authenticator is set up without another read.
    */
   totpEnrolled: boolean;
+  /** Its `enrolledAt`: a remembered browser skips only the authenticator it was remembered past. */
+  totpEnrolledAt: string | undefined;
   /** For the apps registered with allowed_email_domains (oidc/address-outside-app-domains.ts). */
   email: string;
 }
@@ -37,13 +39,14 @@ export function createFindAccount(accounts: Accounts, { clients = [] }: { client
     if (token?.clientId && appAccessRemovedSince(account, token.clientId, began)) return undefined;
     // That browser was signed out from another one: its session, saved again by a request that was
     // in flight then, is not honoured either.
-    if (!token && sessionEnded(account, ctx.oidc?.session?.uid)) return undefined;
+    if (!token && sessionEnded(account, ctx.oidc?.session?.uid, began)) return undefined;
     // The account moved to an address the app does not take (a browser is asked again instead,
     // by the login prompt, so that its session serves the other apps as before).
     if (!appTakesAddress(token?.clientId, account.email)) return undefined;
     return {
       accountId: account.id,
       totpEnrolled: account.totp !== undefined,
+      totpEnrolledAt: account.totp?.enrolledAt,
       email: account.email,
       // Held to the scope the app registered: a token or grant saved with more (before the claims
       // parameter was held to it too, or before the operator narrowed it) does not release it.

@@ -39,7 +39,7 @@ export function createMfaPrompt({ devices }: { devices: Pick<RememberedDevices, 
         client: settings,
         requestedByApp: false,
         accountHasTotp: account.totpEnrolled,
-        deviceRemembered: () => devices.isRemembered(account.accountId, readDeviceIds(ctx)),
+        deviceRemembered: () => devices.isRemembered(account.accountId, readDeviceIds(ctx), account.totpEnrolledAt),
       });
       return step === 'none' ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
     }),

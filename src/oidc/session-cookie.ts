@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import type { AdapterPayload } from 'oidc-provider';
 import type { RequestScopes } from '../store/request-scope.ts';
 import type { Store } from '../store/store.ts';
+import { verifiedCookieValue } from '../http/signed-cookie.ts';
 import { oidcRecordKey, oidcSessionUidKey } from '../store/keys.ts';
 
 const SESSION_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -46,7 +47,7 @@ export function rememberSessionByUid(scopes: Pick<RequestScopes, 'remember'>, id
  * are the provider's): which of the account's sessions is the one asking.
  */
 export function verifiedSessionIdOf(ctx: Pick<Context, 'cookies'>, secureCookies: boolean): string | undefined {
-  const id = ctx.cookies.get(sessionCookieName(secureCookies), { signed: true });
+  const id = verifiedCookieValue(ctx, sessionCookieName(secureCookies));
   return id && SESSION_ID.test(id) ? id : undefined;
 }
 

@@ -51,15 +51,20 @@ export async function loadSigningKeys({ config, store, logger, now = Date.now }:
         busy = true;
         try {
           const version = await keySets.latestVersion();
-          if (version === undefined) {
+          if (version === undefined || version < keySet!.version) {
             // Redis lost the set (restarted without persistence): put back the one every instance still signs with.
-            if ((await keySets.save(keySet!)) === 'saved') logger.warn({ version: keySet!.version }, 'signing keys: the key set was missing from Redis; restored it');
+            // Versions only grow, so an older one means the same, and that a Sesame started meanwhile seeded the set
+            // anew from its JWKS_FILE (or `keys init` did): this one is newer, and holds every change the CLI made
+            // since (a key promoted, one retired because it leaked), so it wins and the newcomer follows it.
+            if ((await keySets.save(keySet!)) === 'saved') logger.warn({ version: keySet!.version, found: version }, version === undefined ? 'signing keys: the key set was missing from Redis; restored it' : 'signing keys: Redis held an older key set than this instance (Redis lost its data and the set was seeded again); restored the newer one');
           } else if (version !== keySet!.version) {
             const next = await keySets.load();
             if (next && next.version !== keySet!.version) {
-              jwks = checkedJwks(next, box);
+              const nextJwks = checkedJwks(next, box);
+              // Taken as this instance's set only once it signs with it: a switch that failed is tried again next time.
+              onChange(nextJwks);
+              jwks = nextJwks;
               keySet = next;
-              onChange(jwks);
               logger.info({ version: next.version, keys: next.keys.map(({ kid, state }) => ({ kid, state })) }, 'signing keys: reloaded');
             }
           }

@@ -15,6 +15,8 @@ import type { Store } from '../../src/store/store.ts';
 import { bothStores } from '../helpers/both-stores.ts';
 
 const HMAC_KEY = 'h'.repeat(32);
+// An authenticator's enrolledAt, for remembered browsers of accounts the test does not enrol.
+const ENROLMENT = '2030-01-01T00:00:00.000Z';
 // Whom an enrolment page was shown to: a sign-in or an account-page session.
 const PAGE = 'account-session:s1';
 const STEP = 59_000_000;
@@ -217,14 +219,14 @@ describe.each(bothStores('second-factor'))('second factor on %s', (_name, makeSt
       const m = await setup();
       const laptop = m.devices.newDeviceId();
       const phone = m.devices.newDeviceId();
-      await m.devices.remember('acct-1', laptop, 'Firefox on Linux');
-      await m.devices.remember('acct-1', phone, 'Safari on iOS');
-      expect(await m.devices.isRemembered('acct-1', laptop)).toBe(true);
+      await m.devices.remember('acct-1', laptop, 'Firefox on Linux', ENROLMENT);
+      await m.devices.remember('acct-1', phone, 'Safari on iOS', ENROLMENT);
+      expect(await m.devices.isRemembered('acct-1', laptop, ENROLMENT)).toBe(true);
       // The cookie alone proves nothing: another account, or a made-up id, is not remembered.
-      expect(await m.devices.isRemembered('acct-2', laptop)).toBe(false);
-      expect(await m.devices.isRemembered('acct-1', m.devices.newDeviceId())).toBe(false);
-      expect(await m.devices.isRemembered('acct-1', 'not-an-id')).toBe(false);
-      expect(await m.devices.isRemembered('acct-1', undefined)).toBe(false);
+      expect(await m.devices.isRemembered('acct-2', laptop, ENROLMENT)).toBe(false);
+      expect(await m.devices.isRemembered('acct-1', m.devices.newDeviceId(), ENROLMENT)).toBe(false);
+      expect(await m.devices.isRemembered('acct-1', 'not-an-id', ENROLMENT)).toBe(false);
+      expect(await m.devices.isRemembered('acct-1', undefined, ENROLMENT)).toBe(false);
 
       const listed = await m.devices.list('acct-1');
       expect(listed.map((d) => d.label).sort()).toEqual(['Firefox on Linux', 'Safari on iOS']);
@@ -233,11 +235,34 @@ describe.each(bothStores('second-factor'))('second factor on %s', (_name, makeSt
       expect(listed[0]!.expiresAt.getTime() - listed[0]!.createdAt.getTime()).toBe(30 * 86_400_000);
 
       await m.devices.forget('acct-1', m.devices.handleOf(laptop));
-      expect(await m.devices.isRemembered('acct-1', laptop)).toBe(false);
-      expect(await m.devices.isRemembered('acct-1', phone)).toBe(true);
+      expect(await m.devices.isRemembered('acct-1', laptop, ENROLMENT)).toBe(false);
+      expect(await m.devices.isRemembered('acct-1', phone, ENROLMENT)).toBe(true);
       expect(await m.devices.forgetAll('acct-1')).toBe(1);
-      expect(await m.devices.isRemembered('acct-1', phone)).toBe(false);
+      expect(await m.devices.isRemembered('acct-1', phone, ENROLMENT)).toBe(false);
       expect(await m.devices.list('acct-1')).toEqual([]);
+    });
+
+    it('skip only the authenticator they were remembered past: a browser remembered as it was being removed does not skip the next one', async () => {
+      const m = await setup();
+      const { account, secret } = await enrolled(m);
+      const device = m.devices.newDeviceId();
+      // A sign-in checked the authenticator, on one instance; on another the owner removes it; then the sign-in's
+      // write remembering its browser lands, after the removal forgot every remembered browser.
+      await m.remove(account.id);
+      await m.devices.remember(account.id, device, 'Chrome on Linux', account.totp!.enrolledAt);
+      // The owner sets up a new authenticator: that browser is not remembered past it.
+      m.advanceSteps(2);
+      const offer = (await m.enrollment.begin((await m.accounts.findById(account.id))!, PAGE))!;
+      expect(offer.secret).not.toBe(secret);
+      const confirmed = await m.enrollment.confirm((await m.accounts.findById(account.id))!, PAGE, codeAt(offer.secret, STEP + 2));
+      if (!confirmed.ok) throw new Error(`enrolment failed: ${confirmed.reason}`);
+      const now = (await m.accounts.findById(account.id))!;
+      expect(now.totp!.enrolledAt).not.toBe(account.totp!.enrolledAt);
+      expect(await m.devices.isRemembered(account.id, device, now.totp!.enrolledAt)).toBe(false);
+      // One remembered past the new authenticator is.
+      const next = m.devices.newDeviceId();
+      await m.devices.remember(account.id, next, 'Firefox on Linux', now.totp!.enrolledAt);
+      expect(await m.devices.isRemembered(account.id, next, now.totp!.enrolledAt)).toBe(true);
     });
 
     it('remember nothing when the lifetime is 0 days', async () => {
@@ -245,9 +270,9 @@ describe.each(bothStores('second-factor'))('second factor on %s', (_name, makeSt
       cleanup = made.cleanup;
       const devices = createRememberedDevices({ store: made.store, hmacKey: HMAC_KEY, days: 0 });
       const id = devices.newDeviceId();
-      await devices.remember('acct-1', id, 'Chrome on Linux');
+      await devices.remember('acct-1', id, 'Chrome on Linux', ENROLMENT);
       expect(devices.enabled).toBe(false);
-      expect(await devices.isRemembered('acct-1', id)).toBe(false);
+      expect(await devices.isRemembered('acct-1', id, ENROLMENT)).toBe(false);
     });
   });
 
@@ -255,14 +280,14 @@ describe.each(bothStores('second-factor'))('second factor on %s', (_name, makeSt
     const m = await setup();
     const { account, recoveryCodes } = await enrolled(m);
     const device = m.devices.newDeviceId();
-    await m.devices.remember(account.id, device, 'Chrome on Linux');
+    await m.devices.remember(account.id, device, 'Chrome on Linux', account.totp!.enrolledAt);
     expect(await m.remove(account.id)).toEqual({ hadTotp: true, forgottenDevices: 1 });
     const after = (await m.accounts.findById(account.id)) as Account;
     expect(after.totp).toBeUndefined();
     expect(after.email).toBe('ada@example.com');
     expect(await m.recoveryCodes.remaining(account.id)).toBe(0);
     expect(await m.recoveryCodes.redeem(account.id, recoveryCodes[0]!)).toBe(false);
-    expect(await m.devices.isRemembered(account.id, device)).toBe(false);
+    expect(await m.devices.isRemembered(account.id, device, account.totp!.enrolledAt)).toBe(false);
     expect(await m.remove(account.id)).toEqual({ hadTotp: false, forgottenDevices: 0 });
     // A new enrolment starts from a new secret.
     expect((await m.enrollment.begin(after, PAGE))!.secret).toMatch(/^[A-Z2-7]{32}$/);

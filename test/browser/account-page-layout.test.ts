@@ -31,7 +31,7 @@ describe('headless Chromium: the account page on a phone and on a desktop, light
     const email = 'layout@example.com';
     const { account, secret } = await accountWithTotp(running.sesame, email);
     const devices = secondFactorOf(running.sesame).devices;
-    await devices.remember(account.id, devices.newDeviceId(), 'Firefox on Windows');
+    await devices.remember(account.id, devices.newDeviceId(), 'Firefox on Windows', (await running.sesame.accounts.findById(account.id))!.totp!.enrolledAt);
 
     const context = await browser.newContext({ viewport: { width: 360, height: 740 }, userAgent: ANDROID_CHROME });
     const page = await context.newPage();

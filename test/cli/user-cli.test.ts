@@ -162,7 +162,8 @@ describe('npm run cli -- user ...', () => {
     const { account, recoveryCodes } = await accountWithTotp(operator.sesame, 'lost-phone@example.com');
     const modules = secondFactorOf(operator.sesame);
     const browserId = modules.devices.newDeviceId();
-    await modules.devices.remember(account.id, browserId, 'Firefox on Linux');
+    const { enrolledAt } = (await operator.sesame.accounts.findById(account.id))!.totp!;
+    await modules.devices.remember(account.id, browserId, 'Firefox on Linux', enrolledAt);
     expect(JSON.parse((await cli(['user', 'show', 'lost-phone@example.com'])).stdout)).toMatchObject({ authenticatorApp: true });
 
     const reset = await cli(['user', 'reset-mfa', 'Lost-Phone@example.com']);
@@ -172,7 +173,7 @@ describe('npm run cli -- user ...', () => {
     // Signed out everywhere too (test/flows/sign-out-everywhere.test.ts shows what that ends).
     expect((await operator.sesame.accounts.findById(account.id))!.signedOutAt).toBeGreaterThan(Date.now() - 60_000);
     expect(await modules.recoveryCodes.redeem(account.id, recoveryCodes[0]!)).toBe(false);
-    expect(await modules.devices.isRemembered(account.id, browserId)).toBe(false);
+    expect(await modules.devices.isRemembered(account.id, browserId, enrolledAt)).toBe(false);
     // The holder is told, through the queue the server's worker sends from, and who did it.
     const notice = await operator.smtp.waitForMail('lost-phone@example.com', { match: (mail) => mail.subject === 'Sesame: Your administrator removed the authenticator app from your account' });
     expect(notice.text).toContain('From: your administrator, from the command line');

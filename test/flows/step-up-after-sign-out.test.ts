@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { formFields } from '../helpers/http-browser.ts';
 import { accountWithTotp, submitTotp, totpCode } from '../helpers/second-factor.ts';
-import { signInWithCode } from '../helpers/sign-in.ts';
+import { oidcRecordKey } from '../../src/store/keys.ts';
+import { sessionIdOf, signInWithCode } from '../helpers/sign-in.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
 const MFA = 'urn:sesame:acr:mfa';
@@ -43,5 +44,26 @@ describe('a step-up begun before a sign-out everywhere', () => {
     expect(refused.status).toBe(400);
     expect(refused.html).toContain('This sign-in has ended');
     expect((await running.sesame.accounts.findByEmail(email))!.totp).toBeUndefined();
+  });
+
+  it('cannot finish once this browser was signed out from another, even with its session saved again', async () => {
+    const email = 'stepping-up-laptop@example.com';
+    const { browser } = await signInWithCode(running, email);
+    const { secret, account } = await accountWithTotp(running.sesame, email);
+    const prompt = await browser.navigate((await running.rp.startAuthorization({ acr_values: MFA })).url);
+    expect(prompt.url).toMatch(/\/totp$/);
+
+    // Signed out from another browser; a request of this one in flight then saved its session again.
+    await nextSecond();
+    const session = await running.sesame.store.get<{ uid: string }>(oidcRecordKey('Session', sessionIdOf(browser, running.sesame.url)));
+    await running.sesame.accounts.endSessions(account.id, [session!.uid], { keepSeconds: 86_400 });
+    const refused = await submitTotp(browser, prompt, { code: totpCode(secret) });
+    expect(refused.leftTo).toBeUndefined();
+    expect(refused.status).toBe(400);
+    expect(refused.html).toContain('This sign-in has ended');
+
+    // The browser is asked for its email.
+    const again = await browser.navigate((await running.rp.startAuthorization({ acr_values: MFA })).url);
+    expect(again.html).toContain('name="email"');
   });
 });

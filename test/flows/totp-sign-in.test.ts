@@ -386,9 +386,10 @@ describe('remember this browser', () => {
     // stays the planter's alone (each browser's ids are read as the next sign-in reads them).
     const { devices } = secondFactorOf(sesame);
     const idsOf = (browser: HttpBrowser) => browser.cookieValue('sesame_device')!.split('.');
-    expect(await devices.isRemembered(visitor.account.id, idsOf(visitorBrowser))).toBe(true);
+    const enrolmentOf = async (accountId: string) => (await sesame.accounts.findById(accountId))!.totp!.enrolledAt;
+    expect(await devices.isRemembered(visitor.account.id, idsOf(visitorBrowser), await enrolmentOf(visitor.account.id))).toBe(true);
     expect(idsOf(visitorBrowser)).toContain(idsOf(own.browser)[0]);
-    expect(await devices.isRemembered(planter.account.id, idsOf(own.browser))).toBe(true);
+    expect(await devices.isRemembered(planter.account.id, idsOf(own.browser), await enrolmentOf(planter.account.id))).toBe(true);
   });
 });
 

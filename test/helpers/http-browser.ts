@@ -38,6 +38,11 @@ export class HttpBrowser {
     return this.cookies.find((c) => c.name === name)?.value;
   }
 
+  /** Closes and reopens the browser: cookies without Max-Age or Expires (session cookies) are gone. */
+  restart() {
+    this.cookies = this.cookies.filter((c) => c.expires !== undefined);
+  }
+
   /**
    * Sets a cookie as another site could: a sibling subdomain (Domain=example.com), or a
    * plain-http answer before HSTS. The value is copied from a browser that holds it.
