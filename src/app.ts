@@ -100,7 +100,16 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   const accounts = createAccounts({ store });
   // Queued with the request's last batch of writes: after the sign-in record, in the same round trip.
   const instrumented = instrumentMailQueue(queue, metrics);
-  const mailQueue: MailQueue = { ...instrumented, enqueue: (job, options) => scopes.defer(() => instrumented.enqueue(job, options)) };
+  const mailQueue: MailQueue = {
+    ...instrumented,
+    enqueue: (job, options) => scopes.defer(() => instrumented.enqueue(job, options)),
+    // A security notice is held at once, before the change it tells of (mail/security-notices.ts),
+    // and released or cancelled with the request's last writes: they cost no round trip of their own.
+    async hold(job, holdMs) {
+      const held = await instrumented.hold(job, holdMs);
+      return { release: () => scopes.defer(held.release), cancel: () => scopes.defer(held.cancel) };
+    },
+  };
   const notices = createSecurityNotices({ mailQueue });
   // Every limit, lockout and code lives in the one Store: shared by all instances on one Redis.
   // Called by the failure that locks: inside its request, so the audit line names that request.

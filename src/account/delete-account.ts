@@ -34,10 +34,11 @@ export function createDeleteAccount({ accounts, endAccountSessions, secondFactor
       ctx.status = 303;
       return ctx.redirect('/account/delete?problem=mismatch');
     }
+    const notice = await notices.holdFromBrowser(ctx, account, 'account-deleted');
     await secondFactor.remove(account.id);
     await accounts.removeAccount(account);
+    await notice.release();
     await endAccountSessions(account.id, { ctx });
-    await notices.send(ctx, account, 'account-deleted');
     audit.record({ event: 'account.deleted', accountId: account.id });
     sessions.clear(ctx);
     ctx.status = 303;

@@ -4,7 +4,7 @@ import type { SecretBox } from '../auth/secret-box.ts';
 import type { Config } from '../config/config-schema.ts';
 import type { RedisClient } from '../store/redis-connection.ts';
 import { asStoreError } from '../store/store-unavailable.ts';
-import type { MailQueue } from './mail-queue.ts';
+import type { HeldMail, MailQueue } from './mail-queue.ts';
 import { MAIL_QUEUE_NAME, mailQueuePrefix } from './mail-queue-keys.ts';
 import type { MailJob } from './mail-job.ts';
 import { SECURITY_NOTICE_BACKOFF, securityNoticeSchedule } from './retry-schedule.ts';
@@ -75,13 +75,28 @@ export function createDurableMailQueue({ connection, prefix, secretBox, attempts
   const pendingStates = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children'] as const;
   const countsByBullState = () => queue.getJobCounts(...pendingStates, 'failed');
 
+  const add = async (job: MailJob, extra: object = {}) => {
+    try {
+      return await queue.add(job.kind, { sealed: secretBox.seal(JSON.stringify(job), MAIL_JOB_ASSOCIATED_DATA) }, { ...optionsByKind[job.kind], ...extra });
+    } catch (error) {
+      throw asStoreError(error);
+    }
+  };
+
   return {
     async enqueue(job: MailJob) {
-      try {
-        await queue.add(job.kind, { sealed: secretBox.seal(JSON.stringify(job), MAIL_JOB_ASSOCIATED_DATA) }, optionsByKind[job.kind]);
-      } catch (error) {
-        throw asStoreError(error);
-      }
+      await add(job);
+    },
+    // A delayed job: BullMQ's own timer sends it when the hold ends, from whichever worker runs,
+    // whatever became of the process that queued it. Promoting or removing it fails where it is no
+    // longer delayed (its hold ended: it is being sent) or Redis cannot be reached; either way it
+    // goes out, as HeldMail says.
+    async hold(job: MailJob, holdMs: number): Promise<HeldMail> {
+      const held = await add(job, { delay: holdMs });
+      return {
+        release: () => held.promote().catch(() => {}),
+        cancel: () => held.remove().catch(() => {}),
+      };
     },
     async idle() {
       for (;;) {
