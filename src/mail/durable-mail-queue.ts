@@ -16,6 +16,9 @@ export interface SealedMailJob {
 
 export const MAIL_JOB_ASSOCIATED_DATA = 'sign-in-mail-job';
 
+/** How long a job given up is kept (sealed) for inspection: README "Mail that is never lost". */
+export const KEEP_FAILED_SECONDS = 86_400;
+
 /**
  * Where the queue lives in Redis and the key its jobs are sealed with, from the configuration: the
  * web processes, the workers and the CLI must agree on both. Codes and links are stored only as
@@ -35,7 +38,7 @@ export interface DurableMailQueueOptions {
   attempts: number;
   /** First retry delay; each next one doubles (a security notice's up to 15 minutes). */
   backoffMs: number;
-  /** How long a job that failed for good is kept for inspection. @default 86400 */
+  /** How long a job that failed for good is kept for inspection (the worker removes it after: mail-worker.ts). @default KEEP_FAILED_SECONDS */
   keepFailedSeconds?: number;
 }
 
@@ -56,7 +59,7 @@ const securityNoticeOptions = (backoffMs: number) => ({ attempts: securityNotice
  * Mail on a BullMQ queue in Redis: accepted jobs survive a crash of this process and are
  * sent by whichever worker runs (this process or `npm run worker`), with exponential backoff.
  */
-export function createDurableMailQueue({ connection, prefix, secretBox, attempts, backoffMs, keepFailedSeconds = 86_400 }: DurableMailQueueOptions): MailQueue {
+export function createDurableMailQueue({ connection, prefix, secretBox, attempts, backoffMs, keepFailedSeconds = KEEP_FAILED_SECONDS }: DurableMailQueueOptions): MailQueue {
   const queue = new Queue<SealedMailJob>(MAIL_QUEUE_NAME, {
     connection: connection as never,
     prefix,
@@ -65,6 +68,8 @@ export function createDurableMailQueue({ connection, prefix, secretBox, attempts
       attempts,
       backoff: { type: 'exponential', delay: backoffMs },
       // A sent mail leaves nothing behind; a failed one stays (sealed) for a day for inspection.
+      // BullMQ applies this age only when another job fails: the worker also removes them on a
+      // schedule (mail-worker.ts), so that a quiet queue does not keep them longer.
       removeOnComplete: true,
       removeOnFail: { age: keepFailedSeconds },
     },
