@@ -40,6 +40,11 @@ export interface DurableMailQueueOptions {
   backoffMs: number;
   /** How long a job that failed for good is kept for inspection (the worker removes it after: mail-worker.ts). @default KEEP_FAILED_SECONDS */
   keepFailedSeconds?: number;
+  /**
+   * How many jobs given up are kept at most, the oldest going first (`mailQueue.ceiling`, as for the
+   * jobs waiting: mail-ceiling.ts does not count these, so they are bounded here). @default 50000
+   */
+  keepFailedAtMost?: number;
 }
 
 /**
@@ -59,7 +64,7 @@ const securityNoticeOptions = (backoffMs: number) => ({ attempts: securityNotice
  * Mail on a BullMQ queue in Redis: accepted jobs survive a crash of this process and are
  * sent by whichever worker runs (this process or `npm run worker`), with exponential backoff.
  */
-export function createDurableMailQueue({ connection, prefix, secretBox, attempts, backoffMs, keepFailedSeconds = KEEP_FAILED_SECONDS }: DurableMailQueueOptions): MailQueue {
+export function createDurableMailQueue({ connection, prefix, secretBox, attempts, backoffMs, keepFailedSeconds = KEEP_FAILED_SECONDS, keepFailedAtMost = 50_000 }: DurableMailQueueOptions): MailQueue {
   const queue = new Queue<SealedMailJob>(MAIL_QUEUE_NAME, {
     connection: connection as never,
     prefix,
@@ -67,11 +72,12 @@ export function createDurableMailQueue({ connection, prefix, secretBox, attempts
     defaultJobOptions: {
       attempts,
       backoff: { type: 'exponential', delay: backoffMs },
-      // A sent mail leaves nothing behind; a failed one stays (sealed) for a day for inspection.
+      // A sent mail leaves nothing behind; a failed one stays (sealed) for a day for inspection, and
+      // a flood of failures (while the relay is down) keeps only the newest keepFailedAtMost.
       // BullMQ applies this age only when another job fails: the worker also removes them on a
       // schedule (mail-worker.ts), so that a quiet queue does not keep them longer.
       removeOnComplete: true,
-      removeOnFail: { age: keepFailedSeconds },
+      removeOnFail: { age: keepFailedSeconds, count: keepFailedAtMost },
     },
   });
   queue.on('error', () => {}); // connection errors surface on enqueue (and in the store's log line)

@@ -64,4 +64,26 @@ describe('a mail given up', () => {
       await queue.close();
     }
   });
+
+  it('in a flood of failures, only the newest are kept: as many as the queue\'s ceiling', async () => {
+    const queue = createDurableMailQueue({ connection, prefix, secretBox, attempts: 1, backoffMs: 10, keepFailedAtMost: 2 });
+    const failed: string[] = [];
+    const worker = startMailWorker({ connection: workerConnection, prefix, secretBox, concurrency: 1, deliver: async (job) => {
+      failed.push((job as SignInMailJob).to);
+      throw new Error('relay down');
+    } });
+    try {
+      for (const to of ['one@example.com', 'two@example.com', 'three@example.com']) {
+        await queue.enqueue({ ...mail, to });
+        // One at a time, so that the oldest is known: each is given up before the next is queued.
+        await until(async () => failed.includes(to) && (await queue.jobCounts()).active === 0, `${to} given up`);
+      }
+      await until(async () => failed.length === 3, 'three given up');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect((await queue.jobCounts()).failed).toBe(2);
+    } finally {
+      await worker.close();
+      await queue.close();
+    }
+  });
 });
