@@ -40,6 +40,7 @@ import { paceDevicePolling } from './device-flow/poll-interval.ts';
 import { recordDeviceDenials } from './device-flow/record-denials.ts';
 import type { Logger } from './logger.ts';
 import type { DevOutbox } from './mail/dev-outbox.ts';
+import { createMailCeiling } from './mail/mail-ceiling.ts';
 import type { MailQueue } from './mail/mail-queue.ts';
 import { createProvider } from './oidc/create-provider.ts';
 import { createSwappableProvider } from './oidc/swappable-provider.ts';
@@ -100,8 +101,29 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   const accounts = createAccounts({ store });
   // Queued with the request's last batch of writes: after the sign-in record, in the same round trip.
   const instrumented = instrumentMailQueue(queue, metrics);
-  const mailQueue: MailQueue = { ...instrumented, enqueue: (job, options) => scopes.defer(() => instrumented.enqueue(job, options)) };
+  const mailQueue: MailQueue = {
+    ...instrumented,
+    enqueue: (job, options) => scopes.defer(() => instrumented.enqueue(job, options)),
+    // A security notice is held at once, before the change it tells of (mail/security-notices.ts),
+    // and released or cancelled with the request's last writes: they cost no round trip of their own.
+    async hold(job, holdMs) {
+      const held = await instrumented.hold(job, holdMs);
+      return { release: () => scopes.defer(held.release), cancel: () => scopes.defer(held.cancel) };
+    },
+  };
   const notices = createSecurityNotices({ mailQueue });
+  // Each refusal is counted; the operator's log has a line a minute at most while it lasts.
+  let refusalLoggedAt = -Infinity;
+  const mailCeiling = createMailCeiling({
+    ceiling: config.mailQueue.ceiling,
+    counts: () => queue.jobCounts(),
+    onRefused: (waiting) => {
+      metrics.mailsRefused.inc();
+      if (Date.now() - refusalLoggedAt < 60_000) return;
+      refusalLoggedAt = Date.now();
+      logger.warn({ waiting, ceiling: config.mailQueue.ceiling }, 'mail queue at its ceiling (mailQueue.ceiling): new sign-in and change-of-address mail is refused with a 503 until it drains; is the relay down, or is someone flooding the sign-in form?');
+    },
+  });
   // Every limit, lockout and code lives in the one Store: shared by all instances on one Redis.
   // Called by the failure that locks: inside its request, so the audit line names that request.
   const onLocked = (streak: LockoutStreak, address: string) => {
@@ -208,7 +230,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   // everything a person or an app reaches through the TLS proxy.
   app.use(httpsOnly);
 
-  const interactions = createInteractionRouter({ config, provider, accounts, signInCodes, approvals, retryAddresses, secondFactor, mailQueue, notices, csrf, rateLimits, limits, lockout, logger, audit, scopes });
+  const interactions = createInteractionRouter({ config, provider, accounts, signInCodes, approvals, retryAddresses, secondFactor, mailQueue, mailCeiling, notices, csrf, rateLimits, limits, lockout, logger, audit, scopes });
   app.use(interactions.routes());
   app.use(rejectOtherMethods(interactions));
   const account = createAccountRouter({
@@ -231,6 +253,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
       lockout,
     }),
     mailQueue,
+    mailCeiling,
     rateLimits,
     lockout,
     audit,

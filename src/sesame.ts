@@ -84,7 +84,7 @@ export async function createSesame({ config, logger, role = 'web' }: CreateSesam
     // The store's own fail-fast connection: a sign-in's mail is queued in the same pipeline as
     // the request's writes (src/store/request-scope.ts defers it to that batch). A worker only
     // reads how many jobs wait, for its metrics.
-    const durable = createDurableMailQueue({ connection: storeClient!, prefix, secretBox, attempts: config.mailQueue.attempts, backoffMs: config.mailQueue.backoffMs });
+    const durable = createDurableMailQueue({ connection: storeClient!, prefix, secretBox, attempts: config.mailQueue.attempts, backoffMs: config.mailQueue.backoffMs, keepFailedAtMost: config.mailQueue.ceiling });
     if (role === 'web') mailQueue = durable;
     else closers.push(() => durable.close());
     metrics.watchMailQueue(durable.jobCounts);

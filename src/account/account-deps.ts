@@ -5,6 +5,7 @@ import type { Lockout } from '../auth/lockout.ts';
 import type { SecondFactor } from '../auth/second-factor.ts';
 import type { Config } from '../config/config-schema.ts';
 import type { RateLimitGuard } from '../http/rate-limit.ts';
+import type { MailCeiling } from '../mail/mail-ceiling.ts';
 import type { MailQueue } from '../mail/mail-queue.ts';
 import type { AuditLog } from '../observability/audit-log.ts';
 import type { AppsWithAccess } from '../oidc/apps-with-access.ts';
@@ -33,6 +34,8 @@ export interface AccountDeps {
   /** The codes that confirm a change of address (auth/email-change-codes.ts). */
   emailChanges: EmailChangeCodes;
   mailQueue: MailQueue;
+  /** The ceiling on all queued mail: asked before a change-of-address code is issued. */
+  mailCeiling: MailCeiling;
   rateLimits: RateLimitGuard;
   /** The lockout of wrong codes, keyed by address (auth/sign-in-limits.ts); `unlock` clears every streak. */
   lockout: Lockout;

@@ -38,12 +38,14 @@ export function createConfirmAccountEnrollment(deps: Pick<AccountDeps, 'secondFa
     const code = enteredTotpCode(ctx.state.form.code);
     ctx.status = 303;
     if (code === undefined) return ctx.redirect(enrollmentPageWithError(SET_UP_PAGE, 'code-shape'));
+    const notice = await deps.notices.holdFromBrowser(ctx, account, 'totp-added');
     const confirmed = await deps.secondFactor.enrollment.confirm(account, `account-session:${session.sid}`, code);
     if (!confirmed.ok) {
+      await notice.cancel();
       if (confirmed.reason === 'already-enrolled') return ctx.redirect('/account');
       return ctx.redirect(enrollmentPageWithError(SET_UP_PAGE, confirmed.reason));
     }
-    await deps.notices.send(ctx, account, 'totp-added');
+    await notice.release();
     deps.audit.record({ event: 'second_factor.added', accountId: account.id });
     await deps.secondFactor.recoveryCodesToShow.keep(account.id, recoveryCodesHolder(session), { codes: confirmed.recoveryCodes, reason: 'set-up', email: account.email });
     ctx.redirect('/account/recovery-codes/new');

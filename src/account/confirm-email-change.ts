@@ -83,11 +83,20 @@ export function createConfirmEmailChange({ config, accounts, endAccountSessions,
     // Asked for before a restart set SIGNUP_DOMAINS: the rule holds when the move is made, not only
     // when it was asked for (the code, now spent, lived 10 minutes).
     if (!mayMoveAccountTo(config, result)) return showEmailChangeProblem(ctx, 'outside-domains');
+    // Both mailboxes hear of the move: their notices are held before it is made (mail/security-notices.ts).
+    const held = await Promise.all([
+      notices.holdFromBrowser(ctx, { email: result.from }, 'email-changed', { otherAddress: result.to }),
+      notices.holdFromBrowser(ctx, { email: result.to }, 'email-now-sign-in-address', { otherAddress: result.from }),
+    ]);
     // The code proved the mailbox; whether the address is still free is decided here, atomically.
     // Taken (by a sign-up meanwhile, or all along: then no mail held this code and it was guessed):
     // one generic answer, and no account is merged or touched.
     const changed = await accounts.changeEmail(account.id, result.from, result.to);
-    if (!changed.ok) return showEmailChangeProblem(ctx, changed.reason === 'taken' ? 'unavailable' : 'expired');
+    if (!changed.ok) {
+      await Promise.all(held.map((notice) => notice.cancel()));
+      return showEmailChangeProblem(ctx, changed.reason === 'taken' ? 'unavailable' : 'expired');
+    }
+    await Promise.all(held.map((notice) => notice.release()));
     // The account has moved because its owner wanted it elsewhere, often because the old mailbox is
     // lost or read by someone else: whatever was signed in with it (browsers, apps' tokens) ends,
     // and the apps of those browsers are told. This page's session goes on, begun again now.
@@ -96,8 +105,6 @@ export function createConfirmEmailChange({ config, accounts, endAccountSessions,
     // No longer tied to this browser's Sesame session, which just ended with the others.
     const { sessionUid: _ended, ...session }: AccountSession = ctx.state.accountSession;
     sessions.write(ctx, { ...session, issuedAt: Math.floor(Date.now() / 1000) });
-    await notices.send(ctx, changed.previous, 'email-changed', { otherAddress: result.to });
-    await notices.send(ctx, changed.account, 'email-now-sign-in-address', { otherAddress: result.from });
     audit.record({ event: 'email.changed', accountId: account.id });
     ctx.status = 303;
     ctx.redirect('/account?done=email-changed');

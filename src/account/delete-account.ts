@@ -34,15 +34,19 @@ export function createDeleteAccount({ accounts, endAccountSessions, secondFactor
       ctx.status = 303;
       return ctx.redirect('/account/delete?problem=mismatch');
     }
-    // The record is claimed first, atomically: of two deletions at once (two browsers, a form sent
-    // twice) only the one that took it goes on, so the mailbox hears once and the audit log has one
-    // line. The other ends as if the account had been gone already: the same page.
+    // The notice is held before anything changes (mail/held-mail), then the record is claimed,
+    // atomically: of two deletions at once (two browsers, a form sent twice) only the one that took
+    // it goes on, so the mailbox hears once and the audit log has one line. The other withdraws its
+    // notice and ends as if the account had been gone already: the same page.
+    const notice = await notices.holdFromBrowser(ctx, account, 'account-deleted');
     if (await accounts.removeAccount(account)) {
       // After the claim: the authenticator is never taken off an account that goes on existing.
       await secondFactor.remove(account.id);
+      await notice.release();
       await endAccountSessions(account.id, { ctx });
-      await notices.send(ctx, account, 'account-deleted');
       audit.record({ event: 'account.deleted', accountId: account.id });
+    } else {
+      await notice.cancel();
     }
     sessions.clear(ctx);
     ctx.status = 303;

@@ -20,8 +20,9 @@ export function createConfirmTotpRemoval() {
 export function createRemoveTotp({ secondFactor, notices, audit }: Pick<AccountDeps, 'secondFactor' | 'notices' | 'audit'>) {
   return async function removeTotp(ctx: Context) {
     const account: Account = ctx.state.account;
+    const notice = await notices.holdFromBrowser(ctx, account, 'totp-removed');
     await secondFactor.remove(account.id);
-    await notices.send(ctx, account, 'totp-removed');
+    await notice.release();
     audit.record({ event: 'second_factor.removed', accountId: account.id });
     ctx.status = 303;
     ctx.redirect('/account?done=totp-removed');

@@ -24,12 +24,14 @@ export function createRenewRecoveryCodes({ secondFactor, notices, audit }: Pick<
     const session: AccountSession = ctx.state.accountSession;
     // Pressed in two tabs at once: one new set, shown once, rather than two pages of codes of
     // which only one would work. The other press goes to the page that shows the codes.
+    const notice = await notices.holdFromBrowser(ctx, account, 'recovery-codes-renewed');
     if (!(await secondFactor.recoveryCodes.claimRenewal(account.id))) {
+      await notice.cancel();
       ctx.status = 303;
       return ctx.redirect('/account/recovery-codes/new');
     }
     const codes = await secondFactor.enrollment.issueRecoveryCodes(account.id);
-    await notices.send(ctx, account, 'recovery-codes-renewed');
+    await notice.release();
     audit.record({ event: 'recovery_codes.renewed', accountId: account.id });
     await secondFactor.recoveryCodesToShow.keep(account.id, recoveryCodesHolder(session), { codes, reason: 'renewed', email: account.email });
     await secondFactor.recoveryCodes.endRenewal(account.id);

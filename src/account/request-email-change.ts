@@ -55,7 +55,7 @@ export function createShowEmailChange({ config }: Pick<AccountDeps, 'config'>) {
  * for every address: nothing on this path asks whether the new address belongs to another account
  * (the mail worker does, off the request path), so the answer and its timing cannot tell.
  */
-export function createRequestEmailChange({ config, emailChanges, mailQueue, rateLimits, audit, limits }: Pick<AccountDeps, 'config' | 'emailChanges' | 'mailQueue' | 'rateLimits' | 'audit'> & { limits: EmailChangeLimits }) {
+export function createRequestEmailChange({ config, emailChanges, mailQueue, mailCeiling, rateLimits, audit, limits }: Pick<AccountDeps, 'config' | 'emailChanges' | 'mailQueue' | 'mailCeiling' | 'rateLimits' | 'audit'> & { limits: EmailChangeLimits }) {
   return async function requestEmailChange(ctx: Context) {
     const account: Account = ctx.state.account;
     const parsed = parseEmailAddress(ctx.state.form.email);
@@ -66,6 +66,7 @@ export function createRequestEmailChange({ config, emailChanges, mailQueue, rate
     // Counted before issuing: a refused request must not replace the code of the last mail.
     // The recipient's budget says nothing about whether the address has an account: every address has one.
     await rateLimits.enforce([[limits.requestsPerAccount, account.id], [limits.requestsPerIp, clientIpSubject(ctx)], [limits.requestsPerRecipient, parsed.email]], EMAIL_CHANGE_LIMITED);
+    await mailCeiling.assertRoom();
     const issued = await emailChanges.issue(account.id, { from: account.email, to: parsed.email });
     // Delivered once this answer has left (EnqueueOptions.notBefore): the worker's lookup of the
     // address must not show in this answer's timing.

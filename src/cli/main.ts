@@ -75,7 +75,7 @@ async function main(argv: string[]): Promise<number> {
   }
   // Notices and logout tokens go on the durable queue that every Sesame worker sends from: the CLI
   // sends no mail and calls no app itself.
-  const mailQueue = createDurableMailQueue({ connection: redis!, ...mailQueueLocation(config), attempts: config.mailQueue.attempts, backoffMs: config.mailQueue.backoffMs });
+  const mailQueue = createDurableMailQueue({ connection: redis!, ...mailQueueLocation(config), attempts: config.mailQueue.attempts, backoffMs: config.mailQueue.backoffMs, keepFailedAtMost: config.mailQueue.ceiling });
   // stdout is the command's JSON, for scripts: the audit lines go to stderr. Synchronous, so none
   // is lost to the exit. `command` is the two words only: the arguments are addresses.
   const audit = createAuditLog({ logger: createLogger({ level: 'silent', destination: pino.destination({ fd: 2, sync: true }) }), hmacKey: config.hmacKey, enabled: config.auditLog === 'on' })

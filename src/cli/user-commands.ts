@@ -59,7 +59,7 @@ export async function runUserCommand(
     collectData: (account: Account) => Promise<unknown>;
     removeSecondFactor: RemoveSecondFactor;
     lockouts: { signInCodes: Lockout; secondFactor: Lockout };
-    notices: Pick<SecurityNotices, 'notify'>;
+    notices: Pick<SecurityNotices, 'hold'>;
     /** Records what each command did or read, as it is done (a failure after it does not undo the record). */
     audit: Pick<AuditLog, 'record'>;
   },
@@ -113,14 +113,18 @@ export async function runUserCommand(
     if (old === next) return failure(`${old} is already the account's address.`);
     const account = await accounts.findByEmail(old);
     if (!account) return failure(`No account for ${old}.`);
+    // Held before the move, released after it (mail/security-notices.ts): a move is never made untold.
+    const held = await Promise.all([
+      notices.hold({ email: old }, 'email-changed-by-administrator', ADMINISTRATOR_DEVICE, { otherAddress: next }),
+      notices.hold({ email: next }, 'email-now-sign-in-address-by-administrator', ADMINISTRATOR_DEVICE, { otherAddress: old }),
+    ]);
     const moved = await accounts.changeEmail(account.id, old, next);
+    await Promise.all(held.map((notice) => (moved.ok ? notice.release() : notice.cancel())));
     if (!moved.ok) return failure(moved.reason === 'taken' ? `${next} already has an account of its own; nothing was changed.` : `The account of ${old} changed while it was being moved; nothing was changed. Run the command again.`);
     audit.record({ event: 'email.changed', accountId: account.id });
     // Whoever held the old mailbox may still be signed in with it: everything signed in ends.
     await accounts.signOutEverywhere(account.id);
     const ended = await endSessions(account.id, `The account was moved from ${old} to ${next}`);
-    await notices.notify(moved.previous, 'email-changed-by-administrator', ADMINISTRATOR_DEVICE, { otherAddress: next });
-    await notices.notify(moved.account, 'email-now-sign-in-address-by-administrator', ADMINISTRATOR_DEVICE, { otherAddress: old });
     if (!ended.ok) return ended;
     return { ok: true, output: { moved: describe((await accounts.findById(account.id)) ?? moved.account), from: old, ...ended.output } };
   }
@@ -167,14 +171,16 @@ export async function runUserCommand(
     case 'reset-mfa': {
       const account = await accounts.findByEmail(email);
       if (!account) return failure(`No account for ${email}.`);
+      // The holder hears of it, as of every change to how the account is protected: a request made
+      // to the administrator in someone else's name would otherwise go unnoticed. Held before the
+      // change (mail/security-notices.ts), and cancelled where there was nothing to remove.
+      const notice = await notices.hold(account, 'second-factor-reset', ADMINISTRATOR_DEVICE);
       const { hadTotp, forgottenDevices } = await removeSecondFactor(account.id);
+      await (hadTotp || forgottenDevices > 0 ? notice.release() : notice.cancel());
       // A lost phone may still hold signed-in browsers and apps: they end too.
       await accounts.signOutEverywhere(account.id);
       audit.record({ event: 'second_factor.reset', accountId: account.id, removedAuthenticator: hadTotp, forgottenBrowsers: forgottenDevices });
       const ended = await endSessions(account.id, `The second factor of ${email} was reset and every token and session refused`);
-      // The holder hears of it, as of every change to how the account is protected: a request made
-      // to the administrator in someone else's name would otherwise go unnoticed.
-      if (hadTotp || forgottenDevices > 0) await notices.notify(account, 'second-factor-reset', ADMINISTRATOR_DEVICE);
       if (!ended.ok) return ended;
       return { ok: true, output: { reset: describe((await accounts.findById(account.id)) ?? account), removedAuthenticator: hadTotp, forgottenBrowsers: forgottenDevices, ...ended.output } };
     }

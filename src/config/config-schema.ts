@@ -180,6 +180,12 @@ export interface MailQueueConfig {
   /** First retry delay; each later one doubles. */
   backoffMs: number;
   concurrency: number;
+  /**
+   * Jobs waiting to be sent (all processes, all addresses; those given up not counted) past which
+   * new sign-in and change-of-address mail is refused with a 503; security notices and logout
+   * tokens are always accepted (mail/mail-ceiling.ts).
+   */
+  ceiling: number;
 }
 
 export interface SigningKeysConfig {
@@ -281,6 +287,7 @@ export function validateConfig(config: Config, problems = new ProblemList()): Re
   if (!isIntIn(queue.attempts, 1, 100)) problems.add('mailQueue.attempts', `must be an integer 1..100 (got ${queue.attempts})`);
   if (!isIntIn(queue.backoffMs, 1, 3_600_000)) problems.add('mailQueue.backoffMs', `must be an integer 1..3600000 (got ${queue.backoffMs})`);
   if (!isIntIn(queue.concurrency, 1, 100)) problems.add('mailQueue.concurrency', `must be an integer 1..100 (got ${queue.concurrency})`);
+  if (!isIntIn(queue.ceiling, 1, 10_000_000)) problems.add('mailQueue.ceiling', `must be an integer 1..10000000 (got ${queue.ceiling})`);
   if (config.metrics.token !== undefined && config.metrics.token.length < MIN_SECRET_LENGTH) {
     problems.add('METRICS_TOKEN', `must be at least ${MIN_SECRET_LENGTH} characters (got ${config.metrics.token.length})`);
   }

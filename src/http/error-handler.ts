@@ -2,7 +2,7 @@ import type { Context, Next } from 'koa';
 import { errors as oidcErrors } from 'oidc-provider';
 import type { Logger } from '../logger.ts';
 import { isRedisUnavailable } from '../store/store-unavailable.ts';
-import { HttpError, NotFound, ServiceUnavailable, SignInExpired } from './errors.ts';
+import { HttpError, MailQueueFull, NotFound, ServiceUnavailable, SignInExpired } from './errors.ts';
 import { nextStepAfterError } from './next-step.ts';
 import { wantsJson } from './wants-json.ts';
 
@@ -19,7 +19,9 @@ export function createErrorHandler({ logger, jsonOnly = false }: { logger: Logge
       if (ctx.status === 503 && !ctx.response.get('Retry-After')) ctx.set('Retry-After', '5');
     } catch (thrown) {
       const error = toHttpError(thrown);
-      if (error.status === 503) logger.warn({ err: (thrown as Error)?.message, requestId: ctx.state.requestId, path: ctx.path }, 'request failed: storage unavailable');
+      // A full mail queue has its own line (mail/mail-ceiling.ts), not one per refused request.
+      if (error instanceof MailQueueFull) logger.debug({ path: ctx.path }, 'request refused: mail queue full');
+      else if (error.status === 503) logger.warn({ err: (thrown as Error)?.message, requestId: ctx.state.requestId, path: ctx.path }, 'request failed: storage unavailable');
       else if (error.status >= 500) logger.error({ err: thrown, requestId: ctx.state.requestId, path: ctx.path }, 'request failed');
       else logger.debug({ code: error.code, path: ctx.path }, 'request rejected');
       ctx.status = error.status;

@@ -82,9 +82,16 @@ export class NotFound extends HttpError {
 }
 
 export class ServiceUnavailable extends HttpError {
-  constructor(message = 'Sign-in is briefly unavailable. Please try again in a moment.') {
+  constructor(message = 'Sign-in is briefly unavailable. Please try again in a moment.', retryAfterSeconds = 5) {
     // Exposed although a 5xx: the message is ours and tells the person what to do.
-    super(503, 'temporarily_unavailable', 'Temporarily unavailable', message, { 'Retry-After': '5' }, { expose: true });
+    super(503, 'temporarily_unavailable', 'Temporarily unavailable', message, { 'Retry-After': String(retryAfterSeconds) }, { expose: true });
+  }
+}
+
+/** Past `mailQueue.ceiling` (mail/mail-ceiling.ts): no new sign-in mail is queued until the queue drains. */
+export class MailQueueFull extends ServiceUnavailable {
+  constructor() {
+    super('Too many emails are waiting to be sent right now, so no new email was sent. Please try again in a few minutes.', 60);
   }
 }
 

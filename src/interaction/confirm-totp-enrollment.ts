@@ -20,12 +20,14 @@ export function createConfirmTotpEnrollment({ provider, secondFactor, notices, a
     const code = enteredTotpCode(form.code);
     ctx.status = 303;
     if (code === undefined) return ctx.redirect(enrollmentPageWithError(setUpPage, 'code-shape'));
+    const notice = await notices.holdFromBrowser(ctx, subject.account, 'totp-added');
     const confirmed = await secondFactor.enrollment.confirm(subject.account, `interaction:${interaction.uid}`, code);
     if (!confirmed.ok) {
+      await notice.cancel();
       if (confirmed.reason === 'already-enrolled') return ctx.redirect(`/interaction/${interaction.uid}/totp`);
       return ctx.redirect(enrollmentPageWithError(setUpPage, confirmed.reason));
     }
-    await notices.send(ctx, subject.account, 'totp-added');
+    await notice.release();
     audit.record({ event: 'second_factor.added', accountId: subject.account.id, clientId: String(interaction.params.client_id) });
     if (subject.kind === 'sign-in') await secondFactor.pending.forget(interaction.uid);
     await secondFactor.recoveryCodesToShow.keep(subject.account.id, `interaction:${interaction.uid}`, { codes: confirmed.recoveryCodes, reason: 'set-up', email: subject.account.email });

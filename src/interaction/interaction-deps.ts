@@ -10,6 +10,7 @@ import type { Config } from '../config/config-schema.ts';
 import type { Csrf } from '../http/csrf.ts';
 import type { RateLimitGuard } from '../http/rate-limit.ts';
 import type { Logger } from '../logger.ts';
+import type { MailCeiling } from '../mail/mail-ceiling.ts';
 import type { MailQueue } from '../mail/mail-queue.ts';
 import type { AuditLog } from '../observability/audit-log.ts';
 import type { SecurityNotices } from '../mail/security-notices.ts';
@@ -26,6 +27,8 @@ export interface InteractionDeps {
   retryAddresses: RetryAddresses;
   secondFactor: SecondFactor;
   mailQueue: MailQueue;
+  /** The ceiling on all queued mail: asked before a sign-in mail's code is issued. */
+  mailCeiling: MailCeiling;
   notices: SecurityNotices;
   csrf: Csrf;
   rateLimits: RateLimitGuard;

@@ -14,7 +14,7 @@ import type { Interaction } from './load-interaction.ts';
  * reveals nothing about the address: no account lookup happens on this path, and the per-address
  * limit counts every address alike.
  */
-export function createRequestEmail({ provider, signInCodes, mailQueue, config, audit }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'mailQueue' | 'config' | 'audit'>) {
+export function createRequestEmail({ provider, signInCodes, mailQueue, mailCeiling, config, audit }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'mailQueue' | 'mailCeiling' | 'config' | 'audit'>) {
   return async function requestEmail(ctx: Context) {
     const interaction: Interaction = ctx.state.interaction;
     const form: Record<string, string> = ctx.state.form;
@@ -35,6 +35,8 @@ export function createRequestEmail({ provider, signInCodes, mailQueue, config, a
     // must not replace the code of the last mail. Whether the address is locked out of codes was
     // read alike for every address; a locked one's mail carries the link only.
     const [, codesOff] = await (ctx.state.signInMailChecks as Promise<[void, boolean]>);
+    // Before issuing too: a mail refused must not end the code of the last one.
+    await mailCeiling.assertRoom();
     const forDevice = isDeviceSignIn(interaction);
     const issued = await signInCodes.issue(interaction.uid, parsed.email, { requestedFrom: summariseUserAgent(ctx.get('user-agent')), clientId: String(interaction.params.client_id), clientName, forDevice });
     const link = new URL(`/interaction/${interaction.uid}/link`, config.issuer);

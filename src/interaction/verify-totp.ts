@@ -49,9 +49,13 @@ export function createVerifyTotp({ provider, secondFactor, notices, config, logg
 
     // Before the code is looked at: over the budget, a guess must not be evaluated at all.
     await rateLimits.enforce([[limits.codeEntriesPerIp, clientIpSubject(ctx)]], CODE_ENTRIES_LIMITED);
+    // A right recovery code is spent as it is checked, and the holder must hear of it: the notice
+    // is held before the check (mail/security-notices.ts) and cancelled for a code not taken.
+    const notice = answer.kind === 'recovery-code' ? await notices.holdFromBrowser(ctx, subject.account, 'recovery-code-used') : undefined;
     const result = await secondFactor.check.verify(subject.account, interaction.uid, answer);
     const clientId = String(interaction.params.client_id);
     if (!result.ok) {
+      await notice?.cancel();
       if (result.reason !== 'not-enrolled') audit.record({ event: 'second_factor.rejected', accountId: subject.account.id, clientId, factor: answer.kind === 'totp' ? 'totp' : 'recovery_code', reason: result.reason });
       switch (result.reason) {
         case 'not-enrolled':
@@ -80,8 +84,8 @@ export function createVerifyTotp({ provider, secondFactor, notices, config, logg
       addDeviceId(ctx, deviceId, { days: secondFactor.devices.days, secure: secureCookies });
     }
     // One fewer code left, and a sign-in without the authenticator: the holder hears of both.
-    if (answer.kind === 'recovery-code') {
-      await notices.send(ctx, subject.account, 'recovery-code-used');
+    if (notice) {
+      await notice.release();
       audit.record({ event: 'recovery_code.used', accountId: subject.account.id, clientId });
     }
     if (subject.kind === 'sign-in') await secondFactor.pending.forget(interaction.uid);

@@ -4,7 +4,7 @@ import type { SecretBox } from '../auth/secret-box.ts';
 import type { Config } from '../config/config-schema.ts';
 import type { RedisClient } from '../store/redis-connection.ts';
 import { asStoreError } from '../store/store-unavailable.ts';
-import type { MailQueue } from './mail-queue.ts';
+import type { HeldMail, MailQueue } from './mail-queue.ts';
 import { MAIL_QUEUE_NAME, mailQueuePrefix } from './mail-queue-keys.ts';
 import type { MailJob } from './mail-job.ts';
 import { SECURITY_NOTICE_BACKOFF, securityNoticeSchedule } from './retry-schedule.ts';
@@ -15,6 +15,9 @@ export interface SealedMailJob {
 }
 
 export const MAIL_JOB_ASSOCIATED_DATA = 'sign-in-mail-job';
+
+/** How long a job given up is kept (sealed) for inspection: README "Mail that is never lost". */
+export const KEEP_FAILED_SECONDS = 86_400;
 
 /**
  * Where the queue lives in Redis and the key its jobs are sealed with, from the configuration: the
@@ -35,8 +38,13 @@ export interface DurableMailQueueOptions {
   attempts: number;
   /** First retry delay; each next one doubles (a security notice's up to 15 minutes). */
   backoffMs: number;
-  /** How long a job that failed for good is kept for inspection. @default 86400 */
+  /** How long a job that failed for good is kept for inspection (the worker removes it after: mail-worker.ts). @default KEEP_FAILED_SECONDS */
   keepFailedSeconds?: number;
+  /**
+   * How many jobs given up are kept at most, the oldest going first (`mailQueue.ceiling`, as for the
+   * jobs waiting: mail-ceiling.ts does not count these, so they are bounded here). @default 50000
+   */
+  keepFailedAtMost?: number;
 }
 
 /**
@@ -56,7 +64,7 @@ const securityNoticeOptions = (backoffMs: number) => ({ attempts: securityNotice
  * Mail on a BullMQ queue in Redis: accepted jobs survive a crash of this process and are
  * sent by whichever worker runs (this process or `npm run worker`), with exponential backoff.
  */
-export function createDurableMailQueue({ connection, prefix, secretBox, attempts, backoffMs, keepFailedSeconds = 86_400 }: DurableMailQueueOptions): MailQueue {
+export function createDurableMailQueue({ connection, prefix, secretBox, attempts, backoffMs, keepFailedSeconds = KEEP_FAILED_SECONDS, keepFailedAtMost = 50_000 }: DurableMailQueueOptions): MailQueue {
   const queue = new Queue<SealedMailJob>(MAIL_QUEUE_NAME, {
     connection: connection as never,
     prefix,
@@ -64,9 +72,12 @@ export function createDurableMailQueue({ connection, prefix, secretBox, attempts
     defaultJobOptions: {
       attempts,
       backoff: { type: 'exponential', delay: backoffMs },
-      // A sent mail leaves nothing behind; a failed one stays (sealed) for a day for inspection.
+      // A sent mail leaves nothing behind; a failed one stays (sealed) for a day for inspection, and
+      // a flood of failures (while the relay is down) keeps only the newest keepFailedAtMost.
+      // BullMQ applies this age only when another job fails: the worker also removes them on a
+      // schedule (mail-worker.ts), so that a quiet queue does not keep them longer.
       removeOnComplete: true,
-      removeOnFail: { age: keepFailedSeconds },
+      removeOnFail: { age: keepFailedSeconds, count: keepFailedAtMost },
     },
   });
   queue.on('error', () => {}); // connection errors surface on enqueue (and in the store's log line)
@@ -75,13 +86,28 @@ export function createDurableMailQueue({ connection, prefix, secretBox, attempts
   const pendingStates = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children'] as const;
   const countsByBullState = () => queue.getJobCounts(...pendingStates, 'failed');
 
+  const add = async (job: MailJob, extra: object = {}) => {
+    try {
+      return await queue.add(job.kind, { sealed: secretBox.seal(JSON.stringify(job), MAIL_JOB_ASSOCIATED_DATA) }, { ...optionsByKind[job.kind], ...extra });
+    } catch (error) {
+      throw asStoreError(error);
+    }
+  };
+
   return {
     async enqueue(job: MailJob) {
-      try {
-        await queue.add(job.kind, { sealed: secretBox.seal(JSON.stringify(job), MAIL_JOB_ASSOCIATED_DATA) }, optionsByKind[job.kind]);
-      } catch (error) {
-        throw asStoreError(error);
-      }
+      await add(job);
+    },
+    // A delayed job: BullMQ's own timer sends it when the hold ends, from whichever worker runs,
+    // whatever became of the process that queued it. Promoting or removing it fails where it is no
+    // longer delayed (its hold ended: it is being sent) or Redis cannot be reached; either way it
+    // goes out, as HeldMail says.
+    async hold(job: MailJob, holdMs: number): Promise<HeldMail> {
+      const held = await add(job, { delay: holdMs });
+      return {
+        release: () => held.promote().catch(() => {}),
+        cancel: () => held.remove().catch(() => {}),
+      };
     },
     async idle() {
       for (;;) {

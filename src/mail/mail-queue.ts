@@ -12,9 +12,27 @@ export interface EnqueueOptions {
   notBefore?: Promise<unknown>;
 }
 
+/**
+ * A mail accepted before the change it tells of is made (a security notice): it goes out when its
+ * hold ends unless released sooner or cancelled. Neither throws: where the queue cannot be reached
+ * then, the mail goes out when its hold ends, which errs towards telling.
+ */
+export interface HeldMail {
+  /** The change was made: send it now. */
+  release(): Promise<void>;
+  /** The change was not made (a wrong code, an address taken meanwhile): do not send it. */
+  cancel(): Promise<void>;
+}
+
 export interface MailQueue {
   /** Resolves once the job is accepted, before anything is sent: mail never waits on the request path. */
   enqueue(job: MailJob, options?: EnqueueOptions): Promise<void>;
+  /**
+   * Resolves once the job is accepted, to be sent after `holdMs` unless released or cancelled
+   * first. What a change must not be made without: accepted before the change, it is in the
+   * queue whatever fails after it (src/mail/security-notices.ts).
+   */
+  hold(job: MailJob, holdMs: number): Promise<HeldMail>;
   /** Resolves when every accepted job is sent or has failed for good. */
   idle(): Promise<void>;
   /** How many jobs are in each state now (the metrics' `sesame_mail_queue_jobs`). */
@@ -111,6 +129,33 @@ export function createInProcessMailQueue({
       if (closed) throw new Error('mail queue is closed');
       waiting.push({ job, attempt: 1, notBefore });
       queueMicrotask(pump);
+    },
+    async hold(job, holdMs) {
+      if (closed) throw new Error('mail queue is closed');
+      let held = true;
+      const send = () => {
+        if (!held) return;
+        held = false;
+        clearTimeout(timer);
+        timers.delete(timer);
+        waiting.push({ job, attempt: 1 });
+        pump();
+      };
+      const timer = setTimeout(send, holdMs);
+      timer.unref();
+      timers.add(timer);
+      return {
+        async release() {
+          send();
+        },
+        async cancel() {
+          if (!held) return;
+          held = false;
+          clearTimeout(timer);
+          timers.delete(timer);
+          settleIdle();
+        },
+      };
     },
     idle() {
       return isIdle() ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve));

@@ -1,7 +1,7 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { SecretBox } from '../auth/secret-box.ts';
 import type { RedisClient } from '../store/redis-connection.ts';
-import { MAIL_JOB_ASSOCIATED_DATA, type SealedMailJob } from './durable-mail-queue.ts';
+import { KEEP_FAILED_SECONDS, MAIL_JOB_ASSOCIATED_DATA, type SealedMailJob } from './durable-mail-queue.ts';
 import { MAIL_QUEUE_NAME } from './mail-queue-keys.ts';
 import type { MailJob } from './mail-job.ts';
 import { isPermanentRejection } from './permanent-rejection.ts';
@@ -18,7 +18,14 @@ export interface MailWorkerOptions {
   /** Called for each failed attempt; `final` when no retry is left. `job` is undefined where it could not be read. */
   onFailure?: (error: Error, job: MailJob | undefined, attempt: number, final: boolean) => void;
   onConnectionError?: (error: Error) => void;
+  /** How long a job given up is kept, as the queue was told (durable-mail-queue.ts). @default KEEP_FAILED_SECONDS */
+  keepFailedSeconds?: number;
+  /** How often the jobs given up longer ago than that are removed. @default 10 minutes */
+  cleanEveryMs?: number;
 }
+
+/** Removed per script call: each call holds Redis for as long as it deletes. */
+const CLEAN_BATCH = 1000;
 
 export interface MailWorker {
   /** Lets the job being sent finish, then stops taking jobs; what is left stays queued for the next worker. */
@@ -33,7 +40,7 @@ function noticeBackoff(attemptsMade: number, type?: string, _error?: Error, job?
 }
 
 /** Takes mail off the durable queue and sends it; several workers in several processes can share one queue. */
-export function startMailWorker({ connection, prefix, secretBox, deliver, concurrency, onFailure = () => {}, onConnectionError = () => {} }: MailWorkerOptions): MailWorker {
+export function startMailWorker({ connection, prefix, secretBox, deliver, concurrency, onFailure = () => {}, onConnectionError = () => {}, keepFailedSeconds = KEEP_FAILED_SECONDS, cleanEveryMs = 10 * 60_000 }: MailWorkerOptions): MailWorker {
   const open = (job: Job<SealedMailJob>) => JSON.parse(secretBox.open(job.data.sealed, MAIL_JOB_ASSOCIATED_DATA)) as MailJob;
   // Failures of the processor below are reported by it, while the job is still active, so that
   // whoever waits for the queue to be idle finds them reported (the 'failed' event comes only
@@ -81,9 +88,35 @@ export function startMailWorker({ connection, prefix, secretBox, deliver, concur
     onFailure(error, mail, job.attemptsMade, job.attemptsMade >= (job.opts.attempts ?? 1));
   });
   worker.on('error', onConnectionError);
+
+  // A job given up holds a sealed mail and the relay's answer: kept a day (README), not more.
+  // BullMQ's removeOnFail age is applied only when another job fails, so after a quiet day the
+  // last failures would stay until the next one, however far off: removed here on a schedule.
+  // Each worker does it (one clean is cheap when there is nothing to remove), and one at a time.
+  const failedJobs = new Queue(MAIL_QUEUE_NAME, { connection: connection as never, prefix });
+  failedJobs.on('error', () => {});
+  let cleaning: Promise<void> | undefined;
+  const clean = async () => {
+    try {
+      for (;;) {
+        const removed = await failedJobs.clean(keepFailedSeconds * 1000, CLEAN_BATCH, 'failed');
+        if (removed.length < CLEAN_BATCH) return;
+      }
+    } catch (error) {
+      onConnectionError(error instanceof Error ? error : new Error(String(error)));
+    }
+  };
+  const cleaner = setInterval(() => {
+    cleaning ??= clean().finally(() => (cleaning = undefined));
+  }, cleanEveryMs);
+  cleaner.unref();
   return {
     async close() {
+      clearInterval(cleaner);
       await worker.close();
+      // Not waiting for a clean under way: on this connection it waits for Redis however long it
+      // is away, and what it did not remove the next worker will.
+      await failedJobs.close();
     },
   };
 }

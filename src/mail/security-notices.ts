@@ -1,19 +1,37 @@
 import type { Context } from 'koa';
 import type { Account } from '../accounts/accounts.ts';
 import { summariseUserAgent } from '../auth/device-summary.ts';
-import type { MailQueue } from './mail-queue.ts';
+import type { HeldMail, MailQueue } from './mail-queue.ts';
 import type { SecurityEvent } from './security-notice-job.ts';
 
-/** Tells an account holder, by mail, of a change to how their account is protected. */
-export function createSecurityNotices({ mailQueue, now = Date.now }: { mailQueue: MailQueue; now?: () => number }) {
-  /** `device`: who made the change, in the holder's words ("Firefox on Linux"). `otherAddress`: see SecurityNoticeJob. */
-  async function notify(account: Account, event: SecurityEvent, device: string, { otherAddress }: { otherAddress?: string } = {}): Promise<void> {
-    await mailQueue.enqueue({ kind: 'security-notice', to: account.email, event, at: new Date(now()).toISOString(), device, ...(otherAddress ? { otherAddress } : {}) });
+/**
+ * How long a notice waits for the change it tells of before it goes out all the same. Far longer
+ * than a request takes from the hold to the release, short enough that a notice whose release was
+ * lost (Redis failing after the change) is only a minute late.
+ */
+export const NOTICE_HOLD_MS = 60_000;
+
+/**
+ * Tells an account holder, by mail, of a change to how their account is protected.
+ *
+ * A notice is queued before its change is made, never after: the change and the queue live in
+ * different Redis keys (on a Cluster, different nodes), and of two writes the second can fail. A
+ * change saved with its notice lost would leave the holder untold of what they must hear of; so
+ * the notice is accepted first (held, see NOTICE_HOLD_MS), the change is made only then, and the
+ * notice is released to go out at once, or cancelled where the change was not made (a wrong code,
+ * an address taken meanwhile). Whatever fails between the two, the notice goes out when its hold
+ * ends: at worst it tells of a change that an outage then stopped, while the person who made it
+ * was shown an error page.
+ */
+export function createSecurityNotices({ mailQueue, now = Date.now, holdMs = NOTICE_HOLD_MS }: { mailQueue: Pick<MailQueue, 'hold'>; now?: () => number; holdMs?: number }) {
+  /** `account`: whose address the notice goes to. `device`: who makes the change, in the holder's words ("Firefox on Linux"). `otherAddress`: see SecurityNoticeJob. */
+  function hold(account: Pick<Account, 'email'>, event: SecurityEvent, device: string, { otherAddress }: { otherAddress?: string } = {}): Promise<HeldMail> {
+    return mailQueue.hold({ kind: 'security-notice', to: account.email, event, at: new Date(now()).toISOString(), device, ...(otherAddress ? { otherAddress } : {}) }, holdMs);
   }
   return {
-    notify,
-    /** A change made in a browser. Queued with the request's last writes (app.ts), so the change and its notice go together. */
-    send: (ctx: Context, account: Account, event: SecurityEvent, details?: { otherAddress?: string }) => notify(account, event, summariseUserAgent(ctx.get('user-agent')), details),
+    hold,
+    /** A change made in a browser. Released or cancelled with the request's last writes (app.ts). */
+    holdFromBrowser: (ctx: Context, account: Pick<Account, 'email'>, event: SecurityEvent, details?: { otherAddress?: string }) => hold(account, event, summariseUserAgent(ctx.get('user-agent')), details),
   };
 }
 

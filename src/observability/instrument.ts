@@ -34,6 +34,17 @@ export function instrumentMailQueue(queue: MailQueue, metrics: Metrics): MailQue
       await queue.enqueue(job, options);
       if (job.kind !== 'backchannel-logout') metrics.mailsQueued.inc();
     },
+    // Counted when released: one cancelled (the change it told of was not made) is no mail.
+    async hold(job, holdMs) {
+      const held = await queue.hold(job, holdMs);
+      return {
+        ...held,
+        async release() {
+          await held.release();
+          if (job.kind !== 'backchannel-logout') metrics.mailsQueued.inc();
+        },
+      };
+    },
   };
 }
 

@@ -77,6 +77,7 @@ export function createMetrics() {
     registers: [registry],
   });
   const mailSendFailures = new Counter({ name: 'sesame_mail_send_failures_total', help: 'Failed delivery attempts (each is retried until the last).', registers: [registry] });
+  const mailsRefused = new Counter({ name: 'sesame_mails_refused_total', help: 'Sign-in and change-of-address mails refused with a 503 because the queue was at its ceiling (mailQueue.ceiling).', registers: [registry] });
   const mailsFailed = new Counter({ name: 'sesame_mails_failed_total', help: 'Mails given up after their last attempt.', registers: [registry] });
   const mailTransportUp = new Gauge({ name: 'sesame_mail_transport_up', help: '1 when the last check (at start, then at /readyz probes) reached the mail transport, else 0. Absent where this process sends no mail.', registers: [registry] });
   // Read from the queue at each scrape (one command on Redis), so a backlog shows however it came
@@ -118,6 +119,7 @@ export function createMetrics() {
     mailsSkipped,
     mailSendFailures,
     mailsFailed,
+    mailsRefused,
     mailTransportUp,
     backchannelLogouts,
     /**

@@ -114,7 +114,7 @@ describe('bad values', () => {
     expect(problemsOf({ SIGNUP: 'closed', SIGNUP_DOMAINS: 'example.com' }).join('\n')).toMatch(/^SIGNUP_DOMAINS: needs SIGNUP=open/m);
   });
 
-  it('refuses a lockout above NIST SP 800-63B\'s 100 and malformed rate limits, naming each', () => {
+  it('refuses a lockout above NIST SP 800-63B\'s 100, malformed rate limits and a mail queue ceiling that is no number of jobs, naming each', () => {
     const defaults = JSON.parse(readFileSync(join(root, 'config/default.json'), 'utf8'));
     writeFileSync(join(root, 'config/default.json'), JSON.stringify({
       ...defaults,
@@ -122,6 +122,7 @@ describe('bad values', () => {
       rateLimits: { ...defaults.rateLimits, signInMailPerIp: { limit: 0, windowSeconds: 900 }, codeEntriesPerIp: undefined, deviceCodeEntriesPerIp: undefined, emailChangePerIp: undefined },
       accountArea: { ...defaults.accountArea, emailChangeCodeSeconds: 5, emailChangeMaxWrongAttempts: 0 },
       deviceFlow: { userCodeSeconds: 7200, pollIntervalSeconds: 0 },
+      mailQueue: { ...defaults.mailQueue, ceiling: 0.5 },
     }));
     const text = problemsOf({}).join('\n');
     expect(text).toMatch(/^deviceFlow\.userCodeSeconds: must be an integer 60\.\.1800 \(got 7200\)/m);
@@ -134,6 +135,7 @@ describe('bad values', () => {
     expect(text).toMatch(/^rateLimits\.signInMailPerIp\.limit: /m);
     expect(text).toMatch(/^rateLimits\.codeEntriesPerIp: must be set/m);
     expect(text).toMatch(/^rateLimits\.deviceCodeEntriesPerIp: must be set/m);
+    expect(text).toMatch(/^mailQueue\.ceiling: must be an integer 1\.\.10000000 \(got 0\.5\)/m);
   });
 
   it('a link lifetime longer than the sign-in\'s says which setting to raise with it', () => {

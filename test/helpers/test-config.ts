@@ -85,7 +85,7 @@ export function testConfig(overrides: Partial<Config> & { issuer: string }): Rea
     encryptionKeys: TEST_ENCRYPTION_KEYS,
     jwks: cachedKeys,
     signingKeys: { reloadIntervalSeconds: 10, promoteAfterSeconds: 3600 },
-    mailQueue: { worker: 'on', attempts: 10, backoffMs: 100, concurrency: 4 },
+    mailQueue: { worker: 'on', attempts: 10, backoffMs: 100, concurrency: 4, ceiling: 50_000 },
     metrics: { token: undefined },
     shutdownGraceSeconds: 5,
     readinessMailCheckSeconds: 15,

@@ -7,7 +7,7 @@ import { uniquePrefix } from '../helpers/redis.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
 // A sign-in mail is tried 3 times, 20 ms then 40 ms apart: given up within a fraction of a second.
-const running = useSesame({ keyPrefix: uniquePrefix('notice-retries'), config: { mailQueue: { worker: 'on', attempts: 3, backoffMs: 20, concurrency: 4 } } });
+const running = useSesame({ keyPrefix: uniquePrefix('notice-retries'), config: { mailQueue: { worker: 'on', attempts: 3, backoffMs: 20, concurrency: 4, ceiling: 50_000 } } });
 
 const value = async (counter: { get(): Promise<{ values: { value: number }[] }> }) => (await counter.get()).values[0]?.value ?? 0;
 

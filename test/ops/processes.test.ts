@@ -21,7 +21,7 @@ beforeAll(async () => {
   redis = await startRedis();
   smtp = await startSmtpSink();
   // Quick retries, so the test does not wait through production's backoff.
-  ({ dir, env } = prepareSesameDir({ mailQueue: { attempts: 50, backoffMs: 200, concurrency: 2 } }));
+  ({ dir, env } = prepareSesameDir({ mailQueue: { attempts: 50, backoffMs: 200, concurrency: 2, ceiling: 50_000 } }));
   Object.assign(env, { REDIS_URL: redis.url, REDIS_KEY_PREFIX: uniquePrefix('processes'), SMTP_URL: smtp.url });
 });
 
