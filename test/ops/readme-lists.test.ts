@@ -68,3 +68,15 @@ describe('README "Configuration"', () => {
     expect(rows.map(([first, value]) => [first, value])).toEqual(defaults.map(([path, value]) => [`\`${path}\``, shown(value)]));
   });
 });
+
+describe('README "Connect a relying party"', () => {
+  it('explains every key of a client registration that Sesame adds to the standard metadata', () => {
+    const properties = /extraClientMetadata: \{\s*properties: \[([^\]]*)\]/.exec(readFileSync('src/oidc/provider-config.ts', 'utf8'))?.[1];
+    const keys = [...(properties ?? '').matchAll(/'([a-z_]+)'/g)].map((m) => m[1]!);
+    expect(keys.length).toBeGreaterThan(5);
+    const explained = tableRows(section('## Connect a relying party')).map(([first]) => first);
+    expect(keys.filter((key) => !explained.includes(`\`${key}\``))).toEqual([]);
+    const clientsFileRow = README.split('\n').find((line) => line.startsWith('| `CLIENTS_FILE` |'));
+    expect(keys.filter((key) => !clientsFileRow?.includes(key))).toEqual([]);
+  });
+});
