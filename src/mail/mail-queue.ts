@@ -42,7 +42,8 @@ export interface MailQueue {
 
 /**
  * waiting: to be sent as soon as a worker is free; active: being sent; delayed: waiting to be
- * tried again after a failure; failed: given up (the durable queue keeps them a day).
+ * tried again after a failure, or held (a security notice before its change, `hold`); failed:
+ * given up (the durable queue keeps them a day).
  */
 export type MailJobCounts = Record<'waiting' | 'active' | 'delayed' | 'failed', number>;
 

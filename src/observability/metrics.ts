@@ -85,7 +85,7 @@ export function createMetrics() {
   let countMailJobs: (() => Promise<MailJobCounts>) | undefined;
   new Gauge({
     name: 'sesame_mail_queue_jobs',
-    help: 'Jobs on the mail queue now, by state: waiting (to be sent as soon as a worker is free), active (being sent), delayed (to be tried again after a failure), failed (given up; the durable queue keeps them a day). The durable queue is shared, so every process on one Redis reports the same numbers. Absent when the queue cannot be read.',
+    help: 'Jobs on the mail queue now, by state: waiting (to be sent as soon as a worker is free), active (being sent), delayed (to be tried again after a failure, or a security notice held before its change), failed (given up; the durable queue keeps them a day). The durable queue is shared, so every process on one Redis reports the same numbers. Absent when the queue cannot be read.',
     labelNames: ['state'] as const,
     registers: [registry],
     async collect() {
