@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createMetrics } from '../../src/observability/metrics.ts';
 
 // The README's lists that an operator builds on (a dashboard, a SIEM rule, a tuned default) must
@@ -78,5 +78,17 @@ describe('README "Connect a relying party"', () => {
     expect(keys.filter((key) => !explained.includes(`\`${key}\``))).toEqual([]);
     const clientsFileRow = README.split('\n').find((line) => line.startsWith('| `CLIENTS_FILE` |'));
     expect(keys.filter((key) => !clientsFileRow?.includes(key))).toEqual([]);
+  });
+});
+
+describe('SECURITY.md "Cookies"', () => {
+  it('names every cookie Sesame sets, and no other', () => {
+    const security = readFileSync('SECURITY.md', 'utf8');
+    const cookiesSection = security.slice(security.indexOf('\n### Cookies\n'), security.indexOf('\nCSRF tokens need no cookie'));
+    const sources = readdirSync('src', { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.ts')).map((file) => readFileSync(`src/${file}`, 'utf8'));
+    const set = [...new Set(sources.flatMap((source) => [...source.matchAll(/signedCookie\(\{ name: '([a-z_]+)'/g)].map((m) => m[1]!)))].sort();
+    const named = [...new Set([...cookiesSection.matchAll(/`(?:__Host-)?(sesame_[a-z_]+)`/g)].map((m) => m[1]!))].sort();
+    expect(set.length).toBeGreaterThan(5);
+    expect(named).toEqual(set);
   });
 });
