@@ -258,6 +258,14 @@ export function createAccounts({ store }: { store: Store }) {
     async setTotp(accountId: string, totp: TotpEnrolment): Promise<Account | undefined> {
       return update(accountId, (account) => ({ ...account, totp }));
     },
+    /**
+     * The authenticator's secret sealed again (under the current key), only while the account still
+     * has the very authenticator sealed as `from`: a check that read the account before the
+     * authenticator was removed, or removed and set up anew, must not write the old one back.
+     */
+    async resealTotp(accountId: string, from: string, to: string): Promise<Account | undefined> {
+      return update(accountId, (account) => (account.totp?.sealedSecret === from ? { ...account, totp: { ...account.totp, sealedSecret: to } } : undefined));
+    },
     /** Ends every session and token of the account that exists now; the next sign-in starts afresh. */
     async signOutEverywhere(accountId: string): Promise<Account | undefined> {
       return update(accountId, (account) => ({ ...account, signedOutAt: Date.now() }));

@@ -70,9 +70,11 @@ export function createSecondFactorCheck({ accounts, secretBox, replayGuard, reco
       spent: (async () => {
         if (!(await replayGuard.claimStep(account.id, step))) return 'replayed';
         // Key rotation: a secret still sealed under an older key is re-sealed under the current one,
-        // so the old key can be retired once every active account has signed in.
+        // so the old key can be retired once every active account has signed in. Only over the same
+        // sealed secret: `account` was read at the start of the request, and the authenticator may
+        // have been removed (or replaced) since; writing it whole would put the old one back.
         if (sealedKeyId(sealed) !== secretBox.sealingKeyId) {
-          await accounts.setTotp(account.id, { ...account.totp!, sealedSecret: secretBox.seal(secret, totpSecretAssociatedData(account.id)) });
+          await accounts.resealTotp(account.id, sealed, secretBox.seal(secret, totpSecretAssociatedData(account.id)));
         }
         return 'ok';
       })(),

@@ -5,7 +5,7 @@ import { supportContactInParentheses } from '../config/support-contact.ts';
 import { readDeviceIds } from '../http/device-cookie.ts';
 import { HttpError } from '../http/errors.ts';
 import { rememberKnownAddress } from '../http/known-address-cookie.ts';
-import { ACR_EMAIL, AMR_EMAIL } from '../oidc/acr.ts';
+import { ACR_EMAIL, AMR_EMAIL, loginProvenNow } from '../oidc/acr.ts';
 import { appRequestsMfa } from '../oidc/mfa-request.ts';
 import { carryAccount } from '../oidc/carried-records.ts';
 import { consentGivenWithSignIn } from '../oidc/implied-grant.ts';
@@ -81,7 +81,8 @@ export function createFinishLogin({ provider, accounts, config, logger, audit, s
       ctx.req,
       ctx.res,
       // The account rides along to the request that resumes the authorization (oidc/carried-records.ts).
-      { login: { accountId, acr: ACR_EMAIL, amr: [AMR_EMAIL], remember: true }, ...(consentGiven ? consentGivenWithSignIn() : {}), ...carryAccount(account) },
+      // `ts`: the email was proven now (see loginProvenNow).
+      { login: { accountId, acr: ACR_EMAIL, amr: [AMR_EMAIL], remember: true, ts: loginProvenNow() }, ...(consentGiven ? consentGivenWithSignIn() : {}), ...carryAccount(account) },
       { mergeWithLastSubmission: false },
     );
     ctx.status = 303;

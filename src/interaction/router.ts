@@ -18,6 +18,7 @@ import { createPollApproval } from './poll-approval.ts';
 import { createRequestEmail } from './request-email.ts';
 import { createRestartSignIn } from './restart-sign-in.ts';
 import { loadSecondFactorSubject } from './second-factor-subject.ts';
+import { requireRecentSessionForStepUpEnrolment } from './step-up-enrolment.ts';
 import { createShowCheckEmail } from './show-check-email.ts';
 import { createShowPrompt } from './show-prompt.ts';
 import { continueAfterRecoveryCodes, createShowSignInRecoveryCodes } from './show-recovery-codes.ts';
@@ -45,6 +46,7 @@ export function createInteractionRouter(deps: InteractionDeps) {
   const any = loadInteraction(provider);
   // The email is proven in this interaction (login prompt), or the session is being stepped up (mfa prompt).
   const secondFactorSubject = loadSecondFactorSubject(deps);
+  const stepUpEnrolment = requireRecentSessionForStepUpEnrolment(deps);
   // Each route reads its records in one batch, after its form is parsed (so a route's counters can join).
   const read = readInteractionRecords(deps.scopes);
   const seePage = (page: string) => seeOtherPage((ctx) => `/interaction/${ctx.params.uid}${page}`);
@@ -75,8 +77,8 @@ export function createInteractionRouter(deps: InteractionDeps) {
   router.post('/restart', form, read, login, createRestartSignIn(deps));
   router.get('/totp', read, any, continueFinishedSignIn, secondFactorSubject, createShowTotp(deps));
   router.post('/totp', form, read, any, secondFactorSubject, createVerifyTotp(deps));
-  router.get('/totp/enroll', read, any, continueFinishedSignIn, secondFactorSubject, createShowTotpEnrollment(deps));
-  router.post('/totp/enroll', form, read, any, secondFactorSubject, createConfirmTotpEnrollment(deps));
+  router.get('/totp/enroll', read, any, continueFinishedSignIn, secondFactorSubject, stepUpEnrolment, createShowTotpEnrollment(deps));
+  router.post('/totp/enroll', form, read, any, secondFactorSubject, stepUpEnrolment, createConfirmTotpEnrollment(deps));
   router.get('/recovery-codes', read, createShowSignInRecoveryCodes(deps));
   router.post('/recovery-codes', form, read, any, continueAfterRecoveryCodes);
   router.post('/consent', form, read, consent, createConfirmConsent(deps));

@@ -28,3 +28,15 @@ export function amrWithSecondFactor(previous: readonly string[] | undefined, met
   const methods = [...new Set([...(previous ?? [AMR_EMAIL]).filter((value) => value !== AMR_MFA), method])];
   return [...methods, AMR_MFA];
 }
+
+/**
+ * The login result's `ts` (epoch seconds): when the factor was proven, which becomes the session's
+ * loginTs and so the ID token's auth_time. Without it oidc-provider takes the moment the result is
+ * applied, and a consent page of its own re-applies the login it merges from the step before
+ * (mergeWithLastSubmission): auth_time moved on to the press of "Allow", up to the sign-in's
+ * lifetime later, satisfying an app's max_age and the account page's "recent sign-in" with a
+ * factor proven that long before (OpenID Connect Core §2: the time the authentication occurred).
+ */
+export function loginProvenNow(nowMs: number = Date.now()): number {
+  return Math.floor(nowMs / 1000);
+}

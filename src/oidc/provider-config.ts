@@ -12,6 +12,7 @@ import { loadExistingGrant } from './implied-grant.ts';
 import { sessionAccountGone } from './session-account-gone.ts';
 import { addressOutsideAppDomains } from './address-outside-app-domains.ts';
 import { sessionCookieName } from './session-cookie.ts';
+import { essentialAcrUnmet } from './essential-acr-unmet.ts';
 import { enrolmentNeedsRecentSignIn } from './enrolment-needs-recent-sign-in.ts';
 import { nativeClientPromptOutsideDeviceFlow } from './native-client-prompt.ts';
 import { deviceFreshSignIn } from './device-fresh-sign-in.ts';
@@ -52,7 +53,7 @@ export function registeredClients(config: Pick<Config, 'clients' | 'issuer' | 'a
 function sesamePolicy(config: Readonly<Config>, mfaPrompt: interactionPolicy.Prompt) {
   const policy = interactionPolicy.base();
   const login = policy.get('login')!;
-  login.checks.splice(login.checks.findIndex((check) => check.reason === 'no_session') + 1, 0, sessionAccountGone, deviceFreshSignIn, deviceAnotherAccount, addressOutsideAppDomains, enrolmentNeedsRecentSignIn(config.accountArea.freshSecondFactorSeconds));
+  login.checks.splice(login.checks.findIndex((check) => check.reason === 'no_session') + 1, 0, sessionAccountGone, deviceFreshSignIn, deviceAnotherAccount, addressOutsideAppDomains, enrolmentNeedsRecentSignIn(config.accountArea.freshSecondFactorSeconds), essentialAcrUnmet);
   policy.add(mfaPrompt, policy.findIndex((prompt) => prompt.name === 'login') + 1);
   const consent = policy.get('consent')!;
   const nativeCheck = consent.checks.findIndex((check) => check.reason === 'native_client_prompt');

@@ -207,6 +207,35 @@ describe.each(bothStores('second-factor'))('second factor on %s', (_name, makeSt
       expect(await after.check.verify(resealed, 'b', { kind: 'totp', code: codeAt(secret, STEP + 2) })).toMatchObject({ ok: true });
     });
 
+    it('a check in flight while the authenticator is removed does not put it back when it re-seals the secret', async () => {
+      const made = await makeStore();
+      cleanup = made.cleanup;
+      const oldKey = { id: 'old', key: randomBytes(32) };
+      const { account, secret } = await enrolled(modules(made.store, { keys: [oldKey] }));
+      const after = modules(made.store, { keys: [{ id: 'new', key: randomBytes(32) }, oldKey] });
+      // The sign-in read the account (with its authenticator) before the removal wrote.
+      const readBefore = account;
+      await after.remove(account.id);
+      await after.check.verify(readBefore, 'a', { kind: 'totp', code: codeAt(secret, STEP + 1) });
+      expect((await after.accounts.findById(account.id))!.totp).toBeUndefined();
+    });
+
+    it('nor replaces an authenticator set up since with the one it read', async () => {
+      const made = await makeStore();
+      cleanup = made.cleanup;
+      const oldKey = { id: 'old', key: randomBytes(32) };
+      const { account, secret } = await enrolled(modules(made.store, { keys: [oldKey] }));
+      const after = modules(made.store, { keys: [{ id: 'new', key: randomBytes(32) }, oldKey] });
+      await after.remove(account.id);
+      const offer = (await after.enrollment.begin((await after.accounts.findById(account.id))!, PAGE))!;
+      after.advanceSteps(2);
+      expect(await after.enrollment.confirm((await after.accounts.findById(account.id))!, PAGE, codeAt(offer.secret, STEP + 2))).toMatchObject({ ok: true });
+      const replacement = (await after.accounts.findById(account.id))!.totp!;
+      // A check that read the account before all this, with a code of the old authenticator.
+      await after.check.verify(account, 'a', { kind: 'totp', code: codeAt(secret, STEP + 3) });
+      expect((await after.accounts.findById(account.id))!.totp).toEqual(replacement);
+    });
+
     it('refuses an account without an authenticator', async () => {
       const m = await setup();
       const { account } = await m.accounts.create('plain@example.com', { verified: true });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
 import { startRelyingParty } from '../helpers/relying-party.ts';
-import { accountWithTotp, totpCode } from '../helpers/second-factor.ts';
+import { accountWithTotp, submitTotp, totpCode } from '../helpers/second-factor.ts';
 import { reachConsentPage, requestSignInMail } from '../helpers/sign-in.ts';
 import { FIRST_PARTY_CLIENT, MACHINE_CLIENT, TEST_CLIENT } from '../helpers/test-config.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
@@ -115,5 +115,50 @@ describe('consent asked on the sign-in page itself', () => {
     const done = await signIn.browser.navigate(`${running.sesame.url}/interaction/${consentUid}/consent`, { form: { ...formFields(consent.html, '/consent'), decision: 'allow' } });
     expect(done.leftTo).toMatch(/^http:\/\/127\.0\.0\.1:9\/separate-callback\?code=/);
     expect((await rp.handleCallback(done.leftTo!, signIn.pending)).claims()!.email).toBe('consent-separate@example.com');
+  });
+});
+
+// OpenID Connect Core §2: auth_time is when the person authenticated. A consent page of its own
+// comes after the sign-in; the time spent on it (up to the sign-in's 30 minutes) is no sign-in.
+// An auth_time moved on to the press of "Allow" would satisfy an app's max_age, and the account
+// page's "recent sign-in", with a factor proven long before.
+describe('auth_time after a consent page of its own', () => {
+  const nowSeconds = () => Math.floor(Date.now() / 1000);
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  async function allowConsent(browser: HttpBrowser, consent: { html: string }) {
+    const consentUid = /\/interaction\/([^/]+)\/consent"/.exec(consent.html)![1]!;
+    return browser.navigate(`${running.sesame.url}/interaction/${consentUid}/consent`, { form: { ...formFields(consent.html, '/consent'), decision: 'allow' } });
+  }
+
+  it('is when the emailed code was typed, not when the consent page was answered', async () => {
+    const rp = await startRelyingParty(running.sesame.url, SEPARATE_CONSENT_CLIENT);
+    const signIn = await requestSignInMail({ rp, smtp: running.smtp }, 'auth-time-consent@example.com');
+    const consent = await signIn.browser.navigate(`${signIn.origin}/interaction/${signIn.uid}/code`, { form: { ...formFields(signIn.checkPage.html, '/code'), code: signIn.mail.code! } });
+    const proven = nowSeconds();
+    expect(sharedItems(consent.html)).toContain('see your email address');
+    await pause(2200);
+    const done = await allowConsent(signIn.browser, consent);
+    expect(done.leftTo).toMatch(/^http:\/\/127\.0\.0\.1:9\/separate-callback\?code=/);
+    const claims = (await rp.handleCallback(done.leftTo!, signIn.pending)).claims()!;
+    expect(claims.auth_time).toBeLessThanOrEqual(proven);
+    expect(claims.acr).toBe('urn:sesame:acr:email');
+  });
+
+  it('is when the authenticator code was typed, not when the consent page was answered', async () => {
+    const { secret } = await accountWithTotp(running.sesame, 'auth-time-consent-mfa@example.com');
+    const rp = await startRelyingParty(running.sesame.url, SEPARATE_CONSENT_CLIENT);
+    const signIn = await requestSignInMail({ rp, smtp: running.smtp }, 'auth-time-consent-mfa@example.com');
+    const prompt = await signIn.browser.navigate(`${signIn.origin}/interaction/${signIn.uid}/code`, { form: { ...formFields(signIn.checkPage.html, '/code'), code: signIn.mail.code! } });
+    expect(prompt.url).toMatch(/\/totp$/);
+    const consent = await submitTotp(signIn.browser, prompt, { code: totpCode(secret) });
+    const proven = nowSeconds();
+    expect(sharedItems(consent.html)).toContain('see your email address');
+    await pause(2200);
+    const done = await allowConsent(signIn.browser, consent);
+    const claims = (await rp.handleCallback(done.leftTo!, signIn.pending)).claims()!;
+    expect(claims.auth_time).toBeLessThanOrEqual(proven);
+    expect(claims.acr).toBe('urn:sesame:acr:mfa');
+    expect(claims.amr).toEqual(['email', 'otp', 'mfa']);
   });
 });

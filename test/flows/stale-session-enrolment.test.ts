@@ -2,7 +2,7 @@ import { afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import type { ClientRegistration } from '../../src/config/config-schema.ts';
 import { formFields, HttpBrowser, type Page } from '../helpers/http-browser.ts';
 import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.ts';
-import { accountWithTotp, submitTotp, totpCode } from '../helpers/second-factor.ts';
+import { accountWithTotp, secondFactorOf, submitTotp, totpCode } from '../helpers/second-factor.ts';
 import { finishAtApp, signInWithCode } from '../helpers/sign-in.ts';
 import { FIRST_PARTY_CLIENT, TEST_CLIENT } from '../helpers/test-config.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
@@ -111,6 +111,31 @@ describe('setting up an authenticator from a step-up of an old session', () => {
     expect(prompt.html).not.toContain('name="email"');
     const done = await submitTotp(browser, prompt, { code: totpCode(secret) });
     expect((await running.rp.handleCallback(await finishAtApp(browser, done), pending)).claims()!.acr).toBe(MFA);
+  });
+
+  it('a step-up begun for the authenticator of an old session does not set up a new one once that authenticator was removed meanwhile', async () => {
+    const email = 'removed-meanwhile@example.com';
+    const { browser } = await signInWithCode(running, email);
+    const { account } = await accountWithTotp(running.sesame, email);
+    minutesPass(60);
+    // Asked only for the code: the session's age did not matter, there was nothing to set up.
+    const prompt = await browser.navigate((await running.rp.startAuthorization({ acr_values: MFA })).url);
+    expect(prompt.url).toMatch(/\/interaction\/[^/]+\/totp$/);
+    const uid = prompt.url.split('/').at(-2)!;
+    // The owner removes it on the account page of another browser (which ends no session).
+    await secondFactorOf(running.sesame).remove(account.id);
+    // The prompt left open at that browser now leads to the set-up, for a session an hour old.
+    const setUp = await browser.navigate(`${running.sesame.url}/interaction/${uid}/totp/enroll`);
+    expect(isEnrolment(setUp)).toBe(false);
+    expect(setUp.status).toBeGreaterThanOrEqual(400);
+    expect(setUp.html).toContain('sign in again');
+    // Nor does a code posted to it set one up.
+    const posted = await browser.navigate(`${running.sesame.url}/interaction/${uid}/totp/enroll`, { form: { csrf: formFields(prompt.html, '/totp').csrf!, code: '123456' } });
+    expect(posted.status).toBeGreaterThanOrEqual(400);
+    expect((await running.sesame.accounts.findByEmail(email))!.totp).toBeUndefined();
+    // Started again, the sign-in asks for the email first, as for any old session.
+    const again = await browser.navigate((await running.rp.startAuthorization({ acr_values: MFA })).url);
+    expect(isEmailForm(again)).toBe(true);
   });
 
   it('an old session is still reused as before when no authenticator would be set up', async () => {

@@ -316,6 +316,28 @@ describe('step-up of an existing session', () => {
     expect((await relaxedRp.handleCallback(await finishAtApp(browser, done), again.pending)).claims()!.acr).toBe(MFA);
   });
 
+  // OpenID Connect Core §5.5.1.1: an essential acr that the sign-in did not give is a failed
+  // authentication, told to the app; not another sign-in, which would end the same way, round and round.
+  it('an essential acr the sign-in cannot give ends at the app with unmet_authentication_requirements, not in a new sign-in', async () => {
+    const { recoveryCodes } = await accountWithTotp(sesame, 'essential-unmet@example.com');
+    const asked = [
+      // One Sesame does not have.
+      { id_token: { acr: { essential: true, value: 'urn:example:acr:hardware-key' } } },
+      { id_token: { acr: { essential: true, values: ['urn:example:acr:hardware-key'] } } },
+      // Email alone, from someone whose sign-in asks for the authenticator (Test App: mfa optional).
+      { id_token: { acr: { essential: true, value: EMAIL_ACR } } },
+    ];
+    for (const [i, claims] of asked.entries()) {
+      const { pending, browser, page } = await proveEmail({ rp, smtp, authorizationParams: { claims: JSON.stringify(claims) } }, 'essential-unmet@example.com');
+      expect(isTotpPrompt(page)).toBe(true);
+      // A recovery code each time: authenticator codes would have to wait for a later time step.
+      const answered = await submitTotp(browser, page, { recovery_code: recoveryCodes[i]! });
+      const callback = answered.leftTo === undefined ? undefined : new URL(answered.leftTo);
+      expect([JSON.stringify(claims), callback?.searchParams.get('error')]).toEqual([JSON.stringify(claims), 'unmet_authentication_requirements']);
+      expect(callback!.searchParams.get('state')).toBe(pending.state);
+    }
+  });
+
   it('prompt=none gets interaction_required instead of a prompt', async () => {
     const { browser } = await signInWithCode({ rp: relaxedRp, smtp }, 'silent@example.com');
     await accountWithTotp(sesame, 'silent@example.com');
