@@ -1,5 +1,6 @@
 import { Cluster, type Redis } from 'ioredis';
 import { assertInteger, assertJsonText, assertTtl, type MarkOnceResult, type Store } from './store.ts';
+import { readinessProbeKey } from './keys.ts';
 import { asStoreError } from './store-unavailable.ts';
 
 export interface RedisStoreOptions {
@@ -167,7 +168,9 @@ export function createRedisStore(redis: Redis | Cluster, { prefix = 'sesame:' }:
       return MARK_ONCE_RESULTS[Number(reply)] ?? 'missing';
     },
     async ping() {
-      await redis.ping();
+      // A write, not PING: a Redis that answers but refuses writes (a replica after a failover,
+      // READONLY; memory full under noeviction, OOM) fails every sign-in, so it is not ready.
+      await redis.set(k(readinessProbeKey()), '1', 'PX', 60_000);
     },
     async close() {
       if (closed) return;
