@@ -1,14 +1,16 @@
 import type { Config } from '../config/config-schema.ts';
 import { usesRedis } from '../config/config-schema.ts';
 import type { Logger } from '../logger.ts';
+import { checkEvictionPolicy } from './eviction-policy.ts';
 import { createMemoryStore } from './memory-store.ts';
 import { createRedisClient, describeRedis, type RedisClient } from './redis-connection.ts';
 import { createRedisStore } from './redis-store.ts';
 import type { Store } from './store.ts';
 
 /**
- * Redis (REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS, checked with PING before the port
- * opens) on a fail-fast connection of its own, else the in-memory store.
+ * Redis (REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS, checked before the port opens: it takes
+ * a write, and its maxmemory-policy does not evict keys) on a fail-fast connection of its own, else
+ * the in-memory store.
  */
 export async function createStore(config: Readonly<Config>, logger: Logger, connectionName = 'sesame:store'): Promise<Store> {
   return (await createStoreWithClient(config, logger, connectionName)).store;
@@ -45,6 +47,12 @@ export async function createStoreWithClient(config: Readonly<Config>, logger: Lo
   } catch (error) {
     redis.disconnect();
     throw new Error(`cannot reach ${describeRedis(config.redis)} (${(lastConnectionError ?? (error as Error)).message}); check the Redis settings and that Redis is running`);
+  }
+  try {
+    await checkEvictionPolicy(redis, { allowEviction: config.redis.allowEviction === true, where: describeRedis(config.redis), logger });
+  } catch (error) {
+    redis.disconnect();
+    throw error;
   }
   return { store, redis };
 }
