@@ -46,7 +46,13 @@ export async function createStoreWithClient(config: Readonly<Config>, logger: Lo
     await store.ping();
   } catch (error) {
     redis.disconnect();
-    throw new Error(`cannot reach ${describeRedis(config.redis)} (${(lastConnectionError ?? (error as Error)).message}); check the Redis settings and that Redis is running`);
+    const reason = (lastConnectionError ?? (error as Error)).message;
+    // Reached, but the credentials are missing or wrong: say which settings carry them.
+    if (/^(NOAUTH|WRONGPASS)\b/.test(reason)) {
+      const settings = config.redis.url ? 'the user and password in REDIS_URL (redis://user:password@host:port)' : 'REDIS_USERNAME and REDIS_PASSWORD';
+      throw new Error(`${describeRedis(config.redis)} refused the credentials (${reason}); check ${settings}`);
+    }
+    throw new Error(`cannot reach ${describeRedis(config.redis)} (${reason}); check the Redis settings and that Redis is running`);
   }
   try {
     await checkEvictionPolicy(redis, { allowEviction: config.redis.allowEviction === true, where: describeRedis(config.redis), logger });
