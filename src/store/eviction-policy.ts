@@ -11,7 +11,9 @@ import type { RedisClient } from './redis-connection.ts';
  * start-up is refused on any other policy unless the operator says otherwise (REDIS_ALLOW_EVICTION).
  *
  * The policy is read from INFO memory rather than CONFIG GET, which managed services commonly
- * rename or refuse; where INFO is refused too, Sesame starts and says it could not check.
+ * rename or refuse. INFO itself must be allowed: BullMQ (the mail queue) reads the server's version
+ * with it, and where an ACL refuses it (`-@dangerous` does) its worker spins on the refusal and the
+ * start never ends. So a refused INFO stops the start here, saying what to allow.
  */
 export async function checkEvictionPolicy(redis: RedisClient, { allowEviction, where, logger }: { allowEviction: boolean; where: string; logger: Logger }): Promise<void> {
   // Every master of a Cluster holds its own share of the keys, each under its own settings.
@@ -22,7 +24,11 @@ export async function checkEvictionPolicy(redis: RedisClient, { allowEviction, w
     try {
       policy = /^maxmemory_policy:(\S+)/m.exec(await node.info('memory'))?.[1];
     } catch (error) {
-      logger.warn({ err: (error as Error).message }, `could not read the maxmemory-policy of ${where}: make sure it is noeviction, or evicted keys (lockouts, replay guards, queued mail) vanish without a trace`);
+      const reason = (error as Error).message;
+      if (/^NOPERM\b/.test(reason)) {
+        throw new Error(`${where} refuses INFO to Sesame's user (${reason}): allow it (ACL SETUSER <user> +info). The mail queue (BullMQ) reads the server's version with it, and Sesame its maxmemory-policy`);
+      }
+      logger.warn({ err: reason }, `could not read the maxmemory-policy of ${where}: make sure it is noeviction, or evicted keys (lockouts, replay guards, queued mail) vanish without a trace`);
       return;
     }
     if (policy === undefined) {

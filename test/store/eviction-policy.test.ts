@@ -2,8 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { createLogger } from '../../src/logger.ts';
-import { checkEvictionPolicy } from '../../src/store/eviction-policy.ts';
-import { createRedisClient, describeRedis } from '../../src/store/redis-connection.ts';
 import { freePort, startRedis, uniquePrefix, type StartedRedis } from '../helpers/redis.ts';
 import { signInWithCode } from '../helpers/sign-in.ts';
 import { startRelyingParty } from '../helpers/relying-party.ts';
@@ -11,8 +9,8 @@ import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 import { startSesame } from '../helpers/start-sesame.ts';
 
 // A Redis that evicts keys when full drops lockouts, replay guards and queued mail without a word;
-// Sesame refuses to start on one unless told to (REDIS_ALLOW_EVICTION), and says so when it cannot
-// read the policy. Each case needs a redis-server of its own: the policy is the whole server's.
+// Sesame refuses to start on one unless told to (REDIS_ALLOW_EVICTION), and on a Redis that will
+// not say (INFO refused: BullMQ needs it too). Each case needs a redis-server of its own: the policy is the whole server's.
 
 let smtp: SmtpSink;
 beforeAll(async () => {
@@ -81,31 +79,22 @@ describe('a Redis whose maxmemory-policy evicts keys', () => {
   });
 });
 
-describe('a Redis that will not tell its policy (INFO refused by ACL, as on some managed services)', () => {
+describe('a Redis whose ACL refuses INFO (as `-@dangerous` does)', () => {
   let redis: StartedRedis;
   beforeAll(async () => {
     redis = await startRedis(['--maxmemory-policy', 'allkeys-lru'], { port: await freePort() });
     const admin = new Redis(redis.url, { maxRetriesPerRequest: 1 });
-    await admin.acl('SETUSER', 'sesame', 'on', '>sesame-password', '~*', '&*', '+@all', '-info');
+    await admin.acl('SETUSER', 'sesame', 'on', '>sesame-password', '~*', '&*', '+@all', '-@dangerous');
     admin.disconnect();
   });
   afterAll(async () => {
     await redis?.stop();
   });
 
-  // The check alone, on Sesame's own kind of connection: a whole Sesame cannot run there, since
-  // BullMQ reads INFO itself (its version check).
-  it('lets the start go on, and warns that it could not check', async () => {
-    const { logger, warnings } = capturedLogger();
-    const config = { url: `redis://sesame:sesame-password@127.0.0.1:${redis.port}`, keyPrefix: uniquePrefix('no-info') };
-    const client = createRedisClient(config, { policy: 'fail-fast', connectionName: 'test:eviction-policy' });
-    try {
-      await client.connect();
-      await expect(client.info('memory')).rejects.toThrow(/NOPERM/);
-      await expect(checkEvictionPolicy(client, { allowEviction: false, where: describeRedis(config), logger })).resolves.toBeUndefined();
-    } finally {
-      client.disconnect();
-    }
-    expect(warnings()).toEqual([expect.stringMatching(/^could not read the maxmemory-policy of Redis at redis:\/\/\*\*\*@127\.0\.0\.1:\d+: make sure it is noeviction/)]);
+  // BullMQ reads INFO too: without this check its worker spun on the refusal, and the start
+  // neither finished nor failed.
+  it('refuses the start at once, saying what to allow', async () => {
+    const start = startSesame({ redisUrl: `redis://sesame:sesame-password@127.0.0.1:${redis.port}`, smtpUrl: smtp.url });
+    await expect(start).rejects.toThrow(/^Redis at redis:\/\/\*\*\*@127\.0\.0\.1:\d+ refuses INFO to Sesame's user \(NOPERM[^)]*\): allow it \(ACL SETUSER <user> \+info\)/);
   });
 });
