@@ -1,6 +1,7 @@
 import type { Config } from '../config/config-schema.ts';
 import { usesRedis } from '../config/config-schema.ts';
 import type { Logger } from '../logger.ts';
+import { checkStoreCommands } from './command-check.ts';
 import { checkEvictionPolicy } from './eviction-policy.ts';
 import { createMemoryStore } from './memory-store.ts';
 import { createRedisClient, describeRedis, type RedisClient } from './redis-connection.ts';
@@ -9,8 +10,8 @@ import type { Store } from './store.ts';
 
 /**
  * Redis (REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS, checked before the port opens: it takes
- * a write, and its maxmemory-policy does not evict keys) on a fail-fast connection of its own, else
- * the in-memory store.
+ * a write, its maxmemory-policy does not evict keys, and it lets Sesame's user run every command
+ * the store sends) on a fail-fast connection of its own, else the in-memory store.
  */
 export async function createStore(config: Readonly<Config>, logger: Logger, connectionName = 'sesame:store'): Promise<Store> {
   return (await createStoreWithClient(config, logger, connectionName)).store;
@@ -56,6 +57,7 @@ export async function createStoreWithClient(config: Readonly<Config>, logger: Lo
   }
   try {
     await checkEvictionPolicy(redis, { allowEviction: config.redis.allowEviction === true, where: describeRedis(config.redis), logger });
+    await checkStoreCommands(store, describeRedis(config.redis));
   } catch (error) {
     redis.disconnect();
     throw error;
