@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { formFields } from '../helpers/http-browser.ts';
 import { freePort, startRedis, type StartedRedis } from '../helpers/redis.ts';
@@ -84,6 +87,23 @@ describe('Redis out of memory (maxmemory reached, noeviction)', () => {
     // And a new sign-in from the start.
     expect((await signInWithCode({ rp, smtp }, 'oom-after@example.com')).tokens.claims()!.email).toBe('oom-after@example.com');
   });
+
+  it('a link confirmed while Redis refuses writes is not spent: it works once memory is freed', async () => {
+    const { pending, browser, mail } = await requestSignInMail({ rp, smtp }, 'oom-link@example.com');
+    const confirm = await browser.navigate(mail.link!);
+    const action = new URL(/action="([^"]*\/link)"/.exec(confirm.html)![1]!, mail.link!).href;
+    const fields = formFields(confirm.html, '/link');
+    await admin.config('SET', 'maxmemory', '1');
+    // GETDEL alone is allowed when memory is full: the link was taken, the session then not saved.
+    const refused = await browser.request(action, { form: fields });
+    expect(refused.status).toBe(503);
+    expect(await refused.text()).toContain('briefly unavailable');
+    await admin.config('SET', 'maxmemory', '0');
+    await waitUntilReady(sesame, 'memory was freed');
+    const page = await browser.navigate(action, { form: fields });
+    const tokens = await rp.handleCallback(await finishAtApp(browser, page), pending);
+    expect(tokens.claims()!.email).toBe('oom-link@example.com');
+  });
 });
 
 /**
@@ -125,9 +145,12 @@ describe('a failover behind one endpoint (the old primary becomes a replica)', (
   let sesame: RunningSesame;
   let rp: RelyingParty;
   const admins: Redis[] = [];
+  const dirs: string[] = [];
   beforeAll(async () => {
-    first = await startRedis([], { port: await freePort() });
-    second = await startRedis([], { port: await freePort() });
+    // A replica writes the data it receives to dump.rdb in its directory: not in the repository.
+    dirs.push(mkdtempSync(join(tmpdir(), 'sesame-failover-')), mkdtempSync(join(tmpdir(), 'sesame-failover-')));
+    first = await startRedis(['--dir', dirs[0]!], { port: await freePort() });
+    second = await startRedis(['--dir', dirs[1]!], { port: await freePort() });
     const replica = new Redis(second.url, { maxRetriesPerRequest: 1 });
     admins.push(replica);
     await replica.replicaof('127.0.0.1', first.port);
@@ -141,6 +164,7 @@ describe('a failover behind one endpoint (the old primary becomes a replica)', (
     await endpoint?.stop();
     await first?.stop();
     await second?.stop();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
   it('answers 503 while its connections still reach the demoted node, and moves to the new primary by itself', async () => {
