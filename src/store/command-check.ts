@@ -5,7 +5,7 @@ import type { Store } from './store.ts';
 /**
  * Runs every kind of store operation once, on keys of its own, before the port opens. Each one is
  * a Redis command (or a script whose commands Redis checks one by one) that Sesame's Redis user
- * must be allowed: an ACL that refuses one (EVAL, GETDEL...) otherwise lets Sesame start, report
+ * must be allowed: an ACL that refuses one (EVALSHA, SMEMBERS, GETDEL in a script...) otherwise lets Sesame start, report
  * ready, and fail every sign-in with a 500. Here the start stops, naming the refusal.
  */
 export async function checkStoreCommands(store: Store, where: string): Promise<void> {
@@ -33,7 +33,8 @@ export async function checkStoreCommands(store: Store, where: string): Promise<v
     await store.delete(...['record', 'marker', 'once', 'counter', 'share', 'total', 'step', 'index'].map(key));
   } catch (error) {
     const reason = (error as Error).message;
-    if (/\bNOPERM\b/.test(reason)) throw new Error(`${where} refuses a command Sesame needs to Sesame's user (${reason}): allow it (ACL SETUSER <user> +<command>, or +@all -@dangerous +info)`);
+    // Refused outright (NOPERM), or inside one of the store's scripts, where Redis says it so.
+    if (/\bNOPERM\b|user executing the script can't run this command/.test(reason)) throw new Error(`${where} refuses a command Sesame needs to Sesame's user (${reason}): allow it (ACL SETUSER <user> +<command>, or +@all -@dangerous +info)`);
     throw error;
   }
 }
