@@ -94,7 +94,7 @@ export function createRecoveryCodeStore({ store, hmacKey }: { store: Store; hmac
       if (canonical === undefined) return false;
       const set = await store.get<RecoverySet>(recoverySetKey(accountId));
       if (!set) return false;
-      // take() is an atomic GETDEL, which is what makes a code single-use under concurrency.
+      // take() is an atomic GETDEL (in a script: store/redis-store.ts), which is what makes a code single-use under concurrency.
       const hash = hmacSha256(hmacKey, 'recovery-code', canonical);
       return (await store.take(recoveryCodeKey(accountId, set.generation, hash))) !== undefined;
     },

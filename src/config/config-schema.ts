@@ -170,6 +170,8 @@ export interface RedisConfig {
   username?: string;
   password?: string;
   keyPrefix: string;
+  /** REDIS_ALLOW_EVICTION: start on a Redis whose maxmemory-policy evicts keys (store/eviction-policy.ts), with a warning. */
+  allowEviction?: boolean;
 }
 
 export interface MailQueueConfig {

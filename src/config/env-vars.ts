@@ -24,6 +24,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'REDIS_SENTINEL_NAME', example: 'mymaster', description: 'Name of the master group the sentinels watch.' },
   { name: 'REDIS_USERNAME', example: 'sesame', description: 'ACL user for REDIS_CLUSTER_NODES or the Sentinel-managed master (REDIS_URL carries its own).' },
   { name: 'REDIS_PASSWORD', example: 'change-me', description: 'Password for REDIS_CLUSTER_NODES or the Sentinel-managed master (REDIS_URL carries its own).', secret: true },
+  { name: 'REDIS_ALLOW_EVICTION', defaultValue: 'false', description: 'false: start-up is refused on a Redis whose maxmemory-policy evicts keys (anything but noeviction), since evicted lockouts, replay guards, rate limits and queued mail vanish without a trace. true: start anyway, with a warning.' },
   { name: 'REDIS_KEY_PREFIX', defaultValue: 'sesame:', description: 'Prefix of every Redis key, so several deployments can share one Redis. No braces: they would become a Cluster hash tag.' },
   { name: 'SMTP_URL', example: 'smtp://user:password@smtp.example.com:587', description: 'smtp:// or smtps:// URL of the mail relay. Unset: dev outbox at /dev/outbox (not in production; with a public https issuer only in the log).', secret: true },
   { name: 'MAIL_WORKER', defaultValue: 'on', description: 'on: this process also sends the queued mail. off: only queue it, for a separate `npm run worker` (needs Redis).' },

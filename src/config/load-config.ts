@@ -146,6 +146,7 @@ function readRedis(read: (name: string) => string | undefined, problems: Problem
   const clusterNodes = read('REDIS_CLUSTER_NODES');
   const sentinels = read('REDIS_SENTINELS');
   const redis: RedisConfig = { url: read('REDIS_URL') || undefined, keyPrefix: read('REDIS_KEY_PREFIX') ?? 'sesame:' };
+  if (parseBoolean(read('REDIS_ALLOW_EVICTION'), false, 'REDIS_ALLOW_EVICTION', problems)) redis.allowEviction = true;
   if (clusterNodes) redis.clusterNodes = parseHostPorts(clusterNodes, 'REDIS_CLUSTER_NODES', problems);
   if (sentinels) redis.sentinels = parseHostPorts(sentinels, 'REDIS_SENTINELS', problems);
   const sentinelName = read('REDIS_SENTINEL_NAME');

@@ -57,6 +57,10 @@ export const emailChangeLockKey = (accountId: string) => `email-change:{${accoun
 export const emailChangeAttemptsKey = (accountId: string, issueId: string) => `email-change:{${accountId}}:attempts:${issueId}`;
 /** A keyed hash that tells an admin CLI whether it has the servers' HMAC_KEY (config/settings-check.ts). */
 export const settingsCheckKey = () => 'settings-check';
+/** Written by every readiness check (store/redis-store.ts ping): a Redis that answers but takes no writes is not ready. */
+export const readinessProbeKey = () => 'readiness-probe';
+/** Scratch keys of one start's check that Redis lets Sesame run every command it needs (store/command-check.ts). */
+export const startupCheckKey = (startId: string, name: string) => `startup-check:{${startId}}:${name}`;
 /** The servers' ISSUER, beside it: what the CLI sends in their name must carry it. */
 export const settingsCheckIssuerKey = () => 'settings-check:issuer';
 

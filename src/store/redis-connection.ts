@@ -36,8 +36,8 @@ export interface RedisClientOptions {
 export function createRedisClient(redis: RedisConfig, { policy, connectionName, commandTimeoutMs = 2000, lazyConnect = true, batching = 'off' }: RedisClientOptions): RedisClient {
   const perConnection: RedisOptions =
     policy === 'fail-fast'
-      ? { maxRetriesPerRequest: 1, commandTimeout: commandTimeoutMs, connectTimeout: 5000, enableOfflineQueue: true, retryStrategy: reconnectDelayMs }
-      : { maxRetriesPerRequest: null, connectTimeout: 5000, enableOfflineQueue: true, retryStrategy: reconnectDelayMs };
+      ? { maxRetriesPerRequest: 1, commandTimeout: commandTimeoutMs, connectTimeout: 5000, enableOfflineQueue: true, retryStrategy: reconnectDelayMs, reconnectOnError: reconnectAfterDemotion }
+      : { maxRetriesPerRequest: null, connectTimeout: 5000, enableOfflineQueue: true, retryStrategy: reconnectDelayMs, reconnectOnError: reconnectAfterDemotion };
   const credentials: RedisOptions = { ...(redis.username ? { username: redis.username } : {}), ...(redis.password ? { password: redis.password } : {}) };
 
   if (redis.clusterNodes?.length) {
@@ -61,6 +61,15 @@ export function createRedisClient(redis: RedisConfig, { policy, connectionName, 
   if (batching !== 'off') writeOncePerTick(client);
   return client;
 }
+
+/**
+ * A READONLY reply means the node this connection holds was demoted to a replica: a failover
+ * happened (a managed Redis's primary endpoint, whose name now points at the new primary; a
+ * Sentinel failover whose old master did not drop its clients). The connection would keep asking
+ * the replica for ever; a new one finds the primary (through DNS, or by asking the Sentinels).
+ * The command that met it fails (a 503) rather than being sent again: one request, not a hang.
+ */
+const reconnectAfterDemotion = (error: Error): 1 | false => (error.message.startsWith('READONLY') ? 1 : false);
 
 /** Reconnect forever, at most a second apart: service resumes within about a second of Redis returning. */
 const reconnectDelayMs = (attempt: number) => Math.min(attempt * 100, 1000);

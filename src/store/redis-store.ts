@@ -1,5 +1,6 @@
 import { Cluster, type Redis } from 'ioredis';
 import { assertInteger, assertJsonText, assertTtl, type MarkOnceResult, type Store } from './store.ts';
+import { readinessProbeKey } from './keys.ts';
 import { asStoreError } from './store-unavailable.ts';
 
 export interface RedisStoreOptions {
@@ -16,6 +17,15 @@ if pttl == -1 then redis.call('SET', KEYS[2], ARGV[1]) else redis.call('SET', KE
 return 2`;
 
 const MARK_ONCE_RESULTS: MarkOnceResult[] = ['missing', 'already-marked', 'marked'];
+
+// GETDEL alone is allowed when Redis is out of memory (it frees some), while every SET after it is
+// refused (OOM): a sign-in would take its code or link and then fail to save the session, and the
+// person's link would be spent on a 503. SETRANGE with nothing to write changes nothing (and
+// creates no key), but it is a command Redis refuses when out of memory, and a script's first such
+// command is checked: so the take is refused with the writes, and the secret stays for the retry.
+const TAKE = `
+redis.call('SETRANGE', KEYS[1], 0, '')
+return redis.call('GETDEL', KEYS[1])`;
 
 // Scripts rather than MULTI: ioredis pipelines scripts with the commands issued in the same tick
 // (enableAutoPipelining) but sends every MULTI on its own, which costs a round trip per counter.
@@ -74,6 +84,7 @@ export function createRedisStore(redis: Redis | Cluster, { prefix = 'sesame:' }:
   const replaceIfUnchanged = script(redis, 'sesameReplaceIfUnchanged', 1, REPLACE_IF_UNCHANGED);
   const addToIndex = script(redis, 'sesameAddToIndex', 1, ADD_TO_INDEX);
   const markOnce = script(redis, 'sesameMarkOnce', 2, MARK_ONCE);
+  const takeScript = script(redis, 'sesameTake', 1, TAKE);
   const parse = <T>(raw: string | null): T | undefined => (raw === null ? undefined : (JSON.parse(raw) as T));
   // One MGET where the keys live on one node; across Cluster slots one GET each, which ioredis's
   // auto-pipelining still sends in one write per node.
@@ -125,7 +136,7 @@ export function createRedisStore(redis: Redis | Cluster, { prefix = 'sesame:' }:
       return reply === 'OK';
     },
     async take<T>(key: string) {
-      return parse<T>(await redis.getdel(k(key)));
+      return parse<T>((await takeScript(k(key))) as string | null);
     },
     async delete(...keys) {
       // One DEL per key: keys of different slots cannot share a command on Cluster.
@@ -167,7 +178,9 @@ export function createRedisStore(redis: Redis | Cluster, { prefix = 'sesame:' }:
       return MARK_ONCE_RESULTS[Number(reply)] ?? 'missing';
     },
     async ping() {
-      await redis.ping();
+      // A write, not PING: a Redis that answers but refuses writes (a replica after a failover,
+      // READONLY; memory full under noeviction, OOM) fails every sign-in, so it is not ready.
+      await redis.set(k(readinessProbeKey()), '1', 'PX', 60_000);
     },
     async close() {
       if (closed) return;

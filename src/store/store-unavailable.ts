@@ -18,8 +18,11 @@ export class StoreUnavailable extends Error {
 }
 
 // Redis replies that mean "not now" rather than "wrong command": loading after a restart, a cluster
-// without quorum or mid-resharding, a replica promoted away from under us.
-const UNAVAILABLE_REPLY = /^(LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|READONLY|NOREPLICAS|BUSY) /;
+// without quorum or mid-resharding, a replica promoted away from under us, memory full
+// (maxmemory reached under noeviction: writes are refused until memory is freed or raised; a
+// script's write refused so reads "OOM ... script: ..."), and a Redis restarted with a password
+// this connection no longer has.
+const UNAVAILABLE_REPLY = /^(LOADING|CLUSTERDOWN|TRYAGAIN|MASTERDOWN|READONLY|NOREPLICAS|BUSY|OOM|NOAUTH|WRONGPASS) /;
 const UNAVAILABLE_MESSAGE = /Connection is closed|Stream isn't writeable|Command timed out|Cluster isn't ready|None of startup nodes is available|Failed to refresh slots cache|Too many Cluster redirections|All sentinels are unreachable|connect ETIMEDOUT/;
 const UNAVAILABLE_CODE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 

@@ -67,7 +67,7 @@ export interface Store {
    * and the marker does not, in one atomic step. The basis of single-use tokens.
    */
   markOnce(recordKey: string, markerKey: string, value: unknown): Promise<MarkOnceResult>;
-  /** Readiness: resolves when the backend answers. */
+  /** Readiness: resolves when the backend answers and takes writes. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }

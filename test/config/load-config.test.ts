@@ -93,15 +93,22 @@ describe('bad values', () => {
       LOG_LEVEL: 'loud',
       AUDIT_LOG: 'maybe',
       TRUST_PROXY: 'perhaps',
+      REDIS_ALLOW_EVICTION: 'sometimes',
       SIGN_IN_CODE_TTL_SECONDS: '5',
       COOKIE_KEYS: 'short',
       HMAC_KEY: 'short',
       MAIL_FROM: 'nobody',
     });
     const text = problems.join('\n');
-    for (const setting of ['PORT', 'ISSUER', 'REDIS_URL', 'SMTP_URL', 'SIGNUP', 'LOG_LEVEL', 'AUDIT_LOG', 'TRUST_PROXY', 'SIGN_IN_CODE_TTL_SECONDS', 'COOKIE_KEYS', 'HMAC_KEY', 'MAIL_FROM']) {
+    for (const setting of ['PORT', 'ISSUER', 'REDIS_URL', 'SMTP_URL', 'SIGNUP', 'LOG_LEVEL', 'AUDIT_LOG', 'TRUST_PROXY', 'REDIS_ALLOW_EVICTION', 'SIGN_IN_CODE_TTL_SECONDS', 'COOKIE_KEYS', 'HMAC_KEY', 'MAIL_FROM']) {
       expect(text).toMatch(new RegExp(`^${setting}: `, 'm'));
     }
+  });
+
+  it('reads REDIS_ALLOW_EVICTION as a yes or no, off unless said', () => {
+    expect(loadConfig({ env: { REDIS_URL: 'redis://localhost:6379', REDIS_ALLOW_EVICTION: 'true' }, rootDir: root }).redis.allowEviction).toBe(true);
+    expect(loadConfig({ env: { REDIS_URL: 'redis://localhost:6379', REDIS_ALLOW_EVICTION: 'false' }, rootDir: root }).redis.allowEviction).toBeUndefined();
+    expect(loadConfig({ env: { REDIS_URL: 'redis://localhost:6379' }, rootDir: root }).redis.allowEviction).toBeUndefined();
   });
 
   it('reads SIGNUP_DOMAINS as addresses are read, and refuses what is not a plain domain', () => {

@@ -74,7 +74,7 @@ describe('docker-compose.yml', () => {
 
   it('is wired through the configuration contract: every variable is documented, and the result passes validation in production', () => {
     // What the compose file decides itself; every other setting is passed through from .env.
-    const decidedHere = ['NODE_ENV', 'PORT', 'REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS', 'REDIS_SENTINEL_NAME', 'REDIS_USERNAME', 'REDIS_PASSWORD', 'JWKS_FILE'];
+    const decidedHere = ['NODE_ENV', 'PORT', 'REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS', 'REDIS_SENTINEL_NAME', 'REDIS_USERNAME', 'REDIS_PASSWORD', 'REDIS_ALLOW_EVICTION', 'JWKS_FILE'];
     for (const name of ['sesame', 'keys', 'worker']) {
       const environment = services[name]!.environment!;
       for (const variable of Object.keys(environment)) expect([name, variable, ENV_VAR_NAMES.has(variable)]).toEqual([name, variable, true]);

@@ -111,6 +111,69 @@ describe('Redis Sentinel failover', () => {
   }, 40_000);
 });
 
+describe('Redis Sentinel failover with the old master alive (SENTINEL FAILOVER, as for maintenance)', () => {
+  let oldMaster: StartedRedis;
+  let replica: StartedRedis;
+  let watcher: StartedSentinel;
+  let switching: RunningSesame;
+  const switchPrefix = uniquePrefix('planned-failover');
+  const dir = mkdtempSync(join(tmpdir(), 'sesame-failover-'));
+
+  beforeAll(async () => {
+    oldMaster = await startRedis(['--protected-mode', 'no', '--dir', dir, '--dbfilename', 'master.rdb']);
+    replica = await startRedis(['--protected-mode', 'no', '--dir', dir, '--dbfilename', 'replica.rdb', '--replicaof', '127.0.0.1', String(oldMaster.port)]);
+    await replicaLinkUp(replica.url);
+    watcher = await startSentinel(oldMaster.port, { downAfterMs: 500 });
+    switching = await startSesame({ redis: { url: undefined, sentinels: watcher.sentinels, sentinelName: watcher.masterName }, keyPrefix: switchPrefix, smtpUrl: smtp.url });
+  });
+
+  afterAll(async () => {
+    await switching?.close();
+    await watcher?.stop();
+    await replica?.stop();
+    await oldMaster?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  // The old master stays up and becomes a replica: connections to it answer READONLY to writes
+  // unless they move. Sesame must end up on the new master, ready, without a restart.
+  it('moves to the promoted replica by itself, with what was written before', async () => {
+    const rp = await startRelyingParty(switching.url);
+    const before = await signInWithCode({ rp, smtp }, 'planned@example.com');
+    const direct = new Redis(oldMaster.url);
+    const sentinelClient = new Redis(watcher.sentinels[0]!.port, '127.0.0.1');
+    const promoted = new Redis(replica.url);
+    try {
+      expect(await direct.wait(1, 10_000)).toBe(1);
+      await sentinelClient.call('SENTINEL', 'FAILOVER', watcher.masterName);
+      const promotedBy = Date.now() + 20_000;
+      while (!/role:master/.test(await promoted.info('replication'))) {
+        if (Date.now() > promotedBy) throw new Error('the Sentinel did not promote the replica');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } finally {
+      direct.disconnect();
+      sentinelClient.disconnect();
+      promoted.disconnect();
+    }
+    const deadline = Date.now() + 20_000;
+    while ((await fetch(`${switching.url}/readyz`)).status !== 200) {
+      if (Date.now() > deadline) throw new Error('Sesame did not become ready on the new master');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    let after: Awaited<ReturnType<typeof signInWithCode>> | undefined;
+    while (!after) {
+      try {
+        after = await signInWithCode({ rp, smtp }, 'planned@example.com');
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+    expect(after.tokens.claims()!.sub).toBe(before.tokens.claims()!.sub);
+  }, 60_000);
+});
+
 async function replicaLinkUp(url: string, timeoutMs = 20_000) {
   const client = new Redis(url);
   try {
