@@ -1,11 +1,15 @@
 import type { EnvVar } from './env-vars.ts';
 
-/** .env.example: every variable with its description; defaults set, the rest commented out. */
+/**
+ * .env.example: every variable with its description and its default or an example, all commented
+ * out. A .env copied from it sets only what the operator uncomments: NODE_ENV written out as
+ * `development` would pass for a choice, and a deployment that forgot it would start in
+ * development mode instead of being refused (load-config.ts).
+ */
 export function renderEnvExample(vars: readonly EnvVar[]): string {
   const blocks = vars.map((v) => {
     const value = v.defaultValue ?? v.example ?? '';
-    const line = v.defaultValue !== undefined ? `${v.name}=${value}` : `# ${v.name}=${value}`;
-    return `# ${v.description}${v.secret ? ' (secret)' : ''}\n${line}`;
+    return `# ${v.description}${v.secret ? ' (secret)' : ''}\n# ${v.name}=${value}`;
   });
   return [
     '# Sesame configuration. `npm start` reads .env when it exists: copy this file to .env and edit.',
