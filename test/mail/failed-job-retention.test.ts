@@ -1,33 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { deriveSecretBox } from '../../src/auth/derived-secret-box.ts';
+import { describe, expect, it } from '@jest/globals';
 import { createDurableMailQueue } from '../../src/mail/durable-mail-queue.ts';
 import { startMailWorker } from '../../src/mail/mail-worker.ts';
 import type { SignInMailJob } from '../../src/mail/sign-in-mail-job.ts';
-import { createRedisClient, type RedisClient } from '../../src/store/redis-connection.ts';
-import { deleteKeysWithPrefix, startRedis, uniquePrefix, type StartedRedis } from '../helpers/redis.ts';
+import { useMailQueueRedis } from '../helpers/mail-queue-redis.ts';
 
 // README "Mail that is never lost": a job given up is kept a day, sealed, then goes. BullMQ applies
 // removeOnFail's age only when another job fails; on a quiet queue the worker's schedule removes it.
 // Here the day is a second and the schedule a fifth of one.
 
-let redis: StartedRedis;
-let connection: RedisClient;
-let workerConnection: RedisClient;
-const prefix = `{${uniquePrefix('failed-retention')}mail}`;
-const secretBox = deriveSecretBox(['failed-retention-test-secret-0123456789'], 'sesame mail queue v1');
-
-beforeAll(async () => {
-  redis = await startRedis();
-  connection = createRedisClient({ url: redis.url, keyPrefix: '' }, { policy: 'fail-fast', connectionName: 'failed-retention' });
-  workerConnection = createRedisClient({ url: redis.url, keyPrefix: '' }, { policy: 'blocking', connectionName: 'failed-retention-worker' });
-  await Promise.all([connection.connect(), workerConnection.connect()]);
-});
-afterAll(async () => {
-  await deleteKeysWithPrefix(connection as never, prefix);
-  connection.disconnect();
-  workerConnection.disconnect();
-  await redis.stop();
-});
+const queueRedis = useMailQueueRedis('failed-retention');
 
 const mail: SignInMailJob = { kind: 'sign-in', to: 'given-up@example.com', clientName: 'App', link: 'http://x/interaction/u/link?t=x', code: '123456', expiresAt: new Date(Date.now() + 600_000).toISOString() };
 
@@ -41,6 +22,7 @@ async function until(condition: () => Promise<boolean>, what: string, timeoutMs 
 
 describe('a mail given up', () => {
   it('is kept for its time, then removed though no other job fails after it', async () => {
+    const { connection, workerConnection, prefix, secretBox } = queueRedis;
     const keepFailedSeconds = 1;
     const queue = createDurableMailQueue({ connection, prefix, secretBox, attempts: 1, backoffMs: 10, keepFailedSeconds });
     const worker = startMailWorker({ connection: workerConnection, prefix, secretBox, concurrency: 1, keepFailedSeconds, cleanEveryMs: 200, deliver: async () => {
@@ -66,6 +48,7 @@ describe('a mail given up', () => {
   });
 
   it('in a flood of failures, only the newest are kept: as many as the queue\'s ceiling', async () => {
+    const { connection, workerConnection, prefix, secretBox } = queueRedis;
     const queue = createDurableMailQueue({ connection, prefix, secretBox, attempts: 1, backoffMs: 10, keepFailedAtMost: 2 });
     const failed: string[] = [];
     const worker = startMailWorker({ connection: workerConnection, prefix, secretBox, concurrency: 1, deliver: async (job) => {

@@ -1,11 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { deriveSecretBox } from '../../src/auth/derived-secret-box.ts';
+import { describe, expect, it } from '@jest/globals';
 import { createDurableMailQueue } from '../../src/mail/durable-mail-queue.ts';
 import { createInProcessMailQueue, type MailQueue } from '../../src/mail/mail-queue.ts';
 import { startMailWorker, type MailWorker } from '../../src/mail/mail-worker.ts';
 import type { SecurityNoticeJob } from '../../src/mail/security-notice-job.ts';
-import { createRedisClient, type RedisClient } from '../../src/store/redis-connection.ts';
-import { deleteKeysWithPrefix, startRedis, uniquePrefix, type StartedRedis } from '../helpers/redis.ts';
+import { useMailQueueRedis } from '../helpers/mail-queue-redis.ts';
 
 // A security notice is held before the change it tells of is made (src/mail/security-notices.ts):
 // released, it goes out at once; cancelled, never; left alone (whatever failed after the hold),
@@ -14,24 +12,7 @@ import { deleteKeysWithPrefix, startRedis, uniquePrefix, type StartedRedis } fro
 const HOLD_MS = 1500;
 const notice = (to: string): SecurityNoticeJob => ({ kind: 'security-notice', to, event: 'totp-removed', at: new Date().toISOString(), device: 'Firefox on Linux' });
 
-let redis: StartedRedis;
-let connection: RedisClient;
-let workerConnection: RedisClient;
-const prefix = `{${uniquePrefix('held-mail')}mail}`;
-const secretBox = deriveSecretBox(['held-mail-test-secret-0123456789abcdef'], 'sesame mail queue v1');
-
-beforeAll(async () => {
-  redis = await startRedis();
-  connection = createRedisClient({ url: redis.url, keyPrefix: '' }, { policy: 'fail-fast', connectionName: 'held-mail' });
-  workerConnection = createRedisClient({ url: redis.url, keyPrefix: '' }, { policy: 'blocking', connectionName: 'held-mail-worker' });
-  await Promise.all([connection.connect(), workerConnection.connect()]);
-});
-afterAll(async () => {
-  await deleteKeysWithPrefix(connection as never, prefix);
-  connection.disconnect();
-  workerConnection.disconnect();
-  await redis.stop();
-});
+const queueRedis = useMailQueueRedis('held-mail');
 
 async function until(condition: () => boolean, what: string, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;
@@ -72,6 +53,7 @@ describe('a mail held until the change it tells of is made', () => {
   });
 
   it('in Redis: the same, sent by a worker, and nothing of the cancelled one is left behind', async () => {
+    const { connection, workerConnection, prefix, secretBox } = queueRedis;
     const queue = createDurableMailQueue({ connection, prefix, secretBox, attempts: 1, backoffMs: 10 });
     const delivered: { to: string; afterMs: number }[] = [];
     let start = Date.now();

@@ -1,29 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { deriveSecretBox } from '../../src/auth/derived-secret-box.ts';
+import { describe, expect, it } from '@jest/globals';
 import { createDurableMailQueue } from '../../src/mail/durable-mail-queue.ts';
 import type { MailJob } from '../../src/mail/mail-job.ts';
 import { startMailWorker } from '../../src/mail/mail-worker.ts';
-import { createRedisClient, type RedisClient } from '../../src/store/redis-connection.ts';
-import { deleteKeysWithPrefix, startRedis, uniquePrefix, type StartedRedis } from '../helpers/redis.ts';
+import { useMailQueueRedis } from '../helpers/mail-queue-redis.ts';
 
-let redis: StartedRedis;
-let connection: RedisClient;
-let workerConnection: RedisClient;
-const prefix = `{${uniquePrefix('queue-order')}mail}`;
-const secretBox = deriveSecretBox(['queue-order-test-secret-0123456789abcdef'], 'sesame mail queue v1');
-
-beforeAll(async () => {
-  redis = await startRedis();
-  connection = createRedisClient({ url: redis.url, keyPrefix: '' }, { policy: 'fail-fast', connectionName: 'queue-order' });
-  workerConnection = createRedisClient({ url: redis.url, keyPrefix: '' }, { policy: 'blocking', connectionName: 'queue-order-worker' });
-  await Promise.all([connection.connect(), workerConnection.connect()]);
-});
-afterAll(async () => {
-  await deleteKeysWithPrefix(connection as never, prefix);
-  connection.disconnect();
-  workerConnection.disconnect();
-  await redis.stop();
-});
+const queueRedis = useMailQueueRedis('queue-order');
 
 const logoutToken = (clientId: string): MailJob => ({ kind: 'backchannel-logout', clientId, logoutToken: 'h.p.s', expiresAt: Math.floor(Date.now() / 1000) + 120 });
 const signInMail = (to: string): MailJob => ({ kind: 'sign-in', to, clientName: 'App', link: 'http://x/interaction/u/link?t=x', code: '123456', expiresAt: new Date(Date.now() + 600_000).toISOString() });
@@ -31,6 +12,7 @@ const nameOf = (job: MailJob) => (job.kind === 'backchannel-logout' ? job.client
 
 describe('the durable queue\'s order', () => {
   it('a sign-in mail queued behind logout tokens goes out before them', async () => {
+    const { connection, workerConnection, prefix, secretBox } = queueRedis;
     const queue = createDurableMailQueue({ connection, prefix, secretBox, attempts: 1, backoffMs: 10 });
     const delivered: string[] = [];
     // The first job holds the worker's one slot until the rest are queued, as a slow app would.

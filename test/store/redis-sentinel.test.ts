@@ -48,46 +48,49 @@ describe('Sesame through Redis Sentinel', () => {
   });
 });
 
-describe('Redis Sentinel failover', () => {
-  let oldMaster: StartedRedis;
-  let replica: StartedRedis;
-  let watcher: StartedSentinel;
-  let failing: RunningSesame;
-  const failoverPrefix = uniquePrefix('failover');
-
-  // Replication goes through an RDB snapshot on disk: in a directory of the test's own.
+/**
+ * A master with one replica and a Sentinel watching them, each in a directory of its own (replication
+ * goes through an RDB snapshot on disk), and a Sesame connected through the Sentinel; all stopped
+ * after the describe's tests.
+ */
+function useSentinelPair(name: string) {
+  const pair = {} as { oldMaster: StartedRedis; replica: StartedRedis; watcher: StartedSentinel; sesame: RunningSesame };
+  const keyPrefix = uniquePrefix(name);
   const dir = mkdtempSync(join(tmpdir(), 'sesame-failover-'));
-
   beforeAll(async () => {
-    oldMaster = await startRedis(['--protected-mode', 'no', '--dir', dir, '--dbfilename', 'master.rdb']);
-    replica = await startRedis(['--protected-mode', 'no', '--dir', dir, '--dbfilename', 'replica.rdb', '--replicaof', '127.0.0.1', String(oldMaster.port)]);
+    pair.oldMaster = await startRedis(['--protected-mode', 'no', '--dir', dir, '--dbfilename', 'master.rdb']);
+    pair.replica = await startRedis(['--protected-mode', 'no', '--dir', dir, '--dbfilename', 'replica.rdb', '--replicaof', '127.0.0.1', String(pair.oldMaster.port)]);
     // The replica's first sync (an RDB over the link) can take seconds on a loaded machine; until
-    // its link is up, WAIT below would count no replica at all.
-    await replicaLinkUp(replica.url);
-    watcher = await startSentinel(oldMaster.port, { downAfterMs: 500 });
-    failing = await startSesame({ redis: { url: undefined, sentinels: watcher.sentinels, sentinelName: watcher.masterName }, keyPrefix: failoverPrefix, smtpUrl: smtp.url });
+    // its link is up, WAIT would count no replica at all.
+    await replicaLinkUp(pair.replica.url);
+    pair.watcher = await startSentinel(pair.oldMaster.port, { downAfterMs: 500 });
+    pair.sesame = await startSesame({ redis: { url: undefined, sentinels: pair.watcher.sentinels, sentinelName: pair.watcher.masterName }, keyPrefix, smtpUrl: smtp.url });
   });
-
   afterAll(async () => {
-    await failing?.close();
-    await watcher?.stop();
-    await replica?.stop();
-    await oldMaster?.stop();
+    await pair.sesame?.close();
+    await pair.watcher?.stop();
+    await pair.replica?.stop();
+    await pair.oldMaster?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
+  return pair;
+}
+
+describe('Redis Sentinel failover', () => {
+  const pair = useSentinelPair('failover');
 
   it('goes on signing in on the replica the Sentinel promotes when the master dies, with what was written before', async () => {
-    const rp = await startRelyingParty(failing.url);
+    const rp = await startRelyingParty(pair.sesame.url);
     const before = await signInWithCode({ rp, smtp }, 'before-failover@example.com');
     const subject = before.tokens.claims()!.sub;
     // The account must have reached the replica before the master goes (replication is asynchronous).
-    const direct = new Redis(oldMaster.url);
+    const direct = new Redis(pair.oldMaster.url);
     try {
       expect(await direct.wait(1, 10_000)).toBe(1);
     } finally {
       direct.disconnect();
     }
-    await oldMaster.stop();
+    await pair.oldMaster.stop();
 
     // While the Sentinel notices and promotes, a sign-in may be refused (503); then it works again.
     const deadline = Date.now() + 20_000;
@@ -102,7 +105,7 @@ describe('Redis Sentinel failover', () => {
     }
     // The same account (read from the promoted replica), not a new one.
     expect(after.tokens.claims()!.sub).toBe(subject);
-    const promoted = new Redis(replica.url);
+    const promoted = new Redis(pair.replica.url);
     try {
       expect((await promoted.info('replication')).includes('role:master')).toBe(true);
     } finally {
@@ -112,40 +115,19 @@ describe('Redis Sentinel failover', () => {
 });
 
 describe('Redis Sentinel failover with the old master alive (SENTINEL FAILOVER, as for maintenance)', () => {
-  let oldMaster: StartedRedis;
-  let replica: StartedRedis;
-  let watcher: StartedSentinel;
-  let switching: RunningSesame;
-  const switchPrefix = uniquePrefix('planned-failover');
-  const dir = mkdtempSync(join(tmpdir(), 'sesame-failover-'));
-
-  beforeAll(async () => {
-    oldMaster = await startRedis(['--protected-mode', 'no', '--dir', dir, '--dbfilename', 'master.rdb']);
-    replica = await startRedis(['--protected-mode', 'no', '--dir', dir, '--dbfilename', 'replica.rdb', '--replicaof', '127.0.0.1', String(oldMaster.port)]);
-    await replicaLinkUp(replica.url);
-    watcher = await startSentinel(oldMaster.port, { downAfterMs: 500 });
-    switching = await startSesame({ redis: { url: undefined, sentinels: watcher.sentinels, sentinelName: watcher.masterName }, keyPrefix: switchPrefix, smtpUrl: smtp.url });
-  });
-
-  afterAll(async () => {
-    await switching?.close();
-    await watcher?.stop();
-    await replica?.stop();
-    await oldMaster?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const pair = useSentinelPair('planned-failover');
 
   // The old master stays up and becomes a replica: connections to it answer READONLY to writes
   // unless they move. Sesame must end up on the new master, ready, without a restart.
   it('moves to the promoted replica by itself, with what was written before', async () => {
-    const rp = await startRelyingParty(switching.url);
+    const rp = await startRelyingParty(pair.sesame.url);
     const before = await signInWithCode({ rp, smtp }, 'planned@example.com');
-    const direct = new Redis(oldMaster.url);
-    const sentinelClient = new Redis(watcher.sentinels[0]!.port, '127.0.0.1');
-    const promoted = new Redis(replica.url);
+    const direct = new Redis(pair.oldMaster.url);
+    const sentinelClient = new Redis(pair.watcher.sentinels[0]!.port, '127.0.0.1');
+    const promoted = new Redis(pair.replica.url);
     try {
       expect(await direct.wait(1, 10_000)).toBe(1);
-      await sentinelClient.call('SENTINEL', 'FAILOVER', watcher.masterName);
+      await sentinelClient.call('SENTINEL', 'FAILOVER', pair.watcher.masterName);
       const promotedBy = Date.now() + 20_000;
       while (!/role:master/.test(await promoted.info('replication'))) {
         if (Date.now() > promotedBy) throw new Error('the Sentinel did not promote the replica');
@@ -157,7 +139,7 @@ describe('Redis Sentinel failover with the old master alive (SENTINEL FAILOVER, 
       promoted.disconnect();
     }
     const deadline = Date.now() + 20_000;
-    while ((await fetch(`${switching.url}/readyz`)).status !== 200) {
+    while ((await fetch(`${pair.sesame.url}/readyz`)).status !== 200) {
       if (Date.now() > deadline) throw new Error('Sesame did not become ready on the new master');
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
