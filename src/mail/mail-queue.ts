@@ -134,11 +134,16 @@ export function createInProcessMailQueue({
     async hold(job, holdMs) {
       if (closed) throw new Error('mail queue is closed');
       let held = true;
-      const send = () => {
-        if (!held) return;
+      /** Ends the hold once, whichever comes first: the timer, a release or a cancel. */
+      const endHold = (): boolean => {
+        if (!held) return false;
         held = false;
         clearTimeout(timer);
         timers.delete(timer);
+        return true;
+      };
+      const send = () => {
+        if (!endHold()) return;
         waiting.push({ job, attempt: 1 });
         pump();
       };
@@ -150,11 +155,7 @@ export function createInProcessMailQueue({
           send();
         },
         async cancel() {
-          if (!held) return;
-          held = false;
-          clearTimeout(timer);
-          timers.delete(timer);
-          settleIdle();
+          if (endHold()) settleIdle();
         },
       };
     },

@@ -2,6 +2,8 @@ import { Cluster } from 'ioredis';
 import type { Logger } from '../logger.ts';
 import type { RedisClient } from './redis-connection.ts';
 
+const UNREAD_POLICY_ADVICE = 'make sure it is noeviction, or evicted keys (lockouts, replay guards, queued mail) vanish without a trace';
+
 /**
  * Redis under an evicting `maxmemory-policy` (allkeys-lru, volatile-ttl...) drops keys without a
  * word when its memory is full: a lockout counter, the last TOTP step used, a spent refresh token's
@@ -28,11 +30,11 @@ export async function checkEvictionPolicy(redis: RedisClient, { allowEviction, w
       if (/^NOPERM\b/.test(reason)) {
         throw new Error(`${where} refuses INFO to Sesame's user (${reason}): allow it (ACL SETUSER <user> +info). The mail queue (BullMQ) reads the server's version with it, and Sesame its maxmemory-policy`);
       }
-      logger.warn({ err: reason }, `could not read the maxmemory-policy of ${where}: make sure it is noeviction, or evicted keys (lockouts, replay guards, queued mail) vanish without a trace`);
+      logger.warn({ err: reason }, `could not read the maxmemory-policy of ${where}: ${UNREAD_POLICY_ADVICE}`);
       return;
     }
     if (policy === undefined) {
-      logger.warn(`${where} did not say its maxmemory-policy: make sure it is noeviction, or evicted keys (lockouts, replay guards, queued mail) vanish without a trace`);
+      logger.warn(`${where} did not say its maxmemory-policy: ${UNREAD_POLICY_ADVICE}`);
       return;
     }
     if (policy !== 'noeviction') evicting.add(policy);

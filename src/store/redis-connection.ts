@@ -34,10 +34,8 @@ export interface RedisClientOptions {
 
 /** One ioredis client for a standalone Redis (REDIS_URL), Sentinel or Cluster; nothing is sent until it connects. */
 export function createRedisClient(redis: RedisConfig, { policy, connectionName, commandTimeoutMs = 2000, lazyConnect = true, batching = 'off' }: RedisClientOptions): RedisClient {
-  const perConnection: RedisOptions =
-    policy === 'fail-fast'
-      ? { maxRetriesPerRequest: 1, commandTimeout: commandTimeoutMs, connectTimeout: 5000, enableOfflineQueue: true, retryStrategy: reconnectDelayMs, reconnectOnError: reconnectAfterDemotion }
-      : { maxRetriesPerRequest: null, connectTimeout: 5000, enableOfflineQueue: true, retryStrategy: reconnectDelayMs, reconnectOnError: reconnectAfterDemotion };
+  const reconnecting: RedisOptions = { connectTimeout: 5000, enableOfflineQueue: true, retryStrategy: reconnectDelayMs, reconnectOnError: reconnectAfterDemotion };
+  const perConnection: RedisOptions = policy === 'fail-fast' ? { ...reconnecting, maxRetriesPerRequest: 1, commandTimeout: commandTimeoutMs } : { ...reconnecting, maxRetriesPerRequest: null };
   const credentials: RedisOptions = { ...(redis.username ? { username: redis.username } : {}), ...(redis.password ? { password: redis.password } : {}) };
 
   if (redis.clusterNodes?.length) {
