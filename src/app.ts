@@ -47,7 +47,7 @@ import { createSwappableProvider } from './oidc/swappable-provider.ts';
 import { createAppsWithAccess } from './oidc/apps-with-access.ts';
 import { createBrowserSessions } from './oidc/browser-sessions.ts';
 import { recordSessionDevices } from './oidc/session-devices.ts';
-import { registeredClients } from './oidc/provider-config.ts';
+import { registeredClients } from './oidc/registered-clients.ts';
 import { isSessionSignedIn, signedInSessionOf } from './oidc/session-cookie.ts';
 import { createEndAccountSessions } from './oidc/end-account-sessions.ts';
 import { createFindAccount } from './oidc/find-account.ts';

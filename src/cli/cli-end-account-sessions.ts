@@ -2,12 +2,7 @@ import type { Accounts } from '../accounts/accounts.ts';
 import type { SecondFactor } from '../auth/second-factor.ts';
 import type { Config } from '../config/config-schema.ts';
 import type { MailQueue } from '../mail/mail-queue.ts';
-import { CookieKeys } from '../http/cookie-keys.ts';
-import { createProvider } from '../oidc/create-provider.ts';
 import { createEndAccountSessions, type EndAccountSessions } from '../oidc/end-account-sessions.ts';
-import { createFindAccount } from '../oidc/find-account.ts';
-import { createMfaPrompt } from '../oidc/mfa-prompt.ts';
-import { createStoreAdapterClass } from '../oidc/store-adapter.ts';
 import { readSigningKeys } from '../signing-keys/shared-signing-keys.ts';
 import { accountSessionsIndex } from '../oidc/account-sessions-index.ts';
 import type { Store } from '../store/store.ts';
@@ -27,6 +22,14 @@ export function createCliEndAccountSessions({ config, store, accounts, secondFac
     if (!built) {
       const jwks = await readSigningKeys({ config, store });
       if (!jwks) throw new Error('cannot sign logout tokens: no signing keys in Redis and JWKS_FILE is not set');
+      // Loaded here, not at the top: oidc-provider takes about a second to load, and most commands never need it.
+      const [{ CookieKeys }, { createProvider }, { createFindAccount }, { createMfaPrompt }, { createStoreAdapterClass }] = await Promise.all([
+        import('../http/cookie-keys.ts'),
+        import('../oidc/create-provider.ts'),
+        import('../oidc/find-account.ts'),
+        import('../oidc/mfa-prompt.ts'),
+        import('../oidc/store-adapter.ts'),
+      ]);
       const provider = createProvider(
         config,
         {

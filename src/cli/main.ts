@@ -16,7 +16,7 @@ import { createSecurityNotices } from '../mail/security-notices.ts';
 import { collectAccountData } from '../accounts/account-data.ts';
 import { createAppsWithAccessList } from '../oidc/apps-with-access.ts';
 import { createBrowserSessionList } from '../oidc/browser-sessions.ts';
-import { registeredClients } from '../oidc/provider-config.ts';
+import { registeredClients } from '../oidc/registered-clients.ts';
 import { createStoreWithClient } from '../store/create-store.ts';
 import { createCliEndAccountSessions } from './cli-end-account-sessions.ts';
 import { KEYS_USAGE, runKeysCommand } from './key-commands.ts';

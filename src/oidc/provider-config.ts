@@ -1,12 +1,11 @@
 import { errors as oidcErrors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
-import { accountClient } from '../account/account-client.ts';
 import { CLIENT_MFA_POLICIES, type ClientMfaPolicy, type ClientRegistration, type Config } from '../config/config-schema.ts';
-import { demoClient } from '../dev/demo-client.ts';
 import type { CookieKeys } from '../http/cookie-keys.ts';
 import { SignInExpired } from '../http/errors.ts';
 import { backToApp } from '../interaction/app-address.ts';
 import type { MailQueue } from '../mail/mail-queue.ts';
 import { clientDisplayName } from '../interaction/client-name.ts';
+import { registeredClients } from './registered-clients.ts';
 import { ACR_EMAIL, ACR_MFA } from './acr.ts';
 import { loadExistingGrant } from './implied-grant.ts';
 import { sessionAccountGone } from './session-account-gone.ts';
@@ -39,11 +38,6 @@ export interface ProviderHooks {
   cookieKeys: CookieKeys;
   /** Where logout tokens for the apps go (oidc/queued-back-channel-logout.ts): the durable queue the mail worker sends from. */
   backChannelLogouts: Pick<MailQueue, 'enqueue'>;
-}
-
-/** Every app the provider knows: the clients file's, the account page, and in development the demo app. */
-export function registeredClients(config: Pick<Config, 'clients' | 'issuer' | 'appName' | 'devTools'>): ClientRegistration[] {
-  return [...config.clients, accountClient(config.issuer, config.appName), ...(config.devTools ? [demoClient(config.issuer)] : [])];
 }
 
 /**
