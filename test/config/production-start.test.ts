@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { spawnNode } from '../helpers/node-process.ts';
 import { freePort } from '../helpers/redis.ts';
 import { makeShippedConfigDir } from '../helpers/shipped-config-dir.ts';
 
@@ -18,7 +18,7 @@ afterAll(() => {
 
 function startMain(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--experimental-strip-types', '--disable-warning=ExperimentalWarning', resolve('src/main.ts')], { cwd: dir, env: { PATH: process.env.PATH ?? '', ...env } });
+    const child = spawnNode('src/main.ts', [], { cwd: dir, env: { PATH: process.env.PATH ?? '', ...env } });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { demoClient } from '../../src/dev/demo-client.ts';
 import { decodeEntities, HttpBrowser } from '../helpers/http-browser.ts';
+import { spawnNode } from '../helpers/node-process.ts';
 import { freePort, stopChild } from '../helpers/redis.ts';
 import { startRelyingParty } from '../helpers/relying-party.ts';
 import { signInWithCode } from '../helpers/sign-in.ts';
@@ -22,7 +23,7 @@ beforeAll(async () => {
   dir = makeShippedConfigDir('start');
   const port = await freePort();
   issuer = `http://localhost:${port}`;
-  child = spawn(process.execPath, ['--experimental-strip-types', '--disable-warning=ExperimentalWarning', resolve('src/main.ts')], {
+  child = spawnNode('src/main.ts', [], {
     cwd: dir,
     env: { PATH: process.env.PATH ?? '', PORT: String(port) },
   });

@@ -1,7 +1,4 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-const CLI_ENTRY = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+import { spawnNode } from './node-process.ts';
 
 export interface CliResult {
   code: number | null;
@@ -18,7 +15,7 @@ export interface CliResult {
  */
 export function runCli(args: string[], { env, cwd }: { env: Record<string, string>; cwd?: string }): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--experimental-strip-types', '--disable-warning=ExperimentalWarning', CLI_ENTRY, ...args], { cwd, env });
+    const child = spawnNode('src/cli/main.ts', args, { cwd, env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));

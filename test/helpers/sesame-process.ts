@@ -1,9 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { generateSigningKeys } from '../../src/config/signing-keys.ts';
+import { spawnNode } from './node-process.ts';
 import { stopChild } from './redis.ts';
 import { FIRST_PARTY_CLIENT, MACHINE_CLIENT, TEST_CLIENT } from './test-config.ts';
 
@@ -44,7 +45,7 @@ export function prepareSesameDir(defaults: Record<string, unknown> = {}): { dir:
 
 /** Starts `node src/main.ts [role]` in `dir` and waits until it says it runs. */
 export async function startSesameProcess({ dir, env, role }: { dir: string; env: Record<string, string>; role?: 'worker' }): Promise<SesameProcess> {
-  const child = spawn(process.execPath, ['--experimental-strip-types', '--disable-warning=ExperimentalWarning', resolve('src/main.ts'), ...(role ? [role] : [])], { cwd: dir, env });
+  const child = spawnNode('src/main.ts', role ? [role] : [], { cwd: dir, env });
   let output = '';
   const listeners = new Set<() => void>();
   const collect = (chunk: Buffer) => {

@@ -50,6 +50,9 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   const makeServer = () =>
     new SMTPServer({
       authOptional: true,
+      // A relay that goes down drops its connections: smtp-server's default waits up to 30 s for
+      // clients to leave first, and Sesame's pool keeps idle connections open. (0 means the default.)
+      closeTimeout: 1,
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
       onRcptTo(address, _session, callback) {

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
-import { resolve } from 'node:path';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
+import { spawnNode } from '../helpers/node-process.ts';
 import { freePort, startRedis, uniquePrefix, type StartedRedis } from '../helpers/redis.ts';
 import { startRelyingParty } from '../helpers/relying-party.ts';
 import { prepareSesameDir, startSesameProcess, type SesameProcess } from '../helpers/sesame-process.ts';
@@ -46,7 +45,7 @@ describe('start-up', () => {
     const holder = createServer().listen(port, '0.0.0.0');
     await new Promise((resolve) => holder.once('listening', resolve));
     try {
-      const child = spawn(process.execPath, ['--experimental-strip-types', '--disable-warning=ExperimentalWarning', resolve('src/main.ts')], { cwd: dir, env: { ...env, PORT: String(port), ISSUER: `http://127.0.0.1:${port}` } });
+      const child = spawnNode('src/main.ts', [], { cwd: dir, env: { ...env, PORT: String(port), ISSUER: `http://127.0.0.1:${port}` } });
       let output = '';
       child.stdout.on('data', (chunk) => (output += chunk));
       child.stderr.on('data', (chunk) => (output += chunk));
