@@ -55,6 +55,7 @@ import { createMfaPrompt } from './oidc/mfa-prompt.ts';
 import { prefetchAuthorizationRecords } from './oidc/prefetch-session.ts';
 import { refuseOtherMethodsAtBrowserEndpoints } from './oidc/browser-only-endpoints.ts';
 import { isProviderApiRequest } from './oidc/provider-api-paths.ts';
+import { limitSignInStarts } from './oidc/limit-sign-in-starts.ts';
 import { relatedRecordKeys } from './oidc/related-records.ts';
 import { noteReplayedGrantSource } from './oidc/replayed-grant-source.ts';
 import { createStoreAdapterClass } from './oidc/store-adapter.ts';
@@ -269,6 +270,9 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   app.use(published.capture);
   app.use(prefetchAuthorizationRecords(scopes));
   app.use(refuseOtherMethodsAtBrowserEndpoints);
+  // What the provider keeps for someone not signed in counts against the client IP (both apps: /device/auth is an API path).
+  const signInStarts = limitSignInStarts({ rateLimits, perIp: limits.signInStartsPerIp, store });
+  app.use(signInStarts);
   app.use(swappable.middleware);
 
   // Programs calling token, introspection, revocation and userinfo (oidc/provider-api-paths.ts):
@@ -284,6 +288,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   api.use(scopes.middleware);
   api.use(createDataSecurityHeaders({ hsts }));
   api.use(httpsOnly);
+  api.use(signInStarts);
   api.use(swappable.middleware);
 
   const callback = app.callback();

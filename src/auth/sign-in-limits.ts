@@ -12,6 +12,8 @@ export interface SignInLimits {
   codeEntriesPerIp: RateLimit;
   /** Device user codes entered at /device (device-flow/limit-code-entries.ts). */
   deviceCodeEntriesPerIp: RateLimit;
+  /** Records oidc-provider keeps for someone not signed in (oidc/limit-sign-in-starts.ts). */
+  signInStartsPerIp: RateLimit;
 }
 
 /**
@@ -26,6 +28,7 @@ export function signInLimits({ rateLimits }: Pick<Config, 'rateLimits'>): SignIn
     signInMailPerIp: { name: 'sign-in-mail-ip', ...rateLimits.signInMailPerIp },
     codeEntriesPerIp: { name: 'code-entries-ip', ...rateLimits.codeEntriesPerIp },
     deviceCodeEntriesPerIp: { name: 'device-code-entries-ip', ...rateLimits.deviceCodeEntriesPerIp },
+    signInStartsPerIp: { name: 'sign-in-starts-ip', ...rateLimits.signInStartsPerIp },
   };
 }
 

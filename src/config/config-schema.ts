@@ -139,6 +139,12 @@ export interface Config {
     codeEntriesPerIp: RateLimitSetting;
     /** Device user codes entered at /device from one client IP, right or wrong (RFC 8628 §5.1: they are short enough to guess). */
     deviceCodeEntriesPerIp: RateLimitSetting;
+    /**
+     * What oidc-provider keeps in Redis for someone not signed in, from one client IP: sign-ins
+     * started at /auth, pushed requests, device codes, and the sessions of /device's and
+     * /session/end's forms (oidc/limit-sign-in-starts.ts). Without it one client fills Redis.
+     */
+    signInStartsPerIp: RateLimitSetting;
     /** Requests to move one account to another address (each mails a code to the new one). */
     emailChangePerAccount: RateLimitSetting;
     /** Requests to move any account to another address, from one client IP. */
@@ -340,7 +346,7 @@ export function validateConfig(config: Config, problems = new ProblemList()): Re
     if (!isIntIn(setting?.limit, 1, 1_000_000)) problems.add(`rateLimits.${name}.limit`, `must be an integer 1..1000000 (got ${setting?.limit})`);
     if (!isIntIn(setting?.windowSeconds, 1, 86400)) problems.add(`rateLimits.${name}.windowSeconds`, `must be an integer 1..86400 (got ${setting?.windowSeconds})`);
   }
-  for (const name of ['signInMailPerAddress', 'signInMailPerAddressFromOneIp', 'signInMailPerIp', 'codeEntriesPerIp', 'deviceCodeEntriesPerIp', 'emailChangePerAccount', 'emailChangePerIp', 'emailChangePerRecipient'] as const) {
+  for (const name of ['signInMailPerAddress', 'signInMailPerAddressFromOneIp', 'signInMailPerIp', 'codeEntriesPerIp', 'deviceCodeEntriesPerIp', 'signInStartsPerIp', 'emailChangePerAccount', 'emailChangePerIp', 'emailChangePerRecipient'] as const) {
     if (!config.rateLimits?.[name]) problems.add(`rateLimits.${name}`, 'must be set ({ "limit": n, "windowSeconds": s })');
   }
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {

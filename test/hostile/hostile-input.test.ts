@@ -144,7 +144,7 @@ const deviceFormAnswers = new Set<string>();
 // what is tested here is that nothing breaks (rate-limits.test.ts tests the limits).
 const { rateLimits } = testConfig({ issuer: 'http://unused' });
 const generous = { limit: 100_000, windowSeconds: 900 };
-const limits: Config['rateLimits'] = { signInMailPerAddress: generous, signInMailPerAddressFromOneIp: generous, signInMailPerIp: generous, codeEntriesPerIp: generous, deviceCodeEntriesPerIp: generous, emailChangePerAccount: generous, emailChangePerIp: generous, emailChangePerRecipient: generous };
+const limits: Config['rateLimits'] = { signInMailPerAddress: generous, signInMailPerAddressFromOneIp: generous, signInMailPerIp: generous, codeEntriesPerIp: generous, deviceCodeEntriesPerIp: generous, signInStartsPerIp: generous, emailChangePerAccount: generous, emailChangePerIp: generous, emailChangePerRecipient: generous };
 const running = useSesame({ config: { devTools: true, rateLimits: limits, clients: [TEST_CLIENT, SERVER_APP_CLIENT, FIRST_PARTY_CLIENT, MACHINE_CLIENT, DEVICE_CLIENT] } });
 
 beforeAll(() => {

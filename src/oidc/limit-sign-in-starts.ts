@@ -1,0 +1,68 @@
+import type { Context, Next } from 'koa';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { RateLimit } from '../auth/rate-limiter.ts';
+import { clientIpSubject } from '../http/client-ip.ts';
+import { RateLimited } from '../http/errors.ts';
+import type { RateLimitGuard } from '../http/rate-limit.ts';
+import { oidcRecordKey, oidcSessionUidKey, oidcUserCodeKey } from '../store/keys.ts';
+import type { Store } from '../store/store.ts';
+
+export const SIGN_INS_STARTED_LIMITED = 'Too many sign-ins were started from your network.';
+
+/** The library's routes that answer a program in JSON: refused in JSON too, whatever the request accepts. */
+const JSON_ROUTES = new Set(['device_authorization', 'pushed_authorization_request']);
+
+/**
+ * In front of oidc-provider: what it keeps in Redis for someone who has not signed in counts
+ * against the client IP's budget (an IPv6 /64: http/client-ip.ts). Without it, anyone could fill
+ * Redis, and under `noeviction` a full Redis refuses every write, every person's sign-in included:
+ * each GET /auth keeps a sign-in (up to about 25 KB, the request's parameters twice) for
+ * ttl.interactionSeconds, each POST /device/auth a device code (up to the library's 56 KB body)
+ * for deviceFlow.userCodeSeconds and an hour after, each pushed request (/request) up to 80 KB for
+ * a minute, and each GET of /device or /session/end a session for its form's secret. The library
+ * limits none of them.
+ *
+ * Counted after the library wrote, so the count travels in the request's batch of writes
+ * (store/request-scope.ts) and the sign-in path has no round trip more; over the budget, what was
+ * just written is deleted again and the answer is a 429 with Retry-After. A signed-in browser
+ * whose app needs no prompt gets its code without a record of this kind, and is not counted.
+ */
+export function limitSignInStarts({ rateLimits, perIp, store }: { rateLimits: RateLimitGuard; perIp: RateLimit; store: Pick<Store, 'delete'> }) {
+  return async function signInStartLimit(ctx: Context, next: Next) {
+    await next();
+    const oidc = (ctx as Context & Partial<Pick<KoaContextWithOIDC, 'oidc'>>).oidc;
+    if (!oidc) return;
+    const made = recordsMadeForStranger(oidc);
+    if (made.length === 0) return;
+    try {
+      await rateLimits.enforce([[perIp, clientIpSubject(ctx)]], SIGN_INS_STARTED_LIMITED);
+    } catch (error) {
+      if (!(error instanceof RateLimited)) throw error;
+      await store.delete(...made);
+      // The library's answer is not given: no redirect to the sign-in it had made, no cookie for it.
+      ctx.remove('Location');
+      ctx.remove('Set-Cookie');
+      if (!JSON_ROUTES.has(oidc.route)) throw error;
+      ctx.status = error.status;
+      ctx.set(error.headers);
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = { error: error.code, error_description: error.message, request_id: ctx.state.requestId as unknown };
+    }
+  };
+}
+
+/** The keys of the records this request made for a browser or device that has not signed in. */
+function recordsMadeForStranger(oidc: KoaContextWithOIDC['oidc']): string[] {
+  const made: string[] = [];
+  const { Interaction: interaction, DeviceCode: deviceCode, PushedAuthorizationRequest: pushed } = oidc.entities as Partial<Record<string, { jti: string; userCode?: string }>>;
+  // At /auth the only Interaction is the one just made (resuming one is the route `resume`).
+  if (oidc.route === 'authorization' && interaction) made.push(oidcRecordKey('Interaction', interaction.jti));
+  if (oidc.route === 'device_authorization' && deviceCode) made.push(oidcRecordKey('DeviceCode', deviceCode.jti), ...(deviceCode.userCode ? [oidcUserCodeKey(deviceCode.userCode)] : []));
+  if (oidc.route === 'pushed_authorization_request' && pushed) made.push(oidcRecordKey('PushedAuthorizationRequest', pushed.jti));
+  // A session saved for the first time without an account: it holds a form's secret (the device
+  // page's, the sign-out confirmation's). The library marks a session it made in this request
+  // `new`, and gives it an expiry only when it saves it.
+  const session = oidc.session as (KoaContextWithOIDC['oidc']['session'] & { new?: boolean; destroyed?: boolean }) | undefined;
+  if (session?.new && session.exp !== undefined && !session.destroyed && !session.accountId) made.push(oidcRecordKey('Session', session.jti), oidcSessionUidKey(session.uid));
+  return made;
+}
