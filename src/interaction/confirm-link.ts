@@ -44,7 +44,7 @@ export function createConfirmLink({ provider, signInCodes, approvals, secondFact
       }
       throw new SignInExpired('This sign-in link has expired or was already used. Request a new one.');
     }
-    await approvals.record(uid, result.email, result.issueId);
+    await approvals.record(uid, result.email, result.requestId);
     showApprovedAfterRedirect(ctx, config, uid, result.email, result.device);
   };
 }
