@@ -95,6 +95,11 @@ export interface SignInCodesOptions {
   now?: () => number;
 }
 
+/** A device's link token: 192 random bits (32 characters), then an 11-character tag; 43 characters, as an app's. */
+const DEVICE_LINK_RANDOM_BYTES = 24;
+const DEVICE_LINK_RANDOM_CHARS = 32;
+const DEVICE_TAG_CHARS = 11;
+
 /**
  * What the sign-in waits for now (signInIssueKey): the request its newest issue answers, and that
  * issue's address. Saved as the bare issue id before requests were kept (read as both).
@@ -125,6 +130,18 @@ export function createSignInCodes({ store, hmacKey, ttlSeconds = 600, codeLength
   if (hmacKey.length < 16) throw new TypeError('hmacKey is too short');
   const hash = (purpose: 'code' | 'link', uid: string, value: string) => hmacSha256(hmacKey, `${purpose}:${uid}`, value);
   /**
+   * A device's link says so itself, for after every record of it is gone (README "Devices and
+   * command-line tools"): its last DEVICE_TAG_CHARS characters are a keyed hash of the rest and
+   * the sign-in's uid. Without the key the tag is as random as the rest, so the link tells nobody
+   * else anything; an app's link is random throughout (a tag matching by chance: 2^-66).
+   */
+  const deviceTagOf = (uid: string, randomPart: string) => hmacSha256(hmacKey, `device-link:${uid}`, randomPart).slice(0, DEVICE_TAG_CHARS);
+  const newLinkToken = (uid: string, forDevice: boolean | undefined) => {
+    if (!forDevice) return randomToken();
+    const randomPart = randomToken(DEVICE_LINK_RANDOM_BYTES);
+    return `${randomPart}${deviceTagOf(uid, randomPart)}`;
+  };
+  /**
    * Puts back a record taken by a redemption it was not for, for the rest of its lifetime; only
    * if nothing newer took its place meanwhile (a resend must never be undone). Reports "expired".
    */
@@ -137,7 +154,7 @@ export function createSignInCodes({ store, hmacKey, ttlSeconds = 600, codeLength
   return {
     async issue(interactionUid: string, email: string, { requestedFrom, clientId, clientName, forDevice }: SignInRequest): Promise<IssuedSignIn> {
       const code = randomDigits(codeLength);
-      const linkToken = randomToken();
+      const linkToken = newLinkToken(interactionUid, forDevice);
       const matchNumber = randomInt(10, 100);
       const issuedAt = now();
       const issueId = randomToken(9);
@@ -243,6 +260,17 @@ export function createSignInCodes({ store, hmacKey, ttlSeconds = 600, codeLength
       const requestId = taken.requestId ?? taken.issueId;
       if (!taken.forDevice) return { ok: true, email: taken.email, requestId };
       return { ok: true, email: taken.email, requestId, device: taken.clientName ? { clientName: taken.clientName } : {} };
+    },
+
+    /**
+     * Whether a link token was issued for a device's sign-in (SignInRequest.forDevice), read from
+     * the token alone: true long after the sign-in and every record of it expired, so that the link
+     * opened then, in a browser that never saw the device pages, can say to start again on the device.
+     */
+    wasIssuedForDevice(interactionUid: string, linkToken: string): boolean {
+      if (linkToken.length !== DEVICE_LINK_RANDOM_CHARS + DEVICE_TAG_CHARS) return false;
+      const randomPart = linkToken.slice(0, DEVICE_LINK_RANDOM_CHARS);
+      return constantTimeEqual(deviceTagOf(interactionUid, randomPart), linkToken.slice(DEVICE_LINK_RANDOM_CHARS));
     },
 
     /** The sign-in starts over: the pair stops working, no approval of it counts any more, and the next issue is a new request. */

@@ -24,6 +24,23 @@ describe('sign-in codes', () => {
     expect(issued.linkToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 
+  it('a device\'s link tells it was a device\'s, by itself, after its records are gone; an app\'s, a forged or another sign-in\'s does not', async () => {
+    const { codes, advance } = setup({ ttlSeconds: 600 });
+    const device = await codes.issue('uid1', 'a@example.com', { requestedFrom: 'x', forDevice: true });
+    const app = await codes.issue('uid2', 'a@example.com', { requestedFrom: 'x' });
+    expect(device.linkToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    advance(3 * 600_000);
+    expect(await codes.peekLink('uid1', device.linkToken)).toBeUndefined();
+    expect(codes.wasIssuedForDevice('uid1', device.linkToken)).toBe(true);
+    expect(codes.wasIssuedForDevice('uid2', app.linkToken)).toBe(false);
+    expect(codes.wasIssuedForDevice('uid2', device.linkToken)).toBe(false);
+    expect(codes.wasIssuedForDevice('uid1', `${device.linkToken.slice(0, 32)}${'A'.repeat(11)}`)).toBe(false);
+    expect(codes.wasIssuedForDevice('uid1', device.linkToken.slice(0, 42))).toBe(false);
+    // Issued under another key (another deployment), the tag does not hold.
+    const other = createSignInCodes({ store: createMemoryStore(), hmacKey: 'o'.repeat(32) });
+    expect(other.wasIssuedForDevice('uid1', device.linkToken)).toBe(false);
+  });
+
   it('a code works once', async () => {
     const { codes } = setup();
     const { code } = await codes.issue('uid1', 'a@example.com', { requestedFrom: 'x' });
