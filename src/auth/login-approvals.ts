@@ -1,10 +1,13 @@
 import type { Store } from '../store/store.ts';
 import { signInApprovalKey, signInIssueKey } from '../store/keys.ts';
+import { requestIdOf, type WaitedForRequest } from './sign-in-codes.ts';
 
 export interface LoginApproval {
   email: string;
   approvedAt: number;
-  /** The issue of the link that was confirmed (auth/sign-in-codes.ts); absent in approvals saved before it was kept. */
+  /** The request of the link that was confirmed (auth/sign-in-codes.ts); absent in approvals saved before it was kept. */
+  requestId?: string;
+  /** Before requests were kept: the issue of that link, which then stood for its request. */
   issueId?: string;
 }
 
@@ -12,21 +15,26 @@ export interface LoginApproval {
  * A magic link confirmed on another device cannot finish the sign-in there: only the browser that
  * holds the interaction cookie may. It records an approval instead, which the waiting tab takes.
  *
- * An approval counts only while the issue of its link is still the one the sign-in waits for
- * (signInIssueKey, kept by auth/sign-in-codes.ts): "Use a different email" or a new link ends
- * that issue, and an approval of it saved afterwards (its confirmation was under way at the
- * restart) is ignored instead of letting the tab continue as the first address.
+ * An approval counts only while the request of its link is still the one the sign-in waits for
+ * (signInIssueKey, kept by auth/sign-in-codes.ts): "Use a different email", or a link for another
+ * address, ends that request, and an approval of it saved afterwards (its confirmation was under
+ * way at the restart) is ignored instead of letting the tab continue as the first address. A
+ * resend to the same address goes on with the request: an approval of its earlier link, given
+ * before the resend or while it went out, still counts, as the approving phone was told it would.
  */
 export function createLoginApprovals({ store, ttlSeconds }: { store: Store; ttlSeconds: number }) {
-  const ofCurrentIssue = (approval: LoginApproval | undefined, issueId: string | undefined): LoginApproval | undefined => (approval !== undefined && approval.issueId === issueId ? approval : undefined);
+  const ofWaitedRequest = (approval: LoginApproval | undefined, waited: WaitedForRequest | undefined): LoginApproval | undefined => {
+    const requestId = requestIdOf(waited);
+    return approval !== undefined && requestId !== undefined && (approval.requestId ?? approval.issueId) === requestId ? approval : undefined;
+  };
   return {
-    async record(interactionUid: string, email: string, issueId: string, now = Date.now()) {
-      await store.set(signInApprovalKey(interactionUid), { email, approvedAt: now, issueId } satisfies LoginApproval, ttlSeconds);
+    async record(interactionUid: string, email: string, requestId: string, now = Date.now()) {
+      await store.set(signInApprovalKey(interactionUid), { email, approvedAt: now, requestId } satisfies LoginApproval, ttlSeconds);
     },
     async isApproved(interactionUid: string): Promise<boolean> {
       // Both under the sign-in's tag: one round trip, on a Cluster too.
-      const [approval, issueId] = await store.getMany<unknown>([signInApprovalKey(interactionUid), signInIssueKey(interactionUid)]);
-      return ofCurrentIssue(approval as LoginApproval | undefined, issueId as string | undefined) !== undefined;
+      const [approval, waited] = await store.getMany<unknown>([signInApprovalKey(interactionUid), signInIssueKey(interactionUid)]);
+      return ofWaitedRequest(approval as LoginApproval | undefined, waited as WaitedForRequest | undefined) !== undefined;
     },
     /**
      * The waiting tab gave up this sign-in ("Use a different email", Cancel): an approval already
@@ -35,10 +43,10 @@ export function createLoginApprovals({ store, ttlSeconds }: { store: Store; ttlS
     async forget(interactionUid: string) {
       await store.delete(signInApprovalKey(interactionUid));
     },
-    /** Single use: of two tabs racing, one gets the approval. One of an issue no longer waited for is taken and ignored. */
+    /** Single use: of two tabs racing, one gets the approval. One of a request no longer waited for is taken and ignored. */
     async take(interactionUid: string): Promise<LoginApproval | undefined> {
-      const [approval, issueId] = await Promise.all([store.take<LoginApproval>(signInApprovalKey(interactionUid)), store.get<string>(signInIssueKey(interactionUid))]);
-      return ofCurrentIssue(approval, issueId);
+      const [approval, waited] = await Promise.all([store.take<LoginApproval>(signInApprovalKey(interactionUid)), store.get<WaitedForRequest>(signInIssueKey(interactionUid))]);
+      return ofWaitedRequest(approval, waited);
     },
   };
 }

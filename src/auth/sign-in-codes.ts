@@ -7,6 +7,12 @@ import { constantTimeEqual, hmacSha256, randomDigits, randomToken } from './secr
 /** What is stored per interaction: hashes only, never the code or link token themselves. */
 interface StoredSignIn {
   issueId: string;
+  /**
+   * The request this issue answers: the first issue's id, kept by every resend to the same address
+   * while the sign-in waits (WaitedForRequest). Absent in records issued before it was kept: their
+   * issue id stands for it.
+   */
+  requestId?: string;
   email: string;
   codeHash: string;
   linkHash: string;
@@ -39,9 +45,9 @@ export type CodeCheck =
 export type LinkCheck =
   /**
    * `device`: a device's sign-in (SignInRequest.forDevice), with its app's name when known.
-   * `issueId`: the issue the link belonged to, which an approval on another device carries.
+   * `requestId`: the request the link answered (StoredSignIn.requestId), which an approval on another device carries.
    */
-  | { ok: true; email: string; issueId: string; device?: { clientName?: string } }
+  | { ok: true; email: string; requestId: string; device?: { clientName?: string } }
   | { ok: false; reason: 'expired' }
   /** The sign-in the link was for: the device that guessed holds no interaction to name it. */
   | { ok: false; reason: 'wrong-number'; email: string; clientId: string | undefined };
@@ -89,22 +95,52 @@ export interface SignInCodesOptions {
   now?: () => number;
 }
 
+/** A device's link token: 192 random bits (32 characters), then an 11-character tag; 43 characters, as an app's. */
+const DEVICE_LINK_RANDOM_BYTES = 24;
+const DEVICE_LINK_RANDOM_CHARS = 32;
+const DEVICE_TAG_CHARS = 11;
+
+/**
+ * What the sign-in waits for now (signInIssueKey): the request its newest issue answers, and that
+ * issue's address. Saved as the bare issue id before requests were kept (read as both).
+ */
+export type WaitedForRequest = { requestId: string; email: string } | string;
+
+/** The request id a stored WaitedForRequest names, whichever shape it was saved in. */
+export const requestIdOf = (waited: WaitedForRequest | undefined): string | undefined => (typeof waited === 'string' ? waited : waited?.requestId);
+
 /**
  * The magic link and the typed code of one sign-in (one oidc-provider interaction). Both are
  * single-use, expire, are stored only as HMACs, and redeeming either kills both. Issuing again for
  * the same interaction replaces the previous pair.
  *
- * Each issue has an id, kept beside the pair as the issue the sign-in waits for (signInIssueKey)
- * until the sign-in starts over (`cancel`) or issues again. It outlives the pair's redemption: a
- * link confirmed on another device leaves an approval for the waiting tab, which counts only while
- * its issue is still the one waited for (auth/login-approvals.ts). The confirmation takes the pair
- * before it saves the approval, so "Use a different email" pressed in between found nothing to
- * forget, and that approval, saved a moment later, let the tab continue as the first address.
+ * Each issue has an id, and answers a request: the first issue's, kept by every resend to the same
+ * address. The request is kept beside the pair as what the sign-in waits for (signInIssueKey)
+ * until the sign-in starts over (`cancel`) or issues for another address. It outlives the pair's
+ * redemption: a link confirmed on another device leaves an approval for the waiting tab, which
+ * counts only while its request is still the one waited for (auth/login-approvals.ts). The
+ * confirmation takes the pair before it saves the approval, so "Use a different email" pressed in
+ * between found nothing to forget, and that approval, saved a moment later, let the tab continue
+ * as the first address. A resend ("Send a new link and code") to the same address is the same
+ * request: the earlier link stops working, but an approval it already gave (or was saving as the
+ * resend went out) still lets the tab continue, as the phone that gave it said it would.
  */
 export function createSignInCodes({ store, hmacKey, ttlSeconds = 600, codeLength = 6, maxWrongAttempts = 5, lockout, now = Date.now }: SignInCodesOptions) {
   if (!(ttlSeconds > 0)) throw new TypeError('ttlSeconds must be positive');
   if (hmacKey.length < 16) throw new TypeError('hmacKey is too short');
   const hash = (purpose: 'code' | 'link', uid: string, value: string) => hmacSha256(hmacKey, `${purpose}:${uid}`, value);
+  /**
+   * A device's link says so itself, for after every record of it is gone (README "Devices and
+   * command-line tools"): its last DEVICE_TAG_CHARS characters are a keyed hash of the rest and
+   * the sign-in's uid. Without the key the tag is as random as the rest, so the link tells nobody
+   * else anything; an app's link is random throughout (a tag matching by chance: 2^-66).
+   */
+  const deviceTagOf = (uid: string, randomPart: string) => hmacSha256(hmacKey, `device-link:${uid}`, randomPart).slice(0, DEVICE_TAG_CHARS);
+  const newLinkToken = (uid: string, forDevice: boolean | undefined) => {
+    if (!forDevice) return randomToken();
+    const randomPart = randomToken(DEVICE_LINK_RANDOM_BYTES);
+    return `${randomPart}${deviceTagOf(uid, randomPart)}`;
+  };
   /**
    * Puts back a record taken by a redemption it was not for, for the rest of its lifetime; only
    * if nothing newer took its place meanwhile (a resend must never be undone). Reports "expired".
@@ -118,11 +154,16 @@ export function createSignInCodes({ store, hmacKey, ttlSeconds = 600, codeLength
   return {
     async issue(interactionUid: string, email: string, { requestedFrom, clientId, clientName, forDevice }: SignInRequest): Promise<IssuedSignIn> {
       const code = randomDigits(codeLength);
-      const linkToken = randomToken();
+      const linkToken = newLinkToken(interactionUid, forDevice);
       const matchNumber = randomInt(10, 100);
       const issuedAt = now();
+      const issueId = randomToken(9);
+      // A resend to the address already waited for goes on with its request; another address starts one.
+      const waited = await store.get<WaitedForRequest>(signInIssueKey(interactionUid));
+      const requestId = typeof waited === 'object' && waited.email === email ? waited.requestId : issueId;
       const record: StoredSignIn = {
-        issueId: randomToken(9),
+        issueId,
+        requestId,
         email,
         codeHash: hash('code', interactionUid, code),
         linkHash: hash('link', interactionUid, linkToken),
@@ -136,7 +177,7 @@ export function createSignInCodes({ store, hmacKey, ttlSeconds = 600, codeLength
       };
       // Kept as long as an approval of this issue may be waiting to be taken: one given as the link
       // expires lives as long again (LoginApprovals' lifetime is the link's).
-      await Promise.all([store.set(signInCodeKey(interactionUid), record, ttlSeconds), store.set(signInIssueKey(interactionUid), record.issueId, 2 * ttlSeconds)]);
+      await Promise.all([store.set(signInCodeKey(interactionUid), record, ttlSeconds), store.set(signInIssueKey(interactionUid), { requestId, email } satisfies WaitedForRequest, 2 * ttlSeconds)]);
       return { code, linkToken, matchNumber, expiresAt: new Date(record.expiresAt) };
     },
 
@@ -216,11 +257,23 @@ export function createSignInCodes({ store, hmacKey, ttlSeconds = 600, codeLength
         await putBack(key, { ...taken, linkHash: '' });
         return { ok: false, reason: 'wrong-number', email: taken.email, clientId: taken.clientId };
       }
-      if (!taken.forDevice) return { ok: true, email: taken.email, issueId: taken.issueId };
-      return { ok: true, email: taken.email, issueId: taken.issueId, device: taken.clientName ? { clientName: taken.clientName } : {} };
+      const requestId = taken.requestId ?? taken.issueId;
+      if (!taken.forDevice) return { ok: true, email: taken.email, requestId };
+      return { ok: true, email: taken.email, requestId, device: taken.clientName ? { clientName: taken.clientName } : {} };
     },
 
-    /** The sign-in starts over: the pair stops working, and no approval of it counts any more. */
+    /**
+     * Whether a link token was issued for a device's sign-in (SignInRequest.forDevice), read from
+     * the token alone: true long after the sign-in and every record of it expired, so that the link
+     * opened then, in a browser that never saw the device pages, can say to start again on the device.
+     */
+    wasIssuedForDevice(interactionUid: string, linkToken: string): boolean {
+      if (linkToken.length !== DEVICE_LINK_RANDOM_CHARS + DEVICE_TAG_CHARS) return false;
+      const randomPart = linkToken.slice(0, DEVICE_LINK_RANDOM_CHARS);
+      return constantTimeEqual(deviceTagOf(interactionUid, randomPart), linkToken.slice(DEVICE_LINK_RANDOM_CHARS));
+    },
+
+    /** The sign-in starts over: the pair stops working, no approval of it counts any more, and the next issue is a new request. */
     async cancel(interactionUid: string) {
       await store.delete(signInCodeKey(interactionUid), signInIssueKey(interactionUid));
     },

@@ -22,8 +22,21 @@ export const DEVICE_DENIED_PAGE = '/device/denied';
  * (device-flow/limit-code-entries.ts). The mark proves nothing: what it allows is checked.
  */
 export const DEVICE_DECISION_ACTION = `${DEVICE_PAGE}?step=decision`;
-/** ctx.state key: the user code (normalised) whose confirmation page this request showed. */
+/**
+ * The confirmation page ("Connect … on your device?"): where the right code's entry leads (303), so
+ * that reload and Back ask for this page again instead of sending the code again. It shows the
+ * code this browser's session last entered and found (device-flow/looked-up-user-codes.ts): the
+ * code is in no address.
+ */
+export const DEVICE_CONFIRMATION_PAGE = `${DEVICE_PAGE}?step=confirm`;
+/** ctx.state key: the user code (normalised) this request's entry found: the confirmation page's, remembered for this browser. */
 export const LOOKED_UP_USER_CODE = 'lookedUpUserCode';
+/** ctx.state key: on the confirmation page, the user code (normalised) it is for, if this browser has one waiting. */
+export const CONFIRMING_USER_CODE = 'confirmingUserCode';
+
+export function isConfirmationPage(ctx: { querystring: string }): boolean {
+  return new URLSearchParams(ctx.querystring).get('step') === 'confirm';
+}
 
 export function isDecisionForm(ctx: { querystring: string }): boolean {
   return new URLSearchParams(ctx.querystring).get('step') === 'decision';
@@ -42,6 +55,8 @@ export const DEVICE_CODE_ERRORS = {
   // The resume of a sign-in that "Allow" started: Allow spent the code the device still shows.
   ended: 'That sign-in has ended. Start again on your device to get a new code.',
   failed: 'That did not work. Enter the code your device shows to start again.',
+  // The confirmation page again (Back after Allow, a reload long after): nothing waits for a decision.
+  'confirmation-answered': 'That confirmation was already answered, or it has expired. To connect a device, enter the code it shows.',
 } as const;
 type DeviceCodeError = keyof typeof DEVICE_CODE_ERRORS;
 
@@ -59,7 +74,7 @@ const ERROR_OF_REFUSED_CODE: Readonly<Record<string, DeviceCodeError>> = {
  * looks the code up, checks its `xsrf` field against the secret it keeps in the browser's session,
  * and runs the sign-in. A refused code and every outcome (connected, denied) is a redirect to a
  * page of its own (Post/Redirect/Get, as Sesame's other forms), so a reload sends neither again;
- * the confirmation is the answer to the right code itself.
+ * so is the right code's confirmation (DEVICE_CONFIRMATION_PAGE).
  */
 export function deviceFlowPages(renderPage: ProviderHooks['renderPage'], findAccount: ProviderHooks['findAccount'], { secureCookies }: { secureCookies: boolean }): Pick<DeviceFlowFeature, 'userCodeInputSource' | 'userCodeConfirmSource' | 'successSource'> {
   return {
@@ -82,6 +97,7 @@ export function deviceFlowPages(renderPage: ProviderHooks['renderPage'], findAcc
         if (refusal === 'wrong-code') keepWrongUserCode(ctx, (err as { userCode?: unknown }).userCode, { secure: secureCookies });
         return ctx.redirect(`${DEVICE_PAGE}?error=${refusal}`);
       }
+      if (isConfirmationPage(ctx)) return showConfirmation(ctx);
       const error = errorKeyOf(ctx.query.error);
       const userCode = (error === 'wrong-code' ? wrongUserCodeOf(ctx) : '') || (ctx.state.prefilledUserCode ?? '');
       // The library sets no status on its pages: without this they went out as Koa's default 404.
@@ -89,30 +105,13 @@ export function deviceFlowPages(renderPage: ProviderHooks['renderPage'], findAcc
       return renderPage(ctx, 'device-code', { xsrf: xsrfOf(ctx), userCode, error: error && DEVICE_CODE_ERRORS[error] });
     },
 
-    // The code is right: which app, what it gets, and the warning against remote phishing (RFC 8628 §5.4).
-    async userCodeConfirmSource(ctx, _form, client, _deviceInfo, userCode) {
-      const deviceCode = ctx.oidc.entities.DeviceCode;
-      const params = (deviceCode?.params ?? {}) as Record<string, unknown>;
-      // The entry was counted and the code found: the decision on this page need not count again.
-      ctx.state[LOOKED_UP_USER_CODE] = deviceCode?.userCode ?? normaliseUserCode(userCode);
-      // A browser signed in to Sesame already: Allow hands the device this account at once, with
-      // no sign-in after it, so the page names it (a shared computer, someone else's session).
-      // Undefined for an account this app does not take, and when the device asked for a sign-in
-      // now (max_age=0): Allow then asks for an address. Named, it comes with a second Allow that
-      // asks for one all the same (oidc/device-another-account.ts): a shared computer, or a person
-      // with a work and a private account, gives the device another account without signing out first.
-      const accountId = deviceAsksFreshSignIn(params) ? undefined : ctx.oidc.session?.accountId;
-      const account = accountId ? ((await findAccount(ctx, accountId)) as SesameOidcAccount | undefined) : undefined;
-      ctx.status = 200;
-      await renderPage(ctx, 'device-confirm', {
-        xsrf: xsrfOf(ctx),
-        action: DEVICE_DECISION_ACTION,
-        userCode: displayUserCode(normaliseUserCode(userCode)),
-        clientName: clientDisplayName(client.clientName ?? client.clientId),
-        sharing: sharingOf(params),
-        signedInAs: account?.email ?? '',
-        anotherAccount: ANOTHER_ACCOUNT,
-      });
+    // The code is right: remembered for this browser (device-flow/limit-code-entries.ts), and on to
+    // the confirmation page, whose address a reload or Back asks for again (Post/Redirect/Get).
+    async userCodeConfirmSource(ctx, _form, _client, _deviceInfo, userCode) {
+      // The entry was counted and the code found: the decision on that page need not count again.
+      ctx.state[LOOKED_UP_USER_CODE] = ctx.oidc.entities.DeviceCode?.userCode ?? normaliseUserCode(userCode);
+      ctx.status = 303;
+      ctx.redirect(DEVICE_CONFIRMATION_PAGE);
     },
 
     async successSource(ctx) {
@@ -120,6 +119,47 @@ export function deviceFlowPages(renderPage: ProviderHooks['renderPage'], findAcc
       ctx.redirect(DEVICE_CONNECTED_PAGE);
     },
   };
+
+  /**
+   * The confirmation page: which app, what it gets, and the warning against remote phishing
+   * (RFC 8628 §5.4), for the code this browser entered, while that code waits for a decision. Its
+   * form carries the xsrf secret the library's GET has just made, so a reload gives a working form.
+   */
+  async function showConfirmation(ctx: KoaContextWithOIDC) {
+    const userCode: unknown = ctx.state[CONFIRMING_USER_CODE];
+    const deviceCode = typeof userCode === 'string' ? await ctx.oidc.provider.DeviceCode.findByUserCode(userCode, { ignoreExpiration: true }).catch(undefinedIfGone) : undefined;
+    const refusal: DeviceCodeError | undefined = !deviceCode ? 'confirmation-answered' : deviceCode.isExpired ? 'expired' : deviceCode.error || deviceCode.accountId || deviceCode.inFlight ? 'confirmation-answered' : undefined;
+    const client = deviceCode?.clientId && !refusal ? await ctx.oidc.provider.Client.find(deviceCode.clientId) : undefined;
+    if (!deviceCode || !client) {
+      ctx.status = 303;
+      return ctx.redirect(`${DEVICE_PAGE}?error=${refusal ?? 'failed'}`);
+    }
+    const params = (deviceCode.params ?? {}) as Record<string, unknown>;
+    // A browser signed in to Sesame already: Allow hands the device this account at once, with
+    // no sign-in after it, so the page names it (a shared computer, someone else's session).
+    // Undefined for an account this app does not take, and when the device asked for a sign-in
+    // now (max_age=0): Allow then asks for an address. Named, it comes with a second Allow that
+    // asks for one all the same (oidc/device-another-account.ts): a shared computer, or a person
+    // with a work and a private account, gives the device another account without signing out first.
+    const accountId = deviceAsksFreshSignIn(params) ? undefined : ctx.oidc.session?.accountId;
+    const account = accountId ? ((await findAccount(ctx, accountId)) as SesameOidcAccount | undefined) : undefined;
+    ctx.status = 200;
+    await renderPage(ctx, 'device-confirm', {
+      xsrf: xsrfOf(ctx),
+      action: DEVICE_DECISION_ACTION,
+      userCode: displayUserCode(normaliseUserCode(deviceCode.userCode ?? '')),
+      clientName: clientDisplayName(client.clientName ?? client.clientId),
+      sharing: sharingOf(params),
+      signedInAs: account?.email ?? '',
+      anotherAccount: ANOTHER_ACCOUNT,
+    });
+  }
+}
+
+/** A user code whose record went with its grant (DeviceCodeRevoked): it was used. */
+function undefinedIfGone(error: unknown): undefined {
+  if (error instanceof DeviceCodeRevoked) return undefined;
+  throw error;
 }
 
 /**

@@ -41,7 +41,7 @@ export function limitDeviceCodeEntries({ rateLimits, perIp, lookedUpUserCodes }:
     }
     await count();
     await next();
-    // The confirmation page was shown (device-flow/device-pages.ts): its decision comes next.
+    // The code was found, and the browser sent on to its confirmation page (device-flow/device-pages.ts): its decision comes next.
     const found: unknown = ctx.state[LOOKED_UP_USER_CODE];
     if (typeof found === 'string') await lookedUpUserCodes.remember(session.id, found);
   };

@@ -7,6 +7,7 @@ import { DEVICE_CONNECTED_PAGE, DEVICE_DENIED_PAGE, DEVICE_PAGE } from './device
 import { limitDeviceCodeEntries } from './limit-code-entries.ts';
 import type { LookedUpUserCodes } from './looked-up-user-codes.ts';
 import { prefillUserCode } from './prefill-user-code.ts';
+import { readConfirmation } from './read-confirmation.ts';
 
 /**
  * Sesame's part of the device pages (RFC 8628 §3.3): oidc-provider serves GET and POST /device
@@ -15,7 +16,7 @@ import { prefillUserCode } from './prefill-user-code.ts';
  */
 export function createDeviceFlowRouter({ rateLimits, perIp, lookedUpUserCodes }: { rateLimits: RateLimitGuard; perIp: RateLimit; lookedUpUserCodes: LookedUpUserCodes }) {
   const router = new Router();
-  router.get(DEVICE_PAGE, devicePage, prefillUserCode);
+  router.get(DEVICE_PAGE, devicePage, prefillUserCode, readConfirmation({ lookedUpUserCodes }));
   router.post(DEVICE_PAGE, devicePage, limitDeviceCodeEntries({ rateLimits, perIp, lookedUpUserCodes }));
   router.get(DEVICE_CONNECTED_PAGE, devicePage, (ctx: Context) => ctx.render('device-connected'));
   router.get(DEVICE_DENIED_PAGE, devicePage, (ctx: Context) => ctx.render('device-denied'));

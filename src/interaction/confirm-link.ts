@@ -1,12 +1,14 @@
 import type { Context } from 'koa';
-import { HttpError, LinkNoLongerWorks, SignInExpired } from '../http/errors.ts';
+import { HttpError, LinkNoLongerWorks } from '../http/errors.ts';
 import { currentStepOf } from './current-step.ts';
 import type { FinishLogin } from './finish-login.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import { showApprovedAfterRedirect } from './link-approved-page.ts';
 import { interactionOfThisBrowser } from './load-interaction.ts';
-import { LINK_TOKEN_SHAPE } from './open-link.ts';
+import { LINK_TOKEN_SHAPE, linkEnded } from './open-link.ts';
 import { sharingAskedWithSignIn } from './sharing-notice.ts';
+
+const LINK_ENDED = 'This sign-in link has expired or was already used. Request a new one.';
 
 /**
  * POST /interaction/:uid/link — redeems the link. In the browser holding the interaction cookie
@@ -18,7 +20,7 @@ export function createConfirmLink({ provider, signInCodes, approvals, secondFact
     const uid = ctx.params.uid!;
     const form: Record<string, string> = ctx.state.form;
     const token = form.t ?? '';
-    if (!LINK_TOKEN_SHAPE.test(token)) throw new SignInExpired('This sign-in link is not valid. Request a new one from the app.');
+    if (!LINK_TOKEN_SHAPE.test(token)) throw linkEnded(signInCodes, uid, token, LINK_ENDED);
 
     const interaction = await interactionOfThisBrowser(provider, ctx);
     if (interaction) {
@@ -42,9 +44,9 @@ export function createConfirmLink({ provider, signInCodes, approvals, secondFact
         audit.record({ event: 'sign_in.link_number_rejected', clientId: result.clientId, address: result.email });
         throw new HttpError(400, 'wrong_number', 'The number did not match', 'For your safety this link no longer works. If you are signing in, type the code from the email on the device where you began; if you did not ask to sign in, you can ignore the email.');
       }
-      throw new SignInExpired('This sign-in link has expired or was already used. Request a new one.');
+      throw linkEnded(signInCodes, uid, token, LINK_ENDED);
     }
-    await approvals.record(uid, result.email, result.issueId);
+    await approvals.record(uid, result.email, result.requestId);
     showApprovedAfterRedirect(ctx, config, uid, result.email, result.device);
   };
 }

@@ -3,12 +3,26 @@ import { LinkNoLongerWorks, SignInExpired } from '../http/errors.ts';
 import type { NextStep } from '../http/next-step.ts';
 import { clientNameOf } from './client-name.ts';
 import { currentStepOf } from './current-step.ts';
-import { cancelLabelOf } from './device-sign-in.ts';
+import type { SignInCodes } from '../auth/sign-in-codes.ts';
+import { cancelLabelOf, deviceSignInEnded } from './device-sign-in.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import { interactionOfThisBrowser } from './load-interaction.ts';
 import { sharingAskedWithSignIn } from './sharing-notice.ts';
 
 export const LINK_TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * "This link has ended", in a browser that holds no sign-in (another device, or after it expired):
+ * `appMessage` for an app's link; for a device's, which its token tells (SignInCodes.wasIssuedForDevice),
+ * start again on the device, as the device's own pages say (device-sign-in.ts). A token that is not
+ * one cannot tell: the words then cover both.
+ */
+export function linkEnded(signInCodes: Pick<SignInCodes, 'wasIssuedForDevice'>, uid: string, token: string, appMessage: string): SignInExpired {
+  if (!LINK_TOKEN_SHAPE.test(token)) return new SignInExpired(NOT_A_LINK);
+  return signInCodes.wasIssuedForDevice(uid, token) ? deviceSignInEnded(appMessage) : new SignInExpired(appMessage);
+}
+
+const NOT_A_LINK = 'This sign-in link is not valid. Request a new one from the app or device you were signing in to.';
 
 /**
  * GET /interaction/:uid/link?t=… — only a confirmation page. A GET never changes state
@@ -37,7 +51,7 @@ export function createOpenLink({ provider, signInCodes, secondFactor }: Pick<Int
       // This browser's sign-in goes on (its code was used and the authenticator is next, or the
       // code expired and a new one can be asked for): back to it, not "ended".
       if (interaction) throw new LinkNoLongerWorks(await currentStepOf({ secondFactor }, interaction));
-      throw new SignInExpired('This sign-in link has expired or was already used. Links work once and for a few minutes: request a new one from the app.');
+      throw linkEnded(signInCodes, ctx.params.uid!, token, 'This sign-in link has expired or was already used. Links work once and for a few minutes: request a new one from the app.');
     }
     const sameBrowser = interaction !== undefined;
     // On another device the app is named from the pending sign-in: that browser holds no interaction.

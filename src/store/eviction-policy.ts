@@ -19,23 +19,27 @@ const UNREAD_POLICY_ADVICE = 'make sure it is noeviction, or evicted keys (locko
  */
 export async function checkEvictionPolicy(redis: RedisClient, { allowEviction, where, logger }: { allowEviction: boolean; where: string; logger: Logger }): Promise<void> {
   // Every master of a Cluster holds its own share of the keys, each under its own settings.
-  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  // A master whose policy cannot be read is warned about and the others are still read: one
+  // unreadable node must not let an evicting one after it go unnoticed.
+  const isCluster = redis instanceof Cluster;
+  const nodes = isCluster ? redis.nodes('master') : [redis];
   const evicting = new Set<string>();
   for (const node of nodes) {
+    const which = isCluster ? `${where} (node ${node.options.host}:${node.options.port})` : where;
     let policy: string | undefined;
     try {
       policy = /^maxmemory_policy:(\S+)/m.exec(await node.info('memory'))?.[1];
     } catch (error) {
       const reason = (error as Error).message;
       if (/^NOPERM\b/.test(reason)) {
-        throw new Error(`${where} refuses INFO to Sesame's user (${reason}): allow it (ACL SETUSER <user> +info). The mail queue (BullMQ) reads the server's version with it, and Sesame its maxmemory-policy`);
+        throw new Error(`${which} refuses INFO to Sesame's user (${reason}): allow it (ACL SETUSER <user> +info). The mail queue (BullMQ) reads the server's version with it, and Sesame its maxmemory-policy`);
       }
-      logger.warn({ err: reason }, `could not read the maxmemory-policy of ${where}: ${UNREAD_POLICY_ADVICE}`);
-      return;
+      logger.warn({ err: reason }, `could not read the maxmemory-policy of ${which}: ${UNREAD_POLICY_ADVICE}`);
+      continue;
     }
     if (policy === undefined) {
-      logger.warn(`${where} did not say its maxmemory-policy: ${UNREAD_POLICY_ADVICE}`);
-      return;
+      logger.warn(`${which} did not say its maxmemory-policy: ${UNREAD_POLICY_ADVICE}`);
+      continue;
     }
     if (policy !== 'noeviction') evicting.add(policy);
   }

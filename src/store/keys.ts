@@ -37,7 +37,7 @@ export const signInCodeKey = (interactionUid: string) => `sign-in:{${interaction
 export const signInAttemptsKey = (interactionUid: string, issueId: string) =>
   `sign-in:{${interactionUid}}:attempts:${issueId}`;
 export const signInApprovalKey = (interactionUid: string) => `sign-in:{${interactionUid}}:approval`;
-/** The issue of a link and code that the sign-in waits for now (auth/sign-in-codes.ts); an approval of another is ignored. */
+/** The request (first issue and its resends to one address) that the sign-in waits for now (auth/sign-in-codes.ts); an approval of another is ignored. */
 export const signInIssueKey = (interactionUid: string) => `sign-in:{${interactionUid}}:issue`;
 /** The address of a sign-in whose code died, to fill in the email form again (auth/retry-address.ts). */
 export const signInRetryAddressKey = (interactionUid: string) => `sign-in:{${interactionUid}}:retry-address`;

@@ -24,6 +24,23 @@ describe('sign-in codes', () => {
     expect(issued.linkToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 
+  it('a device\'s link tells it was a device\'s, by itself, after its records are gone; an app\'s, a forged or another sign-in\'s does not', async () => {
+    const { codes, advance } = setup({ ttlSeconds: 600 });
+    const device = await codes.issue('uid1', 'a@example.com', { requestedFrom: 'x', forDevice: true });
+    const app = await codes.issue('uid2', 'a@example.com', { requestedFrom: 'x' });
+    expect(device.linkToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    advance(3 * 600_000);
+    expect(await codes.peekLink('uid1', device.linkToken)).toBeUndefined();
+    expect(codes.wasIssuedForDevice('uid1', device.linkToken)).toBe(true);
+    expect(codes.wasIssuedForDevice('uid2', app.linkToken)).toBe(false);
+    expect(codes.wasIssuedForDevice('uid2', device.linkToken)).toBe(false);
+    expect(codes.wasIssuedForDevice('uid1', `${device.linkToken.slice(0, 32)}${'A'.repeat(11)}`)).toBe(false);
+    expect(codes.wasIssuedForDevice('uid1', device.linkToken.slice(0, 42))).toBe(false);
+    // Issued under another key (another deployment), the tag does not hold.
+    const other = createSignInCodes({ store: createMemoryStore(), hmacKey: 'o'.repeat(32) });
+    expect(other.wasIssuedForDevice('uid1', device.linkToken)).toBe(false);
+  });
+
   it('a code works once', async () => {
     const { codes } = setup();
     const { code } = await codes.issue('uid1', 'a@example.com', { requestedFrom: 'x' });
@@ -68,7 +85,7 @@ describe('sign-in codes', () => {
     const { codes } = setup();
     const { linkToken, matchNumber } = await codes.issue('uid1', 'a@example.com', { requestedFrom: 'Safari on iOS' });
     for (let i = 0; i < 3; i++) expect(await codes.peekLink('uid1', linkToken)).toMatchObject({ email: 'a@example.com', matchNumber, requestedFrom: 'Safari on iOS' });
-    expect(await codes.redeemLink('uid1', linkToken, matchNumber)).toEqual({ ok: true, email: 'a@example.com', issueId: expect.any(String) });
+    expect(await codes.redeemLink('uid1', linkToken, matchNumber)).toEqual({ ok: true, email: 'a@example.com', requestId: expect.any(String) });
     expect(await codes.redeemLink('uid1', linkToken, matchNumber)).toEqual({ ok: false, reason: 'expired' });
   });
 
@@ -143,7 +160,7 @@ describe('sign-in codes', () => {
     afterTake = async () => (resent = await codes.issue('uid2', 'b@example.com', { requestedFrom: 'x' }));
     expect(await codes.redeemLink('uid2', first.linkToken, first.matchNumber === 10 ? 11 : 10)).toEqual({ ok: false, reason: 'wrong-number', email: 'b@example.com', clientId: undefined });
     expect(await codes.peekLink('uid2', resent.linkToken)).toBeDefined();
-    expect(await codes.redeemLink('uid2', resent.linkToken, resent.matchNumber)).toEqual({ ok: true, email: 'b@example.com', issueId: expect.any(String) });
+    expect(await codes.redeemLink('uid2', resent.linkToken, resent.matchNumber)).toEqual({ ok: true, email: 'b@example.com', requestId: expect.any(String) });
   });
 
   it('refuses misuse at construction', () => {
@@ -176,7 +193,7 @@ describe('sign-in codes with the per-address lockout', () => {
     const other = await codes.issue('uid3', 'b@example.com', { requestedFrom: 'x' });
     expect(await codes.redeemCode('uid3', other.code)).toEqual({ ok: true, email: 'b@example.com' });
     const third = await codes.issue('uid4', 'a@example.com', { requestedFrom: 'x' });
-    expect(await codes.redeemLink('uid4', third.linkToken)).toEqual({ ok: true, email: 'a@example.com', issueId: expect.any(String) });
+    expect(await codes.redeemLink('uid4', third.linkToken)).toEqual({ ok: true, email: 'a@example.com', requestId: expect.any(String) });
   });
 
   it('the right code submitted many times at once signs in once, and the sign-in ends the streak', async () => {

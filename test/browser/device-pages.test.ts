@@ -170,3 +170,52 @@ describe('headless Chromium: the device pages as a person sees them', () => {
     await context.close();
   });
 });
+
+describe('headless Chromium: reload and Back on the device pages (Post/Redirect/Get)', () => {
+  /** Every POST the page sends: a reload or Back that sent one resubmitted a form. */
+  function watchPosts(page: Page): string[] {
+    const posts: string[] = [];
+    page.on('request', (request) => request.method() === 'POST' && posts.push(request.url()));
+    return posts;
+  }
+
+  it('the confirmation has an address of its own: reloading it sends nothing again and shows it again; Back after Allow says the confirmation was answered', async () => {
+    const context = await browser.newContext();
+    context.setDefaultTimeout(10_000);
+    const page = await context.newPage();
+    const scriptErrors = watchScriptErrors(page);
+    // Signed in already (a first device connected), so that Allow connects the next one at once.
+    await connectDevice(page, await deviceUserCode(), 'Allow', 'chromium-reload@example.com');
+
+    const second = await startDevice();
+    await page.goto(`${running.sesame.url}/device`);
+    await page.getByLabel('Code from your device').fill(second.user_code);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.waitForURL(`${running.sesame.url}/device?step=confirm`);
+    await page.getByRole('heading', { name: /^Connect Living Room TV/ }).waitFor();
+    const posts = watchPosts(page);
+
+    await page.reload();
+    expect(page.url()).toBe(`${running.sesame.url}/device?step=confirm`);
+    await page.getByRole('heading', { name: /^Connect Living Room TV/ }).waitFor();
+    expect(await page.locator('.user-code').textContent()).toBe(second.user_code);
+    await page.getByText('You are signed in as chromium-reload@example.com').waitFor();
+    expect(posts).toEqual([]);
+
+    // Its form still works after the reload (a fresh xsrf), once.
+    await page.getByRole('button', { name: 'Allow', exact: true }).click();
+    await page.getByRole('heading', { name: 'Your device is connected' }).waitFor();
+    expect(await emailOfDevice(second.device_code)).toBe('chromium-reload@example.com');
+    expect(posts).toHaveLength(1);
+
+    // Back: the confirmation's address, which now says it was answered, rather than a form to send again.
+    await page.goBack();
+    expect(page.url()).toBe(`${running.sesame.url}/device?error=confirmation-answered`);
+    expect(await page.getByRole('alert').textContent()).toContain('That confirmation was already answered, or it has expired.');
+    await page.reload();
+    expect(await page.getByRole('alert').textContent()).toContain('That confirmation was already answered, or it has expired.');
+    expect(posts).toHaveLength(1);
+    expect(scriptErrors).toEqual([]);
+    await context.close();
+  });
+});

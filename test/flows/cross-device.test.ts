@@ -169,6 +169,49 @@ describe('an approval from another device, after the waiting tab changed its min
     expect(browser.cookieNames()).not.toContain('_session');
   });
 
+  /** "Send a new link and code" on the waiting tab's page: the page it leads to. */
+  const resend = (browser: HttpBrowser, uid: string, checkPage: { html: string }) => browser.navigate(`${running.sesame.url}/interaction/${uid}/email`, { form: { ...formFields(checkPage.html, '/email'), resend: '1' } });
+
+  it('"Send a new link and code" after the phone approved: the approval still counts, as the phone said, and the tab continues', async () => {
+    const { browser, uid, pending, checkPage, status } = await approvedOnPhone('resent-after@example.com');
+    const resent = await resend(browser, uid, checkPage);
+    expect(resent.url).toBe(`${running.sesame.url}/interaction/${uid}/check?notice=resent`);
+    expect((await status()).status).toBe('approved');
+    const page = await browser.navigate(`${running.sesame.url}/interaction/${uid}/continue`, { form: formFields(resent.html, '/continue') });
+    const tokens = await running.rp.handleCallback(await finishAtApp(browser, page), pending);
+    expect(tokens.claims()!.email).toBe('resent-after@example.com');
+  });
+
+  it('an approval saved just after "Send a new link and code" (its link taken before the resend) lands: the tab continues', async () => {
+    const { browser, uid, pending, checkPage, status } = await approvedOnPhone('resent-during@example.com');
+    // The phone's confirmation took the link before the resend, and its write of the approval is
+    // still on its way: the very record it saved, written after the resend.
+    const key = signInApprovalKey(uid);
+    const [lateWrite, secondsLeft] = await Promise.all([running.sesame.store.getJson(key), running.sesame.store.ttlSeconds(key)]);
+    await running.sesame.store.delete(key);
+    const resent = await resend(browser, uid, checkPage);
+    expect((await status()).status).toBe('waiting');
+    await running.sesame.store.setJson(key, lateWrite!, secondsLeft);
+    expect((await status()).status).toBe('approved');
+    const page = await browser.navigate(`${running.sesame.url}/interaction/${uid}/continue`, { form: formFields(resent.html, '/continue') });
+    const tokens = await running.rp.handleCallback(await finishAtApp(browser, page), pending);
+    expect(tokens.claims()!.email).toBe('resent-during@example.com');
+  });
+
+  it('a link sent to another address from the same tab (Back to the email form, no "Use a different email") is a new request: the approval of the first does not land', async () => {
+    const { browser, uid, status } = await approvedOnPhone('first-address@example.com');
+    const key = signInApprovalKey(uid);
+    const [lateWrite, secondsLeft] = await Promise.all([running.sesame.store.getJson(key), running.sesame.store.ttlSeconds(key)]);
+    const emailForm = await browser.navigate(`${running.sesame.url}/interaction/${uid}`);
+    const secondCheck = await browser.navigate(`${running.sesame.url}/interaction/${uid}/email`, { form: { ...formFields(emailForm.html, '/email'), email: 'second-address@example.com' } });
+    expect(secondCheck.html).toContain('second-address@example.com');
+    await running.sesame.store.setJson(key, lateWrite!, secondsLeft);
+    expect((await status()).status).toBe('waiting');
+    const next = await browser.navigate(`${running.sesame.url}/interaction/${uid}/continue`, { form: formFields(secondCheck.html, '/continue') });
+    expect(next.leftTo).toBeUndefined();
+    expect(browser.cookieNames()).not.toContain('_session');
+  });
+
   it('Cancel forgets it: the tab cannot continue as the approved address instead of cancelling', async () => {
     const { browser, uid, checkPage, status } = await approvedOnPhone('cancelled@example.com');
     const cancelled = await browser.request(`${running.sesame.url}/interaction/${uid}/abort`, { form: formFields(checkPage.html, '/abort') });

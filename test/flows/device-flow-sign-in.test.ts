@@ -3,7 +3,7 @@ import { deviceSignIn } from '../helpers/device-sign-in.ts';
 import { decodeEntities, formFields, HttpBrowser } from '../helpers/http-browser.ts';
 import { accountWithTotp, submitTotp, wrongTotpCode } from '../helpers/second-factor.ts';
 import type { ClientRegistration } from '../../src/config/config-schema.ts';
-import { oidcRecordKey } from '../../src/store/keys.ts';
+import { oidcRecordKey, signInCodeKey, signInIssueKey } from '../../src/store/keys.ts';
 import { DEVICE_CLIENT, TEST_CLIENT, testConfig } from '../helpers/test-config.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
@@ -126,6 +126,43 @@ describe('a device\'s sign-in that cannot go on', () => {
       expect(text).not.toMatch(/go back to the app/i);
       expect(ended.html).toContain('<a class="button secondary" href="/device">Enter a new code</a>');
     }
+  });
+
+  it('its link opened in another browser after the sign-in expired (every record gone, no mark there): start again on the device, told by the link itself', async () => {
+    const browser = new HttpBrowser();
+    const { uid, mail } = await requestDeviceSignInMail(browser, await deviceEmailForm(browser), 'tv-late-link@example.com');
+    // The phone had the confirmation page open before the end; then the sign-in's lifetime ran out.
+    const phone = new HttpBrowser();
+    const confirm = await phone.navigate(mail.link!);
+    expect(confirm.status).toBe(200);
+    await expireInteraction(browser, uid);
+    await running.sesame.store.delete(signInCodeKey(uid), signInIssueKey(uid));
+    const opened = await new HttpBrowser().navigate(mail.link!);
+    const confirmed = await phone.navigate(`${running.sesame.url}/interaction/${uid}/link`, { form: { ...formFields(confirm.html, '/link'), number: '42' } });
+    for (const ended of [opened, confirmed]) {
+      expect(ended.status).toBe(400);
+      const text = decodeEntities(ended.html);
+      expect(text).toContain('This sign-in link has expired or was already used. Start again on your device to get a new code.');
+      expect(text).not.toMatch(/from the app/i);
+      expect(ended.html).toContain('<a class="button secondary" href="/device">Enter a new code</a>');
+    }
+  });
+
+  it('an app\'s link opened elsewhere after its sign-in expired still says to ask the app; a link that is no link cannot tell, and says both', async () => {
+    // Sesame's own account page signs in as an app's sign-in does.
+    const browser = new HttpBrowser();
+    const emailForm = await browser.navigate(`${running.sesame.url}/account`);
+    const uid = emailForm.url.split('/').pop()!;
+    await browser.navigate(`${running.sesame.url}/interaction/${uid}/email`, { form: { ...formFields(emailForm.html, '/email'), email: 'app-late-link@example.com' } });
+    const mail = await running.smtp.waitForMail('app-late-link@example.com');
+    await running.sesame.store.delete(oidcRecordKey('Interaction', uid), signInCodeKey(uid), signInIssueKey(uid));
+    const opened = await new HttpBrowser().navigate(mail.link!);
+    expect(opened.status).toBe(400);
+    expect(decodeEntities(opened.html)).toContain('This sign-in link has expired or was already used. Links work once and for a few minutes: request a new one from the app.');
+    expect(opened.html).not.toContain('href="/device"');
+    const truncated = await new HttpBrowser().navigate(mail.link!.slice(0, -5));
+    expect(truncated.status).toBe(400);
+    expect(decodeEntities(truncated.html)).toContain('This sign-in link is not valid. Request a new one from the app or device you were signing in to.');
   });
 
   it('an app\'s expired sign-in still says to go back to the app, even with a device sign-in\'s mark copied onto its address', async () => {

@@ -464,6 +464,41 @@ describe('an honest sign-in costs one entry', () => {
   });
 });
 
+describe('the confirmation page has an address of its own (Post/Redirect/Get)', () => {
+  const budget = useSesame({ config: { clients: [TEST_CLIENT, DEVICE_CLIENT], rateLimits: { ...rateLimits, deviceCodeEntriesPerIp: { limit: 2, windowSeconds: 900 } } }, client: DEVICE_CLIENT });
+  const steps = deviceSignIn(budget);
+
+  it('the right code leads (303) to it; the code is in no address, reloading counts no entry and keeps a working form, and another browser there sees no confirmation', async () => {
+    await clearOfWindowStart();
+    const browser = new HttpBrowser();
+    const device = await steps.startDeviceAs(DEVICE_CLIENT.client_id);
+    const form = await browser.navigate(`${budget.sesame.url}/device`);
+    const entered = await browser.request(`${budget.sesame.url}/device`, { form: { ...formFields(form.html, '/device'), user_code: device.user_code } });
+    expect([entered.status, entered.headers.get('location')]).toEqual([303, '/device?step=confirm']);
+    let confirmation = await browser.navigate(`${budget.sesame.url}/device?step=confirm`);
+    for (let reload = 0; reload < 3; reload++) {
+      confirmation = await browser.navigate(confirmation.url);
+      expect([confirmation.status, decodeEntities(confirmation.html).includes('Connect Living Room TV on your device?'), confirmation.html.includes(device.user_code)]).toEqual([200, true, true]);
+    }
+    expect(confirmation.headers.get('cache-control')).toContain('no-store');
+
+    // Another browser at the same address: no code of its own waits there.
+    const stranger = await new HttpBrowser().navigate(`${budget.sesame.url}/device?step=confirm`);
+    expect(stranger.url).toBe(`${budget.sesame.url}/device?error=confirmation-answered`);
+    expect(decodeEntities(stranger.html)).toContain('That confirmation was already answered, or it has expired. To connect a device, enter the code it shows.');
+    expect(stranger.html).not.toContain(device.user_code);
+
+    // The last reload's form decides; the page afterwards (Back) says it was answered.
+    const outcome = await steps.decide(browser, confirmation, 'abort');
+    expect(outcome.url).toMatch(/\/device\/denied$/);
+    const back = await browser.navigate(`${budget.sesame.url}/device?step=confirm`);
+    expect(back.url).toBe(`${budget.sesame.url}/device?error=confirmation-answered`);
+    // One entry spent of two, for all the reloads: a second device's code is still taken.
+    const second = await steps.startDeviceAs(DEVICE_CLIENT.client_id);
+    expect(decodeEntities((await steps.enterUserCode(browser, second.user_code)).html)).toContain('Connect Living Room TV on your device?');
+  });
+});
+
 describe('a decision not counted again holds for its own code only', () => {
   const budget = useSesame({ config: { clients: [TEST_CLIENT, DEVICE_CLIENT], rateLimits: { ...rateLimits, deviceCodeEntriesPerIp: { limit: 2, windowSeconds: 900 } } }, client: DEVICE_CLIENT });
   const steps = deviceSignIn(budget);
