@@ -54,6 +54,18 @@ describe.each(bothStores('adapter'))('oidc-provider adapter on the %s store', (_
     expect(await accountSessionsIndex(subject.store!, { sessionSeconds: 86_400 }).read('acc-busy')).toEqual(['s-new']);
   });
 
+  it('finds a session saved by a process whose clock is ahead, in the next day\'s set, before the reader\'s own day has turned', async () => {
+    const DAY = 86_400_000;
+    const midnight = (Math.floor(Date.now() / DAY) + 1) * DAY;
+    // One process saves two seconds before midnight by the reader's clock; its own clock runs five seconds ahead.
+    await addToAccountSessions(subject.store!, 'acc-skew', 's-ahead', 600, midnight - 2_000 + 5_000);
+    const index = accountSessionsIndex(subject.store!, { sessionSeconds: 600, now: () => midnight - 2_000 });
+    expect(await index.read('acc-skew')).toEqual(['s-ahead']);
+    // And a sign-out everywhere read by that clock takes it out of the index.
+    await index.forget('acc-skew', ['s-ahead']);
+    expect(await subject.store!.readIndex(oidcAccountSessionsKey('acc-skew', Math.floor(midnight / DAY)))).toEqual([]);
+  });
+
   it('keeps the ids of an account\'s grants that give offline access, for "Apps with access", and no others', async () => {
     const grants = adapter('Grant');
     await grants.upsert('g-offline', { accountId: 'acc-apps', clientId: 'app', openid: { scope: 'openid email offline_access' } }, 600);
