@@ -55,7 +55,7 @@ export function createStartAccountSignIn({ config }: Pick<AccountDeps, 'config'>
 }
 
 /** GET /account/callback — back from /auth: redeem the code, start the account page's session. */
-export function createFinishAccountSignIn({ config, sessions, exchangeCode, signedInSessionOf }: Pick<AccountDeps, 'config' | 'sessions' | 'exchangeCode' | 'signedInSessionOf'>) {
+export function createFinishAccountSignIn({ config, accounts, sessions, exchangeCode, signedInSessionOf }: Pick<AccountDeps, 'config' | 'accounts' | 'sessions' | 'exchangeCode' | 'signedInSessionOf'>) {
   return async function finishAccountSignIn(ctx: Context) {
     const flows = readFlows(ctx, config);
     const flow = typeof ctx.query.state === 'string' ? flows.find((kept) => kept.state === ctx.query.state) : undefined;
@@ -73,7 +73,9 @@ export function createFinishAccountSignIn({ config, sessions, exchangeCode, sign
     // The Sesame session that just signed in to the page: the page's session is tied to it.
     const browserSession = await signedInSessionOf(ctx);
     if (browserSession?.accountId !== idToken.sub) throw new HttpError(400, 'invalid_request', 'Sign-in expired', 'That sign-in to your account page has ended. Open your account page again.');
-    sessions.write(ctx, { accountId: idToken.sub, sid: randomToken(16), acr: idToken.acr, authTime: idToken.auth_time, issuedAt: Math.floor(Date.now() / 1000), sessionUid: browserSession.uid });
+    // Issued by the clock a sign-out's stamp is taken by (accounts.nowSecondsFor), as it is compared with them.
+    const issuedAt = await accounts.nowSecondsFor(idToken.sub);
+    sessions.write(ctx, { accountId: idToken.sub, sid: randomToken(16), acr: idToken.acr, authTime: idToken.auth_time, issuedAt, sessionUid: browserSession.uid });
     ctx.redirect(flow.next);
   };
 }

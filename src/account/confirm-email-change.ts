@@ -104,7 +104,7 @@ export function createConfirmEmailChange({ config, accounts, endAccountSessions,
     await endAccountSessions(account.id, { ctx });
     // No longer tied to this browser's Sesame session, which just ended with the others.
     const { sessionUid: _ended, ...session }: AccountSession = ctx.state.accountSession;
-    sessions.write(ctx, { ...session, issuedAt: Math.floor(Date.now() / 1000) });
+    sessions.write(ctx, { ...session, issuedAt: await accounts.nowSecondsFor(account.id) });
     audit.record({ event: 'email.changed', accountId: account.id });
     ctx.status = 303;
     ctx.redirect('/account?done=email-changed');

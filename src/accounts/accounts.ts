@@ -18,7 +18,8 @@ export interface Account {
   totp?: TotpEnrolment;
   /**
    * Epoch milliseconds of the last "sign out everywhere" (`user sign-out`, `user reset-mfa`, a change of address):
-   * sessions signed in and tokens first issued before it are no longer honoured (oidc/find-account.ts).
+   * sessions signed in before it, and tokens of such sign-ins, are no longer honoured (oidc/find-account.ts).
+   * By the store's clock, as the sign-ins' times are (createAccounts' clockOf).
    */
   signedOutAt?: number;
   /**
@@ -96,6 +97,23 @@ export type EmailChange = { ok: true; previous: Account; account: Account } | { 
 
 /** Accounts keyed by a random id (the `sub`), findable by normalised email. */
 export function createAccounts({ store }: { store: Store }) {
+  /**
+   * The account's stamps (`signedOutAt`, `endedSessions`, `appAccessRemoved`, `detachedPagesEnded`)
+   * are compared with times other processes wrote: a session's sign-in, an account page's issue.
+   * Each process's own clock may be seconds off the others'; one behind would stamp a sign-out
+   * everywhere before a sign-in another, ahead, had just recorded as after it, and that session or
+   * refresh token would outlive it. So both sides read one clock: the store's, on the server that
+   * holds the account record.
+   */
+  const clockOf = (accountId: string) => store.clockMs(accountKey(accountId));
+  /**
+   * Now in epoch seconds by that same clock: for what the stamps are compared with, that Sesame
+   * writes (a sign-in's loginTs, an account page's issue), so that they order as they happened.
+   */
+  async function nowSecondsFor(accountId: string): Promise<number> {
+    return Math.floor((await clockOf(accountId)) / 1000);
+  }
+
   async function findById(id: string): Promise<Account | undefined> {
     return store.get<Account>(accountKey(id));
   }
@@ -266,13 +284,15 @@ export function createAccounts({ store }: { store: Store }) {
     async resealTotp(accountId: string, from: string, to: string): Promise<Account | undefined> {
       return update(accountId, (account) => (account.totp?.sealedSecret === from ? { ...account, totp: { ...account.totp, sealedSecret: to } } : undefined));
     },
+    nowSecondsFor,
     /** Ends every session and token of the account that exists now; the next sign-in starts afresh. */
     async signOutEverywhere(accountId: string): Promise<Account | undefined> {
-      return update(accountId, (account) => ({ ...account, signedOutAt: Date.now() }));
+      const now = await clockOf(accountId);
+      return update(accountId, (account) => ({ ...account, signedOutAt: now }));
     },
     /** Records these browser sessions as signed out (`endedSessions`), forgetting entries older than `keepSeconds`. */
     async endSessions(accountId: string, sessionUids: readonly string[], { keepSeconds }: { keepSeconds: number }): Promise<Account | undefined> {
-      const now = Date.now();
+      const now = await clockOf(accountId);
       return update(accountId, (account) => {
         const kept = Object.entries(account.endedSessions ?? {}).filter(([, at]) => now - at < keepSeconds * 1000);
         return { ...account, endedSessions: Object.fromEntries([...kept, ...sessionUids.map((uid) => [uid, now] as const)]) };
@@ -280,11 +300,12 @@ export function createAccounts({ store }: { store: Store }) {
     },
     /** Ends the account pages begun until now that are tied to no browser session, but for the page `except` (`detachedPagesEnded`). */
     async endDetachedPages(accountId: string, { except }: { except: string }): Promise<Account | undefined> {
-      return update(accountId, (account) => ({ ...account, detachedPagesEnded: { at: Date.now(), except } }));
+      const now = await clockOf(accountId);
+      return update(accountId, (account) => ({ ...account, detachedPagesEnded: { at: now, except } }));
     },
     /** Records that the app's access was removed now (`appAccessRemoved`), forgetting entries older than `keepSeconds`. */
     async removeAppAccess(accountId: string, clientId: string, { keepSeconds }: { keepSeconds: number }): Promise<Account | undefined> {
-      const now = Date.now();
+      const now = await clockOf(accountId);
       return update(accountId, (account) => {
         const kept = Object.entries(account.appAccessRemoved ?? {}).filter(([id, at]) => id !== clientId && now - at < keepSeconds * 1000);
         return { ...account, appAccessRemoved: Object.fromEntries([...kept, [clientId, now] as const]) };

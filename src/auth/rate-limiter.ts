@@ -33,23 +33,33 @@ export interface RateLimiterOptions {
 }
 
 /**
+ * How long a window's counter is kept after the window ends by the clock of the process that made
+ * it. Another process's clock may be behind: for it the same window (its key names the window's
+ * start) still runs, and a counter gone with the first clock's window would start it afresh, with
+ * the whole budget again. The key of each window is its own, so keeping it longer counts nothing twice.
+ */
+const COUNTER_OUTLIVES_WINDOW_SECONDS = 60;
+
+/**
  * Fixed-window counters on Store.increment: one atomic INCR per hit, shared by every process on
- * the same store. A window is identified by its start, so the key itself expires with the window.
+ * the same store. A window is identified by its start, so the key itself expires with the window
+ * (a minute after it: COUNTER_OUTLIVES_WINDOW_SECONDS).
  */
 export function createRateLimiter({ store, hmacKey, now = Date.now }: RateLimiterOptions): RateLimiter {
   const windowOf = (limit: RateLimit) => {
     assertLimit(limit);
     const windowMs = limit.windowSeconds * 1000;
     const start = Math.floor(now() / windowMs) * windowMs;
-    return { start, endsInSeconds: Math.max(1, Math.ceil((start + windowMs - now()) / 1000)) };
+    const endsInSeconds = Math.max(1, Math.ceil((start + windowMs - now()) / 1000));
+    return { start, endsInSeconds, keptSeconds: endsInSeconds + COUNTER_OUTLIVES_WINDOW_SECONDS };
   };
   const hashOf = (limit: RateLimit, subject: string) => hmacSha256(hmacKey, `rate:${limit.name}`, subject);
   const keyFor = (limit: RateLimit, subject: string, windowStart: number) => rateLimitKey(limit.name, hashOf(limit, subject), windowStart);
 
   return {
     async hit(limit, subject) {
-      const { start, endsInSeconds } = windowOf(limit);
-      const count = await store.increment(keyFor(limit, subject, start), endsInSeconds);
+      const { start, endsInSeconds, keptSeconds } = windowOf(limit);
+      const count = await store.increment(keyFor(limit, subject, start), keptSeconds);
       return count <= limit.limit ? { allowed: true, remaining: limit.limit - count } : { allowed: false, retryAfterSeconds: endsInSeconds };
     },
     async hitShare(share, client, total, subject) {
@@ -58,10 +68,10 @@ export function createRateLimiter({ store, hmacKey, now = Date.now }: RateLimite
       const subjectHash = hashOf(total, subject);
       const counts = await store.incrementShare(
         rateLimitShareKey(total.name, subjectHash, share.name, hashOf(share, client), shareWindow.start),
-        shareWindow.endsInSeconds,
+        shareWindow.keptSeconds,
         share.limit,
         rateLimitKey(total.name, subjectHash, totalWindow.start),
-        totalWindow.endsInSeconds,
+        totalWindow.keptSeconds,
       );
       let retryAfterSeconds = 0;
       if (counts.share > share.limit) retryAfterSeconds = shareWindow.endsInSeconds;

@@ -18,6 +18,7 @@ import { createAppsWithAccessList } from '../oidc/apps-with-access.ts';
 import { createBrowserSessionList } from '../oidc/browser-sessions.ts';
 import { registeredClients } from '../oidc/registered-clients.ts';
 import { createStoreWithClient } from '../store/create-store.ts';
+import { signingKeySetPointerKey } from '../store/keys.ts';
 import { createCliEndAccountSessions } from './cli-end-account-sessions.ts';
 import { KEYS_USAGE, runKeysCommand } from './key-commands.ts';
 import { unprintableArgument } from './unprintable-argument.ts';
@@ -87,9 +88,13 @@ async function main(argv: string[]): Promise<number> {
     // Read only here (a change of address waiting for its code, for `user export`): the CLI issues none.
     const emailChanges = createEmailChangeCodes({ store, hmacKey: config.hmacKey, ttlSeconds: config.accountArea.emailChangeCodeSeconds });
     const appsWithAccessList = createAppsWithAccessList({ store, sessionSeconds: config.ttl.sessionSeconds, grantSeconds: config.ttl.grantSeconds, clients: registeredClients(config) });
+    // A key's times (added, promoted, demoted) and the waits between them are Redis's: `keys add`
+    // and the `keys promote` an hour later may run on hosts whose clocks differ, and one ahead
+    // would let a key sign before every instance and app has it, or retire one too early.
+    const keysNowMs = group === 'keys' ? await store.clockMs(signingKeySetPointerKey()) : 0;
     const result =
       group === 'keys'
-        ? await runKeysCommand(args, { keySets: createKeySetStore(store), box: signingKeysBox(config), policy: keyRotationPolicy(config), seedJwks: config.jwks, audit })
+        ? await runKeysCommand(args, { keySets: createKeySetStore(store), box: signingKeysBox(config), policy: keyRotationPolicy(config), seedJwks: config.jwks, audit, now: () => keysNowMs })
         : await runUserCommand(args, {
             accounts,
             endAccountSessions: createCliEndAccountSessions({ config, store, accounts, secondFactor, mailQueue }),

@@ -11,7 +11,7 @@ import { enrollmentPageWithError, enteredTotpCode } from './totp-enrollment-page
  * that shows the recovery codes once (show-recovery-codes.ts) before it continues to the app.
  * A code that does not confirm it leads back to the set-up page, which says why.
  */
-export function createConfirmTotpEnrollment({ provider, secondFactor, notices, audit }: Pick<InteractionDeps, 'provider' | 'secondFactor' | 'notices' | 'audit'>) {
+export function createConfirmTotpEnrollment({ provider, accounts, secondFactor, notices, audit }: Pick<InteractionDeps, 'provider' | 'accounts' | 'secondFactor' | 'notices' | 'audit'>) {
   return async function confirmTotpEnrollment(ctx: Context) {
     const interaction: Interaction = ctx.state.interaction;
     const subject: SecondFactorSubject = ctx.state.secondFactorSubject;
@@ -32,7 +32,7 @@ export function createConfirmTotpEnrollment({ provider, secondFactor, notices, a
     if (subject.kind === 'sign-in') await secondFactor.pending.forget(interaction.uid);
     await secondFactor.recoveryCodesToShow.keep(subject.account.id, `interaction:${interaction.uid}`, { codes: confirmed.recoveryCodes, reason: 'set-up', email: subject.account.email });
     // Where the browser goes after the codes: oidc-provider keeps it with the interaction (returnTo).
-    await completeSecondFactor(provider, ctx, interaction, subject, 'otp');
+    await completeSecondFactor(provider, accounts, ctx, interaction, subject, 'otp');
     ctx.status = 303;
     ctx.redirect(`/interaction/${interaction.uid}/recovery-codes`);
   };

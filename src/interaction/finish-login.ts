@@ -77,12 +77,13 @@ export function createFinishLogin({ provider, accounts, config, logger, audit, s
       return ctx.redirect(`/interaction/${interaction.uid}/totp${step === 'enroll' ? '/enroll' : ''}`);
     }
 
+    // `ts`: the email was proven now (see loginProvenNow).
+    const ts = await loginProvenNow(accounts, accountId);
     const returnTo = await provider.interactionResult(
       ctx.req,
       ctx.res,
       // The account rides along to the request that resumes the authorization (oidc/carried-records.ts).
-      // `ts`: the email was proven now (see loginProvenNow).
-      { login: { accountId, acr: ACR_EMAIL, amr: [AMR_EMAIL], remember: true, ts: loginProvenNow() }, ...(consentGiven ? consentGivenWithSignIn() : {}), ...carryAccount(account) },
+      { login: { accountId, acr: ACR_EMAIL, amr: [AMR_EMAIL], remember: true, ts }, ...(consentGiven ? consentGivenWithSignIn() : {}), ...carryAccount(account) },
       { mergeWithLastSubmission: false },
     );
     ctx.status = 303;

@@ -30,6 +30,13 @@ export interface SecondFactorSubject {
  * result keeps the same accountId. Anything else means the page is stale.
  */
 export function loadSecondFactorSubject({ provider, accounts, secondFactor }: Pick<InteractionDeps, 'provider' | 'accounts' | 'secondFactor'>) {
+  /** When the session a step-up strengthens was signed in (its loginTs), or the step-up's start where it is gone. */
+  async function sessionSignInOf(interaction: Interaction): Promise<number | undefined> {
+    const uid = interaction.session?.uid;
+    const session = uid === undefined ? undefined : await provider.Session.findByUid(uid);
+    return session?.accountId === interaction.session?.accountId && typeof session?.loginTs === 'number' ? session.loginTs : interaction.iat;
+  }
+
   return async function requireSecondFactorSubject(ctx: Context, next: Next) {
     const interaction: Interaction = ctx.state.interaction;
     let accountId: string | undefined;
@@ -54,13 +61,18 @@ export function loadSecondFactorSubject({ provider, accounts, secondFactor }: Pi
     }
     const account = accountId === undefined ? undefined : await accounts.findById(accountId);
     if (!account) throw signInEnded(interaction, 'This sign-in has expired or was already completed. Go back to the app and start again.');
-    // A step-up stands on the session it began with. A sign-out everywhere since then ended that
-    // session; finishing would hand the library a new login and bring it back.
-    if (kind === 'step-up' && signedOutSince(account, interaction.iat)) {
+    // A step-up stands on the session it began with. A sign-out everywhere since that session's
+    // sign-in ended it; finishing would hand the library a new login and bring it back. Weighed
+    // by the session's loginTs, read by the clock the sign-out's stamp is (accounts/accounts.ts),
+    // not by the interaction's iat, read by the clock of the instance that began the step-up: one
+    // running ahead dated a step-up begun just before the sign-out after it. Where the session is
+    // gone, the interaction's start, as before.
+    const began = kind === 'step-up' ? await sessionSignInOf(interaction) : undefined;
+    if (kind === 'step-up' && signedOutSince(account, began)) {
       throw signInEnded(interaction, 'You were signed out everywhere since this sign-in began. Go back to the app and sign in again.');
     }
     // Likewise a sign-out of this browser from another one (its session, saved again by a request in flight then, may still be there).
-    if (kind === 'step-up' && sessionEnded(account, interaction.session?.uid, interaction.iat)) {
+    if (kind === 'step-up' && sessionEnded(account, interaction.session?.uid, began)) {
       throw signInEnded(interaction, 'This browser was signed out from another one since this sign-in began. Go back to the app and sign in again.');
     }
     const client = await provider.Client.find(String(interaction.params.client_id));

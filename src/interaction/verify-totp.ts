@@ -18,7 +18,7 @@ import { cookiesAreSecure } from '../http/secure-cookies.ts';
  * A malformed entry is answered without counting; every real attempt counts against this sign-in,
  * the account, and the lockout, and like an emailed code against the client IP's budget.
  */
-export function createVerifyTotp({ provider, secondFactor, notices, config, logger, audit, rateLimits, limits }: Pick<InteractionDeps, 'provider' | 'secondFactor' | 'notices' | 'config' | 'logger' | 'audit' | 'rateLimits' | 'limits'>) {
+export function createVerifyTotp({ provider, accounts, secondFactor, notices, config, logger, audit, rateLimits, limits }: Pick<InteractionDeps, 'provider' | 'accounts' | 'secondFactor' | 'notices' | 'config' | 'logger' | 'audit' | 'rateLimits' | 'limits'>) {
   const secureCookies = cookiesAreSecure(config.issuer);
 
   return async function verifyTotp(ctx: Context) {
@@ -89,7 +89,7 @@ export function createVerifyTotp({ provider, secondFactor, notices, config, logg
       audit.record({ event: 'recovery_code.used', accountId: subject.account.id, clientId });
     }
     if (subject.kind === 'sign-in') await secondFactor.pending.forget(interaction.uid);
-    const returnTo = await completeSecondFactor(provider, ctx, interaction, subject, result.method);
+    const returnTo = await completeSecondFactor(provider, accounts, ctx, interaction, subject, result.method);
     ctx.status = 303;
     ctx.redirect(returnTo);
   };

@@ -1,3 +1,5 @@
+import type { Accounts } from '../accounts/accounts.ts';
+
 // Authentication context classes Sesame asserts in the ID token's `acr`.
 /** Proof of control of the email address (link or code). */
 export const ACR_EMAIL = 'urn:sesame:acr:email';
@@ -36,7 +38,9 @@ export function amrWithSecondFactor(previous: readonly string[] | undefined, met
  * (mergeWithLastSubmission): auth_time moved on to the press of "Allow", up to the sign-in's
  * lifetime later, satisfying an app's max_age and the account page's "recent sign-in" with a
  * factor proven that long before (OpenID Connect Core §2: the time the authentication occurred).
+ * Read from the store's clock, not this process's: a sign-out everywhere's stamp, taken there by
+ * whichever process, is compared with it (accounts/accounts.ts nowSecondsFor).
  */
-export function loginProvenNow(nowMs: number = Date.now()): number {
-  return Math.floor(nowMs / 1000);
+export function loginProvenNow(accounts: Pick<Accounts, 'nowSecondsFor'>, accountId: string): Promise<number> {
+  return accounts.nowSecondsFor(accountId);
 }

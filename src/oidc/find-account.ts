@@ -19,6 +19,13 @@ export interface SesameOidcAccount extends OidcAccount {
   email: string;
 }
 
+/** The time of the sign-in a token stands on: a code's or refresh token's authTime, an access token's auth_time. */
+function signInTimeOf(token: object | undefined): number | undefined {
+  const { authTime, extra } = (token ?? {}) as { authTime?: unknown; extra?: { auth_time?: unknown } };
+  const time = authTime ?? extra?.auth_time;
+  return typeof time === 'number' ? time : undefined;
+}
+
 /** Maps a Sesame account to the claims oidc-provider hands out per granted scope. */
 export function createFindAccount(accounts: Accounts, { clients = [] }: { clients?: readonly ClientRegistration[] } = {}): FindAccount {
   const tokenCutoffOf = clientTokenCutoffs(clients);
@@ -33,8 +40,14 @@ export function createFindAccount(accounts: Accounts, { clients = [] }: { client
     const account = await accounts.findById(sub);
     if (!account) return undefined;
     // Signed out everywhere since: the token or session finds no account, so the library refuses
-    // the token and asks the browser to sign in again (oidc/session-account-gone.ts).
-    if (signedOutSince(account, began)) return undefined;
+    // the token and asks the browser to sign in again (oidc/session-account-gone.ts). A token is
+    // weighed by the sign-in it stands on (a code's or refresh token's authTime, an access token's
+    // auth_time: oidc/access-token-sign-in.ts), not by its own issue: the sign-in's time and the
+    // stamp are both read from the store's clock, while `iat` is the clock of whichever process
+    // issued it, which may run ahead of the one that stamped and spare a token issued just before.
+    // Every token issued after the stamp stands on a sign-in after it (the sessions before it
+    // end), so this ends nothing that should go on.
+    if (signedOutSince(account, signInTimeOf(token) ?? began)) return undefined;
     // The person removed this app's access since it was given (the account page's "Apps with access").
     if (token?.clientId && appAccessRemovedSince(account, token.clientId, began)) return undefined;
     // That browser was signed out from another one: its session, saved again by a request that was

@@ -18,6 +18,7 @@ import { deviceFreshSignIn } from './device-fresh-sign-in.ts';
 import { deviceAnotherAccount } from './device-another-account.ts';
 import { claimsWithinClientScope } from './claims-within-client-scope.ts';
 import { CLAIMS_BY_SCOPE } from './claims-by-scope.ts';
+import { carrySignInTime } from './access-token-sign-in.ts';
 import { refuseScopeOnMachineTokens } from './machine-token-scope.ts';
 import { rotatesRefreshTokens } from './refresh-token-rotation.ts';
 import { cookiesAreSecure } from '../http/secure-cookies.ts';
@@ -111,8 +112,9 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
     },
     scopes: ['openid', 'email', 'profile', 'offline_access'],
     claims: CLAIMS_BY_SCOPE,
-    // A client_credentials token carries no scope (oidc/machine-token-scope.ts).
-    extraTokenClaims: refuseScopeOnMachineTokens,
+    // A client_credentials token carries no scope (oidc/machine-token-scope.ts); an access token
+    // carries the time of its sign-in (oidc/access-token-sign-in.ts).
+    extraTokenClaims: async (ctx, token) => (await refuseScopeOnMachineTokens(ctx, token)) ?? carrySignInTime(ctx, token),
     // Put scope claims (email) into the ID token too: many apps (Auth.js, mod_auth_openidc) read it only.
     conformIdTokenClaims: false,
     acrValues: [ACR_EMAIL, ACR_MFA],

@@ -28,6 +28,15 @@ export const EXPIRED_DEVICE_CODE_KEPT_SECONDS = 3600;
 const REPLAY_CLAIM_SECONDS = 600;
 
 /**
+ * How long a seen jti is kept, at least. The library saves a DPoP proof's for 300 s from the moment
+ * it is seen, while it accepts a proof whose `iat` is up to 300 s either side of its own clock: a
+ * proof dated ahead (its maker's clock running fast) stayed acceptable after its jti was forgotten,
+ * for up to 300 s more, and longer still on an instance whose clock is behind. Kept for the whole
+ * window on both sides, and a minute for the instances' clocks, it is refused wherever it comes back.
+ */
+export const REPLAY_KEPT_SECONDS = 2 * 300 + 60;
+
+/**
  * A device code's Allow or Don't allow that lost to another one sent at the same moment (see
  * `decidesDeviceCode`). The device pages answer it as a code already used (device-flow/device-pages.ts).
  */
@@ -94,7 +103,7 @@ export function createStoreAdapterClass(store: Store, { onFound = () => {}, onRa
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number | undefined): Promise<void> {
       const key = oidcRecordKey(this.model, id);
-      const ttl = expiresIn !== undefined && this.model === 'DeviceCode' ? expiresIn + EXPIRED_DEVICE_CODE_KEPT_SECONDS : expiresIn;
+      const ttl = expiresIn !== undefined && this.model === 'DeviceCode' ? expiresIn + EXPIRED_DEVICE_CODE_KEPT_SECONDS : this.model === 'ReplayDetection' ? Math.max(expiresIn ?? 0, REPLAY_KEPT_SECONDS) : expiresIn;
       // Saved at or after its expiry (the library saves a token with what remains of its life,
       // which may be nothing): it expires at once, as its lifetime says, and goes as a destroy
       // does. Its payload's `exp` has passed, so the library would refuse it when found anyway.

@@ -3,6 +3,7 @@ import { parseEncryptionKeys, type SecretBox } from '../auth/secret-box.ts';
 import type { Config } from '../config/config-schema.ts';
 import { usesRedis } from '../config/config-schema.ts';
 import type { Logger } from '../logger.ts';
+import { signingKeySetPointerKey } from '../store/keys.ts';
 import type { Store } from '../store/store.ts';
 import { keySetFromJwks, providerJwks, type KeySet } from './key-set.ts';
 import { createKeySetStore } from './key-set-store.ts';
@@ -24,7 +25,7 @@ export const signingKeysBox = (config: Readonly<Config>): SecretBox => purposeSe
  * key set shared by every instance (seeded from JWKS_FILE on the very first start), so all of them
  * publish and sign with the same keys, and `npm run cli -- keys` changes them for all at once.
  */
-export async function loadSigningKeys({ config, store, logger, now = Date.now }: { config: Readonly<Config>; store: Store; logger: Logger; now?: () => number }): Promise<SigningKeys> {
+export async function loadSigningKeys({ config, store, logger }: { config: Readonly<Config>; store: Store; logger: Logger }): Promise<SigningKeys> {
   if (!usesRedis(config.redis)) return { jwks: config.jwks, watch: () => () => {} };
 
   const box = signingKeysBox(config);
@@ -32,7 +33,9 @@ export async function loadSigningKeys({ config, store, logger, now = Date.now }:
   let keySet = await keySets.load();
   if (!keySet) {
     if (config.jwks.keys.length === 0) throw new Error('no signing keys: the key set in Redis is empty and JWKS_FILE is not set. Create one with `npm run cli -- keys init`, or set JWKS_FILE');
-    const seeded = keySetFromJwks(config.jwks, box, now());
+    // Dated by Redis's clock, as the CLI dates every later change (cli/main.ts): `keys retire` of a
+    // key seeded as previous weighs its demotion by that clock, whichever host seeded it.
+    const seeded = keySetFromJwks(config.jwks, box, await store.clockMs(signingKeySetPointerKey()));
     if ((await keySets.save(seeded)) === 'saved') {
       keySet = seeded;
       logger.info({ kids: seeded.keys.map((k) => k.kid) }, 'signing keys: seeded the shared key set from JWKS_FILE');

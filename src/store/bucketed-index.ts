@@ -17,15 +17,18 @@ export interface BucketedIndexOptions {
  * What it indexes usually just expires and is never removed, so nothing would take it out of one
  * set whose lifetime every newer entry extends. Instead each period has its own set, which lives as
  * long as the longest-lived entry added in it and then goes with everything in it; an entry added
- * in several periods is in several. Readers look back one lifetime, find entries whose record has
- * ended, and skip them. Writers add to the set of `bucketAt(now)` with the entry's lifetime, and
+ * in several periods is in several. Readers look back one lifetime (and one period ahead), find
+ * entries whose record has ended, and skip them. Writers add to the set of `bucketAt(now)` with the entry's lifetime, and
  * take an entry out of that one only: older periods' entries go with their set.
  */
 export function bucketedIndex(store: Store, { keyOf, lifetimeSeconds, bucketSeconds, now = () => Date.now() }: BucketedIndexOptions) {
-  // Every period whose set may still hold a live entry.
+  // Every period whose set may still hold a live entry, and the next one: a writer is another
+  // process, whose clock may run ahead of this one's. One that did, saving seconds before the turn
+  // of the period by this clock, put its entry in the next period's set; a reader that left that set
+  // out would miss it (a sign-out everywhere would not end that session) until its own clock turned.
   const liveKeys = (owner: string) => {
     const current = bucketAt(now(), bucketSeconds);
-    return Array.from({ length: Math.ceil(lifetimeSeconds / bucketSeconds) + 1 }, (_, back) => keyOf(owner, current - back));
+    return Array.from({ length: Math.ceil(lifetimeSeconds / bucketSeconds) + 2 }, (_, back) => keyOf(owner, current + 1 - back));
   };
   return {
     async read(owner: string): Promise<string[]> {

@@ -30,6 +30,7 @@ export async function checkStoreCommands(store: Store, where: string): Promise<v
     await store.addToIndex(key('index'), 'member', ttl);
     await store.readIndex(key('index'));
     await store.removeFromIndex(key('index'), 'member');
+    await store.clockMs(key('record'));
     await store.delete(...['record', 'marker', 'once', 'counter', 'share', 'total', 'step', 'index'].map(key));
   } catch (error) {
     const reason = (error as Error).message;

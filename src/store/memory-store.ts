@@ -156,6 +156,9 @@ export function createMemoryStore({ now = Date.now, sweepIntervalMs = 60_000 }: 
       entries.set(markerKey, { json: JSON.stringify(value), expiresAt: record.expiresAt });
       return 'marked';
     },
+    async clockMs() {
+      return now();
+    },
     async ping() {},
     async close() {
       clearInterval(sweep);

@@ -71,6 +71,11 @@ if ARGV[2] == '' then redis.call('PERSIST', KEYS[1]) else
 end
 return 1`;
 
+// TIME in a script of one key, so that on a Cluster the clock read is that of the node holding the key.
+const CLOCK = `
+local t = redis.call('TIME')
+return {t[1], t[2]}`;
+
 /**
  * Store on Redis (standalone, Sentinel or Cluster through ioredis). It owns no connection policy:
  * the caller creates and configures the client, and `close()` quits it.
@@ -85,6 +90,7 @@ export function createRedisStore(redis: Redis | Cluster, { prefix = 'sesame:' }:
   const addToIndex = script(redis, 'sesameAddToIndex', 1, ADD_TO_INDEX);
   const markOnce = script(redis, 'sesameMarkOnce', 2, MARK_ONCE);
   const takeScript = script(redis, 'sesameTake', 1, TAKE);
+  const clock = script(redis, 'sesameClock', 1, CLOCK);
   const parse = <T>(raw: string | null): T | undefined => (raw === null ? undefined : (JSON.parse(raw) as T));
   // One MGET where the keys live on one node; across Cluster slots one GET each, which ioredis's
   // auto-pipelining still sends in one write per node.
@@ -176,6 +182,10 @@ export function createRedisStore(redis: Redis | Cluster, { prefix = 'sesame:' }:
     async markOnce(recordKey, markerKey, value) {
       const reply = await markOnce(k(recordKey), k(markerKey), JSON.stringify(value));
       return MARK_ONCE_RESULTS[Number(reply)] ?? 'missing';
+    },
+    async clockMs(key) {
+      const [seconds, micros] = (await clock(k(key))) as [string, string];
+      return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
     },
     async ping() {
       // A write, not PING: a Redis that answers but refuses writes (a replica after a failover,

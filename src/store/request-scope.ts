@@ -192,6 +192,9 @@ export function createRequestScopedStore(inner: Store): { store: Store; scopes: 
     async ttlSeconds(key) {
       return direct(() => inner.ttlSeconds(key));
     },
+    async clockMs(key) {
+      return inner.clockMs(key);
+    },
     async readIndex(indexKey) {
       return direct(() => inner.readIndex(indexKey));
     },

@@ -67,6 +67,13 @@ export interface Store {
    * and the marker does not, in one atomic step. The basis of single-use tokens.
    */
   markOnce(recordKey: string, markerKey: string, value: unknown): Promise<MarkOnceResult>;
+  /**
+   * Milliseconds since the epoch by the clock of the server that holds `key` (Redis TIME): one
+   * clock for every process. A time one process writes and another compares (a sign-out
+   * everywhere's stamp, a sign-in's time) is taken here, where the processes' own clocks, set apart
+   * by drift or a jump, could order them wrongly. The in-memory store has one process: its clock.
+   */
+  clockMs(key: string): Promise<number>;
   /** Readiness: resolves when the backend answers and takes writes. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -56,6 +56,19 @@ describe.each(bothStores('rate-limiter'))('rate limiter on %s', (_name, makeStor
     expect((await limiter.hitShare(share, 'ip-1', total, 'b@example.com')).allowed).toBe(true);
   });
 
+  it('a window counted by a process whose clock runs ahead stays counted for one whose clock is behind, until that one\'s window ends too', async () => {
+    const { store } = await setup();
+    const tenSeconds: RateLimit = { name: 'test-skew', limit: 3, windowSeconds: 10 };
+    const windowEnd = (Math.floor(Date.now() / 10_000) + 1) * 10_000;
+    // Half a second before the window's end by its clock; the other process's clock is five seconds behind.
+    const ahead = createRateLimiter({ store, hmacKey: KEY, now: () => windowEnd - 500 });
+    const behind = createRateLimiter({ store, hmacKey: KEY, now: () => windowEnd - 5_500 });
+    for (let i = 0; i < 3; i++) expect((await ahead.hit(tenSeconds, 's')).allowed).toBe(true);
+    // The window by the first clock is over (its key would have gone with it); by the second, five seconds are left.
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    expect(await behind.hit(tenSeconds, 's')).toEqual({ allowed: false, retryAfterSeconds: 6 });
+  });
+
   it('holds under concurrency: of 20 parallel hits exactly the limit pass', async () => {
     const { limiter } = await setup();
     const decisions = await Promise.all(Array.from({ length: 20 }, () => limiter.hit(THREE_PER_MINUTE, 'race@example.com')));

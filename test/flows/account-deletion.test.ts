@@ -1,4 +1,4 @@
-import { describe, expect, it, jest } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { Writable } from 'node:stream';
 import * as client from 'openid-client';
 import { createLogger } from '../../src/logger.ts';
@@ -6,6 +6,7 @@ import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
 import { accountWithTotp, secondFactorOf, submitTotp, totpCode } from '../helpers/second-factor.ts';
 import { finishAtApp, signInWithCode, signInWithCodeAt } from '../helpers/sign-in.ts';
 import { accountKey } from '../../src/store/keys.ts';
+import { moveClocksAhead } from '../helpers/move-clocks.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
 // Audit lines are written whatever the level (observability/audit-log.ts): only they are kept.
@@ -117,9 +118,8 @@ describe('deleting one\'s own account on /account', () => {
     expect(accountPage.url).toBe(`${running.sesame.url}/account`);
     const { csrf } = formFields(accountPage.html, '/account/sign-out');
     // Six minutes on, the browser is still signed in (single sign-on lasts days), but that proves
-    // only that someone was at it then. Sesame runs in this process, so its clock moves too.
-    const realNow = Date.now.bind(Date);
-    const clock = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + 6 * 60_000);
+    // only that someone was at it then. Sesame runs in this process, so its clocks move too.
+    const restoreClocks = moveClocksAhead(running.sesame.store, 6 * 60_000);
     try {
       for (const page of ['/account/delete', '/account/totp/enroll', '/account/email']) {
         const asked = await browser.request(`${running.sesame.url}${page}`);
@@ -138,7 +138,7 @@ describe('deleting one\'s own account on /account', () => {
       const deleted = await browser.navigate(`${running.sesame.url}/account/delete`, { form: { ...formFields(page.html, '/account/delete'), email } });
       expect(deleted.url).toBe(`${running.sesame.url}/account/deleted`);
     } finally {
-      clock.mockRestore();
+      restoreClocks();
     }
   });
 

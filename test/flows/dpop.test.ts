@@ -7,6 +7,7 @@ import { startRelyingParty } from '../helpers/relying-party.ts';
 import { finishAtApp } from '../helpers/sign-in.ts';
 import { FIRST_PARTY_CLIENT } from '../helpers/test-config.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
+import { oidcRecordKey } from '../../src/store/keys.ts';
 
 // DPoP (RFC 9449), which discovery advertises (dpop_signing_alg_values_supported): a public client
 // binds its tokens to a key of its own, and every use of them carries a fresh proof signed with it.
@@ -29,9 +30,9 @@ async function signInWithDpop(email: string) {
   return { spa, DPoP, keyPair, tokens };
 }
 
-/** A DPoP proof for GET /me with this access token (RFC 9449 §4.2), with a jti of its own. */
-async function userinfoProof(keyPair: CryptoKeyPair, accessToken: string): Promise<string> {
-  return new jose.SignJWT({ jti: randomUUID(), htm: 'GET', htu: `${running.sesame.url}/me`, iat: Math.floor(Date.now() / 1000), ath: createHash('sha256').update(accessToken).digest('base64url') })
+/** A DPoP proof for GET /me with this access token (RFC 9449 §4.2), with a jti of its own (or `jti`), made now (or at `iat`). */
+async function userinfoProof(keyPair: CryptoKeyPair, accessToken: string, { jti = randomUUID(), iat = Math.floor(Date.now() / 1000) } = {}): Promise<string> {
+  return new jose.SignJWT({ jti, htm: 'GET', htu: `${running.sesame.url}/me`, iat, ath: createHash('sha256').update(accessToken).digest('base64url') })
     .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: await jose.exportJWK(keyPair.publicKey) })
     .sign(keyPair.privateKey);
 }
@@ -64,5 +65,19 @@ describe('DPoP-bound tokens', () => {
     const statuses = await Promise.all(Array.from({ length: 20 }, async () => (await userinfoWith(tokens.access_token, caught)).status));
     expect(statuses.filter((status) => status === 200)).toHaveLength(1);
     expect(statuses.filter((status) => status === 401)).toHaveLength(19);
+  });
+
+  it('a proof dated ahead (its maker\'s clock runs fast) is remembered for as long as it would be accepted, on any instance', async () => {
+    const { keyPair, tokens } = await signInWithDpop('dpop-ahead@example.com');
+    const jti = randomUUID();
+    const now = Math.floor(Date.now() / 1000);
+    // Four minutes ahead: accepted, as the library takes an iat up to 300 s either side of its clock.
+    const iat = now + 240;
+    expect((await userinfoWith(tokens.access_token, await userinfoProof(keyPair, tokens.access_token, { jti, iat }))).status).toBe(200);
+    // Sent again, it is accepted wherever the clock is within 300 s of its iat: until 540 s from now
+    // here, a minute more on an instance whose clock is a minute behind. Its jti must be kept that long.
+    const id = createHash('sha256').update(`${FIRST_PARTY_CLIENT.client_id}${jti}`).digest('base64url');
+    expect(await running.sesame.store.ttlSeconds(oidcRecordKey('ReplayDetection', id))).toBeGreaterThanOrEqual(iat + 300 + 60 - now);
+    expect((await userinfoWith(tokens.access_token, await userinfoProof(keyPair, tokens.access_token, { jti, iat }))).status).toBe(401);
   });
 });

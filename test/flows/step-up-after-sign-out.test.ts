@@ -31,6 +31,28 @@ describe('a step-up begun before a sign-out everywhere', () => {
     expect(again.html).toContain('name="email"');
   });
 
+  it('cannot finish either when it was begun on an instance whose clock runs ahead of the one that signed out', async () => {
+    const email = 'stepping-up-ahead@example.com';
+    const { browser } = await signInWithCode(running, email);
+    const { secret, account } = await accountWithTotp(running.sesame, email);
+    // The step-up's start is dated by that instance's clock (the library's interaction), ten seconds ahead.
+    const realNow = Date.now;
+    Date.now = () => realNow() + 10_000;
+    let prompt;
+    try {
+      prompt = await browser.navigate((await running.rp.startAuthorization({ acr_values: MFA })).url);
+    } finally {
+      Date.now = realNow;
+    }
+    expect(prompt.url).toMatch(/\/totp$/);
+
+    await nextSecond();
+    await running.sesame.accounts.signOutEverywhere(account.id);
+    const refused = await submitTotp(browser, prompt, { code: totpCode(secret) });
+    expect(refused.leftTo).toBeUndefined();
+    expect(refused.html).toContain('This sign-in has ended');
+  });
+
   it('cannot set up an authenticator either', async () => {
     const email = 'enrolling@example.com';
     const { browser, tokens } = await signInWithCode(running, email);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { createStoreAdapterClass, DeviceCodeRevoked, EXPIRED_DEVICE_CODE_KEPT_SECONDS } from '../../src/oidc/store-adapter.ts';
+import { createStoreAdapterClass, DeviceCodeRevoked, EXPIRED_DEVICE_CODE_KEPT_SECONDS, REPLAY_KEPT_SECONDS } from '../../src/oidc/store-adapter.ts';
 import { accountSessionsIndex, addToAccountSessions } from '../../src/oidc/account-sessions-index.ts';
 import { accountOfflineGrantsIndex } from '../../src/oidc/account-offline-grants-index.ts';
 import { oidcAccountOfflineGrantsKey, oidcAccountSessionsKey, oidcRecordKey, oidcUserCodeKey } from '../../src/store/keys.ts';
@@ -54,6 +54,18 @@ describe.each(bothStores('adapter'))('oidc-provider adapter on the %s store', (_
     expect(await accountSessionsIndex(subject.store!, { sessionSeconds: 86_400 }).read('acc-busy')).toEqual(['s-new']);
   });
 
+  it('finds a session saved by a process whose clock is ahead, in the next day\'s set, before the reader\'s own day has turned', async () => {
+    const DAY = 86_400_000;
+    const midnight = (Math.floor(Date.now() / DAY) + 1) * DAY;
+    // One process saves two seconds before midnight by the reader's clock; its own clock runs five seconds ahead.
+    await addToAccountSessions(subject.store!, 'acc-skew', 's-ahead', 600, midnight - 2_000 + 5_000);
+    const index = accountSessionsIndex(subject.store!, { sessionSeconds: 600, now: () => midnight - 2_000 });
+    expect(await index.read('acc-skew')).toEqual(['s-ahead']);
+    // And a sign-out everywhere read by that clock takes it out of the index.
+    await index.forget('acc-skew', ['s-ahead']);
+    expect(await subject.store!.readIndex(oidcAccountSessionsKey('acc-skew', Math.floor(midnight / DAY)))).toEqual([]);
+  });
+
   it('keeps the ids of an account\'s grants that give offline access, for "Apps with access", and no others', async () => {
     const grants = adapter('Grant');
     await grants.upsert('g-offline', { accountId: 'acc-apps', clientId: 'app', openid: { scope: 'openid email offline_access' } }, 600);
@@ -99,10 +111,14 @@ describe.each(bothStores('adapter'))('oidc-provider adapter on the %s store', (_
     const seen = adapter('ReplayDetection');
     const found = await Promise.all(Array.from({ length: 30 }, () => seen.find('jti-1')));
     expect(found.filter((payload) => payload === undefined)).toHaveLength(1);
-    // What the library writes after a first sighting (ReplayDetection.unique), with its own lifetime.
+    // What the library writes after a first sighting (ReplayDetection.unique): kept for its own
+    // lifetime, and at least as long as a DPoP proof stays acceptable (REPLAY_KEPT_SECONDS).
     await seen.upsert('jti-2', { jti: 'jti-2', iss: 'client' }, 300);
     expect(await seen.find('jti-2')).toBeDefined();
-    expect(await subject.store!.ttlSeconds(oidcRecordKey('ReplayDetection', 'jti-2'))).toBeLessThanOrEqual(300);
+    expect(await subject.store!.ttlSeconds(oidcRecordKey('ReplayDetection', 'jti-2'))).toBeGreaterThan(REPLAY_KEPT_SECONDS - 5);
+    expect(await subject.store!.ttlSeconds(oidcRecordKey('ReplayDetection', 'jti-2'))).toBeLessThanOrEqual(REPLAY_KEPT_SECONDS);
+    await seen.upsert('jti-3', { jti: 'jti-3', iss: 'client' }, 3600);
+    expect(await subject.store!.ttlSeconds(oidcRecordKey('ReplayDetection', 'jti-3'))).toBeGreaterThan(3600 - 5);
   });
 
   it('consume() of an expired or missing record fails instead of creating one', async () => {

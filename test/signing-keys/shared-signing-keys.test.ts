@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Writable } from 'node:stream';
 import { runKeysCommand, type KeysCommandDeps } from '../../src/cli/key-commands.ts';
+import { generateSigningKey } from '../../src/config/signing-keys.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createKeySetStore, keyRotationPolicy } from '../../src/signing-keys/key-set-store.ts';
 import { loadSigningKeys, signingKeysBox, type Jwks } from '../../src/signing-keys/shared-signing-keys.ts';
@@ -95,5 +96,29 @@ describe('the shared key set after Redis lost it', () => {
     if (!added.ok) throw new Error(added.message);
     const newKid = (added.output as { keys: { kid: string; state: string }[] }).keys.find((key) => key.state === 'next')!.kid;
     await until(() => signsWith.keys.some((key) => key.kid === newKid), 'the instance publishes the added key after its failed first try');
+  });
+});
+
+describe('the shared key set seeded by an instance whose clock is behind', () => {
+  it('dates its keys by Redis\'s clock: a key seeded as previous is not retirable early', async () => {
+    const seedStore = await createTestRedisStore(redis.url, 'seed-clock');
+    try {
+      // Two RS256 keys in JWKS_FILE: the first signs, the second is seeded as previous (demoted now).
+      const jwks = { keys: [generateSigningKey('RS256'), generateSigningKey('RS256')] };
+      const config = testConfig({ issuer: 'http://127.0.0.1:9', redis: { url: redis.url, keyPrefix: seedStore.prefix }, jwks });
+      const realNow = Date.now;
+      Date.now = () => realNow() - 2 * 3_600_000;
+      try {
+        await loadSigningKeys({ config, store: seedStore.store, logger });
+      } finally {
+        Date.now = realNow;
+      }
+      const deps: KeysCommandDeps = { keySets: createKeySetStore(seedStore.store), box: signingKeysBox(config), policy: keyRotationPolicy(config), seedJwks: config.jwks, audit: { record() {} } };
+      // Demoted just now, by any clock that is right: its ID tokens may still be valid for an hour.
+      const retired = await runKeysCommand(['retire', String(jwks.keys[1]!.kid)], deps);
+      expect(retired).toMatchObject({ ok: false, message: expect.stringContaining('may be valid until') });
+    } finally {
+      await seedStore.cleanup();
+    }
   });
 });

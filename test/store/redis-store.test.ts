@@ -37,6 +37,29 @@ describe('redis store prefixes', () => {
   });
 });
 
+describe('redis store clock', () => {
+  it('reads the time of Redis, which every process shares, not of the process: one whose clock is an hour off reads the same', async () => {
+    const subject = await createTestRedisStore(redis.url, 'clock');
+    prefixes.push(subject.prefix);
+    const realNow = Date.now;
+    Date.now = () => realNow() + 3_600_000;
+    try {
+      const serverMs = async () => {
+        const [seconds, micros] = await subject.redis.time();
+        return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+      };
+      const before = await serverMs();
+      const read = await subject.store.clockMs('account:{someone}');
+      const after = await serverMs();
+      expect(read).toBeGreaterThanOrEqual(before);
+      expect(read).toBeLessThanOrEqual(after);
+    } finally {
+      Date.now = realNow;
+      await subject.cleanup();
+    }
+  });
+});
+
 describe('redis store scripts', () => {
   it('sends the text of a script once per connection, then only its SHA1, and again after Redis has forgotten it (SCRIPT FLUSH)', async () => {
     const subject = await createTestRedisStore(redis.url, 'scripts');
