@@ -38,5 +38,5 @@ export interface InteractionDeps {
   logger: Logger;
   audit: Pick<AuditLog, 'record'>;
   /** This request's unit of work on the store: early reads (src/store/request-scope.ts). */
-  scopes: Pick<RequestScopes, 'prefetch' | 'warm' | 'remember'>;
+  scopes: Pick<RequestScopes, 'prefetch' | 'warm' | 'warmClock' | 'remember'>;
 }

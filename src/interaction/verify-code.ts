@@ -49,9 +49,13 @@ export function createVerifyCode(
     if (!pending) return toEmailForm('code-expired', undefined);
     if (!codeShape.test(code)) return toCheckPage('code-shape');
 
-    // A right code signs in next: start reading the account in the redemption's batch.
+    // A right code signs in next: start reading the account, and the store's clock the sign-in's
+    // time is taken from (oidc/acr.ts loginProvenNow), in the redemption's batch.
     const [accountId] = await scopes.prefetch([accountEmailKey(pending.email)]);
-    if (typeof accountId === 'string') scopes.warm([accountKey(accountId)]);
+    if (typeof accountId === 'string') {
+      scopes.warm([accountKey(accountId)]);
+      scopes.warmClock(accountKey(accountId));
+    }
     const result = await signInCodes.redeemCode(interaction.uid, code);
     // Where the code form showed what the app will receive beside its button, consent is given with it.
     if (result.ok) return finishLogin(ctx, interaction, result.email, { consentGiven: (await sharingAskedWithSignIn(provider, interaction)) !== undefined });

@@ -29,6 +29,12 @@ export interface RequestScopes {
   /** Starts reading `keys` into the current request's memory without waiting; errors surface at the read that needs the value. */
   warm(keys: readonly string[]): void;
   /**
+   * Starts reading the store's clock at `key` (Store.clockMs) without waiting, so that the reading
+   * shares the round trip of whatever the request sends next (the redemption of a code); a later
+   * clockMs of that key in this request takes it. A few milliseconds early, for times kept in seconds.
+   */
+  warmClock(key: string): void;
+  /**
    * Runs `work` with the request's next batch of writes, in the same tick, so that a command on the
    * same connection (queuing the sign-in mail) shares their round trip and follows them in order.
    * Outside a request it runs at once. Its failure fails the request, like a failed write.
@@ -59,6 +65,8 @@ interface Scope {
   known: Map<string, Promise<string | undefined>>;
   writes: Write[];
   deferred: (() => Promise<unknown>)[];
+  /** The store's clock read at a key in this request: one reading serves every stamp the request makes there. */
+  clocks: Map<string, Promise<number>>;
 }
 
 export function createRequestScopedStore(inner: Store): { store: Store; scopes: RequestScopes } {
@@ -193,7 +201,8 @@ export function createRequestScopedStore(inner: Store): { store: Store; scopes: 
       return direct(() => inner.ttlSeconds(key));
     },
     async clockMs(key) {
-      return inner.clockMs(key);
+      const scope = storage.getStore();
+      return scope ? clockReading(scope, key) : inner.clockMs(key);
     },
     async readIndex(indexKey) {
       return direct(() => inner.readIndex(indexKey));
@@ -236,8 +245,17 @@ export function createRequestScopedStore(inner: Store): { store: Store; scopes: 
     return keys.map((key) => scope.known.get(key)!);
   }
 
+  function clockReading(scope: Scope, key: string): Promise<number> {
+    let reading = scope.clocks.get(key);
+    if (!reading) {
+      reading = inner.clockMs(key);
+      scope.clocks.set(key, reading);
+    }
+    return reading;
+  }
+
   async function run<T>(work: () => Promise<T>): Promise<T> {
-    const scope: Scope = { known: new Map(), writes: [], deferred: [] };
+    const scope: Scope = { known: new Map(), writes: [], deferred: [], clocks: new Map() };
     return storage.run(scope, async () => {
       try {
         return await work();
@@ -254,6 +272,11 @@ export function createRequestScopedStore(inner: Store): { store: Store; scopes: 
       const scope = storage.getStore();
       // Text only: whoever reads a key parses it then, and a warmed key nobody reads is never parsed.
       if (scope && keys.length > 0) knownJsonOfMany(scope, keys);
+    },
+    warmClock(key) {
+      const scope = storage.getStore();
+      // A failed reading fails the request at the stamp that needs it, not here.
+      if (scope) clockReading(scope, key).catch(() => {});
     },
     async prefetch(keys) {
       const scope = storage.getStore();

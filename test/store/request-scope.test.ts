@@ -129,6 +129,20 @@ describe.each(bothStores('request-scope'))('request-scoped store on %s', (_name,
     scopes.prefetch(['a:{x}']);
   });
 
+  it('warmClock() reads the store\'s clock once per key and request: the stamps a request makes there share that reading', async () => {
+    const { store, scopes, calls } = await setup();
+    const readings = await scopes.run(async () => {
+      scopes.warmClock('account:{x}');
+      return [await store.clockMs('account:{x}'), await store.clockMs('account:{x}')];
+    });
+    expect(calls.filter((c) => c === 'clockMs')).toHaveLength(1);
+    expect(readings[1]).toBe(readings[0]);
+    // Another request reads the clock again.
+    const later = await scopes.run(() => store.clockMs('account:{x}'));
+    expect(calls.filter((c) => c === 'clockMs')).toHaveLength(2);
+    expect(later).toBeGreaterThanOrEqual(readings[0]!);
+  });
+
   it('two requests never see each other\'s unflushed writes or memory', async () => {
     const { store, scopes } = await setup();
     let release!: () => void;
