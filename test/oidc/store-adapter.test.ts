@@ -145,6 +145,9 @@ describe.each(bothStores('adapter'))('oidc-provider adapter on the %s store', (_
     expect(await subject.store!.readIndex(oidcGrantIndexKey('g-used'))).toEqual([]);
     // Still used once only.
     await expect(refresh.consume('rt-used')).rejects.toMatchObject({ error: 'invalid_grant' });
+    // Its separate mark gone (after CONSUMED_MARK_KEPT_SECONDS), the record itself still says it was used.
+    await subject.store!.delete(oidcConsumedKey('RefreshToken', 'rt-used'));
+    expect(await refresh.find('rt-used')).toMatchObject({ consumed: expect.any(Number) });
   });
 
   it('findByUserCode() finds device codes by the normalised user code the library stores', async () => {
