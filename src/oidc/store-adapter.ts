@@ -196,10 +196,12 @@ export function createStoreAdapterClass(store: Store, { onFound = () => {}, onRa
      * only as what that needs (consumed-refresh-token.ts), and outside its grant's index: an app
      * that refreshes every 15 minutes would otherwise keep about 1 KB more each time for 30 days.
      * Revoking the grant then leaves it, which is sound: presented again, it is refused for its grant
-     * being gone, before the library looks at whether it was used. Both writes are buffered with the
-     * request's others (this request read the record: no round trip of their own), and go in the
-     * same batch as the new token's index entry and record: "Apps with access" sees the grant hold a
-     * refresh token throughout but for the moment between two commands of that batch.
+     * being gone, before the library looks at whether it was used. Its separate mark, which only two
+     * uses at once need once the record says it was used, goes after CONSUMED_MARK_KEPT_SECONDS.
+     * The three writes are buffered with the request's others (this request read the record: no
+     * round trip of their own), and go in the same batch as the new token's index entry and record:
+     * "Apps with access" sees the grant hold a refresh token throughout but for the moment between
+     * two commands of that batch.
      */
     private async keepForReuseDetection(key: string, id: string, consumedAt: number): Promise<void> {
       const token = await store.get<AdapterPayload>(key);
