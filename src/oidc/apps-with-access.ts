@@ -77,9 +77,10 @@ export function createAppsWithAccessList({
 
   /**
    * When the chain of each refresh token the grant holds began (its first issue, as find-account.ts
-   * weighs it against the app's cutoff); none when it holds none. A used one stays (marked
-   * consumed) until it expires, so a grant read while its token is being rotated, between the old
-   * one's use and the new one's save, still counts as holding one.
+   * weighs it against the app's cutoff); none when it holds none. A rotated one leaves the index
+   * in the batch that saves the one replacing it (oidc/store-adapter.ts keepForReuseDetection), so
+   * a grant read while its token is being rotated still counts as holding one (but for the moment
+   * between two commands of that batch); what is kept of it after is not counted.
    */
   async function refreshTokensBegan(grantId: string): Promise<(number | undefined)[]> {
     const tokenKeys = (await store.readIndex(oidcGrantIndexKey(grantId))).filter((key) => key.startsWith(oidcRecordKeyPrefix('RefreshToken')));

@@ -6,6 +6,8 @@ import { addToAccountSessions, removeFromAccountSessions } from './account-sessi
 import { isWellFormedUserCode } from '../device-flow/user-codes.ts';
 import { mayLookUpUserCode } from '../device-flow/decision-lookup.ts';
 import { withChoiceOfAccount } from './device-another-account.ts';
+import { CONSUMED_MARK_KEPT_SECONDS, keptForReuseDetection } from './consumed-refresh-token.ts';
+import { grantIndexKeyFor, grantIndexKeys } from './grant-index.ts';
 import { deviceCodeDecidedKey, oidcConsumedKey, oidcGrantIndexKey, oidcRecordKey, oidcSessionDeviceKey, oidcSessionUidKey, oidcUserCodeKey } from '../store/keys.ts';
 
 // Models whose records carry a grantId and must die with their grant (lib/helpers/revoke.js).
@@ -117,7 +119,7 @@ export function createStoreAdapterClass(store: Store, { onFound = () => {}, onRa
       }
       // Indexes first: a crash may leave a dangling index entry, never an unindexed token.
       const indexWrites: Promise<void>[] = [];
-      if (GRANTABLE.has(this.model) && payload.grantId) indexWrites.push(store.addToIndex(oidcGrantIndexKey(payload.grantId), key, ttl));
+      if (GRANTABLE.has(this.model) && payload.grantId) indexWrites.push(store.addToIndex(grantIndexKeyFor(this.model, payload.grantId, ttl), key, ttl));
       if (payload.uid && this.model === 'Session') indexWrites.push(store.set(oidcSessionUidKey(payload.uid), { ...payload, jti: id }, ttl));
       // A signed-in session, findable by its account for a sign-out everywhere. In a request this is
       // buffered with the record's own write: no round trip of its own on the sign-in path.
@@ -135,7 +137,9 @@ export function createStoreAdapterClass(store: Store, { onFound = () => {}, onRa
       if (!CONSUMABLE.has(this.model)) return this.found(await store.get<AdapterPayload>(oidcRecordKey(this.model, id)));
       const [payload, consumed] = await store.getMany<unknown>([oidcRecordKey(this.model, id), oidcConsumedKey(this.model, id)]);
       if (!payload) return undefined;
-      return this.found(consumed === undefined ? (payload as AdapterPayload) : { ...(payload as AdapterPayload), consumed });
+      // A used refresh token is kept without the id and kind its key already says (keepForReuseDetection).
+      const whole = { jti: id, kind: this.model, ...(payload as AdapterPayload) };
+      return this.found(consumed === undefined ? whole : { ...whole, consumed });
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
@@ -177,7 +181,9 @@ export function createStoreAdapterClass(store: Store, { onFound = () => {}, onRa
 
     async consume(id: string): Promise<void> {
       const key = oidcRecordKey(this.model, id);
-      const outcome = await store.markOnce(key, oidcConsumedKey(this.model, id), Math.floor(Date.now() / 1000));
+      const consumedAt = Math.floor(Date.now() / 1000);
+      const outcome = await store.markOnce(key, oidcConsumedKey(this.model, id), consumedAt);
+      if (outcome === 'marked' && this.model === 'RefreshToken') await this.keepForReuseDetection(key, id, consumedAt);
       if (outcome === 'already-marked') {
         // A code or refresh token used twice at once is a replay like one used after the other,
         // which the library answers by revoking the grant (RFC 6749 §4.1.2, RFC 9700 §4.14): so
@@ -192,6 +198,30 @@ export function createStoreAdapterClass(store: Store, { onFound = () => {}, onRa
       }
       // The loser of a race (or a record that expired in between) must not get tokens.
       if (outcome !== 'marked') throw new errors.InvalidGrant(`${this.model} was already used or has expired`);
+    }
+
+    /**
+     * A rotated refresh token is kept until it would have expired, so that its reuse is caught, but
+     * only as what that needs (consumed-refresh-token.ts), and outside its grant's index: an app
+     * that refreshes every 15 minutes would otherwise keep about 1 KB more each time for 30 days.
+     * Revoking the grant then leaves it, which is sound: presented again, it is refused for its grant
+     * being gone, before the library looks at whether it was used. Its separate mark, which only two
+     * uses at once need once the record says it was used, goes after CONSUMED_MARK_KEPT_SECONDS.
+     * The three writes are buffered with the request's others (this request read the record: no
+     * round trip of their own), and go in the same batch as the new token's index entry and record:
+     * "Apps with access" sees the grant hold a refresh token throughout but for the moment between
+     * two commands of that batch.
+     */
+    private async keepForReuseDetection(key: string, id: string, consumedAt: number): Promise<void> {
+      const token = await store.get<AdapterPayload>(key);
+      if (!token?.grantId || typeof token.exp !== 'number') return;
+      const remaining = token.exp - consumedAt;
+      if (remaining <= 0) return;
+      await Promise.all([
+        store.replace(key, keptForReuseDetection(token, consumedAt), remaining),
+        store.removeFromIndex(oidcGrantIndexKey(token.grantId), key),
+        store.replace(oidcConsumedKey(this.model, id), consumedAt, Math.min(remaining, CONSUMED_MARK_KEPT_SECONDS)),
+      ]);
     }
 
     async destroy(id: string): Promise<void> {
@@ -209,9 +239,9 @@ export function createStoreAdapterClass(store: Store, { onFound = () => {}, onRa
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
-      const indexKey = oidcGrantIndexKey(grantId);
-      const recordKeys = await store.readIndex(indexKey);
-      await store.delete(...recordKeys, ...recordKeys.map((key) => `${key}:consumed`), indexKey);
+      const indexKeys = grantIndexKeys(grantId);
+      const recordKeys = (await Promise.all(indexKeys.map((indexKey) => store.readIndex(indexKey)))).flat();
+      await store.delete(...recordKeys, ...recordKeys.map((key) => `${key}:consumed`), ...indexKeys);
     }
   };
 }

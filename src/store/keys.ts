@@ -7,6 +7,11 @@ export const oidcRecordKey = (model: string, id: string) => `oidc:${model}:{${id
 export const oidcRecordKeyPrefix = (model: string) => `oidc:${model}:{`;
 export const oidcConsumedKey = (model: string, id: string) => `oidc:${model}:{${id}}:consumed`;
 export const oidcGrantIndexKey = (grantId: string) => `oidc:grant:{${grantId}}`;
+/**
+ * The keys of a grant's short-lived codes and tokens issued in one hour (hours since the epoch; see
+ * oidc/grant-index.ts), beside the grant's own index, under its tag.
+ */
+export const oidcGrantHourIndexKey = (grantId: string, hour: number) => `oidc:grant:{${grantId}}:${hour}`;
 export const oidcSessionUidKey = (uid: string) => `oidc:session-uid:{${uid}}`;
 /** The browser a session signed in from ("Firefox on Linux"), beside the session's record, in its slot. */
 export const oidcSessionDeviceKey = (sessionId: string) => `oidc:Session:{${sessionId}}:device`;

@@ -2,7 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { createStoreAdapterClass, DeviceCodeRevoked, EXPIRED_DEVICE_CODE_KEPT_SECONDS, REPLAY_KEPT_SECONDS } from '../../src/oidc/store-adapter.ts';
 import { accountSessionsIndex, addToAccountSessions } from '../../src/oidc/account-sessions-index.ts';
 import { accountOfflineGrantsIndex } from '../../src/oidc/account-offline-grants-index.ts';
-import { oidcAccountOfflineGrantsKey, oidcAccountSessionsKey, oidcRecordKey, oidcUserCodeKey } from '../../src/store/keys.ts';
+import { oidcAccountOfflineGrantsKey, oidcAccountSessionsKey, oidcConsumedKey, oidcGrantIndexKey, oidcRecordKey, oidcUserCodeKey } from '../../src/store/keys.ts';
+import { CONSUMED_MARK_KEPT_SECONDS } from '../../src/oidc/consumed-refresh-token.ts';
 import { bothStores, useStore } from '../helpers/both-stores.ts';
 
 describe.each(bothStores('adapter'))('oidc-provider adapter on the %s store', (_name, makeStore) => {
@@ -134,10 +135,35 @@ describe.each(bothStores('adapter'))('oidc-provider adapter on the %s store', (_
     await refresh.upsert('rt1', { grantId: 'g-revoke' }, 600);
     await refresh.consume('rt1');
     await access.upsert('at2', { grantId: 'g-other' }, 60);
+    // Short-lived: indexed by the hour it was issued in, not in the grant's own index, which an app's
+    // refreshes keep alive (oidc/grant-index.ts); revoking the grant finds it there.
+    expect(await subject.store!.readIndex(oidcGrantIndexKey('g-revoke'))).toEqual([oidcRecordKey('RefreshToken', 'rt1')]);
     await access.revokeByGrantId('g-revoke');
     expect(await access.find('at1')).toBeUndefined();
     expect(await refresh.find('rt1')).toBeUndefined();
     expect(await access.find('at2')).toBeDefined();
+  });
+
+  it('consume() of a refresh token keeps only what reuse detection reads, until it would have expired, and takes it out of the grant\'s index', async () => {
+    const refresh = adapter('RefreshToken');
+    const now = Math.floor(Date.now() / 1000);
+    const token = {
+      jti: 'rt-used', kind: 'RefreshToken', iat: now, exp: now + 3600, clientId: 'app', accountId: 'acc', grantId: 'g-used', iiat: now - 60, scope: 'openid offline_access',
+      sessionUid: 'su', claims: { id_token: { email: null } }, nonce: 'n', acr: 'urn:sesame:acr:email', amr: ['email'], authTime: now - 60, gty: 'authorization_code', rotations: 3,
+    };
+    await refresh.upsert('rt-used', token, 3600);
+    await refresh.consume('rt-used');
+    // Found as the library needs it to refuse it and revoke the grant: used, its grant, account, client, scope.
+    const found = await refresh.find('rt-used');
+    expect(found).toEqual({ jti: 'rt-used', kind: 'RefreshToken', iat: now, exp: now + 3600, clientId: 'app', accountId: 'acc', grantId: 'g-used', iiat: now - 60, scope: 'openid offline_access', consumed: expect.any(Number) });
+    expect(await subject.store!.ttlSeconds(oidcRecordKey('RefreshToken', 'rt-used'))).toBeGreaterThan(3500);
+    expect(await subject.store!.ttlSeconds(oidcConsumedKey('RefreshToken', 'rt-used'))).toBeLessThanOrEqual(CONSUMED_MARK_KEPT_SECONDS);
+    expect(await subject.store!.readIndex(oidcGrantIndexKey('g-used'))).toEqual([]);
+    // Still used once only.
+    await expect(refresh.consume('rt-used')).rejects.toMatchObject({ error: 'invalid_grant' });
+    // Its separate mark gone (after CONSUMED_MARK_KEPT_SECONDS), the record itself still says it was used.
+    await subject.store!.delete(oidcConsumedKey('RefreshToken', 'rt-used'));
+    expect(await refresh.find('rt-used')).toMatchObject({ consumed: expect.any(Number) });
   });
 
   it('findByUserCode() finds device codes by the normalised user code the library stores', async () => {
