@@ -9,11 +9,12 @@ import type { AdapterPayload } from 'oidc-provider';
  * (`expiresWithSession`, `sessionUid`, `accountId`, `grantId`, `clientId`: token_helpers.js), its
  * client, expiry, mTLS and DPoP bindings (`x5t#S256`, `jkt`, `attestationJkt`), a requested `scope`
  * against its own, and its account (`accountId`; Sesame's findAccount weighs the chain's first
- * issue, `iiat`, against the app's cutoff and the account's sign-outs). The rest (the claims asked
- * for, the nonce, acr, amr, auth_time, resources, authorization details, sid) only goes into the
+ * issue, `iiat`, against the app's cutoff, and the sign-in it stands on, `authTime`, against the
+ * account's sign-outs). The rest (the claims asked
+ * for, the nonce, acr, amr, resources, authorization details, sid) only goes into the
  * tokens a valid one gets: half the record, never read again once it is used.
  */
-const READ_BEFORE_REUSE_IS_DETECTED = ['iat', 'exp', 'clientId', 'accountId', 'grantId', 'iiat', 'scope', 'expiresWithSession', 'sessionUid', 'x5t#S256', 'jkt', 'attestationJkt'] as const;
+const READ_BEFORE_REUSE_IS_DETECTED = ['iat', 'exp', 'clientId', 'accountId', 'grantId', 'iiat', 'authTime', 'scope', 'expiresWithSession', 'sessionUid', 'x5t#S256', 'jkt', 'attestationJkt'] as const;
 
 /**
  * How long the separate mark of a used refresh token stays once its record says so itself. The mark

@@ -153,9 +153,10 @@ describe.each(bothStores('adapter'))('oidc-provider adapter on the %s store', (_
     };
     await refresh.upsert('rt-used', token, 3600);
     await refresh.consume('rt-used');
-    // Found as the library needs it to refuse it and revoke the grant: used, its grant, account, client, scope.
+    // Found as the library needs it to refuse it and revoke the grant: used, its grant, account, client,
+    // scope, and the sign-in it stands on (findAccount weighs it against the account's sign-outs).
     const found = await refresh.find('rt-used');
-    expect(found).toEqual({ jti: 'rt-used', kind: 'RefreshToken', iat: now, exp: now + 3600, clientId: 'app', accountId: 'acc', grantId: 'g-used', iiat: now - 60, scope: 'openid offline_access', consumed: expect.any(Number) });
+    expect(found).toEqual({ jti: 'rt-used', kind: 'RefreshToken', iat: now, exp: now + 3600, clientId: 'app', accountId: 'acc', grantId: 'g-used', iiat: now - 60, authTime: now - 60, scope: 'openid offline_access', consumed: expect.any(Number) });
     expect(await subject.store!.ttlSeconds(oidcRecordKey('RefreshToken', 'rt-used'))).toBeGreaterThan(3500);
     expect(await subject.store!.ttlSeconds(oidcConsumedKey('RefreshToken', 'rt-used'))).toBeLessThanOrEqual(CONSUMED_MARK_KEPT_SECONDS);
     expect(await subject.store!.readIndex(oidcGrantIndexKey('g-used'))).toEqual([]);
