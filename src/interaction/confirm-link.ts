@@ -5,6 +5,7 @@ import type { FinishLogin } from './finish-login.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import { showApprovedAfterRedirect } from './link-approved-page.ts';
 import { interactionOfThisBrowser } from './load-interaction.ts';
+import { readAheadSignIn } from './read-ahead-sign-in.ts';
 import { LINK_TOKEN_SHAPE, linkEnded } from './open-link.ts';
 import { sharingAskedWithSignIn } from './sharing-notice.ts';
 
@@ -15,7 +16,7 @@ const LINK_ENDED = 'This sign-in link has expired or was already used. Request a
  * the sign-in finishes here; anywhere else it only records an approval that the waiting tab takes,
  * because a link opened elsewhere must never sign that other browser into the app.
  */
-export function createConfirmLink({ provider, signInCodes, approvals, secondFactor, config, audit }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'approvals' | 'secondFactor' | 'config' | 'audit'>, finishLogin: FinishLogin) {
+export function createConfirmLink({ provider, signInCodes, approvals, secondFactor, config, audit, scopes }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'approvals' | 'secondFactor' | 'config' | 'audit' | 'scopes'>, finishLogin: FinishLogin) {
   return async function confirmLink(ctx: Context) {
     const uid = ctx.params.uid!;
     const form: Record<string, string> = ctx.state.form;
@@ -24,6 +25,9 @@ export function createConfirmLink({ provider, signInCodes, approvals, secondFact
 
     const interaction = await interactionOfThisBrowser(provider, ctx);
     if (interaction) {
+      // A link that works signs in next (read with the interaction: router.ts).
+      const pending = await signInCodes.pending(uid);
+      if (pending) await readAheadSignIn(scopes, pending.email);
       const result = await signInCodes.redeemLink(uid, token);
       if (!result.ok) throw new LinkNoLongerWorks(await currentStepOf({ secondFactor }, interaction));
       // Where the confirmation page showed what the app will receive beside its button, consent is given with it.

@@ -1,9 +1,10 @@
 import type { Context } from 'koa';
 import { withOutcome } from '../http/outcome-query.ts';
-import { accountEmailKey, accountKey } from '../store/keys.ts';
+import { accountEmailKey } from '../store/keys.ts';
 import type { FinishLogin } from './finish-login.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import type { Interaction } from './load-interaction.ts';
+import { readAheadSignIn } from './read-ahead-sign-in.ts';
 import { sharingAskedWithSignIn } from './sharing-notice.ts';
 import type { CheckPageError } from './show-check-email.ts';
 import type { EmailPageError } from './show-prompt.ts';
@@ -49,13 +50,8 @@ export function createVerifyCode(
     if (!pending) return toEmailForm('code-expired', undefined);
     if (!codeShape.test(code)) return toCheckPage('code-shape');
 
-    // A right code signs in next: start reading the account, and the store's clock the sign-in's
-    // time is taken from (oidc/acr.ts loginProvenNow), in the redemption's batch.
-    const [accountId] = await scopes.prefetch([accountEmailKey(pending.email)]);
-    if (typeof accountId === 'string') {
-      scopes.warm([accountKey(accountId)]);
-      scopes.warmClock(accountKey(accountId));
-    }
+    // A right code signs in next.
+    await readAheadSignIn(scopes, pending.email);
     const result = await signInCodes.redeemCode(interaction.uid, code);
     // Where the code form showed what the app will receive beside its button, consent is given with it.
     if (result.ok) return finishLogin(ctx, interaction, result.email, { consentGiven: (await sharingAskedWithSignIn(provider, interaction)) !== undefined });
