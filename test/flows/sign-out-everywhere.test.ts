@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import * as client from 'openid-client';
-import { finishAtApp, signInWithCode, signInWithCodeAt } from '../helpers/sign-in.ts';
+import { signInAgain, signInWithCode, signInWithCodeAt } from '../helpers/sign-in.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
 const running = useSesame();
@@ -29,10 +29,8 @@ describe('sign out everywhere (user sign-out, user reset-mfa)', () => {
     expect(accountAgain.html).toContain('name="email"');
 
     // The browser that was signed in is asked for its email, and the same account signs in anew.
-    const pending = await running.rp.startAuthorization();
-    const { emailForm, page } = await signInWithCodeAt(running, pending.url, email, browser);
+    const { emailForm, tokens: again } = await signInAgain(running, browser, email);
     expect(emailForm.html).toContain('name="email"');
-    const again = await running.rp.handleCallback(await finishAtApp(browser, page), pending);
     expect(again.claims()!.sub).toBe(sub);
     expect((await client.fetchUserInfo(running.rp.config, again.access_token, sub)).email).toBe(email);
   });

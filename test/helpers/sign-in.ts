@@ -99,3 +99,13 @@ export async function signInToTwoApps(context: SignInContext & { issuer: string 
   const secondTokens = await app.handleCallback(await finishAtApp(browser, await browser.navigate(pending.url)), pending);
   return { browser, tokens, secondApp: app, secondTokens, secondSid: secondTokens.claims()!.sid as string, sessionId: sessionIdOf(browser, context.issuer) };
 }
+
+/**
+ * The app's next sign-in in `browser` after it was signed out (everywhere, or by its own page):
+ * returns the page that asked for the email, and the app's new tokens.
+ */
+export async function signInAgain(context: { rp: RelyingParty; smtp: Mailbox }, browser: HttpBrowser, email: string) {
+  const pending = await context.rp.startAuthorization();
+  const { emailForm, page } = await signInWithCodeAt(context, pending.url, email, browser);
+  return { emailForm, tokens: await context.rp.handleCallback(await finishAtApp(browser, page), pending) };
+}
