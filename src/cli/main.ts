@@ -11,7 +11,6 @@ import { createLogger } from '../logger.ts';
 import { createAuditLog } from '../observability/audit-log.ts';
 import { createKeySetStore, keyRotationPolicy } from '../signing-keys/key-set-store.ts';
 import { signingKeysBox } from '../signing-keys/shared-signing-keys.ts';
-import { createDurableMailQueue, mailQueueLocation } from '../mail/durable-mail-queue.ts';
 import { createSecurityNotices } from '../mail/security-notices.ts';
 import { collectAccountData } from '../accounts/account-data.ts';
 import { createAppsWithAccessList } from '../oidc/apps-with-access.ts';
@@ -21,6 +20,7 @@ import { createStoreWithClient } from '../store/create-store.ts';
 import { signingKeySetPointerKey } from '../store/keys.ts';
 import { createCliEndAccountSessions } from './cli-end-account-sessions.ts';
 import { KEYS_USAGE, runKeysCommand } from './key-commands.ts';
+import { lazyMailQueue } from './lazy-mail-queue.ts';
 import { unprintableArgument } from './unprintable-argument.ts';
 import { runUserCommand, USER_USAGE } from './user-commands.ts';
 
@@ -76,7 +76,10 @@ async function main(argv: string[]): Promise<number> {
   }
   // Notices and logout tokens go on the durable queue that every Sesame worker sends from: the CLI
   // sends no mail and calls no app itself.
-  const mailQueue = createDurableMailQueue({ connection: redis!, ...mailQueueLocation(config), attempts: config.mailQueue.attempts, backoffMs: config.mailQueue.backoffMs, keepFailedAtMost: config.mailQueue.ceiling });
+  const mailQueue = lazyMailQueue(async () => {
+    const { createDurableMailQueue, mailQueueLocation } = await import('../mail/durable-mail-queue.ts');
+    return createDurableMailQueue({ connection: redis!, ...mailQueueLocation(config), attempts: config.mailQueue.attempts, backoffMs: config.mailQueue.backoffMs, keepFailedAtMost: config.mailQueue.ceiling });
+  });
   // stdout is the command's JSON, for scripts: the audit lines go to stderr. Synchronous, so none
   // is lost to the exit. `command` is the two words only: the arguments are addresses.
   const audit = createAuditLog({ logger: createLogger({ level: 'silent', destination: pino.destination({ fd: 2, sync: true }) }), hmacKey: config.hmacKey, enabled: config.auditLog === 'on' })
