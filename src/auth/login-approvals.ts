@@ -8,7 +8,8 @@ export interface LoginApproval {
   requestId?: string;
   /**
    * Before requests were kept: the issue of that link, which then stood for its request. Saved as
-   * the request id still, for the release before, which reads only this (README "Upgrading").
+   * the request id still, for the release before, which reads only this (README "Rolling upgrades"):
+   * no longer needed once no instance of a release up to 41c2213 can run beside this one.
    */
   issueId?: string;
 }

@@ -104,7 +104,7 @@ const DEVICE_TAG_CHARS = 11;
  * The address of the request the sign-in waits for (signInRequestAddressKey), with the id of that
  * request. The id itself is kept alone at signInIssueKey, in the shape the release before requests
  * were kept read as its issue: an instance of it still running during a rolling upgrade takes an
- * approval only where the two match (README "Upgrading"). This is only read where its requestId is
+ * approval only where the two match (README "Rolling upgrades"). This is only read where its requestId is
  * still the one waited for: that release, issuing again, replaces the id and leaves this behind.
  */
 interface RequestAddress {

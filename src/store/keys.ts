@@ -45,7 +45,7 @@ export const signInApprovalKey = (interactionUid: string) => `sign-in:{${interac
 /**
  * The request (first issue and its resends to one address) that the sign-in waits for now, its id
  * alone (auth/sign-in-codes.ts); an approval of another is ignored. The release before requests
- * were kept saved its issue id here, and reads it so: README "Upgrading".
+ * were kept saved its issue id here, and reads it so: README "Rolling upgrades".
  */
 export const signInIssueKey = (interactionUid: string) => `sign-in:{${interactionUid}}:issue`;
 /** The address of the request in signInIssueKey, and that request's id (a resend to it goes on with it), beside it. */

@@ -6,7 +6,7 @@ import { signInApprovalKey, signInCodeKey, signInIssueKey } from '../../src/stor
 import { bothStores, useStore } from '../helpers/both-stores.ts';
 
 // During a rolling upgrade the release before this one (41c2213) and this one serve the same
-// sign-ins (README "Upgrading"). The records below are written as that release wrote them, copied
+// sign-ins (README "Rolling upgrades"). The records below are written as that release wrote them, copied
 // from what it left in Redis; what this release writes is checked for what that release reads.
 const KEY = 'k'.repeat(32);
 const TTL = 600;

@@ -10,7 +10,7 @@ const running = useSesame();
 const nextSecond = () => new Promise((resolve) => setTimeout(resolve, 1005 - (Date.now() % 1000)));
 
 // An access token issued by the release before this one (41c2213) carries no auth_time: this one
-// judges it by its issue, as that release did, against a sign-out everywhere (README "Upgrading").
+// judges it by its issue, as that release did, against a sign-out everywhere (README "Rolling upgrades").
 describe('an access token of the previous release, after the upgrade', () => {
   it('is ended by a sign-out everywhere taken here', async () => {
     const { tokens } = await signInWithCode({ ...running, authorizationParams: { scope: 'openid email offline_access', prompt: 'consent' } }, 'before-upgrade@example.com');

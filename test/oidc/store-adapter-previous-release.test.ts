@@ -7,7 +7,7 @@ import { bothStores, useStore } from '../helpers/both-stores.ts';
 // what it left in Redis), live on after a deploy for their lifetimes: refresh tokens 30 days,
 // grants a year. That release kept every token of a grant in the grant's one index, a used refresh
 // token whole (and in that index) with its mark beside it for the token's whole life, and gave an
-// access token no auth_time. This release must refresh, refuse and revoke them (README "Upgrading").
+// access token no auth_time. This release must refresh, refuse and revoke them (README "Rolling upgrades").
 describe.each(bothStores('adapter-previous-release'))('records of the previous release, read by this adapter on the %s store', (_name, makeStore) => {
   const subject = useStore(makeStore);
   const adapter = (model: string) => new (createStoreAdapterClass(subject.store!))(model);
