@@ -1,13 +1,16 @@
 import type { Store } from '../store/store.ts';
 import { signInApprovalKey, signInIssueKey } from '../store/keys.ts';
-import { requestIdOf, type WaitedForRequest } from './sign-in-codes.ts';
 
 export interface LoginApproval {
   email: string;
   approvedAt: number;
   /** The request of the link that was confirmed (auth/sign-in-codes.ts); absent in approvals saved before it was kept. */
   requestId?: string;
-  /** Before requests were kept: the issue of that link, which then stood for its request. */
+  /**
+   * Before requests were kept: the issue of that link, which then stood for its request. Saved as
+   * the request id still, for the release before, which reads only this (README "Rolling upgrades"):
+   * no longer needed once no instance of a release up to 41c2213 can run beside this one.
+   */
   issueId?: string;
 }
 
@@ -23,18 +26,16 @@ export interface LoginApproval {
  * before the resend or while it went out, still counts, as the approving phone was told it would.
  */
 export function createLoginApprovals({ store, ttlSeconds }: { store: Store; ttlSeconds: number }) {
-  const ofWaitedRequest = (approval: LoginApproval | undefined, waited: WaitedForRequest | undefined): LoginApproval | undefined => {
-    const requestId = requestIdOf(waited);
-    return approval !== undefined && requestId !== undefined && (approval.requestId ?? approval.issueId) === requestId ? approval : undefined;
-  };
+  const ofWaitedRequest = (approval: LoginApproval | undefined, requestId: unknown): LoginApproval | undefined =>
+    approval !== undefined && typeof requestId === 'string' && (approval.requestId ?? approval.issueId) === requestId ? approval : undefined;
   return {
     async record(interactionUid: string, email: string, requestId: string, now = Date.now()) {
-      await store.set(signInApprovalKey(interactionUid), { email, approvedAt: now, requestId } satisfies LoginApproval, ttlSeconds);
+      await store.set(signInApprovalKey(interactionUid), { email, approvedAt: now, requestId, issueId: requestId } satisfies LoginApproval, ttlSeconds);
     },
     async isApproved(interactionUid: string): Promise<boolean> {
       // Both under the sign-in's tag: one round trip, on a Cluster too.
       const [approval, waited] = await store.getMany<unknown>([signInApprovalKey(interactionUid), signInIssueKey(interactionUid)]);
-      return ofWaitedRequest(approval as LoginApproval | undefined, waited as WaitedForRequest | undefined) !== undefined;
+      return ofWaitedRequest(approval as LoginApproval | undefined, waited) !== undefined;
     },
     /**
      * The waiting tab gave up this sign-in ("Use a different email", Cancel): an approval already
@@ -45,7 +46,7 @@ export function createLoginApprovals({ store, ttlSeconds }: { store: Store; ttlS
     },
     /** Single use: of two tabs racing, one gets the approval. One of a request no longer waited for is taken and ignored. */
     async take(interactionUid: string): Promise<LoginApproval | undefined> {
-      const [approval, waited] = await Promise.all([store.take<LoginApproval>(signInApprovalKey(interactionUid)), store.get<WaitedForRequest>(signInIssueKey(interactionUid))]);
+      const [approval, waited] = await Promise.all([store.take<LoginApproval>(signInApprovalKey(interactionUid)), store.get<unknown>(signInIssueKey(interactionUid))]);
       return ofWaitedRequest(approval, waited);
     },
   };

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { Store } from '../store/store.ts';
-import { signInAttemptsKey, signInCodeKey, signInIssueKey } from '../store/keys.ts';
+import { signInAttemptsKey, signInCodeKey, signInIssueKey, signInRequestAddressKey } from '../store/keys.ts';
 import { UNCOUNTED_ATTEMPT, type Lockout } from './lockout.ts';
 import { constantTimeEqual, hmacSha256, randomDigits, randomToken } from './secrets.ts';
 
@@ -9,7 +9,7 @@ interface StoredSignIn {
   issueId: string;
   /**
    * The request this issue answers: the first issue's id, kept by every resend to the same address
-   * while the sign-in waits (WaitedForRequest). Absent in records issued before it was kept: their
+   * while the sign-in waits (signInIssueKey). Absent in records issued before it was kept: their
    * issue id stands for it.
    */
   requestId?: string;
@@ -101,13 +101,16 @@ const DEVICE_LINK_RANDOM_CHARS = 32;
 const DEVICE_TAG_CHARS = 11;
 
 /**
- * What the sign-in waits for now (signInIssueKey): the request its newest issue answers, and that
- * issue's address. Saved as the bare issue id before requests were kept (read as both).
+ * The address of the request the sign-in waits for (signInRequestAddressKey), with the id of that
+ * request. The id itself is kept alone at signInIssueKey, in the shape the release before requests
+ * were kept read as its issue: an instance of it still running during a rolling upgrade takes an
+ * approval only where the two match (README "Rolling upgrades"). This is only read where its requestId is
+ * still the one waited for: that release, issuing again, replaces the id and leaves this behind.
  */
-export type WaitedForRequest = { requestId: string; email: string } | string;
-
-/** The request id a stored WaitedForRequest names, whichever shape it was saved in. */
-export const requestIdOf = (waited: WaitedForRequest | undefined): string | undefined => (typeof waited === 'string' ? waited : waited?.requestId);
+interface RequestAddress {
+  requestId: string;
+  email: string;
+}
 
 /**
  * The magic link and the typed code of one sign-in (one oidc-provider interaction). Both are
@@ -159,8 +162,8 @@ export function createSignInCodes({ store, hmacKey, ttlSeconds = 600, codeLength
       const issuedAt = now();
       const issueId = randomToken(9);
       // A resend to the address already waited for goes on with its request; another address starts one.
-      const waited = await store.get<WaitedForRequest>(signInIssueKey(interactionUid));
-      const requestId = typeof waited === 'object' && waited.email === email ? waited.requestId : issueId;
+      const [waited, address] = (await store.getMany<unknown>([signInIssueKey(interactionUid), signInRequestAddressKey(interactionUid)])) as [unknown, RequestAddress | undefined];
+      const requestId = typeof waited === 'string' && address?.requestId === waited && address.email === email ? waited : issueId;
       const record: StoredSignIn = {
         issueId,
         requestId,
@@ -177,7 +180,11 @@ export function createSignInCodes({ store, hmacKey, ttlSeconds = 600, codeLength
       };
       // Kept as long as an approval of this issue may be waiting to be taken: one given as the link
       // expires lives as long again (LoginApprovals' lifetime is the link's).
-      await Promise.all([store.set(signInCodeKey(interactionUid), record, ttlSeconds), store.set(signInIssueKey(interactionUid), { requestId, email } satisfies WaitedForRequest, 2 * ttlSeconds)]);
+      await Promise.all([
+        store.set(signInCodeKey(interactionUid), record, ttlSeconds),
+        store.set(signInIssueKey(interactionUid), requestId, 2 * ttlSeconds),
+        store.set(signInRequestAddressKey(interactionUid), { requestId, email } satisfies RequestAddress, 2 * ttlSeconds),
+      ]);
       return { code, linkToken, matchNumber, expiresAt: new Date(record.expiresAt) };
     },
 
@@ -275,7 +282,7 @@ export function createSignInCodes({ store, hmacKey, ttlSeconds = 600, codeLength
 
     /** The sign-in starts over: the pair stops working, no approval of it counts any more, and the next issue is a new request. */
     async cancel(interactionUid: string) {
-      await store.delete(signInCodeKey(interactionUid), signInIssueKey(interactionUid));
+      await store.delete(signInCodeKey(interactionUid), signInIssueKey(interactionUid), signInRequestAddressKey(interactionUid));
     },
   };
 }

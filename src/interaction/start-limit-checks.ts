@@ -2,7 +2,7 @@ import type { Context, Next } from 'koa';
 import { parseEmailAddress } from '../auth/email-address.ts';
 import { clientIpSubject } from '../http/client-ip.ts';
 import { browserKnowsAddress } from '../http/known-address-cookie.ts';
-import { accountEmailKey, signInIssueKey } from '../store/keys.ts';
+import { accountEmailKey, signInIssueKey, signInRequestAddressKey } from '../store/keys.ts';
 import type { RateLimitHit } from '../http/rate-limit.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 
@@ -36,7 +36,7 @@ export function startSignInMailChecks({ rateLimits, limits, lockout, config }: P
       checks.catch(() => {}); // awaited by the handler; a route that ends earlier must not leave it unhandled
       ctx.state.signInMailChecks = checks;
       // The request the sign-in waits for: issuing again to the same address goes on with it (auth/sign-in-codes.ts).
-      ctx.state.alsoRead = [signInIssueKey(ctx.params.uid!)];
+      ctx.state.alsoRead = [signInIssueKey(ctx.params.uid!), signInRequestAddressKey(ctx.params.uid!)];
     }
     return next();
   };

@@ -42,8 +42,14 @@ export const signInCodeKey = (interactionUid: string) => `sign-in:{${interaction
 export const signInAttemptsKey = (interactionUid: string, issueId: string) =>
   `sign-in:{${interactionUid}}:attempts:${issueId}`;
 export const signInApprovalKey = (interactionUid: string) => `sign-in:{${interactionUid}}:approval`;
-/** The request (first issue and its resends to one address) that the sign-in waits for now (auth/sign-in-codes.ts); an approval of another is ignored. */
+/**
+ * The request (first issue and its resends to one address) that the sign-in waits for now, its id
+ * alone (auth/sign-in-codes.ts); an approval of another is ignored. The release before requests
+ * were kept saved its issue id here, and reads it so: README "Rolling upgrades".
+ */
 export const signInIssueKey = (interactionUid: string) => `sign-in:{${interactionUid}}:issue`;
+/** The address of the request in signInIssueKey, and that request's id (a resend to it goes on with it), beside it. */
+export const signInRequestAddressKey = (interactionUid: string) => `sign-in:{${interactionUid}}:request-address`;
 /** The address of a sign-in whose code died, to fill in the email form again (auth/retry-address.ts). */
 export const signInRetryAddressKey = (interactionUid: string) => `sign-in:{${interactionUid}}:retry-address`;
 
