@@ -32,7 +32,7 @@ export function limitSignInStarts({ rateLimits, perIp, store }: { rateLimits: Ra
     await next();
     const oidc = (ctx as Context & Partial<Pick<KoaContextWithOIDC, 'oidc'>>).oidc;
     if (!oidc) return;
-    const made = recordsMadeForStranger(oidc);
+    const made = recordsMadeForStranger(oidc, ctx.cookies.get(oidc.provider.cookieName('session'), { signed: false }));
     if (made.length === 0) return;
     try {
       await rateLimits.enforce([[perIp, clientIpSubject(ctx)]], SIGN_INS_STARTED_LIMITED);
@@ -52,7 +52,7 @@ export function limitSignInStarts({ rateLimits, perIp, store }: { rateLimits: Ra
 }
 
 /** The keys of the records this request made for a browser or device that has not signed in. */
-function recordsMadeForStranger(oidc: KoaContextWithOIDC['oidc']): string[] {
+function recordsMadeForStranger(oidc: KoaContextWithOIDC['oidc'], cookieSessionId: string | undefined): string[] {
   const made: string[] = [];
   const { Interaction: interaction, DeviceCode: deviceCode, PushedAuthorizationRequest: pushed } = oidc.entities as Partial<Record<string, { jti: string; userCode?: string }>>;
   // At /auth the only Interaction is the one just made (resuming one is the route `resume`).
@@ -61,8 +61,11 @@ function recordsMadeForStranger(oidc: KoaContextWithOIDC['oidc']): string[] {
   if (oidc.route === 'pushed_authorization_request' && pushed) made.push(oidcRecordKey('PushedAuthorizationRequest', pushed.jti));
   // A session saved for the first time without an account: it holds a form's secret (the device
   // page's, the sign-out confirmation's). The library marks a session it made in this request
-  // `new`, and gives it an expiry only when it saves it.
+  // `new`, and gives it an expiry only when it saves it. For a cookie naming a session it cannot
+  // find (expired, deleted) it makes one under a new id, not marked `new` (lib/models/session.js
+  // get): that cookie's signature stays good, so sent again and again it would make a record each time.
   const session = oidc.session as (KoaContextWithOIDC['oidc']['session'] & { new?: boolean; destroyed?: boolean }) | undefined;
-  if (session?.new && session.exp !== undefined && !session.destroyed && !session.accountId) made.push(oidcRecordKey('Session', session.jti), oidcSessionUidKey(session.uid));
+  const madeNow = session?.new || session?.jti !== cookieSessionId;
+  if (session && madeNow && session.exp !== undefined && !session.destroyed && !session.accountId) made.push(oidcRecordKey('Session', session.jti), oidcSessionUidKey(session.uid));
   return made;
 }

@@ -156,3 +156,37 @@ describe('device codes and pushed requests', () => {
     for (const key of keys) expect(await admin.ttl(key)).toBeGreaterThan(0);
   });
 });
+
+describe('a session cookie whose session is gone', () => {
+  // The library makes a new session for a cookie naming one it cannot find, and not as `new`
+  // (lib/models/session.js get: instantiate({})); the cookie's signature stays valid long after
+  // its session expired. Sent again and again, each request would make a record of its own.
+  const sessionCookiesOf = (response: Response) => response.headers.getSetCookie().map((cookie) => cookie.split(';')[0]!).join('; ');
+
+  it('counts each session made anew for it, and keeps none past the budget', async () => {
+    const first = await fetch(`${running.sesame.url}/device`, { headers: from(`192.0.2.${ipCounter}`) });
+    const staleCookie = sessionCookiesOf(first);
+    expect(staleCookie).toMatch(/session/);
+    const sessionId = /session=([^;]+)/.exec(staleCookie)![1]!;
+    await admin.del(`${keyPrefix}oidc:Session:{${sessionId}}`);
+
+    const before = await records('Session');
+    const answers: number[] = [];
+    for (let i = 0; i < LIMIT + 3; i++) answers.push((await fetch(`${running.sesame.url}/device`, { headers: { ...from(ip), cookie: staleCookie } })).status);
+    expect(answers).toEqual([...Array<number>(LIMIT).fill(200), 429, 429, 429]);
+    expect(await records('Session')).toBe(before + LIMIT);
+  });
+
+  it('keeps no session made for it when a sign-in at /auth is refused', async () => {
+    const first = await fetch(`${running.sesame.url}/device`, { headers: from(`192.0.2.${ipCounter}`) });
+    const staleCookie = sessionCookiesOf(first);
+    const sessionId = /session=([^;]+)/.exec(staleCookie)![1]!;
+    await admin.del(`${keyPrefix}oidc:Session:{${sessionId}}`);
+    for (let i = 0; i < LIMIT; i++) await startSignIn(ip);
+
+    const before = await records('Session');
+    const refused = await fetch(authUrl(), { redirect: 'manual', headers: { accept: 'text/html', ...from(ip), cookie: staleCookie } });
+    expect(refused.status).toBe(429);
+    expect(await records('Session')).toBe(before);
+  });
+});
