@@ -101,9 +101,9 @@ export function createRequestScopedStore(inner: Store): { store: Store; scopes: 
   async function direct<T>(operation: () => Promise<T>): Promise<T> {
     const scope = storage.getStore();
     if (!scope) return operation();
-    const flushed = sendWrites(scope);
-    const result = operation();
-    await flushed;
+    // Both awaited together: when Redis is gone both fail, and the operation's failure must not be
+    // left unhandled behind the writes' (an unhandled rejection, where the request gave a 503).
+    const [, result] = await Promise.all([sendWrites(scope), operation()]);
     return result;
   }
 
