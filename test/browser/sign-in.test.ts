@@ -175,10 +175,11 @@ describe('headless Chromium through the real pages', () => {
     await waiting.getByRole('button', { name: 'Email me a sign-in link' }).click();
     await waiting.getByRole('heading', { name: 'Check your email' }).waitFor();
     // Every 2 seconds that would be five asks in 11 seconds; doubling the wait (2, 4, 8 s), two.
-    // The page's 11 seconds pass in steps of 100 ms, each once the page has had the answer to any
-    // ask made: the wait it then sets starts from that answer, as it would in real time.
-    await context.clock.pauseAt(await waiting.evaluate(() => Date.now() + 10));
-    for (let elapsed = 0; elapsed < 11_000; elapsed += 100) {
+    // The page's clock stops a second from now (a time still ahead when the test's word reaches
+    // it), and its other 10 seconds pass in steps of 100 ms, each once the page has had the answer
+    // to any ask made: the wait it then sets starts from that answer, as it would in real time.
+    await context.clock.pauseAt(await waiting.evaluate(() => Date.now() + 1000));
+    for (let elapsed = 1000; elapsed < 11_000; elapsed += 100) {
       await context.clock.runFor(100);
       while ((await statusAsks(waiting)).onTheirWay > 0) await new Promise((resolve) => setTimeout(resolve, 10));
     }
