@@ -9,6 +9,8 @@ export default {
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testTimeout: 30000,
   maxWorkers: 2,
+  // Longest first also when jest has not timed the files yet (test/slow-first-sequencer.js).
+  testSequencer: '<rootDir>/test/slow-first-sequencer.js',
   // Under --experimental-vm-modules Node never frees a test file's ES modules (nodejs/node#59118,
   // jestjs/jest#14605): a flow test file leaves ~20 MB of heap in its worker, and a worker that had
   // run half the suite held ~800 MB (1.2 GB resident). When the run ends, V8 unmaps all of that

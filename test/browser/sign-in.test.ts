@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Browser, Route } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
@@ -11,6 +11,30 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
+
+/**
+ * Counts, in each page of `context`, the status asks its script makes (`made`) and those whose answer
+ * it has not had yet (`onTheirWay`): read from the page, they are exact at the moment it is asked,
+ * where request events reach the test some time after.
+ */
+async function countStatusAsks(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    const asks = { made: 0, onTheirWay: 0 };
+    (window as unknown as { statusAsks: typeof asks }).statusAsks = asks;
+    const fetchOfPage = window.fetch.bind(window);
+    window.fetch = (input, init) => {
+      if (!String(input).endsWith('/status')) return fetchOfPage(input, init);
+      asks.made++;
+      asks.onTheirWay++;
+      const answer = fetchOfPage(input, init);
+      // Registered before the page's own handlers: by the next task, those have run too.
+      answer.finally(() => asks.onTheirWay--).catch(() => {});
+      return answer;
+    };
+  });
+}
+
+const statusAsks = (page: Page) => page.evaluate(() => (window as unknown as { statusAsks: { made: number; onTheirWay: number } }).statusAsks);
 
 describe('headless Chromium through the real pages', () => {
   it('signs in through /demo with the emailed code and shows the ID token claims', async () => {
@@ -110,13 +134,14 @@ describe('headless Chromium through the real pages', () => {
     // The link opened from the mail app in this browser: its tab finishes the sign-in, and the
     // first tab's status is no longer there to ask about (a 400 each time, every 2 seconds, forever).
     const context = await browser.newContext();
+    // The pages' timers are the test's: they run in real time until the test moves time on.
+    await context.clock.install();
+    await countStatusAsks(context);
     const waiting = await context.newPage();
     await waiting.goto(`${running.sesame.url}/demo/start`);
     await waiting.getByLabel('Email address').fill('other-tab@example.com');
     await waiting.getByRole('button', { name: 'Email me a sign-in link' }).click();
     await waiting.getByRole('heading', { name: 'Check your email' }).waitFor();
-    const polls: string[] = [];
-    waiting.on('request', (request) => { if (request.url().endsWith('/status')) polls.push(request.url()); });
 
     const linkTab = await context.newPage();
     await linkTab.goto((await running.smtp.waitForMail('other-tab@example.com')).link!);
@@ -126,14 +151,19 @@ describe('headless Chromium through the real pages', () => {
     const status = waiting.getByRole('status').filter({ hasText: 'no longer waiting' });
     await status.waitFor({ timeout: 10_000 });
     expect(await status.textContent()).toBe('This page is no longer waiting: the sign-in went on in another tab or window, or it has expired.');
-    const asked = polls.length;
-    await waiting.waitForTimeout(5_000);
-    expect(polls).toHaveLength(asked);
+    const asked = (await statusAsks(waiting)).made;
+    expect(asked).toBeGreaterThanOrEqual(1);
+    // A minute of the page's time in an instant: any ask still planned (every 2 s, or backing off to
+    // 30 s) is made, and counted, before runFor returns.
+    await context.clock.runFor(60_000);
+    expect((await statusAsks(waiting)).made).toBe(asked);
     await context.close();
-  }, 30_000);
+  });
 
   it('the waiting tab asks less often while Sesame answers that it is unavailable, as after a network failure', async () => {
     const context = await browser.newContext();
+    await context.clock.install();
+    await countStatusAsks(context);
     const waiting = await context.newPage();
     const polls: number[] = [];
     await waiting.route('**/interaction/*/status', async (route) => {
@@ -145,9 +175,16 @@ describe('headless Chromium through the real pages', () => {
     await waiting.getByRole('button', { name: 'Email me a sign-in link' }).click();
     await waiting.getByRole('heading', { name: 'Check your email' }).waitFor();
     // Every 2 seconds that would be five asks in 11 seconds; doubling the wait (2, 4, 8 s), two.
-    await waiting.waitForTimeout(11_000);
+    // The page's clock stops a second from now (a time still ahead when the test's word reaches
+    // it), and its other 10 seconds pass in steps of 100 ms, each once the page has had the answer
+    // to any ask made: the wait it then sets starts from that answer, as it would in real time.
+    await context.clock.pauseAt(await waiting.evaluate(() => Date.now() + 1000));
+    for (let elapsed = 1000; elapsed < 11_000; elapsed += 100) {
+      await context.clock.runFor(100);
+      while ((await statusAsks(waiting)).onTheirWay > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     expect(polls.length).toBeGreaterThanOrEqual(1);
     expect(polls.length).toBeLessThanOrEqual(3);
     await context.close();
-  }, 30_000);
+  });
 });

@@ -65,15 +65,14 @@ describe('npm run cli -- user ...', () => {
   });
 
   it('refuses a duplicate, a bad address and an unknown account with a clear message and exit code 1', async () => {
-    const duplicate = await cli(['user', 'add', 'ALAN@example.com']);
+    // Each is refused without a change: the three run at once.
+    const [duplicate, bad, missing] = await Promise.all([cli(['user', 'add', 'ALAN@example.com']), cli(['user', 'add', 'not-an-address']), cli(['user', 'show', 'nobody@example.com'])]);
     expect(duplicate).toMatchObject({ code: 1, stdout: '' });
     expect(duplicate.stderr).toContain('already exists');
 
-    const bad = await cli(['user', 'add', 'not-an-address']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('not a usable email address');
 
-    const missing = await cli(['user', 'show', 'nobody@example.com']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('No account for nobody@example.com');
   });
@@ -115,25 +114,30 @@ describe('npm run cli -- user ...', () => {
   });
 
   it('answers usage mistakes and a missing REDIS_URL with exit code 2 and help', async () => {
-    const unknown = await cli(['user', 'frobnicate', 'x@example.com']);
+    // None of these runs a command: all nine at once.
+    const helpArgs = [['--help'], ['user', '--help'], ['user', 'show', '--help'], ['keys', '-h']];
+    const [unknown, extra, noAddress, noRedis, ...helps] = await Promise.all([
+      cli(['user', 'frobnicate', 'x@example.com']),
+      cli(['user', 'add', 'a@example.com', 'b@example.com']),
+      cli(['user', 'unlock']),
+      cli(['user', 'list'], { REDIS_URL: undefined }),
+      ...helpArgs.map((args) => cli(args, { REDIS_URL: undefined })),
+    ]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('Unknown command "user frobnicate"');
     expect(unknown.stderr).toContain('Usage: npm run cli');
 
-    const extra = await cli(['user', 'add', 'a@example.com', 'b@example.com']);
     expect(extra.code).toBe(2);
-    const noAddress = await cli(['user', 'unlock']);
     expect(noAddress.code).toBe(2);
     expect(noAddress.stderr).toContain('user unlock takes exactly one EMAIL');
 
     // Help, asked for anywhere, is not a mistake: usage on stdout, exit 0, nothing run.
-    for (const args of [['--help'], ['user', '--help'], ['user', 'show', '--help'], ['keys', '-h']]) {
-      const help = await cli(args, { REDIS_URL: undefined });
+    for (const [i, args] of helpArgs.entries()) {
+      const help = helps[i]!;
       expect([args, help.code, help.stderr]).toEqual([args, 0, '']);
       expect(help.stdout).toContain('Usage: npm run cli');
     }
 
-    const noRedis = await cli(['user', 'list'], { REDIS_URL: undefined });
     expect(noRedis.code).toBe(2);
     expect(noRedis.stderr).toContain('REDIS_URL is not set');
   });
@@ -202,7 +206,7 @@ describe('npm run cli -- user ...', () => {
     const sub = tokens.claims()!.sub;
     await operator.sesame.accounts.create('someone-else@example.com', { verified: true });
     // Tokens carry whole seconds: those of the sign-in above must be from before the command's second.
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await new Promise((resolve) => setTimeout(resolve, 1005 - (Date.now() % 1000)));
 
     const moved = await cli(['user', 'change-email', 'Old-Name@example.com', ' New-Name@Example.com']);
     expect(moved.code).toBe(0);
@@ -226,19 +230,22 @@ describe('npm run cli -- user ...', () => {
     expect(again.tokens.claims()).toMatchObject({ sub, email: 'new-name@example.com', email_verified: true });
 
     // An address that has an account of its own, an unknown account, and the usage.
-    const taken = await cli(['user', 'change-email', 'new-name@example.com', 'someone-else@example.com']);
+    // Each is refused without a change: the five run at once.
+    const [taken, missing, same, bad, short] = await Promise.all([
+      cli(['user', 'change-email', 'new-name@example.com', 'someone-else@example.com']),
+      cli(['user', 'change-email', 'nobody@example.com', 'free@example.com']),
+      cli(['user', 'change-email', 'new-name@example.com', 'New-Name@example.com']),
+      cli(['user', 'change-email', 'new-name@example.com', 'not an address']),
+      cli(['user', 'change-email', 'new-name@example.com']),
+    ]);
     expect(taken.code).toBe(1);
     expect(taken.stderr).toContain('someone-else@example.com already has an account of its own; nothing was changed.');
     expect((await operator.sesame.accounts.findByEmail('new-name@example.com'))!.id).toBe(sub);
-    const missing = await cli(['user', 'change-email', 'nobody@example.com', 'free@example.com']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('No account for nobody@example.com');
-    const same = await cli(['user', 'change-email', 'new-name@example.com', 'New-Name@example.com']);
     expect(same.code).toBe(1);
-    const bad = await cli(['user', 'change-email', 'new-name@example.com', 'not an address']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('"not an address" is not a usable email address');
-    const short = await cli(['user', 'change-email', 'new-name@example.com']);
     expect(short.code).toBe(2);
     expect(short.stderr).toContain('user change-email takes EMAIL and NEW_EMAIL.');
   });

@@ -197,8 +197,9 @@ describe('deleting one\'s own account on /account', () => {
       }
       expect(await running.sesame.accounts.findByEmail(email)).toBeUndefined();
       await noticeTo(email, 'Your account was deleted');
-      // A second notice would be on its way through the same queue: give it the time the first took and more.
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // A second notice would be in the same queue, queued before either answer: wait until the
+      // queue has sent (or given up) everything it holds, held notices included.
+      await running.sesame.mailIdle();
       expect(deletedNotices(email)).toHaveLength(1);
       expect(auditLines.filter((line) => line.event === 'account.deleted' && line.accountId === id)).toHaveLength(1);
     }

@@ -130,7 +130,7 @@ describe('apps with access (/account)', () => {
     const held = await running.sesame.store.getMany([accessKey, refreshKey, grantKey]);
     expect(held).toEqual([expect.anything(), expect.anything(), expect.anything()]);
     // Tokens carry whole seconds, and one issued within the second of the removal is honoured.
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await new Promise((resolve) => setTimeout(resolve, 1005 - (Date.now() % 1000)));
     const page = await here.browser.navigate(`${running.sesame.url}/account`);
     const done = await removeAccess(here.browser, page.html, TEST_CLIENT.client_id);
     expect(done.url).toBe(`${running.sesame.url}/account?done=app-access-removed`);
@@ -151,7 +151,7 @@ describe('apps with access (/account)', () => {
     });
     expect(await refused.json()).toEqual({ error: 'invalid_grant', error_description: expect.stringMatching(/^this sign-in has ended \(the person signed out everywhere, removed this app's access, or the account was changed or removed\)/) });
     // Signing in to it afresh works, with new tokens (from the next second on: see the test of that second below).
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await new Promise((resolve) => setTimeout(resolve, 1005 - (Date.now() % 1000)));
     const pending = await running.rp.startAuthorization();
     const tokens = await running.rp.handleCallback(await finishAtApp(here.browser, await here.browser.navigate(pending.url)), pending);
     expect(await userinfoStatus(tokens.access_token)).toBe(200);

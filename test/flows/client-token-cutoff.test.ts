@@ -13,7 +13,8 @@ import { MACHINE_CLIENT, TEST_CLIENT } from '../helpers/test-config.ts';
 const deployment = useRestartableDeployment('token-cutoff');
 const { restartWith } = deployment;
 
-const second = () => new Promise((resolve) => setTimeout(resolve, 1100));
+/** Waits into the next whole second: tokens carry whole seconds, the cutoff milliseconds. */
+const second = () => new Promise((resolve) => setTimeout(resolve, 1005 - (Date.now() % 1000)));
 
 describe('tokens_not_before', () => {
   it('refuses every token the app got before it (refresh, userinfo, introspection, a machine\'s token), and none issued after', async () => {

@@ -40,7 +40,9 @@ export async function startRedis(extraArgs: string[] = [], { port: fixedPort }: 
   }
   for (let attempt = 0; ; attempt++) {
     const port = fixedPort ?? (await freePort());
-    const child = spawnRedisServer(['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs]);
+    // A replica's full sync starts at once: by default a master waits 5 s for more replicas to
+    // share it (repl-diskless-sync-delay), and the failover tests waited that out for each replica.
+    const child = spawnRedisServer(['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0', ...extraArgs]);
     const url = `redis://127.0.0.1:${port}`;
     if (await answersPing(url, child)) {
       return {

@@ -160,16 +160,19 @@ describe('signing key rotation across instances', () => {
     const { config } = instances[0]!;
     const env = { PATH: process.env.PATH ?? '', NODE_ENV: 'test', REDIS_URL: redis.url, REDIS_KEY_PREFIX: prefix, ISSUER: config.issuer, COOKIE_KEYS: config.cookieKeys[0]!, HMAC_KEY: config.hmacKey };
     const before = await keysCommand('list');
-    // Another ENCRYPTION_KEYS (a shell without the servers' .env): a key sealed under it would stop every server at its next start.
-    const sealedElsewhere = await runCli(['keys', 'add', 'ES256'], { env: { ...env, ENCRYPTION_KEYS: `other:${randomBytes(32).toString('base64url')}` } });
+    // Each is refused and changes nothing: the three run at once.
+    const [sealedElsewhere, otherHmac, otherIssuer] = await Promise.all([
+      // Another ENCRYPTION_KEYS (a shell without the servers' .env): a key sealed under it would stop every server at its next start.
+      runCli(['keys', 'add', 'ES256'], { env: { ...env, ENCRYPTION_KEYS: `other:${randomBytes(32).toString('base64url')}` } }),
+      // Another HMAC_KEY: refused before any command runs.
+      runCli(['keys', 'add', 'ES256'], { env: { ...env, ENCRYPTION_KEYS: config.encryptionKeys, HMAC_KEY: randomBytes(32).toString('base64url') } }),
+      // Another ISSUER: what the CLI sends in the servers' name (notices' links, logout tokens' iss) would name another site.
+      runCli(['keys', 'add', 'ES256'], { env: { ...env, ENCRYPTION_KEYS: config.encryptionKeys, ISSUER: 'http://elsewhere.example' } }),
+    ]);
     expect(sealedElsewhere.code).toBe(2);
     expect(sealedElsewhere.stderr).toContain('ENCRYPTION_KEYS cannot open the key set kept in Redis');
-    // Another HMAC_KEY: refused before any command runs.
-    const otherHmac = await runCli(['keys', 'add', 'ES256'], { env: { ...env, ENCRYPTION_KEYS: config.encryptionKeys, HMAC_KEY: randomBytes(32).toString('base64url') } });
     expect(otherHmac.code).toBe(2);
     expect(otherHmac.stderr).toContain('HMAC_KEY is not what the Sesame servers on this Redis use');
-    // Another ISSUER: what the CLI sends in the servers' name (notices' links, logout tokens' iss) would name another site.
-    const otherIssuer = await runCli(['keys', 'add', 'ES256'], { env: { ...env, ENCRYPTION_KEYS: config.encryptionKeys, ISSUER: 'http://elsewhere.example' } });
     expect([otherIssuer.code, otherIssuer.stderr]).toEqual([2, expect.stringContaining('ISSUER is not what the Sesame servers on this Redis use')]);
     expect(await keysCommand('list')).toEqual(before);
   });
