@@ -262,7 +262,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   app.use(account.routes());
   app.use(rejectOtherMethods(account));
   const lookedUpUserCodes = createLookedUpUserCodes({ store, ttlSeconds: config.deviceFlow.userCodeSeconds });
-  const deviceFlow = createDeviceFlowRouter({ rateLimits, perIp: limits.deviceCodeEntriesPerIp, lookedUpUserCodes });
+  const deviceFlow = createDeviceFlowRouter({ rateLimits, perIp: limits.deviceCodeEntriesPerIp, lookedUpUserCodes, secureCookies });
   app.use(deviceFlow.routes());
   app.use(rejectOtherMethods(deviceFlow));
   if (config.devTools) app.use(createDevRouter({ config, devOutbox }).routes());

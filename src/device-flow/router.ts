@@ -14,10 +14,10 @@ import { readConfirmation } from './read-confirmation.ts';
  * itself (device-flow/device-pages.ts renders them); these run in front of it, and the pages a
  * device's sign-in ends on are Sesame's own.
  */
-export function createDeviceFlowRouter({ rateLimits, perIp, lookedUpUserCodes }: { rateLimits: RateLimitGuard; perIp: RateLimit; lookedUpUserCodes: LookedUpUserCodes }) {
+export function createDeviceFlowRouter({ rateLimits, perIp, lookedUpUserCodes, secureCookies }: { rateLimits: RateLimitGuard; perIp: RateLimit; lookedUpUserCodes: LookedUpUserCodes; secureCookies: boolean }) {
   const router = new Router();
-  router.get(DEVICE_PAGE, devicePage, prefillUserCode, readConfirmation({ lookedUpUserCodes }));
-  router.post(DEVICE_PAGE, devicePage, limitDeviceCodeEntries({ rateLimits, perIp, lookedUpUserCodes }));
+  router.get(DEVICE_PAGE, devicePage, prefillUserCode, readConfirmation({ lookedUpUserCodes, secureCookies }));
+  router.post(DEVICE_PAGE, devicePage, limitDeviceCodeEntries({ rateLimits, perIp, lookedUpUserCodes, secureCookies }));
   router.get(DEVICE_CONNECTED_PAGE, devicePage, (ctx: Context) => ctx.render('device-connected'));
   router.get(DEVICE_DENIED_PAGE, devicePage, (ctx: Context) => ctx.render('device-denied'));
   return router;

@@ -8,6 +8,7 @@ import { DEVICE_DECISION_ACTION } from '../../src/device-flow/device-pages.ts';
 import { accountWithTotp, submitTotp, totpCode } from '../helpers/second-factor.ts';
 import { sessionIdOf } from '../helpers/sign-in.ts';
 import { DEVICE_CLIENT, TEST_CLIENT, testConfig } from '../helpers/test-config.ts';
+import { startSesame } from '../helpers/start-sesame.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
 // The device authorization grant (RFC 8628): a TV or a command-line tool (openid-client's device
@@ -536,5 +537,38 @@ describe('forms posted from other sites', () => {
     const form = await browser.navigate(`${crossSite.sesame.url}/device`);
     const confirmation = await browser.navigate(`${crossSite.sesame.url}/device`, { form: { ...formFields(form.html, '/device'), user_code: device.user_code } });
     expect([confirmation.status, decodeEntities(confirmation.html)]).toEqual([200, expect.stringContaining('Connect Living Room TV on your device?')]);
+  });
+});
+
+describe('on an https deployment, a session cookie planted by a sibling subdomain', () => {
+  it('does not show the planter\'s code on a fresh browser\'s confirmation page', async () => {
+    const issuer = 'https://id.sesame.test';
+    const tls = await startSesame({ redisUrl: running.redis.url, smtpUrl: running.smtp.url, config: { issuer, trustProxy: true, clients: [TEST_CLIENT, DEVICE_CLIENT] } });
+    try {
+      const behindProxy = () => new HttpBrowser(undefined, { 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.20' });
+      const asForm = { origin: issuer };
+      // The planter enters their own device's code at /device; their session remembers it.
+      const started = await fetch(`${tls.url}/device/auth`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', 'x-forwarded-proto': 'https' },
+        body: new URLSearchParams({ client_id: DEVICE_CLIENT.client_id, scope: 'openid email' }),
+      });
+      const device = (await started.json()) as { user_code: string };
+      const planter = behindProxy();
+      const form = await planter.request(`${tls.url}/device`);
+      const entered = await planter.request(`${tls.url}/device`, { form: { ...formFields(await form.text(), '/device'), user_code: device.user_code }, headers: asForm });
+      expect([entered.status, entered.headers.get('location')]).toEqual([303, '/device?step=confirm']);
+      expect(await (await planter.request(`${tls.url}/device?step=confirm`)).text()).toContain(device.user_code);
+
+      // A sibling subdomain cannot set the __Host- cookie the deployment uses, but can set a plain
+      // `_session` naming the planter's session (its signature it cannot make for another name).
+      const victim = behindProxy();
+      victim.plantCookie('_session', planter.cookieValue('__Host-sesame-session')!);
+      const confirmation = await victim.request(`${tls.url}/device?step=confirm`);
+      expect(await confirmation.text()).not.toContain(device.user_code);
+      expect([confirmation.status, new URL(confirmation.headers.get('location') ?? '', issuer).search]).toEqual([303, '?error=confirmation-answered']);
+    } finally {
+      await tls.close();
+    }
   });
 });
