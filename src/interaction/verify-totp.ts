@@ -12,13 +12,14 @@ import type { SecondFactorSubject } from './second-factor-subject.ts';
 import { CODE_ENTRIES_LIMITED } from './start-limit-checks.ts';
 import { rememberOffered, totpPageOutcomeQuery, type TotpPageField, type TotpPageOutcome } from './show-totp.ts';
 import { cookiesAreSecure } from '../http/secure-cookies.ts';
+import { accountKey } from '../store/keys.ts';
 
 /**
  * POST /interaction/:uid/totp — an authenticator code (`code`) or a recovery code (`recovery_code`).
  * A malformed entry is answered without counting; every real attempt counts against this sign-in,
  * the account, and the lockout, and like an emailed code against the client IP's budget.
  */
-export function createVerifyTotp({ provider, accounts, secondFactor, notices, config, logger, audit, rateLimits, limits }: Pick<InteractionDeps, 'provider' | 'accounts' | 'secondFactor' | 'notices' | 'config' | 'logger' | 'audit' | 'rateLimits' | 'limits'>) {
+export function createVerifyTotp({ provider, accounts, secondFactor, notices, config, logger, audit, rateLimits, limits, scopes }: Pick<InteractionDeps, 'provider' | 'accounts' | 'secondFactor' | 'notices' | 'config' | 'logger' | 'audit' | 'rateLimits' | 'limits' | 'scopes'>) {
   const secureCookies = cookiesAreSecure(config.issuer);
 
   return async function verifyTotp(ctx: Context) {
@@ -52,6 +53,9 @@ export function createVerifyTotp({ provider, accounts, secondFactor, notices, co
     // A right recovery code is spent as it is checked, and the holder must hear of it: the notice
     // is held before the check (mail/security-notices.ts) and cancelled for a code not taken.
     const notice = answer.kind === 'recovery-code' ? await notices.holdFromBrowser(ctx, subject.account, 'recovery-code-used') : undefined;
+    // A right code completes the sign-in, timed by Redis's clock (oidc/acr.ts loginProvenNow): read
+    // it with the check's batch rather than in a round trip of its own after it.
+    scopes.warmClock(accountKey(subject.account.id));
     const result = await secondFactor.check.verify(subject.account, interaction.uid, answer);
     const clientId = String(interaction.params.client_id);
     if (!result.ok) {
