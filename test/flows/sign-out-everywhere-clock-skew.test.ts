@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import * as client from 'openid-client';
+import { withProcessClockOff } from '../helpers/move-clocks.ts';
 import { signInAgain, signInWithCode, signInWithCodeAt } from '../helpers/sign-in.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
@@ -12,21 +13,11 @@ const nextSecond = () => new Promise((resolve) => setTimeout(resolve, 1005 - (Da
 // out (`user sign-out` on an operator's host, another instance behind the load balancer).
 const AHEAD_MS = 10_000;
 
-/** Runs `work` as an instance whose clock is AHEAD_MS ahead would: every Date.now() in it, Sesame's and the library's. */
-async function withClockAhead<T>(work: () => Promise<T>): Promise<T> {
-  const realNow = Date.now;
-  Date.now = () => realNow() + AHEAD_MS;
-  try {
-    return await work();
-  } finally {
-    Date.now = realNow;
-  }
-}
 
 describe('sign out everywhere, signed in by an instance whose clock runs ahead', () => {
   it('ends the browser session, the app tokens and the account page it issued just before; signing in again works at once', async () => {
     const email = 'clock-ahead@example.com';
-    const { tokens, browser, accountBrowser } = await withClockAhead(async () => {
+    const { tokens, browser, accountBrowser } = await withProcessClockOff(AHEAD_MS, async () => {
       const signedIn = await signInWithCode({ ...running, authorizationParams: { scope: 'openid email offline_access', prompt: 'consent' } }, email);
       const { browser: pageBrowser, page } = await signInWithCodeAt(running, `${running.sesame.url}/account`, email);
       expect(page.html).toContain(email);

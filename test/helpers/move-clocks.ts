@@ -17,3 +17,17 @@ export function moveClocksAhead(store: Store, ms: number): () => void {
     clock.mockRestore();
   };
 }
+
+/**
+ * Runs `work` with this process's clock (Date.now, Sesame's and the library's) `ms` off, as on a
+ * host whose clock runs ahead (or, negative, behind) the others; Redis's clock stays right.
+ */
+export async function withProcessClockOff<T>(ms: number, work: () => Promise<T>): Promise<T> {
+  const realNow = Date.now;
+  Date.now = () => realNow() + ms;
+  try {
+    return await work();
+  } finally {
+    Date.now = realNow;
+  }
+}

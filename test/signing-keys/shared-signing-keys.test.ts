@@ -5,6 +5,7 @@ import { generateSigningKey } from '../../src/config/signing-keys.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createKeySetStore, keyRotationPolicy } from '../../src/signing-keys/key-set-store.ts';
 import { loadSigningKeys, signingKeysBox, type Jwks } from '../../src/signing-keys/shared-signing-keys.ts';
+import { withProcessClockOff } from '../helpers/move-clocks.ts';
 import { createTestRedisStore, deleteKeysWithPrefix, startRedis, type StartedRedis } from '../helpers/redis.ts';
 import { testConfig } from '../helpers/test-config.ts';
 
@@ -106,13 +107,7 @@ describe('the shared key set seeded by an instance whose clock is behind', () =>
       // Two RS256 keys in JWKS_FILE: the first signs, the second is seeded as previous (demoted now).
       const jwks = { keys: [generateSigningKey('RS256'), generateSigningKey('RS256')] };
       const config = testConfig({ issuer: 'http://127.0.0.1:9', redis: { url: redis.url, keyPrefix: seedStore.prefix }, jwks });
-      const realNow = Date.now;
-      Date.now = () => realNow() - 2 * 3_600_000;
-      try {
-        await loadSigningKeys({ config, store: seedStore.store, logger });
-      } finally {
-        Date.now = realNow;
-      }
+      await withProcessClockOff(-2 * 3_600_000, () => loadSigningKeys({ config, store: seedStore.store, logger }));
       const deps: KeysCommandDeps = { keySets: createKeySetStore(seedStore.store), box: signingKeysBox(config), policy: keyRotationPolicy(config), seedJwks: config.jwks, audit: { record() {} } };
       // Demoted just now, by any clock that is right: its ID tokens may still be valid for an hour.
       const retired = await runKeysCommand(['retire', String(jwks.keys[1]!.kid)], deps);

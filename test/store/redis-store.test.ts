@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { countKeysWithPrefix, createTestRedisStore, startRedis, type StartedRedis } from '../helpers/redis.ts';
 import { storeContract } from '../contract/store.contract.ts';
 import { Redis } from 'ioredis';
+import { withProcessClockOff } from '../helpers/move-clocks.ts';
 
 let redis: StartedRedis;
 const prefixes: string[] = [];
@@ -41,20 +42,15 @@ describe('redis store clock', () => {
   it('reads the time of Redis, which every process shares, not of the process: one whose clock is an hour off reads the same', async () => {
     const subject = await createTestRedisStore(redis.url, 'clock');
     prefixes.push(subject.prefix);
-    const realNow = Date.now;
-    Date.now = () => realNow() + 3_600_000;
     try {
       const serverMs = async () => {
         const [seconds, micros] = await subject.redis.time();
         return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
       };
-      const before = await serverMs();
-      const read = await subject.store.clockMs('account:{someone}');
-      const after = await serverMs();
-      expect(read).toBeGreaterThanOrEqual(before);
-      expect(read).toBeLessThanOrEqual(after);
+      const [before, read, after] = await withProcessClockOff(3_600_000, async () => [await serverMs(), await subject.store.clockMs('account:{someone}'), await serverMs()]);
+      expect(read).toBeGreaterThanOrEqual(before!);
+      expect(read).toBeLessThanOrEqual(after!);
     } finally {
-      Date.now = realNow;
       await subject.cleanup();
     }
   });
