@@ -1,3 +1,4 @@
+import { bucketAt, liveBucketKeys } from '../store/bucketed-index.ts';
 import { oidcGrantHourIndexKey, oidcGrantIndexKey } from '../store/keys.ts';
 
 /**
@@ -11,7 +12,8 @@ import { oidcGrantHourIndexKey, oidcGrantIndexKey } from '../store/keys.ts';
 export const SHORT_LIVED_SECONDS = 86_400;
 const HOUR_SECONDS = 3600;
 
-const hourAt = (nowMs: number) => Math.floor(nowMs / 1000 / HOUR_SECONDS);
+/** The hours' sets, one lifetime of a short-lived code or token back (store/bucketed-index.ts). */
+const HOURLY = { keyOf: oidcGrantHourIndexKey, lifetimeSeconds: SHORT_LIVED_SECONDS, bucketSeconds: HOUR_SECONDS };
 
 /**
  * Where the key of a code or token of the grant is indexed, so that revoking the grant finds it.
@@ -21,16 +23,14 @@ const hourAt = (nowMs: number) => Math.floor(nowMs / 1000 / HOUR_SECONDS);
  */
 export function grantIndexKeyFor(model: string, grantId: string, ttlSeconds: number | undefined, nowMs = Date.now()): string {
   const shortLived = model !== 'RefreshToken' && ttlSeconds !== undefined && ttlSeconds <= SHORT_LIVED_SECONDS;
-  return shortLived ? oidcGrantHourIndexKey(grantId, hourAt(nowMs)) : oidcGrantIndexKey(grantId);
+  return shortLived ? oidcGrantHourIndexKey(grantId, bucketAt(nowMs, HOUR_SECONDS)) : oidcGrantIndexKey(grantId);
 }
 
 /**
  * Every index of the grant that may still hold the key of a live code or token: its own, and the
  * hours' sets of the last SHORT_LIVED_SECONDS, with an hour either side for the clocks of other
- * instances. All under the grant's hash tag: one slot on a Cluster.
+ * instances (liveBucketKeys). All under the grant's hash tag: one slot on a Cluster.
  */
 export function grantIndexKeys(grantId: string, nowMs = Date.now()): string[] {
-  const current = hourAt(nowMs);
-  const hours = Array.from({ length: SHORT_LIVED_SECONDS / HOUR_SECONDS + 3 }, (_, back) => current + 1 - back);
-  return [oidcGrantIndexKey(grantId), ...hours.map((hour) => oidcGrantHourIndexKey(grantId, hour))];
+  return [oidcGrantIndexKey(grantId), ...liveBucketKeys(grantId, HOURLY, nowMs)];
 }

@@ -67,6 +67,17 @@ describe.each(bothStores('adapter'))('oidc-provider adapter on the %s store', (_
     expect(await subject.store!.readIndex(oidcAccountSessionsKey('acc-skew', Math.floor(midnight / DAY)))).toEqual([]);
   });
 
+  it('finds a session saved by a process whose clock is behind, in the previous day\'s set, for as long as the session lives', async () => {
+    const DAY = 86_400_000;
+    const nextMidnight = (Math.floor(Date.now() / DAY) + 1) * DAY;
+    // Saved two seconds after a midnight by a process whose clock runs five seconds behind: its
+    // entry is in the day before, and the session lives a whole day from then.
+    await addToAccountSessions(subject.store!, 'acc-behind', 's-behind', 600, nextMidnight - DAY + 2_000 - 5_000);
+    // Read a second after the next midnight, before the session's day is over.
+    const index = accountSessionsIndex(subject.store!, { sessionSeconds: 86_400, now: () => nextMidnight + 1_000 });
+    expect(await index.read('acc-behind')).toEqual(['s-behind']);
+  });
+
   it('keeps the ids of an account\'s grants that give offline access, for "Apps with access", and no others', async () => {
     const grants = adapter('Grant');
     await grants.upsert('g-offline', { accountId: 'acc-apps', clientId: 'app', openid: { scope: 'openid email offline_access' } }, 600);
