@@ -56,6 +56,7 @@ import { prefetchAuthorizationRecords } from './oidc/prefetch-session.ts';
 import { refuseOtherMethodsAtBrowserEndpoints } from './oidc/browser-only-endpoints.ts';
 import { isProviderApiRequest } from './oidc/provider-api-paths.ts';
 import { limitSignInStarts } from './oidc/limit-sign-in-starts.ts';
+import { capProviderBodies } from './oidc/cap-provider-bodies.ts';
 import { relatedRecordKeys } from './oidc/related-records.ts';
 import { noteReplayedGrantSource } from './oidc/replayed-grant-source.ts';
 import { createStoreAdapterClass } from './oidc/store-adapter.ts';
@@ -272,6 +273,9 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   app.use(refuseOtherMethodsAtBrowserEndpoints);
   // What the provider keeps for someone not signed in counts against the client IP (both apps: /device/auth is an API path).
   const signInStarts = limitSignInStarts({ rateLimits, perIp: limits.signInStartsPerIp, store });
+  // Outside the sign-in start limit: a body that overflowed while the library read it still counts what the library kept.
+  const providerBodyCap = capProviderBodies({ maxBodyBytes: config.maxBodyBytes });
+  app.use(providerBodyCap);
   app.use(signInStarts);
   app.use(swappable.middleware);
 
@@ -288,6 +292,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   api.use(scopes.middleware);
   api.use(createDataSecurityHeaders({ hsts }));
   api.use(httpsOnly);
+  api.use(providerBodyCap);
   api.use(signInStarts);
   api.use(swappable.middleware);
 

@@ -38,6 +38,16 @@ export class PayloadTooLarge extends HttpError {
   }
 }
 
+/**
+ * A body over `maxBodyBytes` sent to one of oidc-provider's endpoints (oidc/cap-provider-bodies.ts).
+ * Its code is OAuth's (RFC 6749 §5.2 invalid_request), which apps and their libraries know.
+ */
+export class RequestBodyTooLarge extends HttpError {
+  constructor(limitBytes: number) {
+    super(413, 'invalid_request', 'Too much data', `The request body is larger than ${limitBytes} bytes.`);
+  }
+}
+
 export class UnsupportedMediaType extends HttpError {
   constructor() {
     super(415, 'unsupported_media_type', 'Unsupported form', 'Send this form as application/x-www-form-urlencoded.');

@@ -1,6 +1,7 @@
 import type { Context, Next } from 'koa';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { RateLimit } from '../auth/rate-limiter.ts';
+import { answerJsonError } from '../http/answer-json-error.ts';
 import { clientIpSubject } from '../http/client-ip.ts';
 import { RateLimited } from '../http/errors.ts';
 import type { RateLimitGuard } from '../http/rate-limit.ts';
@@ -17,10 +18,10 @@ const JSON_ROUTES = new Set(['device_authorization', 'pushed_authorization_reque
  * against the client IP's budget (an IPv6 /64: http/client-ip.ts). Without it, anyone could fill
  * Redis, and under `noeviction` a full Redis refuses every write, every person's sign-in included:
  * each GET /auth keeps a sign-in (up to about 25 KB, the request's parameters twice) for
- * ttl.interactionSeconds, each POST /device/auth a device code (up to the library's 56 KB body)
- * for deviceFlow.userCodeSeconds and an hour after, each pushed request (/request) up to 80 KB for
- * a minute, and each GET of /device or /session/end a session for its form's secret. The library
- * limits none of them.
+ * ttl.interactionSeconds, each POST /device/auth a device code (up to its body, maxBodyBytes:
+ * oidc/cap-provider-bodies.ts) for deviceFlow.userCodeSeconds and an hour after, each pushed
+ * request (/request) about one and a half times its body for a minute, and each GET of /device or
+ * /session/end a session for its form's secret. The library limits none of them.
  *
  * Counted after the library wrote, so the count travels in the request's batch of writes
  * (store/request-scope.ts) and the sign-in path has no round trip more; over the budget, what was
@@ -43,10 +44,7 @@ export function limitSignInStarts({ rateLimits, perIp, store }: { rateLimits: Ra
       ctx.remove('Location');
       ctx.remove('Set-Cookie');
       if (!JSON_ROUTES.has(oidc.route)) throw error;
-      ctx.status = error.status;
-      ctx.set(error.headers);
-      ctx.set('Cache-Control', 'no-store');
-      ctx.body = { error: error.code, error_description: error.message, request_id: ctx.state.requestId as unknown };
+      answerJsonError(ctx, error);
     }
   };
 }
