@@ -5,7 +5,7 @@ import { answerJsonError } from '../http/answer-json-error.ts';
 import { clientIpSubject } from '../http/client-ip.ts';
 import { RateLimited } from '../http/errors.ts';
 import type { RateLimitGuard } from '../http/rate-limit.ts';
-import { oidcRecordKey, oidcSessionUidKey, oidcUserCodeKey } from '../store/keys.ts';
+import { oidcRecordKey, oidcSessionUidKey, oidcUserCodeKey, pushedRequestStartedKey } from '../store/keys.ts';
 import type { Store } from '../store/store.ts';
 
 export const SIGN_INS_STARTED_LIMITED = 'Too many sign-ins were started from your network.';
@@ -27,14 +27,21 @@ const JSON_ROUTES = new Set(['device_authorization', 'pushed_authorization_reque
  * (store/request-scope.ts) and the sign-in path has no round trip more; over the budget, what was
  * just written is deleted again and the answer is a 429 with Retry-After. A signed-in browser
  * whose app needs no prompt gets its code without a record of this kind, and is not counted.
+ *
+ * A sign-in through a pushed request counts once: at /request. The first /auth on that
+ * request_uri makes the sign-in its push was counted for, and is free; any later one (a reload,
+ * or someone reusing it to make sign-ins: the library keeps a pushed request usable until a
+ * sign-in through it ends at the app) counts as usual. A request_uri never pushed, expired or
+ * used up makes nothing: the library refuses it.
  */
-export function limitSignInStarts({ rateLimits, perIp, store }: { rateLimits: RateLimitGuard; perIp: RateLimit; store: Pick<Store, 'delete'> }) {
+export function limitSignInStarts({ rateLimits, perIp, store }: { rateLimits: RateLimitGuard; perIp: RateLimit; store: Pick<Store, 'delete' | 'setIfAbsent'> }) {
   return async function signInStartLimit(ctx: Context, next: Next) {
     await next();
     const oidc = (ctx as Context & Partial<Pick<KoaContextWithOIDC, 'oidc'>>).oidc;
     if (!oidc) return;
     const made = recordsMadeForStranger(oidc, ctx.cookies.get(oidc.provider.cookieName('session'), { signed: false }));
     if (made.length === 0) return;
+    if (await isFirstStartOfPushedRequest(oidc, store)) return;
     try {
       await rateLimits.enforce([[perIp, clientIpSubject(ctx)]], SIGN_INS_STARTED_LIMITED);
     } catch (error) {
@@ -47,6 +54,19 @@ export function limitSignInStarts({ rateLimits, perIp, store }: { rateLimits: Ra
       answerJsonError(ctx, error);
     }
   };
+}
+
+/**
+ * Whether this request is the first to start a sign-in on its pushed request (counted when it was
+ * pushed). Of two at once, one. The mark, a few bytes, is made once per pushed request, each
+ * counted, and lasts no longer than it.
+ */
+async function isFirstStartOfPushedRequest(oidc: KoaContextWithOIDC['oidc'], store: Pick<Store, 'setIfAbsent'>): Promise<boolean> {
+  const pushed = (oidc.entities as Partial<Record<string, { jti: string; exp?: number }>>).PushedAuthorizationRequest;
+  if (oidc.route !== 'authorization' || !pushed) return false;
+  // A pushed request lives at most a minute (the library's MAX_TTL).
+  const secondsLeft = pushed.exp === undefined ? 60 : Math.max(1, pushed.exp - Math.floor(Date.now() / 1000));
+  return store.setIfAbsent(pushedRequestStartedKey(pushed.jti), 1, secondsLeft);
 }
 
 /** The keys of the records this request made for a browser or device that has not signed in. */

@@ -18,6 +18,8 @@ export const oidcSessionDeviceKey = (sessionId: string) => `oidc:Session:{${sess
 export const oidcUserCodeKey = (userCode: string) => `oidc:user-code:{${userCode}}`;
 /** The user code a session's browser last looked up at /device and was shown the confirmation for (device-flow/looked-up-user-codes.ts), beside the session's record. */
 export const sessionLookedUpUserCodeKey = (sessionId: string) => `oidc:Session:{${sessionId}}:looked-up-user-code`;
+/** Marks a pushed authorization request's first sign-in started (oidc/limit-sign-in-starts.ts), beside its record, in its slot. */
+export const pushedRequestStartedKey = (jti: string) => `oidc:PushedAuthorizationRequest:{${jti}}:started`;
 /** Marks a device code allowed or denied (oidc/store-adapter.ts): of two decisions sent at once, the first to set it wins. */
 export const deviceCodeDecidedKey = (deviceCode: string) => `oidc:DeviceCode:{${deviceCode}}:decided`;
 /** Present while a device code's last pending poll is too recent for another (device-flow/poll-interval.ts), beside the code's record, in its slot. */

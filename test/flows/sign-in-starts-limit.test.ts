@@ -129,6 +129,42 @@ describe('device codes and pushed requests', () => {
     expect(await records('PushedAuthorizationRequest')).toBe(before + LIMIT);
   });
 
+  /** Pushes a request for the first-party app and returns its request_uri. */
+  const pushedRequestUri = async (address: string) => {
+    const pushed = await pushRequest(address);
+    expect(pushed.status).toBe(201);
+    return ((await pushed.json()) as { request_uri: string }).request_uri;
+  };
+  const startPushedSignIn = (address: string, requestUri: string) =>
+    fetch(`${running.sesame.url}/auth?${new URLSearchParams({ client_id: FIRST_PARTY_CLIENT.client_id, request_uri: requestUri })}`, { redirect: 'manual', headers: { accept: 'text/html', ...from(address) } });
+
+  it('counts a sign-in through a pushed request once: the push counts, its first /auth does not', async () => {
+    const before = await records('Interaction');
+    for (let i = 0; i < LIMIT; i++) {
+      const started = await startPushedSignIn(ip, await pushedRequestUri(ip));
+      expect(started.status).toBe(303);
+      expect(started.headers.get('location')).toMatch(/\/interaction\//);
+    }
+    expect(await records('Interaction')).toBe(before + LIMIT);
+    expect((await pushRequest(ip)).status).toBe(429);
+  });
+
+  it('counts every /auth after the first on one pushed request, and keeps nothing for one never pushed', async () => {
+    const before = await records('Interaction');
+    const requestUri = await pushedRequestUri(ip);
+    // The push was the first count; its first sign-in is free, each further one (a reload, or
+    // someone reusing it to make sign-ins) counts: LIMIT sign-ins in all, then a 429.
+    for (let i = 0; i < LIMIT; i++) expect((await startPushedSignIn(ip, requestUri)).status).toBe(303);
+    const refused = await startPushedSignIn(ip, requestUri);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('location')).toBeNull();
+    expect(await records('Interaction')).toBe(before + LIMIT);
+    // Unknown to the library: refused before it makes anything, from any address.
+    const unknown = await startPushedSignIn(`198.51.100.${ipCounter}`, 'urn:ietf:params:oauth:request_uri:never-pushed');
+    expect(unknown.status).toBe(400);
+    expect(await records('Interaction')).toBe(before + LIMIT);
+  });
+
   it('counts the sessions made for /device’s form in a browser that has none', async () => {
     const before = await records('Session');
     for (let i = 0; i < LIMIT; i++) expect((await fetch(`${running.sesame.url}/device`, { headers: from(ip) })).status).toBe(200);
