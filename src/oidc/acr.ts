@@ -25,10 +25,18 @@ export const AMR_RECOVERY_CODE = 'recovery_code';
 
 export type SecondFactorMethod = typeof AMR_OTP | typeof AMR_RECOVERY_CODE;
 
-/** The session's methods plus the second factor just used, and "mfa" since there are now two factors. */
+const SECOND_FACTOR_METHODS: ReadonlySet<string> = new Set<SecondFactorMethod>([AMR_OTP, AMR_RECOVERY_CODE]);
+
+/**
+ * The methods of the authentication this second factor completes (OpenID Connect Core §2, RFC
+ * 8176 §1: the methods used in the authentication): the session's first factor (the email, proven
+ * when it signed in, which a step-up does not ask again), the second factor just used, and "mfa".
+ * An earlier second factor of the session (a recovery code at sign-in, before an authenticator code
+ * now) is not part of it: this one takes its place, as auth_time does.
+ */
 export function amrWithSecondFactor(previous: readonly string[] | undefined, method: SecondFactorMethod): string[] {
-  const methods = [...new Set([...(previous ?? [AMR_EMAIL]).filter((value) => value !== AMR_MFA), method])];
-  return [...methods, AMR_MFA];
+  const firstFactor = (previous ?? [AMR_EMAIL]).filter((value) => value !== AMR_MFA && !SECOND_FACTOR_METHODS.has(value));
+  return [...new Set([...firstFactor, method]), AMR_MFA];
 }
 
 /**

@@ -78,9 +78,12 @@ describe('appRequestsMfa', () => {
 });
 
 describe('amrWithSecondFactor', () => {
-  it('adds the method and mfa to the session’s methods, once each', () => {
+  it('adds the method and mfa to the session’s first factor, once each', () => {
     expect(amrWithSecondFactor(['email'], 'otp')).toEqual(['email', 'otp', 'mfa']);
     expect(amrWithSecondFactor(undefined, 'recovery_code')).toEqual(['email', 'recovery_code', 'mfa']);
     expect(amrWithSecondFactor(['email', 'otp', 'mfa'], 'otp')).toEqual(['email', 'otp', 'mfa']);
+    // A step-up names the second factor it used: an earlier step's is not part of this authentication.
+    expect(amrWithSecondFactor(['email', 'recovery_code', 'mfa'], 'otp')).toEqual(['email', 'otp', 'mfa']);
+    expect(amrWithSecondFactor(['email', 'otp', 'mfa'], 'recovery_code')).toEqual(['email', 'recovery_code', 'mfa']);
   });
 });

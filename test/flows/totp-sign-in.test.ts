@@ -290,6 +290,21 @@ describe('step-up of an existing session', () => {
     expect((await relaxedRp.handleCallback(await finishAtApp(browser, through), next)).claims()!.acr).toBe(MFA);
   });
 
+  it('a step-up\'s amr names the second factor it used, not one of an earlier step', async () => {
+    const { secret, recoveryCodes } = await accountWithTotp(sesame, 'step-up-again@example.com');
+    const signIn = await proveEmail({ rp, smtp }, 'step-up-again@example.com');
+    const withRecoveryCode = await submitTotp(signIn.browser, signIn.page, { recovery_code: recoveryCodes[0]! });
+    expect((await rp.handleCallback(await finishAtApp(signIn.browser, withRecoveryCode), signIn.pending)).claims()).toMatchObject({ amr: ['email', 'recovery_code', 'mfa'] });
+
+    // prompt=mfa checks the second factor again: this time with the authenticator. The email
+    // proven at the session's sign-in is still one of the factors; the recovery code is not.
+    const pending = await rp.startAuthorization({ prompt: 'mfa' });
+    const prompt = await signIn.browser.navigate(pending.url);
+    expect(isTotpPrompt(prompt)).toBe(true);
+    const done = await submitTotp(signIn.browser, prompt, { code: totpCode(secret) });
+    expect((await rp.handleCallback(await finishAtApp(signIn.browser, done), pending)).claims()).toMatchObject({ acr: MFA, amr: ['email', 'otp', 'mfa'] });
+  });
+
   it('acr_values for a person without an authenticator leads to setting one up', async () => {
     const { browser } = await signInWithCode({ rp, smtp }, 'no-totp-yet@example.com');
     const page = await browser.navigate((await rp.startAuthorization({ acr_values: MFA })).url);
