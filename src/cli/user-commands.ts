@@ -2,6 +2,7 @@ import type { Account, Accounts } from '../accounts/accounts.ts';
 import { parseEmailAddress } from '../auth/email-address.ts';
 import type { RemoveSecondFactor } from '../auth/second-factor-removal.ts';
 import type { Lockout } from '../auth/lockout.ts';
+import type { HeldMail } from '../mail/mail-queue.ts';
 import type { SecurityNotices } from '../mail/security-notices.ts';
 import type { AuditLog } from '../observability/audit-log.ts';
 import type { AppsWithAccessList } from '../oidc/apps-with-access.ts';
@@ -21,13 +22,15 @@ export const USER_USAGE = `Usage: npm run cli -- user <command>
                       gives it (for a request to see one's data from someone who cannot sign in)
   user list           print every account
   user remove EMAIL   delete an account; it can no longer sign in or be found by its tokens,
-                      its browser sessions end and their apps are told (back-channel logout)
+                      its browser sessions end and their apps are told (back-channel logout),
+                      and its address gets a notice (once it has signed in)
   user reset-mfa EMAIL  remove the authenticator app, recovery codes and remembered browsers
                       (for a person who lost their phone and codes), and sign out everywhere;
                       they sign in with email again
   user sign-out EMAIL end every session and token of the account (every browser, every app);
-                      apps with a backchannel_logout_uri get a logout token
-                      (queued: the servers' mail workers send it)
+                      apps with a backchannel_logout_uri get a logout token, and the
+                      account's address a notice (once it has signed in)
+                      (queued: the servers' mail workers send them)
   user unlock EMAIL   lift the locks after too many wrong codes (email codes and authenticator codes)
   user change-email EMAIL NEW_EMAIL
                       move the account to another address (the same id, so apps keep their data),
@@ -77,6 +80,17 @@ export async function runUserCommand(
       // the operator learns what is missing, and running the command again retries it.
       return { ok: false, exitCode: 1, message: `${done}, but its browser sessions were not ended and no app was told: ${(error as Error).message}` };
     }
+  }
+
+  /**
+   * Holds a notice to the account's address of what the administrator is about to do (released or
+   * cancelled by the caller: mail/security-notices.ts). None for an account whose address was never
+   * proven (added with `user add`, never signed in with): nobody has used that mailbox for it,
+   * and a mistyped address would tell a stranger.
+   */
+  async function holdNoticeForHolder(account: Account, event: 'account-deleted-by-administrator' | 'signed-out-everywhere-by-administrator'): Promise<HeldMail | undefined> {
+    if (!account.emailVerifiedAt) return undefined;
+    return notices.hold(account, event, ADMINISTRATOR_DEVICE);
   }
 
   const [command, ...rest] = args;
@@ -159,11 +173,19 @@ export async function runUserCommand(
     case 'remove': {
       const account = await accounts.findByEmail(email);
       if (!account) return failure(`No account for ${email}.`);
+      // The holder hears of it, as of a deletion on the account page, in words that say who did it.
+      // Held before the change; withdrawn where another deletion claimed the record first (that
+      // one tells the holder itself).
+      const notice = await holdNoticeForHolder(account, 'account-deleted-by-administrator');
       // Claimed first, atomically: a deletion on the account page at the same moment gets no
       // record, and only one of the two tells the audit log (accounts.removeAccount).
-      if (!(await accounts.removeAccount(account))) return failure(`No account for ${email}.`);
+      if (!(await accounts.removeAccount(account))) {
+        await notice?.cancel();
+        return failure(`No account for ${email}.`);
+      }
       // Its recovery codes and remembered browsers go too, rather than linger unreachable.
       await removeSecondFactor(account.id);
+      await notice?.release();
       audit.record({ event: 'account.deleted', accountId: account.id });
       const ended = await endSessions(account.id, `The account of ${email} was removed`);
       return ended.ok ? { ok: true, output: { removed: describe(account), ...ended.output } } : ended;
@@ -187,7 +209,11 @@ export async function runUserCommand(
     case 'sign-out': {
       const account = await accounts.findByEmail(email);
       if (!account) return failure(`No account for ${email}.`);
+      // Told, like every other change an administrator makes to an account: a sign-out asked for
+      // in the holder's name (or a lost device's) does not go unnoticed.
+      const notice = await holdNoticeForHolder(account, 'signed-out-everywhere-by-administrator');
       const signedOut = await accounts.signOutEverywhere(account.id);
+      await (signedOut ? notice?.release() : notice?.cancel());
       audit.record({ event: 'account.signed_out_everywhere', accountId: account.id });
       const ended = await endSessions(account.id, `Every token and session of ${email} is refused from now on`);
       if (!ended.ok) return ended;

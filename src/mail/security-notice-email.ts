@@ -11,6 +11,8 @@ const WHAT_HAPPENED: Record<SecurityEvent, { subject: string; sentence: string |
   'recovery-codes-renewed': { subject: 'New recovery codes were issued for your account', sentence: 'New recovery codes were issued for your account; the codes you had before no longer work.' },
   'recovery-code-used': { subject: 'A recovery code was used to sign in to your account', sentence: 'A recovery code was used instead of your authenticator app to sign in to your account. That code no longer works.' },
   'account-deleted': { subject: 'Your account was deleted', sentence: 'Your account was deleted: apps can no longer sign you in with it, and no browser is signed in as you any more.' },
+  'account-deleted-by-administrator': { subject: 'Your administrator deleted your account', sentence: 'Your administrator deleted your account: apps can no longer sign you in with it, and no browser is signed in as you any more.' },
+  'signed-out-everywhere-by-administrator': { subject: 'Your administrator signed you out everywhere', sentence: 'Your administrator signed you out everywhere: no browser or app is signed in as you any more, and apps that could act for you on their own no longer can. Sign in again where you want to go on.' },
   'second-factor-reset': { subject: 'Your administrator removed the authenticator app from your account', sentence: 'Your administrator removed the authenticator app, the recovery codes and the remembered browsers from your account, and signed you out everywhere: sign-ins need only your email again.' },
   // The new address is named: if the change was not the holder's, it is what they and their
   // administrator need to find the account. The old mailbox held the account until this change.
@@ -27,11 +29,13 @@ export const isKnownSecurityEvent = (event: unknown): event is SecurityEvent => 
  * holder did not make the change themselves, so "if this was you" does not fit. A moved account:
  * this address can no longer open the account page. A deleted one: no account is left to check.
  */
-type Advice = 'second-factor-reset' | 'moved-by-administrator' | 'account-moved' | 'account-gone' | 'check-account';
+type Advice = 'second-factor-reset' | 'by-administrator' | 'account-moved' | 'account-gone' | 'check-account';
 const ADVICE: Partial<Record<SecurityEvent, Advice>> = {
   'second-factor-reset': 'second-factor-reset',
-  'email-changed-by-administrator': 'moved-by-administrator',
-  'email-now-sign-in-address-by-administrator': 'moved-by-administrator',
+  'email-changed-by-administrator': 'by-administrator',
+  'email-now-sign-in-address-by-administrator': 'by-administrator',
+  'account-deleted-by-administrator': 'by-administrator',
+  'signed-out-everywhere-by-administrator': 'by-administrator',
   'email-changed': 'account-moved',
   'account-deleted': 'account-gone',
 };

@@ -10,6 +10,10 @@ export type SecurityEvent =
   | 'recovery-code-used'
   | 'second-factor-reset'
   | 'account-deleted'
+  /** The administrator deleted the account (`user remove`). */
+  | 'account-deleted-by-administrator'
+  /** The administrator signed the account out everywhere (`user sign-out`). */
+  | 'signed-out-everywhere-by-administrator'
   /** To the address the account left: it no longer signs in to the account. */
   | 'email-changed'
   /** To the address the account moved to: it signs in now. */

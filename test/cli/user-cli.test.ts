@@ -84,6 +84,25 @@ describe('npm run cli -- user ...', () => {
     expect((await cli(['user', 'show', 'alan@example.com'])).code).toBe(1);
     expect(JSON.parse((await cli(['user', 'list'])).stdout).map((a: { email: string }) => a.email)).toEqual(['grace@example.com']);
     expect(await operator.sesame.accounts.findByEmail('alan@example.com')).toBeUndefined();
+    // Added by the administrator and never signed in with: nobody has used that mailbox for it, so nothing is sent there.
+    await operator.sesame.mailIdle();
+    expect(operator.smtp.messages.filter((mail) => mail.to === 'alan@example.com')).toEqual([]);
+  });
+
+  it('remove tells the holder of an account that was in use that their administrator deleted it', async () => {
+    const { account } = await operator.sesame.accounts.create('leaving@example.com', { verified: true });
+    const removed = await cli(['user', 'remove', 'Leaving@example.com']);
+    expect(removed.code).toBe(0);
+    expect(await operator.sesame.accounts.findById(account.id)).toBeUndefined();
+    const notice = await operator.smtp.waitForMail('leaving@example.com', { match: (mail) => mail.subject === 'Sesame: Your administrator deleted your account' });
+    expect(notice.text).toContain('Your administrator deleted your account');
+    expect(notice.text).toContain('From: your administrator, from the command line');
+    expect(notice.text).toContain('If you did not, tell your administrator at once.');
+    expect(notice.text).not.toContain('If this was you');
+    // Once: removing it again finds no account, and sends nothing more.
+    expect((await cli(['user', 'remove', 'leaving@example.com'])).code).toBe(1);
+    await operator.sesame.mailIdle();
+    expect(operator.smtp.messages.filter((mail) => mail.to === 'leaving@example.com')).toHaveLength(1);
   });
 
   it('unlocks an address that wrong codes locked, so codes work for it again', async () => {
@@ -257,6 +276,10 @@ describe('npm run cli -- user ...', () => {
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ signedOut: { id: account.id, email: 'signed-in-somewhere@example.com' } });
     expect((await operator.sesame.accounts.findById(account.id))!.signedOutAt).toBeGreaterThanOrEqual(before);
+    // The holder is told who signed them out, so a request made in their name does not go unnoticed.
+    const notice = await operator.smtp.waitForMail('signed-in-somewhere@example.com', { match: (mail) => mail.subject === 'Sesame: Your administrator signed you out everywhere' });
+    expect(notice.text).toContain('From: your administrator, from the command line');
+    expect(notice.text).toContain('If you did not, tell your administrator at once.');
 
     const missing = await cli(['user', 'sign-out', 'nobody@example.com']);
     expect(missing.code).toBe(1);

@@ -67,6 +67,8 @@ const TELL_THE_ADMINISTRATOR: Record<SecurityEvent, string> = {
   'second-factor-reset': 'If you did not, tell your administrator{} at once: until you set one up again',
   'email-changed-by-administrator': 'If you did not, tell your administrator{} at once.',
   'email-now-sign-in-address-by-administrator': 'If you did not, tell your administrator{} at once.',
+  'account-deleted-by-administrator': 'If you did not, tell your administrator{} at once.',
+  'signed-out-everywhere-by-administrator': 'If you did not, tell your administrator{} at once.',
   'email-changed': 'Tell your administrator{} at once, and secure your',
 };
 const EVENTS = Object.keys(TELL_THE_ADMINISTRATOR) as SecurityEvent[];
