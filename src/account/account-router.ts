@@ -19,6 +19,7 @@ import { createAccountSignOut } from './sign-out.ts';
 import { createSignOutBrowsers } from './sign-out-browsers.ts';
 import { createRemoveAppAccess } from './remove-app-access.ts';
 import { createExportAccountData } from './export-account-data.ts';
+import { createChangeName, createShowNameForm } from './change-name.ts';
 
 /**
  * /account: a person's own page, signed in through /auth like any app. Every form carries a CSRF
@@ -66,6 +67,8 @@ export function createAccountRouter(deps: AccountDeps) {
   router.post('/email', formSession, form, recent, createRequestEmailChange({ ...deps, limits }));
   router.get('/email/confirm', page, createShowEmailChangeCode(deps));
   router.post('/email/confirm', formSession, form, createConfirmEmailChange({ ...deps, limits }));
+  router.get('/name', page, createShowNameForm(deps));
+  router.post('/name', formSession, form, createChangeName(deps));
   router.get('/delete', page, recent, createConfirmAccountDeletion());
   router.post('/delete', formSession, form, recent, createDeleteAccount(deps));
   router.get('/deleted', createShowAccountDeleted(deps));

@@ -18,6 +18,8 @@ const NOTICES = {
   'browser-gone': 'That browser was already signed out.',
   'app-access-removed': 'That app no longer has access: what it held was revoked, and it signs you in afresh if you use it again.',
   'app-had-no-access': 'That app had no access left.',
+  'name-saved': 'Your name was saved: apps that see your profile get it the next time they ask.',
+  'name-removed': 'Your name was removed: apps that ask for it get none from now on.',
 } as const;
 
 /** How a browser's latest sign-in was proven, from its `amr`. */
@@ -41,6 +43,7 @@ export function createShowAccount({ config, secondFactor, browserSessions, appsW
     const thisBrowser = new Set(readDeviceIds(ctx).filter(secondFactor.devices.isDeviceId).map(secondFactor.devices.handleOf));
     await ctx.render('account', {
       email: account.email,
+      name: account.name,
       totp: account.totp,
       recoveryCodesLeft,
       devices: devices.map((device) => ({ ...device, current: thisBrowser.has(device.handle) })),

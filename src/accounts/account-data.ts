@@ -35,6 +35,7 @@ export async function collectAccountData(account: Account, { secondFactor, brows
       // The `sub` every app knows the person by.
       id: account.id,
       email: account.email,
+      name: account.name ?? null,
       createdAt: account.createdAt,
       emailVerifiedAt: account.emailVerifiedAt ?? null,
       authenticatorApp: account.totp ? { setUpAt: account.totp.enrolledAt, recoveryCodesLeft } : null,

@@ -11,6 +11,8 @@ export interface Account {
   createdAt: string;
   /** When the address was last proven by a link or code; undefined for accounts an admin added. */
   emailVerifiedAt?: string;
+  /** The name the person gave on the account page (accounts/display-name.ts): the `name` claim of the profile scope. */
+  name?: string;
   /**
    * The authenticator app, once confirmed. It lives on the account record because every sign-in
    * reads that record anyway: knowing whether a second factor is due costs no extra read.
@@ -310,6 +312,10 @@ export function createAccounts({ store }: { store: Store }) {
         const kept = Object.entries(account.appAccessRemoved ?? {}).filter(([id, at]) => id !== clientId && now - at < keepSeconds * 1000);
         return { ...account, appAccessRemoved: Object.fromEntries([...kept, [clientId, now] as const]) };
       });
+    },
+    /** Sets the account's name, or removes it (undefined). */
+    async setName(accountId: string, name: string | undefined): Promise<Account | undefined> {
+      return update(accountId, ({ name: _previous, ...account }) => (name === undefined ? account : { ...account, name }));
     },
     async clearTotp(accountId: string): Promise<Account | undefined> {
       return update(accountId, ({ totp: _removed, ...account }) => account);

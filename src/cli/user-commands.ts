@@ -235,6 +235,7 @@ function describe(account: Account) {
   return {
     id: account.id,
     email: account.email,
+    ...(account.name !== undefined ? { name: account.name } : {}),
     createdAt: account.createdAt,
     emailVerified: account.emailVerifiedAt !== undefined,
     ...(account.emailVerifiedAt ? { emailVerifiedAt: account.emailVerifiedAt } : {}),

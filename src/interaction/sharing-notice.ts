@@ -1,5 +1,4 @@
 import type Provider from 'oidc-provider';
-import { SCOPES_THAT_SHARE_NOTHING } from '../oidc/implied-grant.ts';
 import { isDeviceSignIn } from './device-sign-in.ts';
 import type { Interaction } from './load-interaction.ts';
 
@@ -32,7 +31,7 @@ export async function sharingAskedWithSignIn(provider: Provider, interaction: In
 /** What an authorization request's parameters (scope, claims) ask for, in the terms the pages list. */
 export function sharingOf(params: Record<string, unknown>): Sharing {
   const scope = typeof params.scope === 'string' ? params.scope : '';
-  return { scopes: scope.split(' ').filter((s) => s !== '' && s !== 'openid' && !SCOPES_THAT_SHARE_NOTHING.has(s)), claims: requestedClaims(params.claims) };
+  return { scopes: scope.split(' ').filter((s) => s !== '' && s !== 'openid'), claims: requestedClaims(params.claims) };
 }
 
 /** Claim names of an authorization request's `claims` parameter (oidc-provider validated it at /auth). */

@@ -2,7 +2,6 @@ import type { Context } from 'koa';
 import { displayText } from '../http/display-text.ts';
 import { queryKey } from '../http/outcome-query.ts';
 import { ENROLMENT_NEEDS_RECENT_SIGN_IN } from '../oidc/enrolment-needs-recent-sign-in.ts';
-import { SCOPES_THAT_SHARE_NOTHING } from '../oidc/implied-grant.ts';
 import { MFA_PROMPT } from '../oidc/mfa-request.ts';
 import { ADDRESS_OUTSIDE_APP_DOMAINS } from '../oidc/address-outside-app-domains.ts';
 import { DEVICE_ANOTHER_ACCOUNT } from '../oidc/device-another-account.ts';
@@ -59,7 +58,7 @@ export function createShowPrompt({ provider, signInCodes, retryAddresses, accoun
     if (interaction.prompt.name === MFA_PROMPT) return ctx.redirect(`/interaction/${interaction.uid}/totp`);
     if (interaction.prompt.name === 'consent') {
       const details = interaction.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
-      const scopes = (details.missingOIDCScope ?? []).filter((scope) => scope !== 'openid' && !SCOPES_THAT_SHARE_NOTHING.has(scope));
+      const scopes = (details.missingOIDCScope ?? []).filter((scope) => scope !== 'openid');
       return ctx.render('consent', { clientName, sharing: { scopes, claims: details.missingOIDCClaims ?? [] } satisfies Sharing });
     }
     // A prompt Sesame does not know means a configuration error, not a user error.

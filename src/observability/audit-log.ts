@@ -37,6 +37,8 @@ export type AuditEvent =
   | { event: 'email_change.requested'; accountId: string; address: string }
   | { event: 'email_change.code_rejected'; accountId: string; address: string | undefined; reason: 'wrong' | 'expired' | 'too-many-attempts' | 'locked' }
   | { event: 'email.changed'; accountId: string }
+  /** The name itself is never written: `named` says whether there is one now. */
+  | { event: 'account.name_changed'; accountId: string; named: boolean }
   | { event: 'account.deleted'; accountId: string }
   | { event: 'account.exported'; accountId: string }
   // Sessions and apps

@@ -11,7 +11,6 @@ import { accountSessionsIndex } from './account-sessions-index.ts';
 import { appTakesAddressByClient } from './app-email-domains.ts';
 import { clientTokenCutoffs, issuedBeforeCutoff } from './client-token-cutoff.ts';
 import { clientFor, liveSessionsOf, revokeGrants, sendLogoutTokens, type NotifiableClient } from './end-account-sessions.ts';
-import { SCOPES_THAT_SHARE_NOTHING } from './implied-grant.ts';
 
 /** One app that can act for the account now, as its owner sees it on the account page. */
 export interface AppWithAccess {
@@ -144,7 +143,7 @@ export function createAppsWithAccessList({
         const { browsers, offline } = usable(account, entry);
         if (!listed.has(grant.clientId) || (browsers === 0 && !offline)) continue;
         const app = apps.get(grant.clientId) ?? { clientId: grant.clientId, name: appName(grant.clientId), scopes: [], claims: [], browsers: 0, offline: false, since: new Date((grant.iat ?? 0) * 1000) };
-        const scopes = (grant.openid?.scope ?? '').split(' ').filter((scope) => scope !== '' && scope !== 'openid' && !SCOPES_THAT_SHARE_NOTHING.has(scope));
+        const scopes = (grant.openid?.scope ?? '').split(' ').filter((scope) => scope !== '' && scope !== 'openid');
         app.scopes = [...new Set([...app.scopes, ...scopes])].sort();
         app.claims = [...new Set([...app.claims, ...(grant.openid?.claims ?? [])])].sort();
         app.browsers += browsers;

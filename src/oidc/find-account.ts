@@ -64,7 +64,7 @@ export function createFindAccount(accounts: Accounts, { clients = [] }: { client
       // Held to the scope the app registered: a token or grant saved with more (before the claims
       // parameter was held to it too, or before the operator narrowed it) does not release it.
       async claims() {
-        return { sub: account.id, ...withinClientScope(token?.clientId ?? ctx.oidc?.client?.clientId, { email: account.email, email_verified: account.emailVerifiedAt !== undefined }) };
+        return { sub: account.id, ...withinClientScope(token?.clientId ?? ctx.oidc?.client?.clientId, { email: account.email, email_verified: account.emailVerifiedAt !== undefined, ...(account.name !== undefined ? { name: account.name } : {}) }) };
       },
     };
   };

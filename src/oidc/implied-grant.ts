@@ -34,7 +34,7 @@ export async function loadExistingGrant(ctx: KoaContextWithOIDC): Promise<Grant 
   const allowedOnDevicePage = oidc.route === 'code_verification' || oidc.route === 'device_resume';
   // An app registered with consent_page: true is never consented to beside a sign-in button.
   const implied = metadata.first_party === true || ((result?.consent?.givenWithSignIn === true || allowedOnDevicePage) && metadata.consent_page !== true);
-  if (!implied || !oidc.session?.accountId) return withScopesThatShareNothing(oidc, existing);
+  if (!implied || !oidc.session?.accountId) return existing;
 
   const grant = existing ?? new oidc.provider.Grant({ clientId: oidc.client!.clientId, accountId: oidc.session.accountId });
   const scopes = oidc.requestParamScopes ? [...oidc.requestParamScopes] : ['openid'];
@@ -47,22 +47,4 @@ export async function loadExistingGrant(ctx: KoaContextWithOIDC): Promise<Grant 
   if (claims.length > 0) grant.addOIDCClaims(claims);
   await grant.save();
   return grant;
-}
-
-/**
- * Scopes that release no claim: Sesame keeps no name, picture or other profile, so `profile`, which
- * many libraries ask for by default, gives an app nothing and is nothing to consent to. An existing
- * grant takes it on without asking, so it alone never brings back the consent page. (If profile
- * claims are ever released, this must go.)
- */
-export const SCOPES_THAT_SHARE_NOTHING: ReadonlySet<string> = new Set(['profile']);
-
-async function withScopesThatShareNothing(oidc: KoaContextWithOIDC['oidc'], existing: Grant | undefined): Promise<Grant | undefined> {
-  if (!existing || !oidc.requestParamScopes) return existing;
-  const granted = new Set(existing.getOIDCScopeEncountered().split(' '));
-  const missing = [...oidc.requestParamScopes].filter((scope) => SCOPES_THAT_SHARE_NOTHING.has(scope) && !granted.has(scope));
-  if (missing.length === 0) return existing;
-  existing.addOIDCScope(missing.join(' '));
-  await existing.save();
-  return existing;
 }

@@ -123,6 +123,7 @@ describe('headless Chromium: every page passes axe-core\'s WCAG 2.1 AA checks', 
     await audit(page, 'account page with an authenticator', found);
     for (const [path, name] of [
       ['/account/email', 'change of address'],
+      ['/account/name', 'name'],
       ['/account/delete', 'account deletion'],
       ['/account/totp/remove', 'authenticator removal'],
       ['/account/recovery-codes', 'new recovery codes'],

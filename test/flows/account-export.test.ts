@@ -22,6 +22,8 @@ describe('downloading your data (/account/export)', () => {
     const csrf = formFields(page.html, '/account/export').csrf!;
     // Then an authenticator, as the account page sets one up: its secret sealed on the account record.
     await running.sesame.accounts.setTotp(sub, { sealedSecret: 'v1.sealed-secret-that-must-not-leave', enrolledAt: '2026-12-01T10:00:00.000Z' });
+    // And a name, as the account page's name form sets it.
+    await running.sesame.accounts.setName(sub, 'Ann Smith');
 
     const response = await browser.request(`${running.sesame.url}/account/export`, { form: { csrf } });
     expect(response.status).toBe(200);
@@ -33,7 +35,7 @@ describe('downloading your data (/account/export)', () => {
     expect(data).toEqual({
       exportedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       issuer: running.sesame.url,
-      account: { id: sub, email, createdAt: expect.any(String), emailVerifiedAt: expect.any(String), authenticatorApp: { setUpAt: '2026-12-01T10:00:00.000Z', recoveryCodesLeft: 0 }, pendingEmailChange: null },
+      account: { id: sub, email, name: 'Ann Smith', createdAt: expect.any(String), emailVerifiedAt: expect.any(String), authenticatorApp: { setUpAt: '2026-12-01T10:00:00.000Z', recoveryCodesLeft: 0 }, pendingEmailChange: null },
       rememberedBrowsers: [],
       signedInBrowsers: [{ browser: 'Chrome on Linux', signedInAt: expect.any(String), provenWith: ['email'], apps: ['Team Wiki', 'Test App', 'your Sesame account'], thisBrowser: true }],
       appsWithAccess: [

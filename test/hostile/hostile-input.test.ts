@@ -57,6 +57,8 @@ const ROUTES: readonly { method: 'GET' | 'POST'; path: string; fields?: Record<s
   { method: 'GET', path: '/account' },
   { method: 'POST', path: '/account/export' },
   { method: 'GET', path: '/account/export' },
+  { method: 'GET', path: '/account/name' },
+  { method: 'POST', path: '/account/name', fields: { name: 'Ann Smith' } },
   { method: 'GET', path: '/account/sign-in', fields: { next: '/account/totp/enroll', fresh: '1' } },
   { method: 'GET', path: '/account/callback', fields: { code: 'x', state: 'y' } },
   { method: 'GET', path: '/account/totp/enroll' },

@@ -1,0 +1,27 @@
+/** The longest name kept, in characters (code points): room for a full name in any script. */
+export const DISPLAY_NAME_MAX_CHARACTERS = 64;
+
+export type DisplayNameProblem = 'too-long' | 'unprintable';
+export type ParsedDisplayName = { ok: true; name: string | undefined } | { ok: false; problem: DisplayNameProblem };
+
+/**
+ * Characters a name may not hold: controls (a line break would start a line of its own in a log or
+ * a mail header an app writes), unassigned and private-use code points, lone surrogates, line and
+ * paragraph separators, and the bidirectional controls and marks, which make a name read in
+ * another order than it is written ("Trojan Source"). The zero-width joiner and non-joiner stay:
+ * some scripts and emoji need them.
+ */
+const UNPRINTABLE = /[\p{Cc}\p{Cn}\p{Co}\p{Cs}\p{Zl}\p{Zp}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/u;
+
+/**
+ * The name a person gives their account (OpenID Connect's `name` claim), as typed into the account
+ * page: in NFC, so that one name is one string whichever keyboard composed it, with spaces
+ * trimmed and runs of them made one. Empty means no name: apps then get none.
+ */
+export function parseDisplayName(input: string): ParsedDisplayName {
+  if (UNPRINTABLE.test(input.replace(/[\t\r\n]/g, ' '))) return { ok: false, problem: 'unprintable' };
+  const name = input.normalize('NFC').replace(/\s+/gu, ' ').trim();
+  if (name === '') return { ok: true, name: undefined };
+  if ([...name].length > DISPLAY_NAME_MAX_CHARACTERS) return { ok: false, problem: 'too-long' };
+  return { ok: true, name };
+}
