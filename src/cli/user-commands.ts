@@ -68,8 +68,8 @@ export async function runUserCommand(
   },
 ): Promise<CommandResult> {
   /**
-   * Ends the account's browser sessions and waits for its apps' answers to the logout tokens
-   * (2.5 s at most each), so the operator reads in the output which apps were told.
+   * Ends the account's browser sessions and queues their apps' logout tokens for the servers' mail
+   * workers, so the operator reads in the output which tokens were queued (the workers send them).
    */
   async function endSessions(accountId: string, done: string): Promise<{ ok: true; output: { sessionsEnded: number; backChannelLogouts: BackChannelNotice[] } } | (CommandResult & { ok: false })> {
     try {
