@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config/load-config.ts';
+import { ConfigError, loadClients, loadConfig } from './config/load-config.ts';
 import { createHttpServer } from './http/http-server.ts';
 import { createLogger } from './logger.ts';
 import { createSesame, type ProcessRole } from './sesame.ts';
@@ -22,7 +22,7 @@ async function main(role: ProcessRole) {
   for (const message of fallbacks) logger.warn(`development fallback: ${message}`);
   if (role === 'web' && config.nodeEnv === 'production' && !config.metrics.token) logger.warn('/metrics is off: set METRICS_TOKEN to scrape it');
 
-  const sesame = await createSesame({ config, logger, role });
+  const sesame = await createSesame({ config, logger, role, readClients: () => loadClients({ env: process.env, config }) });
   const server = createHttpServer();
   server.on('request', sesame.handler);
   server.on('clientError', sesame.answerClientError);
@@ -62,6 +62,11 @@ async function main(role: ProcessRole) {
     logger.info('shut down');
     process.exit(0);
   };
+  // SIGHUP reloads the clients file, as nginx reloads its configuration (README "Connect a relying
+  // party"). Also keeps the signal from ending the process, which is Node's default for it.
+  process.on('SIGHUP', () => {
+    if (!closing) void sesame.reloadClients();
+  });
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }
