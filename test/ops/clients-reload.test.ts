@@ -3,7 +3,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as client from 'openid-client';
 import type { ClientRegistration } from '../../src/config/config-schema.ts';
-import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
+import { formFields, HttpBrowser, tableRows } from '../helpers/http-browser.ts';
 import { startLogoutReceiver } from '../helpers/logout-receiver.ts';
 import { spawnNode } from '../helpers/node-process.ts';
 import { freePort, startRedis, uniquePrefix, type StartedRedis } from '../helpers/redis.ts';
@@ -108,11 +108,19 @@ const OFFLINE = { scope: 'openid email offline_access', prompt: 'consent' };
 describe('reloading the clients file on SIGHUP', () => {
   it('a removed app: its tokens are refused (userinfo, refresh, introspection), and a new sign-in gets invalid_client', async () => {
     const doomed = await startRelyingParty(url, DOOMED);
-    const { tokens } = await signInWithCode({ rp: doomed, smtp, authorizationParams: OFFLINE }, 'doomed@example.com');
+    const { tokens, browser: signedIn } = await signInWithCode({ rp: doomed, smtp, authorizationParams: OFFLINE }, 'doomed@example.com');
+    /** The account page's "Apps with access", in the browser signed in to the app (single sign-on to the account page). */
+    const appsWithAccess = async () => {
+      const page = await signedIn.navigate(`${url}/account`);
+      expect(page.url).toBe(`${url}/account`);
+      return page.html.includes('No app can act for you now.') ? [] : tableRows(page.html, 'apps-with-access', 'app').map((row) => row.value);
+    };
+    expect(await appsWithAccess()).toEqual([DOOMED.client_id]);
     const resourceServer = await startRelyingParty(url, RESOURCE_SERVER);
     expect(await userinfoStatus(tokens.access_token)).toBe(200);
     expect((await client.tokenIntrospection(resourceServer.config, tokens.access_token)).active).toBe(true);
     const pendingBefore = await doomed.startAuthorization();
+    const inProgress = await requestSignInMail({ rp: doomed, smtp }, 'doomed-in-progress@example.com');
 
     const [webLines, workerLines] = await reloadWith(registered.filter((entry) => entry.client_id !== DOOMED.client_id));
     for (const lines of [webLines!, workerLines!]) {
@@ -122,6 +130,7 @@ describe('reloading the clients file on SIGHUP', () => {
     }
 
     expect(await userinfoStatus(tokens.access_token)).toBe(401);
+    expect(await appsWithAccess()).toEqual([]);
     // The app can no longer authenticate at the token endpoint at all.
     expect(await refreshes(doomed.config, tokens.refresh_token!)).toBe('invalid_client');
     expect((await client.tokenIntrospection(resourceServer.config, tokens.access_token)).active).toBe(false);
@@ -131,6 +140,13 @@ describe('reloading the clients file on SIGHUP', () => {
       expect(page.status).toBe(400);
       expect(page.html).toContain('invalid_client');
     }
+    // One in progress when it was removed ends on the same page when it resumes at /auth/:uid, never at the app with a code.
+    const { browser, uid } = inProgress;
+    const codeForm = await browser.navigate(`${url}/interaction/${uid}/check`);
+    const finished = await browser.navigate(`${url}/interaction/${uid}/code`, { form: { ...formFields(codeForm.html, '/code'), code: inProgress.mail.code! } });
+    expect(finished.leftTo).toBeUndefined();
+    expect(finished.status).toBe(400);
+    expect(finished.html).toContain('invalid_client');
   });
 
   it('a rotated secret: the old one stops working at once, the new one works', async () => {
