@@ -7,6 +7,16 @@ import { createSesame, type ProcessRole } from './sesame.ts';
 // accepting, lets requests in flight finish, stops the mail worker and closes Redis.
 // `node src/main.ts worker` (npm run worker) runs only the mail worker.
 async function main(role: ProcessRole) {
+  // SIGHUP reloads the clients file, as nginx reloads its configuration (README "Connect a relying
+  // party"). Listened for from the first moment, since Node's default for it ends the process: one
+  // that arrives while Sesame starts is served by a reload once it runs (the file may have changed
+  // after start-up read it).
+  let reloadClients: (() => void) | undefined;
+  let signalledWhileStarting = false;
+  process.on('SIGHUP', () => {
+    if (reloadClients) reloadClients();
+    else signalledWhileStarting = true;
+  });
   const fallbacks: string[] = [];
   let config;
   try {
@@ -62,11 +72,10 @@ async function main(role: ProcessRole) {
     logger.info('shut down');
     process.exit(0);
   };
-  // SIGHUP reloads the clients file, as nginx reloads its configuration (README "Connect a relying
-  // party"). Also keeps the signal from ending the process, which is Node's default for it.
-  process.on('SIGHUP', () => {
+  reloadClients = () => {
     if (!closing) void sesame.reloadClients();
-  });
+  };
+  if (signalledWhileStarting) reloadClients();
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }
