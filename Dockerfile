@@ -20,6 +20,8 @@ RUN mkdir -p /app/.sesame && chown node:node /app/.sesame
 USER node
 EXPOSE 3000
 # SIGTERM: Sesame stops accepting, finishes requests in flight, stops the mail worker, closes Redis.
+# SIGHUP (docker kill -s HUP): it reads the clients file again (README "Connect a relying party").
+# Node is PID 1 (the exec form of CMD, no shell in between), so both reach it; it handles each.
 STOPSIGNAL SIGTERM
 # /readyz answers 200 once Redis answers (and, for the worker, the SMTP relay); no curl in a slim image.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 \

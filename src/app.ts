@@ -17,7 +17,7 @@ import { createSecondFactor } from './auth/second-factor.ts';
 import { createRateLimiter } from './auth/rate-limiter.ts';
 import { createSignInCodes } from './auth/sign-in-codes.ts';
 import { createSignInLockout, signInLimits } from './auth/sign-in-limits.ts';
-import type { Config } from './config/config-schema.ts';
+import type { ClientRegistration, Config } from './config/config-schema.ts';
 import { createDevRouter } from './dev/dev-router.ts';
 import { CookieKeys } from './http/cookie-keys.ts';
 import { createCsrf } from './http/csrf.ts';
@@ -47,7 +47,8 @@ import { createSwappableProvider } from './oidc/swappable-provider.ts';
 import { createAppsWithAccess } from './oidc/apps-with-access.ts';
 import { createBrowserSessions } from './oidc/browser-sessions.ts';
 import { recordSessionDevices } from './oidc/session-devices.ts';
-import { registeredClients } from './oidc/registered-clients.ts';
+import type { ClientRegistry } from './oidc/client-registry.ts';
+import { checkClientRegistrations } from './oidc/check-clients.ts';
 import { isSessionSignedIn, signedInSessionOf } from './oidc/session-cookie.ts';
 import { createEndAccountSessions } from './oidc/end-account-sessions.ts';
 import { createFindAccount } from './oidc/find-account.ts';
@@ -83,6 +84,8 @@ export interface AppDeps {
   devOutbox?: DevOutbox;
   /** The private JWKS to sign with (the shared key set with Redis). @default config.jwks */
   jwks?: Config['jwks'];
+  /** The registrations in force (oidc/client-registry.ts), which replaceClients changes. */
+  clients: ClientRegistry;
 }
 
 export interface SesameApp {
@@ -94,10 +97,16 @@ export interface SesameApp {
   published: PublishedDocuments;
   /** Starts signing and publishing with a new key set; requests in flight finish with the old one. */
   replaceSigningKeys(jwks: Config['jwks']): void;
+  /**
+   * Checks `clients` as start-up does (oidc/check-clients.ts) and puts them in force: the next
+   * request is served with them, requests in flight finish with the old ones. Throws a
+   * ConfigError and changes nothing when the provider refuses one.
+   */
+  replaceClients(clients: readonly ClientRegistration[]): Promise<void>;
 }
 
 /** Builds the Koa app: middleware order, interaction routes, provider mount. No env, no I/O. */
-export function createApp({ config, store: sharedStore, mailQueue: queue, logger, audit, metrics, readiness, devOutbox, jwks = config.jwks }: AppDeps): SesameApp {
+export function createApp({ config, store: sharedStore, mailQueue: queue, logger, audit, metrics, readiness, devOutbox, jwks = config.jwks, clients }: AppDeps): SesameApp {
   // Everything below talks to the store through the request scope: one unit of work per request.
   const { store, scopes } = createRequestScopedStore(sharedStore);
   const accounts = createAccounts({ store });
@@ -163,7 +172,7 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
       },
       onRaceRevoked: reportRaceRevocation({ logger, audit }),
     }),
-    findAccount: createFindAccount(accounts, { clients: config.clients }),
+    findAccount: createFindAccount(accounts, { clients: clients.fromFile }),
     renderPage,
     mfaPrompt: createMfaPrompt({ devices: secondFactor.devices }),
     backChannelLogouts: mailQueue,
@@ -176,8 +185,10 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
     isSessionSignedIn: (uid, accountId) => isSessionSignedIn(store, uid, accountId),
     browserSignedInAccountOf: async (ctx) => (await signedInSessionOf(store, ctx, secureCookies))?.accountId,
   });
-  const buildProvider = (keys: Config['jwks']) => {
-    const built = createProvider(config, hooks, keys);
+  // The provider holds its registrations from when it is built: a new one is built for new keys
+  // and for new registrations alike, with the other as in force.
+  const buildProvider = (keys: Config['jwks'], registrations: readonly ClientRegistration[] = clients.fromFile()) => {
+    const built = createProvider({ ...config, clients: registrations as ClientRegistration[] }, hooks, keys);
     observeProvider(built, { metrics, logger, audit });
     built.use(recordSessionDevices({ store, sessionSeconds: config.ttl.sessionSeconds }));
     built.use(paceDevicePolling({ store, pollIntervalSeconds: config.deviceFlow.pollIntervalSeconds }));
@@ -239,8 +250,8 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
     config,
     accounts,
     endAccountSessions: createEndAccountSessions({ store, provider, sessionSeconds: config.ttl.sessionSeconds }),
-    browserSessions: createBrowserSessions({ store, provider, accounts, hmacKey: config.hmacKey, sessionSeconds: config.ttl.sessionSeconds, clients: registeredClients(config) }),
-    appsWithAccess: createAppsWithAccess({ store, provider, accounts, sessionSeconds: config.ttl.sessionSeconds, grantSeconds: config.ttl.grantSeconds, clients: registeredClients(config) }),
+    browserSessions: createBrowserSessions({ store, provider, accounts, hmacKey: config.hmacKey, sessionSeconds: config.ttl.sessionSeconds, clients: clients.all }),
+    appsWithAccess: createAppsWithAccess({ store, provider, accounts, sessionSeconds: config.ttl.sessionSeconds, grantSeconds: config.ttl.grantSeconds, clients: clients.all }),
     signedInSessionOf: (ctx) => signedInSessionOf(store, ctx, secureCookies),
     secondFactor,
     notices,
@@ -311,7 +322,20 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
     // The cached JWKS (and discovery) came from the old provider.
     published.invalidate();
   };
-  return { app, provider, handler, published, replaceSigningKeys };
+  const replaceClients = async (registrations: readonly ClientRegistration[]) => {
+    let built: Provider;
+    let builtWith: Config['jwks'];
+    // New keys may arrive while the registrations are checked: then checked again with those, so
+    // that swapping in the new registrations never brings back the old keys.
+    do {
+      builtWith = signingKeys;
+      built = buildProvider(builtWith, registrations);
+      await checkClientRegistrations(built, registrations);
+    } while (builtWith !== signingKeys);
+    clients.replace(registrations);
+    swappable.swap(built);
+  };
+  return { app, provider, handler, published, replaceSigningKeys, replaceClients };
 }
 
 /** Production behind TLS: not in development, where HSTS would pin localhost to https for a year. */

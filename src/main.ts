@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config/load-config.ts';
+import { ConfigError, loadClients, loadConfig } from './config/load-config.ts';
 import { createHttpServer } from './http/http-server.ts';
 import { createLogger } from './logger.ts';
 import { createSesame, type ProcessRole } from './sesame.ts';
@@ -7,6 +7,16 @@ import { createSesame, type ProcessRole } from './sesame.ts';
 // accepting, lets requests in flight finish, stops the mail worker and closes Redis.
 // `node src/main.ts worker` (npm run worker) runs only the mail worker.
 async function main(role: ProcessRole) {
+  // SIGHUP reloads the clients file, as nginx reloads its configuration (README "Connect a relying
+  // party"). Listened for from the first moment, since Node's default for it ends the process: one
+  // that arrives while Sesame starts is served by a reload once it runs (the file may have changed
+  // after start-up read it).
+  let reloadClients: (() => void) | undefined;
+  let signalledWhileStarting = false;
+  process.on('SIGHUP', () => {
+    if (reloadClients) reloadClients();
+    else signalledWhileStarting = true;
+  });
   const fallbacks: string[] = [];
   let config;
   try {
@@ -22,7 +32,7 @@ async function main(role: ProcessRole) {
   for (const message of fallbacks) logger.warn(`development fallback: ${message}`);
   if (role === 'web' && config.nodeEnv === 'production' && !config.metrics.token) logger.warn('/metrics is off: set METRICS_TOKEN to scrape it');
 
-  const sesame = await createSesame({ config, logger, role });
+  const sesame = await createSesame({ config, logger, role, readClients: () => loadClients({ env: process.env, config }) });
   const server = createHttpServer();
   server.on('request', sesame.handler);
   server.on('clientError', sesame.answerClientError);
@@ -62,6 +72,10 @@ async function main(role: ProcessRole) {
     logger.info('shut down');
     process.exit(0);
   };
+  reloadClients = () => {
+    if (!closing) void sesame.reloadClients();
+  };
+  if (signalledWhileStarting) reloadClients();
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Koa from 'koa';
 import type Provider from 'oidc-provider';
 import { createApp } from './app.ts';
-import type { Config } from './config/config-schema.ts';
+import type { ClientRegistration, Config } from './config/config-schema.ts';
 import { usesRedis } from './config/config-schema.ts';
 import { createSettingsCheck } from './config/settings-check.ts';
 import { createClientErrorAnswer } from './http/client-errors.ts';
@@ -22,6 +22,8 @@ import { createReadiness, type Readiness } from './observability/readiness.ts';
 import { createWorkerOpsApp } from './observability/worker-ops-app.ts';
 import { loadSigningKeys } from './signing-keys/shared-signing-keys.ts';
 import { checkClientRegistrations } from './oidc/check-clients.ts';
+import { createClientRegistry } from './oidc/client-registry.ts';
+import { createClientsReload, type ClientsReloadResult } from './oidc/reload-clients.ts';
 import { createStoreWithClient } from './store/create-store.ts';
 import { createRedisClient, type RedisClient } from './store/redis-connection.ts';
 import { VIEWS_DIR } from './paths.ts';
@@ -45,6 +47,12 @@ export interface Sesame {
   metrics: Metrics;
   readiness: Readiness;
   devOutbox: DevOutbox | undefined;
+  /**
+   * Reads the clients file again (CLIENTS_FILE, on SIGHUP) and, if it passes start-up's checks,
+   * serves every request from now on with it; otherwise logs why and keeps the registrations in
+   * force. Never throws.
+   */
+  reloadClients(): Promise<ClientsReloadResult>;
   /** Resolves when no sign-in mail is waiting or being sent (tests, tools). */
   mailIdle(): Promise<void>;
   /** Stops the mail worker (letting the mail being sent finish) and closes every connection. Call after the HTTP server stopped. */
@@ -56,11 +64,15 @@ export interface CreateSesameOptions {
   logger: Logger;
   /** @default 'web' */
   role?: ProcessRole;
+  /** Reads and checks the clients file as start-up did (config/load-config.ts loadClients). @default none: reloadClients fails */
+  readClients?: () => readonly ClientRegistration[];
 }
 
 /** Wires one Sesame process from its configuration: store, mail queue and worker, app. Listening is the caller's. */
-export async function createSesame({ config, logger, role = 'web' }: CreateSesameOptions): Promise<Sesame> {
+export async function createSesame({ config, logger, role = 'web', readClients }: CreateSesameOptions): Promise<Sesame> {
   const metrics = createMetrics();
+  // The registrations in force in this process: every reader goes through it (a reload replaces them).
+  const clients = createClientRegistry(config);
   metrics.startSeriesAtZero({ backChannelClientIds: config.clients.filter((client) => typeof client.backchannel_logout_uri === 'string').map((client) => client.client_id) });
   const redis = usesRedis(config.redis);
   if (role === 'worker' && (!redis || !config.mail.smtpUrl)) {
@@ -72,7 +84,7 @@ export async function createSesame({ config, logger, role = 'web' }: CreateSesam
   const devOutbox = config.mail.smtpUrl ? undefined : createDevOutbox({ log: (mail) => logger.info({ to: mail.to, subject: mail.subject, text: mail.text }, 'dev outbox: mail') });
   // One SMTP connection per mail in flight: a slot of the worker never waits for another's connection.
   const mailer: Mailer = devOutbox ?? createSmtpMailer({ smtpUrl: config.mail.smtpUrl!, from: config.mail.from, maxConnections: config.mailQueue.concurrency });
-  const deliver = instrumentDelivery(createMailDelivery({ config, store, mailer }), metrics, logger);
+  const deliver = instrumentDelivery(createMailDelivery({ config, store, mailer, clients: clients.fromFile }), metrics, logger);
   const audit = createAuditLog({ logger, hmacKey: config.hmacKey, enabled: config.auditLog === 'on' });
   const onDeliveryFailure = reportDeliveryFailure({ metrics, logger, audit: audit.withOrigin({ via: 'mail-worker' }) });
 
@@ -147,15 +159,17 @@ export async function createSesame({ config, logger, role = 'web' }: CreateSesam
   let app: Koa;
   let handler: Sesame['handler'];
   let provider: Provider | undefined;
+  let applyClients: (registrations: readonly ClientRegistration[]) => Promise<void> | void = clients.replace;
   if (role === 'web') {
     const { web, signingKeys } = await closingOnFailure(async () => {
       if (redis) await createSettingsCheck(store, config).record();
       const signingKeys = await loadSigningKeys({ config, store, logger });
-      const web = createApp({ config, store, mailQueue: mailQueue!, logger, audit, metrics, readiness, devOutbox, jwks: signingKeys.jwks });
+      const web = createApp({ config, store, mailQueue: mailQueue!, logger, audit, metrics, readiness, devOutbox, jwks: signingKeys.jwks, clients });
       await checkClientRegistrations(web.provider, config.clients);
       return { web, signingKeys };
     });
     ({ app, provider, handler } = web);
+    applyClients = web.replaceClients;
     const stopWatching = signingKeys.watch((jwks) => web.replaceSigningKeys(jwks));
     closers.push(async () => stopWatching());
   } else {
@@ -169,7 +183,19 @@ export async function createSesame({ config, logger, role = 'web' }: CreateSesam
     renderErrorPage: (locals) => errorPage.ejs(`${VIEWS_DIR}/error.ejs`, { appName: config.appName, support: config.support, ...locals }),
   });
 
-  return { app, handler, answerClientError, provider, store, metrics, readiness, devOutbox, mailIdle: () => mailQueue?.idle() ?? Promise.resolve(), close };
+  // The worker checks the file as its start-up did (loadConfig); the web role also asks the provider, as its start-up did.
+  const reloadClients = createClientsReload({
+    registry: clients,
+    read: readClients ?? (() => {
+      throw new Error('this process was started without a clients file to read again');
+    }),
+    apply: applyClients,
+    logger,
+    audit: audit.withOrigin({ via: 'signal', signal: 'SIGHUP' }),
+    metrics,
+  });
+
+  return { app, handler, answerClientError, provider, store, metrics, readiness, devOutbox, reloadClients, mailIdle: () => mailQueue?.idle() ?? Promise.resolve(), close };
 }
 
 /** Connects a client before the port opens (a wrong address fails start-up, not the first sign-in) and registers its closing. */

@@ -34,7 +34,7 @@ export function createCliEndAccountSessions({ config, store, accounts, secondFac
         config,
         {
           adapter: createStoreAdapterClass(store),
-          findAccount: createFindAccount(accounts, { clients: config.clients }),
+          findAccount: createFindAccount(accounts, { clients: () => config.clients }),
           // The CLI renders no page and reads no cookie; the provider only needs them to be built.
           renderPage: async () => {},
           mfaPrompt: createMfaPrompt({ devices: secondFactor.devices }),

@@ -15,6 +15,7 @@ import { createSecurityNotices } from '../mail/security-notices.ts';
 import { collectAccountData } from '../accounts/account-data.ts';
 import { createAppsWithAccessList } from '../oidc/apps-with-access.ts';
 import { createBrowserSessionList } from '../oidc/browser-sessions.ts';
+import { fixedClients } from '../oidc/client-registry.ts';
 import { registeredClients } from '../oidc/registered-clients.ts';
 import { createStoreWithClient } from '../store/create-store.ts';
 import { signingKeySetPointerKey } from '../store/keys.ts';
@@ -87,10 +88,10 @@ async function main(argv: string[]): Promise<number> {
   try {
     const accounts = createAccounts({ store });
     const secondFactor = createSecondFactor({ config, store, accounts });
-    const browserSessionList = createBrowserSessionList({ store, hmacKey: config.hmacKey, sessionSeconds: config.ttl.sessionSeconds, clients: registeredClients(config) });
+    const browserSessionList = createBrowserSessionList({ store, hmacKey: config.hmacKey, sessionSeconds: config.ttl.sessionSeconds, clients: fixedClients(registeredClients(config)) });
     // Read only here (a change of address waiting for its code, for `user export`): the CLI issues none.
     const emailChanges = createEmailChangeCodes({ store, hmacKey: config.hmacKey, ttlSeconds: config.accountArea.emailChangeCodeSeconds });
-    const appsWithAccessList = createAppsWithAccessList({ store, sessionSeconds: config.ttl.sessionSeconds, grantSeconds: config.ttl.grantSeconds, clients: registeredClients(config) });
+    const appsWithAccessList = createAppsWithAccessList({ store, sessionSeconds: config.ttl.sessionSeconds, grantSeconds: config.ttl.grantSeconds, clients: fixedClients(registeredClients(config)) });
     // A key's times (added, promoted, demoted) and the waits between them are Redis's: `keys add`
     // and the `keys promote` an hour later may run on hosts whose clocks differ, and one ahead
     // would let a key sign before every instance and app has it, or retire one too early.

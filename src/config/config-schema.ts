@@ -387,7 +387,8 @@ function validateRedis(redis: RedisConfig, problems: ProblemList) {
   if (/[{}]/.test(redis.keyPrefix)) problems.add('REDIS_KEY_PREFIX', 'must not contain { or }: braces would become a Redis Cluster hash tag and pin every key to one slot');
 }
 
-function validateClients(clients: unknown, problems: ProblemList) {
+/** The clients file's checks: validateConfig's at start-up, and loadClients' at a reload (SIGHUP). */
+export function validateClients(clients: unknown, problems: ProblemList) {
   if (!Array.isArray(clients)) {
     problems.add('CLIENTS_FILE', 'must contain a JSON array of client registrations');
     return;
@@ -450,7 +451,7 @@ function redact(url: string) {
   return url.replace(/\/\/[^@/]*@/, '//***@');
 }
 
-function deepFreeze<T>(value: T): T {
+export function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const child of Object.values(value)) deepFreeze(child);

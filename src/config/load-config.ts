@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { ClientRegistration, Config, HostPort, LogLevel, MailQueueConfig, NodeEnv, RedisConfig, SignupPolicy } from './config-schema.ts';
-import { ConfigError, isLoopback, isPublicHttpsIssuer, ProblemList, usesRedis, validateConfig } from './config-schema.ts';
+import { ConfigError, deepFreeze, isLoopback, isPublicHttpsIssuer, ProblemList, usesRedis, validateClients, validateConfig } from './config-schema.ts';
 import { devOutboxPageShown } from '../mail/dev-outbox.ts';
 import { ENV_VAR_NAMES, ENV_VARS } from './env-vars.ts';
 import { generateSigningKeys } from './signing-keys.ts';
@@ -48,8 +48,7 @@ export function loadConfig({ env, rootDir = process.cwd(), onFallback = () => {}
     problems.throwIfAny();
   }
 
-  const clientsFile = resolve(rootDir, read('CLIENTS_FILE') || 'config/clients.json');
-  const clients = (readJson(clientsFile, 'CLIENTS_FILE', problems) ?? []) as ClientRegistration[];
+  const clients = readClientsFile(read, rootDir, problems);
 
   const redis = readRedis(read, problems);
   const jwksSetting = read('JWKS_FILE');
@@ -83,7 +82,7 @@ export function loadConfig({ env, rootDir = process.cwd(), onFallback = () => {}
     onFallback(devOutboxPageShown(issuer) ? 'mail: dev outbox at /dev/outbox (SMTP_URL unset)' : 'mail: dev outbox in this log only (SMTP_URL unset; no /dev/outbox page with a public https issuer, where anyone could read the sign-in links on it)');
   }
   if (production) refuseExampleSecrets(read, problems);
-  if (production && !isLoopback(URL.parse(issuer)?.hostname ?? 'localhost')) refuseShippedClientSecrets(clients, problems);
+  if (refusesShippedClientSecrets(nodeEnv, issuer)) refuseShippedClientSecrets(clients, problems);
 
   // Without the defaults file nothing else can be checked; otherwise every problem is reported at once.
   if (!defaults) problems.throwIfAny();
@@ -125,6 +124,29 @@ export function loadConfig({ env, rootDir = process.cwd(), onFallback = () => {}
   };
   return validateConfig(config, problems);
 }
+
+/**
+ * The clients file again, with exactly the checks loadConfig makes of it, for a reload (SIGHUP):
+ * the same environment names the same file. Throws a ConfigError naming every problem, in the
+ * words start-up would use; `config` is the configuration in force (its environment and issuer).
+ */
+export function loadClients({ env, rootDir = process.cwd(), config }: Omit<LoadConfigOptions, 'onFallback'> & { config: Pick<Config, 'nodeEnv' | 'issuer'> }): readonly ClientRegistration[] {
+  const problems = new ProblemList();
+  const clients = readClientsFile((name) => env[name], rootDir, problems);
+  problems.throwIfAny();
+  if (refusesShippedClientSecrets(config.nodeEnv, config.issuer)) refuseShippedClientSecrets(clients, problems);
+  validateClients(clients, problems);
+  problems.throwIfAny();
+  return deepFreeze(clients);
+}
+
+function readClientsFile(read: (name: string) => string | undefined, rootDir: string, problems: ProblemList): ClientRegistration[] {
+  const clientsFile = resolve(rootDir, read('CLIENTS_FILE') || 'config/clients.json');
+  return (readJson(clientsFile, 'CLIENTS_FILE', problems) ?? []) as ClientRegistration[];
+}
+
+/** A production Sesame with a public issuer: the shipped example client secrets are public there. */
+const refusesShippedClientSecrets = (nodeEnv: NodeEnv, issuer: string) => nodeEnv === 'production' && !isLoopback(URL.parse(issuer)?.hostname ?? 'localhost');
 
 interface DefaultsFile {
   appName: string;

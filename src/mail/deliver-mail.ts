@@ -1,4 +1,5 @@
 import type { Config } from '../config/config-schema.ts';
+import type { CurrentClients } from '../oidc/client-registry.ts';
 import { createBackChannelLogoutDelivery, type BackChannelOutcome } from '../oidc/deliver-back-channel-logout.ts';
 import { VIEWS_DIR } from '../paths.ts';
 import type { Store } from '../store/store.ts';
@@ -11,10 +12,23 @@ import { isKnownSecurityEvent, renderSecurityNotice } from './security-notice-em
 export type DeliverMail = (job: MailJob) => Promise<DeliveryOutcome | BackChannelOutcome>;
 
 /** What the mail worker does with a job of each kind. A failure to send throws (and is retried unless it is permanent). */
-export function createMailDelivery({ config, store, mailer, now = Date.now }: { config: Readonly<Config>; store: Store; mailer: Mailer; now?: () => number }): DeliverMail {
+export function createMailDelivery({
+  config,
+  store,
+  mailer,
+  clients,
+  now = Date.now,
+}: {
+  config: Readonly<Config>;
+  store: Store;
+  mailer: Mailer;
+  /** The registrations in force (oidc/client-registry.ts), for back-channel logout addresses. */
+  clients: CurrentClients;
+  now?: () => number;
+}): DeliverMail {
   const deliverSignInMail = createSignInMailDelivery({ config, store, mailer, now });
   const deliverEmailChangeMail = createEmailChangeMailDelivery({ config, store, mailer, now });
-  const deliverBackChannelLogout = createBackChannelLogoutDelivery({ clients: config.clients, now });
+  const deliverBackChannelLogout = createBackChannelLogoutDelivery({ clients, now });
   const accountUrl = `${config.issuer}/account`;
   return async function deliverMail(job) {
     if (job.kind === 'sign-in') return deliverSignInMail(job);

@@ -56,12 +56,14 @@ export type AuditEvent =
   | { event: 'signing_keys.created'; kids: string[] }
   | { event: 'signing_key.added'; kid: string; alg: string }
   | { event: 'signing_key.promoted'; kid: string; forced: boolean }
-  | { event: 'signing_key.retired'; kid: string; forced: boolean };
+  | { event: 'signing_key.retired'; kid: string; forced: boolean }
+  // The operator's clients file, reloaded on SIGHUP: which apps it added, removed or changed, by client id.
+  | { event: 'clients.reloaded'; added: string[]; removed: string[]; changed: string[] };
 
 export type AuditEventName = AuditEvent['event'];
 
-/** Where an event happened, when no request says so: the command line, or the mail worker. */
-export type FixedAuditOrigin = { via: 'cli'; /** `user remove`: never its arguments, which are addresses. */ command: string; operator?: string } | { via: 'mail-worker' };
+/** Where an event happened, when no request says so: the command line, the mail worker, or the operator's signal (a reload). */
+export type FixedAuditOrigin = { via: 'cli'; /** `user remove`: never its arguments, which are addresses. */ command: string; operator?: string } | { via: 'mail-worker' } | { via: 'signal'; signal: 'SIGHUP' };
 
 export interface AuditLog {
   /**

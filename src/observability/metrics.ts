@@ -105,6 +105,14 @@ export function createMetrics() {
     labelNames: ['client_id', 'result'] as const,
     registers: [registry],
   });
+  const clientsReloads = new Counter({
+    name: 'sesame_clients_reloads_total',
+    help: 'Reloads of the clients file (CLIENTS_FILE) on SIGHUP, by result: ok (the new registrations are in force), failed (the file could not be read or failed a check: the registrations in force go on serving, and the error log says why).',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  // From the start, so that an alert on increase(...{result="failed"}) sees the first failure.
+  for (const result of ['ok', 'failed']) clientsReloads.inc({ result }, 0);
 
   return {
     registry,
@@ -122,6 +130,7 @@ export function createMetrics() {
     mailsRefused,
     mailTransportUp,
     backchannelLogouts,
+    clientsReloads,
     /**
      * Labelled counters exist from the start at 0 for every label value known up front, so that the
      * first increase after a restart is an increase (a series that first appears at 1 shows none to

@@ -2,7 +2,7 @@ import type Provider from 'oidc-provider';
 import type { AdapterPayload, Session } from 'oidc-provider';
 import { ACCOUNT_CLIENT_ID } from '../account/account-client.ts';
 import type { Account, Accounts } from '../accounts/accounts.ts';
-import type { ClientRegistration } from '../config/config-schema.ts';
+import { derivedFromClients, type CurrentClients } from './client-registry.ts';
 import { appNamesOf } from '../interaction/client-name.ts';
 import { oidcGrantIndexKey, oidcRecordKey, oidcRecordKeyPrefix } from '../store/keys.ts';
 import type { Store } from '../store/store.ts';
@@ -62,17 +62,21 @@ export function createAppsWithAccessList({
   store: Store;
   sessionSeconds: number;
   grantSeconds: number;
-  clients: readonly ClientRegistration[];
+  /** The registrations in force (oidc/client-registry.ts). */
+  clients: CurrentClients;
   /** @default Date.now */
   now?: () => number;
 }) {
   const sessionsIndex = accountSessionsIndex(store, { sessionSeconds, now });
   const offlineIndex = accountOfflineGrantsIndex(store, { grantSeconds, now });
-  const appName = appNamesOf(clients);
-  const appTakesAddress = appTakesAddressByClient(clients);
-  const tokenCutoffOf = clientTokenCutoffs(clients);
-  // The account page itself is Sesame, not an app acting for the person; an app no longer registered has no access.
-  const listed = new Set(clients.map((client) => client.client_id).filter((clientId) => clientId !== ACCOUNT_CLIENT_ID));
+  // Built again only after a reload of the clients file.
+  const rules = derivedFromClients(clients, (registered) => ({
+    appName: appNamesOf(registered),
+    appTakesAddress: appTakesAddressByClient(registered),
+    tokenCutoffOf: clientTokenCutoffs(registered),
+    // The account page itself is Sesame, not an app acting for the person; an app no longer registered has no access.
+    listed: new Set(registered.map((client) => client.client_id).filter((clientId) => clientId !== ACCOUNT_CLIENT_ID)),
+  }));
 
   /**
    * When the chain of each refresh token the grant holds began (its first issue, as find-account.ts
@@ -125,6 +129,7 @@ export function createAppsWithAccessList({
    * leave out the address; refresh tokens only from its cutoff on.
    */
   function usable(account: Pick<Account, 'email'>, { grant, browsers, refreshTokensBegan }: Awaited<ReturnType<typeof grantsOf>>[number]) {
+    const { appTakesAddress, tokenCutoffOf } = rules();
     if (!appTakesAddress(grant.clientId, account.email)) return { browsers: 0, offline: false };
     const cutoff = tokenCutoffOf(grant.clientId);
     return { browsers, offline: refreshTokensBegan.some((began) => !issuedBeforeCutoff(cutoff, began)) };
@@ -133,12 +138,14 @@ export function createAppsWithAccessList({
   return {
     grantsOf,
     /** Whether the app can be listed (and so named in a form): registered, and not the account page. */
-    isListedApp: (value: unknown): value is string => typeof value === 'string' && listed.has(value),
+    isListedApp: (value: unknown): value is string => typeof value === 'string' && rules().listed.has(value),
 
     /** By name. */
     async list(account: Pick<Account, 'id' | 'email'>): Promise<AppWithAccess[]> {
       const apps = new Map<string, AppWithAccess>();
-      for (const entry of await grantsOf(account.id)) {
+      const grants = await grantsOf(account.id);
+      const { listed, appName } = rules();
+      for (const entry of grants) {
         const { grant } = entry;
         const { browsers, offline } = usable(account, entry);
         if (!listed.has(grant.clientId) || (browsers === 0 && !offline)) continue;
@@ -179,7 +186,7 @@ export function createAppsWithAccess({
   accounts: Pick<Accounts, 'removeAppAccess'>;
   sessionSeconds: number;
   grantSeconds: number;
-  clients: readonly ClientRegistration[];
+  clients: CurrentClients;
 }) {
   const listing = createAppsWithAccessList({ store, sessionSeconds, grantSeconds, clients });
   const sessionsIndex = accountSessionsIndex(store, { sessionSeconds });

@@ -2,7 +2,7 @@ import type Provider from 'oidc-provider';
 import type { AdapterPayload } from 'oidc-provider';
 import type { Account, Accounts } from '../accounts/accounts.ts';
 import { hmacSha256 } from '../auth/secrets.ts';
-import type { ClientRegistration } from '../config/config-schema.ts';
+import { derivedFromClients, type CurrentClients } from './client-registry.ts';
 import { appNamesOf } from '../interaction/client-name.ts';
 import { oidcRecordKey } from '../store/keys.ts';
 import type { Store } from '../store/store.ts';
@@ -34,10 +34,10 @@ const HANDLE = /^[A-Za-z0-9_-]{43}$/;
  * show`) sees them: read from the account's index of sessions (account-sessions-index.ts) and the
  * session records themselves, without oidc-provider, so the CLI needs no signing keys for it.
  */
-export function createBrowserSessionList({ store, hmacKey, sessionSeconds, clients }: { store: Store; hmacKey: string; sessionSeconds: number; clients: readonly ClientRegistration[] }) {
+export function createBrowserSessionList({ store, hmacKey, sessionSeconds, clients }: { store: Store; hmacKey: string; sessionSeconds: number; clients: CurrentClients }) {
   const index = accountSessionsIndex(store, { sessionSeconds });
-  const appName = appNamesOf(clients);
-  const appTakesAddress = appTakesAddressByClient(clients);
+  // Built again only after a reload of the clients file.
+  const rules = derivedFromClients(clients, (registered) => ({ appName: appNamesOf(registered), appTakesAddress: appTakesAddressByClient(registered) }));
   const handleOf = (sessionId: string) => hmacSha256(hmacKey, 'browser-session', sessionId);
   return {
     /** Names a session in forms: a keyed hash of its id, which is the browser's cookie and never leaves the server. */
@@ -60,6 +60,7 @@ export function createBrowserSessionList({ store, hmacKey, sessionSeconds, clien
       const grantIds = [...new Set(live.flatMap(({ record }) => authorizationsOf(record).flatMap(([, { grantId }]) => (grantId ? [grantId] : []))))];
       const [devices, grants] = await Promise.all([sessionDevices(store, live.map(({ id }) => id)), store.getManyJson(grantIds.map((id) => oidcRecordKey('Grant', id)))]);
       const liveGrants = new Set(grantIds.filter((_, i) => grants[i] !== undefined));
+      const { appName, appTakesAddress } = rules();
       const sessions = live.map(({ id, record }, i): BrowserSession => ({
         handle: handleOf(id),
         device: devices[i],
@@ -98,7 +99,7 @@ export function createBrowserSessions({
   accounts: Pick<Accounts, 'endSessions'>;
   hmacKey: string;
   sessionSeconds: number;
-  clients: readonly ClientRegistration[];
+  clients: CurrentClients;
 }) {
   const index = accountSessionsIndex(store, { sessionSeconds });
   const listing = createBrowserSessionList({ store, hmacKey, sessionSeconds, clients });

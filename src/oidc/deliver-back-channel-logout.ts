@@ -1,8 +1,8 @@
 import { STATUS_CODES } from 'node:http';
 import type { Configuration } from 'oidc-provider';
-import type { ClientRegistration } from '../config/config-schema.ts';
 import { PermanentFailure } from '../mail/permanent-rejection.ts';
 import type { BackChannelLogoutJob } from './back-channel-logout-job.ts';
+import { derivedFromClients, type CurrentClients } from './client-registry.ts';
 import { registeredOutboundFetch } from './registered-outbound-fetch.ts';
 
 /** `delivered`: the app answered 200 or 204. `app-gone`: the app, or its back-channel address, is no longer registered. */
@@ -21,15 +21,22 @@ export function createBackChannelLogoutDelivery({
   clients,
   now = Date.now,
   timeoutMs = 5000,
-  fetch = registeredOutboundFetch(clients),
+  fetch,
 }: {
-  clients: readonly ClientRegistration[];
+  /** The registrations in force (oidc/client-registry.ts): a reload of the clients file reaches the next job. */
+  clients: CurrentClients;
   now?: () => number;
   timeoutMs?: number;
   fetch?: NonNullable<Configuration['fetch']>;
 }) {
+  // Built again only after a reload.
+  const registered = derivedFromClients(clients, (all) => ({
+    addressOf: new Map(all.map((client) => [client.client_id, client.backchannel_logout_uri])),
+    fetch: fetch ?? registeredOutboundFetch(all),
+  }));
   return async function deliverBackChannelLogout(job: BackChannelLogoutJob): Promise<BackChannelOutcome> {
-    const address = clients.find((client) => client.client_id === job.clientId)?.backchannel_logout_uri;
+    const { addressOf, fetch } = registered();
+    const address = addressOf.get(job.clientId);
     if (typeof address !== 'string') return 'app-gone';
     if (job.expiresAt * 1000 <= now()) throw new PermanentFailure('the logout token expired before the app accepted it');
     const response = await fetch(new URL(address), {

@@ -1,8 +1,8 @@
 import type { Account as OidcAccount, FindAccount } from 'oidc-provider';
-import type { ClientRegistration } from '../config/config-schema.ts';
 import { appTakesAddressByClient } from './app-email-domains.ts';
 import { clientTokenCutoffs, issuedBeforeCutoff } from './client-token-cutoff.ts';
 import { CLAIMS_BY_SCOPE } from './claims-by-scope.ts';
+import { derivedFromClients, fixedClients, type CurrentClients } from './client-registry.ts';
 import { releasedWithinClientScope } from './claims-within-client-scope.ts';
 import { appAccessRemovedSince, sessionEnded, signedOutSince, type Accounts } from '../accounts/accounts.ts';
 
@@ -27,11 +27,15 @@ function signInTimeOf(token: object | undefined): number | undefined {
 }
 
 /** Maps a Sesame account to the claims oidc-provider hands out per granted scope. */
-export function createFindAccount(accounts: Accounts, { clients = [] }: { clients?: readonly ClientRegistration[] } = {}): FindAccount {
-  const tokenCutoffOf = clientTokenCutoffs(clients);
-  const appTakesAddress = appTakesAddressByClient(clients);
-  const withinClientScope = releasedWithinClientScope(CLAIMS_BY_SCOPE, clients);
+export function createFindAccount(accounts: Accounts, { clients = fixedClients([]) }: { clients?: CurrentClients } = {}): FindAccount {
+  // The apps' rules as registered now: built again after a reload of the clients file, not per call.
+  const rules = derivedFromClients(clients, (registered) => ({
+    tokenCutoffOf: clientTokenCutoffs(registered),
+    appTakesAddress: appTakesAddressByClient(registered),
+    withinClientScope: releasedWithinClientScope(CLAIMS_BY_SCOPE, registered),
+  }));
   return async (ctx, sub, token): Promise<SesameOidcAccount | undefined> => {
+    const { tokenCutoffOf, appTakesAddress, withinClientScope } = rules();
     // When what is being honoured began: a token (a rotated refresh token by its chain's first
     // issue), or the browser's session.
     const began = token ? ((token as { iiat?: number }).iiat ?? token.iat) : ctx.oidc?.session?.loginTs;

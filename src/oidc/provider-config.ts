@@ -70,6 +70,7 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
   const policy = sesamePolicy(config, mfaPrompt);
   const explanations = errorExplanationSettings(config, mfaPrompt);
   const tokenCutoffOf = clientTokenCutoffs(config.clients);
+  const registeredClientIds = new Set(registeredClients(config).map((client) => client.client_id));
 
   return {
     adapter,
@@ -157,6 +158,9 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
         enabled: true,
         async allowedPolicy(ctx, client, token) {
           if (token.clientId !== client.clientId && client.metadata().resource_server !== true) return false;
+          // The token of an app no longer registered (removed from the clients file) is not active:
+          // the library would go on to read that app's registration and fail on its absence (a 500).
+          if (!registeredClientIds.has(token.clientId ?? '')) return false;
           // Userinfo and the token endpoint refuse a token whose account was removed; so does this
           // (the library does not look the account up here). Read with the token, so no extra trip.
           // A machine's token (client_credentials) has no account: only its app's cutoff applies.

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENV_VARS } from '../../src/config/env-vars.ts';
-import { ConfigError, loadConfig, SHIPPED_EXAMPLE_CLIENT_SECRETS } from '../../src/config/load-config.ts';
+import { ConfigError, loadClients, loadConfig, SHIPPED_EXAMPLE_CLIENT_SECRETS } from '../../src/config/load-config.ts';
 import { renderEnvExample, renderReadmeTable } from '../../src/config/render-env-docs.ts';
 import { generateSigningKeys } from '../../src/config/signing-keys.ts';
 import { makeShippedConfigDir, productionEnvironment } from '../helpers/shipped-config-dir.ts';
@@ -349,6 +349,37 @@ describe('production refuses every development fallback', () => {
       env.JWKS_FILE = join(root, 'ec-only.json');
     }
     expect(problemsOf(env).join('\n')).toContain(message);
+  });
+});
+
+describe('the clients file read again (a reload on SIGHUP)', () => {
+  const clientProblemsOf = (env: Record<string, string>, config: Parameters<typeof loadClients>[0]['config']): string[] => {
+    try {
+      loadClients({ env, rootDir: root, config });
+    } catch (error) {
+      if (error instanceof ConfigError) return error.problems;
+      throw error;
+    }
+    throw new Error('expected a ConfigError');
+  };
+
+  it('makes start-up\'s checks of it, in start-up\'s words, and only those', () => {
+    const env = productionEnv();
+    const config = loadConfig({ env, rootDir: root });
+    expect(loadClients({ env, rootDir: root, config })).toEqual(config.clients);
+    const file = join(root, 'reloaded-clients.json');
+    const withFile = { ...env, CLIENTS_FILE: file };
+    for (const text of ['[{"client_id": ', JSON.stringify([{ client_id: 'a', redirect_uris: ['https://a.example/cb'], client_secret: 'short' }, { client_id: 'a', redirect_uris: [] }]), JSON.stringify(JSON.parse(readFileSync('config/clients.json', 'utf8'))), '{}']) {
+      writeFileSync(file, text);
+      const atStartUp = problemsOf(withFile);
+      expect(atStartUp.length).toBeGreaterThan(0);
+      expect(clientProblemsOf(withFile, config)).toEqual(atStartUp);
+    }
+    rmSync(file);
+    expect(clientProblemsOf(withFile, config)).toEqual([`CLIENTS_FILE: file not found or unreadable: ${file}`]);
+    // The shipped examples' secrets are refused only where start-up refuses them.
+    writeFileSync(file, readFileSync('config/clients.json', 'utf8'));
+    expect(loadClients({ env: withFile, rootDir: root, config: { nodeEnv: 'production', issuer: 'http://localhost:3000' } }).length).toBeGreaterThan(0);
   });
 });
 

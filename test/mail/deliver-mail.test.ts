@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { createAccounts } from '../../src/accounts/accounts.ts';
 import { createMailDelivery } from '../../src/mail/deliver-mail.ts';
+import { fixedClients } from '../../src/oidc/client-registry.ts';
 import type { MailJob } from '../../src/mail/mail-job.ts';
 import type { MailMessage } from '../../src/mail/mail-message.ts';
 import { createMemoryStore } from '../../src/store/memory-store.ts';
@@ -9,8 +10,10 @@ import { testConfig } from '../helpers/test-config.ts';
 function setup() {
   const sent: MailMessage[] = [];
   const store = createMemoryStore();
+  const config = testConfig({ issuer: 'http://127.0.0.1:9' });
   const deliver = createMailDelivery({
-    config: testConfig({ issuer: 'http://127.0.0.1:9' }),
+    config,
+    clients: fixedClients(config.clients),
     store,
     mailer: { send: async (message: MailMessage) => void sent.push(message), verify: async () => {}, close: async () => {} },
   });

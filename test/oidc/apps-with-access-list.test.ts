@@ -3,6 +3,7 @@ import type { Cluster } from 'ioredis';
 import type { ClientRegistration } from '../../src/config/config-schema.ts';
 import { accountOfflineGrantsIndex, addToAccountOfflineGrants, MISSING_GRANT_GRACE_SECONDS } from '../../src/oidc/account-offline-grants-index.ts';
 import { createAppsWithAccessList } from '../../src/oidc/apps-with-access.ts';
+import { fixedClients } from '../../src/oidc/client-registry.ts';
 import { createStoreAdapterClass } from '../../src/oidc/store-adapter.ts';
 import { oidcAccountOfflineGrantMissingKey, oidcRecordKey } from '../../src/store/keys.ts';
 import { createRedisClient } from '../../src/store/redis-connection.ts';
@@ -45,7 +46,7 @@ const GRANT_SECONDS = 365 * 86_400;
 describe.each([...bothStores('apps-list'), ['redis cluster', onCluster] as [string, StoreFactory]])('apps with access on the %s store', (_name, makeStore) => {
   const subject = useStore(makeStore);
   const listAt = (nowMs: number) =>
-    createAppsWithAccessList({ store: subject.store!, sessionSeconds: 3600, grantSeconds: GRANT_SECONDS, clients: [TEST_CLIENT], now: () => nowMs });
+    createAppsWithAccessList({ store: subject.store!, sessionSeconds: 3600, grantSeconds: GRANT_SECONDS, clients: fixedClients([TEST_CLIENT]), now: () => nowMs });
   const list = () => listAt(Date.now());
   const indexed = (accountId: string) => accountOfflineGrantsIndex(subject.store!, { grantSeconds: GRANT_SECONDS }).read(accountId);
 
@@ -98,7 +99,7 @@ describe.each([...bothStores('apps-list'), ['redis cluster', onCluster] as [stri
       { ...TEST_CLIENT, client_id: 'staff-tool', allowed_email_domains: ['corp.example'] },
       { ...TEST_CLIENT, client_id: 'rekeyed-app', tokens_not_before: new Date((nowSeconds - 60) * 1000).toISOString() },
     ];
-    const listFor = (email: string) => createAppsWithAccessList({ store: subject.store!, sessionSeconds: 3600, grantSeconds: GRANT_SECONDS, clients }).list({ id: 'acc-rules', email });
+    const listFor = (email: string) => createAppsWithAccessList({ store: subject.store!, sessionSeconds: 3600, grantSeconds: GRANT_SECONDS, clients: fixedClients(clients) }).list({ id: 'acc-rules', email });
     for (const grantId of ['g-staff', 'g-rekeyed']) await addToAccountOfflineGrants(subject.store!, 'acc-rules', grantId, 3600);
     await writeGrantRecord('acc-rules', 'g-staff', { clientId: 'staff-tool' }, { iat: nowSeconds });
     // Refreshed since the cutoff, but its chain began before it: refused (find-account.ts).
@@ -111,7 +112,7 @@ describe.each([...bothStores('apps-list'), ['redis cluster', onCluster] as [stri
     await writeGrantRecord('acc-rules', 'g-rekeyed-since', { clientId: 'rekeyed-app' }, { iat: nowSeconds });
     expect((await listFor('someone@home.example')).map((app) => [app.clientId, app.offline, app.scopes])).toEqual([['rekeyed-app', true, ['email', 'offline_access']]]);
     // Removing access still reaches every grant the app holds, usable or not.
-    const grants = await createAppsWithAccessList({ store: subject.store!, sessionSeconds: 3600, grantSeconds: GRANT_SECONDS, clients }).grantsOf('acc-rules');
+    const grants = await createAppsWithAccessList({ store: subject.store!, sessionSeconds: 3600, grantSeconds: GRANT_SECONDS, clients: fixedClients(clients) }).grantsOf('acc-rules');
     expect(grants.map((grant) => grant.id).sort()).toEqual(['g-rekeyed', 'g-rekeyed-since', 'g-staff']);
   });
 

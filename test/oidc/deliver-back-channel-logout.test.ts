@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { ClientRegistration } from '../../src/config/config-schema.ts';
 import { isPermanentRejection } from '../../src/mail/permanent-rejection.ts';
 import type { BackChannelLogoutJob } from '../../src/oidc/back-channel-logout-job.ts';
+import { fixedClients } from '../../src/oidc/client-registry.ts';
 import { createBackChannelLogoutDelivery } from '../../src/oidc/deliver-back-channel-logout.ts';
 
 // An app's back-channel endpoint: each path answers with the status in its name (/answer/204),
@@ -40,7 +41,7 @@ const job = (clientId: string, expiresAt = NOW / 1000 + 600): BackChannelLogoutJ
 const app = (clientId: string, path: string): ClientRegistration => ({ client_id: clientId, backchannel_logout_uri: `${origin}${path}` });
 
 function deliveryTo(...clients: ClientRegistration[]) {
-  return createBackChannelLogoutDelivery({ clients, now: () => NOW, timeoutMs: 200 });
+  return createBackChannelLogoutDelivery({ clients: fixedClients(clients), now: () => NOW, timeoutMs: 200 });
 }
 
 /** What the delivery threw, and whether the queue would give the job up at once. */
