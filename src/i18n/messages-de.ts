@@ -7,7 +7,6 @@ export const de: Catalogue = {
   'page.warning': 'Warnung:',
   'page.canClose': 'Sie können diese Seite schließen.',
   'page.continue': 'Weiter',
-  'page.theApp': 'die App',
   'list.or': '{first} oder {last}',
   'time.utc': '{time} Uhr UTC',
 

@@ -14,7 +14,6 @@ export const en = {
   'page.warning': 'Warning:',
   'page.canClose': 'You can close this page.',
   'page.continue': 'Continue',
-  'page.theApp': 'the app',
   'list.or': '{first} or {last}',
   'time.utc': '{time} UTC',
 

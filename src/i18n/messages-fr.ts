@@ -7,7 +7,6 @@ export const fr: Catalogue = {
   'page.warning': 'Attention :',
   'page.canClose': 'Vous pouvez fermer cette page.',
   'page.continue': 'Continuer',
-  'page.theApp': 'l’application',
   'list.or': '{first} ou {last}',
   'time.utc': '{time} UTC',
 

@@ -1,3 +1,4 @@
+import type Koa from 'koa';
 import { errors as oidcErrors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { CLIENT_MFA_POLICIES, type ClientMfaPolicy, type ClientRegistration, type Config } from '../config/config-schema.ts';
 import type { CookieKeys } from '../http/cookie-keys.ts';
@@ -28,7 +29,8 @@ import { explainAuthorizationError, explainSignOutError, type ExplanationSetting
 import { errorFacts } from './explain-errors.ts';
 import { DEFAULT_LOCALE, SUPPORTED_LOCALES } from '../i18n/locales.ts';
 import type { MessageKey } from '../i18n/catalogue.ts';
-import { translatorOf } from '../i18n/page-language.ts';
+import { speakLanguage, translatorOf } from '../i18n/page-language.ts';
+import { localeOfUiLocales } from '../i18n/negotiate-locale.ts';
 import { translatorFor } from '../i18n/translate.ts';
 import { nextStepIn, type NextStep } from '../http/next-step.ts';
 import { rememberSignInLocale } from '../i18n/sign-in-language.ts';
@@ -249,8 +251,11 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
       const facts = errorFacts(ctx, { ...(error as object), error: out.error, error_description: out.error_description });
       const explained = explainable ? (signingOut ? explainSignOutError(facts) : explainAuthorizationError(facts, explanations)) : undefined;
       const code = explained?.error ?? out.error;
-      // Sign-out pages are English for now; a sign-in's speak the browser's language (i18n/page-language.ts).
-      const translator = signingOut ? translatorFor(DEFAULT_LOCALE) : translatorOf(ctx);
+      // Sign-out pages are English for now. A sign-in request's: the language it asked for, as its
+      // pages would have spoken (i18n/sign-in-language.ts), else the browser's.
+      const uiLocale = localeOfUiLocales((ctx.oidc?.params as { ui_locales?: unknown } | undefined)?.ui_locales);
+      const translator = signingOut ? translatorFor(DEFAULT_LOCALE) : uiLocale ? translatorFor(uiLocale) : translatorOf(ctx);
+      if (uiLocale && !signingOut) speakLanguage(ctx as unknown as Koa.Context, uiLocale);
       const { t } = translator;
       const nextStep = backToApp(ctx.oidc?.client);
       await renderPage(ctx, 'error', {

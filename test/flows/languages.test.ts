@@ -1,13 +1,16 @@
 import { describe, expect, it } from '@jest/globals';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
+import { deviceSignIn } from '../helpers/device-sign-in.ts';
+import { accountWithTotp, submitTotp, wrongTotpCode } from '../helpers/second-factor.ts';
 import { finishAtApp, reachConsentPage, requestSignInMail } from '../helpers/sign-in.ts';
+import { DEVICE_CLIENT, TEST_CLIENT } from '../helpers/test-config.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
 // A sign-in speaks one language from /auth until back at the app: the app's ui_locales (OpenID
 // Connect Core §3.1.2.1), else the browser's Accept-Language, else English. It is chosen once, as
 // the sign-in starts, and its mail and the link's page on another device speak it too.
 
-const running = useSesame();
+const running = useSesame({ config: { clients: [TEST_CLIENT, DEVICE_CLIENT] } });
 
 const browserSpeaking = (acceptLanguage: string) => new HttpBrowser(undefined, { 'accept-language': acceptLanguage });
 const langOf = (html: string) => /<html lang="([^"]*)">/.exec(html)?.[1];
@@ -124,4 +127,44 @@ it('an ended sign-in\'s error page speaks the browser\'s language', async () => 
 it('discovery lists the languages ui_locales can choose', async () => {
   const discovery = (await (await fetch(`${running.sesame.url}/.well-known/openid-configuration`)).json()) as { ui_locales_supported?: string[] };
   expect(discovery.ui_locales_supported).toEqual(['en', 'de', 'fr']);
+});
+
+it('the authenticator prompt and its form error speak the sign-in\'s language', async () => {
+  const email = 'zweiter-schritt@example.com';
+  const { secret } = await accountWithTotp(running.sesame, email);
+  const { uid, browser, checkPage, mail } = await requestSignInMail({ ...running, authorizationParams: { ui_locales: 'de' } }, email);
+  const prompt = await browser.navigate(`${running.sesame.url}/interaction/${uid}/code`, { form: { ...formFields(checkPage.html, '/code'), code: mail.code! } });
+  expect(prompt.url).toMatch(/\/totp$/);
+  expect(langOf(prompt.html)).toBe('de');
+  expect(prompt.html).toContain('<h1>Noch ein Schritt</h1>');
+  expect(prompt.html).toContain('Kein Zugriff auf Ihre Authenticator-App?');
+  const again = await submitTotp(browser, prompt, { code: wrongTotpCode(secret) });
+  expect(again.html).toMatch(/role="alert" id="form-error">Dieser Code ist nicht richtig\. Noch \d+ Versuch(e)?\.</);
+});
+
+it('the device pages speak the browser\'s language, and so do the sign-in they start and its mail', async () => {
+  const device = deviceSignIn(running);
+  const started = (await (await fetch(`${running.sesame.url}/device/auth`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ client_id: DEVICE_CLIENT.client_id, scope: 'openid email' }) })).json()) as { user_code: string };
+  const browser = browserSpeaking('fr-FR');
+  const wrong = await device.enterUserCode(browser, 'BBBBBBBB');
+  expect(langOf(wrong.html)).toBe('fr');
+  expect(wrong.html).toContain('<h1>Connecter un appareil</h1>');
+  expect(wrong.html).toContain('Ce code n’est pas correct.');
+  const confirmation = await device.enterUserCode(browser, started.user_code);
+  expect(confirmation.html).toContain('<h1>Connecter Living Room TV sur votre appareil ?</h1>');
+  expect(confirmation.html).toContain('Ne continuez que si vous avez lancé cette demande vous-même');
+  const emailForm = await device.decide(browser, confirmation, 'confirm');
+  expect(langOf(emailForm.html)).toBe('fr');
+  expect(emailForm.html).toContain('Annuler et ne pas connecter l’appareil');
+  const { mail } = await device.requestDeviceSignInMail(browser, emailForm, 'appareil@example.com');
+  expect(mail.subject).toBe('Connecter Living Room TV sur votre appareil');
+  expect(mail.text).toContain('Cette connexion concerne un appareil ou un outil en ligne de commande (Living Room TV).');
+});
+
+it('an app\'s broken request: the error page speaks the language the request asked for', async () => {
+  const pending = await running.rp.startAuthorization({ ui_locales: 'fr', redirect_uri: 'https://elsewhere.example/callback' });
+  const page = await browserSpeaking('de').navigate(pending.url);
+  expect(page.status).toBe(400);
+  expect(langOf(page.html)).toBe('fr');
+  expect(page.html).toContain('<h1>Cette demande de connexion ne peut pas aboutir</h1>');
 });
