@@ -54,13 +54,13 @@ export class InvalidRequest extends HttpError {
 
 export class PayloadTooLarge extends HttpError {
   constructor(limitBytes: number) {
-    super(413, 'payload_too_large', 'Too much data', `The form sent more than ${limitBytes} bytes.`);
+    super(413, 'payload_too_large', { key: 'error.tooLarge.title' }, { key: 'error.tooLarge.message', params: { bytes: limitBytes } });
   }
 }
 
 export class UnsupportedMediaType extends HttpError {
   constructor() {
-    super(415, 'unsupported_media_type', 'Unsupported form', 'Send this form as application/x-www-form-urlencoded.');
+    super(415, 'unsupported_media_type', { key: 'error.mediaType.title' }, { key: 'error.mediaType.message' });
   }
 }
 
