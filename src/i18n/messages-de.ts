@@ -217,6 +217,7 @@ export const de: Catalogue = {
   'error.rateLimited.inMinutes': { one: 'Versuchen Sie es in etwa {count} Minute erneut.', other: 'Versuchen Sie es in etwa {count} Minuten erneut.' },
   'error.rateLimited.signInMail': 'Es wurden zu viele Anmelde-E-Mails angefordert, daher wurde keine neue gesendet. Link und Code aus der neuesten E-Mail, die Sie erhalten haben, funktionieren weiter, bis sie ablaufen.',
   'error.rateLimited.codeEntries': 'Aus Ihrem Netzwerk wurden zu viele Codes eingegeben.',
+  'error.rateLimited.deviceCodeEntries': 'Aus Ihrem Netzwerk wurden zu viele Gerätecodes eingegeben.',
   'error.rateLimited.signInStarts': 'Aus Ihrem Netzwerk wurden zu viele Anmeldungen begonnen.',
   'error.ended.title': 'Diese Anmeldung ist beendet',
   'error.ended.expired': 'Diese Anmeldung ist abgelaufen oder wurde bereits abgeschlossen.',

@@ -235,6 +235,7 @@ export const en = {
   'error.rateLimited.inMinutes': { one: 'Try again in about {count} minute.', other: 'Try again in about {count} minutes.' },
   'error.rateLimited.signInMail': 'Too many sign-in emails were asked for, so no new one was sent. The link and code in the newest email you received keep working until they expire.',
   'error.rateLimited.codeEntries': 'Too many codes were entered from your network.',
+  'error.rateLimited.deviceCodeEntries': 'Too many device codes were entered from your network.',
   'error.rateLimited.signInStarts': 'Too many sign-ins were started from your network.',
   'error.ended.title': 'This sign-in has ended',
   'error.ended.expired': 'This sign-in has expired or was already completed.',

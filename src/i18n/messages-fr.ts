@@ -217,6 +217,7 @@ export const fr: Catalogue = {
   'error.rateLimited.inMinutes': { one: 'Réessayez dans environ {count} minute.', other: 'Réessayez dans environ {count} minutes.' },
   'error.rateLimited.signInMail': 'Trop d’e-mails de connexion ont été demandés : aucun nouvel e-mail n’a été envoyé. Le lien et le code du dernier e-mail reçu restent valables jusqu’à leur expiration.',
   'error.rateLimited.codeEntries': 'Trop de codes ont été saisis depuis votre réseau.',
+  'error.rateLimited.deviceCodeEntries': 'Trop de codes d’appareil ont été saisis depuis votre réseau.',
   'error.rateLimited.signInStarts': 'Trop de connexions ont été commencées depuis votre réseau.',
   'error.ended.title': 'Cette connexion est terminée',
   'error.ended.expired': 'Cette connexion a expiré ou a déjà abouti.',

@@ -1,10 +1,16 @@
 // The moment the link and code expire, in the reader's own time zone (the page says it in UTC).
 (function () {
+  // As the reader's browser writes times in the page's language (en-GB: 18:05, en-US: 6:05 PM),
+  // else as that language does: the words around the time are the page's (<html lang>).
+  function timeLocales() {
+    var lang = document.documentElement.lang;
+    var own = (navigator.languages || []).filter(function (tag) { return tag.split('-')[0].toLowerCase() === lang; });
+    return own.length > 0 ? own : lang ? [lang] : [];
+  }
   var times = document.querySelectorAll('time[data-local-time]');
   for (var i = 0; i < times.length; i++) {
     var at = new Date(times[i].getAttribute('datetime'));
-    // In the page's language (<html lang>), as the words around it are.
-    if (!isNaN(at.getTime())) times[i].textContent = at.toLocaleTimeString(document.documentElement.lang || [], { hour: '2-digit', minute: '2-digit' });
+    if (!isNaN(at.getTime())) times[i].textContent = at.toLocaleTimeString(timeLocales(), { hour: '2-digit', minute: '2-digit' });
   }
 })();
 
