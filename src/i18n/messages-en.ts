@@ -80,6 +80,11 @@ export const en = {
   'link.other.numberLabel': 'The number the sign-in page on your other device shows',
   'link.other.approve': 'Approve this sign-in',
   'link.other.notYou': 'Didn’t ask to sign in? Close this page; nothing happens without you.',
+  // The requesting device on the link's page (interaction/requested-from.ts); German in the dative: "von {device} aus"
+  'device.browserOnSystem': '{browser} on {system}',
+  'device.someBrowser': 'a browser',
+  'device.unknownSystem': 'an unknown system',
+  'device.unknownBrowser': 'an unknown browser',
   'device.notice.forDevice': 'This sign-in is for a device or command-line tool ({clientName}). Only approve it if you typed a code shown on your own device just now.',
   'device.notice.forDeviceNoApp': 'This sign-in is for a device or command-line tool. Only approve it if you typed a code shown on your own device just now.',
   'device.notice.dont': 'If someone sent you a code or asked you to sign in, don’t: whoever did would get into your account.',

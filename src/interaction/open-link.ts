@@ -9,6 +9,7 @@ import type { SignInCodes } from '../auth/sign-in-codes.ts';
 import { cancelLabelOf, deviceSignInEnded } from './device-sign-in.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import { interactionOfThisBrowser } from './load-interaction.ts';
+import { requestedFromIn } from './requested-from.ts';
 import { sharingAskedWithSignIn } from './sharing-notice.ts';
 
 export const LINK_TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
@@ -66,7 +67,7 @@ export function createOpenLink({ provider, signInCodes, secondFactor }: Pick<Int
       cancelLabel: interaction && clientName !== undefined ? cancelLabelOf(interaction, clientName, translatorOf(ctx)) : undefined,
       sharing: interaction ? await sharingAskedWithSignIn(provider, interaction) : undefined,
       email: pending.email,
-      requestedFrom: pending.requestedFrom,
+      requestedFrom: requestedFromIn(pending.requestedFrom, translatorOf(ctx)),
       // A device's sign-in: the page says so, to the person who may never have seen the device pages.
       forDevice: pending.forDevice === true,
       token,

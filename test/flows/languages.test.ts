@@ -61,7 +61,7 @@ describe('a sign-in with ui_locales=de', () => {
     const confirm = await phone.navigate(mail.link!);
     expect(langOf(confirm.html)).toBe('de');
     expect(confirm.html).toContain('<h1>Anmeldung auf einem anderen Gerät bestätigen</h1>');
-    expect(confirm.html).toContain('Jemand möchte sich bei <strong>Test App</strong> als <strong>zwei-geraete@example.com</strong> anmelden');
+    expect(confirm.html).toMatch(/Jemand möchte sich von <strong>Chrome unter Linux<\/strong> aus bei <strong>Test App<\/strong> als <strong>zwei-geraete@example\.com<\/strong> anmelden\./);
 
     // A wrong-number form error first: the error page speaks the sign-in's language too.
     const notANumber = await phone.navigate(`${running.sesame.url}/interaction/${uid}/link`, { form: { ...formFields(confirm.html, '/link'), number: 'x' } });
