@@ -1,16 +1,20 @@
 import { describe, expect, it } from '@jest/globals';
 import { formFields, HttpBrowser } from '../helpers/http-browser.ts';
 import { deviceSignIn } from '../helpers/device-sign-in.ts';
-import { accountWithTotp, submitTotp, wrongTotpCode } from '../helpers/second-factor.ts';
+import { startRelyingParty } from '../helpers/relying-party.ts';
+import { accountWithTotp, submitTotp, totpCode, wrongTotpCode } from '../helpers/second-factor.ts';
 import { finishAtApp, reachConsentPage, requestSignInMail } from '../helpers/sign-in.ts';
 import { DEVICE_CLIENT, TEST_CLIENT } from '../helpers/test-config.ts';
+import type { ClientRegistration } from '../../src/config/config-schema.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
 
 // A sign-in speaks one language from /auth until back at the app: the app's ui_locales (OpenID
 // Connect Core §3.1.2.1), else the browser's Accept-Language, else English. It is chosen once, as
 // the sign-in starts, and its mail and the link's page on another device speak it too.
 
-const running = useSesame({ config: { clients: [TEST_CLIENT, DEVICE_CLIENT] } });
+// An app that requires the authenticator: a person without one sets it up during the sign-in.
+const STRICT_CLIENT: ClientRegistration = { ...TEST_CLIENT, client_id: 'strict-app', client_name: 'Strict App', redirect_uris: ['http://127.0.0.1:9/strict'], mfa: 'required', remember_device: false };
+const running = useSesame({ config: { clients: [TEST_CLIENT, DEVICE_CLIENT, STRICT_CLIENT] } });
 
 const browserSpeaking = (acceptLanguage: string) => new HttpBrowser(undefined, { 'accept-language': acceptLanguage });
 const langOf = (html: string) => /<html lang="([^"]*)">/.exec(html)?.[1];
@@ -55,7 +59,7 @@ describe('a sign-in with ui_locales=de', () => {
   });
 
   it('the link opened in a browser that speaks French still speaks German, as does the page after approving', async () => {
-    const { uid, checkPage, mail } = await requestSignInMail({ ...running, authorizationParams: { ui_locales: 'de' } }, 'zwei-geraete@example.com');
+    const { uid, checkPage, mail, browser: laptop } = await requestSignInMail({ ...running, authorizationParams: { ui_locales: 'de' } }, 'zwei-geraete@example.com');
     const shownNumber = /id="match-number">(\d+)</.exec(checkPage.html)![1]!;
     const phone = browserSpeaking('fr-FR,fr;q=0.9');
     const confirm = await phone.navigate(mail.link!);
@@ -75,6 +79,12 @@ describe('a sign-in with ui_locales=de', () => {
     expect(langOf(approved.html)).toBe('de');
     expect(approved.html).toContain('<h1>Anmeldung freigegeben</h1>');
     expect(approved.html).toContain('zwei-geraete@example.com');
+
+    // The waiting tab, without its script: the page that says the other device confirmed.
+    const waiting = await laptop.navigate(`${running.sesame.url}/interaction/${uid}/check`);
+    expect(langOf(waiting.html)).toBe('de');
+    expect(waiting.html).toContain('<h1>Auf Ihrem anderen Gerät bestätigt</h1>');
+    expect(waiting.html).toContain('Weiter zu Test App.');
   });
 });
 
@@ -167,4 +177,26 @@ it('an app\'s broken request: the error page speaks the language the request ask
   expect(page.status).toBe(400);
   expect(langOf(page.html)).toBe('fr');
   expect(page.html).toContain('<h1>Cette demande de connexion ne peut pas aboutir</h1>');
+});
+
+it('setting up the authenticator during a sign-in, its form error and the recovery codes speak the sign-in\'s language', async () => {
+  const email = 'einrichten@example.com';
+  const strict = await startRelyingParty(running.sesame.url, STRICT_CLIENT);
+  const { uid, browser, checkPage, mail } = await requestSignInMail({ rp: strict, smtp: running.smtp, authorizationParams: { ui_locales: 'fr' } }, email);
+  const page = await browser.navigate(`${running.sesame.url}/interaction/${uid}/code`, { form: { ...formFields(checkPage.html, '/code'), code: mail.code! } });
+  expect(page.url).toMatch(/\/totp\/enroll$/);
+  expect(langOf(page.html)).toBe('fr');
+  expect(page.html).toContain('<h1>Configurer une application d’authentification</h1>');
+  expect(page.html).toContain('Strict App demande une deuxième étape lors de la connexion');
+  const secret = /id="totp-secret">([A-Z2-7 ]+)</.exec(page.html)![1]!.replace(/ /g, '');
+  const { csrf } = formFields(page.html, '/totp/enroll');
+  const wrong = await browser.navigate(page.url, { form: { csrf: csrf!, code: wrongTotpCode(secret) } });
+  expect(wrong.html).toContain('Ce code ne correspond pas.');
+  const codesPage = await browser.navigate(page.url, { form: { csrf: csrf!, code: totpCode(secret) } });
+  expect(langOf(codesPage.html)).toBe('fr');
+  expect(codesPage.html).toContain('<h1>Votre application d’authentification est configurée</h1>');
+  expect(codesPage.html).toContain('data-text-copied="10 codes copiés. Collez-les dans votre gestionnaire de mots de passe."');
+  expect(codesPage.html).toContain('Continuer vers Strict App');
+  const reloaded = await browser.navigate(codesPage.url);
+  expect(reloaded.html).toContain('<h1>Vos codes de récupération ne sont plus affichés</h1>');
 });
