@@ -28,6 +28,7 @@ import { createHttpsOnly } from './http/https-only.ts';
 import { createIssuerHostPin } from './http/issuer-host.ts';
 import { forgetKnownAddresses } from './http/known-address-cookie.ts';
 import { cookiesAreSecure } from './http/secure-cookies.ts';
+import { englishTemplateLocals, speakBrowserLanguage } from './i18n/page-language.ts';
 import { createPageTemplates } from './http/page-templates.ts';
 import { createRateLimitGuard } from './http/rate-limit.ts';
 import { assignRequestId } from './http/request-id.ts';
@@ -224,8 +225,10 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   app.use(observeRequest);
   // Compiled templates are kept outside development, where edits should show on reload.
   const templates = createPageTemplates({ viewsDir: VIEWS_DIR, keepCompiled: config.nodeEnv !== 'development' });
-  app.use(views(VIEWS_DIR, { extension: 'ejs', engineSource: templates.engineSource, options: { appName: config.appName, support: config.support, newAccountDomains: domainsInWords(config.signupDomains) } }));
+  app.use(views(VIEWS_DIR, { extension: 'ejs', engineSource: templates.engineSource, options: { ...englishTemplateLocals, appName: config.appName, support: config.support, newAccountDomains: domainsInWords(config.signupDomains) } }));
   app.use(templates.fullTemplateNames);
+  // Before the error handler, so that its page speaks the browser's language too.
+  app.use(speakBrowserLanguage);
   app.use(createErrorHandler({ logger }));
   app.use(scopes.middleware);
   const hsts = sendsHsts(config);

@@ -1,3 +1,4 @@
+import { englishTemplateLocals } from './i18n/page-language.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Koa from 'koa';
 import type Provider from 'oidc-provider';
@@ -180,7 +181,8 @@ export async function createSesame({ config, logger, role = 'web', readClients }
   const errorPage = createPageTemplates({ viewsDir: VIEWS_DIR, keepCompiled: config.nodeEnv !== 'development' }).engineSource;
   const answerClientError = createClientErrorAnswer({
     logger,
-    renderErrorPage: (locals) => errorPage.ejs(`${VIEWS_DIR}/error.ejs`, { appName: config.appName, support: config.support, ...locals }),
+    // Before any request is read: in English (a request's language is in the headers that failed).
+    renderErrorPage: (locals) => errorPage.ejs(`${VIEWS_DIR}/error.ejs`, { ...englishTemplateLocals, appName: config.appName, support: config.support, ...locals }),
   });
 
   // The worker checks the file as its start-up did (loadConfig); the web role also asks the provider, as its start-up did.

@@ -1,3 +1,5 @@
+import { DEFAULT_LOCALE } from '../i18n/locales.ts';
+import { translatorFor, type Translator } from '../i18n/translate.ts';
 import { domainToUnicode } from 'node:url';
 import { parseMailDomain, ruledMailDomain } from '../auth/email-address.ts';
 import type { Config } from '../config/config-schema.ts';
@@ -38,11 +40,11 @@ export function ownDomainOutsideSignupDomains({ signupDomains }: SignupSettings,
 }
 
 /** "example.com", "example.com or example.org", "a.com, b.com or c.com": for sentences on pages. */
-export function domainsInWords(domains: readonly string[]): string {
+export function domainsInWords(domains: readonly string[], translator?: Pick<Translator, 't'>): string {
   // People read an internationalised domain as they write it, not in its stored ASCII form.
   const shown = domains.map((domain) => domainToUnicode(domain) || domain);
   if (shown.length <= 1) return shown[0] ?? '';
-  return `${shown.slice(0, -1).join(', ')} or ${shown.at(-1)}`;
+  return (translator ?? translatorFor(DEFAULT_LOCALE)).t('list.or', { first: shown.slice(0, -1).join(', '), last: shown.at(-1) });
 }
 
 /**

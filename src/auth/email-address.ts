@@ -1,6 +1,11 @@
+import type { MessageKey } from '../i18n/catalogue.ts';
+import { inEnglish } from '../i18n/translate.ts';
 import { domainToASCII } from 'node:url';
 
-export type EmailParse = { ok: true; email: string } | { ok: false; problem: string };
+/** `problem` is the English of `problemKey` (i18n/messages-en.ts), for pages that speak only English. */
+export type EmailParse = { ok: true; email: string } | { ok: false; problem: string; problemKey: EmailProblemKey };
+type EmailProblemKey = Extract<MessageKey, `email.problem.${string}`>;
+const problem = (problemKey: EmailProblemKey): EmailParse => ({ ok: false, problem: inEnglish({ key: problemKey }), problemKey });
 
 // RFC 5321 limits: 64 octets local part, 254 for the whole path.
 const MAX_LOCAL = 64;
@@ -15,25 +20,25 @@ const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
  * angle brackets) or that no mail server would accept.
  */
 export function parseEmailAddress(input: unknown): EmailParse {
-  if (typeof input !== 'string') return { ok: false, problem: 'Enter your email address.' };
+  if (typeof input !== 'string') return problem('email.problem.empty');
   const trimmed = input.normalize('NFC').trim();
-  if (trimmed === '') return { ok: false, problem: 'Enter your email address.' };
-  if (trimmed.length > MAX_TOTAL * 2) return { ok: false, problem: 'That email address is too long.' };
+  if (trimmed === '') return problem('email.problem.empty');
+  if (trimmed.length > MAX_TOTAL * 2) return problem('email.problem.tooLong');
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f\s,;<>()[\]\\"]/.test(trimmed)) return { ok: false, problem: 'An email address cannot contain spaces or symbols like , ; < > ".' };
+  if (/[\u0000-\u001f\u007f\s,;<>()[\]\\"]/.test(trimmed)) return problem('email.problem.symbols');
   const at = trimmed.lastIndexOf('@');
   if (at <= 0 || at === trimmed.length - 1 || trimmed.indexOf('@') !== at) {
-    return { ok: false, problem: 'Enter an email address like name@example.com.' };
+    return problem('email.problem.shape');
   }
   const local = trimmed.slice(0, at).toLowerCase();
   const domainInput = trimmed.slice(at + 1);
   if (local.length > MAX_LOCAL || !DOT_ATOM.test(local)) {
-    return { ok: false, problem: 'The part before the @ is not a valid mailbox name.' };
+    return problem('email.problem.mailbox');
   }
   const domain = parseMailDomain(domainInput);
-  if (domain === undefined) return { ok: false, problem: 'The part after the @ is not a valid domain.' };
+  if (domain === undefined) return problem('email.problem.domain');
   const email = `${local}@${domain}`;
-  if (email.length > MAX_TOTAL) return { ok: false, problem: 'That email address is too long.' };
+  if (email.length > MAX_TOTAL) return problem('email.problem.tooLong');
   return { ok: true, email };
 }
 

@@ -1,3 +1,5 @@
+import type { MessageKey } from '../i18n/catalogue.ts';
+import { translatorOf } from '../i18n/page-language.ts';
 import { errors as oidcErrors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { clientDisplayName } from '../interaction/client-name.ts';
 import type { SesameOidcAccount } from '../oidc/find-account.ts';
@@ -47,17 +49,17 @@ export function isDecisionForm(ctx: { querystring: string }): boolean {
  * the request (http/outcome-query.ts).
  */
 export const DEVICE_CODE_ERRORS = {
-  'no-code': 'Enter the code your device shows.',
-  'wrong-code': 'That code is not right. Check it against the one your device shows, and type it again.',
-  expired: 'That code has expired. Start again on your device to get a new code.',
-  used: 'That code was already used. Start again on your device to get a new code.',
-  'form-expired': 'This page was out of date. Enter the code again.',
+  'no-code': 'deviceCode.error.noCode',
+  'wrong-code': 'deviceCode.error.wrongCode',
+  expired: 'deviceCode.error.expired',
+  used: 'deviceCode.error.used',
+  'form-expired': 'deviceCode.error.formExpired',
   // The resume of a sign-in that "Allow" started: Allow spent the code the device still shows.
-  ended: 'That sign-in has ended. Start again on your device to get a new code.',
-  failed: 'That did not work. Enter the code your device shows to start again.',
+  ended: 'deviceCode.error.ended',
+  failed: 'deviceCode.error.failed',
   // The confirmation page again (Back after Allow, a reload long after): nothing waits for a decision.
-  'confirmation-answered': 'That confirmation was already answered, or it has expired. To connect a device, enter the code it shows.',
-} as const;
+  'confirmation-answered': 'deviceCode.error.confirmationAnswered',
+} as const satisfies Record<string, MessageKey>;
 type DeviceCodeError = keyof typeof DEVICE_CODE_ERRORS;
 
 /** The library's re-render errors (lib/helpers/re_render_errors.js, not exported) by name, and what the form then says. */
@@ -86,7 +88,8 @@ export function deviceFlowPages(renderPage: ProviderHooks['renderPage'], findAcc
         // Ours or the store's failure (503: Redis unreachable, store/store-unavailable.ts): the form
         // again, saying so, with the status the library set.
         if (status >= 500) {
-          const error = status === 503 ? 'Signing in is briefly unavailable. Please try again in a moment.' : 'Something went wrong on our side. Please try again.';
+          const { t } = translatorOf(ctx);
+          const error = status === 503 ? t('deviceCode.error.unavailable') : t('error.generic.message');
           return renderPage(ctx, 'device-code', { xsrf: xsrfOf(ctx), userCode: '', error });
         }
         ctx.status = 303;
@@ -102,7 +105,7 @@ export function deviceFlowPages(renderPage: ProviderHooks['renderPage'], findAcc
       const userCode = (error === 'wrong-code' ? wrongUserCodeOf(ctx) : '') || (ctx.state.prefilledUserCode ?? '');
       // The library sets no status on its pages: without this they went out as Koa's default 404.
       ctx.status = 200;
-      return renderPage(ctx, 'device-code', { xsrf: xsrfOf(ctx), userCode, error: error && DEVICE_CODE_ERRORS[error] });
+      return renderPage(ctx, 'device-code', { xsrf: xsrfOf(ctx), userCode, error: error && translatorOf(ctx).t(DEVICE_CODE_ERRORS[error]) });
     },
 
     // The code is right: remembered for this browser (device-flow/limit-code-entries.ts), and on to

@@ -1,4 +1,5 @@
 import type { Context, Next } from 'koa';
+import type { MessageRef } from '../i18n/translate.ts';
 import type { RateLimit } from '../auth/rate-limiter.ts';
 import { clientIpSubject } from '../http/client-ip.ts';
 import { RateLimited } from '../http/errors.ts';
@@ -8,7 +9,7 @@ import { withUncountedDecision } from './decision-lookup.ts';
 import { isDecisionForm, LOOKED_UP_USER_CODE } from './device-pages.ts';
 import type { LookedUpUserCodes } from './looked-up-user-codes.ts';
 
-export const DEVICE_CODE_ENTRIES_LIMITED = 'Too many device codes were entered from your network.';
+export const DEVICE_CODE_ENTRIES_LIMITED: MessageRef = { key: 'error.rateLimited.deviceCodeEntries' };
 
 /**
  * POST /device, in front of oidc-provider, which looks the code up: every entry from a browser with

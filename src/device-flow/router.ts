@@ -26,6 +26,6 @@ export function createDeviceFlowRouter({ rateLimits, perIp, lookedUpUserCodes, s
 async function devicePage(ctx: Context, next: Next) {
   // The form carries a secret of the browser's session (its xsrf field): never from a cache.
   ctx.set('Cache-Control', 'no-store');
-  setNextStepAfterError(ctx, { href: DEVICE_PAGE, label: 'Back to entering the code' });
+  setNextStepAfterError(ctx, { href: DEVICE_PAGE, label: { key: 'deviceCode.backToCode' } });
   return next();
 }

@@ -3,7 +3,11 @@ import { errors as oidcErrors } from 'oidc-provider';
 import type { Logger } from '../logger.ts';
 import { isRedisUnavailable } from '../store/store-unavailable.ts';
 import { HttpError, MailQueueFull, NotFound, ServiceUnavailable, SignInExpired } from './errors.ts';
-import { nextStepAfterError } from './next-step.ts';
+import { nextStepAfterError, nextStepIn } from './next-step.ts';
+import { translatorOf } from '../i18n/page-language.ts';
+import { inEnglish, type MessageRef } from '../i18n/translate.ts';
+
+const SOMETHING_WENT_WRONG: MessageRef = { key: 'error.generic.message' };
 import { wantsJson } from './wants-json.ts';
 
 /**
@@ -27,15 +31,22 @@ export function createErrorHandler({ logger, jsonOnly = false }: { logger: Logge
       ctx.status = error.status;
       ctx.set(error.headers);
       ctx.set('Cache-Control', 'no-store');
-      const message = error.expose ? error.message : 'Something went wrong on our side. Please try again.';
       if (jsonOnly || wantsJson(ctx)) {
-        ctx.body = { error: error.code, error_description: message, request_id: ctx.state.requestId };
+        // For programs: in English, as the OAuth error descriptions are.
+        ctx.body = { error: error.code, error_description: error.expose ? error.message : inEnglish(SOMETHING_WENT_WRONG), request_id: ctx.state.requestId };
         return;
       }
       // No dead end: back to the page the route belongs to when it outlives the error (this
       // browser's sign-in, the account page), unless the error is that the sign-in is gone.
       const nextStep = error.nextStep ?? (error instanceof SignInExpired ? undefined : nextStepAfterError(ctx));
-      await ctx.render('error', { title: error.expose ? error.title : 'Something went wrong', message, code: error.code, requestId: ctx.state.requestId, nextStep });
+      const translator = translatorOf(ctx);
+      await ctx.render('error', {
+        title: error.expose ? error.titleIn(translator) : translator.t('error.generic.title'),
+        message: error.expose ? error.messageIn(translator) : translator.say([SOMETHING_WENT_WRONG]),
+        code: error.code,
+        requestId: ctx.state.requestId,
+        nextStep: nextStep && nextStepIn(nextStep, translator),
+      });
       ctx.status = error.status;
     }
   };
@@ -49,7 +60,7 @@ function toHttpError(thrown: unknown): HttpError {
   const status = (thrown as { status?: number })?.status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const e = thrown as { expose?: boolean; message?: string; code?: string };
-    return new HttpError(status, e.code ?? 'invalid_request', 'That request did not work', e.expose ? (e.message ?? '') : 'The request could not be processed.');
+    return new HttpError(status, e.code ?? 'invalid_request', { key: 'error.request.title' }, e.expose ? (e.message ?? '') : { key: 'error.request.message' });
   }
-  return new HttpError(500, 'server_error', 'Something went wrong', 'internal error');
+  return new HttpError(500, 'server_error', { key: 'error.generic.title' }, 'internal error');
 }

@@ -30,6 +30,6 @@ export function rejectOtherMethods(router: Router) {
       ctx.status = downstreamStatus!;
       return;
     }
-    throw new HttpError(405, 'method_not_allowed', 'That request did not work', `This page does not take ${ctx.method} requests.`, { Allow: allow });
+    throw new HttpError(405, 'method_not_allowed', { key: 'error.request.title' }, { key: 'error.methodNotAllowed', params: { method: ctx.method } }, { Allow: allow });
   };
 }

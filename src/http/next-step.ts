@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import type { MessageRef, Translator } from '../i18n/translate.ts';
 
 /**
  * Where a page that ends something (an error, an ended sign-in, a sign-out) sends the person on,
@@ -8,11 +9,17 @@ import type { Context } from 'koa';
  */
 export interface NextStep {
   href: string;
-  label: string;
+  /** Words of its own, or a catalogue message said in the reader's language. */
+  label: string | MessageRef;
+}
+
+/** The link's words in the reader's language. */
+export function nextStepIn(step: NextStep, translator: Translator): { href: string; label: string } {
+  return { href: step.href, label: typeof step.label === 'string' ? step.label : translator.t(step.label.key, step.label.params) };
 }
 
 /** The sign-in page of the interaction `uid`: it shows whatever step the sign-in is at. */
-export function backToSignIn(uid: string, label = 'Back to the sign-in page'): NextStep {
+export function backToSignIn(uid: string, label: MessageRef = { key: 'next.backToSignIn' }): NextStep {
   return { href: `/interaction/${uid}`, label };
 }
 

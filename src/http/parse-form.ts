@@ -30,7 +30,7 @@ export async function parseForm(ctx: Context, limitBytes: number): Promise<Recor
   const text = Buffer.concat(chunks).toString('utf8');
   const fields: Record<string, string> = Object.create(null);
   for (const [name, value] of new URLSearchParams(text)) {
-    if (name in fields) throw new InvalidRequest(`The field "${name.slice(0, 40)}" was sent more than once.`);
+    if (name in fields) throw new InvalidRequest({ key: 'error.duplicateField', params: { name: name.slice(0, 40) } });
     fields[name] = value;
   }
   return fields;

@@ -1,3 +1,4 @@
+import type { MessageRef } from '../i18n/translate.ts';
 import type { RateLimit, RateLimiter } from '../auth/rate-limiter.ts';
 import { RateLimited } from './errors.ts';
 
@@ -12,7 +13,7 @@ export interface RateLimitGuard {
    * Counts a hit on every budget at once (one parallel round trip) and throws RateLimited,
    * carrying the longest wait, when any of them is spent. `message` is what the person reads.
    */
-  enforce(hits: readonly RateLimitHit[], message: string): Promise<void>;
+  enforce(hits: readonly RateLimitHit[], message: string | MessageRef): Promise<void>;
 }
 
 export function createRateLimitGuard(rateLimiter: RateLimiter): RateLimitGuard {

@@ -19,7 +19,7 @@ interface RegisteredApp {
 export function backToApp(client: RegisteredApp | undefined, { homeOnly = false }: { homeOnly?: boolean } = {}): NextStep | undefined {
   if (!client) return undefined;
   const href = [client.clientUri, homeOnly ? undefined : client.initiateLoginUri].find(isWebAddress);
-  return href ? { href, label: `Back to ${clientDisplayName(client.clientName ?? client.clientId)}` } : undefined;
+  return href ? { href, label: { key: 'next.backToApp', params: { clientName: clientDisplayName(client.clientName ?? client.clientId) } } } : undefined;
 }
 
 function isWebAddress(uri: string | undefined): uri is string {

@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import { HttpError, LinkNoLongerWorks } from '../http/errors.ts';
+import type { MessageRef } from '../i18n/translate.ts';
 import { currentStepOf } from './current-step.ts';
 import type { FinishLogin } from './finish-login.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
@@ -9,7 +10,7 @@ import { readAheadSignIn } from './read-ahead-sign-in.ts';
 import { LINK_TOKEN_SHAPE, linkEnded } from './open-link.ts';
 import { sharingAskedWithSignIn } from './sharing-notice.ts';
 
-const LINK_ENDED = 'This sign-in link has expired or was already used. Request a new one.';
+const LINK_ENDED: readonly MessageRef[] = [{ key: 'error.link.ended' }, { key: 'error.link.requestNew' }];
 
 /**
  * POST /interaction/:uid/link — redeems the link. In the browser holding the interaction cookie
@@ -38,7 +39,7 @@ export function createConfirmLink({ provider, signInCodes, approvals, secondFact
     const chosen = /^\d{2}$/.test(typed) ? Number(typed) : undefined;
     if (chosen === undefined) {
       // The token has the shape of one (checked above), so the way back is a path of this site.
-      throw new HttpError(400, 'invalid_request', 'Type the number', 'Type the two-digit number that the sign-in page on your other device shows.', {}, { nextStep: { href: `/interaction/${uid}/link?t=${token}`, label: 'Back to the confirmation' } });
+      throw new HttpError(400, 'invalid_request', { key: 'error.link.typeNumber.title' }, { key: 'error.link.typeNumber.message' }, {}, { nextStep: { href: `/interaction/${uid}/link?t=${token}`, label: { key: 'next.backToConfirmation' } } });
     }
     const result = await signInCodes.redeemLink(uid, token, chosen);
     if (!result.ok) {
@@ -46,7 +47,7 @@ export function createConfirmLink({ provider, signInCodes, approvals, secondFact
         // Whoever confirmed has not seen the waiting tab: a sign-in someone else began for this
         // address, or a forwarded mail. Neither number is written (README "Audit log").
         audit.record({ event: 'sign_in.link_number_rejected', clientId: result.clientId, address: result.email });
-        throw new HttpError(400, 'wrong_number', 'The number did not match', 'For your safety this link no longer works. If you are signing in, type the code from the email on the device where you began; if you did not ask to sign in, you can ignore the email.');
+        throw new HttpError(400, 'wrong_number', { key: 'error.link.wrongNumber.title' }, { key: 'error.link.wrongNumber.message' });
       }
       throw linkEnded(signInCodes, uid, token, LINK_ENDED);
     }

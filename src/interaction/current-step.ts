@@ -10,7 +10,7 @@ import type { Interaction } from './load-interaction.ts';
  */
 export async function currentStepOf({ secondFactor }: Pick<InteractionDeps, 'secondFactor'>, interaction: Interaction): Promise<NextStep> {
   if (interaction.prompt.name === 'login' && (await secondFactor.pending.find(interaction.uid))) {
-    return { href: `/interaction/${interaction.uid}/totp`, label: 'Back to the sign-in page' };
+    return { href: `/interaction/${interaction.uid}/totp`, label: { key: 'next.backToSignIn' } };
   }
   return backToSignIn(interaction.uid);
 }

@@ -43,6 +43,6 @@ export async function sayWhenDeviceSignInEnded(ctx: Context, next: Next) {
   } catch (error) {
     const ended = error instanceof oidcErrors.SessionNotFound ? new SignInExpired() : error instanceof SignInExpired && !error.nextStep ? error : undefined;
     if (!ended || deviceSignInCookie(false).read(ctx) !== ctx.params.uid) throw error;
-    throw deviceSignInEnded(ended.message);
+    throw deviceSignInEnded(ended.messageRefs ?? ended.message);
   }
 }

@@ -1,5 +1,6 @@
 import { DEVICE_PAGE } from '../device-flow/device-pages.ts';
-import { SignInExpired } from '../http/errors.ts';
+import { SignInExpired, type ErrorWords } from '../http/errors.ts';
+import { inEnglish, type MessageRef, type Translator } from '../i18n/translate.ts';
 import type { NextStep } from '../http/next-step.ts';
 import type { Interaction } from './load-interaction.ts';
 
@@ -16,8 +17,8 @@ export function isDeviceSignIn(interaction: Interaction): boolean {
  * access_denied); a device's has no app page to go back to: cancelling tells the device
  * access_denied and shows "The device was not connected" (device-flow/device-pages.ts).
  */
-export function cancelLabelOf(interaction: Interaction, clientName: string): string {
-  return isDeviceSignIn(interaction) ? 'Cancel and don’t connect the device' : `Cancel and go back to ${clientName}`;
+export function cancelLabelOf(interaction: Interaction, clientName: string, { t }: Pick<Translator, 't'>): string {
+  return isDeviceSignIn(interaction) ? t('cancel.device') : t('cancel.app', { clientName });
 }
 
 /**
@@ -25,24 +26,30 @@ export function cancelLabelOf(interaction: Interaction, clientName: string): str
  * app and start again"; a device has no page to go back to, and its user code is spent or about to
  * be: the device starts again and shows a new code, which is entered at /device.
  */
-export const START_AGAIN_ON_DEVICE = 'Start again on your device to get a new code.';
+export const START_AGAIN_ON_DEVICE: MessageRef = { key: 'error.ended.startAgainOnDevice' };
 
 /**
  * The "This sign-in has ended" error of a sign-in: `appMessage` for an app's, and for a device's the
  * same first sentence with the device's way to start again, leading on to /device, not to an app.
  */
-export function signInEnded(interaction: Interaction, appMessage: string): SignInExpired {
+export function signInEnded(interaction: Interaction, appMessage: readonly MessageRef[]): SignInExpired {
   return isDeviceSignIn(interaction) ? deviceSignInEnded(appMessage) : new SignInExpired(appMessage);
 }
 
 /** The device's version of an app's "This sign-in has ended" message (`appMessage`). */
-export function deviceSignInEnded(appMessage: string): SignInExpired {
-  return new SignInExpired(`${firstSentenceOf(appMessage)} ${START_AGAIN_ON_DEVICE}`, enterNewCode());
+export function deviceSignInEnded(appMessage: ErrorWords): SignInExpired {
+  const message: ErrorWords = typeof appMessage === 'string' ? `${firstSentenceOf(appMessage)} ${inEnglish(START_AGAIN_ON_DEVICE)}` : [firstSentenceRefOf(appMessage), START_AGAIN_ON_DEVICE];
+  return new SignInExpired(message, enterNewCode());
+}
+
+/** An error's first sentence, where it is said as catalogue messages: its first message. */
+function firstSentenceRefOf(message: MessageRef | readonly MessageRef[]): MessageRef {
+  return Array.isArray(message) ? message[0]! : (message as MessageRef);
 }
 
 /** Read at call time: device-flow/device-pages.ts imports this module too. */
 function enterNewCode(): NextStep {
-  return { href: DEVICE_PAGE, label: 'Enter a new code' };
+  return { href: DEVICE_PAGE, label: { key: 'next.enterNewCode' } };
 }
 
 function firstSentenceOf(message: string): string {

@@ -1,7 +1,8 @@
+import { translatorOf } from '../i18n/page-language.ts';
+import type { MessageRef } from '../i18n/translate.ts';
 import type { Context } from 'koa';
 import { domainsInWords, maySignUp } from '../accounts/signup-policy.ts';
 import { secondFactorStep, clientSecondFactorSettings } from '../auth/mfa-policy.ts';
-import { supportContactInParentheses } from '../config/support-contact.ts';
 import { readDeviceIds } from '../http/device-cookie.ts';
 import { HttpError } from '../http/errors.ts';
 import { rememberKnownAddress } from '../http/known-address-cookie.ts';
@@ -14,6 +15,9 @@ import { clientDisplayName } from './client-name.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import type { Interaction } from './load-interaction.ts';
 import { cookiesAreSecure } from '../http/secure-cookies.ts';
+
+
+const NOT_HERE: MessageRef = { key: 'error.notHere.title' };
 
 /**
  * Called once the email is proven (code, link, or cross-device approval), in the browser that
@@ -41,13 +45,18 @@ export function createFinishLogin({ provider, accounts, config, logger, audit, s
     // the app's registration changed, and before an account is made for it.
     if (!addressAllowedForApp(client?.metadata(), email)) {
       const clientName = clientDisplayName(client?.clientName ?? client?.clientId);
-      throw new HttpError(403, 'access_denied', 'You can’t sign in here', `${clientName} is only for addresses at ${domainsInWords(appEmailDomains(client?.metadata()) ?? [])}. Go back and sign in with one of those.`);
+      const translator = translatorOf(ctx);
+      throw new HttpError(403, 'access_denied', NOT_HERE, { key: 'error.notHere.appDomains', params: { clientName, domains: domainsInWords(appEmailDomains(client?.metadata()) ?? [], translator) } });
     }
     let account = await accounts.findByEmail(email);
     if (!account) {
       if (!maySignUp(config, email)) {
-        const whoGetsIn = config.signup === 'open' ? `people with an address at ${domainsInWords(config.signupDomains)}, and people who have been invited` : 'people who have been invited';
-        throw new HttpError(403, 'access_denied', 'You can’t sign in here', `This service only lets in ${whoGetsIn}. Ask its administrator${supportContactInParentheses(config.support)} for access.`);
+        const support = config.support?.label;
+        const domains = domainsInWords(config.signupDomains, translatorOf(ctx));
+        const message: MessageRef = config.signup === 'open'
+          ? (support ? { key: 'error.notHere.domainsOrInvitedWithSupport', params: { domains, support } } : { key: 'error.notHere.domainsOrInvited', params: { domains } })
+          : (support ? { key: 'error.notHere.invitedOnlyWithSupport', params: { support } } : { key: 'error.notHere.invitedOnly' });
+        throw new HttpError(403, 'access_denied', NOT_HERE, message);
       }
       account = (await accounts.create(email, { verified: true })).account;
       logger.info({ accountId: account.id }, 'account created on first verified sign-in');
@@ -55,7 +64,7 @@ export function createFinishLogin({ provider, accounts, config, logger, audit, s
     } else if (!account.emailVerifiedAt) {
       const verified = await accounts.markVerified(account);
       // Removed by its administrator in the moment between: not signed in to what no longer exists.
-      if (!verified) throw new HttpError(409, 'account_removed', 'This account was just removed', 'Your account was removed while you were signing in. Go back to the app and sign in again.');
+      if (!verified) throw new HttpError(409, 'account_removed', { key: 'error.accountRemoved.title' }, { key: 'error.accountRemoved.message' });
       account = verified;
     }
     // Proven in this browser: its next mail request for this address is not held to the ceiling

@@ -1,6 +1,9 @@
 import type { Context } from 'koa';
 import type { Config } from '../config/config-schema.ts';
 import { SignInExpired } from '../http/errors.ts';
+import { queryKey, withOutcome } from '../http/outcome-query.ts';
+import { DEFAULT_LOCALE, SUPPORTED_LOCALES } from '../i18n/locales.ts';
+import { speakLanguage, translatorOf } from '../i18n/page-language.ts';
 import { cookiesAreSecure } from '../http/secure-cookies.ts';
 import { signedCookie } from '../http/signed-cookie.ts';
 
@@ -22,13 +25,18 @@ export function showApprovedAfterRedirect(ctx: Context, config: Readonly<Config>
   const path = pagePath(uid);
   approvalCookie(cookiesAreSecure(config.issuer)).write(ctx, approvalValue(email, device), { maxAgeSeconds: SHOWN_FOR_SECONDS, path });
   ctx.status = 303;
-  ctx.redirect(path);
+  // The page speaks the sign-in's language, as the link's page did: it reads no interaction to learn
+  // it. English, the default, needs no word (the page's address is as it always was).
+  const locale = translatorOf(ctx).locale;
+  ctx.redirect(withOutcome(path, { lang: locale === DEFAULT_LOCALE ? undefined : locale }));
 }
 
 /** GET /interaction/:uid/link/approved */
 export async function showLinkApproved(ctx: Context) {
+  const locale = queryKey(ctx, 'lang', SUPPORTED_LOCALES);
+  if (locale) speakLanguage(ctx, locale);
   const raw = approvalCookie(false).read(ctx);
-  if (!raw) throw new SignInExpired('There is nothing to show here: this page belongs to the device that approved a sign-in. Go back to the app to sign in.');
+  if (!raw) throw new SignInExpired([{ key: 'error.ended.nothingToShow' }, { key: 'error.ended.goBackToSignIn' }]);
   const { email, device } = readApprovalValue(raw);
   await ctx.render('link-approved', { email, forDevice: device !== undefined, clientName: device?.clientName ?? '' });
 }

@@ -15,7 +15,7 @@ export function loadInteraction(provider: Provider, expectedPrompt?: 'login' | '
   return async function requireInteraction(ctx: Context, next: Next) {
     const interaction = await provider.interactionDetails(ctx.req, ctx.res);
     if (interaction.uid !== ctx.params.uid) throw new SignInExpired();
-    if (expectedPrompt && interaction.prompt.name !== expectedPrompt) throw new StepAlreadyDone(backToSignIn(interaction.uid, 'Continue signing in'));
+    if (expectedPrompt && interaction.prompt.name !== expectedPrompt) throw new StepAlreadyDone(backToSignIn(interaction.uid, { key: 'next.continueSigningIn' }));
     ctx.state.interaction = interaction;
     return next();
   };

@@ -1,12 +1,15 @@
 import type { Context } from 'koa';
 import { LinkNoLongerWorks, SignInExpired } from '../http/errors.ts';
 import type { NextStep } from '../http/next-step.ts';
+import { translatorOf } from '../i18n/page-language.ts';
+import type { MessageRef } from '../i18n/translate.ts';
 import { clientNameOf } from './client-name.ts';
 import { currentStepOf } from './current-step.ts';
 import type { SignInCodes } from '../auth/sign-in-codes.ts';
 import { cancelLabelOf, deviceSignInEnded } from './device-sign-in.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import { interactionOfThisBrowser } from './load-interaction.ts';
+import { requestedFromIn } from './requested-from.ts';
 import { sharingAskedWithSignIn } from './sharing-notice.ts';
 
 export const LINK_TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
@@ -17,12 +20,12 @@ export const LINK_TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
  * start again on the device, as the device's own pages say (device-sign-in.ts). A token that is not
  * one cannot tell: the words then cover both.
  */
-export function linkEnded(signInCodes: Pick<SignInCodes, 'wasIssuedForDevice'>, uid: string, token: string, appMessage: string): SignInExpired {
+export function linkEnded(signInCodes: Pick<SignInCodes, 'wasIssuedForDevice'>, uid: string, token: string, appMessage: readonly MessageRef[]): SignInExpired {
   if (!LINK_TOKEN_SHAPE.test(token)) return new SignInExpired(NOT_A_LINK);
   return signInCodes.wasIssuedForDevice(uid, token) ? deviceSignInEnded(appMessage) : new SignInExpired(appMessage);
 }
 
-const NOT_A_LINK = 'This sign-in link is not valid. Request a new one from the app or device you were signing in to.';
+const NOT_A_LINK: MessageRef = { key: 'error.link.notALink' };
 
 /**
  * GET /interaction/:uid/link?t=… — only a confirmation page. A GET never changes state
@@ -41,17 +44,18 @@ export function createOpenLink({ provider, signInCodes, secondFactor }: Pick<Int
       if (interaction && (await signInCodes.pending(interaction.uid))) {
         ctx.status = 400;
         ctx.set('Cache-Control', 'no-store');
+        const { t } = translatorOf(ctx);
         return ctx.render('error', {
-          title: 'A newer email replaced this link',
-          message: 'Your sign-in is still waiting: use the link or the code in the newest email we sent you.',
+          title: t('error.link.replaced.title'),
+          message: t('error.link.replaced.message'),
           code: 'link_replaced',
-          nextStep: { href: `/interaction/${interaction.uid}/check`, label: 'Back to the sign-in page' } satisfies NextStep,
+          nextStep: { href: `/interaction/${interaction.uid}/check`, label: t('next.backToSignIn') } satisfies NextStep,
         });
       }
       // This browser's sign-in goes on (its code was used and the authenticator is next, or the
       // code expired and a new one can be asked for): back to it, not "ended".
       if (interaction) throw new LinkNoLongerWorks(await currentStepOf({ secondFactor }, interaction));
-      throw linkEnded(signInCodes, ctx.params.uid!, token, 'This sign-in link has expired or was already used. Links work once and for a few minutes: request a new one from the app.');
+      throw linkEnded(signInCodes, ctx.params.uid!, token, [{ key: 'error.link.ended' }, { key: 'error.link.endedRequestFromApp' }]);
     }
     const sameBrowser = interaction !== undefined;
     // On another device the app is named from the pending sign-in: that browser holds no interaction.
@@ -60,10 +64,10 @@ export function createOpenLink({ provider, signInCodes, secondFactor }: Pick<Int
     await ctx.render('link-confirm', {
       clientName,
       // Only the same browser can cancel: its sign-in is the one the button ends.
-      cancelLabel: interaction && clientName !== undefined ? cancelLabelOf(interaction, clientName) : undefined,
+      cancelLabel: interaction && clientName !== undefined ? cancelLabelOf(interaction, clientName, translatorOf(ctx)) : undefined,
       sharing: interaction ? await sharingAskedWithSignIn(provider, interaction) : undefined,
       email: pending.email,
-      requestedFrom: pending.requestedFrom,
+      requestedFrom: requestedFromIn(pending.requestedFrom, translatorOf(ctx)),
       // A device's sign-in: the page says so, to the person who may never have seen the device pages.
       forDevice: pending.forDevice === true,
       token,

@@ -1,5 +1,7 @@
 import type { Context, Next } from 'koa';
 import type { AdapterPayload } from 'oidc-provider';
+import { speakLanguage } from '../i18n/page-language.ts';
+import { signInLocaleOf } from '../i18n/sign-in-language.ts';
 import { relatedRecordKeys } from '../oidc/related-records.ts';
 import { rememberSessionByUid, sessionOfCookie } from '../oidc/session-cookie.ts';
 import type { RequestScopes } from '../store/request-scope.ts';
@@ -21,6 +23,10 @@ export function readInteractionRecords(scopes: Pick<RequestScopes, 'prefetch' | 
     const sessionRecord = session ? rest.at(-1) : undefined;
     if (session && sessionRecord) rememberSessionByUid(scopes, session.id, sessionRecord);
     if (interaction) scopes.warm(relatedRecordKeys('Interaction', interaction as AdapterPayload));
+    // The sign-in's own language, from its record (i18n/sign-in-language.ts): every page of it, in
+    // whichever browser, speaks the language it began in.
+    const locale = signInLocaleOf(interaction);
+    if (locale) speakLanguage(ctx, locale);
     return next();
   };
 }

@@ -1,6 +1,8 @@
 import { finished } from 'node:stream/promises';
 import type { Context } from 'koa';
+import { domainsInWords } from '../accounts/signup-policy.ts';
 import { parseEmailAddress } from '../auth/email-address.ts';
+import { translatorOf } from '../i18n/page-language.ts';
 import { summariseUserAgent } from '../auth/device-summary.ts';
 import { addressAllowedForInteraction, appDomainsText } from './app-domains.ts';
 import { clientNameOf } from './client-name.ts';
@@ -20,16 +22,18 @@ export function createRequestEmail({ provider, signInCodes, mailQueue, mailCeili
     const form: Record<string, string> = ctx.state.form;
     const parsed = parseEmailAddress(form.email);
     const clientName = await clientNameOf(provider, interaction.params.client_id);
-    const appDomains = await appDomainsText(provider, interaction);
-    const cancelLabel = cancelLabelOf(interaction, clientName);
+    const translator = translatorOf(ctx);
+    const appDomains = await appDomainsText(provider, interaction, translator);
+    const cancelLabel = cancelLabelOf(interaction, clientName, translator);
+    const newAccountDomains = domainsInWords(config.signupDomains, translator);
     if (!parsed.ok) {
       ctx.status = 400;
-      return ctx.render('email', { clientName, cancelLabel, email: (form.email ?? '').slice(0, 254), error: parsed.problem, appDomains });
+      return ctx.render('email', { clientName, cancelLabel, email: (form.email ?? '').slice(0, 254), error: translator.t(parsed.problemKey), appDomains, newAccountDomains });
     }
     // A rule about the domain, the same for every address there: no mail, and nothing about accounts said.
     if (appDomains && !(await addressAllowedForInteraction(provider, interaction, parsed.email))) {
       ctx.status = 400;
-      return ctx.render('email', { clientName, cancelLabel, email: parsed.email, error: `${clientName} is only for addresses at ${appDomains}. Enter an address there.`, appDomains, appDomainsSaid: true });
+      return ctx.render('email', { clientName, cancelLabel, email: parsed.email, error: translator.t('email.error.outsideApp', { clientName, domains: appDomains }), appDomains, appDomainsSaid: true, newAccountDomains });
     }
     // Counted before issuing (start-limit-checks.ts, with the interaction's read): a refused request
     // must not replace the code of the last mail. Whether the address is locked out of codes was
@@ -53,6 +57,8 @@ export function createRequestEmail({ provider, signInCodes, mailQueue, mailCeili
       ...(codesOff ? { codesOff: true } : {}),
       ...(forDevice ? { forDevice: true } : {}),
       expiresAt: issued.expiresAt.toISOString(),
+      // The sign-in's language (i18n/sign-in-language.ts), which this page speaks already.
+      locale: translator.locale,
     }, { notBefore: answered });
     // The same line for every address: whether it has an account is not looked up here, nor told.
     audit.record({ event: 'sign_in.mail_requested', clientId: String(interaction.params.client_id), address: parsed.email });

@@ -1,7 +1,8 @@
+import { translatorOf } from '../i18n/page-language.ts';
 import type { Context, Next } from 'koa';
 import { sessionEnded, signedOutSince, type Account } from '../accounts/accounts.ts';
 import { clientSecondFactorSettings, type ClientSecondFactorSettings } from '../auth/mfa-policy.ts';
-import { StepAlreadyDone } from '../http/errors.ts';
+import { StepAlreadyDone , SIGN_IN_ENDED } from '../http/errors.ts';
 import { backToSignIn } from '../http/next-step.ts';
 import { MFA_PROMPT } from '../oidc/mfa-request.ts';
 import { clientNameOf } from './client-name.ts';
@@ -57,10 +58,10 @@ export function loadSecondFactorSubject({ provider, accounts, secondFactor }: Pi
       kind = 'step-up';
       accountId = interaction.session?.accountId;
     } else {
-      throw new StepAlreadyDone(backToSignIn(interaction.uid, 'Continue signing in'));
+      throw new StepAlreadyDone(backToSignIn(interaction.uid, { key: 'next.continueSigningIn' }));
     }
     const account = accountId === undefined ? undefined : await accounts.findById(accountId);
-    if (!account) throw signInEnded(interaction, 'This sign-in has expired or was already completed. Go back to the app and start again.');
+    if (!account) throw signInEnded(interaction, SIGN_IN_ENDED);
     // A step-up stands on the session it began with. A sign-out everywhere since that session's
     // sign-in ended it; finishing would hand the library a new login and bring it back. Weighed
     // by the session's loginTs, read by the clock the sign-out's stamp is (accounts/accounts.ts),
@@ -69,11 +70,11 @@ export function loadSecondFactorSubject({ provider, accounts, secondFactor }: Pi
     // gone, the interaction's start, as before.
     const began = kind === 'step-up' ? await sessionSignInOf(interaction) : undefined;
     if (kind === 'step-up' && signedOutSince(account, began)) {
-      throw signInEnded(interaction, 'You were signed out everywhere since this sign-in began. Go back to the app and sign in again.');
+      throw signInEnded(interaction, [{ key: 'error.ended.signedOutEverywhere' }, { key: 'error.ended.signInAgain' }]);
     }
     // Likewise a sign-out of this browser from another one (its session, saved again by a request in flight then, may still be there).
     if (kind === 'step-up' && sessionEnded(account, interaction.session?.uid, began)) {
-      throw signInEnded(interaction, 'This browser was signed out from another one since this sign-in began. Go back to the app and sign in again.');
+      throw signInEnded(interaction, [{ key: 'error.ended.signedOutHere' }, { key: 'error.ended.signInAgain' }]);
     }
     const client = await provider.Client.find(String(interaction.params.client_id));
     const clientName = await clientNameOf(provider, interaction.params.client_id);
@@ -82,7 +83,7 @@ export function loadSecondFactorSubject({ provider, accounts, secondFactor }: Pi
       kind,
       client: clientSecondFactorSettings(client?.metadata() ?? {}),
       clientName,
-      cancelLabel: cancelLabelOf(interaction, clientName),
+      cancelLabel: cancelLabelOf(interaction, clientName, translatorOf(ctx)),
       forDevice: isDeviceSignIn(interaction),
       consentGiven,
     } satisfies SecondFactorSubject;

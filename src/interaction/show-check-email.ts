@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import { queryCount, queryKey } from '../http/outcome-query.ts';
+import { translatorOf } from '../i18n/page-language.ts';
 import { clientNameOf } from './client-name.ts';
 import { cancelLabelOf } from './device-sign-in.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
@@ -41,12 +42,13 @@ export type CheckPageError = (typeof CHECK_PAGE_ERRORS)[number];
  * misleads only whoever made the address).
  */
 function checkPageError(ctx: Context, { codeLength, maxWrongAttempts }: { codeLength: number; maxWrongAttempts: number }): string | undefined {
+  const { t, say } = translatorOf(ctx);
   switch (queryKey(ctx, 'error', CHECK_PAGE_ERRORS)) {
     case 'code-shape':
-      return `Enter the ${codeLength}-digit code from the email.`;
+      return t('check.error.codeShape', { length: codeLength });
     case 'wrong-code': {
       const left = queryCount(ctx, 'left', { min: 1, max: maxWrongAttempts - 1 });
-      return left === undefined ? 'That code is not right.' : `That code is not right. ${left} ${left === 1 ? 'try' : 'tries'} left.`;
+      return left === undefined ? t('check.error.wrongCode') : say([{ key: 'check.error.wrongCode' }, { key: 'check.error.triesLeft', params: { count: left } }]);
     }
     case undefined:
       return undefined;
@@ -75,6 +77,6 @@ export function createShowCheckEmail({ provider, signInCodes, approvals, config 
     const sharing = await sharingAskedWithSignIn(provider, interaction);
     const notice = isNotice(ctx.query.notice) ? ctx.query.notice : undefined;
     const error = checkPageError(ctx, errorLimits);
-    await renderCheckEmail(ctx, { clientName, cancelLabel: cancelLabelOf(interaction, clientName), email: pending.email, matchNumber: pending.matchNumber, expiresAt: pending.expiresAt, error, sharing, notice });
+    await renderCheckEmail(ctx, { clientName, cancelLabel: cancelLabelOf(interaction, clientName, translatorOf(ctx)), email: pending.email, matchNumber: pending.matchNumber, expiresAt: pending.expiresAt, error, sharing, notice });
   };
 }

@@ -1,5 +1,8 @@
 import type { Context } from 'koa';
+import { domainsInWords } from '../accounts/signup-policy.ts';
 import { displayText } from '../http/display-text.ts';
+import type { MessageKey } from '../i18n/catalogue.ts';
+import { translatorOf } from '../i18n/page-language.ts';
 import { queryKey } from '../http/outcome-query.ts';
 import { ENROLMENT_NEEDS_RECENT_SIGN_IN } from '../oidc/enrolment-needs-recent-sign-in.ts';
 import { MFA_PROMPT } from '../oidc/mfa-request.ts';
@@ -16,16 +19,18 @@ import type { Sharing } from './sharing-notice.ts';
 export const EMAIL_PAGE_ERRORS = ['code-expired', 'code-spent'] as const;
 export type EmailPageError = (typeof EMAIL_PAGE_ERRORS)[number];
 
-const EMAIL_PAGE_MESSAGES: Record<EmailPageError, string> = {
-  'code-expired': 'That code has expired. Enter your email address to get a new one.',
-  'code-spent': 'Too many wrong codes: that code no longer works. Enter your email address to get a new one.',
+const EMAIL_PAGE_MESSAGES: Record<EmailPageError, MessageKey> = {
+  'code-expired': 'email.error.codeExpired',
+  'code-spent': 'email.error.codeSpent',
 };
 
 /** GET /interaction/:uid — the email form, the waiting page once a mail went out, the step-up prompt, or consent. */
-export function createShowPrompt({ provider, signInCodes, retryAddresses, accounts }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'retryAddresses' | 'accounts'>) {
+export function createShowPrompt({ provider, signInCodes, retryAddresses, accounts, config }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'retryAddresses' | 'accounts' | 'config'>) {
   return async function showPrompt(ctx: Context) {
     const interaction: Interaction = ctx.state.interaction;
     const clientName = await clientNameOf(provider, interaction.params.client_id);
+    const translator = translatorOf(ctx);
+    const { t } = translator;
     if (interaction.prompt.name === 'login') {
       if (await signInCodes.pending(interaction.uid)) return ctx.redirect(`/interaction/${interaction.uid}/check`);
       // login_hint comes from the app's URL: plain text, one line, escaped by the template.
@@ -33,7 +38,7 @@ export function createShowPrompt({ provider, signInCodes, retryAddresses, accoun
       const error = queryKey(ctx, 'error', EMAIL_PAGE_ERRORS);
       // Only after a code died: the address it was for, kept by the server (one read, on this path only).
       const retryAddress = error ? await retryAddresses.find(interaction.uid) : undefined;
-      const appDomains = await appDomainsText(provider, interaction);
+      const appDomains = await appDomainsText(provider, interaction, translator);
       // Signed in already, with an address this app does not take: say so, rather than ask out of the blue.
       const outsideApp = interaction.prompt.reasons.includes(ADDRESS_OUTSIDE_APP_DOMAINS) && interaction.session?.accountId ? (await accounts.findById(interaction.session.accountId))?.email : undefined;
       // A step-up that would set up an authenticator on an old session: say why the email comes
@@ -45,14 +50,14 @@ export function createShowPrompt({ provider, signInCodes, retryAddresses, accoun
       const anotherAccount = interaction.prompt.reasons.includes(DEVICE_ANOTHER_ACCOUNT);
       const reconfirming = !outsideApp && !anotherAccount && interaction.prompt.reasons.includes(ENROLMENT_NEEDS_RECENT_SIGN_IN);
       const notice = reconfirming
-        ? `${clientName} asks for an authenticator app. Before you set one up, confirm it’s you with your email.`
+        ? t('email.notice.reconfirm', { clientName })
         : outsideApp
-          ? `You are signed in as ${outsideApp}, and ${clientName} is only for addresses at ${appDomains}. Sign in with one of those.`
+          ? t('email.notice.outsideApp', { email: outsideApp, clientName, domains: appDomains })
           : anotherAccount
-            ? `Sign in with the account ${clientName} on your device should get. If it is not the account this browser is signed in with, that one is signed out here.`
+            ? t('email.notice.anotherAccount', { clientName })
             : undefined;
       const sessionAddress = reconfirming && !retryAddress && interaction.session?.accountId ? (await accounts.findById(interaction.session.accountId))?.email : undefined;
-      return ctx.render('email', { clientName, cancelLabel: cancelLabelOf(interaction, clientName), email: retryAddress ?? sessionAddress ?? hint, error: error && EMAIL_PAGE_MESSAGES[error], notice, appDomains, appDomainsSaid: outsideApp !== undefined });
+      return ctx.render('email', { clientName, cancelLabel: cancelLabelOf(interaction, clientName, translator), email: retryAddress ?? sessionAddress ?? hint, error: error && t(EMAIL_PAGE_MESSAGES[error]), notice, appDomains, appDomainsSaid: outsideApp !== undefined, newAccountDomains: domainsInWords(config.signupDomains, translator) });
     }
     // An existing session that needs its second factor (the page sends people without one to set it up).
     if (interaction.prompt.name === MFA_PROMPT) return ctx.redirect(`/interaction/${interaction.uid}/totp`);

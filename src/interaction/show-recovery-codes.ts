@@ -1,3 +1,4 @@
+import { translatorOf } from '../i18n/page-language.ts';
 import type { Context } from 'koa';
 import { clientNameOf } from './client-name.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
@@ -22,7 +23,7 @@ export function createShowSignInRecoveryCodes({ provider, secondFactor }: Pick<I
       ctx.status = 303;
       return ctx.redirect(`/interaction/${uid}`);
     }
-    const continueLabel = `Continue to ${await clientNameOf(provider, interaction.params.client_id)}`;
+    const continueLabel = translatorOf(ctx).t('recovery.continueTo', { clientName: await clientNameOf(provider, interaction.params.client_id) });
     await renderRecoveryCodesPage(ctx, {
       // HEAD gets no body, so it must not use up the one showing.
       shown: ctx.method === 'GET' ? await secondFactor.recoveryCodesToShow.take(accountId, `interaction:${uid}`) : undefined,

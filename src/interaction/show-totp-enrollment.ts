@@ -1,3 +1,4 @@
+import { translatorOf } from '../i18n/page-language.ts';
 import type { Context } from 'koa';
 import type { InteractionDeps } from './interaction-deps.ts';
 import type { SecondFactorSubject } from './second-factor-subject.ts';
@@ -12,9 +13,10 @@ export function createShowTotpEnrollment({ secondFactor, config }: Pick<Interact
     if (ctx.method === 'HEAD' && !subject.account.totp) return answerHeadWithoutSecret(ctx);
     const offer = await secondFactor.enrollment.begin(subject.account, `interaction:${ctx.params.uid!}`);
     if (!offer) return ctx.redirect(`/interaction/${ctx.params.uid}/totp`);
+    const { t } = translatorOf(ctx);
     await renderTotpEnrollPage(ctx, offer, {
-      heading: 'Set up an authenticator app',
-      intro: `${subject.clientName} asks for a second step when you sign in: a code from an authenticator app on your phone, such as Google Authenticator, 1Password, Authy or Aegis.`,
+      heading: t('enroll.title'),
+      intro: t('enroll.intro', { clientName: subject.clientName }),
       formAction: `/interaction/${ctx.params.uid}/totp/enroll`,
       cancelAction: `/interaction/${ctx.params.uid}/abort`,
       cancelLabel: subject.cancelLabel,

@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
-import { supportContactInParentheses } from '../config/support-contact.ts';
+import { translatorOf } from '../i18n/page-language.ts';
+import type { MessageRef } from '../i18n/translate.ts';
 import { queryCount, queryKey } from '../http/outcome-query.ts';
 import { appRequestsMfa } from '../oidc/mfa-request.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
@@ -43,28 +44,33 @@ function outcomeMessage(ctx: Context, { config }: Pick<InteractionDeps, 'config'
   const error = queryKey(ctx, 'error', TOTP_PAGE_ERRORS);
   if (!error) return undefined;
   const errorFor: TotpPageField = queryKey(ctx, 'field', ['recovery-code'] as const) ?? 'totp';
+  const { t, say } = translatorOf(ctx);
+  const clientName = subject.clientName;
+  // SUPPORT_CONTACT in parentheses where the sentence names the administrator (its label: the alert is text).
+  const support = config.support ? { support: config.support.label } : undefined;
   switch (error) {
     case 'shape':
-      return { errorFor, error: errorFor === 'totp' ? 'Enter the 6-digit code your authenticator app shows.' : 'Enter one of your recovery codes: ten letters and digits, like 7k3m9-x2p4q.' };
+      return { errorFor, error: t(errorFor === 'totp' ? 'totp.error.shape' : 'totp.error.recoveryShape') };
     case 'wrong': {
       const left = queryCount(ctx, 'left', { min: 0, max: config.secondFactor.maxAttemptsPerSignIn });
+      const notRight: MessageRef = { key: errorFor === 'totp' ? 'totp.error.wrong' : 'totp.error.recoveryWrong' };
       // At 0 the next code is refused unread: say so now, not after one more try.
-      const lastTry = subject.forDevice ? ` That was the last try for now: in a while, start again on your device to get a new code.` : ` That was the last try for now: go back to ${subject.clientName} and start again in a while.`;
-      const tries = left === undefined ? '' : left === 0 ? lastTry : ` ${left} ${left === 1 ? 'try' : 'tries'} left.`;
-      return { errorFor, error: `${errorFor === 'totp' ? 'That code is not right.' : 'That recovery code is not right, or it was already used.'}${tries}` };
+      const lastTry: MessageRef = subject.forDevice ? { key: 'totp.error.lastTryDevice' } : { key: 'totp.error.lastTry', params: { clientName } };
+      const tries: MessageRef[] = left === undefined ? [] : left === 0 ? [lastTry] : [{ key: 'check.error.triesLeft', params: { count: left } }];
+      return { errorFor, error: say([notRight, ...tries]) };
     }
     case 'used':
-      return { errorFor, error: 'That code was already used. Wait for your app to show the next one.' };
+      return { errorFor, error: t('totp.error.used') };
     case 'spent':
-      return { errorFor, error: `Too many wrong codes for this sign-in. ${subject.forDevice ? START_AGAIN_ON_DEVICE : `Go back to ${subject.clientName} and start again.`}` };
+      return { errorFor, error: say([{ key: 'totp.error.spent' }, subject.forDevice ? START_AGAIN_ON_DEVICE : { key: 'totp.error.startAgainApp', params: { clientName } }]) };
     case 'account-spent': {
       const minutes = queryCount(ctx, 'wait', { min: 1, max: Math.ceil(config.secondFactor.accountAttempts.windowSeconds / 60) });
-      return { errorFor, error: `Too many wrong codes. Wait ${minutes === undefined ? 'a while' : `${minutes} minute${minutes === 1 ? '' : 's'}`} and try again.` };
+      return { errorFor, error: minutes === undefined ? t('totp.error.accountSpentWhile') : t('totp.error.accountSpent', { count: minutes }) };
     }
     case 'locked':
-      return { errorFor, error: `Too many wrong codes in a row: the second step of this account is locked. Try again tomorrow, or ask the administrator${supportContactInParentheses(config.support)} to unlock it.` };
+      return { errorFor, error: support ? t('totp.error.lockedWithSupport', support) : t('totp.error.locked') };
     case 'unavailable':
-      return { errorFor, error: `Codes from your authenticator app cannot be checked at the moment. Use one of your recovery codes below, or ask the administrator of this service${supportContactInParentheses(config.support)}.` };
+      return { errorFor, error: support ? t('totp.error.unavailableWithSupport', support) : t('totp.error.unavailable') };
   }
 }
 

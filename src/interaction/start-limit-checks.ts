@@ -1,4 +1,5 @@
 import type { Context, Next } from 'koa';
+import type { MessageRef } from '../i18n/translate.ts';
 import { parseEmailAddress } from '../auth/email-address.ts';
 import { clientIpSubject } from '../http/client-ip.ts';
 import { browserKnowsAddress } from '../http/known-address-cookie.ts';
@@ -6,8 +7,8 @@ import { accountEmailKey, signInIssueKey, signInRequestAddressKey } from '../sto
 import type { RateLimitHit } from '../http/rate-limit.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 
-export const SIGN_IN_MAIL_LIMITED = 'Too many sign-in emails were asked for, so no new one was sent. The link and code in the newest email you received keep working until they expire.';
-export const CODE_ENTRIES_LIMITED = 'Too many codes were entered from your network.';
+export const SIGN_IN_MAIL_LIMITED: MessageRef = { key: 'error.rateLimited.signInMail' };
+export const CODE_ENTRIES_LIMITED: MessageRef = { key: 'error.rateLimited.codeEntries' };
 
 // These run right before readInteractionRecords, without waiting: what they count and read goes to
 // Redis in the same batch as the interaction. The route's handler awaits the outcome.

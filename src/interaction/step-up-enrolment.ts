@@ -34,7 +34,7 @@ export function requireRecentSessionForStepUpEnrolment({ provider, config }: Pic
     const interaction: Interaction = ctx.state.interaction;
     const subject: SecondFactorSubject = ctx.state.secondFactorSubject;
     if (subject.kind === 'step-up' && !subject.account.totp && !(await sessionWasRecentAtStepUp(provider, interaction, config.accountArea.freshSecondFactorSeconds))) {
-      throw signInEnded(interaction, 'The authenticator app this sign-in asked for was removed since it began. Go back to the app and sign in again.');
+      throw signInEnded(interaction, [{ key: 'error.ended.authenticatorRemoved' }, { key: 'error.ended.signInAgain' }]);
     }
     return next();
   };

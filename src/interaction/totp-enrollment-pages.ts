@@ -1,4 +1,6 @@
-import { supportContactInParentheses, type SupportContact } from '../config/support-contact.ts';
+import type { SupportContact } from '../config/support-contact.ts';
+import { translatorOf } from '../i18n/page-language.ts';
+import type { Translator } from '../i18n/translate.ts';
 import type { Context } from 'koa';
 import type { TotpConfirmation, TotpEnrollmentOffer } from '../auth/totp-enrollment.ts';
 import { queryKey, withOutcome } from '../http/outcome-query.ts';
@@ -55,22 +57,24 @@ export function enrollmentPageWithError(path: string, error: EnrollmentError): s
 /** The set-up page's error message, from its address; `support`: who to tell (SUPPORT_CONTACT). */
 export function enrollmentErrorOf(ctx: Context, support: SupportContact | undefined): string | undefined {
   const error = queryKey(ctx, 'error', ENROLLMENT_ERRORS);
-  if (error === 'code-shape') return 'Enter the 6-digit code your authenticator app shows for this account.';
-  return error && enrollmentProblem(error, support);
+  // The page's language: a sign-in's, or English on the account page (i18n/page-language.ts).
+  const { t } = translatorOf(ctx);
+  if (error === 'code-shape') return t('enroll.error.codeShape');
+  return error && enrollmentProblem(error, support, t);
 }
 
 /** What to tell a person whose first code did not confirm the authenticator. */
-function enrollmentProblem(reason: Exclude<TotpConfirmation, { ok: true }>['reason'], support: SupportContact | undefined): string {
+function enrollmentProblem(reason: Exclude<TotpConfirmation, { ok: true }>['reason'], support: SupportContact | undefined, t: Translator['t']): string {
   switch (reason) {
     case 'wrong':
-      return 'That code does not match. Check that your app added this account, and that your phone’s clock is set automatically.';
+      return t('enroll.error.wrong');
     case 'replayed':
-      return 'That code was already used. Wait for your app to show the next one.';
+      return t('totp.error.used');
     case 'expired':
-      return 'Setting up took too long, so here is a new code to scan. Remove the previous entry from your app.';
+      return t('enroll.error.expired');
     case 'replaced':
-      return `Setting up an authenticator app was started again on another page or device, so the code shown here stopped working. Here is a new one to scan; remove the previous entry from your app. If that was not you, someone else can sign in as you: tell your administrator${supportContactInParentheses(support)}.`;
+      return support ? t('enroll.error.replacedWithSupport', { support: support.label }) : t('enroll.error.replaced');
     case 'already-enrolled':
-      return 'An authenticator app is already set up for this account.';
+      return t('enroll.error.alreadyEnrolled');
   }
 }

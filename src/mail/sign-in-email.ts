@@ -1,6 +1,9 @@
 import { join } from 'node:path';
 import ejs from 'ejs';
 import type { SupportContact } from '../config/support-contact.ts';
+import { DEFAULT_LOCALE, isLocale } from '../i18n/locales.ts';
+import { link } from '../i18n/markup.ts';
+import { translatorFor, type Translator } from '../i18n/translate.ts';
 import { utcMinute, type MailMessage } from './mail-message.ts';
 import type { SignInMailJob } from './sign-in-mail-job.ts';
 
@@ -11,7 +14,12 @@ import type { SignInMailJob } from './sign-in-mail-job.ts';
 export async function renderSignInEmail({ appName, support, job, viewsDir, codesOff = false }: { appName: string; support?: SupportContact; job: SignInMailJob; viewsDir: string; codesOff?: boolean }): Promise<MailMessage> {
   const expiresAt = new Date(job.expiresAt);
   const minutesLeft = Math.max(1, Math.round((expiresAt.getTime() - Date.now()) / 60_000));
+  const translator = translatorFor(job.locale && isLocale(job.locale) ? job.locale : DEFAULT_LOCALE);
   const locals = {
+    lang: translator.locale,
+    t: translator.t,
+    tHtml: translator.tHtml,
+    mailLink: (href: string, label: string) => link(href, label, 'color:#0b5fff;'),
     appName,
     // SUPPORT_CONTACT's closing line, or, in the text of a codes-off mail, where it says the
     // administrator can switch codes back on (once, not twice). Undefined leaves it out.
@@ -30,9 +38,9 @@ export async function renderSignInEmail({ appName, support, job, viewsDir, codes
   };
   const [html, text] = await Promise.all([
     ejs.renderFile(join(viewsDir, 'mail/sign-in.html.ejs'), locals, { cache: true }),
-    ejs.renderFile(join(viewsDir, 'mail/sign-in.txt.ejs'), locals, { cache: true, escape: (s: unknown) => String(s) }),
+    ejs.renderFile(join(viewsDir, 'mail/sign-in.txt.ejs'), { ...locals, t: plainText(translator.t) }, { cache: true, escape: (s: unknown) => String(s) }),
   ]);
-  return { to: job.to, subject: signInSubject(job), html, text };
+  return { to: job.to, subject: signInSubject(job, translator), html, text };
 }
 
 /**
@@ -40,6 +48,11 @@ export async function renderSignInEmail({ appName, support, job, viewsDir, codes
  * shows): someone who pressed Allow at /device may have typed this address (RFC 8628 §5.4). A job
  * queued by a version before it has no flag and reads as before.
  */
-function signInSubject(job: SignInMailJob): string {
-  return job.forDevice === true ? `Connect ${job.clientName} on your device` : `Sign in to ${job.clientName}`;
+function signInSubject(job: SignInMailJob, { t }: Translator): string {
+  return job.forDevice === true ? t('mail.subject.device', { clientName: job.clientName }) : t('mail.subject', { clientName: job.clientName });
+}
+
+/** The text mail's words with straight apostrophes, as plain-text mail has always been written here ("Didn't"). */
+function plainText(t: Translator['t']): Translator['t'] {
+  return (key, params) => t(key, params).replaceAll('’', "'");
 }

@@ -1,3 +1,5 @@
+import type { Locale } from '../i18n/locales.ts';
+
 /** What the request path hands to the mail queue; the worker renders and sends it. */
 export interface SignInMailJob {
   kind: 'sign-in';
@@ -18,4 +20,9 @@ export interface SignInMailJob {
    * queued by a version before it: those mails read as before.
    */
   forDevice?: boolean;
+  /**
+   * The sign-in's language (i18n/sign-in-language.ts), which its pages speak. Absent in jobs
+   * queued by a version before it: those mails are in English, as they were.
+   */
+  locale?: Locale;
 }

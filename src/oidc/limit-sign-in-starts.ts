@@ -1,3 +1,4 @@
+import type { MessageRef } from '../i18n/translate.ts';
 import type { Context, Next } from 'koa';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { RateLimit } from '../auth/rate-limiter.ts';
@@ -8,7 +9,7 @@ import type { RateLimitGuard } from '../http/rate-limit.ts';
 import { oidcRecordKey, oidcSessionUidKey, oidcUserCodeKey, pushedRequestStartedKey } from '../store/keys.ts';
 import type { Store } from '../store/store.ts';
 
-export const SIGN_INS_STARTED_LIMITED = 'Too many sign-ins were started from your network.';
+export const SIGN_INS_STARTED_LIMITED: MessageRef = { key: 'error.rateLimited.signInStarts' };
 
 /** The library's routes that answer a program in JSON: refused in JSON too, whatever the request accepts. */
 const JSON_ROUTES = new Set(['device_authorization', 'pushed_authorization_request']);

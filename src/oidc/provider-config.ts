@@ -1,3 +1,4 @@
+import type Koa from 'koa';
 import { errors as oidcErrors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { CLIENT_MFA_POLICIES, type ClientMfaPolicy, type ClientRegistration, type Config } from '../config/config-schema.ts';
 import type { CookieKeys } from '../http/cookie-keys.ts';
@@ -26,6 +27,13 @@ import { registeredOutboundFetch } from './registered-outbound-fetch.ts';
 import { clientTokenCutoffs, issuedBeforeCutoff } from './client-token-cutoff.ts';
 import { explainAuthorizationError, explainSignOutError, type ExplanationSettings } from './error-explanations.ts';
 import { errorFacts } from './explain-errors.ts';
+import { DEFAULT_LOCALE, SUPPORTED_LOCALES } from '../i18n/locales.ts';
+import type { MessageKey } from '../i18n/catalogue.ts';
+import { speakLanguage, translatorOf } from '../i18n/page-language.ts';
+import { localeOfUiLocales } from '../i18n/negotiate-locale.ts';
+import { translatorFor } from '../i18n/translate.ts';
+import { nextStepIn, type NextStep } from '../http/next-step.ts';
+import { rememberSignInLocale } from '../i18n/sign-in-language.ts';
 import { deviceFlowPages } from '../device-flow/device-pages.ts';
 import { USER_CODE_CHARSET, USER_CODE_MASK } from '../device-flow/user-codes.ts';
 
@@ -124,6 +132,8 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
       required: (_ctx, client) => client.clientAuthMethod === 'none',
     },
     responseTypes: ['code'],
+    // OpenID Connect Discovery §3: the languages `ui_locales` can choose (i18n/locales.ts).
+    discovery: { ui_locales_supported: [...SUPPORTED_LOCALES] },
     // OpenID Connect Core §3.1.2.1 makes redirect_uri REQUIRED, so an app must always name it.
     // Also avoids a crash in oidc-provider 9.13.3: with this fallback on, a failed resume
     // (/auth/:uid?client_id=… without its cookie) made authorization_error_handler.js call
@@ -135,7 +145,12 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
       AuthorizationCode: config.ttl.authorizationCodeSeconds,
       ClientCredentials: config.ttl.accessTokenSeconds,
       IdToken: config.ttl.idTokenSeconds,
-      Interaction: config.ttl.interactionSeconds,
+      // Also where a sign-in's language is chosen and kept (i18n/sign-in-language.ts): the one
+      // hook that sees the interaction before it is saved.
+      Interaction: (ctx, interaction) => {
+        rememberSignInLocale(ctx, interaction);
+        return config.ttl.interactionSeconds;
+      },
       RefreshToken: config.ttl.refreshTokenSeconds,
       // A session that never signed in holds only a form's xsrf secret (the device page's, the
       // sign-out confirmation's), and a GET of /device makes one for anyone: kept as long as a
@@ -210,7 +225,7 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
           // The library names the app only when the person chose "Only sign out of <app>": then only
           // that app's sign-in ended, and Sesame's session in this browser goes on.
           const client = ctx.oidc.client;
-          await renderPage(ctx, 'logged-out', { clientName: client && clientDisplayName(client.clientName ?? client.clientId), stillSignedIn: client !== undefined, backToApp: backToApp(client, { homeOnly: true }) });
+          await renderPage(ctx, 'logged-out', { clientName: client && clientDisplayName(client.clientName ?? client.clientId), stillSignedIn: client !== undefined, backToApp: englishNextStep(backToApp(client, { homeOnly: true })) });
         },
       },
     },
@@ -240,15 +255,22 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
       const facts = errorFacts(ctx, { ...(error as object), error: out.error, error_description: out.error_description });
       const explained = explainable ? (signingOut ? explainSignOutError(facts) : explainAuthorizationError(facts, explanations)) : undefined;
       const code = explained?.error ?? out.error;
+      // Sign-out pages are English for now. A sign-in request's: the language it asked for, as its
+      // pages would have spoken (i18n/sign-in-language.ts), else the browser's.
+      const uiLocale = localeOfUiLocales((ctx.oidc?.params as { ui_locales?: unknown } | undefined)?.ui_locales);
+      const translator = signingOut ? translatorFor(DEFAULT_LOCALE) : uiLocale ? translatorFor(uiLocale) : translatorOf(ctx);
+      if (uiLocale && !signingOut) speakLanguage(ctx as unknown as Koa.Context, uiLocale);
+      const { t } = translator;
+      const nextStep = backToApp(ctx.oidc?.client);
       await renderPage(ctx, 'error', {
         // 503: Redis is unreachable (store/store-unavailable.ts); the request itself was fine.
-        title: unavailable ? 'Temporarily unavailable' : signingOut ? 'This sign-out did not work' : ended ? ended.title : 'This sign-in request cannot be completed',
-        message: unavailable ? (out.error_description ?? 'Please try again in a moment.') : signingOut ? describeSignOutError(out.error_description) : ended ? ended.message : describeOidcError(code),
+        title: unavailable ? t('error.unavailable.title') : signingOut ? 'This sign-out did not work' : ended ? ended.titleIn(translator) : t('error.authRequest.title'),
+        message: unavailable ? (out.error_description ?? t('error.authRequest.tryAgain')) : signingOut ? describeSignOutError(out.error_description) : ended ? ended.messageIn(translator) : t(describeOidcError(code)),
         developerDetail: explainable ? (explained?.description ?? out.error_description) : undefined,
         code,
         requestId: ctx.state.requestId,
         // The app, when the request named a registered one; else the error page offers the account page.
-        nextStep: backToApp(ctx.oidc?.client),
+        nextStep: nextStep && nextStepIn(nextStep, translator),
       });
     },
     fetch: registeredOutboundFetch(config.clients),
@@ -273,13 +295,18 @@ function describeSignOutError(description: string | undefined): string {
 }
 
 /** An app's failed sign-in request, for the person it sent here: what happened and what to do. */
-function describeOidcError(code: string | undefined): string {
+function describeOidcError(code: string | undefined): MessageKey {
   switch (code) {
     case 'invalid_client':
-      return 'The app that sent you here is not registered with this sign-in service. Contact the app’s support.';
+      return 'error.authRequest.invalidClient';
     case 'invalid_redirect_uri':
-      return 'The app asked to send you back to an address it has not registered, so this sign-in was stopped to protect you. Go back to the app and let its support know.';
+      return 'error.authRequest.invalidRedirectUri';
     default:
-      return 'The app that sent you here made a mistake in its sign-in request, so the sign-in cannot go on. Go back to the app and try again; if the same thing happens, let the app’s support know (the detail below is for them).';
+      return 'error.authRequest.appMistake';
   }
+}
+
+/** A next step in English words, for the pages that are English only. */
+function englishNextStep(step: NextStep | undefined) {
+  return step && nextStepIn(step, translatorFor(DEFAULT_LOCALE));
 }

@@ -184,4 +184,56 @@ describe('headless Chromium: every page passes axe-core\'s WCAG 2.1 AA checks', 
     expect(found).toEqual({});
     // Some thirty pages, each audited twice (light and dark): a minute or two, past the suite's 30 s.
   }, 180_000);
+
+  it('the sign-in in German: its pages, a form error, the link on a French browser, consent, the device pages and the error page', async () => {
+    const found: Record<string, string[]> = {};
+    const email = 'barrierefrei@example.com';
+    // Chromium's locale sets its Accept-Language; the sign-in asks for German with ui_locales.
+    const german = await browser.newContext({ bypassCSP: true, locale: 'de-DE' });
+    const page = await german.newPage();
+    const pending = await running.rp.startAuthorization({ ui_locales: 'de' });
+    await page.goto(pending.url);
+    expect(await page.getAttribute('html', 'lang')).toBe('de');
+    await audit(page, 'email form', found);
+    await page.getByLabel('E-Mail-Adresse').fill('keine Adresse');
+    await page.getByRole('button', { name: 'Anmeldelink per E-Mail senden' }).click();
+    await page.getByRole('alert').waitFor();
+    await audit(page, 'email form with an error', found);
+    await page.getByLabel('E-Mail-Adresse').fill(email);
+    await page.getByRole('button', { name: 'Anmeldelink per E-Mail senden' }).click();
+    await page.getByRole('heading', { name: 'Prüfen Sie Ihre E-Mails' }).waitFor();
+    await audit(page, 'check your email', found);
+    const mail = await running.smtp.waitForMail(email);
+    await page.getByLabel('Code aus der E-Mail').fill(mail.code === '000000' ? '111111' : '000000');
+    await page.getByRole('button', { name: 'Anmelden', exact: true }).click();
+    await page.getByText('Dieser Code ist nicht richtig.').waitFor();
+    await audit(page, 'check your email, wrong code', found);
+
+    // The link, opened on a browser that speaks French: the page speaks the sign-in's German.
+    const french = await browser.newContext({ bypassCSP: true, locale: 'fr-FR' });
+    const elsewhere = await french.newPage();
+    await elsewhere.goto(mail.link!);
+    await elsewhere.getByRole('heading', { name: 'Anmeldung auf einem anderen Gerät bestätigen' }).waitFor();
+    await audit(elsewhere, 'link opened on another device', found);
+
+    await page.getByLabel('Code aus der E-Mail').fill(mail.code!);
+    await page.getByRole('button', { name: 'Anmelden', exact: true }).click();
+    await page.getByRole('button', { name: 'Erlauben', exact: true }).waitFor();
+    await audit(page, 'consent', found);
+
+    const userCode = await deviceUserCode();
+    await page.goto(`${running.sesame.url}/device`);
+    await audit(page, 'device code form', found);
+    await page.getByLabel('Code von Ihrem Gerät').fill(userCode);
+    await page.getByRole('button', { name: 'Weiter' }).click();
+    await page.getByRole('heading', { name: /^Living Room TV auf Ihrem Gerät verbinden/ }).waitFor();
+    await audit(page, 'device confirmation', found);
+
+    await page.goto(`${running.sesame.url}/interaction/no-such-sign-in`);
+    await page.getByText('Fehlercode').waitFor();
+    await audit(page, 'error page', found);
+
+    await Promise.all([german.close(), french.close()]);
+    expect(found).toEqual({});
+  }, 120_000);
 });

@@ -1,9 +1,16 @@
 // The moment the link and code expire, in the reader's own time zone (the page says it in UTC).
 (function () {
+  // As the reader's browser writes times in the page's language (en-GB: 18:05, en-US: 6:05 PM),
+  // else as that language does: the words around the time are the page's (<html lang>).
+  function timeLocales() {
+    var lang = document.documentElement.lang;
+    var own = (navigator.languages || []).filter(function (tag) { return tag.split('-')[0].toLowerCase() === lang; });
+    return own.length > 0 ? own : lang ? [lang] : [];
+  }
   var times = document.querySelectorAll('time[data-local-time]');
   for (var i = 0; i < times.length; i++) {
     var at = new Date(times[i].getAttribute('datetime'));
-    if (!isNaN(at.getTime())) times[i].textContent = at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    if (!isNaN(at.getTime())) times[i].textContent = at.toLocaleTimeString(timeLocales(), { hour: '2-digit', minute: '2-digit' });
   }
 })();
 
@@ -15,6 +22,8 @@
   var status = document.getElementById('status');
   if (!waiting || !form || !window.fetch) return;
   var url = waiting.getAttribute('data-status-url');
+  // The words come with the page, in its language (views/check-email.ejs).
+  var say = function (name) { return waiting.getAttribute('data-text-' + name) || ''; };
   var delay = 2000;
   var stopped = false;
   var inFlight = null;
@@ -41,14 +50,14 @@
       .then(function (body) {
         if (body.status === 'approved') {
           stopped = true;
-          status.textContent = 'Confirmed. Signing you in…';
+          status.textContent = say('approved');
           form.submit();
         } else if (body.status === 'gone') {
           stopped = true;
-          status.textContent = 'This page is no longer waiting: the sign-in went on in another tab or window, or it has expired.';
+          status.textContent = say('gone');
         } else if (body.status === 'expired') {
           stopped = true;
-          status.textContent = 'This link and code have expired or were used. Send a new one below.';
+          status.textContent = say('expired');
         } else {
           setTimeout(poll, delay);
         }

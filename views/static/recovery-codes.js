@@ -12,13 +12,15 @@
   for (var i = 0; i < items.length; i++) codes.push(items[i].textContent);
   var text = actions.getAttribute('data-file-heading') + '\n\n' + codes.join('\n') + '\n';
   var fileName = actions.getAttribute('data-file-name');
+  // The words come with the page, in its language (views/recovery-codes.ejs).
+  var say = function (name) { return actions.getAttribute('data-text-' + name) || ''; };
 
   // The clipboard API exists only on https (and localhost): elsewhere the button is left out.
   if (navigator.clipboard && window.isSecureContext) {
     copy.addEventListener('click', function () {
       navigator.clipboard.writeText(codes.join('\n') + '\n').then(
-        function () { status.textContent = 'Copied the ' + codes.length + ' codes. Paste them into your password manager.'; },
-        function () { status.textContent = 'Could not copy the codes: select them and copy them by hand.'; }
+        function () { status.textContent = say('copied'); },
+        function () { status.textContent = say('copy-failed'); }
       );
     });
   } else {
@@ -34,7 +36,7 @@
     link.click();
     link.remove();
     setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
-    status.textContent = 'Your browser is saving the codes as ' + fileName + '.';
+    status.textContent = say('saving');
   });
 
   actions.hidden = false;

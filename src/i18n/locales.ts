@@ -1,0 +1,12 @@
+/**
+ * The languages Sesame speaks, as BCP 47 primary language subtags. English is the source of every
+ * text and the default. Adding one: a catalogue file (messages-en.ts is the model), its entry in
+ * catalogues.ts, and its tag here.
+ */
+export const SUPPORTED_LOCALES = ['en', 'de', 'fr'] as const;
+export type Locale = (typeof SUPPORTED_LOCALES)[number];
+export const DEFAULT_LOCALE: Locale = 'en';
+
+export function isLocale(value: unknown): value is Locale {
+  return (SUPPORTED_LOCALES as readonly unknown[]).includes(value);
+}
