@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import type { Account } from '../accounts/accounts.ts';
 import { DISPLAY_NAME_MAX_CHARACTERS, parseDisplayName, type DisplayNameProblem } from '../accounts/display-name.ts';
 import { InvalidRequest } from '../http/errors.ts';
+import type { AppWithAccess } from '../oidc/apps-with-access.ts';
 import type { AccountDeps } from './account-deps.ts';
 
 const PROBLEMS: Record<DisplayNameProblem, string> = {
@@ -12,9 +13,15 @@ const PROBLEMS: Record<DisplayNameProblem, string> = {
 type NamePageDeps = Pick<AccountDeps, 'appsWithAccess'>;
 
 /**
- * The name form, with the apps that would see the name: those with access whose grant holds the
- * profile scope. An app may have been given that scope before Sesame kept names, when it released
- * nothing: the person learns here, before saving, who gets the name.
+ * Whether the app's grant releases the name: by the profile scope, or by the claim asked for
+ * alone (the claims parameter), which the app may ask for again without being asked about it.
+ */
+const seesName = (app: AppWithAccess) => app.scopes.includes('profile') || app.claims.includes('name');
+
+/**
+ * The name form, with the apps that would see the name (seesName). An app may have been given
+ * the profile scope before Sesame kept names, when it released nothing: the person learns here,
+ * before saving, who gets the name.
  */
 async function renderNamePage(ctx: Context, { appsWithAccess }: NamePageDeps, { value, error }: { value: string; error?: string }) {
   const account: Account = ctx.state.account;
@@ -23,7 +30,7 @@ async function renderNamePage(ctx: Context, { appsWithAccess }: NamePageDeps, { 
     value,
     hasName: account.name !== undefined,
     maxCharacters: DISPLAY_NAME_MAX_CHARACTERS,
-    appsSeeingName: apps.filter((app) => app.scopes.includes('profile')).map((app) => app.name),
+    appsSeeingName: apps.filter(seesName).map((app) => app.name),
     error,
   });
 }

@@ -14,6 +14,13 @@ export type ParsedDisplayName = { ok: true; name: string | undefined } | { ok: f
 const UNPRINTABLE = /[\p{Cc}\p{Cn}\p{Co}\p{Cs}\p{Zl}\p{Zp}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/u;
 
 /**
+ * A name with nothing that shows: spaces and default-ignorable code points only (zero-width
+ * spaces and joiners, the Hangul fillers, a soft hyphen). Apps would show it as a blank name
+ * rather than fall back to the email as they do for none.
+ */
+const SHOWS_NOTHING = /^[\s\p{Default_Ignorable_Code_Point}]*$/u;
+
+/**
  * The name a person gives their account (OpenID Connect's `name` claim), as typed into the account
  * page: in NFC, so that one name is one string whichever keyboard composed it, with spaces
  * trimmed and runs of them made one. Empty means no name: apps then get none.
@@ -22,6 +29,7 @@ export function parseDisplayName(input: string): ParsedDisplayName {
   if (UNPRINTABLE.test(input.replace(/[\t\r\n]/g, ' '))) return { ok: false, problem: 'unprintable' };
   const name = input.normalize('NFC').replace(/\s+/gu, ' ').trim();
   if (name === '') return { ok: true, name: undefined };
+  if (SHOWS_NOTHING.test(name)) return { ok: false, problem: 'unprintable' };
   if ([...name].length > DISPLAY_NAME_MAX_CHARACTERS) return { ok: false, problem: 'too-long' };
   return { ok: true, name };
 }

@@ -10,6 +10,8 @@ describe('parseDisplayName', () => {
     // The zero-width joiner some scripts and emoji need.
     ['\u0915\u094D\u200D\u0937', '\u0915\u094D\u200D\u0937'],
     ['x'.repeat(64), 'x'.repeat(64)],
+    // An invisible character beside visible ones is not refused for that (a soft hyphen, a joiner).
+    ['Ann\u00ADSmith', 'Ann\u00ADSmith'],
   ])('keeps %j as %j', (input, name) => {
     expect(parseDisplayName(input)).toEqual({ ok: true, name });
   });
@@ -30,6 +32,11 @@ describe('parseDisplayName', () => {
     ['Ann\uE000', 'unprintable'],
     ['Ann\uD800', 'unprintable'],
     ['Ann\uFEFF', 'unprintable'],
+    // Nothing that shows: an app would show a blank name instead of falling back to the email.
+    ['\u200B', 'unprintable'],
+    ['\u3164', 'unprintable'],
+    [' \u2060\u200D ', 'unprintable'],
+    ['\u115F\u00AD', 'unprintable'],
   ])('refuses %j (%s)', (input, problem) => {
     expect(parseDisplayName(input)).toEqual({ ok: false, problem });
   });

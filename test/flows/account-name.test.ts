@@ -9,8 +9,8 @@ import { useSesame } from '../helpers/use-sesame.ts';
 const running = useSesame();
 
 /** Signs in to the test app with `scope`, then opens the account page by single sign-on in the same browser. */
-async function signedIn(email: string, scope = 'openid email profile') {
-  const { tokens, browser } = await signInWithCode({ ...running, authorizationParams: { scope } }, email);
+async function signedIn(email: string, scope = 'openid email profile', claims?: string) {
+  const { tokens, browser } = await signInWithCode({ ...running, authorizationParams: { scope, ...(claims ? { claims } : {}) } }, email);
   const account = await browser.navigate(`${running.sesame.url}/account`);
   expect(account.url).toBe(`${running.sesame.url}/account`);
   return { browser, tokens, sub: tokens.claims()!.sub };
@@ -46,6 +46,16 @@ describe('the account\'s name', () => {
     // Without the profile scope, no name.
     const withoutProfile = await appClaims(browser, 'openid email');
     expect([withoutProfile.idToken.name, withoutProfile.userinfo.name]).toEqual([undefined, undefined]);
+  });
+
+  it('is listed before saving as seen by an app given `name` alone through the claims parameter, which gets it', async () => {
+    // No profile scope: the claim asked for by name, and allowed beside the sign-in button.
+    const { browser, tokens } = await signedIn('name-claims-parameter@example.com', 'openid email', JSON.stringify({ userinfo: { name: null } }));
+    const form = await browser.navigate(`${running.sesame.url}/account/name`);
+    expect(form.html).toContain('Apps with access that see it: Test App.');
+    await submitName(browser, 'Ann Smith');
+    const userinfo = await client.fetchUserInfo(running.rp.config, tokens.access_token, tokens.claims()!.sub);
+    expect(userinfo.name).toBe('Ann Smith');
   });
 
   it('is kept in NFC, and removed when the field is left empty', async () => {

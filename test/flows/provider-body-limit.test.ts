@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { describe, expect, it } from '@jest/globals';
 import { DEVICE_CLIENT, MACHINE_CLIENT, TEST_CLIENT } from '../helpers/test-config.ts';
 import { useSesame } from '../helpers/use-sesame.ts';
@@ -31,6 +32,28 @@ function post(path: string, body: string, { chunked = false, headers = {} }: { c
       for (let at = 0; at < body.length; at += 4096) request.write(body.slice(at, at + 4096));
       request.end();
     } else request.end(body);
+  });
+}
+
+/**
+ * Writes `bytes` on one connection as they are (a request and whatever follows it) and resolves
+ * with everything the server sent until it closed the connection, or undefined if it kept it open.
+ */
+function exchangeOnOneConnection(bytes: string): Promise<string | undefined> {
+  const url = new URL(running.sesame.url);
+  return new Promise((resolve) => {
+    const socket = connect(Number(url.port), url.hostname, () => socket.write(bytes));
+    let received = '';
+    const keptOpen = setTimeout(() => {
+      socket.destroy();
+      resolve(undefined);
+    }, 2000);
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearTimeout(keptOpen);
+      resolve(received);
+    });
   });
 }
 
@@ -76,6 +99,22 @@ describe('bodies sent to oidc-provider\'s endpoints are capped by maxBodyBytes',
         expectNoLeak(answer.text);
       },
     );
+  });
+
+  // Refused, the rest of the body is not read (nor waited for): the connection closes after the
+  // 413, and a request written after the body on the same connection gets no answer.
+  it.each([
+    ['with Content-Length', (body: string) => `Content-Length: ${body.length}\r\n\r\n${body}`],
+    ['in chunks', (body: string) => `Transfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`],
+  ])('a body over maxBodyBytes sent %s closes the connection after the 413: nothing sent after it is answered', async (_how, framed) => {
+    const host = new URL(running.sesame.url).host;
+    const token = API_ENDPOINTS[0]!;
+    const refused = `POST /token HTTP/1.1\r\nHost: ${host}\r\nAuthorization: ${token.headers!.authorization}\r\nContent-Type: application/x-www-form-urlencoded\r\n${framed(formOf(token.fields, MAX_BODY_BYTES + 1))}`;
+    const next = `GET /account HTTP/1.1\r\nHost: ${host}\r\n\r\n`;
+    const received = await exchangeOnOneConnection(refused + next);
+    expect(received).toBeDefined();
+    expect(received!.match(/^HTTP\/1\.1 \d+/gm)).toEqual(['HTTP/1.1 413']);
+    expect(received).toMatch(/^Connection: close\r$/im);
   });
 
   it('a body of exactly maxBodyBytes is still taken, with Content-Length and in chunks', async () => {
