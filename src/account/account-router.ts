@@ -41,7 +41,7 @@ export function createAccountRouter(deps: AccountDeps) {
   router.use(async function accountPage(ctx: Context, next: Next) {
     ctx.set('Cache-Control', 'no-store');
     // Whatever went wrong (an ended session, a stale form, a cancelled sign-in), the page is there to go back to.
-    setNextStepAfterError(ctx, { href: '/account', label: 'Back to your account page' });
+    setNextStepAfterError(ctx, { href: '/account', label: { key: 'account.backToPage' } });
     return next();
   });
 

@@ -37,7 +37,7 @@ export interface AccountSession {
 
 export class AccountSessionEnded extends HttpError {
   constructor() {
-    super(401, 'account_session_ended', 'You are signed out of this page', 'Your session on the account page has ended. Open your account page again to sign in.');
+    super(401, 'account_session_ended', { key: 'accountSession.ended.title' }, { key: 'accountSession.ended.message' });
   }
 }
 

@@ -64,15 +64,15 @@ export function createFinishAccountSignIn({ config, accounts, sessions, exchange
     if (typeof ctx.query.error === 'string') {
       // "Cancel" on an authenticator check asked for by a page of a session that goes on: back to it.
       if (ctx.query.error === 'access_denied' && sessions.isSignedIn(ctx)) return ctx.redirect('/account');
-      throw new HttpError(400, 'sign_in_cancelled', 'Not signed in', 'The sign-in to your account page did not finish. Open your account page again to try once more.');
+      throw new HttpError(400, 'sign_in_cancelled', { key: 'accountSignIn.cancelled.title' }, { key: 'accountSignIn.cancelled.message' });
     }
     if (!flow || typeof ctx.query.code !== 'string') {
-      throw new HttpError(400, 'invalid_request', 'Sign-in expired', 'That sign-in to your account page has expired. Open your account page again.');
+      throw new HttpError(400, 'invalid_request', { key: 'accountSignIn.expired.title' }, { key: 'accountSignIn.expired.message' });
     }
     const idToken = await exchangeCode(ctx, { code: ctx.query.code, verifier: flow.verifier, nonce: flow.nonce });
     // The Sesame session that just signed in to the page: the page's session is tied to it.
     const browserSession = await signedInSessionOf(ctx);
-    if (browserSession?.accountId !== idToken.sub) throw new HttpError(400, 'invalid_request', 'Sign-in expired', 'That sign-in to your account page has ended. Open your account page again.');
+    if (browserSession?.accountId !== idToken.sub) throw new HttpError(400, 'invalid_request', { key: 'accountSignIn.expired.title' }, { key: 'accountSignIn.ended.message' });
     // Issued by the clock a sign-out's stamp is taken by (accounts.nowSecondsFor), as it is compared with them.
     const issuedAt = await accounts.nowSecondsFor(idToken.sub);
     sessions.write(ctx, { accountId: idToken.sub, sid: randomToken(16), acr: idToken.acr, authTime: idToken.auth_time, issuedAt, sessionUid: browserSession.uid });

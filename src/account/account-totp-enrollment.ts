@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import type { Account } from '../accounts/accounts.ts';
 import { answerHeadWithoutSecret, enrollmentErrorOf, enrollmentPageWithError, enteredTotpCode, renderTotpEnrollPage } from '../interaction/totp-enrollment-pages.ts';
+import { translatorOf } from '../i18n/page-language.ts';
 import type { AccountDeps } from './account-deps.ts';
 import type { AccountSession } from './account-session.ts';
 import { recoveryCodesHolder } from './show-recovery-codes.ts';
@@ -16,9 +17,10 @@ export function createShowAccountEnrollment({ secondFactor, config }: Pick<Accou
     if (ctx.method === 'HEAD' && !account.totp) return answerHeadWithoutSecret(ctx);
     const offer = await secondFactor.enrollment.begin(account, `account-session:${session.sid}`);
     if (!offer) return ctx.redirect('/account');
+    const { t } = translatorOf(ctx);
     await renderTotpEnrollPage(ctx, offer, {
-      heading: 'Set up an authenticator app',
-      intro: 'Once it is on, your sign-ins ask for a code from your phone after the email (except at apps whose administrator turned the second step off).',
+      heading: t('enroll.title'),
+      intro: t('accountEnroll.intro'),
       formAction: SET_UP_PAGE,
       backUrl: '/account',
       error: enrollmentErrorOf(ctx, config.support),

@@ -3,11 +3,13 @@ import type { Account } from '../accounts/accounts.ts';
 import { DISPLAY_NAME_MAX_CHARACTERS, parseDisplayName, type DisplayNameProblem } from '../accounts/display-name.ts';
 import { InvalidRequest } from '../http/errors.ts';
 import type { AppWithAccess } from '../oidc/apps-with-access.ts';
+import { translatorOf } from '../i18n/page-language.ts';
+import type { MessageRef } from '../i18n/translate.ts';
 import type { AccountDeps } from './account-deps.ts';
 
-const PROBLEMS: Record<DisplayNameProblem, string> = {
-  'too-long': `That name is too long: use at most ${DISPLAY_NAME_MAX_CHARACTERS} characters.`,
-  unprintable: 'That name holds a control or formatting character (perhaps pasted with it): type it again.',
+const PROBLEMS: Record<DisplayNameProblem, MessageRef> = {
+  'too-long': { key: 'name.problem.tooLong', params: { max: DISPLAY_NAME_MAX_CHARACTERS } },
+  unprintable: { key: 'name.problem.unprintable' },
 };
 
 type NamePageDeps = Pick<AccountDeps, 'appsWithAccess'>;
@@ -53,16 +55,16 @@ export function createChangeName(deps: NamePageDeps & Pick<AccountDeps, 'account
   return async function changeName(ctx: Context) {
     const account: Account = ctx.state.account;
     const input: unknown = ctx.state.form.name;
-    if (typeof input !== 'string') throw new InvalidRequest('Send the form on the name page of your account.');
+    if (typeof input !== 'string') throw new InvalidRequest({ key: 'name.error.form' });
     const parsed = parseDisplayName(input);
     if (!parsed.ok) {
       ctx.status = 400;
       // The typed name is shown again as typed, to be corrected rather than typed anew; EJS escapes it.
-      return renderNamePage(ctx, deps, { value: input.slice(0, DISPLAY_NAME_MAX_CHARACTERS * 4), error: PROBLEMS[parsed.problem] });
+      return renderNamePage(ctx, deps, { value: input.slice(0, DISPLAY_NAME_MAX_CHARACTERS * 4), error: translatorOf(ctx).say([PROBLEMS[parsed.problem]]) });
     }
     if (parsed.name !== account.name) {
       const updated = await accounts.setName(account.id, parsed.name);
-      if (!updated) throw new InvalidRequest('Your account is gone.');
+      if (!updated) throw new InvalidRequest({ key: 'name.error.gone' });
       audit.record({ event: 'account.name_changed', accountId: account.id, named: parsed.name !== undefined });
     }
     ctx.status = 303;

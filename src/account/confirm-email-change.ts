@@ -3,9 +3,11 @@ import type { Account } from '../accounts/accounts.ts';
 import { mayMoveAccountTo } from '../accounts/signup-policy.ts';
 import type { EmailChangeLimits } from '../auth/email-change-limits.ts';
 import { clientIpSubject } from '../http/client-ip.ts';
-import { queryText } from '../http/outcome-query.ts';
+import { queryMessage } from '../http/outcome-query.ts';
+import type { MessageKey } from '../i18n/catalogues.ts';
+import { translatorOf } from '../i18n/page-language.ts';
 import { CODE_ENTRIES_LIMITED } from '../interaction/start-limit-checks.ts';
-import { utcMinute } from '../mail/mail-message.ts';
+import { utcMinuteWithoutZone } from '../mail/mail-message.ts';
 import type { AuditEvent } from '../observability/audit-log.ts';
 import type { AccountDeps } from './account-deps.ts';
 import type { AccountSession } from './account-session.ts';
@@ -15,9 +17,9 @@ type CodeRejection = Extract<AuditEvent, { event: 'email_change.code_rejected' }
 
 /** Why the code form is shown again; fixed texts. Problems that need a new code go to the address form. */
 const PROBLEMS = {
-  wrong: 'That code is not right. Check the newest message to your new address and try again.',
-  'code-shape': 'Enter the code from the message to your new address: only its digits.',
-} as const;
+  wrong: 'emailConfirm.problem.wrong',
+  'code-shape': 'emailConfirm.problem.codeShape',
+} as const satisfies Record<string, MessageKey>;
 
 function showCodeProblem(ctx: Context, problem: keyof typeof PROBLEMS) {
   ctx.status = 303;
@@ -30,14 +32,15 @@ export function createShowEmailChangeCode({ config, emailChanges }: Pick<Account
     const account: Account = ctx.state.account;
     const pending = await emailChanges.pending(account.id);
     if (!pending) return ctx.redirect('/account/email');
-    const problem = queryText(ctx, 'problem', PROBLEMS);
+    const problem = queryMessage(ctx, 'problem', PROBLEMS);
     if (problem) ctx.status = 400;
+    const { t } = translatorOf(ctx);
     await ctx.render('account-email-confirm', {
       to: pending.to,
       codeLength: config.signInCode.length,
-      expiresAtUtc: utcMinute(pending.expiresAt),
+      expiresAtUtc: t('time.utc', { time: utcMinuteWithoutZone(pending.expiresAt) }),
       minutesLeft: Math.max(1, Math.round((pending.expiresAt.getTime() - Date.now()) / 60_000)),
-      error: problem,
+      error: problem && t(problem),
     });
   };
 }

@@ -1,20 +1,23 @@
 import type { Context } from 'koa';
 import type { Account } from '../accounts/accounts.ts';
-import { queryText } from '../http/outcome-query.ts';
+import { queryMessage } from '../http/outcome-query.ts';
+import { domainsInWords } from '../accounts/signup-policy.ts';
+import { translatorOf } from '../i18n/page-language.ts';
+import type { MessageKey } from '../i18n/catalogues.ts';
 import type { AccountDeps } from './account-deps.ts';
 
 /** Why the confirmation page is shown again; fixed texts, so the query string cannot put words on the page. */
 const PROBLEMS = {
-  mismatch: 'That is not the email address of this account. Type it exactly as shown to delete the account.',
-} as const;
+  mismatch: 'delete.problem.mismatch',
+} as const satisfies Record<string, MessageKey>;
 
 /** GET /account/delete — what deleting means, and the address to type as confirmation. */
 export function createConfirmAccountDeletion() {
   return async function confirmAccountDeletion(ctx: Context) {
     const account: Account = ctx.state.account;
-    const problem = queryText(ctx, 'problem', PROBLEMS);
+    const problem = queryMessage(ctx, 'problem', PROBLEMS);
     if (problem) ctx.status = 400;
-    await ctx.render('account-delete', { email: account.email, error: problem });
+    await ctx.render('account-delete', { email: account.email, error: problem && translatorOf(ctx).t(problem) });
   };
 }
 
@@ -57,6 +60,6 @@ export function createDeleteAccount({ accounts, endAccountSessions, secondFactor
 /** GET /account/deleted — needs no session: the account it belonged to is gone. */
 export function createShowAccountDeleted({ config }: Pick<AccountDeps, 'config'>) {
   return async function showAccountDeleted(ctx: Context) {
-    await ctx.render('account-deleted', { signupOpen: config.signup === 'open' });
+    await ctx.render('account-deleted', { signupOpen: config.signup === 'open', newAccountDomains: domainsInWords(config.signupDomains, translatorOf(ctx)) });
   };
 }

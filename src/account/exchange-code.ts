@@ -37,11 +37,11 @@ export function createCodeExchange({ config, clientId, redirectUri, signingKeys 
     });
     const body = (await response.json().catch(() => ({}))) as { id_token?: string; error?: string };
     if (!response.ok || typeof body.id_token !== 'string') {
-      throw new HttpError(400, body.error ?? 'invalid_grant', 'Sign-in expired', 'That sign-in to your account page has expired or was already used. Open your account page again.');
+      throw new HttpError(400, body.error ?? 'invalid_grant', { key: 'accountSignIn.expired.title' }, { key: 'accountSignIn.used.message' });
     }
     const { payload } = await jwtVerify(body.id_token, keysNow(), { issuer: config.issuer, audience: clientId });
     if (payload.nonce !== nonce || typeof payload.sub !== 'string' || typeof payload.acr !== 'string' || typeof payload.auth_time !== 'number') {
-      throw new HttpError(400, 'invalid_grant', 'Sign-in failed', 'The sign-in to your account page could not be verified. Open your account page again.');
+      throw new HttpError(400, 'invalid_grant', { key: 'accountSignIn.failed.title' }, { key: 'accountSignIn.failed.message' });
     }
     return payload as AccountIdToken;
   };

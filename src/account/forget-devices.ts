@@ -16,7 +16,7 @@ export function createForgetDevices({ secondFactor, audit }: Pick<AccountDeps, '
       ctx.status = 303;
       return ctx.redirect('/account?done=devices-forgotten');
     }
-    if (!HANDLE.test(device)) throw new InvalidRequest('Choose a browser from the list on your account page.');
+    if (!HANDLE.test(device)) throw new InvalidRequest({ key: 'account.browsers.error.choose' });
     // Handles only ever name records under this account's key, so another person's cannot be touched.
     await secondFactor.devices.forget(account.id, device);
     audit.record({ event: 'remembered_browser.forgotten', accountId: account.id, which: 'one' });

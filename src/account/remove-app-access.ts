@@ -12,7 +12,7 @@ export function createRemoveAppAccess({ appsWithAccess, audit }: Pick<AccountDep
   return async function removeAppAccess(ctx: Context) {
     const account: Account = ctx.state.account;
     const app: unknown = ctx.state.form.app;
-    if (!appsWithAccess.isRegisteredApp(app)) throw new InvalidRequest('Choose an app from the list on your account page.');
+    if (!appsWithAccess.isRegisteredApp(app)) throw new InvalidRequest({ key: 'account.apps.error.choose' });
     const { grantsRevoked } = await appsWithAccess.removeAccess(account.id, app, { ctx });
     audit.record({ event: 'app_access.removed', accountId: account.id, clientId: app, grantsRevoked });
     ctx.status = 303;

@@ -1,16 +1,18 @@
 import type { Context } from 'koa';
 import type { Account } from '../accounts/accounts.ts';
+import { translatorOf } from '../i18n/page-language.ts';
 import type { AccountDeps } from './account-deps.ts';
 
 /** GET /account/totp/remove — asks before removing (after a fresh second-factor check). */
 export function createConfirmTotpRemoval() {
   return async function confirmTotpRemoval(ctx: Context) {
+    const { t } = translatorOf(ctx);
     await ctx.render('account-confirm', {
-      title: 'Remove the authenticator app',
-      heading: 'Remove your authenticator app?',
-      explanation: 'Sign-ins will need only your email again (apps that require a second step will ask you to set one up). Your recovery codes and remembered browsers stop working too.',
+      title: t('removeTotp.title'),
+      heading: t('removeTotp.heading'),
+      explanation: t('removeTotp.explanation'),
       action: '/account/totp/remove',
-      button: 'Remove authenticator app',
+      button: t('removeTotp.button'),
       danger: true,
     });
   };

@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import type { Account } from '../accounts/accounts.ts';
+import { translatorOf } from '../i18n/page-language.ts';
 import type { AccountDeps } from './account-deps.ts';
 import type { AccountSession } from './account-session.ts';
 import { recoveryCodesHolder } from './show-recovery-codes.ts';
@@ -7,12 +8,13 @@ import { recoveryCodesHolder } from './show-recovery-codes.ts';
 /** GET /account/recovery-codes — asks before replacing the set (after a fresh second-factor check). */
 export function createConfirmRecoveryCodes() {
   return async function confirmRecoveryCodes(ctx: Context) {
+    const { t } = translatorOf(ctx);
     await ctx.render('account-confirm', {
-      title: 'New recovery codes',
-      heading: 'Get new recovery codes?',
-      explanation: 'You get ten new codes, shown once. The codes you have now stop working at once.',
+      title: t('renewCodes.title'),
+      heading: t('renewCodes.heading'),
+      explanation: t('renewCodes.explanation'),
       action: '/account/recovery-codes',
-      button: 'Get new recovery codes',
+      button: t('renewCodes.button'),
     });
   };
 }

@@ -5,25 +5,28 @@ import { domainsInWords, mayMoveAccountTo, ownDomainOutsideSignupDomains } from 
 import { parseEmailAddress } from '../auth/email-address.ts';
 import type { EmailChangeLimits } from '../auth/email-change-limits.ts';
 import { clientIpSubject } from '../http/client-ip.ts';
-import { queryText } from '../http/outcome-query.ts';
+import { queryMessage } from '../http/outcome-query.ts';
+import type { MessageKey } from '../i18n/catalogues.ts';
+import { translatorOf } from '../i18n/page-language.ts';
+import type { MessageRef } from '../i18n/translate.ts';
 import type { AccountDeps } from './account-deps.ts';
 
 /**
- * Why the address form is shown again; fixed texts, so the query string cannot put words on the
- * page. The confirmation step sends its dead ends here too: each needs a new code.
+ * Why the address form is shown again, by the key in its address; catalogue messages, so the query
+ * string cannot put words on the page. The confirmation step sends its dead ends here too: each
+ * needs a new code. `outside-domains` is worded with the domains when shown (SIGNUP_DOMAINS).
  */
 const PROBLEMS = {
-  malformed: 'That is not an email address we can send to. Enter it like name@example.com.',
-  same: 'That is the address you sign in with now. Enter the new one.',
-  expired: 'That code has expired, or a newer one replaced it. Enter the new address again for a new code.',
-  'too-many-attempts': 'Too many wrong codes: that code no longer works. Enter the new address again for a new code.',
-  unavailable: 'Your account could not be moved to that address, and nothing was changed. You can try another address.',
-  // Worded with the domains when shown (SIGNUP_DOMAINS).
-  'outside-domains': 'Accounts here use addresses at ',
-} as const;
+  malformed: 'emailChange.problem.malformed',
+  same: 'emailChange.problem.same',
+  expired: 'emailChange.problem.expired',
+  'too-many-attempts': 'emailChange.problem.tooManyAttempts',
+  unavailable: 'emailChange.problem.unavailable',
+  'outside-domains': 'emailChange.problem.outside',
+} as const satisfies Record<string, MessageKey>;
 type EmailChangeProblem = keyof typeof PROBLEMS;
 
-export const EMAIL_CHANGE_LIMITED = 'Too many changes of address were asked for, so no new code was sent. The code in the newest message keeps working until it expires.';
+export const EMAIL_CHANGE_LIMITED: MessageRef = { key: 'emailChange.limited' };
 
 /** Sends the browser to the address form with one of PROBLEMS (post/redirect/get). */
 export function showEmailChangeProblem(ctx: Context, problem: EmailChangeProblem) {
@@ -33,20 +36,23 @@ export function showEmailChangeProblem(ctx: Context, problem: EmailChangeProblem
 
 /** GET /account/email — the form for the new address. */
 export function createShowEmailChange({ config }: Pick<AccountDeps, 'config'>) {
-  const { 'outside-domains': outsideDomains, ...always } = PROBLEMS;
-  const signupDomains = domainsInWords(config.signupDomains);
+  const { 'outside-domains': _worded, ...always } = PROBLEMS;
   return async function showEmailChange(ctx: Context) {
     const account: Account = ctx.state.account;
+    const translator = translatorOf(ctx);
+    const { t } = translator;
     // Where this account may move (SIGNUP_DOMAINS, and a guest's own domain): the form's hint and
     // the refusal's words. Without domains there is no such rule, and an address naming it shows nothing.
     const ownDomain = ownDomainOutsideSignupDomains(config, account.email);
-    const rule = config.signupDomains.length > 0 ? `${outsideDomains}${signupDomains}${ownDomain ? `, and yours can also use one at ${domainsInWords([ownDomain])}` : ''}` : undefined;
-    const refusal = rule && `${rule}: enter one of those.`;
-    const problem = queryText(ctx, 'problem', refusal ? { ...always, 'outside-domains': refusal } : always);
+    const ruled = config.signupDomains.length > 0;
+    const place = { domains: domainsInWords(config.signupDomains, translator), ownDomain: ownDomain && domainsInWords([ownDomain], translator) };
+    const problem = queryMessage(ctx, 'problem', ruled ? PROBLEMS : always);
     if (problem) ctx.status = 400;
+    const outside = problem === PROBLEMS['outside-domains'];
+    const error = !problem ? undefined : outside ? t(ownDomain ? 'emailChange.problem.outsideWithOwn' : 'emailChange.problem.outside', place) : t(problem);
     // The rule said once: where the refusal says it, the hint does not stand beside it.
-    const hint = rule && problem !== refusal ? `${rule}.` : undefined;
-    await ctx.render('account-email', { email: account.email, error: problem, hint });
+    const hint = ruled && !outside ? t(ownDomain ? 'emailChange.ruleWithOwn' : 'emailChange.rule', place) : undefined;
+    await ctx.render('account-email', { email: account.email, error, hint });
   };
 }
 

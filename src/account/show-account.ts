@@ -1,32 +1,35 @@
 import type { Context } from 'koa';
 import type { Account } from '../accounts/accounts.ts';
 import { readDeviceIds } from '../http/device-cookie.ts';
-import { queryText } from '../http/outcome-query.ts';
+import { queryMessage } from '../http/outcome-query.ts';
+import type { MessageKey } from '../i18n/catalogues.ts';
+import { deviceSummaryIn } from '../i18n/device-summary-in.ts';
+import { translatorOf } from '../i18n/page-language.ts';
 import { cookiesAreSecure } from '../http/secure-cookies.ts';
 import { AMR_OTP, AMR_RECOVERY_CODE } from '../oidc/acr.ts';
 import { verifiedSessionIdOf } from '../oidc/session-cookie.ts';
 import type { AccountDeps } from './account-deps.ts';
 
-/** Confirmation notes after a redirect; fixed texts, so the query string cannot put words on the page. */
+/** Confirmation notes after a redirect, by the key the form put in the address: a key, never words, so the query string cannot put text on the page. */
 const NOTICES = {
-  'totp-removed': 'The authenticator app was removed, with its recovery codes and remembered browsers.',
-  'device-forgotten': 'That browser will be asked for a code again at its next sign-in.',
-  'devices-forgotten': 'Every browser will be asked for a code again at its next sign-in.',
-  'email-changed': 'Your email address was changed: sign in with the new one from now on. You were signed out everywhere else; apps get the new address when you next sign in to them.',
-  'browser-signed-out': 'That browser is signed out, and so are the apps it signed in to.',
-  'browsers-signed-out': 'Every other browser is signed out, and so are the apps they signed in to.',
-  'browser-gone': 'That browser was already signed out.',
-  'app-access-removed': 'That app no longer has access: what it held was revoked, and it signs you in afresh if you use it again.',
-  'app-had-no-access': 'That app had no access left.',
-  'name-saved': 'Your name was saved: apps that see your profile get it the next time they ask.',
-  'name-removed': 'Your name was removed: apps that ask for it get none from now on.',
-} as const;
+  'totp-removed': 'account.notice.totpRemoved',
+  'device-forgotten': 'account.notice.deviceForgotten',
+  'devices-forgotten': 'account.notice.devicesForgotten',
+  'email-changed': 'account.notice.emailChanged',
+  'browser-signed-out': 'account.notice.browserSignedOut',
+  'browsers-signed-out': 'account.notice.browsersSignedOut',
+  'browser-gone': 'account.notice.browserGone',
+  'app-access-removed': 'account.notice.appAccessRemoved',
+  'app-had-no-access': 'account.notice.appHadNoAccess',
+  'name-saved': 'account.notice.nameSaved',
+  'name-removed': 'account.notice.nameRemoved',
+} as const satisfies Record<string, MessageKey>;
 
 /** How a browser's latest sign-in was proven, from its `amr`. */
-function provenWith(amr: readonly string[]): string {
-  if (amr.includes(AMR_OTP)) return 'email and authenticator app';
-  if (amr.includes(AMR_RECOVERY_CODE)) return 'email and a recovery code';
-  return 'email';
+function provenWith(amr: readonly string[]): MessageKey {
+  if (amr.includes(AMR_OTP)) return 'account.browsers.provenWith.totp';
+  if (amr.includes(AMR_RECOVERY_CODE)) return 'account.browsers.provenWith.recoveryCode';
+  return 'account.browsers.provenWith.email';
 }
 
 /** GET /account — the email, the authenticator and its recovery codes, remembered browsers, signed-in browsers and apps with access. */
@@ -40,16 +43,19 @@ export function createShowAccount({ config, secondFactor, browserSessions, appsW
       browserSessions.list(account, verifiedSessionIdOf(ctx, secure)),
       appsWithAccess.list(account),
     ]);
+    const translator = translatorOf(ctx);
+    const { t } = translator;
+    const notice = queryMessage(ctx, 'done', NOTICES);
     const thisBrowser = new Set(readDeviceIds(ctx).filter(secondFactor.devices.isDeviceId).map(secondFactor.devices.handleOf));
     await ctx.render('account', {
       email: account.email,
       name: account.name,
       totp: account.totp,
       recoveryCodesLeft,
-      devices: devices.map((device) => ({ ...device, current: thisBrowser.has(device.handle) })),
-      browsers: browsers.map((browser) => ({ ...browser, provenWith: provenWith(browser.amr) })),
+      devices: devices.map((device) => ({ ...device, label: deviceSummaryIn(device.label, translator), current: thisBrowser.has(device.handle) })),
+      browsers: browsers.map((browser) => ({ ...browser, device: browser.device ? deviceSummaryIn(browser.device, translator) : t('summary.someBrowser'), provenWith: t(provenWith(browser.amr)) })),
       apps,
-      notice: queryText(ctx, 'done', NOTICES),
+      notice: notice && t(notice),
     });
   };
 }

@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import type { Account } from '../accounts/accounts.ts';
 import { renderRecoveryCodesPage } from '../interaction/recovery-codes-page.ts';
+import { translatorOf } from '../i18n/page-language.ts';
 import type { AccountDeps } from './account-deps.ts';
 import type { AccountSession } from './account-session.ts';
 
@@ -20,7 +21,7 @@ export function createShowNewRecoveryCodes({ secondFactor }: Pick<AccountDeps, '
       // HEAD gets no body, so it must not use up the one showing.
       shown: ctx.method === 'GET' ? await secondFactor.recoveryCodesToShow.take(account.id, recoveryCodesHolder(session)) : undefined,
       confirmAction: '/account/recovery-codes/new',
-      continueLabel: 'Back to your account',
+      continueLabel: translatorOf(ctx).t('account.back'),
       continueUrl: '/account',
     });
   };

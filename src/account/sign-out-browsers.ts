@@ -17,7 +17,7 @@ export function createSignOutBrowsers({ config, accounts, browserSessions, audit
   return async function signOutBrowsers(ctx: Context) {
     const account: Account = ctx.state.account;
     const browser: string = ctx.state.form.browser ?? '';
-    if (browser !== 'others' && !browserSessions.isHandle(browser)) throw new InvalidRequest('Choose a browser from the list on your account page.');
+    if (browser !== 'others' && !browserSessions.isHandle(browser)) throw new InvalidRequest({ key: 'account.browsers.error.choose' });
     // The account pages tied to no browser session (left open where the address was changed) are
     // in no list, and would outlive every session this ends: they end too, but for this one.
     if (browser === 'others') await accounts.endDetachedPages(account.id, { except: (ctx.state.accountSession as AccountSession).sid });

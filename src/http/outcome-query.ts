@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import type { MessageKey } from '../i18n/catalogues.ts';
 
 /**
  * What a form's POST tells the page it redirects to (Post/Redirect/Get), in that page's address:
@@ -27,6 +28,15 @@ export function queryKey<K extends string>(ctx: Context, name: string, keys: rea
 export function queryText(ctx: Context, name: string, texts: Readonly<Record<string, string>>): string | undefined {
   const key = queryKey(ctx, name, Object.keys(texts));
   return key === undefined ? undefined : texts[key];
+}
+
+/**
+ * The catalogue message the query parameter `name` names in the page's table (`?problem=same` →
+ * 'emailChange.problem.same'), else undefined: as queryText, for pages that speak the reader's language.
+ */
+export function queryMessage(ctx: Context, name: string, messages: Readonly<Record<string, MessageKey>>): MessageKey | undefined {
+  const key = queryKey(ctx, name, Object.keys(messages));
+  return key === undefined ? undefined : messages[key];
 }
 
 /** The query parameter `name` as an integer within min..max, else undefined. */

@@ -32,6 +32,12 @@ export function localTime(at: Date, words: string): Markup {
   return new Markup(`<time datetime="${escapeHtml(at.toISOString())}" data-local-time>${escapeHtml(words)}</time>`, words);
 }
 
+/** `<time datetime>words</time>`: a date or moment shown as it is stored (the account page's lists), machine-readable beside it. */
+export function timeText(at: Date | string, words: string): Markup {
+  const iso = typeof at === 'string' ? at : at.toISOString();
+  return new Markup(`<time datetime="${escapeHtml(iso)}">${escapeHtml(words)}</time>`, words);
+}
+
 /** `<code>value</code>`: the error page's code and request id. */
 export function code(value: string): Markup {
   return new Markup(`<code>${escapeHtml(value)}</code>`, value);

@@ -1,12 +1,12 @@
 import type { Context, Next } from 'koa';
 import { DEFAULT_LOCALE, type Locale } from './locales.ts';
-import { code, link, localTime, strong } from './markup.ts';
+import { code, link, localTime, strong, timeText } from './markup.ts';
 import { negotiateLocale } from './negotiate-locale.ts';
 import { translatorFor, type Translator } from './translate.ts';
 
 /** What every template can use to speak: the page's `lang`, `t`, `tHtml`, and the markup makers for `tHtml`'s values. */
 export function templateLocalsOf(translator: Translator) {
-  return { lang: translator.locale, t: translator.t, tHtml: translator.tHtml, strong, codeText: code, link, localTime };
+  return { lang: translator.locale, t: translator.t, tHtml: translator.tHtml, strong, codeText: code, link, localTime, timeText };
 }
 
 /** The defaults of every render (koa-views options): English, for a page rendered before any language was chosen. */
@@ -29,7 +29,7 @@ export function translatorOf(ctx: Pick<Context, 'state'>): Translator {
  * device pages. The account page, sign-out and the rest are English for now (README "Languages"):
  * a page half in one language and half in another would be worse.
  */
-const LOCALISED_PATHS = /^\/(?:auth|interaction|device)(?:\/|$)/;
+const LOCALISED_PATHS = /^\/(?:auth|interaction|device|account)(?:\/|$)/;
 
 /**
  * The localised pages: the browser's Accept-Language, until something knows better (a sign-in's
