@@ -20,6 +20,7 @@ import { createSignOutBrowsers } from './sign-out-browsers.ts';
 import { createRemoveAppAccess } from './remove-app-access.ts';
 import { createExportAccountData } from './export-account-data.ts';
 import { createChangeName, createShowNameForm } from './change-name.ts';
+import { rememberPageLanguage } from './remember-page-language.ts';
 
 /**
  * /account: a person's own page, signed in through /auth like any app. Every form carries a CSRF
@@ -32,7 +33,10 @@ export function createAccountRouter(deps: AccountDeps) {
   const { sessions } = deps;
   const page = sessions.require({ forForm: false });
   const formSession = sessions.require({ forForm: true });
-  const form = sessions.readForm();
+  const readForm = sessions.readForm();
+  const rememberLanguage = rememberPageLanguage(deps);
+  // Every form: its CSRF token checked, then the page's language remembered on the account.
+  const form = (ctx: Context, next: Next) => readForm(ctx, () => rememberLanguage(ctx, next));
   const fresh = requireFreshSecondFactor(deps);
   const recent = requireRecentSignIn(deps);
   const limits = emailChangeLimits(deps.config);

@@ -77,7 +77,7 @@ export function createRequestEmailChange({ config, emailChanges, mailQueue, mail
     // Delivered once this answer has left (EnqueueOptions.notBefore): the worker's lookup of the
     // address must not show in this answer's timing.
     const answered = finished(ctx.res).catch(() => undefined);
-    await mailQueue.enqueue({ kind: 'email-change', to: parsed.email, accountId: account.id, code: issued.code, expiresAt: issued.expiresAt.toISOString() }, { notBefore: answered });
+    await mailQueue.enqueue({ kind: 'email-change', to: parsed.email, accountId: account.id, code: issued.code, expiresAt: issued.expiresAt.toISOString(), locale: translatorOf(ctx).locale }, { notBefore: answered });
     // The new address as a keyed hash, as on the sign-in form: it is not looked up here, and may be
     // someone else's (a signed-in browser left open); the line is the same whoever holds it.
     audit.record({ event: 'email_change.requested', accountId: account.id, address: parsed.email });

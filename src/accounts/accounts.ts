@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DEFAULT_LOCALE, type Locale } from '../i18n/locales.ts';
 import type { Store } from '../store/store.ts';
 import { accountEmailKey, accountKey, accountListKey, emailChangeLockKey } from '../store/keys.ts';
 
@@ -11,6 +12,12 @@ export interface Account {
   createdAt: string;
   /** When the address was last proven by a link or code; undefined for accounts an admin added. */
   emailVerifiedAt?: string;
+  /**
+   * The language the person last used Sesame in (a sign-in, an account page's form), for the mail
+   * no page precedes: notices of what an administrator did. Absent in accounts from before it, and
+   * until one is used other than English: English.
+   */
+  locale?: Locale;
   /** The name the person gave on the account page (accounts/display-name.ts): the `name` claim of the profile scope. */
   name?: string;
   /**
@@ -95,6 +102,17 @@ export function sessionEnded(account: Account, sessionUid: string | undefined, s
 }
 
 /** How a change of address ended: `taken` when another account holds the new one, `stale` when the account or its address changed meanwhile. */
+/**
+ * The language to remember on the account after it was used in `locale`, or undefined when the
+ * account already has it (an account without one has English): the common case writes nothing.
+ */
+export function localeToRemember(account: Pick<Account, 'locale'>, locale: Locale): Locale | undefined {
+  return (account.locale ?? DEFAULT_LOCALE) === locale ? undefined : locale;
+}
+
+/** The record's `locale` field for a language, left out for English (the default) as on accounts from before it. */
+const localeField = (locale: Locale | undefined) => (locale && locale !== DEFAULT_LOCALE ? { locale } : {});
+
 export type EmailChange = { ok: true; previous: Account; account: Account } | { ok: false; reason: 'taken' | 'stale' };
 
 /** Accounts keyed by a random id (the `sub`), findable by normalised email. */
@@ -138,10 +156,10 @@ export function createAccounts({ store }: { store: Store }) {
     if (taken !== undefined && taken !== id) await store.setIfAbsent(key, taken);
   }
 
-  /** Creates the account unless one holds the address; concurrent calls converge on one account. */
-  async function create(email: string, { verified }: { verified: boolean }): Promise<{ account: Account; created: boolean }> {
+  /** Creates the account unless one holds the address; concurrent calls converge on one account. `locale`: the language of the sign-in that creates it. */
+  async function create(email: string, { verified, locale }: { verified: boolean; locale?: Locale }): Promise<{ account: Account; created: boolean }> {
     const now = new Date().toISOString();
-    const account: Account = { id: randomUUID(), email, createdAt: now, ...(verified ? { emailVerifiedAt: now } : {}) };
+    const account: Account = { id: randomUUID(), email, createdAt: now, ...(verified ? { emailVerifiedAt: now } : {}), ...localeField(locale) };
     // Record first, then claim the address: a crash in between leaves an orphan record, never an address pointing nowhere.
     await store.set(accountKey(account.id), account);
     let claimed = await store.setIfAbsent(accountEmailKey(email), account.id);
@@ -220,11 +238,11 @@ export function createAccounts({ store }: { store: Store }) {
    * The first proven sign-in of an account an administrator added. Through `update`, as every other
    * change: a `user sign-out` or `reset-mfa` landing between this request's read and its write must
    * not be undone. One round trip, once in an account's life. Undefined when the account was
-   * deleted meanwhile (it stays deleted).
+   * deleted meanwhile (it stays deleted). `locale`: the sign-in's language, remembered in the same write.
    */
-  async function markVerified(account: Account): Promise<Account | undefined> {
+  async function markVerified(account: Account, { locale }: { locale?: Locale } = {}): Promise<Account | undefined> {
     const verifiedAt = new Date().toISOString();
-    return update(account.id, (current) => ({ ...current, emailVerifiedAt: current.emailVerifiedAt ?? verifiedAt }));
+    return update(account.id, (current) => ({ ...current, emailVerifiedAt: current.emailVerifiedAt ?? verifiedAt, ...(locale ? { locale } : {}) }));
   }
 
   /**
@@ -312,6 +330,10 @@ export function createAccounts({ store }: { store: Store }) {
         const kept = Object.entries(account.appAccessRemoved ?? {}).filter(([id, at]) => id !== clientId && now - at < keepSeconds * 1000);
         return { ...account, appAccessRemoved: Object.fromEntries([...kept, [clientId, now] as const]) };
       });
+    },
+    /** Remembers the language the person used last (`locale`); nothing is written where the record has it already. */
+    async setLocale(accountId: string, locale: Locale): Promise<Account | undefined> {
+      return update(accountId, (account) => (localeToRemember(account, locale) === undefined ? undefined : { ...account, locale }));
     },
     /** Sets the account's name, or removes it (undefined). */
     async setName(accountId: string, name: string | undefined): Promise<Account | undefined> {

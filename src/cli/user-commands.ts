@@ -10,7 +10,9 @@ import type { BrowserSessionList } from '../oidc/browser-sessions.ts';
 import type { BackChannelNotice, EndAccountSessions } from '../oidc/end-account-sessions.ts';
 
 /** Who made a change, as the account holder's notice names it. */
-export const ADMINISTRATOR_DEVICE = 'your administrator, from the command line';
+import { ADMINISTRATOR_DEVICE } from '../mail/security-notice-job.ts';
+
+export { ADMINISTRATOR_DEVICE };
 
 /** What a command produced: JSON for stdout on success, a one-line message for stderr on failure. */
 export type CommandResult = { ok: true; output: unknown } | { ok: false; exitCode: 1 | 2; message: string };
@@ -128,9 +130,10 @@ export async function runUserCommand(
     const account = await accounts.findByEmail(old);
     if (!account) return failure(`No account for ${old}.`);
     // Held before the move, released after it (mail/security-notices.ts): a move is never made untold.
+    // Both in the account's language: the new mailbox is the same person's.
     const held = await Promise.all([
-      notices.hold({ email: old }, 'email-changed-by-administrator', ADMINISTRATOR_DEVICE, { otherAddress: next }),
-      notices.hold({ email: next }, 'email-now-sign-in-address-by-administrator', ADMINISTRATOR_DEVICE, { otherAddress: old }),
+      notices.hold({ email: old, locale: account.locale }, 'email-changed-by-administrator', ADMINISTRATOR_DEVICE, { otherAddress: next }),
+      notices.hold({ email: next, locale: account.locale }, 'email-now-sign-in-address-by-administrator', ADMINISTRATOR_DEVICE, { otherAddress: old }),
     ]);
     const moved = await accounts.changeEmail(account.id, old, next);
     await Promise.all(held.map((notice) => (moved.ok ? notice.release() : notice.cancel())));

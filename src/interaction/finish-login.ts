@@ -1,6 +1,7 @@
 import { translatorOf } from '../i18n/page-language.ts';
 import type { MessageRef } from '../i18n/translate.ts';
 import type { Context } from 'koa';
+import { localeToRemember } from '../accounts/accounts.ts';
 import { domainsInWords, maySignUp } from '../accounts/signup-policy.ts';
 import { secondFactorStep, clientSecondFactorSettings } from '../auth/mfa-policy.ts';
 import { readDeviceIds } from '../http/device-cookie.ts';
@@ -49,6 +50,10 @@ export function createFinishLogin({ provider, accounts, config, logger, audit, s
       throw new HttpError(403, 'access_denied', NOT_HERE, { key: 'error.notHere.appDomains', params: { clientName, domains: domainsInWords(appEmailDomains(client?.metadata()) ?? [], translator) } });
     }
     let account = await accounts.findByEmail(email);
+    // The sign-in's language, remembered on the account for the mail no page precedes (an
+    // administrator's notices): with a write that happens anyway where there is one, else only
+    // when it changed, so a sign-in in the account's usual language costs nothing more.
+    const locale = translatorOf(ctx).locale;
     if (!account) {
       if (!maySignUp(config, email)) {
         const support = config.support?.label;
@@ -58,14 +63,16 @@ export function createFinishLogin({ provider, accounts, config, logger, audit, s
           : (support ? { key: 'error.notHere.invitedOnlyWithSupport', params: { support } } : { key: 'error.notHere.invitedOnly' });
         throw new HttpError(403, 'access_denied', NOT_HERE, message);
       }
-      account = (await accounts.create(email, { verified: true })).account;
+      account = (await accounts.create(email, { verified: true, locale })).account;
       logger.info({ accountId: account.id }, 'account created on first verified sign-in');
       audit.record({ event: 'account.created', accountId: account.id, clientId: String(interaction.params.client_id) });
     } else if (!account.emailVerifiedAt) {
-      const verified = await accounts.markVerified(account);
+      const verified = await accounts.markVerified(account, { locale: localeToRemember(account, locale) });
       // Removed by its administrator in the moment between: not signed in to what no longer exists.
       if (!verified) throw new HttpError(409, 'account_removed', { key: 'error.accountRemoved.title' }, { key: 'error.accountRemoved.message' });
       account = verified;
+    } else if (localeToRemember(account, locale)) {
+      account = (await accounts.setLocale(account.id, locale)) ?? account;
     }
     // Proven in this browser: its next mail request for this address is not held to the ceiling
     // that others may have spent.

@@ -59,7 +59,7 @@ export function createOpenLink({ provider, signInCodes, secondFactor }: Pick<Int
     }
     const sameBrowser = interaction !== undefined;
     // On another device the app is named from the pending sign-in: that browser holds no interaction.
-    const clientName = interaction ? await clientNameOf(provider, interaction.params.client_id) : pending.clientName;
+    const clientName = interaction ? await clientNameOf(provider, interaction.params.client_id, ctx) : pending.clientName;
     ctx.set('Cache-Control', 'no-store');
     await ctx.render('link-confirm', {
       clientName,

@@ -21,7 +21,7 @@ export function createRequestEmail({ provider, signInCodes, mailQueue, mailCeili
     const interaction: Interaction = ctx.state.interaction;
     const form: Record<string, string> = ctx.state.form;
     const parsed = parseEmailAddress(form.email);
-    const clientName = await clientNameOf(provider, interaction.params.client_id);
+    const clientName = await clientNameOf(provider, interaction.params.client_id, ctx);
     const translator = translatorOf(ctx);
     const appDomains = await appDomainsText(provider, interaction, translator);
     const cancelLabel = cancelLabelOf(interaction, clientName, translator);

@@ -77,7 +77,7 @@ export function loadSecondFactorSubject({ provider, accounts, secondFactor }: Pi
       throw signInEnded(interaction, [{ key: 'error.ended.signedOutHere' }, { key: 'error.ended.signInAgain' }]);
     }
     const client = await provider.Client.find(String(interaction.params.client_id));
-    const clientName = await clientNameOf(provider, interaction.params.client_id);
+    const clientName = await clientNameOf(provider, interaction.params.client_id, ctx);
     ctx.state.secondFactorSubject = {
       account,
       kind,

@@ -69,7 +69,7 @@ export function createShowCheckEmail({ provider, signInCodes, approvals, config 
   return async function showCheckEmail(ctx: Context) {
     const interaction: Interaction = ctx.state.interaction;
     const pending = await signInCodes.pending(interaction.uid);
-    const clientName = await clientNameOf(provider, interaction.params.client_id);
+    const clientName = await clientNameOf(provider, interaction.params.client_id, ctx);
     if (!pending) {
       if (!(await approvals.isApproved(interaction.uid))) return ctx.redirect(`/interaction/${interaction.uid}`);
       return ctx.render('approved-continue', { clientName });

@@ -28,7 +28,7 @@ const EMAIL_PAGE_MESSAGES: Record<EmailPageError, MessageKey> = {
 export function createShowPrompt({ provider, signInCodes, retryAddresses, accounts, config }: Pick<InteractionDeps, 'provider' | 'signInCodes' | 'retryAddresses' | 'accounts' | 'config'>) {
   return async function showPrompt(ctx: Context) {
     const interaction: Interaction = ctx.state.interaction;
-    const clientName = await clientNameOf(provider, interaction.params.client_id);
+    const clientName = await clientNameOf(provider, interaction.params.client_id, ctx);
     const translator = translatorOf(ctx);
     const { t } = translator;
     if (interaction.prompt.name === 'login') {

@@ -23,7 +23,7 @@ export function createShowSignInRecoveryCodes({ provider, secondFactor }: Pick<I
       ctx.status = 303;
       return ctx.redirect(`/interaction/${uid}`);
     }
-    const continueLabel = translatorOf(ctx).t('recovery.continueTo', { clientName: await clientNameOf(provider, interaction.params.client_id) });
+    const continueLabel = translatorOf(ctx).t('recovery.continueTo', { clientName: await clientNameOf(provider, interaction.params.client_id, ctx) });
     await renderRecoveryCodesPage(ctx, {
       // HEAD gets no body, so it must not use up the one showing.
       shown: ctx.method === 'GET' ? await secondFactor.recoveryCodesToShow.take(accountId, `interaction:${uid}`) : undefined,

@@ -1,3 +1,5 @@
+import type { Locale } from '../i18n/locales.ts';
+
 /**
  * The code that confirms a change of an account's address, on its way to the new address. Whether
  * that address is free is decided by the worker, off the request path (deliver-email-change-mail.ts).
@@ -11,4 +13,6 @@ export interface EmailChangeMailJob {
   code: string;
   /** ISO 8601 */
   expiresAt: string;
+  /** The language of the page that asked. Absent in jobs queued by a version before it: English. */
+  locale?: Locale;
 }

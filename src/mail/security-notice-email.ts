@@ -1,28 +1,41 @@
 import { join } from 'node:path';
 import ejs from 'ejs';
 import type { SupportContact } from '../config/support-contact.ts';
+import type { MessageKey } from '../i18n/catalogues.ts';
+import { deviceSummaryIn } from '../i18n/device-summary-in.ts';
+import { DEFAULT_LOCALE, isLocale } from '../i18n/locales.ts';
+import { link } from '../i18n/markup.ts';
+import { translatorFor, type Translator } from '../i18n/translate.ts';
+import { plainTextWords } from './plain-text-words.ts';
 import { utcMinute, type MailMessage } from './mail-message.ts';
-import type { SecurityEvent, SecurityNoticeJob } from './security-notice-job.ts';
+import { ADMINISTRATOR_DEVICE, type SecurityEvent, type SecurityNoticeJob } from './security-notice-job.ts';
 
-/** Subject and first sentence of each notice: what happened, in the holder's words. */
-const WHAT_HAPPENED: Record<SecurityEvent, { subject: string; sentence: string | ((job: SecurityNoticeJob) => string) }> = {
-  'totp-added': { subject: 'An authenticator app was set up for your account', sentence: 'An authenticator app was set up as the second step of your sign-ins, and new recovery codes were issued.' },
-  'totp-removed': { subject: 'The authenticator app was removed from your account', sentence: 'The authenticator app was removed from your account: sign-ins need only your email again, and your recovery codes and remembered browsers no longer work.' },
-  'recovery-codes-renewed': { subject: 'New recovery codes were issued for your account', sentence: 'New recovery codes were issued for your account; the codes you had before no longer work.' },
-  'recovery-code-used': { subject: 'A recovery code was used to sign in to your account', sentence: 'A recovery code was used instead of your authenticator app to sign in to your account. That code no longer works.' },
-  'account-deleted': { subject: 'Your account was deleted', sentence: 'Your account was deleted: apps can no longer sign you in with it, and no browser is signed in as you any more.' },
-  'account-deleted-by-administrator': { subject: 'Your administrator deleted your account', sentence: 'Your administrator deleted your account: apps can no longer sign you in with it, and no browser is signed in as you any more.' },
-  'signed-out-everywhere-by-administrator': { subject: 'Your administrator signed you out everywhere', sentence: 'Your administrator signed you out everywhere: no browser or app is signed in as you any more, and apps that could act for you on their own no longer can. Sign in again where you want to go on.' },
-  'second-factor-reset': { subject: 'Your administrator removed the authenticator app from your account', sentence: 'Your administrator removed the authenticator app, the recovery codes and the remembered browsers from your account, and signed you out everywhere: sign-ins need only your email again.' },
-  // The new address is named: if the change was not the holder's, it is what they and their
-  // administrator need to find the account. The old mailbox held the account until this change.
-  'email-changed': { subject: 'Your account now signs in with another address', sentence: (job) => `Your account was moved to another email address${job.otherAddress ? `, ${job.otherAddress}` : ''}: this address no longer signs you in to it.` },
-  'email-now-sign-in-address': { subject: 'This is now the address your account signs in with', sentence: (job) => `This address is now the one your account signs in with${job.otherAddress ? `, instead of ${job.otherAddress}` : ''}. Your authenticator app, recovery codes and remembered browsers stay as they were.` },
-  'email-changed-by-administrator': { subject: 'Your administrator moved your account to another address', sentence: (job) => `Your administrator moved your account to another email address${job.otherAddress ? `, ${job.otherAddress}` : ''}, and signed you out everywhere: this address no longer signs you in to it.` },
-  'email-now-sign-in-address-by-administrator': { subject: 'Your administrator made this the address your account signs in with', sentence: (job) => `Your administrator made this address the one your account signs in with${job.otherAddress ? `, instead of ${job.otherAddress}` : ''}, and signed you out everywhere. Your authenticator app, recovery codes and remembered browsers stay as they were.` },
-};
+/**
+ * Subject and first sentence of each notice, what happened in the holder's words (their catalogue
+ * keys `notice.<name>.subject` and `.sentence`). A change of address names the account's other
+ * address where the job has it (`.sentenceWithAddress`): if the change was not the holder's, it
+ * is what they and their administrator need to find the account. The old mailbox held the
+ * account until this change.
+ */
+const NOTICE_NAMES = {
+  'totp-added': 'totpAdded',
+  'totp-removed': 'totpRemoved',
+  'recovery-codes-renewed': 'recoveryCodesRenewed',
+  'recovery-code-used': 'recoveryCodeUsed',
+  'account-deleted': 'accountDeleted',
+  'account-deleted-by-administrator': 'accountDeletedByAdministrator',
+  'signed-out-everywhere-by-administrator': 'signedOutEverywhereByAdministrator',
+  'second-factor-reset': 'secondFactorReset',
+  'email-changed': 'emailChanged',
+  'email-now-sign-in-address': 'emailNowSignInAddress',
+  'email-changed-by-administrator': 'emailChangedByAdministrator',
+  'email-now-sign-in-address-by-administrator': 'emailNowSignInAddressByAdministrator',
+} as const satisfies Record<SecurityEvent, string>;
+type NoticeName = (typeof NOTICE_NAMES)[SecurityEvent];
+type NamingAddress = Extract<`notice.${NoticeName}.sentenceWithAddress`, MessageKey> extends `notice.${infer N}.sentenceWithAddress` ? N : never;
+const NAMES_ADDRESS = new Set<NoticeName>(['emailChanged', 'emailNowSignInAddress', 'emailChangedByAdministrator', 'emailNowSignInAddressByAdministrator'] satisfies NamingAddress[]);
 
-export const isKnownSecurityEvent = (event: unknown): event is SecurityEvent => typeof event === 'string' && Object.hasOwn(WHAT_HAPPENED, event);
+export const isKnownSecurityEvent = (event: unknown): event is SecurityEvent => typeof event === 'string' && Object.hasOwn(NOTICE_NAMES, event);
 
 /**
  * What the notice advises below what happened. Events an administrator causes (npm run cli): the
@@ -40,10 +53,25 @@ const ADVICE: Partial<Record<SecurityEvent, Advice>> = {
   'account-deleted': 'account-gone',
 };
 
-/** Renders a notice of a change to how an account is protected, HTML and text. */
+/** What happened, in the notice's language. */
+function sentenceOf(job: SecurityNoticeJob, { t }: Pick<Translator, 't'>): string {
+  const name = NOTICE_NAMES[job.event];
+  if (job.otherAddress && NAMES_ADDRESS.has(name)) return t(`notice.${name as NamingAddress}.sentenceWithAddress`, { address: job.otherAddress });
+  return t(`notice.${name}.sentence`);
+}
+
+/**
+ * Renders a notice of a change to how an account is protected, HTML and text, in the job's
+ * language: the account's (accounts.ts `locale`), or the page's where the change was made in a
+ * browser. A job queued by a version before languages has none: English, as it was.
+ */
 export async function renderSecurityNotice({ appName, support, accountUrl, job, viewsDir }: { appName: string; support?: SupportContact; accountUrl: string; job: SecurityNoticeJob; viewsDir: string }): Promise<MailMessage> {
-  const { subject, sentence } = WHAT_HAPPENED[job.event];
+  const translator = translatorFor(isLocale(job.locale) ? job.locale : DEFAULT_LOCALE);
   const locals = {
+    lang: translator.locale,
+    t: translator.t,
+    tHtml: translator.tHtml,
+    mailLink: (href: string, label: string) => link(href, label, 'color:#0b5fff;'),
     appName,
     // SUPPORT_CONTACT, named where the notice says to tell the administrator. Every advice says
     // so, which is why a notice ends without the closing line of the other mails: that sentence
@@ -51,14 +79,14 @@ export async function renderSecurityNotice({ appName, support, accountUrl, job, 
     // Undefined leaves it out.
     support,
     accountUrl,
-    sentence: typeof sentence === 'function' ? sentence(job) : sentence,
+    sentence: sentenceOf(job, translator),
     advice: ADVICE[job.event] ?? 'check-account',
-    device: job.device,
+    device: deviceSummaryIn(job.device, translator, { administrator: ADMINISTRATOR_DEVICE }),
     atUtc: utcMinute(new Date(job.at)),
   };
   const [html, text] = await Promise.all([
     ejs.renderFile(join(viewsDir, 'mail/security-notice.html.ejs'), locals, { cache: true }),
-    ejs.renderFile(join(viewsDir, 'mail/security-notice.txt.ejs'), locals, { cache: true, escape: (s: unknown) => String(s) }),
+    ejs.renderFile(join(viewsDir, 'mail/security-notice.txt.ejs'), { ...locals, t: plainTextWords(translator.t), sentence: sentenceOf(job, { t: plainTextWords(translator.t) }) }, { cache: true, escape: (s: unknown) => String(s) }),
   ]);
-  return { to: job.to, subject: `${appName}: ${subject}`, html, text };
+  return { to: job.to, subject: `${appName}: ${translator.t(`notice.${NOTICE_NAMES[job.event]}.subject`)}`, html, text };
 }

@@ -1,3 +1,5 @@
+import type { Locale } from '../i18n/locales.ts';
+
 /**
  * What changed about how an account is protected. NIST SP 800-63B asks that the subscriber be told
  * of such binding events through a channel of its own, so that a change they did not make does
@@ -22,6 +24,9 @@ export type SecurityEvent =
   | 'email-changed-by-administrator'
   | 'email-now-sign-in-address-by-administrator';
 
+/** `device` of a change the administrator made from the command line (npm run cli), in the holder's words ("From: …"). */
+export const ADMINISTRATOR_DEVICE = 'your administrator, from the command line';
+
 /** A mail to the account holder about one such change, queued where the change was made. */
 export interface SecurityNoticeJob {
   kind: 'security-notice';
@@ -33,4 +38,10 @@ export interface SecurityNoticeJob {
   device: string;
   /** For a change of address: the account's other address (the new one for the old, the old one for the new). */
   otherAddress?: string;
+  /**
+   * The language to write in: the account's (`Account.locale`), or the page's where the change
+   * was made in a browser. Absent in jobs queued by a version before it, and for an account that
+   * never chose one: English.
+   */
+  locale?: Locale;
 }

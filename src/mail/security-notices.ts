@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import type { Account } from '../accounts/accounts.ts';
 import { summariseUserAgent } from '../auth/device-summary.ts';
+import { translatorOf } from '../i18n/page-language.ts';
 import type { HeldMail, MailQueue } from './mail-queue.ts';
 import type { SecurityEvent } from './security-notice-job.ts';
 
@@ -24,14 +25,23 @@ export const NOTICE_HOLD_MS = 60_000;
  * was shown an error page.
  */
 export function createSecurityNotices({ mailQueue, now = Date.now, holdMs = NOTICE_HOLD_MS }: { mailQueue: Pick<MailQueue, 'hold'>; now?: () => number; holdMs?: number }) {
-  /** `account`: whose address the notice goes to. `device`: who makes the change, in the holder's words ("Firefox on Linux"). `otherAddress`: see SecurityNoticeJob. */
-  function hold(account: Pick<Account, 'email'>, event: SecurityEvent, device: string, { otherAddress }: { otherAddress?: string } = {}): Promise<HeldMail> {
-    return mailQueue.hold({ kind: 'security-notice', to: account.email, event, at: new Date(now()).toISOString(), device, ...(otherAddress ? { otherAddress } : {}) }, holdMs);
+  /**
+   * `account`: whose address the notice goes to, and in which language (its `locale`; none is
+   * English). `device`: who makes the change, as auth/device-summary.ts words it ("Firefox on
+   * Linux"). `otherAddress`: see SecurityNoticeJob.
+   */
+  function hold(account: Pick<Account, 'email' | 'locale'>, event: SecurityEvent, device: string, { otherAddress }: { otherAddress?: string } = {}): Promise<HeldMail> {
+    const { locale } = account;
+    return mailQueue.hold({ kind: 'security-notice', to: account.email, event, at: new Date(now()).toISOString(), device, ...(otherAddress ? { otherAddress } : {}), ...(locale ? { locale } : {}) }, holdMs);
   }
   return {
     hold,
-    /** A change made in a browser. Released or cancelled with the request's last writes (app.ts). */
-    holdFromBrowser: (ctx: Context, account: Pick<Account, 'email'>, event: SecurityEvent, details?: { otherAddress?: string }) => hold(account, event, summariseUserAgent(ctx.get('user-agent')), details),
+    /**
+     * A change made in a browser, told in the language its page speaks: the person who made it
+     * reads it there. Released or cancelled with the request's last writes (app.ts).
+     */
+    holdFromBrowser: (ctx: Context, account: Pick<Account, 'email'>, event: SecurityEvent, details?: { otherAddress?: string }) =>
+      hold({ email: account.email, locale: translatorOf(ctx).locale }, event, summariseUserAgent(ctx.get('user-agent')), details),
   };
 }
 

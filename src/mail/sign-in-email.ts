@@ -4,6 +4,7 @@ import type { SupportContact } from '../config/support-contact.ts';
 import { DEFAULT_LOCALE, isLocale } from '../i18n/locales.ts';
 import { link } from '../i18n/markup.ts';
 import { translatorFor, type Translator } from '../i18n/translate.ts';
+import { plainTextWords } from './plain-text-words.ts';
 import { utcMinute, type MailMessage } from './mail-message.ts';
 import type { SignInMailJob } from './sign-in-mail-job.ts';
 
@@ -38,7 +39,7 @@ export async function renderSignInEmail({ appName, support, job, viewsDir, codes
   };
   const [html, text] = await Promise.all([
     ejs.renderFile(join(viewsDir, 'mail/sign-in.html.ejs'), locals, { cache: true }),
-    ejs.renderFile(join(viewsDir, 'mail/sign-in.txt.ejs'), { ...locals, t: plainText(translator.t) }, { cache: true, escape: (s: unknown) => String(s) }),
+    ejs.renderFile(join(viewsDir, 'mail/sign-in.txt.ejs'), { ...locals, t: plainTextWords(translator.t) }, { cache: true, escape: (s: unknown) => String(s) }),
   ]);
   return { to: job.to, subject: signInSubject(job, translator), html, text };
 }
@@ -50,9 +51,4 @@ export async function renderSignInEmail({ appName, support, job, viewsDir, codes
  */
 function signInSubject(job: SignInMailJob, { t }: Translator): string {
   return job.forDevice === true ? t('mail.subject.device', { clientName: job.clientName }) : t('mail.subject', { clientName: job.clientName });
-}
-
-/** The text mail's words with straight apostrophes, as plain-text mail has always been written here ("Didn't"). */
-function plainText(t: Translator['t']): Translator['t'] {
-  return (key, params) => t(key, params).replaceAll('’', "'");
 }
