@@ -28,6 +28,7 @@ import { createHttpsOnly } from './http/https-only.ts';
 import { createIssuerHostPin } from './http/issuer-host.ts';
 import { forgetKnownAddresses } from './http/known-address-cookie.ts';
 import { cookiesAreSecure } from './http/secure-cookies.ts';
+import { createLanguageSwitch } from './i18n/language-switch.ts';
 import { englishTemplateLocals, speakBrowserLanguage } from './i18n/page-language.ts';
 import { createPageTemplates } from './http/page-templates.ts';
 import { createRateLimitGuard } from './http/rate-limit.ts';
@@ -245,6 +246,9 @@ export function createApp({ config, store: sharedStore, mailQueue: queue, logger
   // After the probes, which the orchestrator sends to the process itself over plain HTTP; before
   // everything a person or an app reaches through the TLS proxy.
   app.use(httpsOnly);
+
+  // The footer's language switch (i18n/language-switch.ts): sets a display preference and goes back.
+  app.use(createLanguageSwitch({ issuer: config.issuer }));
 
   const interactions = createInteractionRouter({ config, provider, accounts, signInCodes, approvals, retryAddresses, secondFactor, mailQueue, mailCeiling, notices, csrf, rateLimits, limits, lockout, logger, audit, scopes });
   app.use(interactions.routes());

@@ -64,7 +64,7 @@ export class PayloadTooLarge extends HttpError {
  */
 export class RequestBodyTooLarge extends HttpError {
   constructor(limitBytes: number) {
-    super(413, 'invalid_request', 'Too much data', `The request body is larger than ${limitBytes} bytes.`);
+    super(413, 'invalid_request', { key: 'error.tooLarge.title' }, { key: 'error.bodyTooLarge.message', params: { bytes: limitBytes } });
   }
 }
 

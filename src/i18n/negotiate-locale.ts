@@ -63,7 +63,11 @@ export function localeOfAcceptLanguage(header: unknown): Locale | undefined {
   return undefined;
 }
 
-/** The language of a sign-in: the app's `ui_locales`, else the browser's Accept-Language, else English. */
-export function negotiateLocale({ uiLocales, acceptLanguage }: { uiLocales?: unknown; acceptLanguage?: unknown }): Locale {
-  return localeOfUiLocales(uiLocales) ?? localeOfAcceptLanguage(acceptLanguage) ?? DEFAULT_LOCALE;
+/**
+ * The language of a page or a sign-in: the app's `ui_locales`, else the language chosen with the
+ * switch in the footer (`chosen`, i18n/language-cookie.ts), else the browser's Accept-Language,
+ * else English.
+ */
+export function negotiateLocale({ uiLocales, chosen, acceptLanguage }: { uiLocales?: unknown; chosen?: Locale; acceptLanguage?: unknown }): Locale {
+  return localeOfUiLocales(uiLocales) ?? chosen ?? localeOfAcceptLanguage(acceptLanguage) ?? DEFAULT_LOCALE;
 }

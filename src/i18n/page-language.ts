@@ -1,6 +1,8 @@
 import type { Context, Next } from 'koa';
 import { DEFAULT_LOCALE, type Locale } from './locales.ts';
 import { code, link, localTime, strong, timeText } from './markup.ts';
+import { chosenLocaleOf } from './language-cookie.ts';
+import { languageLinksOf } from './language-switch.ts';
 import { negotiateLocale } from './negotiate-locale.ts';
 import { translatorFor, type Translator } from './translate.ts';
 
@@ -17,6 +19,8 @@ export function speakLanguage(ctx: Context, locale: Locale) {
   const translator = translatorFor(locale);
   ctx.state.translator = translator;
   Object.assign(ctx.state, templateLocalsOf(translator));
+  // The footer's switch (views/partials/foot.ejs), made only when a page is rendered.
+  Object.defineProperty(ctx.state, 'languageLinks', { get: () => languageLinksOf(ctx, locale), enumerable: true, configurable: true });
 }
 
 /** The language this request's pages speak (English until one is chosen). */
@@ -25,17 +29,12 @@ export function translatorOf(ctx: Pick<Context, 'state'>): Translator {
 }
 
 /**
- * The pages that speak people's languages: the sign-in from /auth until back at the app, and the
- * device pages. The account page, sign-out and the rest are English for now (README "Languages"):
- * a page half in one language and half in another would be worse.
- */
-const LOCALISED_PATHS = /^\/(?:auth|interaction|device|account)(?:\/|$)/;
-
-/**
- * The localised pages: the browser's Accept-Language, until something knows better (a sign-in's
- * own language, interaction/read-interaction-records.ts). Parsing the header is all it costs.
+ * Every page speaks the language this browser chose with the footer's switch, else its
+ * Accept-Language, until something knows better (a sign-in's own language,
+ * interaction/read-interaction-records.ts; an app's `ui_locales` on its failed request). Reading
+ * a cookie and parsing a header is all it costs. JSON errors stay English (http/error-handler.ts).
  */
 export async function speakBrowserLanguage(ctx: Context, next: Next) {
-  if (LOCALISED_PATHS.test(ctx.path)) speakLanguage(ctx, negotiateLocale({ acceptLanguage: ctx.get('accept-language') }));
+  speakLanguage(ctx, negotiateLocale({ chosen: chosenLocaleOf(ctx), acceptLanguage: ctx.get('accept-language') }));
   return next();
 }

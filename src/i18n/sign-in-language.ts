@@ -1,6 +1,7 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { isLocale, type Locale } from './locales.ts';
-import { negotiateLocale } from './negotiate-locale.ts';
+import { chosenLocaleOf } from './language-cookie.ts';
+import { localeOfUiLocales, negotiateLocale } from './negotiate-locale.ts';
 
 /**
  * The language of a sign-in, chosen once as it starts and kept in its interaction's stored
@@ -15,16 +16,23 @@ export const SIGN_IN_LOCALE_PARAM = 'sesame_locale';
  * (configured as its `ttl.Interaction`, the one hook that sees the new interaction before its
  * single write: no round trip of its own). A sign-in that goes on in a new interaction (consent
  * after login) keeps the language of the one it resumed; a new one takes the app's `ui_locales`,
- * else the browser's Accept-Language.
+ * else the language chosen in this browser (the footer's switch), else its Accept-Language.
  */
 export function rememberSignInLocale(ctx: KoaContextWithOIDC, interaction: { params: Record<string, unknown> }) {
   const resumed = (ctx.oidc?.entities as { Interaction?: { params?: Record<string, unknown> } } | undefined)?.Interaction?.params?.[SIGN_IN_LOCALE_PARAM];
-  const locale = isLocale(resumed) ? resumed : negotiateLocale({ uiLocales: interaction.params.ui_locales, acceptLanguage: ctx.get('accept-language') });
+  const locale = isLocale(resumed) ? resumed : negotiateLocale({ uiLocales: interaction.params.ui_locales, chosen: chosenLocaleOf(ctx), acceptLanguage: ctx.get('accept-language') });
   interaction.params[SIGN_IN_LOCALE_PARAM] = locale;
 }
 
-/** The language recorded on a stored interaction, if any (one begun before this was recorded has none). */
-export function signInLocaleOf(interaction: unknown): Locale | undefined {
-  const locale = (interaction as { params?: Record<string, unknown> } | undefined)?.params?.[SIGN_IN_LOCALE_PARAM];
-  return isLocale(locale) ? locale : undefined;
+/**
+ * The language a stored interaction's pages speak: the one recorded as it began (one begun before
+ * this was recorded has none), unless this browser chose another with the switch since (`chosen`):
+ * the sign-in then goes on in that one, its resent mail included. An app's `ui_locales` is not
+ * overruled: the app asked for its language for this sign-in.
+ */
+export function signInLocaleOf(interaction: unknown, { chosen }: { chosen?: Locale } = {}): Locale | undefined {
+  const params = (interaction as { params?: Record<string, unknown> } | undefined)?.params;
+  const recorded = params?.[SIGN_IN_LOCALE_PARAM];
+  if (!isLocale(recorded)) return undefined;
+  return chosen && !localeOfUiLocales(params?.ui_locales) ? chosen : recorded;
 }

@@ -1,6 +1,7 @@
 import type { Context, Next } from 'koa';
 import type { AdapterPayload } from 'oidc-provider';
 import { speakLanguage } from '../i18n/page-language.ts';
+import { chosenLocaleOf } from '../i18n/language-cookie.ts';
 import { signInLocaleOf } from '../i18n/sign-in-language.ts';
 import { relatedRecordKeys } from '../oidc/related-records.ts';
 import { rememberSessionByUid, sessionOfCookie } from '../oidc/session-cookie.ts';
@@ -24,8 +25,8 @@ export function readInteractionRecords(scopes: Pick<RequestScopes, 'prefetch' | 
     if (session && sessionRecord) rememberSessionByUid(scopes, session.id, sessionRecord);
     if (interaction) scopes.warm(relatedRecordKeys('Interaction', interaction as AdapterPayload));
     // The sign-in's own language, from its record (i18n/sign-in-language.ts): every page of it, in
-    // whichever browser, speaks the language it began in.
-    const locale = signInLocaleOf(interaction);
+    // whichever browser, speaks the language it began in, or the one this browser switched to since.
+    const locale = signInLocaleOf(interaction, { chosen: chosenLocaleOf(ctx) });
     if (locale) speakLanguage(ctx, locale);
     return next();
   };

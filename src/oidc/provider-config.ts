@@ -27,7 +27,7 @@ import { registeredOutboundFetch } from './registered-outbound-fetch.ts';
 import { clientTokenCutoffs, issuedBeforeCutoff } from './client-token-cutoff.ts';
 import { explainAuthorizationError, explainSignOutError, type ExplanationSettings } from './error-explanations.ts';
 import { errorFacts } from './explain-errors.ts';
-import { DEFAULT_LOCALE, SUPPORTED_LOCALES } from '../i18n/locales.ts';
+import { SUPPORTED_LOCALES } from '../i18n/locales.ts';
 import type { MessageKey } from '../i18n/catalogue.ts';
 import { speakLanguage, translatorOf } from '../i18n/page-language.ts';
 import { localeOfUiLocales } from '../i18n/negotiate-locale.ts';
@@ -225,7 +225,7 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
           // The library names the app only when the person chose "Only sign out of <app>": then only
           // that app's sign-in ended, and Sesame's session in this browser goes on.
           const client = ctx.oidc.client;
-          await renderPage(ctx, 'logged-out', { clientName: client && clientDisplayName(client.clientName ?? client.clientId), stillSignedIn: client !== undefined, backToApp: englishNextStep(backToApp(client, { homeOnly: true })) });
+          await renderPage(ctx, 'logged-out', { clientName: client && clientDisplayName(client.clientName ?? client.clientId), stillSignedIn: client !== undefined, backToApp: nextStepFor(ctx, backToApp(client, { homeOnly: true })) });
         },
       },
     },
@@ -255,17 +255,17 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
       const facts = errorFacts(ctx, { ...(error as object), error: out.error, error_description: out.error_description });
       const explained = explainable ? (signingOut ? explainSignOutError(facts) : explainAuthorizationError(facts, explanations)) : undefined;
       const code = explained?.error ?? out.error;
-      // Sign-out pages are English for now. A sign-in request's: the language it asked for, as its
-      // pages would have spoken (i18n/sign-in-language.ts), else the browser's.
-      const uiLocale = localeOfUiLocales((ctx.oidc?.params as { ui_locales?: unknown } | undefined)?.ui_locales);
-      const translator = signingOut ? translatorFor(DEFAULT_LOCALE) : uiLocale ? translatorFor(uiLocale) : translatorOf(ctx);
-      if (uiLocale && !signingOut) speakLanguage(ctx as unknown as Koa.Context, uiLocale);
+      // A sign-in request's: the language it asked for, as its pages would have spoken
+      // (i18n/sign-in-language.ts), else the browser's (its choice, else Accept-Language), as a sign-out's.
+      const uiLocale = signingOut ? undefined : localeOfUiLocales((ctx.oidc?.params as { ui_locales?: unknown } | undefined)?.ui_locales);
+      const translator = uiLocale ? translatorFor(uiLocale) : translatorOf(ctx);
+      if (uiLocale) speakLanguage(ctx as unknown as Koa.Context, uiLocale);
       const { t } = translator;
       const nextStep = backToApp(ctx.oidc?.client);
       await renderPage(ctx, 'error', {
         // 503: Redis is unreachable (store/store-unavailable.ts); the request itself was fine.
-        title: unavailable ? t('error.unavailable.title') : signingOut ? 'This sign-out did not work' : ended ? ended.titleIn(translator) : t('error.authRequest.title'),
-        message: unavailable ? (out.error_description ?? t('error.authRequest.tryAgain')) : signingOut ? describeSignOutError(out.error_description) : ended ? ended.messageIn(translator) : t(describeOidcError(code)),
+        title: unavailable ? t('error.unavailable.title') : signingOut ? t('signOutError.title') : ended ? ended.titleIn(translator) : t('error.authRequest.title'),
+        message: unavailable ? (out.error_description ?? t('error.authRequest.tryAgain')) : signingOut ? t(describeSignOutError(out.error_description)) : ended ? ended.messageIn(translator) : t(describeOidcError(code)),
         developerDetail: explainable ? (explained?.description ?? out.error_description) : undefined,
         code,
         requestId: ctx.state.requestId,
@@ -283,14 +283,14 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
 }
 
 /** What the library says when an app's logout request or its confirmation fails, for the person who clicked (the developer's detail is shown below it). */
-function describeSignOutError(description: string | undefined): string {
+function describeSignOutError(description: string | undefined): MessageKey {
   switch (description) {
     case 'could not find logout details':
-      return 'This sign-out page was already used, or it is out of date. If you still want to sign out, go back to the app and sign out again.';
+      return 'signOutError.used';
     case 'post_logout_redirect_uri not registered':
-      return 'The app asked to send you back to an address it has not registered, so nothing was done. You are still signed in.';
+      return 'signOutError.unregistered';
     default:
-      return 'The app that sent you here made a mistake in its sign-out request, so nothing was done. You are still signed in.';
+      return 'signOutError.appMistake';
   }
 }
 
@@ -306,7 +306,7 @@ function describeOidcError(code: string | undefined): MessageKey {
   }
 }
 
-/** A next step in English words, for the pages that are English only. */
-function englishNextStep(step: NextStep | undefined) {
-  return step && nextStepIn(step, translatorFor(DEFAULT_LOCALE));
+/** A next step in the words of the page's language. */
+function nextStepFor(ctx: KoaContextWithOIDC, step: NextStep | undefined) {
+  return step && nextStepIn(step, translatorOf(ctx as unknown as Koa.Context));
 }

@@ -11,7 +11,8 @@ import { useSesame } from '../helpers/use-sesame.ts';
 // security notice sends them to their administrator, and at the end of the other mail. Unset, all
 // of it stays as it was.
 
-const footerOf = (page: Page) => /<footer class="site">([\s\S]*?)<\/footer>/.exec(page.html)?.[1];
+// The footer's first paragraph: the line that names the contact (the language switch follows it).
+const footerOf = (page: Page) => /<footer class="site">\s*(<p>[\s\S]*?<\/p>)/.exec(page.html)?.[1];
 const noticeTo = (context: SignInContext, email: string, what: string) => context.smtp.waitForMail(email, { match: (mail) => mail.subject === `Sesame: ${what}` });
 
 /** The sign-in page of a new sign-in at the app. */
