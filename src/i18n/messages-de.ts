@@ -362,7 +362,8 @@ export const de: Catalogue = {
   'account.notice.appHadNoAccess': 'Diese App hatte keinen Zugriff mehr.',
   'account.notice.nameSaved': 'Ihr Name wurde gespeichert: Apps, die Ihr Profil sehen, erhalten ihn, wenn sie das nächste Mal fragen.',
   'account.notice.nameRemoved': 'Ihr Name wurde entfernt: Apps, die danach fragen, erhalten ab jetzt keinen.',
-  'account.clientName': 'Ihr {appName}-Konto',
+  // Without an article, as German would decline one: it stands where an app's name does, in every case.
+  'account.clientName': '{appName} (Ihr Konto)',
 
   'accountSession.ended.title': 'Sie sind von dieser Seite abgemeldet',
   'accountSession.ended.message': 'Ihre Sitzung auf der Kontoseite ist beendet. Öffnen Sie Ihre Kontoseite erneut, um sich anzumelden.',
