@@ -285,4 +285,24 @@ describe('npm run cli -- user ...', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('No account for nobody@example.com');
   });
+
+  it('tells the holder in the language they last signed in with: German after a sign-in with ui_locales=de, both mailboxes of a move too', async () => {
+    expect((await cli(['user', 'add', 'deutsch-cli@example.com'])).code).toBe(0);
+    const rp = await startRelyingParty(operator.sesame.url);
+    await signInWithCode({ rp, smtp: operator.smtp, authorizationParams: { ui_locales: 'de' } }, 'deutsch-cli@example.com');
+    expect((await operator.sesame.accounts.findByEmail('deutsch-cli@example.com'))?.locale).toBe('de');
+
+    expect((await cli(['user', 'sign-out', 'deutsch-cli@example.com'])).code).toBe(0);
+    const notice = await operator.smtp.waitForMail('deutsch-cli@example.com', { match: (mail) => mail.subject === 'Sesame: Ihr Administrator hat Sie überall abgemeldet' });
+    expect(notice.text).toContain('Von: Ihr Administrator, über die Kommandozeile');
+    expect(notice.html).toContain('<html lang="de">');
+
+    expect((await cli(['user', 'change-email', 'deutsch-cli@example.com', 'neu-cli@example.com'])).code).toBe(0);
+    const [old, moved] = await Promise.all([
+      operator.smtp.waitForMail('deutsch-cli@example.com', { match: (mail) => mail.subject === 'Sesame: Ihr Administrator hat Ihr Konto zu einer anderen Adresse verlegt' }),
+      operator.smtp.waitForMail('neu-cli@example.com', { match: (mail) => mail.subject === 'Sesame: Ihr Administrator hat diese Adresse zur Anmeldeadresse Ihres Kontos gemacht' }),
+    ]);
+    expect(old.text).toContain('neu-cli@example.com');
+    expect(moved.text).toContain('deutsch-cli@example.com');
+  });
 });
