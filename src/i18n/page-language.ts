@@ -28,6 +28,9 @@ export function translatorOf(ctx: Pick<Context, 'state'>): Translator {
   return ctx.state.translator ?? translatorFor(DEFAULT_LOCALE);
 }
 
+/** The development pages (the demo app, the dev outbox): English only, as they are for the people who build with Sesame. */
+const DEVELOPMENT_PAGES = /^\/(?:demo|dev)(?:\/|$)/;
+
 /**
  * Every page speaks the language this browser chose with the footer's switch, else its
  * Accept-Language, until something knows better (a sign-in's own language,
@@ -35,6 +38,12 @@ export function translatorOf(ctx: Pick<Context, 'state'>): Translator {
  * a cookie and parsing a header is all it costs. JSON errors stay English (http/error-handler.ts).
  */
 export async function speakBrowserLanguage(ctx: Context, next: Next) {
-  speakLanguage(ctx, negotiateLocale({ chosen: chosenLocaleOf(ctx), acceptLanguage: ctx.get('accept-language') }));
+  if (DEVELOPMENT_PAGES.test(ctx.path)) {
+    // English, said as such, with no switch that could not change them.
+    speakLanguage(ctx, DEFAULT_LOCALE);
+    Object.defineProperty(ctx.state, 'languageLinks', { value: undefined, enumerable: true, configurable: true });
+  } else {
+    speakLanguage(ctx, negotiateLocale({ chosen: chosenLocaleOf(ctx), acceptLanguage: ctx.get('accept-language') }));
+  }
   return next();
 }

@@ -67,7 +67,7 @@ describe('deleting one\'s own account on /account', () => {
 
     const notice = await noticeTo(email, 'Your account was deleted');
     expect(notice.text).toContain('From: Chrome on Linux');
-    expect(notice.text).toContain('at a browser\nwhere you were signed in');
+    expect(notice.text).toContain('at a browser where you were signed in');
     expect(notice.text).not.toContain('/account');
 
     // The app's tokens stop working.

@@ -10,9 +10,9 @@ import { VIEWS_DIR } from '../../src/paths.ts';
 // A job queued by a release before languages carries none, and one read back from the queue may
 // carry anything: both are written in English, never an error.
 
-const notice = (job: Partial<SecurityNoticeJob> & Record<string, unknown>) =>
-  renderSecurityNotice({ appName: 'Sesame', support: parseSupportContact('it@example.com'), accountUrl: 'https://id.example/account', viewsDir: VIEWS_DIR, job: { kind: 'security-notice', to: 'holder@example.com', event: 'signed-out-everywhere-by-administrator', at: '2026-12-01T08:30:12.000Z', device: ADMINISTRATOR_DEVICE, ...job } as SecurityNoticeJob });
-const codeMail = (job: Partial<EmailChangeMailJob> & Record<string, unknown>, addressTaken = false) =>
+const notice = (job: Omit<Partial<SecurityNoticeJob>, 'locale'> & { locale?: unknown }) =>
+  renderSecurityNotice({ appName: 'Sesame', support: parseSupportContact('it@example.com'), accountUrl: 'https://id.example/account', viewsDir: VIEWS_DIR, job: { kind: 'security-notice', to: 'holder@example.com', event: 'signed-out-everywhere-by-administrator', at: '2026-12-01T08:30:12.000Z', device: ADMINISTRATOR_DEVICE, ...job } as unknown as SecurityNoticeJob });
+const codeMail = (job: Partial<EmailChangeMailJob>, addressTaken = false) =>
   renderEmailChangeEmail({ appName: 'Sesame', accountUrl: 'https://id.example/account', viewsDir: VIEWS_DIR, addressTaken, job: { kind: 'email-change', to: 'new@example.com', accountId: 'account-1', code: '123456', expiresAt: new Date(Date.now() + 10 * 60_000).toISOString(), ...job } as EmailChangeMailJob });
 
 describe('security notices', () => {
