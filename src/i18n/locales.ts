@@ -1,7 +1,7 @@
 /**
  * The languages Sesame speaks, as BCP 47 primary language subtags. English is the source of every
  * text and the default. Adding one: a catalogue file (messages-en.ts is the model), its entry in
- * catalogues.ts, and its tag here.
+ * catalogues.ts, its tag here, and its name in LANGUAGE_NAMES below.
  */
 export const SUPPORTED_LOCALES = ['en', 'de', 'fr'] as const;
 export type Locale = (typeof SUPPORTED_LOCALES)[number];
