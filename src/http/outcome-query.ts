@@ -21,18 +21,10 @@ export function queryKey<K extends string>(ctx: Context, name: string, keys: rea
 }
 
 /**
- * The text the query parameter `name` names in the page's table of fixed texts (`?problem=same`),
- * else undefined: the page says only what its table says. Own keys only, so that
- * `?problem=constructor` does not find Object.prototype's.
- */
-export function queryText(ctx: Context, name: string, texts: Readonly<Record<string, string>>): string | undefined {
-  const key = queryKey(ctx, name, Object.keys(texts));
-  return key === undefined ? undefined : texts[key];
-}
-
-/**
- * The catalogue message the query parameter `name` names in the page's table (`?problem=same` →
- * 'emailChange.problem.same'), else undefined: as queryText, for pages that speak the reader's language.
+ * The catalogue message the query parameter `name` names in the page's table of fixed messages
+ * (`?problem=same` → 'emailChange.problem.same'), else undefined: the page says only what its
+ * table says, in the reader's language. Own keys only, so that `?problem=constructor` does not
+ * find Object.prototype's.
  */
 export function queryMessage(ctx: Context, name: string, messages: Readonly<Record<string, MessageKey>>): MessageKey | undefined {
   const key = queryKey(ctx, name, Object.keys(messages));
