@@ -1,3 +1,4 @@
+import { DEFAULT_LOCALE } from '../i18n/locales.ts';
 import type { EmailChangeCodes } from '../auth/email-change-codes.ts';
 import type { SecondFactor } from '../auth/second-factor.ts';
 import type { AppsWithAccessList } from '../oidc/apps-with-access.ts';
@@ -36,6 +37,8 @@ export async function collectAccountData(account: Account, { secondFactor, brows
       id: account.id,
       email: account.email,
       name: account.name ?? null,
+      // The language its mail is written in (Account.locale): English where none was kept.
+      language: account.locale ?? DEFAULT_LOCALE,
       createdAt: account.createdAt,
       emailVerifiedAt: account.emailVerifiedAt ?? null,
       authenticatorApp: account.totp ? { setUpAt: account.totp.enrolledAt, recoveryCodesLeft } : null,

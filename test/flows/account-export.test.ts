@@ -35,7 +35,7 @@ describe('downloading your data (/account/export)', () => {
     expect(data).toEqual({
       exportedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       issuer: running.sesame.url,
-      account: { id: sub, email, name: 'Ann Smith', createdAt: expect.any(String), emailVerifiedAt: expect.any(String), authenticatorApp: { setUpAt: '2026-12-01T10:00:00.000Z', recoveryCodesLeft: 0 }, pendingEmailChange: null },
+      account: { id: sub, email, name: 'Ann Smith', language: 'en', createdAt: expect.any(String), emailVerifiedAt: expect.any(String), authenticatorApp: { setUpAt: '2026-12-01T10:00:00.000Z', recoveryCodesLeft: 0 }, pendingEmailChange: null },
       rememberedBrowsers: [],
       signedInBrowsers: [{ browser: 'Chrome on Linux', signedInAt: expect.any(String), provenWith: ['email'], apps: ['Team Wiki', 'Test App', 'your Sesame account'], thisBrowser: true }],
       appsWithAccess: [
