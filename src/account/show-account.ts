@@ -8,6 +8,7 @@ import { translatorOf } from '../i18n/page-language.ts';
 import { cookiesAreSecure } from '../http/secure-cookies.ts';
 import { AMR_OTP, AMR_RECOVERY_CODE } from '../oidc/acr.ts';
 import { verifiedSessionIdOf } from '../oidc/session-cookie.ts';
+import { accountClient } from './account-client.ts';
 import type { AccountDeps } from './account-deps.ts';
 
 /** Confirmation notes after a redirect, by the key the form put in the address: a key, never words, so the query string cannot put text on the page. */
@@ -35,6 +36,8 @@ function provenWith(amr: readonly string[]): MessageKey {
 /** GET /account — the email, the authenticator and its recovery codes, remembered browsers, signed-in browsers and apps with access. */
 export function createShowAccount({ config, secondFactor, browserSessions, appsWithAccess }: Pick<AccountDeps, 'config' | 'secondFactor' | 'browserSessions' | 'appsWithAccess'>) {
   const secure = cookiesAreSecure(config.issuer);
+  // The account page itself is among a browser's apps, listed by its registered (English) name.
+  const ownName = accountClient(config.issuer, config.appName).client_name;
   return async function showAccount(ctx: Context) {
     const account: Account = ctx.state.account;
     const [recoveryCodesLeft, devices, browsers, apps] = await Promise.all([
@@ -53,7 +56,7 @@ export function createShowAccount({ config, secondFactor, browserSessions, appsW
       totp: account.totp,
       recoveryCodesLeft,
       devices: devices.map((device) => ({ ...device, label: deviceSummaryIn(device.label, translator), current: thisBrowser.has(device.handle) })),
-      browsers: browsers.map((browser) => ({ ...browser, device: browser.device ? deviceSummaryIn(browser.device, translator) : t('summary.someBrowser'), provenWith: t(provenWith(browser.amr)) })),
+      browsers: browsers.map((browser) => ({ ...browser, device: browser.device ? deviceSummaryIn(browser.device, translator) : t('summary.someBrowser'), provenWith: t(provenWith(browser.amr)), apps: browser.apps.map((app) => (app === ownName ? t('account.clientName', { appName: config.appName }) : app)) })),
       apps,
       notice: notice && t(notice),
     });

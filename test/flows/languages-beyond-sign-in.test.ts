@@ -39,6 +39,8 @@ describe('the account page', () => {
     expect(page.html).toMatch(/Chrome unter Linux <strong>\(dieser Browser\)<\/strong>/);
     expect(page.html).toMatch(/angemeldet <time datetime="[^"]+">\d{4}-\d\d-\d\d \d\d:\d\d Uhr UTC<\/time> mit E-Mail/);
     expect(page.html).not.toContain('Your account');
+    // The account page among this browser's apps, named in German too.
+    expect(page.html).toContain('<td>Sesame (Ihr Konto)</td>');
     const noted = await browser.navigate(`${running.sesame.url}/account?done=name-removed`);
     expect(noted.html).toContain('<p class="notice" role="status">Ihr Name wurde entfernt: Apps, die danach fragen, erhalten ab jetzt keinen.</p>');
   });
