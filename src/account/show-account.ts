@@ -5,6 +5,7 @@ import { queryText } from '../http/outcome-query.ts';
 import { cookiesAreSecure } from '../http/secure-cookies.ts';
 import { AMR_OTP, AMR_RECOVERY_CODE } from '../oidc/acr.ts';
 import { verifiedSessionIdOf } from '../oidc/session-cookie.ts';
+import { listedOnce } from '../interaction/sharing-notice.ts';
 import type { AccountDeps } from './account-deps.ts';
 
 /** Confirmation notes after a redirect; fixed texts, so the query string cannot put words on the page. */
@@ -48,7 +49,7 @@ export function createShowAccount({ config, secondFactor, browserSessions, appsW
       recoveryCodesLeft,
       devices: devices.map((device) => ({ ...device, current: thisBrowser.has(device.handle) })),
       browsers: browsers.map((browser) => ({ ...browser, provenWith: provenWith(browser.amr) })),
-      apps,
+      apps: apps.map(listedOnce),
       notice: queryText(ctx, 'done', NOTICES),
     });
   };
