@@ -94,7 +94,7 @@ export function createConfirmEmailChange({ config, accounts, endAccountSessions,
     // The code proved the mailbox; whether the address is still free is decided here, atomically.
     // Taken (by a sign-up meanwhile, or all along: then no mail held this code and it was guessed):
     // one generic answer, and no account is merged or touched.
-    const changed = await accounts.changeEmail(account.id, result.from, result.to);
+    const changed = await accounts.changeEmail(account.id, result.from, result.to, { proven: true });
     if (!changed.ok) {
       await Promise.all(held.map((notice) => notice.cancel()));
       return showEmailChangeProblem(ctx, changed.reason === 'taken' ? 'unavailable' : 'expired');

@@ -8,6 +8,7 @@ import { translatorOf } from '../i18n/page-language.ts';
 import { cookiesAreSecure } from '../http/secure-cookies.ts';
 import { AMR_OTP, AMR_RECOVERY_CODE } from '../oidc/acr.ts';
 import { verifiedSessionIdOf } from '../oidc/session-cookie.ts';
+import { listedOnce } from '../interaction/sharing-notice.ts';
 import { accountClient } from './account-client.ts';
 import type { AccountDeps } from './account-deps.ts';
 
@@ -57,7 +58,7 @@ export function createShowAccount({ config, secondFactor, browserSessions, appsW
       recoveryCodesLeft,
       devices: devices.map((device) => ({ ...device, label: deviceSummaryIn(device.label, translator), current: thisBrowser.has(device.handle) })),
       browsers: browsers.map((browser) => ({ ...browser, device: browser.device ? deviceSummaryIn(browser.device, translator) : t('summary.someBrowser'), provenWith: t(provenWith(browser.amr)), apps: browser.apps.map((app) => (app === ownName ? t('account.clientName', { appName: config.appName }) : app)) })),
-      apps,
+      apps: apps.map(listedOnce),
       notice: notice && t(notice),
     });
   };

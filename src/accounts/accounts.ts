@@ -200,12 +200,12 @@ export function createAccounts({ store }: { store: Store }) {
    * address leading to the account that does not name it, or none leading to the one it names.
    * The one that finds the lock taken is `stale`: asked again, it finds the move done or redoes it.
    */
-  async function changeEmail(accountId: string, from: string, to: string): Promise<EmailChange> {
+  async function changeEmail(accountId: string, from: string, to: string, { proven }: { proven: boolean }): Promise<EmailChange> {
     const lockKey = emailChangeLockKey(accountId);
     const holder = randomUUID();
     if (!(await store.setIfAbsent(lockKey, holder, EMAIL_CHANGE_LOCK_SECONDS))) return { ok: false, reason: 'stale' };
     try {
-      return await moveAddress(accountId, from, to);
+      return await moveAddress(accountId, from, to, { proven });
     } finally {
       // Ours to release only: one that outlived its lifetime may have been taken by the next change.
       const held = await store.take<string>(lockKey);
@@ -213,7 +213,7 @@ export function createAccounts({ store }: { store: Store }) {
     }
   }
 
-  async function moveAddress(accountId: string, from: string, to: string): Promise<EmailChange> {
+  async function moveAddress(accountId: string, from: string, to: string, { proven }: { proven: boolean }): Promise<EmailChange> {
     const account = await findById(accountId);
     if (!account || account.email !== from || from === to) return { ok: false, reason: 'stale' };
     const newKey = accountEmailKey(to);
@@ -226,7 +226,13 @@ export function createAccounts({ store }: { store: Store }) {
     // Over the record as it is now (a sign-out everywhere landing meanwhile is kept); where the
     // account was removed meanwhile, it stays removed. Should its address have changed all the same
     // (a change that outlived the lock), that one stands and this one lets go of its claim.
-    const updated = await update(accountId, (current) => (current.email === from || current.email === to ? { ...current, email: to, emailVerifiedAt: current.email === to ? current.emailVerifiedAt : verifiedAt } : undefined));
+    // An administrator's move (`user change-email`) proves nothing about the new mailbox, which may
+    // be mistyped: it stays unverified (apps get email_verified false) until its first sign-in.
+    const updated = await update(accountId, ({ emailVerifiedAt, ...current }) => {
+      if (current.email === to) return { ...current, ...(emailVerifiedAt ? { emailVerifiedAt } : {}) };
+      if (current.email !== from) return undefined;
+      return { ...current, email: to, ...(proven ? { emailVerifiedAt: verifiedAt } : {}) };
+    });
     if (!updated || updated.email !== to) {
       if ((await store.get<string>(newKey)) === accountId && updated) await store.delete(newKey);
       return { ok: false, reason: 'stale' };

@@ -7,11 +7,12 @@ export type ParsedDisplayName = { ok: true; name: string | undefined } | { ok: f
 /**
  * Characters a name may not hold: controls (a line break would start a line of its own in a log or
  * a mail header an app writes), unassigned and private-use code points, lone surrogates, line and
- * paragraph separators, and the bidirectional controls and marks, which make a name read in
- * another order than it is written ("Trojan Source"). The zero-width joiner and non-joiner stay:
- * some scripts and emoji need them.
+ * paragraph separators, and format characters: the bidirectional controls and marks, which make a
+ * name read in another order than it is written ("Trojan Source"), invisible operators, soft
+ * hyphens, interlinear annotations. The zero-width joiner and non-joiner stay, which some scripts
+ * and emoji need, and so do the tag characters of subdivision flags (🏴 of Scotland).
  */
-const UNPRINTABLE = /[\p{Cc}\p{Cn}\p{Co}\p{Cs}\p{Zl}\p{Zp}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/u;
+const UNPRINTABLE = /[\p{Cc}\p{Cn}\p{Co}\p{Cs}\p{Zl}\p{Zp}]|(?![\u200C\u200D\u{E0020}-\u{E007F}])\p{Cf}/u;
 
 /**
  * A name with nothing that shows: spaces and default-ignorable code points only (zero-width

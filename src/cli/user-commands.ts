@@ -135,7 +135,7 @@ export async function runUserCommand(
       notices.hold({ email: old, locale: account.locale }, 'email-changed-by-administrator', ADMINISTRATOR_DEVICE, { otherAddress: next }),
       notices.hold({ email: next, locale: account.locale }, 'email-now-sign-in-address-by-administrator', ADMINISTRATOR_DEVICE, { otherAddress: old }),
     ]);
-    const moved = await accounts.changeEmail(account.id, old, next);
+    const moved = await accounts.changeEmail(account.id, old, next, { proven: false });
     await Promise.all(held.map((notice) => (moved.ok ? notice.release() : notice.cancel())));
     if (!moved.ok) return failure(moved.reason === 'taken' ? `${next} already has an account of its own; nothing was changed.` : `The account of ${old} changed while it was being moved; nothing was changed. Run the command again.`);
     audit.record({ event: 'email.changed', accountId: account.id });

@@ -1,4 +1,5 @@
 import type Provider from 'oidc-provider';
+import { CLAIMS_BY_SCOPE } from '../oidc/claims-by-scope.ts';
 import { isDeviceSignIn } from './device-sign-in.ts';
 import type { Interaction } from './load-interaction.ts';
 
@@ -31,7 +32,16 @@ export async function sharingAskedWithSignIn(provider: Provider, interaction: In
 /** What an authorization request's parameters (scope, claims) ask for, in the terms the pages list. */
 export function sharingOf(params: Record<string, unknown>): Sharing {
   const scope = typeof params.scope === 'string' ? params.scope : '';
-  return { scopes: scope.split(' ').filter((s) => s !== '' && s !== 'openid'), claims: requestedClaims(params.claims) };
+  return listedOnce({ scopes: scope.split(' ').filter((s) => s !== '' && s !== 'openid'), claims: requestedClaims(params.claims) });
+}
+
+/**
+ * The claims a listed scope already releases are not listed again on their own: `profile` and the
+ * claim `name` would read "see your name, if your account has one" and "see your name".
+ */
+export function listedOnce<T extends Sharing>(sharing: T): T {
+  const covered = new Set(sharing.scopes.flatMap((scope) => CLAIMS_BY_SCOPE[scope] ?? []));
+  return { ...sharing, claims: sharing.claims.filter((claim) => !covered.has(claim)) };
 }
 
 /** Claim names of an authorization request's `claims` parameter (oidc-provider validated it at /auth). */

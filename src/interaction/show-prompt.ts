@@ -13,7 +13,7 @@ import { clientNameOf } from './client-name.ts';
 import { cancelLabelOf } from './device-sign-in.ts';
 import type { InteractionDeps } from './interaction-deps.ts';
 import type { Interaction } from './load-interaction.ts';
-import type { Sharing } from './sharing-notice.ts';
+import { listedOnce, type Sharing } from './sharing-notice.ts';
 
 /** Why the email form is shown again (verify-code.ts redirects here with `?error=`): the code no longer works. */
 export const EMAIL_PAGE_ERRORS = ['code-expired', 'code-spent'] as const;
@@ -64,7 +64,7 @@ export function createShowPrompt({ provider, signInCodes, retryAddresses, accoun
     if (interaction.prompt.name === 'consent') {
       const details = interaction.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
       const scopes = (details.missingOIDCScope ?? []).filter((scope) => scope !== 'openid');
-      return ctx.render('consent', { clientName, sharing: { scopes, claims: details.missingOIDCClaims ?? [] } satisfies Sharing });
+      return ctx.render('consent', { clientName, sharing: listedOnce({ scopes, claims: details.missingOIDCClaims ?? [] } satisfies Sharing) });
     }
     // A prompt Sesame does not know means a configuration error, not a user error.
     throw new Error(`unsupported prompt ${interaction.prompt.name}`);

@@ -41,7 +41,7 @@ export function limitSignInStarts({ rateLimits, perIp, store }: { rateLimits: Ra
     const oidc = (ctx as Context & Partial<Pick<KoaContextWithOIDC, 'oidc'>>).oidc;
     if (!oidc) return;
     const made = recordsMadeForStranger(oidc, ctx.cookies.get(oidc.provider.cookieName('session'), { signed: false }));
-    if (made.length === 0) return;
+    if (made.length === 0 || madeForAuthenticatedApp(oidc)) return;
     if (await isFirstStartOfPushedRequest(oidc, store)) return;
     try {
       await rateLimits.enforce([[perIp, clientIpSubject(ctx)]], SIGN_INS_STARTED_LIMITED);
@@ -55,6 +55,18 @@ export function limitSignInStarts({ rateLimits, perIp, store }: { rateLimits: Ra
       answerJsonError(ctx, error);
     }
   };
+}
+
+/**
+ * A pushed request or a device code asked for by an app that authenticated with its secret: an
+ * app's server, often one address for all its users (a busy app using PAR would exhaust the
+ * budget of its own IP), and no stranger. Whoever holds the secret is the app, which the operator
+ * registered. A public client (no secret) can be anyone, and counts.
+ */
+function madeForAuthenticatedApp(oidc: KoaContextWithOIDC['oidc']): boolean {
+  if (oidc.route !== 'pushed_authorization_request' && oidc.route !== 'device_authorization') return false;
+  const method = oidc.client?.clientAuthMethod;
+  return method !== undefined && method !== 'none';
 }
 
 /**

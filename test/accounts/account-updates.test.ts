@@ -55,7 +55,7 @@ describe.each(bothStores('account-updates'))('changes to one account at the same
   it('two changes of address at once (the account page and user change-email): one stands, and only its address leads to the account', async () => {
     const accounts = await setup();
     const { account } = await accounts.create('old@example.com', { verified: true });
-    const results = await Promise.all([accounts.changeEmail(account.id, 'old@example.com', 'admin-chosen@example.com'), accounts.changeEmail(account.id, 'old@example.com', 'other@example.com')]);
+    const results = await Promise.all([accounts.changeEmail(account.id, 'old@example.com', 'admin-chosen@example.com', { proven: true }), accounts.changeEmail(account.id, 'old@example.com', 'other@example.com', { proven: true })]);
     const final = (await accounts.findById(account.id))!;
     expect(results.filter((result) => result.ok)).toHaveLength(1);
     expect(results.find((result) => !result.ok)).toEqual({ ok: false, reason: 'stale' });
@@ -63,7 +63,7 @@ describe.each(bothStores('account-updates'))('changes to one account at the same
     for (const email of ['old@example.com', 'admin-chosen@example.com', 'other@example.com']) if ((await accounts.findByEmail(email))?.id === account.id) leadingHere.push(email);
     expect(leadingHere).toEqual([final.email]);
     // The same change again (a retry after a crash, or a second press) finds it done.
-    expect(await accounts.changeEmail(account.id, 'old@example.com', final.email)).toMatchObject({ ok: false, reason: 'stale' });
+    expect(await accounts.changeEmail(account.id, 'old@example.com', final.email, { proven: true })).toMatchObject({ ok: false, reason: 'stale' });
     expect((await accounts.findByEmail(final.email))?.id).toBe(account.id);
   });
 
@@ -92,18 +92,18 @@ describe.each(bothStores('account-updates'))('changes to one account at the same
         },
       }),
     });
-    const first = slow.changeEmail(account.id, 'a@example.com', 'b@example.com');
+    const first = slow.changeEmail(account.id, 'a@example.com', 'b@example.com', { proven: true });
     await atWrite;
     // Meanwhile: the same account moved elsewhere, and back, and on from there (the review's interleavings).
-    expect(await plain.changeEmail(account.id, 'a@example.com', 'c@example.com')).toEqual({ ok: false, reason: 'stale' });
-    expect(await plain.changeEmail(account.id, 'c@example.com', 'b@example.com')).toEqual({ ok: false, reason: 'stale' });
+    expect(await plain.changeEmail(account.id, 'a@example.com', 'c@example.com', { proven: true })).toEqual({ ok: false, reason: 'stale' });
+    expect(await plain.changeEmail(account.id, 'c@example.com', 'b@example.com', { proven: true })).toEqual({ ok: false, reason: 'stale' });
     release();
     expect(await first).toMatchObject({ ok: true });
     const leading = [];
     for (const email of ['a@example.com', 'b@example.com', 'c@example.com']) if ((await plain.findByEmail(email))?.id === account.id) leading.push(email);
     expect([(await plain.findById(account.id))!.email, leading]).toEqual(['b@example.com', ['b@example.com']]);
     // Done, the next change goes through.
-    expect(await plain.changeEmail(account.id, 'b@example.com', 'c@example.com')).toMatchObject({ ok: true });
+    expect(await plain.changeEmail(account.id, 'b@example.com', 'c@example.com', { proven: true })).toMatchObject({ ok: true });
   });
 
   it('keeps one removal per app, the latest, and forgets those older than a grant can live', async () => {

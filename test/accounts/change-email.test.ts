@@ -17,7 +17,7 @@ describe.each(bothStores('change-email'))('moving an account to another address 
     const { account } = await accounts.create('old@example.com', { verified: false });
     const totp = { sealedSecret: 'sealed', enrolledAt: '2026-01-01T00:00:00.000Z' };
     await accounts.setTotp(account.id, totp);
-    const moved = await accounts.changeEmail(account.id, 'old@example.com', 'new@example.com');
+    const moved = await accounts.changeEmail(account.id, 'old@example.com', 'new@example.com', { proven: true });
     expect(moved).toMatchObject({ ok: true, previous: { email: 'old@example.com' }, account: { id: account.id, email: 'new@example.com', totp } });
     expect(await accounts.findByEmail('old@example.com')).toBeUndefined();
     const found = await accounts.findByEmail('new@example.com');
@@ -30,7 +30,7 @@ describe.each(bothStores('change-email'))('moving an account to another address 
     const { accounts } = await setup();
     const { account: mover } = await accounts.create('mover@example.com', { verified: true });
     const { account: holder } = await accounts.create('holder@example.com', { verified: true });
-    expect(await accounts.changeEmail(mover.id, 'mover@example.com', 'holder@example.com')).toEqual({ ok: false, reason: 'taken' });
+    expect(await accounts.changeEmail(mover.id, 'mover@example.com', 'holder@example.com', { proven: true })).toEqual({ ok: false, reason: 'taken' });
     expect(await accounts.findByEmail('holder@example.com')).toEqual(holder);
     expect(await accounts.findByEmail('mover@example.com')).toEqual(mover);
   });
@@ -38,9 +38,9 @@ describe.each(bothStores('change-email'))('moving an account to another address 
   it('refuses a change asked for from an address the account no longer has', async () => {
     const { accounts } = await setup();
     const { account } = await accounts.create('first@example.com', { verified: true });
-    expect(await accounts.changeEmail(account.id, 'first@example.com', 'second@example.com')).toMatchObject({ ok: true });
-    expect(await accounts.changeEmail(account.id, 'first@example.com', 'third@example.com')).toEqual({ ok: false, reason: 'stale' });
-    expect(await accounts.changeEmail('no-such-account', 'first@example.com', 'third@example.com')).toEqual({ ok: false, reason: 'stale' });
+    expect(await accounts.changeEmail(account.id, 'first@example.com', 'second@example.com', { proven: true })).toMatchObject({ ok: true });
+    expect(await accounts.changeEmail(account.id, 'first@example.com', 'third@example.com', { proven: true })).toEqual({ ok: false, reason: 'stale' });
+    expect(await accounts.changeEmail('no-such-account', 'first@example.com', 'third@example.com', { proven: true })).toEqual({ ok: false, reason: 'stale' });
     expect(await accounts.findByEmail('third@example.com')).toBeUndefined();
   });
 
@@ -49,7 +49,7 @@ describe.each(bothStores('change-email'))('moving an account to another address 
     for (let round = 0; round < 10; round++) {
       const to = `contested-${round}@example.com`;
       const { account: mover } = await accounts.create(`mover-${round}@example.com`, { verified: true });
-      const [moved, signedUp] = await Promise.all([accounts.changeEmail(mover.id, mover.email, to), accounts.create(to, { verified: true })]);
+      const [moved, signedUp] = await Promise.all([accounts.changeEmail(mover.id, mover.email, to, { proven: true }), accounts.create(to, { verified: true })]);
       const holder = await accounts.findByEmail(to);
       if (moved.ok) {
         // The sign-up converged on the moved account instead of making a second one.
@@ -69,7 +69,7 @@ describe.each(bothStores('change-email'))('moving an account to another address 
     const { accounts } = await setup();
     const { account: a } = await accounts.create('a@example.com', { verified: true });
     const { account: b } = await accounts.create('b@example.com', { verified: true });
-    const results = await Promise.all([accounts.changeEmail(a.id, 'a@example.com', 'both@example.com'), accounts.changeEmail(b.id, 'b@example.com', 'both@example.com')]);
+    const results = await Promise.all([accounts.changeEmail(a.id, 'a@example.com', 'both@example.com', { proven: true }), accounts.changeEmail(b.id, 'b@example.com', 'both@example.com', { proven: true })]);
     expect(results.filter((result) => result.ok)).toHaveLength(1);
     const winner = results[0]!.ok ? a : b;
     const loser = winner === a ? b : a;
@@ -81,7 +81,7 @@ describe.each(bothStores('change-email'))('moving an account to another address 
     const { store, accounts } = await setup();
     const { account: claimed } = await accounts.create('claimed@example.com', { verified: true });
     await store.set(accountEmailKey('claimed-new@example.com'), claimed.id);
-    expect(await accounts.changeEmail(claimed.id, 'claimed@example.com', 'claimed-new@example.com')).toMatchObject({ ok: true });
+    expect(await accounts.changeEmail(claimed.id, 'claimed@example.com', 'claimed-new@example.com', { proven: true })).toMatchObject({ ok: true });
     expect(await accounts.findByEmail('claimed@example.com')).toBeUndefined();
     expect(await accounts.findByEmail('claimed-new@example.com')).toMatchObject({ id: claimed.id, email: 'claimed-new@example.com' });
 
@@ -90,7 +90,7 @@ describe.each(bothStores('change-email'))('moving an account to another address 
     await store.set(accountEmailKey('released-new@example.com'), released.id);
     await store.delete(accountEmailKey('released@example.com'));
     const { account: newcomer } = await accounts.create('released@example.com', { verified: true });
-    expect(await accounts.changeEmail(released.id, 'released@example.com', 'released-new@example.com')).toMatchObject({ ok: true });
+    expect(await accounts.changeEmail(released.id, 'released@example.com', 'released-new@example.com', { proven: true })).toMatchObject({ ok: true });
     expect(await accounts.findByEmail('released@example.com')).toEqual(newcomer);
     expect(await accounts.findByEmail('released-new@example.com')).toMatchObject({ id: released.id, email: 'released-new@example.com' });
   });
@@ -116,7 +116,7 @@ describe.each(bothStores('change-email'))('moving an account to another address 
   it('removes an account by its id, whatever address it moved to since it was read', async () => {
     const { accounts } = await setup();
     const { account: asRead } = await accounts.create('moving@example.com', { verified: true });
-    expect((await accounts.changeEmail(asRead.id, 'moving@example.com', 'moved@example.com')).ok).toBe(true);
+    expect((await accounts.changeEmail(asRead.id, 'moving@example.com', 'moved@example.com', { proven: true })).ok).toBe(true);
     await accounts.removeAccount(asRead);
     expect(await accounts.findById(asRead.id)).toBeUndefined();
     expect(await accounts.findByEmail('moved@example.com')).toBeUndefined();

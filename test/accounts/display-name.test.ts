@@ -10,8 +10,10 @@ describe('parseDisplayName', () => {
     // The zero-width joiner some scripts and emoji need.
     ['\u0915\u094D\u200D\u0937', '\u0915\u094D\u200D\u0937'],
     ['x'.repeat(64), 'x'.repeat(64)],
-    // An invisible character beside visible ones is not refused for that (a soft hyphen, a joiner).
-    ['Ann\u00ADSmith', 'Ann\u00ADSmith'],
+    // A subdivision flag: a black flag, tag characters, a cancel tag.
+    ['Ann \u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}', 'Ann \u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}'],
+    // A joiner beside visible characters is kept (a conjunct in Devanagari above; an emoji sequence here).
+    ['Ann \u{1F469}\u200D\u{1F4BB}', 'Ann \u{1F469}\u200D\u{1F4BB}'],
   ])('keeps %j as %j', (input, name) => {
     expect(parseDisplayName(input)).toEqual({ ok: true, name });
   });
@@ -32,6 +34,10 @@ describe('parseDisplayName', () => {
     ['Ann\uE000', 'unprintable'],
     ['Ann\uD800', 'unprintable'],
     ['Ann\uFEFF', 'unprintable'],
+    // Other format characters: interlinear annotation, an invisible operator, a soft hyphen.
+    ['Ann\uFFF9x\uFFFB', 'unprintable'],
+    ['Ann\u2062Smith', 'unprintable'],
+    ['An\u00ADna', 'unprintable'],
     // Nothing that shows: an app would show a blank name instead of falling back to the email.
     ['\u200B', 'unprintable'],
     ['\u3164', 'unprintable'],

@@ -117,4 +117,15 @@ describe('the account\'s name', () => {
     const check = await browser.navigate(`${running.sesame.url}/interaction/${uid}/email`, { form: { ...formFields(emailPage.html, '/email'), email: 'name-listed@example.com' } });
     expect(check.html).toContain('<li>see your name, if your account has one</li>');
   });
+
+  it('is listed once when the app asks for it both by its scope and by name (the claims parameter)', async () => {
+    const claims = JSON.stringify({ userinfo: { name: null, email: null } });
+    const pending = await running.rp.startAuthorization({ scope: 'openid email profile', claims });
+    const browser = new HttpBrowser();
+    const emailPage = await browser.navigate(pending.url);
+    const uid = emailPage.url.split('/').pop()!;
+    const check = await browser.navigate(`${running.sesame.url}/interaction/${uid}/email`, { form: { ...formFields(emailPage.html, '/email'), email: 'name-listed-once@example.com' } });
+    const items = [...check.html.matchAll(/<li>([^<]*)<\/li>/g)].map((match) => match[1]);
+    expect(items).toEqual(['know that it is you (an identifier of your account that does not change)', 'see your email address', 'see your name, if your account has one']);
+  });
 });

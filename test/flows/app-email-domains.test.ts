@@ -119,7 +119,7 @@ describe('an app only for addresses at its domains', () => {
     const publicApp = await running.rp.startAuthorization();
     const publicTokens = await running.rp.handleCallback(await finishAtApp(browser, await browser.navigate(publicApp.url)), publicApp);
     const account = (await running.sesame.accounts.findByEmail('mover@corp.example'))!;
-    expect((await running.sesame.accounts.changeEmail(account.id, 'mover@corp.example', 'mover@home.example')).ok).toBe(true);
+    expect((await running.sesame.accounts.changeEmail(account.id, 'mover@corp.example', 'mover@home.example', { proven: true })).ok).toBe(true);
 
     await expect(client.fetchUserInfo(staffTool.config, staffTokens.access_token, account.id)).rejects.toMatchObject({ status: 401 });
     await expect(client.refreshTokenGrant(staffTool.config, staffTokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });

@@ -129,6 +129,21 @@ describe('device codes and pushed requests', () => {
     expect(await records('PushedAuthorizationRequest')).toBe(before + LIMIT);
   });
 
+  it('does not count what an app asks for with its secret (a confidential app\'s server): its pushes are not a stranger\'s', async () => {
+    const before = await records('PushedAuthorizationRequest');
+    const pushWithSecret = () =>
+      fetch(`${running.sesame.url}/request`, {
+        method: 'POST',
+        headers: { ...from(ip), authorization: `Basic ${Buffer.from(`${SERVER_APP_CLIENT.client_id}:${SERVER_APP_CLIENT.client_secret}`).toString('base64')}` },
+        body: new URLSearchParams({ client_id: SERVER_APP_CLIENT.client_id, redirect_uri: SERVER_APP_CLIENT.redirect_uris![0]!, response_type: 'code', scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' }),
+      });
+    for (let i = 0; i < LIMIT + 2; i++) expect((await pushWithSecret()).status).toBe(201);
+    expect(await records('PushedAuthorizationRequest')).toBe(before + LIMIT + 2);
+    // The address's budget is whole for a public client's pushes, which anyone can make.
+    for (let i = 0; i < LIMIT; i++) expect((await pushRequest(ip)).status).toBe(201);
+    expect((await pushRequest(ip)).status).toBe(429);
+  });
+
   /** Pushes a request for the first-party app and returns its request_uri. */
   const pushedRequestUri = async (address: string) => {
     const pushed = await pushRequest(address);
