@@ -34,6 +34,7 @@ import { localeOfUiLocales } from '../i18n/negotiate-locale.ts';
 import { translatorFor } from '../i18n/translate.ts';
 import { nextStepIn, type NextStep } from '../http/next-step.ts';
 import { rememberSignInLocale } from '../i18n/sign-in-language.ts';
+import { redirectUriStillRegistered } from './redirect-uri-still-registered.ts';
 import { deviceFlowPages } from '../device-flow/device-pages.ts';
 import { USER_CODE_CHARSET, USER_CODE_MASK } from '../device-flow/user-codes.ts';
 
@@ -56,6 +57,7 @@ export interface ProviderHooks {
 function sesamePolicy(config: Readonly<Config>, mfaPrompt: interactionPolicy.Prompt) {
   const policy = interactionPolicy.base();
   const login = policy.get('login')!;
+  login.checks.unshift(redirectUriStillRegistered);
   login.checks.splice(login.checks.findIndex((check) => check.reason === 'no_session') + 1, 0, sessionAccountGone, deviceFreshSignIn, deviceAnotherAccount, addressOutsideAppDomains, enrolmentNeedsRecentSignIn(config.accountArea.freshSecondFactorSeconds), essentialAcrUnmet);
   policy.add(mfaPrompt, policy.findIndex((prompt) => prompt.name === 'login') + 1);
   const consent = policy.get('consent')!;
