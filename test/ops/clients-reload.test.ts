@@ -226,6 +226,20 @@ describe('reloading the clients file on SIGHUP', () => {
     await reloadWith(kept);
   });
 
+  it('a scope removed from an app by a reload is not granted to a sign-in that asked for it before: the app gets invalid_scope, as at /auth', async () => {
+    const app = await startRelyingParty(url, STEADY);
+    const { uid, browser, mail } = await requestSignInMail({ rp: app, smtp, authorizationParams: OFFLINE }, 'narrowed-scope@example.com');
+    const kept = registered;
+
+    await reloadWith(replaced(STEADY.client_id, { ...STEADY, scope: 'openid email' }));
+    const page = await browser.navigate(`${url}/interaction/${uid}/code`, { form: { ...formFields((await browser.navigate(`${url}/interaction/${uid}/check`)).html, '/code'), code: mail.code! } });
+    const callback = new URL(page.leftTo!);
+    expect(callback.searchParams.get('error')).toBe('invalid_scope');
+    expect(callback.searchParams.get('code')).toBeNull();
+
+    await reloadWith(kept);
+  });
+
   it('the mail worker takes up a back-channel logout address added by a reload, and delivers to it', async () => {
     const path = '/notified-app/logout';
     const withAddress = { ...NOTIFIED, backchannel_logout_uri: `${receiver.url}${path}` };
