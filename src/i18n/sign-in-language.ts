@@ -16,11 +16,14 @@ export const SIGN_IN_LOCALE_PARAM = 'sesame_locale';
  * (configured as its `ttl.Interaction`, the one hook that sees the new interaction before its
  * single write: no round trip of its own). A sign-in that goes on in a new interaction (consent
  * after login) keeps the language of the one it resumed; a new one takes the app's `ui_locales`,
- * else the language chosen in this browser (the footer's switch), else its Accept-Language.
+ * else the language chosen in this browser (the footer's switch), else its Accept-Language. A
+ * device's sign-in (one with a device code) takes the browser's alone, as the device pages before
+ * it did: the device's own `ui_locales` would switch the person's pages to another language half-way.
  */
-export function rememberSignInLocale(ctx: KoaContextWithOIDC, interaction: { params: Record<string, unknown> }) {
+export function rememberSignInLocale(ctx: KoaContextWithOIDC, interaction: { params: Record<string, unknown>; deviceCode?: unknown }) {
   const resumed = (ctx.oidc?.entities as { Interaction?: { params?: Record<string, unknown> } } | undefined)?.Interaction?.params?.[SIGN_IN_LOCALE_PARAM];
-  const locale = isLocale(resumed) ? resumed : negotiateLocale({ uiLocales: interaction.params.ui_locales, chosen: chosenLocaleOf(ctx), acceptLanguage: ctx.get('accept-language') });
+  const uiLocales = interaction.deviceCode === undefined ? interaction.params.ui_locales : undefined;
+  const locale = isLocale(resumed) ? resumed : negotiateLocale({ uiLocales, chosen: chosenLocaleOf(ctx), acceptLanguage: ctx.get('accept-language') });
   interaction.params[SIGN_IN_LOCALE_PARAM] = locale;
 }
 

@@ -34,6 +34,7 @@ import { localeOfUiLocales } from '../i18n/negotiate-locale.ts';
 import { translatorFor } from '../i18n/translate.ts';
 import { nextStepIn, type NextStep } from '../http/next-step.ts';
 import { rememberSignInLocale } from '../i18n/sign-in-language.ts';
+import { requestStillRegistered } from './request-still-registered.ts';
 import { deviceFlowPages } from '../device-flow/device-pages.ts';
 import { USER_CODE_CHARSET, USER_CODE_MASK } from '../device-flow/user-codes.ts';
 
@@ -49,6 +50,9 @@ export interface ProviderHooks {
   backChannelLogouts: Pick<MailQueue, 'enqueue'>;
 }
 
+/** The scopes the provider knows (the claims they release: oidc/claims-by-scope.ts). */
+const SCOPES = ['openid', 'email', 'profile', 'offline_access'] as const;
+
 /**
  * The interaction policy: the library's login and consent, Sesame's checks in login, the step-up
  * prompt between them, and the consent's native-app check left out of the device flow.
@@ -56,6 +60,7 @@ export interface ProviderHooks {
 function sesamePolicy(config: Readonly<Config>, mfaPrompt: interactionPolicy.Prompt) {
   const policy = interactionPolicy.base();
   const login = policy.get('login')!;
+  login.checks.unshift(requestStillRegistered(SCOPES));
   login.checks.splice(login.checks.findIndex((check) => check.reason === 'no_session') + 1, 0, sessionAccountGone, deviceFreshSignIn, deviceAnotherAccount, addressOutsideAppDomains, enrolmentNeedsRecentSignIn(config.accountArea.freshSecondFactorSeconds), essentialAcrUnmet);
   policy.add(mfaPrompt, policy.findIndex((prompt) => prompt.name === 'login') + 1);
   const consent = policy.get('consent')!;
@@ -119,7 +124,7 @@ export function providerConfig(config: Readonly<Config>, { adapter, findAccount,
       // /auth/:uid, and `__Host-` requires Path=/.
       names: { session: sessionCookieName(secureCookies), interaction: '_interaction', resume: '_interaction_resume' },
     },
-    scopes: ['openid', 'email', 'profile', 'offline_access'],
+    scopes: [...SCOPES],
     claims: CLAIMS_BY_SCOPE,
     // A client_credentials token carries no scope (oidc/machine-token-scope.ts); an access token
     // carries the time of its sign-in (oidc/access-token-sign-in.ts).

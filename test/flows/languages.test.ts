@@ -171,6 +171,18 @@ it('the device pages speak the browser\'s language, and so do the sign-in they s
   expect(mail.text).toContain('Cette connexion concerne un appareil ou un outil en ligne de commande (Living Room TV).');
 });
 
+it('a device\'s own ui_locales does not switch the sign-in it starts away from the browser\'s language its device pages spoke', async () => {
+  const device = deviceSignIn(running);
+  const started = (await (await fetch(`${running.sesame.url}/device/auth`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ client_id: DEVICE_CLIENT.client_id, scope: 'openid email', ui_locales: 'de' }) })).json()) as { user_code: string };
+  const browser = browserSpeaking('fr-FR');
+  const confirmation = await device.enterUserCode(browser, started.user_code);
+  expect(langOf(confirmation.html)).toBe('fr');
+  const emailForm = await device.decide(browser, confirmation, 'confirm');
+  expect(langOf(emailForm.html)).toBe('fr');
+  const { mail } = await device.requestDeviceSignInMail(browser, emailForm, 'appareil-allemand@example.com');
+  expect(mail.subject).toBe('Connecter Living Room TV sur votre appareil');
+});
+
 it('an app\'s broken request: the error page speaks the language the request asked for', async () => {
   const pending = await running.rp.startAuthorization({ ui_locales: 'fr', redirect_uri: 'https://elsewhere.example/callback' });
   const page = await browserSpeaking('de').navigate(pending.url);

@@ -212,6 +212,34 @@ describe('reloading the clients file on SIGHUP', () => {
     expect((await app.handleCallback(back.leftTo!, again)).claims()!.sub).toBe(tokens.claims()!.sub);
   });
 
+  it('a redirect URI removed by a reload gets nothing from a sign-in that began with it: it ends on the error page', async () => {
+    const app = await startRelyingParty(url, STEADY);
+    const { uid, browser, mail } = await requestSignInMail({ rp: app, smtp }, 'removed-uri@example.com');
+    const kept = registered;
+
+    await reloadWith(replaced(STEADY.client_id, { ...STEADY, redirect_uris: ['http://127.0.0.1:9/replacement-callback'] }));
+    const page = await browser.navigate(`${url}/interaction/${uid}/code`, { form: { ...formFields((await browser.navigate(`${url}/interaction/${uid}/check`)).html, '/code'), code: mail.code! } });
+    expect(page.leftTo).toBeUndefined();
+    expect(page.status).toBe(400);
+    expect(page.html).toContain('invalid_redirect_uri');
+
+    await reloadWith(kept);
+  });
+
+  it('a scope removed from an app by a reload is not granted to a sign-in that asked for it before: the app gets invalid_scope, as at /auth', async () => {
+    const app = await startRelyingParty(url, STEADY);
+    const { uid, browser, mail } = await requestSignInMail({ rp: app, smtp, authorizationParams: OFFLINE }, 'narrowed-scope@example.com');
+    const kept = registered;
+
+    await reloadWith(replaced(STEADY.client_id, { ...STEADY, scope: 'openid email' }));
+    const page = await browser.navigate(`${url}/interaction/${uid}/code`, { form: { ...formFields((await browser.navigate(`${url}/interaction/${uid}/check`)).html, '/code'), code: mail.code! } });
+    const callback = new URL(page.leftTo!);
+    expect(callback.searchParams.get('error')).toBe('invalid_scope');
+    expect(callback.searchParams.get('code')).toBeNull();
+
+    await reloadWith(kept);
+  });
+
   it('the mail worker takes up a back-channel logout address added by a reload, and delivers to it', async () => {
     const path = '/notified-app/logout';
     const withAddress = { ...NOTIFIED, backchannel_logout_uri: `${receiver.url}${path}` };
