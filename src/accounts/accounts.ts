@@ -101,7 +101,6 @@ export function sessionEnded(account: Account, sessionUid: string | undefined, s
   return signedInAt === undefined || signedInAt <= Math.floor(account.endedSessions[sessionUid]! / 1000);
 }
 
-/** How a change of address ended: `taken` when another account holds the new one, `stale` when the account or its address changed meanwhile. */
 /**
  * The language to remember on the account after it was used in `locale`, or undefined when the
  * account already has it (an account without one has English): the common case writes nothing.
@@ -113,6 +112,7 @@ export function localeToRemember(account: Pick<Account, 'locale'>, locale: Local
 /** The record's `locale` field for a language, left out for English (the default) as on accounts from before it. */
 const localeField = (locale: Locale | undefined) => (locale && locale !== DEFAULT_LOCALE ? { locale } : {});
 
+/** How a change of address ended: `taken` when another account holds the new one, `stale` when the account or its address changed meanwhile. */
 export type EmailChange = { ok: true; previous: Account; account: Account } | { ok: false; reason: 'taken' | 'stale' };
 
 /** Accounts keyed by a random id (the `sub`), findable by normalised email. */
@@ -248,7 +248,7 @@ export function createAccounts({ store }: { store: Store }) {
    */
   async function markVerified(account: Account, { locale }: { locale?: Locale } = {}): Promise<Account | undefined> {
     const verifiedAt = new Date().toISOString();
-    return update(account.id, (current) => ({ ...current, emailVerifiedAt: current.emailVerifiedAt ?? verifiedAt, ...(locale ? { locale } : {}) }));
+    return update(account.id, ({ locale: previous, ...current }) => ({ ...current, emailVerifiedAt: current.emailVerifiedAt ?? verifiedAt, ...localeField(locale ?? previous) }));
   }
 
   /**
@@ -339,7 +339,7 @@ export function createAccounts({ store }: { store: Store }) {
     },
     /** Remembers the language the person used last (`locale`); nothing is written where the record has it already. */
     async setLocale(accountId: string, locale: Locale): Promise<Account | undefined> {
-      return update(accountId, (account) => (localeToRemember(account, locale) === undefined ? undefined : { ...account, locale }));
+      return update(accountId, ({ locale: previous, ...account }) => (localeToRemember({ locale: previous }, locale) === undefined ? undefined : { ...account, ...localeField(locale) }));
     },
     /** Sets the account's name, or removes it (undefined). */
     async setName(accountId: string, name: string | undefined): Promise<Account | undefined> {

@@ -17,7 +17,6 @@ import type { InteractionDeps } from './interaction-deps.ts';
 import type { Interaction } from './load-interaction.ts';
 import { cookiesAreSecure } from '../http/secure-cookies.ts';
 
-
 const NOT_HERE: MessageRef = { key: 'error.notHere.title' };
 
 /**
